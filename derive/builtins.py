@@ -1,0 +1,165 @@
+"""The built-in derivations of the series, each a strategy over the catalogue with a stable name.
+
+Each builder takes the model's parameters (number of classes, a likelihood of the user's own) so a
+changed model gives new steps with no new code.  Equation tags are the series' numbers.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Callable
+
+import sympy as sp
+
+from . import conventions as c
+from .errors import UnknownDerivation
+from .models import BERNOULLI, categorical
+from .steps import Derivation, Equation
+from .strategies import Strategy, apply, chain, exhaust, given, run, use_model
+
+LOG_RULES = ("log_of_finite_product", "log_of_product", "log_of_quotient", "log_of_power")
+DICE_FACES = 6
+
+
+def _premise(rule: str, likelihood: sp.Basic | None, **sizes: int) -> Strategy:
+    if likelihood is not None:
+        return given(Equation(c.L, likelihood))
+    return apply(rule, **sizes)
+
+
+def _log_likelihood(rule: str, likelihood: sp.Basic | None, tag: str | None = None, **sizes: int) -> Strategy:
+    return chain(_premise(rule, likelihood, **sizes), apply("take_logarithm"), exhaust(*LOG_RULES, tag=tag))
+
+
+def ce_one_sample(classes: int | None = None, likelihood: sp.Basic | None = None) -> Derivation:
+    """(4.1)-(4.3): one throw of a K-sided die; without ``classes``, the series' die, then any K."""
+    faces = classes or DICE_FACES
+    strategy = chain(
+        _log_likelihood("categorical_likelihood", likelihood, tag="4.1" if classes is None else None, K=faces),
+        apply("generalise_class_count", required=False, tag="4.2") if classes is None else chain(),
+        apply("cross_entropy_definition", tag="4.3"),
+    )
+    title = {"en": "Cross-entropy of one sample from the categorical likelihood",
+             "ja": "カテゴリカル分布の尤度から導く交差エントロピー (標本 1 件)"}
+    return run("ce-one-sample", title, strategy, categorical(classes))
+
+
+def ce(classes: int | None = None, likelihood: sp.Basic | None = None) -> Derivation:
+    """Series eq. (1): N independent samples, the mean negative log-likelihood."""
+    strategy = chain(
+        _log_likelihood("categorical_likelihood_of_samples", likelihood, **({"K": classes} if classes else {})),
+        apply("mean_cross_entropy_definition", tag="1"),
+    )
+    title = {"en": "Cross-entropy over N samples from the categorical likelihood",
+             "ja": "カテゴリカル分布の尤度から導く交差エントロピー (N 件の標本)"}
+    return run("ce", title, strategy, categorical(classes))
+
+
+def _bce_up_to_7_1() -> Strategy:
+    return chain(
+        _log_likelihood("categorical_likelihood", None, K=2),
+        apply("expand_finite_sum"),
+        apply("binary_cross_entropy_definition", tag="7.1"),
+    )
+
+
+def bce() -> Derivation:
+    """(7.1)-(7.4): the categorical model with K = 2, two-class substitution, then N samples."""
+    strategy = chain(
+        _bce_up_to_7_1(),
+        apply("two_class_substitution", tag="7.2"),
+        use_model(BERNOULLI),
+        apply("drop_subscript", tag="7.3"),
+        apply("mean_over_samples", tag="7.4"),
+    )
+    title = {"en": "Binary cross-entropy from the two-class categorical model",
+             "ja": "2 クラスのカテゴリカル分布から導く二値交差エントロピー"}
+    return run("bce", title, strategy, categorical(2))
+
+
+def bce_bernoulli(likelihood: sp.Basic | None = None) -> Derivation:
+    """Binary cross-entropy straight from the Bernoulli likelihood of N samples."""
+    strategy = chain(
+        _log_likelihood("bernoulli_likelihood", likelihood),
+        apply("mean_binary_cross_entropy_definition", tag="7.4"),
+    )
+    title = {"en": "Binary cross-entropy from the Bernoulli likelihood",
+             "ja": "ベルヌーイ分布の尤度から導く二値交差エントロピー"}
+    return run("bce-bernoulli", title, strategy, BERNOULLI)
+
+
+def ce_vector() -> Derivation:
+    """Series article 000: the sum as a row vector times a column vector, then the batch as matrices."""
+    strategy = chain(
+        _log_likelihood("categorical_likelihood", None),
+        apply("cross_entropy_definition", tag="4.3"),
+        apply("sum_as_dot_product"),
+        apply("stack_samples_as_rows"),
+    )
+    title = {"en": "Cross-entropy in vector and matrix form",
+             "ja": "ベクトルと行列で書く交差エントロピー"}
+    return run("ce-vector", title, strategy, categorical())
+
+
+def _titanic(name: str, labels: tuple[int, int], predictions: tuple[str, str], title: dict) -> Derivation:
+    values = {c.t[1]: sp.Integer(labels[0]), c.t[2]: sp.Integer(labels[1]),
+              c.y[1]: sp.Rational(predictions[0]), c.y[2]: sp.Rational(predictions[1])}
+    strategy = chain(
+        _bce_up_to_7_1(),
+        apply("substitute_values", values=values),
+        apply("arithmetic_identities"),
+        apply("numeric_value"),
+    )
+    return run(name, title, strategy, categorical(2))
+
+
+def bce_titanic_survived() -> Derivation:
+    return _titanic("bce-titanic-survived", (1, 0), ("0.51", "0.49"),
+                    {"en": "Worked example: a Titanic passenger who survived, predicted 0.51",
+                     "ja": "計算例: 助かった乗客 (予測値 0.51)"})
+
+
+def bce_titanic_died() -> Derivation:
+    return _titanic("bce-titanic-died", (0, 1), ("0.56", "0.44"),
+                    {"en": "Worked example: a Titanic passenger who did not survive, predicted 0.56",
+                     "ja": "計算例: 助からなかった乗客 (予測値 0.56)"})
+
+
+def ce_dice_example() -> Derivation:
+    """Series article 002: one throw of the die showing 1, so t = (1, 0, 0, 0, 0, 0)."""
+    values = {c.t[j]: sp.Integer(int(j == 1)) for j in range(1, DICE_FACES + 1)}
+    strategy = chain(
+        _log_likelihood("categorical_likelihood", None, tag="4.1", K=DICE_FACES),
+        apply("cross_entropy_definition"),
+        apply("expand_finite_sum"),
+        apply("substitute_values", values=values),
+        apply("arithmetic_identities"),
+    )
+    title = {"en": "Worked example: one throw of the die showing a 1",
+             "ja": "計算例: サイコロを 1 回投げて 1 の目が出た場合"}
+    return run("ce-dice-example", title, strategy, categorical(DICE_FACES))
+
+
+BUILDERS: dict[str, Callable[[], Derivation]] = {
+    "ce-one-sample": ce_one_sample,
+    "ce": ce,
+    "bce": bce,
+    "bce-bernoulli": bce_bernoulli,
+    "ce-vector": ce_vector,
+    "ce-dice-example": ce_dice_example,
+    "bce-titanic-survived": bce_titanic_survived,
+    "bce-titanic-died": bce_titanic_died,
+}
+
+
+def names() -> tuple[str, ...]:
+    return tuple(BUILDERS)
+
+
+@lru_cache(maxsize=None)
+def get(name: str) -> Derivation:
+    """The built-in derivation called ``name``, derived and verified (cached per process)."""
+    try:
+        builder = BUILDERS[name]
+    except KeyError:
+        raise UnknownDerivation(f"no derivation named {name!r}; known: {', '.join(BUILDERS)}") from None
+    return builder()

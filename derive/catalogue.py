@@ -1,0 +1,159 @@
+"""Load the rule catalogue from the TOML files in ``rules/`` into :class:`Rule` objects.
+
+The wheel carries the catalogue as ``derive/rules``; a source checkout reads ``rules/`` beside the
+package.  Each rule is either a rewrite (``lhs`` → ``rhs`` with wilds and side conditions) or names
+an equation-level ``operation`` (see :mod:`derive.operations`).
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+import sympy as sp
+
+from .conditions import Condition, parse_condition
+from .errors import CatalogueError
+from .pattern_parser import parse_pattern
+
+LANGUAGES = ("en", "ja")
+KINDS = ("equality", "definition")
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """One identity or definition of the catalogue, as a lecturer would state it."""
+
+    name: str
+    topic: str
+    statement: str
+    conditions: tuple[Condition, ...]
+    justification: Mapping[str, str]
+    kind: str = "equality"
+    operation: str = "rewrite"
+    wild_names: tuple[str, ...] = ()
+    data: Mapping[str, object] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()
+
+    @property
+    def wilds(self) -> dict[str, sp.Wild]:
+        """The rule's wilds; an operand of +, * or ** never stands for 0 or 1, so that ``log(a/b)``
+        does not match ``log x`` as ``log(1/(1/x))``."""
+        operands = _operand_wilds(self)
+        return {name: make_wild(name, nontrivial=name in operands) for name in self.wild_names}
+
+    def pattern(self, key: str, wilds: Mapping[str, sp.Basic] | None = None,
+                evaluate: bool = True) -> sp.Basic:
+        """Parse the pattern stored under ``key`` (``lhs``, ``rhs``) with ``wilds`` bound."""
+        with sp.evaluate(evaluate):
+            return parse_pattern(str(self.data[key]), self.wilds if wilds is None else wilds)
+
+    def patterns(self, key: str, wilds: Mapping[str, sp.Basic] | None = None) -> tuple[sp.Basic, ...]:
+        """Parse a list of patterns (``from``, ``to``)."""
+        scope = self.wilds if wilds is None else wilds
+        return tuple(parse_pattern(str(text), scope) for text in self.data[key])  # type: ignore[union-attr]
+
+    def table(self, key: str, wilds: Mapping[str, sp.Basic] | None = None) -> dict[sp.Basic, sp.Basic]:
+        """Parse a table of patterns (``replace``, ``defines``)."""
+        scope = self.wilds if wilds is None else wilds
+        raw = self.data.get(key, {})
+        return {parse_pattern(a, scope): parse_pattern(b, scope) for a, b in raw.items()}  # type: ignore[union-attr]
+
+    def parameter(self, key: str) -> str:
+        return str(self.data["parameters"][key])  # type: ignore[index]
+
+
+def _nontrivial(expr: sp.Basic) -> bool:
+    return expr not in (sp.S.Zero, sp.S.One)
+
+
+def make_wild(name: str, exclude: tuple[sp.Basic, ...] = (), nontrivial: bool = False) -> sp.Wild:
+    """A wild matching nothing that contains ``exclude``; if ``nontrivial``, neither 0 nor 1."""
+    return sp.Wild(name, exclude=list(exclude), properties=[_nontrivial] if nontrivial else [])
+
+
+@lru_cache(maxsize=None)
+def _operand_wilds(rule: "Rule") -> frozenset[str]:
+    plain = {name: sp.Wild(name) for name in rule.wild_names}
+    sources = [rule.data["lhs"]] if "lhs" in rule.data else list(rule.data.get("from", ()))
+    found = set()
+    for text in sources:
+        for node in sp.preorder_traversal(parse_pattern(str(text), plain)):
+            if isinstance(node, (sp.Add, sp.Mul, sp.Pow)):
+                found |= {a.name for a in node.args if isinstance(a, sp.Wild)}
+    return frozenset(found)
+
+
+_FIELDS = {"name", "statement", "conditions", "wild", "en", "ja", "kind", "operation",
+           "lhs", "rhs", "from", "to", "defines", "replace", "parameters", "check", "requires"}
+
+
+def rules_directory() -> Path:
+    """Where the catalogue lives: inside the installed package, else beside it in a checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "rules", package.parent / "rules"):
+        if candidate.is_dir() and any(candidate.glob("*.toml")):
+            return candidate
+    raise CatalogueError(f"no rule catalogue found next to {package}")
+
+
+def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
+    where = f"{source.name}: rule {entry.get('name', '?')!r}"
+    unknown = set(entry) - _FIELDS
+    if unknown:
+        raise CatalogueError(f"{where}: unknown fields {sorted(unknown)}")
+    for required in ("name", "statement", "en", "ja", "conditions"):
+        if required not in entry:
+            raise CatalogueError(f"{where}: missing field {required!r}")
+    operation = entry.get("operation", "rewrite")
+    if operation == "rewrite" and not ("lhs" in entry and "rhs" in entry):
+        raise CatalogueError(f"{where}: a rewrite rule needs lhs and rhs")
+    kind = entry.get("kind", "equality")
+    if kind not in KINDS:
+        raise CatalogueError(f"{where}: kind must be one of {KINDS}")
+    wild_names = tuple(entry.get("wild", ()))
+    conditions = tuple(parse_condition(c, frozenset(wild_names)) for c in entry["conditions"])
+    data = {key: entry[key] for key in ("lhs", "rhs", "from", "to", "defines", "replace",
+                                         "parameters", "check") if key in entry}
+    rule = Rule(
+        name=entry["name"], topic=topic, statement=entry["statement"], conditions=conditions,
+        justification=MappingProxyType({lang: entry[lang] for lang in LANGUAGES}),
+        kind=kind, operation=operation, wild_names=wild_names,
+        data=MappingProxyType(data), requires=tuple(entry.get("requires", ())),
+    )
+    for key in ("lhs", "rhs"):
+        if key in data:
+            rule.pattern(key)  # fail at load time, naming the rule, if a pattern is malformed
+    for key in ("from", "to"):
+        if key in data:
+            rule.patterns(key)
+    return rule
+
+
+@lru_cache(maxsize=None)
+def load_catalogue(directory: str | None = None) -> Mapping[str, Rule]:
+    """All rules by name, in file order; topics are the file names (``logarithms``, ...)."""
+    root = Path(directory) if directory else rules_directory()
+    rules: dict[str, Rule] = {}
+    for source in sorted(root.glob("*.toml")):
+        with source.open("rb") as handle:
+            try:
+                document = tomllib.load(handle)
+            except tomllib.TOMLDecodeError as exc:
+                raise CatalogueError(f"{source.name}: {exc}") from None
+        for entry in document.get("rule", []):
+            rule = _rule_from_table(entry, source.stem, source)
+            if rule.name in rules:
+                raise CatalogueError(f"{source.name}: rule {rule.name!r} is defined twice")
+            rules[rule.name] = rule
+    return MappingProxyType(rules)
+
+
+def get_rule(name: str) -> Rule:
+    try:
+        return load_catalogue()[name]
+    except KeyError:
+        raise CatalogueError(f"no rule named {name!r} in the catalogue") from None

@@ -1,0 +1,40 @@
+"""The symbols every derivation shares, named as the series names them.
+
+`t` labels, `y` predicted probabilities, `z` logits, `w` class weights (all ``IndexedBase``);
+sample index `i`, class index `k`; sizes `N` (samples) and `K` (classes).
+Quantities on the left of equations: `L` (likelihood), `E` (cross-entropy), `BCE`.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+t = sp.IndexedBase("t", real=True)
+y = sp.IndexedBase("y", positive=True)
+z = sp.IndexedBase("z", real=True)
+w = sp.IndexedBase("w", positive=True)
+
+i, k = sp.symbols("i k", integer=True)
+N, K = sp.symbols("N K", integer=True, positive=True)
+
+L = sp.Symbol("L", positive=True)
+E = sp.Symbol("E", real=True)
+BCE = sp.Symbol("BCE", real=True)
+
+# Labels and predictions once the subscript is dropped (series eq. 7.3).
+t_scalar = sp.Symbol("t", real=True)
+y_scalar = sp.Symbol("y", positive=True)
+
+NAMES: dict[str, sp.Basic] = {
+    "t": t, "y": y, "z": z, "w": w,
+    "i": i, "k": k, "N": N, "K": K,
+    "L": L, "E": E, "BCE": BCE,
+}
+
+z_scalar = sp.Symbol("z", real=True)
+w_scalar = sp.Symbol("w", positive=True)
+
+SCALARS: dict[sp.IndexedBase, sp.Symbol] = {t: t_scalar, y: y_scalar, z: z_scalar, w: w_scalar}
+
+LABELS = (t, t_scalar)
+PREDICTIONS = (y, y_scalar)
+SIZES = (N, K)

@@ -1,0 +1,25 @@
+"""Exceptions the package raises; each names the problem in words a user can act on."""
+
+
+class DeriveError(Exception):
+    """Base class for every error derive raises on purpose."""
+
+
+class CatalogueError(DeriveError):
+    """The rule catalogue in rules/ is malformed."""
+
+
+class PatternError(CatalogueError):
+    """A pattern string in the catalogue uses syntax outside the pattern language."""
+
+
+class VerificationError(DeriveError):
+    """A step failed verification: the equation after it does not follow from the one before."""
+
+
+class UnknownDerivation(DeriveError):
+    """No built-in derivation has that name."""
+
+
+class RuleDidNotApply(DeriveError):
+    """A strategy required a rule that matches nowhere in the expression."""

@@ -1,0 +1,149 @@
+"""Probability models: what their labels and predictions may be, for checking steps.
+
+A :class:`Model` knows the facts a rule may require (``one_hot_labels``...), which concrete sizes
+to check general formulas at, how to draw random points that satisfy its constraints (predictions
+on the simplex, one-hot labels), how to eliminate constrained components symbolically, and how to
+check a likelihood premise against the probability of the observed outcome.
+"""
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import sympy as sp
+
+from . import conventions as c
+
+
+@dataclass(frozen=True)
+class Model:
+    """A family of label/prediction constraints; ``classes`` fixes K when the model does."""
+
+    name: str
+    facts: frozenset[str]
+    categorical: bool
+    classes: int | None = None
+
+    # ----- sizes ---------------------------------------------------------------------------
+    def size_choices(self, expr: sp.Basic) -> list[dict[sp.Symbol, int]]:
+        """Concrete sizes to check at, for the size symbols ``expr`` contains (at most 4)."""
+        present = [s for s in c.SIZES if expr.has(s)]
+        options = {c.N: (1, 2, 3), c.K: (self.classes,) if self.classes else (2, 3)}
+        combos = [dict(zip(present, values))
+                  for values in itertools.product(*(options[s] for s in present))]
+        return combos[:4] or [{}]
+
+    def class_count(self, sizes: Mapping[sp.Symbol, int], atoms: Iterable[sp.Indexed]) -> int:
+        if self.classes:
+            return self.classes
+        if c.K in sizes:
+            return sizes[c.K]
+        return max((int(a.indices[-1]) for a in atoms if a.indices[-1].is_Integer), default=1)
+
+    # ----- positivity ----------------------------------------------------------------------
+    def is_positive(self, expr: sp.Basic) -> bool:
+        """Decide ``expr > 0`` for every prediction in (0, 1) and weight > 0."""
+        if expr.is_positive:
+            return True
+        if isinstance(expr, (sp.Product, sp.Sum)):
+            return self.is_positive(expr.function)
+        if isinstance(expr, (sp.Mul, sp.Add)) and all(self.is_positive(a) for a in expr.args):
+            return True
+        if isinstance(expr, sp.Pow) and expr.exp.is_real and self.is_positive(expr.base):
+            return True
+        if isinstance(expr, sp.exp) and expr.args[0].is_real:
+            return True
+        predictions = [a for a in expr.atoms(sp.Indexed) if a.base == c.y]
+        predictions += [s for s in expr.free_symbols if s == c.y_scalar]
+        if not predictions:
+            return False
+        s = sp.Dummy("s", positive=True)
+        # y = s / (1 + s) maps s in (0, oo) onto y in (0, 1): positivity there is positivity here.
+        mapped = expr.xreplace({p: s / (1 + s) for p in predictions})
+        return bool(sp.factor(sp.together(mapped)).is_positive)
+
+    # ----- symbolic constraints --------------------------------------------------------------
+    def eliminate(self, expr: sp.Basic, sizes: Mapping[sp.Symbol, int]) -> sp.Basic:
+        """Replace the last class's prediction and label by one minus the others (sum to one)."""
+        if not self.categorical:
+            return expr
+        atoms = [a for a in expr.atoms(sp.Indexed) if a.base in (c.y, c.t)
+                 and all(ix.is_Integer for ix in a.indices)]
+        classes = self.class_count(sizes, atoms)
+        rows = {(a.base, a.indices[:-1]) for a in atoms}
+        replacement = {}
+        for base, row in rows:
+            last = base[row + (classes,)]
+            others = sum((base[row + (j,)] for j in range(1, classes)), sp.Integer(0))
+            replacement[last] = 1 - others
+        return expr.xreplace(replacement)
+
+    # ----- random points ---------------------------------------------------------------------
+    def sample(self, atoms: Iterable[sp.Basic], sizes: Mapping[sp.Symbol, int],
+               rng: random.Random) -> dict[sp.Basic, sp.Basic]:
+        """Values for every atom, drawn inside the model's domain."""
+        atoms = list(atoms)
+        values: dict[sp.Basic, sp.Basic] = {}
+        indexed = [a for a in atoms if isinstance(a, sp.Indexed)]
+        if self.categorical:
+            classes = self.class_count(sizes, indexed)
+            rows = {a.indices[:-1] for a in indexed if a.base in (c.y, c.t)}
+            for row in rows:
+                weights = [sp.Float(rng.gammavariate(1.0, 1.0) + 1e-3, 30) for _ in range(classes)]
+                total = sum(weights)
+                shares = [weight / total for weight in weights[:-1]]
+                shares.append(1 - sum(shares))  # exactly one at 30 digits
+                hot = rng.randrange(classes)
+                for j in range(classes):
+                    values[c.y[row + (j + 1,)]] = shares[j]
+                    values[c.t[row + (j + 1,)]] = sp.Integer(int(j == hot))
+        for atom in atoms:
+            if atom in values:
+                continue
+            values[atom] = _draw(atom, rng, self.categorical)
+        return values
+
+    # ----- premises ------------------------------------------------------------------------
+    def label_assignments(self, rhs: sp.Basic, sizes: Mapping[sp.Symbol, int],
+                          rng: random.Random, count: int = 3):
+        """Concrete labels (one-hot or binary) with the probability each outcome should have."""
+        expanded = rhs.xreplace(sizes).doit()
+        labels = [a for a in expanded.atoms(sp.Indexed) if a.base == c.t]
+        if self.categorical:
+            classes = self.class_count(sizes, labels)
+            rows = sorted({a.indices[:-1] for a in labels}, key=str)
+            for _ in range(count):
+                hot = {row: rng.randrange(classes) + 1 for row in rows}
+                assignment = {c.t[row + (j,)]: sp.Integer(int(j == hot[row]))
+                              for row in rows for j in range(1, classes + 1)}
+                probability = sp.Mul(*(c.y[row + (hot[row],)] for row in rows))
+                yield expanded, assignment, probability
+        else:
+            for _ in range(count):
+                assignment = {a: sp.Integer(rng.randrange(2)) for a in labels}
+                probability = sp.Mul(*(c.y[a.indices] if assignment[a] else 1 - c.y[a.indices]
+                                       for a in labels))
+                yield expanded, assignment, probability
+
+
+def _draw(atom: sp.Basic, rng: random.Random, categorical: bool) -> sp.Basic:
+    base = atom.base if isinstance(atom, sp.Indexed) else atom
+    if base in (c.y, c.y_scalar):
+        return sp.Float(rng.uniform(0.02, 0.98), 30)
+    if base in (c.t, c.t_scalar):
+        return sp.Integer(rng.randrange(2)) if categorical else sp.Float(rng.random(), 30)
+    if getattr(base, "is_positive", False) or getattr(atom, "is_positive", False):
+        return sp.Float(rng.uniform(0.5, 2.0), 30)
+    return sp.Float(rng.gauss(0.0, 1.5), 30)
+
+
+CATEGORICAL = Model("categorical", frozenset({"one_hot_labels", "probabilities_sum_to_one"}), True)
+BERNOULLI = Model("bernoulli", frozenset({"binary_labels"}), False)
+
+
+def categorical(classes: int | None = None) -> Model:
+    if classes is None:
+        return CATEGORICAL
+    return Model(f"categorical(K={classes})", CATEGORICAL.facts, True, classes)

@@ -1,0 +1,107 @@
+"""Find where a rewrite rule matches in an expression and replace that subexpression.
+
+Matching is SymPy's :meth:`~sympy.core.basic.Basic.match` against the rule's pattern, tried on
+subexpressions in pre-order (outermost, then leftmost first).  A match counts only if the rule's
+side conditions hold for what the wilds matched and the replacement differs from the original.
+"""
+from __future__ import annotations
+
+from typing import Iterator, Mapping
+
+import sympy as sp
+
+from .catalogue import Rule, make_wild
+from .conditions import holds
+
+
+def nested_view(expr: sp.Basic) -> sp.Basic:
+    """SymPy merges ``Sum(Sum(f, k), i)`` into one ``Sum(f, k, i)``; rules see it nested again."""
+    if not any(isinstance(e, (sp.Sum, sp.Product)) and len(e.limits) > 1 for e in sp.preorder_traversal(expr)):
+        return expr
+    if isinstance(expr, (sp.Sum, sp.Product)):
+        inner = expr.function
+        if len(expr.limits) > 1:
+            inner = _unmerged(type(expr), inner, *expr.limits[:-1])
+        return _unmerged(type(expr), nested_view(inner), expr.limits[-1])
+    return expr.func(*(nested_view(a) for a in expr.args))
+
+
+def _unmerged(cls, function: sp.Basic, *limits: sp.Tuple) -> sp.Basic:
+    # What AddWithLimits.__new__ does, minus the merging of nested sums.
+    made = sp.Expr.__new__(cls, function, *limits)
+    made.is_commutative = function.is_commutative
+    return made
+
+
+def subexpressions(expr: sp.Basic, path: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], sp.Basic]]:
+    """Every subexpression with its path of argument positions, outermost first."""
+    expr = nested_view(expr)
+    yield path, expr
+    if isinstance(expr, (sp.Indexed, sp.IndexedBase, sp.MatrixSymbol)):
+        return
+    for position, arg in enumerate(expr.args):
+        yield from subexpressions(arg, path + (position,))
+
+
+def replace_at(expr: sp.Basic, path: tuple[int, ...], new: sp.Basic) -> sp.Basic:
+    if not path:
+        return new
+    args = list(nested_view(expr).args)
+    args[path[0]] = replace_at(args[path[0]], path[1:], new)
+    return expr.func(*args)
+
+
+def match_rule(rule: Rule, expr: sp.Basic, is_positive) -> dict[str, sp.Basic] | None:
+    """Bind the rule's wilds to parts of ``expr`` so that every side condition holds."""
+    wilds = rule.wilds
+    binding = _match(rule.pattern("lhs", wilds), expr, wilds)
+    if binding is None:
+        return None
+    independent = [c for c in rule.conditions if c.predicate == "independent"]
+    if independent:
+        # Re-match with each dependent wild told to avoid the index it must not contain.
+        wilds = dict(wilds)
+        for condition in independent:
+            index = binding.get(condition.other)
+            if index is not None:
+                wilds[condition.subject] = make_wild(condition.subject, (index,), nontrivial=True)
+        binding = _match(rule.pattern("lhs", wilds), expr, wilds)
+        if binding is None:
+            return None
+    if all(holds(condition, binding, is_positive) for condition in rule.conditions):
+        return binding
+    return None
+
+
+def match_equation(patterns: tuple[sp.Basic, sp.Basic], lhs: sp.Basic, rhs: sp.Basic,
+                   wilds: Mapping[str, sp.Wild]) -> dict[str, sp.Basic] | None:
+    """Bind wilds so that ``patterns`` become ``(lhs, rhs)``; a wild bound on the left stays bound."""
+    left = _match(patterns[0], lhs, wilds)
+    if left is None:
+        return None
+    bound = {wilds[name]: value for name, value in left.items()}
+    right = _match(patterns[1].xreplace(bound), rhs, wilds)
+    if right is None:
+        return None
+    return {**left, **right}
+
+
+def _match(pattern: sp.Basic, expr: sp.Basic, wilds: Mapping[str, sp.Wild]) -> dict[str, sp.Basic] | None:
+    found = expr.match(pattern)
+    if found is None:
+        return None
+    return {name: found[w] for name, w in wilds.items() if w in found}
+
+
+def rewrite_once(rule: Rule, expr: sp.Basic, is_positive) -> tuple[sp.Basic, tuple[int, ...]] | None:
+    """Apply ``rule`` at the first place it matches; ``None`` where it matches nowhere."""
+    for path, sub in subexpressions(expr):
+        binding = match_rule(rule, sub, is_positive)
+        if binding is None:
+            continue
+        scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
+        replacement = rule.pattern("rhs", scope)
+        if replacement == sub:
+            continue
+        return replace_at(expr, path, replacement), path
+    return None

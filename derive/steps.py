@@ -1,0 +1,112 @@
+"""Steps and derivations as immutable data: what changed, by which rule, where, and how it was checked.
+
+Nothing here knows a text format; printers in :mod:`derive.printing` turn these into text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+import sympy as sp
+
+EQUALITY = "equality"
+DEFINITION = "definition"
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``lhs = rhs``."""
+
+    lhs: sp.Basic
+    rhs: sp.Basic
+
+    def __iter__(self):
+        return iter((self.lhs, self.rhs))
+
+
+@dataclass(frozen=True)
+class Verification:
+    """How a step was checked.
+
+    ``method`` is ``"symbolic"`` (a symbolic proof succeeded and the numeric check agreed),
+    ``"numeric"`` (only the numeric check at random points), or ``"no"``.  ``sizes`` lists the
+    concrete sizes a symbolic proof was done at (empty for a proof at general sizes);
+    ``points`` counts the random points of the numeric check and ``max_error`` the largest
+    discrepancy seen there.
+    """
+
+    method: str = "no"
+    sizes: tuple[Mapping[str, int], ...] = ()
+    points: int = 0
+    max_error: float = 0.0
+    detail: str = ""
+
+    @property
+    def verified(self) -> bool:
+        return self.method in ("symbolic", "numeric")
+
+
+@dataclass(frozen=True)
+class Check:
+    """What verifying a step means, decided by the operation that made it.
+
+    ``equal``: the right sides before and after are equal (under the model's constraints).
+    ``implied``: after replacing the new left side by its ``definitions`` and the old left side by
+    the old right side, the two sides of the new equation agree.
+    ``specialises``: putting ``mapping`` into the new equation gives back the old one.
+    ``instance``: putting ``mapping`` into the old equation gives the new one.
+    ``premise``: the model's own check named ``name`` (the likelihood gives the outcome's probability).
+    """
+
+    how: str
+    mapping: Mapping[sp.Basic, sp.Basic] = field(default_factory=dict)
+    definitions: Mapping[sp.Basic, sp.Basic] = field(default_factory=dict)
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One application of one rule: the equation after it, and the trail of how it was reached."""
+
+    equation: Equation
+    rule: str
+    kind: str
+    check: Check
+    location: tuple[int, ...] = ()
+    model: str = ""
+    tag: str | None = None
+    verification: Verification = Verification()
+
+    @property
+    def lhs(self) -> sp.Basic:
+        return self.equation.lhs
+
+    @property
+    def rhs(self) -> sp.Basic:
+        return self.equation.rhs
+
+    def with_verification(self, verification: Verification) -> "Step":
+        return replace(self, verification=verification)
+
+    def with_tag(self, tag: str) -> "Step":
+        return replace(self, tag=tag)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A named chain of steps; the last step's equation is the result."""
+
+    name: str
+    title: Mapping[str, str]
+    steps: tuple[Step, ...]
+
+    @property
+    def result(self) -> Equation:
+        return self.steps[-1].equation
+
+    @property
+    def verified(self) -> bool:
+        return all(step.verification.verified for step in self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)

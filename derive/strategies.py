@@ -1,0 +1,106 @@
+"""Strategies: ways of applying catalogue rules that produce steps (after ``sympy.strategies``).
+
+A strategy is a function from a :class:`State` (the steps so far and the model in force) to a new
+State.  ``apply`` uses one rule once, ``exhaust`` keeps using a set of rules until none matches,
+``chain`` runs strategies in order, ``use_model`` changes the model later steps are checked in.
+Every step comes from applying a rule; none is written by hand.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping
+
+from .catalogue import get_rule
+from .errors import DeriveError, RuleDidNotApply
+from .models import Model
+from .operations import apply as apply_operation
+from .steps import Check, DEFINITION, Derivation, Equation, Step
+from .verification import verify_steps
+
+MAX_APPLICATIONS = 200
+
+
+@dataclass(frozen=True)
+class State:
+    steps: tuple[Step, ...]
+    models: tuple[Model, ...]
+    model: Model
+
+    @property
+    def equation(self) -> Equation | None:
+        return self.steps[-1].equation if self.steps else None
+
+    def add(self, step: Step) -> "State":
+        return replace(self, steps=self.steps + (step,), models=self.models + (self.model,))
+
+
+Strategy = Callable[[State], State]
+
+
+def _attempt(state: State, rule_name: str, arguments: Mapping[str, Any], tag: str | None) -> State | None:
+    rule = get_rule(rule_name)
+    outcome = apply_operation(rule, state.equation, state.model, arguments)
+    if outcome is None:
+        return None
+    step = Step(outcome.equation, rule.name, rule.kind, outcome.check, outcome.location,
+                state.model.name, tag)
+    return state.add(step)
+
+
+def apply(rule_name: str, *, required: bool = True, tag: str | None = None, **arguments: Any) -> Strategy:
+    """Use ``rule_name`` once; if it applies nowhere, fail when ``required``, else do nothing."""
+    def strategy(state: State) -> State:
+        after = _attempt(state, rule_name, arguments, tag)
+        if after is None:
+            if required:
+                raise RuleDidNotApply(f"rule {rule_name!r} does not apply to {state.equation}")
+            return state
+        return after
+    return strategy
+
+
+def exhaust(*rule_names: str, tag: str | None = None) -> Strategy:
+    """Use the first rule that applies, again and again, until none does; tag the last step."""
+    def strategy(state: State) -> State:
+        start = len(state.steps)
+        for _ in range(MAX_APPLICATIONS):
+            for name in rule_names:
+                after = _attempt(state, name, {}, None)
+                if after is not None:
+                    state = after
+                    break
+            else:
+                if tag and len(state.steps) > start:
+                    state = replace(state, steps=state.steps[:-1] + (state.steps[-1].with_tag(tag),))
+                return state
+        raise DeriveError(f"rules {rule_names} kept applying after {MAX_APPLICATIONS} steps")
+    return strategy
+
+
+def given(equation: Equation, rule: str = "given") -> Strategy:
+    """Start from an equation the user supplies: an assumption, so it is not marked verified."""
+    def strategy(state: State) -> State:
+        return state.add(Step(equation, rule, DEFINITION, Check("given"), (), state.model.name))
+    return strategy
+
+
+def use_model(model: Model) -> Strategy:
+    def strategy(state: State) -> State:
+        return replace(state, model=model)
+    return strategy
+
+
+def chain(*strategies: Strategy) -> Strategy:
+    def strategy(state: State) -> State:
+        for each in strategies:
+            state = each(state)
+        return state
+    return strategy
+
+
+def run(name: str, title: Mapping[str, str], strategy: Strategy, model: Model, seed: int = 0) -> Derivation:
+    """Apply ``strategy`` from nothing, verify every step it produced, and return the derivation."""
+    state = strategy(State((), (), model))
+    if not state.steps:
+        raise DeriveError(f"derivation {name!r} produced no steps")
+    return Derivation(name, dict(title), verify_steps(state.steps, state.models, seed))

@@ -1,0 +1,55 @@
+"""Row vectors and matrices standing for indexed labels and predictions (series article 000).
+
+``t`` and ``y`` as 1 x K row vectors, ``T`` and ``Y`` as N x K matrices (one sample per row), and
+the map back to indexed components that verification uses to compare matrix and index forms.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from . import conventions as c
+
+_ROW_NAMES = {c.t: "t", c.y: "y", c.z: "z", c.w: "w"}
+_STACK_NAMES = {c.t: "T", c.y: "Y", c.z: "Z", c.w: "W"}
+
+
+def row_vector(base: sp.IndexedBase, size: sp.Basic = c.K) -> sp.MatrixSymbol:
+    return sp.MatrixSymbol(_ROW_NAMES[base], 1, size)
+
+
+def stacked(base: sp.IndexedBase, rows: sp.Basic = c.N, size: sp.Basic = c.K) -> sp.MatrixSymbol:
+    return sp.MatrixSymbol(_STACK_NAMES[base], rows, size)
+
+
+def elementwise(function, matrix: sp.MatrixExpr) -> sp.MatrixExpr:
+    return ElementwiseApplyFunction(function, matrix)
+
+
+def _components(symbol: sp.MatrixSymbol) -> sp.Matrix:
+    name = symbol.name
+    rows, cols = (int(n) for n in symbol.shape)
+    for base, row_name in _ROW_NAMES.items():
+        if name == row_name:
+            return sp.Matrix(1, cols, lambda _, j: base[j + 1])
+    for base, stack_name in _STACK_NAMES.items():
+        if name == stack_name:
+            return sp.Matrix(rows, cols, lambda r, j: base[r + 1, j + 1])
+    raise ValueError(f"no indexed form for the matrix {name}")
+
+
+def to_components(expr: sp.Basic, sizes: Mapping[sp.Symbol, int]) -> sp.Basic:
+    """Write a matrix expression at concrete sizes in indexed components; 1 x 1 becomes scalar."""
+    if not expr.atoms(sp.MatrixSymbol):
+        return expr
+    sized = expr.xreplace(dict(sizes))
+    explicit = sized.xreplace({m: sp.ImmutableMatrix(_components(m))
+                               for m in sized.atoms(sp.MatrixSymbol)})
+    value = explicit.doit()
+    if isinstance(value, sp.MatrixBase):
+        if value.shape != (1, 1):
+            raise ValueError(f"a {value.shape} matrix is not a scalar")
+        return value[0, 0]
+    return value

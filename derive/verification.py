@@ -1,0 +1,190 @@
+"""Check that each step follows from the one before: a symbolic proof, then random points.
+
+The symbolic proof simplifies the difference of the two sides to zero, at general sizes where the
+difference has no sum or product of symbolic length, else at concrete sizes (recorded in the
+result).  The numeric check evaluates both sides to 30 digits at random points inside the model's
+domain.  A numeric disagreement rejects the step with :class:`VerificationError`, whatever the
+symbolic attempt said; a step that passes only the numeric check is marked ``"numeric"``.
+"""
+from __future__ import annotations
+
+import random
+from typing import Mapping
+
+import sympy as sp
+
+from . import conventions as c
+from .errors import VerificationError
+from .models import Model
+from .steps import Equation, Step, Verification
+from .vector_forms import to_components
+
+POINTS_PER_SIZE = 3
+TOLERANCE = sp.Float("1e-20", 30)
+
+
+def verify_step(previous: Equation | None, step: Step, model: Model, seed: int = 0) -> Verification:
+    """Return how ``step`` was verified, or raise :class:`VerificationError` if it is wrong."""
+    rng = random.Random(f"{seed}:{step.rule}:{sp.srepr(step.rhs)}")
+    how = step.check.how
+    if how == "premise":
+        return _verify_premise(step, model, rng)
+    if how == "given":
+        return Verification("no", detail="an assumption of the model, not derived")
+    if previous is None:
+        raise VerificationError(f"step {step.rule!r} needs a previous equation to be checked against")
+    if how == "equal":
+        _require(step.lhs == previous.lhs, step, f"the left side changed from {previous.lhs} to {step.lhs}")
+        return _compare(previous.rhs, step.rhs, model, rng, step)
+    if how == "implied":
+        lhs = step.lhs.xreplace(dict(step.check.definitions)).xreplace({previous.lhs: previous.rhs})
+        return _compare(lhs, step.rhs, model, rng, step)
+    if how == "specialises":
+        mapping = dict(step.check.mapping)
+        back_lhs = _specialise(step.lhs, mapping)
+        _require(back_lhs == previous.lhs, step, f"specialising the left side gives {back_lhs}, not {previous.lhs}")
+        return _compare(previous.rhs, _specialise(step.rhs, mapping), model, rng, step)
+    if how == "instance":
+        _require(step.lhs == previous.lhs, step, "the left side changed")
+        mapping = dict(step.check.mapping)
+        return _compare(previous.rhs.xreplace(mapping), step.rhs, model, rng, step)
+    raise VerificationError(f"step {step.rule!r}: unknown check {how!r}")
+
+
+def _require(condition: bool, step: Step, problem: str) -> None:
+    if not condition:
+        raise VerificationError(f"step {step.rule!r} is wrong: {problem}")
+
+
+def _specialise(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic]) -> sp.Basic:
+    once = expr.xreplace(mapping)
+    if once.has(sp.Sum, sp.Product) or once.atoms(sp.MatrixSymbol):
+        once = _doit_sums(once).xreplace(mapping)
+    return once
+
+
+def _doit_sums(expr: sp.Basic) -> sp.Basic:
+    """Evaluate sums, products and matrix expressions of concrete size, leaving the rest alone."""
+    return expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)) and not e.free_symbols & set(c.SIZES),
+                        lambda e: e.doit())
+
+
+def _compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, step: Step) -> Verification:
+    difference_sizes = model.size_choices(sp.Tuple(before, after))
+    worst = 0.0
+    points = 0
+    for sizes in difference_sizes:
+        a, b = _concrete(before, sizes), _concrete(after, sizes)
+        for _ in range(POINTS_PER_SIZE):
+            error = _numeric_error(a, b, model, sizes, rng, step)
+            worst = max(worst, error)
+            points += 1
+    general = not any(isinstance(e, (sp.Sum, sp.Product)) and e.free_symbols & set(c.SIZES)
+                      for e in sp.preorder_traversal(sp.Tuple(before, after))) and not _has_matrices(before, after)
+    if general and _proves_zero(before - after, model, {}):
+        return Verification("symbolic", (), points, worst)
+    if all(_proves_zero(_concrete(before, s) - _concrete(after, s), model, s) for s in difference_sizes):
+        named = tuple({str(k): int(v) for k, v in s.items()} for s in difference_sizes if s)
+        return Verification("symbolic", named, points, worst)
+    return Verification("numeric", (), points, worst, detail="no symbolic proof found")
+
+
+def _has_matrices(*exprs: sp.Basic) -> bool:
+    return any(e.atoms(sp.MatrixSymbol) for e in exprs)
+
+
+def _concrete(expr: sp.Basic, sizes: Mapping[sp.Symbol, int]) -> sp.Basic:
+    sized = to_components(expr, sizes) if expr.atoms(sp.MatrixSymbol) else expr.xreplace(dict(sizes))
+    return _doit_sums(sized)
+
+
+def _proves_zero(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
+    if difference == 0:
+        return True
+    # First without the model's constraints, then with the last class eliminated (sum to one).
+    for candidate in (difference, model.eliminate(difference, sizes)):
+        d = sp.expand_log(_complements_as_symbols(candidate.doit()), force=False)
+        try:
+            if sp.simplify(d) == 0:
+                return True
+        except (TypeError, ValueError, RecursionError):
+            continue
+    return False
+
+
+def _is_prediction(expr: sp.Basic) -> bool:
+    return (isinstance(expr, sp.Indexed) and expr.base == c.y) or expr == c.y_scalar
+
+
+def _is_complement(expr: sp.Basic) -> bool:
+    """``1 - y_a - y_b - ...``: positive for predictions inside the simplex."""
+    if not isinstance(expr, sp.Add) or sp.S.One not in expr.args:
+        return False
+    rest = [a for a in expr.args if a != sp.S.One]
+    return all(isinstance(a, sp.Mul) and a.args[0] == -1 and len(a.args) == 2 and _is_prediction(a.args[1])
+               for a in rest)
+
+
+def _complements_as_symbols(expr: sp.Basic) -> sp.Basic:
+    """Write each ``1 - y`` as a positive symbol, so log rules see what the model knows (0 < y < 1)."""
+    complements = {e for e in sp.preorder_traversal(expr) if _is_complement(e)}
+    return expr.xreplace({e: sp.Dummy(f"({e})", positive=True) for e in complements})
+
+
+def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, step: Step) -> float:
+    atoms = _atoms(a) | _atoms(b)
+    values = model.sample(atoms, sizes, rng)
+    va, vb = (sp.N(e.xreplace(values), 30) for e in (a, b))
+    if not (va.is_number and vb.is_number):
+        raise VerificationError(f"step {step.rule!r} could not be evaluated at a random point "
+                                f"(left over: {sorted(map(str, (va - vb).free_symbols))})")
+    error = abs(va - vb)
+    scale = max(sp.Float(1), abs(va), abs(vb))
+    if not (error <= _tolerance(a, b) * scale):
+        shown = {str(k): float(v) for k, v in list(values.items())[:6]}
+        raise VerificationError(f"step {step.rule!r} is wrong: at {shown} the sides differ "
+                                f"({float(va):.12g} before, {float(vb):.12g} after)")
+    return float(error)
+
+
+def _tolerance(*exprs: sp.Basic) -> sp.Float:
+    """Exact expressions must agree to 20 digits; a rounded number only to its own precision."""
+    digits = [sp.Float(f)._prec * 0.30103 for e in exprs for f in e.atoms(sp.Float)]
+    if not digits:
+        return TOLERANCE
+    return max(TOLERANCE, sp.Float(10) ** (2 - int(min(digits))))
+
+
+def _atoms(expr: sp.Basic) -> set[sp.Basic]:
+    found: set[sp.Basic] = set(expr.atoms(sp.Indexed))
+    bases = {a.base.label for a in found} | {a.base for a in found}
+    indices = {ix for a in found for ix in a.indices}
+    found |= {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in bases and s not in indices}
+    return found
+
+
+def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verification:
+    """The likelihood, at concrete labels, must be the probability of exactly that outcome."""
+    sizes_list = model.size_choices(step.rhs)
+    points = 0
+    worst = 0.0
+    for sizes in sizes_list:
+        for expanded, labels, probability in model.label_assignments(step.rhs, sizes, rng):
+            value = sp.simplify(expanded.xreplace(labels))
+            _require(sp.simplify(value - probability) == 0, step,
+                     f"with labels {dict((str(k), int(v)) for k, v in labels.items())} the likelihood "
+                     f"is {value}, not the probability {probability} of that outcome")
+            worst = max(worst, _numeric_error(value, probability, model, sizes, rng, step))
+            points += 1
+    named = tuple({str(k): int(v) for k, v in s.items()} for s in sizes_list if s)
+    return Verification("symbolic", named, points, worst, detail="likelihood equals the outcome's probability")
+
+
+def verify_steps(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int = 0) -> tuple[Step, ...]:
+    """Verify a chain; ``models[n]`` is the model step ``n`` is checked in."""
+    checked = []
+    previous = None
+    for step, model in zip(steps, models):
+        checked.append(step.with_verification(verify_step(previous, step, model, seed)))
+        previous = step.equation
+    return tuple(checked)
