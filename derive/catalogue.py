@@ -135,7 +135,7 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
 
 @lru_cache(maxsize=None)
 def load_catalogue(directory: str | None = None) -> Mapping[str, Rule]:
-    """All rules by name, in file order; topics are the file names (``logarithms``, ...)."""
+    """All rules by name, in file order; a file ``10_logarithms.toml`` holds the topic ``logarithms``."""
     root = Path(directory) if directory else rules_directory()
     rules: dict[str, Rule] = {}
     for source in sorted(root.glob("*.toml")):
@@ -145,7 +145,7 @@ def load_catalogue(directory: str | None = None) -> Mapping[str, Rule]:
             except tomllib.TOMLDecodeError as exc:
                 raise CatalogueError(f"{source.name}: {exc}") from None
         for entry in document.get("rule", []):
-            rule = _rule_from_table(entry, source.stem, source)
+            rule = _rule_from_table(entry, source.stem.split("_", 1)[-1] if source.stem[:2].isdigit() else source.stem, source)
             if rule.name in rules:
                 raise CatalogueError(f"{source.name}: rule {rule.name!r} is defined twice")
             rules[rule.name] = rule

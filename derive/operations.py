@@ -173,7 +173,8 @@ def _stack_samples(rule, equation, model, arguments):
     for path, sub in subexpressions(equation.rhs):
         if isinstance(sub, sp.MatMul) and sub.shape == (1, 1) and sub.atoms(sp.MatrixSymbol):
             rows = {m: vf.stacked(_base_of(m), size, m.shape[1]) for m in sub.atoms(sp.MatrixSymbol)}
-            stacked_form = sp.Trace(sub.xreplace(rows)) / size
+            coefficient, matrices = sub.as_coeff_matrices()
+            stacked_form = coefficient * sp.Trace(sp.MatMul(*matrices).xreplace(rows)) / size
             back = {stack: row for row, stack in rows.items()}
             back[size] = sp.Integer(1)
             rhs = replace_at(equation.rhs, path, stacked_form)

@@ -44,11 +44,26 @@ def subexpressions(expr: sp.Basic, path: tuple[int, ...] = ()) -> Iterator[tuple
 
 
 def replace_at(expr: sp.Basic, path: tuple[int, ...], new: sp.Basic) -> sp.Basic:
+    """Put ``new`` at ``path`` (as :func:`subexpressions` numbers it) and merge nested sums back."""
+    return merged(_replace_at(expr, path, new))
+
+
+def _replace_at(expr: sp.Basic, path: tuple[int, ...], new: sp.Basic) -> sp.Basic:
     if not path:
         return new
     args = list(nested_view(expr).args)
-    args[path[0]] = replace_at(args[path[0]], path[1:], new)
+    args[path[0]] = _replace_at(args[path[0]], path[1:], new)
     return expr.func(*args)
+
+
+def merged(expr: sp.Basic) -> sp.Basic:
+    """Rebuild every sum and product with SymPy's own constructor (undoing :func:`nested_view`)."""
+    if not expr.has(sp.Sum, sp.Product):
+        return expr
+    args = [merged(a) for a in expr.args]
+    if isinstance(expr, (sp.Sum, sp.Product)):
+        return type(expr)(args[0], *args[1:])
+    return expr.func(*args) if args != list(expr.args) else expr
 
 
 def match_rule(rule: Rule, expr: sp.Basic, is_positive) -> dict[str, sp.Basic] | None:

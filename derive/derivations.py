@@ -20,6 +20,26 @@ LOG_RULES = ("log_of_finite_product", "log_of_product", "log_of_quotient", "log_
 DICE_FACES = 6
 
 
+TITLES: dict[str, dict[str, str]] = {
+    "ce-one-sample": {"en": "Cross-entropy of one sample from the categorical likelihood",
+             "ja": "カテゴリカル分布の尤度から導く交差エントロピー (標本 1 件)"},
+    "ce": {"en": "Cross-entropy over N samples from the categorical likelihood",
+             "ja": "カテゴリカル分布の尤度から導く交差エントロピー (N 件の標本)"},
+    "bce": {"en": "Binary cross-entropy from the two-class categorical model",
+             "ja": "2 クラスのカテゴリカル分布から導く二値交差エントロピー"},
+    "bce-bernoulli": {"en": "Binary cross-entropy from the Bernoulli likelihood",
+             "ja": "ベルヌーイ分布の尤度から導く二値交差エントロピー"},
+    "ce-vector": {"en": "Cross-entropy in vector and matrix form",
+             "ja": "ベクトルと行列で書く交差エントロピー"},
+    "ce-dice-example": {"en": "Worked example: one throw of the die showing a 1",
+             "ja": "計算例: サイコロを 1 回投げて 1 の目が出た場合"},
+    "bce-titanic-survived": {"en": "Worked example: a Titanic passenger who survived, predicted 0.51",
+                             "ja": "計算例: 助かった乗客 (予測値 0.51)"},
+    "bce-titanic-died": {"en": "Worked example: a Titanic passenger who did not survive, predicted 0.56",
+                         "ja": "計算例: 助からなかった乗客 (予測値 0.56)"},
+}
+
+
 def _premise(rule: str, likelihood: sp.Basic | None, **sizes: int) -> Strategy:
     if likelihood is not None:
         return given(Equation(c.L, likelihood))
@@ -38,9 +58,7 @@ def ce_one_sample(classes: int | None = None, likelihood: sp.Basic | None = None
         apply("generalise_class_count", required=False, tag="4.2") if classes is None else chain(),
         apply("cross_entropy_definition", tag="4.3"),
     )
-    title = {"en": "Cross-entropy of one sample from the categorical likelihood",
-             "ja": "カテゴリカル分布の尤度から導く交差エントロピー (標本 1 件)"}
-    return run("ce-one-sample", title, strategy, categorical(classes))
+    return run("ce-one-sample", TITLES["ce-one-sample"], strategy, categorical(classes))
 
 
 def ce(classes: int | None = None, likelihood: sp.Basic | None = None) -> Derivation:
@@ -49,9 +67,7 @@ def ce(classes: int | None = None, likelihood: sp.Basic | None = None) -> Deriva
         _log_likelihood("categorical_likelihood_of_samples", likelihood, **({"K": classes} if classes else {})),
         apply("mean_cross_entropy_definition", tag="1"),
     )
-    title = {"en": "Cross-entropy over N samples from the categorical likelihood",
-             "ja": "カテゴリカル分布の尤度から導く交差エントロピー (N 件の標本)"}
-    return run("ce", title, strategy, categorical(classes))
+    return run("ce", TITLES["ce"], strategy, categorical(classes))
 
 
 def _bce_up_to_7_1() -> Strategy:
@@ -71,9 +87,7 @@ def bce() -> Derivation:
         apply("drop_subscript", tag="7.3"),
         apply("mean_over_samples", tag="7.4"),
     )
-    title = {"en": "Binary cross-entropy from the two-class categorical model",
-             "ja": "2 クラスのカテゴリカル分布から導く二値交差エントロピー"}
-    return run("bce", title, strategy, categorical(2))
+    return run("bce", TITLES["bce"], strategy, categorical(2))
 
 
 def bce_bernoulli(likelihood: sp.Basic | None = None) -> Derivation:
@@ -82,9 +96,7 @@ def bce_bernoulli(likelihood: sp.Basic | None = None) -> Derivation:
         _log_likelihood("bernoulli_likelihood", likelihood),
         apply("mean_binary_cross_entropy_definition", tag="7.4"),
     )
-    title = {"en": "Binary cross-entropy from the Bernoulli likelihood",
-             "ja": "ベルヌーイ分布の尤度から導く二値交差エントロピー"}
-    return run("bce-bernoulli", title, strategy, BERNOULLI)
+    return run("bce-bernoulli", TITLES["bce-bernoulli"], strategy, BERNOULLI)
 
 
 def ce_vector() -> Derivation:
@@ -95,12 +107,10 @@ def ce_vector() -> Derivation:
         apply("sum_as_dot_product"),
         apply("stack_samples_as_rows"),
     )
-    title = {"en": "Cross-entropy in vector and matrix form",
-             "ja": "ベクトルと行列で書く交差エントロピー"}
-    return run("ce-vector", title, strategy, categorical())
+    return run("ce-vector", TITLES["ce-vector"], strategy, categorical())
 
 
-def _titanic(name: str, labels: tuple[int, int], predictions: tuple[str, str], title: dict) -> Derivation:
+def _titanic(name: str, labels: tuple[int, int], predictions: tuple[str, str]) -> Derivation:
     values = {c.t[1]: sp.Integer(labels[0]), c.t[2]: sp.Integer(labels[1]),
               c.y[1]: sp.Rational(predictions[0]), c.y[2]: sp.Rational(predictions[1])}
     strategy = chain(
@@ -109,19 +119,15 @@ def _titanic(name: str, labels: tuple[int, int], predictions: tuple[str, str], t
         apply("arithmetic_identities"),
         apply("numeric_value"),
     )
-    return run(name, title, strategy, categorical(2))
+    return run(name, TITLES[name], strategy, categorical(2))
 
 
 def bce_titanic_survived() -> Derivation:
-    return _titanic("bce-titanic-survived", (1, 0), ("0.51", "0.49"),
-                    {"en": "Worked example: a Titanic passenger who survived, predicted 0.51",
-                     "ja": "計算例: 助かった乗客 (予測値 0.51)"})
+    return _titanic("bce-titanic-survived", (1, 0), ("0.51", "0.49"))
 
 
 def bce_titanic_died() -> Derivation:
-    return _titanic("bce-titanic-died", (0, 1), ("0.56", "0.44"),
-                    {"en": "Worked example: a Titanic passenger who did not survive, predicted 0.56",
-                     "ja": "計算例: 助からなかった乗客 (予測値 0.56)"})
+    return _titanic("bce-titanic-died", (0, 1), ("0.56", "0.44"))
 
 
 def ce_dice_example() -> Derivation:
@@ -134,9 +140,7 @@ def ce_dice_example() -> Derivation:
         apply("substitute_values", values=values),
         apply("arithmetic_identities"),
     )
-    title = {"en": "Worked example: one throw of the die showing a 1",
-             "ja": "計算例: サイコロを 1 回投げて 1 の目が出た場合"}
-    return run("ce-dice-example", title, strategy, categorical(DICE_FACES))
+    return run("ce-dice-example", TITLES["ce-dice-example"], strategy, categorical(DICE_FACES))
 
 
 BUILDERS: dict[str, Callable[[], Derivation]] = {
@@ -153,6 +157,10 @@ BUILDERS: dict[str, Callable[[], Derivation]] = {
 
 def names() -> tuple[str, ...]:
     return tuple(BUILDERS)
+
+
+def title(name: str, lang: str = "en") -> str:
+    return TITLES[name][lang]
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,108 @@
+"""The ``derive`` command line.  Only argparse is imported up front; SymPy loads per command."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+LANGS = ("en", "ja")
+FORMATS = ("text", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _output_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    common.add_argument("--lang", choices=LANGS, default="en", help="language of the words (default: en)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="derive", description="Derive cross-entropy and binary cross-entropy from "
+                     "likelihoods, step by step, every step verified.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    common = _output_options()
+    listing = commands.add_parser("list", help="names of the built-in derivations, one per line")
+    listing.add_argument("--lang", choices=LANGS, default="en", help="language of the titles")
+    show = commands.add_parser("show", parents=[common], help="print one built-in derivation")
+    show.add_argument("name", help="a name from 'derive list'")
+    ce = commands.add_parser("ce", parents=[common], help="cross-entropy from the categorical likelihood")
+    ce.add_argument("--one-sample", action="store_true", help="one sample, series (4.1)-(4.3)")
+    bce = commands.add_parser("bce", parents=[common], help="binary cross-entropy")
+    bce.add_argument("--from", dest="route", choices=("categorical", "bernoulli"), default="categorical",
+                     help="start from the two-class categorical model (7.1)-(7.4) or the Bernoulli likelihood")
+    commands.add_parser("rules", parents=[common], help="the rule catalogue")
+    return parser
+
+
+def _print_derivations(names: list[str], args: argparse.Namespace) -> None:
+    from . import api
+    from .printing.json_format import derivations_json
+    from .printing.text import derivations_text
+
+    derivations = [api.get(name) for name in names]
+    render = derivations_json if args.format == "json" else derivations_text
+    print(render(derivations, args.lang))
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.version:
+        from . import __version__
+        print(__version__)
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "list":
+        from . import api
+        from .derivations import title
+        for name in api.names():
+            print(f"{name:22s} {title(name, args.lang)}")
+        return 0
+    if args.command == "show":
+        from . import api
+        if args.name not in api.names():
+            raise _UsageError(f"unknown derivation {args.name!r}; 'derive list' names them")
+        _print_derivations([args.name], args)
+    elif args.command == "ce":
+        _print_derivations(["ce-one-sample" if args.one_sample else "ce"], args)
+    elif args.command == "bce":
+        _print_derivations(["bce" if args.route == "categorical" else "bce-bernoulli"], args)
+    elif args.command == "rules":
+        from . import api
+        from .printing.json_format import rules_json
+        from .printing.text import rules_text
+        print((rules_json if args.format == "json" else rules_text)(api.rules(), args.lang))
+    return 0
+
+
+class _UsageError(Exception):
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _run(args, parser)
+    except _UsageError as exc:
+        sys.stderr.write(f"derive: error: {exc}\n")
+        return 2
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # noqa: BLE001 - one line for the user; DERIVE_DEBUG=1 shows the traceback
+        if os.environ.get("DERIVE_DEBUG"):
+            raise
+        from .errors import DeriveError
+        kind = "error" if isinstance(exc, DeriveError) else "internal error"
+        sys.stderr.write(f"derive: {kind}: {exc}\n")
+        return 2 if isinstance(exc, DeriveError) else 1

@@ -1,0 +1,60 @@
+"""Derivations and the catalogue as JSON, the contract other tools read.
+
+``lhs``/``rhs`` are ``sympy.srepr`` strings that SymPy alone rebuilds; ``verified`` is
+``"symbolic"``, ``"numeric"`` or ``"no"``.
+"""
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+import sympy as sp
+
+from ..catalogue import Rule, get_rule
+from ..steps import Derivation, Step
+from .latex_expr import latex_equation
+
+
+def _step(step: Step, lang: str) -> dict:
+    verification = step.verification
+    return {
+        "rule": step.rule,
+        "kind": step.kind,
+        "justification": get_rule(step.rule).justification[lang] if step.rule != "given" else "",
+        "lhs": sp.srepr(step.lhs),
+        "rhs": sp.srepr(step.rhs),
+        "latex": latex_equation(step.lhs, step.rhs),
+        "verified": verification.method,
+        "tag": step.tag,
+        "location": list(step.location),
+        "checked_at_sizes": [dict(s) for s in verification.sizes],
+        "random_points": verification.points,
+    }
+
+
+def derivation_dict(derivation: Derivation, lang: str = "en") -> dict:
+    result = derivation.result
+    return {
+        "name": derivation.name,
+        "title": derivation.title[lang],
+        "steps": [_step(step, lang) for step in derivation.steps],
+        "result": {"lhs": sp.srepr(result.lhs), "rhs": sp.srepr(result.rhs),
+                   "latex": latex_equation(result.lhs, result.rhs)},
+    }
+
+
+def derivations_json(derivations: Iterable[Derivation], lang: str = "en") -> str:
+    document = {"derivations": [derivation_dict(d, lang) for d in derivations]}
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def rules_json(rules: Iterable[Rule], lang: str = "en") -> str:
+    document = {"rules": [{
+        "name": rule.name,
+        "topic": rule.topic,
+        "kind": rule.kind,
+        "statement": rule.statement,
+        "conditions": [c.text for c in rule.conditions],
+        "justification": {language: text for language, text in rule.justification.items()},
+    } for rule in rules]}
+    return json.dumps(document, ensure_ascii=False, indent=2)

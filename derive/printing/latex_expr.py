@@ -1,0 +1,132 @@
+"""Expressions as LaTeX in the series' notation: ``-\\frac{1}{N} \\sum_{i=1}^{N} \\sum_{k=1}^{K} t_{ik} \\log y_{ik}``.
+
+Only constructs that both TeX (amsmath) and KaTeX accept are emitted.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from . import layout
+
+_ADD, _MUL, _POW, _ATOM = 1, 2, 3, 4
+_NAMES = {"BCE": r"\mathrm{BCE}"}
+_VECTORS = {"t": r"\mathbf{t}", "y": r"\mathbf{y}", "z": r"\mathbf{z}", "w": r"\mathbf{w}"}
+
+
+class LatexPrinter:
+    """A small precedence printer; each ``_print_X`` returns ``(latex, precedence)``."""
+
+    def doprint(self, expr: sp.Basic) -> str:
+        return self._print(expr)[0]
+
+    def _print(self, expr: sp.Basic) -> tuple[str, int]:
+        for cls in type(expr).__mro__:
+            method = getattr(self, "_print_" + cls.__name__, None)
+            if method:
+                return method(expr)
+        return sp.latex(expr), _ATOM
+
+    def _wrap(self, expr: sp.Basic, above: int) -> str:
+        text, prec = self._print(expr)
+        return rf"\left({text}\right)" if prec <= above else text
+
+    def _print_Symbol(self, expr):
+        return _NAMES.get(expr.name, expr.name), _ATOM
+
+    def _print_Dummy(self, expr):
+        return expr.name, _ATOM
+
+    def _print_Indexed(self, expr):
+        indices = [self._print(i)[0] for i in expr.indices]
+        joined = "".join(indices) if all(len(i) == 1 for i in indices) else ",".join(indices)
+        return f"{expr.base.label}_{{{joined}}}", _ATOM
+
+    def _print_Integer(self, expr):
+        return (str(expr), _ATOM) if expr >= 0 else (str(expr), _ADD)
+
+    def _print_Rational(self, expr):
+        text = layout.decimal(expr)
+        if text is not None:
+            return text, (_ATOM if expr > 0 else _ADD)
+        sign = "-" if expr < 0 else ""
+        return rf"{sign}\frac{{{abs(expr.p)}}}{{{expr.q}}}", (_ADD if sign else _MUL)
+
+    def _print_Float(self, expr):
+        return sp.sstr(expr, full_prec=False), _ATOM
+
+    def _print_Add(self, expr):
+        if layout.all_negative(expr):
+            inner = sp.Add(*(layout.negated(a) for a in expr.args), evaluate=False)
+            return rf"-\left({self._print_Add(inner)[0]}\right)", _MUL
+        parts = []
+        for n, term in enumerate(layout.ordered_terms(expr)):
+            if term.could_extract_minus_sign():
+                parts.append(("-" if n == 0 else " - ") + self._wrap(layout.negated(term), _ADD))
+            else:
+                parts.append(("" if n == 0 else " + ") + self._wrap(term, _ADD))
+        return "".join(parts), _ADD
+
+    def _print_Mul(self, expr):
+        negative, numbers, denominators, factors = layout.split_mul(expr)
+        parts = [self._wrap(n, _MUL) for n in numbers]
+        if denominators:
+            parts.append(r"\frac{1}{" + " ".join(self._wrap(d, _MUL) for d in denominators) + "}")
+        for n, factor in enumerate(factors):
+            big = isinstance(factor, (sp.Sum, sp.Product)) and n < len(factors) - 1
+            parts.append(rf"\left({self._print(factor)[0]}\right)" if big else self._wrap(factor, _ADD))
+        held = layout._held(expr)
+        text = r" \cdot ".join(parts) if len(numbers) > 1 or (numbers and factors and held) else " ".join(parts)
+        return ("-" + text if negative else text or "1"), (_ADD if negative else _MUL)
+
+    def _print_Pow(self, expr):
+        if expr.exp == -1:
+            return rf"\frac{{1}}{{{self._print(expr.base)[0]}}}", _MUL
+        base = self._wrap(expr.base, _MUL) if not isinstance(expr.base, sp.Indexed) else self._print(expr.base)[0]
+        return f"{base}^{{{self._print(expr.exp)[0]}}}", _POW
+
+    def _print_log(self, expr):
+        text, prec = self._print(expr.args[0])
+        return (rf"\log {text}", _POW) if prec == _ATOM else (rf"\log\left({text}\right)", _ATOM)
+
+    def _print_exp(self, expr):
+        return rf"e^{{{self._print(expr.args[0])[0]}}}", _POW
+
+    def _limits(self, command: str, expr) -> str:
+        return " ".join(rf"{command}_{{{self._print(v)[0]}={self._print(lo)[0]}}}^{{{self._print(hi)[0]}}}"
+                        for v, lo, hi in reversed(expr.limits))
+
+    def _print_Sum(self, expr):
+        return self._limits(r"\sum", expr) + " " + self._wrap(expr.function, _ADD), _MUL
+
+    def _print_Product(self, expr):
+        return self._limits(r"\prod", expr) + " " + self._wrap(expr.function, _ADD), _MUL
+
+    def _print_MatrixSymbol(self, expr):
+        is_row = expr.shape[0] == 1
+        return (_VECTORS.get(expr.name, expr.name) if is_row else expr.name), _ATOM
+
+    def _print_MatMul(self, expr):
+        coefficient, matrices = expr.as_coeff_matrices()
+        text = " ".join(self._wrap(m, _MUL) for m in matrices)
+        if coefficient == -1:
+            return "-" + text, _ADD
+        return (f"{self._wrap(coefficient, _MUL)} {text}" if coefficient != 1 else text), _MUL
+
+    def _print_Transpose(self, expr):
+        return rf"{self._wrap(expr.arg, _POW)}^{{\top}}", _POW
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        if isinstance(expr.expr, sp.Transpose):  # SymPy writes (log y)^T as log(y^T)
+            return rf"\left(\log {self._wrap(expr.expr.arg, _POW)}\right)^{{\top}}", _POW
+        return rf"\log {self._wrap(expr.expr, _POW)}", _MUL
+
+    def _print_Trace(self, expr):
+        return rf"\operatorname{{tr}}\left({self._print(expr.arg)[0]}\right)", _ATOM
+
+
+def latex(expr: sp.Basic) -> str:
+    return LatexPrinter().doprint(expr)
+
+
+def latex_equation(lhs: sp.Basic, rhs: sp.Basic) -> str:
+    return f"{latex(lhs)} = {latex(rhs)}"

@@ -1,0 +1,84 @@
+"""Layout decisions shared by the expression printers: the series' way of writing its formulas.
+
+Labels before logarithms (``t_k log y_k``), ``-(a + b)`` when every term is negative, ``1/N`` in
+front of what it scales, decimals for the seeds' probabilities (``0.51``, not ``51/100``), and
+terms without a complement ``(1 - y)`` first.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .. import conventions as c
+
+LABEL_BASES = (c.t, c.w)
+LABEL_SYMBOLS = (c.t_scalar, c.w_scalar)
+
+
+def is_label(expr: sp.Basic) -> bool:
+    if isinstance(expr, sp.Indexed):
+        return expr.base in LABEL_BASES
+    return expr in LABEL_SYMBOLS
+
+
+def decimal(expr: sp.Rational) -> str | None:
+    """``51/100`` as ``0.51`` when the denominator divides a power of ten (up to 10^6)."""
+    q = int(expr.q)
+    for digits in range(1, 7):
+        if (10**digits) % q == 0:
+            scaled = abs(int(expr.p)) * (10**digits // q)
+            text = f"{scaled // 10**digits}.{scaled % 10**digits:0{digits}d}".rstrip("0")
+            return ("-" if expr < 0 else "") + text
+    return None
+
+
+def split_mul(expr: sp.Mul) -> tuple[bool, list[sp.Basic], list[sp.Basic], list[sp.Basic]]:
+    """``(negative, numbers, denominators, factors)`` in the order the series writes them."""
+    negative = False
+    numbers: list[sp.Basic] = []
+    denominators: list[sp.Basic] = []
+    labels: list[sp.Basic] = []
+    others: list[sp.Basic] = []
+    for factor in expr.args:
+        if factor == sp.S.NegativeOne:
+            negative = not negative
+        elif factor.is_Number and factor.is_negative and not _held(expr):
+            negative = not negative
+            numbers.append(-factor)
+        elif factor.is_Number:
+            numbers.append(factor)
+        elif isinstance(factor, sp.Pow) and factor.exp == -1 and not factor.base.is_Number:
+            denominators.append(factor.base)
+        elif is_label(factor):
+            labels.append(factor)
+        else:
+            others.append(factor)
+    numbers = [n for n in numbers if n != 1 or _held(expr)]
+    return negative, numbers, denominators, labels + sorted(others, key=_complement_last)
+
+
+def _held(expr: sp.Mul) -> bool:
+    """A product SymPy was told not to evaluate (``1 * log 0.51``): its ones are shown."""
+    return sum(1 for a in expr.args if a.is_Number) > 1 or sp.S.One in expr.args or sp.S.Zero in expr.args
+
+
+def _complement_last(expr: sp.Basic) -> int:
+    return sum(1 for e in sp.preorder_traversal(expr) if isinstance(e, sp.Add))
+
+
+def ordered_terms(expr: sp.Add) -> list[sp.Basic]:
+    """Terms in SymPy's printing order, those without ``(1 - ...)`` first."""
+    terms = list(expr.as_ordered_terms())
+    return sorted(terms, key=_complement_last)
+
+
+def all_negative(expr: sp.Add) -> bool:
+    return len(expr.args) > 1 and all(term.could_extract_minus_sign() for term in expr.args)
+
+
+def negated(term: sp.Basic) -> sp.Basic:
+    """``-term`` without letting SymPy re-evaluate a held product."""
+    if isinstance(term, sp.Mul) and sp.S.NegativeOne in term.args:
+        rest = list(term.args)
+        rest.remove(sp.S.NegativeOne)
+        return rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False)
+    return -term

@@ -1,0 +1,41 @@
+"""Derivations and the rule catalogue as plain text for the terminal (Unicode equations)."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..catalogue import Rule, get_rule
+from ..steps import Derivation
+from .unicode import unicode
+from .words import phrase, verification_text
+
+
+def derivation_text(derivation: Derivation, lang: str = "en") -> str:
+    lines = [f"{derivation.name}: {derivation.title[lang]}", ""]
+    width = len(str(len(derivation.steps)))
+    for number, step in enumerate(derivation.steps, 1):
+        equation = f"{unicode(step.lhs)} = {unicode(step.rhs)}"
+        tag = f"   ({step.tag})" if step.tag else ""
+        indent = " " * (width + 2)
+        words = get_rule(step.rule).justification[lang] if step.rule != "given" else ""
+        lines.append(f"{number:>{width}}. {equation}{tag}")
+        lines.append(f"{indent}{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})"
+                     + (f": {words}" if words else ""))
+        lines.append(f"{indent}{verification_text(step.verification, lang)}")
+    result = derivation.result
+    lines += ["", f"{phrase(lang, 'result')}: {unicode(result.lhs)} = {unicode(result.rhs)}"]
+    return "\n".join(lines)
+
+
+def derivations_text(derivations: Iterable[Derivation], lang: str = "en") -> str:
+    return "\n\n".join(derivation_text(d, lang) for d in derivations)
+
+
+def rules_text(rules: Iterable[Rule], lang: str = "en") -> str:
+    rules = list(rules)
+    lines = [phrase(lang, "rules_heading", count=len(rules)), ""]
+    for rule in rules:
+        conditions = ", ".join(c.text for c in rule.conditions)
+        lines.append(f"{rule.name}  [{rule.topic}, {phrase(lang, rule.kind)}]")
+        lines.append(f"    {rule.statement}" + (f"    ({phrase(lang, 'conditions')}: {conditions})" if conditions else ""))
+        lines.append(f"    {rule.justification[lang]}")
+    return "\n".join(lines)

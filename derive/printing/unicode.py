@@ -1,0 +1,152 @@
+"""Expressions as one line of Unicode for the terminal: ``E = −(1/N) ∑ᵢ₌₁ᴺ ∑ₖ₌₁ᴷ tᵢₖ log yᵢₖ``."""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from . import layout
+
+_SUB = str.maketrans("0123456789+-=()aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SUP = str.maketrans("0123456789+-=()KNT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᴷᴺᵀ")
+
+
+def _script(text: str, table: dict, marker: str) -> str:
+    converted = text.translate(table)
+    if all(ch != orig or ch in " " for ch, orig in zip(converted, text)) and " " not in text:
+        return converted
+    return f"{marker}({text})" if len(text) > 1 else f"{marker}{text}"
+
+
+def subscript(text: str) -> str:
+    return _script(text, _SUB, "_")
+
+
+def superscript(text: str) -> str:
+    return _script(text, _SUP, "^")
+
+
+_ADD, _MUL, _POW, _ATOM = 1, 2, 3, 4
+
+
+class UnicodePrinter:
+    """A small precedence printer; each ``_print_X`` returns ``(text, precedence)``."""
+
+    def doprint(self, expr: sp.Basic) -> str:
+        return self._print(expr)[0]
+
+    def _print(self, expr: sp.Basic) -> tuple[str, int]:
+        for cls in type(expr).__mro__:
+            method = getattr(self, "_print_" + cls.__name__, None)
+            if method:
+                return method(expr)
+        return str(expr), _ATOM
+
+    def _wrap(self, expr: sp.Basic, above: int) -> str:
+        text, prec = self._print(expr)
+        return f"({text})" if prec <= above else text
+
+    def _print_Symbol(self, expr):
+        return expr.name, _ATOM
+
+    def _print_Indexed(self, expr):
+        indices = "".join(str(i) for i in expr.indices)
+        return f"{expr.base.label}{subscript(indices)}", _ATOM
+
+    def _print_Integer(self, expr):
+        return (str(expr), _ATOM) if expr >= 0 else (f"−{-expr}", _ADD)
+
+    def _print_Rational(self, expr):
+        text = layout.decimal(expr)
+        if text is not None:
+            return text.replace("-", "−"), (_ATOM if expr > 0 else _ADD)
+        return f"{expr.p}/{expr.q}".replace("-", "−"), _MUL
+
+    def _print_Float(self, expr):
+        return sp.sstr(expr, full_prec=False), _ATOM
+
+    def _print_Add(self, expr):
+        if layout.all_negative(expr):
+            inner = sp.Add(*(layout.negated(a) for a in expr.args), evaluate=False)
+            return f"−({self._print_Add(inner)[0]})", _MUL
+        parts = []
+        for n, term in enumerate(layout.ordered_terms(expr)):
+            if term.could_extract_minus_sign():
+                text = self._wrap(layout.negated(term), _ADD)
+                parts.append(("−" if n == 0 else " − ") + text)
+            else:
+                parts.append(("" if n == 0 else " + ") + self._wrap(term, _ADD))
+        return "".join(parts), _ADD
+
+    def _print_Mul(self, expr):
+        negative, numbers, denominators, factors = layout.split_mul(expr)
+        parts = [self._wrap(n, _MUL) for n in numbers]
+        if denominators:
+            parts.append("(1/" + "".join(self._wrap(d, _MUL) for d in denominators) + ")")
+        for n, factor in enumerate(factors):
+            last = n == len(factors) - 1
+            big = isinstance(factor, (sp.Sum, sp.Product)) and not last
+            parts.append(f"({self._print(factor)[0]})" if big else self._wrap(factor, _ADD))
+        text = "·".join(parts) if len(numbers) > 1 or (numbers and factors and _held(expr)) else " ".join(parts)
+        return ("−" + text if negative else text or "1"), (_ADD if negative else _MUL)
+
+    def _print_Pow(self, expr):
+        if expr.exp == -1:
+            return f"1/{self._wrap(expr.base, _MUL)}", _MUL
+        base = self._wrap(expr.base, _MUL)
+        exponent = self._print(expr.exp)[0]
+        script = superscript(exponent)
+        if not script.startswith("^("):
+            return base + script, _POW
+        if self._print(expr.exp)[1] == _ATOM:
+            return f"{base}^{exponent}", _POW
+        return f"{base}^({exponent})", _POW
+
+    def _print_log(self, expr):
+        argument = expr.args[0]
+        text, prec = self._print(argument)
+        return (f"log {text}", _POW) if prec == _ATOM else (f"log({text})", _ATOM)
+
+    def _print_exp(self, expr):
+        return f"exp({self._print(expr.args[0])[0]})", _ATOM
+
+    def _limits(self, symbol: str, expr) -> str:
+        parts = []
+        for variable, lower, upper in reversed(expr.limits):
+            parts.append(f"{symbol}{subscript(f'{variable}={lower}')}{superscript(str(upper))}")
+        return " ".join(parts)
+
+    def _print_Sum(self, expr):
+        return f"{self._limits('∑', expr)} {self._wrap(expr.function, _ADD)}", _MUL
+
+    def _print_Product(self, expr):
+        return f"{self._limits('∏', expr)} {self._wrap(expr.function, _ADD)}", _MUL
+
+    def _print_MatrixSymbol(self, expr):
+        return expr.name, _ATOM
+
+    def _print_MatMul(self, expr):
+        coefficient, matrices = expr.as_coeff_matrices()
+        text = " ".join(self._wrap(m, _MUL) for m in matrices)
+        if coefficient == -1:
+            return "−" + text, _ADD
+        return (f"{self._wrap(coefficient, _MUL)} {text}" if coefficient != 1 else text), _MUL
+
+    def _print_Transpose(self, expr):
+        return f"{self._wrap(expr.arg, _POW)}ᵀ", _POW
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        name = self._print(expr.function(sp.Symbol("x")))[0].split()[0].split("(")[0]
+        if isinstance(expr.expr, sp.Transpose):  # SymPy writes (log y)ᵀ as log(yᵀ)
+            return f"({name} {self._wrap(expr.expr.arg, _POW)})ᵀ", _POW
+        return f"{name} {self._wrap(expr.expr, _POW)}", _MUL
+
+    def _print_Trace(self, expr):
+        return f"tr({self._print(expr.arg)[0]})", _ATOM
+
+
+def _held(expr: sp.Mul) -> bool:
+    return layout._held(expr)
+
+
+def unicode(expr: sp.Basic) -> str:
+    return UnicodePrinter().doprint(expr)
