@@ -51,10 +51,12 @@ class Rule:
         with sp.evaluate(evaluate):
             return parse_pattern(str(self.data[key]), self.wilds if wilds is None else wilds)
 
-    def patterns(self, key: str, wilds: Mapping[str, sp.Basic] | None = None) -> tuple[sp.Basic, ...]:
-        """Parse a list of patterns (``from``, ``to``)."""
+    def patterns(self, key: str, wilds: Mapping[str, sp.Basic] | None = None,
+                 evaluate: bool = True) -> tuple[sp.Basic, ...]:
+        """Parse a list of patterns (``from``, ``to``, ``example``)."""
         scope = self.wilds if wilds is None else wilds
-        return tuple(parse_pattern(str(text), scope) for text in self.data[key])  # type: ignore[union-attr]
+        with sp.evaluate(evaluate):
+            return tuple(parse_pattern(str(text), scope) for text in self.data[key])  # type: ignore[union-attr]
 
     def table(self, key: str, wilds: Mapping[str, sp.Basic] | None = None) -> dict[sp.Basic, sp.Basic]:
         """Parse a table of patterns (``replace``, ``defines``)."""
@@ -88,7 +90,8 @@ def _operand_wilds(rule: "Rule") -> frozenset[str]:
 
 
 _FIELDS = {"name", "statement", "conditions", "wild", "en", "ja", "kind", "operation",
-           "lhs", "rhs", "from", "to", "defines", "replace", "parameters", "check", "requires"}
+           "lhs", "rhs", "from", "to", "defines", "replace", "parameters", "check", "requires",
+           "example", "example_model", "example_values", "example_from", "example_held"}
 
 
 def rules_directory() -> Path:
@@ -116,8 +119,9 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
         raise CatalogueError(f"{where}: kind must be one of {KINDS}")
     wild_names = tuple(entry.get("wild", ()))
     conditions = tuple(parse_condition(c, frozenset(wild_names)) for c in entry["conditions"])
-    data = {key: entry[key] for key in ("lhs", "rhs", "from", "to", "defines", "replace",
-                                         "parameters", "check") if key in entry}
+    data = {key: entry[key] for key in ("lhs", "rhs", "from", "to", "defines", "replace", "parameters",
+                                         "check", "example", "example_model", "example_values",
+                                         "example_from", "example_held") if key in entry}
     rule = Rule(
         name=entry["name"], topic=topic, statement=entry["statement"], conditions=conditions,
         justification=MappingProxyType({lang: entry[lang] for lang in LANGUAGES}),

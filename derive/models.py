@@ -69,8 +69,7 @@ class Model:
         """Replace the last class's prediction and label by one minus the others (sum to one)."""
         if not self.categorical:
             return expr
-        atoms = [a for a in expr.atoms(sp.Indexed) if a.base in (c.y, c.t)
-                 and all(ix.is_Integer for ix in a.indices)]
+        atoms = [a for a in expr.atoms(sp.Indexed) if a.base in (c.y, c.t) and a.indices[-1].is_Integer]
         classes = self.class_count(sizes, atoms)
         rows = {(a.base, a.indices[:-1]) for a in atoms}
         replacement = {}

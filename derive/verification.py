@@ -12,6 +12,7 @@ import random
 from typing import Mapping
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from . import conventions as c
 from .errors import VerificationError
@@ -35,19 +36,19 @@ def verify_step(previous: Equation | None, step: Step, model: Model, seed: int =
         raise VerificationError(f"step {step.rule!r} needs a previous equation to be checked against")
     if how == "equal":
         _require(step.lhs == previous.lhs, step, f"the left side changed from {previous.lhs} to {step.lhs}")
-        return _compare(previous.rhs, step.rhs, model, rng, step)
+        return compare(previous.rhs, step.rhs, model, rng, step.rule)
     if how == "implied":
         lhs = step.lhs.xreplace(dict(step.check.definitions)).xreplace({previous.lhs: previous.rhs})
-        return _compare(lhs, step.rhs, model, rng, step)
+        return compare(lhs, step.rhs, model, rng, step.rule)
     if how == "specialises":
         mapping = dict(step.check.mapping)
         back_lhs = _specialise(step.lhs, mapping)
         _require(back_lhs == previous.lhs, step, f"specialising the left side gives {back_lhs}, not {previous.lhs}")
-        return _compare(previous.rhs, _specialise(step.rhs, mapping), model, rng, step)
+        return compare(previous.rhs, _specialise(step.rhs, mapping), model, rng, step.rule)
     if how == "instance":
         _require(step.lhs == previous.lhs, step, "the left side changed")
         mapping = dict(step.check.mapping)
-        return _compare(previous.rhs.xreplace(mapping), step.rhs, model, rng, step)
+        return compare(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule)
     raise VerificationError(f"step {step.rule!r}: unknown check {how!r}")
 
 
@@ -69,14 +70,15 @@ def _doit_sums(expr: sp.Basic) -> sp.Basic:
                         lambda e: e.doit())
 
 
-def _compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, step: Step) -> Verification:
+def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str) -> Verification:
+    """Check ``before == after`` symbolically and at random points; raise if they differ."""
     difference_sizes = model.size_choices(sp.Tuple(before, after))
     worst = 0.0
     points = 0
     for sizes in difference_sizes:
         a, b = _concrete(before, sizes), _concrete(after, sizes)
         for _ in range(POINTS_PER_SIZE):
-            error = _numeric_error(a, b, model, sizes, rng, step)
+            error = _numeric_error(a, b, model, sizes, rng, label)
             worst = max(worst, error)
             points += 1
     general = not any(isinstance(e, (sp.Sum, sp.Product)) and e.free_symbols & set(c.SIZES)
@@ -131,18 +133,18 @@ def _complements_as_symbols(expr: sp.Basic) -> sp.Basic:
     return expr.xreplace({e: sp.Dummy(f"({e})", positive=True) for e in complements})
 
 
-def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, step: Step) -> float:
+def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: str) -> float:
     atoms = _atoms(a) | _atoms(b)
     values = model.sample(atoms, sizes, rng)
     va, vb = (sp.N(e.xreplace(values), 30) for e in (a, b))
     if not (va.is_number and vb.is_number):
-        raise VerificationError(f"step {step.rule!r} could not be evaluated at a random point "
+        raise VerificationError(f"step {label!r} could not be evaluated at a random point "
                                 f"(left over: {sorted(map(str, (va - vb).free_symbols))})")
     error = abs(va - vb)
     scale = max(sp.Float(1), abs(va), abs(vb))
     if not (error <= _tolerance(a, b) * scale):
         shown = {str(k): float(v) for k, v in list(values.items())[:6]}
-        raise VerificationError(f"step {step.rule!r} is wrong: at {shown} the sides differ "
+        raise VerificationError(f"step {label!r} is wrong: at {shown} the sides differ "
                                 f"({float(va):.12g} before, {float(vb):.12g} after)")
     return float(error)
 
@@ -160,6 +162,7 @@ def _atoms(expr: sp.Basic) -> set[sp.Basic]:
     bases = {a.base.label for a in found} | {a.base for a in found}
     indices = {ix for a in found for ix in a.indices}
     found |= {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in bases and s not in indices}
+    found |= set(expr.atoms(AppliedUndef))
     return found
 
 
@@ -174,7 +177,7 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
             _require(sp.simplify(value - probability) == 0, step,
                      f"with labels {dict((str(k), int(v)) for k, v in labels.items())} the likelihood "
                      f"is {value}, not the probability {probability} of that outcome")
-            worst = max(worst, _numeric_error(value, probability, model, sizes, rng, step))
+            worst = max(worst, _numeric_error(value, probability, model, sizes, rng, step.rule))
             points += 1
     named = tuple({str(k): int(v) for k, v in s.items()} for s in sizes_list if s)
     return Verification("symbolic", named, points, worst, detail="likelihood equals the outcome's probability")
