@@ -10,6 +10,8 @@ from typing import Iterable
 
 import sympy as sp
 
+from .srepr import srepr
+
 from ..catalogue import Rule, get_rule
 from ..steps import Derivation, Step
 from .latex_expr import latex_equation
@@ -21,8 +23,8 @@ def _step(step: Step, lang: str) -> dict:
         "rule": step.rule,
         "kind": step.kind,
         "justification": get_rule(step.rule).justification[lang] if step.rule != "given" else "",
-        "lhs": sp.srepr(step.lhs),
-        "rhs": sp.srepr(step.rhs),
+        "lhs": srepr(step.lhs),
+        "rhs": srepr(step.rhs),
         "latex": latex_equation(step.lhs, step.rhs),
         "verified": verification.method,
         "tag": step.tag,
@@ -38,7 +40,7 @@ def derivation_dict(derivation: Derivation, lang: str = "en") -> dict:
         "name": derivation.name,
         "title": derivation.title[lang],
         "steps": [_step(step, lang) for step in derivation.steps],
-        "result": {"lhs": sp.srepr(result.lhs), "rhs": sp.srepr(result.rhs),
+        "result": {"lhs": srepr(result.lhs), "rhs": srepr(result.rhs),
                    "latex": latex_equation(result.lhs, result.rhs)},
     }
 

@@ -1,0 +1,101 @@
+"""Printers: text marks only verified steps, JSON keeps its contract, srepr rebuilds with SymPy alone."""
+import json
+
+import pytest
+import sympy as sp
+
+import derive
+from derive import conventions as c
+from derive.printing.json_format import derivations_json, rules_json
+from derive.printing.latex_expr import latex
+from derive.printing.text import derivation_text, rules_text
+from derive.printing.srepr import srepr
+from derive.printing.unicode import unicode
+from derive.vector_forms import to_components
+
+
+def _rebuild(text: str) -> tuple[sp.Basic, sp.Basic]:
+    """SymPy alone rebuilds the string, evaluated and held (a held ``1 * log 0.51`` stays held)."""
+    namespace: dict = {}
+    exec("from sympy import *", namespace)  # SymPy's names only; the string is our own output
+    evaluated = eval(text, namespace)  # noqa: S307 - test of the srepr contract
+    with sp.evaluate(False):
+        held = eval(text, namespace)  # noqa: S307
+    return evaluated, held
+
+
+@pytest.mark.parametrize("name", derive.names())
+def test_json_contract_and_srepr_round_trip(name):
+    document = json.loads(derivations_json([derive.get(name)]))
+    (entry,) = document["derivations"]
+    assert set(entry) == {"name", "title", "steps", "result"}
+    assert entry["name"] == name
+    derivation = derive.get(name)
+    for step, data in zip(derivation.steps, entry["steps"]):
+        assert {"rule", "kind", "justification", "lhs", "rhs", "latex", "verified"} <= set(data)
+        assert data["verified"] in ("symbolic", "numeric", "no")
+        assert data["kind"] in ("equality", "definition")
+        for side, expr in (("lhs", step.lhs), ("rhs", step.rhs)):
+            evaluated, held = _rebuild(data[side])
+            assert data[side] in (srepr(evaluated), srepr(held))
+            assert _same(evaluated, expr)
+    assert _same(_rebuild(entry["result"]["rhs"])[0], derivation.result.rhs)
+
+
+def _same(a: sp.Basic, b: sp.Basic) -> bool:
+    if a == b:
+        return True
+    sizes = {c.N: 2, c.K: 3}
+    return sp.simplify(to_components(a, sizes).doit() - to_components(b, sizes).doit()) == 0
+    assert entry["result"]["latex"].startswith(latex(derivation.result.lhs))
+
+
+def test_text_marks_verified_steps_and_only_those():
+    verified = derivation_text(derive.get("ce"))
+    assert verified.count("✓") == len(derive.get("ce").steps)
+    given = derive.cross_entropy(batch=False, likelihood=sp.Product(c.y[c.k] ** c.t[c.k], (c.k, 1, c.K)))
+    text = derivation_text(given)
+    first_step = text.split("\n2. ")[0]
+    assert "✓" not in first_step and "not verified" in first_step
+    assert text.count("✓") == len(given.steps) - 1
+
+
+def test_text_names_rule_and_justification_in_each_language():
+    english = derivation_text(derive.get("bce"), "en")
+    japanese = derivation_text(derive.get("bce"), "ja")
+    assert "two_class_substitution" in english and "1 − t₁" in english
+    assert "2 クラスでは予測確率の和もラベルの和も 1" in japanese
+    assert "(7.2)" in english and "(7.2)" in japanese
+
+
+@pytest.mark.parametrize("expr, text", [
+    (-sp.Sum(c.t[c.i, c.k] * sp.log(c.y[c.i, c.k]), (c.k, 1, c.K), (c.i, 1, c.N)) / c.N,
+     "−(1/N) ∑ᵢ₌₁ᴺ ∑ₖ₌₁ᴷ tᵢₖ log yᵢₖ"),
+    (-c.t_scalar * sp.log(c.y_scalar) - (1 - c.t_scalar) * sp.log(1 - c.y_scalar),
+     "−(t log y + (1 − t) log(1 − y))"),
+    (-sp.log(sp.Rational(44, 100)), "−log 0.44"),
+])
+def test_unicode_in_the_series_notation(expr, text):
+    assert unicode(expr) == text
+
+
+@pytest.mark.parametrize("expr, text", [
+    (-sp.Sum(c.t[c.i, c.k] * sp.log(c.y[c.i, c.k]), (c.k, 1, c.K), (c.i, 1, c.N)) / c.N,
+     r"-\frac{1}{N} \sum_{i=1}^{N} \sum_{k=1}^{K} t_{ik} \log y_{ik}"),
+    (sp.Product(c.y[c.k] ** c.t[c.k], (c.k, 1, c.K)), r"\prod_{k=1}^{K} y_{k}^{t_{k}}"),
+    (-c.t[1] * sp.log(c.y[1]) - (1 - c.t[1]) * sp.log(1 - c.y[1]),
+     r"-\left(t_{1} \log y_{1} + \left(1 - t_{1}\right) \log\left(1 - y_{1}\right)\right)"),
+])
+def test_latex_in_the_series_notation(expr, text):
+    assert latex(expr) == text
+
+
+def test_rules_listing_in_both_languages():
+    rules = derive.rules()
+    english, japanese = rules_text(rules, "en"), rules_text(rules, "ja")
+    for rule in rules:
+        assert rule.name in english and rule.justification["en"] in english
+        assert rule.justification["ja"] in japanese
+    document = json.loads(rules_json(rules, "ja"))
+    assert len(document["rules"]) == len(rules)
+    assert document["rules"][0]["justification"]["ja"]
