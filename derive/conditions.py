@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Mapping, Protocol
 
 import sympy as sp
 
@@ -41,8 +41,15 @@ def parse_condition(text: str, wild_names: frozenset[str]) -> Condition:
     return Condition(text, None)
 
 
-def holds(condition: Condition, binding: Mapping[str, sp.Basic],
-          is_positive: Callable[[sp.Basic], bool]) -> bool:
+class Domain(Protocol):
+    """What a model knows that conditions ask: positivity, and what depends on what."""
+
+    def is_positive(self, expr: sp.Basic) -> bool: ...
+
+    def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool: ...
+
+
+def holds(condition: Condition, binding: Mapping[str, sp.Basic], domain: Domain) -> bool:
     """Whether ``condition`` holds for the matched subexpressions in ``binding``."""
     if condition.predicate is None:
         return True
@@ -50,7 +57,7 @@ def holds(condition: Condition, binding: Mapping[str, sp.Basic],
     if value is None:
         return True
     if condition.predicate == "positive":
-        return is_positive(value)
+        return domain.is_positive(value)
     if condition.predicate == "not_one":
         return sp.simplify(value - 1).is_zero is False
     if condition.predicate == "real":
@@ -60,6 +67,6 @@ def holds(condition: Condition, binding: Mapping[str, sp.Basic],
     if condition.predicate == "concrete":
         return value.is_Integer
     if condition.predicate == "independent":
-        index = binding.get(condition.other)
-        return index is None or not value.has(index)
+        variable = binding.get(condition.other)
+        return variable is None or not domain.depends_on(value, variable)
     raise AssertionError(condition.predicate)

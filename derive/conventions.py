@@ -14,6 +14,9 @@ z = sp.IndexedBase("z", real=True)
 w = sp.IndexedBase("w", positive=True)
 
 i, k = sp.symbols("i k", integer=True)
+# Further summation indices, in the order renaming uses them.
+j, m, l, n, d = sp.symbols("j m l n d", integer=True)
+DUMMY_INDICES = (j, m, l, n)
 N, K = sp.symbols("N K", integer=True, positive=True)
 
 L = sp.Symbol("L", positive=True)
@@ -26,7 +29,7 @@ y_scalar = sp.Symbol("y", positive=True)
 
 NAMES: dict[str, sp.Basic] = {
     "t": t, "y": y, "z": z, "w": w,
-    "i": i, "k": k, "N": N, "K": K,
+    "i": i, "k": k, "j": j, "m": m, "l": l, "n": n, "d": d, "N": N, "K": K,
     "L": L, "E": E, "BCE": BCE,
 }
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import itertools
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
 import sympy as sp
 
 from . import conventions as c
+from .functions import sigmoid
+
+LINKS = ("softmax", "sigmoid")
 
 
 @dataclass(frozen=True)
@@ -25,15 +28,66 @@ class Model:
     facts: frozenset[str]
     categorical: bool
     classes: int | None = None
+    link: str | None = None  # y = softmax(z) or y = sigmoid(z): predictions are functions of logits
 
+    def with_link(self, link: str) -> "Model":
+        if link not in LINKS:
+            raise ValueError(f"unknown link {link!r}; known: {', '.join(LINKS)}")
+        return replace(self, name=f"{self.name}:{link}", link=link)
+
+    # ----- dependence ----------------------------------------------------------------------
+    def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool:
+        """Whether ``expr`` changes with ``variable`` (a component depends on its whole array)."""
+        bases = {variable.base} if isinstance(variable, sp.Indexed) else {variable}
+        if self.link and bases & {c.z, c.z_scalar}:
+            bases |= {c.y, c.y_scalar}
+        return any(expr.has(b) for b in bases)
+
+    def resolve_links(self, expr: sp.Basic, classes: int | None) -> sp.Basic:
+        """Write each prediction as the link of the logits, for evaluation."""
+        if self.link is None:
+            return expr
+        replacement: dict[sp.Basic, sp.Basic] = {}
+        for atom in expr.atoms(sp.Indexed):
+            if atom.base != c.y:
+                continue
+            logit = c.z[atom.indices]
+            if self.link == "sigmoid":
+                replacement[atom] = sigmoid(logit)
+            else:
+                row = atom.indices[:-1]
+                count = classes or self.class_count({}, expr.atoms(sp.Indexed))
+                total = sum(sp.exp(c.z[row + (j,)]) for j in range(1, count + 1))
+                replacement[atom] = sp.exp(logit) / total
+        if self.link == "sigmoid" and expr.has(c.y_scalar):
+            replacement[c.y_scalar] = sigmoid(c.z_scalar)
+        return expr.xreplace(replacement)
     # ----- sizes ---------------------------------------------------------------------------
     def size_choices(self, expr: sp.Basic) -> list[dict[sp.Symbol, int]]:
-        """Concrete sizes to check at, for the size symbols ``expr`` contains (at most 4)."""
-        present = [s for s in c.SIZES if expr.has(s)]
+        """Concrete sizes to check at (at most 4), with a value in range for each free index."""
+        free = _free_indices(expr)
+        present = [s for s in c.SIZES if expr.has(s) or any(self._range_of(ix, expr) == s for ix in free)]
         options = {c.N: (1, 2, 3), c.K: (self.classes,) if self.classes else (2, 3)}
+        if free:  # a free index needs room: check at the larger sizes
+            options = {c.N: (2, 3), c.K: (self.classes,) if self.classes else (3, 2)}
         combos = [dict(zip(present, values))
-                  for values in itertools.product(*(options[s] for s in present))]
-        return combos[:4] or [{}]
+                  for values in itertools.product(*(options[s] for s in present))][:4] or [{}]
+        for number, combo in enumerate(combos):
+            for position, index in enumerate(sorted(free, key=str)):
+                size_symbol = self._range_of(index, expr)
+                size = combo.get(size_symbol) or self.classes or 2
+                combo[index] = 1 + (number + position) % size
+        return combos
+
+    def _range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Symbol:
+        """Which size an index runs up to: N for samples, K for classes (by its position)."""
+        for atom in expr.atoms(sp.Indexed):
+            if index in atom.indices:
+                position = atom.indices.index(index)
+                if len(atom.indices) == 2:
+                    return c.N if position == 0 else c.K
+                return c.K if self.categorical else c.N
+        return c.K if self.categorical else c.N
 
     def class_count(self, sizes: Mapping[sp.Symbol, int], atoms: Iterable[sp.Indexed]) -> int:
         if self.classes:
@@ -136,6 +190,14 @@ def _draw(atom: sp.Basic, rng: random.Random, categorical: bool) -> sp.Basic:
     if getattr(base, "is_positive", False) or getattr(atom, "is_positive", False):
         return sp.Float(rng.uniform(0.5, 2.0), 30)
     return sp.Float(rng.gauss(0.0, 1.5), 30)
+
+
+def _free_indices(expr: sp.Basic) -> set[sp.Symbol]:
+    """Integer symbols used as array indices and not bound by a sum: the component's indices."""
+    used = {ix for atom in expr.atoms(sp.Indexed) for ix in atom.indices if isinstance(ix, sp.Symbol)}
+    bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Sum, sp.Product))
+             for limit in node.limits}
+    return {s for s in used - bound if s.is_integer and s not in c.SIZES}
 
 
 CATEGORICAL = Model("categorical", frozenset({"one_hot_labels", "probabilities_sum_to_one"}), True)

@@ -15,6 +15,7 @@ import sympy as sp
 
 from . import conventions
 from .errors import PatternError
+from .functions import sigmoid
 
 FUNCTIONS = {
     "log": sp.log,
@@ -24,6 +25,9 @@ FUNCTIONS = {
     "Max": sp.Max,
     "Abs": sp.Abs,
     "KroneckerDelta": sp.KroneckerDelta,
+    "Derivative": sp.Derivative,
+    "Limit": sp.Limit,
+    "sigmoid": sigmoid,
 }
 
 _BINARY = {

@@ -10,8 +10,8 @@ from typing import Iterator, Mapping
 
 import sympy as sp
 
-from .catalogue import Rule, make_wild
-from .conditions import holds
+from .catalogue import Rule
+from .conditions import Domain, holds
 
 
 def nested_view(expr: sp.Basic) -> sp.Basic:
@@ -66,7 +66,7 @@ def merged(expr: sp.Basic) -> sp.Basic:
     return expr.func(*args) if args != list(expr.args) else expr
 
 
-def match_rule(rule: Rule, expr: sp.Basic, is_positive) -> dict[str, sp.Basic] | None:
+def match_rule(rule: Rule, expr: sp.Basic, domain: Domain) -> dict[str, sp.Basic] | None:
     """Bind the rule's wilds to parts of ``expr`` so that every side condition holds."""
     wilds = rule.wilds
     binding = _match(rule.pattern("lhs", wilds), expr, wilds)
@@ -74,16 +74,17 @@ def match_rule(rule: Rule, expr: sp.Basic, is_positive) -> dict[str, sp.Basic] |
         return None
     independent = [c for c in rule.conditions if c.predicate == "independent"]
     if independent:
-        # Re-match with each dependent wild told to avoid the index it must not contain.
+        # Re-match with each constant wild told to avoid what it must not depend on.
         wilds = dict(wilds)
         for condition in independent:
-            index = binding.get(condition.other)
-            if index is not None:
-                wilds[condition.subject] = make_wild(condition.subject, (index,), nontrivial=True)
+            variable = binding.get(condition.other)
+            if variable is not None:
+                wilds[condition.subject] = sp.Wild(condition.subject, properties=[
+                    lambda e, v=variable: e not in (sp.S.Zero, sp.S.One) and not domain.depends_on(e, v)])
         binding = _match(rule.pattern("lhs", wilds), expr, wilds)
         if binding is None:
             return None
-    if all(holds(condition, binding, is_positive) for condition in rule.conditions):
+    if all(holds(condition, binding, domain) for condition in rule.conditions):
         return binding
     return None
 
@@ -108,10 +109,10 @@ def _match(pattern: sp.Basic, expr: sp.Basic, wilds: Mapping[str, sp.Wild]) -> d
     return {name: found[w] for name, w in wilds.items() if w in found}
 
 
-def rewrite_once(rule: Rule, expr: sp.Basic, is_positive) -> tuple[sp.Basic, tuple[int, ...]] | None:
+def rewrite_once(rule: Rule, expr: sp.Basic, domain: Domain) -> tuple[sp.Basic, tuple[int, ...]] | None:
     """Apply ``rule`` at the first place it matches; ``None`` where it matches nowhere."""
     for path, sub in subexpressions(expr):
-        binding = match_rule(rule, sub, is_positive)
+        binding = match_rule(rule, sub, domain)
         if binding is None:
             continue
         scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}

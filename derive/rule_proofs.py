@@ -36,6 +36,8 @@ def _model(name: str | None) -> Model:
         return categorical()
     if name == "bernoulli":
         return BERNOULLI
+    if name == "categorical:softmax":
+        return categorical().with_link("softmax")
     if name.startswith("categorical:"):
         return categorical(int(name.split(":", 1)[1]))
     raise CatalogueError(f"unknown example model {name!r}")
@@ -55,6 +57,10 @@ def _example_step(rule: Rule) -> tuple[Step, Equation | None, Model]:
     else:
         raise CatalogueError(f"rule {rule.name!r} names an operation but gives no example to prove it on")
     arguments = {"values": rule.table("example_values", {})} if "example_values" in rule.data else {}
+    if rule.operation == "differentiate_both_sides":
+        arguments = {"wrt": c.y[c.i, c.k]}
+    if rule.operation == "rename_summation_index":
+        arguments = {"avoid": (c.i, c.k)}
     outcome = apply(rule, previous, model, arguments)
     if outcome is None:
         raise CatalogueError(f"rule {rule.name!r} does not apply to its own example")

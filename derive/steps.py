@@ -56,12 +56,16 @@ class Check:
     ``specialises``: putting ``mapping`` into the new equation gives back the old one.
     ``instance``: putting ``mapping`` into the old equation gives the new one.
     ``premise``: the model's own check named ``name`` (the likelihood gives the outcome's probability).
+    ``derived``: the result of the derivation ``name``, whose every step was verified (``inherited``
+    is the weakest way one of them was).
+    ``given``: an assumption the user supplied; nothing to verify.
     """
 
     how: str
     mapping: Mapping[sp.Basic, sp.Basic] = field(default_factory=dict)
     definitions: Mapping[sp.Basic, sp.Basic] = field(default_factory=dict)
     name: str = ""
+    inherited: str = ""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ def verify_step(previous: Equation | None, step: Step, model: Model, seed: int =
         return _verify_premise(step, model, rng)
     if how == "given":
         return Verification("no", detail="an assumption of the model, not derived")
+    if how == "derived":
+        return Verification(step.check.inherited, detail=f"the verified result of {step.check.name}")
     if previous is None:
         raise VerificationError(f"step {step.rule!r} needs a previous equation to be checked against")
     if how == "equal":
@@ -76,16 +78,19 @@ def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random,
     worst = 0.0
     points = 0
     for sizes in difference_sizes:
-        a, b = _concrete(before, sizes), _concrete(after, sizes)
+        a, b = _concrete(before, sizes, model), _concrete(after, sizes, model)
         for _ in range(POINTS_PER_SIZE):
             error = _numeric_error(a, b, model, sizes, rng, label)
             worst = max(worst, error)
             points += 1
-    general = not any(isinstance(e, (sp.Sum, sp.Product)) and e.free_symbols & set(c.SIZES)
-                      for e in sp.preorder_traversal(sp.Tuple(before, after))) and not _has_matrices(before, after)
+    both = sp.Tuple(before, after)
+    general = not (any(isinstance(e, (sp.Sum, sp.Product)) and e.free_symbols & set(c.SIZES)
+                       for e in sp.preorder_traversal(both))
+                   or _has_matrices(before, after) or model.link or both.has(sp.Derivative))
     if general and _proves_zero(before - after, model, {}):
         return Verification("symbolic", (), points, worst)
-    if all(_proves_zero(_concrete(before, s) - _concrete(after, s), model, s) for s in difference_sizes):
+    if all(_proves_zero(_concrete(before, s, model) - _concrete(after, s, model), model, s)
+           for s in difference_sizes):
         named = tuple({str(k): int(v) for k, v in s.items()} for s in difference_sizes if s)
         return Verification("symbolic", named, points, worst)
     return Verification("numeric", (), points, worst, detail="no symbolic proof found")
@@ -95,9 +100,19 @@ def _has_matrices(*exprs: sp.Basic) -> bool:
     return any(e.atoms(sp.MatrixSymbol) for e in exprs)
 
 
-def _concrete(expr: sp.Basic, sizes: Mapping[sp.Symbol, int]) -> sp.Basic:
+def _concrete(expr: sp.Basic, sizes: Mapping[sp.Symbol, int], model: Model) -> sp.Basic:
+    """``expr`` at concrete sizes and indices, predictions written through the link, sums and
+    derivatives carried out: what the numeric check evaluates and the symbolic check simplifies."""
     sized = to_components(expr, sizes) if expr.atoms(sp.MatrixSymbol) else expr.xreplace(dict(sizes))
-    return _doit_sums(sized)
+    summed = _doit_sums(sized)
+    linked = model.resolve_links(summed, sizes.get(c.K))
+    return _doit_derivatives(_doit_sums(linked))
+
+
+def _doit_derivatives(expr: sp.Basic) -> sp.Basic:
+    if not expr.has(sp.Derivative, sp.Limit, sp.Subs):
+        return expr
+    return expr.replace(lambda e: isinstance(e, (sp.Derivative, sp.Limit, sp.Subs)), lambda e: e.doit())
 
 
 def _proves_zero(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
@@ -161,7 +176,9 @@ def _atoms(expr: sp.Basic) -> set[sp.Basic]:
     found: set[sp.Basic] = set(expr.atoms(sp.Indexed))
     bases = {a.base.label for a in found} | {a.base for a in found}
     indices = {ix for a in found for ix in a.indices}
-    found |= {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in bases and s not in indices}
+    # Integer symbols are indices or sizes: they get concrete values from the sizes, never random ones.
+    found |= {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in bases
+              and s not in indices and not s.is_integer}
     found |= set(expr.atoms(AppliedUndef))
     return found
 

@@ -1,40 +1,21 @@
-"""What applying a rule does, looked up by the rule's ``operation`` field (a dispatch table).
-
-Each operation takes the rule, the current equation, the model and the strategy's arguments, and
-returns an :class:`Outcome` (the new equation, where it changed, and what verifying it means) or
-``None`` where the rule does not apply.  Only the catalogue's data says what the rule states.
-"""
+"""Operations on whole equations and on sums: take logs, define the loss, substitute, expand."""
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
 
 import sympy as sp
 
-from . import conventions as c
-from . import vector_forms as vf
-from .catalogue import Rule
-from .conditions import holds
-from .errors import DeriveError
-from .models import Model
-from .rewriting import match_equation, replace_at, rewrite_once, subexpressions
-from .steps import Check, Equation
-
-
-@dataclass(frozen=True)
-class Outcome:
-    equation: Equation
-    check: Check
-    location: tuple[int, ...] = ()
-
-
-Operation = Callable[[Rule, Equation | None, Model, Mapping[str, Any]], Outcome | None]
-
+from .. import conventions as c
+from .. import vector_forms as vf
+from ..catalogue import Rule
+from ..conditions import holds
+from ..errors import DeriveError
+from ..rewriting import match_equation, replace_at, rewrite_once, subexpressions
+from ..steps import Check, Equation
+from .base import Outcome
 
 def _rewrite(rule, equation, model, arguments):
     if not set(rule.requires) <= model.facts or automatic(rule):
         return None
-    done = rewrite_once(rule, equation.rhs, model.is_positive)
+    done = rewrite_once(rule, equation.rhs, model)
     if done is None:
         return None
     rhs, path = done
@@ -50,7 +31,7 @@ def _transform_equation(rule, equation, model, arguments):
     binding = match_equation(rule.patterns("from"), equation.lhs, equation.rhs, rule.wilds)
     if binding is None:
         return None
-    if not all(holds(cond, binding, model.is_positive) for cond in rule.conditions):
+    if not all(holds(cond, binding, model) for cond in rule.conditions):
         return None
     new_lhs, new_rhs = rule.patterns("to", binding)
     return Outcome(Equation(new_lhs, new_rhs), Check("implied", definitions=rule.table("defines")))
@@ -189,7 +170,7 @@ def _base_of(matrix: sp.MatrixSymbol) -> sp.IndexedBase:
     raise DeriveError(f"no labels or predictions named {matrix.name}")
 
 
-OPERATIONS: dict[str, Operation] = {
+TABLE = {
     "rewrite": _rewrite,
     "transform_equation": _transform_equation,
     "premise": _premise,
@@ -203,12 +184,3 @@ OPERATIONS: dict[str, Operation] = {
     "as_dot_product": _as_dot_product,
     "stack_samples": _stack_samples,
 }
-
-
-def apply(rule: Rule, equation: Equation | None, model: Model,
-          arguments: Mapping[str, Any] | None = None) -> Outcome | None:
-    try:
-        operation = OPERATIONS[rule.operation]
-    except KeyError:
-        raise DeriveError(f"rule {rule.name!r} names an unknown operation {rule.operation!r}") from None
-    return operation(rule, equation, model, arguments or {})

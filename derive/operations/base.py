@@ -1,0 +1,45 @@
+"""What an operation returns, and the helpers several operation families share."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import sympy as sp
+
+from ..catalogue import Rule
+from ..models import Model
+from ..steps import Check, Equation
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The equation a rule produced, where it changed, and what verifying it means."""
+
+    equation: Equation
+    check: Check
+    location: tuple[int, ...] = ()
+
+
+Operation = Callable[[Rule, Equation | None, Model, Mapping[str, Any]], Outcome | None]
+
+
+def find(expr: sp.Basic, accept: Callable[[sp.Basic], sp.Basic | None]):
+    """The first subexpression (outermost, leftmost) that ``accept`` turns into something new."""
+    from ..rewriting import subexpressions
+
+    for path, sub in subexpressions(expr):
+        new = accept(sub)
+        if new is not None and new != sub:
+            return path, new
+    return None
+
+
+def rewrite_rhs(equation: Equation, accept: Callable[[sp.Basic], sp.Basic | None]) -> Outcome | None:
+    """An equality step replacing the first subexpression of the right side that ``accept`` changes."""
+    from ..rewriting import replace_at
+
+    found = find(equation.rhs, accept)
+    if found is None:
+        return None
+    path, new = found
+    return Outcome(Equation(equation.lhs, replace_at(equation.rhs, path, new)), Check("equal"), path)

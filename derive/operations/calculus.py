@@ -1,0 +1,110 @@
+"""Differentiation operations: both sides, renaming dummy indices, the chain rule, components,
+Kronecker deltas collapsing sums, and tidying the algebra at the end."""
+from __future__ import annotations
+
+import sympy as sp
+
+from .. import conventions as c
+from ..catalogue import get_rule
+from ..rewriting import subexpressions
+from ..steps import Check, Equation
+from .base import Outcome, rewrite_rhs
+
+# The outer functions the chain rule knows, each with the catalogue rule for its own derivative.
+ELEMENTARY = {"log": "derivative_of_log", "exp": "derivative_of_exp", "sigmoid": "derivative_of_sigmoid"}
+
+
+def _differentiate_both_sides(rule, equation, model, arguments):
+    wrt = arguments["wrt"]
+    if equation.lhs.has(sp.Derivative):
+        return None
+    new = Equation(sp.Derivative(equation.lhs, wrt), sp.Derivative(equation.rhs, wrt))
+    return Outcome(new, Check("implied"))
+
+
+def _rename_summation_index(rule, equation, model, arguments):
+    avoid = set(arguments.get("avoid", ()))
+    used = {s for s in equation.rhs.atoms(sp.Symbol)} | avoid
+    fresh = [s for s in c.DUMMY_INDICES if s not in used]
+
+    def accept(sub):
+        if isinstance(sub, (sp.Sum, sp.Product)) and len(sub.limits) == 1:
+            variable = sub.limits[0][0]
+            if variable in avoid and fresh:
+                return sub.xreplace({variable: fresh[0]})
+        return None
+
+    return rewrite_rhs(equation, accept)
+
+
+def _chain_rule(rule, equation, model, arguments):
+    def accept(sub):
+        if not isinstance(sub, sp.Derivative) or len(sub.variables) != 1:
+            return None
+        (variable,) = sub.variables
+        outer = sub.expr
+        name = type(outer).__name__
+        if name not in ELEMENTARY or len(outer.args) != 1:
+            return None
+        inner = outer.args[0]
+        if inner == variable or not model.depends_on(inner, variable):
+            return None
+        u = sp.Dummy("u")
+        elementary = get_rule(ELEMENTARY[name])
+        derivative_at_inner = elementary.pattern("rhs", {"x": u}).xreplace({u: inner})
+        return derivative_at_inner * sp.Derivative(inner, variable)
+
+    return rewrite_rhs(equation, accept)
+
+
+def _derivative_of_component(rule, equation, model, arguments):
+    def accept(sub):
+        if not isinstance(sub, sp.Derivative) or len(sub.variables) != 1:
+            return None
+        (variable,) = sub.variables
+        component = sub.expr
+        if not (isinstance(component, sp.Indexed) and isinstance(variable, sp.Indexed)):
+            return None
+        if component.base != variable.base or component == variable or len(component.indices) != len(variable.indices):
+            return None
+        return sp.Mul(*(sp.KroneckerDelta(a, b) for a, b in zip(variable.indices, component.indices)))
+
+    return rewrite_rhs(equation, accept)
+
+
+def _collapse_kronecker_delta(rule, equation, model, arguments):
+    def accept(sub):
+        if not isinstance(sub, sp.Sum) or len(sub.limits) != 1:
+            return None
+        variable = sub.limits[0][0]
+        factors = sp.Mul.make_args(sub.function)
+        for factor in factors:
+            if isinstance(factor, sp.KroneckerDelta) and variable in factor.args:
+                other = factor.args[0] if factor.args[1] == variable else factor.args[1]
+                if other.has(variable):
+                    continue
+                rest = sp.Mul(*(f for f in factors if f is not factor))
+                return rest.xreplace({variable: other})
+        return None
+
+    return rewrite_rhs(equation, accept)
+
+
+def _simplify_algebra(rule, equation, model, arguments):
+    rhs = equation.rhs
+    if rhs.has(sp.Derivative):
+        return None
+    simpler = sp.factor_terms(sp.expand(rhs))
+    if simpler == rhs or sp.count_ops(simpler) >= sp.count_ops(rhs):
+        return None
+    return Outcome(Equation(equation.lhs, simpler), Check("equal"))
+
+
+TABLE = {
+    "differentiate_both_sides": _differentiate_both_sides,
+    "rename_summation_index": _rename_summation_index,
+    "chain_rule": _chain_rule,
+    "derivative_of_component": _derivative_of_component,
+    "collapse_kronecker_delta": _collapse_kronecker_delta,
+    "simplify_algebra": _simplify_algebra,
+}

@@ -1,0 +1,101 @@
+"""Link functions: write predictions through the logits (softmax, sigmoid), recognise the softmax
+again inside a result, and differentiate a softmax output by a logit."""
+from __future__ import annotations
+
+import sympy as sp
+
+from .. import conventions as c
+from ..functions import sigmoid
+from ..steps import Check, Equation
+from .base import Outcome, rewrite_rhs
+
+
+def _fresh_index(expr: sp.Basic) -> sp.Symbol:
+    used = expr.atoms(sp.Symbol)
+    return next(s for s in c.DUMMY_INDICES[::-1] if s not in used)
+
+
+def softmax_of(component: sp.Indexed, classes: sp.Basic, index: sp.Symbol) -> sp.Basic:
+    row = component.indices[:-1]
+    return sp.exp(c.z[component.indices]) / sp.Sum(sp.exp(c.z[row + (index,)]), (index, 1, classes))
+
+
+def _link_table(expr: sp.Basic, link: str, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
+    predictions = [a for a in expr.atoms(sp.Indexed) if a.base == c.y]
+    if link == "sigmoid":
+        table = {p: sigmoid(c.z[p.indices]) for p in predictions}
+        if expr.has(c.y_scalar):
+            table[c.y_scalar] = sigmoid(c.z_scalar)
+        return table
+    index = _fresh_index(expr)
+    return {p: softmax_of(p, classes, index) for p in predictions}
+
+
+def _substitute_link(rule, equation, model, arguments):
+    link = rule.parameter("link")
+    table = _link_table(equation.rhs, link, model.classes or c.K)
+    if not table:
+        return None
+    return Outcome(Equation(equation.lhs, equation.rhs.xreplace(table)), Check("instance", mapping=table))
+
+
+def _softmax_parts(expr: sp.Basic):
+    """``(numerator, denominator factor, y component)`` for each e^{z_ik} / sum_l e^{z_il} in a product."""
+    factors = sp.Mul.make_args(expr)
+    for numerator in factors:
+        if not (isinstance(numerator, sp.exp) and isinstance(numerator.args[0], sp.Indexed)
+                and numerator.args[0].base == c.z):
+            continue
+        component = numerator.args[0]
+        for denominator in factors:
+            if isinstance(denominator, sp.Pow) and denominator.exp == -1 and isinstance(denominator.base, sp.Sum):
+                total = denominator.base
+                index, lower, upper = total.limits[0]
+                if lower == 1 and total.function == sp.exp(c.z[component.indices[:-1] + (index,)]):
+                    return numerator, denominator, c.y[component.indices], upper
+    return None
+
+
+def _recognise_link(rule, equation, model, arguments):
+    folded: dict[sp.Basic, sp.Basic] = {}
+
+    def accept(sub):
+        if not isinstance(sub, sp.Mul):
+            return None
+        parts = _softmax_parts(sub)
+        if parts is None:
+            return None
+        numerator, denominator, component, classes = parts
+        folded[component] = numerator.func(*numerator.args) * denominator
+        rest = [f for f in sp.Mul.make_args(sub) if f is not numerator and f is not denominator]
+        return sp.Mul(component, *rest)
+
+    outcome = rewrite_rhs(equation, accept)
+    if outcome is None:
+        return None
+    return Outcome(outcome.equation, Check("specialises", mapping=folded), outcome.location)
+
+
+def _derivative_of_link(rule, equation, model, arguments):
+    if model.link != rule.parameter("link"):
+        return None
+
+    def accept(sub):
+        if not isinstance(sub, sp.Derivative) or len(sub.variables) != 1:
+            return None
+        (variable,) = sub.variables
+        output = sub.expr
+        if not (isinstance(output, sp.Indexed) and output.base == c.y and isinstance(variable, sp.Indexed)
+                and variable.base == c.z and output.indices[:-1] == variable.indices[:-1]):
+            return None
+        k, m = output.indices[-1], variable.indices[-1]
+        return output * (sp.KroneckerDelta(k, m) - c.y[variable.indices])
+
+    return rewrite_rhs(equation, accept)
+
+
+TABLE = {
+    "substitute_link": _substitute_link,
+    "recognise_link": _recognise_link,
+    "derivative_of_link": _derivative_of_link,
+}
