@@ -42,8 +42,8 @@ class Rule:
     def wilds(self) -> dict[str, sp.Wild]:
         """The rule's wilds; an operand of +, * or ** never stands for 0 or 1, so that ``log(a/b)``
         does not match ``log x`` as ``log(1/(1/x))``."""
-        operands = _operand_wilds(self)
-        return {name: make_wild(name, nontrivial=name in operands) for name in self.wild_names}
+        identities = _operand_wilds(self)
+        return {name: make_wild(name, identities=identities.get(name, ())) for name in self.wild_names}
 
     def pattern(self, key: str, wilds: Mapping[str, sp.Basic] | None = None,
                 evaluate: bool = True) -> sp.Basic:
@@ -68,30 +68,41 @@ class Rule:
         return str(self.data["parameters"][key])  # type: ignore[index]
 
 
-def _nontrivial(expr: sp.Basic) -> bool:
-    return expr not in (sp.S.Zero, sp.S.One)
+def _not_zero(expr: sp.Basic) -> bool:
+    return expr != sp.S.Zero
 
 
-def make_wild(name: str, exclude: tuple[sp.Basic, ...] = (), nontrivial: bool = False) -> sp.Wild:
-    """A wild matching nothing that contains ``exclude``; if ``nontrivial``, neither 0 nor 1."""
-    return sp.Wild(name, exclude=list(exclude), properties=[_nontrivial] if nontrivial else [])
+def _not_one(expr: sp.Basic) -> bool:
+    return expr != sp.S.One
+
+
+_IDENTITY_TESTS = {sp.S.Zero: _not_zero, sp.S.One: _not_one}
+
+
+def make_wild(name: str, identities: tuple[sp.Basic, ...] = ()) -> sp.Wild:
+    """A wild that never stands for the given identity elements (0 in a sum, 1 in a product)."""
+    return sp.Wild(name, properties=[_IDENTITY_TESTS[e] for e in identities])
 
 
 @lru_cache(maxsize=None)
-def _operand_wilds(rule: "Rule") -> frozenset[str]:
+def _operand_wilds(rule: "Rule") -> dict[str, tuple[sp.Basic, ...]]:
+    """Which identity each operand wild must avoid, so ``log(a/b)`` cannot match ``log x`` as
+    ``log(1/(1/x))``: a term is never 0, a factor never 1, an exponent neither."""
     plain = {name: sp.Wild(name) for name in rule.wild_names}
     sources = [rule.data["lhs"]] if "lhs" in rule.data else list(rule.data.get("from", ()))
-    found = set()
+    found: dict[str, set[sp.Basic]] = {}
     for text in sources:
         for node in sp.preorder_traversal(parse_pattern(str(text), plain)):
-            if isinstance(node, (sp.Add, sp.Mul, sp.Pow)):
-                found |= {a.name for a in node.args if isinstance(a, sp.Wild)}
-    return frozenset(found)
+            avoid = {sp.Add: (sp.S.Zero,), sp.Mul: (sp.S.One,), sp.Pow: (sp.S.Zero, sp.S.One)}.get(type(node), ())
+            for arg in node.args if avoid else ():
+                if isinstance(arg, sp.Wild):
+                    found.setdefault(arg.name, set()).update(avoid)
+    return {name: tuple(sorted(values, key=str)) for name, values in found.items()}
 
 
 _FIELDS = {"name", "statement", "conditions", "wild", "en", "ja", "kind", "operation",
            "lhs", "rhs", "from", "to", "defines", "replace", "parameters", "check", "requires",
-           "example", "example_model", "example_values", "example_from", "example_held"}
+           "example", "example_model", "example_values", "example_from", "example_held", "example_derivation"}
 
 
 def rules_directory() -> Path:
@@ -121,7 +132,7 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
     conditions = tuple(parse_condition(c, frozenset(wild_names)) for c in entry["conditions"])
     data = {key: entry[key] for key in ("lhs", "rhs", "from", "to", "defines", "replace", "parameters",
                                          "check", "example", "example_model", "example_values",
-                                         "example_from", "example_held") if key in entry}
+                                         "example_from", "example_held", "example_derivation") if key in entry}
     rule = Rule(
         name=entry["name"], topic=topic, statement=entry["statement"], conditions=conditions,
         justification=MappingProxyType({lang: entry[lang] for lang in LANGUAGES}),

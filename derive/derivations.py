@@ -12,9 +12,9 @@ import sympy as sp
 
 from . import conventions as c
 from .errors import UnknownDerivation
-from .models import BERNOULLI, categorical
+from .models import BERNOULLI, Model, categorical
 from .steps import Derivation, Equation
-from .strategies import Strategy, apply, chain, exhaust, given, run, use_model
+from .strategies import Strategy, apply, chain, continue_from, differentiate, exhaust, given, run, use_model
 
 LOG_RULES = ("log_of_finite_product", "log_of_product", "log_of_quotient", "log_of_power")
 DICE_FACES = 6
@@ -171,3 +171,68 @@ def get(name: str) -> Derivation:
     except KeyError:
         raise UnknownDerivation(f"no derivation named {name!r}; known: {', '.join(BUILDERS)}") from None
     return builder()
+
+
+# ----- gradients (issue: gradients step by step) ----------------------------------------------
+
+LINK_RULES = {"softmax": "softmax_definition", "sigmoid": "sigmoid_definition"}
+# After y = softmax(z): log of the quotient, then sum-to-one of the labels removes a double sum.
+LOG_SOFTMAX_RULES = ("log_of_quotient", "log_of_exp", "distributive_law", "sum_of_sums",
+                     "constant_factor_out_of_sum", "labels_sum_to_one_per_sample", "labels_sum_to_one")
+
+
+def through_link(link: str | None, model: Model) -> Strategy:
+    """Make the model output logits: write y through the link and simplify what it gives."""
+    if link is None:
+        return chain()
+    linked = model.with_link(link)
+    simplify = exhaust(*LOG_SOFTMAX_RULES) if link == "softmax" else chain()
+    return chain(use_model(linked), apply(LINK_RULES[link]), simplify)
+
+
+def gradient_of(derivation: Derivation, wrt: sp.Basic, model: Model, name: str,
+                link: str | None = None, title: dict | None = None) -> Derivation:
+    """Differentiate ``derivation``'s result by ``wrt``, through ``link`` if the model outputs logits."""
+    strategy = chain(
+        continue_from(derivation, model),
+        through_link(link, model),
+        differentiate(wrt),
+        apply("recognise_softmax", required=False) if link == "softmax" else chain(),
+        apply("algebraic_simplification", required=False),
+    )
+    title = title or TITLES[name]
+    return run(name, title, strategy, model)
+
+
+def ce_grad() -> Derivation:
+    return gradient_of(get("ce"), c.y[c.i, c.k], categorical(), "ce-grad")
+
+
+def bce_grad() -> Derivation:
+    return gradient_of(get("bce"), c.y[c.i], BERNOULLI, "bce-grad")
+
+
+def ce_softmax_grad() -> Derivation:
+    return gradient_of(get("ce"), c.z[c.i, c.k], categorical(), "ce-softmax-grad", link="softmax")
+
+
+def bce_sigmoid_grad() -> Derivation:
+    return gradient_of(get("bce"), c.z[c.i], BERNOULLI, "bce-sigmoid-grad", link="sigmoid")
+
+
+BUILDERS.update({
+    "ce-grad": ce_grad,
+    "bce-grad": bce_grad,
+    "ce-softmax-grad": ce_softmax_grad,
+    "bce-sigmoid-grad": bce_sigmoid_grad,
+})
+TITLES.update({
+    "ce-grad": {"en": "Gradient of cross-entropy with respect to the probabilities",
+                "ja": "交差エントロピーの確率に関する勾配"},
+    "bce-grad": {"en": "Gradient of binary cross-entropy with respect to the probabilities",
+                 "ja": "二値交差エントロピーの確率に関する勾配"},
+    "ce-softmax-grad": {"en": "Gradient of cross-entropy through softmax: y - t",
+                        "ja": "softmax を通した交差エントロピーの勾配: y - t"},
+    "bce-sigmoid-grad": {"en": "Gradient of binary cross-entropy through the sigmoid: sigma(z) - t",
+                         "ja": "シグモイドを通した二値交差エントロピーの勾配: σ(z) - t"},
+})

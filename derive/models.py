@@ -87,6 +87,14 @@ class Model:
                 if len(atom.indices) == 2:
                     return c.N if position == 0 else c.K
                 return c.K if self.categorical else c.N
+        # Only in a Kronecker delta: it runs over the same range as the index it is paired with.
+        limits = {limit[0]: limit[2] for node in sp.preorder_traversal(expr)
+                  if isinstance(node, (sp.Sum, sp.Product)) for limit in node.limits}
+        for delta in expr.atoms(sp.KroneckerDelta):
+            if index in delta.args:
+                partner = delta.args[1] if delta.args[0] == index else delta.args[0]
+                if limits.get(partner) in c.SIZES:
+                    return limits[partner]
         return c.K if self.categorical else c.N
 
     def class_count(self, sizes: Mapping[sp.Symbol, int], atoms: Iterable[sp.Indexed]) -> int:
@@ -195,6 +203,7 @@ def _draw(atom: sp.Basic, rng: random.Random, categorical: bool) -> sp.Basic:
 def _free_indices(expr: sp.Basic) -> set[sp.Symbol]:
     """Integer symbols used as array indices and not bound by a sum: the component's indices."""
     used = {ix for atom in expr.atoms(sp.Indexed) for ix in atom.indices if isinstance(ix, sp.Symbol)}
+    used |= {a for delta in expr.atoms(sp.KroneckerDelta) for a in delta.args if isinstance(a, sp.Symbol)}
     bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Sum, sp.Product))
              for limit in node.limits}
     return {s for s in used - bound if s.is_integer and s not in c.SIZES}

@@ -79,8 +79,9 @@ def match_rule(rule: Rule, expr: sp.Basic, domain: Domain) -> dict[str, sp.Basic
         for condition in independent:
             variable = binding.get(condition.other)
             if variable is not None:
+                identities = wilds[condition.subject].properties
                 wilds[condition.subject] = sp.Wild(condition.subject, properties=[
-                    lambda e, v=variable: e not in (sp.S.Zero, sp.S.One) and not domain.depends_on(e, v)])
+                    *identities, lambda e, v=variable: not domain.depends_on(e, v)])
         binding = _match(rule.pattern("lhs", wilds), expr, wilds)
         if binding is None:
             return None

@@ -47,6 +47,13 @@ def _example_step(rule: Rule) -> tuple[Step, Equation | None, Model]:
     model = _model(rule.data.get("example_model"))  # type: ignore[arg-type]
     if rule.operation == "premise":
         previous = None
+    elif "example_derivation" in rule.data:
+        from .derivations import get  # the built-ins are made of rules: import them only here
+        previous = None
+        arguments = {"derivation": get(str(rule.data["example_derivation"]))}
+        outcome = apply(rule, previous, model, arguments)
+        step = Step(outcome.equation, rule.name, rule.kind, outcome.check, outcome.location, model.name)
+        return step, previous, model
     elif "example_from" in rule.data:
         source = get_rule(str(rule.data["example_from"]))
         earlier, _, model = _example_step(source)

@@ -40,6 +40,7 @@ class Verification:
     points: int = 0
     max_error: float = 0.0
     detail: str = ""
+    source: str = ""  # a result taken from the derivation of this name, verified there
 
     @property
     def verified(self) -> bool:

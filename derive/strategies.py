@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
+import sympy as sp
+
 from .catalogue import get_rule
 from .errors import DeriveError, RuleDidNotApply
 from .models import Model
@@ -59,13 +61,13 @@ def apply(rule_name: str, *, required: bool = True, tag: str | None = None, **ar
     return strategy
 
 
-def exhaust(*rule_names: str, tag: str | None = None) -> Strategy:
+def exhaust(*rule_names: str, tag: str | None = None, **arguments: Any) -> Strategy:
     """Use the first rule that applies, again and again, until none does; tag the last step."""
     def strategy(state: State) -> State:
         start = len(state.steps)
         for _ in range(MAX_APPLICATIONS):
             for name in rule_names:
-                after = _attempt(state, name, {}, None)
+                after = _attempt(state, name, arguments, None)
                 if after is not None:
                     state = after
                     break
@@ -82,6 +84,37 @@ def given(equation: Equation, rule: str = "given") -> Strategy:
     def strategy(state: State) -> State:
         return state.add(Step(equation, rule, DEFINITION, Check("given"), (), state.model.name))
     return strategy
+
+
+def continue_from(derivation: Derivation, model: Model) -> Strategy:
+    """Start from another derivation's result, which was verified there."""
+    return chain(use_model(model), apply("result_of_derivation", derivation=derivation))
+
+
+DIFFERENTIATION_RULES = (
+    "softmax_derivative", "derivative_of_constant", "derivative_of_variable", "derivative_of_component",
+    "derivative_of_sum", "constant_multiple", "derivative_through_sum", "derivative_of_log",
+    "derivative_of_exp", "derivative_of_sigmoid", "chain_rule", "power_rule", "quotient_rule",
+    "product_rule", "kronecker_delta_collapses_sum",
+)
+
+
+def differentiate(wrt) -> Strategy:
+    """Differentiate the current equation by ``wrt`` with the catalogue's calculus rules."""
+    indices = tuple(wrt.indices) if hasattr(wrt, "indices") else ()
+    return chain(
+        exhaust("rename_summation_index", avoid=indices),
+        apply("differentiate_both_sides", wrt=wrt),
+        exhaust(*DIFFERENTIATION_RULES),
+        _no_derivative_left,
+    )
+
+
+def _no_derivative_left(state: State) -> State:
+    left = [d for d in state.equation.rhs.atoms(sp.Derivative)]
+    if left:
+        raise RuleDidNotApply(f"no rule in the catalogue differentiates {left[0]}")
+    return state
 
 
 def use_model(model: Model) -> Strategy:

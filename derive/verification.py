@@ -33,7 +33,8 @@ def verify_step(previous: Equation | None, step: Step, model: Model, seed: int =
     if how == "given":
         return Verification("no", detail="an assumption of the model, not derived")
     if how == "derived":
-        return Verification(step.check.inherited, detail=f"the verified result of {step.check.name}")
+        return Verification(step.check.inherited, detail=f"the verified result of {step.check.name}",
+                            source=step.check.name)
     if previous is None:
         raise VerificationError(f"step {step.rule!r} needs a previous equation to be checked against")
     if how == "equal":
@@ -120,12 +121,13 @@ def _proves_zero(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, i
         return True
     # First without the model's constraints, then with the last class eliminated (sum to one).
     for candidate in (difference, model.eliminate(difference, sizes)):
-        d = sp.expand_log(_complements_as_symbols(candidate.doit()), force=False)
-        try:
-            if sp.simplify(d) == 0:
-                return True
-        except (TypeError, ValueError, RecursionError):
-            continue
+        candidate = candidate.doit()
+        for form in (candidate, sp.expand_log(_complements_as_symbols(candidate), force=False)):
+            try:
+                if sp.simplify(form) == 0:
+                    return True
+            except (TypeError, ValueError, RecursionError):
+                continue
     return False
 
 
@@ -143,9 +145,11 @@ def _is_complement(expr: sp.Basic) -> bool:
 
 
 def _complements_as_symbols(expr: sp.Basic) -> sp.Basic:
-    """Write each ``1 - y`` as a positive symbol, so log rules see what the model knows (0 < y < 1)."""
+    """Inside logarithms, write each ``1 - y`` as a positive symbol, so log rules see what the
+    model knows (0 < y < 1)."""
     complements = {e for e in sp.preorder_traversal(expr) if _is_complement(e)}
-    return expr.xreplace({e: sp.Dummy(f"({e})", positive=True) for e in complements})
+    table = {e: sp.Dummy(f"({e})", positive=True) for e in complements}
+    return expr.replace(lambda e: isinstance(e, sp.log), lambda e: e.xreplace(table))
 
 
 def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: str) -> float:

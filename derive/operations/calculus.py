@@ -73,31 +73,48 @@ def _derivative_of_component(rule, equation, model, arguments):
 
 
 def _collapse_kronecker_delta(rule, equation, model, arguments):
+    def collapse(term: sp.Basic, variable: sp.Symbol) -> sp.Basic | None:
+        factors = sp.Mul.make_args(term)
+        for factor in factors:
+            if isinstance(factor, sp.KroneckerDelta) and variable in factor.args:
+                other = factor.args[0] if factor.args[1] == variable else factor.args[1]
+                if not other.has(variable):
+                    return sp.Mul(*(f for f in factors if f is not factor)).xreplace({variable: other})
+        return None
+
     def accept(sub):
         if not isinstance(sub, sp.Sum) or len(sub.limits) != 1:
             return None
         variable = sub.limits[0][0]
-        factors = sp.Mul.make_args(sub.function)
-        for factor in factors:
-            if isinstance(factor, sp.KroneckerDelta) and variable in factor.args:
-                other = factor.args[0] if factor.args[1] == variable else factor.args[1]
-                if other.has(variable):
-                    continue
-                rest = sp.Mul(*(f for f in factors if f is not factor))
-                return rest.xreplace({variable: other})
-        return None
+        # f_j may be a sum of terms that each carry the delta: sum_j delta_ij (a_j + b_j) = a_i + b_i
+        collapsed = [collapse(term, variable) for term in sp.Add.make_args(sub.function)]
+        if any(term is None for term in collapsed):
+            return None
+        return sp.Add(*collapsed)
 
     return rewrite_rhs(equation, accept)
 
 
 def _simplify_algebra(rule, equation, model, arguments):
     rhs = equation.rhs
-    if rhs.has(sp.Derivative):
+    if rhs.has(sp.Derivative, sp.Sum, sp.Product):
         return None
-    simpler = sp.factor_terms(sp.expand(rhs))
+    candidates = [sp.factor_terms(sp.expand(rhs)), _complements_in_denominator(sp.factor(rhs))]
+    simpler = min(candidates, key=sp.count_ops)
     if simpler == rhs or sp.count_ops(simpler) >= sp.count_ops(rhs):
         return None
     return Outcome(Equation(equation.lhs, simpler), Check("equal"))
+
+
+def _complements_in_denominator(expr: sp.Basic) -> sp.Basic:
+    """Write ``(t - y)/(y - 1)`` as ``(y - t)/(1 - y)``: probabilities appear as ``1 - y``."""
+    numerator, denominator = sp.fraction(expr)
+    factors = []
+    for factor in sp.Mul.make_args(denominator):
+        if isinstance(factor, sp.Add) and sp.S.NegativeOne in factor.args:
+            factor, numerator = -factor, -numerator
+        factors.append(factor)
+    return sp.Mul(numerator, sp.Pow(sp.Mul(*factors), -1))
 
 
 TABLE = {

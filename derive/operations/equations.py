@@ -170,7 +170,15 @@ def _base_of(matrix: sp.MatrixSymbol) -> sp.IndexedBase:
     raise DeriveError(f"no labels or predictions named {matrix.name}")
 
 
+def _derived_result(rule, equation, model, arguments):
+    derivation = arguments["derivation"]
+    methods = [step.verification.method for step in derivation.steps]
+    weakest = "no" if "no" in methods else "numeric" if "numeric" in methods else "symbolic"
+    return Outcome(derivation.result, Check("derived", name=derivation.name, inherited=weakest))
+
+
 TABLE = {
+    "derived_result": _derived_result,
     "rewrite": _rewrite,
     "transform_equation": _transform_equation,
     "premise": _premise,

@@ -1,6 +1,6 @@
 """``sympy.srepr`` strings that ``from sympy import *`` alone rebuilds.
 
-SymPy's own srepr names two classes the top-level namespace lacks: ``Str`` (a matrix symbol's
+Our own functions (``sigmoid``) are written in SymPy built-ins. SymPy's own srepr names two classes the top-level namespace lacks: ``Str`` (a matrix symbol's
 name) and ``ElementwiseApplyFunction`` (``log`` of a vector); this writes them as a plain string and
 as ``X.applyfunc(log)``.
 """
@@ -9,8 +9,13 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.repr import ReprPrinter
 
+from ..functions import as_builtins
+
 
 class _Printer(ReprPrinter):
+    def _print_sigmoid(self, expr):
+        return self._print(as_builtins(expr))
+
     def _print_Str(self, expr):
         return repr(expr.name)
 

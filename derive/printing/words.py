@@ -15,6 +15,7 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "numeric": "✓ verified numerically at {points} random points (no symbolic proof found)",
         "no": "not verified: {detail}",
         "at_sizes": " at {sizes}",
+        "inherited": "✓ verified step by step in the derivation {source}",
         "conditions": "conditions",
         "rules_heading": "{count} rules in the catalogue",
         "automatic": "applied by SymPy itself whenever it builds an expression",
@@ -28,6 +29,7 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "numeric": "✓ ランダムな {points} 点で数値検証 (記号的な証明は見つからず)",
         "no": "未検証: {detail}",
         "at_sizes": " ({sizes} で)",
+        "inherited": "✓ 導出 {source} で 1 ステップずつ検証済み",
         "conditions": "条件",
         "rules_heading": "規則カタログ: {count} 件",
         "automatic": "SymPy が式を作るたびに自動で適用する",
@@ -40,6 +42,8 @@ def phrase(lang: str, key: str, **values: object) -> str:
 
 
 def verification_text(verification: Verification, lang: str) -> str:
+    if verification.source and verification.verified:
+        return phrase(lang, "inherited", source=verification.source)
     if verification.method == "symbolic":
         sizes = ""
         if verification.sizes:
