@@ -13,9 +13,6 @@ from ..functions import as_builtins
 
 
 class _Printer(ReprPrinter):
-    def _print_sigmoid(self, expr):
-        return self._print(as_builtins(expr))
-
     def _print_Str(self, expr):
         return repr(expr.name)
 
@@ -31,4 +28,4 @@ class _Printer(ReprPrinter):
 
 
 def srepr(expr: sp.Basic) -> str:
-    return _Printer().doprint(expr)
+    return _Printer().doprint(as_builtins(expr))
