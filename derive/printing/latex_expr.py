@@ -68,9 +68,13 @@ class LatexPrinter:
 
     def _print_Mul(self, expr):
         negative, numbers, denominators, factors = layout.split_mul(expr)
+        if layout.as_fraction(factors, denominators) and not layout._held(expr):
+            numerator = self._print(sp.Mul(*numbers, *factors))[0]
+            denominator = self._print(sp.Mul(*denominators))[0]
+            return ("-" if negative else "") + rf"\frac{{{numerator}}}{{{denominator}}}", (_ADD if negative else _MUL)
         parts = [self._wrap(n, _MUL) for n in numbers]
         if denominators:
-            parts.append(r"\frac{1}{" + " ".join(self._wrap(d, _MUL) for d in denominators) + "}")
+            parts.append(r"\frac{1}{" + self._print(sp.Mul(*denominators))[0] + "}")
         for n, factor in enumerate(factors):
             big = isinstance(factor, (sp.Sum, sp.Product)) and n < len(factors) - 1
             parts.append(rf"\left({self._print(factor)[0]}\right)" if big else self._wrap(factor, _ADD))
@@ -119,6 +123,27 @@ class LatexPrinter:
         if isinstance(expr.expr, sp.Transpose):  # SymPy writes (log y)^T as log(y^T)
             return rf"\left(\log {self._wrap(expr.expr.arg, _POW)}\right)^{{\top}}", _POW
         return rf"\log {self._wrap(expr.expr, _POW)}", _MUL
+
+    def _print_Derivative(self, expr):
+        (variable,) = expr.variables
+        below = self._print(variable)[0]
+        if isinstance(expr.expr, (sp.Symbol, sp.Indexed)):
+            return rf"\frac{{\partial {self._print(expr.expr)[0]}}}{{\partial {below}}}", _ATOM
+        return rf"\frac{{\partial}}{{\partial {below}}} {self._wrap(expr.expr, _POW)}", _MUL
+
+    def _print_KroneckerDelta(self, expr):
+        indices = [self._print(a)[0] for a in expr.args]
+        return rf"\delta_{{{''.join(indices) if all(len(i) == 1 for i in indices) else ','.join(indices)}}}", _ATOM
+
+    def _print_sigmoid(self, expr):
+        return rf"\sigma\left({self._print(expr.args[0])[0]}\right)", _ATOM
+
+    def _print_Limit(self, expr):
+        expression, variable, point = expr.args[:3]
+        return rf"\lim_{{{self._print(variable)[0]} \to {self._print(point)[0]}}} {self._wrap(expression, _ADD)}", _MUL
+
+    def _print_Exp1(self, expr):
+        return "e", _ATOM
 
     def _print_Trace(self, expr):
         return rf"\operatorname{{tr}}\left({self._print(expr.arg)[0]}\right)", _ATOM

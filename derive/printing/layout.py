@@ -66,9 +66,14 @@ def _complement_last(expr: sp.Basic) -> int:
 
 
 def ordered_terms(expr: sp.Add) -> list[sp.Basic]:
-    """Terms in SymPy's printing order, those without ``(1 - ...)`` first."""
+    """Terms in SymPy's printing order, positive ones and those without ``(1 - ...)`` first."""
     terms = list(expr.as_ordered_terms())
-    return sorted(terms, key=_complement_last)
+    return sorted(terms, key=lambda term: (_complement_last(term), term.could_extract_minus_sign()))
+
+
+def as_fraction(factors: list[sp.Basic], denominators: list[sp.Basic]) -> bool:
+    """``num/den`` rather than ``(1/den) num``: when no sum or product stands in the numerator."""
+    return bool(denominators) and not any(isinstance(f, (sp.Sum, sp.Product)) for f in factors)
 
 
 def all_negative(expr: sp.Add) -> bool:

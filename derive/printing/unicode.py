@@ -79,9 +79,16 @@ class UnicodePrinter:
 
     def _print_Mul(self, expr):
         negative, numbers, denominators, factors = layout.split_mul(expr)
+        if layout.as_fraction(factors, denominators) and not _held(expr):
+            numerator = self._wrap(sp.Mul(*numbers, *factors), _MUL)
+            bottom = sp.Mul(*denominators)
+            denominator = self._print(bottom)[0]
+            if isinstance(bottom, (sp.Mul, sp.Add)):
+                denominator = f"({denominator})"
+            return ("−" if negative else "") + f"{numerator}/{denominator}", (_ADD if negative else _MUL)
         parts = [self._wrap(n, _MUL) for n in numbers]
         if denominators:
-            parts.append("(1/" + "".join(self._wrap(d, _MUL) for d in denominators) + ")")
+            parts.append("(1/" + self._wrap(sp.Mul(*denominators), _MUL) + ")")
         for n, factor in enumerate(factors):
             last = n == len(factors) - 1
             big = isinstance(factor, (sp.Sum, sp.Product)) and not last
@@ -139,6 +146,26 @@ class UnicodePrinter:
         if isinstance(expr.expr, sp.Transpose):  # SymPy writes (log y)ᵀ as log(yᵀ)
             return f"({name} {self._wrap(expr.expr.arg, _POW)})ᵀ", _POW
         return f"{name} {self._wrap(expr.expr, _POW)}", _MUL
+
+    def _print_Derivative(self, expr):
+        (variable,) = expr.variables
+        below = self._print(variable)[0]
+        if isinstance(expr.expr, (sp.Symbol, sp.Indexed)):
+            return f"∂{self._print(expr.expr)[0]}/∂{below}", _ATOM
+        return f"∂/∂{below} {self._wrap(expr.expr, _POW)}", _MUL
+
+    def _print_KroneckerDelta(self, expr):
+        return "δ" + subscript("".join(str(a) for a in expr.args)), _ATOM
+
+    def _print_sigmoid(self, expr):
+        return f"σ({self._print(expr.args[0])[0]})", _ATOM
+
+    def _print_Limit(self, expr):
+        expression, variable, point = expr.args[:3]
+        return f"lim_({self._print(variable)[0]}→{self._print(point)[0]}) {self._wrap(expression, _ADD)}", _MUL
+
+    def _print_Exp1(self, expr):
+        return "e", _ATOM
 
     def _print_Trace(self, expr):
         return f"tr({self._print(expr.arg)[0]})", _ATOM
