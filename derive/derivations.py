@@ -5,6 +5,7 @@ changed model gives new steps with no new code.  Equation tags are the series' n
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Callable
 
@@ -12,6 +13,7 @@ import sympy as sp
 
 from . import conventions as c
 from .errors import UnknownDerivation
+from .gradient_checks import cross_check_gradient
 from .models import BERNOULLI, Model, categorical
 from .steps import Derivation, Equation
 from .strategies import Strategy, apply, chain, continue_from, differentiate, exhaust, given, run, use_model
@@ -201,7 +203,10 @@ def gradient_of(derivation: Derivation, wrt: sp.Basic, model: Model, name: str,
         apply("algebraic_simplification", required=False),
     )
     title = title or TITLES[name]
-    return run(name, title, strategy, model)
+    gradient = run(name, title, strategy, model)
+    linked = model.with_link(link) if link else model
+    checks = cross_check_gradient(derivation.result, gradient.result, wrt, linked)
+    return replace(gradient, cross_checks=checks)
 
 
 def ce_grad() -> Derivation:

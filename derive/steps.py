@@ -104,6 +104,7 @@ class Derivation:
     name: str
     title: Mapping[str, str]
     steps: tuple[Step, ...]
+    cross_checks: tuple = ()  # independent checks of the result (gradient_checks.CrossCheck)
 
     @property
     def result(self) -> Equation:

@@ -68,9 +68,20 @@ def _specialise(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic]) -> sp.Basi
 
 
 def _doit_sums(expr: sp.Basic) -> sp.Basic:
-    """Evaluate sums, products and matrix expressions of concrete size, leaving the rest alone."""
-    return expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)) and not e.free_symbols & set(c.SIZES),
-                        lambda e: e.doit())
+    """Write out sums and products of concrete length term by term (SymPy's ``doit`` would first
+    search for a closed form, which is slow and not needed), leaving the rest alone."""
+    if not expr.has(sp.Sum, sp.Product):
+        return expr
+    args = [_doit_sums(a) for a in expr.args]
+    if isinstance(expr, (sp.Sum, sp.Product)):
+        function, limits = args[0], expr.limits
+        if all(bound.is_Integer for _, *bounds in limits for bound in bounds):
+            for variable, lower, upper in limits:
+                terms = [function.xreplace({variable: sp.Integer(v)}) for v in range(int(lower), int(upper) + 1)]
+                function = sp.Add(*terms) if isinstance(expr, sp.Sum) else sp.Mul(*terms)
+            return function
+        return type(expr)(function, *limits)
+    return expr.func(*args) if args != list(expr.args) else expr
 
 
 def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str) -> Verification:
@@ -79,7 +90,7 @@ def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random,
     worst = 0.0
     points = 0
     for sizes in difference_sizes:
-        a, b = _concrete(before, sizes, model), _concrete(after, sizes, model)
+        a, b = concrete(before, sizes, model), concrete(after, sizes, model)
         for _ in range(POINTS_PER_SIZE):
             error = _numeric_error(a, b, model, sizes, rng, label)
             worst = max(worst, error)
@@ -88,9 +99,9 @@ def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random,
     general = not (any(isinstance(e, (sp.Sum, sp.Product)) and e.free_symbols & set(c.SIZES)
                        for e in sp.preorder_traversal(both))
                    or _has_matrices(before, after) or model.link or both.has(sp.Derivative))
-    if general and _proves_zero(before - after, model, {}):
+    if general and proves_zero(before - after, model, {}):
         return Verification("symbolic", (), points, worst)
-    if all(_proves_zero(_concrete(before, s, model) - _concrete(after, s, model), model, s)
+    if all(proves_zero(concrete(before, s, model) - concrete(after, s, model), model, s)
            for s in difference_sizes):
         named = tuple({str(k): int(v) for k, v in s.items()} for s in difference_sizes if s)
         return Verification("symbolic", named, points, worst)
@@ -101,13 +112,20 @@ def _has_matrices(*exprs: sp.Basic) -> bool:
     return any(e.atoms(sp.MatrixSymbol) for e in exprs)
 
 
-def _concrete(expr: sp.Basic, sizes: Mapping[sp.Symbol, int], model: Model) -> sp.Basic:
+def concrete(expr: sp.Basic, sizes: Mapping[sp.Symbol, int], model: Model) -> sp.Basic:
     """``expr`` at concrete sizes and indices, predictions written through the link, sums and
     derivatives carried out: what the numeric check evaluates and the symbolic check simplifies."""
-    sized = to_components(expr, sizes) if expr.atoms(sp.MatrixSymbol) else expr.xreplace(dict(sizes))
+    sized = to_components(expr, sizes) if expr.atoms(sp.MatrixSymbol) else _assign(expr, sizes)
     summed = _doit_sums(sized)
     linked = model.resolve_links(summed, sizes.get(c.K))
     return _doit_derivatives(_doit_sums(linked))
+
+
+def _assign(expr: sp.Basic, values: Mapping[sp.Symbol, int]) -> sp.Basic:
+    """Put in sizes, and values for the free indices only: a summation index stays bound."""
+    bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Sum, sp.Product))
+             for limit in node.limits}
+    return expr.xreplace({s: v for s, v in values.items() if s not in bound})
 
 
 def _doit_derivatives(expr: sp.Basic) -> sp.Basic:
@@ -116,7 +134,7 @@ def _doit_derivatives(expr: sp.Basic) -> sp.Basic:
     return expr.replace(lambda e: isinstance(e, (sp.Derivative, sp.Limit, sp.Subs)), lambda e: e.doit())
 
 
-def _proves_zero(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
+def proves_zero(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
     if difference == 0:
         return True
     # First without the model's constraints, then with the last class eliminated (sum to one).
@@ -153,8 +171,7 @@ def _complements_as_symbols(expr: sp.Basic) -> sp.Basic:
 
 
 def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: str) -> float:
-    atoms = _atoms(a) | _atoms(b)
-    values = model.sample(atoms, sizes, rng)
+    values = model.sample(atoms(a) | atoms(b), sizes, rng)
     va, vb = (sp.N(e.xreplace(values), 30) for e in (a, b))
     if not (va.is_number and vb.is_number):
         raise VerificationError(f"step {label!r} could not be evaluated at a random point "
@@ -176,7 +193,7 @@ def _tolerance(*exprs: sp.Basic) -> sp.Float:
     return max(TOLERANCE, sp.Float(10) ** (2 - int(min(digits))))
 
 
-def _atoms(expr: sp.Basic) -> set[sp.Basic]:
+def atoms(expr: sp.Basic) -> set[sp.Basic]:
     found: set[sp.Basic] = set(expr.atoms(sp.Indexed))
     bases = {a.base.label for a in found} | {a.base for a in found}
     indices = {ix for a in found for ix in a.indices}
