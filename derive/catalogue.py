@@ -102,7 +102,7 @@ def _operand_wilds(rule: "Rule") -> dict[str, tuple[sp.Basic, ...]]:
 
 _FIELDS = {"name", "statement", "conditions", "wild", "en", "ja", "kind", "operation",
            "lhs", "rhs", "from", "to", "defines", "replace", "parameters", "check", "requires",
-           "example", "example_model", "example_values", "example_from", "example_held", "example_derivation"}
+           "example", "example_model", "example_values", "example_from", "example_held", "example_derivation", "proved_in"}
 
 
 def rules_directory() -> Path:
@@ -132,7 +132,8 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
     conditions = tuple(parse_condition(c, frozenset(wild_names)) for c in entry["conditions"])
     data = {key: entry[key] for key in ("lhs", "rhs", "from", "to", "defines", "replace", "parameters",
                                          "check", "example", "example_model", "example_values",
-                                         "example_from", "example_held", "example_derivation") if key in entry}
+                                         "example_from", "example_held", "example_derivation",
+                                         "proved_in") if key in entry}
     rule = Rule(
         name=entry["name"], topic=topic, statement=entry["statement"], conditions=conditions,
         justification=MappingProxyType({lang: entry[lang] for lang in LANGUAGES}),

@@ -1,7 +1,8 @@
 """The symbols every derivation shares, named as the series names them.
 
 `t` labels, `y` predicted probabilities, `z` logits, `w` class weights (all ``IndexedBase``);
-sample index `i`, class index `k`; sizes `N` (samples) and `K` (classes).
+inputs `x` and weights `W` of a linear model; sample index `i`, class index `k`, feature index `d`;
+sizes `N` (samples), `K` (classes) and `D` (features).
 Quantities on the left of equations: `L` (likelihood), `E` (cross-entropy), `BCE`.
 """
 from __future__ import annotations
@@ -12,12 +13,15 @@ t = sp.IndexedBase("t", real=True)
 y = sp.IndexedBase("y", positive=True)
 z = sp.IndexedBase("z", real=True)
 w = sp.IndexedBase("w", positive=True)
+# Inputs x_{id} and the weights W_{dk} of a linear model Z = XW (D input features).
+x = sp.IndexedBase("x", real=True)
+W = sp.IndexedBase("W", real=True)
 
 i, k = sp.symbols("i k", integer=True)
 # Further summation indices, in the order renaming uses them.
 j, m, l, n, d = sp.symbols("j m l n d", integer=True)
 DUMMY_INDICES = (j, m, l, n)
-N, K = sp.symbols("N K", integer=True, positive=True)
+N, K, D = sp.symbols("N K D", integer=True, positive=True)
 
 L = sp.Symbol("L", positive=True)
 E = sp.Symbol("E", real=True)
@@ -29,7 +33,7 @@ y_scalar = sp.Symbol("y", positive=True)
 
 NAMES: dict[str, sp.Basic] = {
     "t": t, "y": y, "z": z, "w": w,
-    "i": i, "k": k, "j": j, "m": m, "l": l, "n": n, "d": d, "N": N, "K": K,
+    "i": i, "k": k, "j": j, "m": m, "l": l, "n": n, "d": d, "N": N, "K": K, "D": D, "x": x, "W": W,
     "L": L, "E": E, "BCE": BCE,
 }
 
@@ -40,4 +44,6 @@ SCALARS: dict[sp.IndexedBase, sp.Symbol] = {t: t_scalar, y: y_scalar, z: z_scala
 
 LABELS = (t, t_scalar)
 PREDICTIONS = (y, y_scalar)
-SIZES = (N, K)
+SIZES = (N, K, D)
+# The sizes an array's indices run up to, where the array fixes them.
+SHAPES = {x: (N, D), W: (D, K)}

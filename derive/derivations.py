@@ -14,7 +14,7 @@ import sympy as sp
 from . import conventions as c
 from .errors import UnknownDerivation
 from .gradient_checks import cross_check_gradient
-from .models import BERNOULLI, Model, categorical
+from .models import ANY_VALUES, BERNOULLI, Model, categorical
 from .steps import Derivation, Equation
 from .strategies import Strategy, apply, chain, continue_from, differentiate, exhaust, given, run, use_model
 
@@ -225,13 +225,68 @@ def bce_sigmoid_grad() -> Derivation:
     return gradient_of(get("bce"), c.z[c.i], BERNOULLI, "bce-sigmoid-grad", link="sigmoid")
 
 
+def ce_matrix_grad() -> Derivation:
+    """The softmax gradient as a matrix, then through a linear layer Z = XW."""
+    model = categorical().with_link("softmax")
+    loss = get("ce").result
+    strategy = chain(
+        continue_from(get("ce-softmax-grad"), model),
+        apply("gradient_as_matrix", loss=loss),
+        use_model(model.with_linear_model()),
+        apply("linear_layer_chain_rule", loss=loss),
+    )
+    return run("ce-matrix-grad", TITLES["ce-matrix-grad"], strategy, model)
+
+
+def softmax_hessian() -> Derivation:
+    """One sample: the gradient y - t by the logits, differentiated again, then as a matrix."""
+    model = categorical()
+    one_sample = get("ce-one-sample")
+    strategy = chain(
+        continue_from(one_sample, model),
+        through_link("softmax", model),
+        differentiate(c.z[c.k]),
+        apply("recognise_softmax", required=False),
+        apply("algebraic_simplification", required=False),
+        differentiate(c.z[c.m]),
+        apply("algebraic_simplification", required=False),
+        apply("hessian_as_matrix", loss=one_sample.result),
+    )
+    return run("softmax-hessian", TITLES["softmax-hessian"], strategy, model)
+
+
+def log_derivative() -> Derivation:
+    """Series article 003: d/dx log x = 1/x from the limit definition and e = lim (1 + u)^(1/u)."""
+    x, h, u = (sp.Symbol(name, positive=True) for name in ("x", "h", "u"))
+    strategy = chain(
+        apply("derivative_as_limit", function=sp.log(x), variable=x, step=h),
+        apply("difference_of_logs"),
+        apply("split_fraction"),
+        apply("change_of_limit_variable", old=h, scale=x, new=u),
+        apply("constant_out_of_limit"),
+        apply("power_into_log"),
+        apply("limit_through_log"),
+        apply("e_as_limit"),
+    )
+    return run("log-derivative", TITLES["log-derivative"], strategy, ANY_VALUES)
+
+
 BUILDERS.update({
+    "log-derivative": log_derivative,
+    "ce-matrix-grad": ce_matrix_grad,
+    "softmax-hessian": softmax_hessian,
     "ce-grad": ce_grad,
     "bce-grad": bce_grad,
     "ce-softmax-grad": ce_softmax_grad,
     "bce-sigmoid-grad": bce_sigmoid_grad,
 })
 TITLES.update({
+    "log-derivative": {"en": "The derivative of log x is 1/x, from the limit definition",
+                       "ja": "log x の導関数は 1/x であること (極限の定義から)"},
+    "ce-matrix-grad": {"en": "Gradient of cross-entropy in matrix form, and through a linear layer Z = XW",
+                       "ja": "行列で書く交差エントロピーの勾配と、線形層 Z = XW を通した勾配"},
+    "softmax-hessian": {"en": "Hessian of one-sample cross-entropy by the logits: diag(y) - y y^T",
+                        "ja": "ロジットに関する交差エントロピー (1 件) のヘッセ行列: diag(y) - y y^T"},
     "ce-grad": {"en": "Gradient of cross-entropy with respect to the probabilities",
                 "ja": "交差エントロピーの確率に関する勾配"},
     "bce-grad": {"en": "Gradient of binary cross-entropy with respect to the probabilities",

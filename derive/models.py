@@ -29,6 +29,10 @@ class Model:
     categorical: bool
     classes: int | None = None
     link: str | None = None  # y = softmax(z) or y = sigmoid(z): predictions are functions of logits
+    linear: bool = False  # z = XW: logits are a linear function of inputs x and weights W
+
+    def with_linear_model(self) -> "Model":
+        return replace(self, name=f"{self.name}:linear", linear=True)
 
     def with_link(self, link: str) -> "Model":
         if link not in LINKS:
@@ -39,12 +43,22 @@ class Model:
     def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool:
         """Whether ``expr`` changes with ``variable`` (a component depends on its whole array)."""
         bases = {variable.base} if isinstance(variable, sp.Indexed) else {variable}
+        if self.linear and bases & {c.W, c.x}:
+            bases |= {c.z}
         if self.link and bases & {c.z, c.z_scalar}:
             bases |= {c.y, c.y_scalar}
         return any(expr.has(b) for b in bases)
 
-    def resolve_links(self, expr: sp.Basic, classes: int | None) -> sp.Basic:
-        """Write each prediction as the link of the logits, for evaluation."""
+    def resolve_links(self, expr: sp.Basic, classes: int | None, features: int | None = None) -> sp.Basic:
+        """Write each prediction as the link of the logits (and logits as XW), for evaluation."""
+        linked = self._resolve_link(expr, classes)
+        if not self.linear:
+            return linked
+        logits = {a: sum(c.x[a.indices[0], f] * c.W[f, a.indices[1]] for f in range(1, (features or 2) + 1))
+                  for a in linked.atoms(sp.Indexed) if a.base == c.z}
+        return linked.xreplace(logits)
+
+    def _resolve_link(self, expr: sp.Basic, classes: int | None) -> sp.Basic:
         if self.link is None:
             return expr
         replacement: dict[sp.Basic, sp.Basic] = {}
@@ -67,9 +81,9 @@ class Model:
         """Concrete sizes to check at (at most 4), with a value in range for each free index."""
         free = _free_indices(expr)
         present = [s for s in c.SIZES if expr.has(s) or any(self._range_of(ix, expr) == s for ix in free)]
-        options = {c.N: (1, 2, 3), c.K: (self.classes,) if self.classes else (2, 3)}
+        options = {c.N: (1, 2, 3), c.K: (self.classes,) if self.classes else (2, 3), c.D: (2,)}
         if free:  # a free index needs room: check at the larger sizes
-            options = {c.N: (2, 3), c.K: (self.classes,) if self.classes else (3, 2)}
+            options = {c.N: (2, 3), c.K: (self.classes,) if self.classes else (3, 2), c.D: (2,)}
         combos = [dict(zip(present, values))
                   for values in itertools.product(*(options[s] for s in present))][:4] or [{}]
         for number, combo in enumerate(combos):
@@ -84,6 +98,8 @@ class Model:
         for atom in expr.atoms(sp.Indexed):
             if index in atom.indices:
                 position = atom.indices.index(index)
+                if atom.base in c.SHAPES:
+                    return c.SHAPES[atom.base][position]
                 if len(atom.indices) == 2:
                     return c.N if position == 0 else c.K
                 return c.K if self.categorical else c.N
@@ -209,6 +225,7 @@ def _free_indices(expr: sp.Basic) -> set[sp.Symbol]:
     return {s for s in used - bound if s.is_integer and s not in c.SIZES}
 
 
+ANY_VALUES = Model("real numbers", frozenset({"one_hot_labels", "probabilities_sum_to_one", "binary_labels"}), False)
 CATEGORICAL = Model("categorical", frozenset({"one_hot_labels", "probabilities_sum_to_one"}), True)
 BERNOULLI = Model("bernoulli", frozenset({"binary_labels"}), False)
 

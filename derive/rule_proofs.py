@@ -15,20 +15,33 @@ import sympy as sp
 from . import conventions as c
 from .catalogue import Rule, get_rule
 from .errors import CatalogueError
-from .models import Model, categorical, BERNOULLI
+from .models import ANY_VALUES, BERNOULLI, Model, categorical
 from .operations import apply
 from .steps import Equation, Step, Verification
 from .verification import compare, verify_step
 
-ANY_VALUES = Model("free", frozenset({"one_hot_labels", "probabilities_sum_to_one", "binary_labels"}), False)
 
 
 def prove(rule: Rule, seed: int = 0) -> Verification:
     """Prove ``rule`` or raise :class:`~derive.errors.VerificationError`."""
     if rule.operation == "rewrite":
         return _prove_identity(rule, seed)
+    if "proved_in" in rule.data:
+        return _prove_in_derivation(rule, str(rule.data["proved_in"]), seed)
     step, previous, model = _example_step(rule)
     return verify_step(previous, step, model, seed)
+
+
+def _prove_in_derivation(rule: Rule, name: str, seed: int) -> Verification:
+    """A rule that needs an earlier result is checked again where a built-in derivation uses it."""
+    from .derivations import get  # the built-ins are made of rules: import them only here
+
+    derivation = get(name)
+    for number, step in enumerate(derivation.steps):
+        if step.rule == rule.name:
+            previous = derivation.steps[number - 1].equation if number else None
+            return verify_step(previous, step, derivation.models[number], seed)
+    raise CatalogueError(f"rule {rule.name!r} says it is proved in {name!r}, which does not use it")
 
 
 def _model(name: str | None) -> Model:

@@ -60,6 +60,10 @@ class Check:
     ``derived``: the result of the derivation ``name``, whose every step was verified (``inherited``
     is the weakest way one of them was).
     ``given``: an assumption the user supplied; nothing to verify.
+    ``holds``: the equation itself is true (its two sides agree), as for a definition by a limit.
+    ``differentiated``: both sides of the previous equation differentiated by ``variables[0]``.
+    ``derivatives``: each component of the new (matrix) right side is the derivative of the loss in
+    ``definitions`` by the matching components of ``variables``, computed afresh by SymPy.
     """
 
     how: str
@@ -67,6 +71,7 @@ class Check:
     definitions: Mapping[sp.Basic, sp.Basic] = field(default_factory=dict)
     name: str = ""
     inherited: str = ""
+    variables: tuple = ()  # ``derivatives``: the arrays each component is a derivative by
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,8 @@ class Derivation:
     name: str
     title: Mapping[str, str]
     steps: tuple[Step, ...]
-    cross_checks: tuple = ()  # independent checks of the result (gradient_checks.CrossCheck)
+    cross_checks: tuple = ()
+    models: tuple = ()  # the model each step was checked in, so a step can be checked again  # independent checks of the result (gradient_checks.CrossCheck)
 
     @property
     def result(self) -> Equation:

@@ -136,4 +136,4 @@ def run(name: str, title: Mapping[str, str], strategy: Strategy, model: Model, s
     state = strategy(State((), (), model))
     if not state.steps:
         raise DeriveError(f"derivation {name!r} produced no steps")
-    return Derivation(name, dict(title), verify_steps(state.steps, state.models, seed))
+    return Derivation(name, dict(title), verify_steps(state.steps, state.models, seed), models=state.models)

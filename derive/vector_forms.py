@@ -13,7 +13,8 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from . import conventions as c
 
 _ROW_NAMES = {c.t: "t", c.y: "y", c.z: "z", c.w: "w"}
-_STACK_NAMES = {c.t: "T", c.y: "Y", c.z: "Z", c.w: "W"}
+_STACK_NAMES = {c.t: "T", c.y: "Y", c.z: "Z", c.x: "X", c.W: "W"}
+_STACK_SHAPES = {c.x: (c.N, c.D), c.W: (c.D, c.K)}
 
 
 def row_vector(base: sp.IndexedBase, size: sp.Basic = c.K) -> sp.MatrixSymbol:
@@ -21,7 +22,22 @@ def row_vector(base: sp.IndexedBase, size: sp.Basic = c.K) -> sp.MatrixSymbol:
 
 
 def stacked(base: sp.IndexedBase, rows: sp.Basic = c.N, size: sp.Basic = c.K) -> sp.MatrixSymbol:
+    if base in _STACK_SHAPES:
+        rows, size = _STACK_SHAPES[base]
     return sp.MatrixSymbol(_STACK_NAMES[base], rows, size)
+
+
+def column_vector(base: sp.IndexedBase, size: sp.Basic = c.K) -> sp.MatrixSymbol:
+    return sp.MatrixSymbol(_ROW_NAMES[base], size, 1)
+
+
+def gradient_symbol(variable: str, shape: tuple, of: str = "E") -> sp.MatrixSymbol:
+    """``∇_Z E`` as a matrix symbol of the variable's shape (the layout convention of the brief)."""
+    return sp.MatrixSymbol(f"nabla_{variable} {of}", *shape)
+
+
+def hessian_symbol(size: sp.Basic = c.K) -> sp.MatrixSymbol:
+    return sp.MatrixSymbol("H", size, size)
 
 
 def elementwise(function, matrix: sp.MatrixExpr) -> sp.MatrixExpr:
@@ -32,22 +48,29 @@ def _components(symbol: sp.MatrixSymbol) -> sp.Matrix:
     name = symbol.name
     rows, cols = (int(n) for n in symbol.shape)
     for base, row_name in _ROW_NAMES.items():
-        if name == row_name:
+        if name == row_name and rows == 1:
             return sp.Matrix(1, cols, lambda _, j: base[j + 1])
+        if name == row_name and cols == 1:
+            return sp.Matrix(rows, 1, lambda j, _: base[j + 1])
     for base, stack_name in _STACK_NAMES.items():
         if name == stack_name:
             return sp.Matrix(rows, cols, lambda r, j: base[r + 1, j + 1])
     raise ValueError(f"no indexed form for the matrix {name}")
 
 
+def explicit(expr: sp.Basic, sizes: Mapping[sp.Symbol, int]) -> sp.Basic:
+    """A matrix expression at concrete sizes, as an explicit matrix of indexed components."""
+    sized = expr.xreplace({s: v for s, v in sizes.items() if s in c.SIZES})
+    written = sized.xreplace({m: sp.ImmutableMatrix(_components(m)) for m in sized.atoms(sp.MatrixSymbol)})
+    value = written.doit()
+    return value.as_explicit() if isinstance(value, sp.MatrixExpr) else value
+
+
 def to_components(expr: sp.Basic, sizes: Mapping[sp.Symbol, int]) -> sp.Basic:
     """Write a matrix expression at concrete sizes in indexed components; 1 x 1 becomes scalar."""
     if not expr.atoms(sp.MatrixSymbol):
         return expr
-    sized = expr.xreplace(dict(sizes))
-    explicit = sized.xreplace({m: sp.ImmutableMatrix(_components(m))
-                               for m in sized.atoms(sp.MatrixSymbol)})
-    value = explicit.doit()
+    value = explicit(expr, sizes)
     if isinstance(value, sp.MatrixBase):
         if value.shape != (1, 1):
             raise ValueError(f"a {value.shape} matrix is not a scalar")

@@ -18,7 +18,7 @@ from . import conventions as c
 from .errors import VerificationError
 from .models import Model
 from .steps import Equation, Step, Verification
-from .vector_forms import to_components
+from .vector_forms import explicit, to_components
 
 POINTS_PER_SIZE = 3
 TOLERANCE = sp.Float("1e-20", 30)
@@ -35,6 +35,8 @@ def verify_step(previous: Equation | None, step: Step, model: Model, seed: int =
     if how == "derived":
         return Verification(step.check.inherited, detail=f"the verified result of {step.check.name}",
                             source=step.check.name)
+    if how == "holds":  # a definition stated as an equation: both sides must agree
+        return compare(step.lhs, step.rhs, model, rng, step.rule)
     if previous is None:
         raise VerificationError(f"step {step.rule!r} needs a previous equation to be checked against")
     if how == "equal":
@@ -48,6 +50,12 @@ def verify_step(previous: Equation | None, step: Step, model: Model, seed: int =
         back_lhs = _specialise(step.lhs, mapping)
         _require(back_lhs == previous.lhs, step, f"specialising the left side gives {back_lhs}, not {previous.lhs}")
         return compare(previous.rhs, _specialise(step.rhs, mapping), model, rng, step.rule)
+    if how == "differentiated":
+        (variable,) = step.check.variables
+        _require(step.lhs == sp.Derivative(previous.lhs, variable), step, "the left side is not the derivative of the previous one")
+        return compare(sp.Derivative(previous.rhs, variable), step.rhs, model, rng, step.rule)
+    if how == "derivatives":
+        return _verify_derivatives(step, model, rng)
     if how == "instance":
         _require(step.lhs == previous.lhs, step, "the left side changed")
         mapping = dict(step.check.mapping)
@@ -117,7 +125,7 @@ def concrete(expr: sp.Basic, sizes: Mapping[sp.Symbol, int], model: Model) -> sp
     derivatives carried out: what the numeric check evaluates and the symbolic check simplifies."""
     sized = to_components(expr, sizes) if expr.atoms(sp.MatrixSymbol) else _assign(expr, sizes)
     summed = _doit_sums(sized)
-    linked = model.resolve_links(summed, sizes.get(c.K))
+    linked = model.resolve_links(summed, sizes.get(c.K), sizes.get(c.D))
     return _doit_derivatives(_doit_sums(linked))
 
 
@@ -219,6 +227,34 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
             points += 1
     named = tuple({str(k): int(v) for k, v in s.items()} for s in sizes_list if s)
     return Verification("symbolic", named, points, worst, detail="likelihood equals the outcome's probability")
+
+
+def _verify_derivatives(step: Step, model: Model, rng: random.Random) -> Verification:
+    """Every component of the matrix on the right is SymPy's derivative of the loss by the matching
+    components of the variables, at concrete sizes and random points."""
+    ((_, loss),) = step.check.definitions.items()
+    variables = step.check.variables
+    choices = model.size_choices(sp.Tuple(step.rhs, loss))[:2]
+    worst, points, named, proved = 0.0, 0, [], True
+    for sizes in choices:
+        sizes = {**{s: 2 for s in c.SIZES if s not in sizes}, **sizes}
+        matrix = explicit(step.rhs, sizes)
+        loss_here = concrete(loss, sizes, model)
+        for a in range(matrix.shape[0]):
+            for b in range(matrix.shape[1]):
+                if len(variables) == 2:
+                    reference = sp.diff(loss_here, variables[0][a + 1], variables[1][b + 1])
+                else:
+                    reference = sp.diff(loss_here, variables[0][a + 1, b + 1])
+                claimed = concrete(matrix[a, b], sizes, model)
+                worst = max(worst, _numeric_error(claimed, reference, model, sizes, rng, step.rule))
+                points += 1
+                proved = proved and proves_zero(claimed - reference, model, sizes)
+        named.append({str(k): int(v) for k, v in sizes.items()})
+    detail = "each component is sympy.diff of the loss"
+    if proved:
+        return Verification("symbolic", tuple(named), points, worst, detail=detail)
+    return Verification("numeric", (), points, worst, detail=detail + " (numerically)")
 
 
 def verify_steps(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int = 0) -> tuple[Step, ...]:

@@ -12,7 +12,7 @@ from derive.printing.latex_expr import latex
 from derive.printing.text import derivation_text, rules_text
 from derive.printing.srepr import srepr
 from derive.printing.unicode import unicode
-from derive.vector_forms import to_components
+from derive.vector_forms import explicit
 
 
 def _rebuild(text: str) -> tuple[sp.Basic, sp.Basic]:
@@ -48,8 +48,9 @@ def _same(a: sp.Basic, b: sp.Basic) -> bool:
     b = as_builtins(b)
     if a == b:
         return True
-    sizes = {c.N: 2, c.K: 3}
-    return sp.simplify(to_components(a, sizes).doit() - to_components(b, sizes).doit()) == 0
+    sizes = {c.N: 2, c.K: 3, c.D: 2}
+    difference = sp.simplify(explicit(a, sizes) - explicit(b, sizes))
+    return difference == 0 or (isinstance(difference, sp.MatrixBase) and difference.is_zero_matrix)
     assert entry["result"]["latex"].startswith(latex(derivation.result.lhs))
 
 

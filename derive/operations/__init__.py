@@ -12,11 +12,11 @@ from ..catalogue import Rule
 from ..errors import DeriveError
 from ..models import Model
 from ..steps import Equation
-from . import calculus, equations, links
+from . import calculus, equations, links, matrices
 from .base import Operation, Outcome
 from .equations import automatic
 
-OPERATIONS: dict[str, Operation] = {**equations.TABLE, **calculus.TABLE, **links.TABLE}
+OPERATIONS: dict[str, Operation] = {**equations.TABLE, **calculus.TABLE, **links.TABLE, **matrices.TABLE}
 
 __all__ = ["OPERATIONS", "Outcome", "apply", "automatic"]
 

@@ -16,10 +16,8 @@ ELEMENTARY = {"log": "derivative_of_log", "exp": "derivative_of_exp", "sigmoid":
 
 def _differentiate_both_sides(rule, equation, model, arguments):
     wrt = arguments["wrt"]
-    if equation.lhs.has(sp.Derivative):
-        return None
     new = Equation(sp.Derivative(equation.lhs, wrt), sp.Derivative(equation.rhs, wrt))
-    return Outcome(new, Check("implied"))
+    return Outcome(new, Check("differentiated", variables=(wrt,)))
 
 
 def _rename_summation_index(rule, equation, model, arguments):
@@ -117,7 +115,26 @@ def _complements_in_denominator(expr: sp.Basic) -> sp.Basic:
     return sp.Mul(numerator, sp.Pow(sp.Mul(*factors), -1))
 
 
+def _derivative_as_limit(rule, equation, model, arguments):
+    function, variable, step = arguments["function"], arguments["variable"], arguments["step"]
+    quotient = (function.xreplace({variable: variable + step}) - function) / step
+    return Outcome(Equation(sp.Derivative(function, variable), sp.Limit(quotient, step, 0)), Check("holds"))
+
+
+def _change_of_limit_variable(rule, equation, model, arguments):
+    old, scale, new = arguments["old"], arguments["scale"], arguments["new"]
+
+    def accept(sub):
+        if isinstance(sub, sp.Limit) and sub.args[1] == old and sub.args[2] == 0 and scale.is_positive:
+            return sp.Limit(sub.args[0].xreplace({old: scale * new}), new, 0)
+        return None
+
+    return rewrite_rhs(equation, accept)
+
+
 TABLE = {
+    "derivative_as_limit": _derivative_as_limit,
+    "change_of_limit_variable": _change_of_limit_variable,
     "differentiate_both_sides": _differentiate_both_sides,
     "rename_summation_index": _rename_summation_index,
     "chain_rule": _chain_rule,

@@ -106,12 +106,20 @@ class LatexPrinter:
         return self._limits(r"\prod", expr) + " " + self._wrap(expr.function, _ADD), _MUL
 
     def _print_MatrixSymbol(self, expr):
-        is_row = expr.shape[0] == 1
-        return (_VECTORS.get(expr.name, expr.name) if is_row else expr.name), _ATOM
+        if expr.name.startswith("nabla_"):
+            variable, of = expr.name[len("nabla_"):].split()
+            return rf"\nabla_{{{variable}}} {self._print(sp.Symbol(of))[0]}", _ATOM
+        is_vector = 1 in expr.shape
+        return (_VECTORS.get(expr.name, expr.name) if is_vector else expr.name), _ATOM
+
+    def _print_DiagMatrix(self, expr):
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])[0]}\right)", _ATOM
 
     def _print_MatMul(self, expr):
         coefficient, matrices = expr.as_coeff_matrices()
         text = " ".join(self._wrap(m, _MUL) for m in matrices)
+        if coefficient.is_Pow and coefficient.exp == -1:
+            return rf"\frac{{1}}{{{self._print(coefficient.base)[0]}}} {text}", _MUL
         if coefficient == -1:
             return "-" + text, _ADD
         return (f"{self._wrap(coefficient, _MUL)} {text}" if coefficient != 1 else text), _MUL
@@ -125,11 +133,13 @@ class LatexPrinter:
         return rf"\log {self._wrap(expr.expr, _POW)}", _MUL
 
     def _print_Derivative(self, expr):
-        (variable,) = expr.variables
-        below = self._print(variable)[0]
+        order = len(expr.variables)
+        mark = "d" if layout.ordinary_derivative(expr) else r"\partial"
+        below = " ".join(rf"{mark} {self._print(v)[0]}" for v in reversed(expr.variables))
+        top = mark + (f"^{{{order}}}" if order > 1 else "")
         if isinstance(expr.expr, (sp.Symbol, sp.Indexed)):
-            return rf"\frac{{\partial {self._print(expr.expr)[0]}}}{{\partial {below}}}", _ATOM
-        return rf"\frac{{\partial}}{{\partial {below}}} {self._wrap(expr.expr, _POW)}", _MUL
+            return rf"\frac{{{top} {self._print(expr.expr)[0]}}}{{{below}}}", _ATOM
+        return rf"\frac{{{top}}}{{{below}}} {self._wrap(expr.expr, _MUL)}", _MUL
 
     def _print_KroneckerDelta(self, expr):
         indices = [self._print(a)[0] for a in expr.args]

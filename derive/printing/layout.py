@@ -68,7 +68,13 @@ def _complement_last(expr: sp.Basic) -> int:
 def ordered_terms(expr: sp.Add) -> list[sp.Basic]:
     """Terms in SymPy's printing order, positive ones and those without ``(1 - ...)`` first."""
     terms = list(expr.as_ordered_terms())
-    return sorted(terms, key=lambda term: (_complement_last(term), term.could_extract_minus_sign()))
+    return sorted(terms, key=lambda term: (term.could_extract_minus_sign(), _complement_last(term)))
+
+
+def ordinary_derivative(expr: sp.Derivative) -> bool:
+    """``d/dx`` rather than ``∂/∂x``: one plain variable, and nothing else the expression depends on."""
+    (variable, *rest) = expr.variables
+    return not rest and isinstance(variable, sp.Symbol) and expr.expr.free_symbols <= {variable}
 
 
 def as_fraction(factors: list[sp.Basic], denominators: list[sp.Basic]) -> bool:

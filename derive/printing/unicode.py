@@ -129,11 +129,19 @@ class UnicodePrinter:
         return f"{self._limits('∏', expr)} {self._wrap(expr.function, _ADD)}", _MUL
 
     def _print_MatrixSymbol(self, expr):
+        if expr.name.startswith("nabla_"):
+            variable, of = expr.name[len("nabla_"):].split()
+            return f"∇_{variable} {of}", _ATOM
         return expr.name, _ATOM
+
+    def _print_DiagMatrix(self, expr):
+        return f"diag({self._print(expr.args[0])[0]})", _ATOM
 
     def _print_MatMul(self, expr):
         coefficient, matrices = expr.as_coeff_matrices()
         text = " ".join(self._wrap(m, _MUL) for m in matrices)
+        if coefficient.is_Rational is False or (coefficient.is_Pow and coefficient.exp == -1):
+            return f"{text}/{self._wrap(coefficient.base if coefficient.is_Pow else coefficient, _MUL)}", _MUL
         if coefficient == -1:
             return "−" + text, _ADD
         return (f"{self._wrap(coefficient, _MUL)} {text}" if coefficient != 1 else text), _MUL
@@ -148,11 +156,13 @@ class UnicodePrinter:
         return f"{name} {self._wrap(expr.expr, _POW)}", _MUL
 
     def _print_Derivative(self, expr):
-        (variable,) = expr.variables
-        below = self._print(variable)[0]
+        order = len(expr.variables)
+        mark = "d" if layout.ordinary_derivative(expr) else "∂"
+        below = "".join(f"{mark}{self._print(v)[0]}" for v in reversed(expr.variables))
+        top = mark + (superscript(str(order)) if order > 1 else "")
         if isinstance(expr.expr, (sp.Symbol, sp.Indexed)):
-            return f"∂{self._print(expr.expr)[0]}/∂{below}", _ATOM
-        return f"∂/∂{below} {self._wrap(expr.expr, _POW)}", _MUL
+            return f"{top}{self._print(expr.expr)[0]}/{below}", _ATOM
+        return f"{top}/{below} {self._wrap(expr.expr, _MUL)}", _MUL
 
     def _print_KroneckerDelta(self, expr):
         return "δ" + subscript("".join(str(a) for a in expr.args)), _ATOM

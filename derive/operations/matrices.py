@@ -1,0 +1,57 @@
+"""Matrix forms of component results: gradients as matrices of the variable's shape, the chain rule
+through a linear layer Z = XW, and the Hessian as a matrix."""
+from __future__ import annotations
+
+import sympy as sp
+
+from .. import conventions as c
+from .. import vector_forms as vf
+from ..index_to_matrix import to_matrix
+from ..steps import Check, Equation
+from .base import Outcome
+
+
+def _components_of(lhs: sp.Basic):
+    """``(variables, indices)`` of ∂E/∂z_ik or ∂²E/∂z_k∂z_m."""
+    variables: list[sp.Basic] = []
+    while isinstance(lhs, sp.Derivative):  # SymPy merges ∂/∂z_m ∂/∂z_k into one Derivative
+        variables = list(lhs.variables) + variables
+        lhs = lhs.expr
+    return lhs, variables
+
+
+def _gradient_as_matrix(rule, equation, model, arguments):
+    loss_symbol, variables = _components_of(equation.lhs)
+    if not variables or not all(isinstance(v, sp.Indexed) for v in variables):
+        return None
+    if len(variables) == 1 and len(variables[0].indices) == 2:
+        base = variables[0].base
+        row, col = variables[0].indices
+        lhs = vf.gradient_symbol(vf.stacked(base).name, vf.stacked(base).shape, str(loss_symbol))
+        bases = (base,)
+    elif len(variables) == 2 and all(len(v.indices) == 1 for v in variables) and variables[0].base == variables[1].base:
+        row, col = variables[0].indices[0], variables[1].indices[0]
+        lhs = vf.hessian_symbol()
+        bases = (variables[0].base, variables[1].base)
+    else:
+        return None
+    rhs = to_matrix(equation.rhs, row, col)
+    loss = arguments["loss"]
+    return Outcome(Equation(lhs, rhs), Check("derivatives", definitions={loss.lhs: loss.rhs}, variables=bases))
+
+
+def _linear_layer_chain_rule(rule, equation, model, arguments):
+    lhs = equation.lhs
+    if not (isinstance(lhs, sp.MatrixSymbol) and lhs.name.startswith("nabla_Z")):
+        return None
+    weights = vf.stacked(c.W)
+    new_lhs = vf.gradient_symbol("W", weights.shape, lhs.name.split()[-1])
+    rhs = vf.stacked(c.x).T * equation.rhs
+    loss = arguments["loss"]
+    return Outcome(Equation(new_lhs, rhs), Check("derivatives", definitions={loss.lhs: loss.rhs}, variables=(c.W,)))
+
+
+TABLE = {
+    "gradient_as_matrix": _gradient_as_matrix,
+    "linear_layer_chain_rule": _linear_layer_chain_rule,
+}
