@@ -13,6 +13,7 @@ _EXPORTS = {
     "cross_entropy": "derive.api",
     "binary_cross_entropy": "derive.api",
     "get": "derive.api",
+    "gradient": "derive.api",
     "names": "derive.api",
     "rules": "derive.api",
     "Derivation": "derive.steps",

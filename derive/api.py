@@ -11,13 +11,20 @@ ROUTES = ("categorical", "bernoulli")
 
 
 def cross_entropy(batch: bool = True, classes: int | None = None,
-                  likelihood: sp.Basic | None = None) -> Derivation:
+                  likelihood: sp.Basic | None = None, link: str | None = None) -> Derivation:
     """Cross-entropy derived from a categorical likelihood.
 
     ``batch``: N samples (series eq. 1) or one sample ((4.1)-(4.3)); ``classes``: a concrete K
     instead of the general one; ``likelihood``: the right side of ``L = ...`` for a model of your
-    own (taken as given, so its first step is marked not verified).
+    own (taken as given, so its first step is marked not verified); ``link="softmax"``: the model
+    outputs logits z and y = softmax(z).
     """
+    if link not in (None, "softmax"):
+        raise ValueError(f"cross-entropy takes link='softmax' or no link, not {link!r}")
+    if link:
+        if not batch or classes or likelihood is not None:
+            return derivations.with_link(cross_entropy(batch, classes, likelihood), link, "ce-softmax")
+        return get("ce-softmax")
     if classes is not None and (not isinstance(classes, int) or isinstance(classes, bool) or classes < 2):
         raise ValueError(f"classes must be an integer of at least 2, not {classes!r}")
     if likelihood is not None and not isinstance(likelihood, sp.Basic):
@@ -27,11 +34,20 @@ def cross_entropy(batch: bool = True, classes: int | None = None,
     return derivations.ce_one_sample(classes=classes, likelihood=likelihood)
 
 
-def binary_cross_entropy(route: str = "categorical") -> Derivation:
-    """Binary cross-entropy from the two-class categorical model ((7.1)-(7.4)) or from Bernoulli."""
+def binary_cross_entropy(route: str = "categorical", link: str | None = None) -> Derivation:
+    """Binary cross-entropy from the two-class categorical model ((7.1)-(7.4)) or from Bernoulli;
+    ``link="sigmoid"``: the model outputs a logit z and y = sigmoid(z)."""
     if route not in ROUTES:
         raise ValueError(f"route must be one of {', '.join(ROUTES)}, not {route!r}")
-    return get("bce" if route == "categorical" else "bce-bernoulli")
+    if link not in (None, "sigmoid"):
+        raise ValueError(f"binary cross-entropy takes link='sigmoid' or no link, not {link!r}")
+    loss = get("bce" if route == "categorical" else "bce-bernoulli")
+    return derivations.with_link(loss, link, "bce-sigmoid") if link else loss
+
+
+def gradient(derivation: Derivation, wrt: sp.Basic, link: str | None = None) -> Derivation:
+    """``derivation``'s result differentiated by ``wrt``; see :meth:`Derivation.gradient`."""
+    return derivation.gradient(wrt, link)
 
 
 def get(name: str) -> Derivation:

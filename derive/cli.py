@@ -36,9 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("name", help="a name from 'derive list'")
     ce = commands.add_parser("ce", parents=[common], help="cross-entropy from the categorical likelihood")
     ce.add_argument("--one-sample", action="store_true", help="one sample, series (4.1)-(4.3)")
+    ce.add_argument("--link", choices=("softmax",), help="the model outputs logits z and y = softmax(z)")
+    ce.add_argument("--gradient", action="store_true", help="append the gradient derivation")
     bce = commands.add_parser("bce", parents=[common], help="binary cross-entropy")
     bce.add_argument("--from", dest="route", choices=("categorical", "bernoulli"), default="categorical",
                      help="start from the two-class categorical model (7.1)-(7.4) or the Bernoulli likelihood")
+    bce.add_argument("--link", choices=("sigmoid",), help="the model outputs a logit z and y = sigmoid(z)")
+    bce.add_argument("--gradient", action="store_true", help="append the gradient derivation")
     commands.add_parser("rules", parents=[common], help="the rule catalogue")
     return parser
 
@@ -51,6 +55,14 @@ def _print_derivations(names: list[str], args: argparse.Namespace) -> None:
     derivations = [api.get(name) for name in names]
     render = derivations_json if args.format == "json" else derivations_text
     print(render(derivations, args.lang))
+
+
+def _loss_and_gradient(loss: str, args: argparse.Namespace) -> list[str]:
+    """The loss derivation (through the link, if any), then its gradient if asked for."""
+    names = [f"{loss}-{args.link}" if args.link else loss]
+    if args.gradient:
+        names.append(f"{loss}-{args.link}-grad" if args.link else f"{loss}-grad")
+    return names
 
 
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -73,9 +85,14 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             raise _UsageError(f"unknown derivation {args.name!r}; 'derive list' names them")
         _print_derivations([args.name], args)
     elif args.command == "ce":
-        _print_derivations(["ce-one-sample" if args.one_sample else "ce"], args)
+        if args.one_sample and (args.link or args.gradient):
+            raise _UsageError("--one-sample has no --link or --gradient; 'derive show softmax-hessian' "
+                              "differentiates one sample through softmax")
+        _print_derivations(_loss_and_gradient("ce-one-sample" if args.one_sample else "ce", args), args)
     elif args.command == "bce":
-        _print_derivations(["bce" if args.route == "categorical" else "bce-bernoulli"], args)
+        if args.route == "bernoulli" and (args.link or args.gradient):
+            raise _UsageError("--link and --gradient start from the categorical route; drop --from bernoulli")
+        _print_derivations(_loss_and_gradient("bce" if args.route == "categorical" else "bce-bernoulli", args), args)
     elif args.command == "rules":
         from . import api
         from .printing.json_format import rules_json

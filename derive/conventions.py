@@ -20,7 +20,7 @@ W = sp.IndexedBase("W", real=True)
 i, k = sp.symbols("i k", integer=True)
 # Further summation indices, in the order renaming uses them.
 j, m, l, n, d = sp.symbols("j m l n d", integer=True)
-DUMMY_INDICES = (j, m, l, n)
+DUMMY_INDICES = (j, m, l, n) + sp.symbols("p r s u v", integer=True)
 N, K, D = sp.symbols("N K D", integer=True, positive=True)
 
 L = sp.Symbol("L", positive=True)

@@ -122,3 +122,10 @@ class Derivation:
 
     def __len__(self) -> int:
         return len(self.steps)
+
+    def gradient(self, wrt: sp.Basic, link: str | None = None) -> "Derivation":
+        """This result differentiated by ``wrt`` (e.g. ``y[i, k]``; ``z[i, k]`` with ``link="softmax"``),
+        step by step with the catalogue's rules, every step verified, the result cross-checked."""
+        from .derivations import gradient  # strategies build on steps: import at call time
+
+        return gradient(self, wrt, link)

@@ -29,7 +29,7 @@ def _rebuild(text: str) -> tuple[sp.Basic, sp.Basic]:
 def test_json_contract_and_srepr_round_trip(name):
     document = json.loads(derivations_json([derive.get(name)]))
     (entry,) = document["derivations"]
-    assert set(entry) == {"name", "title", "steps", "result"}
+    assert {"name", "title", "steps", "result"} <= set(entry)
     assert entry["name"] == name
     derivation = derive.get(name)
     for step, data in zip(derivation.steps, entry["steps"]):

@@ -42,6 +42,8 @@ def derivation_dict(derivation: Derivation, lang: str = "en") -> dict:
         "steps": [_step(step, lang) for step in derivation.steps],
         "result": {"lhs": srepr(result.lhs), "rhs": srepr(result.rhs),
                    "latex": latex_equation(result.lhs, result.rhs)},
+        "cross_checks": [{"method": check.method, "points": check.points, "max_relative_error": check.max_error,
+                          "sizes": list(check.sizes)} for check in derivation.cross_checks],
     }
 
 

@@ -23,6 +23,8 @@ def derivation_text(derivation: Derivation, lang: str = "en") -> str:
         lines.append(f"{indent}{verification_text(step.verification, lang)}")
     result = derivation.result
     lines += ["", f"{phrase(lang, 'result')}: {unicode(result.lhs)} = {unicode(result.rhs)}"]
+    for check in derivation.cross_checks:
+        lines.append(phrase(lang, "cross_check", method=check.method, points=check.points, error=check.max_error))
     return "\n".join(lines)
 
 

@@ -80,7 +80,7 @@ class UnicodePrinter:
     def _print_Mul(self, expr):
         negative, numbers, denominators, factors = layout.split_mul(expr)
         if layout.as_fraction(factors, denominators) and not _held(expr):
-            numerator = self._wrap(sp.Mul(*numbers, *factors), _MUL)
+            numerator = self._wrap(sp.Mul(*numbers, *factors), _ADD)
             bottom = sp.Mul(*denominators)
             denominator = self._print(bottom)[0]
             if isinstance(bottom, (sp.Mul, sp.Add)):

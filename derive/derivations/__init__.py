@@ -1,0 +1,32 @@
+"""The built-in derivations of the series and the gradients the engine adds, each a strategy
+over the rule catalogue with a stable name (``derive list``)."""
+from __future__ import annotations
+
+from . import examples, gradients, limits, losses
+from .gradients import gradient, with_link
+from .registry import get, names, register, title
+
+for _name, _builder in {
+    "ce-one-sample": losses.ce_one_sample,
+    "ce": losses.ce,
+    "bce": losses.bce,
+    "bce-bernoulli": losses.bce_bernoulli,
+    "ce-vector": losses.ce_vector,
+    "ce-dice-example": examples.ce_dice_example,
+    "bce-titanic-survived": examples.bce_titanic_survived,
+    "bce-titanic-died": examples.bce_titanic_died,
+    "ce-softmax": gradients.ce_softmax,
+    "bce-sigmoid": gradients.bce_sigmoid,
+    "ce-grad": gradients.ce_grad,
+    "bce-grad": gradients.bce_grad,
+    "ce-softmax-grad": gradients.ce_softmax_grad,
+    "bce-sigmoid-grad": gradients.bce_sigmoid_grad,
+    "ce-matrix-grad": gradients.ce_matrix_grad,
+    "softmax-hessian": gradients.softmax_hessian,
+    "log-derivative": limits.log_derivative,
+}.items():
+    register(_name, _builder)
+
+ce, ce_one_sample, bce_bernoulli = losses.ce, losses.ce_one_sample, losses.bce_bernoulli
+
+__all__ = ["get", "gradient", "names", "register", "title", "with_link", "ce", "ce_one_sample", "bce_bernoulli"]

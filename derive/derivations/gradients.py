@@ -1,0 +1,117 @@
+"""Gradients step by step: by the probabilities, through softmax and the sigmoid, as matrices,
+through a linear layer, and the softmax Hessian.  Each starts from an earlier derivation's result."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sympy as sp
+
+from .. import conventions as c
+from ..gradient_checks import cross_check_gradient
+from ..models import BERNOULLI, Model, categorical
+from ..steps import Derivation
+from ..strategies import Strategy, apply, chain, continue_from, differentiate, exhaust, run, use_model
+from . import registry
+from .titles import TITLES
+
+
+LINK_RULES = {"softmax": "softmax_definition", "sigmoid": "sigmoid_definition"}
+# After y = softmax(z): log of the quotient, then sum-to-one of the labels removes a double sum.
+LOG_SOFTMAX_RULES = ("log_of_quotient", "log_of_exp", "distributive_law", "sum_of_sums",
+                     "constant_factor_out_of_sum", "labels_sum_to_one_per_sample", "labels_sum_to_one")
+
+
+def through_link(link: str | None, model: Model) -> Strategy:
+    """Make the model output logits: write y through the link and simplify what it gives."""
+    if link is None:
+        return chain()
+    linked = model.with_link(link)
+    simplify = exhaust(*LOG_SOFTMAX_RULES) if link == "softmax" else chain()
+    return chain(use_model(linked), apply(LINK_RULES[link]), simplify)
+
+
+def gradient_of(derivation: Derivation, wrt: sp.Basic, model: Model, name: str,
+                link: str | None = None, title: dict | None = None) -> Derivation:
+    """Differentiate ``derivation``'s result by ``wrt``, through ``link`` if the model outputs logits."""
+    strategy = chain(
+        continue_from(derivation, model),
+        through_link(link, model),
+        differentiate(wrt),
+        apply("recognise_softmax", required=False) if "softmax" in (link, model.link) else chain(),
+        apply("algebraic_simplification", required=False),
+    )
+    title = title or TITLES[name]
+    gradient = run(name, title, strategy, model)
+    linked = model.with_link(link) if link else model
+    checks = cross_check_gradient(derivation.result, gradient.result, wrt, linked)
+    return replace(gradient, cross_checks=checks)
+
+
+def with_link(derivation: Derivation, link: str, name: str) -> Derivation:
+    """The loss written in the logits: continue ``derivation`` through softmax or the sigmoid."""
+    model = derivation.models[-1] if derivation.models else categorical()
+    return run(name, TITLES[name], chain(continue_from(derivation, model), through_link(link, model)), model)
+
+
+def gradient(derivation: Derivation, wrt: sp.Basic, link: str | None = None) -> Derivation:
+    """Differentiate any derivation's result by ``wrt`` with the same strategies as the built-ins."""
+    model = derivation.models[-1] if derivation.models else categorical()
+    if model.link:  # already written in the logits
+        link, model = None, replace(model, link=None, name=model.name.rsplit(":", 1)[0]).with_link(model.link)
+    name = f"{derivation.name}-gradient"
+    title = {"en": f"Gradient of {derivation.name} by {wrt}", "ja": f"{derivation.name} の {wrt} に関する勾配"}
+    return gradient_of(derivation, wrt, model, name, link=link, title=title)
+
+
+def ce_softmax() -> Derivation:
+    return with_link(registry.get("ce"), "softmax", "ce-softmax")
+
+
+def bce_sigmoid() -> Derivation:
+    return with_link(registry.get("bce"), "sigmoid", "bce-sigmoid")
+
+
+def ce_grad() -> Derivation:
+    return gradient_of(registry.get("ce"), c.y[c.i, c.k], categorical(), "ce-grad")
+
+
+def bce_grad() -> Derivation:
+    return gradient_of(registry.get("bce"), c.y[c.i], BERNOULLI, "bce-grad")
+
+
+def ce_softmax_grad() -> Derivation:
+    return gradient_of(registry.get("ce"), c.z[c.i, c.k], categorical(), "ce-softmax-grad", link="softmax")
+
+
+def bce_sigmoid_grad() -> Derivation:
+    return gradient_of(registry.get("bce"), c.z[c.i], BERNOULLI, "bce-sigmoid-grad", link="sigmoid")
+
+
+def ce_matrix_grad() -> Derivation:
+    """The softmax gradient as a matrix, then through a linear layer Z = XW."""
+    model = categorical().with_link("softmax")
+    loss = registry.get("ce").result
+    strategy = chain(
+        continue_from(registry.get("ce-softmax-grad"), model),
+        apply("gradient_as_matrix", loss=loss),
+        use_model(model.with_linear_model()),
+        apply("linear_layer_chain_rule", loss=loss),
+    )
+    return run("ce-matrix-grad", TITLES["ce-matrix-grad"], strategy, model)
+
+
+def softmax_hessian() -> Derivation:
+    """One sample: the gradient y - t by the logits, differentiated again, then as a matrix."""
+    model = categorical()
+    one_sample = registry.get("ce-one-sample")
+    strategy = chain(
+        continue_from(one_sample, model),
+        through_link("softmax", model),
+        differentiate(c.z[c.k]),
+        apply("recognise_softmax", required=False),
+        apply("algebraic_simplification", required=False),
+        differentiate(c.z[c.m]),
+        apply("algebraic_simplification", required=False),
+        apply("hessian_as_matrix", loss=one_sample.result),
+    )
+    return run("softmax-hessian", TITLES["softmax-hessian"], strategy, model)
