@@ -6,7 +6,8 @@ import os
 import sys
 
 LANGS = ("en", "ja")
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "latex", "markdown")
+TAGS = ("series", "sequential", "none")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,6 +22,8 @@ def _output_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     common.add_argument("--lang", choices=LANGS, default="en", help="language of the words (default: en)")
+    common.add_argument("--tags", choices=TAGS, default="series",
+                        help="equation numbers: the series' own, sequential, or none (latex, markdown)")
     return common
 
 
@@ -44,17 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     bce.add_argument("--link", choices=("sigmoid",), help="the model outputs a logit z and y = sigmoid(z)")
     bce.add_argument("--gradient", action="store_true", help="append the gradient derivation")
     commands.add_parser("rules", parents=[common], help="the rule catalogue")
+    notes = commands.add_parser("notes", help="lecture notes following the series, as LaTeX or PDF")
+    notes.add_argument("-o", "--output", help="write here (default: stdout for LaTeX, notes[-ja].pdf for --pdf)")
+    notes.add_argument("--lang", choices=LANGS, default="en", help="language of the notes (default: en)")
+    notes.add_argument("--pdf", action="store_true", help="compile with TeX (pdflatex, or lualatex for ja)")
     return parser
 
 
 def _print_derivations(names: list[str], args: argparse.Namespace) -> None:
     from . import api
-    from .printing.json_format import derivations_json
-    from .printing.text import derivations_text
+    from .printing import render
 
-    derivations = [api.get(name) for name in names]
-    render = derivations_json if args.format == "json" else derivations_text
-    print(render(derivations, args.lang))
+    print(render(args.format, [api.get(name) for name in names], args.lang, args.tags))
 
 
 def _loss_and_gradient(loss: str, args: argparse.Namespace) -> list[str]:
@@ -63,6 +67,28 @@ def _loss_and_gradient(loss: str, args: argparse.Namespace) -> list[str]:
     if args.gradient:
         names.append(f"{loss}-{args.link}-grad" if args.link else f"{loss}-grad")
     return names
+
+
+def _notes(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from . import api
+    from .printing.notes import notes_latex
+
+    source = notes_latex(api.get, api.rules(), args.lang)
+    if not args.pdf:
+        if args.output:
+            Path(args.output).write_text(source, encoding="utf-8")
+        else:
+            sys.stdout.write(source)
+        return
+    from .tex import compile_pdf
+
+    output = Path(args.output or ("notes.pdf" if args.lang == "en" else "notes-ja.pdf"))
+    if output.suffix != ".pdf":
+        raise _UsageError(f"--pdf writes a .pdf file, not {output.name}")
+    compile_pdf(source, output, args.lang)
+    print(output)
 
 
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -93,10 +119,14 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         if args.route == "bernoulli" and (args.link or args.gradient):
             raise _UsageError("--link and --gradient start from the categorical route; drop --from bernoulli")
         _print_derivations(_loss_and_gradient("bce" if args.route == "categorical" else "bce-bernoulli", args), args)
+    elif args.command == "notes":
+        _notes(args)
     elif args.command == "rules":
         from . import api
         from .printing.json_format import rules_json
         from .printing.text import rules_text
+        if args.format in ("latex", "markdown"):
+            raise _UsageError("the rule catalogue prints as text or json")
         print((rules_json if args.format == "json" else rules_text)(api.rules(), args.lang))
     return 0
 

@@ -79,7 +79,7 @@ def ordinary_derivative(expr: sp.Derivative) -> bool:
 
 def as_fraction(factors: list[sp.Basic], denominators: list[sp.Basic]) -> bool:
     """``num/den`` rather than ``(1/den) num``: when no sum or product stands in the numerator."""
-    return bool(denominators) and not any(isinstance(f, (sp.Sum, sp.Product)) for f in factors)
+    return bool(denominators) and not any(f.has(sp.Sum, sp.Product) for f in factors)
 
 
 def all_negative(expr: sp.Add) -> bool:
