@@ -51,6 +51,8 @@ def first_error(log: str, source: str) -> str:
     else:
         number, message = int(match.group(1)), match.group(2)
     lines = source.splitlines()
-    text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    if not 0 < number <= len(lines):  # e.g. a brace left open until the end of the file
+        return f"TeX failed at the end of the document: {message.strip()}"
+    text = lines[number - 1].strip()
     shown = (text[:60] + "...") if len(text) > 60 else text
     return f"TeX failed at line {number}: {message.strip()}" + (f" (in: {shown})" if shown else "")
