@@ -109,8 +109,8 @@ class Derivation:
     name: str
     title: Mapping[str, str]
     steps: tuple[Step, ...]
-    cross_checks: tuple = ()
-    models: tuple = ()  # the model each step was checked in, so a step can be checked again  # independent checks of the result (gradient_checks.CrossCheck)
+    cross_checks: tuple = ()  # independent checks of the result (gradient_checks.CrossCheck)
+    models: tuple = ()  # the model each step was checked in, so a step can be checked again
 
     @property
     def result(self) -> Equation:
@@ -122,6 +122,17 @@ class Derivation:
 
     def __len__(self) -> int:
         return len(self.steps)
+
+    def _repr_latex_(self) -> str:
+        """Jupyter shows the derivation as one aligned block (the printer is imported on demand)."""
+        from .printing.notebook import notebook_latex
+
+        return notebook_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from .printing.notebook import notebook_markdown
+
+        return notebook_markdown(self)
 
     def gradient(self, wrt: sp.Basic, link: str | None = None) -> "Derivation":
         """This result differentiated by ``wrt`` (e.g. ``y[i, k]``; ``z[i, k]`` with ``link="softmax"``),

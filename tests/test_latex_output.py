@@ -103,3 +103,20 @@ def test_a_tex_error_is_one_line_naming_the_line():
     unclosed = "\\documentclass{article}\n\\begin{document}\n$\\frac{1}{$\n\\end{document}\n"
     with pytest.raises(TexError, match=r"at the end of the document: File ended"):
         compile_pdf(unclosed, Path("/tmp/never-written.pdf"))
+
+
+def test_jupyter_reprs_render_in_katex():
+    """A notebook shows a Derivation through _repr_latex_ (one aligned block) or _repr_markdown_."""
+    blocks = []
+    for name in derive.names():
+        derivation = derive.get(name)
+        shown = derivation._repr_latex_()
+        assert shown.startswith("$$") and shown.endswith("$$") and "\\tag" not in shown
+        assert shown.count("\\\\") == len(derivation.steps) - 1
+        blocks.append({"id": f"{name}/latex", "tex": shown[2:-2]})
+        markdown = derivation._repr_markdown_()
+        assert markdown.startswith(f"## {derivation.title['en']}")
+        for number, tex in enumerate(re.findall(r"^\$\$\n(.*?)\n\$\$$", markdown, re.MULTILINE | re.DOTALL)):
+            blocks.append({"id": f"{name}/markdown/{number}", "tex": tex})
+    report = _katex(blocks)
+    assert report["failures"] == [] and report["rendered"] == len(blocks)

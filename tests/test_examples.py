@@ -1,0 +1,34 @@
+"""The scripts in examples/ run as a user would run them and produce what they promise."""
+import os
+import re
+import subprocess
+import sys
+
+from test_latex_output import _katex
+from tools import ROOT, require_tex
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_blog_post_is_markdown_that_katex_renders(tmp_path):
+    post = tmp_path / "post.md"
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "blog_post.py"), "bce-sigmoid-grad",
+                           "--lang", "ja", "-o", str(post)], capture_output=True, text=True, env=ENV, timeout=600)
+    assert done.returncode == 0, done.stderr
+    text = post.read_text(encoding="utf-8")
+    assert text.startswith("---\ntitle:") and "検証結果: True" in text
+    blocks = re.findall(r"^\$\$\n(.*?)\n\$\$$", text, re.MULTILINE | re.DOTALL)
+    steps = int(re.search(r"（(\d+) ステップ", text).group(1))
+    assert len(blocks) == steps + 1  # one per step and the result
+    report = _katex([{"id": str(n), "tex": tex} for n, tex in enumerate(blocks)])
+    assert report["failures"] == []
+
+
+def test_build_notes_pdf_writes_both_languages(tmp_path):
+    require_tex("latexmk", "pdflatex", "lualatex")
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "build_notes_pdf.py"), str(tmp_path)],
+                          capture_output=True, text=True, env=ENV, timeout=900)
+    assert done.returncode == 0, done.stderr
+    for name in ("notes.pdf", "notes-ja.pdf"):
+        assert (tmp_path / name).read_bytes()[:5] == b"%PDF-"
+        assert (tmp_path / name).stat().st_size > 50_000
