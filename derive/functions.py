@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
+from sympy.concrete.expr_with_limits import ExprWithLimits
 
 
 class sigmoid(sp.Function):  # noqa: N801 - named as written in the series
@@ -26,9 +28,60 @@ class sigmoid(sp.Function):  # noqa: N801 - named as written in the series
         return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
 
 
-OWN_FUNCTIONS = (sigmoid,)
+class xlogy(sp.Function):  # noqa: N801 - the name SciPy and PyTorch use
+    """``x log y`` with the limit ``0 log 0 = 0``: a term whose weight is 0 contributes 0."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if x.is_zero:
+            return sp.S.Zero
+
+    def _eval_rewrite_as_log(self, x, y, **kwargs):
+        return x * sp.log(y)
+
+    def _eval_evalf(self, prec):
+        x, y = self.args
+        return sp.S.Zero if x.is_zero else (x * sp.log(y))._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real and self.args[1].is_positive
+
+
+class Maximum(ExprWithLimits):
+    """``max_{l=a}^{b} f(l)``, the largest term of a finite family (as ``Sum`` is its total)."""
+
+    def doit(self, **hints):
+        function = self.function.doit(**hints) if hints.get("deep", True) else self.function
+        (variable, lower, upper), = self.limits
+        if (upper - lower).is_Integer:
+            return sp.Max(*[function.xreplace({variable: sp.Integer(v)}) for v in range(int(lower), int(upper) + 1)])
+        return self.func(function, *self.limits)
+
+    def _eval_is_real(self):
+        return self.function.is_real
+
+
+OWN_FUNCTIONS = (sigmoid, xlogy, Maximum)
+BINDERS = (sp.Sum, sp.Product, Maximum)  # what binds an index over a range
+PLAIN_FORMS = {  # what each function is in SymPy's own terms (the numeric value it stands for)
+    sigmoid: lambda e: 1 / (1 + sp.exp(-e.args[0])),
+    xlogy: lambda e: e.args[0] * sp.log(e.args[1]),
+    log1p: lambda e: sp.log(1 + e.args[0]),
+    expm1: lambda e: sp.exp(e.args[0]) - 1,
+}
+
+
+def plain(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with our functions and SymPy's codegen functions (log1p, expm1) written out:
+    the form a symbolic proof simplifies.  A ``Maximum`` stays (it is carried out at concrete sizes)."""
+    return expr.replace(lambda e: type(e) in PLAIN_FORMS, lambda e: PLAIN_FORMS[type(e)](e))
 
 
 def as_builtins(expr: sp.Basic) -> sp.Basic:
-    """The same expression written with SymPy's built-in functions only."""
-    return expr.replace(lambda e: isinstance(e, sigmoid), lambda e: e.rewrite(sp.exp))
+    """The same expression written with SymPy's built-in functions only (a ``Maximum`` over a
+    symbolic range becomes the undefined function ``Maximum(f, (l, a, b))``)."""
+    written = plain(expr)
+    return written.replace(lambda e: isinstance(e, Maximum),
+                           lambda e: sp.Function("Maximum")(e.function, sp.Tuple(*e.limits[0])))

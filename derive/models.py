@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 import sympy as sp
 
 from . import conventions as c
-from .functions import sigmoid
+from .functions import BINDERS, sigmoid
 
 LINKS = ("softmax", "sigmoid")
 
@@ -105,7 +105,7 @@ class Model:
                 return c.K if self.categorical else c.N
         # Only in a Kronecker delta: it runs over the same range as the index it is paired with.
         limits = {limit[0]: limit[2] for node in sp.preorder_traversal(expr)
-                  if isinstance(node, (sp.Sum, sp.Product)) for limit in node.limits}
+                  if isinstance(node, BINDERS) for limit in node.limits}
         for delta in expr.atoms(sp.KroneckerDelta):
             if index in delta.args:
                 partner = delta.args[1] if delta.args[0] == index else delta.args[0]
@@ -220,7 +220,7 @@ def _free_indices(expr: sp.Basic) -> set[sp.Symbol]:
     """Integer symbols used as array indices and not bound by a sum: the component's indices."""
     used = {ix for atom in expr.atoms(sp.Indexed) for ix in atom.indices if isinstance(ix, sp.Symbol)}
     used |= {a for delta in expr.atoms(sp.KroneckerDelta) for a in delta.args if isinstance(a, sp.Symbol)}
-    bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Sum, sp.Product))
+    bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, BINDERS)
              for limit in node.limits}
     return {s for s in used - bound if s.is_integer and s not in c.SIZES}
 

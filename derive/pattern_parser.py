@@ -15,7 +15,7 @@ import sympy as sp
 
 from . import conventions
 from .errors import PatternError
-from .functions import sigmoid
+from .functions import Maximum, expm1, log1p, sigmoid, xlogy
 
 FUNCTIONS = {
     "log": sp.log,
@@ -24,6 +24,11 @@ FUNCTIONS = {
     "Product": sp.Product,
     "Max": sp.Max,
     "Abs": sp.Abs,
+    "Min": sp.Min,
+    "Maximum": Maximum,
+    "log1p": log1p,
+    "expm1": expm1,
+    "xlogy": xlogy,
     "KroneckerDelta": sp.KroneckerDelta,
     "Derivative": sp.Derivative,
     "Limit": sp.Limit,

@@ -8,6 +8,7 @@ symbolic attempt said; a step that passes only the numeric check is marked ``"nu
 """
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Mapping
 
@@ -16,6 +17,7 @@ from sympy.core.function import AppliedUndef
 
 from . import conventions as c
 from .errors import VerificationError
+from .functions import BINDERS, Maximum, plain
 from .models import Model
 from .steps import Equation, Step, Verification
 from .vector_forms import explicit, to_components
@@ -126,12 +128,18 @@ def concrete(expr: sp.Basic, sizes: Mapping[sp.Symbol, int], model: Model) -> sp
     sized = to_components(expr, sizes) if expr.atoms(sp.MatrixSymbol) else _assign(expr, sizes)
     summed = _doit_sums(sized)
     linked = model.resolve_links(summed, sizes.get(c.K), sizes.get(c.D))
-    return _doit_derivatives(_doit_sums(linked))
+    return plain(_doit_maxima(_doit_derivatives(_doit_sums(linked))))
+
+
+def _doit_maxima(expr: sp.Basic) -> sp.Basic:
+    if not expr.has(Maximum):
+        return expr
+    return expr.replace(lambda e: isinstance(e, Maximum), lambda e: _doit_sums(e.doit()))
 
 
 def _assign(expr: sp.Basic, values: Mapping[sp.Symbol, int]) -> sp.Basic:
     """Put in sizes, and values for the free indices only: a summation index stays bound."""
-    bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Sum, sp.Product))
+    bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, BINDERS)
              for limit in node.limits}
     return expr.xreplace({s: v for s, v in values.items() if s not in bound})
 
@@ -143,12 +151,68 @@ def _doit_derivatives(expr: sp.Basic) -> sp.Basic:
 
 
 def proves_zero(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
+    difference = plain(difference)
+    if difference == 0:
+        return True
+    if difference.has(sp.Max, sp.Min, sp.Abs):
+        return _proves_zero_piecewise(difference, model, sizes)
+    return _proves_zero_smooth(difference, model, sizes) or _proves_zero_one_hot(difference, model, sizes)
+
+
+def _proves_zero_one_hot(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
+    """With one-hot labels and concrete sizes there are finitely many labels: prove each case
+    (every row of labels hot in each class in turn)."""
+    labels = sorted((a for a in difference.atoms(sp.Indexed) if a.base == c.t and all(ix.is_Integer for ix in a.indices)),
+                    key=sp.default_sort_key)
+    if "one_hot_labels" not in model.facts or not labels or any(len(a.indices) != 2 for a in labels):
+        return False
+    rows = sorted({a.indices[0] for a in labels})
+    classes = model.class_count(sizes, labels)
+    if len(rows) > 2 or classes > 4:
+        return False
+    for hot in itertools.product(range(1, classes + 1), repeat=len(rows)):
+        case = {c.t[row, k]: int(k == h) for row, h in zip(rows, hot) for k in range(1, classes + 1)}
+        if not _proves_zero_smooth(difference.xreplace(case), model, sizes):
+            return False
+    return True
+
+
+def _proves_zero_piecewise(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
+    """A maximum over a row of logits is some real number m, and an identity true for every real m
+    is true for the maximum: try that first.  Otherwise ``max``, ``min`` and ``|.|`` of single
+    variables are settled by cases: each such variable positive, then negative."""
+    rows = {e for e in sp.preorder_traversal(difference) if isinstance(e, sp.Max) and sp.S.Zero not in e.args}
+    if rows:
+        shifted = difference.xreplace({r: sp.Dummy("m", real=True) for r in rows})
+        if _proves_zero_smooth(shifted, model, sizes) or _proves_zero_one_hot(shifted, model, sizes):
+            return True
+    kinks = {e for e in sp.preorder_traversal(difference) if isinstance(e, (sp.Max, sp.Min, sp.Abs))}
+    variables = set()
+    for kink in kinks:
+        arguments = [a for a in kink.args if a != 0]
+        if len(arguments) != 1:
+            return False
+        variable = next((v for v in (arguments[0], -arguments[0]) if isinstance(v, (sp.Indexed, sp.Symbol))), None)
+        if variable is None:
+            return False
+        variables.add(variable)
+    if not 0 < len(variables) <= 3:
+        return False
+    for signs in itertools.product((1, -1), repeat=len(variables)):
+        case = difference.xreplace({v: sign * sp.Dummy("p", positive=True) for v, sign in zip(variables, signs)})
+        if not _proves_zero_smooth(case, model, sizes, force_logs=True):
+            return False
+    return True
+
+
+def _proves_zero_smooth(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int],
+                        force_logs: bool = False) -> bool:
     if difference == 0:
         return True
     # First without the model's constraints, then with the last class eliminated (sum to one).
     for candidate in (difference, model.eliminate(difference, sizes)):
         candidate = candidate.doit()
-        for form in (candidate, sp.expand_log(_complements_as_symbols(candidate), force=False)):
+        for form in (candidate, sp.expand_log(_complements_as_symbols(candidate), force=force_logs)):
             try:
                 if sp.simplify(form) == 0:
                     return True

@@ -2,7 +2,7 @@
 over the rule catalogue with a stable name (``derive list``)."""
 from __future__ import annotations
 
-from . import examples, gradients, limits, losses
+from . import examples, gradients, limits, losses, stable
 from .gradients import gradient, with_link
 from .registry import get, names, register, title
 
@@ -24,6 +24,12 @@ for _name, _builder in {
     "ce-matrix-grad": gradients.ce_matrix_grad,
     "softmax-hessian": gradients.softmax_hessian,
     "log-derivative": limits.log_derivative,
+    "ce-stable": stable.ce_stable,
+    "bce-stable": stable.bce_stable,
+    "ce-softmax-stable": stable.ce_softmax_stable,
+    "bce-sigmoid-stable": stable.bce_sigmoid_stable,
+    "ce-softmax-grad-stable": stable.ce_softmax_grad_stable,
+    "bce-sigmoid-grad-stable": stable.bce_sigmoid_grad_stable,
 }.items():
     register(_name, _builder)
 

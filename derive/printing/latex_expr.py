@@ -148,6 +148,31 @@ class LatexPrinter:
     def _print_sigmoid(self, expr):
         return rf"\sigma\left({self._print(expr.args[0])[0]}\right)", _ATOM
 
+    def _call(self, name: str, expr):
+        return rf"\operatorname{{{name}}}\left({', '.join(self._print(a)[0] for a in expr.args)}\right)", _ATOM
+
+    def _print_log1p(self, expr):
+        return self._call("log1p", expr)
+
+    def _print_expm1(self, expr):
+        return self._call("expm1", expr)
+
+    def _print_xlogy(self, expr):
+        return self._call("xlogy", expr)
+
+    def _print_Max(self, expr):
+        return rf"\max\left({', '.join(self._print(a)[0] for a in sorted(expr.args, key=_zero_last))}\right)", _ATOM
+
+    def _print_Min(self, expr):
+        return rf"\min\left({', '.join(self._print(a)[0] for a in sorted(expr.args, key=_zero_last))}\right)", _ATOM
+
+    def _print_Abs(self, expr):
+        return rf"\left|{self._print(expr.args[0])[0]}\right|", _ATOM
+
+    def _print_Maximum(self, expr):
+        (variable, _, _), = expr.limits
+        return rf"\max_{{{self._print(variable)[0]}}} {self._wrap(expr.function, _MUL)}", _MUL
+
     def _print_Limit(self, expr):
         expression, variable, point = expr.args[:3]
         return rf"\lim_{{{self._print(variable)[0]} \to {self._print(point)[0]}}} {self._wrap(expression, _ADD)}", _MUL
@@ -165,3 +190,8 @@ def latex(expr: sp.Basic) -> str:
 
 def latex_equation(lhs: sp.Basic, rhs: sp.Basic) -> str:
     return f"{latex(lhs)} = {latex(rhs)}"
+
+
+def _zero_last(argument: sp.Basic) -> bool:
+    """``max(z, 0)`` as a lecturer writes it, the variable first."""
+    return argument == 0

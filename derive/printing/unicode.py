@@ -170,6 +170,31 @@ class UnicodePrinter:
     def _print_sigmoid(self, expr):
         return f"σ({self._print(expr.args[0])[0]})", _ATOM
 
+    def _call(self, name: str, expr):
+        return f"{name}({', '.join(self._print(a)[0] for a in sorted(expr.args, key=_zero_last))})", _ATOM
+
+    def _print_log1p(self, expr):
+        return self._call("log1p", expr)
+
+    def _print_expm1(self, expr):
+        return self._call("expm1", expr)
+
+    def _print_xlogy(self, expr):
+        return f"xlogy({self._print(expr.args[0])[0]}, {self._print(expr.args[1])[0]})", _ATOM
+
+    def _print_Max(self, expr):
+        return self._call("max", expr)
+
+    def _print_Min(self, expr):
+        return self._call("min", expr)
+
+    def _print_Abs(self, expr):
+        return f"|{self._print(expr.args[0])[0]}|", _ATOM
+
+    def _print_Maximum(self, expr):
+        (variable, _, _), = expr.limits
+        return f"max{subscript(str(variable))} {self._wrap(expr.function, _MUL)}", _MUL
+
     def _print_Limit(self, expr):
         expression, variable, point = expr.args[:3]
         return f"lim_({self._print(variable)[0]}→{self._print(point)[0]}) {self._wrap(expression, _ADD)}", _MUL
@@ -187,3 +212,8 @@ def _held(expr: sp.Mul) -> bool:
 
 def unicode(expr: sp.Basic) -> str:
     return UnicodePrinter().doprint(expr)
+
+
+def _zero_last(argument: sp.Basic) -> bool:
+    """``max(z, 0)`` as a lecturer writes it, the variable first."""
+    return argument == 0
