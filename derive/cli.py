@@ -41,16 +41,22 @@ def build_parser() -> argparse.ArgumentParser:
     ce.add_argument("--one-sample", action="store_true", help="one sample, series (4.1)-(4.3)")
     ce.add_argument("--link", choices=("softmax",), help="the model outputs logits z and y = softmax(z)")
     ce.add_argument("--gradient", action="store_true", help="append the gradient derivation")
+    ce.add_argument("--stable", action="store_true", help="append the stable forms the kernels compute")
     bce = commands.add_parser("bce", parents=[common], help="binary cross-entropy")
     bce.add_argument("--from", dest="route", choices=("categorical", "bernoulli"), default="categorical",
                      help="start from the two-class categorical model (7.1)-(7.4) or the Bernoulli likelihood")
     bce.add_argument("--link", choices=("sigmoid",), help="the model outputs a logit z and y = sigmoid(z)")
     bce.add_argument("--gradient", action="store_true", help="append the gradient derivation")
+    bce.add_argument("--stable", action="store_true", help="append the stable forms the kernels compute")
     commands.add_parser("rules", parents=[common], help="the rule catalogue")
     notes = commands.add_parser("notes", help="lecture notes following the series, as LaTeX or PDF")
     notes.add_argument("-o", "--output", help="write here (default: stdout for LaTeX, notes[-ja].pdf for --pdf)")
     notes.add_argument("--lang", choices=LANGS, default="en", help="language of the notes (default: en)")
     notes.add_argument("--pdf", action="store_true", help="compile with TeX (pdflatex, or lualatex for ja)")
+    check = commands.add_parser("check", help="every Numba kernel against 50-digit evaluation of its derivation")
+    check.add_argument("--samples", type=int, default=32, help="random samples per kernel (default: 32)")
+    check.add_argument("--classes", type=int, default=5, help="classes for cross-entropy (default: 5)")
+    check.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     return parser
 
 
@@ -66,7 +72,20 @@ def _loss_and_gradient(loss: str, args: argparse.Namespace) -> list[str]:
     names = [f"{loss}-{args.link}" if args.link else loss]
     if args.gradient:
         names.append(f"{loss}-{args.link}-grad" if args.link else f"{loss}-grad")
+    if args.stable:
+        from . import api
+        names += [f"{name}-stable" for name in names if f"{name}-stable" in api.names()]
     return names
+
+
+def _check(args: argparse.Namespace) -> int:
+    if not (1 <= args.samples <= 10_000) or not (2 <= args.classes <= 64):
+        raise _UsageError("--samples must be 1..10000 and --classes 2..64")
+    from .kernels.check import check_all, table
+
+    results = check_all(args.samples, args.classes, args.seed)
+    print(table(results))
+    return 0 if all(r.passed for r in results) else 1
 
 
 def _notes(args: argparse.Namespace) -> None:
@@ -111,16 +130,18 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             raise _UsageError(f"unknown derivation {args.name!r}; 'derive list' names them")
         _print_derivations([args.name], args)
     elif args.command == "ce":
-        if args.one_sample and (args.link or args.gradient):
+        if args.one_sample and (args.link or args.gradient or args.stable):
             raise _UsageError("--one-sample has no --link or --gradient; 'derive show softmax-hessian' "
                               "differentiates one sample through softmax")
         _print_derivations(_loss_and_gradient("ce-one-sample" if args.one_sample else "ce", args), args)
     elif args.command == "bce":
-        if args.route == "bernoulli" and (args.link or args.gradient):
-            raise _UsageError("--link and --gradient start from the categorical route; drop --from bernoulli")
+        if args.route == "bernoulli" and (args.link or args.gradient or args.stable):
+            raise _UsageError("--link, --gradient and --stable start from the categorical route; drop --from bernoulli")
         _print_derivations(_loss_and_gradient("bce" if args.route == "categorical" else "bce-bernoulli", args), args)
     elif args.command == "notes":
         _notes(args)
+    elif args.command == "check":
+        return _check(args)
     elif args.command == "rules":
         from . import api
         from .printing.json_format import rules_json

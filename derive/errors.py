@@ -23,3 +23,7 @@ class UnknownDerivation(DeriveError):
 
 class RuleDidNotApply(DeriveError):
     """A strategy required a rule that matches nowhere in the expression."""
+
+
+class CodegenError(DeriveError, ValueError):
+    """An expression the kernel generator cannot turn into loops, or a loss it has no kernel for."""

@@ -134,6 +134,13 @@ class Derivation:
 
         return notebook_markdown(self)
 
+    def compile(self):
+        """Numba kernels for this loss and its gradient, generated from its stable form
+        (:mod:`derive.kernels`): ``k.loss(X, T)``, ``k.grad(X, T)``, ``k.loss_and_grad(X, T)``."""
+        from .kernels import compile_derivation
+
+        return compile_derivation(self)
+
     def gradient(self, wrt: sp.Basic, link: str | None = None) -> "Derivation":
         """This result differentiated by ``wrt`` (e.g. ``y[i, k]``; ``z[i, k]`` with ``link="softmax"``),
         step by step with the catalogue's rules, every step verified, the result cross-checked."""

@@ -1,7 +1,13 @@
 """Shared fixtures: the conventions' symbols and textbook formulas written independently in SymPy."""
 from __future__ import annotations
 
+import os
+import tempfile
+
 import sympy as sp
+
+# Kernels are generated into a cache of this test session's own (never the user's ~/.cache).
+os.environ.setdefault("DERIVE_CACHE_DIR", tempfile.mkdtemp(prefix="derive-test-cache-"))
 
 from derive import conventions as c
 

@@ -1,0 +1,94 @@
+"""``derive check``: every kernel against the 50-digit evaluation of the derivations it was
+generated from, on random inputs with extreme logits (|z| up to 1e4) and probabilities next to 0
+and 1, and its gradient against central differences of the 50-digit loss."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .compiler import RECIPES, Kernel
+from .reference import reference, relative_error
+
+TOLERANCE = {np.float64: 1e-13, np.float32: 1e-6}
+
+
+@dataclass(frozen=True)
+class Row:
+    kernel: str
+    dtype: str
+    targets: str
+    points: int
+    loss_error: float
+    grad_error: float
+    difference_error: float  # the kernel's gradient against central differences, per row norm
+    tolerance: float
+
+    @property
+    def passed(self) -> bool:
+        return max(self.loss_error, self.grad_error, self.difference_error) <= self.tolerance
+
+
+def sample_inputs(kernel: Kernel, targets: str, rows: int, classes: int, rng: np.random.Generator):
+    """Logits at scales 1, 30 and 1e4 (and rows with one class far ahead), or probabilities near
+    0 and 1; integer labels, soft targets, or binary targets 0, 1 and in between."""
+    recipe = kernel.recipe
+    shape = (rows, classes) if recipe.categorical else (rows,)
+    if recipe.variable == "z":
+        scale = rng.choice([1.0, 30.0, 1e4], size=(rows, 1) if recipe.categorical else rows)
+        X = rng.normal(size=shape) * scale
+        if recipe.categorical:
+            X[::4, 0] += 60.0  # the first class far ahead: its probability is 1 - 1e-26
+    elif recipe.categorical:
+        X = rng.dirichlet(np.full(classes, 0.2), size=rows)
+        X[::3] = np.clip(X[::3], 1e-300, None)
+        X /= X.sum(axis=1, keepdims=True)
+    else:
+        X = rng.choice([1e-12, 1e-3, 0.5, 1 - 1e-3, 1 - 1e-12], size=rows) * rng.uniform(0.9, 1.0, rows)
+    if recipe.categorical and targets == "labels":
+        T = rng.integers(0, classes, size=rows)
+        if recipe.variable == "z":
+            T[::8] = 0  # the labelled class far ahead: a loss of about 1e-26
+    elif recipe.categorical:
+        T = rng.dirichlet(np.full(classes, 0.5), size=rows)
+    else:
+        T = rng.choice([0.0, 1.0, 0.25, 0.999], size=rows)
+    return X, T
+
+
+def check_kernel(kernel: Kernel, targets: str, dtype, rows: int = 32, classes: int = 5, seed: int = 0) -> Row:
+    rng = np.random.default_rng(seed)
+    X, T = sample_inputs(kernel, targets, rows, classes, rng)
+    X = X.astype(dtype)
+    if T.dtype.kind == "f":
+        T = T.astype(dtype)
+        if kernel.recipe.categorical:
+            T = T / T.sum(axis=1, keepdims=True, dtype=np.float64).astype(dtype)
+    exact = reference(kernel.recipe, X, T)  # at the very numbers the kernel sees
+    losses, gradients = kernel.loss_and_grad(X, T, reduction="none")
+    per_row = np.abs(gradients.astype(np.float64) - exact.differences).reshape(rows, -1).max(axis=1)
+    norm = np.maximum(np.abs(exact.differences).reshape(rows, -1).max(axis=1), np.finfo(dtype).tiny)
+    return Row(kernel.recipe.name, np.dtype(dtype).name, targets, rows,
+               relative_error(losses, exact.losses, dtype), relative_error(gradients, exact.gradients, dtype),
+               float((per_row / norm).max()), TOLERANCE[np.dtype(dtype).type])
+
+
+def check_all(rows: int = 32, classes: int = 5, seed: int = 0) -> list[Row]:
+    results = []
+    for recipe in RECIPES.values():
+        kernel = Kernel(recipe)
+        kinds = ("labels", "probabilities") if recipe.categorical else ("targets",)
+        for targets in kinds:
+            for dtype in (np.float64, np.float32):
+                results.append(check_kernel(kernel, targets, dtype, rows, classes, seed))
+    return results
+
+
+def table(results: list[Row]) -> str:
+    lines = [f"{'kernel':12s} {'dtype':8s} {'targets':14s} {'points':>6s} {'loss err':>10s} {'grad err':>10s} "
+             f"{'vs diff':>10s} {'tolerance':>9s}  status"]
+    for r in results:
+        lines.append(f"{r.kernel:12s} {r.dtype:8s} {r.targets:14s} {r.points:6d} {r.loss_error:10.2e} "
+                     f"{r.grad_error:10.2e} {r.difference_error:10.2e} {r.tolerance:9.0e}  "
+                     f"{'ok' if r.passed else 'FAILED'}")
+    return "\n".join(lines)

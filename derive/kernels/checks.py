@@ -1,0 +1,73 @@
+"""Input checks for the kernels: every problem is a ValueError that names it."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _floating(array, what: str) -> np.ndarray:
+    array = np.asarray(array) if not isinstance(array, np.ndarray) else array
+    if array.dtype not in (np.float32, np.float64):
+        raise ValueError(f"{what} must be float32 or float64, got dtype {array.dtype}")
+    return array
+
+
+def _finite(array: np.ndarray, what: str) -> None:
+    if not np.isfinite(array).all():
+        bad = "NaN" if np.isnan(array).any() else "infinity"
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        raise ValueError(f"{what} contains {bad} at index {where}")
+
+
+def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True):
+    """``(X, T, kind)`` ready for the kernel; kind is ``labels`` or ``targets``."""
+    what = "logits" if logits else "probabilities"
+    X = _floating(X, what)
+    T = np.asarray(T) if not isinstance(T, np.ndarray) else T
+    labels = categorical and T.ndim == 1 and T.dtype.kind in "iu"
+    if check:
+        _check_shapes(X, T, categorical, labels, what)
+        _finite(X, what)
+        if not logits and ((X < 0).any() or (X > 1).any()):
+            raise ValueError(f"{what} must lie in [0, 1]; found values in [{X.min()}, {X.max()}]")
+    if labels:
+        if check:
+            K = X.shape[1]
+            if T.size and (T.min() < 0 or T.max() >= K):
+                bad = int(T[(T < 0) | (T >= K)][0])
+                raise ValueError(f"labels must be in 0..{K - 1} for {K} classes; found {bad}")
+        return X, T.astype(np.int64, copy=False), "labels"
+    if T.dtype.kind not in "fiub":
+        raise ValueError(f"targets must be numeric, got dtype {T.dtype}")
+    T = T.astype(X.dtype, copy=False)
+    if check:
+        _finite(T, "targets")
+        if (T < 0).any() or (T > 1).any():
+            raise ValueError(f"targets must lie in [0, 1]; found values in [{T.min()}, {T.max()}]")
+        if categorical:
+            sums = T.sum(axis=1, dtype=np.float64)
+            tolerance = 1e-4 if X.dtype == np.float32 else 1e-9
+            if not np.allclose(sums, 1.0, rtol=0, atol=tolerance):
+                row = int(np.argmax(np.abs(sums - 1)))
+                raise ValueError(f"target probabilities must sum to 1 in each row; row {row} sums to {sums[row]}")
+    return X, T, "targets"
+
+
+def _check_shapes(X: np.ndarray, T: np.ndarray, categorical: bool, labels: bool, what: str) -> None:
+    if categorical:
+        if X.ndim != 2:
+            raise ValueError(f"{what} must have shape (N, K); got shape {X.shape}")
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"{what} are empty: shape {X.shape}")
+        if labels:
+            if T.shape != (X.shape[0],):
+                raise ValueError(f"labels must have shape ({X.shape[0]},) to match {what} {X.shape}; got {T.shape}")
+        elif T.shape != X.shape:
+            raise ValueError(f"targets must be integer labels ({X.shape[0]},) or probabilities {X.shape}; "
+                             f"got shape {T.shape} and dtype {T.dtype}")
+    else:
+        if X.ndim != 1:
+            raise ValueError(f"{what} must have shape (N,); got shape {X.shape}")
+        if X.shape[0] == 0:
+            raise ValueError(f"{what} are empty")
+        if T.shape != X.shape:
+            raise ValueError(f"targets must have shape {X.shape} to match {what}; got {T.shape}")

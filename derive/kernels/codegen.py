@@ -1,0 +1,340 @@
+"""Python source for Numba kernels, generated from a derivation's result.
+
+The generator reads a loss ``E = c Σ_i ℓ_i`` and its gradient by the model's output, both as the
+stable-form derivations leave them, and writes loops: one pass per level of row reductions
+(``Σ_j`` and ``max_j`` over the classes, fused when they are independent of each other), the
+per-sample loss, then one pass writing the gradient.  Row-invariant factors are hoisted out of the
+inner loops, common subexpressions are computed once, and an exponential the gradient needs again
+is kept in the gradient's own row between passes.  With integer labels ``t_ij`` is the indicator
+``j == label_i``, and a label-weighted sum ``Σ_j t_ij X_j`` is read as ``X_label``.
+Nothing here is written per loss: a different derivation gives different loops.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
+
+from .. import conventions as c
+from ..errors import CodegenError
+from ..functions import Maximum, sigmoid, xlogy
+
+J = sp.Symbol("j", integer=True)  # the class loop variable of every pass
+LAB = sp.Symbol("lab", integer=True)  # the label of the current row
+SCRATCH = sp.Symbol("_scratch")  # the gradient row's own slot, holding a value from the last pass
+
+
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What to generate: the per-sample loss and the per-sample gradient (both without the 1/N),
+    the model output's array (``z`` logits or ``y`` probabilities), and the kind of targets."""
+
+    row_loss: sp.Basic
+    row_grad: sp.Basic
+    variable: sp.IndexedBase
+    categorical: bool
+    labels: bool  # integer labels (categorical only) rather than target probabilities
+
+
+def per_sample(loss: sp.Basic) -> sp.Basic:
+    """``ℓ_i`` with ``loss = (1/N) Σ_i ℓ_i``: sums over the samples fused into one, 1/N taken off."""
+    terms = []
+    for term in _outer_terms(loss):
+        coefficient, sums = [], []
+        for factor in sp.Mul.make_args(term):
+            (sums if isinstance(factor, sp.Sum) else coefficient).append(factor)
+        if len(sums) != 1 or sums[0].limits[-1] != (c.i, 1, c.N):
+            raise CodegenError(f"expected a multiple of a sum over the samples, got {term}")
+        (total,) = sums
+        body = total.function if len(total.limits) == 1 else sp.Sum(total.function, *total.limits[:-1])
+        factor = sp.Mul(*coefficient) * c.N
+        if factor.has(c.N, c.i):
+            raise CodegenError(f"the loss is not a mean over the samples: {term}")
+        terms.append(factor * body)
+    return sp.Add(*terms)
+
+
+def _outer_terms(expr: sp.Basic) -> list[sp.Basic]:
+    """The additive terms, multiplying out products with a sum of terms (not inside a Sum)."""
+    if isinstance(expr, sp.Add):
+        return [t for a in expr.args for t in _outer_terms(a)]
+    if isinstance(expr, sp.Mul):
+        factors = [(_outer_terms(f) if isinstance(f, sp.Add) else [f]) for f in expr.args]
+        return [sp.Mul(*combo) for combo in itertools.product(*factors)]
+    return [expr]
+
+
+def per_sample_gradient(gradient: sp.Basic) -> sp.Basic:
+    """The gradient of ``Σ_i ℓ_i``: the derived gradient of the mean, at N = 1."""
+    row = gradient.subs(c.N, 1)
+    if row.has(c.N):
+        raise CodegenError("the gradient depends on N other than through 1/N")
+    return row
+
+
+# ----- expressions -> loops -----------------------------------------------------------------
+def _canonical(expr: sp.Basic) -> sp.Basic:
+    """Every class reduction over the loop variable j, so equal reductions are equal nodes."""
+    def rename(node):
+        (variable, lower, upper), = node.limits
+        return type(node)(node.function.xreplace({variable: J}), (J, lower, upper))
+    return expr.replace(lambda e: isinstance(e, (sp.Sum, Maximum)) and len(e.limits) == 1, rename)
+
+
+def _label_weighted(expr: sp.Basic) -> sp.Basic:
+    """With one-hot labels, ``Σ_j (A_j + t_ij X_j) = Σ_j A_j + X_label`` (X free of t), and
+    ``xlogy(t_ij, X_j)`` is ``t_ij log X_j``."""
+    def split(node):
+        if not isinstance(node, sp.Sum):
+            return node
+        inside, outside = [], []
+        for term in sp.Add.make_args(node.function):
+            weight = _label_weight(term)
+            if weight is None:
+                inside.append(term)
+            else:
+                outside.append(weight.subs(J, LAB))  # free occurrences only
+        kept = sp.Sum(sp.Add(*inside), *node.limits) if inside else sp.S.Zero
+        return kept + sp.Add(*outside)
+    return expr.replace(lambda e: isinstance(e, sp.Sum), split)
+
+
+def _label_weight(term: sp.Basic) -> sp.Basic | None:
+    label = c.t[c.i, J]
+    if isinstance(term, xlogy) and term.args[0] == label and not term.args[1].has(c.t):
+        return sp.log(term.args[1])
+    if isinstance(term, sp.Mul) and label in term.args:
+        rest = term / label
+        if not rest.has(c.t):
+            return rest
+    return None
+
+
+def _levels(expressions: list[sp.Basic]) -> tuple[list[list[tuple[sp.Symbol, sp.Basic]]], list[sp.Basic]]:
+    """Reductions grouped by level (a level needs only the ones before it), each named r0, r1...;
+    and the expressions with the reductions replaced by their names."""
+    names = (sp.Symbol(f"r{n}", real=True) for n in itertools.count())
+    levels = []
+    while True:
+        found = set()
+        for e in expressions:
+            found |= {n for n in sp.preorder_traversal(e) if isinstance(n, (sp.Sum, Maximum))
+                      and not n.function.has(sp.Sum, Maximum)}
+        if not found:
+            return levels, expressions
+        level = [(next(names), node) for node in sorted(found, key=sp.default_sort_key)]
+        table = {node: name for name, node in level}
+        expressions = [e.xreplace(table) for e in expressions]
+        levels.append(level)
+
+
+def _hoist(expr: sp.Basic, loop: sp.Symbol, names) -> tuple[list[tuple[sp.Symbol, sp.Basic]], sp.Basic]:
+    """Subexpressions that do not change along ``loop`` computed once before it."""
+    hoisted: list[tuple[sp.Symbol, sp.Basic]] = []
+
+    def visit(node):
+        if not node.args or isinstance(node, sp.Indexed):
+            return node
+        if not node.has(loop) and not node.has(SCRATCH) and not node.is_Number:
+            name = next(names)
+            hoisted.append((name, node))
+            return name
+        return node.func(*[visit(a) for a in node.args])
+    return hoisted, visit(expr)
+
+
+class xlog1py(sp.Function):  # noqa: N801
+    """``x log(1 + y)`` with ``0 log 1 = 0`` even where ``1 + y`` is 0."""
+
+    nargs = 2
+
+
+def _log1p_forms(expr: sp.Basic) -> sp.Basic:
+    """``log(1 + a)`` as ``log1p(a)`` before common subexpressions hide the ``1 +``."""
+    def one_plus(e):
+        return isinstance(e, sp.Add) and sp.S.One in e.args
+    expr = expr.replace(lambda e: isinstance(e, sp.log) and one_plus(e.args[0]), lambda e: log1p(e.args[0] - 1))
+    return expr.replace(lambda e: isinstance(e, xlogy) and one_plus(e.args[1]),
+                        lambda e: xlog1py(e.args[0], e.args[1] - 1))
+
+
+class _Printer:
+    """SymPy expression -> Python/Numba source."""
+
+    def __init__(self, spec: Spec, scratch: bool = False):
+        self.spec = spec
+        self.scratch = scratch
+
+    def __call__(self, e: sp.Basic) -> str:
+        return self.p(e)
+
+    def p(self, e) -> str:
+        if e == SCRATCH:
+            return "G[i, j]"
+        if isinstance(e, sp.Symbol):
+            return e.name
+        if e.is_Integer or e.is_Rational or e.is_Float:
+            return repr(float(e))
+        if isinstance(e, sp.Indexed):
+            return self.indexed(e)
+        if isinstance(e, sp.Add):
+            return "(" + " + ".join(self.p(a) for a in e.args) + ")"
+        if isinstance(e, sp.Mul):
+            numerator = [a for a in e.args if not (a.is_Pow and a.exp == -1)]
+            denominator = [a.base for a in e.args if a.is_Pow and a.exp == -1]
+            top = " * ".join(self.p(a) for a in numerator) or "1.0"
+            return f"({top} / {self.p(sp.Mul(*denominator))})" if denominator else f"({top})"
+        if isinstance(e, sp.Pow):
+            if e.exp == -1:
+                return f"(1.0 / {self.p(e.base)})"
+            if e.exp.is_Integer and e.exp > 0:
+                return f"({self.p(e.base)} ** {int(e.exp)})"
+            return f"({self.p(e.base)} ** {self.p(e.exp)})"
+        if isinstance(e, sp.exp):
+            argument = e.args[0]
+            if _nonpositive(argument):
+                return f"exp_nonpositive({self.p(argument)})"
+            return f"math.exp({self.p(argument)})"
+        if isinstance(e, exp_nonpositive_):
+            return f"exp_nonpositive({self.p(e.args[0])})"
+        if isinstance(e, sp.log):
+            argument = e.args[0]
+            if isinstance(argument, sp.Add) and sp.S.One in argument.args:  # log(1 + x) = log1p(x)
+                return f"math.log1p({self.p(argument - 1)})"
+            return f"math.log({self.p(argument)})"
+        if isinstance(e, log1p):
+            return f"math.log1p({self.p(e.args[0])})"
+        if isinstance(e, expm1):
+            return f"math.expm1({self.p(e.args[0])})"
+        if isinstance(e, xlogy):
+            x, y = e.args
+            if isinstance(y, sp.Add) and sp.S.One in y.args:
+                return f"(0.0 if {self.p(x)} == 0.0 else {self.p(x)} * math.log1p({self.p(y - 1)}))"
+            return f"xlogy({self.p(x)}, {self.p(y)})"
+        if isinstance(e, xlog1py):
+            x, y = (self.p(a) for a in e.args)
+            return f"(0.0 if {x} == 0.0 else {x} * math.log1p({y}))"
+        if isinstance(e, sp.Max):
+            return "max(" + ", ".join(self.p(a) for a in e.args) + ")"
+        if isinstance(e, sp.Min):
+            return "min(" + ", ".join(self.p(a) for a in e.args) + ")"
+        if isinstance(e, sp.Abs):
+            return f"abs({self.p(e.args[0])})"
+        if isinstance(e, sigmoid):
+            return f"(1.0 / (1.0 + math.exp(-{self.p(e.args[0])})))"
+        raise CodegenError(f"no code for {type(e).__name__}: {e}")
+
+    def indexed(self, e: sp.Indexed) -> str:
+        index = [self.p(ix) for ix in e.indices]
+        if e.base == self.spec.variable:
+            return f"X[{', '.join(index)}]"
+        if e.base == c.t:
+            if self.spec.labels:
+                return f"(1.0 if {index[-1]} == lab else 0.0)"
+            return f"T[{', '.join(index)}]"
+        raise CodegenError(f"unknown array {e.base} in {e}")
+
+
+def _nonpositive(argument: sp.Basic) -> bool:
+    """Whether the stable form guarantees ``argument <= 0``: ``-|a|`` or ``min(a, 0)``."""
+    if isinstance(argument, sp.Mul) and argument.args[0] == -1 and isinstance(argument.args[1], sp.Abs):
+        return True
+    return isinstance(argument, sp.Min) and sp.S.Zero in argument.args
+
+
+def _statements(assignments, printer, indent: str) -> list[str]:
+    return [f"{indent}{name} = {printer(value)}" for name, value in assignments]
+
+
+def generate(spec: Spec, function: str, with_gradient: bool) -> str:
+    """The source of one kernel ``function``: ``(X, T, out)`` or ``(X, T, out, G, scale)``."""
+    return (_categorical if spec.categorical else _binary)(spec, function, with_gradient)
+
+
+def _binary(spec: Spec, function: str, with_gradient: bool) -> str:
+    names = (sp.Symbol(f"c{n}") for n in itertools.count())
+    outputs = [spec.row_loss] + ([spec.row_grad] if with_gradient else [])
+    outputs = [_log1p_forms(e.xreplace({spec.variable[c.i]: sp.Symbol("x"), c.t[c.i]: sp.Symbol("t")}))
+               for e in outputs]
+    temps, reduced = sp.cse(outputs, symbols=names, order="none")
+    printer = _Printer(spec)
+    arguments = "X, T, out, G, scale" if with_gradient else "X, T, out"
+    lines = [f"def {function}({arguments}):", "    for i in numba.prange(X.shape[0]):",
+             "        x = X[i]", "        t = T[i]"]
+    lines += _statements(temps, printer, "        ")
+    lines.append(f"        out[i] = {printer(reduced[0])}")
+    if with_gradient:
+        lines.append(f"        G[i] = {printer(reduced[1])} * scale")
+    return "\n".join(lines) + "\n"
+
+
+def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
+    row_loss = _log1p_forms(_canonical(spec.row_loss))
+    row_grad = _log1p_forms(_canonical(spec.row_grad).xreplace({c.k: J})) if with_gradient else sp.S.Zero
+    if spec.labels:
+        row_loss, row_grad = _label_weighted(row_loss), _label_weighted(row_grad)
+    levels, (row_loss, row_grad) = _levels([row_loss, row_grad])
+    maxima = {name for level in levels for name, node in level if isinstance(node, Maximum)}
+    printer = _Printer(spec)
+    names = (sp.Symbol(f"c{n}") for n in itertools.count())
+
+    # An exponential both the last pass and the gradient need stays in the gradient's row.
+    last_bodies = [node.function for name, node in levels[-1]] if levels else []
+    shared = None
+    if with_gradient:
+        candidates = [e for e in sp.preorder_traversal(row_grad) if isinstance(e, sp.exp) and e.has(J)
+                      and any(body.has(e) for body in last_bodies)]
+        shared = candidates[0] if candidates else None
+        if shared is not None:
+            row_grad = row_grad.xreplace({shared: SCRATCH})
+
+    arguments = "X, T, out, G, scale" if with_gradient else "X, T, out"
+    lines = [f"def {function}({arguments}):", "    N, K = X.shape", "    for i in numba.prange(N):"]
+    if spec.labels:
+        lines.append("        lab = T[i]")
+    for number, level in enumerate(levels):
+        bodies = [_mark_nonpositive(node.function, maxima) for _, node in level]
+        extra = [_mark_nonpositive(shared, maxima)] if shared is not None and number == len(levels) - 1 else []
+        temps, reduced = sp.cse(bodies + extra, symbols=names, order="none")
+        for name, node in level:
+            lines.append(f"        {name} = {'-math.inf' if isinstance(node, Maximum) else '0.0'}")
+        lines.append("        for j in range(K):")
+        lines += _statements(temps, printer, "            ")
+        for (name, node), body in zip(level, reduced):
+            if isinstance(node, Maximum):
+                lines.append(f"            {name} = max({name}, {printer(body)})")
+            else:
+                lines.append(f"            {name} += {printer(body)}")
+        if extra:
+            lines.append(f"            G[i, j] = {printer(reduced[-1])}")
+    hoisted, row_loss = _hoist(_mark_nonpositive(row_loss, maxima), J, names)
+    lines += _statements(hoisted, printer, "        ")
+    lines.append(f"        out[i] = {printer(row_loss)}")
+    if with_gradient:
+        hoisted, row_grad = _hoist(_mark_nonpositive(row_grad, maxima), J, names)
+        lines += _statements(hoisted, printer, "        ")
+        temps, (element,) = sp.cse([row_grad], symbols=names, order="none")
+        lines.append("        for j in range(K):")
+        lines += _statements(temps, printer, "            ")
+        lines.append(f"            G[i, j] = {printer(element)} * scale")
+    return "\n".join(lines) + "\n"
+
+
+class exp_nonpositive_(sp.Function):  # noqa: N801
+    """``e^x`` where the stable form guarantees ``x <= 0``: printed as the vectorisable exp."""
+
+    nargs = 1
+
+
+def _mark_nonpositive(expr: sp.Basic, maxima: set[sp.Symbol]) -> sp.Basic:
+    """Tag exponents ``x_j - max_l x_l`` (a row maximum already named) as non-positive."""
+    def tag(node):
+        terms = sp.Add.make_args(node.args[0])
+        if len(terms) == 2 and any(-term in maxima for term in terms):
+            return exp_nonpositive_(node.args[0])
+        return node
+    return expr.replace(lambda e: isinstance(e, sp.exp), tag)
