@@ -234,3 +234,14 @@ def test_stable_derivations_are_verified_symbolically():
         assert all(s.verification.method == "symbolic" for s in derivation.steps), name
     rules = [s.rule for s in derive.get("ce-softmax-stable").steps]
     assert rules[1:] == ["log_sum_exp_shift", "log_sum_exp_as_log1p"]
+
+
+def test_library_free_log1p_is_accurate_on_its_interval():
+    from derive.kernels.runtime import log1p_unit
+    rng = np.random.default_rng(7)
+    points = np.concatenate([rng.uniform(0, 1, 3000), 10.0 ** -rng.uniform(0, 300, 2000), [0.0, 1.0, 5e-324]])
+    with mpmath.workdps(40):
+        worst = max(float(abs(mpmath.mpf(log1p_unit(float(u))) - mpmath.log1p(mpmath.mpf(float(u))))
+                          / max(mpmath.log1p(mpmath.mpf(float(u))), mpmath.mpf(np.finfo(float).tiny)))
+                    for u in points)
+    assert worst < 5e-16

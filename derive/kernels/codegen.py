@@ -153,11 +153,32 @@ class xlog1py(sp.Function):  # noqa: N801
     nargs = 2
 
 
+def _shared_exponentials(expr: sp.Basic) -> sp.Basic:
+    """``e^{min(a, 0)}`` is 1 for ``a >= 0`` and ``e^{-|a|}`` otherwise: written so, the stable
+    sigmoid's exponentials are the one ``e^{-|a|}`` its denominator computes anyway."""
+    def rewrite(e):
+        argument = e.args[0]
+        if isinstance(argument, sp.Min) and len(argument.args) == 2 and sp.S.Zero in argument.args:
+            a = argument.args[0] if argument.args[1] == 0 else argument.args[1]
+            return sp.Piecewise((sp.S.One, a >= 0), (sp.exp(-sp.Abs(a)), True))
+        return e
+    return expr.replace(lambda e: isinstance(e, sp.exp), rewrite)
+
+
+class log1p_unit_(sp.Function):  # noqa: N801
+    """``log(1 + u)`` for ``u = e^{x <= 0}`` in (0, 1]: printed as the vectorisable log1p."""
+
+    nargs = 1
+
+
 def _log1p_forms(expr: sp.Basic) -> sp.Basic:
-    """``log(1 + a)`` as ``log1p(a)`` before common subexpressions hide the ``1 +``."""
+    """``log(1 + a)`` as ``log1p(a)`` before common subexpressions hide the ``1 +``; of an
+    exponential known to be in (0, 1], as the library-free log1p."""
     def one_plus(e):
         return isinstance(e, sp.Add) and sp.S.One in e.args
     expr = expr.replace(lambda e: isinstance(e, sp.log) and one_plus(e.args[0]), lambda e: log1p(e.args[0] - 1))
+    expr = expr.replace(lambda e: isinstance(e, log1p) and isinstance(e.args[0], sp.exp) and _nonpositive(e.args[0].args[0]),
+                        lambda e: log1p_unit_(e.args[0]))
     return expr.replace(lambda e: isinstance(e, xlogy) and one_plus(e.args[1]),
                         lambda e: xlog1py(e.args[0], e.args[1] - 1))
 
@@ -206,6 +227,8 @@ class _Printer:
             if isinstance(argument, sp.Add) and sp.S.One in argument.args:  # log(1 + x) = log1p(x)
                 return f"math.log1p({self.p(argument - 1)})"
             return f"math.log({self.p(argument)})"
+        if isinstance(e, log1p_unit_):
+            return f"log1p_unit({self.p(e.args[0])})"
         if isinstance(e, log1p):
             return f"math.log1p({self.p(e.args[0])})"
         if isinstance(e, expm1):
@@ -218,6 +241,12 @@ class _Printer:
         if isinstance(e, xlog1py):
             x, y = (self.p(a) for a in e.args)
             return f"(0.0 if {x} == 0.0 else {x} * math.log1p({y}))"
+        if isinstance(e, sp.Piecewise) and len(e.args) == 2 and e.args[1][1] == sp.true:
+            (value, condition), (otherwise, _) = e.args
+            return f"({self.p(value)} if {self.p(condition.lhs)} {condition.rel_op} {self.p(condition.rhs)} else {self.p(otherwise)})"
+        if isinstance(e, sp.Max) and len(e.args) == 2:  # a select, which vectorises (builtin max may not)
+            a, b = (self.p(x) for x in e.args)
+            return f"({a} if {a} > {b} else {b})"
         if isinstance(e, sp.Max):
             return "max(" + ", ".join(self.p(a) for a in e.args) + ")"
         if isinstance(e, sp.Min):
@@ -258,7 +287,7 @@ def generate(spec: Spec, function: str, with_gradient: bool) -> str:
 def _binary(spec: Spec, function: str, with_gradient: bool) -> str:
     names = (sp.Symbol(f"c{n}") for n in itertools.count())
     outputs = [spec.row_loss] + ([spec.row_grad] if with_gradient else [])
-    outputs = [_log1p_forms(e.xreplace({spec.variable[c.i]: sp.Symbol("x"), c.t[c.i]: sp.Symbol("t")}))
+    outputs = [_shared_exponentials(_log1p_forms(e.xreplace({spec.variable[c.i]: sp.Symbol("x"), c.t[c.i]: sp.Symbol("t")})))
                for e in outputs]
     temps, reduced = sp.cse(outputs, symbols=names, order="none")
     printer = _Printer(spec)

@@ -31,6 +31,21 @@ def exp_nonpositive(x):
     return (p * POW2[numba.int32(n) + 1100]) * UNSCALE
 
 
+ATANH = [1.0 / (2 * n + 1) for n in range(20)]  # 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...)
+A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15, A16, A17, A18, A19 = ATANH
+
+
+@numba.njit(inline="always", fastmath={"contract"}, cache=True)
+def log1p_unit(u):
+    """log(1 + u) for 0 <= u <= 1 without a library call, so a loop around it vectorises:
+    log(1 + u) = 2 atanh(s) with s = u / (2 + u) <= 1/3, the series to s^39 (3^-39/39 < 1e-20)."""
+    s = u / (2.0 + u)
+    q = s * s
+    p = A0 + q * (A1 + q * (A2 + q * (A3 + q * (A4 + q * (A5 + q * (A6 + q * (A7 + q * (A8 + q * (A9 + q * (
+        A10 + q * (A11 + q * (A12 + q * (A13 + q * (A14 + q * (A15 + q * (A16 + q * (A17 + q * (A18 + q * A19))))))))))))))))))
+    return 2.0 * s * p
+
+
 @numba.njit(inline="always", cache=True)
 def xlogy(x, y):
     """x log y with 0 log 0 = 0."""

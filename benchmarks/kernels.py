@@ -1,0 +1,134 @@
+"""Loss-and-gradient kernels against NumPy, PyTorch CPU and a memory-bandwidth reference, all in
+one run, printed as ratios; then JIT compile time and cached load time in fresh processes.
+
+    python benchmarks/kernels.py [--quick]
+
+Every competitor uses the same number of threads (Numba's, which is the core count).  Times are
+the best of several runs; ratios are what to read (absolute times depend on the machine).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numba
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from derive.kernels import load
+
+CE_SIZES = [(10**6, 10), (10**5, 1000), (10**4, 32000)]
+BCE_SIZES = [10**7]
+
+
+def best(function, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def numpy_ce(Z, labels):
+    """Stable, vectorised: log-softmax by the max shift, gradient softmax - onehot, mean."""
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=1, keepdims=True)
+    rows = np.arange(Z.shape[0])
+    loss = (np.log(total[:, 0]) - shifted[rows, labels]).mean()
+    grad = exp / total
+    grad[rows, labels] -= 1
+    grad /= Z.shape[0]
+    return loss, grad
+
+
+def numpy_bce(z, t):
+    loss = (np.maximum(z, 0) - t * z + np.log1p(np.exp(-np.abs(z)))).mean()
+    grad = (np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z))) - t) / z.shape[0]
+    return loss, grad
+
+
+def torch_ce(z, labels):
+    z.grad = None
+    F.cross_entropy(z, labels).backward()
+
+
+def torch_bce(z, t):
+    z.grad = None
+    F.binary_cross_entropy_with_logits(z, t).backward()
+
+
+def row(name, ours, others: dict) -> str:
+    parts = [f"{name:28s} derive {ours * 1e3:9.1f} ms"]
+    for label, seconds in others.items():
+        parts.append(f"{label} {seconds * 1e3:8.1f} ms ({seconds / ours:5.2f}x)" if label != "copy"
+                     else f"copy {seconds * 1e3:7.1f} ms (derive/copy {ours / seconds:5.2f})")
+    return "  ".join(parts)
+
+
+def fresh_process_times() -> str:
+    """First compile (empty cache) and cached load, each in a new process."""
+    folder = tempfile.mkdtemp(prefix="derive-bench-cache-")
+    script = ("import time, numpy as np\nstart = time.perf_counter()\nimport numba\n"
+              "from derive.kernels import load\nk = load('ce-softmax')\nready = time.perf_counter()\n"
+              "k.loss_and_grad(np.zeros((4, 3)), np.array([0, 1, 2, 0]))\nend = time.perf_counter()\n"
+              "print(f'{ready - start:.3f} {end - ready:.3f}')\n")
+    env = {**os.environ, "DERIVE_CACHE_DIR": folder}
+    lines = []
+    for label in ("first run (derive, generate, JIT)", "cached load, fresh process"):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+        prepare, call = map(float, out.stdout.split())
+        lines.append(f"{label:36s} import+load {prepare:6.3f} s  first call {call:6.3f} s")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats (a smoke test)")
+    args = parser.parse_args()
+    threads = numba.config.NUMBA_NUM_THREADS
+    torch.set_num_threads(threads)
+    repeat = 2 if args.quick else 5
+    shrink = 100 if args.quick else 1
+    print(f"threads: {threads} (Numba and PyTorch {torch.__version__}); best of {repeat}")
+    ce, bce = load("ce-softmax"), load("bce-sigmoid")
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        for n, k in CE_SIZES:
+            n = max(n // shrink, 10)
+            Z = rng.normal(size=(n, k)).astype(dtype)
+            labels = rng.integers(0, k, n)
+            ce.loss_and_grad(Z[:4], labels[:4])
+            ours = best(lambda: ce.loss_and_grad(Z, labels), repeat)
+            z = torch.from_numpy(Z).requires_grad_()
+            target = torch.from_numpy(labels)
+            copy_target = np.empty_like(Z)
+            others = {"torch": best(lambda: torch_ce(z, target), repeat),
+                      "numpy": best(lambda: numpy_ce(Z, labels), repeat),
+                      "copy": best(lambda: np.copyto(copy_target, Z), repeat)}
+            print(row(f"CE {n}x{k} {np.dtype(dtype).name}", ours, others))
+            del Z, z, copy_target
+        for n in BCE_SIZES:
+            n = n // shrink
+            z_np = rng.normal(size=n).astype(dtype) * 4
+            t_np = rng.uniform(size=n).astype(dtype)
+            bce.loss_and_grad(z_np[:4], t_np[:4])
+            ours = best(lambda: bce.loss_and_grad(z_np, t_np), repeat)
+            z = torch.from_numpy(z_np).requires_grad_()
+            t = torch.from_numpy(t_np)
+            copy_target = np.empty_like(z_np)
+            others = {"torch": best(lambda: torch_bce(z, t), repeat),
+                      "numpy": best(lambda: numpy_bce(z_np, t_np), repeat),
+                      "copy": best(lambda: np.copyto(copy_target, z_np), repeat)}
+            print(row(f"BCE {n} {np.dtype(dtype).name}", ours, others))
+    print(fresh_process_times())
+
+
+if __name__ == "__main__":
+    main()
