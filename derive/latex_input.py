@@ -18,6 +18,8 @@ from .functions import sigmoid
 UNREADABLE = {
     "partial derivatives": (r"\partial",),
     "matrix expressions": (r"\top", r"\operatorname{tr}", r"\operatorname{diag}", r"\nabla", r"\mathbf"),
+    "sigmoid of a negated argument": (r"\sigma\left(-",),  # read as the product sigma * (-z)
+    "stable-form functions": (r"\operatorname{xlogy}", r"\operatorname{log1p}", r"\operatorname{expm1}", r"\max_{"),
 }
 
 _SUBSCRIPTED = re.compile(r"^(\\?[A-Za-z]+)_\{?([A-Za-z0-9,]+)\}?$")
