@@ -18,7 +18,7 @@ C = [1.0 / math.factorial(n) for n in range(14)]  # Taylor to degree 13: |r| <= 
 C0, C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13 = C
 
 
-@numba.njit(inline="always", fastmath={"contract"}, cache=True)
+@numba.njit(fastmath={"contract"}, cache=True)  # not inlined by Numba: keeps its own flags (no reassociation)
 def exp_nonpositive(x):
     """e^x for x <= 0 (x is clamped to 0 from above): n = round(x / ln 2), r = x - n ln 2,
     e^r by its Taylor polynomial, times 2**n from a table (a gather, which vectorises), scaled in
@@ -35,7 +35,7 @@ ATANH = [1.0 / (2 * n + 1) for n in range(20)]  # 2 atanh(s) = 2 (s + s^3/3 + s^
 A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15, A16, A17, A18, A19 = ATANH
 
 
-@numba.njit(inline="always", fastmath={"contract"}, cache=True)
+@numba.njit(fastmath={"contract"}, cache=True)  # not inlined by Numba: keeps its own flags (no reassociation)
 def log1p_unit(u):
     """log(1 + u) for 0 <= u <= 1 without a library call, so a loop around it vectorises:
     log(1 + u) = 2 atanh(s) with s = u / (2 + u) <= 1/3, the series to s^39 (3^-39/39 < 1e-20)."""
