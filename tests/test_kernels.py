@@ -158,6 +158,33 @@ def test_bad_input_is_a_clear_value_error(kernels, call, message):
         call(kernels["ce-softmax"])
 
 
+@pytest.mark.parametrize("name", ["ce-softmax", "ce", "bce-sigmoid", "bce"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_non_finite_entry_anywhere_is_named(kernels, name, bad, dtype):
+    """The kernels find NaN and infinity in the pass they make anyway (vectorised loops, not only
+    remainders): every API call names the entry, with labels and with target probabilities."""
+    rng = np.random.default_rng(8)
+    categorical = name.startswith("ce")
+    shape = (37, 53) if categorical else (1001,)
+    X = rng.uniform(0.01, 0.99, shape).astype(dtype)
+    X = X / X.sum(axis=1, keepdims=True) if categorical and name == "ce" else X
+    where = (29, 41) if categorical else (777,)
+    X[where] = bad
+    targets = [rng.integers(0, 53, 37), np.full(shape, 1 / 53)] if categorical else [rng.uniform(size=shape)]
+    what = "logits" if name.endswith(("softmax", "sigmoid")) else "probabilities"
+    index = rf"at index \({where[0]},{' ' + str(where[1]) if categorical else ''}\)"
+    problem = f"contains {'NaN' if np.isnan(bad) else 'infinity'}"
+    if what == "probabilities" and not np.isnan(bad):
+        problem = rf"must lie in \[0, 1\]; found -?inf"
+    message = f"{what} {problem} {index}"
+    for T in targets:
+        for call in ("loss", "grad", "loss_and_grad"):
+            with pytest.raises(ValueError, match=message):
+                getattr(kernels[name], call)(X, T, reduction="sum")
+        getattr(kernels[name], "loss")(X, T, check=False)  # unchecked: no error, whatever comes out
+
+
 def test_bad_binary_input(kernels):
     with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\]"):
         kernels["bce-sigmoid"].loss(np.zeros(3), np.array([0.0, 2.0, 1.0]))

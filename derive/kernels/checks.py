@@ -18,17 +18,32 @@ def _finite(array: np.ndarray, what: str) -> None:
         raise ValueError(f"{what} contains {bad} at index {where}")
 
 
+def _unit_interval(array: np.ndarray, what: str) -> None:
+    outside = (array < 0) | (array > 1)
+    if outside.any():
+        where = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(f"{what} must lie in [0, 1]; found {array[where]} at index {where}")
+
+
+def check_result(X, rows: np.ndarray, logits: bool) -> None:
+    """The kernels add NaN to the loss of a row whose inputs hold a NaN or an infinity (in a pass
+    they make anyway); a non-finite loss sends us to find and name the entry.  Called after the
+    kernel, for the input that ``check_inputs`` does not scan itself."""
+    if not np.isfinite(rows).all():
+        _finite(X, "logits" if logits else "probabilities")
+
+
 def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True):
-    """``(X, T, kind)`` ready for the kernel; kind is ``labels`` or ``targets``."""
+    """``(X, T, kind)`` ready for the kernel; kind is ``labels`` or ``targets``.  Everything is
+    checked here except NaN and infinity in ``X``: ``check_result`` after the kernel."""
     what = "logits" if logits else "probabilities"
     X = _floating(X, what)
     T = np.asarray(T) if not isinstance(T, np.ndarray) else T
     labels = categorical and T.ndim == 1 and T.dtype.kind in "iu"
     if check:
-        _check_shapes(X, T, categorical, labels, what)
-        _finite(X, what)
-        if not logits and ((X < 0).any() or (X > 1).any()):
-            raise ValueError(f"{what} must lie in [0, 1]; found values in [{X.min()}, {X.max()}]")
+        _check_shapes(X, T, categorical, labels, what)  # X's NaN and infinity: see check_result
+        if not logits:
+            _unit_interval(X, what)
     if labels:
         if check:
             K = X.shape[1]
@@ -41,8 +56,7 @@ def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True):
     T = T.astype(X.dtype, copy=False)
     if check:
         _finite(T, "targets")
-        if (T < 0).any() or (T > 1).any():
-            raise ValueError(f"targets must lie in [0, 1]; found values in [{T.min()}, {T.max()}]")
+        _unit_interval(T, "targets")
         if categorical:
             sums = T.sum(axis=1, dtype=np.float64)
             tolerance = 1e-4 if X.dtype == np.float32 else 1e-9

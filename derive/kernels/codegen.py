@@ -24,6 +24,9 @@ from ..functions import Maximum, sigmoid, xlogy
 J = sp.Symbol("j", integer=True)  # the class loop variable of every pass
 LAB = sp.Symbol("lab", integer=True)  # the label of the current row
 SCRATCH = sp.Symbol("_scratch")  # the gradient row's own slot, holding a value from the last pass
+# Added to each sample's loss: 0, or NaN when the row holds a NaN or an infinity.  The caller then
+# names the bad entry; the inputs are read for this in a pass the kernel makes anyway.
+NONFINITE = "nonfinite"
 
 
 
@@ -195,7 +198,7 @@ class _Printer:
 
     def p(self, e) -> str:
         if e == SCRATCH:
-            return "G[i, j]"
+            return "row[j]"
         if isinstance(e, sp.Symbol):
             return e.name
         if e.is_Integer or e.is_Rational or e.is_Float:
@@ -295,7 +298,7 @@ def _binary(spec: Spec, function: str, with_gradient: bool) -> str:
     lines = [f"def {function}({arguments}):", "    for i in numba.prange(X.shape[0]):",
              "        x = X[i]", "        t = T[i]"]
     lines += _statements(temps, printer, "        ")
-    lines.append(f"        out[i] = {printer(reduced[0])}")
+    lines.append(f"        out[i] = {printer(reduced[0])} + (x - x)  # NaN if x is NaN or infinite")
     if with_gradient:
         lines.append(f"        G[i] = {printer(reduced[1])} * scale")
     return "\n".join(lines) + "\n"
@@ -322,35 +325,76 @@ def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
             row_grad = row_grad.xreplace({shared: SCRATCH})
 
     arguments = "X, T, out, G, scale" if with_gradient else "X, T, out"
-    lines = [f"def {function}({arguments}):", "    N, K = X.shape", "    for i in numba.prange(N):"]
+    lines = [f"def {function}({arguments}):", "    N, K = X.shape",
+             f"    for chunk in numba.prange((N + {ROWS_PER_CHUNK - 1}) // {ROWS_PER_CHUNK}):"]
+    if shared is not None:
+        lines.append("        row = np.empty(K)  # the shared exponentials of one row, in L1 between passes")
+    lines.append(f"        for i in range(chunk * {ROWS_PER_CHUNK}, min(N, chunk * {ROWS_PER_CHUNK} + {ROWS_PER_CHUNK})):")
+    indent = "            "
     if spec.labels:
-        lines.append("        lab = T[i]")
+        lines.append(f"{indent}lab = T[i]")
     for number, level in enumerate(levels):
         bodies = [_mark_nonpositive(node.function, maxima) for _, node in level]
         extra = [_mark_nonpositive(shared, maxima)] if shared is not None and number == len(levels) - 1 else []
-        temps, reduced = sp.cse(bodies + extra, symbols=names, order="none")
         for name, node in level:
-            lines.append(f"        {name} = {'-math.inf' if isinstance(node, Maximum) else '0.0'}")
-        lines.append("        for j in range(K):")
-        lines += _statements(temps, printer, "            ")
-        for (name, node), body in zip(level, reduced):
-            if isinstance(node, Maximum):
-                lines.append(f"            {name} = max({name}, {printer(body)})")
-            else:
-                lines.append(f"            {name} += {printer(body)}")
-        if extra:
-            lines.append(f"            G[i, j] = {printer(reduced[-1])}")
+            lines.append(f"{indent}{name} = {'-math.inf' if isinstance(node, Maximum) else '0.0'}")
+        if number == 0:
+            lines.append(f"{indent}{NONFINITE} = 0.0")
+
+        def reduction_pass(bodies, names=names, level=level, extra=extra, first=number == 0):
+            temps, reduced = sp.cse(bodies, symbols=names, order="none")
+            body = _statements(temps, printer, "")
+            if first:  # x - x is 0 unless x is NaN or infinite (no nnan flag lets LLVM fold it)
+                body.append(f"{NONFINITE} += X[i, j] - X[i, j]")
+            for (name, node), value in zip(level, reduced):
+                if isinstance(node, Maximum):
+                    body.append(f"{name} = max({name}, {printer(value)})")
+                else:
+                    body.append(f"{name} += {printer(value)}")
+            if extra:
+                body.append(f"row[j] = {printer(reduced[-1])}")
+            return body
+        lines += _class_loop(bodies + extra, reduction_pass, spec.labels, indent)
+    if not levels:
+        lines += [f"{indent}{NONFINITE} = 0.0", f"{indent}for j in range(K):", f"{indent}    {NONFINITE} += X[i, j] - X[i, j]"]
     hoisted, row_loss = _hoist(_mark_nonpositive(row_loss, maxima), J, names)
-    lines += _statements(hoisted, printer, "        ")
-    lines.append(f"        out[i] = {printer(row_loss)}")
+    lines += _statements(hoisted, printer, indent)
+    lines.append(f"{indent}out[i] = {printer(row_loss)} + {NONFINITE}")
     if with_gradient:
         hoisted, row_grad = _hoist(_mark_nonpositive(row_grad, maxima), J, names)
-        lines += _statements(hoisted, printer, "        ")
-        temps, (element,) = sp.cse([row_grad], symbols=names, order="none")
-        lines.append("        for j in range(K):")
-        lines += _statements(temps, printer, "            ")
-        lines.append(f"            G[i, j] = {printer(element)} * scale")
+        lines += _statements(hoisted, printer, indent)
+
+        def gradient_pass(expressions):
+            temps, (element,) = sp.cse(expressions, symbols=names, order="none")
+            return _statements(temps, printer, "") + [f"G[i, j] = {printer(element)} * scale"]
+        lines += _class_loop([row_grad], gradient_pass, spec.labels, indent)
     return "\n".join(lines) + "\n"
+
+
+ROWS_PER_CHUNK = 64  # rows per parallel task: one row buffer per task, not per row
+
+
+def _class_loop(expressions, body, labels: bool, indent: str) -> list[str]:
+    """A loop over the classes ``j`` with ``body(expressions)`` (statements) inside.  With integer
+    labels, where the expressions hold the indicator ``t_ij``, the loop is split at the label: the
+    indicator is 0 in the two runs around it and 1 at ``j = label``, so no loop compares ``j``
+    with the label.  (A sum over all classes minus the label's term would cancel: the split keeps
+    the sum of the other classes exact when the label's probability is near 1.)"""
+    if not labels or not any(_indicator(e, 0) != e for e in expressions):
+        return [f"{indent}for j in range(K):"] + [f"{indent}    {line}" for line in body(expressions)]
+    off = body([_indicator(e, 0) for e in expressions])
+    lines = []
+    for run in ("range(lab)", "range(lab + 1, K)"):
+        lines.append(f"{indent}for j in {run}:")
+        lines += [f"{indent}    {line}" for line in off]
+    lines.append(f"{indent}j = lab")
+    return lines + [f"{indent}{line}" for line in body([_indicator(e, 1) for e in expressions])]
+
+
+def _indicator(expr: sp.Basic, value: int) -> sp.Basic:
+    """``expr`` with the integer labels' indicator ``t_ij`` (the class loop's target) set to ``value``."""
+    return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == c.t and e.indices[-1] == J,
+                        lambda e: sp.Integer(value))
 
 
 class exp_nonpositive_(sp.Function):  # noqa: N801
