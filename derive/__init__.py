@@ -14,6 +14,8 @@ _EXPORTS = {
     "binary_cross_entropy": "derive.api",
     "get": "derive.api",
     "gradient": "derive.api",
+    "from_latex": "derive.front_end",
+    "ParseError": "derive.errors",
     "names": "derive.api",
     "rules": "derive.api",
     "Derivation": "derive.steps",

@@ -45,9 +45,21 @@ def binary_cross_entropy(route: str = "categorical", link: str | None = None) ->
     return derivations.with_link(loss, link, "bce-sigmoid") if link else loss
 
 
-def gradient(derivation: Derivation, wrt: sp.Basic, link: str | None = None) -> Derivation:
-    """``derivation``'s result differentiated by ``wrt``; see :meth:`Derivation.gradient`."""
-    return derivation.gradient(wrt, link)
+def gradient(loss, wrt, link: str | None = None) -> Derivation:
+    """The gradient of ``loss`` by ``wrt``, step by step, every step verified.
+
+    ``loss``: a derivation (its result is differentiated, see :meth:`Derivation.gradient`), LaTeX
+    text such as ``r"-\\sum_k t_k \\log y_k"``, or a SymPy expression or ``Eq``.  ``wrt``: LaTeX
+    (``"y_{j}"``, ``"\\sigma"``) or a SymPy symbol or indexed component."""
+    if isinstance(loss, Derivation):
+        if isinstance(wrt, str):
+            from .user_losses import _variable
+            wrt = _variable(wrt, loss.result.rhs)
+        return loss.gradient(wrt, link)
+    if link is not None:
+        raise ValueError("link applies to a derivation; write the link into the LaTeX, e.g. \\sigma(z)")
+    from .user_losses import user_gradient
+    return user_gradient(loss, wrt)
 
 
 def get(name: str) -> Derivation:

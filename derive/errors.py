@@ -27,3 +27,12 @@ class RuleDidNotApply(DeriveError):
 
 class CodegenError(DeriveError, ValueError):
     """An expression the kernel generator cannot turn into loops, or a loss it has no kernel for."""
+
+
+class ParseError(DeriveError, ValueError):
+    """LaTeX that cannot be read: ``position`` is the character where reading stopped."""
+
+    def __init__(self, problem: str, position: int):
+        super().__init__(f"at position {position}: {problem}")
+        self.problem = problem
+        self.position = position

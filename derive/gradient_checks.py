@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from . import conventions as c
 from .errors import VerificationError
 from .models import Model
 from .steps import Equation
@@ -31,6 +32,11 @@ def cross_check_gradient(loss: Equation, gradient: Equation, wrt: sp.Basic, mode
     """Compare ``gradient.rhs`` with ``d loss.rhs / d wrt``; raise if either check disagrees."""
     rng = random.Random(f"{seed}:cross-check:{wrt}")
     choices = model.size_choices(sp.Tuple(gradient.rhs, wrt))
+    # A size the gradient no longer shows (a sum to K collapsed): give it room (3 >= any free
+    # index's value), so the loss is a finite sum where it is differentiated again.
+    choices = [{**sizes, **{s: model.classes if s == c.K and model.classes else 3
+                            for s in c.SIZES + model.sizes if loss.rhs.has(s) and s not in sizes}}
+               for sizes in choices]
     symbolic_error = 0.0
     numeric_error = 0.0
     points = 0

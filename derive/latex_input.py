@@ -45,22 +45,80 @@ def parse(latex: str, scalars: dict[str, sp.Symbol] | None = None) -> sp.Basic:
     return normalise(parsed, scalars or {})
 
 
-def normalise(expr: sp.Basic, scalars: dict[str, sp.Symbol]) -> sp.Basic:
+def normalise(expr: sp.Basic, scalars: dict[str, sp.Symbol], any_names: bool = False) -> sp.Basic:
+    """The parser's expression in the engine's conventions.  ``any_names``: a user's own arrays
+    (``p_{k}``, ``\\hat{y}_{i}``) become indexed arrays too, and a sum's upper limit a size."""
     expr = _natural_logs(expr)
     expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in (r"\sigma", "sigma"),
                         lambda e: sigmoid(*e.args))
+    bound = {str(limit[0]) for node in sp.preorder_traversal(expr) if isinstance(node, sp.Sum) for limit in node.limits}
     table = {}
     for symbol in expr.atoms(sp.Symbol):
         replacement = _symbol(symbol.name, scalars)
+        if replacement is None and any_names:
+            replacement = sp.Symbol(symbol.name, integer=True) if symbol.name in bound else _user_symbol(symbol.name, bound)
         if replacement is not None:
             table[symbol] = replacement
-    return expr.xreplace(table)
+    expr = expr.xreplace(table)
+    if any_names:
+        expr = expr.replace(lambda e: isinstance(e, sp.Sum), _sized)
+    return expr
 
 
 def _natural_logs(expr: sp.Basic) -> sp.Basic:
-    """``log(x, 10)`` (how the parser reads ``\\log x``) is the natural ``log(x)`` in the series."""
-    expr = expr.replace(lambda e: isinstance(e, sp.log) and len(e.args) == 2, lambda e: sp.log(e.args[0]))
-    return expr.xreplace({sp.log(10): sp.S.One}) if expr.has(sp.log(10)) else expr
+    """``log(x, 10)`` (how the parser reads ``\\log x``) and ``log(x, E)`` (``\\ln x``) are the
+    natural ``log(x)`` in the series; ``\\log_{2} x`` keeps its base, as ``log(x)/log(2)``; the
+    front end's marked ``log(u, 777)`` is the sigmoid.  Rewritten from the top down, so an
+    unevaluated log inside is never rebuilt by SymPy into a quotient first."""
+    def visit(e: sp.Basic) -> sp.Basic:
+        if isinstance(e, sp.log) and len(e.args) == 2:
+            argument, base = visit(e.args[0]), e.args[1]
+            if base == SIGMOID_MARK:
+                return sigmoid(argument)
+            return sp.log(argument) if base in (sp.Integer(10), sp.E) else sp.log(argument) / sp.log(base)
+        if isinstance(e, sp.Pow) and e.base == sp.Symbol("e"):
+            return sp.exp(visit(e.exp))
+        if not e.args or isinstance(e, (sp.Indexed, sp.IndexedBase)):
+            return e
+        args = [visit(a) for a in e.args]
+        return e.func(*args) if args != list(e.args) else e
+    return visit(expr)
+
+
+_INDEX_LETTERS = set("ijklmn")
+SIGMOID_MARK = 777  # see derive.front_end: how \\sigma(u) reaches the parser
+
+
+def _user_symbol(name: str, bound: set[str]) -> sp.Basic | None:
+    """A user's own name: ``p_{k}`` (every subscript letter an index: bound by a sum or one of
+    i, j, k, l, m, n) is the component of an array ``p``; anything else a real symbol."""
+    if name.startswith("hat{") or name.startswith("bar{") or name.startswith("tilde{"):
+        name = "\\" + name
+    match = re.match(r"^(\\?[A-Za-z]+(?:\{[A-Za-z]\})?)_\{?([A-Za-z0-9,]+)\}?$", name)
+    if match:
+        base, subscript = match.groups()
+        parts = subscript.split(",") if "," in subscript else list(subscript)
+        if all(p.isdigit() or p in bound or p in _INDEX_LETTERS for p in parts):
+            indices = tuple(sp.Integer(p) if p.isdigit() else _INDICES.get(p, sp.Symbol(p, integer=True)) for p in parts)
+            array = _ARRAYS.get(base) or sp.IndexedBase(_greek(base), real=True)
+            return array[indices]
+    if name in _INDICES or name in c.NAMES:
+        return None
+    return sp.Symbol(_greek(name), real=True)
+
+
+def _greek(name: str) -> str:
+    return name.lstrip("\\") if "{" not in name else name
+
+
+def _sized(node: sp.Sum) -> sp.Sum:
+    """A sum's upper limit that is a plain name (``C``, ``M``) is a size: a positive integer."""
+    limits = []
+    for variable, lower, upper in node.limits:
+        if isinstance(upper, sp.Symbol) and upper not in c.SIZES and not upper.is_integer:
+            upper = sp.Symbol(upper.name, integer=True, positive=True)
+        limits.append((variable, lower, upper))
+    return sp.Sum(node.function, *limits)
 
 
 def _symbol(name: str, scalars: dict[str, sp.Symbol]) -> sp.Basic | None:

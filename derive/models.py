@@ -30,6 +30,8 @@ class Model:
     classes: int | None = None
     link: str | None = None  # y = softmax(z) or y = sigmoid(z): predictions are functions of logits
     linear: bool = False  # z = XW: logits are a linear function of inputs x and weights W
+    sizes: tuple[sp.Symbol, ...] = ()  # a user's own sizes (sums up to C, M...) besides N, K, D
+    unit_draws: bool = False  # draw a user's own symbols in (0.05, 0.95), where log, sqrt, 1/x are real
 
     def with_linear_model(self) -> "Model":
         return replace(self, name=f"{self.name}:linear", linear=True)
@@ -80,10 +82,12 @@ class Model:
     def size_choices(self, expr: sp.Basic) -> list[dict[sp.Symbol, int]]:
         """Concrete sizes to check at (at most 4), with a value in range for each free index."""
         free = _free_indices(expr)
-        present = [s for s in c.SIZES if expr.has(s) or any(self._range_of(ix, expr) == s for ix in free)]
-        options = {c.N: (1, 2, 3), c.K: (self.classes,) if self.classes else (2, 3), c.D: (2,)}
+        present = [s for s in c.SIZES + self.sizes if expr.has(s) or any(self._range_of(ix, expr) == s for ix in free)]
+        options = {c.N: (1, 2, 3), c.K: (self.classes,) if self.classes else (2, 3), c.D: (2,),
+                   **{s: (2, 3) for s in self.sizes}}
         if free:  # a free index needs room: check at the larger sizes
-            options = {c.N: (2, 3), c.K: (self.classes,) if self.classes else (3, 2), c.D: (2,)}
+            options = {c.N: (2, 3), c.K: (self.classes,) if self.classes else (3, 2), c.D: (2,),
+                       **{s: (3, 2) for s in self.sizes}}
         combos = [dict(zip(present, values))
                   for values in itertools.product(*(options[s] for s in present))][:4] or [{}]
         for number, combo in enumerate(combos):
@@ -179,7 +183,7 @@ class Model:
         for atom in atoms:
             if atom in values:
                 continue
-            values[atom] = _draw(atom, rng, self.categorical)
+            values[atom] = _draw(atom, rng, self.categorical, self.unit_draws)
         return values
 
     # ----- premises ------------------------------------------------------------------------
@@ -205,12 +209,14 @@ class Model:
                 yield expanded, assignment, probability
 
 
-def _draw(atom: sp.Basic, rng: random.Random, categorical: bool) -> sp.Basic:
+def _draw(atom: sp.Basic, rng: random.Random, categorical: bool, unit: bool = False) -> sp.Basic:
     base = atom.base if isinstance(atom, sp.Indexed) else atom
     if base in (c.y, c.y_scalar):
         return sp.Float(rng.uniform(0.02, 0.98), 30)
     if base in (c.t, c.t_scalar):
-        return sp.Integer(rng.randrange(2)) if categorical else sp.Float(rng.random(), 30)
+        return sp.Integer(rng.randrange(2)) if categorical else sp.Float(rng.uniform(0.01, 0.99), 30)
+    if unit:
+        return sp.Float(rng.uniform(0.05, 0.95), 30)
     if getattr(base, "is_positive", False) or getattr(atom, "is_positive", False):
         return sp.Float(rng.uniform(0.5, 2.0), 30)
     return sp.Float(rng.gauss(0.0, 1.5), 30)
@@ -228,6 +234,11 @@ def _free_indices(expr: sp.Basic) -> set[sp.Symbol]:
 ANY_VALUES = Model("real numbers", frozenset({"one_hot_labels", "probabilities_sum_to_one", "binary_labels"}), False)
 CATEGORICAL = Model("categorical", frozenset({"one_hot_labels", "probabilities_sum_to_one"}), True)
 BERNOULLI = Model("bernoulli", frozenset({"binary_labels"}), False)
+
+
+def free(sizes: tuple[sp.Symbol, ...] = ()) -> Model:
+    """A user's own loss: no facts about labels or predictions, symbols drawn in (0.05, 0.95)."""
+    return Model("any values", frozenset(), False, sizes=sizes, unit_draws=True)
 
 
 def categorical(classes: int | None = None) -> Model:

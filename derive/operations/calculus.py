@@ -115,6 +115,17 @@ def _complements_in_denominator(expr: sp.Basic) -> sp.Basic:
     return sp.Mul(numerator, sp.Pow(sp.Mul(*factors), -1))
 
 
+def _sympy_derivative(rule, equation, model, arguments):
+    """The fallback where no catalogue rule applies: SymPy carries out one derivative."""
+    def accept(sub):
+        if not isinstance(sub, sp.Derivative):
+            return None
+        done = sub.doit()
+        return None if done.has(sp.Derivative) else done
+
+    return rewrite_rhs(equation, accept)
+
+
 def _derivative_as_limit(rule, equation, model, arguments):
     function, variable, step = arguments["function"], arguments["variable"], arguments["step"]
     quotient = (function.xreplace({variable: variable + step}) - function) / step
@@ -141,4 +152,5 @@ TABLE = {
     "derivative_of_component": _derivative_of_component,
     "collapse_kronecker_delta": _collapse_kronecker_delta,
     "simplify_algebra": _simplify_algebra,
+    "sympy_derivative": _sympy_derivative,
 }

@@ -1,0 +1,223 @@
+"""A user's loss written in LaTeX, read into the engine's expressions: ``from_latex``.
+
+The text is checked first (length, nesting, every command known), lightly rewritten into what
+latex2sympy2-extended reads (``\\lbrack``, ``\\left(``, ``\\operatorname{softmax}``, sums without
+limits), parsed by it under a time limit, then normalised by :mod:`derive.latex_input` (natural
+logs, subscripts bound to the sums' indices as indexed arrays, the sigmoid).  Nothing the user types
+is evaluated as code.  Every failure is a :class:`~derive.errors.ParseError` naming the position.
+"""
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from contextlib import contextmanager
+
+import sympy as sp
+
+from . import conventions as c
+from .errors import ParseError
+
+MAX_CHARACTERS = 2000
+MAX_NESTING = 30
+PARSE_SECONDS = 5.0
+
+GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
+         "pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon "
+         "Phi Psi Omega").split()
+COMMANDS = set(GREEK) | {
+    "frac", "dfrac", "tfrac", "sum", "log", "ln", "exp", "left", "right", "cdot", "times", "lbrack",
+    "rbrack", "sqrt", "hat", "bar", "tilde", "operatorname", "mathrm", "max", "min", "lvert", "rvert",
+    "quad", "qquad", "tag", "lbrace", "rbrace", "{", "}", ",", ";", "!", " ", ":", "|",
+}
+OPERATOR_NAMES = {"softmax", "sigmoid", "sigma", "log", "exp"}
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+
+
+def from_latex(text: str) -> sp.Basic:
+    """The expression in ``text`` (or ``sp.Eq(lhs, rhs)`` for ``lhs = rhs``) in the engine's
+    conventions.  ``\\log`` and ``\\ln`` are natural logs; ``t_{k}``, ``y_{ik}`` are components of
+    indexed arrays; ``\\sum_{i}^{N}`` runs from 1; ``\\sigma(z)`` is the sigmoid."""
+    from .latex_input import normalise
+
+    text = _checked(text)
+    lhs_text, rhs_text = _split_equation(text)
+    rhs = normalise(_parse(_rewritten(rhs_text), offset=len(text) - len(rhs_text)), {}, any_names=True)
+    if lhs_text is None:
+        return rhs
+    return sp.Eq(_left_side(lhs_text), rhs, evaluate=False)
+
+
+def _checked(text) -> str:
+    if not isinstance(text, str):
+        raise ParseError(f"expected LaTeX as a string, got {type(text).__name__}", 0)
+    if len(text) > MAX_CHARACTERS:
+        raise ParseError(f"the input has {len(text)} characters; at most {MAX_CHARACTERS} are read", MAX_CHARACTERS)
+    if not text.strip():
+        raise ParseError("the input is empty: expected a LaTeX expression such as -\\sum_k t_k \\log y_k", 0)
+    depth = 0
+    closing = {"}": "{", ")": "(", "]": "["}
+    stack: list[tuple[str, int]] = []
+    for position, character in enumerate(text):
+        if character in "{([":
+            stack.append((character, position))
+            depth = max(depth, len(stack))
+            if depth > MAX_NESTING:
+                raise ParseError(f"brackets nest deeper than {MAX_NESTING} levels", position)
+        elif character in closing:
+            if not stack or (character == "}" and stack[-1][0] != "{"):
+                raise ParseError(f"unmatched '{character}'", position)
+            if stack[-1][0] == closing[character]:
+                stack.pop()
+            elif character == "}":
+                raise ParseError(f"'{stack[-1][0]}' opened at {stack[-1][1]} is not closed before this '}}'", position)
+            else:  # \left( ... \right] and the like: brackets of other kinds may pair loosely
+                stack.pop()
+    if stack:
+        raise ParseError(f"'{stack[-1][0]}' is never closed", stack[-1][1])
+    for match in _COMMAND.finditer(text):
+        name = match.group(1)
+        if name not in COMMANDS:
+            raise ParseError(f"unknown command \\{name}: expected one of \\frac, \\sum, \\log, \\ln, \\exp, "
+                             f"\\sigma, \\cdot, \\left(, \\lbrack, \\operatorname{{softmax}}, Greek letters",
+                             match.start())
+        if name == "operatorname":
+            argument = re.match(r"\s*\{([^{}]*)\}", text[match.end():])
+            if not argument or argument.group(1).strip() not in OPERATOR_NAMES:
+                found = argument.group(1) if argument else text[match.end():match.end() + 10]
+                raise ParseError(f"unknown operator \\operatorname{{{found}}}: expected one of "
+                                 f"{', '.join(sorted(OPERATOR_NAMES))}", match.start())
+    return text
+
+
+def _split_equation(text: str) -> tuple[str | None, str]:
+    if text.count("=") - len(re.findall(r"_\{?\s*[A-Za-z]\s*=", text)) > 1:
+        raise ParseError("more than one '=' outside sum limits: expected an expression or lhs = rhs", text.rfind("="))
+    top = [m.start() for m in re.finditer("=", text) if not _inside_braces(text, m.start())]
+    if not top:
+        return None, text
+    return text[:top[0]], text[top[0] + 1:]
+
+
+def _inside_braces(text: str, position: int) -> bool:
+    return text[:position].count("{") > text[:position].count("}")
+
+
+def _left_side(text: str) -> sp.Basic:
+    name = re.sub(r"\\tag\{[^}]*\}|\\[ ,;!]|\s", "", text)
+    known = {"E": c.E, "L": c.L, "BCE": c.BCE, "CE": c.E}
+    if name in known:
+        return known[name]
+    if not re.fullmatch(r"\\?[A-Za-z]+(\{[A-Za-z]*\})?", name or "-"):
+        raise ParseError(f"the left side {text.strip()!r} is not a name such as E, L or BCE", 0)
+    return sp.Symbol(name.lstrip("\\"), real=True)
+
+
+_REWRITES = [
+    (re.compile(r"\\tag\{[^}]*\}"), ""),
+    (re.compile(r"\\(?:quad|qquad|[ ,;!:])"), " "),
+    (re.compile(r"\\lbrack"), "["), (re.compile(r"\\rbrack"), "]"),
+    (re.compile(r"\\lbrace"), "("), (re.compile(r"\\rbrace"), ")"),
+    (re.compile(r"\\lvert"), "|"), (re.compile(r"\\rvert"), "|"),
+    (re.compile(r"\\(?:left|right)\s*(?=[()\[\]|.])"), ""),
+    (re.compile(r"\\(?:dfrac|tfrac)"), r"\\frac"),
+    (re.compile(r"\\operatorname\s*\{\s*(?:sigmoid|sigma)\s*\}"), r"\\sigma"),
+    (re.compile(r"\\operatorname\s*\{\s*(log|exp)\s*\}"), r"\\\1"),
+    (re.compile(r"\\mathrm\s*\{\s*e\s*\}"), "e"),
+]
+# softmax(z)_k is the k-th component: e^{z_k} / sum_j e^{z_j} over the K classes.
+_SOFTMAX = re.compile(r"\\operatorname\s*\{\s*softmax\s*\}\s*\(\s*([A-Za-z])\s*\)\s*_\s*\{?\s*([A-Za-z0-9]+)\s*\}?")
+_SUM_LIMITS = re.compile(r"\\sum\s*_\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z]))(?!\s*=)(\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
+
+
+SIGMOID_MARK = 777  # \\sigma(u) is passed to the parser as \\log_{777}(u), the one form it reads with any u
+
+
+def _rewritten(text: str) -> str:
+    for pattern, replacement in _REWRITES:
+        text = pattern.sub(replacement, text)
+    if f"_{{{SIGMOID_MARK}}}" in text or f"_{SIGMOID_MARK}" in text:
+        raise ParseError(f"a subscript {SIGMOID_MARK} is reserved", text.find(str(SIGMOID_MARK)))
+    text = _sigmoid_calls(text)
+    text = _SOFTMAX.sub(_softmax_component, text)
+    if "softmax" in text:
+        raise ParseError("\\operatorname{softmax} is read as a component: write \\operatorname{softmax}(z)_{k}",
+                         text.find("softmax"))
+    return _SUM_LIMITS.sub(_sum_from_one, text)
+
+
+def _sigmoid_calls(text: str) -> str:
+    """``\\sigma(u)`` for any ``u`` (the parser reads it as a function only of a single symbol)."""
+    out, position = [], 0
+    for match in re.finditer(r"\\sigma\s*\(", text):
+        if match.start() < position:
+            continue
+        depth, end = 0, match.end() - 1
+        for end in range(match.end() - 1, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            if depth == 0:
+                break
+        out.append(text[position:match.start()] + rf"\log_{{{SIGMOID_MARK}}}(" + _sigmoid_calls(text[match.end():end]) + ")")
+        position = end + 1
+    return "".join(out) + text[position:]
+
+
+def _softmax_component(match: re.Match) -> str:
+    array, index = match.groups()
+    other = "j" if index != "j" else "m"
+    return rf"\frac{{e^{{{array}_{{{index}}}}}}}{{\sum_{{{other}=1}}^{{K}} e^{{{array}_{{{other}}}}}}}"
+
+
+def _sum_from_one(match: re.Match) -> str:
+    """``\\sum_{i}^{N}`` (the series' notation) and ``\\sum_k``: from 1, to N for the sample index
+    i and to K for any other index when no upper limit is written."""
+    index = match.group(1) or match.group(2)
+    upper = match.group(3) or ("^{N}" if index == "i" else "^{K}")
+    return rf"\sum_{{{index}=1}}{upper}"
+
+
+def _parse(text: str, offset: int) -> sp.Basic:
+    from latex2sympy2_extended import latex2sympy
+    from latex2sympy2_extended.latex2sympy2 import ConversionConfig
+
+    try:
+        with _time_limit(PARSE_SECONDS):
+            parsed = latex2sympy(text, conversion_config=ConversionConfig(lowercase_symbols=False))
+    except ParseError:
+        raise
+    except RecursionError:
+        raise ParseError("the expression nests too deeply to read", offset) from None
+    except Exception as error:  # the parser reports with a message and a caret line
+        raise _parser_error(str(error), text, offset) from None
+    if isinstance(parsed, (list, tuple, set, sp.Tuple)) or not isinstance(parsed, sp.Expr):
+        raise ParseError(f"expected one expression, read {type(parsed).__name__}", offset)
+    return parsed
+
+
+def _parser_error(message: str, text: str, offset: int) -> ParseError:
+    lines = message.splitlines()
+    caret = next((line for line in lines if line.rstrip().endswith("^")), None)
+    position = len(caret.rstrip()) - 1 if caret else 0
+    what = lines[0].strip() if lines else "unreadable"
+    what = {"I expected something else here": "expected an operand or a closing bracket here",
+            "I don't understand this": "unrecognised LaTeX here"}.get(what, what)
+    context = text[max(0, position - 15):position + 15].strip()
+    return ParseError(f"{what} (near '{context}')", offset + position)
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Stop a parse that runs past ``seconds`` (in the main thread; elsewhere the size limits bound it)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(signum, frame):
+        raise ParseError(f"parsing took longer than {seconds:g} s", 0)
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

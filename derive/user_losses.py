@@ -1,0 +1,138 @@
+"""The gradient of a user's own loss (LaTeX or SymPy), step by step with the catalogue's rules.
+
+The loss is taken as given (the first step, marked an assumption), differentiated by the rules
+every built-in uses; where no catalogue rule applies anywhere, one derivative at a time is carried
+out by SymPy in a step that says so (rule ``computed_by_sympy``).  Every step after the first is
+verified like any other: symbolically, and at random points in a model that assumes nothing about
+the user's symbols (drawn in (0.05, 0.95), where logs, roots and quotients are real).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import sympy as sp
+
+from . import conventions as c
+from .errors import DeriveError, ParseError
+from .gradient_checks import cross_check_gradient
+from .models import Model, free
+from .steps import Derivation, Equation
+from .strategies import DIFFERENTIATION_RULES, apply, chain, exhaust, given, run
+
+NOT_DIFFERENTIABLE = {sp.Abs: "|x|", sp.Max: "max", sp.Min: "min", sp.sign: "sign", sp.floor: "floor",
+                      sp.ceiling: "ceiling", sp.Heaviside: "the step function"}
+
+
+def user_gradient(loss, wrt) -> Derivation:
+    """``loss`` (LaTeX, ``sp.Eq(lhs, rhs)`` or an expression) differentiated by ``wrt`` (LaTeX such
+    as ``y``, ``\\sigma``, ``y_{j}``, or a SymPy symbol or indexed component)."""
+    lhs, rhs = _loss(loss)
+    variable = _variable(wrt, rhs)
+    _refuse_kinks(rhs, variable)
+    model = _model(rhs)
+    if not model.depends_on(rhs, variable) and not rhs.has(variable):
+        raise DeriveError(f"the loss does not contain {_latex(variable)}; its symbols: "
+                          f"{', '.join(sorted({_latex(s) for s in _symbols(rhs)}))}")
+    indices = tuple(variable.indices) if isinstance(variable, sp.Indexed) else ()
+    strategy = chain(
+        given(Equation(lhs, rhs)),
+        exhaust("rename_summation_index", avoid=indices),
+        apply("differentiate_both_sides", wrt=variable),
+        exhaust(*DIFFERENTIATION_RULES),
+        exhaust(*DIFFERENTIATION_RULES, "computed_by_sympy"),  # SymPy only where no rule applies
+        apply("algebraic_simplification", required=False),
+    )
+    shown = _latex(variable)
+    title = {"en": f"Gradient of ${_latex(lhs)}$ by ${shown}$", "ja": f"${_latex(lhs)}$ の ${shown}$ に関する勾配"}
+    derivation = run("gradient", title, strategy, model)
+    checks = cross_check_gradient(Equation(lhs, rhs), derivation.result, variable, model)
+    return replace(derivation, cross_checks=checks)
+
+
+def _loss(loss) -> tuple[sp.Basic, sp.Basic]:
+    from .front_end import from_latex
+
+    if isinstance(loss, str):
+        loss = from_latex(loss)
+    if isinstance(loss, sp.Equality):
+        return loss.lhs, loss.rhs
+    if isinstance(loss, Equation):
+        return loss.lhs, loss.rhs
+    if not isinstance(loss, sp.Expr):
+        raise TypeError(f"the loss must be LaTeX text or a SymPy expression, not {type(loss).__name__}")
+    return c.E, loss
+
+
+def _variable(wrt, rhs: sp.Basic) -> sp.Basic:
+    """``wrt`` as the symbol or component it names in ``rhs``: ``q_{c}`` is a component of the
+    loss's array ``q`` even where ``c`` is not a conventional index."""
+    from .front_end import from_latex
+
+    if isinstance(wrt, str):
+        text = wrt.strip()
+        parsed = from_latex(text)
+        if isinstance(parsed, sp.Symbol):
+            match = re.match(r"^(\\?[A-Za-z]+(?:\{[A-Za-z]\})?)_\{?([A-Za-z0-9]+)\}?$", parsed.name)
+            arrays = {str(b.label): b for b in rhs.atoms(sp.IndexedBase)}
+            if match and match.group(1).lstrip("\\") in arrays:
+                base = arrays[match.group(1).lstrip("\\")]
+                parts = list(match.group(2))
+                parsed = base[tuple(sp.Integer(p) if p.isdigit() else _index(p, rhs) for p in parts)]
+        wrt = _same_symbol(parsed, rhs)
+    if not isinstance(wrt, (sp.Symbol, sp.Indexed)):
+        raise DeriveError(f"--wrt must name one symbol or one component such as y_{{j}}; got {wrt}")
+    if isinstance(wrt, sp.Symbol) and wrt.is_integer:
+        raise DeriveError(f"{wrt} is an index or a size, not a variable to differentiate by")
+    return wrt
+
+
+def _index(name: str, rhs: sp.Basic) -> sp.Symbol:
+    for symbol in rhs.atoms(sp.Symbol):
+        if symbol.name == name and symbol.is_integer:
+            return symbol
+    for symbol in (c.i, c.k, *c.DUMMY_INDICES):
+        if symbol.name == name:
+            return symbol
+    return sp.Symbol(name, integer=True)
+
+
+def _same_symbol(parsed: sp.Basic, rhs: sp.Basic) -> sp.Basic:
+    """A plain symbol of the loss with the same name (assumptions may differ: ``y`` is positive)."""
+    if isinstance(parsed, sp.Symbol):
+        for symbol in rhs.free_symbols:
+            if isinstance(symbol, sp.Symbol) and symbol.name == parsed.name:
+                return symbol
+    return parsed
+
+
+def _refuse_kinks(rhs: sp.Basic, variable: sp.Basic) -> None:
+    for kind, name in NOT_DIFFERENTIABLE.items():
+        for node in rhs.atoms(kind) if kind in (sp.Abs, sp.sign, sp.floor, sp.ceiling, sp.Heaviside) else \
+                [n for n in sp.preorder_traversal(rhs) if isinstance(n, kind)]:
+            if node.has(variable) or (isinstance(variable, sp.Indexed) and node.has(variable.base)):
+                raise DeriveError(f"{name} is not differentiable everywhere ({_latex(node)} has a kink): "
+                                  f"derive differentiates smooth losses only; write a smooth form, "
+                                  f"e.g. log(1 + e^{{x}}) for max(x, 0)")
+
+
+def _model(rhs: sp.Basic) -> Model:
+    sizes = {limit[2] for node in sp.preorder_traversal(rhs) if isinstance(node, sp.Sum)
+             for limit in node.limits if isinstance(limit[2], sp.Symbol)}
+    return free(tuple(sorted((s for s in sizes if s not in c.SIZES), key=str)))
+
+
+def _symbols(rhs: sp.Basic) -> set[sp.Basic]:
+    found = set(rhs.atoms(sp.Indexed))
+    bound = {limit[0] for node in sp.preorder_traversal(rhs) if isinstance(node, sp.Sum) for limit in node.limits}
+    labels = {b.label for b in rhs.atoms(sp.IndexedBase)}
+    indices = {ix for a in found for ix in a.indices}
+    return found | {s for s in rhs.free_symbols if isinstance(s, sp.Symbol) and s not in bound | labels | indices}
+
+
+def _latex(expr: sp.Basic) -> str:
+    from .printing.latex_expr import latex
+    return latex(expr)
+
+
+__all__ = ["user_gradient", "ParseError"]
