@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     bce.add_argument("--link", choices=("sigmoid",), help="the model outputs a logit z and y = sigmoid(z)")
     bce.add_argument("--gradient", action="store_true", help="append the gradient derivation")
     bce.add_argument("--stable", action="store_true", help="append the stable forms the kernels compute")
+    grad = commands.add_parser("grad", parents=[common], help="the gradient of a loss you write in LaTeX")
+    grad.add_argument("latex", metavar="LATEX", help=r"the loss, e.g. '-\sum_{k} t_{k} \log y_{k}' or 'E = ...'")
+    grad.add_argument("--wrt", required=True, metavar="SYMBOL",
+                      help=r"differentiate by this, in LaTeX: y, \sigma, y_{j}, z_{ik}")
+    grad.add_argument("--compile", action="store_true",
+                      help="also generate a Numba kernel for the loss and gradient and check it")
     commands.add_parser("rules", parents=[common], help="the rule catalogue")
     notes = commands.add_parser("notes", help="lecture notes following the series, as LaTeX or PDF")
     notes.add_argument("-o", "--output", help="write here (default: stdout for LaTeX, notes[-ja].pdf for --pdf)")
@@ -86,6 +92,31 @@ def _check(args: argparse.Namespace) -> int:
     results = check_all(args.samples, args.classes, args.seed)
     print(table(results))
     return 0 if all(r.passed for r in results) else 1
+
+
+def _grad(args: argparse.Namespace) -> None:
+    import json
+
+    from . import api
+    from .printing import render
+
+    derivation = api.gradient(args.latex, args.wrt)
+    output = render(args.format, [derivation], args.lang, args.tags)
+    if not args.compile:
+        print(output)
+        return
+    kernel = derivation.compile()
+    error = kernel.check()
+    report = {"inputs": list(kernel.inputs), "source": kernel._module.__file__,
+              "max_relative_error": error, "reference": "30-digit evaluation of the derived expressions"}
+    if args.format == "json":
+        document = json.loads(output)
+        document["kernel"] = report
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    print(output)
+    print(f"\nkernel: loss({', '.join(kernel.inputs)}) and grad({', '.join(kernel.inputs)}), "
+          f"checked against {report['reference']}: max relative error {error:.1e}\nsource: {report['source']}")
 
 
 def _notes(args: argparse.Namespace) -> None:
@@ -138,6 +169,8 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         if args.route == "bernoulli" and (args.link or args.gradient or args.stable):
             raise _UsageError("--link, --gradient and --stable start from the categorical route; drop --from bernoulli")
         _print_derivations(_loss_and_gradient("bce" if args.route == "categorical" else "bce-bernoulli", args), args)
+    elif args.command == "grad":
+        _grad(args)
     elif args.command == "notes":
         _notes(args)
     elif args.command == "check":

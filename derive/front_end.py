@@ -14,6 +14,7 @@ import threading
 from contextlib import contextmanager
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from . import conventions as c
 from .errors import ParseError
@@ -43,6 +44,11 @@ def from_latex(text: str) -> sp.Basic:
     text = _checked(text)
     lhs_text, rhs_text = _split_equation(text)
     rhs = normalise(_parse(_rewritten(rhs_text), offset=len(text) - len(rhs_text)), {}, any_names=True)
+    unknown = sorted(str(f.func) for f in rhs.atoms(AppliedUndef))
+    if unknown:
+        name = unknown[0].replace("\\text{", "").rstrip("}").replace("Greek", "\\")
+        raise ParseError(f"unknown function {name}: expected \\log, \\exp, \\sigma or \\operatorname{{softmax}}",
+                         max(0, text.find(name.lstrip("\\"))))
     if lhs_text is None:
         return rhs
     return sp.Eq(_left_side(lhs_text), rhs, evaluate=False)
@@ -124,6 +130,8 @@ _REWRITES = [
     (re.compile(r"\\operatorname\s*\{\s*(?:sigmoid|sigma)\s*\}"), r"\\sigma"),
     (re.compile(r"\\operatorname\s*\{\s*(log|exp)\s*\}"), r"\\\1"),
     (re.compile(r"\\mathrm\s*\{\s*e\s*\}"), "e"),
+    # The parser reads \gamma and \Gamma as Euler's constant or not at all: pass them as names.
+    (re.compile(r"\\(gamma|Gamma)(?![A-Za-z])"), r"\\mathrm{Greek\1}"),
 ]
 # softmax(z)_k is the k-th component: e^{z_k} / sum_j e^{z_j} over the K classes.
 _SOFTMAX = re.compile(r"\\operatorname\s*\{\s*softmax\s*\}\s*\(\s*([A-Za-z])\s*\)\s*_\s*\{?\s*([A-Za-z0-9]+)\s*\}?")

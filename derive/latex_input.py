@@ -92,6 +92,7 @@ SIGMOID_MARK = 777  # see derive.front_end: how \\sigma(u) reaches the parser
 def _user_symbol(name: str, bound: set[str]) -> sp.Basic | None:
     """A user's own name: ``p_{k}`` (every subscript letter an index: bound by a sum or one of
     i, j, k, l, m, n) is the component of an array ``p``; anything else a real symbol."""
+    name = re.sub(r"^Greek", "", name)  # \\gamma, \\Gamma as the front end passes them
     if name.startswith("hat{") or name.startswith("bar{") or name.startswith("tilde{"):
         name = "\\" + name
     match = re.match(r"^(\\?[A-Za-z]+(?:\{[A-Za-z]\})?)_\{?([A-Za-z0-9,]+)\}?$", name)
@@ -102,7 +103,11 @@ def _user_symbol(name: str, bound: set[str]) -> sp.Basic | None:
             indices = tuple(sp.Integer(p) if p.isdigit() else _INDICES.get(p, sp.Symbol(p, integer=True)) for p in parts)
             array = _ARRAYS.get(base) or sp.IndexedBase(_greek(base), real=True)
             return array[indices]
-    if name in _INDICES or name in c.NAMES:
+    if name in _INDICES:
+        return None
+    if name in _ARRAYS:  # x, w, W written without a subscript: a plain symbol
+        return c.SCALARS.get(_ARRAYS[name], sp.Symbol(name, real=True))
+    if name in c.NAMES:
         return None
     return sp.Symbol(_greek(name), real=True)
 

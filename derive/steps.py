@@ -102,6 +102,9 @@ class Step:
         return replace(self, tag=tag)
 
 
+USER_GRADIENT = "gradient"  # the name of a derivation derive.gradient made from a user's loss
+
+
 @dataclass(frozen=True)
 class Derivation:
     """A named chain of steps; the last step's equation is the result."""
@@ -139,6 +142,9 @@ class Derivation:
         (:mod:`derive.kernels`): ``k.loss(X, T)``, ``k.grad(X, T)``, ``k.loss_and_grad(X, T)``."""
         from .kernels import compile_derivation
 
+        if self.name == USER_GRADIENT:
+            from .user_losses import compile_user_gradient
+            return compile_user_gradient(self)
         return compile_derivation(self)
 
     def gradient(self, wrt: sp.Basic, link: str | None = None) -> "Derivation":

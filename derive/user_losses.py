@@ -17,9 +17,12 @@ from . import conventions as c
 from .errors import DeriveError, ParseError
 from .gradient_checks import cross_check_gradient
 from .models import Model, free
-from .steps import Derivation, Equation
+from .steps import USER_GRADIENT, Derivation, Equation
 from .strategies import DIFFERENTIATION_RULES, apply, chain, exhaust, given, run
 
+# Steps grow with the loss (about 1.4 per operation) and each is verified: 46 operations take
+# about 5 s, 364 would pass the strategies' 200 applications after 40 s.  Past this, say so at once.
+MAX_OPERATIONS = 60
 NOT_DIFFERENTIABLE = {sp.Abs: "|x|", sp.Max: "max", sp.Min: "min", sp.sign: "sign", sp.floor: "floor",
                       sp.ceiling: "ceiling", sp.Heaviside: "the step function"}
 
@@ -28,6 +31,10 @@ def user_gradient(loss, wrt) -> Derivation:
     """``loss`` (LaTeX, ``sp.Eq(lhs, rhs)`` or an expression) differentiated by ``wrt`` (LaTeX such
     as ``y``, ``\\sigma``, ``y_{j}``, or a SymPy symbol or indexed component)."""
     lhs, rhs = _loss(loss)
+    size = sp.count_ops(rhs)
+    if size > MAX_OPERATIONS:
+        raise DeriveError(f"the loss has {size} operations; derive differentiates losses of up to "
+                          f"{MAX_OPERATIONS} step by step (every step is verified): differentiate it in parts")
     variable = _variable(wrt, rhs)
     _refuse_kinks(rhs, variable)
     model = _model(rhs)
@@ -45,9 +52,17 @@ def user_gradient(loss, wrt) -> Derivation:
     )
     shown = _latex(variable)
     title = {"en": f"Gradient of ${_latex(lhs)}$ by ${shown}$", "ja": f"${_latex(lhs)}$ の ${shown}$ に関する勾配"}
-    derivation = run("gradient", title, strategy, model)
+    derivation = run(USER_GRADIENT, title, strategy, model)
     checks = cross_check_gradient(Equation(lhs, rhs), derivation.result, variable, model)
     return replace(derivation, cross_checks=checks)
+
+
+def compile_user_gradient(derivation: Derivation):
+    """A Numba kernel for the loss (the first step) and the derived gradient (the result)."""
+    from .kernels.user_kernels import UserKernel
+
+    wrt = next(step.check.variables[0] for step in derivation.steps if step.rule == "differentiate_both_sides")
+    return UserKernel(derivation.steps[0].rhs, derivation.result.rhs, wrt)
 
 
 def _loss(loss) -> tuple[sp.Basic, sp.Basic]:

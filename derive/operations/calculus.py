@@ -86,6 +86,9 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
         variable = sub.limits[0][0]
         # f_j may be a sum of terms that each carry the delta: sum_j delta_ij (a_j + b_j) = a_i + b_i
         collapsed = [collapse(term, variable) for term in sp.Add.make_args(sub.function)]
+        if any(term is None for term in collapsed) and sub.function.has(sp.KroneckerDelta):
+            # a delta inside a product of sums, (δ a + δ b) c: multiplied out, each term carries it
+            collapsed = [collapse(term, variable) for term in sp.Add.make_args(sp.expand(sub.function))]
         if any(term is None for term in collapsed):
             return None
         return sp.Add(*collapsed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import layout
+from .greek import latex_name
 
 _ADD, _MUL, _POW, _ATOM = 1, 2, 3, 4
 _NAMES = {"BCE": r"\mathrm{BCE}"}
@@ -31,7 +32,7 @@ class LatexPrinter:
         return rf"\left({text}\right)" if prec <= above else text
 
     def _print_Symbol(self, expr):
-        return _NAMES.get(expr.name, expr.name), _ATOM
+        return _NAMES.get(expr.name, latex_name(expr.name)), _ATOM
 
     def _print_Dummy(self, expr):
         return expr.name, _ATOM
@@ -39,7 +40,7 @@ class LatexPrinter:
     def _print_Indexed(self, expr):
         indices = [self._print(i)[0] for i in expr.indices]
         joined = "".join(indices) if all(len(i) == 1 for i in indices) else ",".join(indices)
-        return f"{expr.base.label}_{{{joined}}}", _ATOM
+        return f"{latex_name(str(expr.base.label))}_{{{joined}}}", _ATOM
 
     def _print_Integer(self, expr):
         return (str(expr), _ATOM) if expr >= 0 else (str(expr), _ADD)

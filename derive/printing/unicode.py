@@ -1,6 +1,8 @@
 """Expressions as one line of Unicode for the terminal: ``E = −(1/N) ∑ᵢ₌₁ᴺ ∑ₖ₌₁ᴷ tᵢₖ log yᵢₖ``."""
 from __future__ import annotations
 
+from .greek import unicode_name
+
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
@@ -46,11 +48,11 @@ class UnicodePrinter:
         return f"({text})" if prec <= above else text
 
     def _print_Symbol(self, expr):
-        return expr.name, _ATOM
+        return unicode_name(expr.name), _ATOM
 
     def _print_Indexed(self, expr):
         indices = "".join(str(i) for i in expr.indices)
-        return f"{expr.base.label}{subscript(indices)}", _ATOM
+        return f"{unicode_name(str(expr.base.label))}{subscript(indices)}", _ATOM
 
     def _print_Integer(self, expr):
         return (str(expr), _ATOM) if expr >= 0 else (f"−{-expr}", _ADD)

@@ -1,0 +1,287 @@
+"""Kernels for a user's own loss and its derived gradient (``derive grad ... --compile``).
+
+The loss and the gradient component are read as they were derived: each ``Sum`` becomes a loop
+(math indices run from 1, arrays from 0), each free index of the gradient a loop filling ``G``.
+Arrays are keyword arguments named after the loss's arrays (``y``, ``t``, ``hat_y``...), sizes are
+read from their shapes, scalars (``mu``, ``sigma``) are keyword arguments too.  The source is
+written to the kernel cache like the built-ins' and compiled by Numba; :meth:`UserKernel.check`
+compares it with 30-digit evaluation of the same expressions.  These kernels compute the formula
+as derived, not a stable rewriting of it: the built-in losses have stable kernels (``compile()``).
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from ..errors import CodegenError
+from ..functions import sigmoid
+
+_FUNCTIONS = {sp.log: "math.log", sp.exp: "math.exp", sp.sqrt: "math.sqrt"}
+
+
+def identifier(base: sp.Basic) -> str:
+    """A Python name for a symbol or array: ``\\hat{y}`` -> ``hat_y``, ``\\mu`` -> ``mu``."""
+    name = str(base.label if isinstance(base, sp.IndexedBase) else base)
+    name = re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_") or "v"
+    return name if not name[0].isdigit() else f"v_{name}"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a kernel reads: arrays with the size symbol of each axis, and scalar parameters."""
+
+    arrays: dict  # IndexedBase -> tuple of size symbols (one per axis)
+    scalars: tuple  # plain symbols
+    wrt: sp.Basic
+
+
+def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
+    axes: dict = {}
+
+    def visit(e, ranges):
+        if isinstance(e, sp.Sum):
+            inner = dict(ranges)
+            for variable, lower, upper in e.limits:
+                if lower != 1:
+                    raise CodegenError(f"sums must start at 1 to compile; {e} starts at {lower}")
+                inner[variable] = upper
+            visit(e.function, inner)
+            return
+        if isinstance(e, sp.Indexed):
+            shape = axes.setdefault(e.base, [None] * len(e.indices))
+            if len(shape) != len(e.indices):
+                raise CodegenError(f"{e.base} is used with {len(shape)} and {len(e.indices)} indices")
+            for axis, index in enumerate(e.indices):
+                if index in ranges and shape[axis] is None:
+                    shape[axis] = ranges[index]
+            return
+        for a in e.args:
+            visit(a, ranges)
+    visit(loss, {})
+    for base, shape in axes.items():
+        if any(s is None for s in shape):
+            if all(all(ix.is_Integer for ix in a.indices) for a in loss.atoms(sp.Indexed) if a.base == base):
+                continue  # w_0, w_1: separate parameters
+            raise CodegenError(f"the axes of {base} must each run over a sum's index to compile")
+    arrays = {b: tuple(s) for b, s in axes.items() if all(x is not None for x in s)}
+    parameters = {a for a in loss.atoms(sp.Indexed) if a.base not in arrays}
+    bound = {limit[0] for n in sp.preorder_traversal(loss) if isinstance(n, sp.Sum) for limit in n.limits}
+    sizes = {s for shape in arrays.values() for s in shape}
+    labels = {b.label for b in loss.atoms(sp.IndexedBase)}
+    scalars = {s for s in loss.free_symbols | gradient.free_symbols
+               if isinstance(s, sp.Symbol) and s not in bound | sizes | labels and not s.is_integer}
+    if isinstance(wrt, sp.Indexed) and wrt.base not in arrays:
+        raise CodegenError(f"the gradient is by {wrt}, which no sum runs over")
+    return Layout(arrays, tuple(sorted(scalars | parameters, key=str)), wrt)
+
+
+class _Emitter:
+    """Statements and an expression string for ``expr``; each Sum is a loop before the statement."""
+
+    def __init__(self):
+        self.count = 0
+
+    def fresh(self, stem: str) -> str:
+        self.count += 1
+        return f"{stem}{self.count}"
+
+    def expression(self, e: sp.Basic, lines: list[str], indent: str) -> str:
+        p = lambda a: self.expression(a, lines, indent)  # noqa: E731
+        if isinstance(e, sp.Sum):
+            name = self.fresh("s")
+            lines.append(f"{indent}{name} = 0.0")
+            inner = indent
+            for variable, _, upper in reversed(e.limits):
+                lines.append(f"{inner}for {identifier(variable)} in range(1, {identifier(upper)} + 1):")
+                inner += "    "
+            body: list[str] = []
+            value = self.expression(e.function, body, inner)
+            lines.extend(body)
+            lines.append(f"{inner}{name} += {value}")
+            return name
+        if isinstance(e, sp.Indexed):
+            if all(ix.is_Integer for ix in e.indices) and not self.is_array(e.base):
+                return identifier(sp.Symbol(f"{e.base}_{'_'.join(map(str, e.indices))}"))
+            return f"{identifier(e.base)}[{', '.join(f'{p(ix)} - 1' for ix in e.indices)}]"
+        if isinstance(e, sp.Symbol):
+            return identifier(e)
+        if e.is_Integer or e.is_Rational or e.is_Float or e.is_NumberSymbol:
+            return repr(float(e))
+        if isinstance(e, sp.Add):
+            return "(" + " + ".join(p(a) for a in e.args) + ")"
+        if isinstance(e, sp.Mul):
+            return "(" + " * ".join(p(a) for a in e.args) + ")"
+        if isinstance(e, sp.Pow):
+            if e.exp == -1:
+                return f"(1.0 / {p(e.base)})"
+            if e.exp == sp.Rational(1, 2):
+                return f"math.sqrt({p(e.base)})"
+            return f"({p(e.base)} ** {p(e.exp)})"
+        if isinstance(e, sigmoid):
+            return f"sigmoid({p(e.args[0])})"
+        if isinstance(e, sp.KroneckerDelta):
+            return f"(1.0 if {p(e.args[0])} == {p(e.args[1])} else 0.0)"
+        for function, name in _FUNCTIONS.items():
+            if isinstance(e, function):
+                return f"{name}({p(e.args[0])})"
+        raise CodegenError(f"no code for {type(e).__name__} in {e}")
+
+    is_array = staticmethod(lambda base: True)
+
+
+def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
+    arrays = sorted(spec.arrays, key=str)
+    arguments = [identifier(b) for b in arrays] + [_parameter(s) for s in spec.scalars]
+    sizes = sorted({s for shape in spec.arrays.values() for s in shape}, key=str)
+    unpack = []
+    for size in sizes:
+        base, axis = next((b, a) for b in arrays for a, s in enumerate(spec.arrays[b]) if s == size)
+        unpack.append(f"    {identifier(size)} = {identifier(base)}.shape[{axis}]")
+    emitter = _Emitter()
+    emitter.is_array = lambda base: base in spec.arrays  # type: ignore[method-assign]
+    lines = ['"""Generated by derive from a verified gradient derivation.  Do not edit."""',
+             "import math", "", "import numba", "", "",
+             "@numba.njit(cache=True, error_model='numpy')",
+             "def sigmoid(x):",
+             "    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))", "", "",
+             "@numba.njit(cache=True, error_model='numpy')",
+             f"def loss({', '.join(arguments)}):"] + unpack
+    body: list[str] = []
+    value = emitter.expression(loss, body, "    ")
+    lines += body + [f"    return {value}", "", "",
+                     "@numba.njit(cache=True, error_model='numpy')",
+                     f"def grad({', '.join(arguments + ['G'])}):"] + unpack
+    indent = "    "
+    if isinstance(spec.wrt, sp.Indexed):
+        for axis, index in enumerate(spec.wrt.indices):
+            lines.append(f"{indent}for {identifier(index)} in range(1, G.shape[{axis}] + 1):")
+            indent += "    "
+        target = f"G[{', '.join(f'{identifier(ix)} - 1' for ix in spec.wrt.indices)}]"
+    else:
+        target = "G[0]"
+    body = []
+    value = emitter.expression(gradient, body, indent)
+    lines += body + [f"{indent}{target} = {value}", ""]
+    return "\n".join(lines)
+
+
+def _parameter(symbol: sp.Basic) -> str:
+    if isinstance(symbol, sp.Indexed):
+        return identifier(sp.Symbol(f"{symbol.base}_{'_'.join(map(str, symbol.indices))}"))
+    return identifier(symbol)
+
+
+class UserKernel:
+    """``k.loss(**inputs)`` and ``k.grad(**inputs)``: arrays and scalars by their names
+    (``k.inputs``); the gradient has the shape of the array differentiated by (a float for a scalar)."""
+
+    def __init__(self, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic):
+        from .compiler import load_module
+
+        self.expressions = (loss, gradient, wrt)
+        self.layout = layout(loss, gradient, wrt)
+        source = kernel_source(loss, gradient, self.layout)
+        stem = "user_" + hashlib.sha256(source.encode()).hexdigest()[:12]
+        self._module = load_module(stem, lambda: source)
+        self.source = source
+        self.inputs = tuple(identifier(b) for b in sorted(self.layout.arrays, key=str)) + \
+            tuple(_parameter(s) for s in self.layout.scalars)
+
+    def _arguments(self, values: dict) -> list:
+        unknown = set(values) - set(self.inputs)
+        missing = [name for name in self.inputs if name not in values]
+        if unknown or missing:
+            raise ValueError(f"the kernel takes {', '.join(self.inputs)}"
+                             + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "")
+                             + (f"; missing: {', '.join(missing)}" if missing else ""))
+        arguments, sizes = [], {}
+        for base in sorted(self.layout.arrays, key=str):
+            name, shape = identifier(base), self.layout.arrays[base]
+            array = np.asarray(values[name])
+            if array.dtype.kind not in "fiub":
+                raise ValueError(f"{name} must be numeric, got dtype {array.dtype}")
+            array = np.ascontiguousarray(array, dtype=np.float64)
+            if array.ndim != len(shape):
+                raise ValueError(f"{name} must have {len(shape)} axes ({', '.join(map(str, shape))}); got shape {array.shape}")
+            for axis, size in enumerate(shape):
+                if sizes.setdefault(size, array.shape[axis]) != array.shape[axis]:
+                    raise ValueError(f"{name} has {array.shape[axis]} along {size}, another input has {sizes[size]}")
+            if not np.isfinite(array).all():
+                where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+                raise ValueError(f"{name} contains {'NaN' if np.isnan(array[where]) else 'infinity'} at index {where}")
+            arguments.append(array)
+        for symbol in self.layout.scalars:
+            name = _parameter(symbol)
+            value = values[name]
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not np.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
+            arguments.append(float(value))
+        return arguments
+
+    def loss(self, **values) -> float:
+        return float(self._module.loss(*self._arguments(values)))
+
+    def grad(self, **values):
+        arguments = self._arguments(values)
+        wrt = self.layout.wrt
+        if isinstance(wrt, sp.Indexed):
+            G = np.empty_like(arguments[sorted(self.layout.arrays, key=str).index(wrt.base)])
+            self._module.grad(*arguments, G)
+            return G
+        G = np.empty(1)
+        self._module.grad(*arguments, G)
+        return float(G[0])
+
+    def check(self, samples: int = 3, seed: int = 0) -> float:
+        """The largest relative difference between the kernel and 30-digit evaluation of the derived
+        loss and gradient, at random inputs in (0.05, 0.95) with every size 3; raise if over 1e-10."""
+        loss, gradient, wrt = self.expressions
+        rng = random.Random(seed)
+        worst = 0.0
+        for _ in range(samples):
+            values, symbols = self._random_inputs(rng)
+            exact_loss = sp.N(_evaluate(loss, symbols), 30)
+            worst = max(worst, _relative(self.loss(**values), exact_loss))
+            got = np.atleast_1d(self.grad(**values))
+            positions = np.ndindex(got.shape) if isinstance(wrt, sp.Indexed) else [()]
+            for position in positions:
+                at = {ix: sp.Integer(p + 1) for ix, p in zip(getattr(wrt, "indices", ()), position)}
+                exact = sp.N(_evaluate(gradient.xreplace(at), symbols), 30)
+                worst = max(worst, _relative(got[position] if position else got[0], exact))
+        if not worst <= 1e-10:
+            raise CodegenError(f"the kernel disagrees with 30-digit evaluation: relative error {worst:.2e}")
+        return worst
+
+    def _random_inputs(self, rng: random.Random):
+        values, symbols = {}, {}
+        for base, shape in self.layout.arrays.items():
+            array = np.array([rng.uniform(0.05, 0.95) for _ in range(3 ** len(shape))]).reshape((3,) * len(shape))
+            values[identifier(base)] = array
+            for position in np.ndindex(array.shape):
+                symbols[base[tuple(sp.Integer(p + 1) for p in position)]] = sp.Float(array[position], 30)
+            for size in shape:
+                symbols[size] = sp.Integer(3)
+        for symbol in self.layout.scalars:
+            value = rng.uniform(0.05, 0.95)
+            values[_parameter(symbol)] = value
+            symbols[symbol] = sp.Float(value, 30)
+        return values, symbols
+
+
+def _evaluate(expr: sp.Basic, symbols: dict) -> sp.Basic:
+    from ..verification import _doit_sums
+    from ..functions import plain
+
+    sized = expr.xreplace({s: v for s, v in symbols.items() if isinstance(s, sp.Symbol) and s.is_integer})
+    return plain(_doit_sums(sized)).xreplace(symbols)
+
+
+def _relative(value: float, exact: sp.Basic) -> float:
+    exact = float(exact)
+    return abs(value - exact) / max(1.0, abs(exact))

@@ -1,0 +1,227 @@
+"""A user's own loss in LaTeX: read, differentiated step by step, verified, printed, compiled.
+
+The expected gradients below are worked out by hand; the engine finds its own steps."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derive
+from derive import conventions as c
+from derive.errors import DeriveError, ParseError, VerificationError
+from derive.printing import render
+from derive.verification import verify_step
+
+j, m = c.j, c.m
+
+
+def expected_equal(result: sp.Basic, expected: sp.Basic) -> bool:
+    return sp.simplify(result - expected) == 0
+
+
+def test_the_series_notations_read_as_the_built_in_losses():
+    ce = derive.from_latex(r"\ - \frac{1}{N} \sum_{i}^{N} \sum_{k}^{K} t_{ik} \log y_{ik} \tag{1}")
+    assert ce == derive.get("ce").result.rhs
+    bce_mean = derive.from_latex(r"\ - \frac{1}{N} \sum_{i}^{N} \lbrack t_{i} \log y_{i} + (1- t_{i}) \log (1- y_{i}) \rbrack \tag{2}")
+    bce_sum = derive.from_latex(r"BCE=- \sum_{i=1}^{N} \lbrack t_{i} \log y_{i} + (1-t_{i}) \log (1-y_{i}) \rbrack \tag{7.4}")
+    assert isinstance(bce_sum, sp.Eq) and bce_sum.lhs == c.BCE
+    assert sp.simplify(bce_mean * c.N - bce_sum.rhs) == 0
+    one = derive.from_latex(r"BCE=- (t \log y + (1-t) \log (1-y) ) \tag{7.3}")
+    assert one.rhs == -(c.t_scalar * sp.log(c.y_scalar) + (1 - c.t_scalar) * sp.log(1 - c.y_scalar))
+
+
+@pytest.mark.parametrize("latex, expected", [
+    (r"\log x + \ln x + \log_{2} x", 2 * sp.log(sp.Symbol("x", real=True)) + sp.log(sp.Symbol("x", real=True)) / sp.log(2)),
+    (r"e^{x} \cdot \exp(x)", sp.exp(2 * sp.Symbol("x", real=True))),
+    (r"\sigma(w x + b) + \sigma\left(-z\right)",
+     derive.functions.sigmoid(c.w_scalar * sp.Symbol("x", real=True) + sp.Symbol("b", real=True))
+     + derive.functions.sigmoid(-c.z_scalar)),
+    (r"\left( \frac{a}{b} \right)^{2}", (sp.Symbol("a", real=True) / sp.Symbol("b", real=True)) ** 2),
+    (r"\sum_{c=1}^{C} p_{c} q_c", sp.Sum(sp.IndexedBase("p", real=True)[sp.Symbol("c", integer=True)]
+                                          * sp.IndexedBase("q", real=True)[sp.Symbol("c", integer=True)],
+                                          (sp.Symbol("c", integer=True), 1, sp.Symbol("C", integer=True, positive=True)))),
+])
+def test_the_normaliser(latex, expected):
+    assert sp.simplify(derive.from_latex(latex) - expected) == 0
+
+
+def test_softmax_and_greek_letters():
+    softmax = derive.from_latex(r"\operatorname{softmax}(z)_{k}")
+    assert softmax == sp.exp(c.z[c.k]) / sp.Sum(sp.exp(c.z[j]), (j, 1, c.K))
+    focal = derive.from_latex(r"-(1 - y)^{\gamma} \log y")
+    assert {s.name for s in focal.free_symbols} == {"y", "gamma"}
+    assert derive.from_latex(r"\pi") == sp.pi
+
+
+@pytest.mark.parametrize("loss, wrt, expected", [
+    (r"\ - \frac{1}{N} \sum_{i}^{N} \sum_{k}^{K} t_{ik} \log y_{ik}", "y_{ik}", -c.t[c.i, c.k] / (c.N * c.y[c.i, c.k])),
+    (r"BCE=- (t \log y + (1-t) \log (1-y) )", "y", (c.y_scalar - c.t_scalar) / (c.y_scalar * (1 - c.y_scalar))),
+    (r"BCE=- \sum_{i=1}^{N} \lbrack t_{i} \log y_{i} + (1-t_{i}) \log (1-y_{i}) \rbrack", "y_{j}",
+     (c.y[j] - c.t[j]) / (c.y[j] * (1 - c.y[j]))),
+    (r"-\frac{1}{N}\sum_{i=1}^{N} \lbrack w_{1} t_i \log \sigma(z_i) + w_{0} (1 - t_i) \log(1 - \sigma(z_i)) \rbrack", "z_{j}",
+     (c.w[0] * (1 - c.t[j]) * derive.functions.sigmoid(c.z[j])
+      - c.w[1] * c.t[j] * (1 - derive.functions.sigmoid(c.z[j]))) / c.N),
+    (r"\sum_{k=1}^{K} t_k \log \frac{t_k}{y_k}", "y_{j}", -c.t[j] / c.y[j]),
+    (r"\frac{1}{N}\sum_{i=1}^{N} (y_i - t_i)^2", "y_{j}", 2 * (c.y[j] - c.t[j]) / c.N),
+    (r"\frac{1}{N}\sum_{i=1}^{N} (y_i - t_i)^4", "y_{j}", 4 * (c.y[j] - c.t[j]) ** 3 / c.N),  # another exponent
+    (r"\sum_{k=1}^{3} (y_k - t_k)^2", "y_{j}", 2 * (c.y[j] - c.t[j])),  # a concrete number of classes
+    (r"-\sum_{k=1}^{K} y_k \log y_k", "y_{j}", -(sp.log(c.y[j]) + 1)),
+    (r"\log \sum_{k=1}^{K} e^{z_k}", "z_{j}", sp.exp(c.z[j]) / sp.Sum(sp.exp(c.z[c.k]), (c.k, 1, c.K))),
+    (r"\sum_{i=1}^{N} \sum_{k=1}^{K} (y_{ik} - t_{ik})^2", "y_{jm}", 2 * (c.y[j, m] - c.t[j, m])),
+])
+def test_gradients_of_losses_in_latex(loss, wrt, expected):
+    derivation = derive.gradient(loss, wrt)
+    assert expected_equal(derivation.result.rhs, expected), derivation.result.rhs
+    assert derivation.steps[0].verification.method == "no"  # the user's loss is taken as given
+    assert all(s.verification.method in ("symbolic", "numeric") for s in derivation.steps[1:])
+    assert all(s.rule != "computed_by_sympy" for s in derivation.steps)  # the catalogue's rules did it
+    assert [check.method for check in derivation.cross_checks] == ["sympy.diff", "central difference"]
+
+
+def test_a_users_own_names_and_sizes():
+    derivation = derive.gradient(r"-\sum_{c=1}^{C} p_c \log q_c", "q_{c}")
+    p, q, cc = sp.IndexedBase("p", real=True), sp.IndexedBase("q", real=True), sp.Symbol("c", integer=True)
+    assert derivation.result.rhs == -p[cc] / q[cc]
+    hatted = derive.gradient(r"-\sum_{i=1}^{N} \alpha_i t_i \log \hat{y}_i", r"\hat{y}_{j}")
+    assert r"\hat{y}_{j}" in render("latex", [hatted])
+    assert "α" in render("text", [hatted])
+
+
+def test_no_rule_applies_so_sympy_computes_and_says_so():
+    derivation = derive.gradient(r"\log \sigma + \frac{(x - \mu)^2}{2 \sigma^2}", r"\sigma")
+    fallback = [s for s in derivation.steps if s.rule == "computed_by_sympy"]
+    assert fallback and all(s.verification.method == "symbolic" for s in fallback)
+    sigma, x, mu = (sp.Symbol(n, real=True) for n in ("sigma", "x", "mu"))
+    assert expected_equal(derivation.result.rhs, 1 / sigma - (x - mu) ** 2 / sigma ** 3)
+    text = render("text", [derivation])
+    assert "Computed by SymPy (sympy.diff), not by a rule of this catalogue" in text
+    assert "SymPy" in render("text", [derivation], "ja")
+
+
+def test_a_wrong_step_in_a_users_gradient_is_caught():
+    from dataclasses import replace
+    derivation = derive.gradient(r"\frac{1}{N}\sum_{i=1}^{N} (y_i - t_i)^2", "y_{j}")
+    last = derivation.steps[-1]
+    wrong = replace(last, equation=replace(last.equation, rhs=last.rhs.xreplace({sp.Integer(2): sp.Integer(3)})))
+    with pytest.raises(VerificationError):
+        verify_step(derivation.steps[-2].equation, wrong, derivation.models[-1])
+
+
+@pytest.mark.parametrize("latex, message", [
+    ("", "the input is empty"),
+    ("   ", "the input is empty"),
+    ("x +", "position 3"),
+    (r"\frac{1}{", "never closed"),
+    ("}", "unmatched"),
+    (r"\foo{x}", r"unknown command \\foo"),
+    (r"\operatorname{relu}(x)", r"unknown operator \\operatorname\{relu\}"),
+    (r"f(x)", "unknown function f"),
+    ("x" * 5000, "at most 2000"),
+    ("(" * 40 + "x" + ")" * 40, "nest deeper"),
+    ("a = b = c", "more than one '='"),
+])
+def test_bad_latex_is_a_parse_error_naming_the_place(latex, message):
+    with pytest.raises(ParseError, match=message) as caught:
+        derive.from_latex(latex)
+    assert caught.value.position >= 0 and "at position" in str(caught.value)
+
+
+@pytest.mark.parametrize("loss, wrt, message", [
+    (r"|x|", "x", "not differentiable"),
+    (r"\max(x, 0) + x^2", "x", "not differentiable"),
+    (r"\sum_k t_k \log y_k", "q", "does not contain q"),
+    (r"\sum_k t_k \log y_k", "x + y", "one symbol"),
+    (r"\sum_k t_k \log y_k", "K", "index or a size"),
+    (" + ".join(f"a_{{{n}}} x^{{{n}}}" for n in range(1, 60)), "x", "differentiate it in parts"),
+])
+def test_what_cannot_be_differentiated_is_said(loss, wrt, message):
+    with pytest.raises(DeriveError, match=message):
+        derive.gradient(loss, wrt)
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cli_grad_in_every_format():
+    loss = r"-\frac{1}{N}\sum_{i=1}^{N} \lbrack t_i \log \sigma(z_i) + (1 - t_i) \log(1 - \sigma(z_i)) \rbrack"
+    text = run("grad", loss, "--wrt", "z_{j}")
+    assert text.returncode == 0, text.stderr
+    assert "Result: ∂E/∂zⱼ = (σ(zⱼ) − tⱼ)/N" in text.stdout
+    document = json.loads(run("grad", loss, "--wrt", "z_{j}", "--format", "json", "--lang", "ja").stdout)
+    assert document["derivations"][0]["name"] == "gradient" and "勾配" in document["derivations"][0]["title"]
+    assert r"\begin{align}" in run("grad", loss, "--wrt", "z_{j}", "--format", "latex").stdout
+    assert "$$" in run("grad", loss, "--wrt", "z_{j}", "--format", "markdown").stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["grad", "x +", "--wrt", "x"], "at position 3"),
+    (["grad", "", "--wrt", "x"], "empty"),
+    (["grad", r"\foo", "--wrt", "x"], "unknown command"),
+    (["grad", "|x|", "--wrt", "x"], "not differentiable"),
+    (["grad", "x^2", "--wrt", "q"], "does not contain q"),
+    (["grad", "x" * 3000, "--wrt", "x"], "at most 2000"),
+    (["grad", "x^2"], "--wrt"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(args, message):
+    out = run(*args)
+    assert out.returncode == 2
+    assert out.stdout == "" and len(out.stderr.strip().splitlines()) == 1 and message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_cli_compile_builds_and_checks_a_kernel():
+    out = run("grad", r"\frac{1}{N}\sum_{i=1}^{N} (y_i - t_i)^2", "--wrt", "y_{j}", "--compile", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    kernel = json.loads(out.stdout)["kernel"]
+    assert kernel["inputs"] == ["t", "y"] and kernel["max_relative_error"] < 1e-13
+
+
+def test_user_kernels_agree_with_numpy_and_check_their_inputs():
+    kernel = derive.gradient(r"\frac{1}{N}\sum_{i=1}^{N} (y_i - t_i)^2", "y_{j}").compile()
+    rng = np.random.default_rng(0)
+    y, t = rng.uniform(size=50), rng.uniform(size=50)
+    assert kernel.loss(y=y, t=t) == pytest.approx(np.mean((y - t) ** 2), rel=1e-14)
+    np.testing.assert_allclose(kernel.grad(y=y, t=t), 2 * (y - t) / 50, rtol=1e-14)
+    assert "for i in range(1, N + 1)" in kernel.source
+    with pytest.raises(ValueError, match="missing: t"):
+        kernel.loss(y=y)
+    with pytest.raises(ValueError, match="along N"):
+        kernel.loss(y=y, t=t[:3])
+    with pytest.raises(ValueError, match="y contains NaN at index"):
+        kernel.loss(y=np.where(np.arange(50) == 7, np.nan, y), t=t)
+    gaussian = derive.gradient(r"\log \sigma + \frac{(x - \mu)^2}{2 \sigma^2}", r"\sigma").compile()
+    assert gaussian.grad(sigma=2.0, x=1.0, mu=0.0) == pytest.approx(1 / 2 - 1 / 8, rel=1e-15)
+    with pytest.raises(ValueError, match="sigma must be a finite number"):
+        gaussian.loss(sigma=float("nan"), x=1.0, mu=0.0)
+
+
+@pytest.mark.parametrize("loss, wrt", [
+    (r"BCE=- \sum_{i=1}^{N} \lbrack t_{i} \log y_{i} + (1-t_{i}) \log (1-y_{i}) \rbrack", "y_{j}"),
+    (r"-\frac{1}{N}\sum_{i=1}^{N} \lbrack w_{1} t_i \log \sigma(z_i) + w_{0} (1 - t_i) \log(1 - \sigma(z_i)) \rbrack", "z_{j}"),
+    (r"\sum_{k=1}^{K} t_k \log \frac{t_k}{y_k}", "y_{j}"),
+    (r"-\sum_{c=1}^{C} p_c \log q_c", "q_{c}"),
+])
+def test_user_kernels_match_30_digit_evaluation(loss, wrt):
+    assert derive.gradient(loss, wrt).compile().check(samples=2) < 1e-13
+
+
+def test_user_gradients_render_in_katex_in_both_languages():
+    import re
+    from test_latex_output import _katex
+    blocks = []
+    for number, (loss, wrt) in enumerate([
+            (r"-\frac{1}{N}\sum_{i=1}^{N} \lbrack w_{1} t_i \log \sigma(z_i) + w_{0} (1 - t_i) \log(1 - \sigma(z_i)) \rbrack", "z_{j}"),
+            (r"\log \sigma + \frac{(x - \mu)^2}{2 \sigma^2}", r"\sigma"),
+            (r"-\sum_{i=1}^{N} \alpha_i t_i \log \hat{y}_i", r"\hat{y}_{j}"),
+            (r"-(1 - y)^{\gamma} \log y", "y")]):
+        derivation = derive.gradient(loss, wrt)
+        for lang in ("en", "ja"):
+            text = render("markdown", [derivation], lang)
+            for block, tex in enumerate(re.findall(r"^\$\$\n(.*?)\n\$\$$", text, re.MULTILINE | re.DOTALL)):
+                blocks.append({"id": f"{number}/{lang}/{block}", "tex": tex})
+    report = _katex(blocks)
+    assert report["failures"] == [] and report["rendered"] == len(blocks) > 40
