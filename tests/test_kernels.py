@@ -272,3 +272,20 @@ def test_library_free_log1p_is_accurate_on_its_interval():
                           / max(mpmath.log1p(mpmath.mpf(float(u))), mpmath.mpf(np.finfo(float).tiny)))
                     for u in points)
     assert worst < 5e-16
+
+
+def test_sum_over_the_other_classes_never_cancels(kernels):
+    """Where the label's probability is near 1 the loss is the tiny sum of the other classes'
+    exponentials; the kernel must not get it as a difference of two numbers near 1."""
+    Z = np.array([[0.0, -40.0, -41.0, -45.0], [3.0, 2.9, 2.8, -1.0], [-2.0, 5.0, -2.0, -2.0], [30.0, 0.0, 0.0, 0.0]])
+    labels = np.array([0, 0, 1, 0])
+    loss, grad = kernels["ce-softmax"].loss_and_grad(Z, labels, reduction="none")
+    with mpmath.workdps(50):
+        for row, label in enumerate(labels):
+            z = [mpmath.mpf(float(v)) for v in Z[row]]
+            total = mpmath.fsum(mpmath.exp(v) for v in z)
+            exact = mpmath.log(total) - z[label]
+            assert abs(loss[row] - exact) <= 1e-15 * abs(exact), (row, loss[row], exact)
+            others = mpmath.fsum(mpmath.exp(v) for n, v in enumerate(z) if n != label)
+            assert abs(grad[row, label] + others / total) <= 1e-15 * abs(others / total)
+    assert 0 < loss[0] < 1e-17 and 0 < loss[3] < 1e-12

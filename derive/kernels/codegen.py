@@ -336,17 +336,19 @@ def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
     for number, level in enumerate(levels):
         bodies = [_mark_nonpositive(node.function, maxima) for _, node in level]
         extra = [_mark_nonpositive(shared, maxima)] if shared is not None and number == len(levels) - 1 else []
+        complements = _complements(level, bodies) if spec.labels else {}
+        looped = [(entry, body) for entry, body in zip(level, bodies) if entry[0] not in complements]
         for name, node in level:
             lines.append(f"{indent}{name} = {'-math.inf' if isinstance(node, Maximum) else '0.0'}")
         if number == 0:
             lines.append(f"{indent}{NONFINITE} = 0.0")
 
-        def reduction_pass(bodies, names=names, level=level, extra=extra, first=number == 0):
+        def reduction_pass(bodies, names=names, looped=looped, extra=extra, first=number == 0):
             temps, reduced = sp.cse(bodies, symbols=names, order="none")
             body = _statements(temps, printer, "")
             if first:  # x - x is 0 unless x is NaN or infinite (no nnan flag lets LLVM fold it)
                 body.append(f"{NONFINITE} += X[i, j] - X[i, j]")
-            for (name, node), value in zip(level, reduced):
+            for ((name, node), _), value in zip(looped, reduced):
                 if isinstance(node, Maximum):
                     body.append(f"{name} = max({name}, {printer(value)})")
                 else:
@@ -354,7 +356,9 @@ def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
             if extra:
                 body.append(f"row[j] = {printer(reduced[-1])}")
             return body
-        lines += _class_loop(bodies + extra, reduction_pass, spec.labels, indent)
+        lines += _class_loop([body for _, body in looped] + extra, reduction_pass, spec.labels, indent)
+        for name, (total, term) in complements.items():
+            lines += _complement(name, total, term, extra, printer, names, indent)
     if not levels:
         lines += [f"{indent}{NONFINITE} = 0.0", f"{indent}for j in range(K):", f"{indent}    {NONFINITE} += X[i, j] - X[i, j]"]
     hoisted, row_loss = _hoist(_mark_nonpositive(row_loss, maxima), J, names)
@@ -367,11 +371,52 @@ def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
         def gradient_pass(expressions):
             temps, (element,) = sp.cse(expressions, symbols=names, order="none")
             return _statements(temps, printer, "") + [f"G[i, j] = {printer(element)} * scale"]
-        lines += _class_loop([row_grad], gradient_pass, spec.labels, indent)
+        if spec.labels:  # every class as if not the label, then the label's own entry over it
+            lines += [f"{indent}for j in range(K):"] + [f"{indent}    {line}" for line in gradient_pass([_indicator(row_grad, 0)])]
+            lines += [f"{indent}j = lab"] + [f"{indent}{line}" for line in gradient_pass([_indicator(row_grad, 1)])]
+        else:
+            lines += _class_loop([row_grad], gradient_pass, False, indent)
     return "\n".join(lines) + "\n"
 
 
 ROWS_PER_CHUNK = 64  # rows per parallel task: one row buffer per task, not per row
+
+
+def _complements(level, bodies) -> dict:
+    """Sums over the classes other than the label, ``Σ_j b_j (1 - t_ij)``, where the same level
+    also sums ``Σ_j b_j``: name -> (the total's name, b).  They are not summed in the loop."""
+    totals = {body: name for (name, node), body in zip(level, bodies)
+              if not isinstance(node, Maximum) and _indicator(body, 0) == body}
+    found = {}
+    for (name, node), body in zip(level, bodies):
+        off = _indicator(body, 0)
+        if off != body and _indicator(body, 1) == 0 and off in totals:
+            found[name] = (totals[off], off)
+    return found
+
+
+def _complement(name, total, term, extra, printer, names, indent: str) -> list[str]:
+    """``name = total - term(label)``, exact unless the label's term is more than half the total
+    (then the difference would cancel): in that case the sum over the other classes, term by term,
+    from the row buffer where the term is stored there."""
+    stored = bool(extra) and term == extra[0]
+
+    def value(at: str) -> tuple[list[str], str]:
+        if stored:
+            return [], f"row[{at}]"
+        temps, (element,) = sp.cse([term.xreplace({J: sp.Symbol(at, integer=True)})], symbols=names, order="none")
+        return _statements(temps, printer, ""), printer(element)
+    temps, label_term = value("lab")
+    lines = [f"{indent}{line}" for line in temps]
+    lines += [f"{indent}{name} = {total} - {label_term}",
+              f"{indent}if not {label_term} <= 0.5 * {total}:  # the label's term dominates: sum the others"]
+    inner = indent + "    "
+    lines.append(f"{inner}{name} = 0.0")
+    temps, each = value("j")
+    for run in ("range(lab)", "range(lab + 1, K)"):
+        lines.append(f"{inner}for j in {run}:")
+        lines += [f"{inner}    {line}" for line in temps] + [f"{inner}    {name} += {each}"]
+    return lines
 
 
 def _class_loop(expressions, body, labels: bool, indent: str) -> list[str]:
