@@ -289,3 +289,16 @@ def test_sum_over_the_other_classes_never_cancels(kernels):
             others = mpmath.fsum(mpmath.exp(v) for n, v in enumerate(z) if n != label)
             assert abs(grad[row, label] + others / total) <= 1e-15 * abs(others / total)
     assert 0 < loss[0] < 1e-17 and 0 < loss[3] < 1e-12
+
+
+def test_gradient_into_an_existing_array(kernels):
+    rng = np.random.default_rng(9)
+    Z, labels = rng.normal(size=(20, 7)), rng.integers(0, 7, 20)
+    out = np.full_like(Z, np.nan)
+    loss, grad = kernels["ce-softmax"].loss_and_grad(Z, labels, out=out)
+    assert grad is out
+    np.testing.assert_array_equal(out, kernels["ce-softmax"].grad(Z, labels))
+    for bad, message in [(np.empty((20, 6)), "shape"), (np.empty((20, 7), dtype=np.float32), "dtype"),
+                         ([[0.0] * 7] * 20, "list"), (Z, "share memory")]:
+        with pytest.raises(ValueError, match=message):
+            kernels["ce-softmax"].grad(Z, labels, out=bad)

@@ -149,14 +149,14 @@ class Kernel:
     def __repr__(self) -> str:
         return f"<derive kernel {self.recipe.name} from {self.recipe.loss} and {self.recipe.gradient}>"
 
-    def _run(self, X, T, reduction: str, check: bool, with_gradient: bool):
+    def _run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None):
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
         X, T, kind = check_inputs(X, T, self.recipe.categorical, self.recipe.variable == "z", check)
         n = X.shape[0]
         rows = np.empty(n, dtype=X.dtype)
         if with_gradient:
-            G = np.empty(X.shape, dtype=X.dtype)
+            G = _gradient_buffer(out, X)
             scale = 1.0 / n if reduction == "mean" else 1.0
             getattr(self._module, f"loss_and_grad_{kind}")(X, T, rows, G, scale)
         else:
@@ -174,12 +174,24 @@ class Kernel:
     def loss(self, X, T, reduction: str = "mean", check: bool = True):
         return self._run(X, T, reduction, check, False)[0]
 
-    def grad(self, X, T, reduction: str = "mean", check: bool = True):
-        """The gradient of the loss (of the sum of per-sample losses for ``reduction="none"``)."""
-        return self._run(X, T, reduction, check, True)[1]
+    def grad(self, X, T, reduction: str = "mean", check: bool = True, out=None):
+        """The gradient of the loss (of the sum of per-sample losses for ``reduction="none"``).
+        ``out``: an array of X's shape and dtype to write it into (saves allocating one per call)."""
+        return self._run(X, T, reduction, check, True, out)[1]
 
-    def loss_and_grad(self, X, T, reduction: str = "mean", check: bool = True):
-        return self._run(X, T, reduction, check, True)
+    def loss_and_grad(self, X, T, reduction: str = "mean", check: bool = True, out=None):
+        return self._run(X, T, reduction, check, True, out)
+
+
+def _gradient_buffer(out, X: np.ndarray) -> np.ndarray:
+    if out is None:
+        return np.empty(X.shape, dtype=X.dtype)
+    if not isinstance(out, np.ndarray) or out.shape != X.shape or out.dtype != X.dtype:
+        got = f"shape {out.shape} and dtype {out.dtype}" if isinstance(out, np.ndarray) else type(out).__name__
+        raise ValueError(f"out must be an array of shape {X.shape} and dtype {X.dtype}; got {got}")
+    if not out.flags.writeable or np.shares_memory(out, X):
+        raise ValueError("out must be writable and must not share memory with the inputs")
+    return out
 
 
 def compile_derivation(derivation) -> Kernel:
