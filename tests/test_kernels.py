@@ -302,3 +302,21 @@ def test_gradient_into_an_existing_array(kernels):
                          ([[0.0] * 7] * 20, "list"), (Z, "share memory")]:
         with pytest.raises(ValueError, match=message):
             kernels["ce-softmax"].grad(Z, labels, out=bad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_targets_are_checked_inside_the_kernel(kernels, dtype):
+    """float32 logits are computed in float32 (8 lanes); a bad target anywhere is still named."""
+    assert "exp_nonpositive_f32" in kernels["bce-sigmoid"].source
+    rng = np.random.default_rng(10)
+    z, t = rng.normal(size=1001).astype(dtype), rng.uniform(size=1001).astype(dtype)
+    for bad, message in [(np.nan, r"targets contains NaN at index \(777,\)"),
+                         (np.inf, r"targets contains infinity at index \(777,\)"),
+                         (1.5, r"targets must lie in \[0, 1\]; found 1.5 at index \(777,\)")]:
+        t_bad = t.copy()
+        t_bad[777] = bad
+        for call in ("loss", "loss_and_grad"):
+            with pytest.raises(ValueError, match=message):
+                getattr(kernels["bce-sigmoid"], call)(z, t_bad)
+    loss, grad = kernels["bce-sigmoid"].loss_and_grad(z, t)
+    assert np.asarray(loss).dtype == dtype and grad.dtype == dtype

@@ -25,17 +25,19 @@ def _unit_interval(array: np.ndarray, what: str) -> None:
         raise ValueError(f"{what} must lie in [0, 1]; found {array[where]} at index {where}")
 
 
-def check_result(X, rows: np.ndarray, logits: bool) -> None:
-    """The kernels add NaN to the loss of a row whose inputs hold a NaN or an infinity (in a pass
-    they make anyway); a non-finite loss sends us to find and name the entry.  Called after the
-    kernel, for the input that ``check_inputs`` does not scan itself."""
+def check_result(X, T, rows: np.ndarray, categorical: bool, logits: bool) -> None:
+    """The kernels add NaN to the loss of a row whose inputs hold a NaN or an infinity, or (binary
+    losses) a target outside [0, 1], in a pass they make anyway; a non-finite loss sends us to
+    find and name the entry.  Called after the kernel for what ``check_inputs`` left to it."""
     if not np.isfinite(rows).all():
+        check_inputs(X, T, categorical, logits, True, in_kernel=False)
         _finite(X, "logits" if logits else "probabilities")
 
 
-def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True):
-    """``(X, T, kind)`` ready for the kernel; kind is ``labels`` or ``targets``.  Everything is
-    checked here except NaN and infinity in ``X``: ``check_result`` after the kernel."""
+def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_kernel: bool = True):
+    """``(X, T, kind)`` ready for the kernel; kind is ``labels`` or ``targets``.  With
+    ``in_kernel`` the kernel itself flags NaN and infinity in ``X`` and, for binary losses, bad
+    targets (``check_result`` names them after it); the rest is checked here."""
     what = "logits" if logits else "probabilities"
     X = _floating(X, what)
     T = np.asarray(T) if not isinstance(T, np.ndarray) else T
@@ -54,7 +56,7 @@ def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True):
     if T.dtype.kind not in "fiub":
         raise ValueError(f"targets must be numeric, got dtype {T.dtype}")
     T = T.astype(X.dtype, copy=False)
-    if check:
+    if check and (categorical or not in_kernel):
         _finite(T, "targets")
         _unit_interval(T, "targets")
         if categorical:

@@ -189,9 +189,23 @@ def _log1p_forms(expr: sp.Basic) -> sp.Basic:
 class _Printer:
     """SymPy expression -> Python/Numba source."""
 
-    def __init__(self, spec: Spec, scratch: bool = False):
+    def __init__(self, spec: Spec, scratch: bool = False, single: bool = False):
         self.spec = spec
         self.scratch = scratch
+        self.single = single  # float32 arithmetic: literals as float32 constants, float32 primitives
+        self.constants: dict[float, str] = {}
+
+    def number(self, value: float) -> str:
+        if not self.single:
+            return repr(value)
+        return self.constants.setdefault(value, f"f{len(self.constants)}")
+
+    def declarations(self, indent: str) -> list[str]:
+        """The float32 constants the printed code names, defined at the top of the function."""
+        return [f"{indent}{name} = np.float32({value!r})" for value, name in self.constants.items()]
+
+    def primitive(self, name: str) -> str:
+        return f"{name}_f32" if self.single else name
 
     def __call__(self, e: sp.Basic) -> str:
         return self.p(e)
@@ -202,7 +216,7 @@ class _Printer:
         if isinstance(e, sp.Symbol):
             return e.name
         if e.is_Integer or e.is_Rational or e.is_Float:
-            return repr(float(e))
+            return self.number(float(e))
         if isinstance(e, sp.Indexed):
             return self.indexed(e)
         if isinstance(e, sp.Add):
@@ -210,28 +224,28 @@ class _Printer:
         if isinstance(e, sp.Mul):
             numerator = [a for a in e.args if not (a.is_Pow and a.exp == -1)]
             denominator = [a.base for a in e.args if a.is_Pow and a.exp == -1]
-            top = " * ".join(self.p(a) for a in numerator) or "1.0"
+            top = " * ".join(self.p(a) for a in numerator) or self.number(1.0)
             return f"({top} / {self.p(sp.Mul(*denominator))})" if denominator else f"({top})"
         if isinstance(e, sp.Pow):
             if e.exp == -1:
-                return f"(1.0 / {self.p(e.base)})"
+                return f"({self.number(1.0)} / {self.p(e.base)})"
             if e.exp.is_Integer and e.exp > 0:
                 return f"({self.p(e.base)} ** {int(e.exp)})"
             return f"({self.p(e.base)} ** {self.p(e.exp)})"
         if isinstance(e, sp.exp):
             argument = e.args[0]
             if _nonpositive(argument):
-                return f"exp_nonpositive({self.p(argument)})"
+                return f"{self.primitive('exp_nonpositive')}({self.p(argument)})"
             return f"math.exp({self.p(argument)})"
         if isinstance(e, exp_nonpositive_):
-            return f"exp_nonpositive({self.p(e.args[0])})"
+            return f"{self.primitive('exp_nonpositive')}({self.p(e.args[0])})"
         if isinstance(e, sp.log):
             argument = e.args[0]
             if isinstance(argument, sp.Add) and sp.S.One in argument.args:  # log(1 + x) = log1p(x)
                 return f"math.log1p({self.p(argument - 1)})"
             return f"math.log({self.p(argument)})"
         if isinstance(e, log1p_unit_):
-            return f"log1p_unit({self.p(e.args[0])})"
+            return f"{self.primitive('log1p_unit')}({self.p(e.args[0])})"
         if isinstance(e, log1p):
             return f"math.log1p({self.p(e.args[0])})"
         if isinstance(e, expm1):
@@ -239,11 +253,12 @@ class _Printer:
         if isinstance(e, xlogy):
             x, y = e.args
             if isinstance(y, sp.Add) and sp.S.One in y.args:
-                return f"(0.0 if {self.p(x)} == 0.0 else {self.p(x)} * math.log1p({self.p(y - 1)}))"
+                zero = self.number(0.0)
+                return f"({zero} if {self.p(x)} == {zero} else {self.p(x)} * math.log1p({self.p(y - 1)}))"
             return f"xlogy({self.p(x)}, {self.p(y)})"
         if isinstance(e, xlog1py):
             x, y = (self.p(a) for a in e.args)
-            return f"(0.0 if {x} == 0.0 else {x} * math.log1p({y}))"
+            return f"({self.number(0.0)} if {x} == {self.number(0.0)} else {x} * math.log1p({y}))"
         if isinstance(e, sp.Piecewise) and len(e.args) == 2 and e.args[1][1] == sp.true:
             (value, condition), (otherwise, _) = e.args
             return f"({self.p(value)} if {self.p(condition.lhs)} {condition.rel_op} {self.p(condition.rhs)} else {self.p(otherwise)})"
@@ -257,7 +272,8 @@ class _Printer:
         if isinstance(e, sp.Abs):
             return f"abs({self.p(e.args[0])})"
         if isinstance(e, sigmoid):
-            return f"(1.0 / (1.0 + math.exp(-{self.p(e.args[0])})))"
+            one = self.number(1.0)
+            return f"({one} / ({one} + math.exp(-{self.p(e.args[0])})))"
         raise CodegenError(f"no code for {type(e).__name__}: {e}")
 
     def indexed(self, e: sp.Indexed) -> str:
@@ -266,7 +282,7 @@ class _Printer:
             return f"X[{', '.join(index)}]"
         if e.base == c.t:
             if self.spec.labels:
-                return f"(1.0 if {index[-1]} == lab else 0.0)"
+                return f"({self.number(1.0)} if {index[-1]} == lab else {self.number(0.0)})"
             return f"T[{', '.join(index)}]"
         raise CodegenError(f"unknown array {e.base} in {e}")
 
@@ -282,26 +298,34 @@ def _statements(assignments, printer, indent: str) -> list[str]:
     return [f"{indent}{name} = {printer(value)}" for name, value in assignments]
 
 
-def generate(spec: Spec, function: str, with_gradient: bool) -> str:
-    """The source of one kernel ``function``: ``(X, T, out)`` or ``(X, T, out, G, scale)``."""
+def generate(spec: Spec, function: str, with_gradient: bool, single: bool = False) -> str:
+    """The source of one kernel ``function``: ``(X, T, out)`` or ``(X, T, out, G, scale)``.
+    ``single``: float32 arithmetic throughout (binary losses; ``scale`` must then be float32)."""
+    if single:
+        if spec.categorical:
+            raise CodegenError("float32 arithmetic is generated for the binary losses only")
+        return _binary(spec, function, with_gradient, single=True)
     return (_categorical if spec.categorical else _binary)(spec, function, with_gradient)
 
 
-def _binary(spec: Spec, function: str, with_gradient: bool) -> str:
+def _binary(spec: Spec, function: str, with_gradient: bool, single: bool = False) -> str:
     names = (sp.Symbol(f"c{n}") for n in itertools.count())
     outputs = [spec.row_loss] + ([spec.row_grad] if with_gradient else [])
     outputs = [_shared_exponentials(_log1p_forms(e.xreplace({spec.variable[c.i]: sp.Symbol("x"), c.t[c.i]: sp.Symbol("t")})))
                for e in outputs]
     temps, reduced = sp.cse(outputs, symbols=names, order="none")
-    printer = _Printer(spec)
+    printer = _Printer(spec, single=single)
     arguments = "X, T, out, G, scale" if with_gradient else "X, T, out"
-    lines = [f"def {function}({arguments}):", "    for i in numba.prange(X.shape[0]):",
-             "        x = X[i]", "        t = T[i]"]
-    lines += _statements(temps, printer, "        ")
-    lines.append(f"        out[i] = {printer(reduced[0])} + (x - x)  # NaN if x is NaN or infinite")
+    body = ["    for i in numba.prange(X.shape[0]):", "        x = X[i]", "        t = T[i]"]
+    body += _statements(temps, printer, "        ")
+    # NaN if x or t is NaN or infinite, or t is outside [0, 1]: the caller then names the entry
+    zero, one = printer.number(0.0), printer.number(1.0)
+    body.append(f"        bad = (x - x) + (t - t) + ({zero} if {zero} <= t <= {one} else nan)")
+    body.append(f"        out[i] = {printer(reduced[0])} + bad")
     if with_gradient:
-        lines.append(f"        G[i] = {printer(reduced[1])} * scale")
-    return "\n".join(lines) + "\n"
+        body.append(f"        G[i] = {printer(reduced[1])} * scale")
+    nan = ["    nan = np.float32(np.nan)" if single else "    nan = np.nan"]
+    return "\n".join([f"def {function}({arguments}):"] + printer.declarations("    ") + nan + body) + "\n"
 
 
 def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:

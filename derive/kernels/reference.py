@@ -103,9 +103,10 @@ def reference(recipe: Recipe, X: np.ndarray, T: np.ndarray) -> Reference:
     return Reference(np.array(losses), np.array(gradients).reshape(shape), np.array(differences).reshape(shape))
 
 
-def relative_error(got: np.ndarray, exact: np.ndarray, dtype=np.float64) -> float:
+def relative_error(got: np.ndarray, exact: np.ndarray, dtype=np.float64, floor: float = 0.0) -> float:
     """Largest ``|got - exact| / |exact|``; the smallest normal number of ``dtype`` stands in for
-    an exact value below it (what the format can hold there is not a relative precision)."""
+    an exact value below it (what the format can hold there is not a relative precision), and
+    ``floor`` for one below that (see ``check.gradient_floor``)."""
     got, exact = np.asarray(got, dtype=np.float64), np.asarray(exact, dtype=np.float64)
-    scale = np.maximum(np.abs(exact), np.finfo(dtype).tiny)
+    scale = np.maximum(np.abs(exact), max(np.finfo(dtype).tiny, floor))
     return float(np.max(np.abs(got - exact) / scale)) if exact.size else 0.0

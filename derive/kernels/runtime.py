@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
@@ -73,3 +74,52 @@ def log1p_unit(u):
 def xlogy(x, y):
     """x log y with 0 log 0 = 0."""
     return 0.0 if x == 0.0 else x * math.log(y)
+
+
+# ----- float32: the same two functions in single precision, so a float32 loop runs 8 lanes wide -----
+F32 = np.float32
+LOG2E_F32 = F32(LOG2E)
+LN2_HI_F32 = F32(0.693145751953125)  # ln 2 with 12 trailing zero bits: n * LN2_HI_F32 is exact
+LN2_LO_F32 = F32(0.6931471805599453 - 0.693145751953125)
+LOWEST_F32 = F32(-150 * 0.6931471805599453)  # below this e^x is 0 in float32
+ROUNDER_F32 = F32(12582912.0)  # 1.5 * 2**23
+ROUNDER_BITS_F32 = 0x4B400000
+E0, E1, E2, E3, E4, E5, E6, E7 = (F32(1.0 / math.factorial(n)) for n in range(8))  # |r| <= ln2/2: 5e-9
+B0, B1, B2, B3, B4, B5, B6, B7 = (F32(1.0 / (2 * n + 1)) for n in range(8))  # (1/9)^8/17 < 2e-9
+ZERO_F32, TWO_F32 = F32(0.0), F32(2.0)
+
+
+@intrinsic
+def _bits_as_float32(typingctx, bits):
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+    return types.float32(types.int32), codegen
+
+
+@intrinsic
+def _float32_bits(typingctx, x):
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+    return types.int32(types.float32), codegen
+
+
+@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+def exp_nonpositive_f32(x):
+    """``exp_nonpositive`` in float32: the same reduction, a degree-7 polynomial, 2**n from bits."""
+    v = min(max(x, LOWEST_F32), ZERO_F32)
+    t = v * LOG2E_F32 + ROUNDER_F32
+    n = t - ROUNDER_F32
+    r = (v - n * LN2_HI_F32) - n * LN2_LO_F32
+    p = E0 + r * (E1 + r * (E2 + r * (E3 + r * (E4 + r * (E5 + r * (E6 + r * E7))))))
+    k = _float32_bits(t) - numba.int32(ROUNDER_BITS_F32)  # -150 <= n <= 0
+    half = k >> 1
+    return (p * _bits_as_float32((half + numba.int32(127)) << 23)) * _bits_as_float32((k - half + numba.int32(127)) << 23)
+
+
+@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+def log1p_unit_f32(u):
+    """``log1p_unit`` in float32: 2 atanh(u / (2 + u)), the series to s^15."""
+    s = u / (TWO_F32 + u)
+    q = s * s
+    p = B0 + q * (B1 + q * (B2 + q * (B3 + q * (B4 + q * (B5 + q * (B6 + q * B7))))))
+    return TWO_F32 * s * p
