@@ -225,3 +225,19 @@ def test_user_gradients_render_in_katex_in_both_languages():
                 blocks.append({"id": f"{number}/{lang}/{block}", "tex": tex})
     report = _katex(blocks)
     assert report["failures"] == [] and report["rendered"] == len(blocks) > 40
+
+
+@pytest.mark.parametrize("loss, wrt", [
+    (r"-\frac{1}{N}\sum_{i=1}^{N} \lbrack w_{1} t_i \log \sigma(z_i) + w_{0} (1 - t_i) \log(1 - \sigma(z_i)) \rbrack", "z_{j}"),
+    (r"\log \sigma + \frac{(x - \mu)^2}{2 \sigma^2}", r"\sigma"),
+    (r"-\sum_{i=1}^{N} \alpha_i t_i \log \hat{y}_i", r"\hat{y}_{j}"),
+    (r"-(1 - y)^{\gamma} \log y", "y"),
+    (r"\log \sum_{k=1}^{K} e^{z_k}", "z_{j}"),
+])
+def test_printed_latex_reads_back_as_the_same_expression(loss, wrt):
+    """The loss and the gradient as printed, read back by the front end: the same expressions
+    (a log followed by another factor is printed with parentheses, so it cannot swallow it)."""
+    from derive.printing.latex_expr import latex
+    derivation = derive.gradient(loss, wrt)
+    for expr in (derivation.steps[0].rhs, derivation.result.rhs):
+        assert sp.simplify(derive.from_latex(latex(expr)) - expr) == 0, latex(expr)

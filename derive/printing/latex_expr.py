@@ -78,6 +78,9 @@ class LatexPrinter:
             parts.append(r"\frac{1}{" + self._print(sp.Mul(*denominators))[0] + "}")
         for n, factor in enumerate(factors):
             big = isinstance(factor, (sp.Sum, sp.Product)) and n < len(factors) - 1
+            if isinstance(factor, sp.log) and n < len(factors) - 1:  # \log y (1-y) would read as log(y(1-y))
+                parts.append(rf"\log\left({self._print(factor.args[0])[0]}\right)")
+                continue
             parts.append(rf"\left({self._print(factor)[0]}\right)" if big else self._wrap(factor, _ADD))
         held = layout._held(expr)
         text = r" \cdot ".join(parts) if len(numbers) > 1 or (numbers and factors and held) else " ".join(parts)

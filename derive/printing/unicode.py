@@ -94,6 +94,9 @@ class UnicodePrinter:
         for n, factor in enumerate(factors):
             last = n == len(factors) - 1
             big = isinstance(factor, (sp.Sum, sp.Product)) and not last
+            if isinstance(factor, sp.log) and not last:  # log y (1 − y) would read as log(y (1 − y))
+                parts.append(f"log({self._print(factor.args[0])[0]})")
+                continue
             parts.append(f"({self._print(factor)[0]})" if big else self._wrap(factor, _ADD))
         text = "·".join(parts) if len(numbers) > 1 or (numbers and factors and _held(expr)) else " ".join(parts)
         return ("−" + text if negative else text or "1"), (_ADD if negative else _MUL)
