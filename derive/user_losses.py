@@ -48,7 +48,7 @@ def user_gradient(loss, wrt) -> Derivation:
         apply("differentiate_both_sides", wrt=variable),
         exhaust(*DIFFERENTIATION_RULES),
         exhaust(*DIFFERENTIATION_RULES, "computed_by_sympy"),  # SymPy only where no rule applies
-        apply("algebraic_simplification", required=False),
+        apply("algebraic_simplification", required=False, with_sums=True),  # a sum left over is one term
     )
     shown = _latex(variable)
     title = {"en": f"Gradient of ${_latex(lhs)}$ by ${shown}$", "ja": f"${_latex(lhs)}$ の ${shown}$ に関する勾配"}

@@ -70,6 +70,8 @@ def test_softmax_and_greek_letters():
     (r"\sum_{k=1}^{3} (y_k - t_k)^2", "y_{j}", 2 * (c.y[j] - c.t[j])),  # a concrete number of classes
     (r"-\sum_{k=1}^{K} y_k \log y_k", "y_{j}", -(sp.log(c.y[j]) + 1)),
     (r"\log \sum_{k=1}^{K} e^{z_k}", "z_{j}", sp.exp(c.z[j]) / sp.Sum(sp.exp(c.z[c.k]), (c.k, 1, c.K))),
+    (r"-\log \operatorname{softmax}(z)_{k}", "z_{j}",
+     sp.exp(c.z[j]) / sp.Sum(sp.exp(c.z[m]), (m, 1, c.K)) - sp.KroneckerDelta(j, c.k)),
     (r"\sum_{i=1}^{N} \sum_{k=1}^{K} (y_{ik} - t_{ik})^2", "y_{jm}", 2 * (c.y[j, m] - c.t[j, m])),
 ])
 def test_gradients_of_losses_in_latex(loss, wrt, expected):

@@ -98,7 +98,7 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
 
 def _simplify_algebra(rule, equation, model, arguments):
     rhs = equation.rhs
-    if rhs.has(sp.Derivative, sp.Sum, sp.Product):
+    if rhs.has(sp.Derivative) or (rhs.has(sp.Sum, sp.Product) and not arguments.get("with_sums")):
         return None
     candidates = [sp.factor_terms(sp.expand(rhs)), _complements_in_denominator(sp.factor(rhs))]
     simpler = min(candidates, key=sp.count_ops)
