@@ -188,7 +188,7 @@ def test_user_kernels_agree_with_numpy_and_check_their_inputs():
     y, t = rng.uniform(size=50), rng.uniform(size=50)
     assert kernel.loss(y=y, t=t) == pytest.approx(np.mean((y - t) ** 2), rel=1e-14)
     np.testing.assert_allclose(kernel.grad(y=y, t=t), 2 * (y - t) / 50, rtol=1e-14)
-    assert "for i in range(1, N + 1)" in kernel.source
+    assert "for v_i in range(1, v_N + 1)" in kernel.source  # the sum, as a loop (names prefixed v_)
     with pytest.raises(ValueError, match="missing: t"):
         kernel.loss(y=y)
     with pytest.raises(ValueError, match="along N"):
@@ -243,3 +243,10 @@ def test_printed_latex_reads_back_as_the_same_expression(loss, wrt):
     derivation = derive.gradient(loss, wrt)
     for expr in (derivation.steps[0].rhs, derivation.result.rhs):
         assert sp.simplify(derive.from_latex(latex(expr)) - expr) == 0, latex(expr)
+
+
+def test_user_names_that_are_python_keywords_or_the_kernels_own_names_compile():
+    keyword = derive.gradient(r"\lambda x^2", "x").compile()
+    assert keyword.inputs == ("lambda", "x") and keyword.grad(**{"lambda": 3.0, "x": 2.0}) == pytest.approx(12.0)
+    clash = derive.gradient(r"G x^2 + s_1", "x").compile()
+    assert clash.grad(G=0.5, s_1=1.0, x=2.0) == pytest.approx(2.0) and clash.check() < 1e-13
