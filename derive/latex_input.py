@@ -22,7 +22,6 @@ UNREADABLE = {
     "stable-form functions": (r"\operatorname{xlogy}", r"\operatorname{log1p}", r"\operatorname{expm1}", r"\max_{"),
 }
 
-_SUBSCRIPTED = re.compile(r"^(\\?[A-Za-z]+)_\{?([A-Za-z0-9,]+)\}?$")
 _ARRAYS = {"t": c.t, "y": c.y, "z": c.z, "w": c.w, "x": c.x, "W": c.W}
 _INDICES = {str(s): s for s in (c.i, c.k, c.d, *c.DUMMY_INDICES)}
 _NAMED = {"E": c.E, "L": c.L, "BCE": c.BCE, "N": c.N, "K": c.K, "D": c.D}
@@ -86,6 +85,18 @@ def _natural_logs(expr: sp.Basic) -> sp.Basic:
 
 
 _INDEX_LETTERS = set("ijklmn")
+# A name with a subscript as the parser leaves it: y_{ik}, \\hat{y}_i, \\alpha_{1,2}.
+SUBSCRIPTED_NAME = re.compile(r"^(\\?[A-Za-z]+(?:\{[A-Za-z]\})?)_\{?([A-Za-z0-9,]+)\}?$")
+
+
+def _subscript_parts(subscript: str) -> list[str]:
+    return subscript.split(",") if "," in subscript else list(subscript)
+
+
+def subscript_indices(subscript: str) -> tuple[sp.Basic, ...]:
+    """``ik`` -> (i, k), ``1,2`` -> (1, 2): digits as numbers, letters as the engine's index symbols."""
+    return tuple(sp.Integer(p) if p.isdigit() else _INDICES.get(p, sp.Symbol(p, integer=True))
+                 for p in _subscript_parts(subscript))
 SIGMOID_MARK = 777  # see derive.front_end: how \\sigma(u) reaches the parser
 
 
@@ -95,14 +106,12 @@ def _user_symbol(name: str, bound: set[str]) -> sp.Basic | None:
     name = re.sub(r"^Greek", "", name)  # \\gamma, \\Gamma as the front end passes them
     if name.startswith("hat{") or name.startswith("bar{") or name.startswith("tilde{"):
         name = "\\" + name
-    match = re.match(r"^(\\?[A-Za-z]+(?:\{[A-Za-z]\})?)_\{?([A-Za-z0-9,]+)\}?$", name)
+    match = SUBSCRIPTED_NAME.match(name)
     if match:
         base, subscript = match.groups()
-        parts = subscript.split(",") if "," in subscript else list(subscript)
-        if all(p.isdigit() or p in bound or p in _INDEX_LETTERS for p in parts):
-            indices = tuple(sp.Integer(p) if p.isdigit() else _INDICES.get(p, sp.Symbol(p, integer=True)) for p in parts)
+        if all(p.isdigit() or p in bound or p in _INDEX_LETTERS for p in _subscript_parts(subscript)):
             array = _ARRAYS.get(base) or sp.IndexedBase(_greek(base), real=True)
-            return array[indices]
+            return array[subscript_indices(subscript)]
     if name in _INDICES:
         return None
     if name in _ARRAYS:  # x, w, W written without a subscript: a plain symbol
@@ -135,14 +144,13 @@ def _symbol(name: str, scalars: dict[str, sp.Symbol]) -> sp.Basic | None:
         return _INDICES[name]
     if name in ("t", "y", "z"):
         return c.SCALARS[_ARRAYS[name]]
-    match = _SUBSCRIPTED.match(name)
+    match = SUBSCRIPTED_NAME.match(name)
     if not match:
         return None
     base, subscript = match.groups()
-    parts = subscript.split(",") if "," in subscript else list(subscript)
-    indices = [sp.Integer(p) if p.isdigit() else _INDICES.get(p, sp.Symbol(p, integer=True)) for p in parts]
+    indices = subscript_indices(subscript)
     if base in (r"\delta", "delta") and len(indices) == 2:
         return sp.KroneckerDelta(*indices)
     if base in _ARRAYS:
-        return _ARRAYS[base][tuple(indices)]
+        return _ARRAYS[base][indices]
     return None

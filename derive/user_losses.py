@@ -8,7 +8,6 @@ the user's symbols (drawn in (0.05, 0.95), where logs, roots and quotients are r
 """
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import sympy as sp
@@ -16,6 +15,7 @@ import sympy as sp
 from . import conventions as c
 from .errors import DeriveError, ParseError
 from .gradient_checks import cross_check_gradient
+from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .models import Model, free
 from .steps import USER_GRADIENT, Derivation, Equation
 from .strategies import DIFFERENTIATION_RULES, apply, chain, exhaust, given, run
@@ -88,28 +88,17 @@ def _variable(wrt, rhs: sp.Basic) -> sp.Basic:
         text = wrt.strip()
         parsed = from_latex(text)
         if isinstance(parsed, sp.Symbol):
-            match = re.match(r"^(\\?[A-Za-z]+(?:\{[A-Za-z]\})?)_\{?([A-Za-z0-9]+)\}?$", parsed.name)
+            match = SUBSCRIPTED_NAME.match(parsed.name)
             arrays = {str(b.label): b for b in rhs.atoms(sp.IndexedBase)}
             if match and match.group(1).lstrip("\\") in arrays:
                 base = arrays[match.group(1).lstrip("\\")]
-                parts = list(match.group(2))
-                parsed = base[tuple(sp.Integer(p) if p.isdigit() else _index(p, rhs) for p in parts)]
+                parsed = base[subscript_indices(match.group(2))]
         wrt = _same_symbol(parsed, rhs)
     if not isinstance(wrt, (sp.Symbol, sp.Indexed)):
         raise DeriveError(f"--wrt must name one symbol or one component such as y_{{j}}; got {wrt}")
     if isinstance(wrt, sp.Symbol) and wrt.is_integer:
         raise DeriveError(f"{wrt} is an index or a size, not a variable to differentiate by")
     return wrt
-
-
-def _index(name: str, rhs: sp.Basic) -> sp.Symbol:
-    for symbol in rhs.atoms(sp.Symbol):
-        if symbol.name == name and symbol.is_integer:
-            return symbol
-    for symbol in (c.i, c.k, *c.DUMMY_INDICES):
-        if symbol.name == name:
-            return symbol
-    return sp.Symbol(name, integer=True)
 
 
 def _same_symbol(parsed: sp.Basic, rhs: sp.Basic) -> sp.Basic:
@@ -123,8 +112,7 @@ def _same_symbol(parsed: sp.Basic, rhs: sp.Basic) -> sp.Basic:
 
 def _refuse_kinks(rhs: sp.Basic, variable: sp.Basic) -> None:
     for kind, name in NOT_DIFFERENTIABLE.items():
-        for node in rhs.atoms(kind) if kind in (sp.Abs, sp.sign, sp.floor, sp.ceiling, sp.Heaviside) else \
-                [n for n in sp.preorder_traversal(rhs) if isinstance(n, kind)]:
+        for node in rhs.atoms(kind):
             if node.has(variable) or (isinstance(variable, sp.Indexed) and node.has(variable.base)):
                 raise DeriveError(f"{name} is not differentiable everywhere ({_latex(node)} has a kink): "
                                   f"derive differentiates smooth losses only; write a smooth form, "

@@ -22,20 +22,19 @@ C = [1.0 / math.factorial(n) for n in range(14)]  # Taylor to degree 13: |r| <= 
 C0, C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13 = C
 
 
-@intrinsic
-def _bits_as_float(typingctx, bits):
-    """The float64 whose IEEE bits are the int64 ``bits`` (a free register move, vectorisable)."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-    return types.float64(types.int64), codegen
+def _bitcast(source, target, llvm_target):
+    """An intrinsic reinterpreting the bits of a ``source`` value as ``target`` (a free register
+    move, vectorisable): float <-> int of the same width."""
+    @intrinsic
+    def cast(typingctx, value):
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], llvm_target)
+        return target(source), codegen
+    return cast
 
 
-@intrinsic
-def _float_bits(typingctx, x):
-    """The IEEE bits of a float64 as an int64."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-    return types.int64(types.float64), codegen
+_bits_as_float = _bitcast(types.int64, types.float64, ir.DoubleType())
+_float_bits = _bitcast(types.float64, types.int64, ir.IntType(64))
 
 
 @numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)  # not inlined by Numba: keeps its own flags (no reassociation)
@@ -89,18 +88,8 @@ B0, B1, B2, B3, B4, B5, B6, B7 = (F32(1.0 / (2 * n + 1)) for n in range(8))  # (
 ZERO_F32, TWO_F32 = F32(0.0), F32(2.0)
 
 
-@intrinsic
-def _bits_as_float32(typingctx, bits):
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.FloatType())
-    return types.float32(types.int32), codegen
-
-
-@intrinsic
-def _float32_bits(typingctx, x):
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(32))
-    return types.int32(types.float32), codegen
+_bits_as_float32 = _bitcast(types.int32, types.float32, ir.FloatType())
+_float32_bits = _bitcast(types.float32, types.int32, ir.IntType(32))
 
 
 @numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
