@@ -97,12 +97,14 @@ def _checked(text) -> str:
 
 
 def _split_equation(text: str) -> tuple[str | None, str]:
-    if text.count("=") - len(re.findall(r"_\{?\s*[A-Za-z]\s*=", text)) > 1:
-        raise ParseError("more than one '=' outside sum limits: expected an expression or lhs = rhs", text.rfind("="))
-    top = [m.start() for m in re.finditer("=", text) if not _inside_braces(text, m.start())]
-    if not top:
+    """``lhs = rhs`` at the one '=' that is not a sum's lower limit (``\\sum_{i=1}``, ``\\sum_i=1``)."""
+    signs = [m.start() for m in re.finditer("=", text)
+             if not _inside_braces(text, m.start()) and not re.search(r"_\s*[A-Za-z]\s*$", text[:m.start()])]
+    if len(signs) > 1:
+        raise ParseError("more than one '=' outside sum limits: expected an expression or lhs = rhs", signs[-1])
+    if not signs:
         return None, text
-    return text[:top[0]], text[top[0] + 1:]
+    return text[:signs[0]], text[signs[0] + 1:]
 
 
 def _inside_braces(text: str, position: int) -> bool:
