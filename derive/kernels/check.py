@@ -16,6 +16,7 @@ TOLERANCE = {np.float64: 1e-13, np.float32: 1e-6}
 @dataclass(frozen=True)
 class Row:
     kernel: str
+    layout: str  # rows (one at a time) or blocks (side by side, for few classes)
     dtype: str
     targets: str
     points: int
@@ -56,7 +57,8 @@ def sample_inputs(kernel: Kernel, targets: str, rows: int, classes: int, rng: np
     return X, T
 
 
-def check_kernel(kernel: Kernel, targets: str, dtype, rows: int = 32, classes: int = 5, seed: int = 0) -> Row:
+def check_kernel(kernel: Kernel, targets: str, dtype, rows: int = 32, classes: int = 5, seed: int = 0) -> list[Row]:
+    """One row of the table per layout of the kernel, all against one reference evaluation."""
     rng = np.random.default_rng(seed)
     X, T = sample_inputs(kernel, targets, rows, classes, rng)
     X = X.astype(dtype)
@@ -65,13 +67,16 @@ def check_kernel(kernel: Kernel, targets: str, dtype, rows: int = 32, classes: i
         if kernel.recipe.categorical:
             T = T / T.sum(axis=1, keepdims=True, dtype=np.float64).astype(dtype)
     exact = reference(kernel.recipe, X, T)  # at the very numbers the kernel sees
-    losses, gradients = kernel.loss_and_grad(X, T, reduction="none")
     floor = gradient_floor(kernel, dtype)
-    per_row = np.abs(gradients.astype(np.float64) - exact.differences).reshape(rows, -1).max(axis=1)
     norm = np.maximum(np.abs(exact.differences).reshape(rows, -1).max(axis=1), max(np.finfo(dtype).tiny, floor))
-    return Row(kernel.recipe.name, np.dtype(dtype).name, targets, rows,
-               relative_error(losses, exact.losses, dtype), relative_error(gradients, exact.gradients, dtype, floor),
-               float((per_row / norm).max()), TOLERANCE[np.dtype(dtype).type])
+    results = []
+    for layout in kernel.layouts():
+        losses, gradients = kernel.loss_and_grad(X, T, reduction="none", layout=layout)
+        per_row = np.abs(gradients.astype(np.float64) - exact.differences).reshape(rows, -1).max(axis=1)
+        results.append(Row(kernel.recipe.name, layout, np.dtype(dtype).name, targets, rows,
+                           relative_error(losses, exact.losses, dtype), relative_error(gradients, exact.gradients, dtype, floor),
+                           float((per_row / norm).max()), TOLERANCE[np.dtype(dtype).type]))
+    return results
 
 
 def gradient_floor(kernel: Kernel, dtype) -> float:
@@ -91,15 +96,15 @@ def check_all(rows: int = 32, classes: int = 5, seed: int = 0) -> list[Row]:
         kinds = ("labels", "probabilities") if recipe.categorical else ("targets",)
         for targets in kinds:
             for dtype in (np.float64, np.float32):
-                results.append(check_kernel(kernel, targets, dtype, rows, classes, seed))
+                results += check_kernel(kernel, targets, dtype, rows, classes, seed)
     return results
 
 
 def table(results: list[Row]) -> str:
-    lines = [f"{'kernel':12s} {'dtype':8s} {'targets':14s} {'points':>6s} {'loss err':>10s} {'grad err':>10s} "
+    lines = [f"{'kernel':12s} {'layout':7s} {'dtype':8s} {'targets':14s} {'points':>6s} {'loss err':>10s} {'grad err':>10s} "
              f"{'vs diff':>10s} {'tolerance':>9s}  status"]
     for r in results:
-        lines.append(f"{r.kernel:12s} {r.dtype:8s} {r.targets:14s} {r.points:6d} {r.loss_error:10.2e} "
+        lines.append(f"{r.kernel:12s} {r.layout:7s} {r.dtype:8s} {r.targets:14s} {r.points:6d} {r.loss_error:10.2e} "
                      f"{r.grad_error:10.2e} {r.difference_error:10.2e} {r.tolerance:9.0e}  "
                      f"{'ok' if r.passed else 'FAILED'}")
     return "\n".join(lines)

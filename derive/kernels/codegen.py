@@ -328,17 +328,28 @@ def _binary(spec: Spec, function: str, with_gradient: bool, single: bool = False
     return "\n".join([f"def {function}({arguments}):"] + printer.declarations("    ") + nan + body) + "\n"
 
 
-def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
+@dataclass
+class RowPlan:
+    """What a categorical kernel computes for one row, whatever its memory layout: the row
+    reductions by level (each a list of (name, Sum or Maximum)), the names of the maxima, the
+    per-sample loss and gradient in terms of those names, and the exponential (if any) that the
+    last reduction pass stores for the gradient (``SCRATCH`` in ``row_grad``)."""
+
+    levels: list
+    maxima: set
+    row_loss: sp.Basic
+    row_grad: sp.Basic
+    shared: sp.Basic | None
+
+
+def plan_rows(spec: Spec, with_gradient: bool) -> RowPlan:
     row_loss = _log1p_forms(_canonical(spec.row_loss))
     row_grad = _log1p_forms(_canonical(spec.row_grad).xreplace({c.k: J})) if with_gradient else sp.S.Zero
     if spec.labels:
         row_loss, row_grad = _label_weighted(row_loss), _label_weighted(row_grad)
     levels, (row_loss, row_grad) = _levels([row_loss, row_grad])
     maxima = {name for level in levels for name, node in level if isinstance(node, Maximum)}
-    printer = _Printer(spec)
-    names = (sp.Symbol(f"c{n}") for n in itertools.count())
-
-    # An exponential both the last pass and the gradient need stays in the gradient's row.
+    # An exponential both the last pass and the gradient need is stored between the passes.
     last_bodies = [node.function for name, node in levels[-1]] if levels else []
     shared = None
     if with_gradient:
@@ -347,6 +358,14 @@ def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
         shared = candidates[0] if candidates else None
         if shared is not None:
             row_grad = row_grad.xreplace({shared: SCRATCH})
+    return RowPlan(levels, maxima, row_loss, row_grad, shared)
+
+
+def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
+    plan = plan_rows(spec, with_gradient)
+    levels, maxima, row_loss, row_grad, shared = plan.levels, plan.maxima, plan.row_loss, plan.row_grad, plan.shared
+    printer = _Printer(spec)
+    names = (sp.Symbol(f"c{n}") for n in itertools.count())
 
     arguments = "X, T, out, G, scale" if with_gradient else "X, T, out"
     lines = [f"def {function}({arguments}):", "    N, K = X.shape",

@@ -1,7 +1,8 @@
 """Small numeric primitives the generated kernels call: an exp for non-positive arguments that
-the compiler can vectorise, a log1p on [0, 1] without a library call, and ``xlogy``.
-Hand-checked: tests/test_kernels.py measures both against mpmath over their whole ranges (exp
-below 2.5e-16 relative, subnormal results included; log1p below 5e-16)."""
+the compiler can vectorise, log1p and expm1 without a library call (so a loop over rows around
+them vectorises too), and ``xlogy``.
+Hand-checked: tests/test_kernels.py measures each against mpmath over its whole range (exp
+below 2.5e-16 relative, subnormal results included; the log1p and expm1 below 5e-16)."""
 from __future__ import annotations
 
 import math
@@ -69,6 +70,44 @@ def log1p_unit(u):
     return 2.0 * s * p
 
 
+SQRT_HALF_BITS = 0x3FE6A09E667F3BCD  # the bits of sqrt(1/2)
+L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11 = ATANH[:12]
+
+
+@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+def log1p_any(a):
+    """log(1 + a) for any a > -1 without a library call.  u = 1 + a rounded; c = a - (u - 1) is
+    what the rounding lost, exactly, and adds c / u.  u = 2**k f with f in [sqrt(1/2), sqrt(2))
+    read off the bits; log f = 2 atanh(s), s = (f - 1) / (f + 1) with |s| <= 0.172, the series to
+    s^23 (0.0295^11 / 23 < 1e-18); k ln 2 in two parts so that k * LN2_HI is exact."""
+    u = 1.0 + a
+    c = (a - (u - 1.0)) / u
+    bits = _float_bits(u)
+    k = (bits - SQRT_HALF_BITS) >> 52
+    f = _bits_as_float(bits - (k << 52))
+    s = (f - 1.0) / (f + 1.0)
+    q = s * s
+    p = L0 + q * (L1 + q * (L2 + q * (L3 + q * (L4 + q * (L5 + q * (L6 + q * (L7 + q * (L8 + q * (L9 + q * (L10 + q * L11))))))))))
+    n = float(k)
+    return n * LN2_HI + (2.0 * s * p + (n * LN2_LO + c))
+
+
+HALF_LN2 = 0.34657359027997264
+M0, M1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11, M12, M13 = (1.0 / math.factorial(n + 1) for n in range(14))
+
+
+@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+def expm1_nonpositive(x):
+    """e^x - 1 for x <= 0 without a library call: the Taylor series x (1 + x/2 + ... + x^13/14!)
+    where |x| <= ln2/2 (0.347^13/14! < 2e-17), else exp_nonpositive(x) - 1, which is at most
+    -0.29 there and so keeps its digits.  Both are computed and one is selected: no branch."""
+    v = min(max(x, LOWEST), 0.0)
+    series = v * (M0 + v * (M1 + v * (M2 + v * (M3 + v * (M4 + v * (M5 + v * (M6 + v * (M7 + v * (M8 + v * (
+        M9 + v * (M10 + v * (M11 + v * (M12 + v * M13)))))))))))))
+    shifted = exp_nonpositive(v) - 1.0
+    return series if v > -HALF_LN2 else shifted
+
+
 @numba.njit(inline="always", cache=True)
 def xlogy(x, y):
     """x log y with 0 log 0 = 0."""
@@ -80,7 +119,7 @@ F32 = np.float32
 LOG2E_F32 = F32(LOG2E)
 LN2_HI_F32 = F32(0.693145751953125)  # ln 2 with 12 trailing zero bits: n * LN2_HI_F32 is exact
 LN2_LO_F32 = F32(0.6931471805599453 - 0.693145751953125)
-LOWEST_F32 = F32(-150 * 0.6931471805599453)  # below this e^x is 0 in float32
+LOWEST_F32 = F32(-160 * 0.6931471805599453)  # e^x is 0 in float32 below -150 ln 2; 2**-160 rounds to 0, not up
 ROUNDER_F32 = F32(12582912.0)  # 1.5 * 2**23
 ROUNDER_BITS_F32 = 0x4B400000
 E0, E1, E2, E3, E4, E5, E6, E7 = (F32(1.0 / math.factorial(n)) for n in range(8))  # |r| <= ln2/2: 5e-9
@@ -93,16 +132,24 @@ _float32_bits = _bitcast(types.float32, types.int32, ir.IntType(32))
 
 
 @numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
-def exp_nonpositive_f32(x):
-    """``exp_nonpositive`` in float32: the same reduction, a degree-7 polynomial, 2**n from bits."""
+def _exp_f32(x, err):
+    """e^(x + err) for float32 x <= 0 and |err| a rounding error of x: the reduction of
+    ``exp_nonpositive`` in float32, err joining the reduced argument, a degree-7 polynomial, 2**n
+    from bits."""
     v = min(max(x, LOWEST_F32), ZERO_F32)
     t = v * LOG2E_F32 + ROUNDER_F32
     n = t - ROUNDER_F32
-    r = (v - n * LN2_HI_F32) - n * LN2_LO_F32
+    r = ((v - n * LN2_HI_F32) - n * LN2_LO_F32) + err
     p = E0 + r * (E1 + r * (E2 + r * (E3 + r * (E4 + r * (E5 + r * (E6 + r * E7))))))
-    k = _float32_bits(t) - numba.int32(ROUNDER_BITS_F32)  # -150 <= n <= 0
+    k = _float32_bits(t) - numba.int32(ROUNDER_BITS_F32)  # -160 <= n <= 0
     half = k >> 1
     return (p * _bits_as_float32((half + numba.int32(127)) << 23)) * _bits_as_float32((k - half + numba.int32(127)) << 23)
+
+
+@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+def exp_nonpositive_f32(x):
+    """``exp_nonpositive`` in float32."""
+    return _exp_f32(x, ZERO_F32)
 
 
 @numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
@@ -112,3 +159,14 @@ def log1p_unit_f32(u):
     q = s * s
     p = B0 + q * (B1 + q * (B2 + q * (B3 + q * (B4 + q * (B5 + q * (B6 + q * B7))))))
     return TWO_F32 * s * p
+
+
+
+@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+def exp_difference_f32(a, b):
+    """e^(a - b) for float32 a <= b, in float32: a - b rounded, and its rounding error (TwoSum,
+    exact) added to the reduced argument, so the result is as accurate for a - b = -80 as for
+    -0.5 (an exp of the rounded difference would be off by |a - b| float32 ulps)."""
+    d = a - b
+    back = d - a
+    return _exp_f32(d, (a - (d - back)) + (-b - back))
