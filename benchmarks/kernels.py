@@ -75,16 +75,19 @@ def row(name, ours, others: dict) -> str:
 
 
 def fresh_process_times() -> str:
-    """First compile (empty cache) and cached load, each in a new process."""
+    """First compile (empty cache) and cached load, each in a new process; then the first call
+    on many rows of few classes, which compiles the blocked kernel (kernels/blocked.py) too."""
     folder = tempfile.mkdtemp(prefix="derive-bench-cache-")
-    script = ("import time, numpy as np\nstart = time.perf_counter()\nimport numba\n"
+    script = ("import sys, time, numpy as np\nstart = time.perf_counter()\nimport numba\n"
               "from derive.kernels import load\nk = load('ce-softmax')\nready = time.perf_counter()\n"
-              "k.loss_and_grad(np.zeros((4, 3)), np.array([0, 1, 2, 0]))\nend = time.perf_counter()\n"
+              "n, c = int(sys.argv[1]), int(sys.argv[2])\n"
+              "k.loss_and_grad(np.zeros((n, c)), np.arange(n) % c)\nend = time.perf_counter()\n"
               "print(f'{ready - start:.3f} {end - ready:.3f}')\n")
     env = {**os.environ, "DERIVE_CACHE_DIR": folder}
     lines = []
-    for label in ("first run (derive, generate, JIT)", "cached load, fresh process"):
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    for label, shape in (("first run (derive, generate, JIT)", (4, 3)), ("cached load, fresh process", (4, 3)),
+                         ("first call on 4096x10 (blocks: JIT)", (4096, 10)), ("cached, 4096x10", (4096, 10))):
+        out = subprocess.run([sys.executable, "-c", script, *map(str, shape)], capture_output=True, text=True, env=env, check=True)
         prepare, call = map(float, out.stdout.split())
         lines.append(f"{label:36s} import+load {prepare:6.3f} s  first call {call:6.3f} s")
     return "\n".join(lines)

@@ -169,11 +169,13 @@ def test_rows_in_blocks_agree_with_rows_one_at_a_time(kernels, name, dtype):
                 np.testing.assert_allclose(block[1], one[1], rtol=tolerance, atol=1e-15 if T.ndim == 2 else np.finfo(dtype).tiny * tolerance)  # below tiny: subnormal
 
 
-def test_few_classes_run_in_blocks_by_default(kernels):
+def test_few_classes_and_many_rows_run_in_blocks_by_default(kernels):
     kernel = kernels["ce-softmax"]
-    assert kernel.kernel_name(np.zeros((3, 10), np.float32), "labels", True) == "loss_and_grad_labels_few_f32"
-    assert kernel.kernel_name(np.zeros((3, 10)), "targets", True) == "loss_and_grad_targets_few"
-    assert kernel.kernel_name(np.zeros((3, 1000), np.float32), "labels", False) == "loss_labels"
+    assert kernel.kernel_name(np.zeros((5000, 10), np.float32), "labels", True) == "loss_and_grad_labels_few_f32"
+    assert kernel.kernel_name(np.zeros((5000, 24)), "targets", True) == "loss_and_grad_targets_few"
+    assert kernel.kernel_name(np.zeros((5000, 25)), "targets", True) == "loss_and_grad_targets"
+    assert kernel.kernel_name(np.zeros((100, 10), np.float32), "labels", True) == "loss_and_grad_labels"
+    assert kernel.kernel_name(np.zeros((5000, 1000), np.float32), "labels", False) == "loss_labels"
     with pytest.raises(ValueError, match="layout must be one of rows, blocks"):
         kernel.loss(np.zeros((3, 4)), np.array([0, 1, 2]), layout="columns")
     with pytest.raises(ValueError, match="layout must be one of rows"):
@@ -273,7 +275,7 @@ def test_cached_kernel_loads_in_a_fresh_process_without_compiling(kernels, tmp_p
     kernels["ce-softmax"].loss_and_grad(np.zeros((2, 3)), np.array([0, 1]))  # compiled and cached here
     script = ("import numpy as np, sys\nfrom derive.kernels import load\n"
               "k = load('ce-softmax')\nk.loss_and_grad(np.zeros((2, 3)), np.array([0, 1]))\n"
-              "stats = k._module.loss_and_grad_labels_few.stats\n"
+              "stats = k._module.loss_and_grad_labels.stats\n"
               "print(sum(stats.cache_hits.values()), sum(stats.cache_misses.values()), 'sympy' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -19,7 +19,10 @@ from .checks import check_inputs, check_result
 REDUCTIONS = ("mean", "sum", "none")
 SINGLE = "_f32"  # the suffix of a kernel that computes in float32
 FEW = "_few"  # the suffix of a kernel with rows side by side (kernels/blocked.py), for few classes
-FEW_CLASSES = 24  # up to this many classes, blocks by default (float64 blocks measured faster to 24, even at 32)
+FEW_CLASSES = 24  # up to this many classes, blocks by default (float64 blocks measured faster to 24, even at 32) ...
+MANY_ROWS = 2048  # ... and from this many rows: two tasks of 16 blocks of 64, one per core.  Below it one
+# row at a time keeps both cores busy, and a first call on a small array compiles only that kernel
+# (1.4 s; the blocked kernel's parallel loop takes 2.6 s to compile).
 # Rows are independent: the sample loop runs in parallel (prange); measured on 2 cores it pays
 # at every benchmark size (benchmarks/kernels.py).  Reassociation lets the row reductions and the
 # exp vectorise.  The runtime's exp and log1p are compiled apart with their own flags, so LLVM
@@ -195,7 +198,8 @@ class Kernel:
         float32 arithmetic for float32 inputs where one was generated."""
         name = f"{'loss_and_grad' if with_gradient else 'loss'}_{kind}"
         if layout is None:
-            layout = "blocks" if self.recipe.categorical and X.shape[1] <= FEW_CLASSES else "rows"
+            few = self.recipe.categorical and X.shape[1] <= FEW_CLASSES and X.shape[0] >= MANY_ROWS
+            layout = "blocks" if few else "rows"
         if layout not in self.layouts():
             raise ValueError(f"layout must be one of {', '.join(self.layouts())}, got {layout!r}")
         if layout == "blocks":
@@ -206,7 +210,8 @@ class Kernel:
 
     def loss(self, X, T, reduction: str = "mean", check: bool = True, layout: str | None = None):
         """``layout``: ``rows`` or ``blocks`` (categorical losses) to choose the loop order; by
-        default blocks for at most ``FEW_CLASSES`` classes, where they are faster."""
+        default blocks for at most ``FEW_CLASSES`` classes and at least ``MANY_ROWS`` rows, where
+        they are faster."""
         return self._run(X, T, reduction, check, False, layout=layout)[0]
 
     def grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, layout: str | None = None):
