@@ -25,18 +25,18 @@ from sympy.codegen.cfunctions import expm1, log1p
 from .. import conventions as c
 from ..errors import CodegenError
 from ..functions import Maximum
-from .codegen import (J, LAB, NONFINITE, SCRATCH, Spec, _hoist, _indicator, _mark_nonpositive, _Printer,
-                      _statements, exp_nonpositive_, plan_rows)
+from .codegen import J, NONFINITE, Spec, _hoist, _indicator, _mark_nonpositive, gradient_entry, plan_rows
+from .source_printer import SCRATCH, Printer, exp_nonpositive_, minus_maximum, statements
 
 ROWS = 64  # rows side by side: the vector loops' trip count
 BLOCKS_PER_TASK = 16  # blocks per parallel task: one set of buffers per task
 
 
-class _BlockPrinter(_Printer):
+class _BlockPrinter(Printer):
     """Per-row names print as ``name[r]``.  In a class pass (``mode == "pass"``: classes outer,
     rows inner) the row's entries are ``xt[j, r]`` and ``tt[j, r]``; elsewhere ``i`` is the row."""
 
-    def __init__(self, spec: Spec, rowwise: set[str], maxima: set[str], single: bool):
+    def __init__(self, spec: Spec, rowwise: set[str], maxima: set[sp.Symbol], single: bool):
         super().__init__(spec, single=single)
         self.rowwise = rowwise
         self.maxima = maxima
@@ -51,13 +51,13 @@ class _BlockPrinter(_Printer):
             return self._single(e)
         if isinstance(e, log1p):
             return f"log1p_any({self.p(e.args[0])})"
-        if isinstance(e, expm1) and _difference_with_maximum(e.args[0], self.maxima) is not None:
+        if isinstance(e, expm1) and minus_maximum(e.args[0], self.maxima) is not None:
             return f"expm1_nonpositive({self.p(e.args[0])})"
         return super().p(e)
 
     def _single(self, e) -> str:
         if isinstance(e, exp_nonpositive_):
-            parts = _difference_with_maximum(e.args[0], self.maxima)
+            parts = minus_maximum(e.args[0], self.maxima)
             if parts is None:
                 raise CodegenError(f"no exact float32 exponential for e^({e.args[0]})")
             return f"exp_difference_f32({self.p(parts[0])}, {self.p(parts[1])})"
@@ -79,17 +79,6 @@ class _BlockPrinter(_Printer):
         return super().indexed(e)
 
 
-def _difference_with_maximum(argument: sp.Basic, maxima: set[str]):
-    """``(x, m)`` for an argument ``x - m`` with ``m`` a row maximum's name, else None."""
-    terms = sp.Add.make_args(argument)
-    if len(terms) != 2:
-        return None
-    for term, other in (terms, terms[::-1]):
-        if (-term).is_Symbol and (-term).name in maxima:
-            return other, -term
-    return None
-
-
 def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: bool = False) -> str:
     """The source of ``function(X, T, out[, G, scale])`` for a categorical loss, rows in blocks."""
     if not spec.categorical:
@@ -100,7 +89,7 @@ def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: boo
     work = "np.float32" if single else "np.float64"
     reductions = [(name, node) for level in plan.levels for name, node in level]
     rowwise = {str(name) for name, _ in reductions} | {NONFINITE, "lab"}
-    printer = _BlockPrinter(spec, rowwise, {str(name) for name in maxima}, single)
+    printer = _BlockPrinter(spec, rowwise, maxima, single)
 
     loss_hoisted, row_loss = _hoist(_mark_nonpositive(plan.row_loss, maxima), J, names)
     grad_hoisted, row_grad = _hoist(_mark_nonpositive(plan.row_grad, maxima), J, names) if with_gradient else ([], None)
@@ -144,7 +133,7 @@ def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: boo
             bodies.append(_mark_nonpositive(plan.shared, maxima))
         temps, reduced = sp.cse(bodies, symbols=names, order="none") if bodies else ([], [])
         printer.mode = "pass"
-        inner = _statements(temps, printer, "")
+        inner = statements(temps, printer, "")
         if number == 0:  # x - x is 0 unless x is NaN or infinite
             inner.append(f"{NONFINITE}[r] += xt[j, r] - xt[j, r]")
         for (name, node), value in zip(level, reduced):
@@ -163,7 +152,7 @@ def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: boo
     # per row: the loss and the gradient's row values, float64 arithmetic
     printer.mode, printer.single = "row", False
     body += [f"{block}for r in range(n):", f"{block}    i = i0 + r"]
-    body += _statements(loss_hoisted, printer, block + "    ")
+    body += statements(loss_hoisted, printer, block + "    ")
     body.append(f"{block}    out[i] = {printer(row_loss)} + {NONFINITE}[r]")
     body += [f"{block}    {name}[r] = {printer(value)}" for name, value in grad_hoisted]
     printer.single = single
@@ -171,15 +160,12 @@ def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: boo
     if with_gradient:
         printer.mode = "store"
 
-        def element(expression) -> list[str]:
-            temps, (value,) = sp.cse([expression], symbols=names, order="none")
-            return _statements(temps, printer, "") + [f"G[i, j] = {printer(value)} * scale"]
         body += [f"{block}for r in range(n):", f"{block}    i = i0 + r", f"{block}    for j in range(K):"]
         if spec.labels:  # every class as if not the label, then the label's own entry over it
-            body += [f"{block}        {line}" for line in element(_indicator(row_grad, 0))]
+            body += [f"{block}        {line}" for line in gradient_entry(_indicator(row_grad, 0), printer, names)]
             body.append(f"{block}    j = lab[r]")
-            body += [f"{block}    {line}" for line in element(_indicator(row_grad, 1))]
+            body += [f"{block}    {line}" for line in gradient_entry(_indicator(row_grad, 1), printer, names)]
         else:
-            body += [f"{block}        {line}" for line in element(row_grad)]
+            body += [f"{block}        {line}" for line in gradient_entry(row_grad, printer, names)]
     header = [f"def {function}({arguments}):"] + printer.declarations("    ")
     return "\n".join(header + body) + "\n"

@@ -15,15 +15,16 @@ import itertools
 from dataclasses import dataclass
 
 import sympy as sp
-from sympy.codegen.cfunctions import expm1, log1p
+from sympy.codegen.cfunctions import log1p
 
 from .. import conventions as c
 from ..errors import CodegenError
-from ..functions import Maximum, sigmoid, xlogy
+from ..functions import Maximum, xlogy
+from .source_printer import (SCRATCH, Printer, exp_nonpositive_, log1p_unit_, minus_maximum, nonpositive, statements,
+                             xlog1py)
 
 J = sp.Symbol("j", integer=True)  # the class loop variable of every pass
 LAB = sp.Symbol("lab", integer=True)  # the label of the current row
-SCRATCH = sp.Symbol("_scratch")  # the gradient row's own slot, holding a value from the last pass
 # Added to each sample's loss: 0, or NaN when the row holds a NaN or an infinity.  The caller then
 # names the bad entry; the inputs are read for this in a pass the kernel makes anyway.
 NONFINITE = "nonfinite"
@@ -150,12 +151,6 @@ def _hoist(expr: sp.Basic, loop: sp.Symbol, names) -> tuple[list[tuple[sp.Symbol
     return hoisted, visit(expr)
 
 
-class xlog1py(sp.Function):  # noqa: N801
-    """``x log(1 + y)`` with ``0 log 1 = 0`` even where ``1 + y`` is 0."""
-
-    nargs = 2
-
-
 def _shared_exponentials(expr: sp.Basic) -> sp.Basic:
     """``e^{min(a, 0)}`` is 1 for ``a >= 0`` and ``e^{-|a|}`` otherwise: written so, the stable
     sigmoid's exponentials are the one ``e^{-|a|}`` its denominator computes anyway."""
@@ -168,134 +163,16 @@ def _shared_exponentials(expr: sp.Basic) -> sp.Basic:
     return expr.replace(lambda e: isinstance(e, sp.exp), rewrite)
 
 
-class log1p_unit_(sp.Function):  # noqa: N801
-    """``log(1 + u)`` for ``u = e^{x <= 0}`` in (0, 1]: printed as the vectorisable log1p."""
-
-    nargs = 1
-
-
 def _log1p_forms(expr: sp.Basic) -> sp.Basic:
     """``log(1 + a)`` as ``log1p(a)`` before common subexpressions hide the ``1 +``; of an
     exponential known to be in (0, 1], as the library-free log1p."""
     def one_plus(e):
         return isinstance(e, sp.Add) and sp.S.One in e.args
     expr = expr.replace(lambda e: isinstance(e, sp.log) and one_plus(e.args[0]), lambda e: log1p(e.args[0] - 1))
-    expr = expr.replace(lambda e: isinstance(e, log1p) and isinstance(e.args[0], sp.exp) and _nonpositive(e.args[0].args[0]),
+    expr = expr.replace(lambda e: isinstance(e, log1p) and isinstance(e.args[0], sp.exp) and nonpositive(e.args[0].args[0]),
                         lambda e: log1p_unit_(e.args[0]))
     return expr.replace(lambda e: isinstance(e, xlogy) and one_plus(e.args[1]),
                         lambda e: xlog1py(e.args[0], e.args[1] - 1))
-
-
-class _Printer:
-    """SymPy expression -> Python/Numba source."""
-
-    def __init__(self, spec: Spec, scratch: bool = False, single: bool = False):
-        self.spec = spec
-        self.scratch = scratch
-        self.single = single  # float32 arithmetic: literals as float32 constants, float32 primitives
-        self.constants: dict[float, str] = {}
-
-    def number(self, value: float) -> str:
-        if not self.single:
-            return repr(value)
-        return self.constants.setdefault(value, f"f{len(self.constants)}")
-
-    def declarations(self, indent: str) -> list[str]:
-        """The float32 constants the printed code names, defined at the top of the function."""
-        return [f"{indent}{name} = np.float32({value!r})" for value, name in self.constants.items()]
-
-    def primitive(self, name: str) -> str:
-        return f"{name}_f32" if self.single else name
-
-    def __call__(self, e: sp.Basic) -> str:
-        return self.p(e)
-
-    def p(self, e) -> str:
-        if e == SCRATCH:
-            return "row[j]"
-        if isinstance(e, sp.Symbol):
-            return e.name
-        if e.is_Integer or e.is_Rational or e.is_Float:
-            return self.number(float(e))
-        if isinstance(e, sp.Indexed):
-            return self.indexed(e)
-        if isinstance(e, sp.Add):
-            return "(" + " + ".join(self.p(a) for a in e.args) + ")"
-        if isinstance(e, sp.Mul):
-            numerator = [a for a in e.args if not (a.is_Pow and a.exp == -1)]
-            denominator = [a.base for a in e.args if a.is_Pow and a.exp == -1]
-            top = " * ".join(self.p(a) for a in numerator) or self.number(1.0)
-            return f"({top} / {self.p(sp.Mul(*denominator))})" if denominator else f"({top})"
-        if isinstance(e, sp.Pow):
-            if e.exp == -1:
-                return f"({self.number(1.0)} / {self.p(e.base)})"
-            if e.exp.is_Integer and e.exp > 0:
-                return f"({self.p(e.base)} ** {int(e.exp)})"
-            return f"({self.p(e.base)} ** {self.p(e.exp)})"
-        if isinstance(e, sp.exp):
-            argument = e.args[0]
-            if _nonpositive(argument):
-                return f"{self.primitive('exp_nonpositive')}({self.p(argument)})"
-            return f"math.exp({self.p(argument)})"
-        if isinstance(e, exp_nonpositive_):
-            return f"{self.primitive('exp_nonpositive')}({self.p(e.args[0])})"
-        if isinstance(e, sp.log):
-            argument = e.args[0]
-            if isinstance(argument, sp.Add) and sp.S.One in argument.args:  # log(1 + x) = log1p(x)
-                return f"math.log1p({self.p(argument - 1)})"
-            return f"math.log({self.p(argument)})"
-        if isinstance(e, log1p_unit_):
-            return f"{self.primitive('log1p_unit')}({self.p(e.args[0])})"
-        if isinstance(e, log1p):
-            return f"math.log1p({self.p(e.args[0])})"
-        if isinstance(e, expm1):
-            return f"math.expm1({self.p(e.args[0])})"
-        if isinstance(e, xlogy):
-            x, y = e.args
-            if isinstance(y, sp.Add) and sp.S.One in y.args:
-                zero = self.number(0.0)
-                return f"({zero} if {self.p(x)} == {zero} else {self.p(x)} * math.log1p({self.p(y - 1)}))"
-            return f"xlogy({self.p(x)}, {self.p(y)})"
-        if isinstance(e, xlog1py):
-            x, y = (self.p(a) for a in e.args)
-            return f"({self.number(0.0)} if {x} == {self.number(0.0)} else {x} * math.log1p({y}))"
-        if isinstance(e, sp.Piecewise) and len(e.args) == 2 and e.args[1][1] == sp.true:
-            (value, condition), (otherwise, _) = e.args
-            return f"({self.p(value)} if {self.p(condition.lhs)} {condition.rel_op} {self.p(condition.rhs)} else {self.p(otherwise)})"
-        if isinstance(e, sp.Max) and len(e.args) == 2:  # a select, which vectorises (builtin max may not)
-            a, b = (self.p(x) for x in e.args)
-            return f"({a} if {a} > {b} else {b})"
-        if isinstance(e, sp.Max):
-            return "max(" + ", ".join(self.p(a) for a in e.args) + ")"
-        if isinstance(e, sp.Min):
-            return "min(" + ", ".join(self.p(a) for a in e.args) + ")"
-        if isinstance(e, sp.Abs):
-            return f"abs({self.p(e.args[0])})"
-        if isinstance(e, sigmoid):
-            one = self.number(1.0)
-            return f"({one} / ({one} + math.exp(-{self.p(e.args[0])})))"
-        raise CodegenError(f"no code for {type(e).__name__}: {e}")
-
-    def indexed(self, e: sp.Indexed) -> str:
-        index = [self.p(ix) for ix in e.indices]
-        if e.base == self.spec.variable:
-            return f"X[{', '.join(index)}]"
-        if e.base == c.t:
-            if self.spec.labels:
-                return f"({self.number(1.0)} if {index[-1]} == lab else {self.number(0.0)})"
-            return f"T[{', '.join(index)}]"
-        raise CodegenError(f"unknown array {e.base} in {e}")
-
-
-def _nonpositive(argument: sp.Basic) -> bool:
-    """Whether the stable form guarantees ``argument <= 0``: ``-|a|`` or ``min(a, 0)``."""
-    if isinstance(argument, sp.Mul) and argument.args[0] == -1 and isinstance(argument.args[1], sp.Abs):
-        return True
-    return isinstance(argument, sp.Min) and sp.S.Zero in argument.args
-
-
-def _statements(assignments, printer, indent: str) -> list[str]:
-    return [f"{indent}{name} = {printer(value)}" for name, value in assignments]
 
 
 def generate(spec: Spec, function: str, with_gradient: bool, single: bool = False) -> str:
@@ -314,10 +191,10 @@ def _binary(spec: Spec, function: str, with_gradient: bool, single: bool = False
     outputs = [_shared_exponentials(_log1p_forms(e.xreplace({spec.variable[c.i]: sp.Symbol("x"), c.t[c.i]: sp.Symbol("t")})))
                for e in outputs]
     temps, reduced = sp.cse(outputs, symbols=names, order="none")
-    printer = _Printer(spec, single=single)
+    printer = Printer(spec, single=single)
     arguments = "X, T, out, G, scale" if with_gradient else "X, T, out"
     body = ["    for i in numba.prange(X.shape[0]):", "        x = X[i]", "        t = T[i]"]
-    body += _statements(temps, printer, "        ")
+    body += statements(temps, printer, "        ")
     # NaN if x or t is NaN or infinite, or t is outside [0, 1]: the caller then names the entry
     zero, one = printer.number(0.0), printer.number(1.0)
     body.append(f"        bad = (x - x) + (t - t) + ({zero} if {zero} <= t <= {one} else nan)")
@@ -364,7 +241,7 @@ def plan_rows(spec: Spec, with_gradient: bool) -> RowPlan:
 def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
     plan = plan_rows(spec, with_gradient)
     levels, maxima, row_loss, row_grad, shared = plan.levels, plan.maxima, plan.row_loss, plan.row_grad, plan.shared
-    printer = _Printer(spec)
+    printer = Printer(spec)
     names = (sp.Symbol(f"c{n}") for n in itertools.count())
 
     arguments = "X, T, out, G, scale" if with_gradient else "X, T, out"
@@ -388,7 +265,7 @@ def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
 
         def reduction_pass(bodies, names=names, looped=looped, extra=extra, first=number == 0):
             temps, reduced = sp.cse(bodies, symbols=names, order="none")
-            body = _statements(temps, printer, "")
+            body = statements(temps, printer, "")
             if first:  # x - x is 0 unless x is NaN or infinite (no nnan flag lets LLVM fold it)
                 body.append(f"{NONFINITE} += X[i, j] - X[i, j]")
             for ((name, node), _), value in zip(looped, reduced):
@@ -405,15 +282,14 @@ def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
     if not levels:
         lines += [f"{indent}{NONFINITE} = 0.0", f"{indent}for j in range(K):", f"{indent}    {NONFINITE} += X[i, j] - X[i, j]"]
     hoisted, row_loss = _hoist(_mark_nonpositive(row_loss, maxima), J, names)
-    lines += _statements(hoisted, printer, indent)
+    lines += statements(hoisted, printer, indent)
     lines.append(f"{indent}out[i] = {printer(row_loss)} + {NONFINITE}")
     if with_gradient:
         hoisted, row_grad = _hoist(_mark_nonpositive(row_grad, maxima), J, names)
-        lines += _statements(hoisted, printer, indent)
+        lines += statements(hoisted, printer, indent)
 
         def gradient_pass(expressions):
-            temps, (element,) = sp.cse(expressions, symbols=names, order="none")
-            return _statements(temps, printer, "") + [f"G[i, j] = {printer(element)} * scale"]
+            return gradient_entry(expressions[0], printer, names)
         if spec.labels:  # every class as if not the label, then the label's own entry over it
             lines += [f"{indent}for j in range(K):"] + [f"{indent}    {line}" for line in gradient_pass([_indicator(row_grad, 0)])]
             lines += [f"{indent}j = lab"] + [f"{indent}{line}" for line in gradient_pass([_indicator(row_grad, 1)])]
@@ -423,6 +299,13 @@ def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
 
 
 ROWS_PER_CHUNK = 64  # rows per parallel task: one row buffer per task, not per row
+
+
+def gradient_entry(expression: sp.Basic, printer: Printer, names) -> list[str]:
+    """Statements writing ``G[i, j]``: the entry's common subexpressions, then the entry times the
+    reduction's scale."""
+    temps, (value,) = sp.cse([expression], symbols=names, order="none")
+    return statements(temps, printer, "") + [f"G[i, j] = {printer(value)} * scale"]
 
 
 def _complements(level, bodies) -> dict:
@@ -448,7 +331,7 @@ def _complement(name, total, term, extra, printer, names, indent: str) -> list[s
         if stored:
             return [], f"row[{at}]"
         temps, (element,) = sp.cse([term.xreplace({J: sp.Symbol(at, integer=True)})], symbols=names, order="none")
-        return _statements(temps, printer, ""), printer(element)
+        return statements(temps, printer, ""), printer(element)
     temps, label_term = value("lab")
     lines = [f"{indent}{line}" for line in temps]
     lines += [f"{indent}{name} = {total} - {label_term}",
@@ -485,17 +368,8 @@ def _indicator(expr: sp.Basic, value: int) -> sp.Basic:
                         lambda e: sp.Integer(value))
 
 
-class exp_nonpositive_(sp.Function):  # noqa: N801
-    """``e^x`` where the stable form guarantees ``x <= 0``: printed as the vectorisable exp."""
-
-    nargs = 1
-
-
 def _mark_nonpositive(expr: sp.Basic, maxima: set[sp.Symbol]) -> sp.Basic:
     """Tag exponents ``x_j - max_l x_l`` (a row maximum already named) as non-positive."""
     def tag(node):
-        terms = sp.Add.make_args(node.args[0])
-        if len(terms) == 2 and any(-term in maxima for term in terms):
-            return exp_nonpositive_(node.args[0])
-        return node
+        return exp_nonpositive_(node.args[0]) if minus_maximum(node.args[0], maxima) else node
     return expr.replace(lambda e: isinstance(e, sp.exp), tag)

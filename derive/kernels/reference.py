@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from .. import conventions as c
-from ..functions import Maximum, xlogy
+from ..functions import Maximum
 from .compiler import Recipe
 
 DIGITS = 50

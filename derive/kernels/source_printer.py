@@ -1,0 +1,160 @@
+"""SymPy expressions -> Python source for Numba: the printer the kernel generators share, and the
+marker functions the generators put into expressions to choose a primitive (the vectorisable
+exp of a non-positive argument, the library-free log1p on (0, 1], ``x log(1 + y)``)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
+
+from .. import conventions as c
+from ..errors import CodegenError
+from ..functions import sigmoid, xlogy
+
+if TYPE_CHECKING:
+    from .codegen import Spec
+
+SCRATCH = sp.Symbol("_scratch")  # the gradient row's own slot, holding a value from the last pass
+
+
+class xlog1py(sp.Function):  # noqa: N801
+    """``x log(1 + y)`` with ``0 log 1 = 0`` even where ``1 + y`` is 0."""
+
+    nargs = 2
+
+
+class log1p_unit_(sp.Function):  # noqa: N801
+    """``log(1 + u)`` for ``u = e^{x <= 0}`` in (0, 1]: printed as the vectorisable log1p."""
+
+    nargs = 1
+
+
+class exp_nonpositive_(sp.Function):  # noqa: N801
+    """``e^x`` where the stable form guarantees ``x <= 0``: printed as the vectorisable exp."""
+
+    nargs = 1
+
+
+class Printer:
+    """SymPy expression -> Python/Numba source."""
+
+    def __init__(self, spec: Spec, single: bool = False):
+        self.spec = spec
+        self.single = single  # float32 arithmetic: literals as float32 constants, float32 primitives
+        self.constants: dict[float, str] = {}
+
+    def number(self, value: float) -> str:
+        if not self.single:
+            return repr(value)
+        return self.constants.setdefault(value, f"f{len(self.constants)}")
+
+    def declarations(self, indent: str) -> list[str]:
+        """The float32 constants the printed code names, defined at the top of the function."""
+        return [f"{indent}{name} = np.float32({value!r})" for value, name in self.constants.items()]
+
+    def primitive(self, name: str) -> str:
+        return f"{name}_f32" if self.single else name
+
+    def __call__(self, e: sp.Basic) -> str:
+        return self.p(e)
+
+    def p(self, e) -> str:
+        if e == SCRATCH:
+            return "row[j]"
+        if isinstance(e, sp.Symbol):
+            return e.name
+        if e.is_Integer or e.is_Rational or e.is_Float:
+            return self.number(float(e))
+        if isinstance(e, sp.Indexed):
+            return self.indexed(e)
+        if isinstance(e, sp.Add):
+            return "(" + " + ".join(self.p(a) for a in e.args) + ")"
+        if isinstance(e, sp.Mul):
+            numerator = [a for a in e.args if not (a.is_Pow and a.exp == -1)]
+            denominator = [a.base for a in e.args if a.is_Pow and a.exp == -1]
+            top = " * ".join(self.p(a) for a in numerator) or self.number(1.0)
+            return f"({top} / {self.p(sp.Mul(*denominator))})" if denominator else f"({top})"
+        if isinstance(e, sp.Pow):
+            if e.exp == -1:
+                return f"({self.number(1.0)} / {self.p(e.base)})"
+            if e.exp.is_Integer and e.exp > 0:
+                return f"({self.p(e.base)} ** {int(e.exp)})"
+            return f"({self.p(e.base)} ** {self.p(e.exp)})"
+        if isinstance(e, sp.exp):
+            argument = e.args[0]
+            if nonpositive(argument):
+                return f"{self.primitive('exp_nonpositive')}({self.p(argument)})"
+            return f"math.exp({self.p(argument)})"
+        if isinstance(e, exp_nonpositive_):
+            return f"{self.primitive('exp_nonpositive')}({self.p(e.args[0])})"
+        if isinstance(e, sp.log):
+            argument = e.args[0]
+            if isinstance(argument, sp.Add) and sp.S.One in argument.args:  # log(1 + x) = log1p(x)
+                return f"math.log1p({self.p(argument - 1)})"
+            return f"math.log({self.p(argument)})"
+        if isinstance(e, log1p_unit_):
+            return f"{self.primitive('log1p_unit')}({self.p(e.args[0])})"
+        if isinstance(e, log1p):
+            return f"math.log1p({self.p(e.args[0])})"
+        if isinstance(e, expm1):
+            return f"math.expm1({self.p(e.args[0])})"
+        if isinstance(e, xlogy):
+            x, y = e.args
+            if isinstance(y, sp.Add) and sp.S.One in y.args:
+                zero = self.number(0.0)
+                return f"({zero} if {self.p(x)} == {zero} else {self.p(x)} * math.log1p({self.p(y - 1)}))"
+            return f"xlogy({self.p(x)}, {self.p(y)})"
+        if isinstance(e, xlog1py):
+            x, y = (self.p(a) for a in e.args)
+            return f"({self.number(0.0)} if {x} == {self.number(0.0)} else {x} * math.log1p({y}))"
+        if isinstance(e, sp.Piecewise) and len(e.args) == 2 and e.args[1][1] == sp.true:
+            (value, condition), (otherwise, _) = e.args
+            return f"({self.p(value)} if {self.p(condition.lhs)} {condition.rel_op} {self.p(condition.rhs)} else {self.p(otherwise)})"
+        if isinstance(e, sp.Max) and len(e.args) == 2:  # a select, which vectorises (builtin max may not)
+            a, b = (self.p(x) for x in e.args)
+            return f"({a} if {a} > {b} else {b})"
+        if isinstance(e, sp.Max):
+            return "max(" + ", ".join(self.p(a) for a in e.args) + ")"
+        if isinstance(e, sp.Min):
+            return "min(" + ", ".join(self.p(a) for a in e.args) + ")"
+        if isinstance(e, sp.Abs):
+            return f"abs({self.p(e.args[0])})"
+        if isinstance(e, sigmoid):
+            one = self.number(1.0)
+            return f"({one} / ({one} + math.exp(-{self.p(e.args[0])})))"
+        raise CodegenError(f"no code for {type(e).__name__}: {e}")
+
+    def indexed(self, e: sp.Indexed) -> str:
+        index = [self.p(ix) for ix in e.indices]
+        if e.base == self.spec.variable:
+            return f"X[{', '.join(index)}]"
+        if e.base == c.t:
+            if self.spec.labels:
+                return f"({self.number(1.0)} if {index[-1]} == lab else {self.number(0.0)})"
+            return f"T[{', '.join(index)}]"
+        raise CodegenError(f"unknown array {e.base} in {e}")
+
+
+def nonpositive(argument: sp.Basic) -> bool:
+    """Whether the stable form guarantees ``argument <= 0``: ``-|a|`` or ``min(a, 0)``."""
+    if isinstance(argument, sp.Mul) and argument.args[0] == -1 and isinstance(argument.args[1], sp.Abs):
+        return True
+    return isinstance(argument, sp.Min) and sp.S.Zero in argument.args
+
+
+def statements(assignments, printer, indent: str) -> list[str]:
+    return [f"{indent}{name} = {printer(value)}" for name, value in assignments]
+
+
+
+def minus_maximum(argument: sp.Basic, maxima) -> tuple[sp.Basic, sp.Basic] | None:
+    """``(x, m)`` for an argument ``x - m`` with ``m`` one of ``maxima`` (a row maximum's name),
+    else None: the exponents the stable forms guarantee to be <= 0."""
+    terms = sp.Add.make_args(argument)
+    if len(terms) != 2:
+        return None
+    for term, other in (terms, terms[::-1]):
+        if -term in maxima:
+            return other, -term
+    return None
