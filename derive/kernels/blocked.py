@@ -25,21 +25,19 @@ from sympy.codegen.cfunctions import expm1, log1p
 from .. import conventions as c
 from ..errors import CodegenError
 from ..functions import Maximum
-from .codegen import J, NONFINITE, Spec, _hoist, _indicator, _mark_nonpositive, gradient_entry, plan_rows
-from .source_printer import SCRATCH, Printer, exp_nonpositive_, minus_maximum, statements
-
-ROWS = 64  # rows side by side: the vector loops' trip count
-BLOCKS_PER_TASK = 16  # blocks per parallel task: one set of buffers per task
+from .codegen import J, NONFINITE, Spec, _hoist, _indicator, _mark_nonpositive, arguments, gradient_entry, plan_rows
+from .compiler import BLOCK_ROWS as ROWS
+from .source_printer import SCRATCH, ClassPassPrinter, minus_maximum, statements
 
 
-class _BlockPrinter(Printer):
+
+class _BlockPrinter(ClassPassPrinter):
     """Per-row names print as ``name[r]``.  In a class pass (``mode == "pass"``: classes outer,
     rows inner) the row's entries are ``xt[j, r]`` and ``tt[j, r]``; elsewhere ``i`` is the row."""
 
     def __init__(self, spec: Spec, rowwise: set[str], maxima: set[sp.Symbol], single: bool):
-        super().__init__(spec, single=single)
+        super().__init__(spec, maxima, single)
         self.rowwise = rowwise
-        self.maxima = maxima
         self.mode = "pass"
 
     def p(self, e) -> str:
@@ -47,22 +45,10 @@ class _BlockPrinter(Printer):
             return "row[j, r]"
         if isinstance(e, sp.Symbol) and e.name in self.rowwise:
             return f"{e.name}[r]"
-        if self.single:
-            return self._single(e)
-        if isinstance(e, log1p):
+        if not self.single and isinstance(e, log1p):
             return f"log1p_any({self.p(e.args[0])})"
-        if isinstance(e, expm1) and minus_maximum(e.args[0], self.maxima) is not None:
+        if not self.single and isinstance(e, expm1) and minus_maximum(e.args[0], self.maxima) is not None:
             return f"expm1_nonpositive({self.p(e.args[0])})"
-        return super().p(e)
-
-    def _single(self, e) -> str:
-        if isinstance(e, exp_nonpositive_):
-            parts = minus_maximum(e.args[0], self.maxima)
-            if parts is None:
-                raise CodegenError(f"no exact float32 exponential for e^({e.args[0]})")
-            return f"exp_difference_f32({self.p(parts[0])}, {self.p(parts[1])})"
-        if isinstance(e, sp.Function) or (isinstance(e, sp.Pow) and not e.exp.is_Integer):
-            raise CodegenError(f"no float32 code for {type(e).__name__}: {e}")
         return super().p(e)
 
     def indexed(self, e: sp.Indexed) -> str:
@@ -96,11 +82,8 @@ def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: boo
     rowwise |= {str(name) for name, _ in grad_hoisted}
     uses_targets = not spec.labels and any(node.function.has(c.t) for _, node in reductions)
 
-    arguments = "X, T, out, G, scale" if with_gradient else "X, T, out"
-    task = "        "
-    body = ["    N, K = X.shape", f"    blocks = (N + {ROWS - 1}) // {ROWS}",
-            f"    for task in numba.prange((blocks + {BLOCKS_PER_TASK - 1}) // {BLOCKS_PER_TASK}):",
-            f"{task}xt = np.empty((K, {ROWS}), {work})  # the block's entries, classes by rows"]
+    task = "    "
+    body = ["    N, K = X.shape", f"{task}xt = np.empty((K, {ROWS}), {work})  # the block's entries, classes by rows"]
     if uses_targets:
         body.append(f"{task}tt = np.empty((K, {ROWS}), {work})")
     if plan.shared is not None:
@@ -110,8 +93,7 @@ def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: boo
     for name in sorted(rowwise - {"lab"}):
         body.append(f"{task}{name} = np.empty({ROWS}, {work})")
     block = task + "    "
-    body += [f"{task}for block in range(task * {BLOCKS_PER_TASK}, min(blocks, task * {BLOCKS_PER_TASK} + {BLOCKS_PER_TASK})):",
-             f"{block}i0 = block * {ROWS}",
+    body += [f"{task}for i0 in range(0, N, {ROWS}):",
              f"{block}n = min({ROWS}, N - i0)",
              f"{block}for r in range({ROWS}):  # past the last row: copies of it, computed and never written",
              f"{block}    i = min(i0 + r, N - 1)",
@@ -167,5 +149,5 @@ def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: boo
             body += [f"{block}    {line}" for line in gradient_entry(_indicator(row_grad, 1), printer, names)]
         else:
             body += [f"{block}        {line}" for line in gradient_entry(row_grad, printer, names)]
-    header = [f"def {function}({arguments}):"] + printer.declarations("    ")
+    header = [f"def {function}({arguments(with_gradient)}):"] + printer.declarations("    ")
     return "\n".join(header + body) + "\n"

@@ -19,6 +19,7 @@ class Row:
     layout: str  # rows (one at a time) or blocks (side by side, for few classes)
     dtype: str
     targets: str
+    classes: int  # 0 for binary losses
     points: int
     loss_error: float
     grad_error: float
@@ -73,7 +74,7 @@ def check_kernel(kernel: Kernel, targets: str, dtype, rows: int = 32, classes: i
     for layout in kernel.layouts():
         losses, gradients = kernel.loss_and_grad(X, T, reduction="none", layout=layout)
         per_row = np.abs(gradients.astype(np.float64) - exact.differences).reshape(rows, -1).max(axis=1)
-        results.append(Row(kernel.recipe.name, layout, np.dtype(dtype).name, targets, rows,
+        results.append(Row(kernel.recipe.name, layout, np.dtype(dtype).name, targets, classes if kernel.recipe.categorical else 0, rows,
                            relative_error(losses, exact.losses, dtype), relative_error(gradients, exact.gradients, dtype, floor),
                            float((per_row / norm).max()), TOLERANCE[np.dtype(dtype).type]))
     return results
@@ -89,22 +90,28 @@ def gradient_floor(kernel: Kernel, dtype) -> float:
     return 1.0 if single else 0.0
 
 
+WIDE = (40, 8)  # classes and rows of the second check of every categorical kernel: past a float32
+# kernel's runs of 32 classes summed in float32 (codegen.CHUNK), on both sides of the label
+
+
 def check_all(rows: int = 32, classes: int = 5, seed: int = 0) -> list[Row]:
     results = []
     for recipe in RECIPES.values():
         kernel = Kernel(recipe)
         kinds = ("labels", "probabilities") if recipe.categorical else ("targets",)
+        sizes = [(classes, rows)] + ([WIDE] if recipe.categorical and classes < WIDE[0] else [])
         for targets in kinds:
             for dtype in (np.float64, np.float32):
-                results += check_kernel(kernel, targets, dtype, rows, classes, seed)
+                for width, count in sizes:
+                    results += check_kernel(kernel, targets, dtype, count, width, seed)
     return results
 
 
 def table(results: list[Row]) -> str:
-    lines = [f"{'kernel':12s} {'layout':7s} {'dtype':8s} {'targets':14s} {'points':>6s} {'loss err':>10s} {'grad err':>10s} "
+    lines = [f"{'kernel':12s} {'layout':7s} {'dtype':8s} {'targets':14s} {'classes':>7s} {'points':>6s} {'loss err':>10s} {'grad err':>10s} "
              f"{'vs diff':>10s} {'tolerance':>9s}  status"]
     for r in results:
-        lines.append(f"{r.kernel:12s} {r.layout:7s} {r.dtype:8s} {r.targets:14s} {r.points:6d} {r.loss_error:10.2e} "
+        lines.append(f"{r.kernel:12s} {r.layout:7s} {r.dtype:8s} {r.targets:14s} {r.classes or '-':>7} {r.points:6d} {r.loss_error:10.2e} "
                      f"{r.grad_error:10.2e} {r.difference_error:10.2e} {r.tolerance:9.0e}  "
                      f"{'ok' if r.passed else 'FAILED'}")
     return "\n".join(lines)

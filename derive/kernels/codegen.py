@@ -20,7 +20,7 @@ from sympy.codegen.cfunctions import log1p
 from .. import conventions as c
 from ..errors import CodegenError
 from ..functions import Maximum, xlogy
-from .source_printer import (SCRATCH, Printer, exp_nonpositive_, log1p_unit_, minus_maximum, nonpositive, statements,
+from .source_printer import (SCRATCH, ClassPassPrinter, Printer, exp_nonpositive_, log1p_unit_, minus_maximum, nonpositive, statements,
                              xlog1py)
 
 J = sp.Symbol("j", integer=True)  # the class loop variable of every pass
@@ -175,14 +175,18 @@ def _log1p_forms(expr: sp.Basic) -> sp.Basic:
                         lambda e: xlog1py(e.args[0], e.args[1] - 1))
 
 
+def arguments(with_gradient: bool) -> str:
+    """Every kernel's parameters: the inputs, the per-row losses, and the gradient and its scale.
+    A thread gets the rows it computes as views (threads.run_rows), so every row index counts up
+    from 0: a negative index never needs wrapping around, and the loads stay contiguous vectors."""
+    return "X, T, out, G, scale" if with_gradient else "X, T, out"
+
+
 def generate(spec: Spec, function: str, with_gradient: bool, single: bool = False) -> str:
     """The source of one kernel ``function``: ``(X, T, out)`` or ``(X, T, out, G, scale)``.
-    ``single``: float32 arithmetic throughout (binary losses; ``scale`` must then be float32)."""
-    if single:
-        if spec.categorical:
-            raise CodegenError("float32 arithmetic is generated for the binary losses only")
-        return _binary(spec, function, with_gradient, single=True)
-    return (_categorical if spec.categorical else _binary)(spec, function, with_gradient)
+    ``single``: float32 arithmetic (``scale`` must then be float32) where it keeps the digits:
+    throughout for the binary losses, in the class passes for the categorical ones."""
+    return (_categorical if spec.categorical else _binary)(spec, function, with_gradient, single)
 
 
 def _binary(spec: Spec, function: str, with_gradient: bool, single: bool = False) -> str:
@@ -192,8 +196,7 @@ def _binary(spec: Spec, function: str, with_gradient: bool, single: bool = False
                for e in outputs]
     temps, reduced = sp.cse(outputs, symbols=names, order="none")
     printer = Printer(spec, single=single)
-    arguments = "X, T, out, G, scale" if with_gradient else "X, T, out"
-    body = ["    for i in numba.prange(X.shape[0]):", "        x = X[i]", "        t = T[i]"]
+    body = ["    for i in range(X.shape[0]):", "        x = X[i]", "        t = T[i]"]
     body += statements(temps, printer, "        ")
     # NaN if x or t is NaN or infinite, or t is outside [0, 1]: the caller then names the entry
     zero, one = printer.number(0.0), printer.number(1.0)
@@ -202,7 +205,7 @@ def _binary(spec: Spec, function: str, with_gradient: bool, single: bool = False
     if with_gradient:
         body.append(f"        G[i] = {printer(reduced[1])} * scale")
     nan = ["    nan = np.float32(np.nan)" if single else "    nan = np.nan"]
-    return "\n".join([f"def {function}({arguments}):"] + printer.declarations("    ") + nan + body) + "\n"
+    return "\n".join([f"def {function}({arguments(with_gradient)}):"] + printer.declarations("    ") + nan + body) + "\n"
 
 
 @dataclass
@@ -238,19 +241,24 @@ def plan_rows(spec: Spec, with_gradient: bool) -> RowPlan:
     return RowPlan(levels, maxima, row_loss, row_grad, shared)
 
 
-def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
+def _categorical(spec: Spec, function: str, with_gradient: bool, single: bool = False) -> str:
+    """One row at a time.  ``single`` (float32 inputs): the class passes in float32 (8 lanes) with
+    each ``e^(x - max)`` from the exact difference, the sums over classes in float32 runs of
+    ``CHUNK`` terms joined in float64, the per-row loss in float64 and the gradient in float32;
+    ``CodegenError`` where a class pass needs anything else."""
     plan = plan_rows(spec, with_gradient)
     levels, maxima, row_loss, row_grad, shared = plan.levels, plan.maxima, plan.row_loss, plan.row_grad, plan.shared
-    printer = Printer(spec)
+    printer = ClassPassPrinter(spec, maxima, single)  # the class passes and the gradient
+    row_printer = Printer(spec)  # the per-row values: float64
     names = (sp.Symbol(f"c{n}") for n in itertools.count())
+    work = "np.float32" if single else "np.float64"
+    zero = f"{work}(0.0)" if single else "0.0"
 
-    arguments = "X, T, out, G, scale" if with_gradient else "X, T, out"
-    lines = [f"def {function}({arguments}):", "    N, K = X.shape",
-             f"    for chunk in numba.prange((N + {ROWS_PER_CHUNK - 1}) // {ROWS_PER_CHUNK}):"]
+    lines = ["    N, K = X.shape"]
     if shared is not None:
-        lines.append("        row = np.empty(K)  # the shared exponentials of one row, in L1 between passes")
-    lines.append(f"        for i in range(chunk * {ROWS_PER_CHUNK}, min(N, chunk * {ROWS_PER_CHUNK} + {ROWS_PER_CHUNK})):")
-    indent = "            "
+        lines.append(f"    row = np.empty(K, {work})  # the shared exponentials of one row, in L1 between passes")
+    lines.append("    for i in range(N):")
+    indent = "        "
     if spec.labels:
         lines.append(f"{indent}lab = T[i]")
     for number, level in enumerate(levels):
@@ -258,12 +266,14 @@ def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
         extra = [_mark_nonpositive(shared, maxima)] if shared is not None and number == len(levels) - 1 else []
         complements = _complements(level, bodies) if spec.labels else {}
         looped = [(entry, body) for entry, body in zip(level, bodies) if entry[0] not in complements]
-        for name, node in level:
-            lines.append(f"{indent}{name} = {'-math.inf' if isinstance(node, Maximum) else '0.0'}")
+        for name, node in level:  # maxima in the inputs' precision, sums in float64
+            lowest = f"{work}(-math.inf)" if single else "-math.inf"
+            lines.append(f"{indent}{name} = {lowest if isinstance(node, Maximum) else '0.0'}")
         if number == 0:
-            lines.append(f"{indent}{NONFINITE} = 0.0")
+            lines.append(f"{indent}{NONFINITE} = {zero}")
+        sums = [str(name) for (name, node), _ in looped if not isinstance(node, Maximum)] if single else []
 
-        def reduction_pass(bodies, names=names, looped=looped, extra=extra, first=number == 0):
+        def reduction_pass(bodies, partial, looped=looped, extra=extra, first=number == 0):
             temps, reduced = sp.cse(bodies, symbols=names, order="none")
             body = statements(temps, printer, "")
             if first:  # x - x is 0 unless x is NaN or infinite (no nnan flag lets LLVM fold it)
@@ -272,33 +282,39 @@ def _categorical(spec: Spec, function: str, with_gradient: bool) -> str:
                 if isinstance(node, Maximum):
                     body.append(f"{name} = max({name}, {printer(value)})")
                 else:
-                    body.append(f"{name} += {printer(value)}")
+                    body.append(f"{name}{PARTIAL if partial else ''} += {printer(value)}")
             if extra:
                 body.append(f"row[j] = {printer(reduced[-1])}")
             return body
-        lines += _class_loop([body for _, body in looped] + extra, reduction_pass, spec.labels, indent)
+        lines += _class_loop([body for _, body in looped] + extra, reduction_pass, spec.labels, indent, sums, zero)
         for name, (total, term) in complements.items():
             lines += _complement(name, total, term, extra, printer, names, indent)
     if not levels:
-        lines += [f"{indent}{NONFINITE} = 0.0", f"{indent}for j in range(K):", f"{indent}    {NONFINITE} += X[i, j] - X[i, j]"]
+        lines += [f"{indent}{NONFINITE} = {zero}", f"{indent}for j in range(K):", f"{indent}    {NONFINITE} += X[i, j] - X[i, j]"]
     hoisted, row_loss = _hoist(_mark_nonpositive(row_loss, maxima), J, names)
-    lines += statements(hoisted, printer, indent)
-    lines.append(f"{indent}out[i] = {printer(row_loss)} + {NONFINITE}")
+    lines += statements(hoisted, row_printer, indent)
+    lines.append(f"{indent}out[i] = {row_printer(row_loss)} + {NONFINITE}")
     if with_gradient:
         hoisted, row_grad = _hoist(_mark_nonpositive(row_grad, maxima), J, names)
-        lines += statements(hoisted, printer, indent)
+        # the gradient's row values: float64, then once to the gradient's precision
+        lines += [f"{indent}{name} = {work}({row_printer(value)})" if single else f"{indent}{name} = {row_printer(value)}"
+                  for name, value in hoisted]
 
-        def gradient_pass(expressions):
+        def gradient_pass(expressions, partial=False):
             return gradient_entry(expressions[0], printer, names)
         if spec.labels:  # every class as if not the label, then the label's own entry over it
             lines += [f"{indent}for j in range(K):"] + [f"{indent}    {line}" for line in gradient_pass([_indicator(row_grad, 0)])]
             lines += [f"{indent}j = lab"] + [f"{indent}{line}" for line in gradient_pass([_indicator(row_grad, 1)])]
         else:
             lines += _class_loop([row_grad], gradient_pass, False, indent)
-    return "\n".join(lines) + "\n"
+    header = [f"def {function}({arguments(with_gradient)}):"] + printer.declarations("    ")
+    return "\n".join(header + lines) + "\n"
 
 
-ROWS_PER_CHUNK = 64  # rows per parallel task: one row buffer per task, not per row
+CHUNK = 32  # float32 terms summed in float32 before they join a float64 sum: 4 per lane of an
+# unrolled 8-lane loop, a relative error of a few float32 roundings whatever the class count,
+# where one float32 sum over 32000 classes would lose 1e-6 (and float64 terms halve the lanes)
+PARTIAL = "_run"  # the suffix of a sum's float32 partial over one run of CHUNK classes
 
 
 def gradient_entry(expression: sp.Basic, printer: Printer, names) -> list[str]:
@@ -345,21 +361,36 @@ def _complement(name, total, term, extra, printer, names, indent: str) -> list[s
     return lines
 
 
-def _class_loop(expressions, body, labels: bool, indent: str) -> list[str]:
-    """A loop over the classes ``j`` with ``body(expressions)`` (statements) inside.  With integer
-    labels, where the expressions hold the indicator ``t_ij``, the loop is split at the label: the
-    indicator is 0 in the two runs around it and 1 at ``j = label``, so no loop compares ``j``
-    with the label.  (A sum over all classes minus the label's term would cancel: the split keeps
-    the sum of the other classes exact when the label's probability is near 1.)"""
+def _class_loop(expressions, body, labels: bool, indent: str, sums=(), zero: str = "0.0") -> list[str]:
+    """A loop over the classes ``j`` with ``body(expressions, partial)`` (statements) inside.  With
+    integer labels, where the expressions hold the indicator ``t_ij``, the loop is split at the
+    label: the indicator is 0 in the two runs around it and 1 at ``j = label``, so no loop compares
+    ``j`` with the label.  (A sum over all classes minus the label's term would cancel: the split
+    keeps the sum of the other classes exact when the label's probability is near 1.)  ``sums``:
+    the names summed in runs of ``CHUNK`` classes (float32 partials, see ``CHUNK``)."""
     if not labels or not any(_indicator(e, 0) != e for e in expressions):
-        return [f"{indent}for j in range(K):"] + [f"{indent}    {line}" for line in body(expressions)]
-    off = body([_indicator(e, 0) for e in expressions])
+        return _classes("0", "K", lambda partial: body(expressions, partial), sums, zero, indent)
     lines = []
-    for run in ("range(lab)", "range(lab + 1, K)"):
-        lines.append(f"{indent}for j in {run}:")
-        lines += [f"{indent}    {line}" for line in off]
+    for lo, hi in (("0", "lab"), ("lab + 1", "K")):
+        lines += _classes(lo, hi, lambda partial: body([_indicator(e, 0) for e in expressions], partial), sums, zero, indent)
     lines.append(f"{indent}j = lab")
-    return lines + [f"{indent}{line}" for line in body([_indicator(e, 1) for e in expressions])]
+    return lines + [f"{indent}{line}" for line in body([_indicator(e, 1) for e in expressions], False)]
+
+
+def _classes(lo: str, hi: str, body, sums, zero: str, indent: str) -> list[str]:
+    """``for j in range(lo, hi)`` with ``body(partial)``; with ``sums``, whole runs of ``CHUNK``
+    classes first, each summed into ``name_run`` and added to ``name`` after it, then the rest."""
+    every = "range(K)" if (lo, hi) == ("0", "K") else f"range({lo}, {hi})"
+    if not sums:
+        return [f"{indent}for j in {every}:"] + [f"{indent}    {line}" for line in body(False)]
+    inner = indent + "    "
+    whole = f"{hi} // {CHUNK} * {CHUNK}" if lo == "0" else f"{lo} + ({hi} - ({lo})) // {CHUNK} * {CHUNK}"
+    lines = [f"{indent}whole = {whole}",
+             f"{indent}for j0 in range({lo}, whole, {CHUNK}):"]
+    lines += [f"{inner}{name}{PARTIAL} = {zero}" for name in sums]
+    lines += [f"{inner}for j in range(j0, j0 + {CHUNK}):"] + [f"{inner}    {line}" for line in body(True)]
+    lines += [f"{inner}{name} += {name}{PARTIAL}" for name in sums]
+    return lines + [f"{indent}for j in range(whole, {hi}):"] + [f"{indent}    {line}" for line in body(False)]
 
 
 def _indicator(expr: sp.Basic, value: int) -> sp.Basic:

@@ -158,3 +158,26 @@ def minus_maximum(argument: sp.Basic, maxima) -> tuple[sp.Basic, sp.Basic] | Non
         if -term in maxima:
             return other, -term
     return None
+
+
+class ClassPassPrinter(Printer):
+    """A class pass (the loop over classes) in float32 when ``single``: each ``e^(x - max)`` from
+    the exact float32 difference (``exp_difference_f32``, TwoSum), and no other function (a log
+    or an expm1 per class would lose the last digits in float32): those raise ``CodegenError``
+    and the caller keeps the float64 kernel.  Otherwise the plain printer."""
+
+    def __init__(self, spec: Spec, maxima, single: bool):
+        super().__init__(spec, single=single)
+        self.maxima = maxima
+
+    def p(self, e) -> str:
+        if not self.single or e == SCRATCH:
+            return super().p(e)
+        if isinstance(e, exp_nonpositive_):
+            parts = minus_maximum(e.args[0], self.maxima)
+            if parts is None:
+                raise CodegenError(f"no exact float32 exponential for e^({e.args[0]})")
+            return f"exp_difference_f32({self.p(parts[0])}, {self.p(parts[1])})"
+        if isinstance(e, sp.Function) or (isinstance(e, sp.Pow) and not e.exp.is_Integer):
+            raise CodegenError(f"no float32 code for {type(e).__name__}: {e}")
+        return super().p(e)
