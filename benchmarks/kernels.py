@@ -93,6 +93,43 @@ def fresh_process_times() -> str:
     return "\n".join(lines)
 
 
+COMPILE_SCRIPT = """import sys, time, numpy as np
+from derive.kernels import load
+name, rows, classes, dtype, targets, call, layout = sys.argv[1:]
+k = load(name)
+n, c = int(rows), int(classes)
+X = np.zeros((n, c) if c else n, dtype)
+T = (np.arange(n) % c if targets == "labels" else np.full((n, c), 1.0 / c, dtype)) if c else np.full(n, 0.5, dtype)
+start = time.perf_counter()
+getattr(k, call)(X, T, **({"layout": layout} if c else {}))
+took = time.perf_counter() - start
+print(k.kernel_name(X, "labels" if (c and targets == "labels") else "targets", call != "loss", layout if c else None), took)
+"""
+
+
+def every_first_compile() -> str:
+    """Every generated function's first call in a fresh process with an empty Numba cache (the
+    runtime's exp and log1p compiled too): the worst first compile a user meets."""
+    folder = tempfile.mkdtemp(prefix="derive-bench-modules-")
+    env = {**os.environ, "DERIVE_CACHE_DIR": folder}
+    cases = [("bce-sigmoid", 4096, 0, dtype, "targets", call, "rows") for dtype in ("float64", "float32") for call in ("loss", "loss_and_grad")]
+    cases += [("ce-softmax", 4096, 10, dtype, targets, call, layout) for dtype in ("float64", "float32")
+              for targets in ("labels", "targets") for call in ("loss", "loss_and_grad") for layout in ("rows", "blocks")]
+    times = {}
+    for case in cases:
+        numba_cache = tempfile.mkdtemp(prefix="derive-bench-numba-")
+        out = subprocess.run([sys.executable, "-c", COMPILE_SCRIPT, *map(str, case)], capture_output=True, text=True,
+                             env={**env, "NUMBA_CACHE_DIR": numba_cache}, check=True)
+        kernel, took = out.stdout.split()
+        times[f"{case[0]}.{kernel}"] = max(times.get(f"{case[0]}.{kernel}", 0.0), float(took))
+    worst = max(times, key=times.get)
+    lines = [f"first compile of every kernel, empty Numba cache: {len(times)} kernels, worst {worst} {times[worst]:.2f} s"]
+    for loss in sorted({name.split(".")[0] for name in times}):
+        lines.append(f"  {loss}: " + ", ".join(f"{name.split('.')[1]} {took:.2f} s" for name, took in sorted(times.items())
+                                              if name.startswith(loss + ".")))
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats (a smoke test)")
@@ -131,6 +168,7 @@ def main() -> None:
             t = rng.uniform(size=n).astype(dtype)
             compare(f"BCE {n} {np.dtype(dtype).name}", bce, z, t, torch_bce, numpy_bce, torch.from_numpy(t))
     print(fresh_process_times())
+    print(every_first_compile())
 
 
 if __name__ == "__main__":
