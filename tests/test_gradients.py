@@ -10,7 +10,7 @@ from derive import conventions as c
 from derive.errors import VerificationError
 from derive.functions import sigmoid
 from derive.gradient_checks import cross_check_gradient
-from derive.models import BERNOULLI, categorical
+from derive.models import categorical
 from derive.steps import Equation
 from derive.vector_forms import column_vector, stacked
 from derive.verification import verify_step

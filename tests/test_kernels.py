@@ -272,7 +272,7 @@ def test_a_non_finite_entry_anywhere_is_named(kernels, name, bad, dtype):
     index = rf"at index \({where[0]},{' ' + str(where[1]) if categorical else ''}\)"
     problem = f"contains {'NaN' if np.isnan(bad) else 'infinity'}"
     if what == "probabilities" and not np.isnan(bad):
-        problem = rf"must lie in \[0, 1\]; found -?inf"
+        problem = r"must lie in \[0, 1\]; found -?inf"
     message = f"{what} {problem} {index}"
     for T in targets:
         for call in ("loss", "grad", "loss_and_grad"):

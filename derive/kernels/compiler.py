@@ -22,13 +22,13 @@ SINGLE = "_f32"  # the suffix of a kernel that computes in float32
 FEW = "_few"  # the suffix of a kernel with rows side by side (kernels/blocked.py), for few classes
 BLOCK_ROWS = 64  # rows side by side in a blocked kernel: its vector loops' trip count
 FEW_CLASSES = 24  # up to this many classes, blocks by default (float64 blocks measured faster to 24, even at 32) ...
-MANY_ROWS = 2048  # ... and from this many rows: two tasks of 16 blocks of 64, one per core.  Below it one
-# row at a time keeps both cores busy, and a first call on a small array compiles only that kernel
-# (1.4 s; the blocked kernel's parallel loop takes 2.6 s to compile).
+MANY_ROWS = 2048  # ... and from this many rows (32 blocks).  Below it a call takes well under a millisecond
+# either way, and a first call on a small array compiles only the one-row kernel (0.7-0.9 s, against
+# 1.0-1.6 s for a blocked one: benchmarks/kernels.py).
 # Rows are independent: threads.run_rows gives each thread a range of rows (nogil).  The kernels'
 # arrays never overlap (noalias.py), which lets their loops vectorise.  Reassociation lets the row
-# reductions and the exp vectorise.  The runtime's exp and log1p are compiled apart with their own flags, so LLVM
-# inlines them with their exact range reductions intact.
+# reductions and the exp vectorise.  The runtime's exp and log1p are compiled apart with their own
+# flags, so LLVM inlines them with their exact range reductions intact.
 # error_model="numpy": a division is a division, with no zero test and exception path that would
 # stop the loop vectorising (the input checks rule out what would divide by zero).
 DECORATOR = ('@numba.njit(cache=True, nogil=True, error_model="numpy", pipeline_class=NoAliasCompiler, '

@@ -6,7 +6,6 @@ import sympy as sp
 
 from .. import conventions as c
 from ..catalogue import get_rule
-from ..rewriting import subexpressions
 from ..steps import Check, Equation
 from .base import Outcome, rewrite_rhs
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
-import sympy as sp
-
 from .srepr import srepr
 
 from ..catalogue import Rule, get_rule

@@ -4,7 +4,6 @@ from __future__ import annotations
 from .greek import unicode_name
 
 import sympy as sp
-from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from . import layout
 
