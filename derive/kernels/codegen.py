@@ -253,6 +253,7 @@ def _categorical(spec: Spec, function: str, with_gradient: bool, single: bool = 
     names = (sp.Symbol(f"c{n}") for n in itertools.count())
     work = "np.float32" if single else "np.float64"
     zero = f"{work}(0.0)" if single else "0.0"
+    lowest = f"{work}(-math.inf)" if single else "-math.inf"
 
     lines = ["    N, K = X.shape"]
     if shared is not None:
@@ -267,7 +268,6 @@ def _categorical(spec: Spec, function: str, with_gradient: bool, single: bool = 
         complements = _complements(level, bodies) if spec.labels else {}
         looped = [(entry, body) for entry, body in zip(level, bodies) if entry[0] not in complements]
         for name, node in level:  # maxima in the inputs' precision, sums in float64
-            lowest = f"{work}(-math.inf)" if single else "-math.inf"
             lines.append(f"{indent}{name} = {lowest if isinstance(node, Maximum) else '0.0'}")
         if number == 0:
             lines.append(f"{indent}{NONFINITE} = {zero}")
@@ -370,9 +370,10 @@ def _class_loop(expressions, body, labels: bool, indent: str, sums=(), zero: str
     the names summed in runs of ``CHUNK`` classes (float32 partials, see ``CHUNK``)."""
     if not labels or not any(_indicator(e, 0) != e for e in expressions):
         return _classes("0", "K", lambda partial: body(expressions, partial), sums, zero, indent)
+    off = [_indicator(e, 0) for e in expressions]
     lines = []
     for lo, hi in (("0", "lab"), ("lab + 1", "K")):
-        lines += _classes(lo, hi, lambda partial: body([_indicator(e, 0) for e in expressions], partial), sums, zero, indent)
+        lines += _classes(lo, hi, lambda partial: body(off, partial), sums, zero, indent)
     lines.append(f"{indent}j = lab")
     return lines + [f"{indent}{line}" for line in body([_indicator(e, 1) for e in expressions], False)]
 

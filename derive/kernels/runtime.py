@@ -161,7 +161,6 @@ def log1p_unit_f32(u):
     return TWO_F32 * s * p
 
 
-
 @numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
 def exp_difference_f32(a, b):
     """e^(a - b) for float32 a <= b, in float32: a - b rounded, and its rounding error (TwoSum,

@@ -16,6 +16,7 @@ import numpy as np
 MIN_ENTRIES_PER_THREAD = 1 << 15
 
 _pool: ThreadPoolExecutor | None = None
+_pool_size = 0
 _pool_lock = threading.Lock()
 
 
@@ -36,10 +37,10 @@ def split(rows: int, parts: int, step: int = 1) -> list[tuple[int, int]]:
 
 
 def _executor(workers: int) -> ThreadPoolExecutor:
-    global _pool
+    global _pool, _pool_size
     with _pool_lock:
-        if _pool is None or _pool._max_workers < workers:
-            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="derive-kernel")
+        if _pool is None or _pool_size < workers:
+            _pool, _pool_size = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="derive-kernel"), workers
         return _pool
 
 
