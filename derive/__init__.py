@@ -28,6 +28,9 @@ _EXPORTS = {
     "VerificationError": "derive.errors",
     "CatalogueError": "derive.errors",
     "UnknownDerivation": "derive.errors",
+    "CodegenError": "derive.errors",
+    "PatternError": "derive.errors",
+    "RuleDidNotApply": "derive.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

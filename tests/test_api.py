@@ -1,15 +1,29 @@
 """The public API: a curated __all__, each name importable, lazy imports."""
+import inspect
 import subprocess
 import sys
 
+import pytest
+
 import derive
+from derive import api, errors
 
 
-def test_all_is_complete_and_importable():
+def test_all_is_importable_and_nothing_else_is_public():
     for name in derive.__all__:
         assert getattr(derive, name) is not None
-    public = {n for n in dir(derive) if not n.startswith("_")}
-    assert public <= set(derive.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'catalogue_of_rules'"):
+        derive.catalogue_of_rules  # noqa: B018
+
+
+def test_all_names_every_api_function_and_every_error():
+    """A function added to derive.api, or an exception a user may need to catch, is exported."""
+    functions = {name for name, value in vars(api).items()
+                 if inspect.isfunction(value) and value.__module__ == api.__name__ and not name.startswith("_")}
+    exceptions = {name for name, value in vars(errors).items()
+                  if inspect.isclass(value) and issubclass(value, Exception) and value.__module__ == errors.__name__}
+    assert functions and exceptions
+    assert functions | exceptions <= set(derive.__all__)
 
 
 def test_importing_the_cli_does_not_import_sympy():

@@ -1,7 +1,6 @@
 """Numba kernels generated from the stable-form derivations: agreement with 50-digit evaluation
 and with PyTorch, stability at extreme inputs, input checks, caching across processes, and the
 generator's genericity (a loss nobody wrote a kernel for)."""
-import os
 import subprocess
 import sys
 
@@ -18,10 +17,13 @@ from derive.kernels.check import check_all, table
 from derive.kernels.codegen import Spec, generate, per_sample, per_sample_gradient
 from derive.kernels.runtime import exp_nonpositive
 
-from tools import ROOT
+from tools import ROOT, require_torch
 
-torch = pytest.importorskip("torch") if os.environ.get("CI") != "true" else __import__("torch")
-F = torch.nn.functional
+
+@pytest.fixture(scope="module")
+def torch():
+    """PyTorch, for the tests that compare with it (only those skip without it, and not under CI)."""
+    return require_torch()
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,8 @@ LAYOUTS = ["rows", "blocks"]
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_cross_entropy_of_logits_matches_pytorch(kernels, dtype, reduction, layout):
+def test_cross_entropy_of_logits_matches_pytorch(kernels, torch, dtype, reduction, layout):
+    F = torch.nn.functional
     rng = np.random.default_rng(2)
     Z = (rng.normal(size=(150, 7)) * 3).astype(dtype)  # two blocks of 64 rows and a part of one
     labels = rng.integers(0, 7, 150)
@@ -101,7 +104,8 @@ def test_cross_entropy_of_logits_matches_pytorch(kernels, dtype, reduction, layo
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_other_kernels_match_pytorch(kernels, dtype):
+def test_other_kernels_match_pytorch(kernels, torch, dtype):
+    F = torch.nn.functional
     rng = np.random.default_rng(3)
     tolerance = 1e-12 if dtype == np.float64 else 2e-5
     z = (rng.normal(size=200) * 4).astype(dtype)
@@ -130,6 +134,10 @@ def test_other_kernels_match_pytorch(kernels, dtype):
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_memory_layouts_give_the_same_numbers(kernels, layout):
+    """Blocks copy every row into the same buffer before any arithmetic, so the layout cannot change
+    a bit.  One row at a time reads the row in place: LLVM vectorises the class loop of a contiguous
+    row (partial sums in 4 or 8 lanes, by the CPU's vector width) and a strided one differently, so
+    the sums are added in another order and may differ by a few ulps (seen: 1 ulp on AVX-512)."""
     rng = np.random.default_rng(4)
     Z = rng.normal(size=(40, 6))
     labels = rng.integers(0, 6, 40)
@@ -139,8 +147,13 @@ def test_memory_layouts_give_the_same_numbers(kernels, layout):
     for variant in (np.asfortranarray(Z), wide[::2, ::2]):
         assert not variant.flags.c_contiguous
         loss, grad = kernels["ce-softmax"].loss_and_grad(variant, labels, reduction="none", layout=layout)
-        np.testing.assert_array_equal(loss, reference[0])
-        np.testing.assert_array_equal(grad, reference[1])
+        if layout == "blocks":
+            np.testing.assert_array_equal(loss, reference[0])
+            np.testing.assert_array_equal(grad, reference[1])
+        else:  # 4 ulps of the larger of the two values, never more
+            ulps = 4 * np.finfo(np.float64).eps
+            np.testing.assert_allclose(loss, reference[0], rtol=ulps, atol=0)
+            np.testing.assert_allclose(grad, reference[1], rtol=ulps, atol=ulps * np.abs(reference[1]).max())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -217,7 +230,8 @@ def test_extreme_logits_stay_finite_and_right(kernels, layout):
     assert np.isfinite(loss).all() and np.isfinite(grad).all()
     np.testing.assert_allclose(loss, [0.0, 2e4, np.log(3)], rtol=1e-15)
     np.testing.assert_allclose(grad[2], [1 / 3, 1 / 3, -2 / 3], rtol=1e-15)
-    naive = -np.log(np.exp(Z[2]) / np.exp(Z[2]).sum())  # the unstable form: NaN at logits of 1000
+    with np.errstate(over="ignore", invalid="ignore"):  # the unstable form: NaN at logits of 1000
+        naive = -np.log(np.exp(Z[2]) / np.exp(Z[2]).sum())
     assert np.isnan(naive).all()
     z = np.array([1e4, -1e4, 30.0, -745.0])
     t = np.array([0.0, 1.0, 1.0, 0.0])

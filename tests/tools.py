@@ -18,6 +18,16 @@ def require(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not installed")
 
 
+def require_torch():
+    """PyTorch, the numeric reference (an extra: ``pip install -e '.[test]'`` installs it)."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    require(torch is not None, "PyTorch")
+    return torch
+
+
 def require_katex() -> str:
     node = shutil.which("node")
     require(node is not None and (ROOT / "node_modules" / "katex").is_dir(), "node with KaTeX (npm install)")
