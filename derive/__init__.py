@@ -31,6 +31,7 @@ _EXPORTS = {
     "CodegenError": "derive.errors",
     "PatternError": "derive.errors",
     "RuleDidNotApply": "derive.errors",
+    "NotShowable": "derive.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

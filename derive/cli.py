@@ -5,8 +5,11 @@ import argparse
 import os
 import sys
 
+from .terminal import Progress, emit
+
 LANGS = ("en", "ja")
 FORMATS = ("text", "json", "latex", "markdown")
+LISTING_FORMATS = ("text", "json")  # list, rules, check: tables, not derivations
 TAGS = ("series", "sequential", "none")
 
 
@@ -27,14 +30,21 @@ def _output_options() -> argparse.ArgumentParser:
     return common
 
 
+def _listing_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--format", choices=LISTING_FORMATS, default="text", help="output format (default: text)")
+    common.add_argument("--lang", choices=LANGS, default="en", help="language of the words (default: en)")
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="derive", description="Derive cross-entropy and binary cross-entropy from "
                      "likelihoods, step by step, every step verified.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     common = _output_options()
-    listing = commands.add_parser("list", help="names of the built-in derivations, one per line")
-    listing.add_argument("--lang", choices=LANGS, default="en", help="language of the titles")
+    listing_options = _listing_options()
+    commands.add_parser("list", parents=[listing_options], help="names of the built-in derivations, one per line")
     show = commands.add_parser("show", parents=[common], help="print one built-in derivation")
     show.add_argument("name", help="a name from 'derive list'")
     ce = commands.add_parser("ce", parents=[common], help="cross-entropy from the categorical likelihood")
@@ -54,12 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help=r"differentiate by this, in LaTeX: y, \sigma, y_{j}, z_{ik}")
     grad.add_argument("--compile", action="store_true",
                       help="also generate a Numba kernel for the loss and gradient and check it")
-    commands.add_parser("rules", parents=[common], help="the rule catalogue")
+    commands.add_parser("rules", parents=[listing_options], help="the rule catalogue")
     notes = commands.add_parser("notes", help="lecture notes following the series, as LaTeX or PDF")
     notes.add_argument("-o", "--output", help="write here (default: stdout for LaTeX, notes[-ja].pdf for --pdf)")
     notes.add_argument("--lang", choices=LANGS, default="en", help="language of the notes (default: en)")
     notes.add_argument("--pdf", action="store_true", help="compile with TeX (pdflatex, or lualatex for ja)")
-    check = commands.add_parser("check", help="every Numba kernel against 50-digit evaluation of its derivation")
+    check = commands.add_parser("check", parents=[listing_options],
+                                help="every Numba kernel against 50-digit evaluation of its derivation")
     check.add_argument("--samples", type=int, default=32, help="random samples per kernel (default: 32)")
     check.add_argument("--classes", type=int, default=5, help="classes for cross-entropy (default: 5)")
     check.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -70,7 +81,8 @@ def _print_derivations(names: list[str], args: argparse.Namespace) -> None:
     from . import api
     from .printing import render
 
-    print(render(args.format, [api.get(name) for name in names], args.lang, args.tags))
+    derivations = [api.get(name) for name in names]
+    emit(render(args.format, derivations, args.lang, args.tags), is_json=args.format == "json")
 
 
 def _loss_and_gradient(loss: str, args: argparse.Namespace) -> list[str]:
@@ -87,10 +99,14 @@ def _loss_and_gradient(loss: str, args: argparse.Namespace) -> list[str]:
 def _check(args: argparse.Namespace) -> int:
     if not (1 <= args.samples <= 10_000) or not (2 <= args.classes <= 64):
         raise _UsageError("--samples must be 1..10000 and --classes 2..64")
-    from .kernels.check import check_all, table
+    from .kernels.check import check_all
+    from .printing.reports import check_json, check_text
 
-    results = check_all(args.samples, args.classes, args.seed)
-    print(table(results))
+    progress = Progress()
+    results = check_all(args.samples, args.classes, args.seed, progress=progress)
+    progress.clear()
+    printer = check_json if args.format == "json" else check_text
+    emit(printer(results, args.lang), is_json=args.format == "json")
     return 0 if all(r.passed for r in results) else 1
 
 
@@ -103,7 +119,7 @@ def _grad(args: argparse.Namespace) -> None:
     derivation = api.gradient(args.latex, args.wrt)
     output = render(args.format, [derivation], args.lang, args.tags)
     if not args.compile:
-        print(output)
+        emit(output, is_json=args.format == "json")
         return
     kernel = derivation.compile()
     error = kernel.check()
@@ -112,39 +128,55 @@ def _grad(args: argparse.Namespace) -> None:
     if args.format == "json":
         document = json.loads(output)
         document["kernel"] = report
-        print(json.dumps(document, ensure_ascii=False, indent=2))
+        emit(json.dumps(document, ensure_ascii=False, indent=2), is_json=True)
         return
-    print(output)
-    print(f"\nkernel: loss({', '.join(kernel.inputs)}) and grad({', '.join(kernel.inputs)}), "
+    emit(output)
+    emit(f"\nkernel: loss({', '.join(kernel.inputs)}) and grad({', '.join(kernel.inputs)}), "
           f"checked against {report['reference']}: max relative error {error:.1e}\nsource: {report['source']}")
 
 
 def _notes(args: argparse.Namespace) -> None:
     from pathlib import Path
 
+    output = Path(args.output) if args.output else None
+    if args.pdf:
+        output = output or Path("notes.pdf" if args.lang == "en" else "notes-ja.pdf")
+        if output.suffix != ".pdf":
+            raise _UsageError(f"--pdf writes a .pdf file, not {output.name}")
+        from .tex import require_tex
+        require_tex(args.lang)  # before a minute of deriving, not after
     from . import api
-    from .printing.notes import notes_latex
+    from .printing.notes import SECTIONS, notes_latex
 
-    source = notes_latex(api.get, api.rules(), args.lang)
+    progress = Progress()
+    names = [name for _, section in SECTIONS for name in section]
+
+    def get(name: str):
+        progress(names.index(name) if name in names else 0, len(names), f"deriving {name}")
+        return api.get(name)
+
+    source = notes_latex(get, api.rules(), args.lang)
     if not args.pdf:
-        if args.output:
-            Path(args.output).write_text(source, encoding="utf-8")
+        progress.clear()
+        if output:
+            output.write_text(source, encoding="utf-8")
         else:
-            sys.stdout.write(source)
+            emit(source.rstrip("\n"))
         return
-    from .tex import compile_pdf
+    from .tex import ENGINES, compile_pdf
 
-    output = Path(args.output or ("notes.pdf" if args.lang == "en" else "notes-ja.pdf"))
-    if output.suffix != ".pdf":
-        raise _UsageError(f"--pdf writes a .pdf file, not {output.name}")
-    compile_pdf(source, output, args.lang)
-    print(output)
+    progress.say(f"compiling {output.name} with latexmk -{ENGINES[args.lang]}")
+    try:
+        compile_pdf(source, output, args.lang)
+    finally:
+        progress.clear()
+    emit(str(output))
 
 
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.version:
         from . import __version__
-        print(__version__)
+        emit(__version__)
         return 0
     if args.command is None:
         parser.print_help()
@@ -152,8 +184,9 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.command == "list":
         from . import api
         from .derivations import title
-        for name in api.names():
-            print(f"{name:22s} {title(name, args.lang)}")
+        from .printing.reports import names_json, names_text
+        entries = [(name, title(name, args.lang)) for name in api.names()]
+        emit((names_json if args.format == "json" else names_text)(entries), is_json=args.format == "json")
         return 0
     if args.command == "show":
         from . import api
@@ -179,9 +212,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from . import api
         from .printing.json_format import rules_json
         from .printing.text import rules_text
-        if args.format in ("latex", "markdown"):
-            raise _UsageError("the rule catalogue prints as text or json")
-        print((rules_json if args.format == "json" else rules_text)(api.rules(), args.lang))
+        emit((rules_json if args.format == "json" else rules_text)(api.rules(), args.lang), is_json=args.format == "json")
     return 0
 
 
@@ -190,6 +221,9 @@ class _UsageError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a message never fails on a console that cannot show it
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -25,6 +25,10 @@ class RuleDidNotApply(DeriveError):
     """A strategy required a rule that matches nowhere in the expression."""
 
 
+class NotShowable(DeriveError, ValueError):
+    """Text (Japanese, say) that the console's encoding cannot show, even spelled in ASCII."""
+
+
 class CodegenError(DeriveError, ValueError):
     """An expression the kernel generator cannot turn into loops, or a loss it has no kernel for."""
 

@@ -105,9 +105,10 @@ class Step:
 USER_GRADIENT = "gradient"  # the name of a derivation derive.gradient made from a user's loss
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Derivation:
-    """A named chain of steps; the last step's equation is the result."""
+    """A named chain of steps; the last step's equation is the result.  ``str()`` (and ``print``)
+    gives the derivation as ``derive show`` prints it; ``repr()`` one line."""
 
     name: str
     title: Mapping[str, str]
@@ -125,6 +126,15 @@ class Derivation:
 
     def __len__(self) -> int:
         return len(self.steps)
+
+    def __str__(self) -> str:
+        from .printing.text import derivation_text  # printers sit above the data: imported on demand
+
+        return derivation_text(self)
+
+    def __repr__(self) -> str:
+        steps = f"{len(self.steps)} step{'s' if len(self.steps) != 1 else ''}"
+        return f"<Derivation {self.name!r}: {steps}, {self.result.lhs} = {self.result.rhs}>"
 
     def _repr_latex_(self) -> str:
         """Jupyter shows the derivation as one aligned block (the printer is imported on demand)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import DeriveError
 
 ENGINES = {"en": "pdf", "ja": "lualatex"}  # Japanese needs LuaTeX for ltjsarticle
+PROGRAMS = {"en": ("latexmk", "pdflatex"), "ja": ("latexmk", "lualatex", "kpsewhich")}
 TIMEOUT_S = 300
 
 
@@ -17,9 +18,23 @@ class TexError(DeriveError):
     """TeX could not compile the document; the message names the failing line."""
 
 
+def require_tex(lang: str = "en") -> None:
+    """Refuse at once, before any work, when the TeX that ``compile_pdf`` needs is missing."""
+    missing = [program for program in PROGRAMS[lang] if shutil.which(program) is None]
+    if missing:
+        raise TexError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed; "
+                       "install TeX Live (bash .ci/install-tools, see README) to use --pdf")
+    if lang == "ja":
+        found = subprocess.run(["kpsewhich", "ltjsarticle.cls"], capture_output=True, text=True, timeout=60)
+        if found.returncode != 0 or not found.stdout.strip():
+            raise TexError("the ltjsarticle class is not installed (Debian: texlive-lang-japanese); "
+                           "Japanese notes need it")
+
+
 def compile_pdf(source: str, output: Path, lang: str = "en") -> Path:
-    if shutil.which("latexmk") is None:
-        raise TexError("latexmk is not installed; install TeX Live (see README) to use --pdf")
+    """Compile ``source`` to ``output``.  On a failure the TeX source and log are kept beside
+    ``output`` (``notes.tex``, ``notes.log``) and the error names them."""
+    require_tex(lang)
     engine = ENGINES[lang]
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as work:
         tex = Path(work) / "notes.tex"
@@ -33,7 +48,12 @@ def compile_pdf(source: str, output: Path, lang: str = "en") -> Path:
         pdf = tex.with_suffix(".pdf")
         if done.returncode != 0 or not pdf.exists():
             log = tex.with_suffix(".log")
-            raise TexError(first_error(log.read_text(errors="replace") if log.exists() else done.stdout, source))
+            log_text = log.read_text(errors="replace") if log.exists() else done.stdout + done.stderr
+            output.parent.mkdir(parents=True, exist_ok=True)
+            kept_log, kept_source = output.with_suffix(".log"), output.with_suffix(".tex")
+            kept_log.write_text(log_text, encoding="utf-8")
+            kept_source.write_text(source, encoding="utf-8")
+            raise TexError(f"{first_error(log_text, source)}; the source is {kept_source}, the log {kept_log}")
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pdf, output)
     return output

@@ -36,3 +36,13 @@ def test_derivation_exposes_steps_and_result():
     d = derive.cross_entropy(batch=True)
     assert d.steps[-1].equation == d.result
     assert d.result.lhs.name == "E"
+
+
+def test_print_shows_the_derivation_and_repr_is_one_line():
+    from derive.printing.text import derivation_text
+    d = derive.binary_cross_entropy()
+    assert str(d) == derivation_text(d) and str(d).startswith("bce: ")
+    assert str(d).count("✓") == len(d.steps)
+    shown = repr(d)
+    assert "\n" not in shown and shown.startswith("<Derivation 'bce': ") and f"{len(d.steps)} steps" in shown
+    assert len(shown) < 300

@@ -59,3 +59,127 @@ def test_help_is_instant_and_complete():
     assert out.returncode == 0
     for command in ("list", "show", "ce", "bce", "rules"):
         assert command in out.stdout
+
+
+def test_list_and_rules_speak_json_with_a_schema():
+    listing = json.loads(run("list", "--format", "json", "--lang", "ja").stdout)
+    assert listing["schema"] == "derive.list/1"
+    assert [entry["name"] for entry in listing["derivations"]] == list(derive.names())
+    assert any("交差エントロピー" in entry["title"] for entry in listing["derivations"])
+    rules = json.loads(run("rules", "--format", "json").stdout)
+    assert rules["schema"] == "derive.rules/1" and len(rules["rules"]) == len(derive.rules())
+    shown = json.loads(run("show", "bce-titanic-died", "--format", "json").stdout)
+    assert shown["schema"] == "derive.derivations/1"
+
+
+def test_check_speaks_json_and_shows_progress_only_on_a_terminal():
+    """stdout is a pipe and stderr a terminal (a pty): the JSON is whole and the progress went to stderr."""
+    import os
+    import pty
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "derive", "check", "--format", "json", "--lang", "ja",
+                                "--samples", "2", "--classes", "3"], stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    stderr = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        stderr += chunk
+    stdout = process.stdout.read()
+    assert process.wait(timeout=300) == 0, stderr
+    os.close(leader)
+    report = json.loads(stdout)
+    assert report["schema"] == "derive.check/1" and report["passed"] is True
+    keys = {"kernel", "layout", "dtype", "targets", "classes", "points", "loss_error", "grad_error",
+            "difference_error", "tolerance", "passed"}
+    assert len(report["kernels"]) == 36 and all(set(row) == keys for row in report["kernels"])
+    assert b"[1/" in stderr and b"ce-softmax float64 labels" in stderr
+
+
+def test_progress_is_silent_off_a_terminal_and_cleared_on_one():
+    import io
+    from derive.terminal import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    pipe, terminal = io.StringIO(), Terminal()
+    for stream in (pipe, terminal):
+        progress = Progress(stream)
+        progress(0, 3, "deriving ce")
+        progress(1, 3, "deriving bce-grad")
+        progress.clear()
+    assert pipe.getvalue() == ""
+    assert "\r[1/3] deriving ce" in terminal.getvalue() and "\r[2/3] deriving bce-grad" in terminal.getvalue()
+    assert terminal.getvalue().endswith("\r")
+
+
+def test_notes_pdf_refuses_at_once_without_tex(monkeypatch, capsys):
+    """No TeX: the error comes before any derivation is made, not after a minute of deriving."""
+    import shutil
+
+    from derive import api, cli
+    monkeypatch.setattr(shutil, "which", lambda program: None)
+    monkeypatch.setattr(api, "get", lambda name: pytest.fail("derived before checking for TeX"))
+    assert cli.main(["notes", "--pdf", "--lang", "ja"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "latexmk, lualatex, kpsewhich are not installed" in err[0]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["ce"], "E = -(1/N) sum_{i=1}^N sum_{k=1}^K t_{ik} log y_{ik}"),
+    (["bce", "--gradient", "--link", "sigmoid"], "sigma(z_i)"),
+])
+def test_a_console_that_cannot_show_unicode_gets_ascii(args, expected):
+    out = subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, timeout=300,
+                         env={**__import__("os").environ, "PYTHONIOENCODING": "cp1252"})
+    assert out.returncode == 0, out.stderr
+    text = out.stdout.decode("ascii")  # nothing outside ASCII at all
+    assert expected in text and "[ok] verified" in text
+
+
+def test_a_console_that_cannot_show_japanese_gets_one_clear_line():
+    env = {**__import__("os").environ, "PYTHONIOENCODING": "cp1252"}
+    out = subprocess.run([sys.executable, "-m", "derive", "ce", "--lang", "ja"], capture_output=True, text=True,
+                         timeout=300, env=env)
+    assert out.returncode == 2 and out.stdout == ""
+    (line,) = out.stderr.strip().splitlines()
+    assert "cannot show" in line and "PYTHONIOENCODING=utf-8" in line
+    as_json = subprocess.run([sys.executable, "-m", "derive", "bce", "--format", "json", "--lang", "ja"],
+                             capture_output=True, timeout=300, env=env)
+    assert as_json.returncode == 0
+    document = json.loads(as_json.stdout.decode("ascii"))  # \u escapes, the same document
+    assert "二値" in document["derivations"][0]["title"]
+
+
+def _option_choices(parser, option: str) -> tuple[str, ...]:
+    for action in parser._actions:
+        if option in action.option_strings:
+            return tuple(action.choices)
+    return ()
+
+
+def test_the_readme_says_which_command_takes_which_option():
+    """The README's table of output options is the parser's, command by command."""
+    import re
+
+    from derive.cli import build_parser
+    from tools import ROOT
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| command | `--format` | `--lang` | `--tags` |"):].split("\n\n")[0]
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command").choices
+    documented = set()
+    for row in table.splitlines()[2:]:
+        commands, formats, langs, tags = (cell.strip() for cell in row.strip("|").split("|"))
+        for command in re.findall(r"`(\w+)`", commands):
+            documented.add(command)
+            parser = subparsers[command]
+            for option, cell in (("--format", formats), ("--lang", langs), ("--tags", tags)):
+                claimed = tuple(re.findall(r"^([a-z, ]+)", cell)[0].replace(" ", "").split(",")) \
+                    if re.match(r"^[a-z]", cell) else ()
+                assert _option_choices(parser, option) == claimed, (command, option)
+    assert documented == set(subparsers)

@@ -93,16 +93,21 @@ def test_notes_compile_to_pdf(tmp_path, lang):
     assert ("交差エントロピー" if lang == "ja" else "Binary cross-entropy") in words
 
 
-def test_a_tex_error_is_one_line_naming_the_line():
+def test_a_tex_error_is_one_line_naming_the_line_and_the_kept_log(tmp_path):
     from derive.tex import TexError, compile_pdf
     require_tex("latexmk", "pdflatex")
     broken = "\\documentclass{article}\n\\begin{document}\n$\\fraq{1}{2}$\n\\end{document}\n"
+    output = tmp_path / "out" / "notes.pdf"
     with pytest.raises(TexError, match=r"TeX failed at line 3: Undefined control sequence") as caught:
-        compile_pdf(broken, Path("/tmp/never-written.pdf"))
-    assert "\n" not in str(caught.value) and "fraq" in str(caught.value)
+        compile_pdf(broken, output)
+    message = str(caught.value)
+    assert "\n" not in message and "fraq" in message and not output.exists()
+    log, source = tmp_path / "out" / "notes.log", tmp_path / "out" / "notes.tex"
+    assert f"the log {log}" in message and "Undefined control sequence" in log.read_text()
+    assert source.read_text() == broken  # line 3 of the kept source is the line the message names
     unclosed = "\\documentclass{article}\n\\begin{document}\n$\\frac{1}{$\n\\end{document}\n"
     with pytest.raises(TexError, match=r"at the end of the document: File ended"):
-        compile_pdf(unclosed, Path("/tmp/never-written.pdf"))
+        compile_pdf(unclosed, output)
 
 
 def test_jupyter_reprs_render_in_katex():

@@ -4,6 +4,7 @@ and 1, and its gradient against central differences of the 50-digit loss."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -94,24 +95,22 @@ WIDE = (40, 8)  # classes and rows of the second check of every categorical kern
 # kernel's runs of 32 classes summed in float32 (codegen.CHUNK), on both sides of the label
 
 
-def check_all(rows: int = 32, classes: int = 5, seed: int = 0) -> list[Row]:
-    results = []
+def check_all(rows: int = 32, classes: int = 5, seed: int = 0,
+              progress: Callable[[int, int, str], None] | None = None) -> list[Row]:
+    """Every kernel, both dtypes, each kind of target, at ``classes`` classes and at 40.
+    ``progress(done, total, what)`` is called before each check (the CLI shows it on a terminal)."""
+    plan = []
     for recipe in RECIPES.values():
-        kernel = Kernel(recipe)
         kinds = ("labels", "probabilities") if recipe.categorical else ("targets",)
         sizes = [(classes, rows)] + ([WIDE] if recipe.categorical and classes < WIDE[0] else [])
-        for targets in kinds:
-            for dtype in (np.float64, np.float32):
-                for width, count in sizes:
-                    results += check_kernel(kernel, targets, dtype, count, width, seed)
+        plan += [(recipe, targets, dtype, width, count) for targets in kinds
+                 for dtype in (np.float64, np.float32) for width, count in sizes]
+    results: list[Row] = []
+    kernels: dict[str, Kernel] = {}
+    for done, (recipe, targets, dtype, width, count) in enumerate(plan):
+        if progress is not None:
+            progress(done, len(plan), f"{recipe.name} {np.dtype(dtype).name} {targets}")
+        if recipe.name not in kernels:
+            kernels[recipe.name] = Kernel(recipe)
+        results += check_kernel(kernels[recipe.name], targets, dtype, count, width, seed)
     return results
-
-
-def table(results: list[Row]) -> str:
-    lines = [f"{'kernel':12s} {'layout':7s} {'dtype':8s} {'targets':14s} {'classes':>7s} {'points':>6s} {'loss err':>10s} {'grad err':>10s} "
-             f"{'vs diff':>10s} {'tolerance':>9s}  status"]
-    for r in results:
-        lines.append(f"{r.kernel:12s} {r.layout:7s} {r.dtype:8s} {r.targets:14s} {r.classes or '-':>7} {r.points:6d} {r.loss_error:10.2e} "
-                     f"{r.grad_error:10.2e} {r.difference_error:10.2e} {r.tolerance:9.0e}  "
-                     f"{'ok' if r.passed else 'FAILED'}")
-    return "\n".join(lines)

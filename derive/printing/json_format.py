@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import json
 from typing import Iterable
 
 from .srepr import srepr
@@ -13,6 +12,7 @@ from .srepr import srepr
 from ..catalogue import Rule, get_rule
 from ..steps import Derivation, Step
 from .latex_expr import latex_equation
+from .reports import document
 
 
 def _step(step: Step, lang: str) -> dict:
@@ -46,17 +46,15 @@ def derivation_dict(derivation: Derivation, lang: str = "en") -> dict:
 
 
 def derivations_json(derivations: Iterable[Derivation], lang: str = "en") -> str:
-    document = {"derivations": [derivation_dict(d, lang) for d in derivations]}
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return document("derivations", derivations=[derivation_dict(d, lang) for d in derivations])
 
 
 def rules_json(rules: Iterable[Rule], lang: str = "en") -> str:
-    document = {"rules": [{
+    return document("rules", rules=[{
         "name": rule.name,
         "topic": rule.topic,
         "kind": rule.kind,
         "statement": rule.statement,
         "conditions": [c.text for c in rule.conditions],
         "justification": {language: text for language, text in rule.justification.items()},
-    } for rule in rules]}
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    } for rule in rules])
