@@ -1,6 +1,7 @@
 """Numba kernels generated from the stable-form derivations: agreement with 50-digit evaluation
 and with PyTorch, stability at extreme inputs, input checks, caching across processes, and the
 generator's genericity (a loss nobody wrote a kernel for)."""
+import os
 import subprocess
 import sys
 
