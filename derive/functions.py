@@ -56,7 +56,8 @@ class Maximum(ExprWithLimits):
         function = self.function.doit(**hints) if hints.get("deep", True) else self.function
         (variable, lower, upper), = self.limits
         if (upper - lower).is_Integer:
-            return sp.Max(*[function.xreplace({variable: sp.Integer(v)}) for v in range(int(lower), int(upper) + 1)])
+            terms = [function.xreplace({variable: sp.Integer(v)}) for v in range(int(lower), int(upper) + 1)]
+            return sp.Max(*terms, evaluate=False)  # comparing symbolic terms pairwise is slow; numbers compare when put in
         return self.func(function, *self.limits)
 
     def _eval_is_real(self):

@@ -18,6 +18,7 @@ from . import conventions as c
 from .functions import BINDERS, sigmoid
 
 LINKS = ("softmax", "sigmoid")
+DRAW_DIGITS = 60  # random points are this precise, so constraints (sum to one) hold far past the check's digits
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,29 @@ class Model:
                 combo[index] = 1 + (number + position) % size
         return combos
 
+    def wide_size_choices(self, expr: sp.Basic, rng: random.Random) -> list[dict[sp.Symbol, int]]:
+        """Sizes for the numeric second opinion beyond the small ones a symbolic check expands:
+        every size 7 with each free index at its last position (k = K, i = N), and sizes drawn in
+        4..9 with each free index at an inner position.  A step wrong only for the last class, or
+        only from N = 4 on, is caught here."""
+        free = sorted(_free_indices(expr), key=str)
+        present = [s for s in c.SIZES + self.sizes if expr.has(s) or any(self._range_of(ix, expr) == s for ix in free)]
+        if not present and not free:
+            return []
+        combos = []
+        for wide in (lambda: 7, lambda: rng.randint(4, 9)):
+            combo: dict[sp.Symbol, int] = {s: wide() for s in present}
+            if self.classes and c.K in combo:
+                combo[c.K] = self.classes
+            combos.append(combo)
+        for combo, position in zip(combos, ("last", "inner")):
+            for index in free:
+                bound = _paired_limit(index, expr)  # j in sum_{k=1}^{3} delta_jk runs to 3
+                size = int(bound) if bound is not None and bound.is_Integer else \
+                    combo.get(self._range_of(index, expr)) or self.classes or 7
+                combo[index] = size if position == "last" else rng.randint(min(2, size), max(size - 1, 1))
+        return combos
+
     def _range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Symbol:
         """Which size an index runs up to: N for samples, K for classes (by its position)."""
         for atom in expr.atoms(sp.Indexed):
@@ -163,27 +187,34 @@ class Model:
 
     # ----- random points ---------------------------------------------------------------------
     def sample(self, atoms: Iterable[sp.Basic], sizes: Mapping[sp.Symbol, int],
-               rng: random.Random) -> dict[sp.Basic, sp.Basic]:
-        """Values for every atom, drawn inside the model's domain."""
+               rng: random.Random, point: int = 0) -> dict[sp.Basic, sp.Basic]:
+        """Values for every atom, drawn inside the model's domain.  ``point`` cycles through the
+        regions of the domain: probabilities in the interior, then some next to 0, then next to 1;
+        and on every other point each row's one-hot label falls on a class the expression names
+        outright (the component a gradient is taken at), where a wrong gradient shows."""
         atoms = list(atoms)
+        region = REGIONS[point % len(REGIONS)]
         values: dict[sp.Basic, sp.Basic] = {}
         indexed = [a for a in atoms if isinstance(a, sp.Indexed)]
         if self.categorical:
             classes = self.class_count(sizes, indexed)
             rows = {a.indices[:-1] for a in indexed if a.base in (c.y, c.t)}
             for row in rows:
-                weights = [sp.Float(rng.gammavariate(1.0, 1.0) + 1e-3, 30) for _ in range(classes)]
+                shape = 0.15 if region != "interior" else 1.0  # a small shape puts shares next to 0 and 1
+                weights = [sp.Float(rng.gammavariate(shape, 1.0) + 1e-12, DRAW_DIGITS) for _ in range(classes)]
                 total = sum(weights)
                 shares = [weight / total for weight in weights[:-1]]
-                shares.append(1 - sum(shares))  # exactly one at 30 digits
-                hot = rng.randrange(classes)
+                shares.append(1 - sum(shares))  # one to 60 digits
+                named = sorted({int(a.indices[-1]) for a in indexed if a.base == c.t and a.indices[:-1] == row
+                                and a.indices[-1].is_Integer})
+                hot = (rng.choice(named) - 1) if named and point % 2 == 0 else rng.randrange(classes)
                 for j in range(classes):
                     values[c.y[row + (j + 1,)]] = shares[j]
                     values[c.t[row + (j + 1,)]] = sp.Integer(int(j == hot))
         for atom in atoms:
             if atom in values:
                 continue
-            values[atom] = _draw(atom, rng, self.categorical, self.unit_draws)
+            values[atom] = _draw(atom, rng, self.categorical, self.unit_draws, region)
         return values
 
     # ----- premises ------------------------------------------------------------------------
@@ -209,17 +240,36 @@ class Model:
                 yield expanded, assignment, probability
 
 
-def _draw(atom: sp.Basic, rng: random.Random, categorical: bool, unit: bool = False) -> sp.Basic:
+REGIONS = ("interior", "near_zero", "near_one")
+
+
+def _draw(atom: sp.Basic, rng: random.Random, categorical: bool, unit: bool = False,
+          region: str = "interior") -> sp.Basic:
     base = atom.base if isinstance(atom, sp.Indexed) else atom
     if base in (c.y, c.y_scalar):
-        return sp.Float(rng.uniform(0.02, 0.98), 30)
+        if region == "interior":
+            return sp.Float(rng.uniform(0.02, 0.98), DRAW_DIGITS)
+        edge = sp.Float(10, DRAW_DIGITS) ** -rng.uniform(2, 9)  # 1e-9 .. 1e-2 from the edge
+        return edge if region == "near_zero" else 1 - edge
     if base in (c.t, c.t_scalar):
-        return sp.Integer(rng.randrange(2)) if categorical else sp.Float(rng.uniform(0.01, 0.99), 30)
+        return sp.Integer(rng.randrange(2)) if categorical else sp.Float(rng.uniform(0.01, 0.99), DRAW_DIGITS)
     if unit:
-        return sp.Float(rng.uniform(0.05, 0.95), 30)
+        return sp.Float(rng.uniform(0.05, 0.95), DRAW_DIGITS)
     if getattr(base, "is_positive", False) or getattr(atom, "is_positive", False):
-        return sp.Float(rng.uniform(0.5, 2.0), 30)
-    return sp.Float(rng.gauss(0.0, 1.5), 30)
+        return sp.Float(rng.uniform(0.5, 2.0), DRAW_DIGITS)
+    return sp.Float(rng.gauss(0.0, 1.5), DRAW_DIGITS)
+
+
+def _paired_limit(index: sp.Symbol, expr: sp.Basic) -> sp.Basic | None:
+    """The upper limit of the summation index a Kronecker delta pairs ``index`` with, if any."""
+    limits = {limit[0]: limit[2] for node in sp.preorder_traversal(expr)
+              if isinstance(node, BINDERS) for limit in node.limits}
+    for delta in expr.atoms(sp.KroneckerDelta):
+        if index in delta.args:
+            partner = delta.args[1] if delta.args[0] == index else delta.args[0]
+            if partner in limits:
+                return limits[partner]
+    return None
 
 
 def _free_indices(expr: sp.Basic) -> set[sp.Symbol]:

@@ -15,7 +15,7 @@ import sympy as sp
 from . import conventions as c
 from .catalogue import Rule, get_rule
 from .errors import CatalogueError
-from .models import ANY_VALUES, BERNOULLI, Model, categorical
+from .models import ANY_VALUES, BERNOULLI, LINKS, Model, categorical
 from .operations import apply
 from .steps import Equation, Step, Verification
 from .verification import compare, verify_step
@@ -49,8 +49,9 @@ def _model(name: str | None) -> Model:
         return categorical()
     if name == "bernoulli":
         return BERNOULLI
-    if name == "categorical:softmax":
-        return categorical().with_link("softmax")
+    base, _, link = name.partition(":")
+    if link in LINKS and base in ("categorical", "bernoulli"):  # "categorical:softmax": y is the link of z
+        return _model(base).with_link(link)
     if name.startswith("categorical:"):
         return categorical(int(name.split(":", 1)[1]))
     raise CatalogueError(f"unknown example model {name!r}")

@@ -57,8 +57,9 @@ class Check:
     ``specialises``: putting ``mapping`` into the new equation gives back the old one.
     ``instance``: putting ``mapping`` into the old equation gives the new one.
     ``premise``: the model's own check named ``name`` (the likelihood gives the outcome's probability).
-    ``derived``: the result of the derivation ``name``, whose every step was verified (``inherited``
-    is the weakest way one of them was).
+    ``derived``: the result of ``derivation`` (or of the built-in derivation ``name``), whose every
+    step was verified; the check reads how from that derivation's steps, and ``inherited`` must
+    agree with it.
     ``given``: an assumption the user supplied; nothing to verify.
     ``holds``: the equation itself is true (its two sides agree), as for a definition by a limit.
     ``differentiated``: both sides of the previous equation differentiated by ``variables[0]``.
@@ -72,6 +73,7 @@ class Check:
     name: str = ""
     inherited: str = ""
     variables: tuple = ()  # ``derivatives``: the arrays each component is a derivative by
+    derivation: object = None  # ``derived``: the Derivation whose result the step states
 
 
 @dataclass(frozen=True)

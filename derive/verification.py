@@ -23,7 +23,9 @@ from .steps import Equation, Step, Verification
 from .vector_forms import explicit, to_components
 
 POINTS_PER_SIZE = 3
-TOLERANCE = sp.Float("1e-20", 30)
+DIGITS = 50  # the numeric check evaluates both sides to this many digits
+TOLERANCE = sp.Float("1e-40", DIGITS)  # relative: exact inputs agree far closer than this
+FLOAT_DIGITS = 15  # a Float in a step counts as at least this precise (a 1-digit 2.0 is 2, not 2 +- 10)
 
 
 def verify_step(previous: Equation | None, step: Step, model: Model, seed: int = 0) -> Verification:
@@ -35,8 +37,7 @@ def verify_step(previous: Equation | None, step: Step, model: Model, seed: int =
     if how == "given":
         return Verification("no", detail="an assumption of the model, not derived")
     if how == "derived":
-        return Verification(step.check.inherited, detail=f"the verified result of {step.check.name}",
-                            source=step.check.name)
+        return _verify_derived(step)
     if how == "holds":  # a definition stated as an equation: both sides must agree
         return compare(step.lhs, step.rhs, model, rng, step.rule)
     if previous is None:
@@ -60,9 +61,62 @@ def verify_step(previous: Equation | None, step: Step, model: Model, seed: int =
         return _verify_derivatives(step, model, rng)
     if how == "instance":
         _require(step.lhs == previous.lhs, step, "the left side changed")
-        mapping = dict(step.check.mapping)
+        mapping = {old: sp.Integer(new) if isinstance(new, int) else new for old, new in step.check.mapping.items()}
+        for old, new in mapping.items():
+            _require_inside_model(old, new, mapping, model, step)
         return compare(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule)
     raise VerificationError(f"step {step.rule!r}: unknown check {how!r}")
+
+
+def _verify_derived(step: Step) -> Verification:
+    """The step states the result of a derivation: that derivation must exist, its result must be
+    the step's equation, and the step is as verified as that derivation's weakest step."""
+    source = step.check.derivation
+    if source is None:
+        from .derivations import get, names  # the built-ins sit above this module
+        _require(step.check.name in names(), step,
+                 f"it claims the result of a derivation {step.check.name!r}, and there is none of that name")
+        source = get(step.check.name)
+    _require(source.result == step.equation, step,
+             f"{step.equation.lhs} = {step.equation.rhs} is not the result of {source.name} "
+             f"({source.result.lhs} = {source.result.rhs})")
+    methods = {s.verification.method for s in source.steps}
+    weakest = "no" if "no" in methods else "numeric" if "numeric" in methods else "symbolic"
+    _require(step.check.inherited in ("", weakest), step,
+             f"it claims {source.name} was verified {step.check.inherited!r}; its weakest step was {weakest!r}")
+    return Verification(weakest, detail=f"the verified result of {source.name}", source=source.name)
+
+
+def _require_inside_model(old: sp.Basic, new: sp.Basic, mapping, model: Model, step: Step) -> None:
+    """An instance substitutes a symbol or an array component, by a value the model allows there:
+    a label 0 or 1 (one-hot rows), a probability in (0, 1) (a row's sum at most 1, exactly 1 when
+    all of it is given), or the model's own link of the logits."""
+    _require(isinstance(old, (sp.Symbol, sp.Indexed)), step,
+             f"an instance may only substitute symbols or array components, not {old}")
+    base = old.base if isinstance(old, sp.Indexed) else old
+    if new.is_number:
+        value = sp.nsimplify(new) if isinstance(new, sp.Float) else new
+        if base in (c.t, c.t_scalar) and ({"one_hot_labels", "binary_labels"} & model.facts):
+            _require(value in (0, 1), step, f"{old} = {new} is not a label (0 or 1)")
+        elif base in (c.t, c.t_scalar):
+            _require(bool(0 <= value <= 1), step, f"{old} = {new} is not a target in [0, 1]")
+        elif base in (c.y, c.y_scalar):
+            _require(bool(0 < value < 1), step, f"{old} = {new} is not a probability in (0, 1)")
+        if isinstance(old, sp.Indexed) and model.categorical and base in (c.y, c.t):
+            row = [v for k, v in mapping.items() if isinstance(k, sp.Indexed) and k.base == base
+                   and k.indices[:-1] == old.indices[:-1] and v.is_number]
+            total = sum(sp.nsimplify(v) if isinstance(v, sp.Float) else v for v in row)
+            complete = model.classes is not None and len(row) == model.classes
+            _require(bool(total == 1) if complete else bool(total <= 1), step,
+                     f"the values given for the row of {old} sum to {total}, outside the model")
+        return
+    if base in (c.y, c.y_scalar) and model.link:
+        from .operations.links import is_link_of  # operations sit above verification
+        _require(is_link_of(new, old, model.link, model.classes or c.K), step,
+                 f"{old} = {new} is not the model's {model.link} of the logits")
+        return
+    _require(False, step, f"{old} = {new} leaves the model: an instance gives labels and predictions "
+                          "values inside it, or writes a prediction through the model's link")
 
 
 def _require(condition: bool, step: Step, problem: str) -> None:
@@ -101,11 +155,17 @@ def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random,
     points = 0
     for sizes in difference_sizes:
         a, b = concrete(before, sizes, model), concrete(after, sizes, model)
-        for _ in range(POINTS_PER_SIZE):
-            error = _numeric_error(a, b, model, sizes, rng, label)
+        for point in range(POINTS_PER_SIZE):
+            error = _numeric_error(a, b, model, sizes, rng, label, point)
             worst = max(worst, error)
             points += 1
     both = sp.Tuple(before, after)
+    for point, sizes in enumerate(model.wide_size_choices(both, rng)):  # past the small sizes
+        if sizes in difference_sizes:
+            continue
+        worst = max(worst, _numeric_error(concrete(before, sizes, model), concrete(after, sizes, model),
+                                          model, sizes, rng, label, 2 * point))
+        points += 1
     general = not (any(isinstance(e, (sp.Sum, sp.Product)) and e.free_symbols & set(c.SIZES)
                        for e in sp.preorder_traversal(both))
                    or _has_matrices(before, after) or model.link or both.has(sp.Derivative))
@@ -242,24 +302,25 @@ def _complements_as_symbols(expr: sp.Basic) -> sp.Basic:
     return expr.replace(lambda e: isinstance(e, sp.log), lambda e: e.xreplace(table))
 
 
-def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: str) -> float:
-    values = model.sample(atoms(a) | atoms(b), sizes, rng)
-    va, vb = (sp.N(e.xreplace(values), 30) for e in (a, b))
+def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: str, point: int = 0) -> float:
+    values = model.sample(atoms(a) | atoms(b), sizes, rng, point)
+    va, vb = (sp.N(e.xreplace(values), DIGITS) for e in (a, b))
     if not (va.is_number and vb.is_number):
         raise VerificationError(f"step {label!r} could not be evaluated at a random point "
                                 f"(left over: {sorted(map(str, (va - vb).free_symbols))})")
     error = abs(va - vb)
-    scale = max(sp.Float(1), abs(va), abs(vb))
+    scale = max(abs(va), abs(vb), sp.Float("1e-30"))  # relative, but two values of 1e-45 agree
     if not (error <= _tolerance(a, b) * scale):
         shown = {str(k): float(v) for k, v in list(values.items())[:6]}
         raise VerificationError(f"step {label!r} is wrong: at {shown} the sides differ "
                                 f"({float(va):.12g} before, {float(vb):.12g} after)")
-    return float(error)
+    return float(error / scale)
 
 
 def _tolerance(*exprs: sp.Basic) -> sp.Float:
-    """Exact expressions must agree to 20 digits; a rounded number only to its own precision."""
-    digits = [sp.Float(f)._prec * 0.30103 for e in exprs for f in e.atoms(sp.Float)]
+    """Exact expressions must agree to 40 digits; a rounded number to its own precision, but never
+    to fewer than 13 digits (a Float of one digit does not make 2x equal to x)."""
+    digits = [max(FLOAT_DIGITS, f._prec * 0.30103) for e in exprs for f in e.atoms(sp.Float)]
     if not digits:
         return TOLERANCE
     return max(TOLERANCE, sp.Float(10) ** (2 - int(min(digits))))
@@ -279,6 +340,8 @@ def atoms(expr: sp.Basic) -> set[sp.Basic]:
 def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verification:
     """The likelihood, at concrete labels, must be the probability of exactly that outcome."""
     sizes_list = model.size_choices(step.rhs)
+    small = len(sizes_list)
+    sizes_list += [s for s in model.wide_size_choices(step.rhs, rng) if s not in sizes_list]
     points = 0
     worst = 0.0
     for sizes in sizes_list:
@@ -289,7 +352,7 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
                      f"is {value}, not the probability {probability} of that outcome")
             worst = max(worst, _numeric_error(value, probability, model, sizes, rng, step.rule))
             points += 1
-    named = tuple({str(k): int(v) for k, v in s.items()} for s in sizes_list if s)
+    named = tuple({str(k): int(v) for k, v in s.items()} for s in sizes_list[:small] if s)
     return Verification("symbolic", named, points, worst, detail="likelihood equals the outcome's probability")
 
 

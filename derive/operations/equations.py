@@ -174,7 +174,7 @@ def _derived_result(rule, equation, model, arguments):
     derivation = arguments["derivation"]
     methods = [step.verification.method for step in derivation.steps]
     weakest = "no" if "no" in methods else "numeric" if "numeric" in methods else "symbolic"
-    return Outcome(derivation.result, Check("derived", name=derivation.name, inherited=weakest))
+    return Outcome(derivation.result, Check("derived", name=derivation.name, inherited=weakest, derivation=derivation))
 
 
 TABLE = {

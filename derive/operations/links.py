@@ -20,6 +20,21 @@ def softmax_of(component: sp.Indexed, classes: sp.Basic, index: sp.Symbol) -> sp
     return sp.exp(c.z[component.indices]) / sp.Sum(sp.exp(c.z[row + (index,)]), (index, 1, classes))
 
 
+def is_link_of(value: sp.Basic, prediction: sp.Basic, link: str, classes: sp.Basic) -> bool:
+    """Whether ``value`` is ``link`` applied to the logits of ``prediction`` (any name for the
+    softmax's summation index)."""
+    if link == "sigmoid":
+        logit = c.z[prediction.indices] if isinstance(prediction, sp.Indexed) else c.z_scalar
+        return value == sigmoid(logit)
+    if not isinstance(prediction, sp.Indexed):
+        return False
+    sums = [f for f in sp.Mul.make_args(value) if isinstance(f, sp.Pow) and f.exp == -1 and isinstance(f.base, sp.Sum)]
+    if len(sums) != 1 or len(sums[0].base.limits) != 1:
+        return False
+    index = sums[0].base.limits[0][0]
+    return value == softmax_of(prediction, classes, index)
+
+
 def _link_table(expr: sp.Basic, link: str, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
     predictions = [a for a in expr.atoms(sp.Indexed) if a.base == c.y]
     if link == "sigmoid":

@@ -11,8 +11,10 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "result": "Result",
         "equality": "equality",
         "definition": "definition",
-        "symbolic": "✓ verified symbolically{sizes} and at {points} random points",
-        "numeric": "✓ verified numerically at {points} random points (no symbolic proof found)",
+        "symbolic": "✓ proved symbolically for every size, and checked at {points} random points",
+        "symbolic_at_sizes": "✓ proved symbolically{sizes} (not yet for every size), and checked numerically "
+                             "at {points} random points with sizes up to 7 and more",
+        "numeric": "≈ checked numerically at {points} random points (no symbolic proof found: not verified)",
         "no": "not verified: {detail}",
         "at_sizes": " at {sizes}",
         "inherited": "✓ verified step by step in the derivation {source}",
@@ -26,10 +28,12 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "result": "結果",
         "equality": "等式変形",
         "definition": "定義",
-        "symbolic": "✓ 記号計算で検証{sizes}、ランダムな {points} 点で数値検証",
-        "numeric": "✓ ランダムな {points} 点で数値検証 (記号的な証明は見つからず)",
+        "symbolic": "✓ 記号計算ですべてのサイズについて証明し、ランダムな {points} 点で数値的にも確認",
+        "symbolic_at_sizes": "✓ {sizes}記号計算で証明 (すべてのサイズについては未証明)、サイズ 7 以上を含むランダムな "
+                             "{points} 点で数値的に確認",
+        "numeric": "≈ ランダムな {points} 点で数値的に確認 (記号的な証明は見つからず、検証済みではない)",
         "no": "未検証: {detail}",
-        "at_sizes": " ({sizes} で)",
+        "at_sizes": "{sizes} の場合について",
         "inherited": "✓ 導出 {source} で 1 ステップずつ検証済み",
         "cross_check": "{method} と照合: ランダムな {points} 点で最大相対差 {error:.1e}",
         "conditions": "条件",
@@ -57,7 +61,8 @@ def verification_text(verification: Verification, lang: str) -> str:
                         values[name].append(value)
             listed = ", ".join(f"{name} = {', '.join(map(str, vs))}" for name, vs in values.items())
             sizes = phrase(lang, "at_sizes", sizes=listed)
-        return phrase(lang, "symbolic", sizes=sizes, points=verification.points)
+            return phrase(lang, "symbolic_at_sizes", sizes=sizes, points=verification.points)
+        return phrase(lang, "symbolic", points=verification.points)
     if verification.method == "numeric":
         return phrase(lang, "numeric", points=verification.points)
     return phrase(lang, "no", detail=verification.detail or "-")

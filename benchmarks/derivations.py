@@ -1,0 +1,55 @@
+"""Cold timings of the built-in derivations: each ``derive show NAME`` in a fresh process with an
+empty cache directory (wall and CPU seconds, import included), then every built-in in one process.
+
+    python benchmarks/derivations.py [--python PATH] [--names a,b]
+
+``--python`` runs another installation's interpreter (an older checkout's venv, say), so before and
+after are measured by one script in one session.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+ALL_IN_ONE = "import derive\nfor name in derive.names():\n    derive.get(name)\n"
+
+
+def timed(command: list[str]) -> tuple[float, float, int]:
+    with tempfile.TemporaryDirectory(prefix="derive-bench-") as cache:
+        env = {**os.environ, "DERIVE_CACHE_DIR": cache}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--names", help="comma-separated names (default: every built-in)")
+    args = parser.parse_args()
+    names = args.names.split(",") if args.names else subprocess.run(
+        [args.python, "-m", "derive", "list"], capture_output=True, text=True, check=True).stdout.split("\n")
+    names = [line.split()[0] for line in names if line.strip()]
+    print(f"{'derivation':26s} {'wall s':>7s} {'cpu s':>7s}")
+    walls = []
+    for name in names:
+        wall, cpu, code = timed([args.python, "-m", "derive", "show", name])
+        walls.append(wall)
+        print(f"{name:26s} {wall:7.2f} {cpu:7.2f}" + ("" if code == 0 else f"  exit {code}"), flush=True)
+    walls.sort()
+    print(f"{'median / max':26s} {walls[len(walls) // 2]:7.2f} {walls[-1]:7.2f}")
+    wall, cpu, code = timed([args.python, "-c", ALL_IN_ONE])
+    print(f"{'all in one process':26s} {wall:7.2f} {cpu:7.2f}" + ("" if code == 0 else f"  exit {code}"))
+
+
+if __name__ == "__main__":
+    main()
