@@ -48,24 +48,33 @@ class Rule:
     def pattern(self, key: str, wilds: Mapping[str, sp.Basic] | None = None,
                 evaluate: bool = True) -> sp.Basic:
         """Parse the pattern stored under ``key`` (``lhs``, ``rhs``) with ``wilds`` bound."""
-        with sp.evaluate(evaluate):
-            return parse_pattern(str(self.data[key]), self.wilds if wilds is None else wilds)
+        return _parsed(str(self.data[key]), _scope(self.wilds if wilds is None else wilds), evaluate)
 
     def patterns(self, key: str, wilds: Mapping[str, sp.Basic] | None = None,
                  evaluate: bool = True) -> tuple[sp.Basic, ...]:
         """Parse a list of patterns (``from``, ``to``, ``example``)."""
-        scope = self.wilds if wilds is None else wilds
-        with sp.evaluate(evaluate):
-            return tuple(parse_pattern(str(text), scope) for text in self.data[key])  # type: ignore[union-attr]
+        scope = _scope(self.wilds if wilds is None else wilds)
+        return tuple(_parsed(str(text), scope, evaluate) for text in self.data[key])  # type: ignore[union-attr]
 
     def table(self, key: str, wilds: Mapping[str, sp.Basic] | None = None) -> dict[sp.Basic, sp.Basic]:
         """Parse a table of patterns (``replace``, ``defines``)."""
-        scope = self.wilds if wilds is None else wilds
+        scope = _scope(self.wilds if wilds is None else wilds)
         raw = self.data.get(key, {})
-        return {parse_pattern(a, scope): parse_pattern(b, scope) for a, b in raw.items()}  # type: ignore[union-attr]
+        return {_parsed(a, scope, True): _parsed(b, scope, True) for a, b in raw.items()}  # type: ignore[union-attr]
 
     def parameter(self, key: str) -> str:
         return str(self.data["parameters"][key])  # type: ignore[index]
+
+
+def _scope(wilds: Mapping[str, sp.Basic]) -> tuple[tuple[str, sp.Basic], ...]:
+    return tuple(sorted(wilds.items(), key=lambda item: item[0]))
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str, scope: tuple[tuple[str, sp.Basic], ...], evaluate: bool) -> sp.Basic:
+    """A pattern parsed once per text, bindings and evaluation (rules are applied thousands of times)."""
+    with sp.evaluate(evaluate):
+        return parse_pattern(text, dict(scope))
 
 
 def _not_zero(expr: sp.Basic) -> bool:

@@ -12,6 +12,7 @@ import itertools
 import random
 from typing import Mapping
 
+import mpmath
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
@@ -304,17 +305,87 @@ def _complements_as_symbols(expr: sp.Basic) -> sp.Basic:
 
 def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: str, point: int = 0) -> float:
     values = model.sample(atoms(a) | atoms(b), sizes, rng, point)
-    va, vb = (sp.N(e.xreplace(values), DIGITS) for e in (a, b))
-    if not (va.is_number and vb.is_number):
-        raise VerificationError(f"step {label!r} could not be evaluated at a random point "
-                                f"(left over: {sorted(map(str, (va - vb).free_symbols))})")
-    error = abs(va - vb)
-    scale = max(abs(va), abs(vb), sp.Float("1e-30"))  # relative, but two values of 1e-45 agree
-    if not (error <= _tolerance(a, b) * scale):
+    va, vb = _evaluate(a, b, values)
+    if va is None:
+        left = sorted(map(str, (a - b).xreplace(values).free_symbols))
+        raise VerificationError(f"step {label!r} could not be evaluated at a random point (left over: {left})")
+    with mpmath.workdps(DIGITS):
+        error = abs(va - vb)
+        scale = max(abs(va), abs(vb), mpmath.mpf("1e-30"))  # relative, but two values of 1e-45 agree
+        agree = bool(error <= mpmath.mpf(str(_tolerance(a, b))) * scale)
+        relative = float(error / scale) if agree else 0.0
+    if not agree:
         shown = {str(k): float(v) for k, v in list(values.items())[:6]}
         raise VerificationError(f"step {label!r} is wrong: at {shown} the sides differ "
-                                f"({float(va):.12g} before, {float(vb):.12g} after)")
-    return float(error / scale)
+                                f"({_shown(va)} before, {_shown(vb)} after)")
+    return relative
+
+
+def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic]):
+    """Both sides at the point, to ``DIGITS`` digits, as mpmath numbers (``None, None`` when a
+    side keeps a symbol).  The tree is walked with mpmath (:func:`mpmath_value`); substituting into
+    the SymPy tree instead would rebuild and re-simplify every node at every point."""
+    with mpmath.workdps(DIGITS + 10):
+        numbers = {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
+        try:
+            return mpmath_value(a, numbers, {}), mpmath_value(b, numbers, {})
+        except _NoMpmathForm:
+            pass
+    va, vb = (sp.N(e.xreplace(values), DIGITS) for e in (a, b))
+    if not (va.is_number and vb.is_number):
+        return None, None
+    return (mpmath.mpmathify(complex(va)) if not va.is_real else va._to_mpmath(200),
+            mpmath.mpmathify(complex(vb)) if not vb.is_real else vb._to_mpmath(200))
+
+
+class _NoMpmathForm(Exception):
+    """A node :func:`mpmath_value` has no rule for: evaluate by substitution instead."""
+
+
+def _product(values):
+    result = mpmath.mpf(1)
+    for value in values:
+        result *= value
+    return result
+
+
+_MPMATH = {  # SymPy node -> its value from its arguments' values
+    sp.Add: lambda args: mpmath.fsum(args),
+    sp.Mul: _product,
+    sp.Pow: lambda args: mpmath.power(args[0], args[1]),
+    sp.log: lambda args: mpmath.log(args[0]) if len(args) == 1 else mpmath.log(args[0]) / mpmath.log(args[1]),
+    sp.exp: lambda args: mpmath.exp(args[0]),
+    sp.Abs: lambda args: abs(args[0]),
+    sp.Max: lambda args: max(args, key=lambda v: mpmath.re(v)),
+    sp.Min: lambda args: min(args, key=lambda v: mpmath.re(v)),
+    sp.floor: lambda args: mpmath.floor(args[0]),
+    sp.sqrt: lambda args: mpmath.sqrt(args[0]),
+    sp.sin: lambda args: mpmath.sin(args[0]),
+    sp.cos: lambda args: mpmath.cos(args[0]),
+    sp.tanh: lambda args: mpmath.tanh(args[0]),
+}
+
+
+def mpmath_value(expr: sp.Basic, numbers: Mapping[sp.Basic, object], seen: dict):
+    """``expr`` evaluated in mpmath at the current precision, atoms looked up in ``numbers``."""
+    if expr in numbers:
+        return numbers[expr]
+    if expr in seen:
+        return seen[expr]
+    if expr.is_Number or expr in (sp.E, sp.pi):
+        value = mpmath.mpmathify(expr._to_mpmath(mpmath.mp.prec)) if expr.is_Number else \
+            (mpmath.e if expr == sp.E else mpmath.pi)
+    else:
+        rule = _MPMATH.get(type(expr))
+        if rule is None:
+            raise _NoMpmathForm(type(expr).__name__)
+        value = rule([mpmath_value(arg, numbers, seen) for arg in expr.args])
+    seen[expr] = value
+    return value
+
+
+def _shown(value) -> str:
+    return mpmath.nstr(value, 12)
 
 
 def _tolerance(*exprs: sp.Basic) -> sp.Float:
