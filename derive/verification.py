@@ -334,8 +334,17 @@ def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic]):
     va, vb = (sp.N(e.xreplace(values), DIGITS) for e in (a, b))
     if not (va.is_number and vb.is_number):
         return None, None
-    return (mpmath.mpmathify(complex(va)) if not va.is_real else va._to_mpmath(200),
-            mpmath.mpmathify(complex(vb)) if not vb.is_real else vb._to_mpmath(200))
+    return to_mpmath(va), to_mpmath(vb)
+
+
+def to_mpmath(number: sp.Basic):
+    """A SymPy number as an mpmath one, every digit kept (``complex()`` would round to doubles)."""
+    real, imaginary = number.as_real_imag()
+    with mpmath.workdps(DIGITS + 10):
+        value = mpmath.mpf(sp.N(real, DIGITS + 10)._to_mpmath(mpmath.mp.prec))
+        if imaginary != 0:
+            value = mpmath.mpc(value, sp.N(imaginary, DIGITS + 10)._to_mpmath(mpmath.mp.prec))
+    return value
 
 
 class _NoMpmathForm(Exception):

@@ -138,3 +138,21 @@ def test_a_link_instance_must_be_the_models_link():
     forged = replace(step, equation=Equation(step.lhs, previous.rhs.xreplace(wrong)), check=Check("instance", mapping=wrong))
     with pytest.raises(VerificationError, match="not the model's softmax"):
         verify_step(previous, forged, model)
+
+
+def test_the_mpmath_walk_agrees_with_sympy_evaluation():
+    """The numeric check evaluates by walking the tree in mpmath; at 50 digits it gives SymPy's values,
+    complex ones (a log of a negative number) included."""
+    import mpmath
+
+    from derive.verification import mpmath_value, to_mpmath
+    x, a = sp.Symbol("x"), sp.Symbol("a")
+    point = {x: sp.Float("-0.7312", 60), a: sp.Float("2.25", 60), c.y[1]: sp.Float("0.125", 60)}
+    expressions = [sp.log(x) * sp.exp(a) / (1 + x ** 2), sp.Max(x, a, 0) - sp.Min(x, -a) + sp.Abs(x),
+                   sp.sqrt(x ** 2) + sp.floor(a) * sp.E, sp.log(c.y[1], 2) + sp.pi * sp.tanh(a), x ** sp.Rational(1, 3)]
+    for expr in expressions:
+        with mpmath.workdps(60):
+            numbers = {k: mpmath.mpmathify(v._to_mpmath(mpmath.mp.prec)) for k, v in point.items()}
+            walked = mpmath_value(expr, numbers, {})
+            exact = to_mpmath(sp.N(expr.xreplace(point), 60))
+            assert abs(walked - exact) <= mpmath.mpf("1e-45") * max(1, abs(exact)), expr
