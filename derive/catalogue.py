@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+import hashlib
+import json
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -37,6 +40,7 @@ class Rule:
     wild_names: tuple[str, ...] = ()
     data: Mapping[str, object] = field(default_factory=dict)
     requires: tuple[str, ...] = ()
+    digest: str = ""  # a hash of the rule's exact text in the catalogue: its proof is on record under it
 
     @property
     def wilds(self) -> dict[str, sp.Wild]:
@@ -147,7 +151,7 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
         name=entry["name"], topic=topic, statement=entry["statement"], conditions=conditions,
         justification=MappingProxyType({lang: entry[lang] for lang in LANGUAGES}),
         kind=kind, operation=operation, wild_names=wild_names,
-        data=MappingProxyType(data), requires=tuple(entry.get("requires", ())),
+        data=MappingProxyType(data), requires=tuple(entry.get("requires", ())), digest=rule_digest(entry, topic),
     )
     for key in ("lhs", "rhs"):
         if key in data:
@@ -158,9 +162,72 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
     return rule
 
 
+PROOFS_FILE = "proofs.json"  # beside the rules: each rule's proof, keyed by the hash of its text
+_PROVING = False  # while the catalogue is being proved, its rules are used before their proofs exist
+
+
+@contextmanager
+def proving_catalogue():
+    """Use the rules before their proofs are on record: only to make that record."""
+    global _PROVING
+    _PROVING = True
+    load_catalogue.cache_clear()
+    try:
+        yield
+    finally:
+        _PROVING = False
+        load_catalogue.cache_clear()
+
+
+def rule_digest(entry: Mapping[str, object], topic: str) -> str:
+    """A hash of everything the catalogue says of a rule: any change to its text changes it."""
+    text = json.dumps({"topic": topic, **entry}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def proofs_on_record(root: Path) -> dict[str, dict]:
+    path = root / PROOFS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8"))["rules"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CatalogueError(f"{PROOFS_FILE}: not a record of proofs ({exc})") from None
+
+
+def _require_proofs(rules: Mapping[str, Rule], root: Path) -> None:
+    """No rule is used unless its proof is on record for its exact text.  A rule without one is
+    proved here if it is an identity (and refused, naming it, if the proof fails); an operation
+    rule without one is refused: ``derive rules --prove`` proves the catalogue and records it."""
+    if _PROVING:
+        return
+    record = proofs_on_record(root)
+    for rule in rules.values():
+        if record.get(rule.name, {}).get("hash") == rule.digest:
+            continue
+        if rule.operation != "rewrite":
+            raise CatalogueError(f"rule {rule.name!r} has no proof on record for its text in {root / PROOFS_FILE}; "
+                                 "run 'derive rules --prove' to prove the catalogue")
+        from .errors import VerificationError
+        from .rule_proofs import prove  # proofs use the engine, which sits above the catalogue
+        try:
+            prove(rule)
+        except VerificationError as exc:
+            raise CatalogueError(f"rule {rule.name!r} is false and is refused: {exc}") from None
+
+
 @lru_cache(maxsize=None)
 def load_catalogue(directory: str | None = None) -> Mapping[str, Rule]:
-    """All rules by name, in file order; a file ``10_logarithms.toml`` holds the topic ``logarithms``."""
+    """All rules by name, in file order; a file ``10_logarithms.toml`` holds the topic ``logarithms``.
+    Every rule has a proof on record for its exact text, or is proved here, or is refused."""
+    rules = read_catalogue(directory)
+    _require_proofs(rules, Path(directory) if directory else rules_directory())
+    return rules
+
+
+@lru_cache(maxsize=None)
+def read_catalogue(directory: str | None = None) -> Mapping[str, Rule]:
+    """The rules as written, before any proof is asked for (what ``derive rules --prove`` proves)."""
     root = Path(directory) if directory else rules_directory()
     rules: dict[str, Rule] = {}
     for source in sorted(root.glob("*.toml")):

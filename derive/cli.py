@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help=r"differentiate by this, in LaTeX: y, \sigma, y_{j}, z_{ik}")
     grad.add_argument("--compile", action="store_true",
                       help="also generate a Numba kernel for the loss and gradient and check it")
-    commands.add_parser("rules", parents=[listing_options], help="the rule catalogue")
+    rules = commands.add_parser("rules", parents=[listing_options], help="the rule catalogue")
+    rules.add_argument("--prove", action="store_true",
+                       help="prove every rule and record the proofs beside the catalogue (rules/proofs.json)")
     notes = commands.add_parser("notes", help="lecture notes following the series, as LaTeX or PDF")
     notes.add_argument("-o", "--output", help="write here (default: stdout for LaTeX, notes[-ja].pdf for --pdf)")
     notes.add_argument("--lang", choices=LANGS, default="en", help="language of the notes (default: en)")
@@ -208,6 +210,9 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         _notes(args)
     elif args.command == "check":
         return _check(args)
+    elif args.command == "rules" and args.prove:
+        from .rule_proofs import prove_catalogue
+        emit(f"proved every rule; the record is {prove_catalogue()}")
     elif args.command == "rules":
         from . import api
         from .printing.json_format import rules_json

@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from derive.catalogue import load_catalogue
+from derive.catalogue import PROOFS_FILE, load_catalogue, proofs_on_record, read_catalogue, rules_directory
 from derive.errors import CatalogueError, PatternError, VerificationError
 from derive.operations import automatic
 from derive.rule_proofs import prove
@@ -55,12 +55,78 @@ def test_rules_sympy_applies_itself_are_not_used_as_rewrites():
 
 
 def _catalogue_from(tmp_path, text):
+    """The rules of one file as written (read, not yet asked for their proofs)."""
     (tmp_path / "10_wrong.toml").write_text(textwrap.dedent(text), encoding="utf-8")
-    load_catalogue.cache_clear()
+    read_catalogue.cache_clear()
     try:
-        return load_catalogue(str(tmp_path))
+        return read_catalogue(str(tmp_path))
+    finally:
+        read_catalogue.cache_clear()
+
+
+def _copy_of_the_catalogue(tmp_path, extra: str | None = None, edit=None):
+    for source in rules_directory().iterdir():
+        if source.suffix in (".toml", ".json"):
+            text = source.read_text(encoding="utf-8")
+            (tmp_path / source.name).write_text(edit(source.name, text) if edit else text, encoding="utf-8")
+    if extra:
+        (tmp_path / "99_added.toml").write_text(textwrap.dedent(extra), encoding="utf-8")
+    load_catalogue.cache_clear()
+    read_catalogue.cache_clear()
+    return str(tmp_path)
+
+
+def test_every_rule_has_its_proof_on_record_for_its_exact_text():
+    """rules/proofs.json is current: a rule edited without 'derive rules --prove' fails here."""
+    record = proofs_on_record(rules_directory())
+    stale = [rule.name for rule in RULES if record.get(rule.name, {}).get("hash") != rule.digest]
+    assert stale == [], f"re-prove with 'derive rules --prove': {stale}"
+    assert set(record) == {rule.name for rule in RULES}
+
+
+def test_a_false_rule_is_refused_when_the_catalogue_loads(tmp_path):
+    directory = _copy_of_the_catalogue(tmp_path, FALSE_RULE)
+    try:
+        with pytest.raises(CatalogueError, match="rule 'log_of_sum' is false and is refused"):
+            load_catalogue(directory)
     finally:
         load_catalogue.cache_clear()
+
+
+def test_a_new_true_identity_is_proved_when_the_catalogue_loads(tmp_path):
+    directory = _copy_of_the_catalogue(tmp_path, TRUE_RULE)
+    try:
+        assert "log_of_square" in load_catalogue(directory)
+    finally:
+        load_catalogue.cache_clear()
+
+
+def test_an_operation_rule_edited_without_a_new_proof_is_refused(tmp_path):
+    def edit(name, text):
+        return text.replace("softmax turns each row", "softmax turns every row") if name.startswith("80_") else text
+    directory = _copy_of_the_catalogue(tmp_path, edit=edit)
+    try:
+        with pytest.raises(CatalogueError, match="'softmax_definition' has no proof on record"):
+            load_catalogue(directory)
+    finally:
+        load_catalogue.cache_clear()
+
+
+def test_the_record_is_what_loading_trusts(tmp_path, monkeypatch):
+    """prove_catalogue writes the record; a catalogue with it loads without proving anything again."""
+    from derive import rule_proofs
+    (tmp_path / "10_logarithms.toml").write_text((rules_directory() / "10_logarithms.toml").read_text(encoding="utf-8"),
+                                                 encoding="utf-8")
+    load_catalogue.cache_clear()
+    read_catalogue.cache_clear()
+    written = rule_proofs.prove_catalogue(str(tmp_path))
+    assert written == tmp_path / PROOFS_FILE and set(proofs_on_record(tmp_path)) == set(read_catalogue(str(tmp_path)))
+    monkeypatch.setattr(rule_proofs, "prove", lambda rule, seed=0: pytest.fail(f"proved {rule.name} again"))
+    try:
+        assert len(load_catalogue(str(tmp_path))) == len(read_catalogue(str(tmp_path)))
+    finally:
+        load_catalogue.cache_clear()
+        read_catalogue.cache_clear()
 
 
 FALSE_RULE = """
@@ -74,6 +140,10 @@ FALSE_RULE = """
     en = "A false rule, to show the proof catches it."
     ja = "誤った規則。"
 """
+
+
+TRUE_RULE = FALSE_RULE.replace("log_of_sum", "log_of_square").replace('"log(a + b)"', '"log(a**2)"') \
+    .replace('"log(a) + log(b)"', '"2*log(a)"').replace('"A false rule', '"A true rule')
 
 
 def test_a_false_rule_is_rejected(tmp_path):

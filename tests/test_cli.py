@@ -183,3 +183,10 @@ def test_the_readme_says_which_command_takes_which_option():
                     if re.match(r"^[a-z]", cell) else ()
                 assert _option_choices(parser, option) == claimed, (command, option)
     assert documented == set(subparsers)
+
+
+def test_rules_prove_records_the_proofs(monkeypatch, capsys, tmp_path):
+    from derive import cli, rule_proofs
+    monkeypatch.setattr(rule_proofs, "prove_catalogue", lambda: tmp_path / "proofs.json")
+    assert cli.main(["rules", "--prove"]) == 0
+    assert capsys.readouterr().out.strip() == f"proved every rule; the record is {tmp_path / 'proofs.json'}"

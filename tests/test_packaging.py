@@ -61,6 +61,7 @@ def test_wheel_carries_the_catalogue(built):
                             capture_output=True, text=True, check=True).stdout
     for source in (ROOT / "rules").glob("*.toml"):
         assert f"derive/rules/{source.name}" in listed
+    assert "derive/rules/proofs.json" in listed  # the record of proofs travels with the rules
 
 
 def test_installed_command_runs_outside_the_checkout(installed):
