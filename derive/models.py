@@ -33,6 +33,7 @@ class Model:
     linear: bool = False  # z = XW: logits are a linear function of inputs x and weights W
     sizes: tuple[sp.Symbol, ...] = ()  # a user's own sizes (sums up to C, M...) besides N, K, D
     unit_draws: bool = False  # draw a user's own symbols in (0.05, 0.95), where log, sqrt, 1/x are real
+    positive: frozenset = frozenset()  # what the loss itself needs positive: the arguments of its logs
 
     def with_linear_model(self) -> "Model":
         return replace(self, name=f"{self.name}:linear", linear=True)
@@ -150,8 +151,11 @@ class Model:
 
     # ----- positivity ----------------------------------------------------------------------
     def is_positive(self, expr: sp.Basic) -> bool:
-        """Decide ``expr > 0`` for every prediction in (0, 1) and weight > 0."""
+        """Decide ``expr > 0`` for every prediction in (0, 1) and weight > 0, and for what the
+        loss needs positive to be real (``positive``: log's arguments, any component alike)."""
         if expr.is_positive:
+            return True
+        if self.positive and _any_component(expr) in self.positive:
             return True
         if isinstance(expr, (sp.Product, sp.Sum)):
             return self.is_positive(expr.function)
@@ -260,6 +264,21 @@ def _draw(atom: sp.Basic, rng: random.Random, categorical: bool, unit: bool = Fa
     return sp.Float(rng.gauss(0.0, 1.5), DRAW_DIGITS)
 
 
+_COMPONENT = sp.Symbol("component_index", integer=True)
+
+
+def _any_component(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with the index of its arrays made one placeholder, so that log(y_i) summed over i
+    makes every y_j positive.  Expressions with two different indices keep them."""
+    indices = {ix for a in expr.atoms(sp.Indexed) for ix in a.indices if isinstance(ix, sp.Symbol)}
+    return expr.xreplace({indices.pop(): _COMPONENT}) if len(indices) == 1 else expr
+
+
+def positive_in(loss: sp.Basic) -> frozenset:
+    """What ``loss`` needs positive to be a real number: the argument of every logarithm in it."""
+    return frozenset(_any_component(node.args[0]) for node in loss.atoms(sp.log))
+
+
 def _paired_limit(index: sp.Symbol, expr: sp.Basic) -> sp.Basic | None:
     """The upper limit of the summation index a Kronecker delta pairs ``index`` with, if any."""
     limits = {limit[0]: limit[2] for node in sp.preorder_traversal(expr)
@@ -286,9 +305,10 @@ CATEGORICAL = Model("categorical", frozenset({"one_hot_labels", "probabilities_s
 BERNOULLI = Model("bernoulli", frozenset({"binary_labels"}), False)
 
 
-def free(sizes: tuple[sp.Symbol, ...] = ()) -> Model:
-    """A user's own loss: no facts about labels or predictions, symbols drawn in (0.05, 0.95)."""
-    return Model("any values", frozenset(), False, sizes=sizes, unit_draws=True)
+def free(sizes: tuple[sp.Symbol, ...] = (), positive: frozenset = frozenset()) -> Model:
+    """A user's own loss: no facts about labels or predictions, symbols drawn in (0.05, 0.95);
+    ``positive``: what the loss needs positive to be real (:func:`positive_in`)."""
+    return Model("any values", frozenset(), False, sizes=sizes, unit_draws=True, positive=positive)
 
 
 def categorical(classes: int | None = None) -> Model:

@@ -93,11 +93,12 @@ def test_a_users_own_names_and_sizes():
 
 
 def test_no_rule_applies_so_sympy_computes_and_says_so():
-    derivation = derive.gradient(r"\log \sigma + \frac{(x - \mu)^2}{2 \sigma^2}", r"\sigma")
+    """No rule of the catalogue differentiates a power with the variable in its exponent."""
+    derivation = derive.gradient(r"x^{x} + \frac{(x - \mu)^2}{2}", "x")
     fallback = [s for s in derivation.steps if s.rule == "computed_by_sympy"]
     assert fallback and all(s.verification.method == "symbolic" for s in fallback)
-    sigma, x, mu = (sp.Symbol(n, real=True) for n in ("sigma", "x", "mu"))
-    assert expected_equal(derivation.result.rhs, 1 / sigma - (x - mu) ** 2 / sigma ** 3)
+    x, mu = (sp.Symbol(n, real=True) for n in ("x", "mu"))
+    assert expected_equal(derivation.result.rhs, x ** x * (sp.log(x) + 1) + x - mu)
     text = render("text", [derivation])
     assert "Computed by SymPy (sympy.diff), not by a rule of this catalogue" in text
     assert "SymPy" in render("text", [derivation], "ja")
@@ -250,3 +251,12 @@ def test_user_names_that_are_python_keywords_or_the_kernels_own_names_compile():
     assert keyword.inputs == ("lambda", "x") and keyword.grad(**{"lambda": 3.0, "x": 2.0}) == pytest.approx(12.0)
     clash = derive.gradient(r"G x^2 + s_1", "x").compile()
     assert clash.grad(G=0.5, s_1=1.0, x=2.0) == pytest.approx(2.0) and clash.check() < 1e-13
+
+
+def test_a_log_in_the_loss_makes_its_argument_positive_so_the_catalogue_rule_applies():
+    """log x in the loss is real only for x > 0: that condition of derivative_of_log is derived from
+    the loss, so the catalogue's rule differentiates it, not SymPy."""
+    rules = [step.rule for step in derive.gradient(r"\log x", "x").steps]
+    assert rules[-1] == "derivative_of_log" and "computed_by_sympy" not in rules
+    summed = [step.rule for step in derive.gradient(r"-\sum_{k=1}^{K} t_k \log y_k", "y_{j}").steps]
+    assert "computed_by_sympy" not in summed
