@@ -142,7 +142,7 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
     if kind not in KINDS:
         raise CatalogueError(f"{where}: kind must be one of {KINDS}")
     wild_names = tuple(entry.get("wild", ()))
-    conditions = tuple(parse_condition(c, frozenset(wild_names)) for c in entry["conditions"])
+    conditions = tuple(parse_condition(c, frozenset(wild_names), entry["name"], operation) for c in entry["conditions"])
     data = {key: entry[key] for key in ("lhs", "rhs", "from", "to", "defines", "replace", "parameters",
                                          "check", "example", "example_model", "example_values",
                                          "example_from", "example_held", "example_derivation",

@@ -174,6 +174,17 @@ class Model:
         mapped = expr.xreplace({p: s / (1 + s) for p in predictions})
         return bool(sp.factor(sp.together(mapped)).is_positive)
 
+    def is_nonnegative(self, expr: sp.Basic) -> bool:
+        """Decide ``expr >= 0`` where every label lies in [0, 1] (one-hot, binary, or a target), as
+        in every model: each label t becomes u/(1 + u) for its own u >= 0 (so 1 - t is 1/(1 + u))."""
+        if expr.is_nonnegative or self.is_positive(expr):
+            return True
+        labels = [a for a in expr.atoms(sp.Indexed) if a.base == c.t] + ([c.t_scalar] if expr.has(c.t_scalar) else [])
+        if not labels:
+            return False
+        mapped = expr.xreplace({label: (u := sp.Dummy("u", nonnegative=True)) / (1 + u) for label in labels})
+        return bool(sp.factor(sp.together(mapped)).is_nonnegative)
+
     # ----- symbolic constraints --------------------------------------------------------------
     def eliminate(self, expr: sp.Basic, sizes: Mapping[sp.Symbol, int]) -> sp.Basic:
         """Replace the last class's prediction and label by one minus the others (sum to one)."""

@@ -167,3 +167,50 @@ def test_unknown_field_is_a_catalogue_error(tmp_path):
 def test_code_in_a_pattern_is_refused(tmp_path):
     with pytest.raises(PatternError):
         _catalogue_from(tmp_path, FALSE_RULE.replace('"log(a + b)"', '"__import__(\'os\')"'))
+
+
+def test_every_condition_is_understood():
+    """Each condition is checked at a match (on the wilds or the model), declared by the
+    conventions, or stated for an operation that checks it itself; none is free text."""
+    from derive import conventions as c
+    for rule in RULES:
+        for condition in rule.conditions:
+            checked = condition.predicate or condition.fact or condition.link or condition.classes
+            # a rewrite may only rest on what the conventions declare (z real) or the row maximum m of them
+            named = c.NAMES.get(condition.text.split()[0])
+            declared = condition.text == "m real" or (condition.text.endswith(" real") and named is not None
+                                                      and getattr(named, "label", named).is_real)
+            assert checked or declared or rule.operation != "rewrite", (rule.name, condition.text)
+
+
+@pytest.mark.parametrize("condition, words", [
+    ("a is small", "condition 'a is small' is not one the engine can check"),
+    ("q > 0", "condition 'q > 0' is not one the engine can check"),  # q is no wild of the rule
+    ("a independent of q", "condition 'a independent of q' names 'q', which is not a wild"),
+])
+def test_a_condition_the_engine_cannot_check_is_refused_naming_the_rule(tmp_path, condition, words):
+    with pytest.raises(CatalogueError, match=f"rule 'log_of_sum': {words}"):
+        _catalogue_from(tmp_path, FALSE_RULE.replace('conditions = ["a > 0", "b > 0"]', f'conditions = ["{condition}"]'))
+
+
+def test_conditions_without_spaces_are_read_and_checked(tmp_path):
+    rule = _catalogue_from(tmp_path, FALSE_RULE.replace('["a > 0", "b > 0"]', '["a>0", "b!=0"]'))["log_of_sum"]
+    assert [(c.predicate, c.subject) for c in rule.conditions] == [("positive", "a"), ("nonzero", "b")]
+
+
+def test_a_model_fact_condition_is_checked_at_the_match():
+    """A rule that needs one-hot labels does not apply in a model without them."""
+    from derive.conditions import holds
+    from derive.models import BERNOULLI, categorical
+    facts = [(rule, c) for rule in RULES for c in rule.conditions if c.fact == "one_hot_labels"]
+    assert len(facts) >= 3
+    for rule, fact in facts:
+        assert holds(fact, {}, categorical()) and not holds(fact, {}, BERNOULLI), rule.name
+
+
+def test_labels_in_zero_one_make_their_complements_nonnegative_and_nothing_more():
+    """zero_log_zero needs its weight a >= 0: t and 1 - t are, t_1 - t_2 and t - 2 are not."""
+    from derive import conventions as c
+    from derive.models import BERNOULLI
+    assert BERNOULLI.is_nonnegative(c.t[c.i]) and BERNOULLI.is_nonnegative(1 - c.t[c.i])
+    assert not BERNOULLI.is_nonnegative(c.t[1] - c.t[2]) and not BERNOULLI.is_nonnegative(c.t[1] - 2)
