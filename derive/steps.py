@@ -126,6 +126,12 @@ class Derivation:
     def verified(self) -> bool:
         return all(step.verification.verified for step in self.steps)
 
+    @property
+    def weakest_check(self) -> str:
+        """How its least checked step was: ``"no"``, else ``"numeric"``, else ``"symbolic"``."""
+        methods = {step.verification.method for step in self.steps}
+        return "no" if "no" in methods else "numeric" if "numeric" in methods else "symbolic"
+
     def __len__(self) -> int:
         return len(self.steps)
 

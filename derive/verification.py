@@ -81,8 +81,7 @@ def _verify_derived(step: Step) -> Verification:
     _require(source.result == step.equation, step,
              f"{step.equation.lhs} = {step.equation.rhs} is not the result of {source.name} "
              f"({source.result.lhs} = {source.result.rhs})")
-    methods = {s.verification.method for s in source.steps}
-    weakest = "no" if "no" in methods else "numeric" if "numeric" in methods else "symbolic"
+    weakest = source.weakest_check
     _require(step.check.inherited in ("", weakest), step,
              f"it claims {source.name} was verified {step.check.inherited!r}; its weakest step was {weakest!r}")
     return Verification(weakest, detail=f"the verified result of {source.name}", source=source.name)

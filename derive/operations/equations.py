@@ -172,9 +172,8 @@ def _base_of(matrix: sp.MatrixSymbol) -> sp.IndexedBase:
 
 def _derived_result(rule, equation, model, arguments):
     derivation = arguments["derivation"]
-    methods = [step.verification.method for step in derivation.steps]
-    weakest = "no" if "no" in methods else "numeric" if "numeric" in methods else "symbolic"
-    return Outcome(derivation.result, Check("derived", name=derivation.name, inherited=weakest, derivation=derivation))
+    return Outcome(derivation.result, Check("derived", name=derivation.name, inherited=derivation.weakest_check,
+                                            derivation=derivation))
 
 
 TABLE = {
