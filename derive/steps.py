@@ -5,6 +5,7 @@ Nothing here knows a text format; printers in :mod:`derive.printing` turn these 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from typing import Mapping
 
 import sympy as sp
@@ -45,6 +46,21 @@ class Verification:
     @property
     def verified(self) -> bool:
         return self.method in ("symbolic", "numeric")
+
+
+class CheckKind(str, Enum):
+    """The kinds of :class:`Check`; each is its own string, so ``Check("equal")`` still reads."""
+
+    EQUAL = "equal"
+    IMPLIED = "implied"
+    SPECIALISES = "specialises"
+    INSTANCE = "instance"
+    PREMISE = "premise"
+    DERIVED = "derived"
+    GIVEN = "given"
+    HOLDS = "holds"
+    DIFFERENTIATED = "differentiated"
+    DERIVATIVES = "derivatives"
 
 
 @dataclass(frozen=True)

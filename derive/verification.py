@@ -20,7 +20,7 @@ from . import conventions as c
 from .errors import VerificationError
 from .functions import BINDERS, Maximum, plain
 from .models import Model
-from .steps import Equation, Step, Verification
+from .steps import CheckKind, Equation, Step, Verification
 from .vector_forms import explicit, to_components
 
 POINTS_PER_SIZE = 3
@@ -32,41 +32,59 @@ FLOAT_DIGITS = 15  # a Float in a step counts as at least this precise (a 1-digi
 def verify_step(previous: Equation | None, step: Step, model: Model, seed: int = 0) -> Verification:
     """Return how ``step`` was verified, or raise :class:`VerificationError` if it is wrong."""
     rng = random.Random(f"{seed}:{step.rule}:{sp.srepr(step.rhs)}")
-    how = step.check.how
-    if how == "premise":
-        return _verify_premise(step, model, rng)
-    if how == "given":
-        return Verification("no", detail="an assumption of the model, not derived")
-    if how == "derived":
-        return _verify_derived(step)
-    if how == "holds":  # a definition stated as an equation: both sides must agree
-        return compare(step.lhs, step.rhs, model, rng, step.rule)
-    if previous is None:
+    try:
+        how = CheckKind(step.check.how)
+    except ValueError:
+        raise VerificationError(f"step {step.rule!r}: unknown check {step.check.how!r}") from None
+    if how in NEEDS_PREVIOUS and previous is None:
         raise VerificationError(f"step {step.rule!r} needs a previous equation to be checked against")
-    if how == "equal":
-        _require(step.lhs == previous.lhs, step, f"the left side changed from {previous.lhs} to {step.lhs}")
-        return compare(previous.rhs, step.rhs, model, rng, step.rule)
-    if how == "implied":
-        lhs = step.lhs.xreplace(dict(step.check.definitions)).xreplace({previous.lhs: previous.rhs})
-        return compare(lhs, step.rhs, model, rng, step.rule)
-    if how == "specialises":
-        mapping = dict(step.check.mapping)
-        back_lhs = _specialise(step.lhs, mapping)
-        _require(back_lhs == previous.lhs, step, f"specialising the left side gives {back_lhs}, not {previous.lhs}")
-        return compare(previous.rhs, _specialise(step.rhs, mapping), model, rng, step.rule)
-    if how == "differentiated":
-        (variable,) = step.check.variables
-        _require(step.lhs == sp.Derivative(previous.lhs, variable), step, "the left side is not the derivative of the previous one")
-        return compare(sp.Derivative(previous.rhs, variable), step.rhs, model, rng, step.rule)
-    if how == "derivatives":
-        return _verify_derivatives(step, model, rng)
-    if how == "instance":
-        _require(step.lhs == previous.lhs, step, "the left side changed")
-        mapping = {old: sp.Integer(new) if isinstance(new, int) else new for old, new in step.check.mapping.items()}
-        for old, new in mapping.items():
-            _require_inside_model(old, new, mapping, model, step)
-        return compare(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule)
-    raise VerificationError(f"step {step.rule!r}: unknown check {how!r}")
+    return _CHECKS[how](previous, step, model, rng)
+
+
+def _check_equal(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
+    _require(step.lhs == previous.lhs, step, f"the left side changed from {previous.lhs} to {step.lhs}")
+    return compare(previous.rhs, step.rhs, model, rng, step.rule)
+
+
+def _check_implied(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
+    lhs = step.lhs.xreplace(dict(step.check.definitions)).xreplace({previous.lhs: previous.rhs})
+    return compare(lhs, step.rhs, model, rng, step.rule)
+
+
+def _check_specialises(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
+    mapping = dict(step.check.mapping)
+    back_lhs = _specialise(step.lhs, mapping)
+    _require(back_lhs == previous.lhs, step, f"specialising the left side gives {back_lhs}, not {previous.lhs}")
+    return compare(previous.rhs, _specialise(step.rhs, mapping), model, rng, step.rule)
+
+
+def _check_differentiated(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
+    (variable,) = step.check.variables
+    _require(step.lhs == sp.Derivative(previous.lhs, variable), step, "the left side is not the derivative of the previous one")
+    return compare(sp.Derivative(previous.rhs, variable), step.rhs, model, rng, step.rule)
+
+
+def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
+    _require(step.lhs == previous.lhs, step, "the left side changed")
+    mapping = {old: sp.Integer(new) if isinstance(new, int) else new for old, new in step.check.mapping.items()}
+    for old, new in mapping.items():
+        _require_inside_model(old, new, mapping, model, step)
+    return compare(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule)
+
+
+NEEDS_PREVIOUS = {CheckKind.EQUAL, CheckKind.IMPLIED, CheckKind.SPECIALISES, CheckKind.DIFFERENTIATED, CheckKind.INSTANCE}
+_CHECKS = {  # what verifying a step means, by the kind of check its operation asked for
+    CheckKind.PREMISE: lambda previous, step, model, rng: _verify_premise(step, model, rng),
+    CheckKind.GIVEN: lambda previous, step, model, rng: Verification("no", detail="an assumption of the model, not derived"),
+    CheckKind.DERIVED: lambda previous, step, model, rng: _verify_derived(step),
+    CheckKind.HOLDS: lambda previous, step, model, rng: compare(step.lhs, step.rhs, model, rng, step.rule),
+    CheckKind.DERIVATIVES: lambda previous, step, model, rng: _verify_derivatives(step, model, rng),
+    CheckKind.EQUAL: _check_equal,
+    CheckKind.IMPLIED: _check_implied,
+    CheckKind.SPECIALISES: _check_specialises,
+    CheckKind.DIFFERENTIATED: _check_differentiated,
+    CheckKind.INSTANCE: _check_instance,
+}
 
 
 def _verify_derived(step: Step) -> Verification:

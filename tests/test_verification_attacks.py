@@ -156,3 +156,9 @@ def test_the_mpmath_walk_agrees_with_sympy_evaluation():
             walked = mpmath_value(expr, numbers, {})
             exact = to_mpmath(sp.N(expr.xreplace(point), 60))
             assert abs(walked - exact) <= mpmath.mpf("1e-45") * max(1, abs(exact)), expr
+
+
+def test_a_check_of_no_known_kind_is_refused():
+    previous, step, model = _step_of("ce", "log_of_power")
+    with pytest.raises(VerificationError, match="unknown check 'trust_me'"):
+        verify_step(previous, replace(step, check=Check("trust_me")), model)
