@@ -32,7 +32,7 @@ class Model:
     link: str | None = None  # y = softmax(z) or y = sigmoid(z): predictions are functions of logits
     linear: bool = False  # z = XW: logits are a linear function of inputs x and weights W
     sizes: tuple[sp.Symbol, ...] = ()  # a user's own sizes (sums up to C, M...) besides N, K, D
-    unit_draws: bool = False  # draw a user's own symbols in (0.05, 0.95), where log, sqrt, 1/x are real
+    unit_draws: bool = False  # a user's own symbols: in (0.05, 0.95), then anywhere the loss stays real
     positive: frozenset = frozenset()  # what the loss itself needs positive: the arguments of its logs
 
     def with_linear_model(self) -> "Model":
@@ -116,9 +116,9 @@ class Model:
             combos.append(combo)
         for combo, position in zip(combos, ("last", "inner")):
             for index in free:
-                bound = _paired_limit(index, expr)  # j in sum_{k=1}^{3} delta_jk runs to 3
+                bound = _paired_limit(index, expr)  # j in sum_{k=1}^{K} delta_jk runs to K (or to 3)
                 size = int(bound) if bound is not None and bound.is_Integer else \
-                    combo.get(self._range_of(index, expr)) or self.classes or 7
+                    combo.get(bound) or combo.get(self._range_of(index, expr)) or self.classes or 7
                 combo[index] = size if position == "last" else rng.randint(min(2, size), max(size - 1, 1))
         return combos
 
@@ -226,11 +226,31 @@ class Model:
                 for j in range(classes):
                     values[c.y[row + (j + 1,)]] = shares[j]
                     values[c.t[row + (j + 1,)]] = sp.Integer(int(j == hot))
-        for atom in atoms:
-            if atom in values:
-                continue
+        own = [atom for atom in atoms if atom not in values]
+        for atom in own:
             values[atom] = _draw(atom, rng, self.categorical, self.unit_draws, region)
+        if self.unit_draws and region != "interior":  # a user's symbols over their whole domain
+            own = [atom for atom in own if _is_users(atom)]
+            for _ in range(20):
+                trial = {**values, **{atom: _draw_anywhere(atom, rng, region) for atom in own}}
+                if self._inside(trial):
+                    return trial
         return values
+
+    def _inside(self, values: Mapping[sp.Basic, sp.Basic]) -> bool:
+        """Whether the point keeps positive what the loss needs positive (log's arguments)."""
+        indices = {ix for atom in values if isinstance(atom, sp.Indexed) for ix in atom.indices if ix.is_Integer}
+        for needed in self.positive:
+            for instance in ([needed.xreplace({_COMPONENT: ix}) for ix in indices] if needed.has(_COMPONENT) else [needed]):
+                if instance.has(sp.Sum, sp.Product):
+                    continue  # a sum of symbolic length: not at this point's sizes
+                at_point = instance.xreplace(values)
+                if at_point.free_symbols or at_point.atoms(sp.Indexed):
+                    continue  # names something this point does not draw
+                value = sp.N(at_point, 20)
+                if not (value.is_real and value > 0):
+                    return False
+        return True
 
     # ----- premises ------------------------------------------------------------------------
     def label_assignments(self, rhs: sp.Basic, sizes: Mapping[sp.Symbol, int],
@@ -275,13 +295,27 @@ def _draw(atom: sp.Basic, rng: random.Random, categorical: bool, unit: bool = Fa
     return sp.Float(rng.gauss(0.0, 1.5), DRAW_DIGITS)
 
 
+def _is_users(atom: sp.Basic) -> bool:
+    """A symbol of the user's own (not a label, a prediction, or declared positive)."""
+    base = atom.base if isinstance(atom, sp.Indexed) else atom
+    return base not in (c.y, c.y_scalar, c.t, c.t_scalar) and not (
+        getattr(base, "is_positive", False) or getattr(atom, "is_positive", False))
+
+
+def _draw_anywhere(atom: sp.Basic, rng: random.Random, region: str) -> sp.Basic:
+    """Anywhere on the real line: next to 0 on either side, or spread wide (negative values included)."""
+    if region == "near_zero":
+        return sp.Float(rng.choice((-1, 1)) * 10 ** -rng.uniform(1, 4), DRAW_DIGITS)
+    return sp.Float(rng.gauss(0.0, 3.0), DRAW_DIGITS)
+
+
 _COMPONENT = sp.Symbol("component_index", integer=True)
 
 
 def _any_component(expr: sp.Basic) -> sp.Basic:
     """``expr`` with the index of its arrays made one placeholder, so that log(y_i) summed over i
     makes every y_j positive.  Expressions with two different indices keep them."""
-    indices = {ix for a in expr.atoms(sp.Indexed) for ix in a.indices if isinstance(ix, sp.Symbol)}
+    indices = _free_indices(expr)  # a summation index stays bound
     return expr.xreplace({indices.pop(): _COMPONENT}) if len(indices) == 1 else expr
 
 
@@ -317,7 +351,8 @@ BERNOULLI = Model("bernoulli", frozenset({"binary_labels"}), False)
 
 
 def free(sizes: tuple[sp.Symbol, ...] = (), positive: frozenset = frozenset()) -> Model:
-    """A user's own loss: no facts about labels or predictions, symbols drawn in (0.05, 0.95);
+    """A user's own loss: no facts about labels or predictions, symbols drawn in (0.05, 0.95) and
+    over the whole real line where ``positive`` stays positive;
     ``positive``: what the loss needs positive to be real (:func:`positive_in`)."""
     return Model("any values", frozenset(), False, sizes=sizes, unit_draws=True, positive=positive)
 

@@ -4,7 +4,8 @@ The loss is taken as given (the first step, marked an assumption), differentiate
 every built-in uses; where no catalogue rule applies anywhere, one derivative at a time is carried
 out by SymPy in a step that says so (rule ``computed_by_sympy``).  Every step after the first is
 verified like any other: symbolically, and at random points in a model that assumes nothing about
-the user's symbols (drawn in (0.05, 0.95), where logs, roots and quotients are real).
+the user's symbols (drawn in (0.05, 0.95), and over the whole real line where the arguments of the
+loss's logs stay positive).
 """
 from __future__ import annotations
 

@@ -162,3 +162,24 @@ def test_a_check_of_no_known_kind_is_refused():
     previous, step, model = _step_of("ce", "log_of_power")
     with pytest.raises(VerificationError, match="unknown check 'trust_me'"):
         verify_step(previous, replace(step, check=Check("trust_me")), model)
+
+
+@pytest.mark.parametrize("before, after", [
+    (sp.sqrt(sp.Symbol("x", real=True) ** 2), sp.Symbol("x", real=True)),
+    (sp.log(sp.Symbol("a", real=True) * sp.Symbol("b", real=True)), sp.log(sp.Symbol("a", real=True)) + sp.log(sp.Symbol("b", real=True))),
+    (sp.Symbol("x", real=True), sp.Symbol("x", real=True) + sp.floor(sp.Symbol("x", real=True))),
+])
+def test_a_step_true_only_for_some_real_values_is_rejected_in_the_model_that_assumes_nothing(before, after):
+    """A user's own symbols are drawn over the whole real line too (negative, near 0, wide)."""
+    step = Step(Equation(c.E, after), "attack", "equality", Check("equal"))
+    with pytest.raises(VerificationError, match="is wrong"):
+        verify_step(Equation(c.E, before), step, free())
+
+
+def test_what_the_loss_needs_positive_stays_positive_at_every_point():
+    """log(a b) = log a + log b is a true step for a loss that has log a and log b in it."""
+    a, b = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
+    from derive.models import positive_in
+    model = free((), positive_in(sp.log(a) + sp.log(b)))
+    step = Step(Equation(c.E, sp.log(a) + sp.log(b)), "log_of_product", "equality", Check("equal"))
+    assert verify_step(Equation(c.E, sp.log(a * b)), step, model).verified
