@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import sympy as sp
 
@@ -116,7 +116,7 @@ class Model:
             combos.append(combo)
         for combo, position in zip(combos, ("last", "inner")):
             for index in free:
-                bound = _paired_limit(index, expr)  # j in sum_{k=1}^{K} delta_jk runs to K (or to 3)
+                bound = next(_paired_limits(index, expr), None)  # j in sum_{k=1}^{K} delta_jk runs to K (or to 3)
                 size = int(bound) if bound is not None and bound.is_Integer else \
                     combo.get(bound) or combo.get(self._range_of(index, expr)) or self.classes or 7
                 combo[index] = size if position == "last" else rng.randint(min(2, size), max(size - 1, 1))
@@ -133,14 +133,8 @@ class Model:
                     return c.N if position == 0 else c.K
                 return c.K if self.categorical else c.N
         # Only in a Kronecker delta: it runs over the same range as the index it is paired with.
-        limits = {limit[0]: limit[2] for node in sp.preorder_traversal(expr)
-                  if isinstance(node, BINDERS) for limit in node.limits}
-        for delta in expr.atoms(sp.KroneckerDelta):
-            if index in delta.args:
-                partner = delta.args[1] if delta.args[0] == index else delta.args[0]
-                if limits.get(partner) in c.SIZES:
-                    return limits[partner]
-        return c.K if self.categorical else c.N
+        sizes = [limit for limit in _paired_limits(index, expr) if limit in c.SIZES]
+        return sizes[0] if sizes else (c.K if self.categorical else c.N)
 
     def class_count(self, sizes: Mapping[sp.Symbol, int], atoms: Iterable[sp.Indexed]) -> int:
         if self.classes:
@@ -324,16 +318,15 @@ def positive_in(loss: sp.Basic) -> frozenset:
     return frozenset(_any_component(node.args[0]) for node in loss.atoms(sp.log))
 
 
-def _paired_limit(index: sp.Symbol, expr: sp.Basic) -> sp.Basic | None:
-    """The upper limit of the summation index a Kronecker delta pairs ``index`` with, if any."""
+def _paired_limits(index: sp.Symbol, expr: sp.Basic) -> Iterator[sp.Basic]:
+    """The upper limits of the summation indices Kronecker deltas pair ``index`` with."""
     limits = {limit[0]: limit[2] for node in sp.preorder_traversal(expr)
               if isinstance(node, BINDERS) for limit in node.limits}
     for delta in expr.atoms(sp.KroneckerDelta):
         if index in delta.args:
             partner = delta.args[1] if delta.args[0] == index else delta.args[0]
             if partner in limits:
-                return limits[partner]
-    return None
+                yield limits[partner]
 
 
 def _free_indices(expr: sp.Basic) -> set[sp.Symbol]:
