@@ -183,3 +183,15 @@ def test_what_the_loss_needs_positive_stays_positive_at_every_point():
     model = free((), positive_in(sp.log(a) + sp.log(b)))
     step = Step(Equation(c.E, sp.log(a) + sp.log(b)), "log_of_product", "equality", Check("equal"))
     assert verify_step(Equation(c.E, sp.log(a * b)), step, model).verified
+
+
+def test_a_bump_no_random_point_finds_is_at_least_not_called_verified():
+    """exp(-1e10 (y - 1/3)^2) is below any tolerance at every point drawn: no numeric check sees it,
+    and no symbolic proof exists, so the step says "checked numerically ... not verified"."""
+    from derive.printing.words import verification_text
+    y = c.y_scalar
+    step = Step(Equation(c.E, -sp.log(y) + sp.exp(-10**10 * (y - sp.Rational(1, 3)) ** 2)), "bump", "equality", Check("equal"))
+    verification = verify_step(Equation(c.E, -sp.log(y)), step, BERNOULLI)
+    assert verification.method == "numeric"
+    text = verification_text(verification, "en")
+    assert "checked numerically" in text and "not verified" in text and "✓" not in text
