@@ -6,11 +6,11 @@ an equation-level ``operation`` (see :mod:`derive.operations`).
 """
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field
 import hashlib
 import json
+import tomllib
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType

@@ -159,25 +159,14 @@ class Model:
             return True
         if isinstance(expr, sp.exp) and expr.args[0].is_real:
             return True
-        predictions = [a for a in expr.atoms(sp.Indexed) if a.base == c.y]
-        predictions += [s for s in expr.free_symbols if s == c.y_scalar]
-        if not predictions:
-            return False
-        s = sp.Dummy("s", positive=True)
-        # y = s / (1 + s) maps s in (0, oo) onto y in (0, 1): positivity there is positivity here.
-        mapped = expr.xreplace({p: s / (1 + s) for p in predictions})
-        return bool(sp.factor(sp.together(mapped)).is_positive)
+        return _sign_through_unit_interval(expr, (c.y, c.y_scalar), "is_positive", {"positive": True})
 
     def is_nonnegative(self, expr: sp.Basic) -> bool:
         """Decide ``expr >= 0`` where every label lies in [0, 1] (one-hot, binary, or a target), as
         in every model: each label t becomes u/(1 + u) for its own u >= 0 (so 1 - t is 1/(1 + u))."""
         if expr.is_nonnegative or self.is_positive(expr):
             return True
-        labels = [a for a in expr.atoms(sp.Indexed) if a.base == c.t] + ([c.t_scalar] if expr.has(c.t_scalar) else [])
-        if not labels:
-            return False
-        mapped = expr.xreplace({label: (u := sp.Dummy("u", nonnegative=True)) / (1 + u) for label in labels})
-        return bool(sp.factor(sp.together(mapped)).is_nonnegative)
+        return _sign_through_unit_interval(expr, (c.t, c.t_scalar), "is_nonnegative", {"nonnegative": True})
 
     # ----- symbolic constraints --------------------------------------------------------------
     def eliminate(self, expr: sp.Basic, sizes: Mapping[sp.Symbol, int]) -> sp.Basic:
@@ -287,6 +276,17 @@ def _draw(atom: sp.Basic, rng: random.Random, categorical: bool, unit: bool = Fa
     if getattr(base, "is_positive", False) or getattr(atom, "is_positive", False):
         return sp.Float(rng.uniform(0.5, 2.0), DRAW_DIGITS)
     return sp.Float(rng.gauss(0.0, 1.5), DRAW_DIGITS)
+
+
+def _sign_through_unit_interval(expr: sp.Basic, names: tuple, sign: str, assumptions: dict) -> bool:
+    """The sign ``sign`` of ``expr`` for every value in (0, 1) (or [0, 1)) of the components named:
+    each gets its own s >= 0 (or > 0) and becomes s/(1 + s), which runs over exactly that interval."""
+    components = [a for a in expr.atoms(sp.Indexed) if a.base in names]
+    components += [s for s in expr.free_symbols if s in names]
+    if not components:
+        return False
+    mapped = expr.xreplace({a: (s := sp.Dummy("s", **assumptions)) / (1 + s) for a in components})
+    return bool(getattr(sp.factor(sp.together(mapped)), sign))
 
 
 def _is_users(atom: sp.Basic) -> bool:

@@ -3,6 +3,7 @@ import re
 import textwrap
 
 import pytest
+import sympy as sp
 
 from derive.catalogue import PROOFS_FILE, load_catalogue, proofs_on_record, read_catalogue, rules_directory
 from derive.errors import CatalogueError, PatternError, VerificationError
@@ -214,3 +215,13 @@ def test_labels_in_zero_one_make_their_complements_nonnegative_and_nothing_more(
     from derive.models import BERNOULLI
     assert BERNOULLI.is_nonnegative(c.t[c.i]) and BERNOULLI.is_nonnegative(1 - c.t[c.i])
     assert not BERNOULLI.is_nonnegative(c.t[1] - c.t[2]) and not BERNOULLI.is_nonnegative(c.t[1] - 2)
+
+
+def test_positivity_of_predictions_treats_each_component_on_its_own():
+    """1 - y and y(1 - y) are positive for y in (0, 1); y_1/y_2 - 1/2 is not (y_1 = 0.1, y_2 = 0.9),
+    which a single stand-in for every component (y_1 = y_2) would have called positive."""
+    from derive import conventions as c
+    from derive.models import categorical
+    model = categorical()
+    assert model.is_positive(1 - c.y[1]) and model.is_positive(c.y_scalar * (1 - c.y_scalar))
+    assert not model.is_positive(c.y[1] / c.y[2] - sp.Rational(1, 2))

@@ -23,7 +23,7 @@ def names_json(entries: Iterable[tuple[str, str]]) -> str:
     return document("list", derivations=[{"name": name, "title": title} for name, title in entries])
 
 
-_CHECK_COLUMNS = {  # (key, English heading, Japanese heading, width)
+_CHECK_COLUMNS = {  # row field -> (English heading, Japanese heading, width)
     "kernel": ("kernel", "カーネル", 12), "layout": ("layout", "ループ順", 7), "dtype": ("dtype", "型", 8),
     "targets": ("targets", "目標値", 14), "classes": ("classes", "クラス数", 7), "points": ("points", "点数", 6),
     "loss_error": ("loss err", "損失誤差", 10), "grad_error": ("grad err", "勾配誤差", 10),
