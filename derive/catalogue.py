@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -115,7 +116,22 @@ def _operand_wilds(rule: "Rule") -> dict[str, tuple[sp.Basic, ...]]:
 
 _FIELDS = {"name", "statement", "conditions", "wild", "en", "ja", "kind", "operation",
            "lhs", "rhs", "from", "to", "defines", "replace", "parameters", "check", "requires",
-           "example", "example_model", "example_values", "example_from", "example_held", "example_derivation", "proved_in"}
+           "example", "example_model", "example_values", "example_from", "example_held", "example_derivation", "proved_in",
+           "rulesets"}
+_RULESET_FIELDS = {"name", "en", "ja", "rules"}
+
+
+CATALOGUE_VARIABLE = "DERIVE_RULES"  # a directory of rule files to use instead of the catalogue shipped
+
+
+def active_directory() -> str | None:
+    """The catalogue in use: the directory ``$DERIVE_RULES`` names, else the one shipped (``None``)."""
+    chosen = os.environ.get(CATALOGUE_VARIABLE, "").strip()
+    if not chosen:
+        return None
+    if not Path(chosen).is_dir():
+        raise CatalogueError(f"${CATALOGUE_VARIABLE} names {chosen}, which is not a directory of rule files")
+    return str(Path(chosen).resolve())
 
 
 def rules_directory() -> Path:
@@ -146,7 +162,7 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
     data = {key: entry[key] for key in ("lhs", "rhs", "from", "to", "defines", "replace", "parameters",
                                          "check", "example", "example_model", "example_values",
                                          "example_from", "example_held", "example_derivation",
-                                         "proved_in") if key in entry}
+                                         "proved_in", "rulesets") if key in entry}
     rule = Rule(
         name=entry["name"], topic=topic, statement=entry["statement"], conditions=conditions,
         justification=MappingProxyType({lang: entry[lang] for lang in LANGUAGES}),
@@ -203,7 +219,9 @@ def _require_proofs(rules: Mapping[str, Rule], root: Path) -> None:
         return
     record = proofs_on_record(root)
     for rule in rules.values():
-        if record.get(rule.name, {}).get("hash") == rule.digest:
+        entry = record.get(rule.name, {})
+        if entry.get("hash") == rule.digest:
+            _PROOFS[rule.digest] = entry
             continue
         if rule.operation != "rewrite":
             raise CatalogueError(f"rule {rule.name!r} has no proof on record for its text in {root / PROOFS_FILE}; "
@@ -211,9 +229,27 @@ def _require_proofs(rules: Mapping[str, Rule], root: Path) -> None:
         from .errors import VerificationError
         from .rule_proofs import prove  # proofs use the engine, which sits above the catalogue
         try:
-            prove(rule)
+            verification = prove(rule)
         except VerificationError as exc:
             raise CatalogueError(f"rule {rule.name!r} is false and is refused: {exc}") from None
+        _PROOFS[rule.digest] = proof_entry(rule, verification)
+
+
+_PROOFS: dict[str, dict] = {}  # the proof of each rule in use, by the hash of the rule's text
+
+
+def proof_entry(rule: Rule, verification) -> dict:
+    """What the record says of a rule's proof: its hash, how it was proved, at which sizes (none:
+    for every size)."""
+    return {"hash": rule.digest, "method": verification.method,
+            "sizes": [dict(s) for s in verification.sizes], "points": verification.points}
+
+
+def proved_for_every_size(rule: Rule) -> bool:
+    """Whether the rule's generic statement is proved symbolically with symbolic sizes and indices
+    (so a step applying it, with its conditions holding at the match, is proved for every size)."""
+    entry = _PROOFS.get(rule.digest)
+    return bool(entry) and entry["method"] == "symbolic" and not entry["sizes"]
 
 
 @lru_cache(maxsize=None)
@@ -246,6 +282,60 @@ def read_catalogue(directory: str | None = None) -> Mapping[str, Rule]:
 
 def get_rule(name: str) -> Rule:
     try:
-        return load_catalogue()[name]
+        return load_catalogue(active_directory())[name]
     except KeyError:
         raise CatalogueError(f"no rule named {name!r} in the catalogue") from None
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """A named, ordered set of rules that strategies apply together (as egglog's rulesets): those
+    the ``[[ruleset]]`` table lists, then every rule that names the set in its ``rulesets`` field."""
+
+    name: str
+    rules: tuple[str, ...]
+    justification: Mapping[str, str]
+
+
+@lru_cache(maxsize=None)
+def read_rulesets(directory: str | None = None) -> Mapping[str, Ruleset]:
+    """Every ruleset of the catalogue; a ruleset naming a rule the catalogue lacks is refused."""
+    root = Path(directory) if directory else rules_directory()
+    rules = read_catalogue(directory)
+    listed: dict[str, dict] = {}
+    for source in sorted(root.glob("*.toml")):
+        with source.open("rb") as handle:
+            document = tomllib.load(handle)
+        for entry in document.get("ruleset", []):
+            where = f"{source.name}: ruleset {entry.get('name', '?')!r}"
+            unknown = set(entry) - _RULESET_FIELDS
+            if unknown:
+                raise CatalogueError(f"{where}: unknown fields {sorted(unknown)}")
+            if not isinstance(entry.get("rules"), list) or not all(isinstance(r, str) for r in entry["rules"]):
+                raise CatalogueError(f"{where}: 'rules' must be a list of rule names")
+            if entry.get("name") in listed:
+                raise CatalogueError(f"{where} is defined twice")
+            missing = [r for r in entry["rules"] if r not in rules]
+            if missing:
+                raise CatalogueError(f"{where} names rules the catalogue does not have: {', '.join(missing)}")
+            listed[entry["name"]] = entry
+    members: dict[str, list[str]] = {name: list(entry["rules"]) for name, entry in listed.items()}
+    for rule in rules.values():
+        for name in rule.data.get("rulesets", ()):  # type: ignore[union-attr]
+            if name not in members:
+                raise CatalogueError(f"rule {rule.name!r} joins a ruleset {name!r} that no [[ruleset]] declares")
+            if rule.name not in members[name]:
+                members[name].append(rule.name)
+    return MappingProxyType({name: Ruleset(name, tuple(members[name]),
+                                           MappingProxyType({lang: str(listed[name].get(lang, "")) for lang in LANGUAGES}))
+                             for name in listed})
+
+
+def get_ruleset(name: str) -> tuple[Rule, ...]:
+    """The rules of the ruleset ``name``, in order, from the catalogue in use."""
+    directory = active_directory()
+    sets = read_rulesets(directory)
+    if name not in sets:
+        raise CatalogueError(f"no ruleset named {name!r} in the catalogue; there are {', '.join(sorted(sets))}")
+    rules = load_catalogue(directory)
+    return tuple(rules[rule] for rule in sets[name].rules)

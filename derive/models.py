@@ -159,7 +159,7 @@ class Model:
             return True
         if isinstance(expr, sp.exp) and expr.args[0].is_real:
             return True
-        return _sign_through_unit_interval(expr, (c.y, c.y_scalar), "is_positive", {"positive": True})
+        return _sign_through_unit_interval(expr, (c.y, c.y_scalar), "is_positive", {"positive": True}, sigmoids=True)
 
     def is_nonnegative(self, expr: sp.Basic) -> bool:
         """Decide ``expr >= 0`` where every label lies in [0, 1] (one-hot, binary, or a target), as
@@ -278,11 +278,15 @@ def _draw(atom: sp.Basic, rng: random.Random, categorical: bool, unit: bool = Fa
     return sp.Float(rng.gauss(0.0, 1.5), DRAW_DIGITS)
 
 
-def _sign_through_unit_interval(expr: sp.Basic, names: tuple, sign: str, assumptions: dict) -> bool:
-    """The sign ``sign`` of ``expr`` for every value in (0, 1) (or [0, 1)) of the components named:
-    each gets its own s >= 0 (or > 0) and becomes s/(1 + s), which runs over exactly that interval."""
+def _sign_through_unit_interval(expr: sp.Basic, names: tuple, sign: str, assumptions: dict,
+                                sigmoids: bool = False) -> bool:
+    """The sign ``sign`` of ``expr`` for every value in (0, 1) (or [0, 1)) of the components named
+    (and, with ``sigmoids``, of each sigmoid of a real number, which lies in (0, 1) too): each gets
+    its own s >= 0 (or > 0) and becomes s/(1 + s), which runs over exactly that interval."""
     components = [a for a in expr.atoms(sp.Indexed) if a.base in names]
     components += [s for s in expr.free_symbols if s in names]
+    if sigmoids:
+        components += [f for f in expr.atoms(sigmoid) if f.args[0].is_real]
     if not components:
         return False
     mapped = expr.xreplace({a: (s := sp.Dummy("s", **assumptions)) / (1 + s) for a in components})

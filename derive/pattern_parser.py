@@ -33,6 +33,9 @@ FUNCTIONS = {
     "Derivative": sp.Derivative,
     "Limit": sp.Limit,
     "sigmoid": sigmoid,
+    # functions of one variable a catalogue may give derivative rules for
+    "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "atan": sp.atan,
+    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
 }
 
 _BINARY = {

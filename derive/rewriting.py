@@ -43,6 +43,33 @@ def subexpressions(expr: sp.Basic, path: tuple[int, ...] = ()) -> Iterator[tuple
         yield from subexpressions(arg, path + (position,))
 
 
+def subexpression_at(expr: sp.Basic, path: tuple[int, ...]) -> sp.Basic | None:
+    """The subexpression at ``path`` (as :func:`subexpressions` numbers it), or ``None``."""
+    node = expr
+    for position in path:
+        node = nested_view(node)
+        if isinstance(node, (sp.Indexed, sp.IndexedBase, sp.MatrixSymbol)) or position >= len(node.args):
+            return None
+        node = node.args[position]
+    return nested_view(node)
+
+
+def enclosing_limits(expr: sp.Basic, path: tuple[int, ...]) -> dict[sp.Symbol, tuple[sp.Basic, sp.Basic]]:
+    """The range of each index bound by a sum, product or maximum around the part at ``path``."""
+    from .functions import BINDERS
+
+    ranges: dict[sp.Symbol, tuple[sp.Basic, sp.Basic]] = {}
+    node = expr
+    for position in path:
+        node = nested_view(node)
+        if isinstance(node, BINDERS) and position == 0:
+            ranges.update({variable: (lower, upper) for variable, lower, upper in node.limits})
+        if position >= len(node.args):
+            break
+        node = node.args[position]
+    return ranges
+
+
 def replace_at(expr: sp.Basic, path: tuple[int, ...], new: sp.Basic) -> sp.Basic:
     """Put ``new`` at ``path`` (as :func:`subexpressions` numbers it) and merge nested sums back."""
     return merged(_replace_at(expr, path, new))

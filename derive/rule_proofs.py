@@ -13,14 +13,17 @@ import random
 from pathlib import Path
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from . import conventions as c
-from .catalogue import PROOFS_FILE, Rule, get_rule, load_catalogue, proving_catalogue, read_catalogue, rules_directory
+from .catalogue import PROOFS_FILE, proof_entry, Rule, get_rule, load_catalogue, proving_catalogue, read_catalogue, rules_directory
 from .errors import CatalogueError
 from .models import ANY_VALUES, BERNOULLI, LINKS, Model, categorical
 from .operations import apply
 from .steps import Equation, Step, Verification
-from .verification import compare, verify_step
+from .errors import VerificationError
+from .induction import prove_by_elimination, prove_by_induction
+from .verification import POINTS_PER_SIZE, compare, numeric_opinion, proves_zero, verify_step
 
 
 
@@ -32,8 +35,7 @@ def prove_catalogue(directory: str | None = None) -> Path:
     with proving_catalogue():
         for rule in read_catalogue(directory).values():
             verification = prove(rule)
-            record[rule.name] = {"hash": rule.digest, "method": verification.method,
-                                 "sizes": [dict(s) for s in verification.sizes], "points": verification.points}
+            record[rule.name] = proof_entry(rule, verification)
     path = root / PROOFS_FILE
     try:
         path.write_text(json.dumps({"rules": record}, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
@@ -112,30 +114,86 @@ def _example_step(rule: Rule) -> tuple[Step, Equation | None, Model]:
 
 
 def _prove_identity(rule: Rule, seed: int) -> Verification:
+    """Prove a rewrite rule's generic statement: its wilds become symbols and functions with the
+    assumptions its conditions state.  A statement with sums or products of symbolic length is
+    proved for every length by induction (:mod:`derive.induction`), else (as any step) at K = 2, 3;
+    either way it is evaluated at random points as well."""
+    before, after = (rule.pattern(side, _proof_scope(rule, lower=sp.Integer(1)), evaluate=False) for side in ("lhs", "rhs"))
+    model = categorical() if rule.requires else ANY_VALUES
+    rng = random.Random(f"{seed}:{rule.name}")
+    general = _proof_scope(rule, lower=sp.Symbol("a", integer=True))
+    general_sides = tuple(rule.pattern(side, general, evaluate=False) for side in ("lhs", "rhs"))
+    symbolic_length = any(isinstance(e, (sp.Sum, sp.Product)) and e.free_symbols & set(c.SIZES)
+                          for e in sp.preorder_traversal(sp.Tuple(*general_sides)))
+    if symbolic_length:
+        proved, how = prove_by_induction(*general_sides), "by induction on the number of terms"
+    else:
+        proved, how = proves_zero((before - after).doit(), model, {}), ""
+    if not proved and symbolic_length and rule.requires:
+        proved, how = prove_by_elimination(*general_sides), "the last class is one minus the others"
+    functions = _differentiated_functions(before, after)
+    if not proved and not functions:
+        return compare(before, after, model, rng, rule.name)
+    if not proved:
+        raise VerificationError(f"step {rule.name!r}: no symbolic proof of its statement was found")
+    instance = _with_concrete_functions((before, after), functions, rng)
+    small = model.size_choices(sp.Tuple(*instance))
+    points, worst = numeric_opinion(*instance, model, rng, rule.name, small, POINTS_PER_SIZE)
+    return Verification("symbolic", (), points, worst, detail=how)
+
+
+def _differentiated_functions(*exprs: sp.Basic) -> set:
+    """The unknown functions of a variable the statement differentiates by."""
+    variables = {v for e in exprs for d in e.atoms(sp.Derivative) for v, _ in d.variable_count}
+    return {f.func for e in exprs for f in e.atoms(AppliedUndef) if set(f.args) & variables}
+
+
+def _with_concrete_functions(sides: tuple[sp.Basic, ...], functions: set, rng: random.Random) -> tuple[sp.Basic, ...]:
+    """The statement for one random smooth function in place of each unknown one (positive where
+    it must be), so the numeric check can evaluate derivatives."""
+    table = {}
+    for function in sorted(functions, key=str):
+        coefficients = [sp.Rational(rng.randint(-9, 9), rng.randint(1, 5)) for _ in range(4)]
+
+        def concrete(*args, k=coefficients, positive=bool(function.is_positive)):
+            linear = k[0] + sum(k[1] * a for a in args) + sp.sin(k[2] * sum(args)) + k[3] * sum(args) ** 2 / 7
+            return sp.exp(linear) if positive else linear
+        table[function] = concrete
+    result = []
+    for side in sides:
+        for function, concrete in table.items():
+            side = side.replace(function, concrete)
+        result.append(side)
+    return tuple(result)
+
+
+def _proof_scope(rule: Rule, lower: sp.Basic) -> dict[str, sp.Basic]:
+    """What each wild stands for in the proof of the rule's statement: a summation index an
+    integer, a lower limit ``lower`` and an upper one K; a wild summed over a function of the index;
+    and where the statement differentiates by a wild ``x``, every wild not declared independent of
+    ``x`` a function of ``x`` (else its derivative would be 0 and the proof empty)."""
     lhs_plain = rule.pattern("lhs", {name: sp.Wild(name) for name in rule.wild_names})
     bound, limits = _summation_roles(lhs_plain)
     assumptions = {cond.subject: cond.predicate for cond in rule.conditions if cond.predicate}
+    variables = [v.name for d in lhs_plain.atoms(sp.Derivative) for v, _ in d.variable_count if isinstance(v, sp.Wild)]
     scope: dict[str, sp.Basic] = {}
     for name in rule.wild_names:
         if name in bound:
             scope[name] = sp.Symbol(name, integer=True)
         elif name in limits:
-            scope[name] = sp.Integer(1) if limits[name] == "lower" else c.K
+            scope[name] = lower if limits[name] == "lower" else c.K
+        elif name in variables:
+            scope[name] = sp.Symbol(name, **_flags(assumptions.get(name)))
+    summed = [b for b in bound if b in _summed_over(lhs_plain)]
     for name in rule.wild_names:
         if name in scope:
             continue
         flags = _flags(assumptions.get(name))
         independent = any(cond.predicate == "independent" and cond.subject == name for cond in rule.conditions)
-        summed = [b for b in bound if b in _summed_over(lhs_plain)]
-        if summed and not independent:
-            index = scope[summed[0]]
-            scope[name] = sp.Function(name, **flags)(index)
-        else:
-            scope[name] = sp.Symbol(name, **flags)
-    before = rule.pattern("lhs", scope, evaluate=False)
-    after = rule.pattern("rhs", scope, evaluate=False)
-    model = categorical() if rule.requires else ANY_VALUES
-    return compare(before, after, model, random.Random(f"{seed}:{rule.name}"), rule.name)
+        arguments = ([scope[summed[0]]] if summed and not independent else []) + \
+            ([scope[v] for v in variables] if not independent else [])
+        scope[name] = sp.Function(name, **flags)(*arguments) if arguments else sp.Symbol(name, **flags)
+    return scope
 
 
 def _flags(predicate: str | None) -> dict[str, bool]:

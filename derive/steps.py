@@ -42,6 +42,7 @@ class Verification:
     max_error: float = 0.0
     detail: str = ""
     source: str = ""  # a result taken from the derivation of this name, verified there
+    proved_by: str = ""  # the catalogue rule, proved for every size, whose application this step is
 
     @property
     def verified(self) -> bool:
@@ -61,6 +62,8 @@ class CheckKind(str, Enum):
     HOLDS = "holds"
     DIFFERENTIATED = "differentiated"
     DERIVATIVES = "derivatives"
+    REWRITE = "rewrite"
+    LOCAL = "local"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,10 @@ class Check:
     ``derived``: the result of ``derivation`` (or of the built-in derivation ``name``), whose every
     step was verified; the check reads how from that derivation's steps, and ``inherited`` must
     agree with it.
+    ``rewrite``: the step applies the rewrite rule ``Step.rule`` at ``Step.location``; replaying
+    that application (match, conditions, replacement) must give the new right side.
+    ``local``: only the part at ``Step.location`` changed, from the single key of ``definitions``
+    to its value: proving those two equal proves the step.
     ``given``: an assumption the user supplied; nothing to verify.
     ``holds``: the equation itself is true (its two sides agree), as for a definition by a limit.
     ``differentiated``: both sides of the previous equation differentiated by ``variables[0]``.

@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 
 import sympy as sp
 
-from .catalogue import get_rule
+from .catalogue import get_rule, get_ruleset
 from .errors import DeriveError, RuleDidNotApply
 from .models import Model
 from .operations import apply as apply_operation
@@ -61,9 +61,12 @@ def apply(rule_name: str, *, required: bool = True, tag: str | None = None, **ar
     return strategy
 
 
-def exhaust(*rule_names: str, tag: str | None = None, **arguments: Any) -> Strategy:
-    """Use the first rule that applies, again and again, until none does; tag the last step."""
+def exhaust(*rulesets: str, tag: str | None = None, **arguments: Any) -> Strategy:
+    """Use the first rule of the named rulesets (in order) that applies, again and again, until
+    none does; tag the last step.  The rulesets are read from the catalogue when the strategy runs,
+    so a rule added to one in a TOML file is used without any change here."""
     def strategy(state: State) -> State:
+        rule_names = [rule.name for name in rulesets for rule in get_ruleset(name)]
         start = len(state.steps)
         for _ in range(MAX_APPLICATIONS):
             for name in rule_names:
@@ -75,7 +78,7 @@ def exhaust(*rule_names: str, tag: str | None = None, **arguments: Any) -> Strat
                 if tag and len(state.steps) > start:
                     state = replace(state, steps=state.steps[:-1] + (state.steps[-1].with_tag(tag),))
                 return state
-        raise DeriveError(f"rules {rule_names} kept applying after {MAX_APPLICATIONS} steps")
+        raise DeriveError(f"the rulesets {', '.join(rulesets)} kept applying after {MAX_APPLICATIONS} steps")
     return strategy
 
 
@@ -91,21 +94,16 @@ def continue_from(derivation: Derivation, model: Model) -> Strategy:
     return chain(use_model(model), apply("result_of_derivation", derivation=derivation))
 
 
-DIFFERENTIATION_RULES = (
-    "softmax_derivative", "derivative_of_constant", "derivative_of_variable", "derivative_of_component",
-    "derivative_of_sum", "constant_multiple", "derivative_through_sum", "derivative_of_log",
-    "derivative_of_exp", "derivative_of_sigmoid", "chain_rule", "power_rule", "quotient_rule",
-    "product_rule", "kronecker_delta_collapses_sum",
-)
-
-
 def differentiate(wrt) -> Strategy:
-    """Differentiate the current equation by ``wrt`` with the catalogue's calculus rules."""
+    """Differentiate the current equation by ``wrt`` with the catalogue's ``differentiation``
+    ruleset; only where none of its rules applies anywhere does SymPy carry out one derivative (the
+    ``sympy_fallback`` ruleset), in a step that says so.  Built-in and users' losses alike."""
     indices = tuple(wrt.indices) if hasattr(wrt, "indices") else ()
     return chain(
-        exhaust("rename_summation_index", avoid=indices),
+        exhaust("summation_indices", avoid=indices),
         apply("differentiate_both_sides", wrt=wrt),
-        exhaust(*DIFFERENTIATION_RULES),
+        exhaust("differentiation"),
+        exhaust("differentiation", "sympy_fallback"),
         _no_derivative_left,
     )
 

@@ -19,7 +19,7 @@ from .gradient_checks import cross_check_gradient
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .models import Model, free, positive_in
 from .steps import USER_GRADIENT, Derivation, Equation
-from .strategies import DIFFERENTIATION_RULES, apply, chain, exhaust, given, run
+from .strategies import apply, chain, differentiate, given, run
 
 # Steps grow with the loss (about 1.4 per operation) and each is verified: 46 operations take
 # about 5 s, 364 would pass the strategies' 200 applications after 40 s.  Past this, say so at once.
@@ -42,13 +42,9 @@ def user_gradient(loss, wrt) -> Derivation:
     if not model.depends_on(rhs, variable) and not rhs.has(variable):
         raise DeriveError(f"the loss does not contain {_latex(variable)}; its symbols: "
                           f"{', '.join(sorted({_latex(s) for s in _symbols(rhs)}))}")
-    indices = tuple(variable.indices) if isinstance(variable, sp.Indexed) else ()
     strategy = chain(
         given(Equation(lhs, rhs)),
-        exhaust("rename_summation_index", avoid=indices),
-        apply("differentiate_both_sides", wrt=variable),
-        exhaust(*DIFFERENTIATION_RULES),
-        exhaust(*DIFFERENTIATION_RULES, "computed_by_sympy"),  # SymPy only where no rule applies
+        differentiate(variable),  # the same strategy as the built-ins' gradients
         apply("algebraic_simplification", required=False, with_sums=True),  # a sum left over is one term
     )
     shown = _latex(variable)

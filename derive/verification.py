@@ -21,6 +21,7 @@ from .errors import VerificationError
 from .functions import BINDERS, Maximum, plain
 from .models import Model
 from .steps import CheckKind, Equation, Step, Verification
+from .rewriting import merged
 from .vector_forms import explicit, to_components
 
 POINTS_PER_SIZE = 3
@@ -61,7 +62,155 @@ def _check_specialises(previous: Equation, step: Step, model: Model, rng: random
 def _check_differentiated(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
     (variable,) = step.check.variables
     _require(step.lhs == sp.Derivative(previous.lhs, variable), step, "the left side is not the derivative of the previous one")
+    if step.rhs == sp.Derivative(previous.rhs, variable):  # equal functions have equal derivatives
+        return _second_opinion(sp.Derivative(previous.rhs, variable), step.rhs, model, rng,
+                               step.rule, "both sides of an equation that holds differentiated")
     return compare(sp.Derivative(previous.rhs, variable), step.rhs, model, rng, step.rule)
+
+
+def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
+    """The step applies the catalogue rule it names at its location: the rule, matched there afresh
+    with its conditions checked, must give exactly the new right side.  A rule whose generic
+    statement is proved for every size then proves the step for every size, and the numeric check
+    is the second opinion; a rule proved only at some sizes leaves the step to :func:`compare`."""
+    from .catalogue import get_rule, proved_for_every_size  # the catalogue is read only when a rule is replayed
+    from .rewriting import match_rule, merged, replace_at, subexpression_at
+
+    rule = get_rule(step.rule)
+    _require(rule.operation == "rewrite", step, f"{rule.name} is not a rewrite rule")
+    _require(step.lhs == previous.lhs, step, "the left side changed")
+    missing = set(rule.requires) - model.facts
+    _require(not missing, step, f"{rule.name} needs {sorted(missing)}, which the model does not give")
+    sub = subexpression_at(previous.rhs, step.location)
+    _require(sub is not None, step, f"the previous right side has no part at {step.location}")
+    binding = match_rule(rule, sub, model)
+    _require(binding is not None, step, f"{rule.name} does not match {sub}, or its conditions do not hold there")
+    scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
+    rebuilt = merged(rule.pattern("lhs", scope))
+    _require(rebuilt == merged(sub) or sp.expand(rebuilt) == sp.expand(merged(sub)), step,
+             f"{rule.name}'s left side does not give back {sub}")
+    rhs = replace_at(previous.rhs, step.location, rule.pattern("rhs", scope))
+    _require(rhs == step.rhs, step, f"{rule.name} applied at {sub} gives {rhs}, not {step.rhs}")
+    if not proved_for_every_size(rule):
+        return compare(previous.rhs, step.rhs, model, rng, step.rule)
+    small = model.size_choices(sp.Tuple(previous.rhs, step.rhs))[:1]
+    points, worst = numeric_opinion(previous.rhs, step.rhs, model, rng, step.rule, small, POINTS_PER_SIZE)
+    return Verification("symbolic", (), points, worst, detail="its conditions hold at the match",
+                        proved_by=rule.name)
+
+
+def _check_local(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
+    """One part of the right side was replaced: that part, and nothing else, must have changed.
+    Equal parts make equal wholes, so a proof that the part equals its replacement with symbolic
+    sizes and indices (an index bound outside it taken as any integer) proves the step for every
+    size; where there is none, the whole step is compared as any other."""
+    from .models import _free_indices
+    from .rewriting import enclosing_limits, replace_at, subexpression_at
+
+    _require(step.lhs == previous.lhs, step, "the left side changed")
+    ((old, new),) = step.check.definitions.items()
+    _require(subexpression_at(previous.rhs, step.location) == old, step,
+             f"the previous right side has no {old} at {step.location}")
+    _require(replace_at(previous.rhs, step.location, new) == step.rhs, step,
+             f"replacing {old} by {new} does not give {step.rhs}")
+    ranges = enclosing_limits(previous.rhs, step.location)
+    ranges.update({ix: (sp.Integer(1), model._range_of(ix, previous.rhs)) for ix in _free_indices(previous.rhs)})
+    how = proves_for_every_size(old, new, model, ranges)
+    if not how:
+        return compare(previous.rhs, step.rhs, model, rng, step.rule)
+    return _second_opinion(previous.rhs, step.rhs, model, rng, step.rule, how)
+
+
+def _second_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str,
+                    how: str) -> Verification:
+    """A step proved for every size by how it was made: check it numerically as well."""
+    small = model.size_choices(sp.Tuple(before, after))[:1]
+    points, worst = numeric_opinion(before, after, model, rng, label, small, POINTS_PER_SIZE)
+    return Verification("symbolic", (), points, worst, detail=how)
+
+
+def proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
+                          ranges: Mapping[sp.Symbol, tuple[sp.Basic, sp.Basic]] | None = None) -> str:
+    """How ``before == after`` is proved with symbolic sizes and indices, or ``""`` where it is not:
+    the same expression up to the names of summation indices; else derivatives carried out and
+    sums of Kronecker deltas collapsed (each index inside its ``ranges``), a difference that
+    vanishes; else by induction on the number of terms."""
+    if canonical_indices(merged(before)) == canonical_indices(merged(after)):
+        return "the same expression with a summation index renamed"
+    if before.atoms(sp.MatrixSymbol) or after.atoms(sp.MatrixSymbol):
+        return ""
+    if model.link and sp.Tuple(before, after).has(sp.Derivative) and \
+            any(isinstance(a, sp.Indexed) and a.base == c.y or a == c.y_scalar for a in sp.Tuple(before, after).atoms(sp.Indexed, sp.Symbol)):
+        return ""  # a prediction is then a function of the logits, which the part does not show
+    done = [_inside_ranges(_collapse_deltas(_doit_derivatives(side)), ranges or {}) for side in (before, after)]
+    difference = done[0] - done[1]
+    if difference == 0 or canonical_indices(merged(done[0])) == canonical_indices(merged(done[1])):
+        return "proved with symbolic sizes and indices"
+    if _no_symbolic_length(difference) and proves_zero(difference, model, {}):
+        return "proved with symbolic sizes and indices"
+    from .induction import prove_by_induction  # only where the sums stay symbolic
+    if prove_by_induction(*done):
+        return "proved for every number of terms, by induction"
+    return ""
+
+
+def _collapse_deltas(expr: sp.Basic) -> sp.Basic:
+    """Carry out the sums that hold a Kronecker delta (SymPy picks out the one term)."""
+    if not expr.has(sp.KroneckerDelta):
+        return expr
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and e.function.has(sp.KroneckerDelta),
+                        lambda e: e.doit(deep=False))
+
+
+def _inside_ranges(expr: sp.Basic, ranges: Mapping[sp.Symbol, tuple[sp.Basic, sp.Basic]]) -> sp.Basic:
+    """Take the branch of each ``Piecewise`` whose condition says only that indices lie inside
+    their ranges (as a collapsed sum leaves: ``f_i if 1 <= i <= N``)."""
+    def holds(relation: sp.Basic) -> bool:
+        if relation is sp.true:
+            return True
+        if isinstance(relation, sp.And):
+            return all(holds(r) for r in relation.args)
+        if isinstance(relation, (sp.GreaterThan, sp.LessThan)):
+            big, small = (relation.lhs, relation.rhs) if isinstance(relation, sp.GreaterThan) else (relation.rhs, relation.lhs)
+            if small in ranges and big == ranges[small][1]:
+                return True
+            if big in ranges and (small == ranges[big][0] or (small - ranges[big][0]).is_nonpositive):
+                return True
+            if small in ranges and big in ranges:
+                return False
+            return bool((big - small).is_nonnegative)
+        return False
+
+    def branch(piecewise: sp.Piecewise) -> sp.Basic:
+        value, condition = piecewise.args[0]
+        return value if holds(condition) else piecewise
+
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), branch) if expr.has(sp.Piecewise) else expr
+
+
+def _no_symbolic_length(expr: sp.Basic) -> bool:
+    return not any(isinstance(e, BINDERS) and e.free_symbols & set(c.SIZES) for e in sp.preorder_traversal(expr))
+
+
+def canonical_indices(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with every summation index renamed in order of appearance, so two expressions that
+    differ only in the names of their bound indices become the same."""
+    names = iter(sp.numbered_symbols("_bound", integer=True))
+
+    def rename(node: sp.Basic) -> sp.Basic:
+        if not node.args or isinstance(node, (sp.Indexed, sp.IndexedBase)):
+            return node
+        if isinstance(node, BINDERS):
+            function = node.function
+            limits = []
+            for variable, *bounds in node.limits:
+                fresh = next(names)
+                function = function.xreplace({variable: fresh})
+                limits.append((fresh, *(rename(b) for b in bounds)))
+            return node.func(rename(function), *limits)
+        return node.func(*(rename(a) for a in node.args))
+
+    return rename(expr)
 
 
 def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
@@ -69,10 +218,13 @@ def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Ra
     mapping = {old: sp.Integer(new) if isinstance(new, int) else new for old, new in step.check.mapping.items()}
     for old, new in mapping.items():
         _require_inside_model(old, new, mapping, model, step)
+    if previous.rhs.xreplace(mapping) == step.rhs:  # an identity holds at every point inside the model
+        return _second_opinion(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule,
+                               "the previous line at values inside the model")
     return compare(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule)
 
 
-NEEDS_PREVIOUS = {CheckKind.EQUAL, CheckKind.IMPLIED, CheckKind.SPECIALISES, CheckKind.DIFFERENTIATED, CheckKind.INSTANCE}
+NEEDS_PREVIOUS = {CheckKind.REWRITE, CheckKind.LOCAL, CheckKind.EQUAL, CheckKind.IMPLIED, CheckKind.SPECIALISES, CheckKind.DIFFERENTIATED, CheckKind.INSTANCE}
 _CHECKS = {  # what verifying a step means, by the kind of check its operation asked for
     CheckKind.PREMISE: lambda previous, step, model, rng: _verify_premise(step, model, rng),
     CheckKind.GIVEN: lambda previous, step, model, rng: Verification("no", detail="an assumption of the model, not derived"),
@@ -84,6 +236,8 @@ _CHECKS = {  # what verifying a step means, by the kind of check its operation a
     CheckKind.SPECIALISES: _check_specialises,
     CheckKind.DIFFERENTIATED: _check_differentiated,
     CheckKind.INSTANCE: _check_instance,
+    CheckKind.REWRITE: _check_rewrite,
+    CheckKind.LOCAL: _check_local,
 }
 
 
@@ -169,21 +323,8 @@ def _doit_sums(expr: sp.Basic) -> sp.Basic:
 def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str) -> Verification:
     """Check ``before == after`` symbolically and at random points; raise if they differ."""
     difference_sizes = model.size_choices(sp.Tuple(before, after))
-    worst = 0.0
-    points = 0
-    for sizes in difference_sizes:
-        a, b = concrete(before, sizes, model), concrete(after, sizes, model)
-        for point in range(POINTS_PER_SIZE):
-            error = _numeric_error(a, b, model, sizes, rng, label, point)
-            worst = max(worst, error)
-            points += 1
+    points, worst = numeric_opinion(before, after, model, rng, label, difference_sizes, POINTS_PER_SIZE)
     both = sp.Tuple(before, after)
-    for point, sizes in enumerate(model.wide_size_choices(both, rng)):  # past the small sizes
-        if sizes in difference_sizes:
-            continue
-        worst = max(worst, _numeric_error(concrete(before, sizes, model), concrete(after, sizes, model),
-                                          model, sizes, rng, label, 2 * point))
-        points += 1
     general = not (any(isinstance(e, (sp.Sum, sp.Product)) and e.free_symbols & set(c.SIZES)
                        for e in sp.preorder_traversal(both))
                    or _has_matrices(before, after) or model.link or both.has(sp.Derivative))
@@ -194,6 +335,26 @@ def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random,
         named = tuple({str(k): int(v) for k, v in s.items()} for s in difference_sizes if s)
         return Verification("symbolic", named, points, worst)
     return Verification("numeric", (), points, worst, detail="no symbolic proof found")
+
+
+def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str,
+                    small: list, per_size: int) -> tuple[int, float]:
+    """Evaluate both sides at ``per_size`` random points for each of the ``small`` sizes, then once
+    at each wide size (every size 7, indices last; sizes 4..9, indices inner); raise where they
+    differ.  Returns how many points were checked and the largest relative difference."""
+    worst, points = 0.0, 0
+    for sizes in small:
+        a, b = concrete(before, sizes, model), concrete(after, sizes, model)
+        for point in range(per_size):
+            worst = max(worst, _numeric_error(a, b, model, sizes, rng, label, point))
+            points += 1
+    for point, sizes in enumerate(model.wide_size_choices(sp.Tuple(before, after), rng)):
+        if sizes in small:
+            continue
+        worst = max(worst, _numeric_error(concrete(before, sizes, model), concrete(after, sizes, model),
+                                          model, sizes, rng, label, 2 * point))
+        points += 1
+    return points, worst
 
 
 def _has_matrices(*exprs: sp.Basic) -> bool:
@@ -389,6 +550,10 @@ _MPMATH = {  # SymPy node -> its value from its arguments' values
     sp.sin: lambda args: mpmath.sin(args[0]),
     sp.cos: lambda args: mpmath.cos(args[0]),
     sp.tanh: lambda args: mpmath.tanh(args[0]),
+    sp.tan: lambda args: mpmath.tan(args[0]),
+    sp.atan: lambda args: mpmath.atan(args[0]),
+    sp.sinh: lambda args: mpmath.sinh(args[0]),
+    sp.cosh: lambda args: mpmath.cosh(args[0]),
 }
 
 

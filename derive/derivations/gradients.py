@@ -16,9 +16,6 @@ from .titles import TITLES
 
 
 LINK_RULES = {"softmax": "softmax_definition", "sigmoid": "sigmoid_definition"}
-# After y = softmax(z): log of the quotient, then sum-to-one of the labels removes a double sum.
-LOG_SOFTMAX_RULES = ("log_of_quotient", "log_of_exp", "distributive_law", "sum_of_sums",
-                     "constant_factor_out_of_sum", "labels_sum_to_one_per_sample", "labels_sum_to_one")
 
 
 def through_link(link: str | None, model: Model) -> Strategy:
@@ -26,7 +23,7 @@ def through_link(link: str | None, model: Model) -> Strategy:
     if link is None:
         return chain()
     linked = model.with_link(link)
-    simplify = exhaust(*LOG_SOFTMAX_RULES) if link == "softmax" else chain()
+    simplify = exhaust("log_softmax") if link == "softmax" else chain()
     return chain(use_model(linked), apply(LINK_RULES[link]), simplify)
 
 

@@ -13,7 +13,6 @@ from ..steps import Derivation, Equation
 from ..strategies import Strategy, apply, chain, exhaust, given, run, use_model
 from .titles import TITLES
 
-LOG_RULES = ("log_of_finite_product", "log_of_product", "log_of_quotient", "log_of_power")
 DICE_FACES = 6
 
 
@@ -24,7 +23,7 @@ def _premise(rule: str, likelihood: sp.Basic | None, **sizes: int) -> Strategy:
 
 
 def _log_likelihood(rule: str, likelihood: sp.Basic | None, tag: str | None = None, **sizes: int) -> Strategy:
-    return chain(_premise(rule, likelihood, **sizes), apply("take_logarithm"), exhaust(*LOG_RULES, tag=tag))
+    return chain(_premise(rule, likelihood, **sizes), apply("take_logarithm"), exhaust("log_rules", tag=tag))
 
 
 def ce_one_sample(classes: int | None = None, likelihood: sp.Basic | None = None) -> Derivation:

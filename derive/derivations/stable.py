@@ -44,7 +44,7 @@ def ce_softmax_stable() -> Derivation:
 
 def bce_sigmoid_stable() -> Derivation:
     source, start = _from("bce-sigmoid-stable")
-    strategy = chain(start, apply("bce_of_logit"), exhaust("constant_factor_out_of_sum"))
+    strategy = chain(start, apply("bce_of_logit"), exhaust("constant_factors"))
     return run("bce-sigmoid-stable", TITLES["bce-sigmoid-stable"], strategy, source.models[-1])
 
 

@@ -35,11 +35,14 @@ def find(expr: sp.Basic, accept: Callable[[sp.Basic], sp.Basic | None]):
 
 
 def rewrite_rhs(equation: Equation, accept: Callable[[sp.Basic], sp.Basic | None]) -> Outcome | None:
-    """An equality step replacing the first subexpression of the right side that ``accept`` changes."""
-    from ..rewriting import replace_at
+    """An equality step replacing the first subexpression of the right side that ``accept`` changes;
+    verifying it means proving that one part equal to what replaced it."""
+    from ..rewriting import replace_at, subexpression_at
 
     found = find(equation.rhs, accept)
     if found is None:
         return None
     path, new = found
-    return Outcome(Equation(equation.lhs, replace_at(equation.rhs, path, new)), Check("equal"), path)
+    sub = subexpression_at(equation.rhs, path)
+    return Outcome(Equation(equation.lhs, replace_at(equation.rhs, path, new)),
+                   Check("local", definitions={sub: new}), path)

@@ -5,12 +5,26 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import conventions as c
-from ..catalogue import get_rule
+from ..catalogue import Rule, get_ruleset
+from ..conditions import holds
 from ..steps import Check, Equation
 from .base import Outcome, rewrite_rhs
 
-# The outer functions the chain rule knows, each with the catalogue rule for its own derivative.
-ELEMENTARY = {"log": "derivative_of_log", "exp": "derivative_of_exp", "sigmoid": "derivative_of_sigmoid"}
+DERIVATIVES_OF_FUNCTIONS = "derivatives_of_functions"  # the ruleset the chain rule differentiates outer functions by
+
+
+def derivative_rules() -> dict[type, Rule]:
+    """Each function of one variable with its derivative rule, ``d/dx f(x) = f'(x)``, read from
+    the catalogue's ``derivatives_of_functions`` ruleset: the chain rule covers every one of them."""
+    table = {}
+    for rule in get_ruleset(DERIVATIVES_OF_FUNCTIONS):
+        pattern = rule.pattern("lhs") if "lhs" in rule.data else None
+        if not isinstance(pattern, sp.Derivative) or len(pattern.variables) != 1:
+            continue
+        (variable,) = pattern.variables
+        if isinstance(variable, sp.Wild) and len(pattern.expr.args) == 1 and pattern.expr.args[0] == variable:
+            table[type(pattern.expr)] = rule
+    return table
 
 
 def _differentiate_both_sides(rule, equation, model, arguments):
@@ -35,20 +49,24 @@ def _rename_summation_index(rule, equation, model, arguments):
 
 
 def _chain_rule(rule, equation, model, arguments):
+    known = derivative_rules()
+
     def accept(sub):
         if not isinstance(sub, sp.Derivative) or len(sub.variables) != 1:
             return None
         (variable,) = sub.variables
         outer = sub.expr
-        name = type(outer).__name__
-        if name not in ELEMENTARY or len(outer.args) != 1:
+        elementary = known.get(type(outer))
+        if elementary is None or len(outer.args) != 1:
             return None
         inner = outer.args[0]
         if inner == variable or not model.depends_on(inner, variable):
             return None
+        (name,) = (v.name for v in elementary.pattern("lhs").variables)
+        if not all(holds(condition, {name: inner}, model) for condition in elementary.conditions):
+            return None  # f'(inner) only where the outer rule's conditions hold at the inner function
         u = sp.Dummy("u")
-        elementary = get_rule(ELEMENTARY[name])
-        derivative_at_inner = elementary.pattern("rhs", {"x": u}).xreplace({u: inner})
+        derivative_at_inner = elementary.pattern("rhs", {**elementary.wilds, name: u}).xreplace({u: inner})
         return derivative_at_inner * sp.Derivative(inner, variable)
 
     return rewrite_rhs(equation, accept)

@@ -19,7 +19,7 @@ def _rewrite(rule, equation, model, arguments):
     if done is None:
         return None
     rhs, path = done
-    return Outcome(Equation(equation.lhs, rhs), Check("equal"), path)
+    return Outcome(Equation(equation.lhs, rhs), Check("rewrite"), path)
 
 
 def automatic(rule: Rule) -> bool:

@@ -28,6 +28,8 @@ def _step(step: Step, lang: str) -> dict:
         "tag": step.tag,
         "location": list(step.location),
         "checked_at_sizes": [dict(s) for s in verification.sizes],
+        "for_every_size": verification.method == "symbolic" and not verification.sizes,
+        "proved_by_rule": verification.proved_by or None,
         "random_points": verification.points,
     }
 

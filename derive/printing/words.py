@@ -12,6 +12,8 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "equality": "equality",
         "definition": "definition",
         "symbolic": "✓ proved symbolically for every size, and checked at {points} random points",
+        "by_rule": "✓ proved for every size by the rule {rule} (its conditions hold here), and checked at "
+                   "{points} random points",
         "symbolic_at_sizes": "✓ proved symbolically{sizes} (not yet for every size), and checked numerically "
                              "at {points} random points with sizes up to 7 and more",
         "numeric": "≈ checked numerically at {points} random points (no symbolic proof found: not verified)",
@@ -29,6 +31,8 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "equality": "等式変形",
         "definition": "定義",
         "symbolic": "✓ 記号計算ですべてのサイズについて証明し、ランダムな {points} 点で数値的にも確認",
+        "by_rule": "✓ 規則 {rule} (すべてのサイズについて証明済み、ここで条件が成り立つ) により証明し、ランダムな "
+                   "{points} 点で数値的にも確認",
         "symbolic_at_sizes": "✓ {sizes}記号計算で証明 (すべてのサイズについては未証明)、サイズ 7 以上を含むランダムな "
                              "{points} 点で数値的に確認",
         "numeric": "≈ ランダムな {points} 点で数値的に確認 (記号的な証明は見つからず、検証済みではない)",
@@ -50,6 +54,8 @@ def phrase(lang: str, key: str, **values: object) -> str:
 def verification_text(verification: Verification, lang: str) -> str:
     if verification.source and verification.verified:
         return phrase(lang, "inherited", source=verification.source)
+    if verification.method == "symbolic" and verification.proved_by:
+        return phrase(lang, "by_rule", rule=verification.proved_by, points=verification.points)
     if verification.method == "symbolic":
         sizes = ""
         if verification.sizes:

@@ -1,0 +1,159 @@
+"""Proofs for every size: catalogue rules with sums proved by induction on the number of terms,
+steps that apply a rule (or replace one part) proved by that rule (that part) with symbolic sizes
+and indices, and forged or wrong steps of those kinds rejected."""
+from dataclasses import replace
+
+import pytest
+import sympy as sp
+
+import derive
+from derive import conventions as c
+from derive.catalogue import get_rule, proved_for_every_size, read_catalogue
+from derive.errors import VerificationError
+from derive.induction import prove_by_elimination, prove_by_induction
+from derive.models import categorical
+from derive.rule_proofs import prove
+from derive.steps import Check, Equation, Step
+from derive.verification import verify_step
+
+j, a = sp.Symbol("j", integer=True), sp.Symbol("a", integer=True)
+n = c.K
+f, g = sp.Function("f", positive=True), sp.Function("g", positive=True)
+
+
+@pytest.mark.parametrize("before, after", [
+    (sp.log(sp.Product(f(j), (j, a, n))), sp.Sum(sp.log(f(j)), (j, a, n))),
+    (sp.Product(f(j) * g(j), (j, a, n)), sp.Product(f(j), (j, a, n)) * sp.Product(g(j), (j, a, n))),
+    (sp.Sum(3 * f(j), (j, a, n)), 3 * sp.Sum(f(j), (j, a, n))),
+    (sp.Sum(j, (j, 1, n)), n * (n + 1) / 2),
+])
+def test_induction_proves_true_identities_for_every_length(before, after):
+    assert prove_by_induction(before, after)
+
+
+@pytest.mark.parametrize("before, after", [
+    (sp.Sum(f(j) * g(j), (j, a, n)), sp.Sum(f(j), (j, a, n)) * sp.Sum(g(j), (j, a, n))),  # true for one term
+    (sp.Sum(j ** 2, (j, 1, n)), 9 * n - 13),  # true at n = 2 and 3
+    (sp.Sum(j, (j, 1, n)), n * (n + 1) / 2 + (n - 1) * (n - 2) * (n - 7)),  # true at n = 1, 2, 7
+    (sp.log(sp.Sum(f(j), (j, a, n))), sp.Sum(sp.log(f(j)), (j, a, n))),
+])
+def test_induction_refuses_what_is_true_only_for_some_lengths(before, after):
+    assert not prove_by_induction(before, after)
+
+
+def test_elimination_uses_only_that_labels_sum_to_one():
+    assert prove_by_elimination(sp.Sum(c.t[c.i, j], (j, 1, c.K)), sp.Integer(1))
+    assert not prove_by_elimination(sp.Sum(c.t[c.i, j] ** 2, (j, 1, c.K)), sp.Integer(1))  # needs 0/1 labels
+    assert not prove_by_elimination(sp.Sum(c.t[c.i, j], (j, 1, c.K)), sp.Integer(2))
+
+
+@pytest.mark.parametrize("name", ["log_of_finite_product", "constant_factor_out_of_sum", "sum_of_sums",
+                                  "product_of_products", "derivative_through_sum", "log_sum_exp_shift",
+                                  "softmax_shift", "labels_sum_to_one_per_sample", "probabilities_sum_to_one",
+                                  "product_rule", "quotient_rule", "power_rule"])
+def test_the_rules_with_sums_and_derivatives_are_proved_for_every_size(name):
+    rule = get_rule(name)
+    assert proved_for_every_size(rule)
+    verification = prove(rule)
+    assert verification.method == "symbolic" and verification.sizes == () and verification.points >= 3
+
+
+FALSE = {  # rules a proof with f, g as constants (derivatives 0) or at K = 2, 3 would let through
+    "derivative_of_product_as_product": ("Derivative(f*g, x)", "Derivative(f, x)*Derivative(g, x)", []),
+    "derivative_of_sum_doubled": ("Derivative(f + g, x)", "2*Derivative(f, x) + Derivative(g, x)", []),
+    "sum_of_products_as_product_of_sums": ("Sum(f*g, (j, a, b))", "Sum(f, (j, a, b))*Sum(g, (j, a, b))", []),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FALSE))
+def test_a_false_rule_with_derivatives_or_sums_is_not_proved(tmp_path, name):
+    lhs, rhs, conditions = FALSE[name]
+    wilds = sorted({w for w in ("f", "g", "x", "j", "a", "b") if w in lhs + rhs})
+    (tmp_path / "10_false.toml").write_text(
+        f'[[rule]]\nname = "{name}"\nstatement = "x"\nconditions = {conditions}\nwild = {wilds}\n'
+        f'lhs = "{lhs}"\nrhs = "{rhs}"\nen = "false"\nja = "false"\n', encoding="utf-8")
+    read_catalogue.cache_clear()
+    try:
+        rule = read_catalogue(str(tmp_path))[name]
+        with pytest.raises(VerificationError):
+            prove(rule)
+    finally:
+        read_catalogue.cache_clear()
+
+
+def _step(name: str, rule: str):
+    derivation = derive.get(name)
+    number = next(i for i, s in enumerate(derivation.steps) if s.rule == rule)
+    return derivation.steps[number - 1].equation, derivation.steps[number], derivation.models[number]
+
+
+def test_a_rule_application_is_proved_by_the_rule_for_every_size():
+    previous, step, model = _step("ce-softmax-grad", "log_of_quotient")
+    verification = verify_step(previous, step, model)
+    assert verification.proved_by == "log_of_quotient" and verification.sizes == ()
+    assert verification.points >= 3  # the numeric second opinion still ran
+
+
+def test_a_forged_rule_application_is_rejected():
+    previous, step, model = _step("ce-softmax-grad", "log_of_quotient")
+    wrong = replace(step, equation=Equation(step.lhs, step.rhs + 1))
+    with pytest.raises(VerificationError, match="log_of_quotient applied at"):
+        verify_step(previous, wrong, model)
+    elsewhere = replace(step, location=(0,))
+    with pytest.raises(VerificationError):
+        verify_step(previous, elsewhere, model)
+    other_rule = replace(step, rule="log_of_product")
+    with pytest.raises(VerificationError):
+        verify_step(previous, other_rule, model)
+
+
+def test_a_rule_whose_model_fact_is_missing_is_refused():
+    previous, step, model = _step("ce-softmax-grad", "labels_sum_to_one_per_sample")
+    with pytest.raises(VerificationError, match="needs"):
+        verify_step(previous, step, replace(model, facts=frozenset()))
+
+
+@pytest.mark.parametrize("rule", ["kronecker_delta_collapses_sum", "chain_rule", "derivative_of_component",
+                                  "rename_summation_index"])
+def test_a_replaced_part_is_proved_with_symbolic_sizes_and_indices(rule):
+    previous, step, model = _step("ce-softmax-grad", rule)
+    assert step.check.how == "local"
+    verification = verify_step(previous, step, model)
+    assert verification.method == "symbolic" and verification.sizes == () and verification.points >= 3
+
+
+def test_a_part_replaced_wrongly_only_for_the_last_sample_is_caught():
+    """sum_j delta_ij f_j collapsed to f_i, except that the claim is f_N when i = N is wrong."""
+    previous, step, model = _step("ce-softmax-grad", "kronecker_delta_collapses_sum")
+    ((old, new),) = step.check.definitions.items()
+    wrong_new = new * (1 + sp.KroneckerDelta(c.i, c.N))
+    forged = replace(step, equation=Equation(step.lhs, step.rhs.xreplace({new: wrong_new})),
+                     check=Check("local", definitions={old: wrong_new}))
+    with pytest.raises(VerificationError, match="is wrong"):
+        verify_step(previous, forged, model)
+
+
+def test_a_part_that_is_not_where_the_step_says_is_refused():
+    previous, step, model = _step("ce-softmax-grad", "chain_rule")
+    ((old, new),) = step.check.definitions.items()
+    forged = replace(step, check=Check("local", definitions={old + 1: new + 1}))
+    with pytest.raises(VerificationError, match="has no"):
+        verify_step(previous, forged, model)
+
+
+def test_a_local_claim_true_only_at_small_sizes_is_not_proved_for_every_size():
+    x = sp.Symbol("x", positive=True)
+    old = sp.Sum(c.k ** 2 * x, (c.k, 1, c.K))
+    previous = Equation(c.E, old + x)
+    step = Step(Equation(c.E, (9 * c.K - 13) * x + x), "sum_of_squares", "equality",
+                Check("local", definitions={old: (9 * c.K - 13) * x}), (0,) if previous.rhs.args[0] == old else (1,))
+    with pytest.raises(VerificationError, match="is wrong"):
+        verify_step(previous, step, categorical())
+
+
+def test_every_built_in_step_says_how_it_was_proved():
+    """Each step of a derivation is proved for every size, or says at which sizes it was."""
+    for step in derive.get("ce-softmax-grad").steps:
+        verification = step.verification
+        assert verification.method == "symbolic"
+        assert verification.sizes or verification.detail or verification.proved_by or verification.source
