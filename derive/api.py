@@ -5,7 +5,7 @@ import sympy as sp
 
 from . import derivations
 from .catalogue import Rule, load_catalogue
-from .steps import Derivation
+from .steps import USER_GRADIENT, Derivation
 
 ROUTES = ("categorical", "bernoulli")
 
@@ -55,11 +55,26 @@ def gradient(loss, wrt, link: str | None = None) -> Derivation:
         if isinstance(wrt, str):
             from .user_losses import _variable
             wrt = _variable(wrt, loss.result.rhs)
-        return loss.gradient(wrt, link)
+        return _gradient_of_derivation(loss, wrt, link)
     if link is not None:
         raise ValueError("link applies to a derivation; write the link into the LaTeX, e.g. \\sigma(z)")
     from .user_losses import user_gradient
     return user_gradient(loss, wrt)
+
+
+def _gradient_of_derivation(derivation: Derivation, wrt: sp.Basic, link: str | None = None) -> Derivation:
+    """What :meth:`Derivation.gradient` does (registered in :mod:`derive.extensions`)."""
+    return derivations.gradient(derivation, wrt, link)
+
+
+def _compile_derivation(derivation: Derivation):
+    """What :meth:`Derivation.compile` does: a user's gradient compiles its loss and the gradient
+    derived; a built-in its stable form (:mod:`derive.kernels`)."""
+    if derivation.name == USER_GRADIENT:
+        from .user_losses import compile_user_gradient
+        return compile_user_gradient(derivation)
+    from .kernels import compile_derivation as compile_built_in
+    return compile_built_in(derivation)
 
 
 def get(name: str) -> Derivation:

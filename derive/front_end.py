@@ -27,7 +27,7 @@ GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota
          "pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon "
          "Phi Psi Omega").split()
 COMMANDS = set(GREEK) | {
-    "frac", "dfrac", "tfrac", "sum", "log", "ln", "exp", "left", "right", "cdot", "times", "lbrack",
+    "frac", "dfrac", "tfrac", "sum", "prod", "lim", "to", "log", "ln", "exp", "left", "right", "cdot", "times", "lbrack",
     "rbrack", "sqrt", "hat", "bar", "tilde", "operatorname", "mathrm", "max", "min", "lvert", "rvert",
     "quad", "qquad", "tag", "lbrace", "rbrace", "{", "}", ",", ";", "!", " ", ":", "|",
 }
@@ -35,15 +35,17 @@ OPERATOR_NAMES = {"softmax", "sigmoid", "sigma", "log", "exp"}
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 
 
-def from_latex(text: str) -> sp.Basic:
+def from_latex(text: str, scalars: dict[str, sp.Symbol] | None = None) -> sp.Basic:
     """The expression in ``text`` (or ``sp.Eq(lhs, rhs)`` for ``lhs = rhs``) in the engine's
     conventions.  ``\\log`` and ``\\ln`` are natural logs; ``t_{k}``, ``y_{ik}`` are components of
-    indexed arrays; ``\\sum_{i}^{N}`` runs from 1; ``\\sigma(z)`` is the sigmoid."""
+    indexed arrays; ``\\sum_{i}^{N}`` runs from 1; ``\\sigma(z)`` is the sigmoid.  ``scalars`` names
+    symbols to read as given (``{"x": Symbol("x", positive=True)}``).  The one reader of LaTeX: the
+    CLI, the API and the tests that read printed steps back all come through here."""
     from .latex_input import normalise
 
     text = _checked(text)
     lhs_text, rhs_text = _split_equation(text)
-    rhs = normalise(_parse(_rewritten(rhs_text), offset=len(text) - len(rhs_text)), {}, any_names=True)
+    rhs = normalise(_parse(_rewritten(rhs_text), offset=len(text) - len(rhs_text)), scalars or {}, any_names=True)
     unknown = sorted(str(f.func) for f in rhs.atoms(AppliedUndef))
     if unknown:
         name = unknown[0].replace("\\text{", "").rstrip("}").replace("Greek", "\\")

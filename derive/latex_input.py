@@ -1,4 +1,4 @@
-"""Read LaTeX back into the engine's expressions with latex2sympy2-extended, then normalise.
+"""Normalise what latex2sympy2-extended read (:func:`derive.front_end.from_latex` is the reader).
 
 The parser reads ``\\log`` as base 10 and ``t_{ik}`` as a plain symbol; the engine means the
 natural log and the component t[i, k] of an indexed array bound to the sums' indices.  Nothing is
@@ -33,15 +33,6 @@ def unreadable_construct(latex: str) -> str | None:
         if any(marker in latex for marker in markers):
             return name
     return None
-
-
-def parse(latex: str, scalars: dict[str, sp.Symbol] | None = None) -> sp.Basic:
-    """Parse ``latex`` (an expression or ``lhs = rhs``) into the engine's conventions."""
-    from latex2sympy2_extended import latex2sympy
-    from latex2sympy2_extended.latex2sympy2 import ConversionConfig
-
-    parsed = latex2sympy(latex, conversion_config=ConversionConfig(lowercase_symbols=False))
-    return normalise(parsed, scalars or {})
 
 
 def normalise(expr: sp.Basic, scalars: dict[str, sp.Symbol], any_names: bool = False) -> sp.Basic:

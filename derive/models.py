@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Iterable, Iterator, Mapping
 
 import sympy as sp
@@ -17,7 +18,14 @@ import sympy as sp
 from . import conventions as c
 from .functions import BINDERS, sigmoid
 
-LINKS = ("softmax", "sigmoid")
+class Link(str, Enum):
+    """How a model turns logits z into predictions y (each is its own string: ``Link("softmax")``)."""
+
+    SOFTMAX = "softmax"
+    SIGMOID = "sigmoid"
+
+
+LINKS = tuple(link.value for link in Link)
 DRAW_DIGITS = 60  # random points are this precise, so constraints (sum to one) hold far past the check's digits
 
 
@@ -29,7 +37,7 @@ class Model:
     facts: frozenset[str]
     categorical: bool
     classes: int | None = None
-    link: str | None = None  # y = softmax(z) or y = sigmoid(z): predictions are functions of logits
+    link: Link | None = None  # y = softmax(z) or y = sigmoid(z): predictions are functions of logits
     linear: bool = False  # z = XW: logits are a linear function of inputs x and weights W
     sizes: tuple[sp.Symbol, ...] = ()  # a user's own sizes (sums up to C, M...) besides N, K, D
     unit_draws: bool = False  # a user's own symbols: in (0.05, 0.95), then anywhere the loss stays real
@@ -41,7 +49,7 @@ class Model:
     def with_link(self, link: str) -> "Model":
         if link not in LINKS:
             raise ValueError(f"unknown link {link!r}; known: {', '.join(LINKS)}")
-        return replace(self, name=f"{self.name}:{link}", link=link)
+        return replace(self, name=f"{self.name}:{Link(link).value}", link=Link(link))
 
     # ----- dependence ----------------------------------------------------------------------
     def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool:
@@ -65,19 +73,9 @@ class Model:
     def _resolve_link(self, expr: sp.Basic, classes: int | None) -> sp.Basic:
         if self.link is None:
             return expr
-        replacement: dict[sp.Basic, sp.Basic] = {}
-        for atom in expr.atoms(sp.Indexed):
-            if atom.base != c.y:
-                continue
-            logit = c.z[atom.indices]
-            if self.link == "sigmoid":
-                replacement[atom] = sigmoid(logit)
-            else:
-                row = atom.indices[:-1]
-                count = classes or self.class_count({}, expr.atoms(sp.Indexed))
-                total = sum(sp.exp(c.z[row + (j,)]) for j in range(1, count + 1))
-                replacement[atom] = sp.exp(logit) / total
-        if self.link == "sigmoid" and expr.has(c.y_scalar):
+        count = classes or self.class_count({}, expr.atoms(sp.Indexed))
+        replacement = {atom: _LINKED[self.link](atom, count) for atom in expr.atoms(sp.Indexed) if atom.base == c.y}
+        if self.link is Link.SIGMOID and expr.has(c.y_scalar):
             replacement[c.y_scalar] = sigmoid(c.z_scalar)
         return expr.xreplace(replacement)
     # ----- sizes ---------------------------------------------------------------------------
@@ -185,12 +183,14 @@ class Model:
 
     # ----- random points ---------------------------------------------------------------------
     def sample(self, atoms: Iterable[sp.Basic], sizes: Mapping[sp.Symbol, int],
-               rng: random.Random, point: int = 0) -> dict[sp.Basic, sp.Basic]:
+               rng: random.Random, point: int = 0, focus: Iterable[sp.Basic] | None = None) -> dict[sp.Basic, sp.Basic]:
         """Values for every atom, drawn inside the model's domain.  ``point`` cycles through the
         regions of the domain: probabilities in the interior, then some next to 0, then next to 1;
         and on every other point each row's one-hot label falls on a class the expression names
-        outright (the component a gradient is taken at), where a wrong gradient shows."""
+        outright (the component a gradient is taken at, or those in ``focus``), where a wrong
+        gradient shows."""
         atoms = list(atoms)
+        focused = [a for a in (atoms if focus is None else focus) if isinstance(a, sp.Indexed)]
         region = REGIONS[point % len(REGIONS)]
         values: dict[sp.Basic, sp.Basic] = {}
         indexed = [a for a in atoms if isinstance(a, sp.Indexed)]
@@ -203,7 +203,7 @@ class Model:
                 total = sum(weights)
                 shares = [weight / total for weight in weights[:-1]]
                 shares.append(1 - sum(shares))  # one to 60 digits
-                named = sorted({int(a.indices[-1]) for a in indexed if a.base == c.t and a.indices[:-1] == row
+                named = sorted({int(a.indices[-1]) for a in focused if a.base == c.t and a.indices[:-1] == row
                                 and a.indices[-1].is_Integer})
                 hot = (rng.choice(named) - 1) if named and point % 2 == 0 else rng.randrange(classes)
                 for j in range(classes):
@@ -276,6 +276,17 @@ def _draw(atom: sp.Basic, rng: random.Random, categorical: bool, unit: bool = Fa
     if getattr(base, "is_positive", False) or getattr(atom, "is_positive", False):
         return sp.Float(rng.uniform(0.5, 2.0), DRAW_DIGITS)
     return sp.Float(rng.gauss(0.0, 1.5), DRAW_DIGITS)
+
+
+def _softmax_written_out(prediction: sp.Indexed, classes: int) -> sp.Basic:
+    row = prediction.indices[:-1]
+    return sp.exp(c.z[prediction.indices]) / sum(sp.exp(c.z[row + (j,)]) for j in range(1, classes + 1))
+
+
+_LINKED = {  # a prediction written through the link, at a concrete number of classes
+    Link.SIGMOID: lambda prediction, classes: sigmoid(c.z[prediction.indices]),
+    Link.SOFTMAX: _softmax_written_out,
+}
 
 
 def _sign_through_unit_interval(expr: sp.Basic, names: tuple, sign: str, assumptions: dict,

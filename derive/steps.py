@@ -1,6 +1,8 @@
 """Steps and derivations as immutable data: what changed, by which rule, where, and how it was checked.
 
-Nothing here knows a text format; printers in :mod:`derive.printing` turn these into text.
+Nothing here knows a text format; printers in :mod:`derive.printing` turn these into text, and
+what a derivation does beyond holding data (print, compile, differentiate) is reached through
+:mod:`derive.extensions`, so this module imports nothing above it.
 """
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from enum import Enum
 from typing import Mapping
 
 import sympy as sp
+
+from . import extensions
 
 EQUALITY = "equality"
 DEFINITION = "definition"
@@ -159,38 +163,25 @@ class Derivation:
         return len(self.steps)
 
     def __str__(self) -> str:
-        from .printing.text import derivation_text  # printers sit above the data: imported on demand
-
-        return derivation_text(self)
+        return extensions.call("text", self)
 
     def __repr__(self) -> str:
         steps = f"{len(self.steps)} step{'s' if len(self.steps) != 1 else ''}"
         return f"<Derivation {self.name!r}: {steps}, {self.result.lhs} = {self.result.rhs}>"
 
     def _repr_latex_(self) -> str:
-        """Jupyter shows the derivation as one aligned block (the printer is imported on demand)."""
-        from .printing.notebook import notebook_latex
-
-        return notebook_latex(self)
+        """Jupyter shows the derivation as one aligned block."""
+        return extensions.call("latex", self)
 
     def _repr_markdown_(self) -> str:
-        from .printing.notebook import notebook_markdown
-
-        return notebook_markdown(self)
+        return extensions.call("markdown", self)
 
     def compile(self):
         """Numba kernels for this loss and its gradient, generated from its stable form
         (:mod:`derive.kernels`): ``k.loss(X, T)``, ``k.grad(X, T)``, ``k.loss_and_grad(X, T)``."""
-        from .kernels import compile_derivation
-
-        if self.name == USER_GRADIENT:
-            from .user_losses import compile_user_gradient
-            return compile_user_gradient(self)
-        return compile_derivation(self)
+        return extensions.call("compile", self)
 
     def gradient(self, wrt: sp.Basic, link: str | None = None) -> "Derivation":
         """This result differentiated by ``wrt`` (e.g. ``y[i, k]``; ``z[i, k]`` with ``link="softmax"``),
         step by step with the catalogue's rules, every step verified, the result cross-checked."""
-        from .derivations import gradient  # strategies build on steps: import at call time
-
-        return gradient(self, wrt, link)
+        return extensions.call("gradient", self, wrt, link)

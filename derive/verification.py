@@ -27,6 +27,7 @@ from .vector_forms import explicit, to_components
 POINTS_PER_SIZE = 3
 DIGITS = 50  # the numeric check evaluates both sides to this many digits
 TOLERANCE = sp.Float("1e-40", DIGITS)  # relative: exact inputs agree far closer than this
+INDUCTION_OPERATIONS = 80  # past this an induction proof (solving for a sum) is not tried: too slow
 FLOAT_DIGITS = 15  # a Float in a step counts as at least this precise (a 1-digit 2.0 is 2, not 2 +- 10)
 
 
@@ -54,9 +55,37 @@ def _check_implied(previous: Equation, step: Step, model: Model, rng: random.Ran
 
 def _check_specialises(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
     mapping = dict(step.check.mapping)
+    for old, new in mapping.items():
+        _require_specialisation(old, new, model, step)
     back_lhs = _specialise(step.lhs, mapping)
     _require(back_lhs == previous.lhs, step, f"specialising the left side gives {back_lhs}, not {previous.lhs}")
-    return compare(previous.rhs, _specialise(step.rhs, mapping), model, rng, step.rule)
+    back = _specialise(step.rhs, mapping)
+    if canonical_indices(merged(back)) == canonical_indices(merged(previous.rhs)):
+        return _second_opinion(previous.rhs, back, model, rng, step.rule,
+                               "the previous line, with what the model defines written by its name")
+    return compare(previous.rhs, back, model, rng, step.rule)
+
+
+def _require_specialisation(old: sp.Basic, new: sp.Basic, model: Model, step: Step) -> None:
+    """What a general line may be specialised by: a size set to a number of at least 1, one
+    sample's scalar written as component 1 of its array (or back), a stacked matrix as its row,
+    or a prediction written through the model's own link."""
+    scalars = {scalar: base for base, scalar in c.SCALARS.items()}
+    if old in c.SIZES + model.sizes:
+        _require(new.is_Integer and new >= 1, step, f"a size is specialised to {new}, not a number of at least 1")
+    elif old in scalars:
+        _require(new == scalars[old][1], step, f"{old} is specialised to {new}, not to its component 1")
+    elif isinstance(old, sp.Indexed) and old.indices == (1,) and old.base in c.SCALARS and new == c.SCALARS[old.base]:
+        pass
+    elif isinstance(old, sp.MatrixSymbol):
+        _require(str(new).lower() == old.name.lower(), step, f"the matrix {old} is specialised to {new}, not its row")
+    elif isinstance(old, sp.Indexed) and old.base == c.y and model.link:
+        from .operations.links import is_link_of  # operations sit above verification
+        _require(is_link_of(new, old, model.link, model.classes or c.K), step,
+                 f"{old} = {new} is not the model's {model.link} of the logits")
+    else:
+        _require(False, step, f"{old} = {new} is no specialisation: a size, a sample's scalar, a stacked "
+                              "matrix or a prediction through the model's link")
 
 
 def _check_differentiated(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
@@ -149,7 +178,7 @@ def proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
     if _no_symbolic_length(difference) and proves_zero(difference, model, {}):
         return "proved with symbolic sizes and indices"
     from .induction import prove_by_induction  # only where the sums stay symbolic
-    if prove_by_induction(*done):
+    if sp.count_ops(difference) <= INDUCTION_OPERATIONS and prove_by_induction(*done):
         return "proved for every number of terms, by induction"
     return ""
 
@@ -321,15 +350,14 @@ def _doit_sums(expr: sp.Basic) -> sp.Basic:
 
 
 def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str) -> Verification:
-    """Check ``before == after`` symbolically and at random points; raise if they differ."""
+    """Check ``before == after`` symbolically and at random points; raise if they differ.  The
+    proof is tried with symbolic sizes and indices first (:func:`proves_for_every_size`), then at
+    the small concrete sizes, where it says so."""
     difference_sizes = model.size_choices(sp.Tuple(before, after))
     points, worst = numeric_opinion(before, after, model, rng, label, difference_sizes, POINTS_PER_SIZE)
-    both = sp.Tuple(before, after)
-    general = not (any(isinstance(e, (sp.Sum, sp.Product)) and e.free_symbols & set(c.SIZES)
-                       for e in sp.preorder_traversal(both))
-                   or _has_matrices(before, after) or model.link or both.has(sp.Derivative))
-    if general and proves_zero(before - after, model, {}):
-        return Verification("symbolic", (), points, worst)
+    how = proves_for_every_size(before, after, model)
+    if how:
+        return Verification("symbolic", (), points, worst, detail=how)
     if all(proves_zero(concrete(before, s, model) - concrete(after, s, model), model, s)
            for s in difference_sizes):
         named = tuple({str(k): int(v) for k, v in s.items()} for s in difference_sizes if s)
@@ -343,18 +371,40 @@ def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random
     at each wide size (every size 7, indices last; sizes 4..9, indices inner); raise where they
     differ.  Returns how many points were checked and the largest relative difference."""
     worst, points = 0.0, 0
-    for sizes in small:
-        a, b = concrete(before, sizes, model), concrete(after, sizes, model)
-        for point in range(per_size):
-            worst = max(worst, _numeric_error(a, b, model, sizes, rng, label, point))
+    wide = [s for s in model.wide_size_choices(sp.Tuple(before, after), rng) if s not in small]
+    for sizes, count, first in [*((s, per_size, 0) for s in small), *((s, 1, 2 * n) for n, s in enumerate(wide))]:
+        evaluate = _evaluator(before, after, model, sizes)
+        for point in range(first, first + count):
+            worst = max(worst, evaluate(rng, label, point))
             points += 1
-    for point, sizes in enumerate(model.wide_size_choices(sp.Tuple(before, after), rng)):
-        if sizes in small:
-            continue
-        worst = max(worst, _numeric_error(concrete(before, sizes, model), concrete(after, sizes, model),
-                                          model, sizes, rng, label, 2 * point))
-        points += 1
     return points, worst
+
+
+def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
+    """How to evaluate both sides at random points at these sizes: walking the tree (sums as loops,
+    derivatives as dual numbers), or, where the walk has no rule, writing them out first."""
+    from .numeric_walk import NotWalkable, Walk, components, walkable
+
+    if walkable(before) and walkable(after):
+        try:
+            needed, named = components((before, after), sizes, model)
+        except NotWalkable:
+            needed = None
+        if needed is not None:
+            def walked(rng, label, point):
+                values = model.sample(needed, sizes, rng, point, focus=named)
+                with mpmath.workdps(DIGITS + 10):
+                    numbers = {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
+                    walk = Walk(numbers, sizes, model)
+                    try:
+                        va, vb = walk.value(before), walk.value(after)
+                    except NotWalkable:
+                        a, b = concrete(before, sizes, model), concrete(after, sizes, model)
+                        return _numeric_error(a, b, model, sizes, rng, label, point)
+                return _judge(va, vb, _tolerance(before, after), values, label)
+            return walked
+    a, b = concrete(before, sizes, model), concrete(after, sizes, model)
+    return lambda rng, label, point: _numeric_error(a, b, model, sizes, rng, label, point)
 
 
 def _has_matrices(*exprs: sp.Basic) -> bool:
@@ -487,10 +537,15 @@ def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: st
     if va is None:
         left = sorted(map(str, (a - b).xreplace(values).free_symbols))
         raise VerificationError(f"step {label!r} could not be evaluated at a random point (left over: {left})")
+    return _judge(va, vb, _tolerance(a, b), values, label)
+
+
+def _judge(va, vb, tolerance: sp.Float, values: Mapping[sp.Basic, sp.Basic], label: str) -> float:
+    """The relative difference of the two sides' values; raise where it is past ``tolerance``."""
     with mpmath.workdps(DIGITS):
         error = abs(va - vb)
         scale = max(abs(va), abs(vb), mpmath.mpf("1e-30"))  # relative, but two values of 1e-45 agree
-        agree = bool(error <= mpmath.mpf(str(_tolerance(a, b))) * scale)
+        agree = bool(error <= mpmath.mpf(str(tolerance)) * scale)
         relative = float(error / scale) if agree else 0.0
     if not agree:
         shown = {str(k): float(v) for k, v in list(values.items())[:6]}

@@ -6,6 +6,7 @@ import sympy as sp
 
 from .. import conventions as c
 from ..functions import sigmoid
+from ..models import Link
 from ..steps import Check, Equation
 from .base import Outcome, rewrite_rhs
 
@@ -23,9 +24,15 @@ def softmax_of(component: sp.Indexed, classes: sp.Basic, index: sp.Symbol) -> sp
 def is_link_of(value: sp.Basic, prediction: sp.Basic, link: str, classes: sp.Basic) -> bool:
     """Whether ``value`` is ``link`` applied to the logits of ``prediction`` (any name for the
     softmax's summation index)."""
-    if link == "sigmoid":
-        logit = c.z[prediction.indices] if isinstance(prediction, sp.Indexed) else c.z_scalar
-        return value == sigmoid(logit)
+    return _IS_LINK_OF[Link(link)](value, prediction, classes)
+
+
+def _is_sigmoid_of(value: sp.Basic, prediction: sp.Basic, classes: sp.Basic) -> bool:
+    logit = c.z[prediction.indices] if isinstance(prediction, sp.Indexed) else c.z_scalar
+    return value == sigmoid(logit)
+
+
+def _is_softmax_of(value: sp.Basic, prediction: sp.Basic, classes: sp.Basic) -> bool:
     if not isinstance(prediction, sp.Indexed):
         return False
     sums = [f for f in sp.Mul.make_args(value) if isinstance(f, sp.Pow) and f.exp == -1 and isinstance(f.base, sp.Sum)]
@@ -35,15 +42,24 @@ def is_link_of(value: sp.Basic, prediction: sp.Basic, link: str, classes: sp.Bas
     return value == softmax_of(prediction, classes, index)
 
 
-def _link_table(expr: sp.Basic, link: str, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
-    predictions = [a for a in expr.atoms(sp.Indexed) if a.base == c.y]
-    if link == "sigmoid":
-        table = {p: sigmoid(c.z[p.indices]) for p in predictions}
-        if expr.has(c.y_scalar):
-            table[c.y_scalar] = sigmoid(c.z_scalar)
-        return table
+def _sigmoid_table(expr: sp.Basic, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
+    table = {p: sigmoid(c.z[p.indices]) for p in expr.atoms(sp.Indexed) if p.base == c.y}
+    if expr.has(c.y_scalar):
+        table[c.y_scalar] = sigmoid(c.z_scalar)
+    return table
+
+
+def _softmax_table(expr: sp.Basic, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
     index = _fresh_index(expr)
-    return {p: softmax_of(p, classes, index) for p in predictions}
+    return {p: softmax_of(p, classes, index) for p in expr.atoms(sp.Indexed) if p.base == c.y}
+
+
+_IS_LINK_OF = {Link.SIGMOID: _is_sigmoid_of, Link.SOFTMAX: _is_softmax_of}
+_LINK_TABLES = {Link.SIGMOID: _sigmoid_table, Link.SOFTMAX: _softmax_table}  # each prediction through the link
+
+
+def _link_table(expr: sp.Basic, link: str, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
+    return _LINK_TABLES[Link(link)](expr, classes)
 
 
 def _substitute_link(rule, equation, model, arguments):
