@@ -24,6 +24,12 @@ class Link(str, Enum):
     SOFTMAX = "softmax"
     SIGMOID = "sigmoid"
 
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
 
 LINKS = tuple(link.value for link in Link)
 DRAW_DIGITS = 60  # random points are this precise, so constraints (sum to one) hold far past the check's digits

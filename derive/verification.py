@@ -168,9 +168,13 @@ def proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
         return "the same expression with a summation index renamed"
     if before.atoms(sp.MatrixSymbol) or after.atoms(sp.MatrixSymbol):
         return ""
-    if model.link and sp.Tuple(before, after).has(sp.Derivative) and \
-            any(isinstance(a, sp.Indexed) and a.base == c.y or a == c.y_scalar for a in sp.Tuple(before, after).atoms(sp.Indexed, sp.Symbol)):
-        return ""  # a prediction is then a function of the logits, which the part does not show
+    if model.link and sp.Tuple(before, after).has(sp.Derivative):
+        # a prediction is a function of the logits, which the part does not show: write it out
+        from .operations.links import _link_table  # operations sit above verification
+        if any(v.has(c.y, c.y_scalar) for d in sp.Tuple(before, after).atoms(sp.Derivative) for v in d.variables):
+            return ""  # a derivative by a prediction itself: not a function of the logits here
+        table = _link_table(sp.Tuple(before, after), model.link, model.classes or c.K)
+        before, after = before.xreplace(table), after.xreplace(table)
     done = [_inside_ranges(_collapse_deltas(_doit_derivatives(side)), ranges or {}) for side in (before, after)]
     difference = done[0] - done[1]
     if difference == 0 or canonical_indices(merged(done[0])) == canonical_indices(merged(done[1])):
@@ -498,16 +502,43 @@ def _proves_zero_smooth(difference: sp.Basic, model: Model, sizes: Mapping[sp.Sy
                         force_logs: bool = False) -> bool:
     if difference == 0:
         return True
-    # First without the model's constraints, then with the last class eliminated (sum to one).
-    for candidate in (difference, model.eliminate(difference, sizes)):
-        candidate = candidate.doit()
-        for form in (candidate, sp.expand_log(_complements_as_symbols(candidate), force=force_logs)):
+    # First without the model's constraints, then with the last class eliminated (sum to one);
+    # first putting each over one denominator (cheap), then with simplify.
+    # (An identity is still one once the last class is eliminated: cancelling tries only that.)
+    candidates = [candidate.doit() for candidate in (difference, model.eliminate(difference, sizes))]
+    forms = [form for candidate in candidates
+             for form in (candidate, sp.expand_log(_complements_as_symbols(candidate), force=force_logs))]
+    for attempt, tried in ((_cancels, forms[2:]), (lambda form: sp.simplify(form) == 0, forms)):
+        for form in tried:
             try:
-                if sp.simplify(form) == 0:
+                if attempt(form):
                     return True
-            except (TypeError, ValueError, RecursionError):
+            except (TypeError, ValueError, RecursionError, sp.PolynomialError):
                 continue
     return False
+
+
+def _cancels(expr: sp.Basic) -> bool:
+    """A rational function of its atoms (exp(z), logs, components) that is zero once put over one
+    denominator: far cheaper than ``simplify``, which is tried next."""
+    if expr.has(sp.Sum, sp.Product, sp.Max, sp.Min, sp.Abs, sp.Piecewise):
+        return False
+    return sp.cancel(sp.together(sp.expand(_exponentials_split(expr)))) == 0
+
+
+def _exponentials_split(expr: sp.Basic) -> sp.Basic:
+    """``exp(2a - b)`` as ``exp(a)**2 / exp(b)``, so each exponential is one generator of the
+    rational function and ``cancel`` sees ``exp(2a) = exp(a)**2``."""
+    def split(e: sp.exp) -> sp.Basic:
+        factors = []
+        for term in sp.Add.make_args(sp.expand(e.args[0])):
+            coefficient, rest = term.as_coeff_Mul()
+            if coefficient.is_Integer and rest != 1:
+                factors.append(sp.exp(rest) ** coefficient)
+            else:
+                factors.append(sp.exp(term))
+        return sp.Mul(*factors)
+    return expr.replace(lambda e: isinstance(e, sp.exp), split) if expr.has(sp.exp) else expr
 
 
 def _is_prediction(expr: sp.Basic) -> bool:

@@ -157,3 +157,23 @@ def test_every_built_in_step_says_how_it_was_proved():
         verification = step.verification
         assert verification.method == "symbolic"
         assert verification.sizes or verification.detail or verification.proved_by or verification.source
+
+
+@pytest.mark.parametrize("mapping, words", [
+    ({c.y[c.i, c.k]: 2 * c.y[c.i, c.k]}, "no specialisation"),
+    ({c.N: sp.Integer(0)}, "not a number of at least 1"),
+    ({c.t_scalar: c.t[2]}, "not to its component 1"),
+])
+def test_a_specialisation_may_not_smuggle_in_a_substitution(mapping, words):
+    previous, step, model = _step("bce", "mean_over_samples")
+    forged = replace(step, check=Check("specialises", mapping=mapping))
+    with pytest.raises(VerificationError, match=words):
+        verify_step(previous, forged, model)
+
+
+def test_a_specialisation_through_something_other_than_the_models_link_is_refused():
+    previous, step, model = _step("ce-softmax-grad", "recognise_softmax")
+    ((old, new),) = step.check.mapping.items()
+    forged = replace(step, check=Check("specialises", mapping={old: new * 2}))
+    with pytest.raises(VerificationError, match="not the model's softmax"):
+        verify_step(previous, forged, model)
