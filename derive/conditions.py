@@ -124,6 +124,8 @@ class Domain(Protocol):
 
     def is_nonnegative(self, expr: sp.Basic) -> bool: ...
 
+    def is_real(self, expr: sp.Basic) -> bool: ...
+
     def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool: ...
 
 
@@ -132,7 +134,7 @@ _PREDICATES = {
     "nonnegative": lambda value, domain: domain.is_nonnegative(value),
     "nonzero": lambda value, domain: bool(value.is_nonzero) or domain.is_positive(value),
     "not_one": lambda value, domain: sp.simplify(value - 1).is_zero is False,
-    "real": lambda value, domain: bool(value.is_real),
+    "real": lambda value, domain: domain.is_real(value),
     "integer": lambda value, domain: bool(value.is_integer),
     "concrete": lambda value, domain: bool(value.is_Integer),
 }

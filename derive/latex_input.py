@@ -24,6 +24,7 @@ UNREADABLE = {
 
 _ARRAYS = {"t": c.t, "y": c.y, "z": c.z, "w": c.w, "x": c.x, "W": c.W}
 _INDICES = {str(s): s for s in (c.i, c.k, c.d, *c.DUMMY_INDICES)}
+_SPARE_INDICES = {str(s) for s in c.DUMMY_INDICES} - {"j"}  # indices only where a sum binds them or in a subscript
 _NAMED = {"E": c.E, "L": c.L, "BCE": c.BCE, "N": c.N, "K": c.K, "D": c.D}
 
 
@@ -44,6 +45,9 @@ def normalise(expr: sp.Basic, scalars: dict[str, sp.Symbol], any_names: bool = F
     bound = {str(limit[0]) for node in sp.preorder_traversal(expr) if isinstance(node, sp.Sum) for limit in node.limits}
     table = {}
     for symbol in expr.atoms(sp.Symbol):
+        if any_names and symbol.name in _SPARE_INDICES and symbol.name not in bound:
+            table[symbol] = sp.Symbol(symbol.name, real=True)  # a user's u, s, n, p: variables, not indices
+            continue
         replacement = _symbol(symbol.name, scalars)
         if replacement is None and any_names:
             replacement = sp.Symbol(symbol.name, integer=True) if symbol.name in bound else _user_symbol(symbol.name, bound)

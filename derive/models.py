@@ -48,6 +48,7 @@ class Model:
     sizes: tuple[sp.Symbol, ...] = ()  # a user's own sizes (sums up to C, M...) besides N, K, D
     unit_draws: bool = False  # a user's own symbols: in (0.05, 0.95), then anywhere the loss stays real
     positive: frozenset = frozenset()  # what the loss itself needs positive: the arguments of its logs
+    nonzero: frozenset = frozenset()  # the user's symbols the loss divides by
 
     def with_linear_model(self) -> "Model":
         return replace(self, name=f"{self.name}:linear", linear=True)
@@ -127,7 +128,15 @@ class Model:
         return combos
 
     def _range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Symbol:
-        """Which size an index runs up to: N for samples, K for classes (by its position)."""
+        """Which size an index runs up to: as far as a sum runs the same position of the same
+        array (a user's sum over c to C), else N for samples, K for classes (by its position)."""
+        places = {(atom.base, atom.indices.index(index)) for atom in expr.atoms(sp.Indexed) if index in atom.indices}
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, sp.Sum) and len(node.limits) == 1:
+                variable, _, upper = node.limits[0]
+                if any((a.base, a.indices.index(variable)) in places for a in node.function.atoms(sp.Indexed)
+                       if variable in a.indices):
+                    return upper
         for atom in expr.atoms(sp.Indexed):
             if index in atom.indices:
                 position = atom.indices.index(index)
@@ -164,6 +173,13 @@ class Model:
         if isinstance(expr, sp.exp) and expr.args[0].is_real:
             return True
         return _sign_through_unit_interval(expr, (c.y, c.y_scalar), "is_positive", {"positive": True}, sigmoids=True)
+
+    def is_real(self, expr: sp.Basic) -> bool:
+        """Decide that ``expr`` is real, knowing that what the loss divides by is not 0."""
+        if expr.is_real:
+            return True
+        divisors = {s: sp.Dummy(s.name, real=True, nonzero=True) for s in self.nonzero if s.is_real and expr.has(s)}
+        return bool(divisors) and bool(expr.xreplace(divisors).is_real)
 
     def is_nonnegative(self, expr: sp.Basic) -> bool:
         """Decide ``expr >= 0`` where every label lies in [0, 1] (one-hot, binary, or a target), as
@@ -339,6 +355,13 @@ def positive_in(loss: sp.Basic) -> frozenset:
     return frozenset(_any_component(node.args[0]) for node in loss.atoms(sp.log))
 
 
+def divisors_in(loss: sp.Basic) -> frozenset:
+    """The user's symbols ``loss`` divides by: not 0 wherever the loss is defined."""
+    return frozenset(node.base for node in sp.preorder_traversal(loss)
+                     if isinstance(node, sp.Pow) and node.exp.is_negative and isinstance(node.base, sp.Symbol)
+                     and not node.base.is_integer)
+
+
 def _paired_limits(index: sp.Symbol, expr: sp.Basic) -> Iterator[sp.Basic]:
     """The upper limits of the summation indices Kronecker deltas pair ``index`` with."""
     limits = {limit[0]: limit[2] for node in sp.preorder_traversal(expr)
@@ -364,11 +387,12 @@ CATEGORICAL = Model("categorical", frozenset({"one_hot_labels", "probabilities_s
 BERNOULLI = Model("bernoulli", frozenset({"binary_labels"}), False)
 
 
-def free(sizes: tuple[sp.Symbol, ...] = (), positive: frozenset = frozenset()) -> Model:
+def free(sizes: tuple[sp.Symbol, ...] = (), positive: frozenset = frozenset(), nonzero: frozenset = frozenset()) -> Model:
     """A user's own loss: no facts about labels or predictions, symbols drawn in (0.05, 0.95) and
     over the whole real line where ``positive`` stays positive;
-    ``positive``: what the loss needs positive to be real (:func:`positive_in`)."""
-    return Model("any values", frozenset(), False, sizes=sizes, unit_draws=True, positive=positive)
+    ``positive``: what the loss needs positive to be real (:func:`positive_in`);
+    ``nonzero``: the symbols it divides by (:func:`divisors_in`)."""
+    return Model("any values", frozenset(), False, sizes=sizes, unit_draws=True, positive=positive, nonzero=nonzero)
 
 
 def categorical(classes: int | None = None) -> Model:

@@ -23,6 +23,7 @@ from .operations import apply
 from .steps import Equation, Step, Verification
 from .errors import VerificationError
 from .induction import prove_by_elimination, prove_by_induction
+from .one_hot import prove_one_hot
 from .verification import POINTS_PER_SIZE, compare, numeric_opinion, proves_zero, verify_step
 
 
@@ -131,6 +132,8 @@ def _prove_identity(rule: Rule, seed: int) -> Verification:
         proved, how = proves_zero((before - after).doit(), model, {}), ""
     if not proved and symbolic_length and rule.requires:
         proved, how = prove_by_elimination(*general_sides), "the last class is one minus the others"
+    if not proved and "one_hot_labels" in rule.requires:
+        proved, how = prove_one_hot(*general_sides), "for every class the label is hot in"
     functions = _differentiated_functions(before, after)
     if not proved and not functions:
         return compare(before, after, model, rng, rule.name)

@@ -17,7 +17,7 @@ from . import conventions as c
 from .errors import DeriveError, ParseError
 from .gradient_checks import cross_check_gradient
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
-from .models import Model, free, positive_in
+from .models import Model, divisors_in, free, positive_in
 from .steps import USER_GRADIENT, Derivation, Equation
 from .strategies import apply, chain, differentiate, given, run
 
@@ -119,7 +119,7 @@ def _refuse_kinks(rhs: sp.Basic, variable: sp.Basic) -> None:
 def _model(rhs: sp.Basic) -> Model:
     sizes = {limit[2] for node in sp.preorder_traversal(rhs) if isinstance(node, sp.Sum)
              for limit in node.limits if isinstance(limit[2], sp.Symbol)}
-    return free(tuple(sorted((s for s in sizes if s not in c.SIZES), key=str)), positive_in(rhs))
+    return free(tuple(sorted((s for s in sizes if s not in c.SIZES), key=str)), positive_in(rhs), divisors_in(rhs))
 
 
 def _symbols(rhs: sp.Basic) -> set[sp.Basic]:

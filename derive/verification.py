@@ -26,6 +26,7 @@ from .vector_forms import explicit, to_components
 
 POINTS_PER_SIZE = 3
 DIGITS = 50  # the numeric check evaluates both sides to this many digits
+RETRY_DIGITS = 200  # and where they differ, again to this many, before calling the step wrong
 TOLERANCE = sp.Float("1e-40", DIGITS)  # relative: exact inputs agree far closer than this
 INDUCTION_OPERATIONS = 80  # past this an induction proof (solving for a sum) is not tried: too slow
 FLOAT_DIGITS = 15  # a Float in a step counts as at least this precise (a 1-digit 2.0 is 2, not 2 +- 10)
@@ -184,6 +185,10 @@ def proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
     from .induction import prove_by_induction  # only where the sums stay symbolic
     if sp.count_ops(difference) <= INDUCTION_OPERATIONS and prove_by_induction(*done):
         return "proved for every number of terms, by induction"
+    if "one_hot_labels" in model.facts and difference.has(c.t):
+        from .one_hot import prove_one_hot
+        if prove_one_hot(*done):
+            return "proved for every class each label can be hot in, for every number of classes"
     return ""
 
 
@@ -405,7 +410,12 @@ def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
                     except NotWalkable:
                         a, b = concrete(before, sizes, model), concrete(after, sizes, model)
                         return _numeric_error(a, b, model, sizes, rng, label, point)
-                return _judge(va, vb, _tolerance(before, after), values, label)
+                def again():
+                    with mpmath.workdps(RETRY_DIGITS + 10):
+                        precise = Walk({atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec))
+                                        for atom, value in values.items()}, sizes, model)
+                        return precise.value(before), precise.value(after)
+                return _judge(va, vb, _tolerance(before, after), values, label, again)
             return walked
     a, b = concrete(before, sizes, model), concrete(after, sizes, model)
     return lambda rng, label, point: _numeric_error(a, b, model, sizes, rng, label, point)
@@ -568,16 +578,23 @@ def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: st
     if va is None:
         left = sorted(map(str, (a - b).xreplace(values).free_symbols))
         raise VerificationError(f"step {label!r} could not be evaluated at a random point (left over: {left})")
-    return _judge(va, vb, _tolerance(a, b), values, label)
+    return _judge(va, vb, _tolerance(a, b), values, label,
+                  again=lambda: _evaluate(a, b, values, RETRY_DIGITS))
 
 
-def _judge(va, vb, tolerance: sp.Float, values: Mapping[sp.Basic, sp.Basic], label: str) -> float:
-    """The relative difference of the two sides' values; raise where it is past ``tolerance``."""
+def _judge(va, vb, tolerance: sp.Float, values: Mapping[sp.Basic, sp.Basic], label: str, again=None) -> float:
+    """The relative difference of the two sides' values; raise where it is past ``tolerance``.
+    Where they differ, ``again()`` evaluates both at ``RETRY_DIGITS`` digits: sides that agree
+    there only lost digits cancelling large terms (1 - y next to y = 1) and are not wrong."""
     with mpmath.workdps(DIGITS):
         error = abs(va - vb)
         scale = max(abs(va), abs(vb), mpmath.mpf("1e-30"))  # relative, but two values of 1e-45 agree
         agree = bool(error <= mpmath.mpf(str(tolerance)) * scale)
         relative = float(error / scale) if agree else 0.0
+    if not agree and again is not None:
+        precise = again()
+        if precise[0] is not None:
+            return _judge(*precise, tolerance, values, label)
     if not agree:
         shown = {str(k): float(v) for k, v in list(values.items())[:6]}
         raise VerificationError(f"step {label!r} is wrong: at {shown} the sides differ "
@@ -585,17 +602,17 @@ def _judge(va, vb, tolerance: sp.Float, values: Mapping[sp.Basic, sp.Basic], lab
     return relative
 
 
-def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic]):
-    """Both sides at the point, to ``DIGITS`` digits, as mpmath numbers (``None, None`` when a
+def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic], digits: int = DIGITS):
+    """Both sides at the point, to ``digits`` digits, as mpmath numbers (``None, None`` when a
     side keeps a symbol).  The tree is walked with mpmath (:func:`mpmath_value`); substituting into
     the SymPy tree instead would rebuild and re-simplify every node at every point."""
-    with mpmath.workdps(DIGITS + 10):
+    with mpmath.workdps(digits + 10):
         numbers = {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
         try:
             return mpmath_value(a, numbers, {}), mpmath_value(b, numbers, {})
         except _NoMpmathForm:
             pass
-    va, vb = (sp.N(e.xreplace(values), DIGITS) for e in (a, b))
+    va, vb = (sp.N(e.xreplace(values), digits) for e in (a, b))
     if not (va.is_number and vb.is_number):
         return None, None
     return to_mpmath(va), to_mpmath(vb)

@@ -177,3 +177,18 @@ def test_a_specialisation_through_something_other_than_the_models_link_is_refuse
     forged = replace(step, check=Check("specialises", mapping={old: new * 2}))
     with pytest.raises(VerificationError, match="not the model's softmax"):
         verify_step(previous, forged, model)
+
+
+def test_one_hot_identities_are_proved_for_every_class_the_label_can_be_hot_in():
+    from derive.one_hot import prove_one_hot
+    q = sp.Symbol("q", integer=True)
+    total = sp.Sum(sp.exp(c.z[1, j]), (j, 1, c.K))
+    assert prove_one_hot(sp.Sum(c.t[1, j] ** 2, (j, 1, c.K)), sp.Integer(1))  # 0 and 1 are their own squares
+    assert prove_one_hot(sp.exp(c.z[1, q]) / total - c.t[1, q],
+                         ((1 - c.t[1, q]) * sp.exp(c.z[1, q])
+                          - c.t[1, q] * sp.Sum((1 - c.t[1, j]) * sp.exp(c.z[1, j]), (j, 1, c.K))) / total)
+    # wrong: the label dropped; wrong only when the label is hot in class q; a sum taken as its first term
+    assert not prove_one_hot(sp.exp(c.z[1, q]) / total - c.t[1, q], sp.exp(c.z[1, q]) / total)
+    assert not prove_one_hot(c.t[1, q] * sp.exp(c.z[1, q]), sp.Integer(0))
+    assert not prove_one_hot(sp.Sum(c.t[1, j] * c.z[1, j], (j, 1, c.K)), c.z[1, 1])
+    assert get_rule("one_hot_complement") and proved_for_every_size(get_rule("one_hot_complement"))
