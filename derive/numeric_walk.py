@@ -12,6 +12,7 @@ its derivative by the one component being differentiated).  What the walk has no
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 import mpmath
@@ -279,10 +280,15 @@ def components(exprs: Iterable[sp.Basic], sizes: Mapping[sp.Symbol, int], model)
     if model.categorical and c.y in shapes:
         shapes.setdefault(c.t, shapes[c.y])
     for base, rank in shapes.items():
-        ranges = [range(1, _extent(base, position, rank, sizes, model) + 1) for position in range(rank)]
-        everything |= {base[indices] for indices in itertools.product(*ranges)}
+        everything |= _array(base, tuple(_extent(base, position, rank, sizes, model) for position in range(rank)))
     everything -= {c.y_scalar} if model.link == "sigmoid" else set()
     return everything, named
+
+
+@lru_cache(maxsize=256)
+def _array(base: sp.IndexedBase, extents: tuple[int, ...]) -> frozenset:
+    """Every component of ``base`` with these extents (made once: SymPy builds each slowly)."""
+    return frozenset(base[indices] for indices in itertools.product(*(range(1, e + 1) for e in extents)))
 
 
 def _extent(base: sp.IndexedBase, position: int, rank: int, sizes: Mapping[sp.Symbol, int], model) -> int:
