@@ -192,3 +192,18 @@ def test_one_hot_identities_are_proved_for_every_class_the_label_can_be_hot_in()
     assert not prove_one_hot(c.t[1, q] * sp.exp(c.z[1, q]), sp.Integer(0))
     assert not prove_one_hot(sp.Sum(c.t[1, j] * c.z[1, j], (j, 1, c.K)), c.z[1, 1])
     assert get_rule("one_hot_complement") and proved_for_every_size(get_rule("one_hot_complement"))
+
+
+def test_a_likelihood_is_proved_to_give_each_outcome_its_probability_for_every_size():
+    from derive.premises import likelihood_gives_outcome_probabilities as gives
+    k, i = c.k, c.i
+    assert gives(sp.Product(sp.Product(c.y[i, k] ** c.t[i, k], (k, 1, c.K)), (i, 1, c.N)), True)
+    assert gives(sp.Product(c.y[k] ** c.t[k], (k, 1, 6)), True)
+    assert gives(sp.Product(c.y[i] ** c.t[i] * (1 - c.y[i]) ** (1 - c.t[i]), (i, 1, c.N)), False)
+    # a wrong exponent, a label of another class, the complement swapped: not proved
+    assert not gives(sp.Product(c.y[k] ** (2 * c.t[k]), (k, 1, c.K)), True)
+    assert not gives(sp.Product(c.y[k] ** c.t[k] * c.y[1] ** c.t[2], (k, 1, c.K)), True)
+    assert not gives(sp.Product(c.y[i] ** (1 - c.t[i]) * (1 - c.y[i]) ** c.t[i], (i, 1, c.N)), False)
+    for name in ("ce", "ce-one-sample", "bce-bernoulli"):
+        premise = derive.get(name).steps[0].verification
+        assert premise.method == "symbolic" and premise.sizes == (), name

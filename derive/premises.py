@@ -1,0 +1,72 @@
+"""Prove for every size that a likelihood gives each outcome its probability.
+
+Samples are independent, so the likelihood is a product over the samples of one factor each, and
+the claim is about that factor with a symbolic sample index: for a categorical model,
+``∏_k y_k^{t_k}`` with the label one-hot in a class ``h`` (``t_k = δ(k, h)``, any ``h`` from 1 to
+K) is ``y_h``; for a Bernoulli model, ``y^t (1 - y)^{1 - t}`` is ``y`` at ``t = 1`` and ``1 - y``
+at ``t = 0``.  The categorical factor is proved through its logarithm (every ``y`` is positive):
+``∑_k δ(k, h) log y_k``, whose one term left is ``log y_h``.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from . import conventions as c
+from .rewriting import nested_view
+
+
+def likelihood_gives_outcome_probabilities(likelihood: sp.Basic, categorical: bool) -> bool:
+    """Whether every factor of ``likelihood`` gives each outcome of its sample its probability,
+    for every number of samples and classes."""
+    factor = nested_view(likelihood)
+    while isinstance(factor, sp.Product) and _over_samples(factor, categorical):
+        factor = factor.function
+    if categorical:
+        return _categorical_factor(factor)
+    return _bernoulli_factor(factor)
+
+
+def _over_samples(product: sp.Product, categorical: bool) -> bool:
+    """A product whose index is a label's first (of two, where there are classes): over the samples."""
+    (variable, _, _), = product.limits
+    rank = 2 if categorical else 1
+    return any(len(a.indices) == rank and a.indices[0] == variable
+               for a in product.function.atoms(sp.Indexed) if a.base == c.t)
+
+
+def _categorical_factor(factor: sp.Basic) -> bool:
+    if not isinstance(factor, sp.Product):
+        return False
+    (k, low, high), = factor.limits
+    labels = [a for a in factor.function.atoms(sp.Indexed) if a.base == c.t]
+    predictions = [a for a in factor.function.atoms(sp.Indexed) if a.base == c.y]
+    if not labels or not predictions or any(a.indices[-1] != k for a in labels + predictions):
+        return False
+    row = labels[0].indices[:-1]
+    if any(a.indices[:-1] != row for a in labels + predictions):
+        return False
+    h = sp.Dummy("h", integer=True)
+    logs = sp.expand_log(sp.log(factor.function), force=True)  # log y^t = t log y: y > 0
+    onehot = logs.xreplace({a: sp.KroneckerDelta(k, h) for a in labels})
+    collapsed = sp.Sum(onehot, (k, low, high)).doit()
+    kept = _inside(collapsed, h, low, high)
+    return sp.simplify(kept - sp.log(c.y[row + (h,)])) == 0
+
+
+def _inside(expr: sp.Basic, h: sp.Symbol, low: sp.Basic, high: sp.Basic) -> sp.Basic:
+    """The branch of a collapsed sum that holds for ``low <= h <= high`` (the hot class exists)."""
+    if not isinstance(expr, sp.Piecewise):
+        return expr
+    value, condition = expr.args[0]
+    expected = {sp.Ge(h, low), sp.Le(h, high), sp.Le(low, h), sp.Ge(high, h)}
+    parts = set(condition.args) if isinstance(condition, sp.And) else {condition}
+    return value if parts <= expected else expr
+
+
+def _bernoulli_factor(factor: sp.Basic) -> bool:
+    labels = {a for a in factor.atoms(sp.Indexed) if a.base == c.t} or ({c.t_scalar} & factor.free_symbols)
+    predictions = {a for a in factor.atoms(sp.Indexed) if a.base == c.y} or ({c.y_scalar} & factor.free_symbols)
+    if len(labels) != 1 or len(predictions) != 1:
+        return False
+    (t,), (y,) = labels, predictions
+    return sp.simplify(factor.xreplace({t: 1}) - y) == 0 and sp.simplify(factor.xreplace({t: 0}) - (1 - y)) == 0
