@@ -130,7 +130,12 @@ def match_equation(patterns: tuple[sp.Basic, sp.Basic], lhs: sp.Basic, rhs: sp.B
     return {**left, **right}
 
 
+_HEADS = (sp.Function, sp.Sum, sp.Product, sp.Derivative, sp.Limit)  # a pattern with one of these at its top matches only its own kind
+
+
 def _match(pattern: sp.Basic, expr: sp.Basic, wilds: Mapping[str, sp.Wild]) -> dict[str, sp.Basic] | None:
+    if isinstance(pattern, _HEADS) and type(expr) is not type(pattern):
+        return None  # far cheaper than SymPy's match, which tries rewrites first
     found = expr.match(pattern)
     if found is None:
         return None

@@ -44,6 +44,21 @@ def elementwise(function, matrix: sp.MatrixExpr) -> sp.MatrixExpr:
     return ElementwiseApplyFunction(function, matrix)
 
 
+def indexed_of(symbol: sp.MatrixSymbol) -> tuple[sp.IndexedBase | None, str]:
+    """The indexed array a matrix symbol stands for, and how: ``"row"`` (1 x K), ``"column"``
+    (K x 1) or ``"stack"`` (one sample per row); ``(None, "")`` for another matrix."""
+    rows, cols = symbol.shape
+    for base, row_name in _ROW_NAMES.items():
+        if symbol.name == row_name and rows == 1:
+            return base, "row"
+        if symbol.name == row_name and cols == 1:
+            return base, "column"
+    for base, stack_name in _STACK_NAMES.items():
+        if symbol.name == stack_name:
+            return base, "stack"
+    return None, ""
+
+
 def _components(symbol: sp.MatrixSymbol) -> sp.Matrix:
     name = symbol.name
     rows, cols = (int(n) for n in symbol.shape)

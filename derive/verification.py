@@ -124,7 +124,7 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
     if not proved_for_every_size(rule):
         return compare(previous.rhs, step.rhs, model, rng, step.rule)
     small = model.size_choices(sp.Tuple(previous.rhs, step.rhs))[:1]
-    points, worst = numeric_opinion(previous.rhs, step.rhs, model, rng, step.rule, small, POINTS_PER_SIZE)
+    points, worst = numeric_opinion(previous.rhs, step.rhs, model, rng, step.rule, small, 1)
     return Verification("symbolic", (), points, worst, detail="its conditions hold at the match",
                         proved_by=rule.name)
 
@@ -268,7 +268,7 @@ _CHECKS = {  # what verifying a step means, by the kind of check its operation a
     CheckKind.GIVEN: lambda previous, step, model, rng: Verification("no", detail="an assumption of the model, not derived"),
     CheckKind.DERIVED: lambda previous, step, model, rng: _verify_derived(step),
     CheckKind.HOLDS: lambda previous, step, model, rng: compare(step.lhs, step.rhs, model, rng, step.rule),
-    CheckKind.DERIVATIVES: lambda previous, step, model, rng: _verify_derivatives(step, model, rng),
+    CheckKind.DERIVATIVES: lambda previous, step, model, rng: _verify_derivatives(previous, step, model, rng),
     CheckKind.EQUAL: _check_equal,
     CheckKind.IMPLIED: _check_implied,
     CheckKind.SPECIALISES: _check_specialises,
@@ -731,10 +731,18 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
     return Verification("symbolic", named, points, worst, detail=detail)
 
 
-def _verify_derivatives(step: Step, model: Model, rng: random.Random) -> Verification:
+def _verify_derivatives(previous: Equation | None, step: Step, model: Model, rng: random.Random) -> Verification:
     """Every component of the matrix on the right is SymPy's derivative of the loss by the matching
-    components of the variables, at concrete sizes and random points."""
-    ((_, loss),) = step.check.definitions.items()
+    components of the variables, at concrete sizes and random points.  Where the previous line is
+    that derivative with symbolic indices, and the matrix's component at those indices is the
+    previous line's right side, the matrix is proved for every size (the previous line was)."""
+    ((loss_symbol, loss),) = step.check.definitions.items()
+    _require(step.lhs == _gradient_name(step.check.variables, loss_symbol), step,
+             f"{step.lhs} does not name the derivatives of {loss_symbol} by {', '.join(map(str, step.check.variables))}")
+    general = _matrix_of_previous_line(previous, step.lhs, step.rhs)
+    if general:
+        points, worst = _derivative_numbers(step, loss, model, rng)
+        return Verification("symbolic", (), points, worst, detail=general)
     variables = step.check.variables
     choices = model.size_choices(sp.Tuple(step.rhs, loss))[:2]
     worst, points, named, proved = 0.0, 0, [], True
@@ -757,6 +765,73 @@ def _verify_derivatives(step: Step, model: Model, rng: random.Random) -> Verific
     if proved:
         return Verification("symbolic", tuple(named), points, worst, detail=detail)
     return Verification("numeric", (), points, worst, detail=detail + " (numerically)")
+
+
+def _derivative_numbers(step: Step, loss: sp.Basic, model: Model, rng: random.Random) -> tuple[int, float]:
+    """The matrix's components against sympy.diff of the loss, by numbers only, at one size."""
+    variables = step.check.variables
+    sizes = {**{s: 2 for s in c.SIZES}, **model.size_choices(sp.Tuple(step.rhs, loss))[0]}
+    matrix, loss_here = explicit(step.rhs, sizes), concrete(loss, sizes, model)
+    worst, points = 0.0, 0
+    for a in range(matrix.shape[0]):
+        for b in range(matrix.shape[1]):
+            by = (variables[0][a + 1], variables[1][b + 1]) if len(variables) == 2 else (variables[0][a + 1, b + 1],)
+            reference = sp.diff(loss_here, *by)
+            worst = max(worst, _numeric_error(concrete(matrix[a, b], sizes, model), reference, model, sizes, rng, step.rule))
+            points += 1
+    return points, worst
+
+
+def _gradient_name(bases: tuple, loss: sp.Basic) -> sp.Basic | None:
+    """∇_Z E for the derivatives of E by one array's components, H for the second derivatives."""
+    from . import vector_forms as vf
+
+    if len(bases) == 1:
+        stack = vf.stacked(bases[0])
+        return vf.gradient_symbol(stack.name, stack.shape, str(loss))
+    return vf.hessian_symbol() if len(bases) == 2 and bases[0] == bases[1] else None
+
+
+def _matrix_of_previous_line(previous: Equation | None, name: sp.Basic, matrix: sp.Basic) -> str:
+    """Whether ``name = matrix`` is the previous line's derivatives ∂E/∂z_ik (∂²E/∂z_k∂z_m)
+    laid out as a matrix: ``name`` is ∇_Z E (H), and the component of ``matrix`` at the symbolic
+    indices is the previous right side."""
+    if previous is None or not isinstance(previous.lhs, sp.Derivative) or not hasattr(matrix, "shape"):
+        return ""
+    variables = [v for v, count in previous.lhs.variable_count for _ in range(count)]
+    if not all(isinstance(v, sp.Indexed) for v in variables):
+        return ""
+    if name != _gradient_name(tuple(v.base for v in variables), previous.lhs.expr) or name.shape != matrix.shape:
+        return ""
+    indices = [ix for v in variables for ix in v.indices] if len(variables) == 2 else list(variables[0].indices)
+    if len(indices) != 2 or not all(isinstance(ix, sp.Symbol) for ix in indices):
+        return ""
+    row, col = indices
+    component = matrix[row - 1, col - 1]
+    component = component.replace(lambda e: isinstance(e, sp.matrices.expressions.matexpr.MatrixElement),
+                                  _indexed_component)
+    if component is None or component.has(sp.matrices.expressions.matexpr.MatrixElement):
+        return ""
+    def deltas(expr: sp.Basic) -> sp.Basic:  # δ(k - 1, m - 1) and δ(k, m) alike
+        return expr.replace(lambda e: isinstance(e, sp.KroneckerDelta),
+                            lambda e: sp.KroneckerDelta(sp.expand(e.args[0] - e.args[1]), 0))
+    if sp.expand(deltas(component) - deltas(previous.rhs)) == 0:
+        return "the previous line's components laid out as a matrix"
+    return ""
+
+
+def _indexed_component(element) -> sp.Basic:
+    """``Y[i - 1, k - 1]`` (a matrix symbol's element) as the component ``y[i, k]``."""
+    from .vector_forms import indexed_of
+    base, shape = indexed_of(element.parent)
+    if base is None:
+        return element
+    row, col = element.i + 1, element.j + 1
+    if shape == "row":
+        return base[col]
+    if shape == "column":
+        return base[row]
+    return base[row, col]
 
 
 def verify_steps(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int = 0) -> tuple[Step, ...]:

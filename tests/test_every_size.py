@@ -207,3 +207,16 @@ def test_a_likelihood_is_proved_to_give_each_outcome_its_probability_for_every_s
     for name in ("ce", "ce-one-sample", "bce-bernoulli"):
         premise = derive.get(name).steps[0].verification
         assert premise.method == "symbolic" and premise.sizes == (), name
+
+
+def test_a_gradient_matrix_is_the_previous_lines_components_and_nothing_else():
+    previous, step, model = _step("ce-matrix-grad", "gradient_as_matrix")
+    verification = verify_step(previous, step, model)
+    assert verification.method == "symbolic" and verification.sizes == ()
+    wrong = replace(step, equation=Equation(step.lhs, step.rhs * 2))
+    with pytest.raises(VerificationError):
+        verify_step(previous, wrong, model)
+    from derive import vector_forms as vf
+    renamed = replace(step, equation=Equation(vf.gradient_symbol("W", step.lhs.shape), step.rhs))
+    with pytest.raises(VerificationError, match="does not name the derivatives"):
+        verify_step(previous, renamed, model)
