@@ -50,7 +50,15 @@ def _check_equal(previous: Equation, step: Step, model: Model, rng: random.Rando
 
 
 def _check_implied(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
-    lhs = step.lhs.xreplace(dict(step.check.definitions)).xreplace({previous.lhs: previous.rhs})
+    """The new left side, written by the definitions of the rule the step names (and the old left
+    side by the old right side), equals the new right side.  The definitions must be that rule's
+    own: a step cannot bring definitions of its own making."""
+    from .catalogue import get_rule  # the catalogue is read only for the rule's definitions
+
+    definitions = dict(step.check.definitions)
+    _require(definitions == get_rule(step.rule).table("defines"), step,
+             f"its definitions {definitions} are not those of the rule {step.rule}")
+    lhs = step.lhs.xreplace(definitions).xreplace({previous.lhs: previous.rhs})
     return compare(lhs, step.rhs, model, rng, step.rule)
 
 
@@ -768,17 +776,18 @@ def _verify_derivatives(previous: Equation | None, step: Step, model: Model, rng
 
 
 def _derivative_numbers(step: Step, loss: sp.Basic, model: Model, rng: random.Random) -> tuple[int, float]:
-    """The matrix's components against sympy.diff of the loss, by numbers only, at one size."""
+    """The matrix's components against sympy.diff of the loss, by numbers only, at two sizes."""
     variables = step.check.variables
-    sizes = {**{s: 2 for s in c.SIZES}, **model.size_choices(sp.Tuple(step.rhs, loss))[0]}
-    matrix, loss_here = explicit(step.rhs, sizes), concrete(loss, sizes, model)
     worst, points = 0.0, 0
-    for a in range(matrix.shape[0]):
-        for b in range(matrix.shape[1]):
-            by = (variables[0][a + 1], variables[1][b + 1]) if len(variables) == 2 else (variables[0][a + 1, b + 1],)
-            reference = sp.diff(loss_here, *by)
-            worst = max(worst, _numeric_error(concrete(matrix[a, b], sizes, model), reference, model, sizes, rng, step.rule))
-            points += 1
+    for choice in model.size_choices(sp.Tuple(step.rhs, loss))[:2]:
+        sizes = {**{s: 2 for s in c.SIZES}, **choice}
+        matrix, loss_here = explicit(step.rhs, sizes), concrete(loss, sizes, model)
+        for a in range(matrix.shape[0]):
+            for b in range(matrix.shape[1]):
+                by = (variables[0][a + 1], variables[1][b + 1]) if len(variables) == 2 else (variables[0][a + 1, b + 1],)
+                reference = sp.diff(loss_here, *by)
+                worst = max(worst, _numeric_error(concrete(matrix[a, b], sizes, model), reference, model, sizes, rng, step.rule))
+                points += 1
     return points, worst
 
 

@@ -220,3 +220,11 @@ def test_a_gradient_matrix_is_the_previous_lines_components_and_nothing_else():
     renamed = replace(step, equation=Equation(vf.gradient_symbol("W", step.lhs.shape), step.rhs))
     with pytest.raises(VerificationError, match="does not name the derivatives"):
         verify_step(previous, renamed, model)
+
+
+def test_a_definition_step_may_only_use_its_rules_own_definitions():
+    previous, step, model = _step("ce", "mean_cross_entropy_definition")
+    assert verify_step(previous, step, model).method == "symbolic"
+    forged = replace(step, equation=Equation(step.lhs, sp.Integer(0)), check=Check("implied", definitions={step.lhs: 0}))
+    with pytest.raises(VerificationError, match="not those of the rule"):
+        verify_step(previous, forged, model)
