@@ -47,8 +47,7 @@ class Rule:
     def wilds(self) -> dict[str, sp.Wild]:
         """The rule's wilds; an operand of +, * or ** never stands for 0 or 1, so that ``log(a/b)``
         does not match ``log x`` as ``log(1/(1/x))``."""
-        identities = _operand_wilds(self)
-        return {name: make_wild(name, identities=identities.get(name, ())) for name in self.wild_names}
+        return dict(_wilds_of(self))
 
     def pattern(self, key: str, wilds: Mapping[str, sp.Basic] | None = None,
                 evaluate: bool = True) -> sp.Basic:
@@ -96,6 +95,12 @@ _IDENTITY_TESTS = {sp.S.Zero: _not_zero, sp.S.One: _not_one}
 def make_wild(name: str, identities: tuple[sp.Basic, ...] = ()) -> sp.Wild:
     """A wild that never stands for the given identity elements (0 in a sum, 1 in a product)."""
     return sp.Wild(name, properties=[_IDENTITY_TESTS[e] for e in identities])
+
+
+@lru_cache(maxsize=None)
+def _wilds_of(rule: "Rule") -> tuple[tuple[str, sp.Wild], ...]:
+    identities = _operand_wilds(rule)
+    return tuple((name, make_wild(name, identities=identities.get(name, ()))) for name in rule.wild_names)
 
 
 @lru_cache(maxsize=None)

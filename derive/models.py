@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from enum import Enum
 from typing import Iterable, Iterator, Mapping
 
@@ -229,8 +230,8 @@ class Model:
                                 and a.indices[-1].is_Integer})
                 hot = (rng.choice(named) - 1) if named and point % 2 == 0 else rng.randrange(classes)
                 for j in range(classes):
-                    values[c.y[row + (j + 1,)]] = shares[j]
-                    values[c.t[row + (j + 1,)]] = sp.Integer(int(j == hot))
+                    values[_component(c.y, row + (j + 1,))] = shares[j]
+                    values[_component(c.t, row + (j + 1,))] = sp.Integer(int(j == hot))
         own = [atom for atom in atoms if atom not in values]
         for atom in own:
             values[atom] = _draw(atom, rng, self.categorical, self.unit_draws, region)
@@ -281,6 +282,12 @@ class Model:
 
 
 REGIONS = ("interior", "near_zero", "near_one")
+
+
+@lru_cache(maxsize=8192)
+def _component(base: sp.IndexedBase, indices: tuple) -> sp.Indexed:
+    """``base[indices]``, made once (SymPy builds an Indexed slowly, and points are drawn often)."""
+    return base[indices]
 
 
 def _draw(atom: sp.Basic, rng: random.Random, categorical: bool, unit: bool = False,

@@ -132,11 +132,21 @@ class Walk:
         self.model = model
         self.seed: tuple | None = None  # (base, indices) of the component being differentiated by
         self._rows: dict = {}  # softmax rows already computed, by (row, seed)
+        self._outside = dict(self.sizes)  # the environment outside every sum
+        self._known: dict = {}  # values of parts outside every sum, by (part, seed)
 
     def value(self, expr: sp.Basic):
-        return self._walk(plain(expr), dict(self.sizes))
+        return self._walk(plain(expr), self._outside)
 
     def _walk(self, expr: sp.Basic, env: dict):
+        if env is not self._outside:
+            return self._node(expr, env)
+        key = (expr, self.seed)  # outside every sum: the two sides of a step share most parts
+        if key not in self._known:
+            self._known[key] = self._node(expr, env)
+        return self._known[key]
+
+    def _node(self, expr: sp.Basic, env: dict):
         if expr.is_Number:
             return mpmath.mpmathify(expr._to_mpmath(mpmath.mp.prec))
         if expr is sp.E:

@@ -144,7 +144,11 @@ def _match(pattern: sp.Basic, expr: sp.Basic, wilds: Mapping[str, sp.Wild]) -> d
 
 def rewrite_once(rule: Rule, expr: sp.Basic, domain: Domain) -> tuple[sp.Basic, tuple[int, ...]] | None:
     """Apply ``rule`` at the first place it matches; ``None`` where it matches nowhere."""
+    pattern = rule.pattern("lhs")
+    head = type(pattern) if isinstance(pattern, _HEADS) else None
     for path, sub in subexpressions(expr):
+        if head is not None and type(sub) is not head:
+            continue
         binding = match_rule(rule, sub, domain)
         if binding is None:
             continue
