@@ -11,7 +11,9 @@ from . import conventions as c
 from .errors import VerificationError
 from .models import Model
 from .steps import Equation
-from .verification import atoms, concrete, proves_zero
+from .at_sizes import concrete
+from .numeric_check import atoms
+from .symbolic_proofs import proves_zero
 
 STEP = sp.Float("1e-12", 40)
 TOLERANCE = 1e-9

@@ -24,7 +24,9 @@ from .steps import Equation, Step, Verification
 from .errors import VerificationError
 from .induction import prove_by_elimination, prove_by_induction
 from .one_hot import prove_one_hot
-from .verification import POINTS_PER_SIZE, compare, numeric_opinion, proves_zero, verify_step
+from .numeric_check import POINTS_PER_SIZE, numeric_opinion
+from .symbolic_proofs import proves_zero
+from .verification import compare, verify_step
 
 
 

@@ -1,35 +1,29 @@
-"""Check that each step follows from the one before: a symbolic proof, then random points.
+"""Check that each step follows from the one before: a proof, then random points.
 
-The symbolic proof simplifies the difference of the two sides to zero, at general sizes where the
-difference has no sum or product of symbolic length, else at concrete sizes (recorded in the
-result).  The numeric check evaluates both sides to 30 digits at random points inside the model's
-domain.  A numeric disagreement rejects the step with :class:`VerificationError`, whatever the
-symbolic attempt said; a step that passes only the numeric check is marked ``"numeric"``.
+What checking a step means is decided by the kind of its :class:`~derive.steps.Check` (a table of
+small check functions).  The proof is for every size where one is found (the catalogue rule the
+step applies, proved for symbolic sizes; or SymPy with symbolic sizes and indices:
+:mod:`derive.symbolic_proofs`), else at the small concrete sizes, and says which; the numeric
+second opinion (:mod:`derive.numeric_check`) runs either way.  A numeric disagreement rejects the
+step with :class:`VerificationError`, whatever the symbolic attempt said; a step that passes only
+the numeric check is marked ``"numeric"``.
 """
 from __future__ import annotations
 
-import itertools
 import random
 from typing import Mapping
 
-import mpmath
 import sympy as sp
-from sympy.core.function import AppliedUndef
 
 from . import conventions as c
+from .at_sizes import _doit_sums, concrete
 from .errors import VerificationError
-from .functions import BINDERS, Maximum, plain
 from .models import Model
-from .steps import CheckKind, Equation, Step, Verification
+from .numeric_check import POINTS_PER_SIZE, _numeric_error, numeric_opinion
 from .rewriting import merged
-from .vector_forms import explicit, to_components
-
-POINTS_PER_SIZE = 3
-DIGITS = 50  # the numeric check evaluates both sides to this many digits
-RETRY_DIGITS = 200  # and where they differ, again to this many, before calling the step wrong
-TOLERANCE = sp.Float("1e-40", DIGITS)  # relative: exact inputs agree far closer than this
-INDUCTION_OPERATIONS = 80  # past this an induction proof (solving for a sum) is not tried: too slow
-FLOAT_DIGITS = 15  # a Float in a step counts as at least this precise (a 1-digit 2.0 is 2, not 2 +- 10)
+from .steps import CheckKind, Equation, Step, Verification
+from .symbolic_proofs import canonical_indices, proves_for_every_size, proves_zero
+from .vector_forms import explicit
 
 
 def verify_step(previous: Equation | None, step: Step, model: Model, seed: int = 0) -> Verification:
@@ -167,98 +161,6 @@ def _second_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random
     return Verification("symbolic", (), points, worst, detail=how)
 
 
-def proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
-                          ranges: Mapping[sp.Symbol, tuple[sp.Basic, sp.Basic]] | None = None) -> str:
-    """How ``before == after`` is proved with symbolic sizes and indices, or ``""`` where it is not:
-    the same expression up to the names of summation indices; else derivatives carried out and
-    sums of Kronecker deltas collapsed (each index inside its ``ranges``), a difference that
-    vanishes; else by induction on the number of terms."""
-    if canonical_indices(merged(before)) == canonical_indices(merged(after)):
-        return "the same expression with a summation index renamed"
-    if before.atoms(sp.MatrixSymbol) or after.atoms(sp.MatrixSymbol):
-        return ""
-    if model.link and sp.Tuple(before, after).has(sp.Derivative):
-        # a prediction is a function of the logits, which the part does not show: write it out
-        from .operations.links import _link_table  # operations sit above verification
-        if any(v.has(c.y, c.y_scalar) for d in sp.Tuple(before, after).atoms(sp.Derivative) for v in d.variables):
-            return ""  # a derivative by a prediction itself: not a function of the logits here
-        table = _link_table(sp.Tuple(before, after), model.link, model.classes or c.K)
-        before, after = before.xreplace(table), after.xreplace(table)
-    done = [_inside_ranges(_collapse_deltas(_doit_derivatives(side)), ranges or {}) for side in (before, after)]
-    difference = done[0] - done[1]
-    if difference == 0 or canonical_indices(merged(done[0])) == canonical_indices(merged(done[1])):
-        return "proved with symbolic sizes and indices"
-    if _no_symbolic_length(difference) and proves_zero(difference, model, {}):
-        return "proved with symbolic sizes and indices"
-    from .induction import prove_by_induction  # only where the sums stay symbolic
-    if sp.count_ops(difference) <= INDUCTION_OPERATIONS and prove_by_induction(*done):
-        return "proved for every number of terms, by induction"
-    if "one_hot_labels" in model.facts and difference.has(c.t):
-        from .one_hot import prove_one_hot
-        if prove_one_hot(*done):
-            return "proved for every class each label can be hot in, for every number of classes"
-    return ""
-
-
-def _collapse_deltas(expr: sp.Basic) -> sp.Basic:
-    """Carry out the sums that hold a Kronecker delta (SymPy picks out the one term)."""
-    if not expr.has(sp.KroneckerDelta):
-        return expr
-    return expr.replace(lambda e: isinstance(e, sp.Sum) and e.function.has(sp.KroneckerDelta),
-                        lambda e: e.doit(deep=False))
-
-
-def _inside_ranges(expr: sp.Basic, ranges: Mapping[sp.Symbol, tuple[sp.Basic, sp.Basic]]) -> sp.Basic:
-    """Take the branch of each ``Piecewise`` whose condition says only that indices lie inside
-    their ranges (as a collapsed sum leaves: ``f_i if 1 <= i <= N``)."""
-    def holds(relation: sp.Basic) -> bool:
-        if relation is sp.true:
-            return True
-        if isinstance(relation, sp.And):
-            return all(holds(r) for r in relation.args)
-        if isinstance(relation, (sp.GreaterThan, sp.LessThan)):
-            big, small = (relation.lhs, relation.rhs) if isinstance(relation, sp.GreaterThan) else (relation.rhs, relation.lhs)
-            if small in ranges and big == ranges[small][1]:
-                return True
-            if big in ranges and (small == ranges[big][0] or (small - ranges[big][0]).is_nonpositive):
-                return True
-            if small in ranges and big in ranges:
-                return False
-            return bool((big - small).is_nonnegative)
-        return False
-
-    def branch(piecewise: sp.Piecewise) -> sp.Basic:
-        value, condition = piecewise.args[0]
-        return value if holds(condition) else piecewise
-
-    return expr.replace(lambda e: isinstance(e, sp.Piecewise), branch) if expr.has(sp.Piecewise) else expr
-
-
-def _no_symbolic_length(expr: sp.Basic) -> bool:
-    return not any(isinstance(e, BINDERS) and e.free_symbols & set(c.SIZES) for e in sp.preorder_traversal(expr))
-
-
-def canonical_indices(expr: sp.Basic) -> sp.Basic:
-    """``expr`` with every summation index renamed in order of appearance, so two expressions that
-    differ only in the names of their bound indices become the same."""
-    names = iter(sp.numbered_symbols("_bound", integer=True))
-
-    def rename(node: sp.Basic) -> sp.Basic:
-        if not node.args or isinstance(node, (sp.Indexed, sp.IndexedBase)):
-            return node
-        if isinstance(node, BINDERS):
-            function = node.function
-            limits = []
-            for variable, *bounds in node.limits:
-                fresh = next(names)
-                function = function.xreplace({variable: fresh})
-                limits.append((fresh, *(rename(b) for b in bounds)))
-            return node.func(rename(function), *limits)
-        return node.func(*(rename(a) for a in node.args))
-
-    return rename(expr)
-
-
 def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
     _require(step.lhs == previous.lhs, step, "the left side changed")
     mapping = {old: sp.Integer(new) if isinstance(new, int) else new for old, new in step.check.mapping.items()}
@@ -349,23 +251,6 @@ def _specialise(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic]) -> sp.Basi
     return once
 
 
-def _doit_sums(expr: sp.Basic) -> sp.Basic:
-    """Write out sums and products of concrete length term by term (SymPy's ``doit`` would first
-    search for a closed form, which is slow and not needed), leaving the rest alone."""
-    if not expr.has(sp.Sum, sp.Product):
-        return expr
-    args = [_doit_sums(a) for a in expr.args]
-    if isinstance(expr, (sp.Sum, sp.Product)):
-        function, limits = args[0], expr.limits
-        if all(bound.is_Integer for _, *bounds in limits for bound in bounds):
-            for variable, lower, upper in limits:
-                terms = [function.xreplace({variable: sp.Integer(v)}) for v in range(int(lower), int(upper) + 1)]
-                function = sp.Add(*terms) if isinstance(expr, sp.Sum) else sp.Mul(*terms)
-            return function
-        return type(expr)(function, *limits)
-    return expr.func(*args) if args != list(expr.args) else expr
-
-
 def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str) -> Verification:
     """Check ``before == after`` symbolically and at random points; raise if they differ.  The
     proof is tried with symbolic sizes and indices first (:func:`proves_for_every_size`), then at
@@ -380,334 +265,6 @@ def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random,
         named = tuple({str(k): int(v) for k, v in s.items()} for s in difference_sizes if s)
         return Verification("symbolic", named, points, worst)
     return Verification("numeric", (), points, worst, detail="no symbolic proof found")
-
-
-def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str,
-                    small: list, per_size: int) -> tuple[int, float]:
-    """Evaluate both sides at ``per_size`` random points for each of the ``small`` sizes, then once
-    at each wide size (every size 7, indices last; sizes 4..9, indices inner); raise where they
-    differ.  Returns how many points were checked and the largest relative difference."""
-    worst, points = 0.0, 0
-    wide = [s for s in model.wide_size_choices(sp.Tuple(before, after), rng) if s not in small]
-    for sizes, count, first in [*((s, per_size, 0) for s in small), *((s, 1, 2 * n) for n, s in enumerate(wide))]:
-        evaluate = _evaluator(before, after, model, sizes)
-        for point in range(first, first + count):
-            worst = max(worst, evaluate(rng, label, point))
-            points += 1
-    return points, worst
-
-
-def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
-    """How to evaluate both sides at random points at these sizes: walking the tree (sums as loops,
-    derivatives as dual numbers), or, where the walk has no rule, writing them out first."""
-    from .numeric_walk import NotWalkable, Walk, components, walkable
-
-    if walkable(before) and walkable(after):
-        try:
-            needed, named = components((before, after), sizes, model)
-        except NotWalkable:
-            needed = None
-        if needed is not None:
-            def walked(rng, label, point):
-                values = model.sample(needed, sizes, rng, point, focus=named)
-                with mpmath.workdps(DIGITS + 10):
-                    numbers = {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
-                    walk = Walk(numbers, sizes, model)
-                    try:
-                        va, vb = walk.value(before), walk.value(after)
-                    except NotWalkable:
-                        a, b = concrete(before, sizes, model), concrete(after, sizes, model)
-                        return _numeric_error(a, b, model, sizes, rng, label, point)
-                def again():
-                    with mpmath.workdps(RETRY_DIGITS + 10):
-                        precise = Walk({atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec))
-                                        for atom, value in values.items()}, sizes, model)
-                        return precise.value(before), precise.value(after)
-                return _judge(va, vb, _tolerance(before, after), values, label, again)
-            return walked
-    a, b = concrete(before, sizes, model), concrete(after, sizes, model)
-    return lambda rng, label, point: _numeric_error(a, b, model, sizes, rng, label, point)
-
-
-def _has_matrices(*exprs: sp.Basic) -> bool:
-    return any(e.atoms(sp.MatrixSymbol) for e in exprs)
-
-
-def concrete(expr: sp.Basic, sizes: Mapping[sp.Symbol, int], model: Model) -> sp.Basic:
-    """``expr`` at concrete sizes and indices, predictions written through the link, sums and
-    derivatives carried out: what the numeric check evaluates and the symbolic check simplifies."""
-    sized = to_components(expr, sizes) if expr.atoms(sp.MatrixSymbol) else _assign(expr, sizes)
-    summed = _doit_sums(sized)
-    linked = model.resolve_links(summed, sizes.get(c.K), sizes.get(c.D))
-    return plain(_doit_maxima(_doit_derivatives(_doit_sums(linked))))
-
-
-def _doit_maxima(expr: sp.Basic) -> sp.Basic:
-    if not expr.has(Maximum):
-        return expr
-    return expr.replace(lambda e: isinstance(e, Maximum), lambda e: _doit_sums(e.doit()))
-
-
-def _assign(expr: sp.Basic, values: Mapping[sp.Symbol, int]) -> sp.Basic:
-    """Put in sizes, and values for the free indices only: a summation index stays bound."""
-    bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, BINDERS)
-             for limit in node.limits}
-    return expr.xreplace({s: v for s, v in values.items() if s not in bound})
-
-
-def _doit_derivatives(expr: sp.Basic) -> sp.Basic:
-    if not expr.has(sp.Derivative, sp.Limit, sp.Subs):
-        return expr
-    return expr.replace(lambda e: isinstance(e, (sp.Derivative, sp.Limit, sp.Subs)), lambda e: e.doit())
-
-
-def proves_zero(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
-    difference = plain(difference)
-    if difference == 0:
-        return True
-    if difference.has(sp.Max, sp.Min, sp.Abs):
-        return _proves_zero_piecewise(difference, model, sizes)
-    return _proves_zero_smooth(difference, model, sizes) or _proves_zero_one_hot(difference, model, sizes)
-
-
-def _proves_zero_one_hot(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
-    """With one-hot labels and concrete sizes there are finitely many labels: prove each case
-    (every row of labels hot in each class in turn)."""
-    labels = sorted((a for a in difference.atoms(sp.Indexed) if a.base == c.t and all(ix.is_Integer for ix in a.indices)),
-                    key=sp.default_sort_key)
-    if "one_hot_labels" not in model.facts or not labels or any(len(a.indices) != 2 for a in labels):
-        return False
-    rows = sorted({a.indices[0] for a in labels})
-    classes = model.class_count(sizes, labels)
-    if len(rows) > 2 or classes > 4:
-        return False
-    for hot in itertools.product(range(1, classes + 1), repeat=len(rows)):
-        case = {c.t[row, k]: int(k == h) for row, h in zip(rows, hot) for k in range(1, classes + 1)}
-        if not _proves_zero_smooth(difference.xreplace(case), model, sizes):
-            return False
-    return True
-
-
-def _proves_zero_piecewise(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
-    """A maximum over a row of logits is some real number m, and an identity true for every real m
-    is true for the maximum: try that first.  Otherwise ``max``, ``min`` and ``|.|`` of single
-    variables are settled by cases: each such variable positive, then negative."""
-    rows = {e for e in sp.preorder_traversal(difference) if isinstance(e, sp.Max) and sp.S.Zero not in e.args}
-    if rows:
-        shifted = difference.xreplace({r: sp.Dummy("m", real=True) for r in rows})
-        if _proves_zero_smooth(shifted, model, sizes) or _proves_zero_one_hot(shifted, model, sizes):
-            return True
-    kinks = {e for e in sp.preorder_traversal(difference) if isinstance(e, (sp.Max, sp.Min, sp.Abs))}
-    variables = set()
-    for kink in kinks:
-        arguments = [a for a in kink.args if a != 0]
-        if len(arguments) != 1:
-            return False
-        variable = next((v for v in (arguments[0], -arguments[0]) if isinstance(v, (sp.Indexed, sp.Symbol))), None)
-        if variable is None:
-            return False
-        variables.add(variable)
-    if not 0 < len(variables) <= 3:
-        return False
-    for signs in itertools.product((1, -1), repeat=len(variables)):
-        case = difference.xreplace({v: sign * sp.Dummy("p", positive=True) for v, sign in zip(variables, signs)})
-        if not _proves_zero_smooth(case, model, sizes, force_logs=True):
-            return False
-    return True
-
-
-def _proves_zero_smooth(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int],
-                        force_logs: bool = False) -> bool:
-    if difference == 0:
-        return True
-    # First without the model's constraints, then with the last class eliminated (sum to one);
-    # first putting each over one denominator (cheap), then with simplify.
-    # (An identity is still one once the last class is eliminated: cancelling tries only that.)
-    candidates = [candidate.doit() for candidate in (difference, model.eliminate(difference, sizes))]
-    forms = [form for candidate in candidates
-             for form in (candidate, sp.expand_log(_complements_as_symbols(candidate), force=force_logs))]
-    for attempt, tried in ((_cancels, forms[2:]), (lambda form: sp.simplify(form) == 0, forms)):
-        for form in tried:
-            try:
-                if attempt(form):
-                    return True
-            except (TypeError, ValueError, RecursionError, sp.PolynomialError):
-                continue
-    return False
-
-
-def _cancels(expr: sp.Basic) -> bool:
-    """A rational function of its atoms (exp(z), logs, components) that is zero once put over one
-    denominator: far cheaper than ``simplify``, which is tried next."""
-    if expr.has(sp.Sum, sp.Product, sp.Max, sp.Min, sp.Abs, sp.Piecewise):
-        return False
-    return sp.cancel(sp.together(sp.expand(_exponentials_split(expr)))) == 0
-
-
-def _exponentials_split(expr: sp.Basic) -> sp.Basic:
-    """``exp(2a - b)`` as ``exp(a)**2 / exp(b)``, so each exponential is one generator of the
-    rational function and ``cancel`` sees ``exp(2a) = exp(a)**2``."""
-    def split(e: sp.exp) -> sp.Basic:
-        factors = []
-        for term in sp.Add.make_args(sp.expand(e.args[0])):
-            coefficient, rest = term.as_coeff_Mul()
-            if coefficient.is_Integer and rest != 1:
-                factors.append(sp.exp(rest) ** coefficient)
-            else:
-                factors.append(sp.exp(term))
-        return sp.Mul(*factors)
-    return expr.replace(lambda e: isinstance(e, sp.exp), split) if expr.has(sp.exp) else expr
-
-
-def _is_prediction(expr: sp.Basic) -> bool:
-    return (isinstance(expr, sp.Indexed) and expr.base == c.y) or expr == c.y_scalar
-
-
-def _is_complement(expr: sp.Basic) -> bool:
-    """``1 - y_a - y_b - ...``: positive for predictions inside the simplex."""
-    if not isinstance(expr, sp.Add) or sp.S.One not in expr.args:
-        return False
-    rest = [a for a in expr.args if a != sp.S.One]
-    return all(isinstance(a, sp.Mul) and a.args[0] == -1 and len(a.args) == 2 and _is_prediction(a.args[1])
-               for a in rest)
-
-
-def _complements_as_symbols(expr: sp.Basic) -> sp.Basic:
-    """Inside logarithms, write each ``1 - y`` as a positive symbol, so log rules see what the
-    model knows (0 < y < 1)."""
-    complements = {e for e in sp.preorder_traversal(expr) if _is_complement(e)}
-    table = {e: sp.Dummy(f"({e})", positive=True) for e in complements}
-    return expr.replace(lambda e: isinstance(e, sp.log), lambda e: e.xreplace(table))
-
-
-def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: str, point: int = 0) -> float:
-    values = model.sample(atoms(a) | atoms(b), sizes, rng, point)
-    va, vb = _evaluate(a, b, values)
-    if va is None:
-        left = sorted(map(str, (a - b).xreplace(values).free_symbols))
-        raise VerificationError(f"step {label!r} could not be evaluated at a random point (left over: {left})")
-    return _judge(va, vb, _tolerance(a, b), values, label,
-                  again=lambda: _evaluate(a, b, values, RETRY_DIGITS))
-
-
-def _judge(va, vb, tolerance: sp.Float, values: Mapping[sp.Basic, sp.Basic], label: str, again=None) -> float:
-    """The relative difference of the two sides' values; raise where it is past ``tolerance``.
-    Where they differ, ``again()`` evaluates both at ``RETRY_DIGITS`` digits: sides that agree
-    there only lost digits cancelling large terms (1 - y next to y = 1) and are not wrong."""
-    with mpmath.workdps(DIGITS):
-        error = abs(va - vb)
-        scale = max(abs(va), abs(vb), mpmath.mpf("1e-30"))  # relative, but two values of 1e-45 agree
-        agree = bool(error <= mpmath.mpf(str(tolerance)) * scale)
-        relative = float(error / scale) if agree else 0.0
-    if not agree and again is not None:
-        precise = again()
-        if precise[0] is not None:
-            return _judge(*precise, tolerance, values, label)
-    if not agree:
-        shown = {str(k): float(v) for k, v in list(values.items())[:6]}
-        raise VerificationError(f"step {label!r} is wrong: at {shown} the sides differ "
-                                f"({_shown(va)} before, {_shown(vb)} after)")
-    return relative
-
-
-def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic], digits: int = DIGITS):
-    """Both sides at the point, to ``digits`` digits, as mpmath numbers (``None, None`` when a
-    side keeps a symbol).  The tree is walked with mpmath (:func:`mpmath_value`); substituting into
-    the SymPy tree instead would rebuild and re-simplify every node at every point."""
-    with mpmath.workdps(digits + 10):
-        numbers = {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
-        try:
-            return mpmath_value(a, numbers, {}), mpmath_value(b, numbers, {})
-        except _NoMpmathForm:
-            pass
-    va, vb = (sp.N(e.xreplace(values), digits) for e in (a, b))
-    if not (va.is_number and vb.is_number):
-        return None, None
-    return to_mpmath(va), to_mpmath(vb)
-
-
-def to_mpmath(number: sp.Basic):
-    """A SymPy number as an mpmath one, every digit kept (``complex()`` would round to doubles)."""
-    real, imaginary = number.as_real_imag()
-    with mpmath.workdps(DIGITS + 10):
-        value = mpmath.mpf(sp.N(real, DIGITS + 10)._to_mpmath(mpmath.mp.prec))
-        if imaginary != 0:
-            value = mpmath.mpc(value, sp.N(imaginary, DIGITS + 10)._to_mpmath(mpmath.mp.prec))
-    return value
-
-
-class _NoMpmathForm(Exception):
-    """A node :func:`mpmath_value` has no rule for: evaluate by substitution instead."""
-
-
-def _product(values):
-    result = mpmath.mpf(1)
-    for value in values:
-        result *= value
-    return result
-
-
-_MPMATH = {  # SymPy node -> its value from its arguments' values
-    sp.Add: lambda args: mpmath.fsum(args),
-    sp.Mul: _product,
-    sp.Pow: lambda args: mpmath.power(args[0], args[1]),
-    sp.log: lambda args: mpmath.log(args[0]) if len(args) == 1 else mpmath.log(args[0]) / mpmath.log(args[1]),
-    sp.exp: lambda args: mpmath.exp(args[0]),
-    sp.Abs: lambda args: abs(args[0]),
-    sp.Max: lambda args: max(args, key=lambda v: mpmath.re(v)),
-    sp.Min: lambda args: min(args, key=lambda v: mpmath.re(v)),
-    sp.floor: lambda args: mpmath.floor(args[0]),
-    sp.sqrt: lambda args: mpmath.sqrt(args[0]),
-    sp.sin: lambda args: mpmath.sin(args[0]),
-    sp.cos: lambda args: mpmath.cos(args[0]),
-    sp.tanh: lambda args: mpmath.tanh(args[0]),
-    sp.tan: lambda args: mpmath.tan(args[0]),
-    sp.atan: lambda args: mpmath.atan(args[0]),
-    sp.sinh: lambda args: mpmath.sinh(args[0]),
-    sp.cosh: lambda args: mpmath.cosh(args[0]),
-}
-
-
-def mpmath_value(expr: sp.Basic, numbers: Mapping[sp.Basic, object], seen: dict):
-    """``expr`` evaluated in mpmath at the current precision, atoms looked up in ``numbers``."""
-    if expr in numbers:
-        return numbers[expr]
-    if expr in seen:
-        return seen[expr]
-    if expr.is_Number or expr in (sp.E, sp.pi):
-        value = mpmath.mpmathify(expr._to_mpmath(mpmath.mp.prec)) if expr.is_Number else \
-            (mpmath.e if expr == sp.E else mpmath.pi)
-    else:
-        rule = _MPMATH.get(type(expr))
-        if rule is None:
-            raise _NoMpmathForm(type(expr).__name__)
-        value = rule([mpmath_value(arg, numbers, seen) for arg in expr.args])
-    seen[expr] = value
-    return value
-
-
-def _shown(value) -> str:
-    return mpmath.nstr(value, 12)
-
-
-def _tolerance(*exprs: sp.Basic) -> sp.Float:
-    """Exact expressions must agree to 40 digits; a rounded number to its own precision, but never
-    to fewer than 13 digits (a Float of one digit does not make 2x equal to x)."""
-    digits = [max(FLOAT_DIGITS, f._prec * 0.30103) for e in exprs for f in e.atoms(sp.Float)]
-    if not digits:
-        return TOLERANCE
-    return max(TOLERANCE, sp.Float(10) ** (2 - int(min(digits))))
-
-
-def atoms(expr: sp.Basic) -> set[sp.Basic]:
-    found: set[sp.Basic] = set(expr.atoms(sp.Indexed))
-    bases = {a.base.label for a in found} | {a.base for a in found}
-    indices = {ix for a in found for ix in a.indices}
-    # Integer symbols are indices or sizes: they get concrete values from the sizes, never random ones.
-    found |= {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in bases
-              and s not in indices and not s.is_integer}
-    found |= set(expr.atoms(AppliedUndef))
-    return found
 
 
 def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verification:

@@ -11,7 +11,8 @@ import derive
 from derive import conventions as c
 from derive.models import BERNOULLI, categorical
 from derive.numeric_walk import Dual, NotWalkable, Walk, components, walkable
-from derive.verification import DIGITS, _evaluate, concrete
+from derive.at_sizes import concrete
+from derive.numeric_check import DIGITS, _evaluate
 
 NAMES = ("ce", "bce-bernoulli", "ce-grad", "bce-grad", "ce-softmax-grad", "bce-sigmoid-grad",
          "ce-softmax-stable", "bce-sigmoid-stable", "ce-softmax-grad-stable")

@@ -145,7 +145,7 @@ def test_the_mpmath_walk_agrees_with_sympy_evaluation():
     complex ones (a log of a negative number) included."""
     import mpmath
 
-    from derive.verification import mpmath_value, to_mpmath
+    from derive.numeric_check import mpmath_value, to_mpmath
     x, a = sp.Symbol("x"), sp.Symbol("a")
     point = {x: sp.Float("-0.7312", 60), a: sp.Float("2.25", 60), c.y[1]: sp.Float("0.125", 60)}
     expressions = [sp.log(x) * sp.exp(a) / (1 + x ** 2), sp.Max(x, a, 0) - sp.Min(x, -a) + sp.Abs(x),

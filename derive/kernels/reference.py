@@ -36,7 +36,7 @@ def row_functions(recipe: Recipe, classes: int):
     """``(loss(x_row, t_row), gradient(x_row, t_row))`` for one sample at ``classes`` classes
     (cross-entropy) or one scalar sample (BCE), from the verified stable derivations."""
     from ..derivations import get
-    from ..verification import _doit_sums
+    from ..at_sizes import _doit_sums
     from .codegen import per_sample, per_sample_gradient
 
     loss = per_sample(get(recipe.loss).result.rhs)

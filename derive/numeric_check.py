@@ -1,0 +1,208 @@
+"""The numeric second opinion: both sides of a step at random points inside the model, at a small
+size, at N = K = 7 with free indices last and at sizes drawn in 4..9 with inner ones, to ``DIGITS``
+digits with a relative tolerance (again at ``RETRY_DIGITS`` where they differ).  A disagreement
+raises :class:`VerificationError`."""
+from __future__ import annotations
+
+import random
+from typing import Mapping
+
+import mpmath
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from .at_sizes import concrete
+from .errors import VerificationError
+from .models import Model
+
+
+POINTS_PER_SIZE = 3
+
+
+DIGITS = 50  # the numeric check evaluates both sides to this many digits
+
+
+RETRY_DIGITS = 200  # and where they differ, again to this many, before calling the step wrong
+
+
+TOLERANCE = sp.Float("1e-40", DIGITS)  # relative: exact inputs agree far closer than this
+
+
+FLOAT_DIGITS = 15  # a Float in a step counts as at least this precise (a 1-digit 2.0 is 2, not 2 +- 10)
+
+
+def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str,
+                    small: list, per_size: int) -> tuple[int, float]:
+    """Evaluate both sides at ``per_size`` random points for each of the ``small`` sizes, then once
+    at each wide size (every size 7, indices last; sizes 4..9, indices inner); raise where they
+    differ.  Returns how many points were checked and the largest relative difference."""
+    worst, points = 0.0, 0
+    wide = [s for s in model.wide_size_choices(sp.Tuple(before, after), rng) if s not in small]
+    for sizes, count, first in [*((s, per_size, 0) for s in small), *((s, 1, 2 * n) for n, s in enumerate(wide))]:
+        evaluate = _evaluator(before, after, model, sizes)
+        for point in range(first, first + count):
+            worst = max(worst, evaluate(rng, label, point))
+            points += 1
+    return points, worst
+
+
+def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
+    """How to evaluate both sides at random points at these sizes: walking the tree (sums as loops,
+    derivatives as dual numbers), or, where the walk has no rule, writing them out first."""
+    from .numeric_walk import NotWalkable, Walk, components, walkable
+
+    if walkable(before) and walkable(after):
+        try:
+            needed, named = components((before, after), sizes, model)
+        except NotWalkable:
+            needed = None
+        if needed is not None:
+            def walked(rng, label, point):
+                values = model.sample(needed, sizes, rng, point, focus=named)
+                with mpmath.workdps(DIGITS + 10):
+                    numbers = {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
+                    walk = Walk(numbers, sizes, model)
+                    try:
+                        va, vb = walk.value(before), walk.value(after)
+                    except NotWalkable:
+                        a, b = concrete(before, sizes, model), concrete(after, sizes, model)
+                        return _numeric_error(a, b, model, sizes, rng, label, point)
+                def again():
+                    with mpmath.workdps(RETRY_DIGITS + 10):
+                        precise = Walk({atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec))
+                                        for atom, value in values.items()}, sizes, model)
+                        return precise.value(before), precise.value(after)
+                return _judge(va, vb, _tolerance(before, after), values, label, again)
+            return walked
+    a, b = concrete(before, sizes, model), concrete(after, sizes, model)
+    return lambda rng, label, point: _numeric_error(a, b, model, sizes, rng, label, point)
+
+
+def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: str, point: int = 0) -> float:
+    values = model.sample(atoms(a) | atoms(b), sizes, rng, point)
+    va, vb = _evaluate(a, b, values)
+    if va is None:
+        left = sorted(map(str, (a - b).xreplace(values).free_symbols))
+        raise VerificationError(f"step {label!r} could not be evaluated at a random point (left over: {left})")
+    return _judge(va, vb, _tolerance(a, b), values, label,
+                  again=lambda: _evaluate(a, b, values, RETRY_DIGITS))
+
+
+def _judge(va, vb, tolerance: sp.Float, values: Mapping[sp.Basic, sp.Basic], label: str, again=None) -> float:
+    """The relative difference of the two sides' values; raise where it is past ``tolerance``.
+    Where they differ, ``again()`` evaluates both at ``RETRY_DIGITS`` digits: sides that agree
+    there only lost digits cancelling large terms (1 - y next to y = 1) and are not wrong."""
+    with mpmath.workdps(DIGITS):
+        error = abs(va - vb)
+        scale = max(abs(va), abs(vb), mpmath.mpf("1e-30"))  # relative, but two values of 1e-45 agree
+        agree = bool(error <= mpmath.mpf(str(tolerance)) * scale)
+        relative = float(error / scale) if agree else 0.0
+    if not agree and again is not None:
+        precise = again()
+        if precise[0] is not None:
+            return _judge(*precise, tolerance, values, label)
+    if not agree:
+        shown = {str(k): float(v) for k, v in list(values.items())[:6]}
+        raise VerificationError(f"step {label!r} is wrong: at {shown} the sides differ "
+                                f"({_shown(va)} before, {_shown(vb)} after)")
+    return relative
+
+
+def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic], digits: int = DIGITS):
+    """Both sides at the point, to ``digits`` digits, as mpmath numbers (``None, None`` when a
+    side keeps a symbol).  The tree is walked with mpmath (:func:`mpmath_value`); substituting into
+    the SymPy tree instead would rebuild and re-simplify every node at every point."""
+    with mpmath.workdps(digits + 10):
+        numbers = {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
+        try:
+            return mpmath_value(a, numbers, {}), mpmath_value(b, numbers, {})
+        except _NoMpmathForm:
+            pass
+    va, vb = (sp.N(e.xreplace(values), digits) for e in (a, b))
+    if not (va.is_number and vb.is_number):
+        return None, None
+    return to_mpmath(va), to_mpmath(vb)
+
+
+def to_mpmath(number: sp.Basic):
+    """A SymPy number as an mpmath one, every digit kept (``complex()`` would round to doubles)."""
+    real, imaginary = number.as_real_imag()
+    with mpmath.workdps(DIGITS + 10):
+        value = mpmath.mpf(sp.N(real, DIGITS + 10)._to_mpmath(mpmath.mp.prec))
+        if imaginary != 0:
+            value = mpmath.mpc(value, sp.N(imaginary, DIGITS + 10)._to_mpmath(mpmath.mp.prec))
+    return value
+
+
+class _NoMpmathForm(Exception):
+    """A node :func:`mpmath_value` has no rule for: evaluate by substitution instead."""
+
+
+def _product(values):
+    result = mpmath.mpf(1)
+    for value in values:
+        result *= value
+    return result
+
+
+_MPMATH = {  # SymPy node -> its value from its arguments' values
+    sp.Add: lambda args: mpmath.fsum(args),
+    sp.Mul: _product,
+    sp.Pow: lambda args: mpmath.power(args[0], args[1]),
+    sp.log: lambda args: mpmath.log(args[0]) if len(args) == 1 else mpmath.log(args[0]) / mpmath.log(args[1]),
+    sp.exp: lambda args: mpmath.exp(args[0]),
+    sp.Abs: lambda args: abs(args[0]),
+    sp.Max: lambda args: max(args, key=lambda v: mpmath.re(v)),
+    sp.Min: lambda args: min(args, key=lambda v: mpmath.re(v)),
+    sp.floor: lambda args: mpmath.floor(args[0]),
+    sp.sqrt: lambda args: mpmath.sqrt(args[0]),
+    sp.sin: lambda args: mpmath.sin(args[0]),
+    sp.cos: lambda args: mpmath.cos(args[0]),
+    sp.tanh: lambda args: mpmath.tanh(args[0]),
+    sp.tan: lambda args: mpmath.tan(args[0]),
+    sp.atan: lambda args: mpmath.atan(args[0]),
+    sp.sinh: lambda args: mpmath.sinh(args[0]),
+    sp.cosh: lambda args: mpmath.cosh(args[0]),
+}
+
+
+def mpmath_value(expr: sp.Basic, numbers: Mapping[sp.Basic, object], seen: dict):
+    """``expr`` evaluated in mpmath at the current precision, atoms looked up in ``numbers``."""
+    if expr in numbers:
+        return numbers[expr]
+    if expr in seen:
+        return seen[expr]
+    if expr.is_Number or expr in (sp.E, sp.pi):
+        value = mpmath.mpmathify(expr._to_mpmath(mpmath.mp.prec)) if expr.is_Number else \
+            (mpmath.e if expr == sp.E else mpmath.pi)
+    else:
+        rule = _MPMATH.get(type(expr))
+        if rule is None:
+            raise _NoMpmathForm(type(expr).__name__)
+        value = rule([mpmath_value(arg, numbers, seen) for arg in expr.args])
+    seen[expr] = value
+    return value
+
+
+def _shown(value) -> str:
+    return mpmath.nstr(value, 12)
+
+
+def _tolerance(*exprs: sp.Basic) -> sp.Float:
+    """Exact expressions must agree to 40 digits; a rounded number to its own precision, but never
+    to fewer than 13 digits (a Float of one digit does not make 2x equal to x)."""
+    digits = [max(FLOAT_DIGITS, f._prec * 0.30103) for e in exprs for f in e.atoms(sp.Float)]
+    if not digits:
+        return TOLERANCE
+    return max(TOLERANCE, sp.Float(10) ** (2 - int(min(digits))))
+
+
+def atoms(expr: sp.Basic) -> set[sp.Basic]:
+    found: set[sp.Basic] = set(expr.atoms(sp.Indexed))
+    bases = {a.base.label for a in found} | {a.base for a in found}
+    indices = {ix for a in found for ix in a.indices}
+    # Integer symbols are indices or sizes: they get concrete values from the sizes, never random ones.
+    found |= {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in bases
+              and s not in indices and not s.is_integer}
+    found |= set(expr.atoms(AppliedUndef))
+    return found
