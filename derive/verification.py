@@ -304,7 +304,7 @@ def _verify_derivatives(previous: Equation | None, step: Step, model: Model, rng
     ((loss_symbol, loss),) = step.check.definitions.items()
     _require(step.lhs == _gradient_name(step.check.variables, loss_symbol), step,
              f"{step.lhs} does not name the derivatives of {loss_symbol} by {', '.join(map(str, step.check.variables))}")
-    general = _matrix_of_previous_line(previous, step.lhs, step.rhs)
+    general = _matrix_of_previous_line(previous, step.lhs, step.rhs) or _through_linear_layer(previous, step, model)
     if general:
         points, worst = _derivative_numbers(step, loss, model, rng)
         return Verification("symbolic", (), points, worst, detail=general)
@@ -346,6 +346,26 @@ def _derivative_numbers(step: Step, loss: sp.Basic, model: Model, rng: random.Ra
                 worst = max(worst, _numeric_error(concrete(matrix[a, b], sizes, model), reference, model, sizes, rng, step.rule))
                 points += 1
     return points, worst
+
+
+def _through_linear_layer(previous: Equation | None, step: Step, model: Model) -> str:
+    """``∇_W E = Xᵀ ∇_Z E`` where the previous line is ``∇_Z E`` and the model's logits are
+    ``Z = XW``: the chain rule, with ``∂z_ij/∂W_dk = x_id δ_jk`` proved here with symbolic sizes
+    and indices (so ``∑_ij ∂E/∂z_ij · x_id δ_jk = ∑_i x_id ∂E/∂z_ik``, the component of Xᵀ ∇_Z E)."""
+    from . import vector_forms as vf
+    from .symbolic_proofs import _collapse_deltas, _inside_ranges
+
+    if previous is None or not model.linear or step.check.variables != (c.W,):
+        return ""
+    loss = str(step.lhs.name).split()[-1] if isinstance(step.lhs, sp.MatrixSymbol) else ""
+    logits = vf.stacked(c.z)
+    if previous.lhs != vf.gradient_symbol(logits.name, logits.shape, loss) or step.rhs != vf.stacked(c.x).T * previous.rhs:
+        return ""
+    i, j, d, k, f = sp.symbols("i j d k f", integer=True)
+    by_weight = sp.Derivative(sp.Sum(c.x[i, f] * c.W[f, j], (f, 1, c.D)), c.W[d, k]).doit()
+    if _inside_ranges(_collapse_deltas(by_weight), {d: (sp.Integer(1), c.D)}) != c.x[i, d] * sp.KroneckerDelta(j, k):
+        return ""
+    return "the chain rule through Z = XW, with dz_ij/dW_dk = x_id delta_jk proved for every size"
 
 
 def _gradient_name(bases: tuple, loss: sp.Basic) -> sp.Basic | None:

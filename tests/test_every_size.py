@@ -228,3 +228,15 @@ def test_a_definition_step_may_only_use_its_rules_own_definitions():
     forged = replace(step, equation=Equation(step.lhs, sp.Integer(0)), check=Check("implied", definitions={step.lhs: 0}))
     with pytest.raises(VerificationError, match="not those of the rule"):
         verify_step(previous, forged, model)
+
+
+def test_the_linear_layer_step_is_the_chain_rule_through_z_equals_xw():
+    previous, step, model = _step("ce-matrix-grad", "linear_layer_chain_rule")
+    verification = verify_step(previous, step, model)
+    assert verification.method == "symbolic" and verification.sizes == () and "Z = XW" in verification.detail
+    doubled = replace(step, equation=Equation(step.lhs, 2 * step.rhs))
+    with pytest.raises(VerificationError):
+        verify_step(previous, doubled, model)
+    without_the_layer = replace(model, linear=False)  # z no longer depends on W: the derivative is 0
+    with pytest.raises(VerificationError, match="is wrong"):
+        verify_step(previous, step, without_the_layer)
