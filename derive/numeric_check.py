@@ -17,6 +17,7 @@ from .models import Model
 
 
 POINTS_PER_SIZE = 3
+MIN_POINTS = 3  # a step is never checked at fewer random points
 
 
 DIGITS = 50  # the numeric check evaluates both sides to this many digits
@@ -35,9 +36,12 @@ def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random
                     small: list, per_size: int) -> tuple[int, float]:
     """Evaluate both sides at ``per_size`` random points for each of the ``small`` sizes, then once
     at each wide size (every size 7, indices last; sizes 4..9, indices inner); raise where they
-    differ.  Returns how many points were checked and the largest relative difference."""
+    differ.  Never fewer than ``MIN_POINTS`` points in all (more at the small sizes where there are
+    no wide ones).  Returns how many points were checked and the largest relative difference."""
     worst, points = 0.0, 0
     wide = [s for s in model.wide_size_choices(sp.Tuple(before, after), rng) if s not in small]
+    if small and len(small) * per_size + len(wide) < MIN_POINTS:
+        per_size = -(-(MIN_POINTS - len(wide)) // len(small))
     for sizes, count, first in [*((s, per_size, 0) for s in small), *((s, 1, 2 * n) for n, s in enumerate(wide))]:
         evaluate = _evaluator(before, after, model, sizes)
         for point in range(first, first + count):
