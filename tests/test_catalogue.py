@@ -9,6 +9,7 @@ from derive.catalogue import PROOFS_FILE, load_catalogue, proofs_on_record, read
 from derive.errors import CatalogueError, PatternError, VerificationError
 from derive.operations import automatic
 from derive.rule_proofs import prove
+from tools import copy_of_the_catalogue
 
 RULES = list(load_catalogue().values())
 
@@ -65,18 +66,6 @@ def _catalogue_from(tmp_path, text):
         read_catalogue.cache_clear()
 
 
-def _copy_of_the_catalogue(tmp_path, extra: str | None = None, edit=None):
-    for source in rules_directory().iterdir():
-        if source.suffix in (".toml", ".json"):
-            text = source.read_text(encoding="utf-8")
-            (tmp_path / source.name).write_text(edit(source.name, text) if edit else text, encoding="utf-8")
-    if extra:
-        (tmp_path / "99_added.toml").write_text(textwrap.dedent(extra), encoding="utf-8")
-    load_catalogue.cache_clear()
-    read_catalogue.cache_clear()
-    return str(tmp_path)
-
-
 def test_every_rule_has_its_proof_on_record_for_its_exact_text():
     """rules/proofs.json is current: a rule edited without 'derive rules --prove' fails here."""
     record = proofs_on_record(rules_directory())
@@ -86,7 +75,7 @@ def test_every_rule_has_its_proof_on_record_for_its_exact_text():
 
 
 def test_a_false_rule_is_refused_when_the_catalogue_loads(tmp_path):
-    directory = _copy_of_the_catalogue(tmp_path, FALSE_RULE)
+    directory = copy_of_the_catalogue(tmp_path, FALSE_RULE)
     try:
         with pytest.raises(CatalogueError, match="rule 'log_of_sum' is false and is refused"):
             load_catalogue(directory)
@@ -95,7 +84,7 @@ def test_a_false_rule_is_refused_when_the_catalogue_loads(tmp_path):
 
 
 def test_a_new_true_identity_is_proved_when_the_catalogue_loads(tmp_path):
-    directory = _copy_of_the_catalogue(tmp_path, TRUE_RULE)
+    directory = copy_of_the_catalogue(tmp_path, TRUE_RULE)
     try:
         assert "log_of_square" in load_catalogue(directory)
     finally:
@@ -105,7 +94,7 @@ def test_a_new_true_identity_is_proved_when_the_catalogue_loads(tmp_path):
 def test_an_operation_rule_edited_without_a_new_proof_is_refused(tmp_path):
     def edit(name, text):
         return text.replace("softmax turns each row", "softmax turns every row") if name.startswith("80_") else text
-    directory = _copy_of_the_catalogue(tmp_path, edit=edit)
+    directory = copy_of_the_catalogue(tmp_path, edit=edit)
     try:
         with pytest.raises(CatalogueError, match="'softmax_definition' has no proof on record"):
             load_catalogue(directory)

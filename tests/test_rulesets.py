@@ -1,15 +1,15 @@
 """Strategies apply named rulesets read from the catalogue: a rule added to a TOML file joins a
 ruleset and is used by derivations without any change to the Python code."""
 import ast
-import textwrap
 from pathlib import Path
 
 import pytest
 import sympy as sp
 
 import derive
-from derive.catalogue import CATALOGUE_VARIABLE, load_catalogue, read_catalogue, read_rulesets, rules_directory
+from derive.catalogue import CATALOGUE_VARIABLE, load_catalogue, read_catalogue, read_rulesets
 from derive.errors import CatalogueError
+from tools import copy_of_the_catalogue
 
 TANH = """
     [[rule]]
@@ -25,21 +25,9 @@ TANH = """
 """
 
 
-def _catalogue(tmp_path, extra: str = "", edit=None) -> str:
-    for source in rules_directory().iterdir():
-        if source.suffix in (".toml", ".json"):
-            text = source.read_text(encoding="utf-8")
-            (tmp_path / source.name).write_text(edit(source.name, text) if edit else text, encoding="utf-8")
-    if extra:
-        (tmp_path / "99_added.toml").write_text(textwrap.dedent(extra), encoding="utf-8")
-    for cache in (load_catalogue, read_catalogue, read_rulesets):
-        cache.cache_clear()
-    return str(tmp_path)
-
-
 @pytest.fixture
 def catalogue_with_tanh(tmp_path, monkeypatch):
-    monkeypatch.setenv(CATALOGUE_VARIABLE, _catalogue(tmp_path, TANH))
+    monkeypatch.setenv(CATALOGUE_VARIABLE, copy_of_the_catalogue(tmp_path, TANH))
     yield
     for cache in (load_catalogue, read_catalogue, read_rulesets):
         cache.cache_clear()
@@ -71,13 +59,13 @@ def test_the_chain_rule_covers_a_function_whose_derivative_rule_was_added(catalo
 
 
 def test_a_ruleset_naming_a_rule_the_catalogue_lacks_is_refused(tmp_path):
-    directory = _catalogue(tmp_path, '[[ruleset]]\nname = "extra"\nrules = ["no_such_rule"]\nen = "x"\nja = "x"\n')
+    directory = copy_of_the_catalogue(tmp_path, '[[ruleset]]\nname = "extra"\nrules = ["no_such_rule"]\nen = "x"\nja = "x"\n')
     with pytest.raises(CatalogueError, match="no_such_rule"):
         read_rulesets(directory)
 
 
 def test_a_rule_joining_an_undeclared_ruleset_is_refused(tmp_path):
-    directory = _catalogue(tmp_path, TANH.replace('"differentiation", ', '"no_such_set", '))
+    directory = copy_of_the_catalogue(tmp_path, TANH.replace('"differentiation", ', '"no_such_set", '))
     with pytest.raises(CatalogueError, match="no_such_set"):
         read_rulesets(directory)
 

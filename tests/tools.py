@@ -37,3 +37,21 @@ def require_katex() -> str:
 def require_tex(*programs: str) -> None:
     for program in programs:
         require(shutil.which(program) is not None, f"TeX ({program})")
+
+
+def copy_of_the_catalogue(folder: Path, extra: str | None = None, edit=None) -> str:
+    """The shipped catalogue (its rules and their proofs) copied into ``folder``, ``edit(name, text)``
+    applied to each file, ``extra`` added as one more file; the catalogue's caches cleared."""
+    import textwrap
+
+    from derive.catalogue import load_catalogue, read_catalogue, read_rulesets, rules_directory
+
+    for source in rules_directory().iterdir():
+        if source.suffix in (".toml", ".json"):
+            text = source.read_text(encoding="utf-8")
+            (folder / source.name).write_text(edit(source.name, text) if edit else text, encoding="utf-8")
+    if extra:
+        (folder / "99_added.toml").write_text(textwrap.dedent(extra), encoding="utf-8")
+    for cache in (load_catalogue, read_catalogue, read_rulesets):
+        cache.cache_clear()
+    return str(folder)
