@@ -18,17 +18,17 @@ def concrete(expr: sp.Basic, sizes: Mapping[sp.Symbol, int], model: Model) -> sp
     """``expr`` at concrete sizes and indices, predictions written through the link, sums and
     derivatives carried out: what the numeric check evaluates and the symbolic check simplifies."""
     sized = to_components(expr, sizes) if expr.atoms(sp.MatrixSymbol) else _assign(expr, sizes)
-    summed = _doit_sums(sized)
+    summed = write_out_sums(sized)
     linked = model.resolve_links(summed, sizes.get(c.K), sizes.get(c.D))
-    return plain(_doit_maxima(_doit_derivatives(_doit_sums(linked))))
+    return plain(carry_out_maxima(carry_out_derivatives(write_out_sums(linked))))
 
 
-def _doit_sums(expr: sp.Basic) -> sp.Basic:
+def write_out_sums(expr: sp.Basic) -> sp.Basic:
     """Write out sums and products of concrete length term by term (SymPy's ``doit`` would first
     search for a closed form, which is slow and not needed), leaving the rest alone."""
     if not expr.has(sp.Sum, sp.Product):
         return expr
-    args = [_doit_sums(a) for a in expr.args]
+    args = [write_out_sums(a) for a in expr.args]
     if isinstance(expr, (sp.Sum, sp.Product)):
         function, limits = args[0], expr.limits
         if all(bound.is_Integer for _, *bounds in limits for bound in bounds):
@@ -40,10 +40,10 @@ def _doit_sums(expr: sp.Basic) -> sp.Basic:
     return expr.func(*args) if args != list(expr.args) else expr
 
 
-def _doit_maxima(expr: sp.Basic) -> sp.Basic:
+def carry_out_maxima(expr: sp.Basic) -> sp.Basic:
     if not expr.has(Maximum):
         return expr
-    return expr.replace(lambda e: isinstance(e, Maximum), lambda e: _doit_sums(e.doit()))
+    return expr.replace(lambda e: isinstance(e, Maximum), lambda e: write_out_sums(e.doit()))
 
 
 def _assign(expr: sp.Basic, values: Mapping[sp.Symbol, int]) -> sp.Basic:
@@ -53,7 +53,7 @@ def _assign(expr: sp.Basic, values: Mapping[sp.Symbol, int]) -> sp.Basic:
     return expr.xreplace({s: v for s, v in values.items() if s not in bound})
 
 
-def _doit_derivatives(expr: sp.Basic) -> sp.Basic:
+def carry_out_derivatives(expr: sp.Basic) -> sp.Basic:
     if not expr.has(sp.Derivative, sp.Limit, sp.Subs):
         return expr
     return expr.replace(lambda e: isinstance(e, (sp.Derivative, sp.Limit, sp.Subs)), lambda e: e.doit())

@@ -43,9 +43,9 @@ def prove_by_induction(before: sp.Basic, after: sp.Basic) -> bool:
 
 def _base_case(difference: sp.Basic, n: sp.Symbol, a: sp.Basic) -> bool:
     empty = difference.xreplace({n: a - 1}).doit()
-    if _vanishes(empty):
+    if vanishes(empty):
         return True
-    return _vanishes(difference.xreplace({n: a}).doit())  # a rule stated for at least one term
+    return vanishes(difference.xreplace({n: a}).doit())  # a rule stated for at least one term
 
 
 def _inductive_step(difference: sp.Basic, n: sp.Symbol, ranged: list[sp.Basic]) -> bool:
@@ -60,14 +60,14 @@ def _inductive_step(difference: sp.Basic, n: sp.Symbol, ranged: list[sp.Basic]) 
     outlined = difference.xreplace(placeholders)
     now = outlined.xreplace(unknowns)
     then = outlined.xreplace({n: n + 1}).xreplace(following)
-    if _vanishes(then) or _vanishes(then - now):
+    if vanishes(then) or vanishes(then - now):
         return True
     for unknown in unknowns.values():
         try:
             solutions = sp.solve(now, unknown, dict=False)
         except (NotImplementedError, TypeError, ValueError):
             continue
-        if solutions and all(_vanishes(then.xreplace({unknown: s}).doit()) for s in solutions):
+        if solutions and all(vanishes(then.xreplace({unknown: s}).doit()) for s in solutions):
             return True
     return False
 
@@ -92,7 +92,7 @@ def _unknown(node: sp.Basic, variable: sp.Symbol) -> sp.Basic:
     return sp.Function(sp.Dummy(name).name, **facts)(*dict.fromkeys(arguments))
 
 
-def _vanishes(expr: sp.Basic) -> bool:
+def vanishes(expr: sp.Basic) -> bool:
     if expr == 0:
         return True
     for form in (expr, sp.expand_log(expr), sp.expand_log(sp.factor_terms(sp.expand(expr)))):
@@ -128,4 +128,4 @@ def prove_by_elimination(before: sp.Basic, after: sp.Basic) -> bool:
         if atom.base in (c.t, c.y) and atom.indices[-1] == c.K:
             row = atom.indices[:-1]
             last[atom] = 1 - sp.Sum(atom.base[row + (j,)], (j, 1, c.K - 1))
-    return bool(last) and _vanishes(difference.xreplace(last))
+    return bool(last) and vanishes(difference.xreplace(last))

@@ -230,8 +230,8 @@ class Model:
                                 and a.indices[-1].is_Integer})
                 hot = (rng.choice(named) - 1) if named and point % 2 == 0 else rng.randrange(classes)
                 for j in range(classes):
-                    values[_component(c.y, row + (j + 1,))] = shares[j]
-                    values[_component(c.t, row + (j + 1,))] = sp.Integer(int(j == hot))
+                    values[component(c.y, row + (j + 1,))] = shares[j]
+                    values[component(c.t, row + (j + 1,))] = sp.Integer(int(j == hot))
         own = [atom for atom in atoms if atom not in values]
         for atom in own:
             values[atom] = _draw(atom, rng, self.categorical, self.unit_draws, region)
@@ -285,7 +285,7 @@ REGIONS = ("interior", "near_zero", "near_one")
 
 
 @lru_cache(maxsize=8192)
-def _component(base: sp.IndexedBase, indices: tuple) -> sp.Indexed:
+def component(base: sp.IndexedBase, indices: tuple) -> sp.Indexed:
     """``base[indices]``, made once (SymPy builds an Indexed slowly, and points are drawn often)."""
     return base[indices]
 

@@ -21,7 +21,7 @@ from sympy.core.function import AppliedUndef
 
 from . import conventions as c
 from .functions import BINDERS, plain, sigmoid
-from .models import _component
+from .models import component
 
 
 class NotWalkable(Exception):
@@ -299,7 +299,7 @@ def components(exprs: Iterable[sp.Basic], sizes: Mapping[sp.Symbol, int], model)
 @lru_cache(maxsize=256)
 def _array(base: sp.IndexedBase, extents: tuple[int, ...]) -> frozenset:
     """Every component of ``base`` with these extents (made once: SymPy builds each slowly)."""
-    return frozenset(_component(base, indices) for indices in itertools.product(*(range(1, e + 1) for e in extents)))
+    return frozenset(component(base, indices) for indices in itertools.product(*(range(1, e + 1) for e in extents)))
 
 
 def _extent(base: sp.IndexedBase, position: int, rank: int, sizes: Mapping[sp.Symbol, int], model) -> int:

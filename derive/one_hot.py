@@ -79,5 +79,5 @@ def _cases(expr: sp.Basic, hot: set) -> list[sp.Basic] | None:
 
 
 def _vanishes(expr: sp.Basic) -> bool:
-    from .induction import _vanishes as vanishes  # the same test of zero as the induction proofs
+    from .induction import vanishes  # the same test of zero as the induction proofs
     return vanishes(expr)

@@ -9,7 +9,7 @@ from typing import Mapping
 import sympy as sp
 
 from . import conventions as c
-from .at_sizes import _doit_derivatives
+from .at_sizes import carry_out_derivatives
 from .functions import BINDERS, plain
 from .models import Model
 from .rewriting import merged
@@ -30,12 +30,12 @@ def proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
         return ""
     if model.link and sp.Tuple(before, after).has(sp.Derivative):
         # a prediction is a function of the logits, which the part does not show: write it out
-        from .operations.links import _link_table  # operations sit above verification
+        from .operations.links import link_table  # operations sit above verification
         if any(v.has(c.y, c.y_scalar) for d in sp.Tuple(before, after).atoms(sp.Derivative) for v in d.variables):
             return ""  # a derivative by a prediction itself: not a function of the logits here
-        table = _link_table(sp.Tuple(before, after), model.link, model.classes or c.K)
+        table = link_table(sp.Tuple(before, after), model.link, model.classes or c.K)
         before, after = before.xreplace(table), after.xreplace(table)
-    done = [_inside_ranges(_collapse_deltas(_doit_derivatives(side)), ranges or {}) for side in (before, after)]
+    done = [inside_ranges(collapse_deltas(carry_out_derivatives(side)), ranges or {}) for side in (before, after)]
     difference = done[0] - done[1]
     if difference == 0 or canonical_indices(merged(done[0])) == canonical_indices(merged(done[1])):
         return "proved with symbolic sizes and indices"
@@ -51,7 +51,7 @@ def proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
     return ""
 
 
-def _collapse_deltas(expr: sp.Basic) -> sp.Basic:
+def collapse_deltas(expr: sp.Basic) -> sp.Basic:
     """Carry out the sums that hold a Kronecker delta (SymPy picks out the one term)."""
     if not expr.has(sp.KroneckerDelta):
         return expr
@@ -59,7 +59,7 @@ def _collapse_deltas(expr: sp.Basic) -> sp.Basic:
                         lambda e: e.doit(deep=False))
 
 
-def _inside_ranges(expr: sp.Basic, ranges: Mapping[sp.Symbol, tuple[sp.Basic, sp.Basic]]) -> sp.Basic:
+def inside_ranges(expr: sp.Basic, ranges: Mapping[sp.Symbol, tuple[sp.Basic, sp.Basic]]) -> sp.Basic:
     """Take the branch of each ``Piecewise`` whose condition says only that indices lie inside
     their ranges (as a collapsed sum leaves: ``f_i if 1 <= i <= N``)."""
     def holds(relation: sp.Basic) -> bool:

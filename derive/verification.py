@@ -16,7 +16,7 @@ from typing import Mapping
 import sympy as sp
 
 from . import conventions as c
-from .at_sizes import _doit_sums, concrete
+from .at_sizes import write_out_sums, concrete
 from .errors import VerificationError
 from .models import Model
 from .numeric_check import POINTS_PER_SIZE, _numeric_error, numeric_opinion
@@ -247,7 +247,7 @@ def _require(condition: bool, step: Step, problem: str) -> None:
 def _specialise(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic]) -> sp.Basic:
     once = expr.xreplace(mapping)
     if once.has(sp.Sum, sp.Product) or once.atoms(sp.MatrixSymbol):
-        once = _doit_sums(once).xreplace(mapping)
+        once = write_out_sums(once).xreplace(mapping)
     return once
 
 
@@ -353,7 +353,7 @@ def _through_linear_layer(previous: Equation | None, step: Step, model: Model) -
     ``Z = XW``: the chain rule, with ``∂z_ij/∂W_dk = x_id δ_jk`` proved here with symbolic sizes
     and indices (so ``∑_ij ∂E/∂z_ij · x_id δ_jk = ∑_i x_id ∂E/∂z_ik``, the component of Xᵀ ∇_Z E)."""
     from . import vector_forms as vf
-    from .symbolic_proofs import _collapse_deltas, _inside_ranges
+    from .symbolic_proofs import collapse_deltas, inside_ranges
 
     if previous is None or not model.linear or step.check.variables != (c.W,):
         return ""
@@ -363,7 +363,7 @@ def _through_linear_layer(previous: Equation | None, step: Step, model: Model) -
         return ""
     i, j, d, k, f = sp.symbols("i j d k f", integer=True)
     by_weight = sp.Derivative(sp.Sum(c.x[i, f] * c.W[f, j], (f, 1, c.D)), c.W[d, k]).doit()
-    if _inside_ranges(_collapse_deltas(by_weight), {d: (sp.Integer(1), c.D)}) != c.x[i, d] * sp.KroneckerDelta(j, k):
+    if inside_ranges(collapse_deltas(by_weight), {d: (sp.Integer(1), c.D)}) != c.x[i, d] * sp.KroneckerDelta(j, k):
         return ""
     return "the chain rule through Z = XW, with dz_ij/dW_dk = x_id delta_jk proved for every size"
 

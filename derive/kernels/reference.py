@@ -36,7 +36,7 @@ def row_functions(recipe: Recipe, classes: int):
     """``(loss(x_row, t_row), gradient(x_row, t_row))`` for one sample at ``classes`` classes
     (cross-entropy) or one scalar sample (BCE), from the verified stable derivations."""
     from ..derivations import get
-    from ..at_sizes import _doit_sums
+    from ..at_sizes import write_out_sums
     from .codegen import per_sample, per_sample_gradient
 
     loss = per_sample(get(recipe.loss).result.rhs)
@@ -51,7 +51,7 @@ def row_functions(recipe: Recipe, classes: int):
         xs, ts, sizes, grads = [variable[c.i]], [c.t[c.i]], {}, [gradient]
 
     def concrete(expr):
-        expr = _doit_sums(expr.xreplace(sizes))
+        expr = write_out_sums(expr.xreplace(sizes))
         return expr.replace(lambda e: isinstance(e, Maximum), _row_max)
 
     symbols = sp.symbols(f"x0:{len(xs)}"), sp.symbols(f"t0:{len(ts)}")

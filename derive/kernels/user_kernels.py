@@ -279,11 +279,11 @@ class UserKernel:
 
 
 def _evaluate(expr: sp.Basic, symbols: dict) -> sp.Basic:
-    from ..at_sizes import _doit_sums
+    from ..at_sizes import write_out_sums
     from ..functions import plain
 
     sized = expr.xreplace({s: v for s, v in symbols.items() if isinstance(s, sp.Symbol) and s.is_integer})
-    return plain(_doit_sums(sized)).xreplace(symbols)
+    return plain(write_out_sums(sized)).xreplace(symbols)
 
 
 def _relative(value: float, exact: sp.Basic) -> float:

@@ -58,13 +58,13 @@ _IS_LINK_OF = {Link.SIGMOID: _is_sigmoid_of, Link.SOFTMAX: _is_softmax_of}
 _LINK_TABLES = {Link.SIGMOID: _sigmoid_table, Link.SOFTMAX: _softmax_table}  # each prediction through the link
 
 
-def _link_table(expr: sp.Basic, link: str, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
+def link_table(expr: sp.Basic, link: str, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
     return _LINK_TABLES[Link(link)](expr, classes)
 
 
 def _substitute_link(rule, equation, model, arguments):
     link = rule.parameter("link")
-    table = _link_table(equation.rhs, link, model.classes or c.K)
+    table = link_table(equation.rhs, link, model.classes or c.K)
     if not table:
         return None
     return Outcome(Equation(equation.lhs, equation.rhs.xreplace(table)), Check("instance", mapping=table))
