@@ -89,8 +89,8 @@ class Model:
     # ----- sizes ---------------------------------------------------------------------------
     def size_choices(self, expr: sp.Basic) -> list[dict[sp.Symbol, int]]:
         """Concrete sizes to check at (at most 4), with a value in range for each free index."""
-        free = _free_indices(expr)
-        present = [s for s in c.SIZES + self.sizes if expr.has(s) or any(self._range_of(ix, expr) == s for ix in free)]
+        free = free_indices(expr)
+        present = [s for s in c.SIZES + self.sizes if expr.has(s) or any(self.range_of(ix, expr) == s for ix in free)]
         options = {c.N: (1, 2, 3), c.K: (self.classes,) if self.classes else (2, 3), c.D: (2,),
                    **{s: (2, 3) for s in self.sizes}}
         if free:  # a free index needs room: check at the larger sizes
@@ -100,7 +100,7 @@ class Model:
                   for values in itertools.product(*(options[s] for s in present))][:4] or [{}]
         for number, combo in enumerate(combos):
             for position, index in enumerate(sorted(free, key=str)):
-                size_symbol = self._range_of(index, expr)
+                size_symbol = self.range_of(index, expr)
                 size = combo.get(size_symbol) or self.classes or 2
                 combo[index] = 1 + (number + position) % size
         return combos
@@ -110,8 +110,8 @@ class Model:
         every size 7 with each free index at its last position (k = K, i = N), and sizes drawn in
         4..9 with each free index at an inner position.  A step wrong only for the last class, or
         only from N = 4 on, is caught here."""
-        free = sorted(_free_indices(expr), key=str)
-        present = [s for s in c.SIZES + self.sizes if expr.has(s) or any(self._range_of(ix, expr) == s for ix in free)]
+        free = sorted(free_indices(expr), key=str)
+        present = [s for s in c.SIZES + self.sizes if expr.has(s) or any(self.range_of(ix, expr) == s for ix in free)]
         if not present and not free:
             return []
         combos = []
@@ -124,11 +124,11 @@ class Model:
             for index in free:
                 bound = next(_paired_limits(index, expr), None)  # j in sum_{k=1}^{K} delta_jk runs to K (or to 3)
                 size = int(bound) if bound is not None and bound.is_Integer else \
-                    combo.get(bound) or combo.get(self._range_of(index, expr)) or self.classes or 7
+                    combo.get(bound) or combo.get(self.range_of(index, expr)) or self.classes or 7
                 combo[index] = size if position == "last" else rng.randint(min(2, size), max(size - 1, 1))
         return combos
 
-    def _range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Symbol:
+    def range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Symbol:
         """Which size an index runs up to: as far as a sum runs the same position of the same
         array (a user's sum over c to C), else N for samples, K for classes (by its position)."""
         places = {(atom.base, atom.indices.index(index)) for atom in expr.atoms(sp.Indexed) if index in atom.indices}
@@ -353,7 +353,7 @@ _COMPONENT = sp.Symbol("component_index", integer=True)
 def _any_component(expr: sp.Basic) -> sp.Basic:
     """``expr`` with the index of its arrays made one placeholder, so that log(y_i) summed over i
     makes every y_j positive.  Expressions with two different indices keep them."""
-    indices = _free_indices(expr)  # a summation index stays bound
+    indices = free_indices(expr)  # a summation index stays bound
     return expr.xreplace({indices.pop(): _COMPONENT}) if len(indices) == 1 else expr
 
 
@@ -380,7 +380,7 @@ def _paired_limits(index: sp.Symbol, expr: sp.Basic) -> Iterator[sp.Basic]:
                 yield limits[partner]
 
 
-def _free_indices(expr: sp.Basic) -> set[sp.Symbol]:
+def free_indices(expr: sp.Basic) -> set[sp.Symbol]:
     """Integer symbols used as array indices and not bound by a sum: the component's indices."""
     used = {ix for atom in expr.atoms(sp.Indexed) for ix in atom.indices if isinstance(ix, sp.Symbol)}
     used |= {a for delta in expr.atoms(sp.KroneckerDelta) for a in delta.args if isinstance(a, sp.Symbol)}

@@ -125,18 +125,16 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
     _require(rhs == step.rhs, step, f"{rule.name} applied at {sub} gives {rhs}, not {step.rhs}")
     if not proved_for_every_size(rule):
         return compare(previous.rhs, step.rhs, model, rng, step.rule)
-    small = model.size_choices(sp.Tuple(previous.rhs, step.rhs))[:1]
-    points, worst = numeric_opinion(previous.rhs, step.rhs, model, rng, step.rule, small, 1)
-    return Verification("symbolic", (), points, worst, detail="its conditions hold at the match",
-                        proved_by=rule.name)
+    return _second_opinion(previous.rhs, step.rhs, model, rng, step.rule, "its conditions hold at the match",
+                           proved_by=rule.name)
 
 
 def _check_local(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
     """One part of the right side was replaced: that part, and nothing else, must have changed.
     Equal parts make equal wholes, so a proof that the part equals its replacement with symbolic
-    sizes and indices (an index bound outside it taken as any integer) proves the step for every
-    size; where there is none, the whole step is compared as any other."""
-    from .models import _free_indices
+    sizes and indices (an index bound outside it, or free, taken anywhere in its range) proves the
+    step for every size; where there is none, the whole step is compared as any other."""
+    from .models import free_indices
     from .rewriting import enclosing_limits, replace_at, subexpression_at
 
     _require(step.lhs == previous.lhs, step, "the left side changed")
@@ -146,7 +144,7 @@ def _check_local(previous: Equation, step: Step, model: Model, rng: random.Rando
     _require(replace_at(previous.rhs, step.location, new) == step.rhs, step,
              f"replacing {old} by {new} does not give {step.rhs}")
     ranges = enclosing_limits(previous.rhs, step.location)
-    ranges.update({ix: (sp.Integer(1), model._range_of(ix, previous.rhs)) for ix in _free_indices(previous.rhs)})
+    ranges.update({ix: (sp.Integer(1), model.range_of(ix, previous.rhs)) for ix in free_indices(previous.rhs)})
     how = proves_for_every_size(old, new, model, ranges)
     if not how:
         return compare(previous.rhs, step.rhs, model, rng, step.rule)
@@ -154,11 +152,11 @@ def _check_local(previous: Equation, step: Step, model: Model, rng: random.Rando
 
 
 def _second_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str,
-                    how: str) -> Verification:
-    """A step proved for every size by how it was made: check it numerically as well."""
+                    how: str, proved_by: str = "") -> Verification:
+    """A step proved for every size (``how``; by the rule ``proved_by``): check it numerically too."""
     small = model.size_choices(sp.Tuple(before, after))[:1]
     points, worst = numeric_opinion(before, after, model, rng, label, small, 1)
-    return Verification("symbolic", (), points, worst, detail=how)
+    return Verification("symbolic", (), points, worst, detail=how, proved_by=proved_by)
 
 
 def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
