@@ -5,12 +5,15 @@ raises :class:`VerificationError`."""
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Mapping
 
 import mpmath
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from . import conventions as c
 from .at_sizes import concrete
 from .errors import VerificationError
 from .models import Model
@@ -39,7 +42,10 @@ def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random
     differ.  Never fewer than ``MIN_POINTS`` points in all (more at the small sizes where there are
     no wide ones).  Returns how many points were checked and the largest relative difference."""
     worst, points = 0.0, 0
-    wide = [s for s in model.wide_size_choices(sp.Tuple(before, after), rng) if s not in small]
+    shared = _SHARED.get()
+    both = sp.Tuple(before, after)
+    wide_rng = shared.rng("wide", model, _structure(both)) if shared else rng
+    wide = [s for s in model.wide_size_choices(both, wide_rng) if s not in small]
     if small and len(small) * per_size + len(wide) < MIN_POINTS:
         per_size = -(-(MIN_POINTS - len(wide)) // len(small))
     for sizes, count, first in [*((s, per_size, 0) for s in small), *((s, 1, 2 * n) for n, s in enumerate(wide))]:
@@ -62,10 +68,8 @@ def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
             needed = None
         if needed is not None:
             def walked(rng, label, point):
-                values = model.sample(needed, sizes, rng, point, focus=named)
+                values, walk = _point(model, sizes, needed, named, rng, point)
                 with mpmath.workdps(DIGITS + 10):
-                    numbers = {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
-                    walk = Walk(numbers, sizes, model)
                     try:
                         va, vb = walk.value(before), walk.value(after)
                     except NotWalkable:
@@ -80,6 +84,57 @@ def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
             return walked
     a, b = concrete(before, sizes, model), concrete(after, sizes, model)
     return lambda rng, label, point: _numeric_error(a, b, model, sizes, rng, label, point)
+
+
+class SharedPoints:
+    """The random points of one derivation's checks, shared by its steps: one step's new line is the
+    next step's old line, so drawing the point and evaluating that line is done once.  Each step is
+    still compared at random points inside the model (the same ones as its neighbours)."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+        self.points: dict = {}
+
+    def rng(self, *key) -> random.Random:
+        return random.Random(f"{self.seed}:{key}")
+
+
+_SHARED: ContextVar[SharedPoints | None] = ContextVar("shared_points", default=None)
+
+
+@contextmanager
+def shared_points(seed: int = 0):
+    """Within this block the numeric checks share their random points (see :class:`SharedPoints`)."""
+    token = _SHARED.set(SharedPoints(seed))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _structure(expr: sp.Basic) -> tuple:
+    """What the wide sizes of a check depend on: the sizes and the free indices it shows."""
+    from .models import free_indices
+    return (tuple(sorted(map(str, expr.free_symbols & set(c.SIZES)))), tuple(sorted(map(str, free_indices(expr)))))
+
+
+def _point(model: Model, sizes, needed, named, rng: random.Random, point: int):
+    """The values at one random point and the walk that evaluates there (shared where a block of
+    :func:`shared_points` is open, else drawn with the step's own ``rng``)."""
+    from .numeric_walk import Walk
+
+    shared = _SHARED.get()
+    key = (model, frozenset(sizes.items()), frozenset(needed), frozenset(named), point)
+    if shared is not None and key in shared.points:
+        return shared.points[key]
+    draw = shared.rng("point", model.name, sorted(map(str, sizes.items())), point) if shared else rng
+    values = model.sample(needed, sizes, draw, point, focus=named)
+    with mpmath.workdps(DIGITS + 10):
+        numbers = {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
+        found = (values, Walk(numbers, sizes, model))
+    if shared is not None:
+        shared.points[key] = found
+    return found
 
 
 def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: str, point: int = 0) -> float:

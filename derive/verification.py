@@ -19,7 +19,7 @@ from . import conventions as c
 from .at_sizes import write_out_sums, concrete
 from .errors import VerificationError
 from .models import Model
-from .numeric_check import POINTS_PER_SIZE, _numeric_error, numeric_opinion
+from .numeric_check import POINTS_PER_SIZE, _numeric_error, numeric_opinion, shared_points
 from .rewriting import merged
 from .steps import CheckKind, Equation, Step, Verification
 from .symbolic_proofs import canonical_indices, proves_for_every_size, proves_zero
@@ -422,7 +422,8 @@ def verify_steps(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int =
     """Verify a chain; ``models[n]`` is the model step ``n`` is checked in."""
     checked = []
     previous = None
-    for step, model in zip(steps, models):
-        checked.append(step.with_verification(verify_step(previous, step, model, seed)))
-        previous = step.equation
+    with shared_points(seed):  # a step's new line is the next one's old line: evaluated once per point
+        for step, model in zip(steps, models):
+            checked.append(step.with_verification(verify_step(previous, step, model, seed)))
+            previous = step.equation
     return tuple(checked)

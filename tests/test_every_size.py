@@ -240,3 +240,16 @@ def test_the_linear_layer_step_is_the_chain_rule_through_z_equals_xw():
     without_the_layer = replace(model, linear=False)  # z no longer depends on W: the derivative is 0
     with pytest.raises(VerificationError, match="is wrong"):
         verify_step(previous, step, without_the_layer)
+
+
+def test_shared_points_still_catch_a_step_wrong_only_for_the_last_class():
+    """verify_steps shares random points between consecutive steps; a wrong step is still caught."""
+    from derive.verification import verify_steps
+    derivation = derive.get("ce-softmax-grad")
+    last = derivation.steps[-1]
+    wrong = last.rhs + sp.KroneckerDelta(c.k, c.K) * c.t[c.i, c.k] / 7
+    steps = derivation.steps[:-1] + (replace(last, equation=Equation(last.lhs, wrong)),)
+    with pytest.raises(VerificationError, match="is wrong"):
+        verify_steps(steps, derivation.models)
+    assert [s.verification.method for s in verify_steps(derivation.steps, derivation.models)] == \
+        [s.verification.method for s in derivation.steps]
