@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 
 from . import conventions as c
@@ -12,7 +13,7 @@ from .errors import VerificationError
 from .models import Model
 from .steps import Equation
 from .at_sizes import concrete
-from .numeric_check import atoms
+from .numeric_check import atoms, value_at
 from .symbolic_proofs import proves_zero
 
 STEP = sp.Float("1e-12", 40)
@@ -65,10 +66,10 @@ def cross_check_gradient(loss: Equation, gradient: Equation, wrt: sp.Basic, mode
 
 
 def _evaluate(expr: sp.Basic, values: dict) -> sp.Float:
-    result = sp.N(expr.xreplace(values), 40)
-    if not result.is_number:
+    result = value_at(expr, values, 40)
+    if result is None:
         raise VerificationError(f"could not evaluate {expr} at a random point")
-    return result
+    return sp.Float(result, 40) if not isinstance(result, mpmath.mpc) else sp.N(expr.xreplace(values), 40)
 
 
 def _central_difference(loss: sp.Basic, variable: sp.Basic, values: dict) -> sp.Float:

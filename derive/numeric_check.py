@@ -183,6 +183,13 @@ def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic], dig
     return to_mpmath(va), to_mpmath(vb)
 
 
+def value_at(expr: sp.Basic, values: Mapping[sp.Basic, sp.Basic], digits: int = DIGITS):
+    """``expr`` at the point ``values`` as an mpmath number to ``digits`` digits (``None`` where a
+    symbol is left over)."""
+    value, _ = _evaluate(expr, sp.S.Zero, values, digits)
+    return value
+
+
 def to_mpmath(number: sp.Basic):
     """A SymPy number as an mpmath one, every digit kept (``complex()`` would round to doubles)."""
     real, imaginary = number.as_real_imag()
