@@ -6,6 +6,7 @@ side conditions hold for what the wilds matched and the replacement differs from
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator, Mapping
 
 import sympy as sp
@@ -68,6 +69,12 @@ def enclosing_limits(expr: sp.Basic, path: tuple[int, ...]) -> dict[sp.Symbol, t
             break
         node = node.args[position]
     return ranges
+
+
+@lru_cache(maxsize=64)
+def _all_subexpressions(expr: sp.Basic) -> tuple[tuple[tuple[int, ...], sp.Basic], ...]:
+    """:func:`subexpressions` listed once per expression: every rule of a ruleset walks the same line."""
+    return tuple(subexpressions(expr))
 
 
 def replace_at(expr: sp.Basic, path: tuple[int, ...], new: sp.Basic) -> sp.Basic:
@@ -146,7 +153,7 @@ def rewrite_once(rule: Rule, expr: sp.Basic, domain: Domain) -> tuple[sp.Basic, 
     """Apply ``rule`` at the first place it matches; ``None`` where it matches nowhere."""
     pattern = rule.pattern("lhs")
     head = type(pattern) if isinstance(pattern, _HEADS) else None
-    for path, sub in subexpressions(expr):
+    for path, sub in _all_subexpressions(expr):
         if head is not None and type(sub) is not head:
             continue
         binding = match_rule(rule, sub, domain)
