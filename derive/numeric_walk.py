@@ -20,7 +20,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from . import conventions as c
-from .functions import BINDERS, plain, sigmoid
+from .functions import BINDERS, PLAIN_FORMS, plain, sigmoid
 from .models import component
 
 
@@ -120,6 +120,9 @@ _RULES = {
     sp.tanh: lambda args: _chain(args[0], t := mpmath.tanh(_value(args[0])), 1 - t * t),
     sp.KroneckerDelta: lambda args: mpmath.mpf(int(_value(args[0]) == _value(args[1]))),
 }
+
+
+_WALKED = tuple(_RULES)  # the functions the walk evaluates itself (those ``plain`` writes out aside)
 
 
 class Walk:
@@ -248,20 +251,11 @@ def walkable(expr: sp.Basic) -> bool:
         if isinstance(node, sp.Derivative):
             if node.expr.has(sp.Derivative) or len(node.variable_count) != 1 or node.variable_count[0][1] != 1:
                 return False
-        elif isinstance(node, sp.Function) and not isinstance(node, tuple(_RULES)) and type(node) not in _PLAIN_TYPES:
+        elif isinstance(node, sp.Function) and not isinstance(node, _WALKED) and type(node) not in PLAIN_FORMS:
             return False
     return True
 
 
-_PLAIN_TYPES = set()  # functions ``plain`` writes out (xlogy, log1p, expm1), filled below
-
-
-def _fill_plain_types() -> None:
-    from .functions import PLAIN_FORMS
-    _PLAIN_TYPES.update(PLAIN_FORMS)
-
-
-_fill_plain_types()
 
 
 def components(exprs: Iterable[sp.Basic], sizes: Mapping[sp.Symbol, int], model) -> tuple[set, set]:
