@@ -149,6 +149,13 @@ def _match(pattern: sp.Basic, expr: sp.Basic, wilds: Mapping[str, sp.Wild]) -> d
     return {name: found[w] for name, w in wilds.items() if w in found}
 
 
+@lru_cache(maxsize=8192)
+def _match_once(rule: Rule, sub: sp.Basic, domain: Domain) -> dict[str, sp.Basic] | None:
+    """:func:`match_rule`, once per rule, part and model: a strategy tries every rule of its ruleset
+    on the unchanged parts of each new line again."""
+    return match_rule(rule, sub, domain)
+
+
 def rewrite_once(rule: Rule, expr: sp.Basic, domain: Domain) -> tuple[sp.Basic, tuple[int, ...]] | None:
     """Apply ``rule`` at the first place it matches; ``None`` where it matches nowhere."""
     pattern = rule.pattern("lhs")
@@ -156,7 +163,7 @@ def rewrite_once(rule: Rule, expr: sp.Basic, domain: Domain) -> tuple[sp.Basic, 
     for path, sub in _all_subexpressions(expr):
         if head is not None and type(sub) is not head:
             continue
-        binding = match_rule(rule, sub, domain)
+        binding = _match_once(rule, sub, domain)
         if binding is None:
             continue
         scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
