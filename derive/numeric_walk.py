@@ -263,18 +263,15 @@ def components(exprs: Iterable[sp.Basic], sizes: Mapping[sp.Symbol, int], model)
     predictions and labels, so a row sums to one), and the components they name outright (a free
     index at its value), which the random point focuses on; plus the user's own symbols."""
     everything, named = set(), set()
-    shapes = {}
+    shapes: dict = {}
+    at = tuple(sorted(sizes.items(), key=lambda item: str(item[0])))
     for expr in exprs:
-        expr = plain(expr)
-        bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, BINDERS) for limit in node.limits}
-        for atom in expr.atoms(sp.Indexed):
-            shapes[atom.base] = len(atom.indices)
-            if not (set(atom.free_symbols) & bound):
-                concrete = atom.xreplace({s: sp.Integer(v) for s, v in sizes.items()})
-                if all(ix.is_Integer for ix in concrete.indices):
-                    named.add(concrete)
-        everything |= {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer
-                       and s not in {b.label for b in shapes}}
+        ranks, outright, scalars = _read(expr, at)
+        for base, rank in ranks:
+            shapes[base] = rank
+        named |= outright
+        everything |= scalars
+    everything -= {base.label for base in shapes}
     if model.link and c.y in shapes:
         shapes.setdefault(c.z, shapes[c.y])
     if model.link == "sigmoid" and any(e.has(c.y_scalar) for e in exprs):
@@ -288,6 +285,24 @@ def components(exprs: Iterable[sp.Basic], sizes: Mapping[sp.Symbol, int], model)
         everything |= _array(base, tuple(_extent(base, position, rank, sizes, model) for position in range(rank)))
     everything -= {c.y_scalar} if model.link == "sigmoid" else set()
     return everything, named
+
+
+@lru_cache(maxsize=1024)
+def _read(expr: sp.Basic, sizes: tuple) -> tuple[tuple, frozenset, frozenset]:
+    """What one expression reads at these sizes: each array with its number of indices, the
+    components it names outright, and its real symbols (read once: consecutive steps share lines)."""
+    expr = plain(expr)
+    values = {s: sp.Integer(v) for s, v in sizes}
+    bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, BINDERS) for limit in node.limits}
+    ranks, named = {}, set()
+    for atom in expr.atoms(sp.Indexed):
+        ranks[atom.base] = len(atom.indices)
+        if not (set(atom.free_symbols) & bound):
+            concrete = atom.xreplace(values)
+            if all(ix.is_Integer for ix in concrete.indices):
+                named.add(concrete)
+    scalars = frozenset(s for s in expr.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer)
+    return tuple(ranks.items()), frozenset(named), scalars
 
 
 @lru_cache(maxsize=256)
