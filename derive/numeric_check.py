@@ -21,17 +21,9 @@ from .models import Model
 
 POINTS_PER_SIZE = 3
 MIN_POINTS = 3  # a step is never checked at fewer random points
-
-
 DIGITS = 50  # the numeric check evaluates both sides to this many digits
-
-
 RETRY_DIGITS = 200  # and where they differ, again to this many, before calling the step wrong
-
-
 TOLERANCE = sp.Float("1e-40", DIGITS)  # relative: exact inputs agree far closer than this
-
-
 FLOAT_DIGITS = 15  # a Float in a step counts as at least this precise (a 1-digit 2.0 is 2, not 2 +- 10)
 
 
@@ -77,8 +69,7 @@ def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
                         return _numeric_error(a, b, model, sizes, rng, label, point)
                 def again():
                     with mpmath.workdps(RETRY_DIGITS + 10):
-                        precise = Walk({atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec))
-                                        for atom, value in values.items()}, sizes, model)
+                        precise = Walk(_as_mpmath(values), sizes, model)
                         return precise.value(before), precise.value(after)
                 return _judge(va, vb, _tolerance(before, after), values, label, again)
             return walked
@@ -130,8 +121,7 @@ def _point(model: Model, sizes, needed, named, rng: random.Random, point: int):
     draw = shared.rng("point", model.name, sorted(map(str, sizes.items())), point) if shared else rng
     values = model.sample(needed, sizes, draw, point, focus=named)
     with mpmath.workdps(DIGITS + 10):
-        numbers = {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
-        found = (values, Walk(numbers, sizes, model))
+        found = (values, Walk(_as_mpmath(values), sizes, model))
     if shared is not None:
         shared.points[key] = found
     return found
@@ -172,7 +162,7 @@ def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic], dig
     side keeps a symbol).  The tree is walked with mpmath (:func:`mpmath_value`); substituting into
     the SymPy tree instead would rebuild and re-simplify every node at every point."""
     with mpmath.workdps(digits + 10):
-        numbers = {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
+        numbers = _as_mpmath(values)
         try:
             return mpmath_value(a, numbers, {}), mpmath_value(b, numbers, {})
         except _NoMpmathForm:
@@ -181,6 +171,11 @@ def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic], dig
     if not (va.is_number and vb.is_number):
         return None, None
     return to_mpmath(va), to_mpmath(vb)
+
+
+def _as_mpmath(values: Mapping[sp.Basic, sp.Basic]) -> dict:
+    """The point's SymPy values as mpmath numbers at the current precision (every digit kept)."""
+    return {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
 
 
 def value_at(expr: sp.Basic, values: Mapping[sp.Basic, sp.Basic], digits: int = DIGITS):

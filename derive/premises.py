@@ -13,6 +13,7 @@ import sympy as sp
 
 from . import conventions as c
 from .rewriting import nested_view
+from .symbolic_proofs import inside_ranges
 
 
 def likelihood_gives_outcome_probabilities(likelihood: sp.Basic, categorical: bool) -> bool:
@@ -49,18 +50,8 @@ def _categorical_factor(factor: sp.Basic) -> bool:
     logs = sp.expand_log(sp.log(factor.function), force=True)  # log y^t = t log y: y > 0
     onehot = logs.xreplace({a: sp.KroneckerDelta(k, h) for a in labels})
     collapsed = sp.Sum(onehot, (k, low, high)).doit()
-    kept = _inside(collapsed, h, low, high)
+    kept = inside_ranges(collapsed, {h: (low, high)})
     return sp.simplify(kept - sp.log(c.y[row + (h,)])) == 0
-
-
-def _inside(expr: sp.Basic, h: sp.Symbol, low: sp.Basic, high: sp.Basic) -> sp.Basic:
-    """The branch of a collapsed sum that holds for ``low <= h <= high`` (the hot class exists)."""
-    if not isinstance(expr, sp.Piecewise):
-        return expr
-    value, condition = expr.args[0]
-    expected = {sp.Ge(h, low), sp.Le(h, high), sp.Le(low, h), sp.Ge(high, h)}
-    parts = set(condition.args) if isinstance(condition, sp.And) else {condition}
-    return value if parts <= expected else expr
 
 
 def _bernoulli_factor(factor: sp.Basic) -> bool:
