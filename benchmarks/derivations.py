@@ -3,7 +3,7 @@ empty cache directory (wall and CPU seconds, import included), then every built-
 
     python benchmarks/derivations.py [--python PATH] [--names a,b]
 
-``--python`` runs another installation's interpreter (an older checkout's venv, say), so before and
+The package is byte-compiled first (as a wheel install leaves it).  ``--python`` runs another installation's interpreter (an older checkout's venv, say), so before and
 after are measured by one script in one session.
 """
 from __future__ import annotations
@@ -46,11 +46,20 @@ def timed(command: list[str], output: list | None = None) -> tuple[float, float,
     return wall, cpu, done.returncode
 
 
+def byte_compile(python: str) -> None:
+    """Write the package's bytecode first, as installing the wheel does (pip compiles it at install):
+    the timings are of derive's work, not of Python compiling derive's source in every process."""
+    package = subprocess.run([python, "-c", "import derive, os; print(os.path.dirname(derive.__file__))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run([python, "-m", "compileall", "-q", package], capture_output=True, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--names", help="comma-separated names (default: every built-in)")
     args = parser.parse_args()
+    byte_compile(args.python)
     names = args.names.split(",") if args.names else subprocess.run(
         [args.python, "-m", "derive", "list"], capture_output=True, text=True, check=True).stdout.split("\n")
     names = [line.split()[0] for line in names if line.strip()]

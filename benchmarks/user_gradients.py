@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from derivations import timed  # noqa: E402  (the same fresh-process timer)
+from derivations import byte_compile, timed  # noqa: E402  (the same fresh-process timer)
 
 CORPUS = Path(__file__).parent.parent / "examples" / "loss_corpus.toml"
 IN_ONE = """
@@ -35,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default=sys.executable)
     args = parser.parse_args()
+    byte_compile(args.python)
     corpus = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["loss"]
     print(f"{'loss':44s} {'wall s':>7s} {'cpu s':>7s}")
     walls, cpus = [], []

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from enum import Enum
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Mapping
 
 import sympy as sp
 
@@ -122,7 +122,7 @@ class Model:
             combos.append(combo)
         for combo, position in zip(combos, ("last", "inner")):
             for index in free:
-                bound = next(_paired_limits(index, expr), None)  # j in sum_{k=1}^{K} delta_jk runs to K (or to 3)
+                bound = next(iter(_paired_limits(index, expr)), None)  # j in sum_{k=1}^{K} delta_jk runs to K (or to 3)
                 size = int(bound) if bound is not None and bound.is_Integer else \
                     combo.get(bound) or combo.get(self.range_of(index, expr)) or self.classes or 7
                 combo[index] = size if position == "last" else rng.randint(min(2, size), max(size - 1, 1))
@@ -131,24 +131,7 @@ class Model:
     def range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Symbol:
         """Which size an index runs up to: as far as a sum runs the same position of the same
         array (a user's sum over c to C), else N for samples, K for classes (by its position)."""
-        places = {(atom.base, atom.indices.index(index)) for atom in expr.atoms(sp.Indexed) if index in atom.indices}
-        for node in sp.preorder_traversal(expr):
-            if isinstance(node, sp.Sum) and len(node.limits) == 1:
-                variable, _, upper = node.limits[0]
-                if any((a.base, a.indices.index(variable)) in places for a in node.function.atoms(sp.Indexed)
-                       if variable in a.indices):
-                    return upper
-        for atom in expr.atoms(sp.Indexed):
-            if index in atom.indices:
-                position = atom.indices.index(index)
-                if atom.base in c.SHAPES:
-                    return c.SHAPES[atom.base][position]
-                if len(atom.indices) == 2:
-                    return c.N if position == 0 else c.K
-                return c.K if self.categorical else c.N
-        # Only in a Kronecker delta: it runs over the same range as the index it is paired with.
-        sizes = [limit for limit in _paired_limits(index, expr) if limit in c.SIZES]
-        return sizes[0] if sizes else (c.K if self.categorical else c.N)
+        return _range_of(index, expr, self.categorical)
 
     def class_count(self, sizes: Mapping[sp.Symbol, int], atoms: Iterable[sp.Indexed]) -> int:
         if self.classes:
@@ -262,7 +245,8 @@ class Model:
     def label_assignments(self, rhs: sp.Basic, sizes: Mapping[sp.Symbol, int],
                           rng: random.Random, count: int = 3):
         """Concrete labels (one-hot or binary) with the probability each outcome should have."""
-        expanded = rhs.xreplace(sizes).doit()
+        from .at_sizes import write_out_sums  # at_sizes builds on this module
+        expanded = write_out_sums(rhs.xreplace(sizes)).doit()  # written out first: doit would look for a closed form
         labels = [a for a in expanded.atoms(sp.Indexed) if a.base == c.t]
         if self.categorical:
             classes = self.class_count(sizes, labels)
@@ -354,7 +338,7 @@ def _any_component(expr: sp.Basic) -> sp.Basic:
     """``expr`` with the index of its arrays made one placeholder, so that log(y_i) summed over i
     makes every y_j positive.  Expressions with two different indices keep them."""
     indices = free_indices(expr)  # a summation index stays bound
-    return expr.xreplace({indices.pop(): _COMPONENT}) if len(indices) == 1 else expr
+    return expr.xreplace({next(iter(indices)): _COMPONENT}) if len(indices) == 1 else expr
 
 
 def positive_in(loss: sp.Basic) -> frozenset:
@@ -369,24 +353,51 @@ def divisors_in(loss: sp.Basic) -> frozenset:
                      and not node.base.is_integer)
 
 
-def _paired_limits(index: sp.Symbol, expr: sp.Basic) -> Iterator[sp.Basic]:
+@lru_cache(maxsize=4096)
+def _range_of(index: sp.Symbol, expr: sp.Basic, categorical: bool) -> sp.Symbol:
+    """:meth:`Model.range_of`, once per index and expression (each step's lines are asked often)."""
+    places = {(atom.base, atom.indices.index(index)) for atom in expr.atoms(sp.Indexed) if index in atom.indices}
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Sum) and len(node.limits) == 1:
+            variable, _, upper = node.limits[0]
+            if any((a.base, a.indices.index(variable)) in places for a in node.function.atoms(sp.Indexed)
+                   if variable in a.indices):
+                return upper
+    for atom in expr.atoms(sp.Indexed):
+        if index in atom.indices:
+            position = atom.indices.index(index)
+            if atom.base in c.SHAPES:
+                return c.SHAPES[atom.base][position]
+            if len(atom.indices) == 2:
+                return c.N if position == 0 else c.K
+            return c.K if categorical else c.N
+    # Only in a Kronecker delta: it runs over the same range as the index it is paired with.
+    sizes = [limit for limit in _paired_limits(index, expr) if limit in c.SIZES]
+    return sizes[0] if sizes else (c.K if categorical else c.N)
+
+
+@lru_cache(maxsize=4096)
+def _paired_limits(index: sp.Symbol, expr: sp.Basic) -> tuple[sp.Basic, ...]:
     """The upper limits of the summation indices Kronecker deltas pair ``index`` with."""
     limits = {limit[0]: limit[2] for node in sp.preorder_traversal(expr)
               if isinstance(node, BINDERS) for limit in node.limits}
+    paired = []
     for delta in expr.atoms(sp.KroneckerDelta):
         if index in delta.args:
             partner = delta.args[1] if delta.args[0] == index else delta.args[0]
             if partner in limits:
-                yield limits[partner]
+                paired.append(limits[partner])
+    return tuple(paired)
 
 
-def free_indices(expr: sp.Basic) -> set[sp.Symbol]:
+@lru_cache(maxsize=4096)
+def free_indices(expr: sp.Basic) -> frozenset[sp.Symbol]:
     """Integer symbols used as array indices and not bound by a sum: the component's indices."""
     used = {ix for atom in expr.atoms(sp.Indexed) for ix in atom.indices if isinstance(ix, sp.Symbol)}
     used |= {a for delta in expr.atoms(sp.KroneckerDelta) for a in delta.args if isinstance(a, sp.Symbol)}
     bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, BINDERS)
              for limit in node.limits}
-    return {s for s in used - bound if s.is_integer and s not in c.SIZES}
+    return frozenset(s for s in used - bound if s.is_integer and s not in c.SIZES)
 
 
 ANY_VALUES = Model("real numbers", frozenset({"one_hot_labels", "probabilities_sum_to_one", "binary_labels"}), False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Mapping
 
 import mpmath
@@ -46,6 +47,13 @@ def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random
             worst = max(worst, evaluate(rng, label, point))
             points += 1
     return points, worst
+
+
+def error_at(before: sp.Basic, after: sp.Basic, model: Model, sizes, rng: random.Random, label: str,
+             point: int = 0) -> float:
+    """The relative difference of both sides at one random point at these sizes (raise where they
+    differ): by the walk where it can, else written out."""
+    return _evaluator(before, after, model, sizes)(rng, label, point)
 
 
 def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
@@ -103,6 +111,7 @@ def shared_points(seed: int = 0):
         _SHARED.reset(token)
 
 
+@lru_cache(maxsize=2048)
 def _structure(expr: sp.Basic) -> tuple:
     """What the wide sizes of a check depend on: the sizes and the free indices it shows."""
     from .models import free_indices
@@ -252,10 +261,16 @@ def _shown(value) -> str:
 def _tolerance(*exprs: sp.Basic) -> sp.Float:
     """Exact expressions must agree to 40 digits; a rounded number to its own precision, but never
     to fewer than 13 digits (a Float of one digit does not make 2x equal to x)."""
-    digits = [max(FLOAT_DIGITS, f._prec * 0.30103) for e in exprs for f in e.atoms(sp.Float)]
+    digits = [d for e in exprs for d in _float_digits(e)]
     if not digits:
         return TOLERANCE
     return max(TOLERANCE, sp.Float(10) ** (2 - int(min(digits))))
+
+
+@lru_cache(maxsize=2048)
+def _float_digits(expr: sp.Basic) -> tuple[float, ...]:
+    """How many digits each Float in ``expr`` counts as precise to."""
+    return tuple(max(FLOAT_DIGITS, f._prec * 0.30103) for f in expr.atoms(sp.Float))
 
 
 def atoms(expr: sp.Basic) -> set[sp.Basic]:

@@ -24,6 +24,14 @@ from .functions import BINDERS, PLAIN_FORMS, plain, sigmoid
 from .models import component
 
 
+_Y, _Z = c.y, c.z
+
+
+def _is(base: sp.IndexedBase, known: sp.IndexedBase) -> bool:
+    """``base == known``, the hashes (cached by SymPy) compared first: asked for every component."""
+    return hash(base) == hash(known) and base == known
+
+
 class NotWalkable(Exception):
     """The expression has a node the walk does not evaluate."""
 
@@ -138,6 +146,7 @@ class Walk:
         self._rows: dict = {}  # softmax rows already computed, by (row, seed)
         self._outside = dict(self.sizes)  # the environment outside every sum
         self._known: dict = {}  # values of parts outside every sum, by (part, seed)
+        self._sums: dict = {}  # values of sums, by (sum, seed, values of the indices it depends on)
 
     def value(self, expr: sp.Basic):
         return self._walk(plain(expr), self._outside)
@@ -162,7 +171,12 @@ class Walk:
         if isinstance(expr, sp.Indexed):
             return self._component(expr.base, tuple(self._index(ix, env) for ix in expr.indices))
         if isinstance(expr, BINDERS):
-            return self._binder(expr, env)
+            # A sum inside a sum often depends on fewer indices than the loop it stands in (the
+            # log-sum-exp of row i in a sum over classes k): computed once per value of its own.
+            key = (expr, self.seed, *(env[s] for s in _loop_symbols(expr) if s in env))
+            if key not in self._sums:
+                self._sums[key] = self._binder(expr, env)
+            return self._sums[key]
         if isinstance(expr, sp.Derivative):
             return self._derivative(expr, env)
         rule = _RULES.get(type(expr))
@@ -187,9 +201,9 @@ class Walk:
         return int(value)
 
     def _component(self, base: sp.IndexedBase, indices: tuple[int, ...]):
-        if self.model.link and base == c.y:
+        if self.model.link and _is(base, _Y):
             return self._linked(indices)
-        if self.model.linear and base == c.z:
+        if self.model.linear and _is(base, _Z):
             features = self.sizes.get(c.D, 2)
             return _sum([self._component(c.x, (indices[0], f)) * self._component(c.W, (f, indices[1]))
                          for f in range(1, features + 1)])
@@ -243,6 +257,13 @@ class Walk:
         return result.derivative if isinstance(result, Dual) else mpmath.mpf(0)
 
 
+@lru_cache(maxsize=4096)
+def _loop_symbols(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
+    """The symbols a part depends on, in a fixed order (its value is a function of these)."""
+    return tuple(sorted(expr.free_symbols, key=str))
+
+
+@lru_cache(maxsize=2048)
 def walkable(expr: sp.Basic) -> bool:
     """Whether :class:`Walk` can evaluate ``expr`` (else it is written out at concrete sizes)."""
     if expr.atoms(sp.MatrixSymbol, AppliedUndef) or expr.has(sp.Limit, sp.Subs, sp.Piecewise, sp.Integral):
@@ -291,18 +312,29 @@ def components(exprs: Iterable[sp.Basic], sizes: Mapping[sp.Symbol, int], model)
 def _read(expr: sp.Basic, sizes: tuple) -> tuple[tuple, frozenset, frozenset]:
     """What one expression reads at these sizes: each array with its number of indices, the
     components it names outright, and its real symbols (read once: consecutive steps share lines)."""
-    expr = plain(expr)
+    ranks, outright, scalars = _reads(expr)
     values = {s: sp.Integer(v) for s, v in sizes}
+    named = set()
+    for atom in outright:
+        concrete = atom.xreplace(values)
+        if all(ix.is_Integer for ix in concrete.indices):
+            named.add(concrete)
+    return ranks, frozenset(named), scalars
+
+
+@lru_cache(maxsize=1024)
+def _reads(expr: sp.Basic) -> tuple[tuple, tuple, frozenset]:
+    """:func:`_read` at any sizes: the arrays with their ranks, the components named outright (with
+    sizes or free indices in them still symbols), and the real symbols."""
+    expr = plain(expr)
     bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, BINDERS) for limit in node.limits}
-    ranks, named = {}, set()
+    ranks, outright = {}, []
     for atom in expr.atoms(sp.Indexed):
         ranks[atom.base] = len(atom.indices)
         if not (set(atom.free_symbols) & bound):
-            concrete = atom.xreplace(values)
-            if all(ix.is_Integer for ix in concrete.indices):
-                named.add(concrete)
+            outright.append(atom)
     scalars = frozenset(s for s in expr.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer)
-    return tuple(ranks.items()), frozenset(named), scalars
+    return tuple(ranks.items()), tuple(outright), scalars
 
 
 @lru_cache(maxsize=256)

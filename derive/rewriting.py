@@ -15,9 +15,10 @@ from .catalogue import Rule
 from .conditions import Domain, holds
 
 
+@lru_cache(maxsize=8192)
 def nested_view(expr: sp.Basic) -> sp.Basic:
     """SymPy merges ``Sum(Sum(f, k), i)`` into one ``Sum(f, k, i)``; rules see it nested again."""
-    if not any(isinstance(e, (sp.Sum, sp.Product)) and len(e.limits) > 1 for e in sp.preorder_traversal(expr)):
+    if not _has_merged_limits(expr):
         return expr
     if isinstance(expr, (sp.Sum, sp.Product)):
         inner = expr.function
@@ -25,6 +26,13 @@ def nested_view(expr: sp.Basic) -> sp.Basic:
             inner = _unmerged(type(expr), inner, *expr.limits[:-1])
         return _unmerged(type(expr), nested_view(inner), expr.limits[-1])
     return expr.func(*(nested_view(a) for a in expr.args))
+
+
+@lru_cache(maxsize=8192)
+def _has_merged_limits(expr: sp.Basic) -> bool:
+    if isinstance(expr, (sp.Sum, sp.Product)) and len(expr.limits) > 1:
+        return True
+    return any(_has_merged_limits(arg) for arg in expr.args)
 
 
 def _unmerged(cls, function: sp.Basic, *limits: sp.Tuple) -> sp.Basic:
@@ -143,10 +151,26 @@ _HEADS = (sp.Function, sp.Sum, sp.Product, sp.Derivative, sp.Limit)  # a pattern
 def _match(pattern: sp.Basic, expr: sp.Basic, wilds: Mapping[str, sp.Wild]) -> dict[str, sp.Basic] | None:
     if isinstance(pattern, _HEADS) and type(expr) is not type(pattern):
         return None  # far cheaper than SymPy's match, which tries rewrites first
+    if not _functions_in(pattern) <= _functions_in(expr):
+        return None  # a match binds wilds to parts: it never makes a log or a sum where there is none
+    if _needs_sum_factor(pattern) and not (isinstance(expr, sp.Mul) and any(isinstance(a, sp.Add) for a in expr.args)):
+        return None  # a(b + c) against a product with no sum in it binds b or c to 0: no rewrite
     found = expr.match(pattern)
     if found is None:
         return None
     return {name: found[w] for name, w in wilds.items() if w in found}
+
+
+@lru_cache(maxsize=8192)
+def _functions_in(expr: sp.Basic) -> frozenset[type]:
+    """The kinds of function, sum and product applied anywhere in ``expr``."""
+    own = {type(expr)} if isinstance(expr, (sp.Function, sp.Sum, sp.Product, sp.Derivative)) else set()
+    return frozenset(own.union(*(_functions_in(a) for a in expr.args)))
+
+
+@lru_cache(maxsize=512)
+def _needs_sum_factor(pattern: sp.Basic) -> bool:
+    return isinstance(pattern, sp.Mul) and any(isinstance(a, sp.Add) for a in pattern.args)
 
 
 @lru_cache(maxsize=8192)

@@ -19,7 +19,7 @@ from . import conventions as c
 from .at_sizes import write_out_sums, concrete
 from .errors import VerificationError
 from .models import Model
-from .numeric_check import POINTS_PER_SIZE, _numeric_error, numeric_opinion, shared_points
+from .numeric_check import POINTS_PER_SIZE, _numeric_error, error_at, numeric_opinion, shared_points
 from .rewriting import merged
 from .steps import CheckKind, Equation, Step, Verification
 from .symbolic_proofs import canonical_indices, proves_for_every_size, proves_zero
@@ -337,12 +337,12 @@ def _derivative_numbers(step: Step, loss: sp.Basic, model: Model, rng: random.Ra
     worst, points = 0.0, 0
     for choice in model.size_choices(sp.Tuple(step.rhs, loss))[:2][-1:]:
         sizes = {**{s: 2 for s in c.SIZES}, **choice}
-        matrix, loss_here = explicit(step.rhs, sizes), concrete(loss, sizes, model)
+        matrix = explicit(step.rhs, sizes)
         for a in range(matrix.shape[0]):
             for b in range(matrix.shape[1]):
                 by = (variables[0][a + 1], variables[1][b + 1]) if len(variables) == 2 else (variables[0][a + 1, b + 1],)
-                reference = sp.diff(loss_here, *by)
-                worst = max(worst, _numeric_error(concrete(matrix[a, b], sizes, model), reference, model, sizes, rng, step.rule))
+                reference = sp.Derivative(loss, *by)  # by dual numbers where one variable, else sympy.diff
+                worst = max(worst, error_at(matrix[a, b], reference, model, sizes, rng, step.rule, points))
                 points += 1
     return points, worst
 
