@@ -32,6 +32,7 @@ _EXPORTS = {
     "PatternError": "derive.errors",
     "RuleDidNotApply": "derive.errors",
     "NotShowable": "derive.errors",
+    "LimitExceeded": "derive.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -50,7 +50,7 @@ def _assign(expr: sp.Basic, values: Mapping[sp.Symbol, int]) -> sp.Basic:
     """Put in sizes, and values for the free indices only: a summation index stays bound."""
     bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, BINDERS)
              for limit in node.limits}
-    return expr.xreplace({s: v for s, v in values.items() if s not in bound})
+    return expr.xreplace({s: sp.Integer(v) for s, v in values.items() if s not in bound})
 
 
 def carry_out_derivatives(expr: sp.Basic) -> sp.Basic:

@@ -221,6 +221,22 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
+def _losses_as_operands(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """A loss that starts with a minus sign (``derive grad '-x^2' --wrt x``) is not an option:
+    anything after a single '-' that no command declares is passed on as an operand (a leading
+    space keeps argparse from reading it as an option; the LaTeX reader ignores it)."""
+    known = set()
+    for each in [parser, *_subparsers(parser)]:
+        known.update(each._option_string_actions)
+    return [f" {arg}" if arg.startswith("-") and not arg.startswith("--") and arg not in known else arg
+            for arg in argv]
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    return [sub for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+            for sub in action.choices.values()]
+
+
 class _UsageError(Exception):
     pass
 
@@ -230,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_losses_as_operands(parser, sys.argv[1:] if argv is None else argv))
     try:
         return _run(args, parser)
     except _UsageError as exc:

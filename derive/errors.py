@@ -40,3 +40,7 @@ class ParseError(DeriveError, ValueError):
         super().__init__(f"at position {position}: {problem}")
         self.problem = problem
         self.position = position
+
+
+class LimitExceeded(DeriveError):
+    """An input past one of the bounds in :mod:`derive.limits` (size, nesting, time): named in the message."""

@@ -9,15 +9,13 @@ is evaluated as code.  Every failure is a :class:`~derive.errors.ParseError` nam
 from __future__ import annotations
 
 import re
-import signal
-import threading
-from contextlib import contextmanager
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from . import conventions as c
 from .errors import ParseError
+from .limits import check_expression, check_text, time_limit
 
 MAX_CHARACTERS = 2000
 MAX_NESTING = 30
@@ -29,7 +27,7 @@ GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota
 COMMANDS = set(GREEK) | {
     "frac", "dfrac", "tfrac", "sum", "prod", "lim", "to", "log", "ln", "exp", "left", "right", "cdot", "times", "lbrack",
     "rbrack", "sqrt", "hat", "bar", "tilde", "operatorname", "mathrm", "max", "min", "lvert", "rvert",
-    "quad", "qquad", "tag", "lbrace", "rbrace", "{", "}", ",", ";", "!", " ", ":", "|",
+    "quad", "qquad", "tag", "lbrace", "rbrace", "sinh", "cosh", "tanh", "sin", "cos", "tan", "arctan", "mathcal", "ell", "{", "}", ",", ";", "!", " ", ":", "|",
 }
 OPERATOR_NAMES = {"softmax", "sigmoid", "sigma", "log", "exp"}
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
@@ -46,11 +44,17 @@ def from_latex(text: str, scalars: dict[str, sp.Symbol] | None = None) -> sp.Bas
     text = _checked(text)
     lhs_text, rhs_text = _split_equation(text)
     rhs = normalise(_parse(_rewritten(rhs_text), offset=len(text) - len(rhs_text)), scalars or {}, any_names=True)
+    for symbol in rhs.atoms(sp.Symbol):
+        arithmetic = re.search(r"_\{([^{}]*[-+*/][^{}]*)\}", symbol.name)
+        if arithmetic:
+            raise ParseError(f"the subscript {arithmetic.group(1)} of {symbol.name}: index arithmetic (i+1, i-1) is "
+                             "not read; write the shifted term with an index of its own", max(0, text.find(arithmetic.group(1))))
     unknown = sorted(str(f.func) for f in rhs.atoms(AppliedUndef))
     if unknown:
         name = unknown[0].replace("\\text{", "").rstrip("}").replace("Greek", "\\")
         raise ParseError(f"unknown function {name}: expected \\log, \\exp, \\sigma or \\operatorname{{softmax}}",
                          max(0, text.find(name.lstrip("\\"))))
+    check_expression(rhs)
     if lhs_text is None:
         return rhs
     return sp.Eq(_left_side(lhs_text), rhs, evaluate=False)
@@ -89,12 +93,19 @@ def _checked(text) -> str:
             raise ParseError(f"unknown command \\{name}: expected one of \\frac, \\sum, \\log, \\ln, \\exp, "
                              f"\\sigma, \\cdot, \\left(, \\lbrack, \\operatorname{{softmax}}, Greek letters",
                              match.start())
+        if name == "mathcal" and not re.match(r"\s*\{\s*[A-Za-z]\s*\}", text[match.end():]):
+            raise ParseError("\\mathcal takes one letter, as in \\mathcal{L}", match.start())
         if name == "operatorname":
             argument = re.match(r"\s*\{([^{}]*)\}", text[match.end():])
             if not argument or argument.group(1).strip() not in OPERATOR_NAMES:
                 found = argument.group(1) if argument else text[match.end():match.end() + 10]
                 raise ParseError(f"unknown operator \\operatorname{{{found}}}: expected one of "
                                  f"{', '.join(sorted(OPERATOR_NAMES))}", match.start())
+    check_text(text)
+    product = re.search(r"_\s*\{\s*(\d+\s*[A-Za-z][^{}]*)\}", text)
+    if product:
+        raise ParseError(f"the subscript {product.group(1)}: index arithmetic such as 2i is not read; for row "
+                         f"{product.group(1)[0]} and a second index write a comma, as in y_{{1,k}}", product.start(1))
     return text
 
 
@@ -115,6 +126,9 @@ def _inside_braces(text: str, position: int) -> bool:
 
 def _left_side(text: str) -> sp.Basic:
     name = re.sub(r"\\tag\{[^}]*\}|\\[ ,;!]|\s", "", text)
+    name = re.sub(r"\\mathcal\{([A-Za-z])\}", r"\1", name)  # \mathcal{L}: the name L
+    name = re.sub(r"^\\ell$", "L", name)  # \ell, the loss of one sample
+    name = re.sub(r"^([A-Za-z]+)(?:\\left)?\((?:[^()]*)(?:\\right)?\)$", r"\1", name)  # L(\theta) = ...: the name L
     known = {"E": c.E, "L": c.L, "BCE": c.BCE, "CE": c.E}
     if name in known:
         return known[name]
@@ -134,6 +148,7 @@ _REWRITES = [
     (re.compile(r"\\operatorname\s*\{\s*(?:sigmoid|sigma)\s*\}"), r"\\sigma"),
     (re.compile(r"\\operatorname\s*\{\s*(log|exp)\s*\}"), r"\\\1"),
     (re.compile(r"\\mathrm\s*\{\s*e\s*\}"), "e"),
+    (re.compile(r"\\mathcal\s*\{\s*([A-Za-z])\s*\}"), r"\1"),  # \mathcal{L}: the letter
     # The parser reads \gamma and \Gamma as Euler's constant or not at all: pass them as names.
     (re.compile(r"\\(gamma|Gamma)(?![A-Za-z])"), r"\\mathrm{Greek\1}"),
 ]
@@ -142,6 +157,7 @@ _SOFTMAX = re.compile(r"\\operatorname\s*\{\s*softmax\s*\}\s*\(\s*([A-Za-z])\s*\
 _SUM_LIMITS = re.compile(r"\\sum\s*_\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z]))(?!\s*=)(\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
 
 
+_BARE_SUBSCRIPT = re.compile(r"_\s*([A-Za-z0-9])")  # w_d x: braced, or the parser reads "d x" as a differential
 SIGMOID_MARK = 777  # \\sigma(u) is passed to the parser as \\log_{777}(u), the one form it reads with any u
 
 
@@ -155,7 +171,8 @@ def _rewritten(text: str) -> str:
     if "softmax" in text:
         raise ParseError("\\operatorname{softmax} is read as a component: write \\operatorname{softmax}(z)_{k}",
                          text.find("softmax"))
-    return _SUM_LIMITS.sub(_sum_from_one, text)
+    text = _SUM_LIMITS.sub(_sum_from_one, text)
+    return _BARE_SUBSCRIPT.sub(r"_{\1}", text)
 
 
 def _sigmoid_calls(text: str) -> str:
@@ -176,6 +193,9 @@ def _sigmoid_calls(text: str) -> str:
 
 def _softmax_component(match: re.Match) -> str:
     array, index = match.groups()
+    if not (index.isdigit() or len(index) == 1):
+        raise ParseError(f"\\operatorname{{softmax}}({array})_{{{index}}}: a softmax's component has one "
+                         "index (a letter or a number)", match.start(2))
     other = "j" if index != "j" else "m"
     return rf"\frac{{e^{{{array}_{{{index}}}}}}}{{\sum_{{{other}=1}}^{{K}} e^{{{array}_{{{other}}}}}}}"
 
@@ -193,7 +213,7 @@ def _parse(text: str, offset: int) -> sp.Basic:
     from latex2sympy2_extended.latex2sympy2 import ConversionConfig
 
     try:
-        with _time_limit(PARSE_SECONDS):
+        with time_limit(PARSE_SECONDS, "parsing"):
             parsed = latex2sympy(text, conversion_config=ConversionConfig(lowercase_symbols=False))
     except ParseError:
         raise
@@ -215,21 +235,3 @@ def _parser_error(message: str, text: str, offset: int) -> ParseError:
             "I don't understand this": "unrecognised LaTeX here"}.get(what, what)
     context = text[max(0, position - 15):position + 15].strip()
     return ParseError(f"{what} (near '{context}')", offset + position)
-
-
-@contextmanager
-def _time_limit(seconds: float):
-    """Stop a parse that runs past ``seconds`` (in the main thread; elsewhere the size limits bound it)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def stop(signum, frame):
-        raise ParseError(f"parsing took longer than {seconds:g} s", 0)
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

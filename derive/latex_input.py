@@ -24,7 +24,6 @@ UNREADABLE = {
 
 _ARRAYS = {"t": c.t, "y": c.y, "z": c.z, "w": c.w, "x": c.x, "W": c.W}
 _INDICES = {str(s): s for s in (c.i, c.k, c.d, *c.DUMMY_INDICES)}
-_SPARE_INDICES = {str(s) for s in c.DUMMY_INDICES} - {"j"}  # indices only where a sum binds them or in a subscript
 _NAMED = {"E": c.E, "L": c.L, "BCE": c.BCE, "N": c.N, "K": c.K, "D": c.D}
 
 
@@ -43,10 +42,14 @@ def normalise(expr: sp.Basic, scalars: dict[str, sp.Symbol], any_names: bool = F
     expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in (r"\sigma", "sigma"),
                         lambda e: sigmoid(*e.args))
     bound = {str(limit[0]) for node in sp.preorder_traversal(expr) if isinstance(node, sp.Sum) for limit in node.limits}
+    subscripted = {part for symbol in expr.atoms(sp.Symbol) if (match := SUBSCRIPTED_NAME.match(symbol.name))
+                   for part in _subscript_parts(match.group(2))}
     table = {}
     for symbol in expr.atoms(sp.Symbol):
-        if any_names and symbol.name in _SPARE_INDICES and symbol.name not in bound:
-            table[symbol] = sp.Symbol(symbol.name, real=True)  # a user's u, s, n, p: variables, not indices
+        if any_names and symbol.name in _INDICES and symbol.name not in bound | subscripted:
+            # A name is an index only where a sum binds it or it stands in a subscript: a user's
+            # k, s, p or d anywhere else is a variable.
+            table[symbol] = sp.Symbol(symbol.name, real=True)
             continue
         replacement = _symbol(symbol.name, scalars)
         if replacement is None and any_names:

@@ -17,6 +17,7 @@ from . import conventions as c
 from .errors import DeriveError, ParseError
 from .gradient_checks import cross_check_gradient
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
+from .limits import TIME_LIMIT, check_expression, time_limit
 from .models import Model, divisors_in, free, positive_in
 from .steps import USER_GRADIENT, Derivation, Equation
 from .strategies import apply, chain, differentiate, given, run
@@ -30,8 +31,15 @@ NOT_DIFFERENTIABLE = {sp.Abs: "|x|", sp.Max: "max", sp.Min: "min", sp.sign: "sig
 
 def user_gradient(loss, wrt) -> Derivation:
     """``loss`` (LaTeX, ``sp.Eq(lhs, rhs)`` or an expression) differentiated by ``wrt`` (LaTeX such
-    as ``y``, ``\\sigma``, ``y_{j}``, or a SymPy symbol or indexed component)."""
+    as ``y``, ``\\sigma``, ``y_{j}``, or a SymPy symbol or indexed component), within
+    :data:`~derive.limits.TIME_LIMIT` seconds."""
+    with time_limit(TIME_LIMIT, "deriving the gradient"):
+        return _user_gradient(loss, wrt)
+
+
+def _user_gradient(loss, wrt) -> Derivation:
     lhs, rhs = _loss(loss)
+    check_expression(rhs)
     size = sp.count_ops(rhs)
     if size > MAX_OPERATIONS:
         raise DeriveError(f"the loss has {size} operations; derive differentiates losses of up to "
@@ -95,6 +103,11 @@ def _variable(wrt, rhs: sp.Basic) -> sp.Basic:
         raise DeriveError(f"--wrt must name one symbol or one component such as y_{{j}}; got {wrt}")
     if isinstance(wrt, sp.Symbol) and wrt.is_integer:
         raise DeriveError(f"{wrt} is an index or a size, not a variable to differentiate by")
+    if isinstance(wrt, sp.Indexed):
+        ranks = {len(a.indices) for a in rhs.atoms(sp.Indexed) if a.base == wrt.base} - {len(wrt.indices)}
+        if ranks:
+            raise DeriveError(f"{_latex(wrt)} has {len(wrt.indices)} index(es), but the loss writes "
+                              f"{wrt.base} with {min(ranks)}: name a component with as many")
     return wrt
 
 

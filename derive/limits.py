@@ -1,0 +1,155 @@
+"""The bounds every user's input is held to, so that no loss makes derive hang, exhaust memory or
+crash: the size of literal numbers and exponents, powers of numbers inside exponents (a tower such
+as ``10^{10^{10}}`` is a number with ten billion digits, which the parser would compute), the
+nesting of exp, log and the like, the length of sums written with concrete limits, and the time
+one gradient may take.  Each is checked where it is cheap (the text before parsing, the
+expression before deriving) and refused with a :class:`~derive.errors.LimitExceeded` or
+:class:`~derive.errors.ParseError` that names the limit.
+"""
+from __future__ import annotations
+
+import re
+import signal
+import threading
+import time
+from contextlib import contextmanager
+
+import sympy as sp
+
+from .errors import LimitExceeded, ParseError
+
+MAX_DIGITS = 30  # digits of one literal number
+MAX_EXPONENT = 100  # magnitude of a literal exponent: (x + 1)^{100} is written out in a proof, not (x + 1)^{100000}
+MAX_FUNCTION_NESTING = 5  # exp, log, the sigmoid, trigonometric and hyperbolic functions inside one another
+MAX_EXP_NESTING = 2  # e^{e^{x}} (Gumbel) is read; a third exp overflows any number a check can draw
+MAX_TERMS = 100  # a sum or product with concrete limits is written out term by term in checks
+TIME_LIMIT = 8.0  # seconds for one user's gradient, every check included (with the import: under 10 s)
+
+_NUMBER = re.compile(r"\d+(?:\.\d*)?")
+_NUMERIC_BASE = re.compile(r"(?:\d|\\pi)\s*$")  # a number before '^' (e^{e^{x}} is left to the nesting limit)
+
+
+_LIMITS_BEFORE = re.compile(r"\\(?:sum|prod)\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9])\s*$")
+
+
+def check_text(text: str) -> None:
+    """Refuse, before the parser sees it, what it would compute at any cost: literal numbers of
+    more than ``MAX_DIGITS`` digits, literal exponents past ``MAX_EXPONENT``, and a power of a
+    number inside an exponent."""
+    for match in _NUMBER.finditer(text):
+        digits = len(match.group(0).replace(".", ""))
+        if digits > MAX_DIGITS:
+            raise ParseError(f"a number with {digits} digits: at most {MAX_DIGITS} are read", match.start())
+    for position in (m.start() for m in re.finditer(r"\^", text)):
+        if _LIMITS_BEFORE.search(text[:position]):
+            continue  # a sum's or product's upper limit (its length is checked once it is read)
+        exponent, end = _exponent_after(text, position + 1)
+        if "^" in exponent and any(_NUMERIC_BASE.search(exponent[:m.start()]) for m in re.finditer(r"\^", exponent)):
+            raise ParseError("a power of a number inside an exponent (a tower such as 10^{10^{10}}) is "
+                             "too large to compute: write the number it stands for, of at most "
+                             f"{MAX_DIGITS} digits", position)
+        literal = re.fullmatch(r"\s*[-+]?\s*(\d+)\s*", exponent)
+        if literal and int(literal.group(1)) > MAX_EXPONENT:
+            raise ParseError(f"the exponent {literal.group(1)} is past the limit of {MAX_EXPONENT}", position)
+
+
+def _exponent_after(text: str, start: int) -> tuple[str, int]:
+    """The exponent written at ``start`` (just after '^'): a braced group or one character."""
+    position = start
+    while position < len(text) and text[position] == " ":
+        position += 1
+    if position < len(text) and text[position] == "{":
+        depth = 0
+        for end in range(position, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            if depth == 0:
+                return text[position + 1:end], end + 1
+        return text[position + 1:], len(text)
+    return text[position:position + 1], position + 1
+
+
+_NESTING = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.atan, sp.sinh, sp.cosh, sp.tanh)
+
+
+def check_expression(expr: sp.Basic) -> None:
+    """Refuse an expression that is undefined as written, nests functions past the limits, has a
+    sum of concrete length past ``MAX_TERMS`` or an exponent past ``MAX_EXPONENT``."""
+    from .functions import sigmoid
+
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise LimitExceeded("the loss is undefined as written (a division by zero, or a log to base 1)")
+    functions = (*_NESTING, sigmoid)
+    deepest, deepest_exp = _nesting(expr, functions)
+    if deepest > MAX_FUNCTION_NESTING:
+        raise LimitExceeded(f"functions nest {deepest} deep (exp, log, sigma, ...): the limit is {MAX_FUNCTION_NESTING}")
+    if deepest_exp > MAX_EXP_NESTING:
+        raise LimitExceeded(f"exp nests {deepest_exp} deep: the limit is {MAX_EXP_NESTING} "
+                            "(a third exp overflows every number it could be checked at)")
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Sum, sp.Product)):
+            for _, lower, upper in node.limits:
+                if (upper - lower).is_Integer and int(upper - lower) + 1 > MAX_TERMS:
+                    raise LimitExceeded(f"a {'sum' if isinstance(node, sp.Sum) else 'product'} of "
+                                        f"{int(upper - lower) + 1} terms: the limit for concrete limits is "
+                                        f"{MAX_TERMS} (write the upper limit as a size such as N)")
+        elif isinstance(node, sp.Pow) and node.exp.is_Rational and abs(node.exp) > MAX_EXPONENT:
+            raise LimitExceeded(f"the exponent {node.exp} is past the limit of {MAX_EXPONENT}")
+        elif isinstance(node, sp.Rational) and max(len(str(abs(node.p))), len(str(node.q))) > MAX_DIGITS:
+            raise LimitExceeded(f"a number of more than {MAX_DIGITS} digits")
+
+
+def _nesting(expr: sp.Basic, functions: tuple) -> tuple[int, int]:
+    """How deep ``functions`` nest in ``expr``, and how deep exp alone does."""
+    if not expr.args:
+        return 0, 0
+    inner = [_nesting(arg, functions) for arg in expr.args]
+    depth = max(d for d, _ in inner)
+    exp_depth = max(e for _, e in inner)
+    if isinstance(expr, functions):
+        depth += 1
+    if isinstance(expr, sp.exp) or (isinstance(expr, sp.Pow) and expr.base is sp.E):
+        exp_depth += 1
+    return depth, exp_depth
+
+
+_deadlines: list[tuple[float, str]] = []  # the open time limits, innermost last
+
+
+@contextmanager
+def time_limit(seconds: float, what: str):
+    """Stop ``what`` past ``seconds`` with a :class:`LimitExceeded` (a parse error where ``what``
+    is a parse).  Limits nest: the nearest deadline is armed.  Only in the main thread (SIGALRM);
+    elsewhere the size limits above are the bound."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+    outermost = not _deadlines
+    previous = signal.signal(signal.SIGALRM, _expired) if outermost else None
+    _deadlines.append((time.monotonic() + seconds, f"{what} took longer than {seconds:g} s"))
+    _arm()
+    try:
+        yield
+    finally:
+        _deadlines.pop()
+        if outermost:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        else:
+            _arm()
+
+
+def _arm() -> None:
+    remaining = min(deadline for deadline, _ in _deadlines) - time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001))
+
+
+def _expired(signum, frame) -> None:
+    now = time.monotonic()
+    due = [message for deadline, message in _deadlines if deadline <= now + 0.001]
+    if not due:
+        _arm()  # an outer limit's alarm re-armed early: not yet
+        return
+    message = due[-1] if len(due) == 1 else due[0]
+    if message.startswith("parsing"):
+        raise ParseError(message, 0)
+    raise LimitExceeded(message)

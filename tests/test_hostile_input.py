@@ -1,0 +1,119 @@
+"""Hostile input (issue 15): every input quoted in the issue, and a fuzz campaign of mutated
+realistic losses and hostile forms, through ``derive.gradient`` and the CLI.  Each run is a fresh
+process held to 1 GB of address space (so a blow-up is a MemoryError the test sees, not a swapping
+machine) and a timeout that only a hang reaches; the outcome of every input must be clean: a result
+or a DeriveError naming the problem (the CLI: one line on stderr, exit code 2)."""
+import json
+import os
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from tools import ROOT
+
+MEMORY = 1 << 30
+RUN = """
+import json, sys
+sys.path.insert(0, {tests!r})
+from fuzz_losses import inputs, run_one
+cases = json.loads(sys.argv[1]) if sys.argv[1] != "campaign" else inputs(int(sys.argv[2]), int(sys.argv[3]))
+print(json.dumps([[latex, wrt, *run_one(latex, wrt)] for latex, wrt in cases]))
+"""
+
+
+def _limited() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+
+def _gradients(*arguments: str, timeout: int = 600) -> list:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", RUN.format(tests=str(ROOT / "tests")), *arguments],
+                          capture_output=True, text=True, timeout=timeout, env=env, preexec_fn=_limited)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+QUOTED = [  # (latex, wrt, what must come out: "result" or words the error must contain)
+    (r"\frac{x}{10^{10^{10}}}", "x", "power of a number inside an exponent"),
+    (r"10^{-10^{10}} x", "x", "power of a number inside an exponent"),
+    (r"\sqrt{10^{10^{10}}} x", "x", "power of a number inside an exponent"),
+    (r"x^{-9^{9^{9}}}", "x", "power of a number inside an exponent"),
+    (r"\log \log \log \log \log \log \log \log \log \log x", "x", "nest 10 deep"),
+    (r"2^{2^{2^{2^{2^{2}}}}} x", "x", "power of a number inside an exponent"),
+    (r"\sum_{i=1}^{100000} x_{i}", "x_{j}", "a sum of 100000 terms"),
+    (r"(x+y)^{10^{6}}", "x", "power of a number inside an exponent"),
+    (r"(x+1)^{100000}", "x", "exponent 100000 is past the limit"),
+    (r"\frac{x}{0}", "x", "undefined"),
+    (r"\log_{1} x", "x", "undefined"),
+    (r"\sum_{i=1}^{N} i x_{i}", "x_{j}", "result"),
+    (r"e^{e^{e^{e^{e^{e^{x}}}}}}", "x", "nest 6 deep"),
+    (r"\operatorname{softmax}(z)_{kk}", "z_{j}", "one index"),
+    (r"\sum_{i=1}^{N} (x_{i+1} - x_{i})^2", "x_{j}", "index arithmetic"),
+    (r"x_{2i} + x_{1}", "x_{1}", "index arithmetic"),
+    (r"-t \log p - (1-t)\log(1-p)", "p", "result"),
+    (r"\frac{1}{2}\log(2\pi s^2) + \frac{(x-m)^2}{2 s^2}", "s", "result"),
+    (r"k x^2 + d x", "x", "result"),
+    (r"\cosh x", "x", "result"),
+    (r"\sinh x", "x", "result"),
+    (r"\tanh x", "x", "result"),
+    (r"\mathcal{L} = x^2", "x", "result"),
+    (r"\ell = x^2", "x", "result"),
+    (r"L(\theta) = \theta^2", r"\theta", "result"),
+    (r"\sum_{d=1}^{D} w_d x_{id}", "w_{j}", "result"),
+    (r"\sum_{d=1}^{D} w_d x_{id}", "x_{j}", "x with 2"),
+    (r"e^{e^{x}}", "x", "result"),
+]
+
+
+def test_every_input_quoted_in_the_issue_ends_cleanly():
+    outcomes = _gradients(json.dumps([[latex, wrt] for latex, wrt, _ in QUOTED]))
+    for (latex, wrt, expected), (_, _, outcome, message, _) in zip(QUOTED, outcomes):
+        if expected == "result":
+            assert outcome == "result", (latex, wrt, outcome, message)
+        else:
+            assert outcome == "derive error" and expected in message, (latex, wrt, outcome, message)
+
+
+def test_derivatives_read_from_the_quoted_inputs_are_right():
+    import sympy as sp
+    import derive
+
+    x, s, m = (sp.Symbol(n, real=True) for n in "xsm")
+    assert sp.simplify(derive.gradient(r"\cosh x", "x").result.rhs - sp.sinh(x)) == 0
+    nll = derive.gradient(r"\frac{1}{2}\log(2\pi s^2) + \frac{(x-m)^2}{2 s^2}", "s").result.rhs
+    assert sp.simplify(nll.subs({sp.Symbol("s", real=True): s}) - (1 / s - (x - m) ** 2 / s ** 3)) == 0
+    p, t = sp.Symbol("p", real=True), sp.Symbol("t", real=True)
+    bce = derive.gradient(r"-t \log p - (1-t)\log(1-p)", "p").result.rhs
+    assert sp.simplify(bce - (-t / p + (1 - t) / (1 - p))) == 0
+
+
+def test_a_fuzz_campaign_ends_cleanly_within_the_memory_limit():
+    """Every hostile form of tests/fuzz_losses.py and mutations of the 46 corpus losses (seeded):
+    results and DeriveErrors only, in a process that may not pass 1 GB."""
+    outcomes = _gradients("campaign", "220", "15")
+    kinds = {}
+    for latex, wrt, outcome, message, _ in outcomes:
+        kinds.setdefault(outcome, []).append((latex, wrt, message))
+    assert set(kinds) <= {"result", "derive error"}, {k: v[:3] for k, v in kinds.items() if k not in ("result", "derive error")}
+    assert len(kinds.get("result", [])) >= 20  # the mutations leave many losses readable: they derive
+
+
+@pytest.mark.parametrize("argv, code", [
+    (["grad", "-x^2", "--wrt", "x"], 0),
+    (["grad", "-t \\log p - (1-t)\\log(1-p)", "--wrt", "p"], 0),
+    (["grad", "\\frac{x}{0}", "--wrt", "x"], 2),
+    (["grad", "10^{-10^{10}} x", "--wrt", "x"], 2),
+    (["grad", "\\operatorname{softmax}(z)_{kk}", "--wrt", "z_{j}"], 2),
+    (["grad", "x^2", "--wrt", "-x"], 2),
+])
+def test_the_cli_answers_hostile_input_with_one_line(argv, code):
+    done = subprocess.run([sys.executable, "-m", "derive", *argv], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=_limited)
+    assert done.returncode == code, done.stderr
+    if code == 2:
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("derive: error: "), done.stderr
+    else:
+        assert "Cross-checked against sympy.diff" in done.stdout, done.stdout
