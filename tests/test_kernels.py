@@ -287,8 +287,6 @@ def test_a_non_finite_entry_anywhere_is_named(kernels, name, bad, dtype):
     what = "logits" if name.endswith(("softmax", "sigmoid")) else "probabilities"
     index = rf"at index \({where[0]},{' ' + str(where[1]) if categorical else ''}\)"
     problem = f"contains {'NaN' if np.isnan(bad) else 'infinity'}"
-    if what == "probabilities" and not np.isnan(bad):
-        problem = r"must lie in \[0, 1\]; found -?inf"
     message = f"{what} {problem} {index}"
     for T in targets:
         for call in ("loss", "grad", "loss_and_grad"):
@@ -471,3 +469,46 @@ def test_binary_targets_are_checked_inside_the_kernel(kernels, dtype):
                 getattr(kernels["bce-sigmoid"], call)(z, t_bad)
     loss, grad = kernels["bce-sigmoid"].loss_and_grad(z, t)
     assert np.asarray(loss).dtype == dtype and grad.dtype == dtype
+
+
+def test_check_false_skips_scans_but_never_the_bounds(kernels):
+    """check=False may skip the O(N K) scans of the values, never what keeps memory safe: a label
+    out of range, or arrays of the wrong shape, are refused before any kernel runs."""
+    with pytest.raises(ValueError, match="labels must be in 0..4 for 5 classes; found 1000000000"):
+        kernels["ce-softmax"].loss_and_grad(np.zeros((8, 5)), np.array([0, 0, 0, 10**9, 0, 0, 0, 0]), check=False)
+    with pytest.raises(ValueError, match="found -3"):
+        kernels["ce"].loss(np.full((2, 3), 1 / 3), np.array([0, -3]), check=False)
+    with pytest.raises(ValueError, match=r"labels must have shape \(8,\)"):
+        kernels["ce-softmax"].grad(np.zeros((8, 5)), np.zeros(3, dtype=int), check=False)
+    with pytest.raises(ValueError, match=r"targets must have shape \(4,\)"):
+        kernels["bce-sigmoid"].loss(np.zeros(4), np.zeros(9), check=False)
+
+
+@pytest.mark.parametrize("layout", ["rows", "blocks"])
+def test_float32_logits_at_the_ends_of_its_range(kernels, layout):
+    """z = [2e38, -2e38]: z_1 - z_0 overflows float32, and the exact-difference exponential must
+    still give e^(z_1 - z_0) = 0, not NaN (float64 gives loss 0 and gradient [0, 0])."""
+    X = np.array([[2e38, -2e38], [-2e38, 2e38]], dtype=np.float32)
+    loss, G = kernels["ce-softmax"].loss_and_grad(X, np.array([0, 1]), reduction="none", layout=layout)
+    assert np.array_equal(loss, [0.0, 0.0]) and np.array_equal(G, np.zeros((2, 2)))
+    loss, G = kernels["ce-softmax"].loss_and_grad(X, np.array([1, 0]), reduction="none", layout=layout)
+    assert np.all(np.isinf(loss)) and np.array_equal(G, [[1.0, -1.0], [-1.0, 1.0]])  # 4e38 rounds to inf in float32
+
+
+def test_a_nan_probability_off_the_labelled_class_is_refused(kernels):
+    """The probabilities kernel reads only the labelled class: a NaN elsewhere must still be named."""
+    with pytest.raises(ValueError, match=r"probabilities contains NaN at index \(0, 1\)"):
+        kernels["ce"].loss(np.array([[0.5, np.nan, 0.5]]), np.array([0]))
+    with pytest.raises(ValueError, match=r"probabilities contains NaN at index \(0, 1\)"):
+        derive.cross_entropy().compile().loss_and_grad(np.array([[0.5, np.nan, 0.5]]), np.array([2]))
+
+
+def test_the_sum_of_target_probabilities_is_judged_at_the_targets_precision(kernels):
+    """float32 targets (a row summing to 1.0000000224 in float64) with float64 logits are accepted;
+    float64 targets are held to float64's tolerance."""
+    T = np.array([[0.1, 0.2, 0.3, 0.4]], dtype=np.float32)
+    assert T.sum(dtype=np.float64) != 1.0
+    expected = kernels["ce-softmax"].loss(np.zeros((1, 4)), T.astype(np.float64) / T.sum(dtype=np.float64))
+    assert kernels["ce-softmax"].loss(np.zeros((1, 4)), T) == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(ValueError, match="row 0 sums to"):
+        kernels["ce-softmax"].loss(np.zeros((1, 4)), np.array([[0.1, 0.2, 0.3, 0.4 + 3e-8]]))

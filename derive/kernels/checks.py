@@ -42,26 +42,29 @@ def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_k
     X = _floating(X, what)
     T = np.asarray(T) if not isinstance(T, np.ndarray) else T
     labels = categorical and T.ndim == 1 and T.dtype.kind in "iu"
-    if check:
-        _check_shapes(X, T, categorical, labels, what)  # X's NaN and infinity: see check_result
-        if not logits:
-            _unit_interval(X, what)
+    # Shapes and label bounds keep the kernels' memory accesses in range: checked even with
+    # check=False, which skips only the O(N K) scans of the values.
+    _check_shapes(X, T, categorical, labels, what)  # X's NaN and infinity: see check_result
+    if check and not logits:
+        _finite(X, what)  # a kernel reads only the labelled class: a NaN elsewhere would pass unseen
+        _unit_interval(X, what)
     if labels:
-        if check:
-            K = X.shape[1]
-            if T.size and (T.min() < 0 or T.max() >= K):
-                bad = int(T[(T < 0) | (T >= K)][0])
-                raise ValueError(f"labels must be in 0..{K - 1} for {K} classes; found {bad}")
+        K = X.shape[1]
+        if T.size and (T.min() < 0 or T.max() >= K):
+            bad = int(T[(T < 0) | (T >= K)][0])
+            raise ValueError(f"labels must be in 0..{K - 1} for {K} classes; found {bad}")
         return X, T.astype(np.int64, copy=False), "labels"
     if T.dtype.kind not in "fiub":
         raise ValueError(f"targets must be numeric, got dtype {T.dtype}")
+    given = T.dtype
     T = T.astype(X.dtype, copy=False)
     if check and (categorical or not in_kernel):
         _finite(T, "targets")
         _unit_interval(T, "targets")
         if categorical:
             sums = T.sum(axis=1, dtype=np.float64)
-            tolerance = 1e-4 if X.dtype == np.float32 else 1e-9
+            single = X.dtype.itemsize < 8 or (given.kind == "f" and given.itemsize < 8)
+            tolerance = 1e-4 if single else 1e-9  # as precise as the coarser of the inputs and the targets as given
             if not np.allclose(sums, 1.0, rtol=0, atol=tolerance):
                 row = int(np.argmax(np.abs(sums - 1)))
                 raise ValueError(f"target probabilities must sum to 1 in each row; row {row} sums to {sums[row]}")

@@ -23,6 +23,20 @@ C = [1.0 / math.factorial(n) for n in range(14)]  # Taylor to degree 13: |r| <= 
 C0, C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13 = C
 
 
+def _njit(**options):
+    """``numba.njit`` with Numba's cache where it has a place for it; where it has none (no writable
+    folder beside the package or in NUMBA_CACHE_DIR: "no locator available"), compiled in each
+    process instead of failing the import."""
+    def decorate(function):
+        try:
+            return numba.njit(cache=True, **options)(function)
+        except RuntimeError as problem:
+            if "locator" not in str(problem):
+                raise
+            return numba.njit(cache=False, **options)(function)
+    return decorate
+
+
 def _bitcast(source, target, llvm_target):
     """An intrinsic reinterpreting the bits of a ``source`` value as ``target`` (a free register
     move, vectorisable): float <-> int of the same width."""
@@ -38,7 +52,7 @@ _bits_as_float = _bitcast(types.int64, types.float64, ir.DoubleType())
 _float_bits = _bitcast(types.float64, types.int64, ir.IntType(64))
 
 
-@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)  # not inlined by Numba: keeps its own flags (no reassociation)
+@_njit(fastmath={"contract"}, error_model="numpy")  # not inlined by Numba: keeps its own flags (no reassociation)
 def exp_nonpositive(x):
     """e^x for x <= 0 (x is clamped to 0 from above): n = round(x / ln 2) by the 1.5 * 2**52
     trick, r = x - n ln 2 exactly, e^r by its Taylor polynomial, times 2**n built from exponent
@@ -59,7 +73,7 @@ ATANH = [1.0 / (2 * n + 1) for n in range(20)]  # 2 atanh(s) = 2 (s + s^3/3 + s^
 A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15, A16, A17, A18, A19 = ATANH
 
 
-@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)  # not inlined by Numba: keeps its own flags (no reassociation)
+@_njit(fastmath={"contract"}, error_model="numpy")  # not inlined by Numba: keeps its own flags (no reassociation)
 def log1p_unit(u):
     """log(1 + u) for 0 <= u <= 1 without a library call, so a loop around it vectorises:
     log(1 + u) = 2 atanh(s) with s = u / (2 + u) <= 1/3, the series to s^39 (3^-39/39 < 1e-20)."""
@@ -74,7 +88,7 @@ SQRT_HALF_BITS = 0x3FE6A09E667F3BCD  # the bits of sqrt(1/2)
 L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11 = ATANH[:12]
 
 
-@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+@_njit(fastmath={"contract"}, error_model="numpy")
 def log1p_any(a):
     """log(1 + a) for any a > -1 without a library call.  u = 1 + a rounded; c = a - (u - 1) is
     what the rounding lost, exactly, and adds c / u.  u = 2**k f with f in [sqrt(1/2), sqrt(2))
@@ -96,7 +110,7 @@ HALF_LN2 = 0.34657359027997264
 M0, M1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11, M12, M13 = (1.0 / math.factorial(n + 1) for n in range(14))
 
 
-@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+@_njit(fastmath={"contract"}, error_model="numpy")
 def expm1_nonpositive(x):
     """e^x - 1 for x <= 0 without a library call: the Taylor series x (1 + x/2 + ... + x^13/14!)
     where |x| <= ln2/2 (0.347^13/14! < 2e-17), else exp_nonpositive(x) - 1, which is at most
@@ -108,7 +122,7 @@ def expm1_nonpositive(x):
     return series if v > -HALF_LN2 else shifted
 
 
-@numba.njit(inline="always", cache=True)
+@_njit(inline="always")
 def xlogy(x, y):
     """x log y with 0 log 0 = 0."""
     return 0.0 if x == 0.0 else x * math.log(y)
@@ -131,7 +145,7 @@ _bits_as_float32 = _bitcast(types.int32, types.float32, ir.FloatType())
 _float32_bits = _bitcast(types.float32, types.int32, ir.IntType(32))
 
 
-@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+@_njit(fastmath={"contract"}, error_model="numpy")
 def _exp_f32(x, err):
     """e^(x + err) for float32 x <= 0 and |err| a rounding error of x: the reduction of
     ``exp_nonpositive`` in float32, err joining the reduced argument, a degree-7 polynomial, 2**n
@@ -146,13 +160,13 @@ def _exp_f32(x, err):
     return (p * _bits_as_float32((half + numba.int32(127)) << 23)) * _bits_as_float32((k - half + numba.int32(127)) << 23)
 
 
-@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+@_njit(fastmath={"contract"}, error_model="numpy")
 def exp_nonpositive_f32(x):
     """``exp_nonpositive`` in float32."""
     return _exp_f32(x, ZERO_F32)
 
 
-@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+@_njit(fastmath={"contract"}, error_model="numpy")
 def log1p_unit_f32(u):
     """``log1p_unit`` in float32: 2 atanh(u / (2 + u)), the series to s^15."""
     s = u / (TWO_F32 + u)
@@ -161,11 +175,13 @@ def log1p_unit_f32(u):
     return TWO_F32 * s * p
 
 
-@numba.njit(fastmath={"contract"}, error_model="numpy", cache=True)
+@_njit(fastmath={"contract"}, error_model="numpy")
 def exp_difference_f32(a, b):
     """e^(a - b) for float32 a <= b, in float32: a - b rounded, and its rounding error (TwoSum,
     exact) added to the reduced argument, so the result is as accurate for a - b = -80 as for
     -0.5 (an exp of the rounded difference would be off by |a - b| float32 ulps)."""
     d = a - b
     back = d - a
-    return _exp_f32(d, (a - (d - back)) + (-b - back))
+    err = (a - (d - back)) + (-b - back)
+    # Past float32's range (2e38 - -2e38) d is -inf and err NaN: e^d is 0 whatever err was.
+    return _exp_f32(d, err if d > LOWEST_F32 else ZERO_F32)
