@@ -4,16 +4,13 @@ checks and reductions."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import os
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import CodegenError
+from . import cache
 from .checks import check_inputs, check_result
 from .threads import run_rows
 
@@ -54,25 +51,6 @@ RECIPES = {
     ("binary", "sigmoid"): Recipe("bce-sigmoid", "bce-sigmoid-stable", "bce-sigmoid-grad-stable", -1, "z", False, "bce-sigmoid"),
     ("binary", None): Recipe("bce", "bce-stable", "bce-grad", -1, "y", False, "bce"),
 }
-
-
-def cache_directory() -> Path:
-    """``$DERIVE_CACHE_DIR``, else ``~/.cache/derive``, else a temporary directory: the first
-    that is writable (Numba ignores a read-only cache silently, so we check)."""
-    candidates = [os.environ.get("DERIVE_CACHE_DIR"), Path.home() / ".cache" / "derive",
-                  Path(tempfile.gettempdir()) / f"derive-{os.getuid() if hasattr(os, 'getuid') else 'user'}"]
-    for candidate in candidates:
-        if not candidate:
-            continue
-        folder = Path(candidate) / "kernels"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            probe = folder / ".writable"
-            probe.write_text("ok")
-            return folder
-        except OSError:
-            continue
-    raise OSError("no writable directory for the kernel cache; set DERIVE_CACHE_DIR")
 
 
 def recipe_for(derivation) -> Recipe:
@@ -136,24 +114,14 @@ def engine_fingerprint() -> str:
 
 def module_path(stem: str) -> tuple[str, Path]:
     name = f"derive_kernel_{stem.replace('-', '_')}_{engine_fingerprint()}"
-    return name, cache_directory() / f"{name}.py"
+    return name, cache.cache_directory() / f"{name}.py"
 
 
 def load_module(stem: str, make_source):
     """Import the generated module for ``stem``; generate it (deriving and verifying the
-    derivations it reads) only when no file from this engine is cached."""
+    derivations it reads) only when no file from this engine is cached (:mod:`.cache`)."""
     name, path = module_path(stem)
-    if name in sys.modules:
-        return sys.modules[name]
-    if not path.exists():
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(make_source(), encoding="utf-8")
-        os.replace(temporary, path)  # atomic: another process never reads half a file
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return cache.load_module(name, path, make_source)
 
 
 class Kernel:
@@ -180,7 +148,8 @@ class Kernel:
         G = _gradient_buffer(out, X, T) if with_gradient else None
         scale = X.dtype.type(1.0 / n if reduction == "mean" else 1.0)
         arguments = (X, T, rows, G, scale) if with_gradient else (X, T, rows)
-        run_rows(kernel, arguments, n, X.shape[1] if X.ndim == 2 else 1, BLOCK_ROWS if FEW in name else 1)
+        cache.repairing(lambda: run_rows(kernel, arguments, n, X.shape[1] if X.ndim == 2 else 1,
+                                         BLOCK_ROWS if FEW in name else 1), self._module)
         if check:
             check_result(X, T, rows, self.recipe.categorical, self.recipe.variable == "z")
         if reduction == "none":

@@ -20,6 +20,7 @@ import sympy as sp
 
 from ..errors import CodegenError
 from ..functions import sigmoid
+from .cache import repairing
 
 _FUNCTIONS = {sp.log: "math.log", sp.exp: "math.exp", sp.sqrt: "math.sqrt"}
 
@@ -229,17 +230,18 @@ class UserKernel:
         return arguments
 
     def loss(self, **values) -> float:
-        return float(self._module.loss(*self._arguments(values)))
+        arguments = self._arguments(values)
+        return float(repairing(lambda: self._module.loss(*arguments), self._module))
 
     def grad(self, **values):
         arguments = self._arguments(values)
         wrt = self.layout.wrt
         if isinstance(wrt, sp.Indexed):
             G = np.empty_like(arguments[sorted(self.layout.arrays, key=str).index(wrt.base)])
-            self._module.grad(*arguments, G)
+            repairing(lambda: self._module.grad(*arguments, G), self._module)
             return G
         G = np.empty(1)
-        self._module.grad(*arguments, G)
+        repairing(lambda: self._module.grad(*arguments, G), self._module)
         return float(G[0])
 
     def check(self, samples: int = 3, seed: int = 0) -> float:
