@@ -14,7 +14,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from . import conventions as c
-from .errors import ParseError
+from .errors import LimitExceeded, ParseError
 from .limits import check_expression, check_text, time_limit
 
 MAX_CHARACTERS = 2000
@@ -215,7 +215,7 @@ def _parse(text: str, offset: int) -> sp.Basic:
     try:
         with time_limit(PARSE_SECONDS, "parsing"):
             parsed = latex2sympy(text, conversion_config=ConversionConfig(lowercase_symbols=False))
-    except ParseError:
+    except (ParseError, LimitExceeded):  # LimitExceeded: an outer time limit ran out during the parse
         raise
     except RecursionError:
         raise ParseError("the expression nests too deeply to read", offset) from None

@@ -23,6 +23,7 @@ MAX_EXPONENT = 100  # magnitude of a literal exponent: (x + 1)^{100} is written 
 MAX_FUNCTION_NESTING = 5  # exp, log, the sigmoid, trigonometric and hyperbolic functions inside one another
 MAX_EXP_NESTING = 2  # e^{e^{x}} (Gumbel) is read; a third exp overflows any number a check can draw
 MAX_TERMS = 100  # a sum or product with concrete limits is written out term by term in checks
+MAX_INDEX = 1000  # a concrete limit of a sum (from 10^{30} to K would be empty at every size a check draws)
 TIME_LIMIT = 8.0  # seconds for one user's gradient, every check included (with the import: under 10 s)
 
 _NUMBER = re.compile(r"\d+(?:\.\d*)?")
@@ -87,7 +88,15 @@ def check_expression(expr: sp.Basic) -> None:
                             "(a third exp overflows every number it could be checked at)")
     for node in sp.preorder_traversal(expr):
         if isinstance(node, (sp.Sum, sp.Product)):
-            for _, lower, upper in node.limits:
+            for variable, lower, upper in node.limits:
+                lower, upper = lower.doit(), upper.doit()  # the parser leaves 10^{3} unevaluated (the text check bounds it)
+                if not (lower.is_integer and upper.is_integer):
+                    raise ParseError(f"the {'sum' if isinstance(node, sp.Sum) else 'product'} over {variable} runs "
+                                     f"from {lower} to {upper}: its limits must be whole numbers or sizes such as N", 0)
+                far = next((b for b in (lower, upper) if b.is_Integer and abs(b) > MAX_INDEX), None)
+                if far is not None:
+                    raise LimitExceeded(f"a {'sum' if isinstance(node, sp.Sum) else 'product'} from {lower} to "
+                                        f"{upper}: concrete limits stay within {MAX_INDEX}")
                 if (upper - lower).is_Integer and int(upper - lower) + 1 > MAX_TERMS:
                     raise LimitExceeded(f"a {'sum' if isinstance(node, sp.Sum) else 'product'} of "
                                         f"{int(upper - lower) + 1} terms: the limit for concrete limits is "
@@ -140,7 +149,8 @@ def time_limit(seconds: float, what: str):
 
 def _arm() -> None:
     remaining = min(deadline for deadline, _ in _deadlines) - time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001))
+    # Repeating: should anything catch the first alarm's exception and go on, the next stops it.
+    signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001), 0.5)
 
 
 def _expired(signum, frame) -> None:

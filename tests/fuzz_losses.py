@@ -35,6 +35,8 @@ HOSTILE = [
     r"\sinh x", r"\tanh x", r"\mathcal{L} = x^2", r"\ell = x^2", r"L(\theta) = \theta^2", r"\sum_{d=1}^{D} w_d x_{id}",
     r"k x^2 + d x", r"\frac{1}{x-x}", r"0^{0} x", r"x^{x^{x^{x}}}", r"(x^{2})^{50}", r"\sum_{k=1}^{K} y_{k}^{100}",
     "(" * 29 + "x" + ")" * 29, r"\sqrt{-1} x", r"\log(-1) x", r"e^{1000} x", r"x^{-100}", r"\frac{1}{0.0} x",
+    r"\sum_{k=1}^{10^{5}} y_{k}", r"\sum_{k=0.5}^{K} x_{k}", r"\sum_{k=1}^{K\gamma} (y_{k} - t_{k})^{2}",
+    r"-\sum_{k=10^{30}}^{K} y_k \log y_k", r"\sum_{k=1}^{500} y_{k}",
 ]
 VARIABLES = ["x", "y", "p", "s", "t", "z_{j}", "y_{j}", "x_{j}", "w_{j}", "y_{ik}", r"\theta", "q_{j}"]
 

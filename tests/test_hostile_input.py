@@ -42,7 +42,8 @@ QUOTED = [  # (latex, wrt, what must come out: "result" or words the error must 
     (r"x^{-9^{9^{9}}}", "x", "power of a number inside an exponent"),
     (r"\log \log \log \log \log \log \log \log \log \log x", "x", "nest 10 deep"),
     (r"2^{2^{2^{2^{2^{2}}}}} x", "x", "power of a number inside an exponent"),
-    (r"\sum_{i=1}^{100000} x_{i}", "x_{j}", "a sum of 100000 terms"),
+    (r"\sum_{i=1}^{100000} x_{i}", "x_{j}", "concrete limits stay within 1000"),
+    (r"\sum_{i=1}^{500} x_{i}", "x_{j}", "a sum of 500 terms"),
     (r"(x+y)^{10^{6}}", "x", "power of a number inside an exponent"),
     (r"(x+1)^{100000}", "x", "exponent 100000 is past the limit"),
     (r"\frac{x}{0}", "x", "undefined"),
@@ -64,6 +65,8 @@ QUOTED = [  # (latex, wrt, what must come out: "result" or words the error must 
     (r"\sum_{d=1}^{D} w_d x_{id}", "w_{j}", "result"),
     (r"\sum_{d=1}^{D} w_d x_{id}", "x_{j}", "x with 2"),
     (r"e^{e^{x}}", "x", "result"),
+    (r"\sum_{k=1}^{10^{5}} y_{k}", "y_{j}", "concrete limits stay within 1000"),
+    (r"\sum_{k=1}^{K\gamma} (y_{k} - t_{k})^{2}", "y_{j}", "limits must be whole numbers"),
 ]
 
 
@@ -117,3 +120,48 @@ def test_the_cli_answers_hostile_input_with_one_line(argv, code):
         assert len(lines) == 1 and lines[0].startswith("derive: error: "), done.stderr
     else:
         assert "Cross-checked against sympy.diff" in done.stdout, done.stdout
+
+
+def test_a_gradient_past_the_time_limit_stops_with_a_named_error(monkeypatch):
+    """The whole gradient, checks included, runs under derive.limits.TIME_LIMIT (here cut to 0.3 s
+    so that an ordinary loss passes it); afterwards no alarm is left armed and the handler is back."""
+    import signal
+    import derive
+    from derive import user_losses
+    from derive.errors import LimitExceeded
+
+    before = signal.getsignal(signal.SIGALRM)
+    monkeypatch.setattr(user_losses, "TIME_LIMIT", 0.3)
+    with pytest.raises(LimitExceeded, match=r"deriving the gradient took longer than 0.3 s"):
+        derive.gradient(r"-\frac{1}{N}\sum_{i=1}^{N} \lbrack t_{i} \log \sigma(z_{i}) + (1-t_{i}) \log(1-\sigma(z_{i})) \rbrack",
+                        "z_{j}")
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) is before
+    monkeypatch.setattr(user_losses, "TIME_LIMIT", 30.0)
+    assert derive.gradient("x^3", "x").result.rhs.has(sp_symbol("x"))  # an outer limit left room: a result
+
+
+def test_limits_nest_and_work_outside_the_main_thread():
+    import threading
+    import time
+    from derive.errors import LimitExceeded, ParseError
+    from derive.limits import time_limit
+
+    with pytest.raises(ParseError, match="parsing took longer than 0.1 s"):
+        with time_limit(5.0, "deriving the gradient"):
+            with time_limit(0.1, "parsing"):
+                time.sleep(1)
+    with pytest.raises(LimitExceeded, match="deriving the gradient took longer than 0.2 s"):
+        with time_limit(0.2, "deriving the gradient"):
+            with time_limit(5.0, "parsing"):
+                pass
+            time.sleep(1)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(__import__("derive").gradient("x^2", "x").result.rhs))
+    worker.start()
+    worker.join(120)
+    assert results and str(results[0]) == "2*x"
+
+
+def sp_symbol(name):
+    import sympy as sp
+    return sp.Symbol(name, real=True)
