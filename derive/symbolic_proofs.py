@@ -23,7 +23,16 @@ def proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
     """How ``before == after`` is proved with symbolic sizes and indices, or ``""`` where it is not:
     the same expression up to the names of summation indices; else derivatives carried out and
     sums of Kronecker deltas collapsed (each index inside its ``ranges``), a difference that
-    vanishes; else by induction on the number of terms."""
+    vanishes; else by induction on the number of terms.  Where SymPy recurses past Python's
+    limit on the way (a deeply nested loss), no proof is found."""
+    try:
+        return _proves_for_every_size(before, after, model, ranges)
+    except RecursionError:
+        return ""
+
+
+def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
+                           ranges: Mapping[sp.Symbol, tuple[sp.Basic, sp.Basic]] | None) -> str:
     if canonical_indices(merged(before)) == canonical_indices(merged(after)):
         return "the same expression with a summation index renamed"
     if before.atoms(sp.MatrixSymbol) or after.atoms(sp.MatrixSymbol):

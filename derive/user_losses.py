@@ -14,7 +14,7 @@ from dataclasses import replace
 import sympy as sp
 
 from . import conventions as c
-from .errors import DeriveError, ParseError
+from .errors import DeriveError, LimitExceeded, ParseError
 from .gradient_checks import cross_check_gradient
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .limits import TIME_LIMIT, check_expression, time_limit
@@ -34,7 +34,10 @@ def user_gradient(loss, wrt) -> Derivation:
     as ``y``, ``\\sigma``, ``y_{j}``, or a SymPy symbol or indexed component), within
     :data:`~derive.limits.TIME_LIMIT` seconds."""
     with time_limit(TIME_LIMIT, "deriving the gradient"):
-        return _user_gradient(loss, wrt)
+        try:
+            return _user_gradient(loss, wrt)
+        except RecursionError:
+            raise LimitExceeded("the loss nests too deeply for SymPy to carry out (Python's recursion limit)") from None
 
 
 def _user_gradient(loss, wrt) -> Derivation:

@@ -37,6 +37,7 @@ HOSTILE = [
     "(" * 29 + "x" + ")" * 29, r"\sqrt{-1} x", r"\log(-1) x", r"e^{1000} x", r"x^{-100}", r"\frac{1}{0.0} x",
     r"\sum_{k=1}^{10^{5}} y_{k}", r"\sum_{k=0.5}^{K} x_{k}", r"\sum_{k=1}^{K\gamma} (y_{k} - t_{k})^{2}",
     r"-\sum_{k=10^{30}}^{K} y_k \log y_k", r"\sum_{k=1}^{500} y_{k}",
+    r"\log(-\sum_{k=1}^{K} ((1 - \epsilon) p_{k} 0.5+ \frac{\epsilon}{K}) \log y_{k})",  # SymPy recursed past the limit
 ]
 VARIABLES = ["x", "y", "p", "s", "t", "z_{j}", "y_{j}", "x_{j}", "w_{j}", "y_{ik}", r"\theta", "q_{j}"]
 

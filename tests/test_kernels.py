@@ -512,3 +512,47 @@ def test_the_sum_of_target_probabilities_is_judged_at_the_targets_precision(kern
     assert kernels["ce-softmax"].loss(np.zeros((1, 4)), T) == pytest.approx(expected, rel=1e-6)
     with pytest.raises(ValueError, match="row 0 sums to"):
         kernels["ce-softmax"].loss(np.zeros((1, 4)), np.array([[0.1, 0.2, 0.3, 0.4 + 3e-8]]))
+
+
+KERNEL_ABUSE = """
+import itertools, json, warnings
+import numpy as np
+from derive.kernels import load
+warnings.simplefilter("ignore")
+outcomes = {}
+arrays = {
+    "zeros": np.zeros((6, 4)), "f32": np.ones((6, 4), np.float32), "fortran": np.asfortranarray(np.ones((6, 4))),
+    "strided": np.ones((6, 8))[:, ::2], "nan": np.full((6, 4), np.nan), "inf": np.full((6, 4), -np.inf),
+    "huge": np.full((6, 4), 1e308), "int": np.zeros((6, 4), np.int64), "3d": np.zeros((6, 4, 1)), "1d": np.zeros(6),
+    "empty": np.zeros((0, 4)), "no classes": np.zeros((6, 0)), "object": np.array([[None] * 4] * 6),
+}
+targets = {
+    "labels": np.array([0, 1, 2, 3, 0, 1]), "too big": np.array([0, 1, 2, 4, 0, 1]), "huge": np.array([0, 0, 0, 10**18, 0, 0]),
+    "negative": np.array([0, -1, 0, 0, 0, 0]), "uint": np.array([0, 2**63, 0, 0, 0, 0], np.uint64), "int8": np.array([0, -128, 0, 0, 0, 0], np.int8),
+    "short": np.array([0, 1]), "long": np.zeros(60, np.int64), "probs": np.full((6, 4), 0.25), "nan probs": np.full((6, 4), np.nan),
+    "float labels": np.zeros(6), "2d labels": np.zeros((6, 1), np.int64), "bool": np.zeros((6, 4), bool),
+}
+for name in ("ce-softmax", "ce", "bce-sigmoid", "bce"):
+    kernel = load(name)
+    for (xa, X), (ta, T), check, layout, call in itertools.product(arrays.items(), targets.items(), (True, False),
+                                                                    (None, "blocks"), ("loss_and_grad",)):
+        if not name.startswith("ce"):
+            X, T = (X[:, 0] if X.ndim == 2 and X.shape[1] else X), (T[:, 0] if T.ndim == 2 else T)
+        try:
+            getattr(kernel, call)(X, T, check=check, layout=layout)
+            outcome = "ran"
+        except (ValueError, TypeError) as error:
+            outcome = type(error).__name__
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+print(json.dumps(outcomes))
+"""
+
+
+def test_no_kernel_input_crashes_the_process():
+    """Every combination of abused arrays, labels, dtypes, layouts and check=True/False (4 kernels
+    x 676 calls): each call returns or raises ValueError/TypeError; the process never crashes."""
+    done = subprocess.run([sys.executable, "-c", KERNEL_ABUSE], capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    outcomes = __import__("json").loads(done.stdout.strip().splitlines()[-1])
+    assert set(outcomes) <= {"ran", "ValueError", "TypeError"} and outcomes["ran"] > 0 and outcomes["ValueError"] > 0

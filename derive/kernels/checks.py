@@ -39,8 +39,9 @@ def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_k
     ``in_kernel`` the kernel itself flags NaN and infinity in ``X`` and, for binary losses, bad
     targets (``check_result`` names them after it); the rest is checked here."""
     what = "logits" if logits else "probabilities"
-    X = _floating(X, what)
-    T = np.asarray(T) if not isinstance(T, np.ndarray) else T
+    X, T = _floating(X, what), np.asarray(T)
+    # One memory layout (C order): one compiled kernel per dtype, and rows that vectorise.
+    X, T = (np.ascontiguousarray(a) if a.ndim else a for a in (X, T))
     labels = categorical and T.ndim == 1 and T.dtype.kind in "iu"
     # Shapes and label bounds keep the kernels' memory accesses in range: checked even with
     # check=False, which skips only the O(N K) scans of the values.
