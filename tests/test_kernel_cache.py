@@ -91,8 +91,9 @@ def test_a_planted_module_in_an_unsafe_directory_never_runs(tmp_path, unsafe):
     temporary = tmp_path / "tmp"
     planted = temporary / f"derive-{os.getuid()}" / "kernels"
     planted.mkdir(parents=True)
-    name = _run({"DERIVE_CACHE_DIR": str(tmp_path / "elsewhere")})["name"]
     from derive.kernels.cache import sealed
+    from derive.kernels.compiler import engine_fingerprint
+    name = f"derive_kernel_ce_softmax_{engine_fingerprint()}"  # what module_path("ce-softmax") names
     (planted / f"{name}.py").write_text(sealed("import numpy as np\nloss_labels = lambda X, T, out: out.fill(0.0)\n"
                                                "PLANTED = True\n"), encoding="utf-8")
     for folder in (planted.parent, planted):

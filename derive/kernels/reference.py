@@ -57,7 +57,7 @@ def row_functions(recipe: Recipe, classes: int):
     symbols = sp.symbols(f"x0:{len(xs)}"), sp.symbols(f"t0:{len(ts)}")
     table = dict(zip(xs, symbols[0])) | dict(zip(ts, symbols[1]))
     modules = [_FUNCTIONS, "mpmath"]
-    as_function = lambda e: sp.lambdify(symbols, concrete(e).xreplace(table), modules=modules)  # noqa: E731
+    as_function = lambda e: sp.lambdify(symbols, concrete(e).xreplace(table), modules=modules, cse=True)  # noqa: E731  cse: the row maximum once, not at every use
     return as_function(loss), [as_function(g) for g in grads]
 
 
