@@ -150,7 +150,7 @@ def time_limit(seconds: float, what: str):
 def _arm() -> None:
     remaining = min(deadline for deadline, _ in _deadlines) - time.monotonic()
     # Repeating: should anything catch the first alarm's exception and go on, the next stops it.
-    signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001), 0.5)
+    signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001), 0.05)
 
 
 def _expired(signum, frame) -> None:
