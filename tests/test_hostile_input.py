@@ -173,3 +173,22 @@ def test_limits_nest_and_work_outside_the_main_thread():
 def sp_symbol(name):
     import sympy as sp
     return sp.Symbol(name, real=True)
+
+
+def test_user_kernels_refuse_arrays_their_loss_would_read_past():
+    """A sum to a concrete 3 and a named component y_5 fix how long the arrays must be: shorter
+    ones would be read past their end (a crash or garbage), longer ones summed too far."""
+    import numpy as np
+    import derive
+
+    fixed = derive.gradient(r"\sum_{k=1}^{3} y_k^2", "y_{j}").compile()
+    assert fixed.loss(y=np.ones(3)) == 3.0 and list(fixed.grad(y=np.ones(3))) == [2.0, 2.0, 2.0]
+    for wrong in (2, 4, 10**5):
+        with pytest.raises(ValueError, match=r"y must have 3 entries along axis 0"):
+            fixed.loss(y=np.ones(wrong))
+    named = derive.gradient(r"\sum_{i=1}^{N} (y_{i} - t_{i})^2 + y_{5}", "y_{j}").compile()
+    assert named.loss(y=np.ones(6), t=np.zeros(6)) == 7.0
+    assert list(named.grad(y=np.ones(6), t=np.zeros(6))) == [2.0, 2.0, 2.0, 2.0, 3.0, 2.0]
+    with pytest.raises(ValueError, match=r"y must have at least 5 entries"):
+        named.loss(y=np.ones(4), t=np.zeros(4))
+    assert named.check() < 1e-12 and fixed.check() < 1e-12

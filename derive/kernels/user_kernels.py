@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
@@ -45,6 +45,7 @@ class Layout:
     arrays: dict  # IndexedBase -> tuple of size symbols (one per axis)
     scalars: tuple  # plain symbols
     wrt: sp.Basic
+    reaches: dict = field(default_factory=dict)  # IndexedBase -> the least extent of each axis its named components need
 
 
 def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
@@ -84,7 +85,11 @@ def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
                if isinstance(s, sp.Symbol) and s not in bound | sizes | labels and not s.is_integer}
     if isinstance(wrt, sp.Indexed) and wrt.base not in arrays:
         raise CodegenError(f"the gradient is by {wrt}, which no sum runs over")
-    return Layout(arrays, tuple(sorted(scalars | parameters, key=str)), wrt)
+    reaches = {base: tuple(max([int(a.indices[axis]) for a in (loss + gradient).atoms(sp.Indexed)
+                                if a.base == base and a.indices[axis].is_Integer], default=0)
+                           for axis in range(len(shape)))
+               for base, shape in arrays.items()}
+    return Layout(arrays, tuple(sorted(scalars | parameters, key=str)), wrt, reaches)
 
 
 class _Emitter:
@@ -115,7 +120,7 @@ class _Emitter:
         if isinstance(e, sp.Indexed):
             if all(ix.is_Integer for ix in e.indices) and e.base not in self.arrays:
                 return f"v_{_parameter(e)}"
-            return f"{local(e.base)}[{', '.join(f'{p(ix)} - 1' for ix in e.indices)}]"
+            return f"{local(e.base)}[{', '.join(f'{int(ix) if ix.is_Integer else p(ix)} - 1' for ix in e.indices)}]"
         if isinstance(e, sp.Symbol):
             return local(e)
         if e.is_Integer or e.is_Rational or e.is_Float or e.is_NumberSymbol:
@@ -214,6 +219,13 @@ class UserKernel:
             if array.ndim != len(shape):
                 raise ValueError(f"{name} must have {len(shape)} axes ({', '.join(map(str, shape))}); got shape {array.shape}")
             for axis, size in enumerate(shape):
+                if getattr(size, "is_Integer", False) and int(size) != array.shape[axis]:
+                    raise ValueError(f"{name} must have {int(size)} entries along axis {axis} (the loss's sums run "
+                                     f"to {int(size)}); got shape {array.shape}")
+                least = self.layout.reaches.get(base, (0,) * len(shape))[axis]
+                if array.shape[axis] < least:
+                    raise ValueError(f"{name} must have at least {least} entries along axis {axis} (the loss names "
+                                     f"its component {least}); got shape {array.shape}")
                 if sizes.setdefault(size, array.shape[axis]) != array.shape[axis]:
                     raise ValueError(f"{name} has {array.shape[axis]} along {size}, another input has {sizes[size]}")
             if not np.isfinite(array).all():
@@ -266,13 +278,18 @@ class UserKernel:
 
     def _random_inputs(self, rng: random.Random):
         values, symbols = {}, {}
+        extents = {}  # 3 along each size, or what a sum's concrete limit or a named component needs
         for base, shape in self.layout.arrays.items():
-            array = np.array([rng.uniform(0.05, 0.95) for _ in range(3 ** len(shape))]).reshape((3,) * len(shape))
+            for size, least in zip(shape, self.layout.reaches.get(base, (0,) * len(shape))):
+                extents[size] = int(size) if getattr(size, "is_Integer", False) else max(extents.get(size, 3), least)
+        for base, shape in self.layout.arrays.items():
+            extent = tuple(extents[size] for size in shape)
+            array = np.array([rng.uniform(0.05, 0.95) for _ in range(int(np.prod(extent)))]).reshape(extent)
             values[identifier(base)] = array
             for position in np.ndindex(array.shape):
                 symbols[base[tuple(sp.Integer(p + 1) for p in position)]] = sp.Float(array[position], 30)
             for size in shape:
-                symbols[size] = sp.Integer(3)
+                symbols[size] = sp.Integer(extents[size])
         for symbol in self.layout.scalars:
             value = rng.uniform(0.05, 0.95)
             values[_parameter(symbol)] = value
