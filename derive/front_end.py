@@ -49,6 +49,7 @@ def from_latex(text: str, scalars: dict[str, sp.Symbol] | None = None) -> sp.Bas
         if arithmetic:
             raise ParseError(f"the subscript {arithmetic.group(1)} of {symbol.name}: index arithmetic (i+1, i-1) is "
                              "not read; write the shifted term with an index of its own", max(0, text.find(arithmetic.group(1))))
+    _require_consistent_names(rhs, text)
     unknown = sorted(str(f.func) for f in rhs.atoms(AppliedUndef))
     if unknown:
         name = unknown[0].replace("\\text{", "").rstrip("}").replace("Greek", "\\")
@@ -58,6 +59,43 @@ def from_latex(text: str, scalars: dict[str, sp.Symbol] | None = None) -> sp.Bas
     if lhs_text is None:
         return rhs
     return sp.Eq(_left_side(lhs_text), rhs, evaluate=False)
+
+
+def _require_consistent_names(expr: sp.Basic, text: str) -> None:
+    """One name, one meaning: ``t`` is not both an array (``t_{k}``) and a number (``t``), and ``k``
+    not both a sum's index and an index (or a number) outside that sum."""
+    arrays = {str(base.label) for base in expr.atoms(sp.IndexedBase)}
+    numbers = {s.name for s in _plain_symbols(expr) if not s.is_integer}
+    for name in sorted(arrays & numbers):
+        raise ParseError(f"{name} is used both as an array ({name}_{{...}}) and as a number ({name}): "
+                         "give one of them another name", max(0, text.find(name)))
+    bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Sum, sp.Product))
+             for limit in node.limits}
+    for index in sorted(_outside_sums(expr) & bound, key=str):
+        raise ParseError(f"{index} is the index of a sum and is also used outside it: give the one "
+                         "outside another name", max(0, text.find(str(index))))
+
+
+def _plain_symbols(expr: sp.Basic) -> set:
+    """Symbols standing for themselves (not the label of an array)."""
+    if isinstance(expr, sp.Symbol):
+        return {expr}
+    if isinstance(expr, sp.IndexedBase):
+        return set()
+    return set().union(*(_plain_symbols(arg) for arg in expr.args))
+
+
+def _outside_sums(expr: sp.Basic, bound: frozenset = frozenset()) -> set:
+    """Integer symbols that stand outside every sum binding them (free indices, and misplaced ones)."""
+    if isinstance(expr, (sp.Sum, sp.Product)):
+        inside = bound | {limit[0] for limit in expr.limits}
+        limits = set().union(*(_outside_sums(b, bound) for limit in expr.limits for b in limit[1:]))
+        return _outside_sums(expr.function, inside) | limits
+    if isinstance(expr, sp.Symbol):
+        return {expr} if expr.is_integer and expr not in bound and expr not in c.SIZES else set()
+    if isinstance(expr, sp.IndexedBase):
+        return set()
+    return set().union(*(_outside_sums(arg, bound) for arg in expr.args))
 
 
 def _checked(text) -> str:

@@ -38,6 +38,7 @@ HOSTILE = [
     r"\sum_{k=1}^{10^{5}} y_{k}", r"\sum_{k=0.5}^{K} x_{k}", r"\sum_{k=1}^{K\gamma} (y_{k} - t_{k})^{2}",
     r"-\sum_{k=10^{30}}^{K} y_k \log y_k", r"\sum_{k=1}^{500} y_{k}",
     r"\log(-\sum_{k=1}^{K} ((1 - \epsilon) p_{k} 0.5+ \frac{\epsilon}{K}) \log y_{k})",  # SymPy recursed past the limit
+    r"\log(1 + (y - t_k t)^{2})", r"k \sum_{k=1}^{K} y_{k}^{2}",  # one name, two meanings
 ]
 VARIABLES = ["x", "y", "p", "s", "t", "z_{j}", "y_{j}", "x_{j}", "w_{j}", "y_{ik}", r"\theta", "q_{j}"]
 

@@ -73,6 +73,10 @@ QUOTED = [  # (latex, wrt, what must come out: "result" or words the error must 
     (r"\sum_{d=1}^{D} w_d x_{id}", "w_{j}", "result"),
     (r"\sum_{d=1}^{D} w_d x_{id}", "x_{j}", "x with 2"),
     (r"e^{e^{x}}", "x", "result"),
+    (r"\log(1 + (y - t_k t)^{2})", "y", "t is used both as an array"),
+    (r"k \sum_{k=1}^{K} y_{k}^{2}", "y_{j}", "k is the index of a sum and is also used outside it"),
+    (r"-\sum_{s=1}^{K} t_{k} z_{k} + \log \sum_{k=1}^{K} e^{z_k}", "z_{j}", "k is the index of a sum"),
+    (r"(y - t_k)^2", "y", "result"),
     (r"\sum_{k=1}^{10^{5}} y_{k}", "y_{j}", "concrete limits stay within 1000"),
     (r"\sum_{k=1}^{K\gamma} (y_{k} - t_{k})^{2}", "y_{j}", "limits must be whole numbers"),
 ]
