@@ -122,7 +122,7 @@ def _operand_wilds(rule: "Rule") -> dict[str, tuple[sp.Basic, ...]]:
 _FIELDS = {"name", "statement", "conditions", "wild", "en", "ja", "kind", "operation",
            "lhs", "rhs", "from", "to", "defines", "replace", "parameters", "check", "requires",
            "example", "example_model", "example_values", "example_from", "example_held", "example_derivation", "proved_in",
-           "rulesets"}
+           "rulesets", "en_at", "ja_at"}
 _RULESET_FIELDS = {"name", "en", "ja", "rules"}
 
 
@@ -167,7 +167,7 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
     data = {key: entry[key] for key in ("lhs", "rhs", "from", "to", "defines", "replace", "parameters",
                                          "check", "example", "example_model", "example_values",
                                          "example_from", "example_held", "example_derivation",
-                                         "proved_in", "rulesets") if key in entry}
+                                         "proved_in", "rulesets", "en_at", "ja_at") if key in entry}
     rule = Rule(
         name=entry["name"], topic=topic, statement=entry["statement"], conditions=conditions,
         justification=MappingProxyType({lang: entry[lang] for lang in LANGUAGES}),

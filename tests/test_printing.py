@@ -103,3 +103,42 @@ def test_rules_listing_in_both_languages():
     document = json.loads(rules_json(rules, "ja"))
     assert len(document["rules"]) == len(rules)
     assert document["rules"][0]["justification"]["ja"]
+
+
+def test_justifications_name_the_indices_and_variables_of_their_step():
+    """A Kronecker-delta collapse says which index collapses and to what (ce-grad collapses m = k,
+    not the catalogue's generic j = i), and a derivative of a constant names the variable, in both
+    languages and in every printer; the catalogue's listing keeps the general statement."""
+    import json as json_module
+    import sympy as sp
+    from derive.printing.justifications import justification
+    from derive.printing.latex_format import derivation_latex
+    from derive.printing.markdown import derivation_markdown
+    from derive.printing.text import derivation_text
+    from derive.steps import CheckKind
+
+    ce_grad = derive.get("ce-grad")
+    text = derivation_text(ce_grad)
+    assert "only the one with m = k survives" in text and "Of all the terms only the one with j = i" not in text
+    assert "m についての和では、m = k の項だけが残る" in derivation_text(ce_grad, "ja")
+    assert "only the one with m = k survives" in derivation_markdown(ce_grad)
+    assert r"only the one with m = k survives" in derivation_latex(ce_grad)
+    steps = json_module.loads(derivations_json([ce_grad]))
+    steps = steps["derivations"][0]["steps"] if "derivations" in steps else steps[0]["steps"]
+    assert any("m = k" in s["justification"] for s in steps)
+    assert "does not depend on z_i does not change when z_i does" in derivation_text(derive.get("bce-sigmoid-grad"))
+    collapses = 0
+    for name in derive.names():
+        steps = derive.get(name).steps
+        for previous, step in zip((None,) + steps, steps):
+            if step.rule != "kronecker_delta_collapses_sum":
+                continue
+            (part,), = [tuple(step.check.definitions)] if step.check.how == CheckKind.LOCAL else [(None,)]
+            variable = part.limits[0][0]
+            partner = next(a for d in part.function.atoms(sp.KroneckerDelta) if variable in d.args
+                           for a in d.args if a != variable)
+            for lang in ("en", "ja"):
+                words = justification(step, previous and previous.equation, lang)
+                assert f"{variable} = {partner}" in words, (name, lang, words)
+            collapses += 1
+    assert collapses >= 10

@@ -9,18 +9,19 @@ from typing import Iterable
 
 from .srepr import srepr
 
-from ..catalogue import Rule, get_rule
+from ..catalogue import Rule
 from ..steps import Derivation, Step
+from .justifications import justification
 from .latex_expr import latex_equation
 from .reports import document
 
 
-def _step(step: Step, lang: str) -> dict:
+def _step(step: Step, previous, lang: str) -> dict:
     verification = step.verification
     return {
         "rule": step.rule,
         "kind": step.kind,
-        "justification": get_rule(step.rule).justification[lang] if step.rule != "given" else "",
+        "justification": justification(step, previous, lang) if step.rule != "given" else "",
         "lhs": srepr(step.lhs),
         "rhs": srepr(step.rhs),
         "latex": latex_equation(step.lhs, step.rhs),
@@ -39,7 +40,8 @@ def derivation_dict(derivation: Derivation, lang: str = "en") -> dict:
     return {
         "name": derivation.name,
         "title": derivation.title[lang],
-        "steps": [_step(step, lang) for step in derivation.steps],
+        "steps": [_step(step, derivation.steps[n - 1].equation if n else None, lang)
+                  for n, step in enumerate(derivation.steps)],
         "result": {"lhs": srepr(result.lhs), "rhs": srepr(result.rhs),
                    "latex": latex_equation(result.lhs, result.rhs)},
         "cross_checks": [{"method": check.method, "points": check.points, "max_relative_error": check.max_error,

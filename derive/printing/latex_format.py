@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..catalogue import get_rule
 from ..steps import Derivation
+from .justifications import justification
 from .latex_expr import latex
 from .latex_text import text
 from .tags import equation_tags
@@ -14,19 +14,14 @@ from .tags import equation_tags
 JUSTIFICATION_WIDTH = r"0.3\linewidth"
 
 
-def justification(rule: str, lang: str) -> str:
-    if rule == "given":
-        return {"en": "The model we start from.", "ja": "出発点とするモデル。"}[lang]
-    return get_rule(rule).justification[lang]
-
-
 def rows(derivation: Derivation, lang: str, tags: str, boxed_words: bool) -> list[str]:
     """``lhs &= rhs && words \\tag{n}``; an equality step leaves its unchanged left side blank."""
     out = []
-    previous_lhs = None
+    previous_lhs, previous = None, None
     for step, tag in zip(derivation.steps, equation_tags(derivation, tags)):
         lhs = "" if step.lhs == previous_lhs else latex(step.lhs)
-        words = text(justification(step.rule, lang))
+        words = text(justification(step, previous, lang))
+        previous = step.equation
         if boxed_words:  # a paragraph box inside \text, so long words wrap beside the equation
             inner = words[len(r"\text{"):-1]
             words = r"\text{\parbox[t]{" + JUSTIFICATION_WIDTH + r"}{\raggedright\footnotesize " + inner + "}}"

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from ..steps import Derivation
 from .latex_expr import latex
-from .latex_format import justification
+from .justifications import justification
 from .tags import equation_tags
 
 HEADINGS = {"en": "Result", "ja": "結果"}
@@ -26,8 +26,10 @@ def math_blocks(derivation: Derivation, tags: str = "series") -> list[str]:
 
 def derivation_markdown(derivation: Derivation, lang: str = "en", tags: str = "series") -> str:
     parts = [f"## {derivation.title[lang]}", ""]
+    previous = None
     for step, block in zip(derivation.steps, math_blocks(derivation, tags)):
-        parts += [justification(step.rule, lang), "", "$$", block, "$$", ""]
+        parts += [justification(step, previous, lang), "", "$$", block, "$$", ""]
+        previous = step.equation
     result = derivation.result
     parts += [f"**{HEADINGS[lang]}**", "", "$$", rf"{latex(result.lhs)} = {latex(result.rhs)}", "$$", ""]
     return "\n".join(parts)

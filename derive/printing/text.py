@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..catalogue import Rule, get_rule
+from ..catalogue import Rule
 from ..steps import Derivation
+from .justifications import justification
 from .unicode import unicode
 from .words import phrase, verification_text
 
@@ -12,11 +13,13 @@ from .words import phrase, verification_text
 def derivation_text(derivation: Derivation, lang: str = "en") -> str:
     lines = [f"{derivation.name}: {derivation.title[lang]}", ""]
     width = len(str(len(derivation.steps)))
+    previous = None
     for number, step in enumerate(derivation.steps, 1):
         equation = f"{unicode(step.lhs)} = {unicode(step.rhs)}"
         tag = f"   ({step.tag})" if step.tag else ""
         indent = " " * (width + 2)
-        words = get_rule(step.rule).justification[lang] if step.rule != "given" else ""
+        words = justification(step, previous, lang) if step.rule != "given" else ""
+        previous = step.equation
         lines.append(f"{number:>{width}}. {equation}{tag}")
         lines.append(f"{indent}{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})"
                      + (f": {words}" if words else ""))

@@ -1,0 +1,56 @@
+"""The words beside a step: the rule's justification, or, where the rule gives a template
+(``en_at``/``ja_at`` in the catalogue), that template filled in with the indices and variables of
+this very step (which index a Kronecker delta collapses and to what, which variable a part does not
+depend on), read from the part the step changed."""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..catalogue import get_rule
+from ..rewriting import subexpression_at
+from ..steps import CheckKind, Equation, Step
+
+GIVEN = {"en": "The model we start from.", "ja": "出発点とするモデル。"}
+
+
+def justification(step: Step, previous: Equation | None, lang: str) -> str:
+    """What justifies ``step`` (which follows ``previous``), in ``lang``."""
+    if step.rule == "given":
+        return GIVEN[lang]
+    rule = get_rule(step.rule)
+    template = rule.data.get(f"{lang}_at")
+    names = _names(step, previous) if template else None
+    if names:
+        try:
+            return template.format(**names)
+        except KeyError:  # the template names something this step does not show
+            pass
+    return rule.justification[lang]
+
+
+def _names(step: Step, previous: Equation | None) -> dict[str, str] | None:
+    part = _changed_part(step, previous)
+    if isinstance(part, sp.Sum) and len(part.limits) == 1:
+        variable = part.limits[0][0]
+        for delta in part.function.atoms(sp.KroneckerDelta):
+            if variable in delta.args:
+                partner = delta.args[1] if delta.args[0] == variable else delta.args[0]
+                return {"j": _name(variable), "i": _name(partner)}
+    if isinstance(part, sp.Derivative) and len(part.variables) == 1:
+        return {"x": _name(part.variables[0])}
+    return None
+
+
+def _changed_part(step: Step, previous: Equation | None) -> sp.Basic | None:
+    if step.check.how == CheckKind.LOCAL and len(step.check.definitions) == 1:
+        return next(iter(step.check.definitions))
+    if previous is not None and step.location is not None:
+        return subexpression_at(previous.rhs, tuple(step.location))
+    return None
+
+
+def _name(symbol: sp.Basic) -> str:
+    """``k``, ``y_ik``, ``z_j``: plain characters, so the words read the same in every printer."""
+    if isinstance(symbol, sp.Indexed):
+        return f"{symbol.base}_{''.join(str(ix) for ix in symbol.indices)}"
+    return str(symbol)
