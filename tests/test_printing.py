@@ -127,6 +127,11 @@ def test_justifications_name_the_indices_and_variables_of_their_step():
     steps = steps["derivations"][0]["steps"] if "derivations" in steps else steps[0]["steps"]
     assert any("m = k" in s["justification"] for s in steps)
     assert "does not depend on z_i does not change when z_i does" in derivation_text(derive.get("bce-sigmoid-grad"))
+    assert "A factor that does not depend on y_ik stays in front of the derivative by y_ik" in text
+    assert "The finite sum over m is differentiated by y_ik term by term" in text
+    softmax = derivation_text(derive.get("ce-softmax"))
+    assert "does not depend on the summation index k is taken out of the sum over k" in softmax
+    assert "does not depend on the summation index i is taken out of the sum over i" in softmax
     collapses = 0
     for name in derive.names():
         steps = derive.get(name).steps

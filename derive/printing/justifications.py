@@ -29,16 +29,23 @@ def justification(step: Step, previous: Equation | None, lang: str) -> str:
 
 
 def _names(step: Step, previous: Equation | None) -> dict[str, str] | None:
+    """``x``: the variable of a derivative the step works on; ``j``: the index of the sum it works
+    on (inside that derivative, if any); ``i``: what a Kronecker delta pairs ``j`` with."""
     part = _changed_part(step, previous)
+    if part is None:
+        return None
+    names = {}
+    if isinstance(part, sp.Derivative) and len(part.variables) == 1:
+        names["x"] = _name(part.variables[0])
+        part = part.expr
     if isinstance(part, sp.Sum) and len(part.limits) == 1:
         variable = part.limits[0][0]
+        names["j"] = _name(variable)
         for delta in part.function.atoms(sp.KroneckerDelta):
             if variable in delta.args:
-                partner = delta.args[1] if delta.args[0] == variable else delta.args[0]
-                return {"j": _name(variable), "i": _name(partner)}
-    if isinstance(part, sp.Derivative) and len(part.variables) == 1:
-        return {"x": _name(part.variables[0])}
-    return None
+                names["i"] = _name(delta.args[1] if delta.args[0] == variable else delta.args[0])
+                break
+    return names or None
 
 
 def _changed_part(step: Step, previous: Equation | None) -> sp.Basic | None:
