@@ -147,3 +147,16 @@ def test_justifications_name_the_indices_and_variables_of_their_step():
                 assert f"{variable} = {partner}" in words, (name, lang, words)
             collapses += 1
     assert collapses >= 10
+
+
+def test_text_never_chains_a_derivative_into_a_division():
+    """``t ∂y/∂x/y`` reads as a chain of divisions and ``∂/∂z σ(z) (1 − t)`` as the derivative of
+    the product: the text printer parenthesises the numerator and a derivative followed by more
+    factors.  Checked on every line of every built-in."""
+    import re
+
+    for name in derive.names():
+        text = derivation_text(derive.get(name))
+        assert not re.search(r"∂[^\s()]*/∂[^\s()]*/", text), name
+    assert "(tⱼₘ ∂yⱼₘ/∂yᵢₖ)/yⱼₘ" in derivation_text(derive.get("ce-grad"))
+    assert "((∂/∂zᵢ σ(zⱼ)) (1 − tⱼ))/(1 − σ(zⱼ))" in derivation_text(derive.get("bce-sigmoid-grad"))

@@ -82,6 +82,8 @@ class UnicodePrinter:
         negative, numbers, denominators, factors = layout.split_mul(expr)
         if layout.as_fraction(factors, denominators) and not _held(expr):
             numerator = self._wrap(sp.Mul(*numbers, *factors), _ADD)
+            if "/" in numerator and not _enclosed(numerator):
+                numerator = f"({numerator})"  # t ∂y/∂x/y would read as a chain of divisions
             bottom = sp.Mul(*denominators)
             denominator = self._print(bottom)[0]
             if isinstance(bottom, (sp.Mul, sp.Add)):
@@ -95,6 +97,9 @@ class UnicodePrinter:
             big = isinstance(factor, (sp.Sum, sp.Product)) and not last
             if isinstance(factor, sp.log) and not last:  # log y (1 − y) would read as log(y (1 − y))
                 parts.append(f"log({self._print(factor.args[0])[0]})")
+                continue
+            if isinstance(factor, sp.Derivative) and not last:  # ∂/∂z σ (1 − t) would take in (1 − t)
+                parts.append(f"({self._print(factor)[0]})")
                 continue
             parts.append(f"({self._print(factor)[0]})" if big else self._wrap(factor, _ADD))
         text = "·".join(parts) if len(numbers) > 1 or (numbers and factors and _held(expr)) else " ".join(parts)
@@ -208,6 +213,16 @@ class UnicodePrinter:
 
     def _print_Trace(self, expr):
         return f"tr({self._print(expr.arg)[0]})", _ATOM
+
+
+def _enclosed(text: str) -> bool:
+    """Whether ``text`` is one parenthesised group, "(…)", its first bracket closed by its last."""
+    depth = 0
+    for position, character in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0:
+            return position == len(text) - 1 and text.startswith("(")
+    return False
 
 
 def _held(expr: sp.Mul) -> bool:
