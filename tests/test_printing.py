@@ -126,9 +126,10 @@ def test_justifications_name_the_indices_and_variables_of_their_step():
     steps = json_module.loads(derivations_json([ce_grad]))
     steps = steps["derivations"][0]["steps"] if "derivations" in steps else steps[0]["steps"]
     assert any("m = k" in s["justification"] for s in steps)
-    assert "does not depend on z_i does not change when z_i does" in derivation_text(derive.get("bce-sigmoid-grad"))
-    assert "A factor that does not depend on y_ik stays in front of the derivative by y_ik" in text
-    assert "The finite sum over m is differentiated by y_ik term by term" in text
+    assert "does not depend on zᵢ does not change when zᵢ does" in derivation_text(derive.get("bce-sigmoid-grad"))
+    assert "A factor that does not depend on yᵢₖ stays in front of the derivative by yᵢₖ" in text
+    assert "A factor that does not depend on y_ik stays in front of the derivative by y_ik" in derivation_markdown(ce_grad)
+    assert "The finite sum over m is differentiated by yᵢₖ term by term" in text
     softmax = derivation_text(derive.get("ce-softmax"))
     assert "does not depend on the summation index k is taken out of the sum over k" in softmax
     assert "does not depend on the summation index i is taken out of the sum over i" in softmax
@@ -160,3 +161,13 @@ def test_text_never_chains_a_derivative_into_a_division():
         assert not re.search(r"∂[^\s()]*/∂[^\s()]*/", text), name
     assert "(tⱼₘ ∂yⱼₘ/∂yᵢₖ)/yⱼₘ" in derivation_text(derive.get("ce-grad"))
     assert "((∂/∂zᵢ σ(zⱼ)) (1 − tⱼ))/(1 − σ(zⱼ))" in derivation_text(derive.get("bce-sigmoid-grad"))
+
+
+def test_text_output_has_no_raw_latex_in_titles_or_names():
+    """A user's gradient is titled in LaTeX (for the LaTeX and Markdown printers); the text printer
+    shows it in Unicode, as it shows accented names: y, x, theta with a combining hat or bar (not \\hat{y})."""
+    hat, bar = "\u0302", "\u0304"
+    text = derivation_text(derive.gradient(r"\log \hat{y} + \bar{x} \hat{\theta}", r"\hat{y}"))
+    assert text.startswith(f"gradient: Gradient of E by y{hat}\n")
+    assert f"x{bar} \u03b8{hat} + log y{hat}" in text and "\\hat" not in text and "$" not in text
+    assert derivation_text(derive.gradient(r"-\sum_k t_k \log y_k", "y_{j}"), "ja").startswith("gradient: E の yⱼ に関する勾配")

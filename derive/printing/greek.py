@@ -2,6 +2,7 @@
 ``mu``; printed back as ``\\sigma`` in LaTeX and ``σ`` in text."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 LETTERS = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
@@ -13,7 +14,14 @@ def latex_name(name: str) -> str:
     return f"\\{name}" if name in LETTERS else name
 
 
+ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303"}  # combining circumflex, macron, tilde
+_ACCENTED = re.compile(r"\\?(hat|bar|tilde)\{\\?([A-Za-z]+)\}")
+
+
 def unicode_name(name: str) -> str:
+    accented = _ACCENTED.fullmatch(name)
+    if accented:  # \hat{y}: ŷ, \bar{x}: x̄, \hat{\theta}: θ̂
+        return unicode_name(accented.group(2)) + ACCENTS[accented.group(1)]
     if name not in LETTERS:
         return name
     plain = name.replace("var", "")

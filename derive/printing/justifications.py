@@ -13,13 +13,15 @@ from ..steps import CheckKind, Equation, Step
 GIVEN = {"en": "The model we start from.", "ja": "出発点とするモデル。"}
 
 
-def justification(step: Step, previous: Equation | None, lang: str) -> str:
-    """What justifies ``step`` (which follows ``previous``), in ``lang``."""
+def justification(step: Step, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
+    """What justifies ``step`` (which follows ``previous``), in ``lang``; the names in it plain
+    (``y_ik``, for words set inside LaTeX and JSON) or, for the terminal, as the equations show
+    them (``yᵢₖ``, ``ŷ``)."""
     if step.rule == "given":
         return GIVEN[lang]
     rule = get_rule(step.rule)
     template = rule.data.get(f"{lang}_at")
-    names = _names(step, previous) if template else None
+    names = _names(step, previous, _unicode if unicode_names else _name) if template else None
     if names:
         try:
             return template.format(**names)
@@ -28,7 +30,7 @@ def justification(step: Step, previous: Equation | None, lang: str) -> str:
     return rule.justification[lang]
 
 
-def _names(step: Step, previous: Equation | None) -> dict[str, str] | None:
+def _names(step: Step, previous: Equation | None, _name) -> dict[str, str] | None:
     """``x``: the variable of a derivative the step works on; ``j``: the index of the sum it works
     on (inside that derivative, if any); ``i``: what a Kronecker delta pairs ``j`` with."""
     part = _changed_part(step, previous)
@@ -54,6 +56,11 @@ def _changed_part(step: Step, previous: Equation | None) -> sp.Basic | None:
     if previous is not None and step.location is not None:
         return subexpression_at(previous.rhs, tuple(step.location))
     return None
+
+
+def _unicode(symbol: sp.Basic) -> str:
+    from .unicode import unicode
+    return unicode(symbol)
 
 
 def _name(symbol: sp.Basic) -> str:
