@@ -251,7 +251,7 @@ def _parse(text: str, offset: int) -> sp.Basic:
     from latex2sympy2_extended.latex2sympy2 import ConversionConfig
 
     try:
-        with time_limit(PARSE_SECONDS, "parsing"):
+        with time_limit(PARSE_SECONDS, "parsing", error=lambda message: ParseError(message, 0)):
             parsed = latex2sympy(text, conversion_config=ConversionConfig(lowercase_symbols=False))
     except (ParseError, LimitExceeded):  # LimitExceeded: an outer time limit ran out during the parse
         raise

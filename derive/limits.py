@@ -44,7 +44,7 @@ def check_text(text: str) -> None:
     for position in (m.start() for m in re.finditer(r"\^", text)):
         if _LIMITS_BEFORE.search(text[:position]):
             continue  # a sum's or product's upper limit (its length is checked once it is read)
-        exponent, end = _exponent_after(text, position + 1)
+        exponent = _exponent_after(text, position + 1)
         if "^" in exponent and any(_NUMERIC_BASE.search(exponent[:m.start()]) for m in re.finditer(r"\^", exponent)):
             raise ParseError("a power of a number inside an exponent (a tower such as 10^{10^{10}}) is "
                              "too large to compute: write the number it stands for, of at most "
@@ -54,7 +54,7 @@ def check_text(text: str) -> None:
             raise ParseError(f"the exponent {literal.group(1)} is past the limit of {MAX_EXPONENT}", position)
 
 
-def _exponent_after(text: str, start: int) -> tuple[str, int]:
+def _exponent_after(text: str, start: int) -> str:
     """The exponent written at ``start`` (just after '^'): a braced group or one character."""
     position = start
     while position < len(text) and text[position] == " ":
@@ -64,9 +64,9 @@ def _exponent_after(text: str, start: int) -> tuple[str, int]:
         for end in range(position, len(text)):
             depth += {"{": 1, "}": -1}.get(text[end], 0)
             if depth == 0:
-                return text[position + 1:end], end + 1
-        return text[position + 1:], len(text)
-    return text[position:position + 1], position + 1
+                return text[position + 1:end]
+        return text[position + 1:]
+    return text[position:position + 1]
 
 
 _NESTING = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.atan, sp.sinh, sp.cosh, sp.tanh)
@@ -121,20 +121,20 @@ def _nesting(expr: sp.Basic, functions: tuple) -> tuple[int, int]:
     return depth, exp_depth
 
 
-_deadlines: list[tuple[float, str]] = []  # the open time limits, innermost last
+_deadlines: list[tuple] = []  # the open time limits (deadline, message, error to raise), innermost last
 
 
 @contextmanager
-def time_limit(seconds: float, what: str):
-    """Stop ``what`` past ``seconds`` with a :class:`LimitExceeded` (a parse error where ``what``
-    is a parse).  Limits nest: the nearest deadline is armed.  Only in the main thread (SIGALRM);
-    elsewhere the size limits above are the bound."""
+def time_limit(seconds: float, what: str, error=LimitExceeded):
+    """Stop ``what`` past ``seconds``: ``error(message)`` is raised where it runs (a
+    :class:`LimitExceeded`, or what the caller reports with).  Limits nest: the nearest deadline is
+    armed.  Only in the main thread (SIGALRM); elsewhere the size limits above are the bound."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
     outermost = not _deadlines
     previous = signal.signal(signal.SIGALRM, _expired) if outermost else None
-    _deadlines.append((time.monotonic() + seconds, f"{what} took longer than {seconds:g} s"))
+    _deadlines.append((time.monotonic() + seconds, f"{what} took longer than {seconds:g} s", error))
     _arm()
     try:
         yield
@@ -148,18 +148,16 @@ def time_limit(seconds: float, what: str):
 
 
 def _arm() -> None:
-    remaining = min(deadline for deadline, _ in _deadlines) - time.monotonic()
+    remaining = min(deadline for deadline, *_ in _deadlines) - time.monotonic()
     # Repeating: should anything catch the first alarm's exception and go on, the next stops it.
     signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001), 0.05)
 
 
 def _expired(signum, frame) -> None:
     now = time.monotonic()
-    due = [message for deadline, message in _deadlines if deadline <= now + 0.001]
+    due = [(message, error) for deadline, message, error in _deadlines if deadline <= now + 0.001]
     if not due:
         _arm()  # an outer limit's alarm re-armed early: not yet
         return
-    message = due[-1] if len(due) == 1 else due[0]
-    if message.startswith("parsing"):
-        raise ParseError(message, 0)
-    raise LimitExceeded(message)
+    message, error = due[0]  # the outermost limit that ran out
+    raise error(message)

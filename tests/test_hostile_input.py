@@ -160,7 +160,7 @@ def test_limits_nest_and_work_outside_the_main_thread():
 
     with pytest.raises(ParseError, match="parsing took longer than 0.1 s"):
         with time_limit(5.0, "deriving the gradient"):
-            with time_limit(0.1, "parsing"):
+            with time_limit(0.1, "parsing", error=lambda message: ParseError(message, 0)):  # as front_end does
                 time.sleep(1)
     with pytest.raises(LimitExceeded, match="deriving the gradient took longer than 0.2 s"):
         with time_limit(0.2, "deriving the gradient"):

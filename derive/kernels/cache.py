@@ -49,8 +49,8 @@ def cache_directory() -> Path:
     for candidate in filter(None, candidates):
         folder = Path(candidate) / "kernels"
         try:
-            for each in (folder.parent, folder):
-                each.mkdir(mode=0o700, exist_ok=True) if each.parent.exists() else each.mkdir(mode=0o700, parents=True)
+            for each in (folder.parent, folder):  # each its own 0700 (parents above them as the system makes them)
+                each.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError:
             continue
         if not (_is_safe(folder.parent) and _is_safe(folder)):
