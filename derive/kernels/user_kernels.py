@@ -85,7 +85,8 @@ def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
                if isinstance(s, sp.Symbol) and s not in bound | sizes | labels and not s.is_integer}
     if isinstance(wrt, sp.Indexed) and wrt.base not in arrays:
         raise CodegenError(f"the gradient is by {wrt}, which no sum runs over")
-    reaches = {base: tuple(max([int(a.indices[axis]) for a in (loss + gradient).atoms(sp.Indexed)
+    components = sp.Tuple(loss, gradient).atoms(sp.Indexed)  # not loss + gradient: terms could cancel
+    reaches = {base: tuple(max([int(a.indices[axis]) for a in components
                                 if a.base == base and a.indices[axis].is_Integer], default=0)
                            for axis in range(len(shape)))
                for base, shape in arrays.items()}

@@ -30,7 +30,7 @@ def justification(step: Step, previous: Equation | None, lang: str, unicode_name
     return rule.justification[lang]
 
 
-def _names(step: Step, previous: Equation | None, _name) -> dict[str, str] | None:
+def _names(step: Step, previous: Equation | None, spell) -> dict[str, str] | None:
     """``x``: the variable of a derivative the step works on; ``j``: the index of the sum it works
     on (inside that derivative, if any); ``i``: what a Kronecker delta pairs ``j`` with."""
     part = _changed_part(step, previous)
@@ -38,14 +38,14 @@ def _names(step: Step, previous: Equation | None, _name) -> dict[str, str] | Non
         return None
     names = {}
     if isinstance(part, sp.Derivative) and len(part.variables) == 1:
-        names["x"] = _name(part.variables[0])
+        names["x"] = spell(part.variables[0])
         part = part.expr
     if isinstance(part, sp.Sum) and len(part.limits) == 1:
         variable = part.limits[0][0]
-        names["j"] = _name(variable)
+        names["j"] = spell(variable)
         for delta in part.function.atoms(sp.KroneckerDelta):
             if variable in delta.args:
-                names["i"] = _name(delta.args[1] if delta.args[0] == variable else delta.args[0])
+                names["i"] = spell(delta.args[1] if delta.args[0] == variable else delta.args[0])
                 break
     return names or None
 
