@@ -66,6 +66,18 @@ class Rule:
         raw = self.data.get(key, {})
         return {_parsed(a, scope, True): _parsed(b, scope, True) for a, b in raw.items()}  # type: ignore[union-attr]
 
+    @property
+    def role(self) -> str:
+        """What the rule does in a lecturer's line (:mod:`derive.blackboard`): ``bookkeeping``
+        (renaming, linearity, constant factors), ``start``, or the idea it is (``logarithms``,
+        ``differentiation``...); a rule that names none is an idea of its own."""
+        return str(self.data.get("role", self.name))
+
+    @property
+    def lemma(self) -> str | None:
+        """The derivation that proves this rule from the definitions, which a step applying it cites."""
+        return str(self.data["lemma"]) if "lemma" in self.data else None
+
     def parameter(self, key: str) -> str:
         return str(self.data["parameters"][key])  # type: ignore[index]
 
@@ -122,7 +134,7 @@ def _operand_wilds(rule: "Rule") -> dict[str, tuple[sp.Basic, ...]]:
 _FIELDS = {"name", "statement", "conditions", "wild", "en", "ja", "kind", "operation",
            "lhs", "rhs", "from", "to", "defines", "replace", "parameters", "check", "requires",
            "example", "example_model", "example_values", "example_from", "example_held", "example_derivation", "proved_in",
-           "rulesets", "en_at", "ja_at"}
+           "rulesets", "en_at", "ja_at", "role", "brief_en", "brief_ja", "lemma"}
 _RULESET_FIELDS = {"name", "en", "ja", "rules"}
 
 
@@ -167,7 +179,8 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
     data = {key: entry[key] for key in ("lhs", "rhs", "from", "to", "defines", "replace", "parameters",
                                          "check", "example", "example_model", "example_values",
                                          "example_from", "example_held", "example_derivation",
-                                         "proved_in", "rulesets", "en_at", "ja_at") if key in entry}
+                                         "proved_in", "rulesets", "en_at", "ja_at", "role", "brief_en",
+                                         "brief_ja", "lemma") if key in entry}
     rule = Rule(
         name=entry["name"], topic=topic, statement=entry["statement"], conditions=conditions,
         justification=MappingProxyType({lang: entry[lang] for lang in LANGUAGES}),

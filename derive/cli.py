@@ -27,6 +27,8 @@ def _output_options() -> argparse.ArgumentParser:
     common.add_argument("--lang", choices=LANGS, default="en", help="language of the words (default: en)")
     common.add_argument("--tags", choices=TAGS, default="series",
                         help="equation numbers: the series' own, sequential, or none (latex, markdown)")
+    common.add_argument("--detail", choices=("blackboard", "full"), default="blackboard",
+                        help="the lines a lecturer writes (default), or every step of the trail")
     return common
 
 
@@ -84,7 +86,7 @@ def _print_derivations(names: list[str], args: argparse.Namespace) -> None:
     from .printing import render
 
     derivations = [api.get(name) for name in names]
-    emit(render(args.format, derivations, args.lang, args.tags), is_json=args.format == "json")
+    emit(render(args.format, derivations, args.lang, args.tags, args.detail), is_json=args.format == "json")
 
 
 def _loss_and_gradient(loss: str, args: argparse.Namespace) -> list[str]:
@@ -119,7 +121,7 @@ def _grad(args: argparse.Namespace) -> None:
     from .printing import render
 
     derivation = api.gradient(args.latex, args.wrt)
-    output = render(args.format, [derivation], args.lang, args.tags)
+    output = render(args.format, [derivation], args.lang, args.tags, args.detail)
     if not args.compile:
         emit(output, is_json=args.format == "json")
         return

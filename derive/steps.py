@@ -144,6 +144,7 @@ class Derivation:
     steps: tuple[Step, ...]
     cross_checks: tuple = ()  # independent checks of the result (gradient_checks.CrossCheck)
     models: tuple = ()  # the model each step was checked in, so a step can be checked again
+    lines: tuple = ()  # the blackboard view: the steps grouped into a lecturer's lines (blackboard.Line)
 
     @property
     def result(self) -> Equation:

@@ -60,10 +60,12 @@ def _check_specialises(previous: Equation, step: Step, model: Model, rng: random
     mapping = dict(step.check.mapping)
     for old, new in mapping.items():
         _require_specialisation(old, new, model, step)
-    back_lhs = _specialise(step.lhs, mapping)
+    back_lhs = step.lhs if step.lhs == previous.lhs else _specialise(step.lhs, mapping)  # unchanged, or written back
     _require(back_lhs == previous.lhs, step, f"specialising the left side gives {back_lhs}, not {previous.lhs}")
     back = _specialise(step.rhs, mapping)
-    if canonical_indices(merged(back)) == canonical_indices(merged(previous.rhs)):
+    written_out = canonical_indices(merged(back))  # the model's names written by their definitions, on both sides
+    if written_out in (canonical_indices(merged(previous.rhs)),
+                       canonical_indices(merged(_specialise(previous.rhs, mapping)))):
         return _second_opinion(previous.rhs, back, model, rng, step.rule,
                                "the previous line, with what the model defines written by its name")
     return compare(previous.rhs, back, model, rng, step.rule)
@@ -175,7 +177,7 @@ _CHECKS = {  # what verifying a step means, by the kind of check its operation a
     CheckKind.PREMISE: lambda previous, step, model, rng: _verify_premise(step, model, rng),
     CheckKind.GIVEN: lambda previous, step, model, rng: Verification("no", detail="an assumption of the model, not derived"),
     CheckKind.DERIVED: lambda previous, step, model, rng: _verify_derived(step),
-    CheckKind.HOLDS: lambda previous, step, model, rng: compare(step.lhs, step.rhs, model, rng, step.rule),
+    CheckKind.HOLDS: lambda previous, step, model, rng: _check_holds(step, model, rng),
     CheckKind.DERIVATIVES: lambda previous, step, model, rng: _verify_derivatives(previous, step, model, rng),
     CheckKind.EQUAL: _check_equal,
     CheckKind.IMPLIED: _check_implied,
@@ -185,6 +187,16 @@ _CHECKS = {  # what verifying a step means, by the kind of check its operation a
     CheckKind.REWRITE: _check_rewrite,
     CheckKind.LOCAL: _check_local,
 }
+
+
+def _check_holds(step: Step, model: Model, rng: random.Random) -> Verification:
+    """The equation is true: a prediction of a model with a link equal to that link of the logits is
+    the model's own definition; anything else is compared as any two expressions."""
+    if isinstance(step.lhs, sp.Indexed) and step.lhs.base == c.y and model.link:
+        from .operations.links import is_link_of  # operations sit above verification
+        if is_link_of(step.rhs, step.lhs, model.link, model.classes or c.K):
+            return _second_opinion(step.lhs, step.rhs, model, rng, step.rule, f"the model's definition of {step.lhs.base}")
+    return compare(step.lhs, step.rhs, model, rng, step.rule)
 
 
 def _verify_derived(step: Step) -> Verification:

@@ -22,11 +22,12 @@ def main() -> int:
     derivation = derive.get(args.name)
     title = derivation.title[args.lang]
     front_matter = f"---\ntitle: \"{title}\"\nmath: katex\n---\n\n"
+    lines, steps = len(derivation.lines), len(derivation.steps)
     intro = {
-        "en": f"Every step below was produced by applying a rule of the catalogue and checked by machine "
-              f"({len(derivation.steps)} steps, all verified: {derivation.verified}).\n\n",
-        "ja": f"以下の各ステップは規則カタログの規則を適用して得たもので、すべて機械で検証済みです"
-              f"（{len(derivation.steps)} ステップ、検証結果: {derivation.verified}）。\n\n",
+        "en": f"Each line below combines steps that were produced by applying a rule of the catalogue and "
+              f"checked by machine ({lines} lines, {steps} steps, all verified: {derivation.verified}).\n\n",
+        "ja": f"以下の各行は、規則カタログの規則を適用して得たステップをまとめたもので、すべて機械で検証済みです"
+              f"（{lines} 行、{steps} ステップ、検証結果: {derivation.verified}）。\n\n",
     }[args.lang]
     post = front_matter + intro + render("markdown", [derivation], args.lang)
     if args.output:

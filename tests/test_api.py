@@ -42,7 +42,8 @@ def test_print_shows_the_derivation_and_repr_is_one_line():
     from derive.printing.text import derivation_text
     d = derive.binary_cross_entropy()
     assert str(d) == derivation_text(d) and str(d).startswith("bce: ")
-    assert str(d).count("✓") == len(d.steps)
+    assert str(d).count("✓") == len(d.lines)  # the blackboard view: one mark per line
+    assert derivation_text(d, detail="full").count("✓") == len(d.steps)
     shown = repr(d)
     assert "\n" not in shown and shown.startswith("<Derivation 'bce': ") and f"{len(d.steps)} steps" in shown
     assert len(shown) < 300

@@ -22,7 +22,9 @@ def test_ce_prints_verified_steps_and_the_result():
     out = run("ce")
     assert out.returncode == 0, out.stderr
     assert "E = −(1/N) ∑ᵢ₌₁ᴺ ∑ₖ₌₁ᴷ tᵢₖ log yᵢₖ" in out.stdout
-    assert out.stdout.count("✓") == len(derive.get("ce").steps)
+    assert out.stdout.count("✓") == len(derive.get("ce").lines)
+    full = run("ce", "--detail", "full")
+    assert full.stdout.count("✓") == len(derive.get("ce").steps)
 
 
 def test_bce_from_bernoulli_in_japanese_json():
@@ -139,7 +141,7 @@ def test_a_console_that_cannot_show_unicode_gets_ascii(args, expected):
                          env={**__import__("os").environ, "PYTHONIOENCODING": "cp1252"})
     assert out.returncode == 0, out.stderr
     text = out.stdout.decode("ascii")  # nothing outside ASCII at all
-    assert expected in text and "[ok] proved symbolically" in text
+    assert expected in text and "[ok] proved symbolically" in text and "[ok] each of its" in text
 
 
 def test_a_console_that_cannot_show_japanese_gets_one_clear_line():

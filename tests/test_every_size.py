@@ -88,14 +88,14 @@ def _step(name: str, rule: str):
 
 
 def test_a_rule_application_is_proved_by_the_rule_for_every_size():
-    previous, step, model = _step("ce-softmax-grad", "log_of_quotient")
+    previous, step, model = _step("ce-softmax", "log_of_quotient")
     verification = verify_step(previous, step, model)
     assert verification.proved_by == "log_of_quotient" and verification.sizes == ()
     assert verification.points >= 3  # the numeric second opinion still ran
 
 
 def test_a_forged_rule_application_is_rejected():
-    previous, step, model = _step("ce-softmax-grad", "log_of_quotient")
+    previous, step, model = _step("ce-softmax", "log_of_quotient")
     wrong = replace(step, equation=Equation(step.lhs, step.rhs + 1))
     with pytest.raises(VerificationError, match="log_of_quotient applied at"):
         verify_step(previous, wrong, model)
@@ -108,7 +108,7 @@ def test_a_forged_rule_application_is_rejected():
 
 
 def test_a_rule_whose_model_fact_is_missing_is_refused():
-    previous, step, model = _step("ce-softmax-grad", "labels_sum_to_one_per_sample")
+    previous, step, model = _step("ce-softmax", "labels_sum_to_one_per_sample")
     with pytest.raises(VerificationError, match="needs"):
         verify_step(previous, step, replace(model, facts=frozenset()))
 

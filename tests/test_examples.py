@@ -18,8 +18,8 @@ def test_blog_post_is_markdown_that_katex_renders(tmp_path):
     text = post.read_text(encoding="utf-8")
     assert text.startswith("---\ntitle:") and "検証結果: True" in text
     blocks = re.findall(r"^\$\$\n(.*?)\n\$\$$", text, re.MULTILINE | re.DOTALL)
-    steps = int(re.search(r"（(\d+) ステップ", text).group(1))
-    assert len(blocks) == steps + 1  # one per step and the result
+    lines = int(re.search(r"（(\d+) 行", text).group(1))
+    assert len(blocks) == lines + 1  # one per blackboard line and the result
     report = _katex([{"id": str(n), "tex": tex} for n, tex in enumerate(blocks)])
     assert report["failures"] == []
 

@@ -55,18 +55,20 @@ def _same(a: sp.Basic, b: sp.Basic) -> bool:
 
 
 def test_text_marks_verified_steps_and_only_those():
-    verified = derivation_text(derive.get("ce"))
+    verified = derivation_text(derive.get("ce"), detail="full")
     assert verified.count("✓") == len(derive.get("ce").steps)
+    assert derivation_text(derive.get("ce")).count("✓") == len(derive.get("ce").lines)
     given = derive.cross_entropy(batch=False, likelihood=sp.Product(c.y[c.k] ** c.t[c.k], (c.k, 1, c.K)))
-    text = derivation_text(given)
-    first_step = text.split("\n2. ")[0]
-    assert "✓" not in first_step and "not verified" in first_step
-    assert text.count("✓") == len(given.steps) - 1
+    for detail, count in (("full", len(given.steps)), ("blackboard", len(given.lines))):
+        text = derivation_text(given, detail=detail)
+        first_step = text.split("\n2. ")[0]
+        assert "✓" not in first_step and "not verified" in first_step
+        assert text.count("✓") == count - 1
 
 
 def test_text_names_rule_and_justification_in_each_language():
-    english = derivation_text(derive.get("bce"), "en")
-    japanese = derivation_text(derive.get("bce"), "ja")
+    english = derivation_text(derive.get("bce"), "en", detail="full")
+    japanese = derivation_text(derive.get("bce"), "ja", detail="full")
     assert "two_class_substitution" in english and "1 − t₁" in english
     assert "2 クラスでは予測確率の和もラベルの和も 1" in japanese
     assert "(7.2)" in english and "(7.2)" in japanese
@@ -118,19 +120,22 @@ def test_justifications_name_the_indices_and_variables_of_their_step():
     from derive.steps import CheckKind
 
     ce_grad = derive.get("ce-grad")
-    text = derivation_text(ce_grad)
+    text = derivation_text(ce_grad, detail="full")
     assert "only the one with m = k survives" in text and "Of all the terms only the one with j = i" not in text
-    assert "m についての和では、m = k の項だけが残る" in derivation_text(ce_grad, "ja")
-    assert "only the one with m = k survives" in derivation_markdown(ce_grad)
-    assert r"only the one with m = k survives" in derivation_latex(ce_grad)
+    assert "m についての和では、m = k の項だけが残る" in derivation_text(ce_grad, "ja", detail="full")
+    assert "only the one with m = k survives" in derivation_markdown(ce_grad, detail="full")
+    assert r"only the one with m = k survives" in derivation_latex(ce_grad, detail="full")
+    for printed in (derivation_text(ce_grad), derivation_markdown(ce_grad), derivation_latex(ce_grad)):
+        assert "only m = k survives; only j = i survives" in printed  # the blackboard line, both collapses
+    assert "m = k の項だけが残る、j = i の項だけが残る" in derivation_text(ce_grad, "ja")
     steps = json_module.loads(derivations_json([ce_grad]))
     steps = steps["derivations"][0]["steps"] if "derivations" in steps else steps[0]["steps"]
     assert any("m = k" in s["justification"] for s in steps)
-    assert "does not depend on zᵢ does not change when zᵢ does" in derivation_text(derive.get("bce-sigmoid-grad"))
+    assert "does not depend on zᵢ does not change when zᵢ does" in derivation_text(derive.get("bce-sigmoid-grad"), detail="full")
     assert "A factor that does not depend on yᵢₖ stays in front of the derivative by yᵢₖ" in text
-    assert "A factor that does not depend on y_ik stays in front of the derivative by y_ik" in derivation_markdown(ce_grad)
+    assert "A factor that does not depend on y_ik stays in front of the derivative by y_ik" in derivation_markdown(ce_grad, detail="full")
     assert "The finite sum over m is differentiated by yᵢₖ term by term" in text
-    softmax = derivation_text(derive.get("ce-softmax"))
+    softmax = derivation_text(derive.get("ce-softmax"), detail="full")
     assert "does not depend on the summation index k is taken out of the sum over k" in softmax
     assert "does not depend on the summation index i is taken out of the sum over i" in softmax
     collapses = 0
@@ -157,10 +162,10 @@ def test_text_never_chains_a_derivative_into_a_division():
     import re
 
     for name in derive.names():
-        text = derivation_text(derive.get(name))
+        text = derivation_text(derive.get(name), detail="full")
         assert not re.search(r"∂[^\s()]*/∂[^\s()]*/", text), name
-    assert "(tⱼₘ ∂yⱼₘ/∂yᵢₖ)/yⱼₘ" in derivation_text(derive.get("ce-grad"))
-    assert "((∂/∂zᵢ σ(zⱼ)) (1 − tⱼ))/(1 − σ(zⱼ))" in derivation_text(derive.get("bce-sigmoid-grad"))
+    assert "(tⱼₘ ∂yⱼₘ/∂yᵢₖ)/yⱼₘ" in derivation_text(derive.get("ce-grad"), detail="full")
+    assert "((∂/∂zᵢ σ(zⱼ)) (1 − tⱼ))/(1 − σ(zⱼ))" in derivation_text(derive.get("bce-sigmoid-grad"), detail="full")
 
 
 def test_text_output_has_no_raw_latex_in_titles_or_names():

@@ -99,9 +99,11 @@ def test_no_rule_applies_so_sympy_computes_and_says_so():
     assert fallback and all(s.verification.method == "symbolic" for s in fallback)
     x, mu = (sp.Symbol(n, real=True) for n in ("x", "mu"))
     assert expected_equal(derivation.result.rhs, x ** x * (sp.log(x) + 1) + x - mu)
-    text = render("text", [derivation])
+    text = render("text", [derivation], detail="full")
     assert "Computed by SymPy (sympy.diff), not by a rule of this catalogue" in text
-    assert "SymPy" in render("text", [derivation], "ja")
+    assert "SymPy" in render("text", [derivation], "ja", detail="full")
+    assert "one derivative computed by SymPy" in render("text", [derivation])  # the blackboard line says so too
+    assert "SymPy で計算した導関数" in render("text", [derivation], "ja")
 
 
 def test_a_wrong_step_in_a_users_gradient_is_caught():
@@ -222,10 +224,10 @@ def test_user_gradients_render_in_katex_in_both_languages():
             (r"-\sum_{i=1}^{N} \alpha_i t_i \log \hat{y}_i", r"\hat{y}_{j}"),
             (r"-(1 - y)^{\gamma} \log y", "y")]):
         derivation = derive.gradient(loss, wrt)
-        for lang in ("en", "ja"):
-            text = render("markdown", [derivation], lang)
+        for lang, detail in (("en", "full"), ("ja", "full"), ("en", "blackboard"), ("ja", "blackboard")):
+            text = render("markdown", [derivation], lang, detail=detail)
             for block, tex in enumerate(re.findall(r"^\$\$\n(.*?)\n\$\$$", text, re.MULTILINE | re.DOTALL)):
-                blocks.append({"id": f"{number}/{lang}/{block}", "tex": tex})
+                blocks.append({"id": f"{number}/{lang}/{detail}/{block}", "tex": tex})
     report = _katex(blocks)
     assert report["failures"] == [] and report["rendered"] == len(blocks) > 40
 

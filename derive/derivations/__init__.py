@@ -2,7 +2,7 @@
 over the rule catalogue with a stable name (``derive list``)."""
 from __future__ import annotations
 
-from . import examples, gradients, limits, losses, stable
+from . import examples, gradients, lemmas, limits, losses, stable
 from .gradients import gradient, with_link
 from .registry import get, names, register, title
 
@@ -16,6 +16,7 @@ for _name, _builder in {
     "bce-titanic-survived": examples.bce_titanic_survived,
     "bce-titanic-died": examples.bce_titanic_died,
     "ce-softmax": gradients.ce_softmax,
+    "ce-one-sample-softmax": gradients.ce_one_sample_softmax,
     "bce-sigmoid": gradients.bce_sigmoid,
     "ce-grad": gradients.ce_grad,
     "bce-grad": gradients.bce_grad,
@@ -24,6 +25,8 @@ for _name, _builder in {
     "ce-matrix-grad": gradients.ce_matrix_grad,
     "softmax-hessian": gradients.softmax_hessian,
     "log-derivative": limits.log_derivative,
+    "sigmoid-derivative": lemmas.sigmoid_derivative,
+    "softmax-jacobian": lemmas.softmax_jacobian,
     "ce-stable": stable.ce_stable,
     "bce-stable": stable.bce_stable,
     "ce-softmax-stable": stable.ce_softmax_stable,

@@ -29,25 +29,39 @@ def through_link(link: str | None, model: Model) -> Strategy:
 
 def gradient_of(derivation: Derivation, wrt: sp.Basic, model: Model, name: str,
                 link: str | None = None, title: dict | None = None) -> Derivation:
-    """Differentiate ``derivation``'s result by ``wrt``, through ``link`` if the model outputs logits."""
+    """Differentiate ``derivation``'s result by ``wrt``, through ``link`` if the model outputs logits.
+    Through a link it starts from the loss written in the logits (``ce-softmax`` for ``ce``), citing
+    that derivation's result in one step rather than replaying its steps."""
+    start, linked = (written_in_logits(derivation, link), model.with_link(link)) if link else (derivation, model)
     strategy = chain(
-        continue_from(derivation, model),
-        through_link(link, model),
+        continue_from(start, linked),
         differentiate(wrt),
         apply("recognise_softmax", required=False) if "softmax" in (link, model.link) else chain(),
         apply("algebraic_simplification", required=False),
     )
     title = title or TITLES[name]
-    gradient = run(name, title, strategy, model)
-    linked = model.with_link(link) if link else model
+    gradient = run(name, title, strategy, linked)
     checks = cross_check_gradient(derivation.result, gradient.result, wrt, linked)
     return replace(gradient, cross_checks=checks)
+
+
+def written_in_logits(derivation: Derivation, link: str) -> Derivation:
+    """``derivation`` continued through ``link``: the built-in of that name (``ce`` through softmax
+    is ``ce-softmax``) where it continues this very derivation, else derived here."""
+    name = f"{derivation.name}-{link}"
+    if name in registry.names():
+        built_in = registry.get(name)
+        if built_in.steps[0].check.derivation is derivation:
+            return built_in
+    return with_link(derivation, link, name)
 
 
 def with_link(derivation: Derivation, link: str, name: str) -> Derivation:
     """The loss written in the logits: continue ``derivation`` through softmax or the sigmoid."""
     model = derivation.models[-1] if derivation.models else categorical()
-    return run(name, TITLES[name], chain(continue_from(derivation, model), through_link(link, model)), model)
+    title = TITLES.get(name) or {"en": f"{derivation.title['en']}, written in the logits through {link}",
+                                 "ja": f"{derivation.title['ja']} ({link} を通してロジットで書く)"}
+    return run(name, title, chain(continue_from(derivation, model), through_link(link, model)), model)
 
 
 def gradient(derivation: Derivation, wrt: sp.Basic, link: str | None = None) -> Derivation:
@@ -97,13 +111,16 @@ def ce_matrix_grad() -> Derivation:
     return run("ce-matrix-grad", TITLES["ce-matrix-grad"], strategy, model)
 
 
+def ce_one_sample_softmax() -> Derivation:
+    return with_link(registry.get("ce-one-sample"), "softmax", "ce-one-sample-softmax")
+
+
 def softmax_hessian() -> Derivation:
     """One sample: the gradient y - t by the logits, differentiated again, then as a matrix."""
-    model = categorical()
+    model = categorical().with_link("softmax")
     one_sample = registry.get("ce-one-sample")
     strategy = chain(
-        continue_from(one_sample, model),
-        through_link("softmax", model),
+        continue_from(registry.get("ce-one-sample-softmax"), model),
         differentiate(c.z[c.k]),
         apply("recognise_softmax", required=False),
         apply("algebraic_simplification", required=False),

@@ -152,6 +152,16 @@ def _derivative_as_limit(rule, equation, model, arguments):
     return Outcome(Equation(sp.Derivative(function, variable), sp.Limit(quotient, step, 0)), Check("holds"))
 
 
+def _state_definition(rule, equation, model, arguments):
+    """A function's definition as an equation at ``arguments["at"]`` (``σ(x) = 1/(1 + e^{-x})``):
+    where a lemma starts.  Its two sides must agree (checked like any equation that holds)."""
+    (wild,) = rule.wild_names
+    at = arguments["at"]
+    scope = {name: w for name, w in rule.wilds.items()}
+    scope[wild] = at
+    return Outcome(Equation(rule.pattern("lhs", scope), rule.pattern("rhs", scope)), Check("holds"))
+
+
 def _change_of_limit_variable(rule, equation, model, arguments):
     old, scale, new = arguments["old"], arguments["scale"], arguments["new"]
 
@@ -165,6 +175,7 @@ def _change_of_limit_variable(rule, equation, model, arguments):
 
 TABLE = {
     "derivative_as_limit": _derivative_as_limit,
+    "state_definition": _state_definition,
     "change_of_limit_variable": _change_of_limit_variable,
     "differentiate_both_sides": _differentiate_both_sides,
     "rename_summation_index": _rename_summation_index,

@@ -88,23 +88,46 @@ def _softmax_parts(expr: sp.Basic):
 
 
 def _recognise_link(rule, equation, model, arguments):
+    """Write each e^{z_ik} / sum_l e^{z_il} in a product back as y_ik; a product over the n-th power
+    of that sum with n such exponentials gives n components (e^{z_k} e^{z_m} / S^2 = y_k y_m)."""
     folded: dict[sp.Basic, sp.Basic] = {}
 
     def accept(sub):
         if not isinstance(sub, sp.Mul):
             return None
         parts = _softmax_parts(sub)
-        if parts is None:
-            return None
-        numerator, denominator, component, classes = parts
-        folded[component] = numerator.func(*numerator.args) * denominator
-        rest = [f for f in sp.Mul.make_args(sub) if f is not numerator and f is not denominator]
-        return sp.Mul(component, *rest)
+        if parts is not None:
+            numerator, denominator, component, classes = parts
+            folded[component] = numerator.func(*numerator.args) * denominator
+            rest = [f for f in sp.Mul.make_args(sub) if f is not numerator and f is not denominator]
+            return sp.Mul(component, *rest)
+        return _softmax_power_parts(sub, folded)
 
     outcome = rewrite_rhs(equation, accept)
     if outcome is None:
         return None
     return Outcome(outcome.equation, Check("specialises", mapping=folded), outcome.location)
+
+
+def _softmax_power_parts(expr: sp.Mul, folded: dict) -> sp.Basic | None:
+    factors = sp.Mul.make_args(expr)
+    for power in factors:
+        if not (isinstance(power, sp.Pow) and power.exp.is_Integer and power.exp < -1
+                and isinstance(power.base, sp.Sum) and power.base.limits[0][1] == 1):
+            continue
+        total = power.base
+        index = total.limits[0][0]
+        numerators = [f for f in factors if isinstance(f, sp.exp) and isinstance(f.args[0], sp.Indexed)
+                      and f.args[0].base == c.z and total.function == sp.exp(c.z[f.args[0].indices[:-1] + (index,)])]
+        if len(numerators) < -power.exp:
+            continue
+        used = numerators[:-power.exp]
+        components = [c.y[f.args[0].indices] for f in used]
+        for f, component in zip(used, components):
+            folded[component] = f * total**-1
+        rest = [f for f in factors if f is not power and not any(f is u for u in used)]
+        return sp.Mul(*components, *rest)
+    return None
 
 
 def _derivative_of_link(rule, equation, model, arguments):

@@ -8,10 +8,11 @@ from ..errors import NotShowable
 from .unicode import _SUB, _SUP
 
 _SUBSCRIPTS = {chr(v): chr(k) for k, v in _SUB.items()}
-_SUPERSCRIPTS = {chr(v): chr(k) for k, v in _SUP.items()} | {"²": "2", "³": "3", "¹": "1"}
+_SUPERSCRIPTS = {chr(v): chr(k) for k, v in _SUP.items()} | {"²": "2", "³": "3", "¹": "1", "⁻": "-", "ᵃ": "a",
+                                                              "ᵇ": "b", "ˣ": "x", "ᵀ": "T"}
 _SYMBOLS = {"−": "-", "∑": "sum", "∏": "prod", "∂": "d", "∇": "nabla", "·": "*", "×": "x", "→": "->",
             "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~", "√": "sqrt", "∞": "oo", "✓": "[ok]", "✗": "[X]",
-            "…": "...", "—": "--", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "δ": "delta"}
+            "…": "...", "—": "--", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "δ": "delta", "′": "'"}
 
 
 def _script_run(text: str, start: int, table: dict[str, str], marker: str) -> tuple[str, int]:

@@ -11,7 +11,7 @@ from .srepr import srepr
 
 from ..catalogue import Rule
 from ..steps import Derivation, Step
-from .justifications import justification
+from .justifications import justification, line_words
 from .latex_expr import latex_equation
 from .reports import document
 
@@ -35,6 +35,23 @@ def _step(step: Step, previous, lang: str) -> dict:
     }
 
 
+def _line(derivation: Derivation, line, lang: str) -> dict:
+    """A blackboard line: the steps it covers (numbered from 1, both ends included), its words,
+    its equation, and how it was checked (by its steps; ``end_to_end_points``: its two ends)."""
+    steps = derivation.steps[line.first:line.last + 1]
+    previous = derivation.steps[line.first - 1].equation if line.first else None
+    return {
+        "steps": [line.first + 1, line.last + 1],
+        "role": line.role,
+        "justification": line_words(steps, previous, lang),
+        "lhs": srepr(line.equation.lhs),
+        "rhs": srepr(line.equation.rhs),
+        "latex": latex_equation(line.equation.lhs, line.equation.rhs),
+        "verified": line.verification.method,
+        "end_to_end_points": line.verification.points if len(steps) > 1 else 0,
+    }
+
+
 def derivation_dict(derivation: Derivation, lang: str = "en") -> dict:
     result = derivation.result
     return {
@@ -42,6 +59,7 @@ def derivation_dict(derivation: Derivation, lang: str = "en") -> dict:
         "title": derivation.title[lang],
         "steps": [_step(step, derivation.steps[n - 1].equation if n else None, lang)
                   for n, step in enumerate(derivation.steps)],
+        "lines": [_line(derivation, line, lang) for line in derivation.lines],
         "result": {"lhs": srepr(result.lhs), "rhs": srepr(result.rhs),
                    "latex": latex_equation(result.lhs, result.rhs)},
         "cross_checks": [{"method": check.method, "points": check.points, "max_relative_error": check.max_error,

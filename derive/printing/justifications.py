@@ -37,6 +37,8 @@ def _names(step: Step, previous: Equation | None, spell) -> dict[str, str] | Non
     if part is None:
         return None
     names = {}
+    if step.check.how == CheckKind.DIFFERENTIATED and step.check.variables:
+        names["x"] = spell(step.check.variables[0])
     if isinstance(part, sp.Derivative) and len(part.variables) == 1:
         names["x"] = spell(part.variables[0])
         part = part.expr
@@ -48,6 +50,65 @@ def _names(step: Step, previous: Equation | None, spell) -> dict[str, str] | Non
                 names["i"] = spell(delta.args[1] if delta.args[0] == variable else delta.args[0])
                 break
     return names or None
+
+
+CITED = {"en": "as derived in {name}", "ja": "{name} で導いた結果"}
+CITED_AT = {"en": "as derived in {name}, eq. ({tag})", "ja": "{name} の式 ({tag}) で導いた結果"}
+WITH_LEMMA = {"en": "{brief} with {lemma} ({label})", "ja": "{brief} ({label}: {lemma})"}
+SEPARATOR = {"en": "; ", "ja": "、"}
+
+
+def brief(step: Step, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
+    """A few words for ``step`` inside a blackboard line: the rule's ``brief_en``/``brief_ja``
+    filled in from the match, a derivation's result cited by name (and the series' equation
+    number), a lemma cited by its label; a rule that gives no brief words gives its justification."""
+    if step.rule == "given":
+        return GIVEN[lang]
+    if step.check.how == CheckKind.DERIVED and step.check.derivation is not None:
+        source = step.check.derivation
+        tag = source.steps[-1].tag
+        return (CITED_AT if tag else CITED)[lang].format(name=source.name, tag=tag)
+    rule = get_rule(step.rule)
+    template = rule.data.get(f"brief_{lang}")
+    if template is None:
+        return justification(step, previous, lang, unicode_names)
+    names = _names(step, previous, _unicode if unicode_names else _name) or {}
+    try:
+        words = str(template).format(**names)
+    except KeyError:
+        return justification(step, previous, lang, unicode_names)
+    from ..derivations.lemmas import label
+    if rule.lemma:
+        return f"{words} ({label(rule.lemma)})"
+    lemma = _lemma_inside(step, previous)
+    if lemma is not None:
+        words = WITH_LEMMA[lang].format(brief=words, lemma=lemma.data[f"brief_{lang}"], label=label(lemma.lemma))
+    return words
+
+
+def line_words(steps, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
+    """The briefs of a line's steps, each said once, in order."""
+    said: list[str] = []
+    for step in steps:
+        words = brief(step, previous, lang, unicode_names)
+        previous = step.equation
+        if words and words not in said:
+            said.append(words)
+    return SEPARATOR[lang].join(said)
+
+
+def _lemma_inside(step: Step, previous: Equation | None):
+    """The rule for the outer function's derivative that a chain-rule step used, if it is a lemma."""
+    if step.rule != "chain_rule":
+        return None
+    part = _changed_part(step, previous)
+    if not isinstance(part, sp.Derivative) or not part.expr.args:
+        return None
+    from ..catalogue import get_ruleset
+    for rule in get_ruleset("derivatives_of_functions"):
+        if rule.lemma and rule.pattern("lhs").expr.func == part.expr.func:
+            return rule
+    return None
 
 
 def _changed_part(step: Step, previous: Equation | None) -> sp.Basic | None:

@@ -81,6 +81,9 @@ class LatexPrinter:
             if isinstance(factor, sp.log) and n < len(factors) - 1:  # \log y (1-y) would read as log(y(1-y))
                 parts.append(rf"\log\left({self._print(factor.args[0])[0]}\right)")
                 continue
+            operator = isinstance(factor, sp.Derivative) and not isinstance(factor.expr, (sp.Symbol, sp.Indexed))
+            if operator and n < len(factors) - 1:  # \frac{d}{dx} e^{-x} (1 + e^{-x}) would take in what follows
+                big = True
             parts.append(rf"\left({self._print(factor)[0]}\right)" if big else self._wrap(factor, _ADD))
         held = layout._held(expr)
         text = r" \cdot ".join(parts) if len(numbers) > 1 or (numbers and factors and held) else " ".join(parts)

@@ -6,36 +6,50 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..steps import Derivation
-from .justifications import justification
+from .justifications import justification, line_words
 from .latex_expr import latex
 from .latex_text import text
-from .tags import equation_tags
+from .tags import equation_tags, line_tags
 
 JUSTIFICATION_WIDTH = r"0.3\linewidth"
 
 
-def rows(derivation: Derivation, lang: str, tags: str, boxed_words: bool) -> list[str]:
-    """``lhs &= rhs && words \\tag{n}``; an equality step leaves its unchanged left side blank."""
+def rows(derivation: Derivation, lang: str, tags: str, boxed_words: bool, detail: str = "blackboard") -> list[str]:
+    """``lhs &= rhs && words \\tag{n}``, one row per blackboard line (``detail="full"``: per step);
+    a row whose left side is the one above leaves it blank."""
     out = []
-    previous_lhs, previous = None, None
-    for step, tag in zip(derivation.steps, equation_tags(derivation, tags)):
-        lhs = "" if step.lhs == previous_lhs else latex(step.lhs)
-        words = text(justification(step, previous, lang))
-        previous = step.equation
+    previous_lhs = None
+    for equation, words, tag in _rows(derivation, lang, tags, detail):
+        lhs = "" if equation.lhs == previous_lhs else latex(equation.lhs)
+        words = text(words)
         if boxed_words:  # a paragraph box inside \text, so long words wrap beside the equation
             inner = words[len(r"\text{"):-1]
             words = r"\text{\parbox[t]{" + JUSTIFICATION_WIDTH + r"}{\raggedright\footnotesize " + inner + "}}"
-        row = f"{lhs} &= {latex(step.rhs)} && {words}"
+        row = f"{lhs} &= {latex(equation.rhs)} && {words}"
         out.append(row + (rf" \tag{{{tag}}}" if tag else ""))
-        previous_lhs = step.lhs
+        previous_lhs = equation.lhs
     return out
 
 
-def derivation_latex(derivation: Derivation, lang: str = "en", tags: str = "series") -> str:
-    body = " \\\\\n".join(rows(derivation, lang, tags, boxed_words=True))
+def _rows(derivation: Derivation, lang: str, tags: str, detail: str):
+    """``(equation, words, tag)`` per row."""
+    if detail == "full" or not derivation.lines:
+        previous = None
+        for step, tag in zip(derivation.steps, equation_tags(derivation, tags)):
+            yield step.equation, justification(step, previous, lang), tag
+            previous = step.equation
+        return
+    for line, tag in zip(derivation.lines, line_tags(derivation, tags)):
+        previous = derivation.steps[line.first - 1].equation if line.first else None
+        yield line.equation, line_words(derivation.steps[line.first:line.last + 1], previous, lang), tag
+
+
+def derivation_latex(derivation: Derivation, lang: str = "en", tags: str = "series", detail: str = "blackboard") -> str:
+    body = " \\\\\n".join(rows(derivation, lang, tags, boxed_words=True, detail=detail))
     return (f"% {derivation.name}: {derivation.title[lang]}\n"
             "\\begin{align}\n" + body + "\n\\end{align}\n")
 
 
-def derivations_latex(derivations: Iterable[Derivation], lang: str = "en", tags: str = "series") -> str:
-    return "\n".join(derivation_latex(d, lang, tags) for d in derivations)
+def derivations_latex(derivations: Iterable[Derivation], lang: str = "en", tags: str = "series",
+                      detail: str = "blackboard") -> str:
+    return "\n".join(derivation_latex(d, lang, tags, detail) for d in derivations)

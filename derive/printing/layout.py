@@ -48,6 +48,9 @@ def split_mul(expr: sp.Mul) -> tuple[bool, list[sp.Basic], list[sp.Basic], list[
             numbers.append(factor)
         elif isinstance(factor, sp.Pow) and factor.exp == -1 and not factor.base.is_Number:
             denominators.append(factor.base)
+        elif (isinstance(factor, sp.Pow) and factor.exp.is_Integer and factor.exp < 0
+              and not factor.base.is_Number):  # (1 + e^{-x})^{-2} is written 1/(1 + e^{-x})^2
+            denominators.append(sp.Pow(factor.base, -factor.exp))
         elif is_label(factor):
             labels.append(factor)
         else:

@@ -9,31 +9,46 @@ from typing import Iterable
 
 from ..steps import Derivation
 from .latex_expr import latex
-from .justifications import justification
-from .tags import equation_tags
+from .justifications import justification, line_words
+from .tags import equation_tags, line_tags
 
 HEADINGS = {"en": "Result", "ja": "結果"}
 
 
-def math_blocks(derivation: Derivation, tags: str = "series") -> list[str]:
-    """The display blocks, one per step, in order."""
+def math_blocks(derivation: Derivation, tags: str = "series", detail: str = "blackboard") -> list[str]:
+    """The display blocks, one per blackboard line (``detail="full"``: per step), in order."""
     blocks = []
-    for step, tag in zip(derivation.steps, equation_tags(derivation, tags)):
-        body = rf"\begin{{aligned}} {latex(step.lhs)} &= {latex(step.rhs)} \end{{aligned}}"
+    for equation, tag in _equations(derivation, tags, detail):
+        body = rf"\begin{{aligned}} {latex(equation.lhs)} &= {latex(equation.rhs)} \end{{aligned}}"
         blocks.append(body + (rf" \tag{{{tag}}}" if tag else ""))
     return blocks
 
 
-def derivation_markdown(derivation: Derivation, lang: str = "en", tags: str = "series") -> str:
+def _equations(derivation: Derivation, tags: str, detail: str):
+    if detail == "full" or not derivation.lines:
+        return [(step.equation, tag) for step, tag in zip(derivation.steps, equation_tags(derivation, tags))]
+    return [(line.equation, tag) for line, tag in zip(derivation.lines, line_tags(derivation, tags))]
+
+
+def _words(derivation: Derivation, lang: str, detail: str) -> list[str]:
+    if detail == "full" or not derivation.lines:
+        return [justification(step, derivation.steps[n - 1].equation if n else None, lang)
+                for n, step in enumerate(derivation.steps)]
+    return [line_words(derivation.steps[line.first:line.last + 1],
+                       derivation.steps[line.first - 1].equation if line.first else None, lang)
+            for line in derivation.lines]
+
+
+def derivation_markdown(derivation: Derivation, lang: str = "en", tags: str = "series",
+                        detail: str = "blackboard") -> str:
     parts = [f"## {derivation.title[lang]}", ""]
-    previous = None
-    for step, block in zip(derivation.steps, math_blocks(derivation, tags)):
-        parts += [justification(step, previous, lang), "", "$$", block, "$$", ""]
-        previous = step.equation
+    for words, block in zip(_words(derivation, lang, detail), math_blocks(derivation, tags, detail)):
+        parts += [words, "", "$$", block, "$$", ""]
     result = derivation.result
     parts += [f"**{HEADINGS[lang]}**", "", "$$", rf"{latex(result.lhs)} = {latex(result.rhs)}", "$$", ""]
     return "\n".join(parts)
 
 
-def derivations_markdown(derivations: Iterable[Derivation], lang: str = "en", tags: str = "series") -> str:
-    return "\n".join(derivation_markdown(d, lang, tags) for d in derivations)
+def derivations_markdown(derivations: Iterable[Derivation], lang: str = "en", tags: str = "series",
+                         detail: str = "blackboard") -> str:
+    return "\n".join(derivation_markdown(d, lang, tags, detail) for d in derivations)

@@ -14,12 +14,15 @@ from .latex_format import derivation_latex
 from .latex_text import text
 
 SECTIONS: tuple[tuple[dict[str, str], tuple[str, ...]], ...] = (
-    ({"en": "The derivative of the logarithm", "ja": "対数の導関数"}, ("log-derivative",)),
+    ({"en": "Lemmas: the derivatives of the logarithm, the sigmoid and softmax",
+      "ja": "補題: 対数関数・シグモイド関数・ソフトマックスの導関数"},
+     ("log-derivative", "sigmoid-derivative", "softmax-jacobian")),
     ({"en": "From the likelihood to cross-entropy", "ja": "尤度関数から交差エントロピーへ"},
      ("ce-one-sample", "ce-dice-example", "ce")),
     ({"en": "Binary cross-entropy", "ja": "二値分類用の交差エントロピー"},
      ("bce", "bce-bernoulli", "bce-titanic-survived", "bce-titanic-died")),
     ({"en": "Vector and matrix form", "ja": "ベクトルと行列による表現"}, ("ce-vector",)),
+    ({"en": "Losses in the logits", "ja": "ロジットで書く損失関数"}, ("ce-softmax", "bce-sigmoid", "ce-one-sample-softmax")),
     ({"en": "Gradients", "ja": "勾配"},
      ("ce-grad", "bce-grad", "ce-softmax-grad", "bce-sigmoid-grad", "ce-matrix-grad", "softmax-hessian")),
 )

@@ -8,16 +8,30 @@ MODES = ("series", "sequential", "none")
 
 def equation_tags(derivation: Derivation, mode: str = "series", start: int = 1) -> list[str | None]:
     """One tag per step. In ``series`` mode, numbers that the series' tags use are skipped."""
+    return numbered([step.tag for step in derivation.steps], mode, start)
+
+
+def line_tags(derivation: Derivation, mode: str = "series", start: int = 1) -> list[str | None]:
+    """One tag per blackboard line: the series' tag of its last tagged step, else a number."""
+    own = []
+    for line in derivation.lines:
+        tags = [step.tag for step in derivation.steps[line.first:line.last + 1] if step.tag]
+        own.append(tags[-1] if tags else None)
+    return numbered(own, mode, start)
+
+
+def numbered(own: list[str | None], mode: str = "series", start: int = 1) -> list[str | None]:
+    """The series' own tags where given (in ``series`` mode), numbers from ``start`` elsewhere."""
     if mode not in MODES:
         raise ValueError(f"tags must be one of {', '.join(MODES)}, not {mode!r}")
     if mode == "none":
-        return [None] * len(derivation.steps)
-    taken = {step.tag for step in derivation.steps if step.tag} if mode == "series" else set()
+        return [None] * len(own)
+    taken = {tag for tag in own if tag} if mode == "series" else set()
     tags: list[str | None] = []
     number = start
-    for step in derivation.steps:
-        if mode == "series" and step.tag:
-            tags.append(step.tag)
+    for tag in own:
+        if mode == "series" and tag:
+            tags.append(tag)
             continue
         while str(number) in taken:
             number += 1

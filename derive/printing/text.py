@@ -6,13 +6,27 @@ from typing import Iterable
 
 from ..catalogue import Rule
 from ..steps import Derivation
-from .justifications import justification
+from .justifications import justification, line_words
 from .unicode import unicode
-from .words import phrase, verification_text
+from .words import line_verification_text, phrase, verification_text
 
 
-def derivation_text(derivation: Derivation, lang: str = "en") -> str:
+def derivation_text(derivation: Derivation, lang: str = "en", detail: str = "blackboard") -> str:
+    """The derivation as a lecturer's lines (``blackboard``), or every step (``full``)."""
     lines = [f"{derivation.name}: {_unicode_title(derivation.title[lang])}", ""]
+    if detail == "full" or not derivation.lines:
+        lines += _steps_text(derivation, lang)
+    else:
+        lines += _lines_text(derivation, lang)
+    result = derivation.result
+    lines += ["", f"{phrase(lang, 'result')}: {unicode(result.lhs)} = {unicode(result.rhs)}"]
+    for check in derivation.cross_checks:
+        lines.append(phrase(lang, "cross_check", method=check.method, points=check.points, error=check.max_error))
+    return "\n".join(lines)
+
+
+def _steps_text(derivation: Derivation, lang: str) -> list[str]:
+    lines = []
     width = len(str(len(derivation.steps)))
     previous = None
     for number, step in enumerate(derivation.steps, 1):
@@ -25,11 +39,32 @@ def derivation_text(derivation: Derivation, lang: str = "en") -> str:
         lines.append(f"{indent}{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})"
                      + (f": {words}" if words else ""))
         lines.append(f"{indent}{verification_text(step.verification, lang)}")
-    result = derivation.result
-    lines += ["", f"{phrase(lang, 'result')}: {unicode(result.lhs)} = {unicode(result.rhs)}"]
-    for check in derivation.cross_checks:
-        lines.append(phrase(lang, "cross_check", method=check.method, points=check.points, error=check.max_error))
-    return "\n".join(lines)
+    return lines
+
+
+def _lines_text(derivation: Derivation, lang: str) -> list[str]:
+    lines = []
+    width = len(str(len(derivation.lines)))
+    indent = " " * (width + 2)
+    for number, line in enumerate(derivation.lines, 1):
+        steps = derivation.steps[line.first:line.last + 1]
+        previous = derivation.steps[line.first - 1].equation if line.first else None
+        equation = line.equation
+        tags = [step.tag for step in steps if step.tag]
+        tag = f"   ({tags[-1]})" if tags else ""
+        lines.append(f"{number:>{width}}. {unicode(equation.lhs)} = {unicode(equation.rhs)}{tag}")
+        lines.append(f"{indent}{_span(line, lang)}: {line_words(steps, previous, lang, True)}")
+        lines.append(f"{indent}{line_verification_text(line.verification, steps, lang)}")
+    lines += ["", phrase(lang, "full_trail")]
+    return lines
+
+
+def _span(line, lang: str) -> str:
+    """``step 3``, ``steps 2–17`` (``ステップ 2–17``)."""
+    if lang == "ja":
+        numbers = str(line.first + 1) if line.first == line.last else f"{line.first + 1}-{line.last + 1}"
+        return f"ステップ {numbers}"
+    return f"step {line.first + 1}" if line.first == line.last else f"steps {line.first + 1}-{line.last + 1}"
 
 
 def _unicode_title(title: str) -> str:
@@ -46,8 +81,8 @@ def _unicode_title(title: str) -> str:
     return re.sub(r"\$([^$]+)\$", piece, title)
 
 
-def derivations_text(derivations: Iterable[Derivation], lang: str = "en") -> str:
-    return "\n\n".join(derivation_text(d, lang) for d in derivations)
+def derivations_text(derivations: Iterable[Derivation], lang: str = "en", detail: str = "blackboard") -> str:
+    return "\n\n".join(derivation_text(d, lang, detail) for d in derivations)
 
 
 def rules_text(rules: Iterable[Rule], lang: str = "en") -> str:

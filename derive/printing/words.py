@@ -24,6 +24,12 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "conditions": "conditions",
         "rules_heading": "{count} rules in the catalogue",
         "automatic": "applied by SymPy itself whenever it builds an expression",
+        "full_trail": "Every step of the trail, each verified: add --detail full",
+        "line_symbolic": "✓ each of its {count} steps proved for every size",
+        "line_numeric": "≈ {count} steps, some checked only numerically (not verified)",
+        "line_at_sizes": "✓ each of its {count} steps proved, some only at small sizes",
+        "line_no": "not verified: one of its {count} steps is not",
+        "line_ends": "; its two ends agree at {points} random points",
     },
     "ja": {
         "by": "規則",
@@ -43,6 +49,12 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "conditions": "条件",
         "rules_heading": "規則カタログ: {count} 件",
         "automatic": "SymPy が式を作るたびに自動で適用する",
+        "full_trail": "すべてのステップとその検証は --detail full で表示する",
+        "line_symbolic": "✓ {count} ステップのそれぞれをすべてのサイズについて証明済み",
+        "line_numeric": "≈ {count} ステップのうち数値的にしか確認していないものがある (検証済みではない)",
+        "line_at_sizes": "✓ {count} ステップのそれぞれを証明済み (一部は小さいサイズについてのみ)",
+        "line_no": "未検証: {count} ステップのうち検証されていないものがある",
+        "line_ends": "。両端の式はランダムな {points} 点で一致",
     },
 }
 
@@ -72,3 +84,15 @@ def verification_text(verification: Verification, lang: str) -> str:
     if verification.method == "numeric":
         return phrase(lang, "numeric", points=verification.points)
     return phrase(lang, "no", detail=verification.detail or "-")
+
+
+def line_verification_text(verification: Verification, steps, lang: str) -> str:
+    """How a blackboard line was checked: by its steps (one step: as that step was), and end to end."""
+    if len(steps) == 1:
+        return verification_text(steps[0].verification, lang)
+    key = {"symbolic": "line_at_sizes" if verification.sizes else "line_symbolic",
+           "numeric": "line_numeric"}.get(verification.method, "line_no")
+    text = phrase(lang, key, count=len(steps))
+    if verification.points:
+        text += phrase(lang, "line_ends", points=verification.points)
+    return text
