@@ -17,14 +17,34 @@ def to_matrix(expr: sp.Basic, row: sp.Symbol, col: sp.Symbol) -> sp.MatrixExpr:
     coefficients = {abs(coefficient) for coefficient, _ in terms}
     if len(coefficients) == 1:  # a common factor in front: (Y - T)/N rather than Y/N - T/N
         (common,) = coefficients
-        signed = sp.MatAdd(*(sp.sign(coefficient) * matrix for coefficient, matrix in terms))
-        return signed if common == 1 else sp.MatMul(common, signed)
+        left, matrices = _common_left_factor([matrix for _, matrix in terms])
+        signed = sp.MatAdd(*(sp.sign(coefficient) * matrix for (coefficient, _), matrix in zip(terms, matrices)))
+        factors = [f for f in (common, left) if f is not None and f != 1]
+        return sp.MatMul(*factors, signed) if factors else signed
     return sp.MatAdd(*(coefficient * matrix for coefficient, matrix in terms))
+
+
+def _common_left_factor(matrices: list) -> tuple:
+    """``Xᵀ Y - Xᵀ T`` as ``Xᵀ`` and ``[Y, T]``: the factor every product starts with, if any."""
+    if len(matrices) < 2 or not all(isinstance(m, sp.MatMul) and len(m.args) == 2 for m in matrices):
+        return None, matrices
+    left = matrices[0].args[0]
+    if not all(m.args[0] == left for m in matrices):
+        return None, matrices
+    return left, [m.args[1] for m in matrices]
 
 
 def _term(term: sp.Basic, row: sp.Symbol, col: sp.Symbol) -> tuple[sp.Basic, sp.MatrixExpr]:
     scalars, at_row, at_col, whole, delta = [], [], [], [], False
     for factor in sp.Mul.make_args(term):
+        if isinstance(factor, sp.Sum) and (factor.has(row) or factor.has(col)):
+            product = _product_over(factor, row, col)
+            if product is None:
+                raise DeriveError(f"cannot write the term {term} as a matrix")
+            coefficient = sp.Mul(*(f for f in sp.Mul.make_args(term) if f is not factor))
+            if coefficient.has(row) or coefficient.has(col):
+                raise DeriveError(f"cannot write the term {term} as a matrix")
+            return coefficient, product
         if isinstance(factor, sp.KroneckerDelta) and set(factor.args) == {row, col}:
             delta = True
         elif isinstance(factor, sp.Indexed) and factor.indices == (row, col):
@@ -45,3 +65,22 @@ def _term(term: sp.Basic, row: sp.Symbol, col: sp.Symbol) -> tuple[sp.Basic, sp.
     if len(at_row) == 1 and len(at_col) == 1 and not (delta or whole):
         return coefficient, vf.column_vector(at_row[0]) * vf.column_vector(at_col[0]).T
     raise DeriveError(f"cannot write the term {term} as a matrix")
+
+
+def _product_over(total: sp.Sum, row: sp.Symbol, col: sp.Symbol) -> sp.MatrixExpr | None:
+    """``∑_s a_{s row} b_{s col}`` (each of the two arrays indexed either way round) as the matrix
+    product ``Aᵀ B``, ``A B``, ``A Bᵀ`` or ``Aᵀ Bᵀ``."""
+    if len(total.limits) != 1:
+        return None
+    index = total.limits[0][0]
+    factors = sp.Mul.make_args(total.function)
+    arrays = [f for f in factors if isinstance(f, sp.Indexed) and len(f.indices) == 2]
+    if len(arrays) != 2 or len(factors) != 2:
+        return None
+    first = next((a for a in arrays if row in a.indices and index in a.indices), None)
+    second = next((a for a in arrays if a is not first and col in a.indices and index in a.indices), None)
+    if first is None or second is None:
+        return None
+    left = vf.stacked(first.base) if first.indices == (row, index) else vf.stacked(first.base).T
+    right = vf.stacked(second.base) if second.indices == (index, col) else vf.stacked(second.base).T
+    return left * right

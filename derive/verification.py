@@ -88,6 +88,9 @@ def _require_specialisation(old: sp.Basic, new: sp.Basic, model: Model, step: St
         from .operations.links import is_link_of  # operations sit above verification
         _require(is_link_of(new, old, model.link, model.classes or c.K), step,
                  f"{old} = {new} is not the model's {model.link} of the logits")
+    elif isinstance(old, sp.Indexed) and old.base == c.z and model.linear:
+        from .operations.links import is_linear_layer_of
+        _require(is_linear_layer_of(new, old), step, f"{old} = {new} is not the model's layer Z = XW")
     else:
         _require(False, step, f"{old} = {new} is no specialisation: a size, a sample's scalar, a stacked "
                               "matrix or a prediction through the model's link")
@@ -245,8 +248,12 @@ def _require_inside_model(old: sp.Basic, new: sp.Basic, mapping, model: Model, s
         _require(is_link_of(new, old, model.link, model.classes or c.K), step,
                  f"{old} = {new} is not the model's {model.link} of the logits")
         return
+    if isinstance(old, sp.Indexed) and old.base == c.z and model.linear:
+        from .operations.links import is_linear_layer_of
+        _require(is_linear_layer_of(new, old), step, f"{old} = {new} is not the model's layer Z = XW")
+        return
     _require(False, step, f"{old} = {new} leaves the model: an instance gives labels and predictions "
-                          "values inside it, or writes a prediction through the model's link")
+                          "values inside it, or writes a prediction through the model's link or its layer")
 
 
 def _require(condition: bool, step: Step, problem: str) -> None:
@@ -314,7 +321,7 @@ def _verify_derivatives(previous: Equation | None, step: Step, model: Model, rng
     ((loss_symbol, loss),) = step.check.definitions.items()
     _require(step.lhs == _gradient_name(step.check.variables, loss_symbol), step,
              f"{step.lhs} does not name the derivatives of {loss_symbol} by {', '.join(map(str, step.check.variables))}")
-    general = _matrix_of_previous_line(previous, step.lhs, step.rhs) or _through_linear_layer(previous, step, model)
+    general = _matrix_of_previous_line(previous, step.lhs, step.rhs)
     if general:
         points, worst = _derivative_numbers(step, loss, model, rng)
         return Verification("symbolic", (), points, worst, detail=general)
@@ -359,26 +366,6 @@ def _derivative_numbers(step: Step, loss: sp.Basic, model: Model, rng: random.Ra
     return points, worst
 
 
-def _through_linear_layer(previous: Equation | None, step: Step, model: Model) -> str:
-    """``∇_W E = Xᵀ ∇_Z E`` where the previous line is ``∇_Z E`` and the model's logits are
-    ``Z = XW``: the chain rule, with ``∂z_ij/∂W_dk = x_id δ_jk`` proved here with symbolic sizes
-    and indices (so ``∑_ij ∂E/∂z_ij · x_id δ_jk = ∑_i x_id ∂E/∂z_ik``, the component of Xᵀ ∇_Z E)."""
-    from . import vector_forms as vf
-    from .symbolic_proofs import collapse_deltas, inside_ranges
-
-    if previous is None or not model.linear or step.check.variables != (c.W,):
-        return ""
-    loss = str(step.lhs.name).split()[-1] if isinstance(step.lhs, sp.MatrixSymbol) else ""
-    logits = vf.stacked(c.z)
-    if previous.lhs != vf.gradient_symbol(logits.name, logits.shape, loss) or step.rhs != vf.stacked(c.x).T * previous.rhs:
-        return ""
-    i, j, d, k, f = sp.symbols("i j d k f", integer=True)
-    by_weight = sp.Derivative(sp.Sum(c.x[i, f] * c.W[f, j], (f, 1, c.D)), c.W[d, k]).doit()
-    if inside_ranges(collapse_deltas(by_weight), {d: (sp.Integer(1), c.D)}) != c.x[i, d] * sp.KroneckerDelta(j, k):
-        return ""
-    return "the chain rule through Z = XW, with dz_ij/dW_dk = x_id delta_jk proved for every size"
-
-
 def _gradient_name(bases: tuple, loss: sp.Basic) -> sp.Basic | None:
     """∇_Z E for the derivatives of E by one array's components, H for the second derivatives."""
     from . import vector_forms as vf
@@ -414,7 +401,18 @@ def _matrix_of_previous_line(previous: Equation | None, name: sp.Basic, matrix: 
                             lambda e: sp.KroneckerDelta(sp.expand(e.args[0] - e.args[1]), 0))
     if sp.expand(deltas(component) - deltas(previous.rhs)) == 0:
         return "the previous line's components laid out as a matrix"
+    from .models import ANY_VALUES
+    if proves_for_every_size(_sums_from_one(component), previous.rhs, ANY_VALUES):  # a product's sum over a shared index
+        return "the previous line's components laid out as a matrix (a product's entry is its sum over the shared index)"
     return ""
+
+
+def _sums_from_one(expr: sp.Basic) -> sp.Basic:
+    """A matrix product's entry sums from 0 to n - 1 (SymPy's element indices): sum from 1 to n."""
+    def shifted(total: sp.Sum) -> sp.Basic:
+        (index, lower, upper), = total.limits
+        return sp.Sum(total.function.xreplace({index: index - 1}), (index, 1, upper + 1)) if lower == 0 else total
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, shifted)
 
 
 def _indexed_component(element) -> sp.Basic:

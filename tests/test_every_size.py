@@ -8,6 +8,7 @@ import sympy as sp
 
 import derive
 from derive import conventions as c
+from derive import vector_forms as vf
 from derive.catalogue import get_rule, proved_for_every_size, read_catalogue
 from derive.errors import VerificationError
 from derive.induction import prove_by_elimination, prove_by_induction
@@ -230,16 +231,20 @@ def test_a_definition_step_may_only_use_its_rules_own_definitions():
         verify_step(previous, forged, model)
 
 
-def test_the_linear_layer_step_is_the_chain_rule_through_z_equals_xw():
-    previous, step, model = _step("ce-matrix-grad", "linear_layer_chain_rule")
+def test_the_weight_gradient_is_derived_in_index_form_then_laid_out_as_a_matrix():
+    """Z = XW written into the loss, differentiated by W_dk with the catalogue's rules, then laid
+    out as Xᵀ(Y − T)/N: that last step is proved for every size, and a wrong matrix is refused."""
+    derivation = derive.get("ce-matrix-grad")
+    rules = [s.rule for s in derivation.steps]
+    assert rules.index("linear_layer_definition") < rules.index("differentiate_both_sides") < len(rules) - 1
+    assert derivation.steps[rules.index("differentiate_both_sides")].lhs == sp.Derivative(c.E, c.W[c.d, c.k])
+    previous, step, model = derivation.steps[-2].equation, derivation.steps[-1], derivation.models[-1]
     verification = verify_step(previous, step, model)
-    assert verification.method == "symbolic" and verification.sizes == () and "Z = XW" in verification.detail
-    doubled = replace(step, equation=Equation(step.lhs, 2 * step.rhs))
-    with pytest.raises(VerificationError):
-        verify_step(previous, doubled, model)
-    without_the_layer = replace(model, linear=False)  # z no longer depends on W: the derivative is 0
-    with pytest.raises(VerificationError, match="is wrong"):
-        verify_step(previous, step, without_the_layer)
+    assert verification.method == "symbolic" and verification.sizes == ()
+    x, y, t = (vf.stacked(base) for base in (c.x, c.y, c.t))
+    for wrong in (2 * step.rhs, x.T * (y + t) / c.N):
+        with pytest.raises(VerificationError):
+            verify_step(previous, replace(step, equation=Equation(step.lhs, wrong)), model)
 
 
 def test_shared_points_still_catch_a_step_wrong_only_for_the_last_class():

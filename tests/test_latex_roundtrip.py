@@ -32,8 +32,8 @@ def test_every_readable_side_of_every_step_parses_back_to_the_same_expression():
                 compare(back, side, model, random.Random(number), f"{name} step {number + 1}")
                 checked += 1
     assert set(skipped) <= set(UNREADABLE)
-    total = checked + sum(skipped.values())  # partial derivatives are the most of what is skipped
-    assert checked >= 260 and sum(skipped.values()) <= 0.4 * total, (checked, skipped)
+    others = sum(count for construct, count in skipped.items() if construct != "partial derivatives")
+    assert checked >= 260 and others <= 20, (checked, skipped)  # the parser reads no ∂: the rest is rare
 
 
 def test_normalisation_natural_log_and_indexed_components():

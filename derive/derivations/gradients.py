@@ -99,14 +99,19 @@ def bce_sigmoid_grad() -> Derivation:
 
 
 def ce_matrix_grad() -> Derivation:
-    """The softmax gradient as a matrix, then through a linear layer Z = XW."""
+    """The softmax gradient as a matrix; then through a linear layer Z = XW: the loss in the
+    logits with z_ik = sum_f x_if W_fk, differentiated by W_dk in index form, then as a matrix."""
     model = categorical().with_link("softmax")
+    linear = model.with_linear_model()
     loss = registry.get("ce").result
     strategy = chain(
         continue_from(registry.get("ce-softmax-grad"), model),
         apply("gradient_as_matrix", loss=loss),
-        use_model(model.with_linear_model()),
-        apply("linear_layer_chain_rule", loss=loss),
+        continue_from(registry.get("ce-softmax"), linear),
+        apply("linear_layer_definition", avoid=(c.d,)),
+        differentiate(c.W[c.d, c.k]),
+        exhaust("recognise_links"),
+        apply("gradient_as_matrix", loss=loss),
     )
     return run("ce-matrix-grad", TITLES["ce-matrix-grad"], strategy, model)
 

@@ -130,6 +130,53 @@ def _softmax_power_parts(expr: sp.Mul, folded: dict) -> sp.Basic | None:
     return None
 
 
+def linear_layer_of(logit: sp.Indexed, index: sp.Symbol) -> sp.Basic:
+    """``z_ik`` of the layer ``Z = XW``: ``∑_f x_if W_fk`` with ``index`` for f."""
+    row, column = logit.indices
+    return sp.Sum(c.x[row, index] * c.W[index, column], (index, 1, c.D))
+
+
+def is_linear_layer_of(value: sp.Basic, logit: sp.Basic) -> bool:
+    """Whether ``value`` is ``∑_f x_if W_fk`` for the logit ``z_ik`` (any name for f)."""
+    if not (isinstance(logit, sp.Indexed) and logit.base == c.z and len(logit.indices) == 2
+            and isinstance(value, sp.Sum) and len(value.limits) == 1):
+        return False
+    index = value.limits[0][0]
+    return value == linear_layer_of(logit, index)
+
+
+def _substitute_linear_layer(rule, equation, model, arguments):
+    """Write each logit z_ik as ∑_f x_if W_fk (the model's layer Z = XW)."""
+    if not model.linear:
+        return None
+    logits = sorted((a for a in equation.rhs.atoms(sp.Indexed) if a.base == c.z), key=str)
+    if not logits:
+        return None
+    index = _fresh_index(equation.rhs + sum(arguments.get("avoid", ())))
+    table = {logit: linear_layer_of(logit, index) for logit in logits}
+    return Outcome(Equation(equation.lhs, equation.rhs.xreplace(table)), Check("instance", mapping=table))
+
+
+def _recognise_linear_layer(rule, equation, model, arguments):
+    """Write each ∑_f x_if W_fk back as the logit z_ik."""
+    if not model.linear:
+        return None
+    table = {}
+    for total in equation.rhs.atoms(sp.Sum):
+        if len(total.limits) != 1 or not isinstance(total.function, sp.Mul):
+            continue
+        inputs = [f for f in total.function.args if isinstance(f, sp.Indexed) and f.base == c.x and len(f.indices) == 2]
+        weights = [f for f in total.function.args if isinstance(f, sp.Indexed) and f.base == c.W and len(f.indices) == 2]
+        if len(inputs) == len(weights) == 1:
+            logit = c.z[inputs[0].indices[0], weights[0].indices[1]]
+            if is_linear_layer_of(total, logit):
+                table[total] = logit
+    if not table:
+        return None
+    return Outcome(Equation(equation.lhs, equation.rhs.xreplace(table)),
+                   Check("specialises", mapping={logit: total for total, logit in table.items()}))
+
+
 def _derivative_of_link(rule, equation, model, arguments):
     if model.link != rule.parameter("link"):
         return None
@@ -149,6 +196,8 @@ def _derivative_of_link(rule, equation, model, arguments):
 
 
 TABLE = {
+    "substitute_linear_layer": _substitute_linear_layer,
+    "recognise_linear_layer": _recognise_linear_layer,
     "substitute_link": _substitute_link,
     "recognise_link": _recognise_link,
     "derivative_of_link": _derivative_of_link,

@@ -1,10 +1,9 @@
-"""Matrix forms of component results: gradients as matrices of the variable's shape, the chain rule
-through a linear layer Z = XW, and the Hessian as a matrix."""
+"""Matrix forms of component results: gradients as matrices of the variable's shape (∇_Z E, and
+∇_W E from its components derived in index form through Z = XW), and the Hessian as a matrix."""
 from __future__ import annotations
 
 import sympy as sp
 
-from .. import conventions as c
 from .. import vector_forms as vf
 from ..index_to_matrix import to_matrix
 from ..steps import Check, Equation
@@ -40,18 +39,6 @@ def _gradient_as_matrix(rule, equation, model, arguments):
     return Outcome(Equation(lhs, rhs), Check("derivatives", definitions={loss.lhs: loss.rhs}, variables=bases))
 
 
-def _linear_layer_chain_rule(rule, equation, model, arguments):
-    lhs = equation.lhs
-    if not (isinstance(lhs, sp.MatrixSymbol) and lhs.name.startswith("nabla_Z")):
-        return None
-    weights = vf.stacked(c.W)
-    new_lhs = vf.gradient_symbol("W", weights.shape, lhs.name.split()[-1])
-    rhs = vf.stacked(c.x).T * equation.rhs
-    loss = arguments["loss"]
-    return Outcome(Equation(new_lhs, rhs), Check("derivatives", definitions={loss.lhs: loss.rhs}, variables=(c.W,)))
-
-
 TABLE = {
     "gradient_as_matrix": _gradient_as_matrix,
-    "linear_layer_chain_rule": _linear_layer_chain_rule,
 }

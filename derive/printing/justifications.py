@@ -39,6 +39,8 @@ def _names(step: Step, previous: Equation | None, spell) -> dict[str, str] | Non
     names = {}
     if step.check.how == CheckKind.DIFFERENTIATED and step.check.variables:
         names["x"] = spell(step.check.variables[0])
+    if step.check.how == CheckKind.DERIVATIVES and previous is not None and isinstance(previous.lhs, sp.Derivative):
+        names["x"] = spell(previous.lhs.variables[-1])  # the component the matrix collects
     if isinstance(part, sp.Derivative) and len(part.variables) == 1:
         names["x"] = spell(part.variables[0])
         part = part.expr
