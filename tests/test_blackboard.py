@@ -119,3 +119,12 @@ def test_the_cli_shows_the_blackboard_and_the_full_trail_on_demand():
     steps = len(derive.get("bce-sigmoid-grad").steps)
     assert f"\n{steps}. " in full.stdout and f"\n{steps}. " not in short.stdout
     assert "--detail full" in short.stdout and "by chain_rule" in full.stdout
+
+
+def test_the_readme_shows_the_blackboard_view_derive_prints():
+    from tools import ROOT
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("$ derive bce --gradient --link sigmoid"):].split("```")[0]
+    shown = [line for line in block.splitlines()[1:] if line.strip() and line.strip() != "..."]
+    printed = derivation_text(derive.get("bce-sigmoid-grad")).splitlines()
+    assert len(shown) >= 14 and all(line in printed for line in shown)

@@ -172,15 +172,15 @@ def test_the_readme_says_which_command_takes_which_option():
     from derive.cli import build_parser
     from tools import ROOT
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme[readme.index("| command | `--format` | `--lang` | `--tags` |"):].split("\n\n")[0]
+    table = readme[readme.index("| command | `--format` | `--lang` | `--tags` | `--detail` |"):].split("\n\n")[0]
     subparsers = next(a for a in build_parser()._actions if a.dest == "command").choices
     documented = set()
     for row in table.splitlines()[2:]:
-        commands, formats, langs, tags = (cell.strip() for cell in row.strip("|").split("|"))
+        commands, formats, langs, tags, detail = (cell.strip() for cell in row.strip("|").split("|"))
         for command in re.findall(r"`(\w+)`", commands):
             documented.add(command)
             parser = subparsers[command]
-            for option, cell in (("--format", formats), ("--lang", langs), ("--tags", tags)):
+            for option, cell in (("--format", formats), ("--lang", langs), ("--tags", tags), ("--detail", detail)):
                 claimed = tuple(re.findall(r"^([a-z, ]+)", cell)[0].replace(" ", "").split(",")) \
                     if re.match(r"^[a-z]", cell) else ()
                 assert _option_choices(parser, option) == claimed, (command, option)

@@ -10,6 +10,7 @@ from typing import Iterable
 from .srepr import srepr
 
 from ..catalogue import Rule
+from ..series_notes import line_notes, series_note
 from ..steps import Derivation, Step
 from .justifications import justification, line_words
 from .latex_expr import latex_equation
@@ -49,6 +50,7 @@ def _line(derivation: Derivation, line, lang: str) -> dict:
         "latex": latex_equation(line.equation.lhs, line.equation.rhs),
         "verified": line.verification.method,
         "end_to_end_points": line.verification.points if len(steps) > 1 else 0,
+        "series_notes": line_notes(derivation, line.first, line.last, lang),
     }
 
 
@@ -57,7 +59,8 @@ def derivation_dict(derivation: Derivation, lang: str = "en") -> dict:
     return {
         "name": derivation.name,
         "title": derivation.title[lang],
-        "steps": [_step(step, derivation.steps[n - 1].equation if n else None, lang)
+        "steps": [{**_step(step, derivation.steps[n - 1].equation if n else None, lang),
+                   "series_note": series_note(derivation, n, lang)}
                   for n, step in enumerate(derivation.steps)],
         "lines": [_line(derivation, line, lang) for line in derivation.lines],
         "result": {"lhs": srepr(result.lhs), "rhs": srepr(result.rhs),

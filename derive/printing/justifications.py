@@ -99,6 +99,14 @@ def line_words(steps, previous: Equation | None, lang: str, unicode_names: bool 
     return SEPARATOR[lang].join(said)
 
 
+def with_notes(words: str, derivation, first: int, last: int, lang: str) -> str:
+    """``words``, then the note of any step ``first``..``last`` that the series prints differently."""
+    from ..series_notes import line_notes
+    notes = line_notes(derivation, first, last, lang)
+    label = {"en": "Note: ", "ja": "注: "}[lang]
+    return " ".join([words, *(label + note for note in notes)]) if notes else words
+
+
 def _lemma_inside(step: Step, previous: Equation | None):
     """The rule for the outer function's derivative that a chain-rule step used, if it is a lemma."""
     if step.rule != "chain_rule":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..steps import Derivation
-from .justifications import justification, line_words
+from .justifications import justification, line_words, with_notes
 from .latex_expr import latex
 from .latex_text import text
 from .tags import equation_tags, line_tags
@@ -35,13 +35,14 @@ def _rows(derivation: Derivation, lang: str, tags: str, detail: str):
     """``(equation, words, tag)`` per row."""
     if detail == "full" or not derivation.lines:
         previous = None
-        for step, tag in zip(derivation.steps, equation_tags(derivation, tags)):
-            yield step.equation, justification(step, previous, lang), tag
+        for number, (step, tag) in enumerate(zip(derivation.steps, equation_tags(derivation, tags))):
+            yield step.equation, with_notes(justification(step, previous, lang), derivation, number, number, lang), tag
             previous = step.equation
         return
     for line, tag in zip(derivation.lines, line_tags(derivation, tags)):
         previous = derivation.steps[line.first - 1].equation if line.first else None
-        yield line.equation, line_words(derivation.steps[line.first:line.last + 1], previous, lang), tag
+        words = line_words(derivation.steps[line.first:line.last + 1], previous, lang)
+        yield line.equation, with_notes(words, derivation, line.first, line.last, lang), tag
 
 
 def derivation_latex(derivation: Derivation, lang: str = "en", tags: str = "series", detail: str = "blackboard") -> str:

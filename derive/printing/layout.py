@@ -70,6 +70,8 @@ def _complement_last(expr: sp.Basic) -> int:
 
 def ordered_terms(expr: sp.Add) -> list[sp.Basic]:
     """Terms in SymPy's printing order, positive ones and those without ``(1 - ...)`` first."""
+    if any(isinstance(term, sp.Mul) and _held(term) for term in expr.args):
+        return list(expr.args)  # values put in as the series writes them (0·log 0.56 + 1·log 0.44): its order
     terms = list(expr.as_ordered_terms())
     return sorted(terms, key=lambda term: (term.could_extract_minus_sign(), _complement_last(term)))
 

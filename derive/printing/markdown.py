@@ -9,7 +9,7 @@ from typing import Iterable
 
 from ..steps import Derivation
 from .latex_expr import latex
-from .justifications import justification, line_words
+from .justifications import justification, line_words, with_notes
 from .tags import equation_tags, line_tags
 
 HEADINGS = {"en": "Result", "ja": "結果"}
@@ -32,10 +32,11 @@ def _equations(derivation: Derivation, tags: str, detail: str):
 
 def _words(derivation: Derivation, lang: str, detail: str) -> list[str]:
     if detail == "full" or not derivation.lines:
-        return [justification(step, derivation.steps[n - 1].equation if n else None, lang)
+        return [with_notes(justification(step, derivation.steps[n - 1].equation if n else None, lang), derivation, n, n, lang)
                 for n, step in enumerate(derivation.steps)]
-    return [line_words(derivation.steps[line.first:line.last + 1],
-                       derivation.steps[line.first - 1].equation if line.first else None, lang)
+    return [with_notes(line_words(derivation.steps[line.first:line.last + 1],
+                                  derivation.steps[line.first - 1].equation if line.first else None, lang),
+                       derivation, line.first, line.last, lang)
             for line in derivation.lines]
 
 

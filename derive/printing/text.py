@@ -5,6 +5,7 @@ import re
 from typing import Iterable
 
 from ..catalogue import Rule
+from ..series_notes import line_notes
 from ..steps import Derivation
 from .justifications import justification, line_words
 from .unicode import unicode
@@ -39,6 +40,7 @@ def _steps_text(derivation: Derivation, lang: str) -> list[str]:
         lines.append(f"{indent}{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})"
                      + (f": {words}" if words else ""))
         lines.append(f"{indent}{verification_text(step.verification, lang)}")
+        lines += [f"{indent}{phrase(lang, 'series_note')}: {note}" for note in line_notes(derivation, number - 1, number - 1, lang)]
     return lines
 
 
@@ -55,6 +57,7 @@ def _lines_text(derivation: Derivation, lang: str) -> list[str]:
         lines.append(f"{number:>{width}}. {unicode(equation.lhs)} = {unicode(equation.rhs)}{tag}")
         lines.append(f"{indent}{_span(line, lang)}: {line_words(steps, previous, lang, True)}")
         lines.append(f"{indent}{line_verification_text(line.verification, steps, lang)}")
+        lines += [f"{indent}{phrase(lang, 'series_note')}: {note}" for note in line_notes(derivation, line.first, line.last, lang)]
     lines += ["", phrase(lang, "full_trail")]
     return lines
 

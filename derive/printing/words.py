@@ -30,6 +30,7 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "line_at_sizes": "✓ each of its {count} steps proved, some only at small sizes",
         "line_no": "not verified: one of its {count} steps is not",
         "line_ends": "; its two ends agree at {points} random points",
+        "series_note": "Note",
     },
     "ja": {
         "by": "規則",
@@ -55,6 +56,7 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "line_at_sizes": "✓ {count} ステップのそれぞれを証明済み (一部は小さいサイズについてのみ)",
         "line_no": "未検証: {count} ステップのうち検証されていないものがある",
         "line_ends": "。両端の式はランダムな {points} 点で一致",
+        "series_note": "注",
     },
 }
 
