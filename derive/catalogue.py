@@ -24,7 +24,7 @@ from .errors import CatalogueError
 from .pattern_parser import parse_pattern
 
 LANGUAGES = ("en", "ja")
-KINDS = ("equality", "definition")
+KINDS = ("equality", "definition", "transformation")  # transformation: both sides (log, d/dx)
 
 
 @dataclass(frozen=True, eq=False)

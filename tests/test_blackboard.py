@@ -128,3 +128,36 @@ def test_the_readme_shows_the_blackboard_view_derive_prints():
     shown = [line for line in block.splitlines()[1:] if line.strip() and line.strip() != "..."]
     printed = derivation_text(derive.get("bce-sigmoid-grad")).splitlines()
     assert len(shown) >= 14 and all(line in printed for line in shown)
+
+
+def test_every_templated_justification_of_the_built_ins_is_filled_in_from_its_step_in_both_languages():
+    from derive.catalogue import get_rule
+    from derive.printing.justifications import justification
+    generic = []
+    for name in derive.names():
+        previous = None
+        for step in derive.get(name).steps:
+            rule = get_rule(step.rule)
+            for lang in ("en", "ja"):
+                if rule.data.get(f"{lang}_at") and justification(step, previous, lang) == rule.justification[lang]:
+                    generic.append((name, step.rule, lang))
+            previous = step.equation
+    assert generic == []
+
+
+def test_justifications_name_the_function_the_component_and_the_renamed_index():
+    full = derivation_text(derive.get("bce-sigmoid-grad"), detail="full")
+    assert "Chain rule: the derivative of σ at its argument, times the derivative of the argument by zᵢ." in full
+    assert "zⱼ depends on zᵢ only where their indices agree: ∂zⱼ/∂zᵢ = δᵢⱼ." in full
+    assert "i is renamed j" in full and "Differentiate both sides by zᵢ." in full
+    japanese = derivation_text(derive.get("ce-grad"), "ja", detail="full")
+    assert "紛れないよう i を j に改める" in japanese and "紛れないよう k を m に改める" in japanese
+    assert "連鎖律: log の導関数に引数を入れ、引数の yᵢₖ による微分を掛ける。" in japanese
+
+
+def test_the_japanese_reads_as_a_textbook_and_taking_logs_is_no_definition():
+    from derive.api import rules
+    texts = [rule.justification["ja"] for rule in rules()] + [str(rule.data.get("ja_at", "")) for rule in rules()]
+    assert not any("1 対 1 で変化" in t or "和の有限和" in t or "段" in t for t in texts)
+    full = derivation_text(derive.get("ce"), "ja", detail="full")
+    assert "規則 take_logarithm (両辺の変形)" in full and "(定義)" in full

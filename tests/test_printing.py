@@ -35,7 +35,7 @@ def test_json_contract_and_srepr_round_trip(name):
     for step, data in zip(derivation.steps, entry["steps"]):
         assert {"rule", "kind", "justification", "lhs", "rhs", "latex", "verified"} <= set(data)
         assert data["verified"] in ("symbolic", "numeric", "no")
-        assert data["kind"] in ("equality", "definition")
+        assert data["kind"] in ("equality", "definition", "transformation")
         for side, expr in (("lhs", step.lhs), ("rhs", step.rhs)):
             evaluated, held = _rebuild(data[side])
             assert data[side] in (srepr(evaluated), srepr(held))

@@ -31,27 +31,72 @@ def justification(step: Step, previous: Equation | None, lang: str, unicode_name
 
 
 def _names(step: Step, previous: Equation | None, spell) -> dict[str, str] | None:
-    """``x``: the variable of a derivative the step works on; ``j``: the index of the sum it works
-    on (inside that derivative, if any); ``i``: what a Kronecker delta pairs ``j`` with."""
-    part = _changed_part(step, previous)
-    if part is None:
-        return None
-    names = {}
+    """What a template may name, read from the part the step changed: ``x`` the variable of a
+    derivative (or of differentiating both sides); ``j`` the index of the sum or product it works
+    on, ``i`` what a Kronecker delta pairs ``j`` with, ``n`` the new name of a renamed index; ``f``
+    the outer function of a chain rule; ``a`` and ``d`` a component and its derivative as deltas;
+    ``h`` the variable of a limit; ``name`` the derivation whose result a step states."""
+    names: dict[str, str] = {}
+    if step.check.how == CheckKind.DERIVED and step.check.derivation is not None:
+        names["name"] = step.check.derivation.name
     if step.check.how == CheckKind.DIFFERENTIATED and step.check.variables:
         names["x"] = spell(step.check.variables[0])
     if step.check.how == CheckKind.DERIVATIVES and previous is not None and isinstance(previous.lhs, sp.Derivative):
         names["x"] = spell(previous.lhs.variables[-1])  # the component the matrix collects
+    part = _changed_part(step, previous)
+    if part is None:
+        return names or None
+    new = next(iter(step.check.definitions.values())) if step.check.how == CheckKind.LOCAL and len(step.check.definitions) == 1 else None
+    if isinstance(part, sp.Limit):
+        names["h"] = spell(part.args[1])
+    if isinstance(part, sp.log) and isinstance(part.args[0], sp.Product) and len(part.args[0].limits) == 1:
+        names["j"] = spell(part.args[0].limits[0][0])
     if isinstance(part, sp.Derivative) and len(part.variables) == 1:
         names["x"] = spell(part.variables[0])
+        if isinstance(part.expr, (sp.Symbol, sp.Indexed)) and new is not None:
+            names["a"], names["d"] = spell(part.expr), _spell_deltas(new, spell)
+        elif isinstance(part.expr, sp.Function) and part.expr.args:
+            names["f"] = _FUNCTION_NAMES.get(part.expr.func.__name__, part.expr.func.__name__)
         part = part.expr
+    if isinstance(part, sp.Sum) and isinstance(new, sp.Sum):
+        old_indices, new_indices = _summation_indices(part), _summation_indices(new)
+        renamed = [(a, b) for a, b in zip(old_indices, new_indices) if a != b]
+        if len(old_indices) == len(new_indices) > 1 and len(renamed) == 1:  # one index of a double sum renamed
+            names["j"], names["n"] = (spell(index) for index in renamed[0])
     if isinstance(part, sp.Sum) and len(part.limits) == 1:
         variable = part.limits[0][0]
         names["j"] = spell(variable)
+        if isinstance(new, sp.Sum) and len(new.limits) == 1 and new.limits[0][0] != variable:
+            names["n"] = spell(new.limits[0][0])
         for delta in part.function.atoms(sp.KroneckerDelta):
             if variable in delta.args:
                 names["i"] = spell(delta.args[1] if delta.args[0] == variable else delta.args[0])
                 break
     return names or None
+
+
+def _summation_indices(total: sp.Basic) -> list[sp.Symbol]:
+    """The indices of nested sums, outermost first, however SymPy groups their limits."""
+    indices: list[sp.Symbol] = []
+    while isinstance(total, sp.Sum):
+        indices += [limit[0] for limit in reversed(total.limits)]
+        total = total.function
+    return indices
+
+
+_FUNCTION_NAMES = {"log": "log", "exp": "exp", "sigmoid": "σ"}
+
+
+def _spell_deltas(expr: sp.Basic, spell) -> str:
+    """``δᵢⱼ δₖₘ`` on the terminal, ``δ_ij δ_km`` elsewhere: a product of Kronecker deltas (or 1, 0)."""
+    if spell is _unicode or expr.is_Number:
+        return _unicode(expr) if spell is _unicode else str(expr)
+    factors = []
+    for factor in sp.Mul.make_args(expr):
+        if not isinstance(factor, sp.KroneckerDelta):
+            return str(expr)
+        factors.append("δ_" + "".join(str(index) for index in factor.args))
+    return " ".join(factors)
 
 
 CITED = {"en": "as derived in {name}", "ja": "{name} で導いた結果"}

@@ -11,6 +11,7 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "result": "Result",
         "equality": "equality",
         "definition": "definition",
+        "transformation": "both sides transformed",
         "symbolic": "✓ proved symbolically for every size, and checked at {points} random points",
         "by_rule": "✓ proved for every size by the rule {rule} (its conditions hold here), and checked at "
                    "{points} random points",
@@ -37,6 +38,7 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "result": "結果",
         "equality": "等式変形",
         "definition": "定義",
+        "transformation": "両辺の変形",
         "symbolic": "✓ 記号計算ですべてのサイズについて証明し、ランダムな {points} 点で数値的にも確認",
         "by_rule": "✓ 規則 {rule} (すべてのサイズについて証明済み、ここで条件が成り立つ) により証明し、ランダムな "
                    "{points} 点で数値的にも確認",
