@@ -28,6 +28,25 @@ class sigmoid(sp.Function):  # noqa: N801 - named as written in the series
         return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
 
 
+class softmax(sp.Function):  # noqa: N801 - named as the literature writes it
+    """One component of softmax, ``softmax(z)_j = e^{z_j} / Σ_m e^{z_m}``: the arguments are the
+    logit ``z_j`` and the sum ``Σ_m e^{z_m}`` over its row (which binds its own index)."""
+
+    nargs = 2
+
+    def _eval_rewrite_as_exp(self, component, total, **kwargs):
+        return sp.exp(component) / total
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_evalf(self, prec):
+        return (sp.exp(self.args[0]) / self.args[1])._eval_evalf(prec)
+
+
 class xlogy(sp.Function):  # noqa: N801 - the name SciPy and PyTorch use
     """``x log y`` with the limit ``0 log 0 = 0``: a term whose weight is 0 contributes 0."""
 
@@ -64,10 +83,11 @@ class Maximum(ExprWithLimits):
         return self.function.is_real
 
 
-OWN_FUNCTIONS = (sigmoid, xlogy, Maximum)
+OWN_FUNCTIONS = (sigmoid, softmax, xlogy, Maximum)
 BINDERS = (sp.Sum, sp.Product, Maximum)  # what binds an index over a range
 PLAIN_FORMS = {  # what each function is in SymPy's own terms (the numeric value it stands for)
     sigmoid: lambda e: 1 / (1 + sp.exp(-e.args[0])),
+    softmax: lambda e: sp.exp(e.args[0]) / e.args[1],
     xlogy: lambda e: e.args[0] * sp.log(e.args[1]),
     log1p: lambda e: sp.log(1 + e.args[0]),
     expm1: lambda e: sp.exp(e.args[0]) - 1,

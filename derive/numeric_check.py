@@ -184,7 +184,8 @@ def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic], dig
 
 def _as_mpmath(values: Mapping[sp.Basic, sp.Basic]) -> dict:
     """The point's SymPy values as mpmath numbers at the current precision (every digit kept)."""
-    return {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec)) for atom, value in values.items()}
+    return {atom: mpmath.mpmathify(value._to_mpmath(mpmath.mp.prec) if hasattr(value, "_to_mpmath") else value)
+            for atom, value in values.items()}  # a one-hot label drawn as a plain int is a number too
 
 
 def value_at(expr: sp.Basic, values: Mapping[sp.Basic, sp.Basic], digits: int = DIGITS):

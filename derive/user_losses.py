@@ -20,7 +20,7 @@ from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .limits import TIME_LIMIT, check_expression, time_limit
 from .models import Model, divisors_in, free, positive_in
 from .steps import USER_GRADIENT, Derivation, Equation
-from .strategies import apply, chain, differentiate, given, run
+from .strategies import exhaust, apply, chain, differentiate, given, run
 
 # Steps grow with the loss (about 1.4 per operation) and each is verified: 46 operations take
 # about 5 s, 364 would pass the strategies' 200 applications after 40 s.  Past this, say so at once.
@@ -57,6 +57,9 @@ def _user_gradient(loss, wrt) -> Derivation:
         given(Equation(lhs, rhs)),
         differentiate(variable),  # the same strategy as the built-ins' gradients
         apply("algebraic_simplification", required=False, with_sums=True),  # a sum left over is one term
+        exhaust("human_form"),  # then as a person writes it: deltas collapsed, powers merged, σ and softmax named
+        apply("algebraic_simplification", required=False, with_sums=True),
+        exhaust("human_form"),
     )
     shown = _latex(variable)
     title = {"en": f"Gradient of ${_latex(lhs)}$ by ${shown}$", "ja": f"${_latex(lhs)}$ の ${shown}$ に関する勾配"}

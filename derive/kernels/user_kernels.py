@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import CodegenError
-from ..functions import sigmoid
+from ..functions import PLAIN_FORMS, sigmoid
 from .cache import repairing
 
 _FUNCTIONS = {sp.log: "math.log", sp.exp: "math.exp", sp.sqrt: "math.sqrt"}
@@ -138,6 +138,8 @@ class _Emitter:
             return f"({p(e.base)} ** {p(e.exp)})"
         if isinstance(e, sigmoid):
             return f"sigmoid({p(e.args[0])})"
+        if type(e) in PLAIN_FORMS:  # softmax(z)_j: e^{z_j} over its row's sum
+            return p(PLAIN_FORMS[type(e)](e))
         if isinstance(e, sp.KroneckerDelta):
             return f"(1.0 if {p(e.args[0])} == {p(e.args[1])} else 0.0)"
         for function, name in _FUNCTIONS.items():

@@ -117,11 +117,24 @@ def _simplify_algebra(rule, equation, model, arguments):
     rhs = equation.rhs
     if rhs.has(sp.Derivative) or (rhs.has(sp.Sum, sp.Product) and not arguments.get("with_sums")):
         return None
-    candidates = [sp.factor_terms(sp.expand(rhs)), _complements_in_denominator(sp.factor(rhs))]
-    simpler = min(candidates, key=sp.count_ops)
-    if simpler == rhs or sp.count_ops(simpler) >= sp.count_ops(rhs):
+    candidates = [sp.factor_terms(sp.expand(rhs)), _complements_in_denominator(sp.factor(rhs)), sp.factor_terms(rhs)]
+    if rhs.has(sp.Sum):  # each sum taken as one symbol: cancel across terms without opening the sums
+        sums = {total: sp.Dummy() for total in rhs.atoms(sp.Sum)}
+        back = {symbol: total for total, symbol in sums.items()}
+        atomised = rhs.xreplace(sums)
+        numerator, denominator = sp.fraction(sp.together(atomised))
+        collected = sp.collect(sp.expand(numerator), list(back)) / denominator  # the terms of each sum together
+        candidates += [_complements_in_denominator(sp.factor(atomised)).xreplace(back),
+                       sp.factor_terms(sp.cancel(atomised)).xreplace(back), collected.xreplace(back)]
+    simpler = min(candidates, key=_size)
+    if simpler == rhs or _size(simpler) >= _size(rhs):
         return None
     return Outcome(Equation(equation.lhs, simpler), Check("equal"))
+
+
+def _size(expr: sp.Basic) -> tuple[int, int]:
+    """Fewer operations first; of as many, the shorter to write ((y − t)/√d over (2y − 2t)/(2√d))."""
+    return sp.count_ops(expr), len(str(expr))
 
 
 def _complements_in_denominator(expr: sp.Basic) -> sp.Basic:
@@ -133,6 +146,40 @@ def _complements_in_denominator(expr: sp.Basic) -> sp.Basic:
             factor, numerator = -factor, -numerator
         factors.append(factor)
     return sp.Mul(numerator, sp.Pow(sp.Mul(*factors), -1))
+
+
+def _merge_sums(rule, equation, model, arguments):
+    """``c Σᵢ f + c Σᵢ g`` as ``c Σᵢ (f + g)``, the terms added out, where that is shorter."""
+    def accept(sub):
+        if not isinstance(sub, sp.Add):
+            return None
+        terms = list(sub.args)
+        for first in range(len(terms)):
+            for second in range(first + 1, len(terms)):
+                merged_terms = _merged(terms[first], terms[second])
+                if merged_terms is not None:
+                    rest = [t for n, t in enumerate(terms) if n not in (first, second)]
+                    new = sp.Add(*rest, merged_terms)
+                    if sp.count_ops(new) < sp.count_ops(sub):
+                        return new
+        return None
+
+    return rewrite_rhs(equation, accept)
+
+
+def _merged(a: sp.Basic, b: sp.Basic) -> sp.Basic | None:
+    (ca, sa), (cb, sb) = (_coefficient_and_sum(t) for t in (a, b))
+    if sa is None or sb is None or ca != cb or sa.limits != sb.limits:
+        return None
+    return ca * sp.Sum(sp.factor_terms(sp.expand(sa.function + sb.function)), *sa.limits)
+
+
+def _coefficient_and_sum(term: sp.Basic):
+    sums = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Sum)]
+    if len(sums) != 1:
+        return None, None
+    coefficient = sp.Mul(*(f for f in sp.Mul.make_args(term) if f is not sums[0]))
+    return (coefficient, sums[0]) if not coefficient.has(sp.Sum) else (None, None)
 
 
 def _sympy_derivative(rule, equation, model, arguments):
@@ -183,5 +230,6 @@ TABLE = {
     "derivative_of_component": _derivative_of_component,
     "collapse_kronecker_delta": _collapse_kronecker_delta,
     "simplify_algebra": _simplify_algebra,
+    "merge_sums": _merge_sums,
     "sympy_derivative": _sympy_derivative,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import conventions as c
-from ..functions import sigmoid
+from ..functions import sigmoid, softmax
 from ..models import Link
 from ..steps import Check, Equation
 from .base import Outcome, rewrite_rhs
@@ -177,6 +177,24 @@ def _recognise_linear_layer(rule, equation, model, arguments):
                    Check("specialises", mapping={logit: total for total, logit in table.items()}))
 
 
+def _recognise_softmax_function(rule, equation, model, arguments):
+    """Write e^{z_j} / Σ_m e^{z_m} as softmax(z)_j where the model does not name it y."""
+    if model.link == Link.SOFTMAX:
+        return None
+
+    def accept(sub):
+        if not isinstance(sub, sp.Mul):
+            return None
+        parts = _softmax_parts(sub)
+        if parts is None:
+            return None
+        numerator, denominator, _, _ = parts
+        rest = [f for f in sp.Mul.make_args(sub) if f is not numerator and f is not denominator]
+        return sp.Mul(softmax(numerator.args[0], denominator.base), *rest)
+
+    return rewrite_rhs(equation, accept)
+
+
 def _derivative_of_link(rule, equation, model, arguments):
     if model.link != rule.parameter("link"):
         return None
@@ -196,6 +214,7 @@ def _derivative_of_link(rule, equation, model, arguments):
 
 
 TABLE = {
+    "recognise_softmax_function": _recognise_softmax_function,
     "substitute_linear_layer": _substitute_linear_layer,
     "recognise_linear_layer": _recognise_linear_layer,
     "substitute_link": _substitute_link,

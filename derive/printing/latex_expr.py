@@ -46,9 +46,6 @@ class LatexPrinter:
         return (str(expr), _ATOM) if expr >= 0 else (str(expr), _ADD)
 
     def _print_Rational(self, expr):
-        text = layout.decimal(expr)
-        if text is not None:
-            return text, (_ATOM if expr > 0 else _ADD)
         sign = "-" if expr < 0 else ""
         return rf"{sign}\frac{{{abs(expr.p)}}}{{{expr.q}}}", (_ADD if sign else _MUL)
 
@@ -92,11 +89,17 @@ class LatexPrinter:
     def _print_Pow(self, expr):
         if expr.exp == -1:
             return rf"\frac{{1}}{{{self._print(expr.base)[0]}}}", _MUL
+        if expr.exp == sp.Rational(1, 2):
+            return rf"\sqrt{{{self._print(expr.base)[0]}}}", _ATOM
+        if expr.exp == sp.Rational(-1, 2):
+            return rf"\frac{{1}}{{\sqrt{{{self._print(expr.base)[0]}}}}}", _MUL
         base = self._wrap(expr.base, _MUL) if not isinstance(expr.base, sp.Indexed) else self._print(expr.base)[0]
         return f"{base}^{{{self._print(expr.exp)[0]}}}", _POW
 
     def _print_log(self, expr):
-        text, prec = self._print(expr.args[0])
+        argument = expr.args[0]
+        decimal = layout.decimal(argument) if argument.is_Rational and not argument.is_Integer else None
+        text, prec = (decimal, _ATOM) if decimal else self._print(argument)  # \log 0.51, as the series
         return (rf"\log {text}", _POW) if prec == _ATOM else (rf"\log\left({text}\right)", _ATOM)
 
     def _print_exp(self, expr):
@@ -154,6 +157,12 @@ class LatexPrinter:
 
     def _print_sigmoid(self, expr):
         return rf"\sigma\left({self._print(expr.args[0])[0]}\right)", _ATOM
+
+    def _print_softmax(self, expr):
+        component = expr.args[0]
+        row, last = component.indices[:-1], component.indices[-1]
+        base = latex_name(str(component.base.label)) + (f"_{{{''.join(self._print(i)[0] for i in row)}}}" if row else "")
+        return rf"\operatorname{{softmax}}\left({base}\right)_{{{self._print(last)[0]}}}", _ATOM
 
     def _call(self, name: str, expr):
         return rf"\operatorname{{{name}}}\left({', '.join(self._print(a)[0] for a in expr.args)}\right)", _ATOM

@@ -1,7 +1,8 @@
 """Layout decisions shared by the expression printers: the series' way of writing its formulas.
 
 Labels before logarithms (``t_k log y_k``), ``-(a + b)`` when every term is negative, ``1/N`` in
-front of what it scales, decimals for the seeds' probabilities (``0.51``, not ``51/100``), and
+front of what it scales, decimals for the seeds' probabilities inside a logarithm (``log 0.51``, not
+``log(51/100)``; elsewhere a rational stays a fraction, ``1/2``, and a half power a root), and
 terms without a complement ``(1 - y)`` first.
 """
 from __future__ import annotations
@@ -43,13 +44,15 @@ def split_mul(expr: sp.Mul) -> tuple[bool, list[sp.Basic], list[sp.Basic], list[
             negative = not negative
         elif factor.is_Number and factor.is_negative and not _held(expr):
             negative = not negative
-            numbers.append(-factor)
+            _number(-factor, numbers, denominators)
+        elif factor.is_Number and not _held(expr):
+            _number(factor, numbers, denominators)
         elif factor.is_Number:
             numbers.append(factor)
         elif isinstance(factor, sp.Pow) and factor.exp == -1 and not factor.base.is_Number:
             denominators.append(factor.base)
-        elif (isinstance(factor, sp.Pow) and factor.exp.is_Integer and factor.exp < 0
-              and not factor.base.is_Number):  # (1 + e^{-x})^{-2} is written 1/(1 + e^{-x})^2
+        elif (isinstance(factor, sp.Pow) and factor.exp.is_Rational and factor.exp < 0
+              and not factor.base.is_Number):  # (1 + e^{-x})^{-2} is written 1/(1 + e^{-x})^2, x^{-1/2} 1/√x
             denominators.append(sp.Pow(factor.base, -factor.exp))
         elif is_label(factor):
             labels.append(factor)
@@ -57,6 +60,16 @@ def split_mul(expr: sp.Mul) -> tuple[bool, list[sp.Basic], list[sp.Basic], list[
             others.append(factor)
     numbers = [n for n in numbers if n != 1 or _held(expr)]
     return negative, numbers, denominators, labels + sorted(others, key=_complement_last)
+
+
+def _number(value: sp.Number, numbers: list, denominators: list) -> None:
+    """``1/2`` in a product as a numerator 1 and a denominator 2: ``(t − μ)²/(2 s²)``, not ``((1/2)(t − μ)²)/s²``."""
+    if value.is_Rational and not value.is_Integer:
+        if value.p != 1:
+            numbers.append(sp.Integer(value.p))
+        denominators.append(sp.Integer(value.q))
+    else:
+        numbers.append(value)
 
 
 def _held(expr: sp.Mul) -> bool:

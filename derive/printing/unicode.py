@@ -57,10 +57,7 @@ class UnicodePrinter:
         return (str(expr), _ATOM) if expr >= 0 else (f"−{-expr}", _ADD)
 
     def _print_Rational(self, expr):
-        text = layout.decimal(expr)
-        if text is not None:
-            return text.replace("-", "−"), (_ATOM if expr > 0 else _ADD)
-        return f"{expr.p}/{expr.q}".replace("-", "−"), _MUL
+        return f"{expr.p}/{expr.q}".replace("-", "−"), (_MUL if expr > 0 else _ADD)
 
     def _print_Float(self, expr):
         return sp.sstr(expr, full_prec=False), _ATOM
@@ -108,6 +105,10 @@ class UnicodePrinter:
     def _print_Pow(self, expr):
         if expr.exp == -1:
             return f"1/{self._wrap(expr.base, _MUL)}", _MUL
+        if expr.exp == sp.Rational(1, 2):
+            return f"√{self._wrap(expr.base, _POW)}", _POW
+        if expr.exp == sp.Rational(-1, 2):
+            return f"1/√{self._wrap(expr.base, _POW)}", _MUL
         base = self._wrap(expr.base, _MUL)
         exponent = self._print(expr.exp)[0]
         script = superscript(exponent)
@@ -119,7 +120,8 @@ class UnicodePrinter:
 
     def _print_log(self, expr):
         argument = expr.args[0]
-        text, prec = self._print(argument)
+        decimal = layout.decimal(argument) if argument.is_Rational and not argument.is_Integer else None
+        text, prec = (decimal, _ATOM) if decimal else self._print(argument)  # log 0.51, as the series
         return (f"log {text}", _POW) if prec == _ATOM else (f"log({text})", _ATOM)
 
     def _print_exp(self, expr):
@@ -179,6 +181,12 @@ class UnicodePrinter:
     def _print_sigmoid(self, expr):
         return f"σ({self._print(expr.args[0])[0]})", _ATOM
 
+    def _print_softmax(self, expr):
+        component = expr.args[0]
+        row, last = component.indices[:-1], component.indices[-1]
+        base = unicode_name(str(component.base.label)) + (subscript("".join(map(str, row))) if row else "")
+        return f"softmax({base}){subscript(str(last))}", _ATOM
+
     def _call(self, name: str, expr):
         return f"{name}({', '.join(self._print(a)[0] for a in sorted(expr.args, key=_zero_last))})", _ATOM
 
@@ -210,6 +218,9 @@ class UnicodePrinter:
 
     def _print_Exp1(self, expr):
         return "e", _ATOM
+
+    def _print_Pi(self, expr):
+        return "π", _ATOM
 
     def _print_Trace(self, expr):
         return f"tr({self._print(expr.arg)[0]})", _ATOM
