@@ -1,13 +1,15 @@
 """Greek letters a user's LaTeX names (``\\sigma``, ``\\mu``): parsed as symbols named ``sigma``,
-``mu``; printed back as ``\\sigma`` in LaTeX and ``σ`` in text."""
+``mu``; printed back as ``\\sigma`` in LaTeX and ``σ`` in text, from SymPy's own tables."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
-LETTERS = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
-           "pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon "
-           "Phi Psi Omega").split()
+from sympy.printing.latex import greek_letters_set, tex_greek_dictionary
+from sympy.printing.pretty.pretty_symbology import greek_unicode
+
+VARIANTS = ("varepsilon", "vartheta", "varphi", "varrho", "varsigma")  # \var... forms TeX has
+LETTERS = tuple(sorted((greek_letters_set | {n for n, tex in tex_greek_dictionary.items() if tex == f"\\{n}"}
+                        | set(VARIANTS)) - {"omicron"}))  # TeX has no \omicron
 
 
 def latex_name(name: str) -> str:
@@ -24,7 +26,4 @@ def unicode_name(name: str) -> str:
         return unicode_name(accented.group(2)) + ACCENTS[accented.group(1)]
     if name not in LETTERS:
         return name
-    plain = name.replace("var", "")
-    case = "CAPITAL" if plain[0].isupper() else "SMALL"
-    spelled = {"lambda": "LAMDA"}.get(plain.lower(), plain.upper())
-    return unicodedata.lookup(f"GREEK {case} LETTER {spelled}")
+    return greek_unicode.get(name) or greek_unicode[name.replace("var", "")]
