@@ -108,7 +108,7 @@ class Model:
     def wide_size_choices(self, expr: sp.Basic, rng: random.Random) -> list[dict[sp.Symbol, int]]:
         """Sizes for the numeric second opinion beyond the small ones a symbolic check expands:
         every size 7 with each free index at its last position (k = K, i = N), and sizes drawn in
-        4..9 with each free index at an inner position.  A step wrong only for the last class, or
+        4..9 with each free index at an inner position (the features D at most 4).  A step wrong only for the last class, or
         only from N = 4 on, is caught here."""
         free = sorted(free_indices(expr), key=str)
         present = [s for s in c.SIZES + self.sizes if expr.has(s) or any(self.range_of(ix, expr) == s for ix in free)]
@@ -119,6 +119,8 @@ class Model:
             combo: dict[sp.Symbol, int] = {s: wide() for s in present}
             if self.classes and c.K in combo:
                 combo[c.K] = self.classes
+            if c.D in combo:  # features: a linear layer's sum sits inside the sums over samples and classes
+                combo[c.D] = min(combo[c.D], 4)
             combos.append(combo)
         for combo, position in zip(combos, ("last", "inner")):
             for index in free:

@@ -401,10 +401,23 @@ def _matrix_of_previous_line(previous: Equation | None, name: sp.Basic, matrix: 
                             lambda e: sp.KroneckerDelta(sp.expand(e.args[0] - e.args[1]), 0))
     if sp.expand(deltas(component) - deltas(previous.rhs)) == 0:
         return "the previous line's components laid out as a matrix"
-    from .models import ANY_VALUES
-    if proves_for_every_size(_sums_from_one(component), previous.rhs, ANY_VALUES):  # a product's sum over a shared index
+    if _terms_summed(_sums_from_one(component)) == _terms_summed(previous.rhs):  # a product's sum over a shared index
         return "the previous line's components laid out as a matrix (a product's entry is its sum over the shared index)"
     return ""
+
+
+def _terms_summed(expr: sp.Basic) -> sp.Basic:
+    """``∑ᵢ (a + b)`` as ``∑ᵢ a + ∑ᵢ b`` (constant factors out of each), multiplied out, in canonical
+    index names: two forms of one sum of products compare equal."""
+    def split(total: sp.Sum) -> sp.Basic:
+        indices = [limit[0] for limit in total.limits]
+        parts = []
+        for term in sp.Add.make_args(sp.expand(total.function)):
+            constant, varying = term.as_independent(*indices, as_Add=False)
+            parts.append(constant * sp.Sum(varying, *total.limits))
+        return sp.Add(*parts)
+    split_up = sp.expand(expr.replace(lambda e: isinstance(e, sp.Sum), split))
+    return canonical_indices(merged(split_up))
 
 
 def _sums_from_one(expr: sp.Basic) -> sp.Basic:
