@@ -73,6 +73,11 @@ def group(steps: tuple[Step, ...]) -> list[tuple[int, int, str]]:
     return [tuple(line) for line in lines]
 
 
+def lines_of(derivation) -> tuple[Line, ...]:
+    """The lines of a derivation (what :attr:`Derivation.lines` gives, made once)."""
+    return blackboard(derivation.steps, derivation.models) if derivation.models else ()
+
+
 def blackboard(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int = 0) -> tuple[Line, ...]:
     """The lines of a verified chain of steps (``models[n]`` the model step ``n`` was checked in)."""
     lines = []

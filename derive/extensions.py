@@ -16,6 +16,7 @@ _REGISTRY: dict[str, str | Callable[..., Any]] = {
     "markdown": "derive.printing.notebook:notebook_markdown",
     "compile": "derive.api:_compile_derivation",
     "gradient": "derive.api:_gradient_of_derivation",
+    "blackboard": "derive.blackboard:lines_of",
 }
 
 

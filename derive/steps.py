@@ -7,6 +7,7 @@ what a derivation does beyond holding data (print, compile, differentiate) is re
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from enum import Enum
 from typing import Mapping
 
@@ -144,11 +145,17 @@ class Derivation:
     steps: tuple[Step, ...]
     cross_checks: tuple = ()  # independent checks of the result (gradient_checks.CrossCheck)
     models: tuple = ()  # the model each step was checked in, so a step can be checked again
-    lines: tuple = ()  # the blackboard view: the steps grouped into a lecturer's lines (blackboard.Line)
 
     @property
     def result(self) -> Equation:
         return self.steps[-1].equation
+
+    @cached_property
+    def lines(self) -> tuple:
+        """The blackboard view: the steps grouped into a lecturer's lines (:class:`derive.blackboard.Line`),
+        each checked end to end; made when first asked for (a derivation another one starts from
+        is seldom printed)."""
+        return extensions.call("blackboard", self)
 
     @property
     def verified(self) -> bool:

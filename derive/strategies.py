@@ -12,7 +12,6 @@ from typing import Any, Callable, Mapping
 
 import sympy as sp
 
-from .blackboard import blackboard
 from .catalogue import get_rule, get_ruleset
 from .errors import DeriveError, RuleDidNotApply
 from .models import Model
@@ -135,5 +134,4 @@ def run(name: str, title: Mapping[str, str], strategy: Strategy, model: Model, s
     state = strategy(State((), (), model))
     if not state.steps:
         raise DeriveError(f"derivation {name!r} produced no steps")
-    steps = verify_steps(state.steps, state.models, seed)
-    return Derivation(name, dict(title), steps, models=state.models, lines=blackboard(steps, state.models, seed))
+    return Derivation(name, dict(title), verify_steps(state.steps, state.models, seed), models=state.models)
