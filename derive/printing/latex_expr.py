@@ -56,15 +56,15 @@ class LatexPrinter(SeriesPrinter, SympyLatexPrinter):
     def _print_Integer(self, expr):
         return Printed(str(expr), ATOM if expr >= 0 else ADD)
 
-    def _print_Pow(self, expr, rational=False):
-        if expr.exp == -1:
-            return Printed(rf"\frac{{1}}{{{self._print(expr.base)}}}", MUL)
-        if expr.exp == sp.Rational(1, 2):
-            return Printed(rf"\sqrt{{{self._print(expr.base)}}}", ATOM)
-        if expr.exp == sp.Rational(-1, 2):
-            return Printed(rf"\frac{{1}}{{\sqrt{{{self._print(expr.base)}}}}}", MUL)
-        base = self.wrap(expr.base, MUL) if not isinstance(expr.base, sp.Indexed) else self._print(expr.base)
-        return Printed(f"{base}^{{{self._print(expr.exp)}}}", POW)
+    def one_over(self, denominator, base):
+        return rf"\frac{{1}}{{{denominator}}}"
+
+    def root(self, base):
+        return Printed(rf"\sqrt{{{self._print(base)}}}", ATOM)
+
+    def power(self, base, exponent):
+        printed = self.wrap(base, MUL) if not isinstance(base, sp.Indexed) else self._print(base)
+        return Printed(f"{printed}^{{{self._print(exponent)}}}", POW)
 
     def _print_exp(self, expr, exp=None):
         return Printed(rf"e^{{{self._print(expr.args[0])}}}", POW)

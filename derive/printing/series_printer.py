@@ -129,6 +129,24 @@ class SeriesPrinter:
     def _print_Product(self, expr):
         return Printed(f"{self.limits(self.PRODUCT, expr)} {self.wrap(expr.function, ADD)}", MUL)
 
+    def _print_Pow(self, expr, rational=False):
+        if expr.exp == -1:
+            return Printed(self.one_over(self._print(expr.base), expr.base), MUL)
+        if expr.exp == sp.Rational(1, 2):
+            return self.root(expr.base)
+        if expr.exp == sp.Rational(-1, 2):
+            return Printed(self.one_over(self.root(expr.base), None), MUL)
+        return self.power(expr.base, expr.exp)
+
+    def one_over(self, denominator: Printed, base: sp.Basic | None) -> str:
+        raise NotImplementedError
+
+    def root(self, base: sp.Basic) -> Printed:
+        raise NotImplementedError
+
+    def power(self, base: sp.Basic, exponent: sp.Basic) -> Printed:
+        raise NotImplementedError
+
     def _print_MatMul(self, expr):
         coefficient, matrices = expr.as_coeff_matrices()
         text = " ".join(self.wrap(m, MUL) for m in matrices)

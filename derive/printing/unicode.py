@@ -69,21 +69,21 @@ class UnicodePrinter(SeriesPrinter, StrPrinter):
     def _print_Integer(self, expr):
         return Printed(str(expr), ATOM) if expr >= 0 else Printed(f"−{-expr}", ADD)
 
-    def _print_Pow(self, expr, rational=False):
-        if expr.exp == -1:
-            return Printed(f"1/{self.wrap(expr.base, MUL)}", MUL)
-        if expr.exp == sp.Rational(1, 2):
-            return Printed(f"√{self.wrap(expr.base, POW)}", POW)
-        if expr.exp == sp.Rational(-1, 2):
-            return Printed(f"1/√{self.wrap(expr.base, POW)}", MUL)
-        base = self.wrap(expr.base, MUL)
-        exponent = self._print(expr.exp)
+    def one_over(self, denominator, base):
+        return f"1/{self.wrap(base, MUL) if base is not None else denominator}"
+
+    def root(self, base):
+        return Printed(f"√{self.wrap(base, POW)}", POW)
+
+    def power(self, base, exponent):
+        printed = self.wrap(base, MUL)
+        exponent = self._print(exponent)
         script = superscript(exponent)
         if not script.startswith("^("):
-            return Printed(base + script, POW)
+            return Printed(printed + script, POW)
         if exponent.precedence == ATOM:
-            return Printed(f"{base}^{exponent}", POW)
-        return Printed(f"{base}^({exponent})", POW)
+            return Printed(f"{printed}^{exponent}", POW)
+        return Printed(f"{printed}^({exponent})", POW)
 
     def _print_exp(self, expr):
         return Printed(f"exp({self._print(expr.args[0])})", ATOM)
