@@ -39,7 +39,7 @@ def verify_step(previous: Equation | None, step: Step, model: Model, seed: int =
 
 
 def _check_equal(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
-    _require(step.lhs == previous.lhs, step, f"the left side changed from {previous.lhs} to {step.lhs}")
+    _require(step.lhs == previous.lhs, step, lambda: f"the left side changed from {previous.lhs} to {step.lhs}")
     return compare(previous.rhs, step.rhs, model, rng, step.rule)
 
 
@@ -51,7 +51,7 @@ def _check_implied(previous: Equation, step: Step, model: Model, rng: random.Ran
 
     definitions = dict(step.check.definitions)
     _require(definitions == get_rule(step.rule).table("defines"), step,
-             f"its definitions {definitions} are not those of the rule {step.rule}")
+             lambda: f"its definitions {definitions} are not those of the rule {step.rule}")
     lhs = step.lhs.xreplace(definitions).xreplace({previous.lhs: previous.rhs})
     return compare(lhs, step.rhs, model, rng, step.rule)
 
@@ -61,7 +61,7 @@ def _check_specialises(previous: Equation, step: Step, model: Model, rng: random
     for old, new in mapping.items():
         _require_specialisation(old, new, model, step)
     back_lhs = step.lhs if step.lhs == previous.lhs else _specialise(step.lhs, mapping)  # unchanged, or written back
-    _require(back_lhs == previous.lhs, step, f"specialising the left side gives {back_lhs}, not {previous.lhs}")
+    _require(back_lhs == previous.lhs, step, lambda: f"specialising the left side gives {back_lhs}, not {previous.lhs}")
     back = _specialise(step.rhs, mapping)
     written_out = canonical_indices(merged(back))  # the model's names written by their definitions, on both sides
     if written_out in (canonical_indices(merged(previous.rhs)),
@@ -77,22 +77,22 @@ def _require_specialisation(old: sp.Basic, new: sp.Basic, model: Model, step: St
     or a prediction written through the model's own link."""
     scalars = {scalar: base for base, scalar in c.SCALARS.items()}
     if old in c.SIZES + model.sizes:
-        _require(new.is_Integer and new >= 1, step, f"a size is specialised to {new}, not a number of at least 1")
+        _require(new.is_Integer and new >= 1, step, lambda: f"a size is specialised to {new}, not a number of at least 1")
     elif old in scalars:
-        _require(new == scalars[old][1], step, f"{old} is specialised to {new}, not to its component 1")
+        _require(new == scalars[old][1], step, lambda: f"{old} is specialised to {new}, not to its component 1")
     elif isinstance(old, sp.Indexed) and old.indices == (1,) and old.base in c.SCALARS and new == c.SCALARS[old.base]:
         pass
     elif isinstance(old, sp.MatrixSymbol):
-        _require(str(new).lower() == old.name.lower(), step, f"the matrix {old} is specialised to {new}, not its row")
+        _require(str(new).lower() == old.name.lower(), step, lambda: f"the matrix {old} is specialised to {new}, not its row")
     elif isinstance(old, sp.Indexed) and old.base == c.y and model.link:
         from .operations.links import is_link_of  # operations sit above verification
         _require(is_link_of(new, old, model.link, model.classes or c.K), step,
-                 f"{old} = {new} is not the model's {model.link} of the logits")
+                 lambda: f"{old} = {new} is not the model's {model.link} of the logits")
     elif isinstance(old, sp.Indexed) and old.base == c.z and model.linear:
         from .operations.links import is_linear_layer_of
-        _require(is_linear_layer_of(new, old), step, f"{old} = {new} is not the model's layer Z = XW")
+        _require(is_linear_layer_of(new, old), step, lambda: f"{old} = {new} is not the model's layer Z = XW")
     else:
-        _require(False, step, f"{old} = {new} is no specialisation: a size, a sample's scalar, a stacked "
+        _require(False, step, lambda: f"{old} = {new} is no specialisation: a size, a sample's scalar, a stacked "
                               "matrix or a prediction through the model's link")
 
 
@@ -114,20 +114,20 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
     from .rewriting import match_rule, merged, replace_at, subexpression_at
 
     rule = get_rule(step.rule)
-    _require(rule.operation == "rewrite", step, f"{rule.name} is not a rewrite rule")
+    _require(rule.operation == "rewrite", step, lambda: f"{rule.name} is not a rewrite rule")
     _require(step.lhs == previous.lhs, step, "the left side changed")
     missing = set(rule.requires) - model.facts
-    _require(not missing, step, f"{rule.name} needs {sorted(missing)}, which the model does not give")
+    _require(not missing, step, lambda: f"{rule.name} needs {sorted(missing)}, which the model does not give")
     sub = subexpression_at(previous.rhs, step.location)
-    _require(sub is not None, step, f"the previous right side has no part at {step.location}")
+    _require(sub is not None, step, lambda: f"the previous right side has no part at {step.location}")
     binding = match_rule(rule, sub, model)
-    _require(binding is not None, step, f"{rule.name} does not match {sub}, or its conditions do not hold there")
+    _require(binding is not None, step, lambda: f"{rule.name} does not match {sub}, or its conditions do not hold there")
     scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
     rebuilt = merged(rule.pattern("lhs", scope))
     _require(rebuilt == merged(sub) or sp.expand(rebuilt) == sp.expand(merged(sub)), step,
-             f"{rule.name}'s left side does not give back {sub}")
+             lambda: f"{rule.name}'s left side does not give back {sub}")
     rhs = replace_at(previous.rhs, step.location, rule.pattern("rhs", scope))
-    _require(rhs == step.rhs, step, f"{rule.name} applied at {sub} gives {rhs}, not {step.rhs}")
+    _require(rhs == step.rhs, step, lambda: f"{rule.name} applied at {sub} gives {rhs}, not {step.rhs}")
     if not proved_for_every_size(rule):
         return compare(previous.rhs, step.rhs, model, rng, step.rule)
     return _second_opinion(previous.rhs, step.rhs, model, rng, step.rule, "its conditions hold at the match",
@@ -145,9 +145,9 @@ def _check_local(previous: Equation, step: Step, model: Model, rng: random.Rando
     _require(step.lhs == previous.lhs, step, "the left side changed")
     ((old, new),) = step.check.definitions.items()
     _require(subexpression_at(previous.rhs, step.location) == old, step,
-             f"the previous right side has no {old} at {step.location}")
+             lambda: f"the previous right side has no {old} at {step.location}")
     _require(replace_at(previous.rhs, step.location, new) == step.rhs, step,
-             f"replacing {old} by {new} does not give {step.rhs}")
+             lambda: f"replacing {old} by {new} does not give {step.rhs}")
     ranges = enclosing_limits(previous.rhs, step.location)
     ranges.update({ix: (sp.Integer(1), model.range_of(ix, previous.rhs)) for ix in free_indices(previous.rhs)})
     how = proves_for_every_size(old, new, model, ranges)
@@ -209,14 +209,14 @@ def _verify_derived(step: Step) -> Verification:
     if source is None:
         from .derivations import get, names  # the built-ins sit above this module
         _require(step.check.name in names(), step,
-                 f"it claims the result of a derivation {step.check.name!r}, and there is none of that name")
+                 lambda: f"it claims the result of a derivation {step.check.name!r}, and there is none of that name")
         source = get(step.check.name)
     _require(source.result == step.equation, step,
-             f"{step.equation.lhs} = {step.equation.rhs} is not the result of {source.name} "
+             lambda: f"{step.equation.lhs} = {step.equation.rhs} is not the result of {source.name} "
              f"({source.result.lhs} = {source.result.rhs})")
     weakest = source.weakest_check
     _require(step.check.inherited in ("", weakest), step,
-             f"it claims {source.name} was verified {step.check.inherited!r}; its weakest step was {weakest!r}")
+             lambda: f"it claims {source.name} was verified {step.check.inherited!r}; its weakest step was {weakest!r}")
     return Verification(weakest, detail=f"the verified result of {source.name}", source=source.name)
 
 
@@ -225,40 +225,42 @@ def _require_inside_model(old: sp.Basic, new: sp.Basic, mapping, model: Model, s
     a label 0 or 1 (one-hot rows), a probability in (0, 1) (a row's sum at most 1, exactly 1 when
     all of it is given), or the model's own link of the logits."""
     _require(isinstance(old, (sp.Symbol, sp.Indexed)), step,
-             f"an instance may only substitute symbols or array components, not {old}")
+             lambda: f"an instance may only substitute symbols or array components, not {old}")
     base = old.base if isinstance(old, sp.Indexed) else old
     if new.is_number:
         value = sp.nsimplify(new) if isinstance(new, sp.Float) else new
         if base in (c.t, c.t_scalar) and ({"one_hot_labels", "binary_labels"} & model.facts):
-            _require(value in (0, 1), step, f"{old} = {new} is not a label (0 or 1)")
+            _require(value in (0, 1), step, lambda: f"{old} = {new} is not a label (0 or 1)")
         elif base in (c.t, c.t_scalar):
-            _require(bool(0 <= value <= 1), step, f"{old} = {new} is not a target in [0, 1]")
+            _require(bool(0 <= value <= 1), step, lambda: f"{old} = {new} is not a target in [0, 1]")
         elif base in (c.y, c.y_scalar):
-            _require(bool(0 < value < 1), step, f"{old} = {new} is not a probability in (0, 1)")
+            _require(bool(0 < value < 1), step, lambda: f"{old} = {new} is not a probability in (0, 1)")
         if isinstance(old, sp.Indexed) and model.categorical and base in (c.y, c.t):
             row = [v for k, v in mapping.items() if isinstance(k, sp.Indexed) and k.base == base
                    and k.indices[:-1] == old.indices[:-1] and v.is_number]
             total = sum(sp.nsimplify(v) if isinstance(v, sp.Float) else v for v in row)
             complete = model.classes is not None and len(row) == model.classes
             _require(bool(total == 1) if complete else bool(total <= 1), step,
-                     f"the values given for the row of {old} sum to {total}, outside the model")
+                     lambda: f"the values given for the row of {old} sum to {total}, outside the model")
         return
     if base in (c.y, c.y_scalar) and model.link:
         from .operations.links import is_link_of  # operations sit above verification
         _require(is_link_of(new, old, model.link, model.classes or c.K), step,
-                 f"{old} = {new} is not the model's {model.link} of the logits")
+                 lambda: f"{old} = {new} is not the model's {model.link} of the logits")
         return
     if isinstance(old, sp.Indexed) and old.base == c.z and model.linear:
         from .operations.links import is_linear_layer_of
-        _require(is_linear_layer_of(new, old), step, f"{old} = {new} is not the model's layer Z = XW")
+        _require(is_linear_layer_of(new, old), step, lambda: f"{old} = {new} is not the model's layer Z = XW")
         return
-    _require(False, step, f"{old} = {new} leaves the model: an instance gives labels and predictions "
+    _require(False, step, lambda: f"{old} = {new} leaves the model: an instance gives labels and predictions "
                           "values inside it, or writes a prediction through the model's link or its layer")
 
 
-def _require(condition: bool, step: Step, problem: str) -> None:
+def _require(condition: bool, step: Step, problem) -> None:
+    """Raise, naming the problem (a string, or a function that writes it: formatting expressions
+    costs, and is only wanted when the step is wrong)."""
     if not condition:
-        raise VerificationError(f"step {step.rule!r} is wrong: {problem}")
+        raise VerificationError(f"step {step.rule!r} is wrong: {problem() if callable(problem) else problem}")
 
 
 def _specialise(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic]) -> sp.Basic:
@@ -302,7 +304,7 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
             if not proved and number < small:
                 value = sp.simplify(value)
                 _require(sp.simplify(value - probability) == 0, step,
-                         f"with labels {dict((str(k), int(v)) for k, v in labels.items())} the likelihood "
+                         lambda: f"with labels {dict((str(k), int(v)) for k, v in labels.items())} the likelihood "
                          f"is {value}, not the probability {probability} of that outcome")
             worst = max(worst, _numeric_error(value, probability, model, sizes, rng, step.rule))
             points += 1
@@ -320,7 +322,7 @@ def _verify_derivatives(previous: Equation | None, step: Step, model: Model, rng
     previous line's right side, the matrix is proved for every size (the previous line was)."""
     ((loss_symbol, loss),) = step.check.definitions.items()
     _require(step.lhs == _gradient_name(step.check.variables, loss_symbol), step,
-             f"{step.lhs} does not name the derivatives of {loss_symbol} by {', '.join(map(str, step.check.variables))}")
+             lambda: f"{step.lhs} does not name the derivatives of {loss_symbol} by {', '.join(map(str, step.check.variables))}")
     general = _matrix_of_previous_line(previous, step.lhs, step.rhs)
     if general:
         points, worst = _derivative_numbers(step, loss, model, rng)
