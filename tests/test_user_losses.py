@@ -268,3 +268,18 @@ def test_a_log_in_the_loss_makes_its_argument_positive_so_the_catalogue_rule_app
     assert rules[-1] == "derivative_of_log" and "computed_by_sympy" not in rules
     summed = [step.rule for step in derive.gradient(r"-\sum_{k=1}^{K} t_k \log y_k", "y_{j}").steps]
     assert "computed_by_sympy" not in summed
+
+
+def test_a_gradient_by_one_named_component_compiles_to_that_number():
+    """InfoNCE by s_1 (one component, named by a number) is one number, not an array filled with
+    component 1's formula (by s_j it is the whole array, as the tests above compile); a part-named
+    component is refused."""
+    import numpy as np
+    from derive.kernels.user_kernels import CodegenError
+    loss = r"-\log \frac{e^{s_{1} / \tau}}{\sum_{j=1}^{M} e^{s_{j} / \tau}}"
+    s, tau = np.array([0.3, 1.2, -0.5]), 0.7
+    softmax = np.exp(s / tau) / np.exp(s / tau).sum()
+    one = derive.gradient(loss, "s_{1}").compile()
+    assert one.check() < 1e-13 and one.grad(s=s, tau=tau) == pytest.approx((softmax[0] - 1) / tau, rel=1e-13)
+    with pytest.raises(CodegenError, match="part named and part free"):
+        derive.gradient(r"\sum_{i=1}^{N} \sum_{k=1}^{K} y_{i,k}^{2}", "y_{1,j}").compile()

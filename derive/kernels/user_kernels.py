@@ -85,6 +85,9 @@ def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
                if isinstance(s, sp.Symbol) and s not in bound | sizes | labels and not s.is_integer}
     if isinstance(wrt, sp.Indexed) and wrt.base not in arrays:
         raise CodegenError(f"the gradient is by {wrt}, which no sum runs over")
+    if isinstance(wrt, sp.Indexed) and 0 < sum(index.is_Integer for index in wrt.indices) < len(wrt.indices):
+        raise CodegenError(f"the gradient is by {wrt}, part named and part free: compile it by every "
+                           f"component ({wrt.base} with every index a letter) or by one (every index a number)")
     components = sp.Tuple(loss, gradient).atoms(sp.Indexed)  # not loss + gradient: terms could cancel
     reaches = {base: tuple(max([int(a.indices[axis]) for a in components
                                 if a.base == base and a.indices[axis].is_Integer], default=0)
@@ -170,7 +173,7 @@ def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
                      "@numba.njit(cache=True, error_model='numpy')",
                      f"def grad({', '.join(arguments + ['G'])}):"] + unpack
     indent = "    "
-    if isinstance(spec.wrt, sp.Indexed):
+    if by_every_component(spec.wrt):
         for axis, index in enumerate(spec.wrt.indices):
             lines.append(f"{indent}for {local(index)} in range(1, G.shape[{axis}] + 1):")
             indent += "    "
@@ -181,6 +184,12 @@ def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
     value = emitter.expression(gradient, body, indent)
     lines += body + [f"{indent}{target} = {value}", ""]
     return "\n".join(lines)
+
+
+def by_every_component(wrt: sp.Basic) -> bool:
+    """Whether the gradient is by every component of an array (``s_j``: an array ``G`` like ``s``),
+    rather than by one named component (``s_1``) or a scalar (one number)."""
+    return isinstance(wrt, sp.Indexed) and not all(index.is_Integer for index in wrt.indices)
 
 
 def _parameter(symbol: sp.Basic) -> str:
@@ -251,7 +260,7 @@ class UserKernel:
     def grad(self, **values):
         arguments = self._arguments(values)
         wrt = self.layout.wrt
-        if isinstance(wrt, sp.Indexed):
+        if by_every_component(wrt):
             G = np.empty_like(arguments[sorted(self.layout.arrays, key=str).index(wrt.base)])
             repairing(lambda: self._module.grad(*arguments, G), self._module)
             return G
@@ -270,7 +279,7 @@ class UserKernel:
             exact_loss = sp.N(_evaluate(loss, symbols), 30)
             worst = max(worst, _relative(self.loss(**values), exact_loss))
             got = np.atleast_1d(self.grad(**values))
-            positions = np.ndindex(got.shape) if isinstance(wrt, sp.Indexed) else [()]
+            positions = np.ndindex(got.shape) if by_every_component(wrt) else [()]
             for position in positions:
                 at = {ix: sp.Integer(p + 1) for ix, p in zip(getattr(wrt, "indices", ()), position)}
                 exact = sp.N(_evaluate(gradient.xreplace(at), symbols), 30)
