@@ -103,6 +103,8 @@ CITED = {"en": "as derived in {name}", "ja": "{name} で導いた結果"}
 CITED_AT = {"en": "as derived in {name}, eq. ({tag})", "ja": "{name} の式 ({tag}) で導いた結果"}
 WITH_LEMMA = {"en": "{brief} with {lemma} ({label})", "ja": "{brief} ({label}: {lemma})"}
 SEPARATOR = {"en": "; ", "ja": "、"}
+STOP = {"en": ".", "ja": "。"}
+SENTENCES = {"en": " ", "ja": ""}
 
 
 def brief(step: Step, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
@@ -141,6 +143,10 @@ def line_words(steps, previous: Equation | None, lang: str, unicode_names: bool 
         previous = step.equation
         if words and words not in said:
             said.append(words)
+    stop = STOP[lang]
+    if len(said) > 1 and any(words.endswith(stop) for words in said):  # a sentence among the briefs: all sentences
+        return SENTENCES[lang].join(words if words.endswith(stop) else words[:1].upper() + words[1:] + stop
+                                    for words in said)
     return SEPARATOR[lang].join(said)
 
 
