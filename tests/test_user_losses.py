@@ -283,3 +283,18 @@ def test_a_gradient_by_one_named_component_compiles_to_that_number():
     assert one.check() < 1e-13 and one.grad(s=s, tau=tau) == pytest.approx((softmax[0] - 1) / tau, rel=1e-13)
     with pytest.raises(CodegenError, match="part named and part free"):
         derive.gradient(r"\sum_{i=1}^{N} \sum_{k=1}^{K} y_{i,k}^{2}", "y_{1,j}").compile()
+
+
+def test_a_free_class_index_is_an_integer_input_of_the_kernel():
+    """-log softmax(z)_k: the observed class k is no sum's index; the kernel takes it as a whole
+    number from 1 to K (as in the formula), and refuses anything else with a message."""
+    import numpy as np
+    kernel = derive.gradient(r"-\log \operatorname{softmax}(z)_{k}", "z_{j}").compile()
+    z = np.array([0.3, 1.2, -0.5, 2.0])
+    p = np.exp(z) / np.exp(z).sum()
+    assert kernel.inputs == ("z", "k") and kernel.check() < 1e-13
+    assert kernel.loss(z=z, k=4) == pytest.approx(-np.log(p[3]), rel=1e-13)
+    assert kernel.grad(z=z, k=4) == pytest.approx(p - np.eye(4)[3], rel=1e-13, abs=1e-15)
+    for wrong in (0, 5, 2.0, True):
+        with pytest.raises(ValueError, match="k must be a whole number from 1 to 4"):
+            kernel.loss(z=z, k=wrong)

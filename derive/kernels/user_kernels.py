@@ -46,6 +46,7 @@ class Layout:
     scalars: tuple  # plain symbols
     wrt: sp.Basic
     reaches: dict = field(default_factory=dict)  # IndexedBase -> the least extent of each axis its named components need
+    indices: dict = field(default_factory=dict)  # a free index (the observed class k of -log softmax(z)_k) -> its size
 
 
 def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
@@ -93,7 +94,25 @@ def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
                                 if a.base == base and a.indices[axis].is_Integer], default=0)
                            for axis in range(len(shape)))
                for base, shape in arrays.items()}
-    return Layout(arrays, tuple(sorted(scalars | parameters, key=str)), wrt, reaches)
+    return Layout(arrays, tuple(sorted(scalars | parameters, key=str)), wrt, reaches,
+                  _free_indices(loss, gradient, wrt, arrays))
+
+
+def _free_indices(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, arrays: dict) -> dict:
+    """Indices no sum binds and the gradient is not by (``k`` in ``-log softmax(z)_k``): the kernel
+    takes each as an integer, checked against the size of an axis it indexes."""
+    sizes = {size for shape in arrays.values() for size in shape}
+    by = set(getattr(wrt, "indices", ()))
+    found = {}
+    for symbol in sorted(loss.free_symbols | gradient.free_symbols, key=str):
+        if not (isinstance(symbol, sp.Symbol) and symbol.is_integer) or symbol in sizes or symbol in by:
+            continue
+        axis_sizes = [arrays[a.base][axis] for a in sp.Tuple(loss, gradient).atoms(sp.Indexed) if a.base in arrays
+                      for axis, index in enumerate(a.indices) if index == symbol]
+        if not axis_sizes:
+            raise CodegenError(f"the index {symbol} indexes no array the kernel reads")
+        found[symbol] = axis_sizes[0]
+    return found
 
 
 class _Emitter:
@@ -153,7 +172,8 @@ class _Emitter:
 
 def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
     arrays = sorted(spec.arrays, key=str)
-    arguments = [local(b) for b in arrays] + [f"v_{_parameter(s)}" for s in spec.scalars]
+    arguments = [local(b) for b in arrays] + [f"v_{_parameter(s)}" for s in spec.scalars] + \
+        [local(index) for index in spec.indices]
     sizes = sorted({s for shape in spec.arrays.values() for s in shape}, key=str)
     unpack = []
     for size in sizes:
@@ -212,7 +232,7 @@ class UserKernel:
         self._module = load_module(stem, lambda: source)
         self.source = source
         self.inputs = tuple(identifier(b) for b in sorted(self.layout.arrays, key=str)) + \
-            tuple(_parameter(s) for s in self.layout.scalars)
+            tuple(_parameter(s) for s in self.layout.scalars) + tuple(identifier(ix) for ix in self.layout.indices)
 
     def _arguments(self, values: dict) -> list:
         unknown = set(values) - set(self.inputs)
@@ -251,6 +271,14 @@ class UserKernel:
                     or not np.isfinite(value):
                 raise ValueError(f"{name} must be a finite number, got {value!r}")
             arguments.append(float(value))
+        for index, size in self.layout.indices.items():
+            name, value = identifier(index), values[identifier(index)]
+            extent = int(size) if getattr(size, "is_Integer", False) else sizes.get(size)
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+                    or not 1 <= value <= (extent or 0):
+                raise ValueError(f"{name} must be a whole number from 1 to {extent} (it indexes an axis of that "
+                                 f"size; counted from 1, as in the formula), got {value!r}")
+            arguments.append(int(value))
         return arguments
 
     def loss(self, **values) -> float:
@@ -306,6 +334,10 @@ class UserKernel:
             value = rng.uniform(0.05, 0.95)
             values[_parameter(symbol)] = value
             symbols[symbol] = sp.Float(value, 30)
+        for index, size in self.layout.indices.items():
+            value = rng.randint(1, extents.get(size, int(size) if getattr(size, "is_Integer", False) else 3))
+            values[identifier(index)] = value
+            symbols[index] = sp.Integer(value)
         return values, symbols
 
 
