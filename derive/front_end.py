@@ -9,6 +9,7 @@ is evaluated as code.  Every failure is a :class:`~derive.errors.ParseError` nam
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -38,7 +39,21 @@ def from_latex(text: str, scalars: dict[str, sp.Symbol] | None = None) -> sp.Bas
     conventions.  ``\\log`` and ``\\ln`` are natural logs; ``t_{k}``, ``y_{ik}`` are components of
     indexed arrays; ``\\sum_{i}^{N}`` runs from 1; ``\\sigma(z)`` is the sigmoid.  ``scalars`` names
     symbols to read as given (``{"x": Symbol("x", positive=True)}``).  The one reader of LaTeX: the
-    CLI, the API and the tests that read printed steps back all come through here."""
+    CLI, the API and the tests that read printed steps back all come through here.  A text read
+    before is not parsed again (the parser is a quarter of a user's gradient; ``z_{j}`` recurs)."""
+    if scalars:
+        return _from_latex(text, scalars)
+    if not isinstance(text, str):
+        return _from_latex(text, None)  # _checked says what is wrong with it
+    return _from_latex_once(text)
+
+
+@lru_cache(maxsize=256)
+def _from_latex_once(text: str) -> sp.Basic:
+    return _from_latex(text, None)
+
+
+def _from_latex(text: str, scalars: dict[str, sp.Symbol] | None) -> sp.Basic:
     from .latex_input import normalise
 
     text = _checked(text)
