@@ -134,20 +134,25 @@ def time_limit(seconds: float, what: str, error=LimitExceeded):
         return
     outermost = not _deadlines
     previous = signal.signal(signal.SIGALRM, _expired) if outermost else None
-    _deadlines.append((time.monotonic() + seconds, f"{what} took longer than {seconds:g} s", error))
-    _arm()
-    try:
+    entry = (time.monotonic() + seconds, f"{what} took longer than {seconds:g} s", error)
+    _deadlines.append(entry)
+    try:  # from the moment the entry is there: an outer limit's alarm may go off even while arming
+        _arm()
         yield
     finally:
-        _deadlines.pop()
+        _deadlines[:] = [d for d in _deadlines if d is not entry]  # this one, whatever else is left
         if outermost:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+            _deadlines.clear()  # nothing outlives the outermost limit
         else:
             _arm()
 
 
 def _arm() -> None:
+    if not _deadlines:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        return
     remaining = min(deadline for deadline, *_ in _deadlines) - time.monotonic()
     # Repeating: should anything catch the first alarm's exception and go on, the next stops it.
     signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001), 0.05)

@@ -196,3 +196,25 @@ def test_user_kernels_refuse_arrays_their_loss_would_read_past():
     with pytest.raises(ValueError, match=r"y must have at least 5 entries"):
         named.loss(y=np.ones(4), t=np.zeros(4))
     assert named.check() < 1e-12 and fixed.check() < 1e-12
+
+
+def test_an_alarm_while_a_limit_is_being_set_leaves_no_deadline_behind(monkeypatch):
+    """An outer limit running out just as an inner one is being armed: no deadline outlives the
+    limits, so a later gradient is not stopped by a stale one (it was: 'deriving the gradient took
+    longer than 8 s' in a call that took 0.3 s)."""
+    import sympy as sp
+
+    import derive
+    from derive import limits
+    from derive.errors import LimitExceeded
+
+    def the_outer_limit_runs_out():
+        raise LimitExceeded("the outer limit ran out")
+    with pytest.raises(LimitExceeded, match="the outer limit ran out"):
+        with limits.time_limit(10, "outer"):
+            monkeypatch.setattr(limits, "_arm", the_outer_limit_runs_out)
+            with limits.time_limit(5, "inner"):
+                pass
+    monkeypatch.undo()
+    assert limits._deadlines == []
+    assert derive.gradient("x^2", "x").result.rhs == 2 * sp.Symbol("x", real=True)
