@@ -4,8 +4,8 @@ The engine decides the grouping from the kinds of the rules (their ``role`` in t
 per derivation: bookkeeping (renaming an index, linearity, constant factors, multiplying out) joins
 the line of the idea before it, or, right after the derivation's starting line, the idea after
 it; consecutive steps of one idea (logarithm rules, differentiation, Kronecker deltas collapsing,
-tidying) make one line, and so does a starting point with the model's link written into it.  Each line is verified twice over: by its steps, each verified, and as an
-equation between its two ends, checked at random points where its steps are equalities (one of
+tidying) make one line, and so does a starting point with the model's link written into it.
+Each line is verified twice over: by its steps, each verified, and as an equation between its two ends, checked at random points where its steps are equalities (one of
 them may differentiate both sides, or write an expression back in the model's names).
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sympy as sp
 from .catalogue import get_rule
 from .models import Model
 from .numeric_check import numeric_opinion, shared_points
-from .steps import CheckKind, Equation, Step, Verification
+from .steps import CheckKind, Equation, Step, Verification, weakest
 
 BOOKKEEPING = "bookkeeping"
 START = "start"
@@ -92,8 +92,7 @@ def blackboard(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int = 0
 def _verify_line(previous: Equation | None, steps: tuple[Step, ...], model: Model, seed: int) -> Verification:
     if len(steps) == 1:
         return steps[0].verification
-    methods = {step.verification.method for step in steps}
-    method = "no" if "no" in methods else "numeric" if "numeric" in methods else "symbolic"
+    method = weakest(steps)
     sizes = tuple(s for step in steps for s in step.verification.sizes)
     ends = _ends(previous, steps)
     points, worst = 0, 0.0

@@ -132,6 +132,12 @@ class Step:
         return replace(self, tag=tag)
 
 
+def weakest(steps) -> str:
+    """How the least checked of ``steps`` was: ``"no"``, else ``"numeric"``, else ``"symbolic"``."""
+    methods = {step.verification.method for step in steps}
+    return "no" if "no" in methods else "numeric" if "numeric" in methods else "symbolic"
+
+
 USER_GRADIENT = "gradient"  # the name of a derivation derive.gradient made from a user's loss
 
 
@@ -164,8 +170,7 @@ class Derivation:
     @property
     def weakest_check(self) -> str:
         """How its least checked step was: ``"no"``, else ``"numeric"``, else ``"symbolic"``."""
-        methods = {step.verification.method for step in self.steps}
-        return "no" if "no" in methods else "numeric" if "numeric" in methods else "symbolic"
+        return weakest(self.steps)
 
     def __len__(self) -> int:
         return len(self.steps)

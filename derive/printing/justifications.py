@@ -154,8 +154,8 @@ def with_notes(words: str, derivation, first: int, last: int, lang: str) -> str:
     """``words``, then the note of any step ``first``..``last`` that the series prints differently."""
     from ..series_notes import line_notes
     notes = line_notes(derivation, first, last, lang)
-    label = {"en": "Note: ", "ja": "注: "}[lang]
-    return " ".join([words, *(label + note for note in notes)]) if notes else words
+    from .words import phrase
+    return " ".join([words, *(f"{phrase(lang, 'series_note')}: {note}" for note in notes)]) if notes else words
 
 
 def _lemma_inside(step: Step, previous: Equation | None):
