@@ -39,17 +39,16 @@ def _step(step: Step, previous, lang: str) -> dict:
 def _line(derivation: Derivation, line, lang: str) -> dict:
     """A blackboard line: the steps it covers (numbered from 1, both ends included), its words,
     its equation, and how it was checked (by its steps; ``end_to_end_points``: its two ends)."""
-    steps = derivation.steps[line.first:line.last + 1]
-    previous = derivation.steps[line.first - 1].equation if line.first else None
+    steps = len(line.span)
     return {
         "steps": [line.first + 1, line.last + 1],
         "role": line.role,
-        "justification": line_words(steps, previous, lang),
+        "justification": line_words(derivation, line, lang),
         "lhs": srepr(line.equation.lhs),
         "rhs": srepr(line.equation.rhs),
         "latex": latex_equation(line.equation.lhs, line.equation.rhs),
         "verified": line.verification.method,
-        "end_to_end_points": line.verification.points if len(steps) > 1 else 0,
+        "end_to_end_points": line.verification.points if steps > 1 else 0,
         "series_notes": line_notes(derivation, line.first, line.last, lang),
     }
 

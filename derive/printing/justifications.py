@@ -135,8 +135,10 @@ def brief(step: Step, previous: Equation | None, lang: str, unicode_names: bool 
     return words
 
 
-def line_words(steps, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
-    """The briefs of a line's steps, each said once, in order."""
+def line_words(derivation, line, lang: str, unicode_names: bool = False) -> str:
+    """The briefs of the steps of ``line`` (a blackboard line of ``derivation``), each said once, in order."""
+    steps = derivation.steps[line.first:line.last + 1]
+    previous = derivation.steps[line.first - 1].equation if line.first else None
     said: list[str] = []
     for step in steps:
         words = brief(step, previous, lang, unicode_names)

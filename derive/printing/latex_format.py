@@ -40,8 +40,7 @@ def _rows(derivation: Derivation, lang: str, tags: str, detail: str):
             previous = step.equation
         return
     for line, tag in zip(derivation.lines, line_tags(derivation, tags)):
-        previous = derivation.steps[line.first - 1].equation if line.first else None
-        words = line_words(derivation.steps[line.first:line.last + 1], previous, lang)
+        words = line_words(derivation, line, lang)
         yield line.equation, with_notes(words, derivation, line.first, line.last, lang), tag
 
 

@@ -34,9 +34,7 @@ def _words(derivation: Derivation, lang: str, detail: str) -> list[str]:
     if detail == "full" or not derivation.lines:
         return [with_notes(justification(step, derivation.steps[n - 1].equation if n else None, lang), derivation, n, n, lang)
                 for n, step in enumerate(derivation.steps)]
-    return [with_notes(line_words(derivation.steps[line.first:line.last + 1],
-                                  derivation.steps[line.first - 1].equation if line.first else None, lang),
-                       derivation, line.first, line.last, lang)
+    return [with_notes(line_words(derivation, line, lang), derivation, line.first, line.last, lang)
             for line in derivation.lines]
 
 

@@ -50,12 +50,11 @@ def _lines_text(derivation: Derivation, lang: str) -> list[str]:
     indent = " " * (width + 2)
     for number, line in enumerate(derivation.lines, 1):
         steps = derivation.steps[line.first:line.last + 1]
-        previous = derivation.steps[line.first - 1].equation if line.first else None
         equation = line.equation
         tags = [step.tag for step in steps if step.tag]
         tag = f"   ({tags[-1]})" if tags else ""
         lines.append(f"{number:>{width}}. {unicode(equation.lhs)} = {unicode(equation.rhs)}{tag}")
-        lines.append(f"{indent}{_span(line, lang)}: {line_words(steps, previous, lang, True)}")
+        lines.append(f"{indent}{_span(line, lang)}: {line_words(derivation, line, lang, True)}")
         lines.append(f"{indent}{line_verification_text(line.verification, steps, lang)}")
         lines += [f"{indent}{phrase(lang, 'series_note')}: {note}" for note in line_notes(derivation, line.first, line.last, lang)]
     lines += ["", phrase(lang, "full_trail")]
