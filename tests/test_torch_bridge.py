@@ -1,0 +1,101 @@
+"""derive.torch: a derived kernel as a PyTorch autograd function, and the digits example that
+trains with it (both routes, NumPy and PyTorch, must agree)."""
+import importlib.util
+import sys
+
+import numpy as np
+import pytest
+
+from derive.kernels import load
+from tools import ROOT, require, require_torch
+
+try:
+    import torch
+
+    import derive.torch as bridge
+    F = torch.nn.functional
+except ImportError:  # the autouse fixture below skips, or fails under CI
+    torch = bridge = F = None
+
+
+@pytest.fixture(autouse=True)
+def _pytorch():
+    require_torch()
+
+
+@pytest.fixture(scope="module")
+def cross_entropy():
+    require_torch()
+    return bridge.function(load("ce-softmax"))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_through_the_bridge_is_pytorchs(cross_entropy, dtype, reduction):
+    generator = torch.Generator().manual_seed(3)
+    logits = (5 * torch.randn(64, 9, generator=generator)).to(dtype)
+    labels = torch.randint(0, 9, (64,), generator=generator)
+    outer = torch.rand(64, generator=generator).to(dtype)  # a weight per row: the backward pass must use it per row
+    ours, theirs = logits.clone().requires_grad_(), logits.clone().requires_grad_()
+    a, b = cross_entropy(ours, labels, reduction=reduction), F.cross_entropy(theirs, labels, reduction=reduction)
+    ((a * outer).sum() if reduction == "none" else 3 * a).backward()
+    ((b * outer).sum() if reduction == "none" else 3 * b).backward()
+    tolerance = 1e-12 if dtype == torch.float64 else 2e-5
+    assert a.dtype == dtype and a.shape == b.shape
+    torch.testing.assert_close(a, b, rtol=tolerance, atol=tolerance)
+    torch.testing.assert_close(ours.grad, theirs.grad, rtol=tolerance, atol=tolerance)
+
+
+def test_binary_cross_entropy_through_the_bridge_is_pytorchs():
+    bce = bridge.function(load("bce-sigmoid"))
+    generator = torch.Generator().manual_seed(4)
+    logits = (20 * torch.randn(200, generator=generator, dtype=torch.float64)).requires_grad_()
+    targets = torch.rand(200, generator=generator, dtype=torch.float64)
+    theirs = logits.detach().clone().requires_grad_()
+    bce(logits, targets).backward()
+    F.binary_cross_entropy_with_logits(theirs, targets).backward()
+    torch.testing.assert_close(logits.grad, theirs.grad, rtol=1e-12, atol=1e-15)
+
+
+def test_contiguous_input_is_read_in_place_and_no_gradient_is_kept_without_grad(cross_entropy):
+    logits = torch.randn(8, 4, dtype=torch.float64)
+    assert bridge._as_array(logits, "input").__array_interface__["data"][0] == logits.data_ptr()
+    with torch.no_grad():
+        value = cross_entropy(logits, torch.zeros(8, dtype=torch.int64))
+    assert not value.requires_grad
+    assert float(value) == pytest.approx(float(F.cross_entropy(logits, torch.zeros(8, dtype=torch.int64))), rel=1e-14)
+
+
+def test_bad_input_is_named(cross_entropy):
+    with pytest.raises(TypeError, match="input must be a torch.Tensor"):
+        cross_entropy(np.zeros((2, 3)), torch.zeros(2, dtype=torch.int64))
+    with pytest.raises(ValueError, match="labels must be in 0..2"):
+        cross_entropy(torch.zeros(2, 3, dtype=torch.float64), torch.tensor([0, 3]))
+    with pytest.raises(TypeError, match="takes a derive kernel"):
+        bridge.function(F.cross_entropy)
+
+
+def _example():
+    spec = importlib.util.spec_from_file_location("train_digits", ROOT / "examples" / "train_digits.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_digits_example_trains_and_both_routes_agree(tmp_path):
+    require(importlib.util.find_spec("sklearn") is not None and importlib.util.find_spec("matplotlib") is not None,
+            "scikit-learn and matplotlib (the test extra)")
+    example = _example()
+    data = example.digits()
+    kernel = load("ce-softmax")
+    numpy_run = example.train_numpy(kernel, data, epochs=12, lr=0.5)
+    torch_run = example.train_torch(kernel, data, epochs=12, lr=0.5)
+    assert numpy_run.losses[0] == pytest.approx(np.log(data.classes), rel=1e-12)  # zero weights: uniform
+    assert numpy_run.losses[-1] < 0.5 * numpy_run.losses[0]
+    assert numpy_run.accuracy > 0.9 and torch_run.accuracy == numpy_run.accuracy
+    np.testing.assert_allclose(torch_run.losses, numpy_run.losses, rtol=1e-10)
+    np.testing.assert_allclose(torch_run.weights, numpy_run.weights, rtol=1e-8, atol=1e-10)
+    png = tmp_path / "curves.png"
+    example.plot(numpy_run, torch_run, str(png))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
