@@ -20,8 +20,22 @@ W = sp.IndexedBase("W", real=True)
 i, k = sp.symbols("i k", integer=True)
 # Further summation indices, in the order renaming uses them.
 j, m, l, n, d = sp.symbols("j m l n d", integer=True)
-DUMMY_INDICES = (j, m, l, n) + sp.symbols("p r s u v", integer=True)
+DUMMY_INDICES = (j, m, l, n) + sp.symbols("p r s u v a b f g h", integer=True)  # a loss with options uses a dozen
 N, K, D = sp.symbols("N K D", integer=True, positive=True)
+
+# The options PyTorch's losses take, as the likelihoods with options name them: class weights w
+# (above), a sample's mask c_i (0 where its label is ignore_index, else 1), smoothed labels
+# q_ik = (1 - epsilon) t_ik + epsilon/K (label_smoothing), and positive weights rho_k (pos_weight).
+# (Real, as the LaTeX reader makes a user's c_i or \epsilon: a printed step reads back as the same symbols.)
+c_mask = sp.IndexedBase("c", real=True)
+q = sp.IndexedBase("q", real=True)
+rho = sp.IndexedBase("rho", real=True)
+epsilon = sp.Symbol("epsilon", real=True)
+
+
+def smoothed_labels(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with each smoothed label written by its definition, q_ik = (1 - epsilon) t_ik + epsilon/K."""
+    return expr.xreplace({a: (1 - epsilon) * t[a.indices] + epsilon / K for a in expr.atoms(sp.Indexed) if a.base == q})
 
 L = sp.Symbol("L", positive=True)
 E = sp.Symbol("E", real=True)
@@ -34,7 +48,7 @@ y_scalar = sp.Symbol("y", positive=True)
 NAMES: dict[str, sp.Basic] = {
     "t": t, "y": y, "z": z, "w": w,
     "i": i, "k": k, "j": j, "m": m, "l": l, "n": n, "d": d, "N": N, "K": K, "D": D, "x": x, "W": W,
-    "L": L, "E": E, "BCE": BCE,
+    "L": L, "E": E, "BCE": BCE, "c": c_mask, "q": q, "rho": rho, "epsilon": epsilon,
 }
 
 z_scalar = sp.Symbol("z", real=True)

@@ -16,6 +16,18 @@ from .rewriting import nested_view
 from .symbolic_proofs import inside_ranges
 
 
+WITH_OPTIONS = "_with_options"  # the suffix of a premise check whose likelihood carries PyTorch's options
+
+
+def options_off(likelihood: sp.Basic) -> sp.Basic:
+    """The likelihood with every option off: each weight and mask 1 (``w``, ``rho``, ``c``) and no
+    smoothing (``q`` is the label ``t``)."""
+    def off(atom: sp.Indexed) -> sp.Basic:
+        return c.t[atom.indices] if atom.base == c.q else sp.S.One
+    options = {a: off(a) for a in likelihood.atoms(sp.Indexed) if a.base in (c.w, c.rho, c.c_mask, c.q)}
+    return likelihood.xreplace(options)
+
+
 def likelihood_gives_outcome_probabilities(likelihood: sp.Basic, categorical: bool) -> bool:
     """Whether every factor of ``likelihood`` gives each outcome of its sample its probability,
     for every number of samples and classes."""

@@ -6,6 +6,8 @@ side conditions hold for what the wilds matched and the replacement differs from
 """
 from __future__ import annotations
 
+import itertools
+
 from functools import lru_cache
 from typing import Iterator, Mapping
 
@@ -187,12 +189,31 @@ def rewrite_once(rule: Rule, expr: sp.Basic, domain: Domain) -> tuple[sp.Basic, 
     for path, sub in _all_subexpressions(expr):
         if head is not None and type(sub) is not head:
             continue
-        binding = _match_once(rule, sub, domain)
-        if binding is None:
-            continue
-        scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
-        replacement = rule.pattern("rhs", scope)
-        if replacement == sub:
-            continue
-        return replace_at(expr, path, replacement), path
+        for part, rest in parts(sub, pattern):
+            binding = _match_once(rule, part, domain)
+            if binding is None:
+                continue
+            scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
+            replacement = rule.pattern("rhs", scope)
+            if replacement == part:
+                continue
+            return replace_at(expr, path, replacement * rest if rest is not None else replacement), path
     return None
+
+
+SUBPRODUCT_FACTORS = 8  # a product with more factors is matched whole only
+
+
+def parts(sub: sp.Basic, pattern: sp.Basic):
+    """``(sub, None)``, then, where the pattern is a product of fewer factors than ``sub``, each
+    product of that many of ``sub``'s factors with the product of the others (factors commute:
+    ``e^{z_k} S / Σ e^{z_j}`` holds the softmax ``e^{z_k}/Σ e^{z_j}``)."""
+    yield sub, None
+    if not (isinstance(pattern, sp.Mul) and isinstance(sub, sp.Mul)):
+        return
+    size = len(pattern.args)
+    if not size < len(sub.args) <= SUBPRODUCT_FACTORS:
+        return
+    for chosen in itertools.combinations(range(len(sub.args)), size):
+        yield (sp.Mul(*(sub.args[n] for n in chosen)),
+               sp.Mul(*(a for n, a in enumerate(sub.args) if n not in chosen)))

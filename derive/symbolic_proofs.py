@@ -52,6 +52,8 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
         return "proved with symbolic sizes and indices"
     if _no_symbolic_length(difference) and proves_zero(difference, model, {}):
         return "proved with symbolic sizes and indices"
+    if difference.has(sp.Sum) and equal_with_sums_as_quantities(*done):
+        return "proved for every size, each sum taken as one quantity"
     from .induction import prove_by_induction  # only where the sums stay symbolic
     if sp.count_ops(difference) <= INDUCTION_OPERATIONS and prove_by_induction(*done):
         return "proved for every number of terms, by induction"
@@ -98,6 +100,21 @@ def inside_ranges(expr: sp.Basic, ranges: Mapping[sp.Symbol, tuple[sp.Basic, sp.
 
 def _no_symbolic_length(expr: sp.Basic) -> bool:
     return not any(isinstance(e, BINDERS) and e.free_symbols & set(c.SIZES) for e in sp.preorder_traversal(expr))
+
+
+def equal_with_sums_as_quantities(a: sp.Basic, b: sp.Basic) -> bool:
+    """Whether ``a == b`` as rational functions of their sums, each outermost sum (up to the names
+    of its indices) one unknown quantity: then they are equal whatever the sums' values, so for
+    every size.  (A normaliser written twice with other index names cancels so.)"""
+    named: dict = {}
+
+    def atomised(expr: sp.Basic) -> sp.Basic:
+        outermost = [s for s in expr.atoms(sp.Sum) if not any(o != s and o.has(s) for o in expr.atoms(sp.Sum))]
+        return expr.xreplace({s: named.setdefault(canonical_indices(s), sp.Dummy()) for s in outermost})
+    difference = atomised(a) - atomised(b)
+    if difference.has(sp.Sum, sp.Product, sp.Derivative, sp.KroneckerDelta):
+        return False
+    return sp.cancel(sp.together(difference)) == 0
 
 
 def canonical_indices(expr: sp.Basic) -> sp.Basic:

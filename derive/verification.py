@@ -111,7 +111,7 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
     statement is proved for every size then proves the step for every size, and the numeric check
     is the second opinion; a rule proved only at some sizes leaves the step to :func:`compare`."""
     from .catalogue import get_rule, proved_for_every_size  # the catalogue is read only when a rule is replayed
-    from .rewriting import match_rule, merged, replace_at, subexpression_at
+    from .rewriting import match_rule, parts, merged, replace_at, subexpression_at
 
     rule = get_rule(step.rule)
     _require(rule.operation == "rewrite", step, lambda: f"{rule.name} is not a rewrite rule")
@@ -120,13 +120,20 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
     _require(not missing, step, lambda: f"{rule.name} needs {sorted(missing)}, which the model does not give")
     sub = subexpression_at(previous.rhs, step.location)
     _require(sub is not None, step, lambda: f"the previous right side has no part at {step.location}")
-    binding = match_rule(rule, sub, model)
-    _require(binding is not None, step, lambda: f"{rule.name} does not match {sub}, or its conditions do not hold there")
-    scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
-    rebuilt = merged(rule.pattern("lhs", scope))
-    _require(rebuilt == merged(sub) or sp.expand(rebuilt) == sp.expand(merged(sub)), step,
-             lambda: f"{rule.name}'s left side does not give back {sub}")
-    rhs = replace_at(previous.rhs, step.location, rule.pattern("rhs", scope))
+    # the rule matches the part, or some of the part's factors (the others multiply its right side)
+    matches = [(part, rest, match_rule(rule, part, model)) for part, rest in parts(sub, rule.pattern("lhs"))]
+    matches = [(part, rest, binding) for part, rest, binding in matches if binding is not None]
+    _require(matches, step, lambda: f"{rule.name} does not match {sub}, or its conditions do not hold there")
+    rhs = None
+    for part, rest, binding in matches:
+        scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
+        rebuilt = merged(rule.pattern("lhs", scope))
+        _require(rebuilt == merged(part) or sp.expand(rebuilt) == sp.expand(merged(part)), step,
+                 lambda: f"{rule.name}'s left side does not give back {part}")
+        replacement = rule.pattern("rhs", scope)
+        rhs = replace_at(previous.rhs, step.location, replacement * rest if rest is not None else replacement)
+        if rhs == step.rhs:
+            break
     _require(rhs == step.rhs, step, lambda: f"{rule.name} applied at {sub} gives {rhs}, not {step.rhs}")
     if not proved_for_every_size(rule):
         return compare(previous.rhs, step.rhs, model, rng, step.rule)
@@ -290,16 +297,21 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
     """The likelihood, at concrete labels, must be the probability of exactly that outcome: proved
     for every size where each sample's factor is (:mod:`derive.premises`), else at the small
     sizes; checked by numbers at a small size and past it either way."""
-    from .premises import likelihood_gives_outcome_probabilities
+    from .premises import WITH_OPTIONS, likelihood_gives_outcome_probabilities, options_off
 
-    proved = likelihood_gives_outcome_probabilities(step.rhs, model.categorical)
-    sizes_list = model.size_choices(step.rhs)
+    # A likelihood with PyTorch's options (weights, a mask, smoothed labels) is no probability: with
+    # every option off it must be the model's likelihood.
+    with_options = str(step.check.name).endswith(WITH_OPTIONS)
+    likelihood = options_off(step.rhs) if with_options else step.rhs
+    _require(not with_options or likelihood != step.rhs, step, "it claims options its likelihood does not have")
+    proved = likelihood_gives_outcome_probabilities(likelihood, model.categorical)
+    sizes_list = model.size_choices(likelihood)
     small = 1 if proved else len(sizes_list)
-    sizes_list = sizes_list[:small] + [s for s in model.wide_size_choices(step.rhs, rng) if s not in sizes_list]
+    sizes_list = sizes_list[:small] + [s for s in model.wide_size_choices(likelihood, rng) if s not in sizes_list]
     points = 0
     worst = 0.0
     for number, sizes in enumerate(sizes_list):
-        for expanded, labels, probability in model.label_assignments(step.rhs, sizes, rng):
+        for expanded, labels, probability in model.label_assignments(likelihood, sizes, rng):
             value = expanded.xreplace(labels)
             if not proved and number < small:
                 value = sp.simplify(value)
@@ -309,6 +321,8 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
             worst = max(worst, _numeric_error(value, probability, model, sizes, rng, step.rule))
             points += 1
     detail = "likelihood equals the outcome's probability"
+    if with_options:
+        detail = "with every weight 1, no sample ignored and no smoothing, the " + detail
     if proved:
         return Verification("symbolic", (), points, worst, detail=detail + ", for every size")
     named = tuple({str(k): int(v) for k, v in s.items()} for s in sizes_list[:small] if s)

@@ -33,7 +33,7 @@ def test_every_readable_side_of_every_step_parses_back_to_the_same_expression():
                 checked += 1
     assert set(skipped) <= set(UNREADABLE)
     others = sum(count for construct, count in skipped.items() if construct != "partial derivatives")
-    assert checked >= 260 and others <= 20, (checked, skipped)  # the parser reads no ∂: the rest is rare
+    assert checked >= 260 and others * 15 <= checked, (checked, skipped)  # the parser reads no ∂: the rest is rare
 
 
 def test_normalisation_natural_log_and_indexed_components():

@@ -2,7 +2,9 @@
 over the rule catalogue with a stable name (``derive list``)."""
 from __future__ import annotations
 
-from . import examples, gradients, lemmas, limits, losses, stable
+from functools import partial
+
+from . import examples, gradients, lemmas, limits, losses, options, stable
 from .gradients import gradient, with_link
 from .registry import get, names, register, title
 
@@ -33,6 +35,13 @@ for _name, _builder in {
     "bce-sigmoid-stable": stable.bce_sigmoid_stable,
     "ce-softmax-grad-stable": stable.ce_softmax_grad_stable,
     "bce-sigmoid-grad-stable": stable.bce_sigmoid_grad_stable,
+    **{name: partial(options.ce_with_options, name) for name in options.CE_OPTIONS},
+    **{f"{name}-softmax": partial(options.softmax_of, name) for name in options.KERNEL_LOSSES},
+    **{f"{name}-softmax-grad": partial(options.softmax_gradient_of, name) for name in options.KERNEL_LOSSES},
+    **{f"{name}-softmax-stable": partial(stable.options_softmax_stable, f"{name}-softmax-stable")
+       for name in options.KERNEL_LOSSES},
+    **{f"{name}-softmax-grad-stable": partial(stable.options_softmax_grad_stable, f"{name}-softmax-grad-stable")
+       for name in options.KERNEL_LOSSES},
 }.items():
     register(_name, _builder)
 

@@ -28,16 +28,19 @@ def through_link(link: str | None, model: Model) -> Strategy:
 
 
 def gradient_of(derivation: Derivation, wrt: sp.Basic, model: Model, name: str,
-                link: str | None = None, title: dict | None = None) -> Derivation:
+                link: str | None = None, title: dict | None = None, with_sums: bool = False) -> Derivation:
     """Differentiate ``derivation``'s result by ``wrt``, through ``link`` if the model outputs logits.
     Through a link it starts from the loss written in the logits (``ce-softmax`` for ``ce``), citing
-    that derivation's result in one step rather than replaying its steps."""
+    that derivation's result in one step rather than replaying its steps.  ``with_sums``: tidy up
+    once more with each sum taken as one quantity."""
     start, linked = (written_in_logits(derivation, link), model.with_link(link)) if link else (derivation, model)
     strategy = chain(
         continue_from(start, linked),
         differentiate(wrt),
         apply("recognise_softmax", required=False) if "softmax" in (link, model.link) else chain(),
         apply("algebraic_simplification", required=False),
+        # each sum as one quantity: a normaliser written twice with other index names becomes one factor
+        apply("algebraic_simplification", required=False, with_sums=True) if with_sums else chain(),
     )
     title = title or TITLES[name]
     gradient = run(name, title, strategy, linked)

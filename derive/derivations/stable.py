@@ -16,6 +16,8 @@ STABLE_OF = {  # the derivation whose result each stable form rewrites
     "bce-sigmoid-stable": "bce-sigmoid",
     "ce-softmax-grad-stable": "ce-softmax-grad",
     "bce-sigmoid-grad-stable": "bce-sigmoid-grad",
+    **{f"{name}-softmax-stable": f"{name}-softmax" for name in ("ce-options", "ce-soft-options")},
+    **{f"{name}-softmax-grad-stable": f"{name}-softmax-grad" for name in ("ce-options", "ce-soft-options")},
 }
 
 
@@ -61,3 +63,17 @@ def bce_sigmoid_grad_stable() -> Derivation:
     source, start = _from("bce-sigmoid-grad-stable")
     strategy = chain(start, apply("sigmoid_minus_target"), exhaust("stable_sigmoid"))
     return run("bce-sigmoid-grad-stable", TITLES["bce-sigmoid-grad-stable"], strategy, source.models[-1])
+
+
+def options_softmax_stable(name: str) -> Derivation:
+    """``name`` (``ce-options-softmax-stable``...): the log-sum-exp shift by the row maximum (no
+    log1p form: weighted or smoothed labels need not sum to one)."""
+    source, start = _from(name)
+    return run(name, TITLES[name], chain(start, apply("log_sum_exp_shift")), source.models[-1])
+
+
+def options_softmax_grad_stable(name: str) -> Derivation:
+    """``name`` (``ce-options-softmax-grad-stable``...): softmax written out and shifted by the row maximum."""
+    source, start = _from(name)
+    strategy = chain(start, apply("softmax_definition"), apply("softmax_shift"))
+    return run(name, TITLES[name], strategy, source.models[-1])

@@ -39,10 +39,10 @@ def _rename_summation_index(rule, equation, model, arguments):
     fresh = [s for s in c.DUMMY_INDICES if s not in used]
 
     def accept(sub):
-        if isinstance(sub, (sp.Sum, sp.Product)) and len(sub.limits) == 1:
-            variable = sub.limits[0][0]
-            if variable in avoid and fresh:
-                return sub.xreplace({variable: fresh[0]})
+        if isinstance(sub, (sp.Sum, sp.Product)) and fresh:  # one limit or several (a double sum)
+            for variable, _, _ in sub.limits:
+                if variable in avoid:
+                    return sub.xreplace({variable: fresh[0]})
         return None
 
     return rewrite_rhs(equation, accept)
@@ -114,13 +114,20 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
 
 
 def _simplify_algebra(rule, equation, model, arguments):
+    from ..symbolic_proofs import canonical_indices
+
     rhs = equation.rhs
     if rhs.has(sp.Derivative) or (rhs.has(sp.Sum, sp.Product) and not arguments.get("with_sums")):
         return None
     candidates = [sp.factor_terms(sp.expand(rhs)), _complements_in_denominator(sp.factor(rhs)), sp.factor_terms(rhs)]
     if rhs.has(sp.Sum):  # each sum taken as one symbol: cancel across terms without opening the sums
-        sums = {total: sp.Dummy() for total in rhs.atoms(sp.Sum)}
-        back = {symbol: total for total, symbol in sums.items()}
+        # sums equal but for the names of their indices (a normaliser written twice) are one symbol
+        named: dict = {}
+        sums = {total: named.setdefault(canonical_indices(total), sp.Dummy())
+                for total in sorted(rhs.atoms(sp.Sum), key=sp.default_sort_key)}
+        back = {}
+        for total, symbol in sums.items():
+            back.setdefault(symbol, total)
         atomised = rhs.xreplace(sums)
         numerator, denominator = sp.fraction(sp.together(atomised))
         collected = sp.collect(sp.expand(numerator), list(back)) / denominator  # the terms of each sum together
