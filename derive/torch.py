@@ -50,7 +50,8 @@ class _KernelFunction(_torch.autograd.Function):
     def backward(ctx, grad_output):
         (gradient,) = ctx.saved_tensors
         if ctx.per_row:  # the loss of row i depends on row i alone: scale each row by its own
-            scale = grad_output.reshape(grad_output.shape + (1,) * (gradient.dim() - grad_output.dim()))
+            # (rows (N,) of logits (N, C), or (N, d₁, …) of (N, C, d₁, …): the class axis is 1)
+            scale = grad_output.unsqueeze(1) if gradient.dim() > grad_output.dim() else grad_output
         else:
             scale = grad_output
         return gradient * scale, None, None, None
@@ -64,6 +65,9 @@ def function(kernel) -> Callable[..., Any]:
                         f"got {type(kernel).__name__}")
 
     def loss(input, target, **options):  # noqa: A002
+        # an option given as a tensor (weight=torch.tensor(...)) is read as an array, like the inputs
+        options = {name: _as_array(value, name) if isinstance(value, _torch.Tensor) else value
+                   for name, value in options.items()}
         return _KernelFunction.apply(input, target, kernel, options)
 
     loss.__name__ = f"derive_{getattr(getattr(kernel, 'recipe', None), 'name', 'kernel').replace('-', '_')}"

@@ -149,5 +149,5 @@ def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: boo
             body += [f"{block}    {line}" for line in gradient_entry(_indicator(row_grad, 1), printer, names)]
         else:
             body += [f"{block}        {line}" for line in gradient_entry(row_grad, printer, names)]
-    header = [f"def {function}({arguments(with_gradient)}):"] + printer.declarations("    ")
+    header = [f"def {function}({arguments(with_gradient, spec)}):"] + printer.declarations("    ")
     return "\n".join(header + body) + "\n"

@@ -42,6 +42,17 @@ class Spec:
     variable: sp.IndexedBase
     categorical: bool
     labels: bool  # integer labels (categorical only) rather than target probabilities
+    # what else the kernel reads, after its fixed arguments: (IndexedBase or Symbol, "row" | "class" |
+    # "scalar"): a sample's mask c_i, class weights w_k, the smoothing epsilon...
+    parameters: tuple = ()
+
+    def parameter_names(self) -> list[str]:
+        return [parameter_name(item) for item, _ in self.parameters]
+
+
+def parameter_name(item: sp.Basic) -> str:
+    """The kernel's argument for a parameter: its name as the formula writes it (``w``, ``c``, ``epsilon``)."""
+    return str(item.label if isinstance(item, sp.IndexedBase) else item)
 
 
 def per_sample(loss: sp.Basic) -> sp.Basic:
@@ -72,12 +83,44 @@ def _outer_terms(expr: sp.Basic) -> list[sp.Basic]:
     return [expr]
 
 
-def per_sample_gradient(gradient: sp.Basic) -> sp.Basic:
-    """The gradient of ``Σ_i ℓ_i``: the derived gradient of the mean, at N = 1."""
-    row = gradient.subs(c.N, 1)
-    if row.has(c.N):
-        raise CodegenError("the gradient depends on N other than through 1/N")
+def per_sample_gradient(gradient: sp.Basic, normaliser: sp.Basic = c.N) -> sp.Basic:
+    """The gradient of ``Σ_i ℓ_i``: the derived gradient of the mean, with the mean's denominator
+    (``N``, or a weighted total ``Σ_j ω_j``) set to 1."""
+    divisors = {power: sp.S.One for power in gradient.atoms(sp.Pow)
+                if power.exp == -1 and _alike(power.base, normaliser)}
+    divided = gradient.xreplace(divisors)
+    row = divided.subs(c.N, 1)
+    if row.has(c.N) or (isinstance(normaliser, sp.Sum) and _has_alike(divided, normaliser)):
+        raise CodegenError(f"the gradient depends on {normaliser} other than through dividing by it")
     return row
+
+
+def _alike(a: sp.Basic, b: sp.Basic) -> bool:
+    from ..symbolic_proofs import canonical_indices
+    return isinstance(a, sp.Sum) and isinstance(b, sp.Sum) and canonical_indices(a) == canonical_indices(b)
+
+
+def _has_alike(expr: sp.Basic, total: sp.Basic) -> bool:
+    return any(_alike(s, total) for s in expr.atoms(sp.Sum))
+
+
+def mean_and_rows(loss: sp.Basic) -> tuple[sp.Basic, sp.Basic, sp.Basic]:
+    """``(ℓ_i, ω_i, Σ_i ω_i)`` for a loss ``Σ_i ℓ_i / Σ_i ω_i``: the per-sample loss, each sample's
+    share of the mean's denominator (1 for a plain mean over N; ``c_i Σ_k w_k t_ik`` for PyTorch's
+    weighted mean) and the denominator as derived.  Every term must be divided by the same one."""
+    totals = {f.base for term in _outer_terms(loss) for f in sp.Mul.make_args(term)
+              if isinstance(f, sp.Pow) and f.exp == -1 and isinstance(f.base, sp.Sum) and f.base.limits[-1][1:] == (1, c.N)}
+    if not totals:
+        return per_sample(loss), sp.S.One, c.N
+    first = sorted(totals, key=sp.default_sort_key)[0]
+    if not all(_alike(total, first) for total in totals):
+        raise CodegenError(f"the loss divides by more than one total over the samples: {', '.join(map(str, totals))}")
+    undivided = loss.xreplace({total: sp.S.One for total in totals}) / c.N  # per_sample takes 1/N off
+    if _has_alike(undivided, first):
+        raise CodegenError(f"the loss depends on {first} other than through dividing by it")
+    variable = first.limits[-1][0]
+    body = first.function if len(first.limits) == 1 else sp.Sum(first.function, *first.limits[:-1])
+    return per_sample(undivided), body.xreplace({variable: c.i}), first
 
 
 # ----- expressions -> loops -----------------------------------------------------------------
@@ -175,11 +218,13 @@ def _log1p_forms(expr: sp.Basic) -> sp.Basic:
                         lambda e: xlog1py(e.args[0], e.args[1] - 1))
 
 
-def arguments(with_gradient: bool) -> str:
-    """Every kernel's parameters: the inputs, the per-row losses, and the gradient and its scale.
+def arguments(with_gradient: bool, spec: Spec | None = None) -> str:
+    """Every kernel's parameters: the inputs, the per-row losses, and the gradient and its scale;
+    then what else the expressions read (``spec.parameters``: the options' weights, mask, epsilon).
     A thread gets the rows it computes as views (threads.run_rows), so every row index counts up
     from 0: a negative index never needs wrapping around, and the loads stay contiguous vectors."""
-    return "X, T, out, G, scale" if with_gradient else "X, T, out"
+    fixed = "X, T, out, G, scale" if with_gradient else "X, T, out"
+    return ", ".join([fixed] + (spec.parameter_names() if spec is not None else []))
 
 
 def generate(spec: Spec, function: str, with_gradient: bool, single: bool = False) -> str:
@@ -205,7 +250,7 @@ def _binary(spec: Spec, function: str, with_gradient: bool, single: bool = False
     if with_gradient:
         body.append(f"        G[i] = {printer(reduced[1])} * scale")
     nan = ["    nan = np.float32(np.nan)" if single else "    nan = np.nan"]
-    return "\n".join([f"def {function}({arguments(with_gradient)}):"] + printer.declarations("    ") + nan + body) + "\n"
+    return "\n".join([f"def {function}({arguments(with_gradient, spec)}):"] + printer.declarations("    ") + nan + body) + "\n"
 
 
 @dataclass
@@ -307,7 +352,7 @@ def _categorical(spec: Spec, function: str, with_gradient: bool, single: bool = 
             lines += [f"{indent}j = lab"] + [f"{indent}{line}" for line in gradient_pass([_indicator(row_grad, 1)])]
         else:
             lines += _class_loop([row_grad], gradient_pass, False, indent)
-    header = [f"def {function}({arguments(with_gradient)}):"] + printer.declarations("    ")
+    header = [f"def {function}({arguments(with_gradient, spec)}):"] + printer.declarations("    ")
     return "\n".join(header + lines) + "\n"
 
 

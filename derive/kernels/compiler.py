@@ -15,6 +15,7 @@ from .checks import check_inputs, check_result
 from .threads import run_rows
 
 REDUCTIONS = ("mean", "sum", "none")
+OPTIONS = {"weight": None, "ignore_index": -100, "label_smoothing": 0.0}  # F.cross_entropy's, with its defaults
 SINGLE = "_f32"  # the suffix of a kernel that computes in float32
 FEW = "_few"  # the suffix of a kernel with rows side by side (kernels/blocked.py), for few classes
 BLOCK_ROWS = 64  # rows side by side in a blocked kernel: its vector loops' trip count
@@ -132,12 +133,18 @@ class Kernel:
     def __init__(self, recipe: Recipe):
         self.recipe = recipe
         self._module = load_module(recipe.name, lambda: module_source(recipe))
+        self._options_kernel = None  # PyTorch's options: compiled on the first call that gives one
         self.source = Path(self._module.__file__).read_text(encoding="utf-8")
 
     def __repr__(self) -> str:
         return f"<derive kernel {self.recipe.name} from {self.recipe.loss} and {self.recipe.gradient}>"
 
-    def _run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, layout: str | None = None):
+    def _run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, layout: str | None = None,
+             options: dict | None = None):
+        if self._takes_options(X, T, options or {}):
+            if layout not in (None, "rows"):
+                raise ValueError(f"layout {layout!r} is not available with PyTorch's options; the options kernel has rows")
+            return self._options().run(X, T, reduction, check, with_gradient, out, **(options or {}))
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
         X, T, kind = check_inputs(X, T, self.recipe.categorical, self.recipe.variable == "z", check)
@@ -159,6 +166,32 @@ class Kernel:
             loss = X.dtype.type(total / n if reduction == "mean" else total)
         return loss, G
 
+    def _takes_options(self, X, T, options: dict) -> bool:
+        """Whether this call needs the options kernel: an option given (PyTorch's ``weight``,
+        ``ignore_index``, ``label_smoothing``), inputs of shape (N, C, d₁, …), or a negative label
+        (``ignore_index`` defaults to -100, as in PyTorch)."""
+        unknown = set(options) - set(OPTIONS)
+        if unknown:
+            raise TypeError(f"unknown option {sorted(unknown)[0]!r}; the options are {', '.join(OPTIONS)}")
+        if self.recipe.name != "ce-softmax":
+            if options:
+                raise ValueError(f"{', '.join(sorted(options))}: PyTorch's options are for the cross-entropy of "
+                                 f"logits (load('ce-softmax'), F.cross_entropy), not {self.recipe.name}")
+            return False
+        if options.get("weight") is not None or any(name in options and not _is_default(options[name], OPTIONS[name])
+                                                    for name in ("ignore_index", "label_smoothing")):
+            return True
+        if getattr(X, "ndim", 2) > 2:
+            return True
+        T = np.asarray(T) if not isinstance(T, np.ndarray) else T
+        return T.ndim == 1 and T.dtype.kind == "i" and T.size > 0 and T.min() < 0
+
+    def _options(self):
+        if self._options_kernel is None:
+            from .options import OptionsKernel
+            self._options_kernel = OptionsKernel()
+        return self._options_kernel
+
     def layouts(self) -> tuple[str, ...]:
         """The memory layouts this kernel has: ``rows`` (one row at a time), and for categorical
         losses ``blocks`` (rows side by side, for few classes)."""
@@ -179,19 +212,29 @@ class Kernel:
             name += SINGLE
         return name
 
-    def loss(self, X, T, reduction: str = "mean", check: bool = True, layout: str | None = None):
+    def loss(self, X, T, reduction: str = "mean", check: bool = True, layout: str | None = None, **options):
         """``layout``: ``rows`` or ``blocks`` (categorical losses) to choose the loop order; by
         default blocks for at most ``FEW_CLASSES`` classes and at least ``MANY_ROWS`` rows, where
-        they are faster."""
-        return self._run(X, T, reduction, check, False, layout=layout)[0]
+        they are faster.  ``options`` (cross-entropy of logits only): PyTorch's ``weight``,
+        ``ignore_index`` and ``label_smoothing``, with F.cross_entropy's semantics; X may then also
+        be (N, C, d₁, …, d_k) with labels (N, d₁, …, d_k)."""
+        return self._run(X, T, reduction, check, False, layout=layout, options=options)[0]
 
-    def grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, layout: str | None = None):
+    def grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, layout: str | None = None, **options):
         """The gradient of the loss (of the sum of per-sample losses for ``reduction="none"``).
         ``out``: an array of X's shape and dtype to write it into (saves allocating one per call)."""
-        return self._run(X, T, reduction, check, True, out, layout)[1]
+        return self._run(X, T, reduction, check, True, out, layout, options)[1]
 
-    def loss_and_grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, layout: str | None = None):
-        return self._run(X, T, reduction, check, True, out, layout)
+    def loss_and_grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, layout: str | None = None,
+                      **options):
+        return self._run(X, T, reduction, check, True, out, layout, options)
+
+
+def _is_default(value, default) -> bool:
+    """Whether an option's value is its default (a number equal to it; anything else is checked
+    where it is used)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
+        and value == default
 
 
 def _gradient_buffer(out, X: np.ndarray, T: np.ndarray) -> np.ndarray:

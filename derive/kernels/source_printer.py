@@ -133,6 +133,9 @@ class Printer:
             if self.spec.labels:
                 return f"({self.number(1.0)} if {index[-1]} == lab else {self.number(0.0)})"
             return f"T[{', '.join(index)}]"
+        kinds = {str(item): kind for item, kind in self.spec.parameters}
+        if str(e.base) in kinds:  # a sample's own (c_i) or a class's (w_j, w_lab)
+            return f"{e.base.label}[{index[0] if kinds[str(e.base)] == 'row' else index[-1]}]"
         raise CodegenError(f"unknown array {e.base} in {e}")
 
 

@@ -44,14 +44,17 @@ def _executor(workers: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def rows_of(arguments: tuple, start: int, stop: int) -> tuple:
-    """The arguments for rows ``start:stop``: arrays as views of those rows, scalars as they are."""
-    return tuple(a[start:stop] if isinstance(a, np.ndarray) else a for a in arguments)
+def rows_of(arguments: tuple, start: int, stop: int, whole: frozenset = frozenset()) -> tuple:
+    """The arguments for rows ``start:stop``: arrays as views of those rows, scalars and the
+    arrays at the positions ``whole`` (one entry per class, say) as they are."""
+    return tuple(a[start:stop] if isinstance(a, np.ndarray) and n not in whole else a for n, a in enumerate(arguments))
 
 
-def run_rows(kernel, arguments: tuple, rows: int, entries_per_row: int = 1, step: int = 1) -> None:
-    """``kernel(*arguments)`` with every array argument's ``rows`` rows shared among as many
-    threads as pay (``entries_per_row`` entries each: at least ``MIN_ENTRIES_PER_THREAD`` a thread)."""
+def run_rows(kernel, arguments: tuple, rows: int, entries_per_row: int = 1, step: int = 1,
+             whole: frozenset = frozenset()) -> None:
+    """``kernel(*arguments)`` with every array argument's ``rows`` rows (but those at the positions
+    ``whole``) shared among as many threads as pay (``entries_per_row`` entries each: at least
+    ``MIN_ENTRIES_PER_THREAD`` a thread)."""
     wanted = max(1, rows * entries_per_row // MIN_ENTRIES_PER_THREAD)
     ranges = split(rows, min(thread_count(), wanted), step)
     if len(ranges) <= 1:
@@ -59,9 +62,9 @@ def run_rows(kernel, arguments: tuple, rows: int, entries_per_row: int = 1, step
             kernel(*arguments)
         return
     pool = _executor(len(ranges) - 1)
-    others = [pool.submit(kernel, *rows_of(arguments, start, stop)) for start, stop in ranges[1:]]
+    others = [pool.submit(kernel, *rows_of(arguments, start, stop, whole)) for start, stop in ranges[1:]]
     try:
-        kernel(*rows_of(arguments, *ranges[0]))
+        kernel(*rows_of(arguments, *ranges[0], whole))
     finally:
         for future in others:
             future.result()

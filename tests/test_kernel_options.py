@@ -1,0 +1,154 @@
+"""PyTorch's options on the cross-entropy kernel (weight, ignore_index, label_smoothing, reduction,
+inputs (N, C, d₁, …)), compiled from the derivations ce-options-… and ce-soft-options-…: the same
+numbers as F.cross_entropy over a grid of option combinations, and clear errors."""
+import itertools
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from derive import conventions as c
+from derive.errors import CodegenError
+from derive.kernels import load
+from derive.kernels.codegen import mean_and_rows, per_sample_gradient
+from tools import require_torch
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    return load("ce-softmax")
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return require_torch()
+
+
+def _case(rng, dtype, spatial, soft, ignored, scale=20.0, classes=5, rows=37):
+    shape = (rows, classes, 3) if spatial else (rows, classes)
+    X = rng.normal(0, scale, shape).astype(dtype)
+    if soft:
+        T = rng.dirichlet(np.ones(classes), size=(rows, 3) if spatial else rows)
+        T = np.ascontiguousarray(np.moveaxis(T, -1, 1)) if spatial else T
+    else:
+        T = rng.integers(0, classes, (rows, 3) if spatial else rows)
+        if ignored:
+            T[rng.random(T.shape) < 0.3] = -100
+    return X, T
+
+
+def _pytorch(torch, X, T, **options):
+    F = torch.nn.functional
+    weight = options.pop("weight", None)
+    logits = torch.from_numpy(X.copy()).requires_grad_()
+    loss = F.cross_entropy(logits, torch.from_numpy(T), weight=None if weight is None else torch.from_numpy(weight),
+                           **options)
+    (loss.sum() if options.get("reduction") == "none" else loss).backward()
+    return loss.detach().numpy(), logits.grad.numpy()
+
+
+GRID = [case for case in itertools.product(["mean", "sum", "none"], [False, True], [False, True], [0.0, 0.3, 1.0],
+                                           [False, True], [False, True])
+        if not (case[5] and case[2])]  # ignore_index applies to labels only
+
+
+@pytest.mark.parametrize("reduction, weighted, ignored, smoothing, spatial, soft", GRID)
+def test_options_give_pytorchs_numbers_in_float64(kernel, torch, reduction, weighted, ignored, smoothing, spatial, soft):
+    rng = np.random.default_rng(hash((reduction, weighted, ignored, smoothing, spatial, soft)) % 2**32)
+    X, T = _case(rng, np.float64, spatial, soft, ignored)
+    options = {"reduction": reduction, "label_smoothing": smoothing}
+    if weighted:
+        options["weight"] = rng.uniform(0.1, 3.0, X.shape[1])
+    loss, G = kernel.loss_and_grad(X, T, **options)
+    expected_loss, expected_grad = _pytorch(torch, X, T, **options)
+    assert np.shape(loss) == expected_loss.shape
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(G, expected_grad, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(kernel.loss(X, T, **options), expected_loss, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_options_in_float32_compute_in_float32_and_agree(kernel, torch, reduction):
+    rng = np.random.default_rng(7)
+    X, T = _case(rng, np.float32, False, False, True, classes=40, rows=300)
+    options = {"reduction": reduction, "label_smoothing": 0.1, "weight": rng.uniform(0.5, 2.0, 40).astype(np.float32)}
+    loss, G = kernel.loss_and_grad(X, T, **options)
+    expected_loss, expected_grad = _pytorch(torch, X, T, **options)
+    assert G.dtype == np.float32 and np.asarray(loss).dtype == np.float32
+    np.testing.assert_allclose(loss, expected_loss, rtol=2e-5, atol=1e-5)
+    np.testing.assert_allclose(G, expected_grad, rtol=2e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("scale", [50.0, 1000.0])
+def test_options_stay_finite_at_extreme_logits(kernel, torch, scale):
+    rng = np.random.default_rng(11)
+    X, T = _case(rng, np.float64, False, False, True, scale=scale, classes=7, rows=50)
+    options = {"weight": rng.uniform(0.1, 3.0, 7), "label_smoothing": 0.2}
+    loss, G = kernel.loss_and_grad(X, T, **options)
+    expected_loss, expected_grad = _pytorch(torch, X, T, **options)
+    assert np.isfinite(loss) and np.isfinite(G).all()
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-12)
+    np.testing.assert_allclose(G, expected_grad, rtol=1e-12, atol=1e-14)
+
+
+def test_ignored_samples_contribute_nothing(kernel):
+    rng = np.random.default_rng(5)
+    X, T = _case(rng, np.float64, False, False, False)
+    T2 = T.copy()
+    T2[::2] = 3  # ignore_index 3: a real class, named as the one to leave out
+    rows = kernel.loss(X, T2, reduction="none", ignore_index=3)
+    assert (rows[T2 == 3] == 0).all()
+    G = kernel.grad(X, T2, reduction="sum", ignore_index=3)
+    assert (G[T2 == 3] == 0).all() and (G[T2 != 3] != 0).any()
+    kept = T2 != 3
+    assert kernel.loss(X, T2, ignore_index=3) == pytest.approx(kernel.loss(X[kept], T2[kept]), rel=1e-13)
+
+
+def test_bad_options_are_named(kernel):
+    X, T = np.zeros((4, 3)), np.array([0, 1, 2, 0])
+    with pytest.raises(ValueError, match="weight must be 3 numbers"):
+        kernel.loss(X, T, weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match="weight contains NaN at index 1"):
+        kernel.loss(X, T, weight=[1.0, np.nan, 1.0])
+    with pytest.raises(ValueError, match="label_smoothing must be a number from 0 to 1"):
+        kernel.loss(X, T, label_smoothing=1.5)
+    with pytest.raises(ValueError, match="ignore_index must be a whole number"):
+        kernel.loss(X, T, ignore_index=0.5)
+    with pytest.raises(ValueError, match="the mean divides by 0"):
+        kernel.loss(X, np.full(4, -100))
+    with pytest.raises(ValueError, match=r"labels must be in 0..2 for 3 classes; found -3"):
+        kernel.loss(X, np.array([0, -3, -100, 1]))
+    with pytest.raises(TypeError, match="unknown option 'pos_weight'"):
+        kernel.loss(X, T, pos_weight=2.0)
+    with pytest.raises(ValueError, match="targets for logits of shape"):
+        kernel.loss(np.zeros((4, 3, 2)), np.zeros((4, 3), dtype=np.int64))
+    with pytest.raises(ValueError, match="PyTorch's options are for the cross-entropy of logits"):
+        load("bce-sigmoid").loss(np.zeros(4), np.zeros(4), weight=np.ones(4))
+
+
+def test_a_loss_is_read_as_rows_over_the_mean_denominator():
+    """The generator reads Σᵢ ℓᵢ / Σⱼ ωⱼ from the derived expression (whatever the denominator's
+    index is named), and refuses a loss it cannot so read."""
+    a, b = sp.IndexedBase("a"), sp.IndexedBase("b")
+    j, N = c.j, c.N
+    denominator = sp.Sum(b[j], (j, 1, N))
+    loss = sp.Sum(a[c.i] ** 2, (c.i, 1, N)) / denominator - sp.Sum(a[c.i], (c.i, 1, N)) / denominator.xreplace({j: c.m})
+    row, share, total = mean_and_rows(loss)
+    assert sp.expand(row - (a[c.i] ** 2 - a[c.i])) == 0 and share == b[c.i]
+    assert per_sample_gradient(2 * a[c.i] / denominator.xreplace({j: c.n}), total) == 2 * a[c.i]
+    with pytest.raises(CodegenError, match="more than one total"):
+        mean_and_rows(sp.Sum(a[c.i], (c.i, 1, N)) / denominator + sp.Sum(a[c.i], (c.i, 1, N)) / sp.Sum(a[j], (j, 1, N)))
+    with pytest.raises(CodegenError, match="other than through dividing by it"):
+        per_sample_gradient(a[c.i] / denominator + denominator, total)
+    assert mean_and_rows(sp.Sum(a[c.i], (c.i, 1, N)) / N)[1:] == (1, N)
+
+
+def test_the_options_kernel_is_generated_from_the_derivations(kernel):
+    """The kernel's arguments are the arrays and scalars the derived formulas name, and its row
+    weights are the derived denominator's terms (c_i w_label, with labels)."""
+    kernel.loss(np.zeros((2, 3)), np.array([0, 1]), label_smoothing=0.1)
+    source = kernel._options().source
+    assert "def loss_and_grad_labels(X, T, out, G, scale, c, epsilon, w):" in source
+    assert "def loss_and_grad_targets(X, T, out, G, scale, epsilon, w):" in source  # no mask: nothing is ignored
+    assert "(c[i] * w[lab])" in source
+    assert "ce-options-softmax-grad-stable" in source.splitlines()[1] + source.splitlines()[0]
