@@ -99,3 +99,20 @@ def test_digits_example_trains_and_both_routes_agree(tmp_path):
     png = tmp_path / "curves.png"
     example.plot(numpy_run, torch_run, str(png))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_pytorchs_options_pass_through_the_bridge(cross_entropy, reduction):
+    generator = torch.Generator().manual_seed(8)
+    logits = 4 * torch.randn(16, 5, 3, generator=generator, dtype=torch.float64)  # (N, C, d)
+    labels = torch.randint(0, 5, (16, 3), generator=generator)
+    labels[::3, 1] = -1  # ignored
+    weight = torch.rand(5, generator=generator, dtype=torch.float64) + 0.5
+    options = {"weight": weight, "ignore_index": -1, "label_smoothing": 0.2, "reduction": reduction}
+    ours, theirs = logits.clone().requires_grad_(), logits.clone().requires_grad_()
+    a, b = cross_entropy(ours, labels, **options), F.cross_entropy(theirs, labels, **options)
+    outer = torch.rand(a.shape, generator=generator, dtype=torch.float64)
+    (a * outer).sum().backward()
+    (b * outer).sum().backward()
+    torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(ours.grad, theirs.grad, rtol=1e-12, atol=1e-14)
