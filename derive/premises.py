@@ -40,11 +40,14 @@ def likelihood_gives_outcome_probabilities(likelihood: sp.Basic, categorical: bo
 
 
 def _over_samples(product: sp.Product, categorical: bool) -> bool:
-    """A product whose index is a label's first (of two, where there are classes): over the samples."""
+    """A product over independent outcomes: for a categorical model, one whose index is a label's
+    first of two (the samples); for a Bernoulli model, one whose index is any label's (the samples,
+    and the labels of each sample)."""
     (variable, _, _), = product.limits
-    rank = 2 if categorical else 1
-    return any(len(a.indices) == rank and a.indices[0] == variable
-               for a in product.function.atoms(sp.Indexed) if a.base == c.t)
+    labels = [a for a in product.function.atoms(sp.Indexed) if a.base == c.t]
+    if not categorical:  # every label its own coin flip (several labels per sample: each flip is independent)
+        return any(variable in a.indices for a in labels)
+    return any(len(a.indices) == 2 and a.indices[0] == variable for a in labels)
 
 
 def _categorical_factor(factor: sp.Basic) -> bool:

@@ -122,8 +122,8 @@ def test_bad_options_are_named(kernel):
         kernel.loss(X, T, pos_weight=2.0)
     with pytest.raises(ValueError, match="targets for logits of shape"):
         kernel.loss(np.zeros((4, 3, 2)), np.zeros((4, 3), dtype=np.int64))
-    with pytest.raises(ValueError, match="PyTorch's options are for the cross-entropy of logits"):
-        load("bce-sigmoid").loss(np.zeros(4), np.zeros(4), weight=np.ones(4))
+    with pytest.raises(TypeError, match="PyTorch.s options are for the losses of logits"):
+        load("ce").loss(np.full((4, 3), 1 / 3), T, weight=np.ones(3))
 
 
 def test_a_loss_is_read_as_rows_over_the_mean_denominator():
@@ -152,3 +152,82 @@ def test_the_options_kernel_is_generated_from_the_derivations(kernel):
     assert "def loss_and_grad_targets(X, T, out, G, scale, epsilon, w):" in source  # no mask: nothing is ignored
     assert "(c[i] * w[lab])" in source
     assert "ce-options-softmax-grad-stable" in source.splitlines()[1] + source.splitlines()[0]
+
+
+# ----- binary cross-entropy: F.binary_cross_entropy_with_logits(input, target, weight, pos_weight=...) -----
+WEIGHTS = {"none": lambda rng, shape: None, "entry": lambda rng, shape: rng.uniform(0.1, 3.0, shape),
+           "label": lambda rng, shape: rng.uniform(0.1, 3.0, shape[-1:]),
+           "sample": lambda rng, shape: rng.uniform(0.1, 3.0, shape[:1] + (1,) * (len(shape) - 1))}
+BINARY_GRID = list(itertools.product(["mean", "sum", "none"], [(40,), (30, 4), (6, 5, 3)], list(WEIGHTS), [False, True]))
+
+
+def _binary_pytorch(torch, X, T, **options):
+    F = torch.nn.functional
+    logits = torch.from_numpy(X.copy()).requires_grad_()
+    tensors = {name: torch.from_numpy(np.asarray(value)) for name, value in options.items() if name != "reduction"}
+    loss = F.binary_cross_entropy_with_logits(logits, torch.from_numpy(T), reduction=options.get("reduction", "mean"),
+                                              **tensors)
+    (loss.sum() if options.get("reduction") == "none" else loss).backward()
+    return loss.detach().numpy(), logits.grad.numpy()
+
+
+@pytest.fixture(scope="module")
+def binary():
+    return load("bce-sigmoid")
+
+
+@pytest.mark.parametrize("reduction, shape, weighted, positive", BINARY_GRID)
+def test_binary_options_give_pytorchs_numbers_in_float64(binary, torch, reduction, shape, weighted, positive):
+    rng = np.random.default_rng(hash((reduction, shape, weighted, positive)) % 2**32)
+    X, T = rng.normal(0, 20, shape), rng.random(shape)
+    options = {"reduction": reduction}
+    if WEIGHTS[weighted](rng, shape) is not None:
+        options["weight"] = WEIGHTS[weighted](rng, shape)
+    if positive:
+        options["pos_weight"] = rng.uniform(0.5, 4.0, shape[-1:])  # one per label (per entry for (N,))
+    loss, G = binary.loss_and_grad(X, T, **options)
+    expected_loss, expected_grad = _binary_pytorch(torch, X, T, **options)
+    assert np.shape(loss) == expected_loss.shape and G.shape == X.shape
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(G, expected_grad, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(binary.loss(X, T, **options), expected_loss, rtol=1e-12, atol=1e-12)
+
+
+def test_binary_options_at_extreme_logits_and_targets(binary, torch):
+    """Logits of ±50 and ±1000, targets 1e-12 from 0 and 1: finite and PyTorch's to 1e-12."""
+    rng = np.random.default_rng(3)
+    X = np.concatenate([rng.choice([-50.0, 50.0, -1000.0, 1000.0], (8, 6)), rng.normal(0, 5, (8, 6))])
+    T = np.concatenate([rng.choice([1e-12, 1 - 1e-12, 0.0, 1.0], (8, 6)), rng.random((8, 6))])
+    options = {"weight": rng.uniform(0.1, 3.0, 6), "pos_weight": rng.uniform(0.5, 4.0, 6)}
+    loss, G = binary.loss_and_grad(X, T, **options)
+    expected_loss, expected_grad = _binary_pytorch(torch, X, T, **options)
+    assert np.isfinite(loss) and np.isfinite(G).all()
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-12)
+    np.testing.assert_allclose(G, expected_grad, rtol=1e-12, atol=1e-16)
+
+
+def test_binary_options_in_float32(binary, torch):
+    rng = np.random.default_rng(9)
+    X, T = rng.normal(0, 5, (200, 7)).astype(np.float32), rng.random((200, 7)).astype(np.float32)
+    options = {"pos_weight": rng.uniform(0.5, 4.0, 7).astype(np.float32), "reduction": "none"}
+    loss, G = binary.loss_and_grad(X, T, **options)
+    expected_loss, expected_grad = _binary_pytorch(torch, X, T, **options)
+    assert loss.dtype == np.float32 and G.dtype == np.float32
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(G, expected_grad, rtol=1e-5, atol=1e-6)
+
+
+def test_bad_binary_options_are_named(binary):
+    X, T = np.zeros((4, 3)), np.full((4, 3), 0.5)
+    with pytest.raises(ValueError, match=r"pos_weight must be broadcastable to the logits' shape \(4, 3\); got shape \(2,\)"):
+        binary.loss(X, T, pos_weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match="weight contains NaN"):
+        binary.loss(X, T, weight=[1.0, np.nan, 1.0])
+    with pytest.raises(ValueError, match="targets must be numbers of the logits' shape"):
+        binary.loss(X, np.full((4,), 0.5), weight=np.ones(3))
+    with pytest.raises(ValueError, match="targets must lie in"):
+        binary.loss(X, np.full((4, 3), 1.5))
+    with pytest.raises(TypeError, match="unknown option 'label_smoothing' for bce-sigmoid"):
+        binary.loss(X, T, label_smoothing=0.1)
+    with pytest.raises(ValueError, match="logits contains NaN"):
+        binary.loss(np.where(np.eye(4, 3) > 0, np.nan, 0.0), T, reduction="none")

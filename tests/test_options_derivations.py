@@ -18,7 +18,9 @@ from derive.verification import verify_step
 
 OPTIONS = ("ce-weighted", "ce-ignore-index", "ce-label-smoothing", "ce-options", "ce-soft-options",
            "ce-options-softmax", "ce-options-softmax-grad", "ce-options-softmax-stable", "ce-options-softmax-grad-stable",
-           "ce-soft-options-softmax", "ce-soft-options-softmax-grad")
+           "ce-soft-options-softmax", "ce-soft-options-softmax-grad",
+           "bce-multilabel", "bce-pos-weight", "bce-weighted", "bce-options", "bce-options-sigmoid",
+           "bce-options-sigmoid-grad", "bce-options-sigmoid-stable", "bce-options-sigmoid-grad-stable")
 
 
 @pytest.mark.parametrize("name", OPTIONS)
@@ -51,6 +53,19 @@ def test_the_options_gradient_is_pytorchs_formula():
                                 - c.w[c.k] * c.q[c.i, c.k]) / total
     assert equal_with_sums_as_quantities(result, expected)
     assert not equal_with_sums_as_quantities(result, expected.xreplace({c.q[c.i, c.k]: c.t[c.i, c.k]}))
+
+
+def test_the_binary_options_gradient_is_pytorchs_formula():
+    """w_ik ((rho_k t_ik + 1 - t_ik) sigma(z_ik) - rho_k t_ik) / (N K), as derived."""
+    from derive.functions import sigmoid
+    from derive.models import BERNOULLI
+    result = derive.get("bce-options-sigmoid-grad").result.rhs
+    t, w, rho, s = c.t[c.i, c.k], c.w[c.i, c.k], c.rho[c.k], sigmoid(c.z[c.i, c.k])
+    expected = w * ((rho * t + 1 - t) * s - rho * t) / (c.N * c.K)
+    from derive.verification import compare
+    compare(result, expected, BERNOULLI.with_link("sigmoid"), random.Random(1), "pos_weight gradient")
+    with pytest.raises(VerificationError):
+        compare(result, expected.xreplace({rho: 1}), BERNOULLI.with_link("sigmoid"), random.Random(1), "no pos_weight")
 
 
 def test_the_steps_follow_the_model_label_smoothing_through_softmax():

@@ -36,6 +36,11 @@ for _name, _builder in {
     "ce-softmax-grad-stable": stable.ce_softmax_grad_stable,
     "bce-sigmoid-grad-stable": stable.bce_sigmoid_grad_stable,
     **{name: partial(options.ce_with_options, name) for name in options.CE_OPTIONS},
+    **{name: partial(options.bce_with_options, name) for name in options.BCE_OPTIONS},
+    "bce-options-sigmoid": partial(options.sigmoid_of, "bce-options"),
+    "bce-options-sigmoid-grad": partial(options.sigmoid_gradient_of, "bce-options"),
+    "bce-options-sigmoid-stable": stable.bce_options_sigmoid_stable,
+    "bce-options-sigmoid-grad-stable": stable.bce_options_sigmoid_grad_stable,
     **{f"{name}-softmax": partial(options.softmax_of, name) for name in options.KERNEL_LOSSES},
     **{f"{name}-softmax-grad": partial(options.softmax_gradient_of, name) for name in options.KERNEL_LOSSES},
     **{f"{name}-softmax-stable": partial(stable.options_softmax_stable, f"{name}-softmax-stable")

@@ -6,7 +6,7 @@ likelihood is proved to be the categorical one (:mod:`derive.premises`)."""
 from __future__ import annotations
 
 from .. import conventions as c
-from ..models import categorical
+from ..models import BERNOULLI, categorical
 from ..steps import Derivation
 from ..strategies import apply, chain, exhaust, run
 from . import registry
@@ -23,12 +23,35 @@ CE_OPTIONS = {  # name -> (the likelihood's premise rule, the mean's definition)
 }
 KERNEL_LOSSES = ("ce-options", "ce-soft-options")  # compiled (derive.kernels.options), through softmax
 
+BCE_OPTIONS = {  # name -> the likelihood's premise rule; the mean is over every label of every sample
+    "bce-multilabel": "multilabel_bernoulli_likelihood",
+    "bce-pos-weight": "pos_weighted_bernoulli_likelihood",
+    "bce-weighted": "weighted_bernoulli_likelihood",
+    "bce-options": "bernoulli_likelihood_with_options",
+}
+
 
 def ce_with_options(name: str) -> Derivation:
     """The likelihood of ``name``'s options, its logarithm by the log rules, and the mean PyTorch takes."""
     premise, mean = CE_OPTIONS[name]
     strategy = chain(apply(premise), apply("take_logarithm"), exhaust("log_rules"), apply(mean))
     return run(name, TITLES[name], strategy, categorical())
+
+
+def bce_with_options(name: str) -> Derivation:
+    """Several labels per sample (K of them) with ``name``'s options: the likelihood, its logarithm,
+    PyTorch's mean over the N K labels."""
+    strategy = chain(apply(BCE_OPTIONS[name]), apply("take_logarithm"), exhaust("log_rules"),
+                     apply("mean_multilabel_binary_cross_entropy_definition"))
+    return run(name, TITLES[name], strategy, BERNOULLI)
+
+
+def sigmoid_of(name: str) -> Derivation:
+    return with_link(registry.get(name), "sigmoid", f"{name}-sigmoid")
+
+
+def sigmoid_gradient_of(name: str) -> Derivation:
+    return gradient_of(registry.get(name), c.z[c.i, c.k], BERNOULLI, f"{name}-sigmoid-grad", link="sigmoid")
 
 
 def softmax_of(name: str) -> Derivation:

@@ -16,6 +16,8 @@ STABLE_OF = {  # the derivation whose result each stable form rewrites
     "bce-sigmoid-stable": "bce-sigmoid",
     "ce-softmax-grad-stable": "ce-softmax-grad",
     "bce-sigmoid-grad-stable": "bce-sigmoid-grad",
+    "bce-options-sigmoid-stable": "bce-options-sigmoid",
+    "bce-options-sigmoid-grad-stable": "bce-options-sigmoid-grad",
     **{f"{name}-softmax-stable": f"{name}-softmax" for name in ("ce-options", "ce-soft-options")},
     **{f"{name}-softmax-grad-stable": f"{name}-softmax-grad" for name in ("ce-options", "ce-soft-options")},
 }
@@ -77,3 +79,17 @@ def options_softmax_grad_stable(name: str) -> Derivation:
     source, start = _from(name)
     strategy = chain(start, apply("softmax_definition"), apply("softmax_shift"))
     return run(name, TITLES[name], strategy, source.models[-1])
+
+
+def bce_options_sigmoid_stable() -> Derivation:
+    """Each log of a sigmoid as minus a softplus (max(a, 0) + log(1 + e^{-|a|}))."""
+    source, start = _from("bce-options-sigmoid-stable")
+    strategy = chain(start, exhaust("stable_log_sigmoid"))
+    return run("bce-options-sigmoid-stable", TITLES["bce-options-sigmoid-stable"], strategy, source.models[-1])
+
+
+def bce_options_sigmoid_grad_stable() -> Derivation:
+    """1 - sigma(z) as sigma(-z), then each sigmoid in the form that neither overflows nor cancels."""
+    source, start = _from("bce-options-sigmoid-grad-stable")
+    strategy = chain(start, exhaust("one_minus_sigmoid"), exhaust("stable_sigmoid"))
+    return run("bce-options-sigmoid-grad-stable", TITLES["bce-options-sigmoid-grad-stable"], strategy, source.models[-1])

@@ -86,6 +86,11 @@ def _outer_terms(expr: sp.Basic) -> list[sp.Basic]:
 def per_sample_gradient(gradient: sp.Basic, normaliser: sp.Basic = c.N) -> sp.Basic:
     """The gradient of ``Σ_i ℓ_i``: the derived gradient of the mean, with the mean's denominator
     (``N``, or a weighted total ``Σ_j ω_j``) set to 1."""
+    if not isinstance(normaliser, sp.Sum) and normaliser != c.N:  # N K: the mean over every label of every sample
+        row = gradient * normaliser
+        if row.has(c.N):
+            raise CodegenError(f"the gradient depends on N other than through dividing by {normaliser}")
+        return row
     divisors = {power: sp.S.One for power in gradient.atoms(sp.Pow)
                 if power.exp == -1 and _alike(power.base, normaliser)}
     divided = gradient.xreplace(divisors)
@@ -110,8 +115,12 @@ def mean_and_rows(loss: sp.Basic) -> tuple[sp.Basic, sp.Basic, sp.Basic]:
     weighted mean) and the denominator as derived.  Every term must be divided by the same one."""
     totals = {f.base for term in _outer_terms(loss) for f in sp.Mul.make_args(term)
               if isinstance(f, sp.Pow) and f.exp == -1 and isinstance(f.base, sp.Sum) and f.base.limits[-1][1:] == (1, c.N)}
-    if not totals:
-        return per_sample(loss), sp.S.One, c.N
+    if not totals:  # a mean over N, or over N times a size (every label of every sample: N K)
+        row = per_sample(loss)
+        _, denominator = sp.fraction(sp.factor_terms(row))
+        if denominator.free_symbols - set(c.SIZES) or denominator.has(c.N) or not denominator.is_positive:
+            denominator = sp.S.One
+        return row * denominator, denominator, c.N * denominator
     first = sorted(totals, key=sp.default_sort_key)[0]
     if not all(_alike(total, first) for total in totals):
         raise CodegenError(f"the loss divides by more than one total over the samples: {', '.join(map(str, totals))}")
@@ -450,3 +459,29 @@ def _mark_nonpositive(expr: sp.Basic, maxima: set[sp.Symbol]) -> sp.Basic:
     def tag(node):
         return exp_nonpositive_(node.args[0]) if minus_maximum(node.args[0], maxima) else node
     return expr.replace(lambda e: isinstance(e, sp.exp), tag)
+
+
+def entries_of(row_loss: sp.Basic) -> sp.Basic:
+    """``f_j`` for a per-sample loss ``ℓ_i = Σ_j f_j`` whose classes are independent entries (binary
+    cross-entropy with several labels per sample): the loss of entry (i, j), for a reduction that
+    keeps every entry (PyTorch's ``reduction="none"``).  ``CodegenError`` for anything else."""
+    entry = sp.S.Zero
+    for term in _outer_terms(_canonical(row_loss)):
+        sums = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Sum)]
+        rest = sp.Mul(*(f for f in sp.Mul.make_args(term) if not isinstance(f, sp.Sum)))
+        if len(sums) != 1 or sums[0].limits != ((J, 1, c.K),) or rest.has(J) or sums[0].function.has(sp.Sum, Maximum):
+            raise CodegenError(f"the loss is not a sum of independent entries: {term}")
+        entry += rest * sums[0].function
+    return entry
+
+
+def generate_entries(spec: Spec, function: str, single: bool = False) -> str:
+    """``function(X, T, out, ...)`` writing each entry's loss ``out[i, j]`` (see :func:`entries_of`)."""
+    names = (sp.Symbol(f"c{n}") for n in itertools.count())
+    entry = _log1p_forms(entries_of(spec.row_loss))
+    temps, (value,) = sp.cse([entry], symbols=names, order="none")
+    printer = Printer(spec, single=single)
+    body = ["    N, K = X.shape", "    for i in range(N):", "        for j in range(K):"]
+    body += statements(temps, printer, "            ") + [f"            out[i, j] = {printer(value)}"]
+    header = [f"def {function}({arguments(False, spec)}):"] + printer.declarations("    ")
+    return "\n".join(header + body) + "\n"

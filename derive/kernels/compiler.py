@@ -15,7 +15,10 @@ from .checks import check_inputs, check_result
 from .threads import run_rows
 
 REDUCTIONS = ("mean", "sum", "none")
-OPTIONS = {"weight": None, "ignore_index": -100, "label_smoothing": 0.0}  # F.cross_entropy's, with its defaults
+# PyTorch's options with their defaults: F.cross_entropy's for the cross-entropy of logits,
+# F.binary_cross_entropy_with_logits's for the binary one
+OPTIONS = {"ce-softmax": {"weight": None, "ignore_index": -100, "label_smoothing": 0.0},
+           "bce-sigmoid": {"weight": None, "pos_weight": None}}
 SINGLE = "_f32"  # the suffix of a kernel that computes in float32
 FEW = "_few"  # the suffix of a kernel with rows side by side (kernels/blocked.py), for few classes
 BLOCK_ROWS = 64  # rows side by side in a blocked kernel: its vector loops' trip count
@@ -167,29 +170,33 @@ class Kernel:
         return loss, G
 
     def _takes_options(self, X, T, options: dict) -> bool:
-        """Whether this call needs the options kernel: an option given (PyTorch's ``weight``,
-        ``ignore_index``, ``label_smoothing``), inputs of shape (N, C, d₁, …), or a negative label
-        (``ignore_index`` defaults to -100, as in PyTorch)."""
-        unknown = set(options) - set(OPTIONS)
+        """Whether this call needs an options kernel: an option given (PyTorch's ``weight``,
+        ``ignore_index``, ``label_smoothing`` for cross-entropy; ``weight``, ``pos_weight`` for
+        binary cross-entropy), inputs of more axes (N, C, d₁, …) or (N, L), or (cross-entropy) a
+        negative label (``ignore_index`` defaults to -100, as in PyTorch)."""
+        known = OPTIONS.get(self.recipe.name, {})
+        unknown = set(options) - set(known)
         if unknown:
-            raise TypeError(f"unknown option {sorted(unknown)[0]!r}; the options are {', '.join(OPTIONS)}")
-        if self.recipe.name != "ce-softmax":
-            if options:
-                raise ValueError(f"{', '.join(sorted(options))}: PyTorch's options are for the cross-entropy of "
-                                 f"logits (load('ce-softmax'), F.cross_entropy), not {self.recipe.name}")
+            takes = f"the options are {', '.join(known)}" if known else \
+                "PyTorch's options are for the losses of logits (load('ce-softmax'), load('bce-sigmoid'))"
+            raise TypeError(f"unknown option {sorted(unknown)[0]!r} for {self.recipe.name}; {takes}")
+        if not known:
             return False
-        if options.get("weight") is not None or any(name in options and not _is_default(options[name], OPTIONS[name])
-                                                    for name in ("ignore_index", "label_smoothing")):
+        if any(options.get(name) is not None for name, default in known.items() if default is None) or \
+                any(name in options and not _is_default(options[name], default)
+                    for name, default in known.items() if default is not None):
             return True
-        if getattr(X, "ndim", 2) > 2:
+        if getattr(X, "ndim", 0) > (2 if self.recipe.categorical else 1):
             return True
+        if not self.recipe.categorical:
+            return False
         T = np.asarray(T) if not isinstance(T, np.ndarray) else T
         return T.ndim == 1 and T.dtype.kind == "i" and T.size > 0 and T.min() < 0
 
     def _options(self):
         if self._options_kernel is None:
-            from .options import OptionsKernel
-            self._options_kernel = OptionsKernel()
+            from .options import BinaryOptionsKernel, OptionsKernel
+            self._options_kernel = OptionsKernel() if self.recipe.categorical else BinaryOptionsKernel()
         return self._options_kernel
 
     def layouts(self) -> tuple[str, ...]:

@@ -101,11 +101,30 @@ def as_fraction(factors: list[sp.Basic], denominators: list[sp.Basic]) -> bool:
 
 
 def all_negative(expr: sp.Add) -> bool:
-    return len(expr.args) > 1 and all(term.could_extract_minus_sign() for term in expr.args)
+    return len(expr.args) > 1 and all(reads_negative(term) for term in expr.args)
+
+
+def negative_factor(term: sp.Basic) -> int | None:
+    """The position of a factor ``-(a + b)`` of a product (whose sign the product reads as its own), else None."""
+    if isinstance(term, sp.Mul) and not term.could_extract_minus_sign():
+        for n, factor in enumerate(term.args):
+            if isinstance(factor, sp.Add) and all_negative(factor):
+                return n
+    return None
+
+
+def reads_negative(term: sp.Basic) -> bool:
+    """A term written with a minus in front: a negative coefficient, or a factor ``-(a + b)``."""
+    return term.could_extract_minus_sign() or negative_factor(term) is not None
 
 
 def negated(term: sp.Basic) -> sp.Basic:
-    """``-term`` without letting SymPy re-evaluate a held product."""
+    """``-term`` without letting SymPy re-evaluate a held product (or its factor ``-(a + b)``)."""
+    position = negative_factor(term)
+    if position is not None:
+        factors = list(term.args)
+        factors[position] = sp.Add(*(negated(a) for a in factors[position].args), evaluate=False)
+        return sp.Mul(*factors, evaluate=False)
     if isinstance(term, sp.Mul) and sp.S.NegativeOne in term.args:
         rest = list(term.args)
         rest.remove(sp.S.NegativeOne)

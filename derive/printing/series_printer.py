@@ -87,7 +87,7 @@ class SeriesPrinter:
             return Printed(self.MINUS + self.group(self._print_Add(inner)), MUL)
         parts = []
         for n, term in enumerate(layout.ordered_terms(expr)):
-            if term.could_extract_minus_sign():
+            if layout.reads_negative(term):
                 parts.append((self.MINUS if n == 0 else f" {self.MINUS} ") + self.wrap(layout.negated(term), ADD))
             else:
                 parts.append(("" if n == 0 else " + ") + self.wrap(term, ADD))
@@ -95,6 +95,10 @@ class SeriesPrinter:
 
     def _print_Mul(self, expr):
         negative, numbers, denominators, factors = layout.split_mul(expr)
+        for n, factor in enumerate(factors):  # a factor -(a + b) gives its sign to the product: never "x -(a + b)"
+            if isinstance(factor, sp.Add) and layout.all_negative(factor):
+                factors[n] = sp.Add(*(layout.negated(a) for a in factor.args), evaluate=False)
+                negative = not negative
         held = layout._held(expr)
         sign = self.MINUS if negative else ""
         if layout.as_fraction(factors, denominators) and not held:
