@@ -298,3 +298,26 @@ def test_a_free_class_index_is_an_integer_input_of_the_kernel():
     for wrong in (0, 5, 2.0, True):
         with pytest.raises(ValueError, match="k must be a whole number from 1 to 4"):
             kernel.loss(z=z, k=wrong)
+
+
+def test_the_user_kernel_printer_writes_whole_indices_and_names_what_has_no_code():
+    """A PythonCodePrinter with a method per construct: |x| is abs, an index is a whole number
+    counted from 0, and a function without a code form is a CodegenError naming it (it was a
+    TypeError from an isinstance test against sp.sqrt, which is no class)."""
+    import sympy as sp
+    from derive import conventions as c
+    from derive.errors import CodegenError
+    from derive.kernels.user_kernels import _Emitter
+
+    emitter = _Emitter({c.y: (c.K,), c.z: (c.K,)})
+    lines: list[str] = []
+    printed = emitter.expression(sp.Abs(c.z[c.k + 1]) + c.y[2], lines, "")
+    assert "abs(v_z[(1 + v_k) - 1])" in printed and "v_y[1]" in printed and "." not in printed
+    assert emitter.expression(sp.erf(c.z[1]), lines, "") == "math.erf(v_z[0])"  # SymPy's table, where Numba has it
+    for unknown in (sp.zeta(c.z[1]), sp.factorial(c.z[1])):
+        with pytest.raises(CodegenError, match=f"no code for {type(unknown).__name__}"):
+            emitter.expression(unknown, lines, "")
+    with pytest.raises(CodegenError, match="an index must be a whole number"):
+        emitter.expression(c.y[c.k + sp.Rational(1, 2)], lines, "")
+    total = emitter.expression(sp.Sum(c.y[c.k], (c.k, 1, c.K)), lines, "    ")
+    assert lines[-2:] == ["    for v_k in range(1, v_K + 1):", f"        {total} += v_y[v_k - 1]"]

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import sympy as sp
-from sympy.codegen.cfunctions import expm1, log1p
+from sympy.printing.pycode import PythonCodePrinter
 
 from .. import conventions as c
 from ..errors import CodegenError
-from ..functions import sigmoid, xlogy
 
 if TYPE_CHECKING:
     from .codegen import Spec
@@ -36,10 +35,33 @@ class exp_nonpositive_(sp.Function):  # noqa: N801
     nargs = 1
 
 
-class Printer:
-    """SymPy expression -> Python/Numba source."""
+NUMBA_MATH = {"acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cos", "cosh", "erf", "erfc", "gamma",
+              "loggamma", "hypot", "log10", "log2", "sin", "sinh", "tan", "tanh"}  # math functions Numba compiles
+
+
+def numba_math_only(printer: type) -> type:
+    """A class decorator for a ``PythonCodePrinter``: of the math functions SymPy's printer knows,
+    only those Numba compiles print (as ``math.erf(x)``...); the others (factorial, isnan...) are a
+    ``CodegenError`` through the class's ``_unknown``, unless the class prints them itself."""
+    from sympy.printing.pycode import _known_functions_math
+
+    for name in _known_functions_math:
+        if name not in NUMBA_MATH and f"_print_{name}" not in vars(printer):
+            setattr(printer, f"_print_{name}", printer._unknown)
+    return printer
+
+
+@numba_math_only
+class Printer(PythonCodePrinter):
+    """SymPy expression -> Python/Numba source: SymPy's ``PythonCodePrinter`` with a ``_print_X``
+    method per construct the kernels compute.  Every sum and product is parenthesised, so the
+    printed order of operations is the expression's; anything without a method here is a
+    ``CodegenError`` naming it (never a call Numba would reject)."""
+
+    printmethod = "_derive_kernel"
 
     def __init__(self, spec: Spec, single: bool = False):
+        super().__init__({"fully_qualified_modules": True})
         self.spec = spec
         self.single = single  # float32 arithmetic: literals as float32 constants, float32 primitives
         self.constants: dict[float, str] = {}
@@ -60,70 +82,103 @@ class Printer:
         return self.p(e)
 
     def p(self, e) -> str:
-        if e == SCRATCH:
-            return "row[j]"
-        if isinstance(e, sp.Symbol):
-            return e.name
-        if e.is_Integer or e.is_Rational or e.is_Float:
-            return self.number(float(e))
-        if isinstance(e, sp.Indexed):
-            return self.indexed(e)
-        if isinstance(e, sp.Add):
-            return "(" + " + ".join(self.p(a) for a in e.args) + ")"
-        if isinstance(e, sp.Mul):
-            numerator = [a for a in e.args if not (a.is_Pow and a.exp == -1)]
-            denominator = [a.base for a in e.args if a.is_Pow and a.exp == -1]
-            top = " * ".join(self.p(a) for a in numerator) or self.number(1.0)
-            return f"({top} / {self.p(sp.Mul(*denominator))})" if denominator else f"({top})"
-        if isinstance(e, sp.Pow):
-            if e.exp == -1:
-                return f"({self.number(1.0)} / {self.p(e.base)})"
-            if e.exp.is_Integer and e.exp > 0:
-                return f"({self.p(e.base)} ** {int(e.exp)})"
-            return f"({self.p(e.base)} ** {self.p(e.exp)})"
-        if isinstance(e, sp.exp):
-            argument = e.args[0]
-            if nonpositive(argument):
-                return f"{self.primitive('exp_nonpositive')}({self.p(argument)})"
-            return f"math.exp({self.p(argument)})"
-        if isinstance(e, exp_nonpositive_):
-            return f"{self.primitive('exp_nonpositive')}({self.p(e.args[0])})"
-        if isinstance(e, sp.log):
-            argument = e.args[0]
-            if isinstance(argument, sp.Add) and sp.S.One in argument.args:  # log(1 + x) = log1p(x)
-                return f"math.log1p({self.p(argument - 1)})"
-            return f"math.log({self.p(argument)})"
-        if isinstance(e, log1p_unit_):
-            return f"{self.primitive('log1p_unit')}({self.p(e.args[0])})"
-        if isinstance(e, log1p):
-            return f"math.log1p({self.p(e.args[0])})"
-        if isinstance(e, expm1):
-            return f"math.expm1({self.p(e.args[0])})"
-        if isinstance(e, xlogy):
-            x, y = e.args
-            if isinstance(y, sp.Add) and sp.S.One in y.args:
-                zero = self.number(0.0)
-                return f"({zero} if {self.p(x)} == {zero} else {self.p(x)} * math.log1p({self.p(y - 1)}))"
-            return f"xlogy({self.p(x)}, {self.p(y)})"
-        if isinstance(e, xlog1py):
-            x, y = (self.p(a) for a in e.args)
-            return f"({self.number(0.0)} if {x} == {self.number(0.0)} else {x} * math.log1p({y}))"
-        if isinstance(e, sp.Piecewise) and len(e.args) == 2 and e.args[1][1] == sp.true:
-            (value, condition), (otherwise, _) = e.args
-            return f"({self.p(value)} if {self.p(condition.lhs)} {condition.rel_op} {self.p(condition.rhs)} else {self.p(otherwise)})"
-        if isinstance(e, sp.Max) and len(e.args) == 2:  # a select, which vectorises (builtin max may not)
+        return self._print(e)
+
+    # ----- atoms ---------------------------------------------------------------------------------
+    def _print_Symbol(self, e):
+        return "row[j]" if e == SCRATCH else e.name
+
+    def _print_Number(self, e):
+        return self.number(float(e))
+
+    _print_Integer = _print_Rational = _print_Float = _print_Half = _print_Zero = _print_One = _print_NegativeOne = _print_Number
+
+    def _print_Indexed(self, e):
+        return self.indexed(e)
+
+    # ----- arithmetic ----------------------------------------------------------------------------
+    def _print_Add(self, e, order=None):
+        return "(" + " + ".join(self.p(a) for a in e.args) + ")"
+
+    def _print_Mul(self, e):
+        numerator = [a for a in e.args if not (a.is_Pow and a.exp == -1)]
+        denominator = [a.base for a in e.args if a.is_Pow and a.exp == -1]
+        top = " * ".join(self.p(a) for a in numerator) or self.number(1.0)
+        return f"({top} / {self.p(sp.Mul(*denominator))})" if denominator else f"({top})"
+
+    def _print_Pow(self, e, rational=False):
+        if e.exp == -1:
+            return f"({self.number(1.0)} / {self.p(e.base)})"
+        if e.exp.is_Integer and e.exp > 0:
+            return f"({self.p(e.base)} ** {int(e.exp)})"
+        return f"({self.p(e.base)} ** {self.p(e.exp)})"
+
+    # ----- functions -----------------------------------------------------------------------------
+    def _print_exp(self, e):
+        argument = e.args[0]
+        if nonpositive(argument):
+            return f"{self.primitive('exp_nonpositive')}({self.p(argument)})"
+        return f"math.exp({self.p(argument)})"
+
+    def _print_exp_nonpositive_(self, e):
+        return f"{self.primitive('exp_nonpositive')}({self.p(e.args[0])})"
+
+    def _print_log(self, e):
+        argument = e.args[0]
+        if isinstance(argument, sp.Add) and sp.S.One in argument.args:  # log(1 + x) = log1p(x)
+            return f"math.log1p({self.p(argument - 1)})"
+        return f"math.log({self.p(argument)})"
+
+    def _print_log1p_unit_(self, e):
+        return f"{self.primitive('log1p_unit')}({self.p(e.args[0])})"
+
+    def _print_log1p(self, e):
+        return f"math.log1p({self.p(e.args[0])})"
+
+    def _print_expm1(self, e):
+        return f"math.expm1({self.p(e.args[0])})"
+
+    def _print_xlogy(self, e):
+        x, y = e.args
+        if isinstance(y, sp.Add) and sp.S.One in y.args:
+            zero = self.number(0.0)
+            return f"({zero} if {self.p(x)} == {zero} else {self.p(x)} * math.log1p({self.p(y - 1)}))"
+        return f"xlogy({self.p(x)}, {self.p(y)})"
+
+    def _print_xlog1py(self, e):
+        x, y = (self.p(a) for a in e.args)
+        return f"({self.number(0.0)} if {x} == {self.number(0.0)} else {x} * math.log1p({y}))"
+
+    def _print_Piecewise(self, e):
+        if not (len(e.args) == 2 and e.args[1][1] == sp.true):
+            return self._unknown(e)
+        (value, condition), (otherwise, _) = e.args
+        return f"({self.p(value)} if {self.p(condition.lhs)} {condition.rel_op} {self.p(condition.rhs)} else {self.p(otherwise)})"
+
+    def _print_Max(self, e):
+        if len(e.args) == 2:  # a select, which vectorises (builtin max may not)
             a, b = (self.p(x) for x in e.args)
             return f"({a} if {a} > {b} else {b})"
-        if isinstance(e, sp.Max):
-            return "max(" + ", ".join(self.p(a) for a in e.args) + ")"
-        if isinstance(e, sp.Min):
-            return "min(" + ", ".join(self.p(a) for a in e.args) + ")"
-        if isinstance(e, sp.Abs):
-            return f"abs({self.p(e.args[0])})"
-        if isinstance(e, sigmoid):
-            one = self.number(1.0)
-            return f"({one} / ({one} + math.exp(-{self.p(e.args[0])})))"
+        return "max(" + ", ".join(self.p(a) for a in e.args) + ")"
+
+    def _print_Min(self, e):
+        return "min(" + ", ".join(self.p(a) for a in e.args) + ")"
+
+    def _print_Abs(self, e):
+        return f"abs({self.p(e.args[0])})"
+
+    def _print_sigmoid(self, e):
+        one = self.number(1.0)
+        return f"({one} / ({one} + math.exp(-{self.p(e.args[0])})))"
+
+    # ----- what has no code form ------------------------------------------------------------------
+    def _unknown(self, e):
         raise CodegenError(f"no code for {type(e).__name__}: {e}")
+
+    _print_Function = _print_Basic = _print_NumberSymbol = _print_Relational = _unknown
+
+    def emptyPrinter(self, e):  # noqa: N802 (SymPy's name)
+        return self._unknown(e)
 
     def indexed(self, e: sp.Indexed) -> str:
         index = [self.p(ix) for ix in e.indices]
@@ -134,8 +189,9 @@ class Printer:
                 return f"({self.number(1.0)} if {index[-1]} == lab else {self.number(0.0)})"
             return f"T[{', '.join(index)}]"
         kinds = {str(item): kind for item, kind in self.spec.parameters}
-        if str(e.base) in kinds:  # a sample's own (c_i) or a class's (w_j, w_lab)
-            return f"{e.base.label}[{index[0] if kinds[str(e.base)] == 'row' else index[-1]}]"
+        if str(e.base) in kinds:  # a sample's own (c_i), a class's (w_j, w_lab) or an entry's (w_ij)
+            kind = kinds[str(e.base)]
+            return f"{e.base.label}[{index[0] if kind == 'row' else ', '.join(index) if kind == 'element' else index[-1]}]"
         raise CodegenError(f"unknown array {e.base} in {e}")
 
 

@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
+from sympy.printing.pycode import PythonCodePrinter
 
 from ..errors import CodegenError
-from ..functions import PLAIN_FORMS, sigmoid
+from ..functions import PLAIN_FORMS
 from .cache import repairing
-
-_FUNCTIONS = {sp.log: "math.log", sp.exp: "math.exp", sp.sqrt: "math.sqrt"}
-
+from .source_printer import numba_math_only
 
 def identifier(base: sp.Basic) -> str:
     """A Python name for a symbol or array: ``\\hat{y}`` -> ``hat_y``, ``\\mu`` -> ``mu``."""
@@ -115,59 +114,134 @@ def _free_indices(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, arrays: dic
     return found
 
 
-class _Emitter:
-    """Statements and an expression string for ``expr``; each Sum is a loop before the statement."""
+@numba_math_only
+class _Emitter(PythonCodePrinter):
+    """Statements and an expression string for ``expr`` (SymPy's ``PythonCodePrinter`` with a
+    ``_print_X`` method per construct): each Sum is a loop written before the statement that
+    uses it; indices are whole numbers counted from 1 in the formula, from 0 in the arrays.
+    Anything without a method here is a ``CodegenError`` naming it."""
+
+    printmethod = "_derive_user_kernel"
 
     def __init__(self, arrays):
+        super().__init__({"fully_qualified_modules": True})
         self.count = 0
         self.arrays = arrays  # the arrays the kernel takes; other indexed names are parameters
+        self.lines: list[str] = []
+        self.indent = ""
+        self.integers = False  # inside an index: whole numbers, never floats
 
     def fresh(self, stem: str) -> str:
         self.count += 1
         return f"{stem}{self.count}"
 
     def expression(self, e: sp.Basic, lines: list[str], indent: str) -> str:
-        p = lambda a: self.expression(a, lines, indent)  # noqa: E731
-        if isinstance(e, sp.Sum):
-            name = self.fresh("s")
-            lines.append(f"{indent}{name} = 0.0")
-            inner = indent
-            for variable, _, upper in reversed(e.limits):
-                lines.append(f"{inner}for {local(variable)} in range(1, {local(upper)} + 1):")
-                inner += "    "
-            body: list[str] = []
-            value = self.expression(e.function, body, inner)
-            lines.extend(body)
-            lines.append(f"{inner}{name} += {value}")
-            return name
-        if isinstance(e, sp.Indexed):
-            if all(ix.is_Integer for ix in e.indices) and e.base not in self.arrays:
-                return f"v_{_parameter(e)}"
-            return f"{local(e.base)}[{', '.join(f'{int(ix) if ix.is_Integer else p(ix)} - 1' for ix in e.indices)}]"
-        if isinstance(e, sp.Symbol):
-            return local(e)
-        if e.is_Integer or e.is_Rational or e.is_Float or e.is_NumberSymbol:
-            return repr(float(e))
-        if isinstance(e, sp.Add):
-            return "(" + " + ".join(p(a) for a in e.args) + ")"
-        if isinstance(e, sp.Mul):
-            return "(" + " * ".join(p(a) for a in e.args) + ")"
-        if isinstance(e, sp.Pow):
-            if e.exp == -1:
-                return f"(1.0 / {p(e.base)})"
-            if e.exp == sp.Rational(1, 2):
-                return f"math.sqrt({p(e.base)})"
-            return f"({p(e.base)} ** {p(e.exp)})"
-        if isinstance(e, sigmoid):
-            return f"sigmoid({p(e.args[0])})"
-        if type(e) in PLAIN_FORMS:  # softmax(z)_j: e^{z_j} over its row's sum
-            return p(PLAIN_FORMS[type(e)](e))
-        if isinstance(e, sp.KroneckerDelta):
-            return f"(1.0 if {p(e.args[0])} == {p(e.args[1])} else 0.0)"
-        for function, name in _FUNCTIONS.items():
-            if isinstance(e, function):
-                return f"{name}({p(e.args[0])})"
+        saved = self.lines, self.indent
+        self.lines, self.indent = lines, indent
+        try:
+            return self._print(e)
+        finally:
+            self.lines, self.indent = saved
+
+    def p(self, e: sp.Basic) -> str:
+        return self._print(e)
+
+    def index(self, e: sp.Basic) -> str:
+        """An index expression, zero-based: ``j - 1``, ``1`` for the formula's 2, in whole numbers."""
+        if e.is_Integer:
+            return str(int(e) - 1)
+        saved, self.integers = self.integers, True
+        try:
+            return f"{self.p(e)} - 1"
+        finally:
+            self.integers = saved
+
+    def _print_Sum(self, e):
+        name = self.fresh("s")
+        self.lines.append(f"{self.indent}{name} = 0.0")
+        inner = self.indent
+        for variable, lower, upper in reversed(e.limits):
+            self.lines.append(f"{inner}for {local(variable)} in range({self.integer(lower)}, {self.integer(upper)} + 1):")
+            inner += "    "
+        body: list[str] = []
+        value = self.expression(e.function, body, inner)
+        self.lines.extend(body)
+        self.lines.append(f"{inner}{name} += {value}")
+        return name
+
+    def integer(self, e: sp.Basic) -> str:
+        saved, self.integers = self.integers, True
+        try:
+            return self.p(e)
+        finally:
+            self.integers = saved
+
+    def _print_Indexed(self, e):
+        if all(ix.is_Integer for ix in e.indices) and e.base not in self.arrays:
+            return f"v_{_parameter(e)}"
+        return f"{local(e.base)}[{', '.join(self.index(ix) for ix in e.indices)}]"
+
+    def _print_Symbol(self, e):
+        return local(e)
+
+    def _print_Number(self, e):
+        if self.integers and e.is_Integer:
+            return str(int(e))
+        if self.integers:
+            raise CodegenError(f"an index must be a whole number, not {e}")
+        return repr(float(e))
+
+    _print_Integer = _print_Rational = _print_Float = _print_Half = _print_Zero = _print_One = _print_NegativeOne = _print_Number
+
+    def _print_NumberSymbol(self, e):
+        return repr(float(e))
+
+    _print_Exp1 = _print_Pi = _print_NumberSymbol
+
+    def _print_Add(self, e, order=None):
+        return "(" + " + ".join(self.p(a) for a in e.args) + ")"
+
+    def _print_Mul(self, e):
+        return "(" + " * ".join(self.p(a) for a in e.args) + ")"
+
+    def _print_Pow(self, e, rational=False):
+        if e.exp == -1:
+            return f"(1.0 / {self.p(e.base)})"
+        if e.exp == sp.Rational(1, 2):
+            return f"math.sqrt({self.p(e.base)})"
+        return f"({self.p(e.base)} ** {self.p(e.exp)})"
+
+    def _print_sigmoid(self, e):
+        return f"sigmoid({self.p(e.args[0])})"
+
+    def _print_softmax(self, e):  # softmax(z)_j: e^{z_j} over its row's sum
+        return self.p(PLAIN_FORMS[type(e)](e))
+
+    def _print_KroneckerDelta(self, e):
+        return f"(1.0 if {self.integer(e.args[0])} == {self.integer(e.args[1])} else 0.0)"
+
+    def _print_log(self, e):
+        return f"math.log({self.p(e.args[0])})"
+
+    def _print_exp(self, e):
+        return f"math.exp({self.p(e.args[0])})"
+
+    def _print_Abs(self, e):
+        return f"abs({self.p(e.args[0])})"
+
+    def _print_Max(self, e):
+        return "max(" + ", ".join(self.p(a) for a in e.args) + ")"
+
+    def _print_Min(self, e):
+        return "min(" + ", ".join(self.p(a) for a in e.args) + ")"
+
+    def _unknown(self, e):
         raise CodegenError(f"no code for {type(e).__name__} in {e}")
+
+    _print_Function = _print_Basic = _print_Relational = _print_Derivative = _print_Product = _unknown
+
+    def emptyPrinter(self, e):  # noqa: N802 (SymPy's name)
+        return self._unknown(e)
 
 
 def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
