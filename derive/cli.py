@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help=r"differentiate by this, in LaTeX: y, \sigma, y_{j}, z_{ik}")
     grad.add_argument("--compile", action="store_true",
                       help="also generate a Numba kernel for the loss and gradient and check it")
+    grad.add_argument("--stable", action="store_true",
+                      help="append the stable forms of the loss and the gradient (what --compile computes)")
     rules = commands.add_parser("rules", parents=[listing_options], help="the rule catalogue")
     rules.add_argument("--prove", action="store_true",
                        help="prove every rule and record the proofs beside the catalogue (rules/proofs.json)")
@@ -121,7 +123,11 @@ def _grad(args: argparse.Namespace) -> None:
     from .printing import render
 
     derivation = api.gradient(args.latex, args.wrt)
-    output = render(args.format, [derivation], args.lang, args.tags, args.detail)
+    shown = [derivation]
+    if args.stable:
+        from .user_losses import stable_forms
+        shown += list(stable_forms(derivation))
+    output = render(args.format, shown, args.lang, args.tags, args.detail)
     if not args.compile:
         emit(output, is_json=args.format == "json")
         return

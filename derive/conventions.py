@@ -48,8 +48,12 @@ y_scalar = sp.Symbol("y", positive=True)
 NAMES: dict[str, sp.Basic] = {
     "t": t, "y": y, "z": z, "w": w,
     "i": i, "k": k, "j": j, "m": m, "l": l, "n": n, "d": d, "N": N, "K": K, "D": D, "x": x, "W": W,
-    "L": L, "E": E, "BCE": BCE, "c": c_mask, "q": q, "rho": rho, "epsilon": epsilon,
+    "L": L, "E": E, "BCE": BCE,
 }
+# The options' names: in the catalogue's patterns like the rest, but in a user's LaTeX a bare c, q,
+# \rho or \epsilon stays the user's own real symbol (q in (1 - y^q)/q), as before they had a meaning here.
+OPTION_NAMES: dict[str, sp.Basic] = {"c": c_mask, "q": q, "rho": rho, "epsilon": epsilon}
+NAMES.update(OPTION_NAMES)
 
 z_scalar = sp.Symbol("z", real=True)
 w_scalar = sp.Symbol("w", positive=True)

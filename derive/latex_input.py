@@ -114,7 +114,7 @@ def _user_symbol(name: str, bound: set[str]) -> sp.Basic | None:
         return None
     if name in _ARRAYS:  # x, w, W written without a subscript: a plain symbol
         return c.SCALARS.get(_ARRAYS[name], sp.Symbol(name, real=True))
-    if name in c.NAMES:
+    if name in c.NAMES and name not in c.OPTION_NAMES:
         return None
     return sp.Symbol(_greek(name), real=True)
 

@@ -156,7 +156,7 @@ class Model:
             return True
         if isinstance(expr, sp.Pow) and expr.exp.is_real and self.is_positive(expr.base):
             return True
-        if isinstance(expr, sp.exp) and expr.args[0].is_real:
+        if isinstance(expr, sp.exp) and self.is_real(expr.args[0]):  # real, knowing what the loss divides by is not 0
             return True
         return _sign_through_unit_interval(expr, (c.y, c.y_scalar), "is_positive", {"positive": True}, sigmoids=True)
 

@@ -321,3 +321,46 @@ def test_the_user_kernel_printer_writes_whole_indices_and_names_what_has_no_code
         emitter.expression(c.y[c.k + sp.Rational(1, 2)], lines, "")
     total = emitter.expression(sp.Sum(c.y[c.k], (c.k, 1, c.K)), lines, "    ")
     assert lines[-2:] == ["    for v_k in range(1, v_K + 1):", f"        {total} += v_y[v_k - 1]"]
+
+
+POS_WEIGHT_BCE = r"-\left(p t \log \sigma(z) + (1 - t) \log(1 - \sigma(z))\right)"
+
+
+def test_a_users_loss_compiles_through_its_stable_forms_and_stays_finite_at_extreme_logits():
+    """A pos_weight BCE written in LaTeX: log σ and log(1 − σ) become minus softplus forms and
+    1 − σ(z) becomes σ(−z), each a step proved for every size by a catalogue rule; the kernel then
+    gives PyTorch's numbers at logits of ±40 and ±1000 (the formula as written gives inf there)."""
+    from derive.user_losses import stable_forms
+    from tools import require_torch
+
+    torch = require_torch()
+    derivation = derive.gradient(POS_WEIGHT_BCE, "z")
+    loss, gradient = stable_forms(derivation)
+    assert [s.rule for s in loss.steps[1:]] == ["log_sigmoid_as_softplus", "log_one_minus_sigmoid_as_softplus"]
+    assert [s.rule for s in gradient.steps[1:]] == ["one_minus_sigmoid"]
+    assert all(s.verification.method == "symbolic" and not s.verification.sizes for s in loss.steps[1:] + gradient.steps[1:])
+    kernel = derivation.compile()
+    for z in (40.0, -40.0, 1000.0, -1000.0, 0.25):
+        for t in (0.0, 1.0, 0.3):
+            logit = torch.tensor([z], dtype=torch.float64, requires_grad=True)
+            expected = torch.nn.functional.binary_cross_entropy_with_logits(
+                logit, torch.tensor([t], dtype=torch.float64), pos_weight=torch.tensor([2.5], dtype=torch.float64))
+            expected.backward()
+            # (at z = -40, t = 0 the loss is log1p(e^-40) = 4.2e-18, which PyTorch's float64 rounds to 0)
+            assert kernel.loss(z=z, t=t, p=2.5) == pytest.approx(expected.item(), rel=1e-12, abs=1e-15)
+            assert kernel.grad(z=z, t=t, p=2.5) == pytest.approx(logit.grad.item(), rel=1e-12, abs=1e-15)
+
+
+def test_softplus_is_rewritten_wherever_it_occurs():
+    kernel = derive.gradient(r"\log(1 + e^{z}) - t z", "z").compile()
+    assert kernel.loss(z=1000.0, t=0.25) == pytest.approx(750.0, rel=1e-15)  # e^1000 overflows as written
+    assert kernel.loss(z=-1000.0, t=0.25) == pytest.approx(250.0, rel=1e-15)
+    assert kernel.grad(z=1000.0, t=0.25) == pytest.approx(0.75, rel=1e-15)
+
+
+def test_derive_grad_stable_shows_the_stable_derivations():
+    result = subprocess.run([sys.executable, "-m", "derive", "grad", POS_WEIGHT_BCE, "--wrt", "z", "--stable",
+                             "--format", "json"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    names = [d["name"] for d in json.loads(result.stdout)["derivations"]]
+    assert names == ["gradient", "gradient-loss-stable", "gradient-stable"]

@@ -35,7 +35,7 @@ class exp_nonpositive_(sp.Function):  # noqa: N801
     nargs = 1
 
 
-NUMBA_MATH = {"acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cos", "cosh", "erf", "erfc", "gamma",
+NUMBA_MATH = {"acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cos", "cosh", "erf", "erfc", "expm1", "gamma", "log1p",
               "loggamma", "hypot", "log10", "log2", "sin", "sinh", "tan", "tanh"}  # math functions Numba compiles
 
 

@@ -5,8 +5,9 @@ The loss and the gradient component are read as they were derived: each ``Sum`` 
 Arrays are keyword arguments named after the loss's arrays (``y``, ``t``, ``hat_y``...), sizes are
 read from their shapes, scalars (``mu``, ``sigma``) are keyword arguments too.  The source is
 written to the kernel cache like the built-ins' and compiled by Numba; :meth:`UserKernel.check`
-compares it with 30-digit evaluation of the same expressions.  These kernels compute the formula
-as derived, not a stable rewriting of it: the built-in losses have stable kernels (``compile()``).
+compares it with 30-digit evaluation of the same expressions.  The expressions are the loss's and
+the gradient's stable forms (:func:`derive.user_losses.stable_forms`: catalogue rules, each step
+verified), and a softmax is computed shifted by its row's largest exponent.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from ..errors import CodegenError
-from ..functions import PLAIN_FORMS
+from ..functions import PLAIN_FORMS, Maximum
 from .cache import repairing
 from .source_printer import numba_math_only
 
@@ -114,6 +115,9 @@ def _free_indices(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, arrays: dic
     return found
 
 
+_SHIFT = sp.Symbol("l_shift", integer=True)  # the index of a softmax's largest exponent, in its own loop
+
+
 @numba_math_only
 class _Emitter(PythonCodePrinter):
     """Statements and an expression string for ``expr`` (SymPy's ``PythonCodePrinter`` with a
@@ -130,6 +134,7 @@ class _Emitter(PythonCodePrinter):
         self.lines: list[str] = []
         self.indent = ""
         self.integers = False  # inside an index: whole numbers, never floats
+        self.memo: dict = {}  # a maximum already computed in the current block -> (its name, its indentation)
 
     def fresh(self, stem: str) -> str:
         self.count += 1
@@ -157,6 +162,10 @@ class _Emitter(PythonCodePrinter):
             self.integers = saved
 
     def _print_Sum(self, e):
+        bound = {variable for variable, _, _ in e.limits}
+        for node in sp.preorder_traversal(e.function):  # a maximum free of the sum's indices: once, before its loop
+            if isinstance(node, Maximum) and not (node.free_symbols & bound):
+                self.p(node)
         name = self.fresh("s")
         self.lines.append(f"{self.indent}{name} = 0.0")
         inner = self.indent
@@ -167,7 +176,29 @@ class _Emitter(PythonCodePrinter):
         value = self.expression(e.function, body, inner)
         self.lines.extend(body)
         self.lines.append(f"{inner}{name} += {value}")
+        self._forget_inside(inner)
         return name
+
+    def _print_Maximum(self, e):
+        """The largest term (the log-sum-exp shift's m): a loop of its own, computed once per block."""
+        if e in self.memo:
+            return self.memo[e][0]
+        name = self.fresh("m")
+        (variable, lower, upper), = e.limits
+        inner = self.indent + "    "
+        self.lines += [f"{self.indent}{name} = -math.inf",
+                       f"{self.indent}for {local(variable)} in range({self.integer(lower)}, {self.integer(upper)} + 1):"]
+        body: list[str] = []
+        value = self.expression(e.function, body, inner)
+        self.lines.extend(body)
+        self.lines.append(f"{inner}{name} = max({name}, {value})")
+        self._forget_inside(inner)
+        self.memo[e] = (name, self.indent)
+        return name
+
+    def _forget_inside(self, indent: str) -> None:
+        """A value computed inside a loop that has ended is not the value outside it."""
+        self.memo = {node: (name, at) for node, (name, at) in self.memo.items() if len(at) < len(indent)}
 
     def integer(self, e: sp.Basic) -> str:
         saved, self.integers = self.integers, True
@@ -214,14 +245,25 @@ class _Emitter(PythonCodePrinter):
     def _print_sigmoid(self, e):
         return f"sigmoid({self.p(e.args[0])})"
 
-    def _print_softmax(self, e):  # softmax(z)_j: e^{z_j} over its row's sum
-        return self.p(PLAIN_FORMS[type(e)](e))
+    def _print_softmax(self, e):
+        """softmax(z)_j: e^{z_j} over its row's sum, both shifted by the row's largest exponent
+        (as the sigmoid helper computes σ: no exponential overflows)."""
+        component, total = e.args
+        if not (isinstance(total, sp.Sum) and len(total.limits) == 1 and isinstance(total.function, sp.exp)):
+            return self.p(PLAIN_FORMS[type(e)](e))
+        (index, lower, upper), = total.limits
+        exponent = total.function.args[0]
+        largest = Maximum(exponent.xreplace({index: _SHIFT}), (_SHIFT, lower, upper))
+        return self.p(sp.exp(component - largest) / sp.Sum(sp.exp(exponent - largest), *total.limits))
 
     def _print_KroneckerDelta(self, e):
         return f"(1.0 if {self.integer(e.args[0])} == {self.integer(e.args[1])} else 0.0)"
 
     def _print_log(self, e):
-        return f"math.log({self.p(e.args[0])})"
+        argument = e.args[0]
+        if isinstance(argument, sp.Add) and sp.S.One in argument.args:  # log(1 + x): log1p keeps a tiny x's digits
+            return f"math.log1p({self.p(argument - 1)})"
+        return f"math.log({self.p(argument)})"
 
     def _print_exp(self, e):
         return f"math.exp({self.p(e.args[0])})"
@@ -267,7 +309,12 @@ def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
                      "@numba.njit(cache=True, error_model='numpy')",
                      f"def grad({', '.join(arguments + ['G'])}):"] + unpack
     indent = "    "
+    emitter.memo = {}  # another function: nothing computed in the loss is defined here
     if by_every_component(spec.wrt):
+        free = set(spec.wrt.indices)
+        for node in sp.preorder_traversal(gradient):  # a maximum free of the gradient's indices: once, before their loops
+            if isinstance(node, Maximum) and not (node.free_symbols & free):
+                emitter.expression(node, lines, indent)
         for axis, index in enumerate(spec.wrt.indices):
             lines.append(f"{indent}for {local(index)} in range(1, G.shape[{axis}] + 1):")
             indent += "    "
@@ -284,6 +331,17 @@ def by_every_component(wrt: sp.Basic) -> bool:
     """Whether the gradient is by every component of an array (``s_j``: an array ``G`` like ``s``),
     rather than by one named component (``s_1``) or a scalar (one number)."""
     return isinstance(wrt, sp.Indexed) and not all(index.is_Integer for index in wrt.indices)
+
+
+def _require_domain(item: sp.Basic, values: np.ndarray, name: str) -> None:
+    """What the derivation assumed of an input holds of its values: positive (``y``, ``w`` as
+    derive names them: probabilities, weights) or not negative.  Its steps hold only there."""
+    assumed = item.base if isinstance(item, sp.Indexed) else item
+    if getattr(assumed, "is_positive", False) and not (values > 0).all():
+        raise ValueError(f"{name} must be positive (the derivation assumed {name} > 0, as derive names it); "
+                         f"got {values.min()!r}")
+    if getattr(assumed, "is_nonnegative", False) and not (values >= 0).all():
+        raise ValueError(f"{name} must not be negative (the derivation assumed {name} >= 0); got {values.min()!r}")
 
 
 def _parameter(symbol: sp.Basic) -> str:
@@ -337,6 +395,7 @@ class UserKernel:
             if not np.isfinite(array).all():
                 where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
                 raise ValueError(f"{name} contains {'NaN' if np.isnan(array[where]) else 'infinity'} at index {where}")
+            _require_domain(base, array, name)
             arguments.append(array)
         for symbol in self.layout.scalars:
             name = _parameter(symbol)
@@ -344,6 +403,7 @@ class UserKernel:
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
                     or not np.isfinite(value):
                 raise ValueError(f"{name} must be a finite number, got {value!r}")
+            _require_domain(symbol, np.asarray(float(value)), name)
             arguments.append(float(value))
         for index, size in self.layout.indices.items():
             name, value = identifier(index), values[identifier(index)]
@@ -419,8 +479,10 @@ def _evaluate(expr: sp.Basic, symbols: dict) -> sp.Basic:
     from ..at_sizes import write_out_sums
     from ..functions import plain
 
+    from ..at_sizes import carry_out_maxima
+
     sized = expr.xreplace({s: v for s, v in symbols.items() if isinstance(s, sp.Symbol) and s.is_integer})
-    return plain(write_out_sums(sized)).xreplace(symbols)
+    return plain(carry_out_maxima(write_out_sums(sized))).xreplace(symbols)
 
 
 def _relative(value: float, exact: sp.Basic) -> float:

@@ -10,7 +10,7 @@ from ..conditions import holds
 from ..errors import DeriveError
 from ..rewriting import match_equation, replace_at, rewrite_once, subexpressions
 from ..steps import Check, Equation
-from .base import Outcome
+from .base import Outcome, rewrite_rhs
 
 def _rewrite(rule, equation, model, arguments):
     if not set(rule.requires) <= model.facts or automatic(rule):
@@ -176,7 +176,70 @@ def _derived_result(rule, equation, model, arguments):
                                             derivation=derivation))
 
 
+def _shift_log_sum_exp(rule, equation, model, arguments):
+    """``log Σ_j e^{a_j} = m + log Σ_j e^{a_j - m}`` with ``m = max_j a_j`` (over an index of its own),
+    wherever a log of a sum of exponentials of real exponents is not shifted yet: the log-sum-exp
+    shift of any array, scaled or not (``z_k/T``, ``s_j/τ``).  Verified as the part it replaces."""
+    from ..functions import Maximum
+
+    used = equation.rhs.atoms(sp.Symbol)
+
+    def accept(sub):
+        if not (isinstance(sub, sp.log) and isinstance(sub.args[0], sp.Sum)):
+            return None
+        total = sub.args[0]
+        if len(total.limits) != 1 or not isinstance(total.function, sp.exp) or total.has(Maximum):
+            return None
+        (j, lower, upper), = total.limits
+        exponent = total.function.args[0]
+        if not exponent.has(j) or not model.is_real(exponent):
+            return None
+        fresh = next((s for s in c.DUMMY_INDICES if s not in used), None)
+        if fresh is None:
+            return None
+        largest = Maximum(exponent.xreplace({j: fresh}), (fresh, lower, upper))
+        return largest + sp.log(sp.Sum(sp.exp(exponent - largest), (j, lower, upper)))
+    return rewrite_rhs(equation, accept)
+
+
+def _shift_softmax(rule, equation, model, arguments):
+    """``e^{a_j} / Σ_k e^{a_k} = e^{a_j - m} / Σ_k e^{a_k - m}`` with ``m = max_l a_l``, wherever a
+    product holds an exponential over a sum of exponentials of the same exponent at another index
+    (a softmax of any array, scaled or not).  Verified as the part it replaces."""
+    from ..functions import Maximum
+
+    used = equation.rhs.atoms(sp.Symbol)
+
+    def accept(sub):
+        if not isinstance(sub, sp.Mul) or sub.has(Maximum):
+            return None
+        for power in sub.args:
+            if not (isinstance(power, sp.Pow) and power.exp == -1 and isinstance(power.base, sp.Sum)
+                    and len(power.base.limits) == 1 and isinstance(power.base.function, sp.exp)):
+                continue
+            total = power.base
+            (k, lower, upper), = total.limits
+            exponent = total.function.args[0]
+            for numerator in sub.args:
+                if not isinstance(numerator, sp.exp):
+                    continue
+                at = {ix for a in numerator.atoms(sp.Indexed) for ix in a.indices}
+                if not any(exponent.xreplace({k: ix}) == numerator.args[0] for ix in at) or not model.is_real(exponent):
+                    continue
+                fresh = next((s for s in c.DUMMY_INDICES if s not in used), None)
+                if fresh is None:
+                    return None
+                largest = Maximum(exponent.xreplace({k: fresh}), (fresh, lower, upper))
+                rest = [f for f in sub.args if f is not numerator and f is not power]
+                return sp.Mul(*rest, sp.exp(numerator.args[0] - largest),
+                              sp.Pow(sp.Sum(sp.exp(exponent - largest), (k, lower, upper)), -1))
+        return None
+    return rewrite_rhs(equation, accept)
+
+
 TABLE = {
+    "shift_softmax": _shift_softmax,
+    "shift_log_sum_exp": _shift_log_sum_exp,
     "derived_result": _derived_result,
     "rewrite": _rewrite,
     "transform_equation": _transform_equation,
