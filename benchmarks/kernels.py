@@ -130,6 +130,68 @@ def every_first_compile() -> str:
     return "\n".join(lines)
 
 
+def options_rows(repeat: int, shrink: int) -> list[str]:
+    """PyTorch's options on both sides: F.cross_entropy with class weights, ignored labels and label
+    smoothing; F.binary_cross_entropy_with_logits with pos_weight over (N, L) labels."""
+    rng = np.random.default_rng(1)
+    ce, bce = load("ce-softmax"), load("bce-sigmoid")
+    lines = []
+    for dtype in (np.float32, np.float64):
+        for n, k in ((10**6, 10), (10**5, 1000)):
+            n = max(n // shrink, 10)
+            Z = rng.normal(size=(n, k)).astype(dtype)
+            labels = rng.integers(0, k, n)
+            labels[rng.random(n) < 0.1] = -100
+            weight = rng.uniform(0.5, 2.0, k).astype(dtype)
+            options = {"weight": weight, "label_smoothing": 0.1}
+            ce.loss_and_grad(Z[:4], labels[:4], **options)
+            ours = best(lambda: ce.loss_and_grad(Z, labels, **options), repeat)
+            z = torch.from_numpy(Z).requires_grad_()
+            target, w = torch.from_numpy(labels), torch.from_numpy(weight)
+
+            def step():
+                z.grad = None
+                F.cross_entropy(z, target, weight=w, label_smoothing=0.1).backward()
+            lines.append(row(f"CE+options {n}x{k} {np.dtype(dtype).name}", ours, {"torch": best(step, repeat)}))
+        n, labels_per_sample = max(10**5 // shrink, 10), 100
+        X = (4 * rng.normal(size=(n, labels_per_sample))).astype(dtype)
+        T = rng.uniform(size=(n, labels_per_sample)).astype(dtype)
+        pos_weight = rng.uniform(0.5, 4.0, labels_per_sample).astype(dtype)
+        bce.loss_and_grad(X[:4], T[:4], pos_weight=pos_weight)
+        ours = best(lambda: bce.loss_and_grad(X, T, pos_weight=pos_weight), repeat)
+        x, t, p = torch.from_numpy(X).requires_grad_(), torch.from_numpy(T), torch.from_numpy(pos_weight)
+
+        def binary_step():
+            x.grad = None
+            F.binary_cross_entropy_with_logits(x, t, pos_weight=p).backward()
+        lines.append(row(f"BCE+pos_weight {n}x{labels_per_sample} {np.dtype(dtype).name}", ours, {"torch": best(binary_step, repeat)}))
+    return lines
+
+
+USER_LOSS = r"-\frac{1}{N} \sum_{i=1}^{N} \left(p t_{i} \log \sigma(z_{i}) + (1 - t_{i}) \log(1 - \sigma(z_{i}))\right)"
+
+
+def user_kernel_row(repeat: int, shrink: int) -> str:
+    """A loss written in LaTeX (BCE with a positive weight, as a user types it), its kernel (loss
+    and gradient by every z_j, from the stable forms) against PyTorch autograd on the same formula
+    written in torch operations, at 10^6 elements, float64."""
+    import derive
+
+    kernel = derive.gradient(USER_LOSS, "z_{j}").compile()
+    n = max(10**6 // shrink, 10)
+    rng = np.random.default_rng(2)
+    z, t = 4 * rng.normal(size=n), rng.uniform(size=n)
+    kernel.loss_and_grad(z=z[:4], t=t[:4], p=2.0)
+    ours = best(lambda: kernel.loss_and_grad(z=z, t=t, p=2.0), repeat)
+    zt, tt = torch.from_numpy(z).requires_grad_(), torch.from_numpy(t)
+
+    def autograd():
+        zt.grad = None
+        s = torch.sigmoid(zt)
+        (-(2.0 * tt * torch.log(s) + (1 - tt) * torch.log(1 - s))).mean().backward()
+    return row(f"user loss (LaTeX) {n}", ours, {"torch autograd": best(autograd, repeat)})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats (a smoke test)")
@@ -167,6 +229,9 @@ def main() -> None:
             z = rng.normal(size=n).astype(dtype) * 4
             t = rng.uniform(size=n).astype(dtype)
             compare(f"BCE {n} {np.dtype(dtype).name}", bce, z, t, torch_bce, numpy_bce, torch.from_numpy(t))
+    for line in options_rows(repeat, shrink):
+        print(line)
+    print(user_kernel_row(repeat, shrink))
     print(fresh_process_times())
     print(every_first_compile())
 

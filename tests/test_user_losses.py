@@ -364,3 +364,18 @@ def test_derive_grad_stable_shows_the_stable_derivations():
     assert result.returncode == 0, result.stderr
     names = [d["name"] for d in json.loads(result.stdout)["derivations"]]
     assert names == ["gradient", "gradient-loss-stable", "gradient-stable"]
+
+
+def test_loss_and_grad_of_a_user_kernel_is_loss_and_grad_side_by_side():
+    """On a large input the gradient runs on a second thread beside the loss: the same numbers."""
+    import numpy as np
+
+    kernel = derive.gradient(r"-\frac{1}{N} \sum_{i=1}^{N} \left(p t_{i} \log \sigma(z_{i}) + (1 - t_{i}) \log(1 - \sigma(z_{i}))\right)",
+                             "z_{j}").compile()
+    rng = np.random.default_rng(4)
+    for n in (10, 200_000):  # one thread, then two
+        z, t = 30 * rng.normal(size=n), rng.uniform(size=n)
+        loss, gradient = kernel.loss_and_grad(z=z, t=t, p=1.5)
+        assert loss == kernel.loss(z=z, t=t, p=1.5)
+        np.testing.assert_array_equal(gradient, kernel.grad(z=z, t=t, p=1.5))
+        assert np.isfinite(gradient).all() and gradient.shape == (n,)
