@@ -45,6 +45,7 @@ class Spec:
     # what else the kernel reads, after its fixed arguments: (IndexedBase or Symbol, "row" | "class" |
     # "scalar"): a sample's mask c_i, class weights w_k, the smoothing epsilon...
     parameters: tuple = ()
+    scans_inputs: bool = True  # flag a NaN or infinity in X (the loss does; the mean's row shares need not read X)
 
     def parameter_names(self) -> list[str]:
         return [parameter_name(item) for item, _ in self.parameters]
@@ -344,7 +345,9 @@ def _categorical(spec: Spec, function: str, with_gradient: bool, single: bool = 
         for name, (total, term) in complements.items():
             lines += _complement(name, total, term, extra, printer, names, indent)
     if not levels:
-        lines += [f"{indent}{NONFINITE} = {zero}", f"{indent}for j in range(K):", f"{indent}    {NONFINITE} += X[i, j] - X[i, j]"]
+        lines.append(f"{indent}{NONFINITE} = {zero}")
+        if spec.scans_inputs:
+            lines += [f"{indent}for j in range(K):", f"{indent}    {NONFINITE} += X[i, j] - X[i, j]"]
     hoisted, row_loss = _hoist(_mark_nonpositive(row_loss, maxima), J, names)
     lines += statements(hoisted, row_printer, indent)
     lines.append(f"{indent}out[i] = {row_printer(row_loss)} + {NONFINITE}")

@@ -72,7 +72,7 @@ def module_source(kinds: dict) -> str:
         row_grad = per_sample_gradient(gradient, total)
         parameters = _parameters(row_loss, row_grad, row_weight)
         spec = Spec(row_loss, row_grad, c.z, True, labels, parameters)
-        weights = Spec(row_weight, sp.S.Zero, c.z, True, labels, parameters)
+        weights = Spec(row_weight, sp.S.Zero, c.z, True, labels, parameters, scans_inputs=False)
         for function, with_gradient, of in ((f"loss_{kind}", False, spec), (f"loss_and_grad_{kind}", True, spec),
                                             (f"{ROW_WEIGHTS}_{kind}", False, weights)):
             parts += ["", DECORATOR, generate(of, function, with_gradient)]
