@@ -34,6 +34,7 @@ for _name, _builder in {
     "ce-softmax-stable": stable.ce_softmax_stable,
     "bce-sigmoid-stable": stable.bce_sigmoid_stable,
     "ce-softmax-grad-stable": stable.ce_softmax_grad_stable,
+    "ce-softmax-grad-targets-stable": stable.ce_softmax_grad_targets_stable,
     "bce-sigmoid-grad-stable": stable.bce_sigmoid_grad_stable,
     **{name: partial(options.ce_with_options, name) for name in options.CE_OPTIONS},
     **{name: partial(options.bce_with_options, name) for name in options.BCE_OPTIONS},

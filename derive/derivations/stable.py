@@ -15,6 +15,7 @@ STABLE_OF = {  # the derivation whose result each stable form rewrites
     "ce-softmax-stable": "ce-softmax",
     "bce-sigmoid-stable": "bce-sigmoid",
     "ce-softmax-grad-stable": "ce-softmax-grad",
+    "ce-softmax-grad-targets-stable": "ce-softmax-grad",
     "bce-sigmoid-grad-stable": "bce-sigmoid-grad",
     "bce-options-sigmoid-stable": "bce-options-sigmoid",
     "bce-options-sigmoid-grad-stable": "bce-options-sigmoid-grad",
@@ -59,6 +60,14 @@ def ce_softmax_grad_stable() -> Derivation:
     source, start = _from("ce-softmax-grad-stable")
     strategy = chain(start, apply("softmax_definition"), apply("softmax_shift"), apply("one_hot_complement"))
     return run("ce-softmax-grad-stable", TITLES["ce-softmax-grad-stable"], strategy, source.models[-1])
+
+
+def ce_softmax_grad_targets_stable() -> Derivation:
+    """For target probabilities (soft labels): softmax written out and shifted by the row maximum,
+    and no more (the one-hot complement needs one-hot labels)."""
+    source, start = _from("ce-softmax-grad-targets-stable")
+    strategy = chain(start, apply("softmax_definition"), apply("softmax_shift"))
+    return run("ce-softmax-grad-targets-stable", TITLES["ce-softmax-grad-targets-stable"], strategy, source.models[-1])
 
 
 def bce_sigmoid_grad_stable() -> Derivation:

@@ -11,6 +11,8 @@ TITLES: dict[str, dict[str, str]] = {
                                        "ja": "クラス重みと平滑化した目標確率の交差エントロピーの安定な形"},
     "ce-soft-options-softmax-grad-stable": {"en": "Its gradient in a stable form: softmax shifted by the row maximum",
                                             "ja": "その勾配の安定な形: 行の最大値でシフトしたソフトマックス"},
+    "ce-softmax-grad-targets-stable": {"en": "Gradient through softmax for target probabilities, in a stable form: softmax shifted by the row maximum",
+                                       "ja": "目標が確率のときのソフトマックスを通した勾配の安定な形: 行の最大値でシフトしたソフトマックス"},
     "ce-options-softmax-stable": {"en": "Cross-entropy with PyTorch's options in a stable form: the log-sum-exp shift",
                                   "ja": "PyTorch のオプション付き交差エントロピーの安定な形: log-sum-exp のシフト"},
     "ce-options-softmax-grad-stable": {"en": "Its gradient in a stable form: softmax shifted by the row maximum",

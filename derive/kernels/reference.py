@@ -40,7 +40,7 @@ def row_functions(recipe: Recipe, classes: int):
     from .codegen import per_sample, per_sample_gradient
 
     loss = per_sample(get(recipe.loss).result.rhs)
-    gradient = per_sample_gradient(get(recipe.gradient).steps[recipe.soft_gradient_step].rhs)
+    gradient = per_sample_gradient(get(recipe.soft_gradient).result.rhs)
     variable = getattr(c, recipe.variable)
     if recipe.categorical:
         xs = [variable[c.i, j] for j in range(1, classes + 1)]
