@@ -107,7 +107,7 @@ EXTREMES = (-50.0, 50.0, 1e-12, 1 - 1e-12)  # logits of ±50; probabilities 1e-1
 
 
 def _symbols_of(kernel, values: dict, integers: dict) -> dict:
-    from derive.kernels.user_kernels import _parameter, identifier
+    from derive.kernels.user_printer import _parameter, identifier
     symbols = dict(integers)
     for base in kernel.layout.arrays:
         array = np.asarray(values[identifier(base)], dtype=float)

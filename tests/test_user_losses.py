@@ -307,7 +307,7 @@ def test_the_user_kernel_printer_writes_whole_indices_and_names_what_has_no_code
     import sympy as sp
     from derive import conventions as c
     from derive.errors import CodegenError
-    from derive.kernels.user_kernels import _Emitter
+    from derive.kernels.user_printer import _Emitter
 
     emitter = _Emitter({c.y: (c.K,), c.z: (c.K,)})
     lines: list[str] = []

@@ -13,31 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
-from sympy.printing.pycode import PythonCodePrinter
 
 from ..errors import CodegenError
-from ..functions import BINDERS, PLAIN_FORMS, Maximum, sigmoid
+from ..functions import Maximum
 from .cache import repairing
 from .compiler import DECORATOR
-from .source_printer import nonpositive, numba_math_only
-
-def identifier(base: sp.Basic) -> str:
-    """A Python name for a symbol or array: ``\\hat{y}`` -> ``hat_y``, ``\\mu`` -> ``mu``."""
-    name = str(base.label if isinstance(base, sp.IndexedBase) else base)
-    name = re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_") or "v"
-    return name if not name[0].isdigit() else f"v_{name}"
-
-
-def local(base: sp.Basic) -> str:
-    """The name in the generated source: ``v_`` + ``identifier``, so no name a user writes
-    (``\\lambda``, ``G``, ``math``) can be a keyword or meet the kernel's own names."""
-    return f"v_{identifier(base)}"
-
+from .user_printer import _Emitter, _parameter, identifier, local
 
 @dataclass(frozen=True)
 class Layout:
@@ -116,209 +101,6 @@ def _free_indices(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, arrays: dic
     return found
 
 
-def _sigmoid_by_sign(node: sp.Basic) -> sp.Basic:
-    """σ(a) as 1/(1 + e) for a >= 0 and e/(1 + e) otherwise, e = e^{-|a|}: no exponential overflows."""
-    a = node.args[0]
-    small = sp.exp(-sp.Abs(a))
-    return sp.Piecewise((1 / (1 + small), a >= 0), (small / (1 + small), True))
-
-
-_SHIFT = sp.Symbol("l_shift", integer=True)  # the index of a softmax's largest exponent, in its own loop
-
-
-@numba_math_only
-class _Emitter(PythonCodePrinter):
-    """Statements and an expression string for ``expr`` (SymPy's ``PythonCodePrinter`` with a
-    ``_print_X`` method per construct): each Sum is a loop written before the statement that
-    uses it; indices are whole numbers counted from 1 in the formula, from 0 in the arrays.
-    Anything without a method here is a ``CodegenError`` naming it."""
-
-    printmethod = "_derive_user_kernel"
-
-    def __init__(self, arrays):
-        super().__init__({"fully_qualified_modules": True})
-        self.count = 0
-        self.arrays = arrays  # the arrays the kernel takes; other indexed names are parameters
-        self.lines: list[str] = []
-        self.indent = ""
-        self.integers = False  # inside an index: whole numbers, never floats
-        self.memo: dict = {}  # a maximum already computed in the current block -> (its name, its indentation)
-
-    def fresh(self, stem: str) -> str:
-        self.count += 1
-        return f"{stem}{self.count}"
-
-    def expression(self, e: sp.Basic, lines: list[str], indent: str) -> str:
-        saved = self.lines, self.indent
-        self.lines, self.indent = lines, indent
-        try:
-            return self._print(e)
-        finally:
-            self.lines, self.indent = saved
-
-    def p(self, e: sp.Basic) -> str:
-        return self._print(e)
-
-    def index(self, e: sp.Basic) -> str:
-        """An index expression, zero-based: ``j - 1``, ``1`` for the formula's 2, in whole numbers."""
-        if e.is_Integer:
-            return str(int(e) - 1)
-        saved, self.integers = self.integers, True
-        try:
-            return f"{self.p(e)} - 1"
-        finally:
-            self.integers = saved
-
-    def _print_Sum(self, e):
-        bound = {variable for variable, _, _ in e.limits}
-        for node in sp.preorder_traversal(e.function):  # a maximum free of the sum's indices: once, before its loop
-            if isinstance(node, Maximum) and not (node.free_symbols & bound):
-                self.p(node)
-        name = self.fresh("s")
-        self.lines.append(f"{self.indent}{name} = 0.0")
-        inner = self.indent
-        for variable, lower, upper in reversed(e.limits):
-            self.lines.append(f"{inner}for {local(variable)} in range({self.integer(lower)}, {self.integer(upper)} + 1):")
-            inner += "    "
-        body: list[str] = []
-        value = self.statement_value(e.function, body, inner)
-        self.lines.extend(body)
-        self.lines.append(f"{inner}{name} += {value}")
-        self._forget_inside(inner)
-        return name
-
-    def statement_value(self, e: sp.Basic, lines: list[str], indent: str) -> str:
-        """``e`` printed after statements for its common subexpressions (the e^{-|z|} that a
-        softplus and each sigmoid of ±z share, computed once), each sigmoid in the form that
-        vectorises: e^{-|a|} by the library-free exp, then 1/(1 + e) or e/(1 + e) by the sign of a."""
-        e = e.replace(lambda node: isinstance(node, sigmoid), _sigmoid_by_sign)
-        # a sum or a maximum is one opaque term here: nothing inside it is taken out of its loop
-        opaque = {node: sp.Dummy() for node in sp.preorder_traversal(e) if isinstance(node, BINDERS)}
-        back = {dummy: node for node, dummy in opaque.items()}
-        temps, (value,) = sp.cse([e.xreplace(opaque)], symbols=sp.numbered_symbols(f"cse{self.fresh('_')}_"), order="none")
-        temps, value = [(name, temp.xreplace(back)) for name, temp in temps], value.xreplace(back)
-        for name, temp in temps:
-            lines.append(f"{indent}{local(name)} = {self.expression(temp, lines, indent)}")
-        return self.expression(value, lines, indent)
-
-    def _print_Piecewise(self, e):
-        (value, condition), (otherwise, default) = e.args
-        if default != sp.true or not isinstance(condition, sp.core.relational.Relational):
-            return self._unknown(e)
-        return f"({self.p(value)} if {self.p(condition.lhs)} {condition.rel_op} {self.p(condition.rhs)} else {self.p(otherwise)})"
-
-    def _print_Maximum(self, e):
-        """The largest term (the log-sum-exp shift's m): a loop of its own, computed once per block."""
-        if e in self.memo:
-            return self.memo[e][0]
-        name = self.fresh("m")
-        (variable, lower, upper), = e.limits
-        inner = self.indent + "    "
-        self.lines += [f"{self.indent}{name} = -math.inf",
-                       f"{self.indent}for {local(variable)} in range({self.integer(lower)}, {self.integer(upper)} + 1):"]
-        body: list[str] = []
-        value = self.expression(e.function, body, inner)
-        self.lines.extend(body)
-        self.lines.append(f"{inner}{name} = max({name}, {value})")
-        self._forget_inside(inner)
-        self.memo[e] = (name, self.indent)
-        return name
-
-    def _forget_inside(self, indent: str) -> None:
-        """A value computed inside a loop that has ended is not the value outside it."""
-        self.memo = {node: (name, at) for node, (name, at) in self.memo.items() if len(at) < len(indent)}
-
-    def integer(self, e: sp.Basic) -> str:
-        saved, self.integers = self.integers, True
-        try:
-            return self.p(e)
-        finally:
-            self.integers = saved
-
-    def _print_Indexed(self, e):
-        if all(ix.is_Integer for ix in e.indices) and e.base not in self.arrays:
-            return f"v_{_parameter(e)}"
-        return f"{local(e.base)}[{', '.join(self.index(ix) for ix in e.indices)}]"
-
-    def _print_Symbol(self, e):
-        return local(e)
-
-    def _print_Number(self, e):
-        if self.integers and e.is_Integer:
-            return str(int(e))
-        if self.integers:
-            raise CodegenError(f"an index must be a whole number, not {e}")
-        return repr(float(e))
-
-    _print_Integer = _print_Rational = _print_Float = _print_Half = _print_Zero = _print_One = _print_NegativeOne = _print_Number
-
-    def _print_NumberSymbol(self, e):
-        return repr(float(e))
-
-    _print_Exp1 = _print_Pi = _print_NumberSymbol
-
-    def _print_Add(self, e, order=None):
-        return "(" + " + ".join(self.p(a) for a in e.args) + ")"
-
-    def _print_Mul(self, e):
-        return "(" + " * ".join(self.p(a) for a in e.args) + ")"
-
-    def _print_Pow(self, e, rational=False):
-        if e.exp == -1:
-            return f"(1.0 / {self.p(e.base)})"
-        if e.exp == sp.Rational(1, 2):
-            return f"math.sqrt({self.p(e.base)})"
-        return f"({self.p(e.base)} ** {self.p(e.exp)})"
-
-    def _print_softmax(self, e):
-        """softmax(z)_j: e^{z_j} over its row's sum, both shifted by the row's largest exponent
-        (as the sigmoid helper computes σ: no exponential overflows)."""
-        component, total = e.args
-        if not (isinstance(total, sp.Sum) and len(total.limits) == 1 and isinstance(total.function, sp.exp)):
-            return self.p(PLAIN_FORMS[type(e)](e))
-        (index, lower, upper), = total.limits
-        exponent = total.function.args[0]
-        largest = Maximum(exponent.xreplace({index: _SHIFT}), (_SHIFT, lower, upper))
-        return self.p(sp.exp(component - largest) / sp.Sum(sp.exp(exponent - largest), *total.limits))
-
-    def _print_KroneckerDelta(self, e):
-        return f"(1.0 if {self.integer(e.args[0])} == {self.integer(e.args[1])} else 0.0)"
-
-    def _print_log(self, e):
-        argument = e.args[0]
-        if isinstance(argument, sp.Add) and sp.S.One in argument.args:  # log(1 + x): log1p keeps a tiny x's digits
-            return f"math.log1p({self.p(argument - 1)})"
-        return f"math.log({self.p(argument)})"
-
-    def _print_exp(self, e):
-        if nonpositive(e.args[0]):  # e^{-|a|}, e^{min(a, 0)}: the runtime's exp, which vectorises
-            return f"exp_nonpositive({self.p(e.args[0])})"
-        return f"math.exp({self.p(e.args[0])})"
-
-    def _print_log1p(self, e):
-        argument = e.args[0]
-        if isinstance(argument, sp.exp) and nonpositive(argument.args[0]):  # log(1 + u), u in (0, 1]
-            return f"log1p_unit({self.p(argument)})"
-        return f"math.log1p({self.p(argument)})"
-
-    def _print_Abs(self, e):
-        return f"abs({self.p(e.args[0])})"
-
-    def _print_Max(self, e):
-        return "max(" + ", ".join(self.p(a) for a in e.args) + ")"
-
-    def _print_Min(self, e):
-        return "min(" + ", ".join(self.p(a) for a in e.args) + ")"
-
-    def _unknown(self, e):
-        raise CodegenError(f"no code for {type(e).__name__} in {e}")
-
-    _print_Function = _print_Basic = _print_Relational = _print_Derivative = _print_Product = _unknown
-
-    def emptyPrinter(self, e):  # noqa: N802 (SymPy's name)
-        return self._unknown(e)
-
-
 def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
     arrays = sorted(spec.arrays, key=str)
     arguments = [local(b) for b in arrays] + [f"v_{_parameter(s)}" for s in spec.scalars] + \
@@ -371,12 +153,6 @@ def _require_domain(item: sp.Basic, values: np.ndarray, name: str) -> None:
                          f"got {values.min()!r}")
     if getattr(assumed, "is_nonnegative", False) and not (values >= 0).all():
         raise ValueError(f"{name} must not be negative (the derivation assumed {name} >= 0); got {values.min()!r}")
-
-
-def _parameter(symbol: sp.Basic) -> str:
-    if isinstance(symbol, sp.Indexed):
-        return identifier(sp.Symbol(f"{symbol.base}_{'_'.join(map(str, symbol.indices))}"))
-    return identifier(symbol)
 
 
 class UserKernel:
