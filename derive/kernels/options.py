@@ -46,9 +46,11 @@ def _parameters(*expressions: sp.Basic) -> tuple:
 
 def _smoothed(expr: sp.Basic) -> sp.Basic:
     """The smoothed labels written by their definition, each sum over them multiplied out so that
-    its terms are the label's (``(1 - ε) t_ij w_j``: one entry with integer labels) or free of it."""
+    its terms are the label's (``(1 - ε) t_ij w_j``: one entry with integer labels) or free of it.
+    Products only: ``e^{z - m}`` must stay one exponential (full expansion writes e^z e^{-m}, which
+    overflows unless the compiler happens to fold it back, and calls the library exp twice)."""
     return c.smoothed_labels(expr).replace(
-        lambda e: isinstance(e, sp.Sum) and e.function.has(c.epsilon), lambda e: sp.Sum(sp.expand(e.function), *e.limits))
+        lambda e: isinstance(e, sp.Sum) and e.function.has(c.epsilon), lambda e: sp.Sum(sp.expand_mul(e.function), *e.limits))
 
 
 def module_source(kinds: dict) -> str:
