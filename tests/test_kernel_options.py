@@ -151,6 +151,9 @@ def test_the_options_kernel_is_generated_from_the_derivations(kernel):
     assert "def loss_and_grad_labels(X, T, out, G, scale, c, epsilon, w):" in source
     assert "def loss_and_grad_targets(X, T, out, G, scale, epsilon, w):" in source  # no mask: nothing is ignored
     assert "(c[i] * w[lab])" in source
+    # every exponential is the shifted one, by the library-free exp: never e^z e^(-max) (which
+    # overflows unless the compiler folds it back, and calls the library twice per entry)
+    assert "math.exp(" not in source and "exp_nonpositive(((-1.0 * r0) + X[i, j]))" in source
     assert "ce-options-softmax-grad-stable" in source.splitlines()[1] + source.splitlines()[0]
 
 
