@@ -88,14 +88,50 @@ def module_source(kinds: dict) -> str:
     return "\n".join(parts)
 
 
-class OptionsKernel:
-    """Runs the options kernels with PyTorch's keywords and semantics (see :meth:`run`)."""
+class _GeneratedKernels:
+    """One family's generated module (``STEM``, from the derivations ``KINDS``), and its functions
+    run on rows shared among threads."""
+
+    STEM = ""
+    KINDS: dict = {}
 
     def __init__(self):
         from .compiler import load_module
 
-        self._module = load_module("ce-options", lambda: module_source(CE_KINDS))
+        self._module = load_module(self.STEM, lambda: module_source(self.KINDS))
         self.source = Path(self._module.__file__).read_text(encoding="utf-8")
+
+    def _call(self, name: str, fixed: tuple, parameters: tuple, whole: frozenset) -> None:
+        """``name`` (its float32 version for float32 inputs, where one was generated) on the arrays
+        ``fixed`` and then ``parameters``, the rows of X (``fixed[0]``) shared among threads; the
+        parameters at the positions ``whole`` (one entry per class) go whole to every thread."""
+        from . import cache
+        from .compiler import SINGLE
+        from .threads import run_rows
+
+        X = fixed[0]
+        single = name + SINGLE
+        function = getattr(self._module, single if X.dtype == np.float32 and hasattr(self._module, single) else name)
+        positions = frozenset(len(fixed) + n for n in whole)
+        cache.repairing(lambda: run_rows(function, fixed + parameters, X.shape[0], X.shape[1], 1, positions), self._module)
+
+    def _total(self, kind: str, X: np.ndarray, T: np.ndarray, parameters: tuple, whole: frozenset) -> float:
+        """The mean's denominator: the sum of every row's share (``ROW_WEIGHTS``)."""
+        shares = np.empty(X.shape[0], dtype=X.dtype)
+        self._call(f"{ROW_WEIGHTS}_{kind}", (X, T, shares), parameters, whole)
+        return shares.sum(dtype=np.float64)
+
+
+def _reduced(rows: np.ndarray, total: float, reduction: str):
+    """The loss of ``reduction="mean"`` or ``"sum"`` from the rows' losses, in their dtype."""
+    summed = rows.sum(dtype=np.float64)
+    return rows.dtype.type(summed / total if reduction == "mean" else summed)
+
+
+class OptionsKernel(_GeneratedKernels):
+    """Runs the options kernels with PyTorch's keywords and semantics (see :meth:`run`)."""
+
+    STEM, KINDS = "ce-options", CE_KINDS
 
     def run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, *, weight=None,
             ignore_index: int = -100, label_smoothing: float = 0.0):
@@ -104,10 +140,8 @@ class OptionsKernel:
         (N,) or (N, d₁, …) (``ignore_index`` leaves a sample out), or target probabilities of X's
         shape.  The mean divides by the total weight of the samples kept (labels) or by their
         number (probabilities), as PyTorch does."""
-        from . import cache
         from .checks import _floating, check_inputs, check_result
-        from .compiler import REDUCTIONS, SINGLE, _gradient_buffer
-        from .threads import run_rows
+        from .compiler import REDUCTIONS, _gradient_buffer
 
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
@@ -122,40 +156,26 @@ class OptionsKernel:
             keep = T2 != ignore_index
             T2 = np.where(keep, T2, 0) if not keep.all() else T2
         X2, T2, kind = check_inputs(X2, T2, True, True, check)
-        N, K = X2.shape
         epsilon = _smoothing(label_smoothing)
         values = {"c": keep.astype(X2.dtype) if keep is not None else None, "epsilon": X2.dtype.type(epsilon),
-                  "w": _class_weights(weight, K, X2.dtype)}
+                  "w": _class_weights(weight, X2.shape[1], X2.dtype)}
         spec_names = [name for name in ("c", "epsilon", "w") if kind == "labels" or name != "c"]
         parameters = tuple(values[name] for name in spec_names)
         whole = frozenset(n for n, name in enumerate(spec_names) if name == "w")
-
-        def kernel(name: str):
-            return getattr(self._module, name + SINGLE if X2.dtype == np.float32 and hasattr(self._module, name + SINGLE) else name)
-
-        def run(function, arguments, offset):
-            cache.repairing(lambda: run_rows(function, arguments, N, K, 1, frozenset(offset + n for n in whole)), self._module)
-
-        shares = np.empty(N, dtype=X2.dtype)
-        run(kernel(f"{ROW_WEIGHTS}_{kind}"), (X2, T2, shares) + parameters, 3)
-        total = shares.sum(dtype=np.float64)
+        total = self._total(kind, X2, T2, parameters, whole)
         if reduction == "mean" and total == 0:
             raise ValueError("the mean divides by 0: every sample is ignored (ignore_index) or weighs 0 (weight)")
-        rows = np.empty(N, dtype=X2.dtype)
+        rows = np.empty(X2.shape[0], dtype=X2.dtype)
         G = None
         if with_gradient:
             G = np.empty(X2.shape, dtype=X2.dtype) if flat.spatial or out is None else _gradient_buffer(out, X2, T2)
             scale = X2.dtype.type(1.0 / total if reduction == "mean" else 1.0)
-            run(kernel(f"loss_and_grad_{kind}"), (X2, T2, rows, G, scale) + parameters, 5)
+            self._call(f"loss_and_grad_{kind}", (X2, T2, rows, G, scale), parameters, whole)
         else:
-            run(kernel(f"loss_{kind}"), (X2, T2, rows) + parameters, 3)
+            self._call(f"loss_{kind}", (X2, T2, rows), parameters, whole)
         if check:
             check_result(X2, T2, rows, True, True)
-        if reduction == "none":
-            loss = flat.rows(rows)
-        else:
-            summed = rows.sum(dtype=np.float64)
-            loss = X2.dtype.type(summed / total if reduction == "mean" else summed)
+        loss = flat.rows(rows) if reduction == "none" else _reduced(rows, total, reduction)
         return loss, (flat.gradient(G, out) if G is not None else None)
 
 
@@ -215,24 +235,18 @@ class Flattened:
         return out
 
 
-class BinaryOptionsKernel:
+class BinaryOptionsKernel(_GeneratedKernels):
     """Runs the binary options kernels with PyTorch's keywords and semantics (see :meth:`run`)."""
 
-    def __init__(self):
-        from .compiler import load_module
-
-        self._module = load_module("bce-options", lambda: module_source(BCE_KINDS))
-        self.source = Path(self._module.__file__).read_text(encoding="utf-8")
+    STEM, KINDS = "bce-options", BCE_KINDS
 
     def run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, *, weight=None, pos_weight=None):
         """``(loss, gradient)`` as ``F.binary_cross_entropy_with_logits(X, T, weight, pos_weight=...,
         reduction=...)``: X and T of one shape, (N,) or (N, …, L) with L labels per sample;
         ``weight`` broadcast to X's shape, ``pos_weight`` along the last axis (one per label).  The
         mean is over every entry; ``reduction="none"`` gives each entry's loss, in X's shape."""
-        from . import cache
         from .checks import _finite, _floating, _unit_interval
-        from .compiler import REDUCTIONS, SINGLE, _gradient_buffer
-        from .threads import run_rows
+        from .compiler import REDUCTIONS, _gradient_buffer
 
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
@@ -253,34 +267,22 @@ class BinaryOptionsKernel:
         values = {"rho": _broadcast(pos_weight, (labels,), X.dtype, "pos_weight",
                                     f"broadcastable to the logits' shape {X.shape}"),
                   "w": _broadcast(weight, X.shape, X.dtype, "weight", f"broadcastable to the logits' shape {X.shape}").reshape(-1, labels)}
-        parameters = (values["rho"], values["w"])
-        rows_count, K = X2.shape
-
-        def kernel(name: str):
-            return getattr(self._module, name + SINGLE if X2.dtype == np.float32 and hasattr(self._module, name + SINGLE) else name)
-
-        def run(function, arguments, offset):  # rho (one per label) is whole in every thread
-            cache.repairing(lambda: run_rows(function, arguments, rows_count, K, 1, frozenset({offset})), self._module)
-
-        shares = np.empty(rows_count, dtype=X2.dtype)
-        run(kernel(f"{ROW_WEIGHTS}_targets"), (X2, T2, shares) + parameters, 3)
-        total = shares.sum(dtype=np.float64)
+        parameters, whole = (values["rho"], values["w"]), frozenset({0})  # rho (one per label): whole in every thread
+        total = self._total("targets", X2, T2, parameters, whole)
+        rows = np.empty(X2.shape[0], dtype=X2.dtype)
         G = None
         if with_gradient:
             G = _gradient_buffer(out, X, T).reshape(-1, labels) if out is not None else np.empty(X2.shape, dtype=X2.dtype)
             scale = X2.dtype.type(1.0 / total if reduction == "mean" else 1.0)
-            rows = np.empty(rows_count, dtype=X2.dtype)
-            run(kernel("loss_and_grad_targets"), (X2, T2, rows, G, scale) + parameters, 5)
+            self._call("loss_and_grad_targets", (X2, T2, rows, G, scale), parameters, whole)
         elif reduction != "none":
-            rows = np.empty(rows_count, dtype=X2.dtype)
-            run(kernel("loss_targets"), (X2, T2, rows) + parameters, 3)
+            self._call("loss_targets", (X2, T2, rows), parameters, whole)
         if reduction == "none":
             entries = np.empty(X2.shape, dtype=X2.dtype)
-            run(kernel(f"{ENTRIES}_targets"), (X2, T2, entries) + parameters, 3)
+            self._call(f"{ENTRIES}_targets", (X2, T2, entries), parameters, whole)
             loss, finite = entries.reshape(X.shape), np.isfinite(entries).all()
         else:
-            summed = rows.sum(dtype=np.float64)
-            loss = X2.dtype.type(summed / total if reduction == "mean" else summed)
+            loss = _reduced(rows, total, reduction)
             finite = np.isfinite(loss)
         if not finite:
             _finite(X2, "logits")

@@ -52,7 +52,43 @@ def numba_math_only(printer: type) -> type:
 
 
 @numba_math_only
-class Printer(PythonCodePrinter):
+class KernelCodePrinter(PythonCodePrinter):
+    """What both kernel printers (the built-ins' and users') print alike: every sum parenthesised,
+    so the printed order of operations is the expression's; a two-way Piecewise as a select;
+    |x| and min; ``math.erf(x)``... where Numba has the function; anything else a ``CodegenError``
+    naming it (never a call Numba would reject)."""
+
+    def __init__(self):
+        super().__init__({"fully_qualified_modules": True})
+
+    def p(self, e) -> str:
+        return self._print(e)
+
+    def _print_Add(self, e, order=None):
+        return "(" + " + ".join(self.p(a) for a in e.args) + ")"
+
+    def _print_Piecewise(self, e):
+        if not (len(e.args) == 2 and e.args[1][1] == sp.true and isinstance(e.args[0][1], sp.core.relational.Relational)):
+            return self._unknown(e)
+        (value, condition), (otherwise, _) = e.args
+        return f"({self.p(value)} if {self.p(condition.lhs)} {condition.rel_op} {self.p(condition.rhs)} else {self.p(otherwise)})"
+
+    def _print_Min(self, e):
+        return "min(" + ", ".join(self.p(a) for a in e.args) + ")"
+
+    def _print_Abs(self, e):
+        return f"abs({self.p(e.args[0])})"
+
+    def _unknown(self, e):
+        raise CodegenError(f"no code for {type(e).__name__}: {e}")
+
+    _print_Function = _print_Basic = _print_Relational = _print_Derivative = _print_Product = _unknown
+
+    def emptyPrinter(self, e):  # noqa: N802 (SymPy's name)
+        return self._unknown(e)
+
+
+class Printer(KernelCodePrinter):
     """SymPy expression -> Python/Numba source: SymPy's ``PythonCodePrinter`` with a ``_print_X``
     method per construct the kernels compute.  Every sum and product is parenthesised, so the
     printed order of operations is the expression's; anything without a method here is a
@@ -61,7 +97,7 @@ class Printer(PythonCodePrinter):
     printmethod = "_derive_kernel"
 
     def __init__(self, spec: Spec, single: bool = False):
-        super().__init__({"fully_qualified_modules": True})
+        super().__init__()
         self.spec = spec
         self.single = single  # float32 arithmetic: literals as float32 constants, float32 primitives
         self.constants: dict[float, str] = {}
@@ -81,9 +117,6 @@ class Printer(PythonCodePrinter):
     def __call__(self, e: sp.Basic) -> str:
         return self.p(e)
 
-    def p(self, e) -> str:
-        return self._print(e)
-
     # ----- atoms ---------------------------------------------------------------------------------
     def _print_Symbol(self, e):
         return "row[j]" if e == SCRATCH else e.name
@@ -97,9 +130,6 @@ class Printer(PythonCodePrinter):
         return self.indexed(e)
 
     # ----- arithmetic ----------------------------------------------------------------------------
-    def _print_Add(self, e, order=None):
-        return "(" + " + ".join(self.p(a) for a in e.args) + ")"
-
     def _print_Mul(self, e):
         numerator = [a for a in e.args if not (a.is_Pow and a.exp == -1)]
         denominator = [a.base for a in e.args if a.is_Pow and a.exp == -1]
@@ -149,36 +179,17 @@ class Printer(PythonCodePrinter):
         x, y = (self.p(a) for a in e.args)
         return f"({self.number(0.0)} if {x} == {self.number(0.0)} else {x} * math.log1p({y}))"
 
-    def _print_Piecewise(self, e):
-        if not (len(e.args) == 2 and e.args[1][1] == sp.true):
-            return self._unknown(e)
-        (value, condition), (otherwise, _) = e.args
-        return f"({self.p(value)} if {self.p(condition.lhs)} {condition.rel_op} {self.p(condition.rhs)} else {self.p(otherwise)})"
-
     def _print_Max(self, e):
         if len(e.args) == 2:  # a select, which vectorises (builtin max may not)
             a, b = (self.p(x) for x in e.args)
             return f"({a} if {a} > {b} else {b})"
         return "max(" + ", ".join(self.p(a) for a in e.args) + ")"
 
-    def _print_Min(self, e):
-        return "min(" + ", ".join(self.p(a) for a in e.args) + ")"
-
-    def _print_Abs(self, e):
-        return f"abs({self.p(e.args[0])})"
-
     def _print_sigmoid(self, e):
         one = self.number(1.0)
         return f"({one} / ({one} + math.exp(-{self.p(e.args[0])})))"
 
-    # ----- what has no code form ------------------------------------------------------------------
-    def _unknown(self, e):
-        raise CodegenError(f"no code for {type(e).__name__}: {e}")
-
-    _print_Function = _print_Basic = _print_NumberSymbol = _print_Relational = _unknown
-
-    def emptyPrinter(self, e):  # noqa: N802 (SymPy's name)
-        return self._unknown(e)
+    _print_NumberSymbol = KernelCodePrinter._unknown  # π, e: no kernel of a built-in needs one
 
     def indexed(self, e: sp.Indexed) -> str:
         index = [self.p(ix) for ix in e.indices]

@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 
 import sympy as sp
-from sympy.printing.pycode import PythonCodePrinter
 
 from ..errors import CodegenError
 from ..functions import BINDERS, PLAIN_FORMS, Maximum, sigmoid
-from .source_printer import nonpositive, numba_math_only
+from .source_printer import KernelCodePrinter, nonpositive
 
 
 def identifier(base: sp.Basic) -> str:
@@ -42,8 +41,7 @@ def _sigmoid_by_sign(node: sp.Basic) -> sp.Basic:
 _SHIFT = sp.Symbol("l_shift", integer=True)  # the index of a softmax's largest exponent, in its own loop
 
 
-@numba_math_only
-class _Emitter(PythonCodePrinter):
+class _Emitter(KernelCodePrinter):
     """Statements and an expression string for ``expr`` (SymPy's ``PythonCodePrinter`` with a
     ``_print_X`` method per construct): each Sum is a loop written before the statement that
     uses it; indices are whole numbers counted from 1 in the formula, from 0 in the arrays.
@@ -52,7 +50,7 @@ class _Emitter(PythonCodePrinter):
     printmethod = "_derive_user_kernel"
 
     def __init__(self, arrays):
-        super().__init__({"fully_qualified_modules": True})
+        super().__init__()
         self.count = 0
         self.arrays = arrays  # the arrays the kernel takes; other indexed names are parameters
         self.lines: list[str] = []
@@ -71,9 +69,6 @@ class _Emitter(PythonCodePrinter):
             return self._print(e)
         finally:
             self.lines, self.indent = saved
-
-    def p(self, e: sp.Basic) -> str:
-        return self._print(e)
 
     def index(self, e: sp.Basic) -> str:
         """An index expression, zero-based: ``j - 1``, ``1`` for the formula's 2, in whole numbers."""
@@ -116,12 +111,6 @@ class _Emitter(PythonCodePrinter):
         for name, temp in temps:
             lines.append(f"{indent}{local(name)} = {self.expression(temp, lines, indent)}")
         return self.expression(value, lines, indent)
-
-    def _print_Piecewise(self, e):
-        (value, condition), (otherwise, default) = e.args
-        if default != sp.true or not isinstance(condition, sp.core.relational.Relational):
-            return self._unknown(e)
-        return f"({self.p(value)} if {self.p(condition.lhs)} {condition.rel_op} {self.p(condition.rhs)} else {self.p(otherwise)})"
 
     def _print_Maximum(self, e):
         """The largest term (the log-sum-exp shift's m): a loop of its own, computed once per block."""
@@ -173,9 +162,6 @@ class _Emitter(PythonCodePrinter):
 
     _print_Exp1 = _print_Pi = _print_NumberSymbol
 
-    def _print_Add(self, e, order=None):
-        return "(" + " + ".join(self.p(a) for a in e.args) + ")"
-
     def _print_Mul(self, e):
         return "(" + " * ".join(self.p(a) for a in e.args) + ")"
 
@@ -217,19 +203,5 @@ class _Emitter(PythonCodePrinter):
             return f"log1p_unit({self.p(argument)})"
         return f"math.log1p({self.p(argument)})"
 
-    def _print_Abs(self, e):
-        return f"abs({self.p(e.args[0])})"
-
     def _print_Max(self, e):
         return "max(" + ", ".join(self.p(a) for a in e.args) + ")"
-
-    def _print_Min(self, e):
-        return "min(" + ", ".join(self.p(a) for a in e.args) + ")"
-
-    def _unknown(self, e):
-        raise CodegenError(f"no code for {type(e).__name__} in {e}")
-
-    _print_Function = _print_Basic = _print_Relational = _print_Derivative = _print_Product = _unknown
-
-    def emptyPrinter(self, e):  # noqa: N802 (SymPy's name)
-        return self._unknown(e)
