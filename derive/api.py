@@ -5,7 +5,7 @@ import sympy as sp
 
 from . import derivations
 from .catalogue import Rule, load_catalogue
-from .steps import USER_GRADIENT, Derivation
+from .steps import Derivation
 
 ROUTES = ("categorical", "bernoulli")
 
@@ -68,13 +68,10 @@ def _gradient_of_derivation(derivation: Derivation, wrt: sp.Basic, link: str | N
 
 
 def _compile_derivation(derivation: Derivation):
-    """What :meth:`Derivation.compile` does: a user's gradient compiles its loss and the gradient
-    derived; a built-in its stable form (:mod:`derive.kernels`)."""
-    if derivation.name == USER_GRADIENT:
-        from .user_losses import compile_user_gradient
-        return compile_user_gradient(derivation)
-    from .kernels import compile_derivation as compile_built_in
-    return compile_built_in(derivation)
+    """What :meth:`Derivation.compile` does: a kernel of the loss and its gradient, each in its
+    stable form, by one path for a built-in and a user's gradient (:mod:`derive.kernels`)."""
+    from .kernels import compile_derivation
+    return compile_derivation(derivation)
 
 
 def get(name: str) -> Derivation:

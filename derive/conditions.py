@@ -2,7 +2,7 @@
 vocabulary makes the catalogue refuse to load, naming the rule.
 
 On the matched wilds (checked at every match): ``a > 0``, ``a >= 0``, ``a != 0``, ``a != 1``,
-``a real``, ``a integer``, ``n concrete``, ``c independent of j``, ``b not the number 1``, ``the limit of f as u -> a is positive``.
+``a real``, ``a integer``, ``n concrete``, ``c independent of j``, ``b not the number 1`` (or 0), ``the limit of f as u -> a is positive``.
 On the model (checked at every match against the model's facts and link): one-hot or binary
 labels, probabilities summing to one, ``K = 2``, ``y = softmax(z)``.
 Declared by the conventions (sizes are positive integers, predictions lie in (0, 1), indices in
@@ -30,10 +30,11 @@ _ON_WILDS: tuple[tuple[str, str], ...] = (
     (r"^(\w+) concrete$", "concrete"),
     (r"^(\w+) independent of (\w+)$", "independent"),
     (r"^(\w+) not the number 1$", "not_number_one"),
+    (r"^(\w+) not the number 0$", "not_number_zero"),
     (r"^the limit of (\w+) as (\w+) -> (\w+) is positive$", "limit_positive"),
 )
 _FACTS: dict[str, str] = {  # statement -> the model fact it needs
-    "t one-hot": "one_hot_labels", "t_i one-hot": "one_hot_labels", "labels sum to one": "one_hot_labels",
+    "t one-hot": "one_hot_labels", "t_i one-hot": "one_hot_labels", "labels sum to one": "labels_sum_to_one",
     "probabilities sum to one": "probabilities_sum_to_one", "sum_k y_k = 1": "probabilities_sum_to_one",
     "sum_k y_ik = 1": "probabilities_sum_to_one", "t_i in {0, 1}": "binary_labels",
 }
@@ -93,7 +94,7 @@ def parse_condition(text: str, wild_names: frozenset[str], rule: str = "?", oper
         return Condition(text)
     raise CatalogueError(f"rule {rule!r}: condition {text!r} is not one the engine can check; on the rule's "
                          f"wilds {sorted(wild_names)} write 'a > 0', 'a >= 0', 'a != 0', 'a != 1', 'a real', "
-                         "'a integer', 'n concrete', 'c independent of j' or 'b not the number 1'; on the model: "
+                         "'a integer', 'n concrete', 'c independent of j', 'b not the number 1' or 'b not the number 0'; on the model: "
                          f"{', '.join(repr(t) for t in (*_FACTS, *_LINKS, 'K = 2'))}")
 
 
@@ -139,6 +140,7 @@ _PREDICATES = {
     "integer": lambda value, domain: bool(value.is_integer),
     "concrete": lambda value, domain: bool(value.is_Integer),
     "not_number_one": lambda value, domain: value != sp.S.One,  # a power a^b, not a itself (which matches with b = 1)
+    "not_number_zero": lambda value, domain: value != sp.S.Zero,  # a weighted sum of two terms, not one term alone (b = 0)
 }
 
 

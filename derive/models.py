@@ -59,6 +59,12 @@ class Model:
             raise ValueError(f"unknown link {link!r}; known: {', '.join(LINKS)}")
         return replace(self, name=f"{self.name}:{Link(link).value}", link=Link(link))
 
+    def with_target_probabilities(self, summing_to_one: bool) -> "Model":
+        """Labels that are target probabilities, not one-hot (summing to one over the classes if
+        ``summing_to_one``): a rule that needs one-hot labels (or labels summing to one) does not apply."""
+        dropped = {"one_hot_labels"} | (set() if summing_to_one else {"labels_sum_to_one"})
+        return replace(self, name=f"{self.name}:targets{'' if summing_to_one else ':any'}", facts=self.facts - dropped)
+
     # ----- dependence ----------------------------------------------------------------------
     def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool:
         """Whether ``expr`` changes with ``variable`` (a component depends on its whole array)."""
@@ -402,8 +408,8 @@ def free_indices(expr: sp.Basic) -> frozenset[sp.Symbol]:
     return frozenset(s for s in used - bound if s.is_integer and s not in c.SIZES)
 
 
-ANY_VALUES = Model("real numbers", frozenset({"one_hot_labels", "probabilities_sum_to_one", "binary_labels"}), False)
-CATEGORICAL = Model("categorical", frozenset({"one_hot_labels", "probabilities_sum_to_one"}), True)
+ANY_VALUES = Model("real numbers", frozenset({"one_hot_labels", "labels_sum_to_one", "probabilities_sum_to_one", "binary_labels"}), False)
+CATEGORICAL = Model("categorical", frozenset({"one_hot_labels", "labels_sum_to_one", "probabilities_sum_to_one"}), True)
 BERNOULLI = Model("bernoulli", frozenset({"binary_labels"}), False)
 
 

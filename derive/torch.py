@@ -70,6 +70,6 @@ def function(kernel) -> Callable[..., Any]:
                    for name, value in options.items()}
         return _KernelFunction.apply(input, target, kernel, options)
 
-    loss.__name__ = f"derive_{getattr(getattr(kernel, 'recipe', None), 'name', 'kernel').replace('-', '_')}"
+    loss.__name__ = f"derive_{getattr(kernel, 'name', 'kernel').replace('-', '_')}"
     loss.__doc__ = f"The loss of {kernel!r} with its derived gradient, as a PyTorch function."
     return loss

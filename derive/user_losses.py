@@ -20,7 +20,7 @@ from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .limits import TIME_LIMIT, check_expression, time_limit
 from .models import Model, divisors_in, free, positive_in
 from .steps import USER_GRADIENT, Derivation, Equation
-from .strategies import apply, chain, continue_from, differentiate, exhaust, given, run
+from .strategies import apply, chain, differentiate, exhaust, given, run
 
 # Steps grow with the loss (about 1.4 per operation) and each is verified: 46 operations take
 # about 5 s, 364 would pass the strategies' 200 applications after 40 s.  Past this, say so at once.
@@ -69,30 +69,30 @@ def _user_gradient(loss, wrt) -> Derivation:
 
 
 def stable_forms(derivation: Derivation) -> tuple[Derivation, Derivation]:
-    """The loss (the first step) and the derived gradient (the result) rewritten by the catalogue's
-    ``stable_forms`` ruleset wherever a pattern occurs (log σ and log(1 − σ) as minus a softplus,
-    log(1 + eᶻ) by max(z, 0) + log(1 + e^{−|z|}), 1 − σ(z) as σ(−z)): each a verified derivation,
-    which ``derive grad ... --stable`` shows and the kernel computes."""
-    model = derivation.models[-1]
-    loss = derivation.steps[0].equation
+    """The loss (the equation differentiated) and the derived gradient (the result) rewritten by
+    the catalogue's ``stable_forms`` ruleset wherever a pattern occurs (log σ and log(1 − σ) as
+    minus a softplus, log(1 + eᶻ) by max(z, 0) + log(1 + e^{−|z|}), 1 − σ(z) as σ(−z), the
+    log-sum-exp shift...), then each sigmoid by its sign: each a verified derivation, which
+    ``derive grad ... --stable`` shows and the kernel computes (the same strategy as every kernel's:
+    :mod:`derive.kernels.plan`)."""
+    from .derivations.stable import stable_form
+    from .kernels.plan import loss_and_gradient
+
+    loss, gradient, _ = loss_and_gradient(derivation)
     title = {lang: f"{derivation.title[lang]}: {words}" for lang, words in
              (("en", "the loss in a stable form"), ("ja", "損失の安定な形"))}
-    stable_loss = run(f"{USER_GRADIENT}-loss-stable", title, chain(given(loss), exhaust("stable_forms")), model)
+    stable_loss = stable_form(loss, f"{USER_GRADIENT}-loss-stable", title)
     title = {lang: f"{derivation.title[lang]}: {words}" for lang, words in
              (("en", "in a stable form"), ("ja", "安定な形"))}
-    stable_gradient = run(f"{USER_GRADIENT}-stable", title, chain(continue_from(derivation, model), exhaust("stable_forms")),
-                          model)
-    return stable_loss, stable_gradient
+    return stable_loss, stable_form(gradient, f"{USER_GRADIENT}-stable", title)
 
 
 def compile_user_gradient(derivation: Derivation):
-    """A Numba kernel for the loss (the first step) and the derived gradient (the result), both in
-    their stable forms (:func:`stable_forms`)."""
-    from .kernels.user_kernels import UserKernel
+    """A Numba kernel for the loss (the equation differentiated) and the derived gradient (the
+    result), both in their stable forms: the one path of every kernel (:func:`derive.kernels.compile_derivation`)."""
+    from .kernels import compile_derivation
 
-    wrt = next(step.check.variables[0] for step in derivation.steps if step.rule == "differentiate_both_sides")
-    loss, gradient = stable_forms(derivation)
-    return UserKernel(loss.result.rhs, gradient.result.rhs, wrt)
+    return compile_derivation(derivation)
 
 
 def _loss(loss) -> tuple[sp.Basic, sp.Basic]:

@@ -154,7 +154,11 @@ def test_the_options_kernel_is_generated_from_the_derivations(kernel):
     # every exponential is the shifted one, by the library-free exp: never e^z e^(-max) (which
     # overflows unless the compiler folds it back, and calls the library twice per entry)
     assert "math.exp(" not in source and "exp_nonpositive(((-1.0 * r0) + X[i, j]))" in source
-    assert "ce-options-softmax-grad-stable" in source.splitlines()[1] + source.splitlines()[0]
+    assert "ce-options-softmax-gradient-stable" in source.splitlines()[1] + source.splitlines()[0]
+    # integer labels sum to one: the loss keeps its digits near 0 by log1p (a rule needing that
+    # fact); target probabilities need not sum to one in PyTorch, so it does not apply to them
+    labels, targets = (source.split(f"def loss_{kind}(")[1].split("\n\n\n")[0] for kind in ("labels", "targets"))
+    assert "math.log1p(" in labels and "math.log1p(" not in targets
 
 
 # ----- binary cross-entropy: F.binary_cross_entropy_with_logits(input, target, weight, pos_weight=...) -----

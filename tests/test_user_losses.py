@@ -328,7 +328,7 @@ POS_WEIGHT_BCE = r"-\left(p t \log \sigma(z) + (1 - t) \log(1 - \sigma(z))\right
 
 def test_a_users_loss_compiles_through_its_stable_forms_and_stays_finite_at_extreme_logits():
     """A pos_weight BCE written in LaTeX: log σ and log(1 − σ) become minus softplus forms and
-    1 − σ(z) becomes σ(−z), each a step proved for every size by a catalogue rule; the kernel then
+    1 − σ(z) becomes σ(−z), then each σ is written by its argument's sign, each a step proved for every size by a catalogue rule; the kernel then
     gives PyTorch's numbers at logits of ±40 and ±1000 (the formula as written gives inf there)."""
     from derive.user_losses import stable_forms
     from tools import require_torch
@@ -337,7 +337,8 @@ def test_a_users_loss_compiles_through_its_stable_forms_and_stays_finite_at_extr
     derivation = derive.gradient(POS_WEIGHT_BCE, "z")
     loss, gradient = stable_forms(derivation)
     assert [s.rule for s in loss.steps[1:]] == ["log_sigmoid_as_softplus", "log_one_minus_sigmoid_as_softplus"]
-    assert [s.rule for s in gradient.steps[1:]] == ["one_minus_sigmoid"]
+    # then each sigmoid by the sign of its argument, as in every kernel (built-in or a user's)
+    assert [s.rule for s in gradient.steps[1:]] == ["one_minus_sigmoid", "stable_sigmoid", "stable_sigmoid"]
     assert all(s.verification.method == "symbolic" and not s.verification.sizes for s in loss.steps[1:] + gradient.steps[1:])
     kernel = derivation.compile()
     for z in (40.0, -40.0, 1000.0, -1000.0, 0.25):

@@ -29,24 +29,24 @@ for _name, _builder in {
     "log-derivative": limits.log_derivative,
     "sigmoid-derivative": lemmas.sigmoid_derivative,
     "softmax-jacobian": lemmas.softmax_jacobian,
-    "ce-stable": stable.ce_stable,
-    "bce-stable": stable.bce_stable,
-    "ce-softmax-stable": stable.ce_softmax_stable,
-    "bce-sigmoid-stable": stable.bce_sigmoid_stable,
-    "ce-softmax-grad-stable": stable.ce_softmax_grad_stable,
-    "ce-softmax-grad-targets-stable": stable.ce_softmax_grad_targets_stable,
-    "bce-sigmoid-grad-stable": stable.bce_sigmoid_grad_stable,
+    "ce-stable": partial(stable.built_in, "ce-stable"),
+    "bce-stable": partial(stable.built_in, "bce-stable"),
+    "ce-softmax-stable": partial(stable.built_in, "ce-softmax-stable"),
+    "bce-sigmoid-stable": partial(stable.built_in, "bce-sigmoid-stable"),
+    "ce-softmax-grad-stable": partial(stable.built_in, "ce-softmax-grad-stable"),
+    "ce-softmax-grad-targets-stable": partial(stable.built_in, "ce-softmax-grad-targets-stable"),
+    "bce-sigmoid-grad-stable": partial(stable.built_in, "bce-sigmoid-grad-stable"),
     **{name: partial(options.ce_with_options, name) for name in options.CE_OPTIONS},
     **{name: partial(options.bce_with_options, name) for name in options.BCE_OPTIONS},
     "bce-options-sigmoid": partial(options.sigmoid_of, "bce-options"),
     "bce-options-sigmoid-grad": partial(options.sigmoid_gradient_of, "bce-options"),
-    "bce-options-sigmoid-stable": stable.bce_options_sigmoid_stable,
-    "bce-options-sigmoid-grad-stable": stable.bce_options_sigmoid_grad_stable,
+    "bce-options-sigmoid-stable": partial(stable.built_in, "bce-options-sigmoid-stable"),
+    "bce-options-sigmoid-grad-stable": partial(stable.built_in, "bce-options-sigmoid-grad-stable"),
     **{f"{name}-softmax": partial(options.softmax_of, name) for name in options.KERNEL_LOSSES},
     **{f"{name}-softmax-grad": partial(options.softmax_gradient_of, name) for name in options.KERNEL_LOSSES},
-    **{f"{name}-softmax-stable": partial(stable.options_softmax_stable, f"{name}-softmax-stable")
+    **{f"{name}-softmax-stable": partial(stable.built_in, f"{name}-softmax-stable")
        for name in options.KERNEL_LOSSES},
-    **{f"{name}-softmax-grad-stable": partial(stable.options_softmax_grad_stable, f"{name}-softmax-grad-stable")
+    **{f"{name}-softmax-grad-stable": partial(stable.built_in, f"{name}-softmax-grad-stable")
        for name in options.KERNEL_LOSSES},
 }.items():
     register(_name, _builder)

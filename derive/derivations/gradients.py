@@ -40,12 +40,19 @@ def gradient_of(derivation: Derivation, wrt: sp.Basic, model: Model, name: str,
         apply("recognise_softmax", required=False) if "softmax" in (link, model.link) else chain(),
         apply("algebraic_simplification", required=False),
         # each sum as one quantity: a normaliser written twice with other index names becomes one factor
-        apply("algebraic_simplification", required=False, with_sums=True) if with_sums else chain(),
+        _with_sums_left if with_sums else chain(),
     )
     title = title or TITLES[name]
     gradient = run(name, title, strategy, linked)
     checks = cross_check_gradient(derivation.result, gradient.result, wrt, linked)
     return replace(gradient, cross_checks=checks)
+
+
+def _with_sums_left(state):
+    """Tidy once more with each sum taken as one quantity, where a sum is left to tidy."""
+    if not state.equation.rhs.has(sp.Sum):
+        return state
+    return apply("algebraic_simplification", required=False, with_sums=True)(state)
 
 
 def written_in_logits(derivation: Derivation, link: str) -> Derivation:
@@ -67,14 +74,15 @@ def with_link(derivation: Derivation, link: str, name: str) -> Derivation:
     return run(name, title, chain(continue_from(derivation, model), through_link(link, model)), model)
 
 
-def gradient(derivation: Derivation, wrt: sp.Basic, link: str | None = None) -> Derivation:
-    """Differentiate any derivation's result by ``wrt`` with the same strategies as the built-ins."""
+def gradient(derivation: Derivation, wrt: sp.Basic, link: str | None = None, with_sums: bool = False) -> Derivation:
+    """Differentiate any derivation's result by ``wrt`` with the same strategies as the built-ins
+    (``with_sums``: as :func:`gradient_of`)."""
     model = derivation.models[-1] if derivation.models else categorical()
     if model.link:  # already written in the logits
         link, model = None, replace(model, link=None, name=model.name.rsplit(":", 1)[0]).with_link(model.link)
     name = f"{derivation.name}-gradient"
     title = {"en": f"Gradient of {derivation.name} by {wrt}", "ja": f"{derivation.name} の {wrt} に関する勾配"}
-    return gradient_of(derivation, wrt, model, name, link=link, title=title)
+    return gradient_of(derivation, wrt, model, name, link=link, title=title, with_sums=with_sums)
 
 
 def ce_softmax() -> Derivation:

@@ -1,104 +1,82 @@
 """Stable forms: each loss and gradient the kernels compute, rewritten by the catalogue's
-stable-form rules (rules/85_stable_forms.toml) so floating point neither overflows, nor makes NaN,
-nor loses the digits of a tiny loss.  Every step is proved equal like any other; the kernels in
-:mod:`derive.kernels` are generated from these results (``derive show NAME --stable``)."""
+``stable_forms`` ruleset wherever one of its patterns occurs (rules/85_stable_forms.toml, listed in
+rules/95_rulesets.toml), then each sigmoid by the sign of its argument, so floating point neither
+overflows, nor makes NaN, nor loses the digits of a tiny loss.  One strategy for every derivation,
+built-in or a user's: which rules apply is decided by their patterns and conditions (a rule that
+needs one-hot labels does not apply for target probabilities), not by the derivation's name.
+Every step is proved equal like any other; the kernels in :mod:`derive.kernels` compute these
+results (``derive show NAME --stable``)."""
 from __future__ import annotations
 
+from ..models import Model
 from ..steps import Derivation
-from ..strategies import apply, chain, continue_from, exhaust, run
+from ..strategies import Strategy, chain, continue_from, exhaust, run
 from . import registry
 from .titles import TITLES
 
-STABLE_OF = {  # the derivation whose result each stable form rewrites
-    "ce-stable": "ce",
-    "bce-stable": "bce",
-    "ce-softmax-stable": "ce-softmax",
-    "bce-sigmoid-stable": "bce-sigmoid",
-    "ce-softmax-grad-stable": "ce-softmax-grad",
-    "ce-softmax-grad-targets-stable": "ce-softmax-grad",
-    "bce-sigmoid-grad-stable": "bce-sigmoid-grad",
-    "bce-options-sigmoid-stable": "bce-options-sigmoid",
-    "bce-options-sigmoid-grad-stable": "bce-options-sigmoid-grad",
-    **{f"{name}-softmax-stable": f"{name}-softmax" for name in ("ce-options", "ce-soft-options")},
-    **{f"{name}-softmax-grad-stable": f"{name}-softmax-grad" for name in ("ce-options", "ce-soft-options")},
+# the built-in derivations shown in their stable form (``derive list``): name -> (the derivation
+# whose result it rewrites, whether the labels are target probabilities rather than one-hot)
+STABLE_OF = {
+    "ce-stable": ("ce", False),
+    "bce-stable": ("bce", False),
+    "ce-softmax-stable": ("ce-softmax", False),
+    "bce-sigmoid-stable": ("bce-sigmoid", False),
+    "ce-softmax-grad-stable": ("ce-softmax-grad", False),
+    "ce-softmax-grad-targets-stable": ("ce-softmax-grad", True),
+    "bce-sigmoid-grad-stable": ("bce-sigmoid-grad", False),
+    "bce-options-sigmoid-stable": ("bce-options-sigmoid", False),
+    "bce-options-sigmoid-grad-stable": ("bce-options-sigmoid-grad", False),
+    "ce-options-softmax-stable": ("ce-options-softmax", False),
+    "ce-options-softmax-grad-stable": ("ce-options-softmax-grad", False),
+    "ce-soft-options-softmax-stable": ("ce-soft-options-softmax", True),
+    "ce-soft-options-softmax-grad-stable": ("ce-soft-options-softmax-grad", True),
 }
 
 
-def _from(name: str):
-    source = registry.get(STABLE_OF[name])
-    return source, continue_from(source, source.models[-1])
+def stable_strategy() -> Strategy:
+    """The stable-form rules wherever they apply, then every sigmoid in the form that neither
+    overflows nor cancels (a phase of its own: written out, a sigmoid would be recognised again)."""
+    return chain(exhaust("stable_forms"), exhaust("stable_sigmoid"))
 
 
-def ce_stable() -> Derivation:
-    """0 log 0 = 0: a class with label 0 contributes nothing, even with y = 0."""
-    source, start = _from("ce-stable")
-    return run("ce-stable", TITLES["ce-stable"], chain(start, exhaust("zero_log_zero")), source.models[-1])
+def facts_relied_on(derivation: Derivation) -> frozenset[str]:
+    """The model's facts the derivation's steps used (a rule's ``requires`` and the facts its
+    conditions name), through every derivation it continues from."""
+    from ..catalogue import active_directory, load_catalogue
+
+    catalogue = load_catalogue(active_directory())
+    facts: set[str] = set()
+    for step in derivation.steps:
+        rule = catalogue.get(step.rule)
+        if rule is not None:
+            facts |= set(rule.requires) | {condition.fact for condition in rule.conditions if condition.fact}
+        cited = step.check.derivation
+        if cited is None and step.check.name in registry.names():
+            cited = registry.get(step.check.name)
+        if cited is not None:
+            facts |= facts_relied_on(cited)
+    return frozenset(facts)
 
 
-def bce_stable() -> Derivation:
-    source, start = _from("bce-stable")
-    return run("bce-stable", TITLES["bce-stable"], chain(start, exhaust("zero_log_zero")), source.models[-1])
+def model_for_targets(model: Model, target_probabilities: bool, derivation: Derivation | None = None) -> Model:
+    """``model``, or for target probabilities the same model without one-hot labels (so the rules
+    that need them, such as the one-hot complement, do not apply), and without labels summing to
+    one unless ``derivation`` relied on that (then its result holds only for such targets, and the
+    stable forms may use it too: log1p of the log-sum-exp)."""
+    if not target_probabilities:
+        return model
+    summing = derivation is None or "labels_sum_to_one" in facts_relied_on(derivation)
+    return model.with_target_probabilities(summing)
 
 
-def ce_softmax_stable() -> Derivation:
-    """The log-sum-exp shift by the row maximum, then log1p/expm1 for a loss next to 0."""
-    source, start = _from("ce-softmax-stable")
-    strategy = chain(start, apply("log_sum_exp_shift"), apply("log_sum_exp_as_log1p"))
-    return run("ce-softmax-stable", TITLES["ce-softmax-stable"], strategy, source.models[-1])
+def stable_form(derivation: Derivation, name: str, title: dict, model: Model | None = None) -> Derivation:
+    """``derivation``'s result in its stable form: a derivation of its own, every step verified."""
+    model = model or derivation.models[-1]
+    return run(name, title, chain(continue_from(derivation, model), stable_strategy()), model)
 
 
-def bce_sigmoid_stable() -> Derivation:
-    source, start = _from("bce-sigmoid-stable")
-    strategy = chain(start, apply("bce_of_logit"), exhaust("constant_factors"))
-    return run("bce-sigmoid-stable", TITLES["bce-sigmoid-stable"], strategy, source.models[-1])
-
-
-def ce_softmax_grad_stable() -> Derivation:
-    """softmax written out and shifted by the row maximum; then, for one-hot labels, the labelled
-    class's y - 1 as minus the other classes' probability (the last step needs one-hot labels:
-    soft targets stop one step earlier)."""
-    source, start = _from("ce-softmax-grad-stable")
-    strategy = chain(start, apply("softmax_definition"), apply("softmax_shift"), apply("one_hot_complement"))
-    return run("ce-softmax-grad-stable", TITLES["ce-softmax-grad-stable"], strategy, source.models[-1])
-
-
-def ce_softmax_grad_targets_stable() -> Derivation:
-    """For target probabilities (soft labels): softmax written out and shifted by the row maximum,
-    and no more (the one-hot complement needs one-hot labels)."""
-    source, start = _from("ce-softmax-grad-targets-stable")
-    strategy = chain(start, apply("softmax_definition"), apply("softmax_shift"))
-    return run("ce-softmax-grad-targets-stable", TITLES["ce-softmax-grad-targets-stable"], strategy, source.models[-1])
-
-
-def bce_sigmoid_grad_stable() -> Derivation:
-    source, start = _from("bce-sigmoid-grad-stable")
-    strategy = chain(start, apply("sigmoid_minus_target"), exhaust("stable_sigmoid"))
-    return run("bce-sigmoid-grad-stable", TITLES["bce-sigmoid-grad-stable"], strategy, source.models[-1])
-
-
-def options_softmax_stable(name: str) -> Derivation:
-    """``name`` (``ce-options-softmax-stable``...): the log-sum-exp shift by the row maximum (no
-    log1p form: weighted or smoothed labels need not sum to one)."""
-    source, start = _from(name)
-    return run(name, TITLES[name], chain(start, apply("log_sum_exp_shift")), source.models[-1])
-
-
-def options_softmax_grad_stable(name: str) -> Derivation:
-    """``name`` (``ce-options-softmax-grad-stable``...): softmax written out and shifted by the row maximum."""
-    source, start = _from(name)
-    strategy = chain(start, apply("softmax_definition"), apply("softmax_shift"))
-    return run(name, TITLES[name], strategy, source.models[-1])
-
-
-def bce_options_sigmoid_stable() -> Derivation:
-    """Each log of a sigmoid as minus a softplus (max(a, 0) + log(1 + e^{-|a|}))."""
-    source, start = _from("bce-options-sigmoid-stable")
-    strategy = chain(start, exhaust("stable_log_sigmoid"))
-    return run("bce-options-sigmoid-stable", TITLES["bce-options-sigmoid-stable"], strategy, source.models[-1])
-
-
-def bce_options_sigmoid_grad_stable() -> Derivation:
-    """1 - sigma(z) as sigma(-z), then each sigmoid in the form that neither overflows nor cancels."""
-    source, start = _from("bce-options-sigmoid-grad-stable")
-    strategy = chain(start, exhaust("one_minus_sigmoid"), exhaust("stable_sigmoid"))
-    return run("bce-options-sigmoid-grad-stable", TITLES["bce-options-sigmoid-grad-stable"], strategy, source.models[-1])
+def built_in(name: str) -> Derivation:
+    """The built-in stable form ``name`` (a key of ``STABLE_OF``)."""
+    source_name, target_probabilities = STABLE_OF[name]
+    source = registry.get(source_name)
+    return stable_form(source, name, TITLES[name], model_for_targets(source.models[-1], target_probabilities, source))

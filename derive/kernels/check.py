@@ -8,9 +8,10 @@ from typing import Callable
 
 import numpy as np
 
-from .compiler import RECIPES, Kernel
+from .compiler import Kernel, load
 from .reference import reference, relative_error
 
+BUILT_IN = ("ce-softmax", "ce", "bce-sigmoid", "bce")  # the losses of the series, in logits and in probabilities
 TOLERANCE = {np.float64: 1e-13, np.float32: 1e-6}
 
 
@@ -35,24 +36,23 @@ class Row:
 def sample_inputs(kernel: Kernel, targets: str, rows: int, classes: int, rng: np.random.Generator):
     """Logits at scales 1, 30 and 1e4 (and rows with one class far ahead), or probabilities near
     0 and 1; integer labels, soft targets, or binary targets 0, 1 and in between."""
-    recipe = kernel.recipe
-    shape = (rows, classes) if recipe.categorical else (rows,)
-    if recipe.variable == "z":
-        scale = rng.choice([1.0, 30.0, 1e4], size=(rows, 1) if recipe.categorical else rows)
+    shape = (rows, classes) if kernel.categorical else (rows,)
+    if kernel.variable == "z":
+        scale = rng.choice([1.0, 30.0, 1e4], size=(rows, 1) if kernel.categorical else rows)
         X = rng.normal(size=shape) * scale
-        if recipe.categorical:
+        if kernel.categorical:
             X[::4, 0] += 60.0  # the first class far ahead: its probability is 1 - 1e-26
-    elif recipe.categorical:
+    elif kernel.categorical:
         X = rng.dirichlet(np.full(classes, 0.2), size=rows)
         X[::3] = np.clip(X[::3], 1e-300, None)
         X /= X.sum(axis=1, keepdims=True)
     else:
         X = rng.choice([1e-12, 1e-3, 0.5, 1 - 1e-3, 1 - 1e-12], size=rows) * rng.uniform(0.9, 1.0, rows)
-    if recipe.categorical and targets == "labels":
+    if kernel.categorical and targets == "labels":
         T = rng.integers(0, classes, size=rows)
-        if recipe.variable == "z":
+        if kernel.variable == "z":
             T[::8] = 0  # the labelled class far ahead: a loss of about 1e-26
-    elif recipe.categorical:
+    elif kernel.categorical:
         T = rng.dirichlet(np.full(classes, 0.5), size=rows)
     else:
         T = rng.choice([0.0, 1.0, 0.25, 0.999], size=rows)
@@ -66,16 +66,16 @@ def check_kernel(kernel: Kernel, targets: str, dtype, rows: int = 32, classes: i
     X = X.astype(dtype)
     if T.dtype.kind == "f":
         T = T.astype(dtype)
-        if kernel.recipe.categorical:
+        if kernel.categorical:
             T = T / T.sum(axis=1, keepdims=True, dtype=np.float64).astype(dtype)
-    exact = reference(kernel.recipe, X, T)  # at the very numbers the kernel sees
+    exact = reference(kernel, X, T)  # at the very numbers the kernel sees
     floor = gradient_floor(kernel, dtype)
     norm = np.maximum(np.abs(exact.differences).reshape(rows, -1).max(axis=1), max(np.finfo(dtype).tiny, floor))
     results = []
     for layout in kernel.layouts():
         losses, gradients = kernel.loss_and_grad(X, T, reduction="none", layout=layout)
         per_row = np.abs(gradients.astype(np.float64) - exact.differences).reshape(rows, -1).max(axis=1)
-        results.append(Row(kernel.recipe.name, layout, np.dtype(dtype).name, targets, classes if kernel.recipe.categorical else 0, rows,
+        results.append(Row(kernel.name, layout, np.dtype(dtype).name, targets, classes if kernel.categorical else 0, rows,
                            relative_error(losses, exact.losses, dtype), relative_error(gradients, exact.gradients, dtype, floor),
                            float((per_row / norm).max()), TOLERANCE[np.dtype(dtype).type]))
     return results
@@ -87,7 +87,7 @@ def gradient_floor(kernel: Kernel, dtype) -> float:
     is close to t, leaving an absolute error of a few float32 ulps of the terms, which are at most 1
     (|dl_i/dz_i| <= 1).  So there the error counts relative to max(|exact|, 1); everywhere else
     relative to |exact|."""
-    single = np.dtype(dtype) == np.float32 and not kernel.recipe.categorical and kernel.recipe.variable == "z"
+    single = np.dtype(dtype) == np.float32 and not kernel.categorical and kernel.variable == "z"
     return 1.0 if single else 0.0
 
 
@@ -99,18 +99,16 @@ def check_all(rows: int = 32, classes: int = 5, seed: int = 0,
               progress: Callable[[int, int, str], None] | None = None) -> list[Row]:
     """Every kernel, both dtypes, each kind of target, at ``classes`` classes and at 40.
     ``progress(done, total, what)`` is called before each check (the CLI shows it on a terminal)."""
+    kernels = {name: load(name) for name in BUILT_IN}
     plan = []
-    for recipe in RECIPES.values():
-        kinds = ("labels", "probabilities") if recipe.categorical else ("targets",)
-        sizes = [(classes, rows)] + ([WIDE] if recipe.categorical and classes < WIDE[0] else [])
-        plan += [(recipe, targets, dtype, width, count) for targets in kinds
+    for name, kernel in kernels.items():
+        kinds = ("labels", "probabilities") if kernel.categorical else ("targets",)
+        sizes = [(classes, rows)] + ([WIDE] if kernel.categorical and classes < WIDE[0] else [])
+        plan += [(name, targets, dtype, width, count) for targets in kinds
                  for dtype in (np.float64, np.float32) for width, count in sizes]
     results: list[Row] = []
-    kernels: dict[str, Kernel] = {}
-    for done, (recipe, targets, dtype, width, count) in enumerate(plan):
+    for done, (name, targets, dtype, width, count) in enumerate(plan):
         if progress is not None:
-            progress(done, len(plan), f"{recipe.name} {np.dtype(dtype).name} {targets}")
-        if recipe.name not in kernels:
-            kernels[recipe.name] = Kernel(recipe)
-        results += check_kernel(kernels[recipe.name], targets, dtype, count, width, seed)
+            progress(done, len(plan), f"{name} {np.dtype(dtype).name} {targets}")
+        results += check_kernel(kernels[name], targets, dtype, count, width, seed)
     return results

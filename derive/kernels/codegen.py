@@ -63,9 +63,12 @@ def per_sample(loss: sp.Basic) -> sp.Basic:
         coefficient, sums = [], []
         for factor in sp.Mul.make_args(term):
             (sums if isinstance(factor, sp.Sum) else coefficient).append(factor)
-        if len(sums) != 1 or sums[0].limits[-1] != (c.i, 1, c.N):
+        if len(sums) != 1 or sums[0].limits[-1][1:] != (1, c.N):
             raise CodegenError(f"expected a multiple of a sum over the samples, got {term}")
         (total,) = sums
+        sample = total.limits[-1][0]
+        if sample != c.i:  # the samples' index by its conventional name (a gradient renamed it)
+            total = total.xreplace({sample: c.i})
         body = total.function if len(total.limits) == 1 else sp.Sum(total.function, *total.limits[:-1])
         factor = sp.Mul(*coefficient) * c.N
         if factor.has(c.N, c.i):

@@ -4,7 +4,6 @@ loss.  ``derive check`` and the tests compare every kernel with these."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import mpmath
 import numpy as np
@@ -12,7 +11,6 @@ import sympy as sp
 
 from .. import conventions as c
 from ..functions import Maximum
-from .compiler import Recipe
 
 DIGITS = 50
 DIFFERENCE_DIGITS = 100  # a loss of 1e-29 next to terms of 1e2: differences need the extra digits
@@ -31,18 +29,27 @@ def _row_max(node: Maximum) -> sp.Basic:
     return RowMax(*[node.function.xreplace({variable: sp.Integer(v)}) for v in range(int(lower), int(upper) + 1)])
 
 
-@lru_cache(maxsize=None)
-def row_functions(recipe: Recipe, classes: int):
+_ROW_FUNCTIONS: dict = {}
+
+
+def row_functions(kernel, classes: int):
     """``(loss(x_row, t_row), gradient(x_row, t_row))`` for one sample at ``classes`` classes
-    (cross-entropy) or one scalar sample (BCE), from the verified stable derivations."""
-    from ..derivations import get
+    (cross-entropy) or one scalar sample (BCE), from the verified stable derivations the kernel's
+    plan holds for target probabilities (valid for one-hot labels too)."""
+    key = (kernel.name, kernel.source, classes)
+    if key not in _ROW_FUNCTIONS:
+        _ROW_FUNCTIONS[key] = _row_functions(kernel.plan.kind("targets"), kernel.variable, kernel.categorical, classes)
+    return _ROW_FUNCTIONS[key]
+
+
+def _row_functions(kind, variable_name: str, categorical: bool, classes: int):
     from ..at_sizes import write_out_sums
     from .codegen import per_sample, per_sample_gradient
 
-    loss = per_sample(get(recipe.loss).result.rhs)
-    gradient = per_sample_gradient(get(recipe.soft_gradient).result.rhs)
-    variable = getattr(c, recipe.variable)
-    if recipe.categorical:
+    loss = per_sample(kind.loss.result.rhs)
+    gradient = per_sample_gradient(kind.gradient.result.rhs)
+    variable = getattr(c, variable_name)
+    if categorical:
         xs = [variable[c.i, j] for j in range(1, classes + 1)]
         ts = [c.t[c.i, j] for j in range(1, classes + 1)]
         sizes = {c.K: classes}
@@ -86,11 +93,11 @@ def _stable_value(function, x, t, digits: int = DIGITS) -> tuple[mpmath.mpf, int
     raise ArithmeticError("the reference value did not settle below 40000 digits")
 
 
-def reference(recipe: Recipe, X: np.ndarray, T: np.ndarray) -> Reference:
+def reference(kernel, X: np.ndarray, T: np.ndarray) -> Reference:
     """Per-sample losses and gradients at 50 digits or more, rounded to float64 at the end."""
-    categorical = recipe.categorical
+    categorical = kernel.categorical
     classes = X.shape[1] if categorical else 1
-    loss, grads = row_functions(recipe, classes)
+    loss, grads = row_functions(kernel, classes)
     losses, gradients, differences = [], [], []
     for row in range(X.shape[0]):
         x = [mpmath.mpf(float(v)) for v in np.atleast_1d(X[row])]

@@ -197,6 +197,9 @@ class _Emitter(KernelCodePrinter):
             return f"exp_nonpositive({self.p(e.args[0])})"
         return f"math.exp({self.p(e.args[0])})"
 
+    def _print_xlogy(self, e):  # x log y, 0 where x = 0 (even at y = 0): the runtime's
+        return f"xlogy({self.p(e.args[0])}, {self.p(e.args[1])})"
+
     def _print_log1p(self, e):
         argument = e.args[0]
         if isinstance(argument, sp.exp) and nonpositive(argument.args[0]):  # log(1 + u), u in (0, 1]

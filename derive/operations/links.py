@@ -64,6 +64,8 @@ def link_table(expr: sp.Basic, link: str, classes: sp.Basic) -> dict[sp.Basic, s
 
 def _substitute_link(rule, equation, model, arguments):
     link = rule.parameter("link")
+    if model.link != link:  # y is the model's prediction through its own link only
+        return None
     table = link_table(equation.rhs, link, model.classes or c.K)
     if not table:
         return None
