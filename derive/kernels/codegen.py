@@ -21,7 +21,7 @@ from .. import conventions as c
 from ..errors import CodegenError
 from ..functions import Maximum, xlogy
 from .source_printer import (SCRATCH, ClassPassPrinter, Printer, exp_nonpositive_, log1p_unit_, minus_maximum, nonpositive, statements,
-                             xlog1py)
+                             shared_exponentials, xlog1py)
 
 J = sp.Symbol("j", integer=True)  # the class loop variable of every pass
 LAB = sp.Symbol("lab", integer=True)  # the label of the current row
@@ -207,18 +207,6 @@ def _hoist(expr: sp.Basic, loop: sp.Symbol, names) -> tuple[list[tuple[sp.Symbol
     return hoisted, visit(expr)
 
 
-def _shared_exponentials(expr: sp.Basic) -> sp.Basic:
-    """``e^{min(a, 0)}`` is 1 for ``a >= 0`` and ``e^{-|a|}`` otherwise: written so, the stable
-    sigmoid's exponentials are the one ``e^{-|a|}`` its denominator computes anyway."""
-    def rewrite(e):
-        argument = e.args[0]
-        if isinstance(argument, sp.Min) and len(argument.args) == 2 and sp.S.Zero in argument.args:
-            a = argument.args[0] if argument.args[1] == 0 else argument.args[1]
-            return sp.Piecewise((sp.S.One, a >= 0), (sp.exp(-sp.Abs(a)), True))
-        return e
-    return expr.replace(lambda e: isinstance(e, sp.exp), rewrite)
-
-
 def _log1p_forms(expr: sp.Basic) -> sp.Basic:
     """``log(1 + a)`` as ``log1p(a)`` before common subexpressions hide the ``1 +``; of an
     exponential known to be in (0, 1], as the library-free log1p."""
@@ -250,7 +238,7 @@ def generate(spec: Spec, function: str, with_gradient: bool, single: bool = Fals
 def _binary(spec: Spec, function: str, with_gradient: bool, single: bool = False) -> str:
     names = (sp.Symbol(f"c{n}") for n in itertools.count())
     outputs = [spec.row_loss] + ([spec.row_grad] if with_gradient else [])
-    outputs = [_shared_exponentials(_log1p_forms(e.xreplace({spec.variable[c.i]: sp.Symbol("x"), c.t[c.i]: sp.Symbol("t")})))
+    outputs = [shared_exponentials(_log1p_forms(e.xreplace({spec.variable[c.i]: sp.Symbol("x"), c.t[c.i]: sp.Symbol("t")})))
                for e in outputs]
     temps, reduced = sp.cse(outputs, symbols=names, order="none")
     printer = Printer(spec, single=single)

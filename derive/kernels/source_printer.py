@@ -251,3 +251,15 @@ class ClassPassPrinter(Printer):
         if isinstance(e, sp.Function) or (isinstance(e, sp.Pow) and not e.exp.is_Integer):
             raise CodegenError(f"no float32 code for {type(e).__name__}: {e}")
         return super().p(e)
+
+
+def shared_exponentials(expr: sp.Basic) -> sp.Basic:
+    """``e^{min(a, 0)}`` is 1 for ``a >= 0`` and ``e^{-|a|}`` otherwise: written so, the stable
+    sigmoid's exponentials are the one ``e^{-|a|}`` its denominator computes anyway."""
+    def rewrite(e):
+        argument = e.args[0]
+        if isinstance(argument, sp.Min) and len(argument.args) == 2 and sp.S.Zero in argument.args:
+            a = argument.args[0] if argument.args[1] == 0 else argument.args[1]
+            return sp.Piecewise((sp.S.One, a >= 0), (sp.exp(-sp.Abs(a)), True))
+        return e
+    return expr.replace(lambda e: isinstance(e, sp.exp), rewrite)

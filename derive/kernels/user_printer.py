@@ -9,7 +9,7 @@ import sympy as sp
 
 from ..errors import CodegenError
 from ..functions import BINDERS, PLAIN_FORMS, Maximum, sigmoid
-from .source_printer import KernelCodePrinter, nonpositive
+from .source_printer import KernelCodePrinter, nonpositive, shared_exponentials
 
 
 def identifier(base: sp.Basic) -> str:
@@ -103,6 +103,7 @@ class _Emitter(KernelCodePrinter):
         softplus and each sigmoid of ±z share, computed once), each sigmoid in the form that
         vectorises: e^{-|a|} by the library-free exp, then 1/(1 + e) or e/(1 + e) by the sign of a."""
         e = e.replace(lambda node: isinstance(node, sigmoid), _sigmoid_by_sign)
+        e = shared_exponentials(e)  # e^{min(a, 0)}: 1 or the e^{-|a|} the stable sigmoid computes anyway
         # a sum or a maximum is one opaque term here: nothing inside it is taken out of its loop
         opaque = {node: sp.Dummy() for node in sp.preorder_traversal(e) if isinstance(node, BINDERS)}
         back = {dummy: node for node, dummy in opaque.items()}
