@@ -8,7 +8,7 @@ import sys
 from .terminal import Progress, emit
 
 LANGS = ("en", "ja")
-FORMATS = ("text", "json", "latex", "markdown")
+FORMATS = ("text", "json", "latex", "markdown", "html")
 LISTING_FORMATS = ("text", "json")  # list, rules, check: tables, not derivations
 TAGS = ("series", "sequential", "none")
 
@@ -71,10 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", parents=[listing_options], help="the rule catalogue")
     rules.add_argument("--prove", action="store_true",
                        help="prove every rule and record the proofs beside the catalogue (rules/proofs.json)")
-    notes = commands.add_parser("notes", help="lecture notes following the series, as LaTeX or PDF")
-    notes.add_argument("-o", "--output", help="write here (default: stdout for LaTeX, notes[-ja].pdf for --pdf)")
+    notes = commands.add_parser("notes", help="lecture notes following the series, as LaTeX, PDF or HTML")
+    notes.add_argument("-o", "--output", help="write here (default: stdout for LaTeX, notes[-ja].pdf for --pdf, "
+                                              "notes[-ja].html for --html)")
     notes.add_argument("--lang", choices=LANGS, default="en", help="language of the notes (default: en)")
-    notes.add_argument("--pdf", action="store_true", help="compile with TeX (pdflatex, or lualatex for ja)")
+    built = notes.add_mutually_exclusive_group()
+    built.add_argument("--pdf", action="store_true", help="compile with TeX (pdflatex, or lualatex for ja)")
+    built.add_argument("--html", action="store_true",
+                       help="one self-contained page, formulas rendered by KaTeX (needs node and npm's katex)")
     check = commands.add_parser("check", parents=[listing_options],
                                 help="every Numba kernel against 50-digit evaluation of its derivation")
     check.add_argument("--samples", type=int, default=32, help="random samples per kernel (default: 32)")
@@ -146,40 +150,64 @@ def _grad(args: argparse.Namespace) -> None:
 
 
 def _notes(args: argparse.Namespace) -> None:
+    import tempfile
     from pathlib import Path
 
     output = Path(args.output) if args.output else None
+    stem = "notes" if args.lang == "en" else "notes-ja"
+    if args.pdf or args.html:
+        suffix = ".pdf" if args.pdf else ".html"
+        output = output or Path(stem + suffix)
+        if output.suffix != suffix:
+            raise _UsageError(f"--{suffix[1:]} writes a {suffix} file, not {output.name}")
     if args.pdf:
-        output = output or Path("notes.pdf" if args.lang == "en" else "notes-ja.pdf")
-        if output.suffix != ".pdf":
-            raise _UsageError(f"--pdf writes a .pdf file, not {output.name}")
         from .tex import require_tex
-        require_tex(args.lang)  # before a minute of deriving, not after
+        require_tex(args.lang)  # before the deriving, not after
     from . import api
-    from .printing.notes import SECTIONS, notes_latex
+    from .figures import FIGURES, draw
+    from .kernels import load
+    from .printing.notes_content import derivation_names
 
     progress = Progress()
-    names = [name for _, section in SECTIONS for name in section]
+    names = derivation_names()
+    steps = len(names) + 2
 
     def get(name: str):
-        progress(names.index(name) if name in names else 0, len(names), f"deriving {name}")
+        progress(names.index(name) + 1 if name in names else 0, steps, f"deriving {name}")
         return api.get(name)
 
-    source = notes_latex(get, api.rules(), args.lang)
-    if not args.pdf:
-        progress.clear()
-        if output:
+    with tempfile.TemporaryDirectory(prefix="derive-notes-") as work:
+        progress(0, steps, "drawing the figures from the kernels")
+        kernel_source = load("ce-softmax").source
+        if args.html:
+            from .printing.notes_html import notes_html
+            figures = draw(list(FIGURES), Path(work), "svg")
+            page = notes_html(get, api.rules(), args.lang, figures, kernel_source)
+            output.write_text(page, encoding="utf-8")
+            progress.clear()
+            emit(str(output))
+            return
+        from .printing.notes import notes_latex
+        if not args.pdf and output is None:  # LaTeX on stdout: no figure files to refer to
+            progress.clear()
+            emit(notes_latex(get, api.rules(), args.lang, None, kernel_source).rstrip("\n"))
+            return
+        folder = Path(work) if args.pdf else output.with_name(output.stem + "-figures")
+        figures = draw(list(FIGURES), folder, "pdf")
+        where = {name: (path.name if args.pdf else f"{folder.name}/{path.name}") for name, path in figures.items()}
+        source = notes_latex(get, api.rules(), args.lang, where, kernel_source)
+        if not args.pdf:
+            progress.clear()
             output.write_text(source, encoding="utf-8")
-        else:
-            emit(source.rstrip("\n"))
-        return
-    from .tex import ENGINES, compile_pdf
+            emit(str(output))
+            return
+        from .tex import ENGINES, compile_pdf
 
-    progress.say(f"compiling {output.name} with latexmk -{ENGINES[args.lang]}")
-    try:
-        compile_pdf(source, output, args.lang)
-    finally:
-        progress.clear()
+        progress(steps - 1, steps, f"compiling {output.name} with latexmk -{ENGINES[args.lang]}")
+        try:
+            compile_pdf(source, output, args.lang, figures)
+        finally:
+            progress.clear()
     emit(str(output))
 
 

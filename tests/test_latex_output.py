@@ -91,10 +91,14 @@ def test_notes_compile_to_pdf(tmp_path, lang):
     assert pages >= 4
     words = subprocess.run(["pdftotext", str(output), "-"], capture_output=True, text=True, check=True).stdout
     assert ("交差エントロピー" if lang == "ja" else "Binary cross-entropy") in words
-    from derive.printing.notes import SECTIONS
+    from derive.printing.notes_content import SECTIONS
     flat = re.sub(r"\s+", "", words)
-    missing = [heading[lang] for heading, _ in SECTIONS if re.sub(r"\s+", "", heading[lang]) not in flat]
+    missing = [s.heading[lang] for s in SECTIONS if re.sub(r"\s+", "", s.heading[lang]) not in flat]
     assert missing == []  # every section made it into the PDF
+    info = subprocess.run(["pdfinfo", str(output)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info)
+    figures = sum(len(s.figures) for s in SECTIONS)  # every figure with its caption, numbered
+    assert all(f"{'図' if lang == 'ja' else 'Figure'}{n}" in flat for n in range(1, figures + 1))
 
 
 def test_a_tex_error_is_one_line_naming_the_line_and_the_kept_log(tmp_path):

@@ -14,12 +14,14 @@ from .tags import equation_tags, line_tags
 JUSTIFICATION_WIDTH = r"0.3\linewidth"
 
 
-def rows(derivation: Derivation, lang: str, tags: str, boxed_words: bool, detail: str = "blackboard") -> list[str]:
+def rows(derivation: Derivation, lang: str, tags: str, boxed_words: bool, detail: str = "blackboard",
+         numbers: list[str] | None = None) -> list[str]:
     """``lhs &= rhs && words \\tag{n}``, one row per blackboard line (``detail="full"``: per step);
-    a row whose left side is the one above leaves it blank."""
+    a row whose left side is the one above leaves it blank.  ``numbers``: the tags to use instead."""
     out = []
     previous_lhs = None
-    for equation, words, tag in _rows(derivation, lang, tags, detail):
+    for row, (equation, words, tag) in enumerate(_rows(derivation, lang, tags, detail)):
+        tag = numbers[row] if numbers is not None else tag
         lhs = "" if equation.lhs == previous_lhs else latex(equation.lhs)
         words = text(words)
         if boxed_words:  # a paragraph box inside \text, so long words wrap beside the equation
@@ -44,8 +46,15 @@ def _rows(derivation: Derivation, lang: str, tags: str, detail: str):
         yield line.equation, with_notes(words, derivation, line.first, line.last, lang), tag
 
 
-def derivation_latex(derivation: Derivation, lang: str = "en", tags: str = "series", detail: str = "blackboard") -> str:
-    body = " \\\\\n".join(rows(derivation, lang, tags, boxed_words=True, detail=detail))
+def row_parts(derivation: Derivation, lang: str, detail: str = "blackboard"):
+    """``(equation, words, series tag or number)`` per row, as :func:`rows` prints them (for
+    printers of other formats: the HTML notes)."""
+    return list(_rows(derivation, lang, "series", detail))
+
+
+def derivation_latex(derivation: Derivation, lang: str = "en", tags: str = "series", detail: str = "blackboard",
+                     numbers: list[str] | None = None) -> str:
+    body = " \\\\\n".join(rows(derivation, lang, tags, boxed_words=True, detail=detail, numbers=numbers))
     return (f"% {derivation.name}: {derivation.title[lang]}\n"
             "\\begin{align}\n" + body + "\n\\end{align}\n")
 

@@ -1,4 +1,4 @@
-"""Equation numbers: the series' own tags where a step has one, sequential numbers otherwise."""
+"""Equation numbers: the series' own tags where a step has one, sequential (or, in the notes, section) numbers otherwise."""
 from __future__ import annotations
 
 from ..steps import Derivation
@@ -13,11 +13,42 @@ def equation_tags(derivation: Derivation, mode: str = "series", start: int = 1) 
 
 def line_tags(derivation: Derivation, mode: str = "series", start: int = 1) -> list[str | None]:
     """One tag per blackboard line: the series' tag of its last tagged step, else a number."""
+    return numbered(own_line_tags(derivation), mode, start)
+
+
+def own_line_tags(derivation: Derivation) -> list[str | None]:
+    """The series' tag of each blackboard line (its last tagged step's), None where it has none."""
     own = []
     for line in derivation.lines:
         tags = [step.tag for step in derivation.steps[line.first:line.last + 1] if step.tag]
         own.append(tags[-1] if tags else None)
-    return numbered(own, mode, start)
+    return own
+
+
+class SectionNumbers:
+    """One numbering for a whole document: the series' own tag where a line is one of its
+    equations, (section.n) otherwise, n running through the section and skipping the numbers the
+    series' tags in the document take."""
+
+    def __init__(self, taken: set[str]):
+        self.taken = set(taken)
+        self.section = ""
+        self.number = 0
+
+    def start(self, section: str) -> None:
+        self.section, self.number = section, 0
+
+    def tags(self, own: list[str | None]) -> list[str]:
+        tags = []
+        for tag in own:
+            if tag:
+                tags.append(tag)
+                continue
+            self.number += 1
+            while f"{self.section}.{self.number}" in self.taken:
+                self.number += 1
+            tags.append(f"{self.section}.{self.number}")
+        return tags
 
 
 def numbered(own: list[str | None], mode: str = "series", start: int = 1) -> list[str | None]:

@@ -1,0 +1,159 @@
+"""What the lecture notes say, in English and Japanese, apart from how they are printed (LaTeX for
+the PDF, HTML with KaTeX): each section's introduction (what is derived and why), the built-in
+derivations it shows, and the figures drawn from the compiled kernels (:mod:`derive.figures`).
+Inline mathematics in the prose is written ``$...$`` and set as mathematics by both printers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    heading: dict[str, str]
+    intro: dict[str, str]
+    derivations: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()  # names in derive.figures.FIGURES
+    kernel: bool = False  # show the generated kernel's source
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "lemmas",
+        {"en": "Lemmas: the derivatives of the logarithm, the sigmoid and softmax",
+         "ja": "補題: 対数関数・シグモイド関数・ソフトマックスの導関数"},
+        {"en": "Three derivatives carry every gradient below. The derivative of $\\log x$ is $1/x$, "
+               "proved here from the limit that defines the derivative; the sigmoid "
+               "$\\sigma(z) = 1/(1 + e^{-z})$ and softmax "
+               "$y_k = e^{z_k} / \\sum_j e^{z_j}$ turn the scores a model outputs (logits) into "
+               "probabilities, and their derivatives are written in those probabilities.",
+         "ja": "以下のすべての勾配は 3 つの導関数から組み立てられる。$\\log x$ の導関数は $1/x$ であり、"
+               "ここでは導関数を定義する極限から証明する。シグモイド $\\sigma(z) = 1/(1 + e^{-z})$ と"
+               "ソフトマックス $y_k = e^{z_k} / \\sum_j e^{z_j}$ はモデルが出力するスコア (ロジット) を"
+               "確率に変え、その導関数はその確率で書ける。"},
+        ("log-derivative", "sigmoid-derivative", "softmax-jacobian")),
+    Section(
+        "likelihood",
+        {"en": "From the likelihood to cross-entropy", "ja": "尤度関数から交差エントロピーへ"},
+        {"en": "A classifier predicts probabilities $y_k$ for the $K$ classes; the likelihood is the "
+               "probability it gives to the labels actually observed, a product over the samples. "
+               "Taking the logarithm turns the product into a sum (and keeps the maximiser: the log is "
+               "increasing); the minus sign turns maximising the likelihood into minimising a loss, "
+               "and dividing by $N$ makes the loss a mean that does not grow with the data set. "
+               "The figure shows $-\\log y$: no loss when the labelled class gets probability 1, "
+               "without bound as it tends to 0.",
+         "ja": "分類器は $K$ 個のクラスに確率 $y_k$ を予測する。尤度は実際に観測したラベルにモデルが与える確率で、"
+               "標本にわたる積である。対数をとると積は和になり (対数は増加関数なので最大点は変わらない)、"
+               "負号をつけると尤度の最大化は損失の最小化になる。$N$ で割ると損失はデータの数によらない平均になる。"
+               "図は $-\\log y$ を示す。正解クラスの確率が 1 なら損失は 0、0 に近づくと限りなく大きくなる。"},
+        ("ce-one-sample", "ce-dice-example", "ce"), ("neg_log",)),
+    Section(
+        "bce",
+        {"en": "Binary cross-entropy", "ja": "二値分類用の交差エントロピー"},
+        {"en": "With two classes one probability $y$ suffices (the other is $1 - y$) and the label is "
+               "$t \\in \\{0, 1\\}$; the same steps from a Bernoulli likelihood give binary "
+               "cross-entropy. The Titanic examples put numbers in.",
+         "ja": "2 クラスでは確率は 1 つ $y$ で足り (もう一方は $1 - y$)、ラベルは $t \\in \\{0, 1\\}$ である。"
+               "ベルヌーイ分布の尤度から同じ手順で二値交差エントロピーが得られる。タイタニックの例で数値を入れる。"},
+        ("bce", "bce-bernoulli", "bce-titanic-survived", "bce-titanic-died")),
+    Section(
+        "vector",
+        {"en": "Vector and matrix form", "ja": "ベクトルと行列による表現"},
+        {"en": "The sums over classes are inner products: written with vectors, the loss of one "
+               "sample is $-\\mathbf{t}^{\\top} \\log \\mathbf{y}$.",
+         "ja": "クラスにわたる和は内積である。ベクトルで書くと 1 標本の損失は $-\\mathbf{t}^{\\top} \\log \\mathbf{y}$ になる。"},
+        ("ce-vector",)),
+    Section(
+        "logits",
+        {"en": "Losses in the logits", "ja": "ロジットで書く損失関数"},
+        {"en": "Models output logits $z$; softmax (for $K$ classes) and the sigmoid (for two) make "
+               "them probabilities. Written in the logits, the log of the softmax is "
+               "$z_k - \\log \\sum_j e^{z_j}$, and the loss needs no probability at all. The figures show "
+               "the softmax of three classes along a line in logit space, and binary cross-entropy "
+               "with its gradient against the logit.",
+         "ja": "モデルはロジット $z$ を出力し、ソフトマックス ($K$ クラス) とシグモイド (2 クラス) がそれを確率にする。"
+               "ロジットで書くとソフトマックスの対数は $z_k - \\log \\sum_j e^{z_j}$ で、損失に確率は要らない。"
+               "図はロジット空間の直線に沿った 3 クラスのソフトマックスと、ロジットに対する二値交差エントロピーとその勾配を示す。"},
+        ("ce-softmax", "bce-sigmoid", "ce-one-sample-softmax"), ("softmax_line", "bce_logit")),
+    Section(
+        "gradients",
+        {"en": "Gradients", "ja": "勾配"},
+        {"en": "Training moves the parameters against the gradient of the loss. Through softmax "
+               "the gradient by the logits is the prediction minus the label, $(y_{ik} - t_{ik})/N$, "
+               "and through a linear layer $Z = XW$ it is $X^{\\top}(Y - T)/N$. The Hessian of one "
+               "sample is $\\operatorname{diag}(\\mathbf{y}) - \\mathbf{y}\\mathbf{y}^{\\top}$. The figure "
+               "is a training curve: softmax regression on a small synthetic set, by gradient descent "
+               "with the compiled kernel.",
+         "ja": "学習は損失の勾配と逆向きにパラメータを動かす。ソフトマックスを通すとロジットによる勾配は予測からラベルを"
+               "引いたもの $(y_{ik} - t_{ik})/N$ で、線形層 $Z = XW$ を通すと $X^{\\top}(Y - T)/N$ になる。"
+               "1 標本のヘッセ行列は $\\operatorname{diag}(\\mathbf{y}) - \\mathbf{y}\\mathbf{y}^{\\top}$ である。"
+               "図は学習曲線で、小さな合成データでのソフトマックス回帰をコンパイルしたカーネルで勾配降下したものである。"},
+        ("ce-grad", "bce-grad", "ce-softmax-grad", "bce-sigmoid-grad", "ce-matrix-grad", "softmax-hessian"),
+        ("training",)),
+    Section(
+        "stable",
+        {"en": "Stable forms", "ja": "数値的に安定な形"},
+        {"en": "In floating point $e^{1000}$ overflows, $0 \\cdot \\log 0$ is NaN, and "
+               "$\\log(1 + 10^{-20})$ rounds to 0. The stable forms are the same quantities rewritten "
+               "so that none of this happens: the log-sum-exp shifted by the row maximum, "
+               "$\\operatorname{log1p}$ and $\\operatorname{expm1}$ near 0, the sigmoid by the sign "
+               "of its argument. Each rewrite is a rule of the catalogue, proved like any other step.",
+         "ja": "浮動小数点では $e^{1000}$ はオーバーフローし、$0 \\cdot \\log 0$ は NaN になり、"
+               "$\\log(1 + 10^{-20})$ は 0 に丸められる。安定な形は同じ量をこれらが起きないように書き直したもの"
+               "である: 行の最大値でずらした log-sum-exp、0 の近くでの $\\operatorname{log1p}$ と "
+               "$\\operatorname{expm1}$、引数の符号で書くシグモイド。どの書き換えも規則カタログの規則で、"
+               "他のステップと同じく証明されている。"},
+        ("ce-softmax-stable", "bce-sigmoid-stable", "ce-softmax-grad-stable", "bce-sigmoid-grad-stable")),
+    Section(
+        "kernel",
+        {"en": "The generated kernel", "ja": "生成されたカーネル"},
+        {"en": "derive compiles the stable forms into Numba kernels: nobody writes the loops. Below "
+               "is the function computing the loss and gradient of cross-entropy of logits with "
+               "integer labels, one row at a time; it is checked against 50-digit evaluation of the "
+               "same derivations and agrees with PyTorch.",
+         "ja": "derive は安定な形を Numba のカーネルにコンパイルする。ループを書く人はいない。以下は整数ラベルの"
+               "ロジットの交差エントロピーの損失と勾配を 1 行ずつ計算する関数で、同じ導出の 50 桁の評価と照合され、"
+               "PyTorch と一致する。"},
+        kernel=True),
+)
+
+WORDS = {
+    "en": {
+        "title": "Cross-entropy, step by step",
+        "subtitle": "Lecture notes: every step found by rules and verified by machine",
+        "rules": "Rules of logarithms",
+        "rules_intro": "The identities the derivations use. Each was proved by the machine, "
+                       "symbolically and at random points.",
+        "trail": "Appendix: the full verified trail",
+        "trail_intro": "Each derivation above, step by step: every rule applied and how the step was verified.",
+        "contents": "Contents",
+        "figure": "Figure",
+        "generated": "Generated by derive on",
+    },
+    "ja": {
+        "title": "交差エントロピーを一歩ずつ",
+        "subtitle": "講義ノート: すべてのステップを規則で求め、機械で検証した",
+        "rules": "対数の規則",
+        "rules_intro": "導出で使う恒等式。どれも機械が記号計算とランダムな点での数値計算で証明した。",
+        "trail": "付録: 検証の全記録",
+        "trail_intro": "上の各導出を 1 ステップずつ: 適用した規則と、各ステップの検証の方法。",
+        "contents": "目次",
+        "figure": "図",
+        "generated": "derive により生成:",
+    },
+}
+
+CAPTIONS = {
+    "neg_log": {"en": "The loss $-\\log y$ of the labelled class against its probability $y$.",
+                "ja": "正解クラスの確率 $y$ に対する損失 $-\\log y$。"},
+    "bce_logit": {"en": "Binary cross-entropy against the logit $z$ for $t = 0$ and $t = 1$, with its gradient $\\sigma(z) - t$.",
+                  "ja": "$t = 0$ と $t = 1$ のときのロジット $z$ に対する二値交差エントロピーとその勾配 $\\sigma(z) - t$。"},
+    "softmax_line": {"en": "The softmax of three classes along the line $z = (s, 0, -s/2)$ in logit space.",
+                     "ja": "ロジット空間の直線 $z = (s, 0, -s/2)$ に沿った 3 クラスのソフトマックス。"},
+    "training": {"en": "Training loss of softmax regression on a synthetic set of three classes, by gradient descent.",
+                 "ja": "3 クラスの合成データでのソフトマックス回帰の学習損失 (勾配降下法)。"},
+}
+
+
+def derivation_names() -> list[str]:
+    return [name for section in SECTIONS for name in section.derivations]
