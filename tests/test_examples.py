@@ -24,11 +24,20 @@ def test_blog_post_is_markdown_that_katex_renders(tmp_path):
     assert report["failures"] == []
 
 
-def test_build_notes_pdf_writes_both_languages(tmp_path):
-    require_tex("latexmk", "pdflatex", "lualatex")
-    done = subprocess.run([sys.executable, str(ROOT / "examples" / "build_notes_pdf.py"), str(tmp_path)],
-                          capture_output=True, text=True, env=ENV, timeout=900)
+def test_build_notes_writes_both_languages_both_formats_and_the_pictures(tmp_path):
+    from tools import require, require_katex
+    require_tex("latexmk", "pdflatex", "lualatex", "pdftoppm")
+    require_katex()
+    import shutil
+    require(shutil.which("chromium") is not None, "Chromium")
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "build_notes.py"), str(tmp_path),
+                           "--pictures", str(tmp_path / "pictures")],
+                          capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=900)
     assert done.returncode == 0, done.stderr
     for name in ("notes.pdf", "notes-ja.pdf"):
         assert (tmp_path / name).read_bytes()[:5] == b"%PDF-"
         assert (tmp_path / name).stat().st_size > 50_000
+    for name in ("notes.html", "notes-ja.html"):
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    for name in ("notes-en-pdf.png", "notes-ja-html.png"):
+        assert (tmp_path / "pictures" / name).read_bytes()[:4] == b"\x89PNG"

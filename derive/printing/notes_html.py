@@ -25,7 +25,7 @@ from .tags import SectionNumbers
 PRERENDER = Path(__file__).with_name("katex_prerender.js")
 TIMEOUT_S = 120
 STYLE = """
-body { font-family: "Noto Serif", "Noto Serif CJK JP", Georgia, serif; max-width: 60rem; margin: 2rem auto;
+body { font-family: "Noto Serif", Georgia, "Noto Serif CJK JP", "IPAexMincho", "Hiragino Mincho ProN", "Yu Mincho", serif; max-width: 60rem; margin: 2rem auto;
        padding: 0 1.2rem; line-height: 1.55; color: #1a1a1a; }
 h1 { font-size: 1.9rem; margin-bottom: 0.2rem; } .subtitle { font-size: 1.1rem; color: #444; }
 .date { color: #666; margin-bottom: 2rem; } h2 { margin-top: 2.4rem; border-bottom: 1px solid #ddd; }
