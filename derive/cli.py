@@ -164,7 +164,7 @@ def _notes(args: argparse.Namespace) -> None:
         from .tex import require_tex
         require_tex(args.lang)  # before the deriving, not after
     from . import api
-    from .figures import FIGURES, draw
+    from .figures import FIGURES, finish, start_drawing
     from .kernels import load
     from .printing.notes_content import derivation_names
 
@@ -177,24 +177,29 @@ def _notes(args: argparse.Namespace) -> None:
         return api.get(name)
 
     with tempfile.TemporaryDirectory(prefix="derive-notes-") as work:
-        progress(0, steps, "drawing the figures from the kernels")
-        kernel_source = load("ce-softmax").source
+        # the figures are drawn by a second process (from the kernels, which it loads or generates
+        # into the cache, atomically) while this one derives
+        drawing = None if not (args.pdf or args.html or output) else start_drawing(
+            list(FIGURES), Path(work) if (args.pdf or args.html) else output.with_name(output.stem + "-figures"),
+            "svg" if args.html else "pdf")
+        for name in names:
+            get(name)
+        progress(steps - 2, steps, "drawing the figures")
+        figures = finish(drawing) if drawing else None
+        kernel_source = load("ce-softmax").source  # cached by the figures' process, which used it
         if args.html:
             from .printing.notes_html import notes_html
-            figures = draw(list(FIGURES), Path(work), "svg")
             page = notes_html(get, api.rules(), args.lang, figures, kernel_source)
             output.write_text(page, encoding="utf-8")
             progress.clear()
             emit(str(output))
             return
-        from .printing.notes import notes_latex
+        from .printing.notes import notes_latex, toc_seed
         if not args.pdf and output is None:  # LaTeX on stdout: no figure files to refer to
             progress.clear()
             emit(notes_latex(get, api.rules(), args.lang, None, kernel_source).rstrip("\n"))
             return
-        folder = Path(work) if args.pdf else output.with_name(output.stem + "-figures")
-        figures = draw(list(FIGURES), folder, "pdf")
-        where = {name: (path.name if args.pdf else f"{folder.name}/{path.name}") for name, path in figures.items()}
+        where = {name: (path.name if args.pdf else f"{path.parent.name}/{path.name}") for name, path in figures.items()}
         source = notes_latex(get, api.rules(), args.lang, where, kernel_source)
         if not args.pdf:
             progress.clear()
@@ -205,7 +210,7 @@ def _notes(args: argparse.Namespace) -> None:
 
         progress(steps - 1, steps, f"compiling {output.name} with latexmk -{ENGINES[args.lang]}")
         try:
-            compile_pdf(source, output, args.lang, figures)
+            compile_pdf(source, output, args.lang, figures, {"notes.toc": toc_seed(api.get, args.lang)})
         finally:
             progress.clear()
     emit(str(output))

@@ -109,3 +109,38 @@ def draw(names, folder: Path, fmt: str = "pdf") -> dict[str, Path]:
             plt.close(figure)
             written[name] = path
     return written
+
+
+def start_drawing(names, folder: Path, fmt: str):
+    """Draw the figures in a process of their own (a second core works while the caller derives);
+    ``finish(started)`` waits and returns what :func:`draw` would."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "derive.figures", str(folder), fmt, *names]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), list(names), folder, fmt
+
+
+def finish(started) -> dict[str, Path]:
+    process, names, folder, fmt = started
+    out, err = process.communicate()
+    if process.returncode != 0:
+        lines = err.strip().splitlines()
+        raise DeriveError(lines[-1] if lines else f"drawing the figures failed ({process.returncode})")
+    return {name: folder / f"{name}.{fmt}" for name in names}
+
+
+def main(argv: list[str]) -> int:
+    folder, fmt, *names = argv
+    try:
+        draw(names, Path(folder), fmt)
+    except DeriveError as error:
+        print(error, file=__import__("sys").stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -31,15 +31,19 @@ def require_tex(lang: str = "en") -> None:
                            "Japanese notes need it")
 
 
-def compile_pdf(source: str, output: Path, lang: str = "en", files: dict[str, Path] | None = None) -> Path:
+def compile_pdf(source: str, output: Path, lang: str = "en", files: dict[str, Path] | None = None,
+                seeds: dict[str, str] | None = None) -> Path:
     """Compile ``source`` to ``output``; ``files`` (name -> path: the figures) are copied beside it
-    first.  On a failure the TeX source and log are kept beside ``output`` (``notes.tex``,
-    ``notes.log``) and the error names them."""
+    first, and ``seeds`` (file name -> text: a table of contents TeX will rewrite) written there.
+    On a failure the TeX source and log are kept beside ``output`` (``notes.tex``, ``notes.log``)
+    and the error names them."""
     require_tex(lang)
     engine = ENGINES[lang]
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as work:
         for path in (files or {}).values():
             shutil.copyfile(path, Path(work) / path.name)
+        for name, text in (seeds or {}).items():
+            (Path(work) / name).write_text(text, encoding="utf-8")
         tex = Path(work) / "notes.tex"
         tex.write_text(source, encoding="utf-8")
         command = ["latexmk", f"-{engine}", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",

@@ -167,3 +167,14 @@ def test_any_derivation_as_an_html_page():
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("<!DOCTYPE html>") and "katex-error" not in done.stdout
     assert done.stdout.count('class="katex-display"') == len(derive.get("ce-softmax-grad").lines)
+
+
+def test_the_seeded_contents_list_every_heading_in_order(latex_en):
+    """The table of contents put beside the source before TeX's first run (so two runs suffice):
+    every numbered section and subsection of the document, in its order, with its number."""
+    from derive.printing.notes import toc_seed
+    seeded = re.findall(r"\\contentsline \{(sub)?section\}\{\\numberline \{([^}]*)\}(.*)\}\{1\}\{\}%", toc_seed(derive.get, "en"))
+    headings = re.findall(r"\\(sub)?section\{(.*)\}$", latex_en, re.MULTILINE)
+    assert [(sub, title) for sub, _, title in seeded] == [(sub, title) for sub, title in headings]
+    sections = [number for sub, number, _ in seeded if not sub]
+    assert sections == [str(n) for n in range(1, len(SECTIONS) + 2)] + ["A"]

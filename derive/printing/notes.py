@@ -130,3 +130,17 @@ def _section(section: Section, number: str, derivations, numbers: SectionNumbers
     if section.kernel and kernel_source:
         parts += [r"{\scriptsize", r"\begin{verbatim}", kernel_listing(kernel_source).rstrip("\n"), r"\end{verbatim}", "}"]
     return parts
+
+
+def toc_seed(get: Callable[[str], Derivation], lang: str = "en") -> str:
+    """The table of contents TeX will write (every page number 1), to put beside the source before
+    the first run: the first run then lays out the contents at their final size, and the second
+    run's pages are the first's, so two runs suffice where three were needed."""
+    lines = [rf"\contentsline {{section}}{{\numberline {{1}}{WORDS[lang]['rules']}}}{{1}}{{}}%"]
+    for number, section in enumerate(SECTIONS, start=2):
+        lines.append(rf"\contentsline {{section}}{{\numberline {{{number}}}{section.heading[lang]}}}{{1}}{{}}%")
+        for sub, name in enumerate(section.derivations, start=1):
+            title = _escape_words(get(name).title[lang])
+            lines.append(rf"\contentsline {{subsection}}{{\numberline {{{number}.{sub}}}{title}}}{{1}}{{}}%")
+    lines.append(rf"\contentsline {{section}}{{\numberline {{A}}{WORDS[lang]['trail']}}}{{1}}{{}}%")
+    return "\n".join(lines) + "\n"
