@@ -1,6 +1,8 @@
 """Printers: text marks only verified steps, JSON keeps its contract, srepr rebuilds with SymPy alone."""
 import json
 
+import re
+
 import pytest
 import sympy as sp
 
@@ -164,8 +166,21 @@ def test_text_never_chains_a_derivative_into_a_division():
     for name in derive.names():
         text = derivation_text(derive.get(name), detail="full")
         assert not re.search(r"∂[^\s()]*/∂[^\s()]*/", text), name
-    assert "(tⱼₘ ∂yⱼₘ/∂yᵢₖ)/yⱼₘ" in derivation_text(derive.get("ce-grad"), detail="full")
-    assert "((∂/∂zᵢ σ(zⱼ)) (1 − tⱼ))/(1 − σ(zⱼ))" in derivation_text(derive.get("bce-sigmoid-grad"), detail="full")
+    # a derivative is not put over a denominator (∂y/∂y over y): the reciprocal is a factor before it
+    assert "(1/yⱼₘ) tⱼₘ ∂yⱼₘ/∂yᵢₖ" in derivation_text(derive.get("ce-grad"), detail="full")
+    assert "(1/(1 − σ(zⱼ))) (∂/∂zᵢ σ(zⱼ)) (1 − tⱼ)" in derivation_text(derive.get("bce-sigmoid-grad"), detail="full")
+
+
+def test_no_limit_or_derivative_stands_in_a_numerator():
+    """A limit or a derivative over a denominator reads badly (issue 18): 1/x comes first."""
+    from derive.printing.latex_expr import latex
+
+    for name in derive.names():
+        for step in derive.get(name).steps:
+            printed = latex(step.equation.rhs)
+            assert not re.search(r"\\frac\{[^{}]*\\lim_", printed), (name, printed)
+            assert not re.search(r"\\frac\{[^{}]*\\frac\{\\partial", printed), (name, printed)
+    assert r"\frac{1}{x} \lim_{u \to 0}" in latex(derive.get("log-derivative").steps[4].equation.rhs)
 
 
 def test_text_output_has_no_raw_latex_in_titles_or_names():

@@ -96,8 +96,9 @@ def ordinary_derivative(expr: sp.Derivative) -> bool:
 
 
 def as_fraction(factors: list[sp.Basic], denominators: list[sp.Basic]) -> bool:
-    """``num/den`` rather than ``(1/den) num``: when no sum or product stands in the numerator."""
-    return bool(denominators) and not any(f.has(sp.Sum, sp.Product) for f in factors)
+    """``num/den`` rather than ``(1/den) num``: when no sum or product stands in the numerator, nor
+    a limit or a derivative (a fraction of its own: ∂y/∂y over y, a lim in a numerator, read badly)."""
+    return bool(denominators) and not any(f.has(sp.Sum, sp.Product, sp.Limit, sp.Derivative) for f in factors)
 
 
 def all_negative(expr: sp.Add) -> bool:
