@@ -40,6 +40,12 @@ def own_tags(derivation: Derivation, detail: str) -> list[str | None]:
     return [step.tag for step in derivation.steps]
 
 
+def document_numbers(derivations: Mapping[str, Derivation]) -> SectionNumbers:
+    """The notes' one numbering (section numbers skip every series tag the notes show)."""
+    return SectionNumbers({tag for d in derivations.values() for detail in ("blackboard", "full")
+                           for tag in own_tags(d, detail) if tag})
+
+
 def today() -> str:
     return datetime.date.today().isoformat()
 
@@ -80,9 +86,7 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
     ``kernel_source``: the generated module whose function the kernel section shows."""
     words = WORDS[lang]
     derivations = {name: get(name) for section in SECTIONS for name in section.derivations}
-    taken = {tag for d in derivations.values() for detail in ("blackboard", "full")
-             for tag in own_tags(d, detail) if tag}
-    numbers = SectionNumbers(taken)
+    numbers = document_numbers(derivations)
     parts = [
         CLASSES[lang],
         r"\usepackage{amsmath,amssymb}",

@@ -18,9 +18,8 @@ from ..errors import DeriveError
 from ..steps import Derivation
 from .latex_expr import latex
 from .latex_format import row_parts
-from .notes import kernel_listing, own_tags, today
+from .notes import document_numbers, kernel_listing, own_tags, today
 from .notes_content import CAPTIONS, SECTIONS, WORDS
-from .tags import SectionNumbers
 
 PRERENDER = Path(__file__).with_name("katex_prerender.js")
 TIMEOUT_S = 120
@@ -138,8 +137,7 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
     words = WORDS[lang]
     formulas = Formulas()
     derivations = {name: get(name) for section in SECTIONS for name in section.derivations}
-    taken = {tag for d in derivations.values() for detail in ("blackboard", "full") for tag in own_tags(d, detail) if tag}
-    numbers = SectionNumbers(taken)
+    numbers = document_numbers(derivations)
     headings = [words["rules"]] + [section.heading[lang] for section in SECTIONS] + [words["trail"]]
     body = [f'<h1>{html.escape(words["title"])}</h1>', f'<div class="subtitle">{html.escape(words["subtitle"])}</div>',
             f'<div class="date">{html.escape(words["generated"])} {date or today()}</div>',
