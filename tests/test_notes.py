@@ -178,3 +178,17 @@ def test_the_seeded_contents_list_every_heading_in_order(latex_en):
     assert [(sub, title) for sub, _, title in seeded] == [(sub, title) for sub, title in headings]
     sections = [number for sub, number, _ in seeded if not sub]
     assert sections == [str(n) for n in range(1, len(SECTIONS) + 2)] + ["A"]
+
+
+def test_titles_write_their_formulas_as_mathematics(latex_en):
+    """A title's formula is LaTeX between dollars: the notes set it as mathematics, the terminal
+    shows it in Unicode (no dollar, no backslash), ASCII consoles in ASCII."""
+    from derive.printing.inline_math import unicode_math
+    assert r"\subsection{Lemma: the softmax Jacobian $\partial y_{k}/\partial z_{m} = y_{k}(\delta_{km} - y_{m})$}" in latex_en
+    listing = subprocess.run([sys.executable, "-m", "derive", "list"], capture_output=True, text=True, cwd=ROOT,
+                             env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}, timeout=120).stdout
+    assert "Lemma: the softmax Jacobian ∂yₖ/∂zₘ = yₖ(δₖₘ − yₘ)" in listing
+    assert "0 log 0 = 0" in listing and "diag(y) − y yᵀ" in listing
+    assert "$" not in listing and "\\" not in listing
+    assert unicode_math(r"\frac{\partial E}{\partial W_{dk}}") == "∂E/∂W_(dk)"  # no subscript d in Unicode
+    assert unicode_math(r"e^{-z} + \sum_{k} t_{k}") == "e⁻ᶻ + ∑ₖ tₖ"

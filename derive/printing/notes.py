@@ -114,7 +114,7 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
     parts += [r"\appendix", rf"\section{{{words['trail']}}}", _escape_words(words["trail_intro"])]
     numbers.start("A")
     for name, derivation in derivations.items():
-        parts += [rf"\subsection*{{{_escape_words(derivation.title[lang])}}}", "{\\small",
+        parts += [rf"\subsection*{{{prose(derivation.title[lang])}}}", "{\\small",
                   derivation_latex(derivation, lang, detail="full", numbers=numbers.tags(own_tags(derivation, "full"))), "}"]
     parts.append(r"\end{document}")
     return "\n".join(parts) + "\n"
@@ -129,7 +129,7 @@ def _section(section: Section, number: str, derivations, numbers: SectionNumbers
                   rf"\caption{{{prose(CAPTIONS[name][lang])}}}", r"\end{figure}"]
     for name in section.derivations:
         derivation = derivations[name]
-        parts += [rf"\subsection{{{_escape_words(derivation.title[lang])}}}", "{\\small",
+        parts += [rf"\subsection{{{prose(derivation.title[lang])}}}", "{\\small",
                   derivation_latex(derivation, lang, numbers=numbers.tags(own_tags(derivation, "blackboard"))), "}"]
     if section.kernel and kernel_source:
         parts += [r"{\scriptsize", r"\begin{verbatim}", kernel_listing(kernel_source).rstrip("\n"), r"\end{verbatim}", "}"]
@@ -144,7 +144,7 @@ def toc_seed(get: Callable[[str], Derivation], lang: str = "en") -> str:
     for number, section in enumerate(SECTIONS, start=2):
         lines.append(rf"\contentsline {{section}}{{\numberline {{{number}}}{section.heading[lang]}}}{{1}}{{}}%")
         for sub, name in enumerate(section.derivations, start=1):
-            title = _escape_words(get(name).title[lang])
+            title = prose(get(name).title[lang])
             lines.append(rf"\contentsline {{subsection}}{{\numberline {{{number}.{sub}}}{title}}}{{1}}{{}}%")
     lines.append(rf"\contentsline {{section}}{{\numberline {{A}}{WORDS[lang]['trail']}}}{{1}}{{}}%")
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ from typing import Callable, Mapping
 
 from ..errors import DeriveError
 from ..steps import Derivation
+from .inline_math import plain_words
 from .latex_expr import latex
 from .latex_format import row_parts
 from .notes import document_numbers, kernel_listing, own_tags, today
@@ -160,7 +161,7 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
                         f"{figure_number}: {prose_html(CAPTIONS[name][lang], formulas)}</figcaption></figure>")
         for name in section.derivations:
             derivation = derivations[name]
-            body.append(f"<h3>{html.escape(derivation.title[lang])}</h3>")
+            body.append(f"<h3>{prose_html(derivation.title[lang], formulas)}</h3>")
             body.append(derivation_table(derivation, lang, formulas, numbers.tags(own_tags(derivation, "blackboard"))))
         if section.kernel and kernel_source:
             body.append(f"<pre><code>{html.escape(kernel_listing(kernel_source))}</code></pre>")
@@ -168,7 +169,7 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
     body.append(f'<h2 id="s{appendix}">A {html.escape(words["trail"])}</h2><p>{html.escape(words["trail_intro"])}</p>')
     numbers.start("A")
     for derivation in derivations.values():
-        body.append(f"<h3>{html.escape(derivation.title[lang])}</h3>")
+        body.append(f"<h3>{prose_html(derivation.title[lang], formulas)}</h3>")
         body.append(derivation_table(derivation, lang, formulas, numbers.tags(own_tags(derivation, "full")), detail="full"))
     return page(words["title"], lang, "\n".join(body), formulas)
 
@@ -178,6 +179,7 @@ def derivations_html(derivations: list[Derivation], lang: str = "en", detail: st
     formulas = Formulas()
     body = []
     for derivation in derivations:
-        body.append(f"<h2>{html.escape(derivation.title[lang])}</h2>")
+        body.append(f"<h2>{prose_html(derivation.title[lang], formulas)}</h2>")
         body.append(derivation_table(derivation, lang, formulas, None, detail))
-    return page(derivations[0].title[lang] if derivations else "derive", lang, "\n".join(body), formulas)
+    title = plain_words(derivations[0].title[lang]) if derivations else "derive"
+    return page(title, lang, "\n".join(body), formulas)

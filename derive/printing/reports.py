@@ -16,7 +16,9 @@ def document(kind: str, **content: object) -> str:
 
 
 def names_text(entries: Iterable[tuple[str, str]]) -> str:
-    return "\n".join(f"{name:22s} {title}" for name, title in entries)
+    """One line a derivation, its title's formulas in Unicode (``σ(z) − t``)."""
+    from .inline_math import unicode_words
+    return "\n".join(f"{name:22s} {unicode_words(title)}" for name, title in entries)
 
 
 def names_json(entries: Iterable[tuple[str, str]]) -> str:

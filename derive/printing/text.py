@@ -1,12 +1,12 @@
 """Derivations and the rule catalogue as plain text for the terminal (Unicode equations)."""
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 from ..catalogue import Rule
 from ..series_notes import line_notes
 from ..steps import Derivation
+from .inline_math import unicode_words
 from .justifications import justification, line_words
 from .unicode import unicode
 from .words import line_verification_text, phrase, verification_text
@@ -70,17 +70,9 @@ def _span(line, lang: str) -> str:
 
 
 def _unicode_title(title: str) -> str:
-    """A title's inline LaTeX (``Gradient of $E$ by $z_{j}$``, a user's gradient) in Unicode, as
-    the equations below it are: ``Gradient of E by zⱼ``."""
-    from ..errors import DeriveError
-    from ..front_end import from_latex
-
-    def piece(match: re.Match) -> str:
-        try:
-            return unicode(from_latex(match.group(1)))
-        except DeriveError:
-            return match.group(1)
-    return re.sub(r"\$([^$]+)\$", piece, title)
+    """A title's inline LaTeX (``Gradient of $E$ by $z_{j}$``, ``$\\sigma(z) - t$``) in Unicode,
+    as the equations below it are: ``Gradient of E by zⱼ``, ``σ(z) − t``."""
+    return unicode_words(title)
 
 
 def derivations_text(derivations: Iterable[Derivation], lang: str = "en", detail: str = "blackboard") -> str:
