@@ -94,6 +94,13 @@ def _wrapped(text: str) -> str:
     return f"({text})" if re.search(r"[\s+−]", text) else text
 
 
+def pieces(words: str) -> list[tuple[str, bool]]:
+    """``words`` cut into ``(text, is_formula)`` pieces, each formula without its dollar signs: how
+    every printer reads a title or a text (LaTeX keeps the formulas, HTML renders them with KaTeX)."""
+    parts = re.split(r"(\$[^$]+\$)", words)
+    return [(part[1:-1], True) if len(part) > 2 and part[0] == part[-1] == "$" else (part, False) for part in parts if part]
+
+
 def unicode_words(words: str) -> str:
     """``words`` with each ``$...$`` in Unicode (the terminal's form)."""
     return MATH.sub(lambda match: unicode_math(match.group(1)), words)

@@ -7,13 +7,13 @@ one of its equations, (section.n) otherwise."""
 from __future__ import annotations
 
 import datetime
-import re
 import textwrap
 from typing import Callable, Mapping
 
 from ..catalogue import Rule
 from ..steps import Derivation
 from .latex_format import derivation_latex
+from .inline_math import pieces
 from .latex_text import text
 from .notes_content import CAPTIONS, SECTIONS, WORDS, Section
 from .tags import SectionNumbers, own_line_tags
@@ -29,8 +29,7 @@ def _escape_words(words: str) -> str:
 
 def prose(words: str) -> str:
     """Prose with inline mathematics ``$...$``: the words escaped, the mathematics kept."""
-    parts = re.split(r"(\$[^$]+\$)", words)
-    return "".join(part if part.startswith("$") else _escape_words(part) for part in parts)
+    return "".join(f"${text}$" if formula else _escape_words(text) for text, formula in pieces(words))
 
 
 def own_tags(derivation: Derivation, detail: str) -> list[str | None]:

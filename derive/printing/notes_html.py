@@ -16,7 +16,7 @@ from typing import Callable, Mapping
 
 from ..errors import DeriveError
 from ..steps import Derivation
-from .inline_math import plain_words
+from .inline_math import pieces, plain_words
 from .latex_expr import latex
 from .latex_format import row_parts
 from .notes import document_numbers, kernel_listing, own_tags, today
@@ -103,8 +103,7 @@ def inline_fonts(css_path: Path) -> str:
 
 
 def prose_html(words: str, formulas: Formulas) -> str:
-    parts = re.split(r"(\$[^$]+\$)", words)
-    return "".join(formulas.inline(part[1:-1]) if part.startswith("$") else html.escape(part) for part in parts)
+    return "".join(formulas.inline(text) if formula else html.escape(text) for text, formula in pieces(words))
 
 
 def derivation_table(derivation: Derivation, lang: str, formulas: Formulas, numbers: list[str] | None,
