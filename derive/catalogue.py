@@ -174,6 +174,7 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
     kind = entry.get("kind", "equality")
     if kind not in KINDS:
         raise CatalogueError(f"{where}: kind must be one of {KINDS}")
+    _check_words(entry, where)
     wild_names = tuple(entry.get("wild", ()))
     conditions = tuple(parse_condition(c, frozenset(wild_names), entry["name"], operation) for c in entry["conditions"])
     data = {key: entry[key] for key in ("lhs", "rhs", "from", "to", "defines", "replace", "parameters",
@@ -194,6 +195,40 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
         if key in data:
             rule.patterns(key)
     return rule
+
+
+# What a rule's templates (en_at, ja_at, brief_en, brief_ja) may name, filled in from the step:
+# printing/justifications.py says what each is.
+TEMPLATE_NAMES = frozenset({"x", "j", "i", "n", "f", "a", "d", "h", "name"})
+TEMPLATES = ("en_at", "ja_at", "brief_en", "brief_ja")
+
+
+def _check_words(entry: Mapping[str, object], where: str) -> None:
+    """A rule's words write their formulas between dollar signs (LaTeX), paired; a template names
+    only what a step can fill in, its LaTeX braces doubled, so a slip fails at load time, not
+    silently in a printer."""
+    import string
+    for key in ("en", "ja") + TEMPLATES:
+        words = entry.get(key)
+        if words is None:
+            continue
+        if not isinstance(words, str):
+            raise CatalogueError(f"{where}: {key} must be text")
+        if words.count("$") % 2:
+            raise CatalogueError(f"{where}: {key} has an unpaired dollar sign (formulas go between two)")
+        if key in TEMPLATES:
+            try:
+                named = {field for _, field, _, _ in string.Formatter().parse(words) if field is not None}
+            except ValueError as error:
+                raise CatalogueError(f"{where}: {key} is not a template ({error}); double a LaTeX brace: {{{{ }}}}") from None
+            unknown = named - TEMPLATE_NAMES
+            braced = sorted(name for name in unknown if not name.isidentifier())
+            if braced:
+                raise CatalogueError(f"{where}: {key} has LaTeX braces around {braced[0]!r} that a template reads as "
+                                     f"a name to fill in; double them: {{{{{braced[0]}}}}}")
+            if unknown:
+                raise CatalogueError(f"{where}: {key} names {sorted(unknown)}; a template may name only "
+                                     f"{', '.join(sorted(TEMPLATE_NAMES))}")
 
 
 PROOFS_FILE = "proofs.json"  # beside the rules: each rule's proof, keyed by the hash of its text

@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 
 import derive
+from derive.printing.inline_math import unicode_words
 from derive import conventions as c
 from derive.functions import as_builtins
 from derive.printing.json_format import derivations_json, rules_json
@@ -102,8 +103,8 @@ def test_rules_listing_in_both_languages():
     rules = derive.rules()
     english, japanese = rules_text(rules, "en"), rules_text(rules, "ja")
     for rule in rules:
-        assert rule.name in english and rule.justification["en"] in english
-        assert rule.justification["ja"] in japanese
+        assert rule.name in english and unicode_words(rule.justification["en"]) in english
+        assert unicode_words(rule.justification["ja"]) in japanese
     document = json.loads(rules_json(rules, "ja"))
     assert len(document["rules"]) == len(rules)
     assert document["rules"][0]["justification"]["ja"]
@@ -125,17 +126,19 @@ def test_justifications_name_the_indices_and_variables_of_their_step():
     text = derivation_text(ce_grad, detail="full")
     assert "only the one with m = k survives" in text and "Of all the terms only the one with j = i" not in text
     assert "m についての和では、m = k の項だけが残る" in derivation_text(ce_grad, "ja", detail="full")
-    assert "only the one with m = k survives" in derivation_markdown(ce_grad, detail="full")
-    assert r"only the one with m = k survives" in derivation_latex(ce_grad, detail="full")
-    for printed in (derivation_text(ce_grad), derivation_markdown(ce_grad), derivation_latex(ce_grad)):
-        assert "only m = k survives; only j = i survives" in printed  # the blackboard line, both collapses
+    # LaTeX and Markdown set the names as mathematics, between dollar signs
+    assert "only the one with $m = k$ survives" in derivation_markdown(ce_grad, detail="full")
+    assert r"only the one with $m = k$ survives" in derivation_latex(ce_grad, detail="full")
+    assert "only m = k survives; only j = i survives" in derivation_text(ce_grad)  # the blackboard line, both collapses
+    for printed in (derivation_markdown(ce_grad), derivation_latex(ce_grad)):
+        assert "only $m = k$ survives; only $j = i$ survives" in printed
     assert "m = k の項だけが残る、j = i の項だけが残る" in derivation_text(ce_grad, "ja")
     steps = json_module.loads(derivations_json([ce_grad]))
     steps = steps["derivations"][0]["steps"] if "derivations" in steps else steps[0]["steps"]
     assert any("m = k" in s["justification"] for s in steps)
     assert "does not depend on zᵢ does not change when zᵢ does" in derivation_text(derive.get("bce-sigmoid-grad"), detail="full")
     assert "A factor that does not depend on yᵢₖ stays in front of the derivative by yᵢₖ" in text
-    assert "A factor that does not depend on y_ik stays in front of the derivative by y_ik" in derivation_markdown(ce_grad, detail="full")
+    assert "A factor that does not depend on $y_{ik}$ stays in front of the derivative by $y_{ik}$" in derivation_markdown(ce_grad, detail="full")
     assert "The finite sum over m is differentiated by yᵢₖ term by term" in text
     softmax = derivation_text(derive.get("ce-softmax"), detail="full")
     assert "does not depend on the summation index k is taken out of the sum over k" in softmax

@@ -66,7 +66,7 @@ def unicode_math(tex: str) -> str:
         if ch in "{}":
             position += 1
             continue
-        out.append("−" if ch == "-" else ch)
+        out.append({"-": "−", "'": "′"}.get(ch, ch))
         position += 1
     return re.sub(r"\s+", " ", "".join(out)).strip()
 

@@ -9,19 +9,29 @@ import sympy as sp
 from ..catalogue import get_rule
 from ..rewriting import subexpression_at
 from ..steps import CheckKind, Equation, Step
+from .inline_math import unicode_words
 
 GIVEN = {"en": "The model we start from.", "ja": "出発点とするモデル。"}
 
 
 def justification(step: Step, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
-    """What justifies ``step`` (which follows ``previous``), in ``lang``; the names in it plain
-    (``y_ik``, for words set inside LaTeX and JSON) or, for the terminal, as the equations show
-    them (``yᵢₖ``, ``ŷ``)."""
+    """What justifies ``step`` (which follows ``previous``), in ``lang``: words with inline
+    mathematics between dollar signs, in LaTeX (``the sum over $k$``, ``$\\partial y_{ik}/\\partial
+    z_{jm} = \\delta_{ij} \\delta_{km}$``), or with ``unicode_names`` the terminal's Unicode
+    (``the sum over k``, ``∂yᵢₖ/∂zⱼₘ = δᵢⱼ δₖₘ``)."""
+    return _shown(_justification(step, previous, lang), unicode_names)
+
+
+def _shown(words: str, unicode_names: bool) -> str:
+    return unicode_words(words) if unicode_names else words
+
+
+def _justification(step: Step, previous: Equation | None, lang: str) -> str:
     if step.rule == "given":
         return GIVEN[lang]
     rule = get_rule(step.rule)
     template = rule.data.get(f"{lang}_at")
-    names = _names(step, previous, _unicode if unicode_names else _name) if template else None
+    names = _names(step, previous) if template else None
     if names:
         try:
             return template.format(**names)
@@ -30,47 +40,48 @@ def justification(step: Step, previous: Equation | None, lang: str, unicode_name
     return rule.justification[lang]
 
 
-def _names(step: Step, previous: Equation | None, spell) -> dict[str, str] | None:
+def _names(step: Step, previous: Equation | None) -> dict[str, str] | None:
     """What a template may name, read from the part the step changed: ``x`` the variable of a
     derivative (or of differentiating both sides); ``j`` the index of the sum or product it works
     on, ``i`` what a Kronecker delta pairs ``j`` with, ``n`` the new name of a renamed index; ``f``
     the outer function of a chain rule; ``a`` and ``d`` a component and its derivative as deltas;
-    ``h`` the variable of a limit; ``name`` the derivation whose result a step states."""
+    ``h`` the variable of a limit; ``name`` the derivation whose result a step states.  Each is
+    LaTeX (``y_{ik}``, ``\\sigma``), for a template to set between dollar signs."""
     names: dict[str, str] = {}
     if step.check.how == CheckKind.DERIVED and step.check.derivation is not None:
         names["name"] = step.check.derivation.name
     if step.check.how == CheckKind.DIFFERENTIATED and step.check.variables:
-        names["x"] = spell(step.check.variables[0])
+        names["x"] = _latex_name(step.check.variables[0])
     if step.check.how == CheckKind.DERIVATIVES and previous is not None and isinstance(previous.lhs, sp.Derivative):
-        names["x"] = spell(previous.lhs.variables[-1])  # the component the matrix collects
+        names["x"] = _latex_name(previous.lhs.variables[-1])  # the component the matrix collects
     part = _changed_part(step, previous)
     if part is None:
         return names or None
     new = next(iter(step.check.definitions.values())) if step.check.how == CheckKind.LOCAL and len(step.check.definitions) == 1 else None
     if isinstance(part, sp.Limit):
-        names["h"] = spell(part.args[1])
+        names["h"] = _latex_name(part.args[1])
     if isinstance(part, sp.log) and isinstance(part.args[0], sp.Product) and len(part.args[0].limits) == 1:
-        names["j"] = spell(part.args[0].limits[0][0])
+        names["j"] = _latex_name(part.args[0].limits[0][0])
     if isinstance(part, sp.Derivative) and len(part.variables) == 1:
-        names["x"] = spell(part.variables[0])
+        names["x"] = _latex_name(part.variables[0])
         if isinstance(part.expr, (sp.Symbol, sp.Indexed)) and new is not None:
-            names["a"], names["d"] = spell(part.expr), _spell_deltas(new, spell)
+            names["a"], names["d"] = _latex_name(part.expr), _latex_name(new)
         elif isinstance(part.expr, sp.Function) and part.expr.args:
-            names["f"] = _FUNCTION_NAMES.get(part.expr.func.__name__, part.expr.func.__name__)
+            names["f"] = _function_name(part.expr.func.__name__)
         part = part.expr
     if isinstance(part, sp.Sum) and isinstance(new, sp.Sum):
         old_indices, new_indices = _summation_indices(part), _summation_indices(new)
         renamed = [(a, b) for a, b in zip(old_indices, new_indices) if a != b]
         if len(old_indices) == len(new_indices) > 1 and len(renamed) == 1:  # one index of a double sum renamed
-            names["j"], names["n"] = (spell(index) for index in renamed[0])
+            names["j"], names["n"] = (_latex_name(index) for index in renamed[0])
     if isinstance(part, sp.Sum) and len(part.limits) == 1:
         variable = part.limits[0][0]
-        names["j"] = spell(variable)
+        names["j"] = _latex_name(variable)
         if isinstance(new, sp.Sum) and len(new.limits) == 1 and new.limits[0][0] != variable:
-            names["n"] = spell(new.limits[0][0])
+            names["n"] = _latex_name(new.limits[0][0])
         for delta in part.function.atoms(sp.KroneckerDelta):
             if variable in delta.args:
-                names["i"] = spell(delta.args[1] if delta.args[0] == variable else delta.args[0])
+                names["i"] = _latex_name(delta.args[1] if delta.args[0] == variable else delta.args[0])
                 break
     return names or None
 
@@ -84,19 +95,14 @@ def _summation_indices(total: sp.Basic) -> list[sp.Symbol]:
     return indices
 
 
-_FUNCTION_NAMES = {"log": "log", "exp": "exp", "sigmoid": "σ"}
+_FUNCTION_NAMES = {"log": r"\log", "exp": r"\exp", "sigmoid": r"\sigma"}
 
 
-def _spell_deltas(expr: sp.Basic, spell) -> str:
-    """``δᵢⱼ δₖₘ`` on the terminal, ``δ_ij δ_km`` elsewhere: a product of Kronecker deltas (or 1, 0)."""
-    if spell is _unicode or expr.is_Number:
-        return _unicode(expr) if spell is _unicode else str(expr)
-    factors = []
-    for factor in sp.Mul.make_args(expr):
-        if not isinstance(factor, sp.KroneckerDelta):
-            return str(expr)
-        factors.append("δ_" + "".join(str(index) for index in factor.args))
-    return " ".join(factors)
+def _function_name(name: str) -> str:
+    """A function's name in LaTeX: ``\\log``, ``\\sigma``, ``f``, ``\\operatorname{softplus}``."""
+    if name in _FUNCTION_NAMES:
+        return _FUNCTION_NAMES[name]
+    return name if len(name) == 1 else r"\operatorname{" + name.replace("_", r"\_") + "}"
 
 
 CITED = {"en": "as derived in {name}", "ja": "{name} で導いた結果"}
@@ -110,7 +116,12 @@ SENTENCES = {"en": " ", "ja": ""}
 def brief(step: Step, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
     """A few words for ``step`` inside a blackboard line: the rule's ``brief_en``/``brief_ja``
     filled in from the match, a derivation's result cited by name (and the series' equation
-    number), a lemma cited by its label; a rule that gives no brief words gives its justification."""
+    number), a lemma cited by its label; a rule that gives no brief words gives its justification.
+    Inline mathematics as :func:`justification` gives it."""
+    return _shown(_brief(step, previous, lang), unicode_names)
+
+
+def _brief(step: Step, previous: Equation | None, lang: str) -> str:
     if step.rule == "given":
         return GIVEN[lang]
     if step.check.how == CheckKind.DERIVED and step.check.derivation is not None:
@@ -120,12 +131,12 @@ def brief(step: Step, previous: Equation | None, lang: str, unicode_names: bool 
     rule = get_rule(step.rule)
     template = rule.data.get(f"brief_{lang}")
     if template is None:
-        return justification(step, previous, lang, unicode_names)
-    names = _names(step, previous, _unicode if unicode_names else _name) or {}
+        return _justification(step, previous, lang)
+    names = _names(step, previous) or {}
     try:
         words = str(template).format(**names)
     except KeyError:
-        return justification(step, previous, lang, unicode_names)
+        return _justification(step, previous, lang)
     from ..derivations.lemmas import label
     if rule.lemma:
         return f"{words} ({label(rule.lemma)})"
@@ -141,15 +152,20 @@ def line_words(derivation, line, lang: str, unicode_names: bool = False) -> str:
     previous = derivation.steps[line.first - 1].equation if line.first else None
     said: list[str] = []
     for step in steps:
-        words = brief(step, previous, lang, unicode_names)
+        words = _brief(step, previous, lang)
         previous = step.equation
         if words and words not in said:
             said.append(words)
     stop = STOP[lang]
     if len(said) > 1 and any(words.endswith(stop) for words in said):  # a sentence among the briefs: all sentences
-        return SENTENCES[lang].join(words if words.endswith(stop) else words[:1].upper() + words[1:] + stop
-                                    for words in said)
-    return SEPARATOR[lang].join(said)
+        return _shown(SENTENCES[lang].join(words if words.endswith(stop) else _capitalised(words) + stop
+                                           for words in said), unicode_names)
+    return _shown(SEPARATOR[lang].join(said), unicode_names)
+
+
+def _capitalised(words: str) -> str:
+    """``words`` with a capital first letter, unless they begin with a formula (``$y = \\sigma(z)$``)."""
+    return words if words.startswith("$") else words[:1].upper() + words[1:]
 
 
 def with_notes(words: str, derivation, first: int, last: int, lang: str) -> str:
@@ -182,13 +198,7 @@ def _changed_part(step: Step, previous: Equation | None) -> sp.Basic | None:
     return None
 
 
-def _unicode(symbol: sp.Basic) -> str:
-    from .unicode import unicode
-    return unicode(symbol)
-
-
-def _name(symbol: sp.Basic) -> str:
-    """``k``, ``y_ik``, ``z_j``: plain characters, so the words read the same in every printer."""
-    if isinstance(symbol, sp.Indexed):
-        return f"{symbol.base}_{''.join(str(ix) for ix in symbol.indices)}"
-    return str(symbol)
+def _latex_name(symbol: sp.Basic) -> str:
+    """``k``, ``y_{ik}``, ``\\hat{y}``, ``\\delta_{ij}``: as the equations print it, for a formula in the words."""
+    from .latex_expr import latex
+    return latex(symbol)

@@ -24,9 +24,10 @@ def rows(derivation: Derivation, lang: str, tags: str, boxed_words: bool, detail
         tag = numbers[row] if numbers is not None else tag
         lhs = "" if equation.lhs == previous_lhs else latex(equation.lhs)
         words = text(words)
-        if boxed_words:  # a paragraph box inside \text, so long words wrap beside the equation
+        if boxed_words:  # a paragraph box, so long words wrap beside the equation: not inside \text,
+            # which typesets its argument once per math style (four times, Japanese line breaking and all)
             inner = words[len(r"\text{"):-1]
-            words = r"\text{\parbox[t]{" + JUSTIFICATION_WIDTH + r"}{\raggedright\footnotesize " + inner + "}}"
+            words = r"\parbox[t]{" + JUSTIFICATION_WIDTH + r"}{\raggedright\footnotesize " + inner + "}"
         row = f"{lhs} &= {latex(equation.rhs)} && {words}"
         out.append(row + (rf" \tag{{{tag}}}" if tag else ""))
         previous_lhs = equation.lhs

@@ -1,6 +1,9 @@
-"""Words inside ``\\text{...}``: escaped so that TeX and KaTeX (strict) both accept them, and the
-few mathematical characters the words use (∂, ∑, σ′, subscripts) set as math inside them."""
+"""Words inside ``\\text{...}``: their inline formulas (``$...$``, LaTeX) kept as mathematics,
+the rest escaped so that TeX and KaTeX (strict) both accept it, and any of the few mathematical
+characters plain words may hold (∂, ∑, σ′, subscripts) set as math."""
 from __future__ import annotations
+
+from .inline_math import pieces
 
 _ESCAPES = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\textasciicircum{}",
@@ -13,6 +16,11 @@ _MATH = {
 
 
 def text(words: str) -> str:
+    """``\\text{...}`` holding ``words``; amsmath and KaTeX both allow ``$...$`` inside it."""
+    return r"\text{" + "".join(f"${part}$" if formula else _escaped(part) for part, formula in pieces(words)) + "}"
+
+
+def _escaped(words: str) -> str:
     out, math = [], []
     for ch in words + "\0":
         if ch in _MATH:
@@ -23,7 +31,7 @@ def text(words: str) -> str:
             math = []
         if ch != "\0":
             out.append(_ESCAPES.get(ch, ch))
-    return r"\text{" + "".join(out) + "}"
+    return "".join(out)
 
 
 def _scripts_grouped(tokens: list[str]) -> str:

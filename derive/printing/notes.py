@@ -13,7 +13,6 @@ from typing import Callable, Mapping
 from ..catalogue import Rule
 from ..steps import Derivation
 from .latex_format import derivation_latex
-from .inline_math import pieces
 from .latex_text import text
 from .notes_content import CAPTIONS, SECTIONS, WORDS, Section
 from .tags import SectionNumbers, own_line_tags
@@ -22,14 +21,9 @@ CLASSES = {"en": r"\documentclass[a4paper,10pt]{article}", "ja": r"\documentclas
 KERNEL_LINE = 92  # characters of kernel source per printed line (A4, \scriptsize)
 
 
-def _escape_words(words: str) -> str:
-    """Prose outside math: the same escapes as inside ``\\text{}``."""
-    return text(words)[len(r"\text{"):-1]
-
-
 def prose(words: str) -> str:
-    """Prose with inline mathematics ``$...$``: the words escaped, the mathematics kept."""
-    return "".join(f"${text}$" if formula else _escape_words(text) for text, formula in pieces(words))
+    """Prose with inline mathematics ``$...$``: the words escaped as inside ``\\text{}``, the mathematics kept."""
+    return text(words)[len(r"\text{"):-1]
 
 
 def own_tags(derivation: Derivation, detail: str) -> list[str | None]:
@@ -93,24 +87,24 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
         r"\usepackage{graphicx}",
         r"\allowdisplaybreaks",
         r"\numberwithin{equation}{section}",
-        rf"\title{{{words['title']}\\[0.5em]\large {_escape_words(words['subtitle'])}}}",
-        rf"\date{{{_escape_words(words['generated'])} {date or today()}}}",
+        rf"\title{{{words['title']}\\[0.5em]\large {prose(words['subtitle'])}}}",
+        rf"\date{{{prose(words['generated'])} {date or today()}}}",
         r"\author{derive}",
         r"\begin{document}",
         r"\maketitle",
         r"\tableofcontents",
         r"\clearpage",
         rf"\section{{{words['rules']}}}",
-        _escape_words(words["rules_intro"]),
+        prose(words["rules_intro"]),
         r"\begin{itemize}",
     ]
     for rule in rules:
         if rule.topic == "logarithms" and rule.operation == "rewrite":
-            parts.append(rf"\item ${rule.statement}$ --- {_escape_words(rule.justification[lang])}")
+            parts.append(rf"\item ${rule.statement}$ --- {prose(rule.justification[lang])}")
     parts.append(r"\end{itemize}")
     for number, section in enumerate(SECTIONS, start=2):
         parts += _section(section, str(number), derivations, numbers, lang, figures, kernel_source)
-    parts += [r"\appendix", rf"\section{{{words['trail']}}}", _escape_words(words["trail_intro"])]
+    parts += [r"\appendix", rf"\section{{{words['trail']}}}", prose(words["trail_intro"])]
     numbers.start("A")
     for name, derivation in derivations.items():
         parts += [rf"\subsection*{{{prose(derivation.title[lang])}}}", "{\\small",

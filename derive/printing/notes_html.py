@@ -114,7 +114,7 @@ def derivation_table(derivation: Derivation, lang: str, formulas: Formulas, numb
         lhs = "" if equation.lhs == previous else latex(equation.lhs)
         previous = equation.lhs
         shown = formulas.display(f"{lhs} = {latex(equation.rhs)}")
-        rows.append(f'<tr><td class="equation">{shown}</td><td class="words">{html.escape(words)}</td>'
+        rows.append(f'<tr><td class="equation">{shown}</td><td class="words">{prose_html(words, formulas)}</td>'
                     f'<td class="tag">{f"({html.escape(tag)})" if tag else ""}</td></tr>')
     return '<table class="derivation">' + "".join(rows) + "</table>"
 
@@ -147,7 +147,7 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
             f'<h2 id="s1">1 {html.escape(words["rules"])}</h2><p>{html.escape(words["rules_intro"])}</p><ul>']
     for rule in rules:
         if rule.topic == "logarithms" and rule.operation == "rewrite":
-            body.append(f"<li>{formulas.inline(rule.statement)} — {html.escape(rule.justification[lang])}</li>")
+            body.append(f"<li>{formulas.inline(rule.statement)} — {prose_html(rule.justification[lang], formulas)}</li>")
     body.append("</ul>")
     figure_number = 0
     for number, section in enumerate(SECTIONS, start=2):

@@ -40,7 +40,7 @@ def _steps_text(derivation: Derivation, lang: str) -> list[str]:
         lines.append(f"{indent}{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})"
                      + (f": {words}" if words else ""))
         lines.append(f"{indent}{verification_text(step.verification, lang)}")
-        lines += [f"{indent}{phrase(lang, 'series_note')}: {note}" for note in line_notes(derivation, number - 1, number - 1, lang)]
+        lines += [f"{indent}{phrase(lang, 'series_note')}: {note}" for note in map(unicode_words, line_notes(derivation, number - 1, number - 1, lang))]
     return lines
 
 
@@ -56,7 +56,7 @@ def _lines_text(derivation: Derivation, lang: str) -> list[str]:
         lines.append(f"{number:>{width}}. {unicode(equation.lhs)} = {unicode(equation.rhs)}{tag}")
         lines.append(f"{indent}{_span(line, lang)}: {line_words(derivation, line, lang, True)}")
         lines.append(f"{indent}{line_verification_text(line.verification, steps, lang)}")
-        lines += [f"{indent}{phrase(lang, 'series_note')}: {note}" for note in line_notes(derivation, line.first, line.last, lang)]
+        lines += [f"{indent}{phrase(lang, 'series_note')}: {note}" for note in map(unicode_words, line_notes(derivation, line.first, line.last, lang))]
     lines += ["", phrase(lang, "full_trail")]
     return lines
 
@@ -86,5 +86,5 @@ def rules_text(rules: Iterable[Rule], lang: str = "en") -> str:
         conditions = ", ".join(c.text for c in rule.conditions)
         lines.append(f"{rule.name}  [{rule.topic}, {phrase(lang, rule.kind)}]")
         lines.append(f"    {rule.statement}" + (f"    ({phrase(lang, 'conditions')}: {conditions})" if conditions else ""))
-        lines.append(f"    {rule.justification[lang]}")
+        lines.append(f"    {unicode_words(rule.justification[lang])}")
     return "\n".join(lines)
