@@ -14,6 +14,7 @@ _EXPORTS = {
     "binary_cross_entropy": "derive.api",
     "get": "derive.api",
     "gradient": "derive.api",
+    "hessian": "derive.api",
     "from_latex": "derive.front_end",
     "ParseError": "derive.errors",
     "names": "derive.api",

@@ -45,21 +45,34 @@ def binary_cross_entropy(route: str = "categorical", link: str | None = None) ->
     return derivations.with_link(loss, link, "bce-sigmoid") if link else loss
 
 
-def gradient(loss, wrt, link: str | None = None) -> Derivation:
+def gradient(loss, wrt, link: str | None = None, order: int = 1) -> Derivation:
     """The gradient of ``loss`` by ``wrt``, step by step, every step verified.
 
     ``loss``: a derivation (its result is differentiated, see :meth:`Derivation.gradient`), LaTeX
     text such as ``r"-\\sum_k t_k \\log y_k"``, or a SymPy expression or ``Eq``.  ``wrt``: LaTeX
-    (``"y_{j}"``, ``"\\sigma"``) or a SymPy symbol or indexed component."""
+    (``"y_{j}"``, ``"\\sigma"``) or a SymPy symbol or indexed component.  ``order``: differentiate
+    that many times, by ``wrt`` each time or by each of a list of ``order`` variables in turn (see
+    :func:`hessian`); each derivative is differentiated again step by step, every step verified."""
     if isinstance(loss, Derivation):
-        if isinstance(wrt, str):
-            from .user_losses import _variable
-            wrt = _variable(wrt, loss.result.rhs)
-        return _gradient_of_derivation(loss, wrt, link)
+        from .user_losses import _orders, _variable
+        derivation = loss
+        for each in _orders(wrt, order):
+            variable = _variable(each, loss.result.rhs) if isinstance(each, str) else each
+            derivation = _gradient_of_derivation(derivation, variable, link)
+            link = None  # the first derivative is written in the logits already
+        return derivation
     if link is not None:
         raise ValueError("link applies to a derivation; write the link into the LaTeX, e.g. \\sigma(z)")
     from .user_losses import user_gradient
-    return user_gradient(loss, wrt)
+    return user_gradient(loss, wrt, order)
+
+
+def hessian(loss, wrt) -> Derivation:
+    """The second derivative of ``loss``: by ``wrt`` twice, or, for ``wrt=[a, b]``, the mixed
+    ``∂²E/∂a∂b`` (by ``a``, then by ``b``).  Derived as :func:`gradient` derives the first, by
+    differentiating its result again, and cross-checked against ``sympy.diff`` and a second
+    central difference."""
+    return gradient(loss, wrt, order=2)
 
 
 def _gradient_of_derivation(derivation: Derivation, wrt: sp.Basic, link: str | None = None) -> Derivation:

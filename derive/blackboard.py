@@ -4,7 +4,8 @@ The engine decides the grouping from the kinds of the rules (their ``role`` in t
 per derivation: bookkeeping (renaming an index, linearity, constant factors, multiplying out) joins
 the line of the idea before it, or, right after the derivation's starting line, the idea after
 it; consecutive steps of one idea (logarithm rules, differentiation, Kronecker deltas collapsing,
-tidying) make one line, and so does a starting point with the model's link written into it.
+tidying) make one line, and so does a starting point with the model's link written into it;
+differentiating both sides always opens a line (a second derivative shows the first).
 Each line is verified twice over: by its steps, each verified, and as an equation between its two ends, checked at random points where its steps are equalities (one of
 them may differentiate both sides, or write an expression back in the model's names).
 """
@@ -60,7 +61,9 @@ def group(steps: tuple[Step, ...]) -> list[tuple[int, int, str]]:
                 pending = n
             continue
         joins_start = role == "link" and lines and lines[-1][2] == START and lines[-1][1] == n - 1
-        if (lines and lines[-1][2] == role and role != START and pending is None) or joins_start:
+        # differentiating both sides opens a line: a second derivative shows the first on its own line
+        opens = step.check.how == CheckKind.DIFFERENTIATED
+        if (lines and lines[-1][2] == role and role != START and pending is None and not opens) or joins_start:
             lines[-1][1] = n  # one idea's steps in a row, or a start written through the model's link
         else:
             lines.append([n if pending is None else pending, n, role])

@@ -62,8 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     bce.add_argument("--stable", action="store_true", help="append the stable forms the kernels compute")
     grad = commands.add_parser("grad", parents=[common], help="the gradient of a loss you write in LaTeX")
     grad.add_argument("latex", metavar="LATEX", help=r"the loss, e.g. '-\sum_{k} t_{k} \log y_{k}' or 'E = ...'")
-    grad.add_argument("--wrt", required=True, metavar="SYMBOL",
-                      help=r"differentiate by this, in LaTeX: y, \sigma, y_{j}, z_{ik}")
+    grad.add_argument("--wrt", required=True, metavar="SYMBOL", action="append",
+                      help=r"differentiate by this, in LaTeX: y, \sigma, y_{j}, z_{ik}; give it once per "
+                           "derivative for a mixed one (--wrt x --wrt y --order 2)")
+    grad.add_argument("--order", type=_order, default=1, metavar="N",
+                      help="differentiate N times (2: the second derivative, differentiated again step by step)")
     grad.add_argument("--compile", action="store_true",
                       help="also generate a Numba kernel for the loss and gradient and check it")
     grad.add_argument("--stable", action="store_true",
@@ -120,13 +123,25 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
+def _order(text: str) -> int:
+    from .user_losses import MAX_ORDER
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ORDER:
+        raise argparse.ArgumentTypeError(f"the order is a whole number from 1 to {MAX_ORDER}, not {text!r}")
+    return int(text)
+
+
 def _grad(args: argparse.Namespace) -> None:
     import json
 
     from . import api
     from .printing import render
 
-    derivation = api.gradient(args.latex, args.wrt)
+    if len(args.wrt) > 1 and len(args.wrt) != args.order:
+        raise _UsageError(f"--wrt is given {len(args.wrt)} times for --order {args.order}: give it once "
+                          f"(differentiated {args.order} times) or once per derivative")
+    if args.order > 1 and (args.compile or args.stable):
+        raise _UsageError("--compile and --stable take a gradient (--order 1): a kernel computes a loss and its gradient")
+    derivation = api.gradient(args.latex, args.wrt if len(args.wrt) > 1 else args.wrt[0], order=args.order)
     shown = [derivation]
     if args.stable:
         from .user_losses import stable_forms

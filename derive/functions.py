@@ -37,6 +37,12 @@ class softmax(sp.Function):  # noqa: N801 - named as the literature writes it
     def _eval_rewrite_as_exp(self, component, total, **kwargs):
         return sp.exp(component) / total
 
+    def fdiff(self, argindex=1):
+        """By the logit: the softmax itself; by the row's sum: ``-e^{z_j}/S²`` (so SymPy can
+        evaluate a derivative of it, as the checks at random points do)."""
+        component, total = self.args
+        return self if argindex == 1 else -sp.exp(component) / total ** 2
+
     def _eval_is_positive(self):
         return self.args[0].is_real
 

@@ -15,7 +15,7 @@ import sympy as sp
 
 from . import conventions
 from .errors import PatternError
-from .functions import Maximum, expm1, log1p, sigmoid, xlogy
+from .functions import Maximum, expm1, log1p, sigmoid, softmax, xlogy
 
 FUNCTIONS = {
     "log": sp.log,
@@ -33,6 +33,7 @@ FUNCTIONS = {
     "Derivative": sp.Derivative,
     "Limit": sp.Limit,
     "sigmoid": sigmoid,
+    "softmax": softmax,
     # functions of one variable a catalogue may give derivative rules for
     "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "atan": sp.atan,
     "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,

@@ -139,6 +139,7 @@ def weakest(steps) -> str:
 
 
 USER_GRADIENT = "gradient"  # the name of a derivation derive.gradient made from a user's loss
+USER_DERIVATIVE = "derivative"  # ... and of a higher derivative of it (order 2 and up)
 
 
 @dataclass(frozen=True, repr=False)

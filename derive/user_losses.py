@@ -19,8 +19,8 @@ from .gradient_checks import cross_check_gradient
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .limits import TIME_LIMIT, check_expression, time_limit
 from .models import Model, divisors_in, free, positive_in
-from .steps import USER_GRADIENT, Derivation, Equation
-from .strategies import apply, chain, differentiate, exhaust, given, run
+from .steps import USER_DERIVATIVE, USER_GRADIENT, Derivation, Equation
+from .strategies import Strategy, apply, chain, differentiate, exhaust, given, run
 
 # Steps grow with the loss (about 1.4 per operation) and each is verified: 46 operations take
 # about 5 s, 364 would pass the strategies' 200 applications after 40 s.  Past this, say so at once.
@@ -29,43 +29,79 @@ NOT_DIFFERENTIABLE = {sp.Abs: "|x|", sp.Max: "max", sp.Min: "min", sp.sign: "sig
                       sp.ceiling: "ceiling", sp.Heaviside: "the step function"}
 
 
-def user_gradient(loss, wrt) -> Derivation:
+MAX_ORDER = 4  # a fourth derivative of a loss of MAX_OPERATIONS is already hundreds of steps
+
+
+def user_gradient(loss, wrt, order: int = 1) -> Derivation:
     """``loss`` (LaTeX, ``sp.Eq(lhs, rhs)`` or an expression) differentiated by ``wrt`` (LaTeX such
     as ``y``, ``\\sigma``, ``y_{j}``, or a SymPy symbol or indexed component), within
-    :data:`~derive.limits.TIME_LIMIT` seconds."""
-    with time_limit(TIME_LIMIT, "deriving the gradient"):
+    :data:`~derive.limits.TIME_LIMIT` seconds.  ``order`` > 1 differentiates the result again, by
+    the same variable, or by each of ``wrt`` in turn where it is a list of ``order`` variables (a
+    mixed second derivative: ``wrt=["x", "y"], order=2``)."""
+    with time_limit(TIME_LIMIT * order, "deriving the gradient" if order == 1 else "deriving the derivative"):
         try:
-            return _user_gradient(loss, wrt)
+            return _user_derivative(loss, _orders(wrt, order))
         except RecursionError:
             raise LimitExceeded("the loss nests too deeply for SymPy to carry out (Python's recursion limit)") from None
 
 
-def _user_gradient(loss, wrt) -> Derivation:
+def _orders(wrt, order: int) -> list:
+    """The variables to differentiate by, in turn: ``wrt`` ``order`` times, or each of a list of ``order``."""
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+        raise DeriveError(f"the order of a derivative is 1 to {MAX_ORDER}, not {order!r}")
+    listed = list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
+    if not listed:
+        raise DeriveError("name a variable to differentiate by")
+    if len(listed) == 1:
+        return listed * order
+    if len(listed) != order:
+        raise DeriveError(f"{len(listed)} variables for a derivative of order {order}: name one variable "
+                          f"(differentiated {order} times) or {order}, one per derivative")
+    return listed
+
+
+def _user_derivative(loss, wrt: list) -> Derivation:
     lhs, rhs = _loss(loss)
     check_expression(rhs)
     size = sp.count_ops(rhs)
     if size > MAX_OPERATIONS:
         raise DeriveError(f"the loss has {size} operations; derive differentiates losses of up to "
                           f"{MAX_OPERATIONS} step by step (every step is verified): differentiate it in parts")
-    variable = _variable(wrt, rhs)
-    _refuse_kinks(rhs, variable)
+    variables = tuple(_variable(each, rhs) for each in wrt)
     model = _model(rhs)
-    if not model.depends_on(rhs, variable) and not rhs.has(variable):
-        raise DeriveError(f"the loss does not contain {_latex(variable)}; its symbols: "
-                          f"{', '.join(sorted({_latex(s) for s in _symbols(rhs)}))}")
-    strategy = chain(
-        given(Equation(lhs, rhs)),
+    for variable in dict.fromkeys(variables):
+        _refuse_kinks(rhs, variable)
+        if not model.depends_on(rhs, variable) and not rhs.has(variable):
+            raise DeriveError(f"the loss does not contain {_latex(variable)}; its symbols: "
+                              f"{', '.join(sorted({_latex(s) for s in _symbols(rhs)}))}")
+    strategy = chain(given(Equation(lhs, rhs)), *(_differentiated(variable) for variable in variables))
+    title = _title(lhs, variables)
+    derivation = run(USER_GRADIENT if len(variables) == 1 else USER_DERIVATIVE, title, strategy, model)
+    checks = cross_check_gradient(Equation(lhs, rhs), derivation.result, variables, model)
+    return replace(derivation, cross_checks=checks)
+
+
+def _differentiated(variable) -> Strategy:
+    """Differentiate the equation so far by ``variable``, then tidy up as a person writes it."""
+    return chain(
         differentiate(variable),  # the same strategy as the built-ins' gradients
         apply("algebraic_simplification", required=False, with_sums=True),  # a sum left over is one term
         exhaust("human_form"),  # then as a person writes it: deltas collapsed, powers merged, σ and softmax named
         apply("algebraic_simplification", required=False, with_sums=True),
         exhaust("human_form"),
     )
-    shown = _latex(variable)
-    title = {"en": f"Gradient of ${_latex(lhs)}$ by ${shown}$", "ja": f"${_latex(lhs)}$ の ${shown}$ に関する勾配"}
-    derivation = run(USER_GRADIENT, title, strategy, model)
-    checks = cross_check_gradient(Equation(lhs, rhs), derivation.result, variable, model)
-    return replace(derivation, cross_checks=checks)
+
+
+def _title(lhs: sp.Basic, variables: tuple) -> dict[str, str]:
+    loss, shown = _latex(lhs), [f"${_latex(v)}$" for v in variables]
+    if len(variables) == 1:
+        return {"en": f"Gradient of ${loss}$ by {shown[0]}", "ja": f"${loss}$ の {shown[0]} に関する勾配"}
+    order = {2: "Second", 3: "Third", 4: "Fourth"}[len(variables)]
+    if len(set(variables)) == 1:
+        return {"en": f"{order} derivative of ${loss}$ by {shown[0]}",
+                "ja": f"${loss}$ の {shown[0]} に関する {len(variables)} 階導関数"}
+    return {"en": f"{order} derivative of ${loss}$ by {', then by '.join(shown)}",
+            "ja": f"${loss}$ を {'、次に '.join(shown)} で微分した {len(variables)} 階導関数"}
 
 
 def stable_forms(derivation: Derivation) -> tuple[Derivation, Derivation]:

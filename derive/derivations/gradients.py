@@ -81,7 +81,8 @@ def gradient(derivation: Derivation, wrt: sp.Basic, link: str | None = None, wit
     if model.link:  # already written in the logits
         link, model = None, replace(model, link=None, name=model.name.rsplit(":", 1)[0]).with_link(model.link)
     name = f"{derivation.name}-gradient"
-    title = {"en": f"Gradient of {derivation.name} by {wrt}", "ja": f"{derivation.name} の {wrt} に関する勾配"}
+    from ..printing.latex_expr import latex
+    title = {"en": f"Gradient of {derivation.name} by ${latex(wrt)}$", "ja": f"{derivation.name} の ${latex(wrt)}$ に関する勾配"}
     return gradient_of(derivation, wrt, model, name, link=link, title=title, with_sums=with_sums)
 
 

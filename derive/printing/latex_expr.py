@@ -95,7 +95,8 @@ class LatexPrinter(SeriesPrinter, SympyLatexPrinter):
     def _print_Derivative(self, expr):
         order = len(expr.variables)
         mark = "d" if _ordinary(expr) else r"\partial"
-        below = " ".join(rf"{mark} {self._print(v)}" for v in reversed(expr.variables))
+        below = " ".join(rf"{mark} {self.wrap(v, POW)}" + (f"^{{{count}}}" if count > 1 else "")
+                         for v, count in repeated(reversed(expr.variables)))
         top = mark + (f"^{{{order}}}" if order > 1 else "")
         if isinstance(expr.expr, (sp.Symbol, sp.Indexed)):
             return Printed(rf"\frac{{{top} {self._print(expr.expr)}}}{{{below}}}", ATOM)
@@ -130,6 +131,17 @@ class LatexPrinter(SeriesPrinter, SympyLatexPrinter):
 
     def _print_Trace(self, expr):
         return Printed(rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)", ATOM)
+
+
+def repeated(variables) -> list[tuple[sp.Basic, int]]:
+    """Runs of one variable, as a derivative's denominator writes them: ``∂x²`` for ``∂x ∂x``."""
+    runs: list[list] = []
+    for variable in variables:
+        if runs and runs[-1][0] == variable:
+            runs[-1][1] += 1
+        else:
+            runs.append([variable, 1])
+    return [(variable, count) for variable, count in runs]
 
 
 def _ordinary(expr: sp.Derivative) -> bool:

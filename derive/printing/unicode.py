@@ -115,7 +115,9 @@ class UnicodePrinter(SeriesPrinter, StrPrinter):
         from .layout import ordinary_derivative
         order = len(expr.variables)
         mark = "d" if ordinary_derivative(expr) else "∂"
-        below = "".join(f"{mark}{self._print(v)}" for v in reversed(expr.variables))
+        from .latex_expr import repeated
+        below = "".join(f"{mark}{self.wrap(v, POW)}" + (superscript(str(count)) if count > 1 else "")
+                        for v, count in repeated(reversed(expr.variables)))
         top = mark + (superscript(str(order)) if order > 1 else "")
         if isinstance(expr.expr, (sp.Symbol, sp.Indexed)):
             return Printed(f"{top}{self._print(expr.expr)}/{below}", ATOM)
