@@ -27,6 +27,7 @@ for _name, _builder in {
     "ce-matrix-grad": gradients.ce_matrix_grad,
     "softmax-hessian": gradients.softmax_hessian,
     "log-derivative": limits.log_derivative,
+    "exp-derivative": limits.exp_derivative,
     "sigmoid-derivative": lemmas.sigmoid_derivative,
     "softmax-jacobian": lemmas.softmax_jacobian,
     "ce-stable": partial(stable.built_in, "ce-stable"),

@@ -23,3 +23,17 @@ def log_derivative() -> Derivation:
         apply("e_as_limit"),
     )
     return run("log-derivative", TITLES["log-derivative"], strategy, ANY_VALUES)
+
+
+def exp_derivative() -> Derivation:
+    """d/dx e^x = e^x from the limit definition: e^{x+h} = e^x e^h, the common factor e^x out of
+    the limit, and lim (e^u − 1)/u = 1 (from the limit that defines e, as log-derivative uses it)."""
+    x, h = (sp.Symbol(name, real=True) for name in ("x", "h"))
+    strategy = chain(
+        apply("derivative_as_limit", function=sp.exp(x), variable=x, step=h),
+        apply("exp_of_sum"),
+        apply("common_factor"),
+        apply("constant_out_of_limit"),
+        apply("exp_limit_at_zero"),
+    )
+    return run("exp-derivative", TITLES["exp-derivative"], strategy, ANY_VALUES)

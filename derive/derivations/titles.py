@@ -64,6 +64,8 @@ TITLES: dict[str, dict[str, str]] = {
 
     "log-derivative": {"en": "The derivative of $\\log x$ is $1/x$, from the limit definition",
                        "ja": "$\\log x$ の導関数は $1/x$ であること (極限の定義から)"},
+    "exp-derivative": {"en": "The derivative of $e^{x}$ is $e^{x}$, from the limit definition",
+                       "ja": "$e^{x}$ の導関数は $e^{x}$ であること (極限の定義から)"},
     "sigmoid-derivative": {"en": "Lemma: the derivative of the sigmoid is $\\sigma(x)(1 - \\sigma(x))$",
                            "ja": "補題: シグモイド関数の導関数は $\\sigma(x)(1 - \\sigma(x))$"},
     "softmax-jacobian": {"en": "Lemma: the softmax Jacobian $\\partial y_{k}/\\partial z_{m} = y_{k}(\\delta_{km} - y_{m})$",

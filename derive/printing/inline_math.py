@@ -14,9 +14,10 @@ SYMBOLS = {
     "omega": "ω", "Delta": "Δ", "Sigma": "Σ", "partial": "∂", "sum": "∑", "prod": "∏", "infty": "∞",
     "to": "→", "in": "∈", "leq": "≤", "geq": "≥", "le": "≤", "ge": "≥", "neq": "≠", "approx": "≈",
     "times": "×", "cdot": "·", "ldots": "…", "cdots": "⋯", "top": "ᵀ", "mid": "|", "quad": " ", "qquad": "  ",
-    "log": "log", "exp": "exp", "max": "max", "min": "min", "lim": "lim", "ln": "ln", "nabla": "∇",
+    "iff": "⇔", "log": "log", "exp": "exp", "max": "max", "min": "min", "lim": "lim", "ln": "ln", "nabla": "∇",
     "left": "", "right": "", "big": "", "Big": "", "bigl": "", "bigr": "",
 }
+RELATIONS = {"to", "in", "leq", "geq", "le", "ge", "neq", "approx", "times", "iff"}
 WORDS = {"log", "exp", "max", "min", "lim", "ln"}  # operators set as words: a space before what they apply to
 SUBSCRIPTS = dict(zip("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
 SUPERSCRIPTS = dict(zip("0123456789+-=()abcdefghijklmnoprstuvwxyzTᵀ", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀᵀ"))
@@ -49,6 +50,8 @@ def unicode_math(tex: str) -> str:
                 out.append(unicode_math(inner) + accent)
             elif name in (",", ";", ":", " ", "!"):
                 out.append(" " if name != "!" else "")
+            elif name in RELATIONS:
+                out.append(f" {SYMBOLS[name]} ")  # the space after the name was the command's end
             else:
                 out.append(SYMBOLS.get(name, "{" if name == "{" else "}" if name == "}" else name))
                 if name in WORDS and position < len(tex) and (tex[position].isalnum() or tex[position] == "\\"):
