@@ -38,3 +38,31 @@ def test_a_wrong_last_step_is_caught(wrong):
 def test_the_exponential_lemma_is_cited_where_the_rule_is_used():
     from derive.catalogue import get_rule
     assert "exp-derivative" in get_rule("derivative_of_exp").justification["en"]
+
+
+@pytest.mark.parametrize("classes", [None, 3, 5])
+def test_the_exponential_rules_write_the_sigmoid_and_softmax_for_any_number_of_classes(classes):
+    from derive import conventions as c
+    from derive.derivations.exponential import exp_rules
+    derivation = exp_rules(classes) if classes else derive.get("exp-rules")
+    rules = [s.rule for s in derivation.steps]
+    assert rules[:4] == ["sigmoid_as_exp", "sigmoid_numerator_exp", "softmax_as_exp", "exp_over_sum_of_exps"]
+    assert "take_logarithm" in rules
+    x = derivation.steps[0].rhs.free_symbols.pop()
+    assert derivation.steps[1].rhs == sp.exp(x) / (sp.exp(x) + 1)
+    K = classes or c.K
+    differences = sp.Sum(sp.exp(c.z[c.l] - c.z[c.k]), (c.l, 1, K))
+    assert derivation.steps[3].rhs == 1 / differences
+    assert derivation.result.lhs == sp.log(c.y[c.k]) and derivation.result.rhs == -sp.log(differences)
+    assert all(s.verification.method == "symbolic" and not s.verification.sizes for s in derivation.steps)
+
+
+def test_a_softmax_written_wrongly_by_differences_is_caught():
+    from derive import conventions as c
+    from derive.models import categorical
+    derivation = derive.get("exp-rules")
+    step = derivation.steps[3]
+    wrong = 1 / sp.Sum(sp.exp(c.z[c.k] - c.z[c.l]), (c.l, 1, c.K))  # the difference the wrong way round
+    with pytest.raises(VerificationError):
+        verify_step(derivation.steps[2].equation, replace(step, equation=Equation(step.lhs, wrong)),
+                    categorical().with_link("softmax"))

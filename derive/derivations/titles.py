@@ -64,6 +64,8 @@ TITLES: dict[str, dict[str, str]] = {
 
     "log-derivative": {"en": "The derivative of $\\log x$ is $1/x$, from the limit definition",
                        "ja": "$\\log x$ の導関数は $1/x$ であること (極限の定義から)"},
+    "exp-rules": {"en": "The exponential's rules at work: the sigmoid over $e^{x}$, softmax by differences of logits, its log",
+                  "ja": "指数関数の規則の応用: $e^{x}$ で書くシグモイド、ロジットの差で書くソフトマックスとその対数"},
     "exp-derivative": {"en": "The derivative of $e^{x}$ is $e^{x}$, from the limit definition",
                        "ja": "$e^{x}$ の導関数は $e^{x}$ であること (極限の定義から)"},
     "sigmoid-derivative": {"en": "Lemma: the derivative of the sigmoid is $\\sigma(x)(1 - \\sigma(x))$",

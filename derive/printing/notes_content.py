@@ -32,7 +32,24 @@ SECTIONS: tuple[Section, ...] = (
                "ここでは導関数を定義する極限から証明する。指数関数の導関数 $e^{x}$ も同じく証明する。シグモイド $\\sigma(z) = 1/(1 + e^{-z})$ と"
                "ソフトマックス $y_k = e^{z_k} / \\sum_j e^{z_j}$ はモデルが出力するスコア (ロジット) を"
                "確率に変え、その導関数はその確率で書ける。"},
-        ("log-derivative", "exp-derivative", "sigmoid-derivative", "softmax-jacobian")),
+        ("log-derivative", "sigmoid-derivative", "softmax-jacobian")),
+    Section(
+        "exponential",
+        {"en": "The exponential function", "ja": "指数関数"},
+        {"en": "The exponential $e^{x}$ is the inverse of the natural logarithm: $\\log e^{x} = x$ and "
+               "$e^{\\log x} = x$. Its laws follow from the logarithm's, each a rule of the catalogue proved "
+               "for every value: $e^{a + b} = e^{a} e^{b}$, $e^{a - b} = e^{a}/e^{b}$, $(e^{a})^{b} = e^{ab}$, "
+               "$e^{0} = 1$. Its derivative is itself, proved below from the limit definition as the "
+               "logarithm's was; then the laws write the sigmoid over $e^{x}$ and show that softmax "
+               "depends only on differences of logits, which is why shifting every logit by their "
+               "maximum (the stable form) changes nothing.",
+         "ja": "指数関数 $e^{x}$ は自然対数の逆関数である: $\\log e^{x} = x$、$e^{\\log x} = x$。"
+               "その法則は対数の法則から導かれ、どれもカタログの規則としてすべての値で証明してある: "
+               "$e^{a + b} = e^{a} e^{b}$、$e^{a - b} = e^{a}/e^{b}$、$(e^{a})^{b} = e^{ab}$、$e^{0} = 1$。"
+               "導関数は自分自身であり、対数と同じく極限の定義から下で証明する。さらに法則を使って"
+               "シグモイドを $e^{x}$ で書き、ソフトマックスがロジットの差だけで決まることを示す。"
+               "これが、すべてのロジットから最大値を引いても (安定な形) 値が変わらない理由である。"},
+        ("exp-derivative", "exp-rules")),
     Section(
         "likelihood",
         {"en": "From the likelihood to cross-entropy", "ja": "尤度関数から交差エントロピーへ"},
