@@ -37,6 +37,16 @@ def smoothed_labels(expr: sp.Basic) -> sp.Basic:
     """``expr`` with each smoothed label written by its definition, q_ik = (1 - epsilon) t_ik + epsilon/K."""
     return expr.xreplace({a: (1 - epsilon) * t[a.indices] + epsilon / K for a in expr.atoms(sp.Indexed) if a.base == q})
 
+# The exponential moving average (series article 004): v_t = beta v_{t-1} + (1 - beta) theta_t of
+# parameters theta_t at steps t, with v_0 where it starts; its bias-corrected form vhat_t; a
+# sequence that stays at one value theta.
+v = sp.IndexedBase("v", real=True)
+theta = sp.IndexedBase("theta", real=True)
+vhat = sp.IndexedBase(r"\hat{v}", real=True)
+beta = sp.Symbol("beta", positive=True)
+time = sp.Symbol("t", integer=True, positive=True)
+theta_scalar = sp.Symbol("theta", real=True)
+
 L = sp.Symbol("L", positive=True)
 E = sp.Symbol("E", real=True)
 BCE = sp.Symbol("BCE", real=True)
@@ -52,7 +62,10 @@ NAMES: dict[str, sp.Basic] = {
 }
 # The options' names: in the catalogue's patterns like the rest, but in a user's LaTeX a bare c, q,
 # \rho or \epsilon stays the user's own real symbol (q in (1 - y^q)/q), as before they had a meaning here.
-OPTION_NAMES: dict[str, sp.Basic] = {"c": c_mask, "q": q, "rho": rho, "epsilon": epsilon}
+OPTION_NAMES: dict[str, sp.Basic] = {"c": c_mask, "q": q, "rho": rho, "epsilon": epsilon,
+                                     # and the moving average's (v, theta, beta are a user's own too)
+                                     "v": v, "theta": theta, "vhat": vhat, "beta": beta, "time": time,
+                                     "theta_c": theta_scalar}
 NAMES.update(OPTION_NAMES)
 
 z_scalar = sp.Symbol("z", real=True)

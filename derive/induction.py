@@ -27,6 +27,7 @@ def prove_by_induction(before: sp.Basic, after: sp.Basic) -> bool:
     """Whether ``before == after`` for every length of its sums and products (see the module)."""
     difference = plain(before - after)
     difference = difference.xreplace({m: sp.Dummy("m", real=True) for m in difference.atoms(Maximum)})
+    difference = _length_out_of_terms(difference)
     ranged = [node for node in sp.preorder_traversal(difference) if isinstance(node, _RANGED)]
     uppers = {node.limits[-1][2] for node in ranged}
     if not ranged or len(uppers) != 1 or any(len(node.limits) != 1 for node in ranged):
@@ -39,6 +40,27 @@ def prove_by_induction(before: sp.Basic, after: sp.Basic) -> bool:
     if a.has(n) or any(isinstance(node, BINDERS) and not isinstance(node, _RANGED) for node in sp.preorder_traversal(difference)):
         return False
     return _base_case(difference, n, a) and _inductive_step(difference, n, ranged)
+
+
+def _length_out_of_terms(expr: sp.Basic) -> sp.Basic:
+    """A sum whose terms hold its own length, ``Σ_{j=1}^{n} a^{n-j}``, with what does not depend on
+    the index taken out: ``a^n Σ_{j=1}^{n} a^{-j}`` (powers split first), so each term no longer
+    depends on n and the induction below applies."""
+    table = {}
+    for node in expr.atoms(sp.Sum):
+        if len(node.limits) != 1:
+            continue
+        variable, _, upper = node.limits[0]
+        if not node.function.has(upper):
+            continue
+        term = sp.expand_power_exp(sp.expand(node.function))
+        if isinstance(term, sp.Add):
+            continue
+        outside = sp.Mul(*(f for f in sp.Mul.make_args(term) if not f.has(variable)))
+        inside = sp.Mul(*(f for f in sp.Mul.make_args(term) if f.has(variable)))
+        if outside != 1 and not inside.has(upper):
+            table[node] = outside * node.func(inside, node.limits[0])
+    return expr.xreplace(table) if table else expr
 
 
 def _base_case(difference: sp.Basic, n: sp.Symbol, a: sp.Basic) -> bool:

@@ -20,6 +20,9 @@ UNREADABLE = {
     "matrix expressions": (r"\top", r"\operatorname{tr}", r"\operatorname{diag}", r"\nabla", r"\mathbf"),
     "sigmoid of a negated argument": (r"\sigma\left(-",),  # read as the product sigma * (-z)
     "stable-form functions": (r"\operatorname{xlogy}", r"\operatorname{log1p}", r"\operatorname{expm1}", r"\max_{"),
+    # a sequence over the steps t (the moving average): t names the labels when read, and an
+    # earlier value v_{t - 1} is index arithmetic, which the reader refuses with its own message
+    "a sequence over the steps t": ("_{t}", "_{t - 1}", "^{t}"),
 }
 
 _ARRAYS = {"t": c.t, "y": c.y, "z": c.z, "w": c.w, "x": c.x, "W": c.W}

@@ -421,6 +421,12 @@ def free(sizes: tuple[sp.Symbol, ...] = (), positive: frozenset = frozenset(), n
     return Model("any values", frozenset(), False, sizes=sizes, unit_draws=True, positive=positive, nonzero=nonzero)
 
 
+# The exponential moving average (series article 004): its number of steps t is a size, and its
+# rate beta lies in (0, 1), drawn there at random points.
+MOVING_AVERAGE = Model("moving average", frozenset(), False, sizes=(c.time,), unit_draws=True,
+                       positive=frozenset({c.beta}))
+
+
 def categorical(classes: int | None = None) -> Model:
     if classes is None:
         return CATEGORICAL

@@ -18,7 +18,7 @@ from sympy.core.function import AppliedUndef
 from . import conventions as c
 from .catalogue import PROOFS_FILE, proof_entry, Rule, get_rule, load_catalogue, proving_catalogue, read_catalogue, rules_directory
 from .errors import CatalogueError
-from .models import ANY_VALUES, BERNOULLI, LINKS, Model, categorical
+from .models import ANY_VALUES, BERNOULLI, LINKS, MOVING_AVERAGE, Model, categorical
 from .operations import apply
 from .steps import Equation, Step, Verification
 from .errors import VerificationError
@@ -76,6 +76,8 @@ def _model(name: str | None) -> Model:
         return categorical()
     if name == "bernoulli":
         return BERNOULLI
+    if name == "moving_average":
+        return MOVING_AVERAGE
     base, _, link = name.partition(":")
     if link in LINKS and base in ("categorical", "bernoulli"):  # "categorical:softmax": y is the link of z
         return _model(base).with_link(link)
@@ -179,7 +181,8 @@ def _proof_scope(rule: Rule, lower: sp.Basic) -> dict[str, sp.Basic]:
     ``x`` a function of ``x`` (else its derivative would be 0 and the proof empty)."""
     lhs_plain = rule.pattern("lhs", {name: sp.Wild(name) for name in rule.wild_names})
     bound, limits = _summation_roles(lhs_plain)
-    assumptions = {cond.subject: cond.predicate for cond in rule.conditions if cond.predicate}
+    assumptions = {cond.subject: cond.predicate for cond in rule.conditions  # what a wild is (a > 0), not what it is free of
+                   if cond.predicate and cond.predicate != "independent"}
     variables = [v.name for d in lhs_plain.atoms(sp.Derivative) for v, _ in d.variable_count if isinstance(v, sp.Wild)]
     scope: dict[str, sp.Basic] = {}
     for name in rule.wild_names:

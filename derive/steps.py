@@ -69,6 +69,8 @@ class CheckKind(str, Enum):
     DERIVATIVES = "derivatives"
     REWRITE = "rewrite"
     LOCAL = "local"
+    INDUCTION = "induction"
+    DEFINES = "defines"
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class Check:
     to its value: proving those two equal proves the step.
     ``given``: an assumption the user supplied; nothing to verify.
     ``holds``: the equation itself is true (its two sides agree), as for a definition by a limit.
+    ``defines``: the equation defines a sequence, each value from earlier ones (a recurrence).
+    ``induction``: the new equation solves the recurrence the previous one states, for every step.
     ``differentiated``: both sides of the previous equation differentiated by ``variables[0]``.
     ``derivatives``: each component of the new (matrix) right side is the derivative of the loss in
     ``definitions`` by the matching components of ``variables``, computed afresh by SymPy.
@@ -137,6 +141,8 @@ def weakest(steps) -> str:
     methods = {step.verification.method for step in steps}
     return "no" if "no" in methods else "numeric" if "numeric" in methods else "symbolic"
 
+
+DEFINES_SEQUENCE = "a definition"  # the detail of a step that defines a sequence: nothing to prove
 
 USER_GRADIENT = "gradient"  # the name of a derivation derive.gradient made from a user's loss
 USER_DERIVATIVE = "derivative"  # ... and of a higher derivative of it (order 2 and up)

@@ -172,8 +172,8 @@ def _second_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random
 
 
 def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
-    _require(step.lhs == previous.lhs, step, "the left side changed")
     mapping = {old: sp.Integer(new) if isinstance(new, int) else new for old, new in step.check.mapping.items()}
+    _require(step.lhs in (previous.lhs, previous.lhs.xreplace(mapping)), step, "the left side changed")
     for old, new in mapping.items():
         _require_inside_model(old, new, mapping, model, step)
     if previous.rhs.xreplace(mapping) == step.rhs:  # an identity holds at every point inside the model
@@ -182,7 +182,7 @@ def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Ra
     return compare(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule)
 
 
-NEEDS_PREVIOUS = {CheckKind.REWRITE, CheckKind.LOCAL, CheckKind.EQUAL, CheckKind.IMPLIED, CheckKind.SPECIALISES, CheckKind.DIFFERENTIATED, CheckKind.INSTANCE}
+NEEDS_PREVIOUS = {CheckKind.INDUCTION, CheckKind.REWRITE, CheckKind.LOCAL, CheckKind.EQUAL, CheckKind.IMPLIED, CheckKind.SPECIALISES, CheckKind.DIFFERENTIATED, CheckKind.INSTANCE}
 _CHECKS = {  # what verifying a step means, by the kind of check its operation asked for
     CheckKind.PREMISE: lambda previous, step, model, rng: _verify_premise(step, model, rng),
     CheckKind.GIVEN: lambda previous, step, model, rng: Verification("no", detail="an assumption of the model, not derived"),
@@ -196,7 +196,43 @@ _CHECKS = {  # what verifying a step means, by the kind of check its operation a
     CheckKind.INSTANCE: _check_instance,
     CheckKind.REWRITE: _check_rewrite,
     CheckKind.LOCAL: _check_local,
+    CheckKind.INDUCTION: lambda previous, step, model, rng: _check_induction(previous, step, rng),
+    CheckKind.DEFINES: lambda previous, step, model, rng: _check_defines(step),
 }
+
+
+def _check_induction(previous: Equation, step: Step, rng: random.Random) -> Verification:
+    """The new equation solves the recurrence the previous one states: proved for every t by
+    induction (:mod:`derive.recurrences`), and checked by iterating the recurrence itself."""
+    from .recurrences import iterate_error, proves_unrolled
+
+    (t,) = step.check.variables
+    _require(proves_unrolled(previous, step.equation, t), step,
+             lambda: f"{step.rhs} does not solve the recurrence {previous.lhs} = {previous.rhs} for every {t} "
+             f"(no proof by induction on {t})")
+    error = iterate_error(previous, step.equation, t, rng)
+    _require(error < INDUCTION_TOLERANCE, step,
+             lambda: f"it differs from the recurrence iterated step by step (relative error {error:.1e})")
+    return Verification("symbolic", (), 18, error, detail=f"by induction on {t}, and by iterating the recurrence")
+
+
+INDUCTION_TOLERANCE = 1e-25  # 40-digit arithmetic
+
+
+def _check_defines(step: Step) -> Verification:
+    """A sequence defined step by step: ``x_t`` is given by values at earlier steps only, so the
+    definition is well founded (from a starting value) and there is nothing to prove."""
+    from .steps import DEFINES_SEQUENCE
+
+    lhs = step.lhs
+    _require(isinstance(lhs, sp.Indexed) and len(lhs.indices) == 1 and isinstance(lhs.indices[0], sp.Symbol),
+             step, lambda: f"{lhs} is not one value x_t of a sequence")
+    t = lhs.indices[0]
+    uses = [a for a in step.rhs.atoms(sp.Indexed) if a.base == lhs.base]
+    earlier = all(((t - a.indices[0]).is_Integer and (t - a.indices[0]) > 0) for a in uses)
+    _require(bool(uses) and earlier, step,
+             lambda: f"the definition of {lhs} must use {lhs.base} at earlier steps only, and does not")
+    return Verification("symbolic", (), 0, 0.0, detail=DEFINES_SEQUENCE)
 
 
 def _check_holds(step: Step, model: Model, rng: random.Random) -> Verification:
@@ -227,6 +263,9 @@ def _verify_derived(step: Step) -> Verification:
     return Verification(weakest, detail=f"the verified result of {source.name}", source=source.name)
 
 
+_CONSTRAINED = (c.t, c.t_scalar, c.y, c.y_scalar, c.z, c.x, c.W)  # what a model's facts, link or layer speak of
+
+
 def _require_inside_model(old: sp.Basic, new: sp.Basic, mapping, model: Model, step: Step) -> None:
     """An instance substitutes a symbol or an array component, by a value the model allows there:
     a label 0 or 1 (one-hot rows), a probability in (0, 1) (a row's sum at most 1, exactly 1 when
@@ -234,6 +273,9 @@ def _require_inside_model(old: sp.Basic, new: sp.Basic, mapping, model: Model, s
     _require(isinstance(old, (sp.Symbol, sp.Indexed)), step,
              lambda: f"an instance may only substitute symbols or array components, not {old}")
     base = old.base if isinstance(old, sp.Indexed) else old
+    if old in c.SIZES + model.sizes:
+        _require(bool(new.is_Integer and new >= 1), step, lambda: f"the size {old} = {new} is not a number of at least 1")
+        return
     if new.is_number:
         value = sp.nsimplify(new) if isinstance(new, sp.Float) else new
         if base in (c.t, c.t_scalar) and ({"one_hot_labels", "binary_labels"} & model.facts):
@@ -258,6 +300,8 @@ def _require_inside_model(old: sp.Basic, new: sp.Basic, mapping, model: Model, s
     if isinstance(old, sp.Indexed) and old.base == c.z and model.linear:
         from .operations.links import is_linear_layer_of
         _require(is_linear_layer_of(new, old), step, lambda: f"{old} = {new} is not the model's layer Z = XW")
+        return
+    if base not in _CONSTRAINED and new.is_real:  # an array no model constrains (the moving average's weights)
         return
     _require(False, step, lambda: f"{old} = {new} leaves the model: an instance gives labels and predictions "
                           "values inside it, or writes a prediction through the model's link or its layer")

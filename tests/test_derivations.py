@@ -3,6 +3,7 @@ import pytest
 import sympy as sp
 
 import derive
+from derive.steps import DEFINES_SEQUENCE
 from derive import conventions as c
 from derive.steps import EQUALITY
 
@@ -20,6 +21,8 @@ def test_every_step_is_verified(name):
         if step.verification.source:  # an earlier derivation's result, checked there
             assert step.verification.source in NAMES and step.rule == "result_of_derivation"
             assert step.equation == derive.get(step.verification.source).result
+        elif step.verification.detail == DEFINES_SEQUENCE:  # a recurrence defining a sequence (ema)
+            assert step.rule == "ema_definition" and step.verification.method == "symbolic"
         else:
             assert step.verification.points > 0
 

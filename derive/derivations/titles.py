@@ -64,6 +64,12 @@ TITLES: dict[str, dict[str, str]] = {
 
     "log-derivative": {"en": "The derivative of $\\log x$ is $1/x$, from the limit definition",
                        "ja": "$\\log x$ の導関数は $1/x$ であること (極限の定義から)"},
+    "ema": {"en": "The exponential moving average unrolled: $v_{t} = \\beta^{t} v_{0} + (1 - \\beta) \\sum_{i=1}^{t} \\beta^{t-i} \\theta_{i}$",
+            "ja": "指数移動平均をほどく: $v_{t} = \\beta^{t} v_{0} + (1 - \\beta) \\sum_{i=1}^{t} \\beta^{t-i} \\theta_{i}$"},
+    "ema-bias-correction": {"en": "The bias correction $\\hat{v}_{t} = v_{t}/(1 - \\beta^{t})$ makes a constant sequence exact",
+                            "ja": "バイアス補正 $\\hat{v}_{t} = v_{t}/(1 - \\beta^{t})$ で一定の列の平均が正確になる"},
+    "ema-example": {"en": "Worked example: three steps of the moving average with $\\beta = 0.9$, corrected",
+                    "ja": "計算例: $\\beta = 0.9$ の移動平均を 3 ステップ、補正つき"},
     "exp-rules": {"en": "The exponential's rules at work: the sigmoid over $e^{x}$, softmax by differences of logits, its log",
                   "ja": "指数関数の規則の応用: $e^{x}$ で書くシグモイド、ロジットの差で書くソフトマックスとその対数"},
     "exp-derivative": {"en": "The derivative of $e^{x}$ is $e^{x}$, from the limit definition",

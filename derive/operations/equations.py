@@ -90,9 +90,13 @@ def _substitute_values(rule, equation, model, arguments):
     values = dict(arguments["values"])
     if not any(equation.rhs.has(old) for old in values):
         return None
-    with sp.evaluate(False):
+    if arguments.get("evaluated"):  # a size given a number: the sums and powers at it, as SymPy writes them
         rhs = equation.rhs.xreplace(values)
-    return Outcome(Equation(equation.lhs, rhs), Check("instance", mapping=values))
+    else:  # numbers put in as they are, so the next step can show the arithmetic
+        with sp.evaluate(False):
+            rhs = equation.rhs.xreplace(values)
+    # a size given a number names the left side at it too (the average after t = 3 steps is v̂₃)
+    return Outcome(Equation(equation.lhs.xreplace(values), rhs), Check("instance", mapping=values))
 
 
 def _evaluate_arithmetic(rule, equation, model, arguments):

@@ -133,6 +133,27 @@ SECTIONS: tuple[Section, ...] = (
                "ロジットの交差エントロピーの損失と勾配を 1 行ずつ計算する関数で、同じ導出の 50 桁の評価と照合され、"
                "PyTorch と一致する。"},
         kernel=True),
+    Section(
+        "ema",
+        {"en": "The exponential moving average of the weights", "ja": "重みの指数移動平均"},
+        {"en": "Training often keeps, beside the weights $\\theta_{t}$ of step $t$, their exponential moving "
+               "average $v_{t} = \\beta v_{t-1} + (1 - \\beta) \\theta_{t}$ ($\\beta$ close to 1, such as "
+               "0.999), and evaluates or generates with it: it smooths the noise of the last steps. Unrolled, "
+               "the average weighs step $i$ by $(1 - \\beta) \\beta^{t-i}$, less the older the step, and its "
+               "starting value by $\\beta^{t}$; the proof is by induction on $t$. Started at $v_{0} = 0$, the "
+               "weights of the $\\theta_{i}$ sum to $1 - \\beta^{t}$ only, so the early averages are too small; "
+               "dividing by that sum (the bias correction, as in Adam) makes the average of a constant sequence "
+               "exact. The example runs three steps with $\\beta = 0.9$: $v_{3} = 0.561$, corrected "
+               "$\\hat{v}_{3} = 2.07$ for weights 1, 2, 3.",
+         "ja": "学習では、ステップ $t$ の重み $\\theta_{t}$ とは別に、その指数移動平均 "
+               "$v_{t} = \\beta v_{t-1} + (1 - \\beta) \\theta_{t}$ ($\\beta$ は 0.999 のように 1 に近い) を持ち、"
+               "評価や生成にはこちらを使うことが多い。直近のステップの揺れがならされるからである。漸化式をほどくと、"
+               "平均はステップ $i$ を $(1 - \\beta) \\beta^{t-i}$ (古いほど小さい) で、出発値を $\\beta^{t}$ で重み付けする。"
+               "証明は $t$ についての帰納法による。$v_{0} = 0$ から始めると $\\theta_{i}$ の重みの和は $1 - \\beta^{t}$ "
+               "しかなく、最初のうちの平均は小さすぎる。その和で割る (Adam と同じバイアス補正) と、一定の列の平均は"
+               "正確になる。例では $\\beta = 0.9$ で 3 ステップ進める: 重み 1, 2, 3 に対して $v_{3} = 0.561$、"
+               "補正すると $\\hat{v}_{3} = 2.07$。"},
+        ("ema", "ema-bias-correction", "ema-example")),
 )
 
 WORDS = {

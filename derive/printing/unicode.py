@@ -11,13 +11,16 @@ from sympy.printing.str import StrPrinter
 from .greek import unicode_name
 from .series_printer import ADD, ATOM, MUL, POW, Printed, SeriesPrinter
 
-_SUB = str.maketrans("0123456789+-=()aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
-_SUP = str.maketrans("0123456789+-=()KNT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᴷᴺᵀ")
+_SUB = str.maketrans("0123456789+-−=()aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SUP = str.maketrans("0123456789+-−=()KNTit", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᴷᴺᵀⁱᵗ")
 
 
 def _script(text: str, table: dict, marker: str) -> str:
-    converted = text.translate(table)
-    if all(ch != orig or ch in " " for ch, orig in zip(converted, text)) and " " not in text:
+    """``text`` in sub- or superscript characters where Unicode has them all (``t - 1`` as ``ₜ₋₁``),
+    else ``_(text)``."""
+    tight = text.replace(" ", "")
+    converted = tight.translate(table)
+    if all(ch != orig for ch, orig in zip(converted, tight)):
         return converted
     return f"{marker}({text})" if len(text) > 1 else f"{marker}{text}"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..steps import Verification
+from ..steps import DEFINES_SEQUENCE, Verification
 
 PHRASES: Mapping[str, Mapping[str, str]] = {
     "en": {
@@ -19,6 +19,7 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
                              "at {points} random points with sizes up to 7 and more",
         "numeric": "≈ checked numerically at {points} random points (no symbolic proof found: not verified)",
         "no": "not verified: {detail}",
+        "defined_sequence": "✓ a definition: each value from the one before, so nothing to prove",
         "at_sizes": " at {sizes}",
         "inherited": "✓ verified step by step in the derivation {source}",
         "cross_check": "Cross-checked against {method} at {points} random points (largest relative difference {error:.1e})",
@@ -46,6 +47,7 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
                              "{points} 点で数値的に確認",
         "numeric": "≈ ランダムな {points} 点で数値的に確認 (記号的な証明は見つからず、検証済みではない)",
         "no": "未検証: {detail}",
+        "defined_sequence": "✓ 定義: 各値を一つ前の値から決めるので、証明するものはない",
         "at_sizes": "{sizes} の場合について",
         "inherited": "✓ 導出 {source} で 1 ステップずつ検証済み",
         "cross_check": "{method} と照合: ランダムな {points} 点で最大相対差 {error:.1e}",
@@ -70,6 +72,8 @@ def phrase(lang: str, key: str, **values: object) -> str:
 def verification_text(verification: Verification, lang: str) -> str:
     if verification.source and verification.verified:
         return phrase(lang, "inherited", source=verification.source)
+    if verification.method == "symbolic" and verification.detail == DEFINES_SEQUENCE:
+        return phrase(lang, "defined_sequence")
     if verification.method == "symbolic" and verification.proved_by:
         return phrase(lang, "by_rule", rule=verification.proved_by, points=verification.points)
     if verification.method == "symbolic":
