@@ -47,6 +47,16 @@ beta = sp.Symbol("beta", positive=True)
 time = sp.Symbol("t", integer=True, positive=True)
 theta_scalar = sp.Symbol("theta", real=True)
 
+# The maximum-likelihood estimate of a die (the series' promised supplement): counts n_k of each
+# face in n throws, the Lagrangian Lambda with multiplier lambda for sum_k y_k = 1, the estimate yhat.
+counts = sp.IndexedBase("n", positive=True)
+total = sp.Symbol("n", positive=True, integer=True)  # the number of throws (unlike the counts array n_k)
+lam = sp.Symbol("lambda", real=True)
+Lagrangian = sp.Symbol("Lambda", real=True)
+yhat = sp.IndexedBase(r"\hat{y}", positive=True)
+phat = sp.Symbol(r"\hat{p}", positive=True)
+successes = sp.Symbol("s", positive=True)
+
 L = sp.Symbol("L", positive=True)
 E = sp.Symbol("E", real=True)
 BCE = sp.Symbol("BCE", real=True)
@@ -65,7 +75,10 @@ NAMES: dict[str, sp.Basic] = {
 OPTION_NAMES: dict[str, sp.Basic] = {"c": c_mask, "q": q, "rho": rho, "epsilon": epsilon,
                                      # and the moving average's (v, theta, beta are a user's own too)
                                      "v": v, "theta": theta, "vhat": vhat, "beta": beta, "time": time,
-                                     "theta_c": theta_scalar}
+                                     "theta_c": theta_scalar,
+                                     # and the maximum-likelihood estimate's
+                                     "counts": counts, "total": total, "lam": lam, "Lagrangian": Lagrangian,
+                                     "yhat": yhat, "phat": phat, "successes": successes}
 NAMES.update(OPTION_NAMES)
 
 z_scalar = sp.Symbol("z", real=True)

@@ -133,7 +133,8 @@ class Model:
                 bound = next(iter(_paired_limits(index, expr)), None)  # j in sum_{k=1}^{K} delta_jk runs to K (or to 3)
                 size = int(bound) if bound is not None and bound.is_Integer else \
                     combo.get(bound) or combo.get(self.range_of(index, expr)) or self.classes or 7
-                combo[index] = size if position == "last" else rng.randint(min(2, size), max(size - 1, 1))
+                inner = max(size - 1, 1)  # an inner position: 2..size-1, or 1 when there are only two
+                combo[index] = size if position == "last" else rng.randint(min(2, inner), inner)
         return combos
 
     def range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Symbol:
@@ -425,6 +426,15 @@ def free(sizes: tuple[sp.Symbol, ...] = (), positive: frozenset = frozenset(), n
 # rate beta lies in (0, 1), drawn there at random points.
 MOVING_AVERAGE = Model("moving average", frozenset(), False, sizes=(c.time,), unit_draws=True,
                        positive=frozenset({c.beta}))
+
+
+# Counts of the faces of a die (maximum likelihood): the probabilities sum to one; the counts are
+# any positive numbers, not labels.
+COUNTS = Model("counts", frozenset({"probabilities_sum_to_one"}), True, sizes=(c.total,))
+
+
+def counts_model(classes: int | None = None) -> Model:
+    return COUNTS if classes is None else replace(COUNTS, name=f"counts(K={classes})", classes=classes)
 
 
 def categorical(classes: int | None = None) -> Model:

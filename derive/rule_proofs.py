@@ -18,7 +18,7 @@ from sympy.core.function import AppliedUndef
 from . import conventions as c
 from .catalogue import PROOFS_FILE, proof_entry, Rule, get_rule, load_catalogue, proving_catalogue, read_catalogue, rules_directory
 from .errors import CatalogueError
-from .models import ANY_VALUES, BERNOULLI, LINKS, MOVING_AVERAGE, Model, categorical
+from .models import ANY_VALUES, BERNOULLI, COUNTS, LINKS, MOVING_AVERAGE, Model, categorical
 from .operations import apply
 from .steps import Equation, Step, Verification
 from .errors import VerificationError
@@ -66,6 +66,8 @@ def _prove_in_derivation(rule: Rule, name: str, seed: int) -> Verification:
     derivation = get(name)
     for number, step in enumerate(derivation.steps):
         if step.rule == rule.name:
+            if step.check.how == "recalled":  # checked against the derivation's earlier steps, there
+                return step.verification
             previous = derivation.steps[number - 1].equation if number else None
             return verify_step(previous, step, derivation.models[number], seed)
     raise CatalogueError(f"rule {rule.name!r} says it is proved in {name!r}, which does not use it")
@@ -78,6 +80,8 @@ def _model(name: str | None) -> Model:
         return BERNOULLI
     if name == "moving_average":
         return MOVING_AVERAGE
+    if name == "counts":
+        return COUNTS
     base, _, link = name.partition(":")
     if link in LINKS and base in ("categorical", "bernoulli"):  # "categorical:softmax": y is the link of z
         return _model(base).with_link(link)

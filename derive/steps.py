@@ -71,6 +71,11 @@ class CheckKind(str, Enum):
     LOCAL = "local"
     INDUCTION = "induction"
     DEFINES = "defines"
+    SOLVES = "solves"
+    ELIMINATED = "eliminated"
+    NAMED = "named"
+    RECALLED = "recalled"
+    NEGATIVE_DEFINITE = "negative_definite"
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,13 @@ class Check:
     ``holds``: the equation itself is true (its two sides agree), as for a definition by a limit.
     ``defines``: the equation defines a sequence, each value from earlier ones (a recurrence).
     ``induction``: the new equation solves the recurrence the previous one states, for every step.
+    ``solves``: the new equation is the one solution of the previous right side set to zero, for
+    the unknown ``variables[0]`` (a stationary point).
+    ``eliminated``: the multiplier ``definitions`` names, at the one value making the estimates sum to one.
+    ``named``: a part of the right side written by the name ``definitions`` gives it.
+    ``recalled``: an equation an earlier step of the same derivation reached.
+    ``negative_definite``: the second derivatives (the equation, unchanged) form a diagonal matrix
+    with negative entries.
     ``differentiated``: both sides of the previous equation differentiated by ``variables[0]``.
     ``derivatives``: each component of the new (matrix) right side is the derivative of the loss in
     ``definitions`` by the matching components of ``variables``, computed afresh by SymPy.
@@ -176,8 +188,11 @@ class Derivation:
 
     @property
     def weakest_check(self) -> str:
-        """How its least checked step was: ``"no"``, else ``"numeric"``, else ``"symbolic"``."""
-        return weakest(self.steps)
+        """How its least checked derived step was: ``"no"``, else ``"numeric"``, else ``"symbolic"``.
+        The model a derivation states and takes as given (a likelihood, a user's loss) is its
+        assumption, not a step to verify: a derivation with nothing but assumptions is ``"no"``."""
+        derived = [step for step in self.steps if step.check.how != CheckKind.GIVEN]
+        return weakest(derived) if derived else "no"
 
     def __len__(self) -> int:
         return len(self.steps)

@@ -115,6 +115,17 @@ def _no_derivative_left(state: State) -> State:
     return state
 
 
+def recall(which: Callable[[Step], bool]) -> Strategy:
+    """Take up again the latest equation this derivation reached whose step satisfies ``which``
+    (rule ``recall_equation``): a lecturer's "recall (4)"."""
+    def strategy(state: State) -> State:
+        earlier = next((step for step in reversed(state.steps) if which(step)), None)
+        if earlier is None:
+            raise RuleDidNotApply("no earlier equation of this derivation to recall")
+        return apply("recall_equation", equation=earlier.equation)(state)
+    return strategy
+
+
 def use_model(model: Model) -> Strategy:
     def strategy(state: State) -> State:
         return replace(state, model=model)

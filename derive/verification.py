@@ -11,6 +11,7 @@ the numeric check is marked ``"numeric"``.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Mapping
 
 import sympy as sp
@@ -18,6 +19,7 @@ import sympy as sp
 from . import conventions as c
 from .at_sizes import write_out_sums, concrete
 from .errors import VerificationError
+from .induction import vanishes
 from .models import Model
 from .numeric_check import POINTS_PER_SIZE, _numeric_error, error_at, numeric_opinion, shared_points
 from .rewriting import merged
@@ -50,7 +52,9 @@ def _check_implied(previous: Equation, step: Step, model: Model, rng: random.Ran
     from .catalogue import get_rule  # the catalogue is read only for the rule's definitions
 
     definitions = dict(step.check.definitions)
-    _require(definitions == get_rule(step.rule).table("defines"), step,
+    sizes = {c.K: sp.Integer(model.classes)} if model.classes else {}  # the rule's K, where the model fixes it
+    own = {old.xreplace(sizes): new.xreplace(sizes) for old, new in get_rule(step.rule).table("defines").items()}
+    _require(definitions == own, step,
              lambda: f"its definitions {definitions} are not those of the rule {step.rule}")
     lhs = step.lhs.xreplace(definitions).xreplace({previous.lhs: previous.rhs})
     return compare(lhs, step.rhs, model, rng, step.rule)
@@ -182,7 +186,7 @@ def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Ra
     return compare(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule)
 
 
-NEEDS_PREVIOUS = {CheckKind.INDUCTION, CheckKind.REWRITE, CheckKind.LOCAL, CheckKind.EQUAL, CheckKind.IMPLIED, CheckKind.SPECIALISES, CheckKind.DIFFERENTIATED, CheckKind.INSTANCE}
+NEEDS_PREVIOUS = {CheckKind.SOLVES, CheckKind.ELIMINATED, CheckKind.NAMED, CheckKind.NEGATIVE_DEFINITE, CheckKind.INDUCTION, CheckKind.REWRITE, CheckKind.LOCAL, CheckKind.EQUAL, CheckKind.IMPLIED, CheckKind.SPECIALISES, CheckKind.DIFFERENTIATED, CheckKind.INSTANCE}
 _CHECKS = {  # what verifying a step means, by the kind of check its operation asked for
     CheckKind.PREMISE: lambda previous, step, model, rng: _verify_premise(step, model, rng),
     CheckKind.GIVEN: lambda previous, step, model, rng: Verification("no", detail="an assumption of the model, not derived"),
@@ -198,6 +202,12 @@ _CHECKS = {  # what verifying a step means, by the kind of check its operation a
     CheckKind.LOCAL: _check_local,
     CheckKind.INDUCTION: lambda previous, step, model, rng: _check_induction(previous, step, rng),
     CheckKind.DEFINES: lambda previous, step, model, rng: _check_defines(step),
+    CheckKind.SOLVES: lambda previous, step, model, rng: _check_solves(previous, step, model, rng),
+    CheckKind.ELIMINATED: lambda previous, step, model, rng: _check_eliminated(previous, step, model, rng),
+    CheckKind.NAMED: lambda previous, step, model, rng: _check_named(previous, step, model, rng),
+    CheckKind.NEGATIVE_DEFINITE: lambda previous, step, model, rng: _check_negative_definite(previous, step),
+    CheckKind.RECALLED: lambda previous, step, model, rng: _require(
+        False, step, "a recalled equation is checked against the earlier steps of its derivation (verify_steps)"),
 }
 
 
@@ -217,6 +227,68 @@ def _check_induction(previous: Equation, step: Step, rng: random.Random) -> Veri
 
 
 INDUCTION_TOLERANCE = 1e-25  # 40-digit arithmetic
+
+
+def _check_solves(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
+    """A stationary point: the previous line is ``∂F/∂u = g``; ``g = 0`` has exactly one solution
+    for ``u``, and it is the new right side (written as the estimate û)."""
+    from .operations.optimisation import ESTIMATES
+
+    (unknown,) = step.check.variables
+    _require(isinstance(previous.lhs, sp.Derivative) and previous.lhs.variables == (unknown,), step,
+             lambda: f"the previous line is no derivative by {unknown} to set to zero")
+    _require(step.lhs == ESTIMATES[unknown.base][unknown.indices], step, lambda: f"{step.lhs} is not the estimate of {unknown}")
+    solutions = sp.solve(previous.rhs, unknown)
+    _require(len(solutions) == 1 and vanishes(solutions[0] - step.rhs), step,
+             lambda: f"{previous.rhs} = 0 gives {unknown} = {solutions}, not {step.rhs} alone")
+    return _second_opinion(previous.rhs.xreplace({unknown: step.rhs}), sp.Integer(0), model, rng, step.rule,
+                           f"the one solution of {previous.rhs} = 0 for {unknown}")
+
+
+def _check_eliminated(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
+    """The multiplier at the value that makes the estimates sum to one: put in, and the sum is 1."""
+    from .operations.optimisation import factored_sum
+    from .recurrences import _sums_as_quantities
+
+    ((multiplier, value),) = step.check.definitions.items()
+    _require(step.lhs == previous.lhs and step.rhs == previous.rhs.xreplace({multiplier: value}), step,
+             lambda: f"the new line is not the previous one with {multiplier} = {value}")
+    (index,) = step.lhs.indices
+    size = sp.Integer(model.classes) if model.classes else c.K
+    total = sp.Sum(step.rhs, (index, 1, size))
+    _require(vanishes(_sums_as_quantities(factored_sum(total) - 1)), step,
+             lambda: f"with {multiplier} = {value} the estimates do not sum to one")
+    return _second_opinion(total, sp.Integer(1), model, rng, step.rule,
+                           f"the estimates sum to one at {multiplier} = {value}")
+
+
+def _check_named(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
+    ((name, meaning),) = step.check.definitions.items()
+    _require(name == c.total and isinstance(meaning, sp.Sum) and meaning.function == c.counts[meaning.limits[0][0]],
+             step, lambda: f"{name} = {meaning} is not the number of throws, the sum of the counts")
+    _require(step.lhs == previous.lhs and step.rhs.xreplace({name: meaning}) == previous.rhs, step,
+             lambda: f"writing {name} back as {meaning} does not give the previous line")
+    return _second_opinion(previous.rhs, step.rhs.xreplace({name: meaning}), model, rng, step.rule,
+                           f"{name} names {meaning}")
+
+
+def _check_negative_definite(previous: Equation, step: Step) -> Verification:
+    """The second derivatives by ``u_j`` and ``u_m`` are ``δ_jm g``, every ``g < 0``: a diagonal
+    Hessian with negative entries, negative definite (so the function is concave)."""
+    _require(step.equation == previous, step, "the claim restates the second derivatives it is about")
+    first, second = (v.indices[-1] for v in step.check.variables)
+    deltas = [f for f in sp.Mul.make_args(step.rhs) if isinstance(f, sp.KroneckerDelta)]
+    _require(len(deltas) == 1 and set(deltas[0].args) == {first, second}, step,
+             lambda: f"{step.rhs} is not diagonal: no single Kronecker delta of {first} and {second}")
+    entry = sp.Mul(*(f for f in sp.Mul.make_args(step.rhs) if not isinstance(f, sp.KroneckerDelta)))
+    _require(entry.is_negative is True, step, lambda: f"the diagonal entry {entry} is not negative")
+    rng = random.Random(f"negative definite:{entry}")
+    points = 0
+    for _ in range(POINTS_PER_SIZE):  # the second opinion: the entry at random positive values
+        value = sp.N(entry.xreplace({a: sp.Float(rng.uniform(0.05, 3.0), 30) for a in entry.atoms(sp.Indexed, sp.Symbol)}), 30)
+        _require(value.is_negative is True, step, lambda: f"the diagonal entry {entry} is {value} at a random point")
+        points += 1
+    return Verification("symbolic", (), points, 0.0, detail="a diagonal Hessian with negative entries")
 
 
 def _check_defines(step: Step) -> Verification:
@@ -260,7 +332,9 @@ def _verify_derived(step: Step) -> Verification:
     weakest = source.weakest_check
     _require(step.check.inherited in ("", weakest), step,
              lambda: f"it claims {source.name} was verified {step.check.inherited!r}; its weakest step was {weakest!r}")
-    return Verification(weakest, detail=f"the verified result of {source.name}", source=source.name)
+    assumed = any(s.check.how == CheckKind.GIVEN for s in source.steps)
+    detail = f"the verified result of {source.name}" + (", from the model it assumes" if assumed else "")
+    return Verification(weakest, detail=detail, source=source.name)
 
 
 _CONSTRAINED = (c.t, c.t_scalar, c.y, c.y_scalar, c.z, c.x, c.W)  # what a model's facts, link or layer speak of
@@ -508,6 +582,12 @@ def verify_steps(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int =
     previous = None
     with shared_points(seed):  # a step's new line is the next one's old line: evaluated once per point
         for step, model in zip(steps, models):
-            checked.append(step.with_verification(verify_step(previous, step, model, seed)))
+            if step.check.how == CheckKind.RECALLED:  # an equation reached before, in this derivation
+                earlier = next((n for n, done in enumerate(checked) if done.equation == step.equation), None)
+                _require(earlier is not None, step, "it recalls an equation no earlier step reached")
+                verification = replace(checked[earlier].verification, detail=f"step {earlier + 1}, recalled")
+            else:
+                verification = verify_step(previous, step, model, seed)
+            checked.append(step.with_verification(verification))
             previous = step.equation
     return tuple(checked)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from . import examples, exponential, gradients, lemmas, limits, losses, moving_average, options, stable
+from . import examples, exponential, gradients, lemmas, limits, losses, maximum_likelihood, moving_average, options, stable
 from .gradients import gradient, with_link
 from .registry import get, names, register, title
 
@@ -27,6 +27,9 @@ for _name, _builder in {
     "ce-matrix-grad": gradients.ce_matrix_grad,
     "softmax-hessian": gradients.softmax_hessian,
     "log-derivative": limits.log_derivative,
+    "dice-mle": maximum_likelihood.dice_mle,
+    "bernoulli-mle": maximum_likelihood.bernoulli_mle,
+    "dice-mle-example": maximum_likelihood.dice_mle_example,
     "ema": moving_average.ema,
     "ema-bias-correction": moving_average.ema_bias_correction,
     "ema-example": moving_average.ema_example,

@@ -64,6 +64,12 @@ TITLES: dict[str, dict[str, str]] = {
 
     "log-derivative": {"en": "The derivative of $\\log x$ is $1/x$, from the limit definition",
                        "ja": "$\\log x$ の導関数は $1/x$ であること (極限の定義から)"},
+    "dice-mle": {"en": "Maximum-likelihood estimate of a die: $\\hat{y}_{j} = n_{j}/n$, by a Lagrange multiplier",
+                 "ja": "サイコロの最尤推定: ラグランジュの未定乗数法で $\\hat{y}_{j} = n_{j}/n$"},
+    "bernoulli-mle": {"en": "Maximum-likelihood estimate of a coin: $\\hat{p} = s/n$, the die with two faces",
+                      "ja": "コインの最尤推定: 面が 2 つのサイコロとして $\\hat{p} = s/n$"},
+    "dice-mle-example": {"en": "Worked example: a die thrown 20 times, face 1 three times",
+                         "ja": "計算例: サイコロを 20 回投げて 1 の目が 3 回"},
     "ema": {"en": "The exponential moving average unrolled: $v_{t} = \\beta^{t} v_{0} + (1 - \\beta) \\sum_{i=1}^{t} \\beta^{t-i} \\theta_{i}$",
             "ja": "指数移動平均をほどく: $v_{t} = \\beta^{t} v_{0} + (1 - \\beta) \\sum_{i=1}^{t} \\beta^{t-i} \\theta_{i}$"},
     "ema-bias-correction": {"en": "The bias correction $\\hat{v}_{t} = v_{t}/(1 - \\beta^{t})$ makes a constant sequence exact",

@@ -12,12 +12,12 @@ from ..catalogue import Rule
 from ..errors import DeriveError
 from ..models import Model
 from ..steps import Equation
-from . import calculus, equations, links, matrices, sequences
+from . import calculus, equations, links, matrices, optimisation, sequences
 from .base import Operation, Outcome
 from .equations import automatic
 
 OPERATIONS: dict[str, Operation] = {**equations.TABLE, **calculus.TABLE, **links.TABLE, **matrices.TABLE,
-                                   **sequences.TABLE}
+                                   **sequences.TABLE, **optimisation.TABLE}
 
 __all__ = ["OPERATIONS", "Outcome", "apply", "automatic"]
 

@@ -34,7 +34,9 @@ def _transform_equation(rule, equation, model, arguments):
     if not all(holds(cond, binding, model) for cond in rule.conditions):
         return None
     new_lhs, new_rhs = rule.patterns("to", binding)
-    return Outcome(Equation(new_lhs, new_rhs), Check("implied", definitions=rule.table("defines")))
+    sizes = {c.K: sp.Integer(model.classes)} if model.classes else {}  # a model of K classes writes its K
+    definitions = {old.xreplace(sizes): new.xreplace(sizes) for old, new in rule.table("defines").items()}
+    return Outcome(Equation(new_lhs.xreplace(sizes), new_rhs.xreplace(sizes)), Check("implied", definitions=definitions))
 
 
 def _premise(rule, equation, model, arguments):

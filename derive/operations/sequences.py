@@ -34,7 +34,7 @@ def _instance(rule, equation, model, arguments):
     table = rule.table("replace")
     if not any(equation.rhs.has(old) for old in table):
         return None
-    return Outcome(Equation(equation.lhs, equation.rhs.xreplace(table)), Check("instance", mapping=table))
+    return Outcome(Equation(equation.lhs.xreplace(table), equation.rhs.xreplace(table)), Check("instance", mapping=table))
 
 
 TABLE = {

@@ -37,8 +37,12 @@ def unicode_math(tex: str) -> str:
             name = match.group(1)
             position += len(match.group(0))
             if name.isalpha():  # the space after a command's name only ends the name
+                spaced = position < len(tex) and tex[position] == " "
                 while position < len(tex) and tex[position] == " ":
                     position += 1
+                if spaced and position < len(tex) and tex[position] in "=<>+-" and name in SYMBOLS \
+                        and name not in RELATIONS and len(SYMBOLS[name]) == 1:
+                    position -= 1  # λ = n, β − 1: a letter before a relation or an operator keeps its space
             if name in ("frac", "dfrac", "tfrac"):
                 top, position = _group(tex, position)
                 bottom, position = _group(tex, position)

@@ -66,6 +66,25 @@ SECTIONS: tuple[Section, ...] = (
                "図は $-\\log y$ を示す。正解クラスの確率が 1 なら損失は 0、0 に近づくと限りなく大きくなる。"},
         ("ce-one-sample", "ce-dice-example", "ce"), ("neg_log",)),
     Section(
+        "mle",
+        {"en": "The maximum-likelihood estimate of a die", "ja": "サイコロの最尤推定"},
+        {"en": "Which probabilities $y_k$ explain the throws best? The likelihood of counts $n_k$ is "
+               "$\\prod_k y_k^{n_k}$; its logarithm $\\sum_k n_k \\log y_k$ is maximised subject to "
+               "$\\sum_k y_k = 1$ with a Lagrange multiplier $\\lambda$. The second derivatives form a "
+               "diagonal matrix with negative entries, so the function is concave and its stationary point "
+               "is the maximum; setting the first derivatives to zero gives $y_j = n_j/\\lambda$, and the "
+               "constraint gives $\\lambda = n$, the number of throws: each face's estimate is its share "
+               "of the throws, $\\hat{y}_j = n_j/n$. A coin is the die with two faces: $\\hat{p} = s/n$. "
+               "In the example the die is thrown 20 times with counts 3, 4, 2, 5, 4, 2.",
+         "ja": "どの確率 $y_k$ が出目をいちばんよく説明するか。出た回数 $n_k$ の尤度は $\\prod_k y_k^{n_k}$ で、"
+               "その対数 $\\sum_k n_k \\log y_k$ を制約 $\\sum_k y_k = 1$ のもとでラグランジュの未定乗数 "
+               "$\\lambda$ を使って最大化する。2 階導関数は対角成分が負の対角行列をなすので関数は凹で、"
+               "停留点が最大点である。1 階導関数を 0 とおくと $y_j = n_j/\\lambda$、制約から "
+               "$\\lambda = n$ (投げた回数) となり、各面の推定値はその面が出た割合 $\\hat{y}_j = n_j/n$ である。"
+               "コインは面が 2 つのサイコロで $\\hat{p} = s/n$。例ではサイコロを 20 回投げ、出た回数は "
+               "3, 4, 2, 5, 4, 2 である。"},
+        ("dice-mle", "bernoulli-mle", "dice-mle-example")),
+    Section(
         "bce",
         {"en": "Binary cross-entropy", "ja": "二値分類用の交差エントロピー"},
         {"en": "With two classes one probability $y$ suffices (the other is $1 - y$) and the label is "

@@ -1,0 +1,107 @@
+"""Operations of constrained maximisation (the maximum-likelihood estimate of a die): the model
+stated, a stationary point solved for, the multiplier eliminated through the constraint, a total
+named, an earlier equation recalled, the second-order condition checked."""
+from __future__ import annotations
+
+import sympy as sp
+
+from .. import conventions as c
+from ..steps import Check, Equation
+from .base import Outcome
+
+ESTIMATES = {c.y: c.yhat}  # the unknown, and how its estimate is written
+
+
+def _state_model(rule, equation, model, arguments):
+    """The model a maximum-likelihood estimate starts from: assumed, as any statistical model is."""
+    lhs, rhs = rule.patterns("to")
+    sizes = {c.K: sp.Integer(model.classes)} if model.classes else {}
+    return Outcome(Equation(lhs, rhs.xreplace(sizes)), Check("given"))
+
+
+def _stationary_point(rule, equation, model, arguments):
+    """``∂F/∂u = g(u)`` set to zero and solved for ``u``: the one solution, written as the estimate ``û``."""
+    if equation is None or not isinstance(equation.lhs, sp.Derivative) or len(equation.lhs.variables) != 1:
+        return None
+    (unknown,) = equation.lhs.variables
+    if not (isinstance(unknown, sp.Indexed) and unknown.base in ESTIMATES):
+        return None
+    solutions = sp.solve(equation.rhs, unknown)
+    if len(solutions) != 1:
+        return None
+    estimate = ESTIMATES[unknown.base][unknown.indices]
+    return Outcome(Equation(estimate, solutions[0]), Check("solves", variables=(unknown,)))
+
+
+def _eliminate_multiplier(rule, equation, model, arguments):
+    """``û_j = f(λ)``: the estimates must sum to one, ``Σ_j f(λ) = 1``; solved for ``λ`` and put back."""
+    if equation is None or not (isinstance(equation.lhs, sp.Indexed) and equation.lhs.base in ESTIMATES.values()):
+        return None
+    multiplier = c.lam
+    if not equation.rhs.has(multiplier):
+        return None
+    (index,) = equation.lhs.indices
+    size = sp.Integer(model.classes) if model.classes else c.K
+    total = factored_sum(sp.Sum(equation.rhs, (index, 1, size)))
+    solutions = sp.solve(total - 1, multiplier)
+    if len(solutions) != 1:
+        return None
+    value = _fresh_indices(solutions[0], index, equation)
+    return Outcome(Equation(equation.lhs, equation.rhs.xreplace({multiplier: value})),
+                   Check("eliminated", definitions={multiplier: value}))
+
+
+def _fresh_indices(value: sp.Basic, index: sp.Symbol, equation: Equation) -> sp.Basic:
+    """``value`` with a sum over ``index`` (the estimate's own index) renamed to a free one:
+    ``n_j / Σ_k n_k``, not ``n_j / Σ_j n_j``."""
+    used = equation.lhs.free_symbols | equation.rhs.free_symbols | {index}
+    fresh = next(s for s in (c.k,) + c.DUMMY_INDICES if s not in used)
+    return value.xreplace({s: s.xreplace({index: fresh}) for s in value.atoms(sp.Sum) if s.limits[0][0] == index})
+
+
+def factored_sum(total: sp.Sum) -> sp.Basic:
+    """``Σ_j c f_j`` as ``c Σ_j f_j``: the factors free of the index taken out, so SymPy can solve
+    for a symbol among them."""
+    (index, lower, upper), = total.limits
+    inside = [f for f in sp.Mul.make_args(total.function) if f.has(index)]
+    outside = [f for f in sp.Mul.make_args(total.function) if not f.has(index)]
+    return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (index, lower, upper))
+
+
+def _name_total(rule, equation, model, arguments):
+    """A sum of all the counts, whatever its index, written as the number of throws ``n``."""
+    if equation is None:
+        return None
+    size = sp.Integer(model.classes) if model.classes else c.K
+    sums = [s for s in equation.rhs.atoms(sp.Sum) if len(s.limits) == 1 and s.limits[0][1:] == (1, size)
+            and s.function == c.counts[s.limits[0][0]]]
+    if not sums:
+        return None
+    return Outcome(Equation(equation.lhs, equation.rhs.xreplace({sums[0]: c.total})),
+                   Check("named", definitions={c.total: sums[0]}))
+
+
+def _recall(rule, equation, model, arguments):
+    """An equation this derivation reached before, taken up again (``arguments["equation"]``)."""
+    earlier = arguments.get("equation")
+    if earlier is None:
+        return None
+    return Outcome(earlier, Check("recalled"))
+
+
+def _second_order(rule, equation, model, arguments):
+    """The second derivatives are ``δ_jm g_j`` with every ``g_j < 0``: the Hessian is diagonal with
+    negative entries, negative definite; the equation stays, the step is the claim."""
+    if equation is None or not (isinstance(equation.lhs, sp.Derivative) and len(equation.lhs.variables) == 2):
+        return None
+    return Outcome(equation, Check("negative_definite", variables=tuple(equation.lhs.variables)))
+
+
+TABLE = {
+    "state_model": _state_model,
+    "stationary_point": _stationary_point,
+    "eliminate_multiplier": _eliminate_multiplier,
+    "name_total": _name_total,
+    "recall": _recall,
+    "second_order": _second_order,
+}
