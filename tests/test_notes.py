@@ -192,3 +192,25 @@ def test_titles_write_their_formulas_as_mathematics(latex_en):
     assert "$" not in listing and "\\" not in listing
     assert unicode_math(r"\frac{\partial E}{\partial W_{dk}}") == "∂E/∂W_(dk)"  # no subscript d in Unicode
     assert unicode_math(r"e^{-z} + \sum_{k} t_{k}") == "e⁻ᶻ + ∑ₖ tₖ"
+
+
+def test_a_line_too_wide_for_its_words_sets_them_below_it():
+    """The notes keep every tag on its line: a line wider than the room beside its words (ce-matrix-grad's
+    derivative by W, the stable softmax gradient) goes in an align of its own with its words below;
+    narrow derivations stay one align; --format latex keeps one align per derivation."""
+    from derive.printing.formula_width import BESIDE, width
+    from derive.printing.latex_format import derivation_latex
+    from derive.printing.latex_expr import latex
+
+    wide = derive.get("ce-matrix-grad")
+    widths = [width(f"{latex(line.equation.lhs)} = {latex(line.equation.rhs)}") for line in wide.lines]
+    assert max(widths) > BESIDE > min(widths)
+    notes = derivation_latex(wide, words_below_wide=True)
+    assert notes.count(r"\begin{align}") == 1 + 2 * sum(w > BESIDE for w in widths) - (widths[-1] > BESIDE)
+    assert notes.count(r"\notag") == sum(w > BESIDE for w in widths)
+    assert derivation_latex(wide).count(r"\begin{align}") == 1
+    narrow = derivation_latex(derive.get("ce-grad"), words_below_wide=True)
+    assert narrow.count(r"\begin{align}") == 1 and r"\notag" not in narrow
+    # the estimate: a fraction counts its wider part, scripts less than the line
+    assert width(r"\frac{a + b + c}{d}") < width("a + b + c + d")
+    assert width(r"x_{ik}") < width("xik") and width(r"\sum_{i=1}^{N} x_{i}") < width(r"x + y + z + w")

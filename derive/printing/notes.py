@@ -108,7 +108,8 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
     numbers.start("A")
     for name, derivation in derivations.items():
         parts += [rf"\subsection*{{{prose(derivation.title[lang])}}}", "{\\small",
-                  derivation_latex(derivation, lang, detail="full", numbers=numbers.tags(own_tags(derivation, "full"))), "}"]
+                  derivation_latex(derivation, lang, detail="full", numbers=numbers.tags(own_tags(derivation, "full")),
+                                   words_below_wide=True), "}"]
     parts.append(r"\end{document}")
     return "\n".join(parts) + "\n"
 
@@ -123,7 +124,8 @@ def _section(section: Section, number: str, derivations, numbers: SectionNumbers
     for name in section.derivations:
         derivation = derivations[name]
         parts += [rf"\subsection{{{prose(derivation.title[lang])}}}", "{\\small",
-                  derivation_latex(derivation, lang, numbers=numbers.tags(own_tags(derivation, "blackboard"))), "}"]
+                  derivation_latex(derivation, lang, numbers=numbers.tags(own_tags(derivation, "blackboard")),
+                                   words_below_wide=True), "}"]
     if section.kernel and kernel_source:
         parts += [r"{\scriptsize", r"\begin{verbatim}", kernel_listing(kernel_source).rstrip("\n"), r"\end{verbatim}", "}"]
     return parts
