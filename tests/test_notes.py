@@ -214,3 +214,15 @@ def test_a_line_too_wide_for_its_words_sets_them_below_it():
     # the estimate: a fraction counts its wider part, scripts less than the line
     assert width(r"\frac{a + b + c}{d}") < width("a + b + c + d")
     assert width(r"x_{ik}") < width("xik") and width(r"\sum_{i=1}^{N} x_{i}") < width(r"x + y + z + w")
+
+
+def test_a_section_lists_the_rules_it_introduces_in_both_outputs():
+    """The exponential's laws (e^{a+b} = e^a e^b, (e^a)^b = e^{ab}, log and exp inverse) are listed where
+    the notes introduce the exponential, each with the statement the catalogue proves."""
+    from derive.catalogue import get_rule
+    from derive.printing.notes import notes_latex
+    listed = [name for section in SECTIONS for name in section.rules]
+    assert {"exp_of_sum", "power_of_power", "exp_of_log"} <= set(listed)
+    source = notes_latex(derive.get, derive.rules(), "en", figures=None)
+    for name in listed:
+        assert f"\\item ${get_rule(name).statement}$" in source

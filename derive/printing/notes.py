@@ -103,7 +103,8 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
             parts.append(rf"\item ${rule.statement}$ --- {prose(rule.justification[lang])}")
     parts.append(r"\end{itemize}")
     for number, section in enumerate(SECTIONS, start=2):
-        parts += _section(section, str(number), derivations, numbers, lang, figures, kernel_source)
+        parts += _section(section, str(number), derivations, numbers, lang, figures, kernel_source,
+                          {rule.name: rule for rule in rules})
     parts += [r"\appendix", rf"\section{{{words['trail']}}}", prose(words["trail_intro"])]
     numbers.start("A")
     for name, derivation in derivations.items():
@@ -115,9 +116,12 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
 
 
 def _section(section: Section, number: str, derivations, numbers: SectionNumbers, lang: str,
-             figures: Mapping[str, str] | None, kernel_source: str | None) -> list[str]:
+             figures: Mapping[str, str] | None, kernel_source: str | None, rules: Mapping[str, Rule]) -> list[str]:
     numbers.start(number)
     parts = [rf"\section{{{section.heading[lang]}}}", prose(section.intro[lang])]
+    if section.rules:
+        parts += [r"\begin{itemize}", *(rf"\item ${rules[name].statement}$ --- {prose(rules[name].justification[lang])}"
+                                         for name in section.rules), r"\end{itemize}"]
     for name in section.figures if figures else ():
         parts += [r"\begin{figure}[htbp]", r"\centering", rf"\includegraphics[width=0.62\linewidth]{{{figures[name]}}}",
                   rf"\caption{{{prose(CAPTIONS[name][lang])}}}", r"\end{figure}"]

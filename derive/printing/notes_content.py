@@ -15,6 +15,7 @@ class Section:
     derivations: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()  # names in derive.figures.FIGURES
     kernel: bool = False  # show the generated kernel's source
+    rules: tuple[str, ...] = ()  # catalogue rules listed after the introduction (statement, justification)
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -49,7 +50,8 @@ SECTIONS: tuple[Section, ...] = (
                "導関数は自分自身であり、対数と同じく極限の定義から下で証明する。さらに法則を使って"
                "シグモイドを $e^{x}$ で書き、ソフトマックスがロジットの差だけで決まることを示す。"
                "これが、すべてのロジットから最大値を引いても (安定な形) 値が変わらない理由である。"},
-        ("exp-derivative", "exp-rules")),
+        ("exp-derivative", "exp-rules"),
+        rules=("exp_of_log", "exp_of_zero", "exp_of_sum", "exp_of_difference", "product_of_powers", "power_of_power")),
     Section(
         "likelihood",
         {"en": "From the likelihood to cross-entropy", "ja": "尤度関数から交差エントロピーへ"},
@@ -118,12 +120,16 @@ SECTIONS: tuple[Section, ...] = (
         {"en": "Training moves the parameters against the gradient of the loss. Through softmax "
                "the gradient by the logits is the prediction minus the label, $(y_{ik} - t_{ik})/N$, "
                "and through a linear layer $Z = XW$ it is $X^{\\top}(Y - T)/N$. The Hessian of one "
-               "sample is $\\operatorname{diag}(\\mathbf{y}) - \\mathbf{y}\\mathbf{y}^{\\top}$. The figure "
+               "sample is $\\operatorname{diag}(\\mathbf{y}) - \\mathbf{y}\\mathbf{y}^{\\top}$: the gradient "
+               "differentiated again, as derive's grad command differentiates any loss when asked for order 2 (from the "
+               "log-sum-exp form it reaches the same matrix, written in $\\operatorname{softmax}(z)$). The figure "
                "is a training curve: softmax regression on a small synthetic set, by gradient descent "
                "with the compiled kernel.",
          "ja": "学習は損失の勾配と逆向きにパラメータを動かす。ソフトマックスを通すとロジットによる勾配は予測からラベルを"
                "引いたもの $(y_{ik} - t_{ik})/N$ で、線形層 $Z = XW$ を通すと $X^{\\top}(Y - T)/N$ になる。"
                "1 標本のヘッセ行列は $\\operatorname{diag}(\\mathbf{y}) - \\mathbf{y}\\mathbf{y}^{\\top}$ である。"
+               "これは勾配をもう一度微分したもので、derive の grad コマンドは 2 階を指定するとどんな損失も 2 回微分する "
+               "(log-sum-exp の形からは $\\operatorname{softmax}(z)$ で書いた同じ行列が得られる)。"
                "図は学習曲線で、小さな合成データでのソフトマックス回帰をコンパイルしたカーネルで勾配降下したものである。"},
         ("ce-grad", "bce-grad", "ce-softmax-grad", "bce-sigmoid-grad", "ce-matrix-grad", "softmax-hessian"),
         ("training",)),

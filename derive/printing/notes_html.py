@@ -154,6 +154,11 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
         numbers.start(str(number))
         body.append(f'<h2 id="s{number}">{number} {html.escape(section.heading[lang])}</h2>')
         body.append(f"<p>{prose_html(section.intro[lang], formulas)}</p>")
+        if section.rules:
+            listed = {rule.name: rule for rule in rules}
+            body.append("<ul>" + "".join(f"<li>{formulas.inline(listed[name].statement)} — "
+                                         f"{prose_html(listed[name].justification[lang], formulas)}</li>"
+                                         for name in section.rules) + "</ul>")
         for name in section.figures if figures else ():
             figure_number += 1
             body.append(f'<figure id="figure-{name}">{_svg(figures[name])}<figcaption>{html.escape(words["figure"])} '
