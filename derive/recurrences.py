@@ -47,7 +47,7 @@ def proves_unrolled(recurrence, closed, t: sp.Symbol) -> bool:
         return False
     base = form.xreplace({t: 0}).doit() - x[0]
     step = _last_terms_out(form, t) - a * form.xreplace({t: t - 1}) - b
-    return vanishes(base) and vanishes(_sums_as_quantities(step))
+    return vanishes(base) and vanishes(sums_as_quantities(step))
 
 
 def _last_terms_out(expr: sp.Basic, t: sp.Symbol) -> sp.Basic:
@@ -60,7 +60,7 @@ def _last_terms_out(expr: sp.Basic, t: sp.Symbol) -> sp.Basic:
     return expr.xreplace(table)
 
 
-def _sums_as_quantities(expr: sp.Basic) -> sp.Basic:
+def sums_as_quantities(expr: sp.Basic) -> sp.Basic:
     """Every sum normalised (a sum of terms split into sums, powers split, factors free of its index
     taken out, its index renamed to one name) and each distinct normalised sum replaced by a symbol
     of its own."""

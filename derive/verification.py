@@ -248,7 +248,7 @@ def _check_solves(previous: Equation, step: Step, model: Model, rng: random.Rand
 def _check_eliminated(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
     """The multiplier at the value that makes the estimates sum to one: put in, and the sum is 1."""
     from .operations.optimisation import factored_sum
-    from .recurrences import _sums_as_quantities
+    from .recurrences import sums_as_quantities
 
     ((multiplier, value),) = step.check.definitions.items()
     _require(step.lhs == previous.lhs and step.rhs == previous.rhs.xreplace({multiplier: value}), step,
@@ -256,7 +256,7 @@ def _check_eliminated(previous: Equation, step: Step, model: Model, rng: random.
     (index,) = step.lhs.indices
     size = sp.Integer(model.classes) if model.classes else c.K
     total = sp.Sum(step.rhs, (index, 1, size))
-    _require(vanishes(_sums_as_quantities(factored_sum(total) - 1)), step,
+    _require(vanishes(sums_as_quantities(factored_sum(total) - 1)), step,
              lambda: f"with {multiplier} = {value} the estimates do not sum to one")
     return _second_opinion(total, sp.Integer(1), model, rng, step.rule,
                            f"the estimates sum to one at {multiplier} = {value}")

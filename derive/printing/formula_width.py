@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from .inline_math import braced_group
+
 SCRIPT = 0.7  # a sub- or superscript's size
 BESIDE = 45.0  # wider than this, a notes line sets its words below it (A4, words in 0.3 of the line)
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
@@ -28,26 +30,26 @@ def width(tex: str) -> float:
             if name in _SPACES:
                 total += _SPACES[name]
             elif name in ("frac", "dfrac", "tfrac"):
-                top, position = _group(tex, position)
-                bottom, position = _group(tex, position)
+                top, position = braced_group(tex, position)
+                bottom, position = braced_group(tex, position)
                 total += max(width(top), width(bottom)) * (0.8 if name == "frac" else 1.0) + 0.4
             elif name in _WORDS:
-                word, position = _group(tex, position)
+                word, position = braced_group(tex, position)
                 total += 0.9 * len(word)
             elif name in _WRAPPERS:
-                inner, position = _group(tex, position)
+                inner, position = braced_group(tex, position)
                 total += width(inner)
             elif name in _OPERATORS:
                 limits = {"_": 0.0, "^": 0.0}
                 while position < len(tex) and tex[position] in "_^":
-                    inner, after = _group(tex, position + 1)
+                    inner, after = braced_group(tex, position + 1)
                     limits[tex[position]] = SCRIPT * width(inner)
                     position = after
                 total += max(_OPERATORS[name], *limits.values()) + 0.3
             else:
                 total += 1.6 if name in ("log", "exp") else 1.0
         elif ch in "_^":
-            inner, position = _group(tex, position + 1)
+            inner, position = braced_group(tex, position + 1)
             total += SCRIPT * width(inner)
         elif ch in "{} ":
             position += 1
@@ -55,21 +57,3 @@ def width(tex: str) -> float:
             total += 1.8 if ch in "+-=<>" else 1.0
             position += 1
     return total
-
-
-def _group(tex: str, position: int) -> tuple[str, int]:
-    while position < len(tex) and tex[position] == " ":
-        position += 1
-    if position >= len(tex):
-        return "", position
-    if tex[position] == "{":
-        depth = 0
-        for end in range(position, len(tex)):
-            depth += {"{": 1, "}": -1}.get(tex[end], 0)
-            if depth == 0:
-                return tex[position + 1:end], end + 1
-        return tex[position + 1:], len(tex)
-    if tex[position] == "\\":
-        match = _COMMAND.match(tex, position)
-        return match.group(0), match.end()
-    return tex[position], position + 1

@@ -44,12 +44,12 @@ def unicode_math(tex: str) -> str:
                         and name not in RELATIONS and len(SYMBOLS[name]) == 1:
                     position -= 1  # λ = n, β − 1: a letter before a relation or an operator keeps its space
             if name in ("frac", "dfrac", "tfrac"):
-                top, position = _group(tex, position)
-                bottom, position = _group(tex, position)
+                top, position = braced_group(tex, position)
+                bottom, position = braced_group(tex, position)
                 top, bottom = unicode_math(top), unicode_math(bottom)
                 out.append(f"{_wrapped(top)}/{_wrapped(bottom)}")
             elif name in ("mathbf", "mathrm", "operatorname", "text", "mathit", "boldsymbol", "hat", "bar"):
-                inner, position = _group(tex, position)
+                inner, position = braced_group(tex, position)
                 accent = {"hat": "\u0302", "bar": "\u0304"}.get(name, "")
                 out.append(unicode_math(inner) + accent)
             elif name in (",", ";", ":", " ", "!"):
@@ -62,7 +62,7 @@ def unicode_math(tex: str) -> str:
                     out.append(" ")  # log x, not logx
             continue
         if ch in "_^":
-            inner, position = _group(tex, position + 1)
+            inner, position = braced_group(tex, position + 1)
             inner = unicode_math(inner)
             table = SUBSCRIPTS if ch == "_" else SUPERSCRIPTS
             if inner and all(c in table for c in inner):
@@ -78,7 +78,7 @@ def unicode_math(tex: str) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
-def _group(tex: str, position: int) -> tuple[str, int]:
+def braced_group(tex: str, position: int) -> tuple[str, int]:
     """The braced group (or the single character or command) at ``position``, and what follows."""
     while position < len(tex) and tex[position] == " ":
         position += 1
