@@ -24,13 +24,13 @@ SECTIONS: tuple[Section, ...] = (
         {"en": "Lemmas: the derivatives of the logarithm, the sigmoid and softmax",
          "ja": "補題: 対数関数・シグモイド関数・ソフトマックスの導関数"},
         {"en": "Three derivatives carry every gradient below. The derivative of $\\log x$ is $1/x$, "
-               "proved here from the limit that defines the derivative, and so is the exponential's, "
-               "$e^{x}$ itself; the sigmoid "
+               "proved here from the limit that defines the derivative (the exponential's follows in the "
+               "next section); the sigmoid "
                "$\\sigma(z) = 1/(1 + e^{-z})$ and softmax "
                "$y_k = e^{z_k} / \\sum_j e^{z_j}$ turn the scores a model outputs (logits) into "
                "probabilities, and their derivatives are written in those probabilities.",
          "ja": "以下のすべての勾配は 3 つの導関数から組み立てられる。$\\log x$ の導関数は $1/x$ であり、"
-               "ここでは導関数を定義する極限から証明する。指数関数の導関数 $e^{x}$ も同じく証明する。シグモイド $\\sigma(z) = 1/(1 + e^{-z})$ と"
+               "ここでは導関数を定義する極限から証明する (指数関数の導関数は次の節で示す)。シグモイド $\\sigma(z) = 1/(1 + e^{-z})$ と"
                "ソフトマックス $y_k = e^{z_k} / \\sum_j e^{z_j}$ はモデルが出力するスコア (ロジット) を"
                "確率に変え、その導関数はその確率で書ける。"},
         ("log-derivative", "sigmoid-derivative", "softmax-jacobian")),
