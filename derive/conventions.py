@@ -53,9 +53,9 @@ counts = sp.IndexedBase("n", positive=True)
 total = sp.Symbol("n", positive=True, integer=True)  # the number of throws (unlike the counts array n_k)
 lam = sp.Symbol("lambda", real=True)
 Lagrangian = sp.Symbol("Lambda", real=True)
-yhat = sp.IndexedBase(r"\hat{y}", positive=True)
-phat = sp.Symbol(r"\hat{p}", positive=True)
-successes = sp.Symbol("s", positive=True)
+yhat = sp.IndexedBase(r"\hat{y}", real=True)  # real, as the LaTeX reader makes \hat{y}_{j}
+phat = sp.Symbol(r"\hat{p}", real=True)
+successes = sp.Symbol("s", real=True)
 
 L = sp.Symbol("L", positive=True)
 E = sp.Symbol("E", real=True)

@@ -23,6 +23,8 @@ UNREADABLE = {
     # a sequence over the steps t (the moving average): t names the labels when read, and an
     # earlier value v_{t - 1} is index arithmetic, which the reader refuses with its own message
     "a sequence over the steps t": ("_{t}", "_{t - 1}", "^{t}"),
+    # a die's counts n_k (the maximum-likelihood estimate): read back, n names an index
+    "counts named n": ("n_{", "{n}"),
 }
 
 _ARRAYS = {"t": c.t, "y": c.y, "z": c.z, "w": c.w, "x": c.x, "W": c.W}

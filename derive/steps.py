@@ -188,11 +188,8 @@ class Derivation:
 
     @property
     def weakest_check(self) -> str:
-        """How its least checked derived step was: ``"no"``, else ``"numeric"``, else ``"symbolic"``.
-        The model a derivation states and takes as given (a likelihood, a user's loss) is its
-        assumption, not a step to verify: a derivation with nothing but assumptions is ``"no"``."""
-        derived = [step for step in self.steps if step.check.how != CheckKind.GIVEN]
-        return weakest(derived) if derived else "no"
+        """How its least checked step was: ``"no"``, else ``"numeric"``, else ``"symbolic"``."""
+        return weakest(self.steps)
 
     def __len__(self) -> int:
         return len(self.steps)

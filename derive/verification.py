@@ -332,9 +332,30 @@ def _verify_derived(step: Step) -> Verification:
     weakest = source.weakest_check
     _require(step.check.inherited in ("", weakest), step,
              lambda: f"it claims {source.name} was verified {step.check.inherited!r}; its weakest step was {weakest!r}")
-    assumed = any(s.check.how == CheckKind.GIVEN for s in source.steps)
-    detail = f"the verified result of {source.name}" + (", from the model it assumes" if assumed else "")
-    return Verification(weakest, detail=detail, source=source.name)
+    return Verification(weakest, detail=f"the verified result of {source.name}", source=source.name)
+
+
+def _verify_counts_premise(step: Step, model: Model, rng: random.Random) -> Verification:
+    """The likelihood of counts must be the probability of any sequence of throws with those counts:
+    for random sequences (K faces, n throws, n = 7 among them) the product of each throw's
+    probability equals the likelihood at the sequence's counts, exactly."""
+    product = step.rhs
+    _require(isinstance(product, sp.Product) and len(product.limits) == 1, step,
+             lambda: f"{product} is no product over the faces")
+    face, _, faces = product.limits[0]
+    sizes, points = [], 0
+    for classes in ([int(faces)] if faces.is_Integer else [2, 3, 6]):
+        for throws in (1, 2, 7, rng.randint(3, 9)):
+            outcomes = [rng.randint(1, classes) for _ in range(throws)]
+            counts = {c.counts[k]: sp.Integer(outcomes.count(k)) for k in range(1, classes + 1)}
+            at_counts = product.xreplace({c.K: classes}).doit().xreplace(counts)
+            by_throws = sp.Mul(*(c.y[o] for o in outcomes))
+            _require(sp.expand(at_counts - by_throws) == 0, step,
+                     lambda: f"for the throws {outcomes} it gives {at_counts}, not their probability {by_throws}")
+            points += 1
+        sizes.append({"K": classes})
+    return Verification("symbolic", tuple(sizes), points, 0.0,
+                        detail="the probability of any sequence of throws with these counts")
 
 
 _CONSTRAINED = (c.t, c.t_scalar, c.y, c.y_scalar, c.z, c.x, c.W)  # what a model's facts, link or layer speak of
@@ -416,6 +437,9 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
     for every size where each sample's factor is (:mod:`derive.premises`), else at the small
     sizes; checked by numbers at a small size and past it either way."""
     from .premises import WITH_OPTIONS, likelihood_gives_outcome_probabilities, options_off
+
+    if step.check.name == "counts":
+        return _verify_counts_premise(step, model, rng)
 
     # A likelihood with PyTorch's options (weights, a mask, smoothed labels) is no probability: with
     # every option off it must be the model's likelihood.

@@ -32,7 +32,7 @@ def test_the_estimate_of_a_die_is_each_faces_share_of_the_throws(classes):
     assert eliminated.check.definitions[c.lam] == sp.Sum(c.counts[c.k], (c.k, 1, K))
     hessian = next(s for s in derivation.steps if s.rule == "concave_log_likelihood")
     assert hessian.rhs == -sp.KroneckerDelta(c.j, c.m) * c.counts[c.j] / c.y[c.j] ** 2
-    assert derivation.steps[0].verification.method == "no"  # the model, assumed
+    assert derivation.steps[0].verification.method == "symbolic"  # the likelihood of counts, checked on sequences of throws
     # every step proved; with K written as a number a delta's collapse is proved at that K
     assert all(s.verification.method == "symbolic" and (classes or not s.verification.sizes) for s in derivation.steps[1:])
     assert not any(s.rhs.has(c.K) for s in derivation.steps) if classes else True  # the model's K throughout

@@ -20,7 +20,7 @@ def dice_mle(classes: int | None = None) -> Derivation:
     """ŷ_j = n_j / n from L = ∏_k y_k^{n_k} subject to Σ_k y_k = 1, with the second-order condition."""
     model = counts_model(classes)
     strategy = chain(
-        apply("counts_likelihood"),
+        apply("counts_likelihood", **({"K": classes} if classes else {})),
         apply("take_logarithm"),
         exhaust("log_rules"),
         apply("lagrangian"),

@@ -1,5 +1,5 @@
-"""Operations of constrained maximisation (the maximum-likelihood estimate of a die): the model
-stated, a stationary point solved for, the multiplier eliminated through the constraint, a total
+"""Operations of constrained maximisation (the maximum-likelihood estimate of a die): a stationary
+point solved for, the multiplier eliminated through the constraint, a total
 named, an earlier equation recalled, the second-order condition checked."""
 from __future__ import annotations
 
@@ -10,13 +10,6 @@ from ..steps import Check, Equation
 from .base import Outcome
 
 ESTIMATES = {c.y: c.yhat}  # the unknown, and how its estimate is written
-
-
-def _state_model(rule, equation, model, arguments):
-    """The model a maximum-likelihood estimate starts from: assumed, as any statistical model is."""
-    lhs, rhs = rule.patterns("to")
-    sizes = {c.K: sp.Integer(model.classes)} if model.classes else {}
-    return Outcome(Equation(lhs, rhs.xreplace(sizes)), Check("given"))
 
 
 def _stationary_point(rule, equation, model, arguments):
@@ -98,7 +91,6 @@ def _second_order(rule, equation, model, arguments):
 
 
 TABLE = {
-    "state_model": _state_model,
     "stationary_point": _stationary_point,
     "eliminate_multiplier": _eliminate_multiplier,
     "name_total": _name_total,
