@@ -194,3 +194,17 @@ def test_text_output_has_no_raw_latex_in_titles_or_names():
     assert text.startswith(f"gradient: Gradient of E by y{hat}\n")
     assert f"x{bar} \u03b8{hat} + log y{hat}" in text and "\\hat" not in text and "$" not in text
     assert derivation_text(derive.gradient(r"-\sum_k t_k \log y_k", "y_{j}"), "ja").startswith("gradient: E の yⱼ に関する勾配")
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_every_built_in_prints_on_a_console_that_cannot_show_unicode(encoding):
+    """An ASCII or cp1252 console gets every built-in's text spelled out (v̂ as vhat, vₜ₋₁ as v_{t-1}),
+    in English, with nothing it cannot encode."""
+    from derive.printing.ascii_text import transliterate
+    for name in derive.names():
+        for detail in ("blackboard", "full"):
+            shown = transliterate(derivation_text(derive.get(name), detail=detail), encoding)
+            shown.encode(encoding)
+            assert "\\u" not in shown, name
+    assert "v_{t-1}" in transliterate(derivation_text(derive.get("ema")), "ascii")
+    assert "vhat_t" in transliterate(derivation_text(derive.get("ema-bias-correction")), "ascii")

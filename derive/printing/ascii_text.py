@@ -5,14 +5,21 @@ from __future__ import annotations
 import unicodedata
 
 from ..errors import NotShowable
+from .inline_math import SUBSCRIPTS, SUPERSCRIPTS
 from .unicode import _SUB, _SUP
 
-_SUBSCRIPTS = {chr(v): chr(k) for k, v in _SUB.items()}
-_SUPERSCRIPTS = {chr(v): chr(k) for k, v in _SUP.items()} | {"²": "2", "³": "3", "¹": "1", "⁻": "-", "ᵃ": "a",
+_ASCII_MINUS = {"−": "-"}
+_SUBSCRIPTS = {chr(v): _ASCII_MINUS.get(chr(k), chr(k)) for k, v in _SUB.items()}
+_SUPERSCRIPTS = {chr(v): _ASCII_MINUS.get(chr(k), chr(k)) for k, v in _SUP.items()} | {"²": "2", "³": "3", "¹": "1", "⁻": "-", "ᵃ": "a",
                                                               "ᵇ": "b", "ˣ": "x", "ᵀ": "T"}
+# and the scripts the words' formulas use (eᵘ, βᵗ⁻ⁱ: printing/inline_math.py)
+_SUBSCRIPTS |= {script: plain for plain, script in SUBSCRIPTS.items() if plain.isascii() and script not in _SUBSCRIPTS}
+_SUPERSCRIPTS |= {script: plain for plain, script in SUPERSCRIPTS.items()
+                  if plain.isascii() and script not in _SUPERSCRIPTS}
 _SYMBOLS = {"−": "-", "∑": "sum", "∏": "prod", "∂": "d", "∇": "nabla", "·": "*", "×": "x", "→": "->",
             "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~", "√": "sqrt", "∞": "oo", "✓": "[ok]", "✗": "[X]",
-            "…": "...", "—": "--", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "δ": "delta", "′": "'"}
+            "…": "...", "—": "--", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "δ": "delta", "′": "'",
+            "\u0302": "hat", "\u0304": "bar"}  # combining accents: v̂ as vhat
 
 
 def _script_run(text: str, start: int, table: dict[str, str], marker: str) -> tuple[str, int]:
