@@ -42,6 +42,12 @@ def prove_by_induction(before: sp.Basic, after: sp.Basic) -> bool:
     return _base_case(difference, n, a) and _inductive_step(difference, n, ranged)
 
 
+def split_by_index(term: sp.Basic, index: sp.Symbol) -> tuple[sp.Basic, sp.Basic]:
+    """``(free, bound)``: the product of the factors of ``term`` free of ``index``, and of those holding it."""
+    factors = sp.Mul.make_args(term)
+    return sp.Mul(*(f for f in factors if not f.has(index))), sp.Mul(*(f for f in factors if f.has(index)))
+
+
 def _length_out_of_terms(expr: sp.Basic) -> sp.Basic:
     """A sum whose terms hold its own length, ``Σ_{j=1}^{n} a^{n-j}``, with what does not depend on
     the index taken out: ``a^n Σ_{j=1}^{n} a^{-j}`` (powers split first), so each term no longer
@@ -56,8 +62,7 @@ def _length_out_of_terms(expr: sp.Basic) -> sp.Basic:
         term = sp.expand_power_exp(sp.expand(node.function))
         if isinstance(term, sp.Add):
             continue
-        outside = sp.Mul(*(f for f in sp.Mul.make_args(term) if not f.has(variable)))
-        inside = sp.Mul(*(f for f in sp.Mul.make_args(term) if f.has(variable)))
+        outside, inside = split_by_index(term, variable)
         if outside != 1 and not inside.has(upper):
             table[node] = outside * node.func(inside, node.limits[0])
     return expr.xreplace(table) if table else expr

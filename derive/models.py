@@ -51,6 +51,16 @@ class Model:
     positive: frozenset = frozenset()  # what the loss itself needs positive: the arguments of its logs
     nonzero: frozenset = frozenset()  # the user's symbols the loss divides by
 
+    @property
+    def class_size(self) -> sp.Basic:
+        """The number of classes as the model writes it: its fixed K, else the symbol K."""
+        return sp.Integer(self.classes) if self.classes else c.K
+
+    @property
+    def written_sizes(self) -> dict[sp.Symbol, sp.Basic]:
+        """What a rule's general K becomes in this model: its number, where the model fixes one."""
+        return {c.K: sp.Integer(self.classes)} if self.classes else {}
+
     def with_linear_model(self) -> "Model":
         return replace(self, name=f"{self.name}:linear", linear=True)
 

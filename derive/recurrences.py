@@ -13,7 +13,7 @@ import random
 
 import sympy as sp
 
-from .induction import vanishes
+from .induction import split_by_index, vanishes
 
 
 def linear_recurrence(equation) -> tuple[sp.IndexedBase, sp.Symbol, sp.Basic, sp.Basic] | None:
@@ -72,8 +72,7 @@ def sums_as_quantities(expr: sp.Basic) -> sp.Basic:
         term = sp.expand(sp.expand_power_exp(sp.expand(node.function.xreplace({variable: canonical}))))
         total = sp.S.Zero
         for summand in sp.Add.make_args(term):
-            free = sp.Mul(*(f for f in sp.Mul.make_args(summand) if not f.has(canonical)))
-            bound = sp.Mul(*(f for f in sp.Mul.make_args(summand) if f.has(canonical)))
+            free, bound = split_by_index(summand, canonical)
             key = sp.Sum(bound, (canonical, lower, upper))
             total += free * stand_ins.setdefault(key, sp.Dummy("S"))
         table[node] = total

@@ -58,7 +58,7 @@ def check_eliminated(previous: Equation, step: Step, model: Model, rng: random.R
     _require(step.lhs == previous.lhs and step.rhs == previous.rhs.xreplace({multiplier: value}), step,
              lambda: f"the new line is not the previous one with {multiplier} = {value}")
     (index,) = step.lhs.indices
-    size = sp.Integer(model.classes) if model.classes else c.K
+    size = model.class_size
     total = sp.Sum(step.rhs, (index, 1, size))
     _require(vanishes(sums_as_quantities(factored_sum(total) - 1)), step,
              lambda: f"with {multiplier} = {value} the estimates do not sum to one")

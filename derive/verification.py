@@ -51,7 +51,7 @@ def _check_implied(previous: Equation, step: Step, model: Model, rng: random.Ran
     from .catalogue import get_rule  # the catalogue is read only for the rule's definitions
 
     definitions = dict(step.check.definitions)
-    sizes = {c.K: sp.Integer(model.classes)} if model.classes else {}  # the rule's K, where the model fixes it
+    sizes = model.written_sizes  # the rule's K, where the model fixes it
     own = {old.xreplace(sizes): new.xreplace(sizes) for old, new in get_rule(step.rule).table("defines").items()}
     _require(definitions == own, step,
              lambda: f"its definitions {definitions} are not those of the rule {step.rule}")

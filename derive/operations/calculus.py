@@ -213,7 +213,7 @@ def _state_definition(rule, equation, model, arguments):
     at = arguments["at"]
     scope = {name: w for name, w in rule.wilds.items()}
     scope[wild] = at
-    sizes = {c.K: sp.Integer(model.classes)} if model.classes else {}  # a model of K classes writes its K
+    sizes = model.written_sizes  # a model of K classes writes its K
     return Outcome(Equation(rule.pattern("lhs", scope).xreplace(sizes), rule.pattern("rhs", scope).xreplace(sizes)),
                    Check("holds"))
 

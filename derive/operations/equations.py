@@ -34,7 +34,7 @@ def _transform_equation(rule, equation, model, arguments):
     if not all(holds(cond, binding, model) for cond in rule.conditions):
         return None
     new_lhs, new_rhs = rule.patterns("to", binding)
-    sizes = {c.K: sp.Integer(model.classes)} if model.classes else {}  # a model of K classes writes its K
+    sizes = model.written_sizes  # a model of K classes writes its K
     definitions = {old.xreplace(sizes): new.xreplace(sizes) for old, new in rule.table("defines").items()}
     return Outcome(Equation(new_lhs.xreplace(sizes), new_rhs.xreplace(sizes)), Check("implied", definitions=definitions))
 
@@ -88,7 +88,7 @@ def _over_samples(rule, equation, model, arguments):
     return Outcome(Equation(new_lhs, new_rhs), Check("specialises", mapping=back))
 
 
-def _substitute_values(rule, equation, model, arguments):
+def substitute_values(rule, equation, model, arguments):
     values = dict(arguments["values"])
     if not any(equation.rhs.has(old) for old in values):
         return None
@@ -253,7 +253,7 @@ TABLE = {
     "substitute": _substitute,
     "generalise_limit": _generalise_limit,
     "over_samples": _over_samples,
-    "substitute_values": _substitute_values,
+    "substitute_values": substitute_values,
     "evaluate_arithmetic": _evaluate_arithmetic,
     "evaluate_numerically": _evaluate_numerically,
     "expand_finite_sum": _expand_finite_sum,

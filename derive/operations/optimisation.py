@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import conventions as c
+from ..induction import split_by_index
 from ..steps import Check, Equation
 from .base import Outcome
 
@@ -34,7 +35,7 @@ def _eliminate_multiplier(rule, equation, model, arguments):
     if not equation.rhs.has(multiplier):
         return None
     (index,) = equation.lhs.indices
-    size = sp.Integer(model.classes) if model.classes else c.K
+    size = model.class_size
     total = factored_sum(sp.Sum(equation.rhs, (index, 1, size)))
     solutions = sp.solve(total - 1, multiplier)
     if len(solutions) != 1:
@@ -56,16 +57,15 @@ def factored_sum(total: sp.Sum) -> sp.Basic:
     """``Σ_j c f_j`` as ``c Σ_j f_j``: the factors free of the index taken out, so SymPy can solve
     for a symbol among them."""
     (index, lower, upper), = total.limits
-    inside = [f for f in sp.Mul.make_args(total.function) if f.has(index)]
-    outside = [f for f in sp.Mul.make_args(total.function) if not f.has(index)]
-    return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (index, lower, upper))
+    outside, inside = split_by_index(total.function, index)
+    return outside * sp.Sum(inside, (index, lower, upper))
 
 
 def _name_total(rule, equation, model, arguments):
     """A sum of all the counts, whatever its index, written as the number of throws ``n``."""
     if equation is None:
         return None
-    size = sp.Integer(model.classes) if model.classes else c.K
+    size = model.class_size
     sums = [s for s in equation.rhs.atoms(sp.Sum) if len(s.limits) == 1 and s.limits[0][1:] == (1, size)
             and s.function == c.counts[s.limits[0][0]]]
     if not sums:

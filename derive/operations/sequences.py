@@ -5,6 +5,7 @@ from .. import conventions as c
 from ..recurrences import linear_recurrence, unrolled
 from ..steps import Check, Equation
 from .base import Outcome
+from .equations import substitute_values
 
 
 def _unroll_recurrence(rule, equation, model, arguments):
@@ -31,10 +32,7 @@ def _instance(rule, equation, model, arguments):
     special case, checked as an instance of the previous line."""
     if equation is None:
         return None
-    table = rule.table("replace")
-    if not any(equation.rhs.has(old) for old in table):
-        return None
-    return Outcome(Equation(equation.lhs.xreplace(table), equation.rhs.xreplace(table)), Check("instance", mapping=table))
+    return substitute_values(rule, equation, model, {"values": rule.table("replace"), "evaluated": True})
 
 
 TABLE = {
