@@ -46,6 +46,7 @@ class Spec:
     # "scalar"): a sample's mask c_i, class weights w_k, the smoothing epsilon...
     parameters: tuple = ()
     scans_inputs: bool = True  # flag a NaN or infinity in X (the loss does; the mean's row shares need not read X)
+    targets_sum_to_one: bool = False  # target probabilities the loss was derived for sum to one (one-hot labels do)
 
     def parameter_names(self) -> list[str]:
         return [parameter_name(item) for item, _ in self.parameters]
@@ -269,7 +270,10 @@ class RowPlan:
 
 
 def plan_rows(spec: Spec, with_gradient: bool) -> RowPlan:
-    row_loss = _log1p_forms(_canonical(spec.row_loss))
+    from .shift import relative_to_maximum
+
+    row_loss = relative_to_maximum(_log1p_forms(_canonical(spec.row_loss)), spec.variable, J,
+                                   spec.labels or spec.targets_sum_to_one)
     row_grad = _log1p_forms(_canonical(spec.row_grad).xreplace({c.k: J})) if with_gradient else sp.S.Zero
     if spec.labels:
         row_loss, row_grad = _label_weighted(row_loss), _label_weighted(row_grad)

@@ -122,6 +122,21 @@ def expm1_nonpositive(x):
     return series if v > -HALF_LN2 else shifted
 
 
+@_njit(error_model="numpy")  # no fast-math flags: LLVM may not reassociate this subtraction
+def difference(a, b):
+    """a - b in float64 (exact for two float32 values), for a logit and its row maximum: the
+    kernels write a loss in these differences (kernels/shift.py), and this one rounding is kept
+    apart from the sum around it, which the kernels' ``reassoc`` flag would otherwise let LLVM
+    regroup into m + ... - z, a difference of two numbers the size of the logits."""
+    return np.float64(a) - np.float64(b)
+
+
+@_njit(error_model="numpy")
+def difference_f32(a, b):
+    """``difference`` in float32, for a float32 class pass."""
+    return a - b
+
+
 @_njit(inline="always")
 def xlogy(x, y):
     """x log y with 0 log 0 = 0."""

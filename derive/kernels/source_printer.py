@@ -35,6 +35,13 @@ class exp_nonpositive_(sp.Function):  # noqa: N801
     nargs = 1
 
 
+class difference_(sp.Function):  # noqa: N801
+    """``x - m`` for a logit and its row maximum (:mod:`.shift`): printed as the runtime's
+    ``difference``, one rounding that the compiler may not regroup with the terms around it."""
+
+    nargs = 2
+
+
 NUMBA_MATH = {"acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cos", "cosh", "erf", "erfc", "expm1", "gamma", "log1p",
               "loggamma", "hypot", "log10", "log2", "sin", "sinh", "tan", "tanh"}  # math functions Numba compiles
 
@@ -159,6 +166,9 @@ class Printer(KernelCodePrinter):
             return f"math.log1p({self.p(argument - 1)})"
         return f"math.log({self.p(argument)})"
 
+    def _print_difference_(self, e):
+        return f"{self.primitive('difference')}({self.p(e.args[0])}, {self.p(e.args[1])})"
+
     def _print_log1p_unit_(self, e):
         return f"{self.primitive('log1p_unit')}({self.p(e.args[0])})"
 
@@ -248,6 +258,8 @@ class ClassPassPrinter(Printer):
             if parts is None:
                 raise CodegenError(f"no exact float32 exponential for e^({e.args[0]})")
             return f"exp_difference_f32({self.p(parts[0])}, {self.p(parts[1])})"
+        if isinstance(e, difference_):  # a float32 difference, as PyTorch computes float32
+            return super().p(e)
         if isinstance(e, sp.Function) or (isinstance(e, sp.Pow) and not e.exp.is_Integer):
             raise CodegenError(f"no float32 code for {type(e).__name__}: {e}")
         return super().p(e)
