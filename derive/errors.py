@@ -44,3 +44,8 @@ class ParseError(DeriveError, ValueError):
 
 class LimitExceeded(DeriveError):
     """An input past one of the bounds in :mod:`derive.limits` (size, nesting, time): named in the message."""
+
+
+class KernelInputError(DeriveError, ValueError):
+    """An input a kernel refuses, named: labels past int64 (PyTorch's label type), which NumPy
+    would otherwise turn into other numbers, or labels outside the classes."""

@@ -126,6 +126,26 @@ def test_bad_options_are_named(kernel):
         load("ce").loss(np.full((4, 3), 1 / 3), T, weight=np.ones(3))
 
 
+def test_inputs_of_more_axes_name_their_problems_in_their_own_shape(kernel):
+    """(N, C, d₁, …) inputs are computed as rows, but an error names the entry as the caller wrote
+    it; a label out of range, or negative and not ignore_index, is refused as in two dimensions."""
+    from derive.errors import KernelInputError
+
+    X = np.zeros((3, 4, 2, 2))
+    X[1, 2, 0, 1] = np.nan
+    labels = np.zeros((3, 2, 2), dtype=np.int64)
+    with pytest.raises(ValueError, match=r"logits contains NaN at index \(1, 2, 0, 1\)"):
+        kernel.loss(X, labels)
+    X[1, 2, 0, 1] = -np.inf
+    with pytest.raises(ValueError, match=r"logits contains infinity at index \(1, 2, 0, 1\)"):
+        kernel.loss_and_grad(X, labels, label_smoothing=0.1)
+    for bad in (4, -5):
+        labels[2, 1, 0] = bad
+        with pytest.raises(KernelInputError, match=f"labels must be in 0..3 for 4 classes; found {bad}"):
+            kernel.loss(np.zeros((3, 4, 2, 2)), labels)
+    assert kernel.loss(np.zeros((3, 4, 2, 2)), labels, ignore_index=-5) == pytest.approx(np.log(4), rel=1e-12)
+
+
 def test_a_loss_is_read_as_rows_over_the_mean_denominator():
     """The generator reads Σᵢ ℓᵢ / Σⱼ ωⱼ from the derived expression (whatever the denominator's
     index is named), and refuses a loss it cannot so read."""

@@ -308,6 +308,33 @@ def test_bad_binary_input(kernels):
         kernels["bce"].loss(np.array([0.5, 1.5]), np.array([0.0, 1.0]))
 
 
+PAST_INT64 = [
+    ("a Python int 2**63 in a list", lambda k: k.loss(np.zeros((3, 4)), [0, 2**63, 1]), "label 9223372036854775808 is past int64"),
+    ("a Python int 2**64 in a list", lambda k: k.loss(np.zeros((3, 4)), [0, 2**64, 1]), "label 18446744073709551616 is past int64"),
+    ("uint64 2**63", lambda k: k.loss(np.zeros((3, 4)), np.array([0, 2**63, 1], np.uint64)), "label 9223372036854775808 is past"),
+    ("uint64 wrapping to ignore_index", lambda k: k.loss(np.zeros((3, 4)), np.array([0, 2**64 - 100, 1], np.uint64)),
+     "label 18446744073709551516 is past int64"),  # as int64 it would be -100: silently ignored
+    ("ignore_index 2**63", lambda k: k.loss(np.zeros((3, 4)), np.array([0, 1, 2]), ignore_index=2**63), "ignore_index 9223372036854775808"),
+    ("uint64 labels of a (N, C, d) input", lambda k: k.loss(np.zeros((3, 4, 2)), np.array([[0, 1], [2**63, 0], [1, 1]], np.uint64)),
+     "label 9223372036854775808 is past int64"),
+    ("Python ints of a (N, C, d) input", lambda k: k.loss(np.zeros((3, 4, 2)), [[0, 1], [2**63, 0], [1, 1]]), "is past int64"),
+    ("an object array", lambda k: k.loss(np.zeros((3, 4)), np.array([0, 1, 2], dtype=object)), "array of Python objects"),
+    ("binary targets", lambda k: load("bce-sigmoid").loss(np.zeros(3), [0, 2**63, 1]), "label 9223372036854775808 is past"),
+]
+
+
+@pytest.mark.parametrize("case, call, message", PAST_INT64, ids=[case[0] for case in PAST_INT64])
+def test_labels_past_int64_are_refused_not_turned_into_numbers(kernels, case, call, message):
+    """NumPy makes [0, 2**63, 1] float64 (2**63 becomes 9.2e18, and every label a float) and
+    [0, 2**64] an object array; a uint64 label past int64 wraps around when read as int64.  Each is
+    refused with a KernelInputError (a DeriveError, and a ValueError as every input error is)."""
+    from derive.errors import DeriveError, KernelInputError
+
+    with pytest.raises(KernelInputError, match=message) as refused:
+        call(kernels["ce-softmax"])
+    assert isinstance(refused.value, DeriveError) and isinstance(refused.value, ValueError)
+
+
 def test_compile_from_the_api_one_path_for_losses_and_gradients():
     kernel = derive.cross_entropy(link="softmax").compile()
     assert kernel.name == "ce-softmax" and kernel.categorical and kernel.variable == "z"
@@ -564,9 +591,11 @@ print(json.dumps(outcomes))
 
 def test_no_kernel_input_crashes_the_process():
     """Every combination of abused arrays, labels, dtypes, layouts and check=True/False (4 kernels
-    x 676 calls): each call returns or raises ValueError/TypeError; the process never crashes."""
+    x 676 calls): each call returns or raises ValueError (KernelInputError, one, for labels) or
+    TypeError; the process never crashes."""
     done = subprocess.run([sys.executable, "-c", KERNEL_ABUSE], capture_output=True, text=True, timeout=900,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     outcomes = __import__("json").loads(done.stdout.strip().splitlines()[-1])
-    assert set(outcomes) <= {"ran", "ValueError", "TypeError"} and outcomes["ran"] > 0 and outcomes["ValueError"] > 0
+    assert set(outcomes) <= {"ran", "ValueError", "KernelInputError", "TypeError"} and outcomes["ran"] > 0 \
+        and outcomes["ValueError"] > 0 and outcomes["KernelInputError"] > 0  # labels refused as labels (uint 2**63...)

@@ -1,7 +1,39 @@
-"""Input checks for the kernels: every problem is a ValueError that names it."""
+"""Input checks for the kernels: every problem is a ValueError that names it (a
+:class:`~derive.errors.KernelInputError` for labels)."""
 from __future__ import annotations
 
 import numpy as np
+
+from ..errors import KernelInputError
+
+INT64 = np.iinfo(np.int64)  # PyTorch's labels, and the kernels' once checked
+
+
+def as_targets(T) -> np.ndarray:
+    """``T`` as an array, refusing labels that would silently become other numbers: a Python
+    integer past int64 makes NumPy turn the whole list into float64 (2**63 becomes 9.2e18, and 1
+    becomes 1.0) or into an array of objects; an unsigned 64-bit label past int64's largest would
+    wrap around to a negative one where the kernels read labels as int64."""
+    array = T if isinstance(T, np.ndarray) else np.asarray(T)
+    if array.dtype.kind == "O" or (array.dtype.kind == "f" and isinstance(T, (list, tuple))):
+        items = np.asarray(T, dtype=object).ravel() if array.dtype.kind == "f" else array.ravel()
+        for item in items:
+            if isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)) \
+                    and not INT64.min <= int(item) <= INT64.max:
+                raise KernelInputError(f"label {int(item)} is past int64 ({INT64.min} to {INT64.max}), the type of "
+                                       "PyTorch's labels; NumPy would have turned it into another number")
+        if array.dtype.kind == "O":
+            raise KernelInputError("targets must be an array of numbers (integer labels or probabilities), "
+                                   f"got an array of Python objects{_first_type(array)}")
+    if array.dtype.kind == "u" and array.dtype.itemsize >= 8 and array.size and array.max() > INT64.max:
+        raise KernelInputError(f"label {int(array.max())} is past int64 ({INT64.max} at most), the type of "
+                               "PyTorch's labels; read as int64 it would wrap around to a negative number")
+    return array
+
+
+def _first_type(array: np.ndarray) -> str:
+    kinds = sorted({type(item).__name__ for item in array.ravel()[:1000]})
+    return f" ({', '.join(kinds)})" if kinds else ""
 
 
 def _floating(array, what: str) -> np.ndarray:
@@ -39,7 +71,7 @@ def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_k
     ``in_kernel`` the kernel itself flags NaN and infinity in ``X`` and, for binary losses, bad
     targets (``check_result`` names them after it); the rest is checked here."""
     what = "logits" if logits else "probabilities"
-    X, T = _floating(X, what), np.asarray(T)
+    X, T = _floating(X, what), as_targets(T)
     # One memory layout (C order): one compiled kernel per dtype, and rows that vectorise.
     X, T = (np.ascontiguousarray(a) if a.ndim else a for a in (X, T))
     labels = categorical and T.ndim == 1 and T.dtype.kind in "iu"
@@ -53,7 +85,7 @@ def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_k
         K = X.shape[1]
         if T.size and (T.min() < 0 or T.max() >= K):
             bad = int(T[(T < 0) | (T >= K)][0])
-            raise ValueError(f"labels must be in 0..{K - 1} for {K} classes; found {bad}")
+            raise KernelInputError(f"labels must be in 0..{K - 1} for {K} classes; found {bad}")
         return X, T.astype(np.int64, copy=False), "labels"
     if T.dtype.kind not in "fiub":
         raise ValueError(f"targets must be numeric, got dtype {T.dtype}")

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import CodegenError
 from . import cache
-from .checks import check_inputs, check_result
+from .checks import as_targets, check_inputs, check_result
 from .threads import run_rows
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -149,6 +149,7 @@ class Kernel:
 
     def _run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, layout: str | None = None,
              options: dict | None = None):
+        T = as_targets(T)  # once: labels past int64 refused before anything reads them
         shape = np.shape(X)
         if self.classes is not None and len(shape) >= 2 and shape[1] != self.classes:
             raise ValueError(f"{self.name} was derived for K = {self.classes} classes; X has {shape[1]}")
@@ -198,7 +199,6 @@ class Kernel:
             return True
         if not self.categorical:
             return False
-        T = np.asarray(T) if not isinstance(T, np.ndarray) else T
         return T.ndim == 1 and T.dtype.kind == "i" and T.size > 0 and T.min() < 0
 
     def _options(self):

@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 
 from .. import conventions as c
-from ..errors import CodegenError
+from ..errors import CodegenError, KernelInputError
 
 # The loss each kind of target compiles from, and whether each class is an independent entry whose
 # own loss reduction="none" returns (elementwise); its gradient and stable forms are the plan's
@@ -145,17 +145,20 @@ class OptionsKernel(_GeneratedKernels):
         (N,) or (N, d₁, …) (``ignore_index`` leaves a sample out), or target probabilities of X's
         shape.  The mean divides by the total weight of the samples kept (labels) or by their
         number (probabilities), as PyTorch does."""
-        from .checks import _floating, check_inputs, check_result
+        from .checks import INT64, _finite, _floating, as_targets, check_inputs, check_result
         from .compiler import REDUCTIONS, _gradient_buffer
 
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
-        X, T = _floating(X, "logits"), np.asarray(T)
+        X, T = _floating(X, "logits"), as_targets(T)
         flat = Flattened(X, T)
         X2, T2 = flat.X, flat.T
         labels = T2.ndim == 1 and T2.dtype.kind in "iu"
         if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, (int, np.integer)):
             raise ValueError(f"ignore_index must be a whole number, got {ignore_index!r}")
+        if not INT64.min <= int(ignore_index) <= INT64.max:
+            raise KernelInputError(f"ignore_index {int(ignore_index)} is past int64 ({INT64.min} to {INT64.max}), "
+                                   "the type of PyTorch's labels")
         keep = None
         if labels:
             keep = T2 != ignore_index
@@ -179,6 +182,8 @@ class OptionsKernel(_GeneratedKernels):
         else:
             self._call(f"loss_{kind}", (X2, T2, rows), parameters, whole)
         if check:
+            if flat.spatial and not np.isfinite(rows).all():
+                _finite(X, "logits")  # the entry named in the input's own shape (N, C, d₁, …), not the rows'
             check_result(X2, T2, rows, True, True)
         loss = flat.rows(rows) if reduction == "none" else _reduced(rows, total, reduction)
         return loss, (flat.gradient(G, out) if G is not None else None)
@@ -250,12 +255,12 @@ class BinaryOptionsKernel(_GeneratedKernels):
         reduction=...)``: X and T of one shape, (N,) or (N, …, L) with L labels per sample;
         ``weight`` broadcast to X's shape, ``pos_weight`` along the last axis (one per label).  The
         mean is over every entry; ``reduction="none"`` gives each entry's loss, in X's shape."""
-        from .checks import _finite, _floating, _unit_interval
+        from .checks import _finite, _floating, _unit_interval, as_targets
         from .compiler import REDUCTIONS, _gradient_buffer
 
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
-        X, T = _floating(X, "logits"), np.asarray(T)
+        X, T = _floating(X, "logits"), as_targets(T)
         if X.ndim == 0 or X.size == 0:
             raise ValueError(f"logits must be a non-empty array; got shape {X.shape}")
         if T.shape != X.shape or T.dtype.kind not in "fiub":
