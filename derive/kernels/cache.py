@@ -7,10 +7,14 @@ folder.  A candidate that is not safe is refused with a warning.  Past them, a f
 in the temporary directory, under the same checks, and last a fresh private one (``mkdtemp``) that
 lives as long as the process's use of it: never a shared directory unchecked.
 
+A directory is judged before anything is made in it: the candidate first, and only a safe one gets
+its ``kernels`` folder.  Numba's own cache directory is judged the same way (:mod:`.numba_cache`).
+
 Every module is written with a header line holding the SHA-256 of the rest of the file; the hash is
 checked on the bytes that are then executed (read once, no window to swap the file in between).
-A module whose hash is wrong, or that fails to run, is written again from its source, once, with a
-warning; Numba's cache files for it go too.
+Every entry is read as a regular file of bounded size (:mod:`.cache_entries`: never a link, a FIFO,
+a device or a directory).  A module whose hash is wrong, that is no such file, or that fails to run
+is written again from its source, once, with a warning; Numba's cache files for it go too.
 """
 from __future__ import annotations
 
@@ -24,15 +28,26 @@ import types
 import warnings
 from pathlib import Path
 
+from .cache_entries import read_entry, remove_entry
+
 HEADER = "# derive-sha256: "
+TEXT = "__derive_text__"  # a loaded module's attribute: the text that was checked and run
+
+
+def text_of(module: types.ModuleType) -> str:
+    """The text of a module loaded from the cache, as it was checked and run (the file is never
+    read a second time: it could have changed since)."""
+    return getattr(module, TEXT)
 
 
 class UnsafeCacheWarning(UserWarning):
-    """A cache directory derive will not use (owned by another user or writable by others)."""
+    """A cache directory derive will not use, its own or Numba's (not a directory, a link, owned by
+    another user or writable by others)."""
 
 
 class CacheRepairWarning(UserWarning):
-    """A cached kernel module or Numba file that failed its check was written again."""
+    """A cached kernel module or Numba file that failed its check (or was no regular file of
+    bounded size) was written again."""
 
 
 _private: dict[tuple, Path] = {}  # the private folder made for a set of candidates none of which would do
@@ -47,20 +62,11 @@ def cache_directory() -> Path:
                   os.path.join(home, ".cache", "derive") if os.path.isabs(home) else None,
                   os.path.join(tempfile.gettempdir(), f"derive-{_uid()}")]
     for candidate in filter(None, candidates):
-        folder = Path(candidate) / "kernels"
-        try:
-            for each in (folder.parent, folder):  # each its own 0700 (parents above them as the system makes them)
-                each.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if not (_is_safe(folder.parent) and _is_safe(folder)):
-            warnings.warn(f"derive does not use the kernel cache {folder}: it must be owned by you and "
-                          "writable by no one else", UnsafeCacheWarning, stacklevel=3)
-            continue
-        if _writable(folder):
+        folder = _safe_child(Path(candidate), "kernels")
+        if folder is not None and _writable(folder):
             return folder
     key = tuple(candidates)
-    if key not in _private or not _is_safe(_private[key]):
+    if key not in _private or not is_safe(_private[key]):
         _private[key] = Path(tempfile.mkdtemp(prefix="derive-kernels-"))  # private (0700), this process's own
     return _private[key]
 
@@ -69,7 +75,23 @@ def _uid() -> str:
     return str(os.getuid()) if hasattr(os, "getuid") else "user"
 
 
-def _is_safe(folder: Path) -> bool:
+def _safe_child(parent: Path, name: str) -> Path | None:
+    """``parent / name``, each made 0700 where missing (the parent's own parents as the system
+    makes them) and each judged safe before anything is made inside it; ``None`` (with an
+    ``UnsafeCacheWarning`` for an unsafe one) where either cannot be made or is not safe."""
+    for folder in (parent, parent / name):
+        try:
+            folder.mkdir(mode=0o700, parents=folder == parent, exist_ok=True)
+        except OSError:
+            return None
+        if not is_safe(folder):
+            warnings.warn(f"derive does not use the kernel cache {folder}: it must be a directory (not a link) "
+                          "owned by you and writable by no one else", UnsafeCacheWarning, stacklevel=4)
+            return None
+    return parent / name
+
+
+def is_safe(folder: Path) -> bool:
     """Owned by this user, writable by nobody else, and a real directory (not a link to one)."""
     try:
         info = os.lstat(folder)
@@ -84,8 +106,9 @@ def _is_safe(folder: Path) -> bool:
 
 def _writable(folder: Path) -> bool:
     probe = folder / f".writable.{os.getpid()}"
+    remove_entry(probe)
     try:
-        probe.write_text("ok")
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
         probe.unlink()
         return True
     except OSError:
@@ -106,9 +129,12 @@ def unsealed(text: str) -> str | None:
 
 
 def write_module(path: Path, source: str) -> None:
-    """Write atomically (another process never reads half a file), readable by this user only."""
+    """Write atomically (another process never reads half a file), readable by this user only,
+    into a new file (whatever a stale temporary name holds, a link included, is removed first and
+    never written through)."""
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    remove_entry(temporary)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(sealed(source))
     os.replace(temporary, path)
@@ -116,11 +142,18 @@ def write_module(path: Path, source: str) -> None:
 
 def load_module(name: str, path: Path, make_source) -> types.ModuleType:
     """Import the module at ``path`` after checking its hash; where it is missing, write it from
-    ``make_source()``; where it fails its check or to run, write it again once (with a warning)."""
+    ``make_source()``; where it is no regular file of bounded size, fails its check or fails to run,
+    write it again once (with a warning).  Numba's cache directory and its files for the module
+    are judged first (:mod:`.numba_cache`)."""
+    from .numba_cache import judge_numba_cache, vet_numba_files
+
     if name in sys.modules:
         return sys.modules[name]
-    if not path.exists():
+    judge_numba_cache()  # before the module's decorators give Numba a place for its cache
+    if not os.path.lexists(path):  # a link, even one to nothing, is an entry: judged below
         write_module(path, make_source())
+    for problem in vet_numba_files(path):
+        warnings.warn(problem, CacheRepairWarning, stacklevel=3)
     try:
         return _execute(name, path)
     except Exception as problem:  # noqa: BLE001 - any failure of a cached file: regenerate it once
@@ -132,12 +165,13 @@ def load_module(name: str, path: Path, make_source) -> types.ModuleType:
 
 
 def _execute(name: str, path: Path) -> types.ModuleType:
-    with open(path, encoding="utf-8") as handle:
-        source = unsealed(handle.read())
+    text = read_entry(path).decode("utf-8")
+    source = unsealed(text)
     if source is None:
         raise ImportError("its content does not match the hash it was written with")
     module = types.ModuleType(name)
     module.__file__ = str(path)
+    setattr(module, TEXT, text)
     sys.modules[name] = module
     try:
         exec(compile("\n" + source, str(path), "exec"), module.__dict__)  # noqa: S102 - hash checked; line numbers as in the file
@@ -180,7 +214,4 @@ def forget(name: str, path: Path) -> None:
     """Drop a module: from this process, its file and Numba's cache files for it."""
     sys.modules.pop(name, None)
     for stale in [path, *path.parent.glob(f"__pycache__/{path.stem}.*"), *path.parent.glob(f"{path.stem}.*.nb[ic]")]:
-        try:
-            stale.unlink()
-        except OSError:
-            pass
+        remove_entry(stale)

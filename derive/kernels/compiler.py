@@ -135,7 +135,7 @@ class Kernel:
         self.variable = self._module.VARIABLE
         self.classes = self._module.CLASSES
         self._options_kernel = None  # PyTorch's options: compiled on the first call that gives one
-        self.source = Path(self._module.__file__).read_text(encoding="utf-8")
+        self.source = cache.text_of(self._module)
 
     @property
     def plan(self):

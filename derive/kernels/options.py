@@ -11,8 +11,6 @@ and the arrays and scalars the formulas name (``c``, ``w``, ``epsilon``) as the 
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import sympy as sp
 
@@ -101,10 +99,11 @@ class _GeneratedKernels:
     KINDS: dict = {}
 
     def __init__(self):
+        from .cache import text_of
         from .compiler import load_module
 
         self._module = load_module(self.STEM, lambda: module_source(self.KINDS))
-        self.source = Path(self._module.__file__).read_text(encoding="utf-8")
+        self.source = text_of(self._module)
 
     def _call(self, name: str, fixed: tuple, parameters: tuple, whole: frozenset) -> None:
         """``name`` (its float32 version for float32 inputs, where one was generated) on the arrays

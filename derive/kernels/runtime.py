@@ -13,6 +13,10 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from .numba_cache import judge_numba_cache
+
+judge_numba_cache()  # before the decorators below give Numba a place for their cache files
+
 LOG2E = 1.4426950408889634
 LN2_HI = 0.6931471803691238  # ln 2 split in two for an exact reduction x - n ln 2
 LN2_LO = 1.9082149292705877e-10
