@@ -1,8 +1,24 @@
 """Exceptions the package raises; each names the problem in words a user can act on."""
+import unicodedata
+
+# Characters a terminal acts on rather than shows: controls (ESC, NUL, CR, backspace), format
+# characters (U+202E reverses the line), line and paragraph separators, unassigned code points.
+_UNSHOWN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def shown(text: str) -> str:
+    """``text`` with each character a terminal would act on written as Python writes it
+    (``\\x1b``, ``\\u202e``, ``\\n``): a message quotes what the user typed, and the quote must
+    not be a command to the console it is printed on, nor a second line."""
+    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) in _UNSHOWN else ch for ch in text)
 
 
 class DeriveError(Exception):
-    """Base class for every error derive raises on purpose."""
+    """Base class for every error derive raises on purpose.  Its message never holds a raw control
+    character, whatever it quotes (:func:`shown`): the CLI prints it as the one line on stderr."""
+
+    def __str__(self) -> str:
+        return shown(super().__str__())
 
 
 class CatalogueError(DeriveError):
@@ -38,7 +54,7 @@ class ParseError(DeriveError, ValueError):
 
     def __init__(self, problem: str, position: int):
         super().__init__(f"at position {position}: {problem}")
-        self.problem = problem
+        self.problem = shown(problem)
         self.position = position
 
 
