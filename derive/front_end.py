@@ -180,6 +180,7 @@ def _inside_braces(text: str, position: int) -> bool:
 def _left_side(text: str) -> sp.Basic:
     name = re.sub(r"\\tag\{[^}]*\}|\\[ ,;!]|\s", "", text)
     name = re.sub(r"\\mathcal\{([A-Za-z])\}", r"\1", name)  # \mathcal{L}: the name L
+    name = re.sub(r"^\\(?:mathrm|operatorname)\{([A-Za-z]+)\}$", r"\1", name)  # \mathrm{BCE}: the name BCE
     name = re.sub(r"^\\ell$", "L", name)  # \ell, the loss of one sample
     name = re.sub(r"^([A-Za-z]+)(?:\\left)?\((?:[^()]*)(?:\\right)?\)$", r"\1", name)  # L(\theta) = ...: the name L
     known = {"E": c.E, "L": c.L, "BCE": c.BCE, "CE": c.E}
