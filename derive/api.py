@@ -5,6 +5,7 @@ import sympy as sp
 
 from . import derivations
 from .catalogue import Rule, load_catalogue
+from .safe_names import check_names
 from .steps import Derivation
 
 ROUTES = ("categorical", "bernoulli")
@@ -29,6 +30,7 @@ def cross_entropy(batch: bool = True, classes: int | None = None,
         raise ValueError(f"classes must be an integer of at least 2, not {classes!r}")
     if likelihood is not None and not isinstance(likelihood, sp.Basic):
         raise TypeError("likelihood must be a SymPy expression (the right side of L = ...)")
+    check_names(likelihood)  # its names are printed in every format: data, never markup (derive.safe_names)
     if batch:
         return derivations.ce(classes=classes, likelihood=likelihood)
     return derivations.ce_one_sample(classes=classes, likelihood=likelihood)
@@ -77,6 +79,7 @@ def hessian(loss, wrt) -> Derivation:
 
 def _gradient_of_derivation(derivation: Derivation, wrt: sp.Basic, link: str | None = None) -> Derivation:
     """What :meth:`Derivation.gradient` does (registered in :mod:`derive.extensions`)."""
+    check_names(wrt)  # a SymPy variable's name is printed in every format (derive.safe_names)
     return derivations.gradient(derivation, wrt, link)
 
 

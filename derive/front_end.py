@@ -17,6 +17,7 @@ from sympy.core.function import AppliedUndef
 from . import conventions as c
 from .errors import LimitExceeded, ParseError
 from .limits import check_expression, check_text, time_limit
+from .safe_names import check_read_names
 
 MAX_CHARACTERS = 2000
 MAX_NESTING = 30
@@ -64,6 +65,7 @@ def _from_latex(text: str, scalars: dict[str, sp.Symbol] | None) -> sp.Basic:
         if arithmetic:
             raise ParseError(f"the subscript {arithmetic.group(1)} of {symbol.name}: index arithmetic (i+1, i-1) is "
                              "not read; write the shifted term with an index of its own", max(0, text.find(arithmetic.group(1))))
+    check_read_names(rhs, text)  # a name is data in every output (derive.safe_names); _left_side reads letters only
     _require_consistent_names(rhs, text)
     unknown = sorted(str(f.func) for f in rhs.atoms(AppliedUndef))
     if unknown:

@@ -19,6 +19,7 @@ from .gradient_checks import cross_check_gradient
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .limits import TIME_LIMIT, check_expression, time_limit
 from .models import Model, divisors_in, free, positive_in
+from .safe_names import check_names
 from .steps import USER_DERIVATIVE, USER_GRADIENT, Derivation, Equation
 from .strategies import Strategy, apply, chain, differentiate, exhaust, given, run
 
@@ -62,6 +63,7 @@ def _orders(wrt, order: int) -> list:
 
 def _user_derivative(loss, wrt: list) -> Derivation:
     lhs, rhs = _loss(loss)
+    check_names(lhs, rhs, *wrt)  # SymPy's names can hold anything; LaTeX's the reader checked (derive.safe_names)
     check_expression(rhs)
     size = sp.count_ops(rhs)
     if size > MAX_OPERATIONS:
