@@ -7,13 +7,20 @@ import re
 from sympy.printing.latex import greek_letters_set, tex_greek_dictionary
 from sympy.printing.pretty.pretty_symbology import greek_unicode
 
+from ..safe_names import is_name
+from .inert import latex_text
+
 VARIANTS = ("varepsilon", "vartheta", "varphi", "varrho", "varsigma")  # \var... forms TeX has
 LETTERS = tuple(sorted((greek_letters_set | {n for n, tex in tex_greek_dictionary.items() if tex == f"\\{n}"}
                         | set(VARIANTS)) - {"omicron"}))  # TeX has no \omicron
 
 
 def latex_name(name: str) -> str:
-    return f"\\{name}" if name in LETTERS else name
+    """``name`` in LaTeX: a Greek letter as its command, a name of the grammar as it is, anything
+    else as inert text (:mod:`.inert`): a name is data, never markup."""
+    if name in LETTERS:
+        return f"\\{name}"
+    return name if is_name(name) else latex_text(name)
 
 
 ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303"}  # combining circumflex, macron, tilde

@@ -8,7 +8,9 @@ import sympy as sp
 
 from ..catalogue import get_rule
 from ..rewriting import subexpression_at
+from ..safe_names import is_function_name
 from ..steps import CheckKind, Equation, Step
+from .inert import latex_text
 from .inline_math import unicode_words
 
 GIVEN = {"en": "The model we start from.", "ja": "出発点とするモデル。"}
@@ -102,6 +104,8 @@ def _function_name(name: str) -> str:
     """A function's name in LaTeX: ``\\log``, ``\\sigma``, ``f``, ``\\operatorname{softplus}``."""
     if name in _FUNCTION_NAMES:
         return _FUNCTION_NAMES[name]
+    if not is_function_name(name):  # a name is data, never markup (derive.safe_names)
+        return latex_text(name)
     return name if len(name) == 1 else r"\operatorname{" + name.replace("_", r"\_") + "}"
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 
+from ..safe_names import is_function_name
 from .greek import latex_name
+from .inert import latex_text
 from .series_printer import ADD, ATOM, MUL, POW, Printed, SeriesPrinter
 
 _NAMES = {"BCE": r"\mathrm{BCE}"}
@@ -46,7 +48,11 @@ class LatexPrinter(SeriesPrinter, SympyLatexPrinter):
         return Printed(_NAMES.get(expr.name, latex_name(expr.name)), ATOM)
 
     def _print_Dummy(self, expr):
-        return Printed(expr.name, ATOM)
+        return Printed(latex_name(expr.name), ATOM)
+
+    def _hprint_Function(self, func: str) -> str:
+        """An undefined function's name (``f``, ``\\operatorname{g}``) as SymPy writes it, or inert text."""
+        return super()._hprint_Function(func) if is_function_name(func) else latex_text(func)
 
     def _print_Indexed(self, expr):
         indices = [self._print(i) for i in expr.indices]
@@ -74,7 +80,7 @@ class LatexPrinter(SeriesPrinter, SympyLatexPrinter):
             variable, of = expr.name[len("nabla_"):].split()
             return Printed(rf"\nabla_{{{variable}}} {self._print(sp.Symbol(of))}", ATOM)
         is_vector = 1 in expr.shape
-        return Printed(_VECTORS.get(expr.name, expr.name) if is_vector else expr.name, ATOM)
+        return Printed(_VECTORS.get(expr.name, latex_name(expr.name)) if is_vector else latex_name(expr.name), ATOM)
 
     def _print_DiagMatrix(self, expr):
         return Printed(rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)", ATOM)

@@ -9,6 +9,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from .greek import unicode_name
+from .inert import terminal_text
 from .series_printer import ADD, ATOM, MUL, POW, Printed, SeriesPrinter
 
 _SUB = str.maketrans("0123456789+-−=()aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
@@ -170,4 +171,5 @@ def _enclosed(text: str) -> bool:
 
 
 def unicode(expr: sp.Basic) -> str:
-    return UnicodePrinter().doprint(expr)
+    """``expr`` on one line; any control character a name holds escaped (:mod:`.inert`)."""
+    return terminal_text(UnicodePrinter().doprint(expr))
