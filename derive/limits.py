@@ -9,10 +9,9 @@ expression before deriving) and refused with a :class:`~derive.errors.LimitExcee
 from __future__ import annotations
 
 import re
-import signal
-import threading
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import sympy as sp
 
@@ -84,8 +83,9 @@ def check_expression(expr: sp.Basic) -> None:
     if deepest > MAX_FUNCTION_NESTING:
         raise LimitExceeded(f"functions nest {deepest} deep (exp, log, sigma, ...): the limit is {MAX_FUNCTION_NESTING}")
     if deepest_exp > MAX_EXP_NESTING:
-        raise LimitExceeded(f"exp nests {deepest_exp} deep: the limit is {MAX_EXP_NESTING} "
-                            "(a third exp overflows every number it could be checked at)")
+        raise LimitExceeded(f"exp and powers with a variable exponent nest {deepest_exp} deep (as in "
+                            f"x^{{x^{{x^{{x}}}}}}): the limit is {MAX_EXP_NESTING} (a third level overflows every "
+                            "number it could be checked at, and its derivative grows past any memory)")
     for node in sp.preorder_traversal(expr):
         if isinstance(node, (sp.Sum, sp.Product)):
             for variable, lower, upper in node.limits:
@@ -118,51 +118,36 @@ def _nesting(expr: sp.Basic, functions: tuple) -> tuple[int, int]:
         depth += 1
     if isinstance(expr, sp.exp) or (isinstance(expr, sp.Pow) and expr.base is sp.E):
         exp_depth += 1
+    elif isinstance(expr, sp.Pow) and not expr.exp.is_number:  # x^{y}: a level as e^{y log x} is
+        exp_depth = max(inner[0][1], inner[1][1] + 1)
     return depth, exp_depth
 
 
-_deadlines: list[tuple] = []  # the open time limits (deadline, message, error to raise), innermost last
+_DEADLINES: ContextVar[tuple] = ContextVar("derive_deadlines", default=())  # (deadline, message, error), outermost first
 
 
 @contextmanager
 def time_limit(seconds: float, what: str, error=LimitExceeded):
-    """Stop ``what`` past ``seconds``: ``error(message)`` is raised where it runs (a
-    :class:`LimitExceeded`, or what the caller reports with).  Limits nest: the nearest deadline is
-    armed.  Only in the main thread (SIGALRM); elsewhere the size limits above are the bound."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-    outermost = not _deadlines
-    previous = signal.signal(signal.SIGALRM, _expired) if outermost else None
+    """Stop ``what`` past ``seconds``: ``error(message)`` is raised at the next :func:`checkpoint`
+    (a :class:`LimitExceeded`, or what the caller reports with).  Limits nest; each thread (and
+    each context) has its own.  No signal and no timer: derive never takes over a caller's
+    SIGALRM, and the bound is the same in the main thread, a ``threading.Thread`` or a pool.  The
+    engine's loops call :func:`checkpoint`, and what SymPy is asked to expand, cancel or simplify
+    is first bounded by its size (:mod:`derive.work`), so no single call outlasts a limit by much."""
     entry = (time.monotonic() + seconds, f"{what} took longer than {seconds:g} s", error)
-    _deadlines.append(entry)
-    try:  # from the moment the entry is there: an outer limit's alarm may go off even while arming
-        _arm()
+    token = _DEADLINES.set((*_DEADLINES.get(), entry))
+    try:
         yield
     finally:
-        _deadlines[:] = [d for d in _deadlines if d is not entry]  # this one, whatever else is left
-        if outermost:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-            _deadlines.clear()  # nothing outlives the outermost limit
-        else:
-            _arm()
+        _DEADLINES.reset(token)
 
 
-def _arm() -> None:
-    if not _deadlines:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+def checkpoint() -> None:
+    """Raise the outermost limit that has run out, if any (cheap: a clock read where limits are open)."""
+    deadlines = _DEADLINES.get()
+    if not deadlines:
         return
-    remaining = min(deadline for deadline, *_ in _deadlines) - time.monotonic()
-    # Repeating: should anything catch the first alarm's exception and go on, the next stops it.
-    signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.001), 0.05)
-
-
-def _expired(signum, frame) -> None:
     now = time.monotonic()
-    due = [(message, error) for deadline, message, error in _deadlines if deadline <= now + 0.001]
-    if not due:
-        _arm()  # an outer limit's alarm re-armed early: not yet
-        return
-    message, error = due[0]  # the outermost limit that ran out
-    raise error(message)
+    for deadline, message, error in deadlines:
+        if now >= deadline:
+            raise error(message)

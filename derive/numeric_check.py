@@ -17,6 +17,7 @@ from sympy.core.function import AppliedUndef
 from . import conventions as c
 from .at_sizes import concrete
 from .errors import VerificationError
+from .limits import checkpoint
 from .models import Model
 
 
@@ -44,6 +45,7 @@ def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random
     for sizes, count, first in [*((s, per_size, 0) for s in small), *((s, 1, 2 * n) for n, s in enumerate(wide))]:
         evaluate = _evaluator(before, after, model, sizes)
         for point in range(first, first + count):
+            checkpoint()
             worst = max(worst, evaluate(rng, label, point))
             points += 1
     return points, worst
@@ -72,6 +74,9 @@ def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
                 with mpmath.workdps(DIGITS + 10):
                     try:
                         va, vb = walk.value(before), walk.value(after)
+                    except ArithmeticError as error:  # a division by zero, a power past any float
+                        raise VerificationError(f"step {label!r} could not be evaluated at a random point "
+                                                f"({type(error).__name__}: {error or 'no value'})") from None
                     except NotWalkable:
                         a, b = concrete(before, sizes, model), concrete(after, sizes, model)
                         return _numeric_error(a, b, model, sizes, rng, label, point)
@@ -141,7 +146,8 @@ def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: st
     va, vb = _evaluate(a, b, values)
     if va is None:
         left = sorted(map(str, (a - b).xreplace(values).free_symbols))
-        raise VerificationError(f"step {label!r} could not be evaluated at a random point (left over: {left})")
+        why = f"left over: {left}" if left else "SymPy gives no number for it"
+        raise VerificationError(f"step {label!r} could not be evaluated at a random point ({why})")
     return _judge(va, vb, _tolerance(a, b), values, label,
                   again=lambda: _evaluate(a, b, values, RETRY_DIGITS))
 
@@ -179,7 +185,10 @@ def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic], dig
     va, vb = (sp.N(e.xreplace(values), digits) for e in (a, b))
     if not (va.is_number and vb.is_number):
         return None, None
-    return to_mpmath(va), to_mpmath(vb)
+    try:
+        return to_mpmath(va), to_mpmath(vb)
+    except (ValueError, TypeError):  # a number SymPy cannot evaluate (a product up to a sum's index...)
+        return None, None
 
 
 def _as_mpmath(values: Mapping[sp.Basic, sp.Basic]) -> dict:

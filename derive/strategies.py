@@ -14,6 +14,7 @@ import sympy as sp
 
 from .catalogue import get_rule, get_ruleset
 from .errors import DeriveError, RuleDidNotApply
+from .limits import checkpoint
 from .models import Model
 from .operations import apply as apply_operation
 from .steps import Check, DEFINITION, Derivation, Equation, Step
@@ -40,6 +41,7 @@ Strategy = Callable[[State], State]
 
 
 def _attempt(state: State, rule_name: str, arguments: Mapping[str, Any], tag: str | None) -> State | None:
+    checkpoint()  # each rule tried: where a caller's time limit is seen (no signal, any thread)
     rule = get_rule(rule_name)
     outcome = apply_operation(rule, state.equation, state.model, arguments)
     if outcome is None:

@@ -11,8 +11,10 @@ import sympy as sp
 from . import conventions as c
 from .at_sizes import carry_out_derivatives
 from .functions import BINDERS, plain, softmax
+from .limits import checkpoint
 from .models import Model
 from .rewriting import merged
+from .work import may_expand, may_simplify
 
 
 INDUCTION_OPERATIONS = 80  # past this an induction proof (solving for a sum) is not tried: too slow
@@ -203,8 +205,9 @@ def _proves_zero_smooth(difference: sp.Basic, model: Model, sizes: Mapping[sp.Sy
     candidates = [candidate.doit() for candidate in (difference, model.eliminate(difference, sizes))]
     forms = [form for candidate in candidates
              for form in (candidate, sp.expand_log(_complements_as_symbols(candidate), force=force_logs))]
-    for attempt, tried in ((_cancels, forms[2:]), (lambda form: sp.simplify(form) == 0, forms)):
+    for attempt, tried in ((_cancels, forms[2:]), (_simplifies, forms)):
         for form in tried:
+            checkpoint()
             try:
                 if attempt(form):
                     return True
@@ -218,7 +221,15 @@ def _cancels(expr: sp.Basic) -> bool:
     denominator: far cheaper than ``simplify``, which is tried next."""
     if expr.has(sp.Sum, sp.Product, sp.Max, sp.Min, sp.Abs, sp.Piecewise):
         return False
-    return sp.cancel(sp.together(sp.expand(_exponentials_split(expr)))) == 0
+    split = _exponentials_split(expr)
+    if not may_expand(split):
+        return False  # past what cancel can multiply out in bounded work (derive.work)
+    return sp.cancel(sp.together(sp.expand(split))) == 0
+
+
+def _simplifies(expr: sp.Basic) -> bool:
+    """``simplify`` finds ``expr`` zero, where it is small enough to ask (:mod:`derive.work`)."""
+    return may_simplify(expr) and sp.simplify(expr) == 0
 
 
 def _exponentials_split(expr: sp.Basic) -> sp.Basic:

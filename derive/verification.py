@@ -19,6 +19,7 @@ import sympy as sp
 from . import conventions as c
 from .at_sizes import write_out_sums, concrete
 from .errors import VerificationError
+from .limits import checkpoint
 from .models import Model
 from .numeric_check import POINTS_PER_SIZE, _numeric_error, error_at, numeric_opinion, shared_points
 from .rewriting import merged
@@ -492,6 +493,7 @@ def verify_steps(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int =
     previous = None
     with shared_points(seed):  # a step's new line is the next one's old line: evaluated once per point
         for step, model in zip(steps, models):
+            checkpoint()
             if step.check.how == CheckKind.RECALLED:  # an equation reached before, in this derivation
                 earlier = next((n for n, done in enumerate(checked) if done.equation == step.equation), None)
                 _require(earlier is not None, step, "it recalls an equation no earlier step reached")
