@@ -60,6 +60,7 @@ def _from_latex(text: str, scalars: dict[str, sp.Symbol] | None) -> sp.Basic:
     text = _checked(text)
     lhs_text, rhs_text = _split_equation(text)
     rhs = normalise(_parse(_rewritten(rhs_text), offset=len(text) - len(rhs_text)), scalars or {}, any_names=True)
+    rhs = _arithmetic_carried_out(rhs)
     for symbol in rhs.atoms(sp.Symbol):
         arithmetic = re.search(r"_\{([^{}]*[-+*/][^{}]*)\}", symbol.name)
         if arithmetic:
@@ -76,6 +77,19 @@ def _from_latex(text: str, scalars: dict[str, sp.Symbol] | None) -> sp.Basic:
     if lhs_text is None:
         return rhs
     return sp.Eq(_left_side(lhs_text), rhs, evaluate=False)
+
+
+def _arithmetic_carried_out(expr: sp.Basic) -> sp.Basic:
+    """The parser leaves some arithmetic as written (``\\frac{x}{1-1}``, ``\\log(x + 0)``): each
+    sum, product and power built again as SymPy builds any expression, so ``1 - 1`` is 0 (and a
+    division by it is seen as undefined) and ``x + 0`` is ``x``.  Sums and the like are rebuilt
+    around their parts, never carried out."""
+    if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase, sp.Idx)):
+        return expr
+    args = tuple(_arithmetic_carried_out(a) for a in expr.args)
+    if isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
+        return expr.func(*args)
+    return expr if args == expr.args else expr.func(*args)
 
 
 def _require_consistent_names(expr: sp.Basic, text: str) -> None:
@@ -157,11 +171,19 @@ def _checked(text) -> str:
                 raise ParseError(f"unknown operator \\operatorname{{{found}}}: expected one of "
                                  f"{', '.join(sorted(OPERATOR_NAMES))}", match.start())
     check_text(text)
+    numbered = _SUBSCRIPTED_NUMBER.search(text)
+    if numbered:
+        raise ParseError(f"a subscript on the number {numbered.group(1)}: only a name takes a subscript "
+                         "(a digit group such as 1_000 is not read; write 1000)", numbered.start(1))
     product = re.search(r"_\s*\{\s*(\d+\s*[A-Za-z][^{}]*)\}", text)
     if product:
         raise ParseError(f"the subscript {product.group(1)}: index arithmetic such as 2i is not read; for row "
                          f"{product.group(1)[0]} and a second index write a comma, as in y_{{1,k}}", product.start(1))
     return text
+
+
+# A number (not the digits ending a name such as x1, nor a subscript's own digits) with a subscript.
+_SUBSCRIPTED_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:\.\d*)?)\s*_")
 
 
 def _split_equation(text: str) -> tuple[str | None, str]:

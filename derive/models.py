@@ -385,7 +385,7 @@ def _range_of(index: sp.Symbol, expr: sp.Basic, categorical: bool) -> sp.Symbol:
     for atom in expr.atoms(sp.Indexed):
         if index in atom.indices:
             position = atom.indices.index(index)
-            if atom.base in c.SHAPES:
+            if atom.base in c.SHAPES and len(atom.indices) == len(c.SHAPES[atom.base]):
                 return c.SHAPES[atom.base][position]
             if len(atom.indices) == 2:
                 return c.N if position == 0 else c.K
