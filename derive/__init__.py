@@ -34,6 +34,7 @@ _EXPORTS = {
     "RuleDidNotApply": "derive.errors",
     "NotShowable": "derive.errors",
     "LimitExceeded": "derive.errors",
+    "KernelInputError": "derive.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

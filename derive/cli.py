@@ -17,7 +17,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        from .errors import shown
+        sys.stderr.write(shown(f"{self.prog}: error: {message}") + "\n")  # the message may quote what was typed
         raise SystemExit(2)
 
 
@@ -175,6 +176,8 @@ def _notes(args: argparse.Namespace) -> None:
         output = output or Path(stem + suffix)
         if output.suffix != suffix:
             raise _UsageError(f"--{suffix[1:]} writes a {suffix} file, not {output.name}")
+    if output is not None:
+        _require_writable(output)  # before the deriving (seconds of it), not after
     if args.pdf:
         from .tex import require_tex
         require_tex(args.lang)  # before the deriving, not after
@@ -229,6 +232,23 @@ def _notes(args: argparse.Namespace) -> None:
         finally:
             progress.clear()
     emit(str(output))
+
+
+def _require_writable(output) -> None:
+    """``-o`` names a file this user may write: not a folder, in a folder that exists and is writable."""
+    if output.is_dir():
+        raise _UsageError(f"-o {output}: is a folder; name a file to write")
+    folder = output.parent if str(output.parent) else output.cwd()
+    if not folder.is_dir():
+        raise _UsageError(f"-o {output}: the folder {folder} does not exist")
+    import tempfile
+    try:  # a file made and gone at once: the system's own answer (root, read-only mounts, /proc)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise _UsageError(f"-o {output}: cannot write in {folder} ({exc.strerror or exc})") from None
+    if output.exists() and not os.access(output, os.W_OK):
+        raise _UsageError(f"-o {output}: not writable")
 
 
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -298,23 +318,57 @@ class _UsageError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.stdout is None or sys.stderr is None:  # started with a standard stream closed (derive list >&-)
+        return _closed_stream()
     for stream in (sys.stdout, sys.stderr):  # a message never fails on a console that cannot show it
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(_losses_as_operands(parser, sys.argv[1:] if argv is None else argv))
     try:
-        return _run(args, parser)
+        code = _run(args, parser)
+        sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
+        return code
     except _UsageError as exc:
-        sys.stderr.write(f"derive: error: {exc}\n")
-        return 2
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _fail(f"derive: error: {exc}")
+    except BrokenPipeError:  # the reader stopped (| head): nothing more to say
+        _silence_stdout()
         return 0
+    except OSError as exc:  # the system refused: stdout full or closed, -o a folder or out of reach
+        _silence_stdout()
+        where = f"{exc.filename}: " if exc.filename else "standard output: " if exc.errno in _OUTPUT_ERRORS else ""
+        return _fail(f"derive: error: {where}{exc.strerror or exc}")
     except Exception as exc:  # noqa: BLE001 - one line for the user; DERIVE_DEBUG=1 shows the traceback
         if os.environ.get("DERIVE_DEBUG"):
             raise
         from .errors import DeriveError
         kind = "error" if isinstance(exc, DeriveError) else "internal error"
-        sys.stderr.write(f"derive: {kind}: {exc}\n")
-        return 2 if isinstance(exc, DeriveError) else 1
+        return _fail(f"derive: {kind}: {exc}", 2 if isinstance(exc, DeriveError) else 1)
+
+
+_OUTPUT_ERRORS = {5, 9, 28, 32}  # EIO, EBADF, ENOSPC, EPIPE: writing to standard output
+
+
+def _fail(line: str, code: int = 2) -> int:
+    """One line on stderr, every character a terminal would act on written out (errors.shown)."""
+    from .errors import shown
+    try:
+        sys.stderr.write(shown(line) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr closed too: the exit code is all that is left
+    return code
+
+
+def _closed_stream() -> int:
+    if sys.stderr is not None:
+        return _fail("derive: error: standard output is closed: nowhere to write the result")
+    return 2
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's flush at exit finds nothing left to fail on."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -192,3 +192,55 @@ def test_rules_prove_records_the_proofs(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(rule_proofs, "prove_catalogue", lambda: tmp_path / "proofs.json")
     assert cli.main(["rules", "--prove"]) == 0
     assert capsys.readouterr().out.strip() == f"proved every rule; the record is {tmp_path / 'proofs.json'}"
+
+
+def _one_error_line(done: subprocess.CompletedProcess, *words: str) -> str:
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("derive") and ": error: " in lines[0], lines[0]  # argparse's: "derive ce: error: "
+    assert all(word in lines[0] for word in words), lines[0]
+    assert "\x1b" not in done.stderr and "Traceback" not in done.stderr
+    return lines[0]
+
+
+def test_a_closed_stdout_is_one_line_and_exit_2():
+    done = subprocess.run([sys.executable, "-m", "derive", "list"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, timeout=120, pass_fds=(), preexec_fn=lambda: __import__("os").close(1))
+    _one_error_line(done, "standard output is closed")
+
+
+def test_a_full_stdout_is_one_line_and_exit_2():
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "derive", "ce"], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    _one_error_line(done, "standard output", "No space left on device")
+
+
+def test_a_reader_that_stops_early_ends_quietly():
+    """``derive ce --detail full | head -1``: the pipe closes under derive; no message, no traceback."""
+    done = subprocess.run(f"{sys.executable} -m derive ce --detail full | head -c 10", shell=True,
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout == "ce: Cross-"[:10] and done.stderr == ""
+
+
+@pytest.mark.parametrize("target, words", [
+    ("{tmp}", ["is a folder"]),
+    ("{tmp}/missing/notes.tex", ["does not exist"]),
+    ("{tmp}/locked/notes.tex", ["cannot write in"]),
+    ("/proc/notes.tex", ["cannot write in /proc"]),
+])
+def test_an_unwritable_output_is_refused_before_any_work(target, words, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    if __import__("os").geteuid() == 0 and "locked" in target:
+        target = "/sys/notes.tex"  # root writes anywhere a mode allows: a file system that refuses instead
+        words = ["cannot write in /sys"]
+    done = run("notes", "-o", target.format(tmp=tmp_path))
+    _one_error_line(done, *words)
+
+
+def test_control_characters_in_arguments_are_written_out_in_the_one_line():
+    for args in (["show", "\x1b[31mred"], ["ce", "--format", "\x1b]0;title\x07"], ["grad", "x^2", "--wrt", "\x1b[2J"]):
+        line = _one_error_line(run(*args))  # no raw ESC in it
+        assert "\\x1b" in line or "never closed" in line  # quoted written out, or not quoted at all

@@ -79,6 +79,16 @@ QUOTED = [  # (latex, wrt, what must come out: "result" or words the error must 
     (r"(y - t_k)^2", "y", "result"),
     (r"\sum_{k=1}^{10^{5}} y_{k}", "y_{j}", "concrete limits stay within 1000"),
     (r"\sum_{k=1}^{K\gamma} (y_{k} - t_{k})^{2}", "y_{j}", "limits must be whole numbers"),
+    # issue 28: each ended in an exception that was not derive's (IndexError, ValueError, OverflowError,
+    # ZeroDivisionError, MemoryError past 1 GB)
+    (r"\sum_i \sum_j \sum_k x_{ijk}", "x_{abc}", "result"),
+    (r"\log(1_000 + x)", "x", "a subscript on the number 1"),
+    (r"x^{x^{x^{x^{x^{x^{x}}}}}}", "x", "nest 6 deep"),
+    (r"x^{x^{x^{x^{x^{2}}}}}", "x", "nest 4 deep"),
+    (r"x^{x^{x}}", "x", "result"),
+    (r"\frac{x}{1-1}", "x", "undefined"),
+    (r"\log(x + 1 - 1) + \frac{x}{y - y}", "x", "undefined"),
+    (r"\sum_{c=1}^{C}\prod_{k=1}^{c} x_k", "x_{j}", "could not be evaluated at a random point"),
 ]
 
 
