@@ -25,7 +25,8 @@ def as_targets(T) -> np.ndarray:
         if array.dtype.kind == "O":
             raise KernelInputError("targets must be an array of numbers (integer labels or probabilities), "
                                    f"got an array of Python objects{_first_type(array)}")
-    if array.dtype.kind == "u" and array.dtype.itemsize >= 8 and array.size and array.max() > INT64.max:
+    # int(): NumPy < 2 compares a uint64 with an int64 as float64, where 2**63 equals INT64.max.
+    if array.dtype.kind == "u" and array.dtype.itemsize >= 8 and array.size and int(array.max()) > INT64.max:
         raise KernelInputError(f"label {int(array.max())} is past int64 ({INT64.max} at most), the type of "
                                "PyTorch's labels; read as int64 it would wrap around to a negative number")
     return array
@@ -64,6 +65,18 @@ def check_result(X, T, rows: np.ndarray, categorical: bool, logits: bool) -> Non
     if not np.isfinite(rows).all():
         check_inputs(X, T, categorical, logits, True, in_kernel=False)
         _finite(X, "logits" if logits else "probabilities")
+
+
+def check_gradient(X: np.ndarray, G: np.ndarray) -> None:
+    """A gradient in probabilities is NaN where the derived formula divides 0 by 0: ``-t/y`` at a
+    target 0 and a probability 0, ``(y - t)/(y (1 - y))`` at a probability of exactly 0 or 1
+    equal to its target.  The derivations hold for probabilities strictly between 0 and 1; such
+    an entry is named rather than returned as NaN (the loss itself is defined there: 0 log 0 = 0)."""
+    undefined = np.isnan(G)
+    if undefined.any():
+        where = tuple(int(i) for i in np.argwhere(undefined)[0])
+        raise ValueError(f"the gradient is undefined (0/0) at index {where}, where the probability is {X[where].item()!r}: "
+                         "the derivation's gradient holds for probabilities strictly between 0 and 1")
 
 
 def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_kernel: bool = True):
