@@ -33,11 +33,27 @@ def write_out_sums(expr: sp.Basic) -> sp.Basic:
         function, limits = args[0], expr.limits
         if all(bound.is_Integer for _, *bounds in limits for bound in bounds):
             for variable, lower, upper in limits:
-                terms = [function.xreplace({variable: sp.Integer(v)}) for v in range(int(lower), int(upper) + 1)]
+                terms = [_put_in(function, variable, sp.Integer(v)) for v in range(int(lower), int(upper) + 1)]
                 function = sp.Add(*terms) if isinstance(expr, sp.Sum) else sp.Mul(*terms)
             return function
         return type(expr)(function, *limits)
     return expr.func(*args) if args != list(expr.args) else expr
+
+
+def _put_in(expr: sp.Basic, variable: sp.Symbol, value: sp.Integer) -> sp.Basic:
+    """``expr`` with ``value`` for its free occurrences of ``variable``: an inner sum, product or
+    maximum that binds an index of the same name keeps its own (xreplace would have written its
+    limits as ``(1, 1, 2)``, which SymPy refuses)."""
+    if isinstance(expr, BINDERS) and any(limit[0] == variable for limit in expr.limits):
+        # The limits run inner to outer: the function and the limits inside the outermost
+        # rebinding see the inner index; that limit's bounds and those outside it, the outer one.
+        last = max(i for i, limit in enumerate(expr.limits) if limit[0] == variable)
+        outer = [(v, _put_in(lo, variable, value), _put_in(hi, variable, value)) for v, lo, hi in expr.limits[last:]]
+        return type(expr)(expr.function, *expr.limits[:last], *outer)
+    if not expr.has(variable):
+        return expr
+    return expr.xreplace({variable: value}) if not expr.has(*BINDERS) else \
+        expr.func(*(_put_in(a, variable, value) for a in expr.args))
 
 
 def carry_out_maxima(expr: sp.Basic) -> sp.Basic:

@@ -169,6 +169,8 @@ def _notes(args: argparse.Namespace) -> None:
     import tempfile
     from pathlib import Path
 
+    if args.output is not None and not args.output.strip():
+        raise _UsageError(f"-o {args.output!r}: an empty name; name a file to write, or leave -o out")
     output = Path(args.output) if args.output else None
     stem = "notes" if args.lang == "en" else "notes-ja"
     if args.pdf or args.html:

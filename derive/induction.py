@@ -19,6 +19,8 @@ from __future__ import annotations
 import sympy as sp
 
 from .functions import BINDERS, Maximum, plain
+from .limits import checkpoint
+from .work import may_expand, may_simplify
 
 _RANGED = (sp.Sum, sp.Product)
 
@@ -120,11 +122,19 @@ def _unknown(node: sp.Basic, variable: sp.Symbol) -> sp.Basic:
 
 
 def vanishes(expr: sp.Basic) -> bool:
+    """Whether ``simplify`` finds ``expr`` zero (as written, its logs expanded, or multiplied out
+    first), each form asked only where it is small enough (:mod:`derive.work`): an unbounded
+    ``simplify`` of a ratio of sums ran for more than 25 minutes, where no clock can stop it."""
     if expr == 0:
         return True
-    for form in (expr, sp.expand_log(expr), sp.expand_log(sp.factor_terms(sp.expand(expr)))):
+    forms = [expr, sp.expand_log(expr)]
+    if may_expand(expr):
+        forms.append(lambda: sp.expand_log(sp.factor_terms(sp.expand(expr))))
+    for form in forms:
+        checkpoint()
         try:
-            if sp.simplify(form) == 0:
+            form = form() if callable(form) else form
+            if may_simplify(form) and sp.simplify(form) == 0:
                 return True
         except (TypeError, ValueError, RecursionError, NotImplementedError):
             continue

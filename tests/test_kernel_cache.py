@@ -52,8 +52,9 @@ def test_modules_carry_the_hash_of_their_content(cache):
     modules = list((cache / "kernels").glob("derive_kernel_ce_softmax_*.py"))
     assert len(modules) == 1
     text = modules[0].read_text(encoding="utf-8")
-    assert text.startswith("# derive-sha256: ") and unsealed(text) is not None
-    assert unsealed(text.replace("math.log1p", "math.log", 1)) is None  # one change and the hash fails
+    assert text.startswith("# derive-sha256: ") and unsealed(text, modules[0].stem) is not None
+    assert unsealed(text.replace("math.log1p", "math.log", 1), modules[0].stem) is None  # one change and the hash fails
+    assert unsealed(text, modules[0].stem.replace("ce_softmax", "ce")) is None  # nor does it pass as another kernel's
     assert stat.S_IMODE(os.stat(cache / "kernels").st_mode) & 0o022 == 0
 
 

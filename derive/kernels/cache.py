@@ -10,8 +10,9 @@ lives as long as the process's use of it: never a shared directory unchecked.
 A directory is judged before anything is made in it: the candidate first, and only a safe one gets
 its ``kernels`` folder.  Numba's own cache directory is judged the same way (:mod:`.numba_cache`).
 
-Every module is written with a header line holding the SHA-256 of the rest of the file; the hash is
-checked on the bytes that are then executed (read once, no window to swap the file in between).
+Every module is written with a header line holding the SHA-256 of its name and the rest of the
+file (a module copied under another kernel's name fails it); the hash is checked on the bytes that
+are then executed (read once, no window to swap the file in between).
 Every entry is read as a regular file of bounded size (:mod:`.cache_entries`: never a link, a FIFO,
 a device or a directory).  A module whose hash is wrong, that is no such file, or that fails to run
 is written again from its source, once, with a warning; Numba's cache files for it go too.
@@ -115,17 +116,24 @@ def _writable(folder: Path) -> bool:
         return False
 
 
-def sealed(source: str) -> str:
-    """``source`` with the header line that carries its hash."""
-    return f"{HEADER}{hashlib.sha256(source.encode('utf-8')).hexdigest()}\n{source}"
+def _digest(name: str, source: str) -> str:
+    return hashlib.sha256(f"{name}\n{source}".encode("utf-8")).hexdigest()
 
 
-def unsealed(text: str) -> str | None:
-    """The source under a valid header, or ``None`` where the header is missing or the hash is wrong."""
+def sealed(source: str, name: str = "") -> str:
+    """``source`` with the header line that carries its hash: of the module's ``name`` (its file's
+    stem) and its source, so a kernel's module copied under another kernel's name fails the check
+    (bce-sigmoid's logits kernel loaded as bce computed BCE of logits on probabilities, silently)."""
+    return f"{HEADER}{_digest(name, source)}\n{source}"
+
+
+def unsealed(text: str, name: str = "") -> str | None:
+    """The source under a valid header for the module ``name``, or ``None`` where the header is
+    missing or the hash is wrong."""
     first, _, rest = text.partition("\n")
     if not first.startswith(HEADER):
         return None
-    return rest if hashlib.sha256(rest.encode("utf-8")).hexdigest() == first[len(HEADER):].strip() else None
+    return rest if _digest(name, rest) == first[len(HEADER):].strip() else None
 
 
 def write_module(path: Path, source: str) -> None:
@@ -136,7 +144,7 @@ def write_module(path: Path, source: str) -> None:
     remove_entry(temporary)
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(sealed(source))
+        handle.write(sealed(source, path.stem))
     os.replace(temporary, path)
 
 
@@ -166,9 +174,9 @@ def load_module(name: str, path: Path, make_source) -> types.ModuleType:
 
 def _execute(name: str, path: Path) -> types.ModuleType:
     text = read_entry(path).decode("utf-8")
-    source = unsealed(text)
+    source = unsealed(text, path.stem)
     if source is None:
-        raise ImportError("its content does not match the hash it was written with")
+        raise ImportError(f"its content does not match the hash it was written with for {path.stem}")
     module = types.ModuleType(name)
     module.__file__ = str(path)
     setattr(module, TEXT, text)

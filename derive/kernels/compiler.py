@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import CodegenError
 from . import cache
-from .checks import as_targets, check_inputs, check_result
+from .checks import as_targets, check_gradient, check_inputs, check_result
 from .threads import run_rows
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -33,6 +33,11 @@ MANY_ROWS = 2048  # ... and from this many rows (32 blocks).  Below it a call ta
 # stop the loop vectorising (the input checks rule out what would divide by zero).
 DECORATOR = ('@numba.njit(cache=True, nogil=True, error_model="numpy", pipeline_class=NoAliasCompiler, '
              'fastmath={"contract", "reassoc", "nsz"})')
+# A kernel with one entry per sample (binary cross-entropy) has no reduction to vectorise and
+# vectorises without reassociation; with it LLVM multiplied the gradient's scale into the
+# numerator, (scale (y - t)) / (y (1 - y)), which underflows to 0 at a subnormal y (the gradient
+# 0 instead of 1/N at y = 5e-324, t = 0).
+ELEMENTWISE_DECORATOR = DECORATOR.replace('"reassoc", ', "")
 
 
 def module_source(plan) -> str:
@@ -62,10 +67,11 @@ def module_source(plan) -> str:
                     targets_sum_to_one=sums_to_one(kind))
         for with_gradient in (False, True):
             function = f"{'loss_and_grad' if with_gradient else 'loss'}_{kind.name}"
-            parts += ["", DECORATOR, generate(spec, function, with_gradient)]
             if not plan.categorical:  # float32 inputs computed in float32: twice the lanes
-                parts += ["", DECORATOR, generate(spec, function + SINGLE, with_gradient, single=True)]
+                parts += ["", ELEMENTWISE_DECORATOR, generate(spec, function, with_gradient)]
+                parts += ["", ELEMENTWISE_DECORATOR, generate(spec, function + SINGLE, with_gradient, single=True)]
                 continue
+            parts += ["", DECORATOR, generate(spec, function, with_gradient)]
             parts += ["", DECORATOR, generate_blocked(spec, function + FEW, with_gradient)]  # few classes
             for name, generator in ((function + SINGLE, generate), (function + FEW + SINGLE, generate_blocked)):
                 try:
@@ -171,6 +177,8 @@ class Kernel:
                                          BLOCK_ROWS if FEW in name else 1), self._module)
         if check:
             check_result(X, T, rows, self.categorical, self.variable == "z")
+            if G is not None and self.variable != "z":  # logits' gradients are finite wherever their inputs are
+                check_gradient(X, G)
         if reduction == "none":
             loss = rows
         else:

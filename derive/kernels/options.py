@@ -162,6 +162,10 @@ class OptionsKernel(_GeneratedKernels):
         if labels:
             keep = T2 != ignore_index
             T2 = np.where(keep, T2, 0) if not keep.all() else T2
+        elif ignore_index >= 0:  # a class's number: with target probabilities no sample has one to leave out
+            raise ValueError(f"ignore_index {int(ignore_index)} names a class, which leaves out samples labelled with it; "
+                             "target probabilities have no labels (PyTorch refuses it too): give integer labels or "
+                             "leave ignore_index out")
         X2, T2, kind = check_inputs(X2, T2, True, True, check)
         epsilon = _smoothing(label_smoothing)
         values = {"c": keep.astype(X2.dtype) if keep is not None else None, "epsilon": X2.dtype.type(epsilon),

@@ -22,7 +22,7 @@ from ..errors import CodegenError
 from ..functions import Maximum
 from .cache import repairing
 from .compiler import DECORATOR
-from .user_printer import _Emitter, _parameter, identifier, local
+from .user_printer import _Emitter, _parameter, identifier, local, loop_invariants
 
 @dataclass(frozen=True)
 class Layout:
@@ -122,10 +122,8 @@ def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
     indent = "    "
     emitter.memo = {}  # another function: nothing computed in the loss is defined here
     if by_every_component(spec.wrt):
-        free = set(spec.wrt.indices)
-        for node in sp.preorder_traversal(gradient):  # a maximum free of the gradient's indices: once, before their loops
-            if isinstance(node, Maximum) and not (node.free_symbols & free):
-                emitter.expression(node, lines, indent)
+        for node in loop_invariants(gradient, set(spec.wrt.indices)):  # once, before the loops over the indices
+            emitter.expression(node, lines, indent)
         for axis, index in enumerate(spec.wrt.indices):
             lines.append(f"{indent}for {local(index)} in range(1, G.shape[{axis}] + 1):")
             indent += "    "
@@ -184,9 +182,9 @@ class UserKernel:
             array = np.asarray(values[name])
             if array.dtype.kind not in "fiub":
                 raise ValueError(f"{name} must be numeric, got dtype {array.dtype}")
-            array = np.ascontiguousarray(array, dtype=np.float64)
-            if array.ndim != len(shape):
+            if array.ndim != len(shape):  # before ascontiguousarray, which makes a number an array of one
                 raise ValueError(f"{name} must have {len(shape)} axes ({', '.join(map(str, shape))}); got shape {array.shape}")
+            array = np.ascontiguousarray(array, dtype=np.float64)
             for axis, size in enumerate(shape):
                 if getattr(size, "is_Integer", False) and int(size) != array.shape[axis]:
                     raise ValueError(f"{name} must have {int(size)} entries along axis {axis} (the loss's sums run "

@@ -1,0 +1,92 @@
+"""What the hostile campaign (benchmarks/hostile_campaign.py, issue 28) found, one test per root
+cause: each input here once ended in an internal exception, a NaN returned as a number, a wrong
+number or a kernel that did O(K^2) work where O(K) was due."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derive
+from derive.kernels import load
+
+
+@pytest.fixture(scope="module")
+def bce():
+    return load("bce")
+
+
+def test_a_gradient_at_zero_over_zero_is_named_not_returned_as_nan(bce):
+    """BCE's gradient in probabilities, (y - t)/(y (1 - y)), is 0/0 at y = t = 0: it was returned
+    as NaN, silently; the loss is defined there (0 log 0 = 0) and still is."""
+    X, T = np.array([0.0, 0.5]), np.array([0.0, 1.0])
+    assert bce.loss(X, T) == pytest.approx(np.log(2) / 2, rel=1e-15)
+    with pytest.raises(ValueError, match=r"gradient is undefined \(0/0\) at index \(0,\), where the probability is 0.0"):
+        bce.grad(X, T)
+    with pytest.raises(ValueError, match="undefined"):
+        load("ce").grad(np.array([[0.0, 1.0]]), np.array([[0.0, 1.0]]))
+
+
+def test_bce_gradient_at_a_subnormal_probability_is_not_flushed_to_zero(bce):
+    """At y = 5e-324 and t = 0 the gradient is 1/(1 - y) / N = 1/N; with reassociation allowed the
+    compiler multiplied 1/N into the numerator first and y (1 - y) underflowed: 0 came back."""
+    G = bce.grad(np.array([5e-324, 0.5]), np.array([0.0, 1.0]))
+    assert G[0] == 0.5 and G[1] == -1.0
+
+
+def test_ignore_index_naming_a_class_is_refused_with_target_probabilities():
+    """With target probabilities there are no labels to leave out: PyTorch refuses any
+    ignore_index but a negative one; so does the kernel (it ignored the option silently)."""
+    kernel = load("ce-softmax")
+    X, P = np.zeros((2, 3)), np.full((2, 3), 1 / 3)
+    with pytest.raises(ValueError, match="ignore_index 1 names a class"):
+        kernel.loss(X, P, ignore_index=1)
+    assert kernel.loss(X, P, ignore_index=-100) == pytest.approx(np.log(3), rel=1e-15)
+
+
+def test_a_user_kernel_refuses_a_number_where_an_array_is_due():
+    """A 0-d array became an array of one entry before its axes were counted: y = 1.0 was read as
+    [1.0] and refused only for its length, or accepted where the length was free."""
+    kernel = derive.gradient(r"\sum_{k=1}^{K} y_k^2", "y_{j}").compile()
+    for number in (np.float64(1.0), 1.0, np.array(2.0)):
+        with pytest.raises(ValueError, match=r"y must have 1 axes \(K\); got shape \(\)"):
+            kernel.loss(y=number)
+    assert kernel.loss(y=np.array([1.0, 2.0])) == 5.0
+
+
+def test_a_gradient_by_every_component_computes_its_row_sums_once():
+    """The gradient of log Σ_k e^{z_k} by every z_j computed the shifted total once per j: K^2
+    exponentials (4.9e9 at K = 70,000).  The total and its maximum free of j come before j's loop."""
+    kernel = derive.gradient(r"\log \sum_{k=1}^{K} e^{z_{k}}", "z_{j}").compile()
+    grad = kernel.source[kernel.source.index("def grad("):]
+    loops = [line for line in grad.splitlines() if line.lstrip().startswith("for ")]
+    assert len(loops) == 3 and all(line.startswith("    for ") for line in loops)  # none nested in another
+    z = np.array([1000.0, 0.0, -3.0, 2.5])
+    expected = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    assert np.allclose(kernel.grad(z=z), expected, rtol=1e-14, atol=0)
+
+
+def test_a_sum_inside_a_sum_over_the_same_index_is_written_out():
+    """The options' softmax gradient holds Σ_j inside a term of a sum over j: writing the outer sum
+    out put 1 for the inner sum's own index too (limits (1, 1, 2)), and compile() ended in SymPy's
+    ValueError.  It compiles, and its kernel agrees with the numeric evaluation."""
+    from derive.at_sizes import write_out_sums
+
+    j, i = sp.symbols("j i", integer=True)
+    x = sp.IndexedBase("x")
+    inner = sp.Sum(x[j] * i, (j, 1, 2))
+    written = write_out_sums(sp.Sum(x[j] + inner, (j, 1, 2)))
+    assert sp.expand(written - (x[1] + x[2] + 2 * (x[1] + x[2]) * i)) == 0
+    # an inner sum's bound that names the outer index reads the outer one's value
+    bounded = write_out_sums(sp.Sum(x[j] + sp.Sum(x[j], (j, 1, j)), (j, 1, 2)))
+    assert sp.expand(bounded.doit() - (3 * x[1] + 2 * x[2])) == 0
+    kernel = derive.get("ce-options-softmax-grad").compile()
+    assert kernel.check() < 1e-10
+
+
+def test_notes_with_an_empty_output_name_is_a_usage_error(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "derive", "notes", "-o", ""], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and "an empty name" in run.stderr
