@@ -5,6 +5,7 @@ import sympy as sp
 
 from . import derivations
 from .catalogue import Rule, load_catalogue
+from .errors import ArgumentError, ArgumentTypeError
 from .safe_names import check_names
 from .steps import Derivation
 
@@ -21,15 +22,15 @@ def cross_entropy(batch: bool = True, classes: int | None = None,
     outputs logits z and y = softmax(z).
     """
     if link not in (None, "softmax"):
-        raise ValueError(f"cross-entropy takes link='softmax' or no link, not {link!r}")
+        raise ArgumentError(f"cross-entropy takes link='softmax' or no link, not {link!r}")
     if link:
         if not batch or classes or likelihood is not None:
             return derivations.with_link(cross_entropy(batch, classes, likelihood), link, "ce-softmax")
         return get("ce-softmax")
     if classes is not None and (not isinstance(classes, int) or isinstance(classes, bool) or classes < 2):
-        raise ValueError(f"classes must be an integer of at least 2, not {classes!r}")
+        raise ArgumentError(f"classes must be an integer of at least 2, not {classes!r}")
     if likelihood is not None and not isinstance(likelihood, sp.Basic):
-        raise TypeError("likelihood must be a SymPy expression (the right side of L = ...)")
+        raise ArgumentTypeError("likelihood must be a SymPy expression (the right side of L = ...)")
     check_names(likelihood)  # its names are printed in every format: data, never markup (derive.safe_names)
     if batch:
         return derivations.ce(classes=classes, likelihood=likelihood)
@@ -40,9 +41,9 @@ def binary_cross_entropy(route: str = "categorical", link: str | None = None) ->
     """Binary cross-entropy from the two-class categorical model ((7.1)-(7.4)) or from Bernoulli;
     ``link="sigmoid"``: the model outputs a logit z and y = sigmoid(z)."""
     if route not in ROUTES:
-        raise ValueError(f"route must be one of {', '.join(ROUTES)}, not {route!r}")
+        raise ArgumentError(f"route must be one of {', '.join(ROUTES)}, not {route!r}")
     if link not in (None, "sigmoid"):
-        raise ValueError(f"binary cross-entropy takes link='sigmoid' or no link, not {link!r}")
+        raise ArgumentError(f"binary cross-entropy takes link='sigmoid' or no link, not {link!r}")
     loss = get("bce" if route == "categorical" else "bce-bernoulli")
     return derivations.with_link(loss, link, "bce-sigmoid") if link else loss
 
@@ -64,7 +65,7 @@ def gradient(loss, wrt, link: str | None = None, order: int = 1) -> Derivation:
             link = None  # the first derivative is written in the logits already
         return derivation
     if link is not None:
-        raise ValueError("link applies to a derivation; write the link into the LaTeX, e.g. \\sigma(z)")
+        raise ArgumentError("link applies to a derivation; write the link into the LaTeX, e.g. \\sigma(z)")
     from .user_losses import user_gradient
     return user_gradient(loss, wrt, order)
 

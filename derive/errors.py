@@ -21,6 +21,15 @@ class DeriveError(Exception):
         return shown(super().__str__())
 
 
+class ArgumentError(DeriveError, ValueError):
+    """An argument of the Python API out of its range (a link, a route, a number of classes)."""
+
+
+class ArgumentTypeError(DeriveError, TypeError):
+    """An argument of the Python API of the wrong type (bytes, None, a list where text or a SymPy
+    expression is due)."""
+
+
 class CatalogueError(DeriveError):
     """The rule catalogue in rules/ is malformed."""
 
