@@ -285,6 +285,13 @@ def _require_proofs(rules: Mapping[str, Rule], root: Path) -> None:
             verification = prove(rule)
         except VerificationError as exc:
             raise CatalogueError(f"rule {rule.name!r} is false and is refused: {exc}") from None
+        if verification.method != "symbolic" or verification.sizes:
+            # Proved at K = 2, 3 and checked up to 9 says nothing of K = 10: such a rule would make
+            # every step that applies it look proved.  It is refused, naming what was shown.
+            shown = ", ".join(", ".join(f"{k} = {v}" for k, v in s.items()) for s in verification.sizes)
+            how = f"proved only at {shown}" if verification.sizes else "checked only numerically"
+            raise CatalogueError(f"rule {rule.name!r} is {how}, not for every size, and is refused: "
+                                 "a rule is used only with a proof for every size")
         _PROOFS[rule.digest] = proof_entry(rule, verification)
 
 

@@ -90,4 +90,4 @@ LABELS = (t, t_scalar)
 PREDICTIONS = (y, y_scalar)
 SIZES = (N, K, D)
 # The sizes an array's indices run up to, where the array fixes them.
-SHAPES = {x: (N, D), W: (D, K)}
+SHAPES = {x: (N, D), W: (D, K), c_mask: (N,), rho: (K,), w: (K,)}

@@ -35,31 +35,35 @@ OPERATOR_NAMES = {"softmax", "sigmoid", "sigma", "log", "exp"}
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 
 
-def from_latex(text: str, scalars: dict[str, sp.Symbol] | None = None) -> sp.Basic:
+def from_latex(text: str, scalars: dict[str, sp.Symbol] | None = None, *, model_names: bool = True) -> sp.Basic:
     """The expression in ``text`` (or ``sp.Eq(lhs, rhs)`` for ``lhs = rhs``) in the engine's
     conventions.  ``\\log`` and ``\\ln`` are natural logs; ``t_{k}``, ``y_{ik}`` are components of
     indexed arrays; ``\\sum_{i}^{N}`` runs from 1; ``\\sigma(z)`` is the sigmoid.  ``scalars`` names
     symbols to read as given (``{"x": Symbol("x", positive=True)}``).  The one reader of LaTeX: the
     CLI, the API and the tests that read printed steps back all come through here.  A text read
-    before is not parsed again (the parser is a quarter of a user's gradient; ``z_{j}`` recurs)."""
+    before is not parsed again (the parser is a quarter of a user's gradient; ``z_{j}`` recurs).
+    ``model_names=False`` reads y and w as a user's real symbols, not the model's positive
+    predictions and weights: how a user's own loss is read (what a symbol may be comes from the
+    loss, never from its name)."""
     if scalars:
-        return _from_latex(text, scalars)
+        return _from_latex(text, scalars, model_names)
     if not isinstance(text, str):
-        return _from_latex(text, None)  # _checked says what is wrong with it
-    return _from_latex_once(text)
+        return _from_latex(text, None, model_names)  # _checked says what is wrong with it
+    return _from_latex_once(text, model_names)
 
 
 @lru_cache(maxsize=256)
-def _from_latex_once(text: str) -> sp.Basic:
-    return _from_latex(text, None)
+def _from_latex_once(text: str, model_names: bool = True) -> sp.Basic:
+    return _from_latex(text, None, model_names)
 
 
-def _from_latex(text: str, scalars: dict[str, sp.Symbol] | None) -> sp.Basic:
+def _from_latex(text: str, scalars: dict[str, sp.Symbol] | None, model_names: bool = True) -> sp.Basic:
     from .latex_input import normalise
 
     text = _checked(text)
     lhs_text, rhs_text = _split_equation(text)
-    rhs = normalise(_parse(_rewritten(rhs_text), offset=len(text) - len(rhs_text)), scalars or {}, any_names=True)
+    rhs = normalise(_parse(_rewritten(rhs_text), offset=len(text) - len(rhs_text)), scalars or {}, any_names=True,
+                    model_names=model_names)
     rhs = _arithmetic_carried_out(rhs)
     for symbol in rhs.atoms(sp.Symbol):
         arithmetic = re.search(r"_\{([^{}]*[-+*/][^{}]*)\}", symbol.name)
@@ -93,18 +97,39 @@ def _arithmetic_carried_out(expr: sp.Basic) -> sp.Basic:
 
 
 def _require_consistent_names(expr: sp.Basic, text: str) -> None:
-    """One name, one meaning: ``t`` is not both an array (``t_{k}``) and a number (``t``), and ``k``
-    not both a sum's index and an index (or a number) outside that sum."""
+    """One name, one meaning: ``t`` is not both an array (``t_{k}``) and a number (``t``), a name not
+    two symbols (a sum's index and a number, a size and a number: ``\\sum_{N=1}^{K}`` beside
+    ``\\frac{1}{N}``), and ``k`` not both a sum's index and an index (or a number) outside that sum."""
     arrays = {str(base.label) for base in expr.atoms(sp.IndexedBase)}
-    numbers = {s.name for s in _plain_symbols(expr) if not s.is_integer}
+    symbols = _plain_symbols(expr)
+    numbers = {s.name for s in symbols if not s.is_integer}
     for name in sorted(arrays & numbers):
         raise ParseError(f"{name} is used both as an array ({name}_{{...}}) and as a number ({name}): "
                          "give one of them another name", max(0, text.find(name)))
+    for name in sorted(arrays & {s.name for s in symbols}):
+        raise ParseError(f"{name} is used both as an array ({name}_{{...}}) and as an index or a size: "
+                         "give one of them another name", max(0, text.find(name)))
+    meanings: dict[str, set] = {}
+    for symbol in symbols:
+        meanings.setdefault(symbol.name, set()).add(symbol)
+    for name, found in sorted(meanings.items()):
+        if len(found) > 1:
+            kinds = sorted({_kind(s) for s in found})
+            raise ParseError(f"{name} stands for {' and '.join(kinds) if len(kinds) > 1 else 'two different things'} "
+                             "here: give one of them another name", max(0, text.find(name)))
     bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Sum, sp.Product))
              for limit in node.limits}
     for index in sorted(_outside_sums(expr) & bound, key=str):
         raise ParseError(f"{index} is the index of a sum and is also used outside it: give the one "
                          "outside another name", max(0, text.find(str(index))))
+
+
+def _kind(symbol: sp.Symbol) -> str:
+    if symbol.is_integer and symbol.is_positive:
+        return "a size (a sum's upper limit)"
+    if symbol.is_integer:
+        return "an index"
+    return "a number"
 
 
 def _plain_symbols(expr: sp.Basic) -> set:

@@ -3,12 +3,13 @@
 An identity ``L(n) = R(n)`` whose sums and products all run from the same lower limit ``a`` to the
 same upper limit ``n`` holds for every ``n >= a - 1`` when
 
-* it holds for the empty range ``n = a - 1`` (a sum is 0, a product 1), and
+* it holds for the empty range ``n = a - 1`` (a sum is 0, a product 1), or for one term ``n = a``
+  where no size makes the range empty, and
 * from ``D(n) = L(n) - R(n) = 0`` follows ``D(n + 1) = 0``.
 
 For the second part each sum ``S(n)`` is written ``S(n + 1) = S(n) + f(n + 1)`` and each product
 ``P(n + 1) = P(n) f(n + 1)``, and ``S(n)``, ``P(n)`` become unknowns that know only what is true of
-every value they can take (a sum of positive terms is positive, of real terms real); an unknown
+every value they can take (a sum of positive terms is at least 0, the empty sum; of real terms real); an unknown
 depends on the variables its sum does, so derivatives of it stay.  ``D(n + 1)`` must then vanish
 either outright, or after subtracting ``D(n)``, or after solving ``D(n) = 0`` for one unknown and
 putting the solution in.  A maximum over the range is first written as a real number ``m``:
@@ -71,10 +72,16 @@ def _length_out_of_terms(expr: sp.Basic) -> sp.Basic:
 
 
 def _base_case(difference: sp.Basic, n: sp.Symbol, a: sp.Basic) -> bool:
+    """The identity at the empty range (every sum 0, every product 1); or, where the range has a
+    term at every size (``n >= a`` for every n of at least 1), at one term."""
+    from .ranges import nonempty
+
     empty = difference.xreplace({n: a - 1}).doit()
     if vanishes(empty):
         return True
-    return vanishes(difference.xreplace({n: a}).doit())  # a rule stated for at least one term
+    # From one term only where no size empties the range: at an empty range (K = 1 in a sum from
+    # 2 to K) nothing would be proved.
+    return nonempty(a, n) and vanishes(difference.xreplace({n: a}).doit())
 
 
 def _inductive_step(difference: sp.Basic, n: sp.Symbol, ranged: list[sp.Basic]) -> bool:
@@ -105,8 +112,8 @@ def _unknown(node: sp.Basic, variable: sp.Symbol) -> sp.Basic:
     """A stand-in for a sum or product of the first n terms, with what holds for all its values."""
     term = node.function
     facts = {}
-    if term.is_positive:
-        facts["positive"] = True
+    if term.is_positive:  # a sum of positive terms may be the empty sum, 0: only nonnegative
+        facts["positive" if isinstance(node, sp.Product) else "nonnegative"] = True
     elif term.is_real:
         facts["real"] = True
     if isinstance(node, sp.Product) and term.is_nonzero and not term.is_positive:

@@ -40,17 +40,32 @@ def unreadable_construct(latex: str) -> str | None:
     return None
 
 
-def normalise(expr: sp.Basic, scalars: dict[str, sp.Symbol], any_names: bool = False) -> sp.Basic:
+def normalise(expr: sp.Basic, scalars: dict[str, sp.Symbol], any_names: bool = False,
+              model_names: bool = True) -> sp.Basic:
     """The parser's expression in the engine's conventions.  ``any_names``: a user's own arrays
-    (``p_{k}``, ``\\hat{y}_{i}``) become indexed arrays too, and a sum's upper limit a size."""
+    (``p_{k}``, ``\\hat{y}_{i}``) become indexed arrays too, and a sum's upper limit a size.
+    A name a sum binds is that sum's index wherever it stands (``\\sum_{y=1}^{K} x_{y}``: the same
+    integer y in the limit and in the subscript, whatever else y names); a name that is a sum's
+    upper limit is that size wherever it stands (the C of ``\\frac{1}{C}\\sum_{c=1}^{C}``).
+    ``model_names=False``: y and w are a user's real symbols, not the model's positive predictions
+    and weights (a user's loss: what a symbol may be comes from the loss, never from its name)."""
     expr = _natural_logs(expr)
     expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in (r"\sigma", "sigma"),
                         lambda e: sigmoid(*e.args))
-    bound = {str(limit[0]) for node in sp.preorder_traversal(expr) if isinstance(node, sp.Sum) for limit in node.limits}
+    bound = {str(limit[0]) for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Sum, sp.Product))
+             for limit in node.limits}
+    sized = {str(limit[2]) for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Sum, sp.Product))
+             for limit in node.limits if isinstance(limit[2], sp.Symbol)} - bound - set(_NAMED)
     subscripted = {part for symbol in expr.atoms(sp.Symbol) if (match := SUBSCRIPTED_NAME.match(symbol.name))
                    for part in _subscript_parts(match.group(2))}
     table = {}
     for symbol in expr.atoms(sp.Symbol):
+        if any_names and symbol.name in bound:  # the index of a sum, however it is spelled
+            table[symbol] = sp.Symbol(symbol.name, integer=True)
+            continue
+        if any_names and symbol.name in sized:  # a size, wherever it stands
+            table[symbol] = sp.Symbol(symbol.name, integer=True, positive=True)
+            continue
         if any_names and symbol.name in _INDICES and symbol.name not in bound | subscripted:
             # A name is an index only where a sum binds it or it stands in a subscript: a user's
             # k, s, p or d anywhere else is a variable.
@@ -60,11 +75,24 @@ def normalise(expr: sp.Basic, scalars: dict[str, sp.Symbol], any_names: bool = F
         if replacement is None and any_names:
             replacement = sp.Symbol(symbol.name, integer=True) if symbol.name in bound else _user_symbol(symbol.name, bound)
         if replacement is not None:
-            table[symbol] = replacement
+            table[symbol] = replacement if model_names else _users(replacement)
     expr = expr.xreplace(table)
     if any_names:
         expr = expr.replace(lambda e: isinstance(e, sp.Sum), _sized)
     return expr
+
+
+# The model's names that state more than a real number (predictions and weights positive, the
+# likelihood positive), as a user's loss reads them: real symbols of the same names.
+_USERS = {c.y: sp.IndexedBase("y", real=True), c.w: sp.IndexedBase("w", real=True),
+          c.y_scalar: sp.Symbol("y", real=True), c.w_scalar: sp.Symbol("w", real=True), c.L: sp.Symbol("L", real=True)}
+
+
+def _users(symbol: sp.Basic) -> sp.Basic:
+    """``symbol`` as a user's loss reads it: a real number whatever its name."""
+    if isinstance(symbol, sp.Indexed) and symbol.base in _USERS:
+        return _USERS[symbol.base][symbol.indices]
+    return _USERS.get(symbol, symbol)
 
 
 def _natural_logs(expr: sp.Basic) -> sp.Basic:

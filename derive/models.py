@@ -17,7 +17,10 @@ from typing import Iterable, Mapping
 import sympy as sp
 
 from . import conventions as c
+from .edge_sizes import edge_size_choices
 from .functions import BINDERS, sigmoid
+from .positivity import instances, stated_by_logs, stated_positive, statement
+from .ranges import at_least, nonempty
 
 class Link(str, Enum):
     """How a model turns logits z into predictions y (each is its own string: ``Link("softmax")``)."""
@@ -48,8 +51,13 @@ class Model:
     linear: bool = False  # z = XW: logits are a linear function of inputs x and weights W
     sizes: tuple[sp.Symbol, ...] = ()  # a user's own sizes (sums up to C, M...) besides N, K, D
     unit_draws: bool = False  # a user's own symbols: in (0.05, 0.95), then anywhere the loss stays real
-    positive: frozenset = frozenset()  # what the loss itself needs positive: the arguments of its logs
+    positive: frozenset = frozenset()  # what the loss itself needs positive: the arguments of its logs (derive.positivity)
     nonzero: frozenset = frozenset()  # the user's symbols the loss divides by
+    # Labels t lie in [0, 1] and predictions y in (0, 1): true of the model's own t and y, never of
+    # a user's symbols that happen to share their names.
+    labels_and_predictions: bool = True
+    extents: tuple = ()  # ((array, position), length) the model states, besides the conventions' (a user's x_k to C)
+    index_extents: tuple = ()  # (index, length): how far a free index runs (j of --wrt x_j: as far as x does)
 
     @property
     def class_size(self) -> sp.Basic:
@@ -105,7 +113,7 @@ class Model:
     # ----- sizes ---------------------------------------------------------------------------
     def size_choices(self, expr: sp.Basic) -> list[dict[sp.Symbol, int]]:
         """Concrete sizes to check at (at most 4), with a value in range for each free index."""
-        free = free_indices(expr)
+        free = sorted(free_indices(expr), key=sp.default_sort_key)
         present = [s for s in c.SIZES + self.sizes if expr.has(s) or any(self.range_of(ix, expr) == s for ix in free)]
         options = {c.N: (1, 2, 3), c.K: (self.classes,) if self.classes else (2, 3), c.D: (2,),
                    **{s: (2, 3) for s in self.sizes}}
@@ -115,18 +123,20 @@ class Model:
         combos = [dict(zip(present, values))
                   for values in itertools.product(*(options[s] for s in present))][:4] or [{}]
         for number, combo in enumerate(combos):
-            for position, index in enumerate(sorted(free, key=str)):
+            for position, index in enumerate(free):
                 size_symbol = self.range_of(index, expr)
-                size = combo.get(size_symbol) or self.classes or 2
+                size = int(size_symbol) if size_symbol.is_Integer else combo.get(size_symbol) or self.classes or 2
                 combo[index] = 1 + (number + position) % size
         return combos
 
     def wide_size_choices(self, expr: sp.Basic, rng: random.Random) -> list[dict[sp.Symbol, int]]:
         """Sizes for the numeric second opinion beyond the small ones a symbolic check expands:
-        every size 7 with each free index at its last position (k = K, i = N), and sizes drawn in
-        4..9 with each free index at an inner position (the features D at most 4).  A step wrong only for the last class, or
-        only from N = 4 on, is caught here."""
-        free = sorted(free_indices(expr), key=str)
+        every size 7 with each free index at its last position (k = K, i = N), sizes drawn in
+        4..9 with each free index at an inner position (the features D at most 4), and the sizes at
+        the edges (:mod:`derive.edge_sizes`): every size at its least (N = 1) with each index at 1,
+        the sizes that empty a range, the sizes the expression names.  A step wrong only for the
+        last class, for one sample, at an empty range or only from N = 4 on is caught here."""
+        free = sorted(free_indices(expr), key=sp.default_sort_key)
         present = [s for s in c.SIZES + self.sizes if expr.has(s) or any(self.range_of(ix, expr) == s for ix in free)]
         if not present and not free:
             return []
@@ -138,19 +148,36 @@ class Model:
             if c.D in combo:  # features: a linear layer's sum sits inside the sums over samples and classes
                 combo[c.D] = min(combo[c.D], 4)
             combos.append(combo)
-        for combo, position in zip(combos, ("last", "inner")):
+        fixed = {c.K: self.classes} if self.classes else {}
+        edges = edge_size_choices(expr, present, {s: self.least_size(s) for s in present}, fixed, combos)
+        positions = ["last", "inner"] + ["last"] * len(edges)
+        combos += edges
+        for combo, position in zip(combos, positions):
             for index in free:
-                bound = next(iter(_paired_limits(index, expr)), None)  # j in sum_{k=1}^{K} delta_jk runs to K (or to 3)
-                size = int(bound) if bound is not None and bound.is_Integer else \
-                    combo.get(bound) or combo.get(self.range_of(index, expr)) or self.classes or 7
+                length = self.range_of(index, expr)  # as far as the model runs it, whatever sum it meets
+                size = int(length) if length.is_Integer else combo.get(length) or self.classes or 7
                 inner = max(size - 1, 1)  # an inner position: 2..size-1, or 1 when there are only two
                 combo[index] = size if position == "last" else rng.randint(min(2, inner), inner)
         return combos
 
-    def range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Symbol:
-        """Which size an index runs up to: as far as a sum runs the same position of the same
-        array (a user's sum over c to C), else N for samples, K for classes (by its position)."""
-        return _range_of(index, expr, self.categorical)
+    def least_size(self, size: sp.Symbol) -> int:
+        """The least value a size takes in this model: 1, but 2 classes in a categorical model (a
+        probability over one class is certain) and the model's own K where it fixes one."""
+        if size == c.K and self.classes:
+            return self.classes
+        return 2 if size == c.K and self.categorical else 1
+
+    def range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Basic:
+        """Which size an index free in ``expr`` runs up to: the length the model gives the array
+        it indexes, at that position (``extents``, else the conventions: N for samples, K for
+        classes), never the range of some sum that happens to run over the same array."""
+        length = _range_of(index, expr, self.categorical, self.extents, self.index_extents)
+        return sp.Integer(self.classes) if self.classes and length == c.K else length
+
+    def array_length(self, base: sp.IndexedBase, position: int, rank: int) -> sp.Basic:
+        """How many components the model gives ``base`` at ``position`` (of ``rank`` indices)."""
+        length = _array_length(base, position, rank, self.categorical, self.extents)
+        return sp.Integer(self.classes) if self.classes and length == c.K else length
 
     def class_count(self, sizes: Mapping[sp.Symbol, int], atoms: Iterable[sp.Indexed]) -> int:
         if self.classes:
@@ -160,22 +187,30 @@ class Model:
         return max((int(a.indices[-1]) for a in atoms if a.indices[-1].is_Integer), default=1)
 
     # ----- positivity ----------------------------------------------------------------------
-    def is_positive(self, expr: sp.Basic) -> bool:
+    def is_positive(self, expr: sp.Basic, known: Mapping[sp.Symbol, tuple] | None = None) -> bool:
         """Decide ``expr > 0`` for every prediction in (0, 1) and weight > 0, and for what the
-        loss needs positive to be real (``positive``: log's arguments, any component alike)."""
+        loss needs positive to be real (``positive``: log's arguments, over the components their
+        sums run through: :mod:`derive.positivity`).  ``known``: the ranges of indices bound
+        around ``expr``; a free index runs through its array's length."""
         if expr.is_positive:
             return True
-        if self.positive and _any_component(expr) in self.positive:
+        known = known or {}
+        if self.positive and stated_positive(expr, map(statement, self.positive), known,
+                                             lambda index: self.range_of(index, expr)):
             return True
         if isinstance(expr, (sp.Product, sp.Sum)):
-            return self.is_positive(expr.function)
-        if isinstance(expr, (sp.Mul, sp.Add)) and all(self.is_positive(a) for a in expr.args):
+            inside = {**known, **{v: (lo, hi) for v, lo, hi in expr.limits}}
+            if isinstance(expr, sp.Sum) and not all(nonempty(lo, hi, known) for _, lo, hi in expr.limits):
+                return False  # an empty sum is 0
+            return self.is_positive(expr.function, inside)
+        if isinstance(expr, (sp.Mul, sp.Add)) and all(self.is_positive(a, known) for a in expr.args):
             return True
-        if isinstance(expr, sp.Pow) and expr.exp.is_real and self.is_positive(expr.base):
+        if isinstance(expr, sp.Pow) and expr.exp.is_real and self.is_positive(expr.base, known):
             return True
         if isinstance(expr, sp.exp) and self.is_real(expr.args[0]):  # real, knowing what the loss divides by is not 0
             return True
-        return _sign_through_unit_interval(expr, (c.y, c.y_scalar), "is_positive", {"positive": True}, sigmoids=True)
+        predictions = (c.y, c.y_scalar) if self.labels_and_predictions else ()
+        return _sign_through_unit_interval(expr, predictions, "is_positive", {"positive": True}, sigmoids=True)
 
     def is_real(self, expr: sp.Basic) -> bool:
         """Decide that ``expr`` is real, knowing that what the loss divides by is not 0."""
@@ -189,6 +224,8 @@ class Model:
         in every model: each label t becomes u/(1 + u) for its own u >= 0 (so 1 - t is 1/(1 + u))."""
         if expr.is_nonnegative or self.is_positive(expr):
             return True
+        if not self.labels_and_predictions:
+            return False  # a user's t is any number
         return _sign_through_unit_interval(expr, (c.t, c.t_scalar), "is_nonnegative", {"nonnegative": True})
 
     # ----- symbolic constraints --------------------------------------------------------------
@@ -214,14 +251,14 @@ class Model:
         and on every other point each row's one-hot label falls on a class the expression names
         outright (the component a gradient is taken at, or those in ``focus``), where a wrong
         gradient shows."""
-        atoms = list(atoms)
+        atoms = sorted(atoms, key=_draw_order)  # drawn in one order whatever the hash seed
         focused = [a for a in (atoms if focus is None else focus) if isinstance(a, sp.Indexed)]
         region = REGIONS[point % len(REGIONS)]
         values: dict[sp.Basic, sp.Basic] = {}
         indexed = [a for a in atoms if isinstance(a, sp.Indexed)]
         if self.categorical:
             classes = self.class_count(sizes, indexed)
-            rows = {a.indices[:-1] for a in indexed if a.base in (c.y, c.t)}
+            rows = sorted({a.indices[:-1] for a in indexed if a.base in (c.y, c.t)}, key=_draw_order)
             for row in rows:
                 shape = 0.15 if region != "interior" else 1.0  # a small shape puts shares next to 0 and 1
                 weights = [sp.Float(rng.gammavariate(shape, 1.0) + 1e-12, DRAW_DIGITS) for _ in range(classes)]
@@ -235,23 +272,22 @@ class Model:
                     values[component(c.y, row + (j + 1,))] = shares[j]
                     values[component(c.t, row + (j + 1,))] = sp.Integer(int(j == hot))
         own = [atom for atom in atoms if atom not in values]
+        named = self.labels_and_predictions
         for atom in own:
-            values[atom] = _draw(atom, rng, self.categorical, self.unit_draws, region)
+            values[atom] = _draw(atom, rng, self.categorical, self.unit_draws, region, named)
         if self.unit_draws and region != "interior":  # a user's symbols over their whole domain
-            own = [atom for atom in own if _is_users(atom)]
+            own = [atom for atom in own if _is_users(atom, named)]
             for _ in range(20):
                 trial = {**values, **{atom: _draw_anywhere(atom, rng, region) for atom in own}}
-                if self._inside(trial):
+                if self._inside(trial, sizes):
                     return trial
         return values
 
-    def _inside(self, values: Mapping[sp.Basic, sp.Basic]) -> bool:
-        """Whether the point keeps positive what the loss needs positive (log's arguments)."""
-        indices = {ix for atom in values if isinstance(atom, sp.Indexed) for ix in atom.indices if ix.is_Integer}
+    def _inside(self, values: Mapping[sp.Basic, sp.Basic], sizes: Mapping[sp.Symbol, int]) -> bool:
+        """Whether the point keeps positive what the loss needs positive (log's arguments, for the
+        components their sums run through at these sizes, and no others)."""
         for needed in self.positive:
-            for instance in ([needed.xreplace({_COMPONENT: ix}) for ix in indices] if needed.has(_COMPONENT) else [needed]):
-                if instance.has(sp.Sum, sp.Product):
-                    continue  # a sum of symbolic length: not at this point's sizes
+            for instance in instances(statement(needed), sizes):
                 at_point = instance.xreplace(values)
                 if at_point.free_symbols or at_point.atoms(sp.Indexed):
                     continue  # names something this point does not draw
@@ -287,6 +323,19 @@ class Model:
 REGIONS = ("interior", "near_zero", "near_one")
 
 
+@lru_cache(maxsize=16384)
+def _draw_order(atom) -> tuple:
+    """Where ``atom`` (or a row of indices) comes in the order values are drawn in: by names and
+    indices, which no hash seed changes (the order of a set does)."""
+    if isinstance(atom, tuple):
+        return tuple(_draw_order(ix) for ix in atom)
+    if isinstance(atom, sp.Indexed):
+        return (1, str(atom.base.label), tuple(_draw_order(ix) for ix in atom.indices))
+    if isinstance(atom, sp.Integer):
+        return (0, "", (int(atom),))
+    return (2, str(atom), ())
+
+
 @lru_cache(maxsize=8192)
 def component(base: sp.IndexedBase, indices: tuple) -> sp.Indexed:
     """``base[indices]``, made once (SymPy builds an Indexed slowly, and points are drawn often)."""
@@ -294,14 +343,17 @@ def component(base: sp.IndexedBase, indices: tuple) -> sp.Indexed:
 
 
 def _draw(atom: sp.Basic, rng: random.Random, categorical: bool, unit: bool = False,
-          region: str = "interior") -> sp.Basic:
+          region: str = "interior", named: bool = True) -> sp.Basic:
+    """A value for ``atom``: the model's predictions and labels (where ``named``: the model has
+    them) inside their ranges, anything else in (0.05, 0.95) for a user's model, else by what its
+    assumptions state."""
     base = atom.base if isinstance(atom, sp.Indexed) else atom
-    if base in (c.y, c.y_scalar):
+    if named and base in (c.y, c.y_scalar):
         if region == "interior":
             return sp.Float(rng.uniform(0.02, 0.98), DRAW_DIGITS)
         edge = sp.Float(10, DRAW_DIGITS) ** -rng.uniform(2, 9)  # 1e-9 .. 1e-2 from the edge
         return edge if region == "near_zero" else 1 - edge
-    if base in (c.t, c.t_scalar):
+    if named and base in (c.t, c.t_scalar):
         return sp.Integer(rng.randrange(2)) if categorical else sp.Float(rng.uniform(0.01, 0.99), DRAW_DIGITS)
     if unit:
         return sp.Float(rng.uniform(0.05, 0.95), DRAW_DIGITS)
@@ -336,10 +388,10 @@ def _sign_through_unit_interval(expr: sp.Basic, names: tuple, sign: str, assumpt
     return bool(getattr(sp.factor(sp.together(mapped)), sign))
 
 
-def _is_users(atom: sp.Basic) -> bool:
-    """A symbol of the user's own (not a label, a prediction, or declared positive)."""
+def _is_users(atom: sp.Basic, named: bool = True) -> bool:
+    """A symbol of the user's own (not the model's label or prediction, nor declared positive)."""
     base = atom.base if isinstance(atom, sp.Indexed) else atom
-    return base not in (c.y, c.y_scalar, c.t, c.t_scalar) and not (
+    return (not named or base not in (c.y, c.y_scalar, c.t, c.t_scalar)) and not (
         getattr(base, "is_positive", False) or getattr(atom, "is_positive", False))
 
 
@@ -350,19 +402,10 @@ def _draw_anywhere(atom: sp.Basic, rng: random.Random, region: str) -> sp.Basic:
     return sp.Float(rng.gauss(0.0, 3.0), DRAW_DIGITS)
 
 
-_COMPONENT = sp.Symbol("component_index", integer=True)
-
-
-def _any_component(expr: sp.Basic) -> sp.Basic:
-    """``expr`` with the index of its arrays made one placeholder, so that log(y_i) summed over i
-    makes every y_j positive.  Expressions with two different indices keep them."""
-    indices = free_indices(expr)  # a summation index stays bound
-    return expr.xreplace({next(iter(indices)): _COMPONENT}) if len(indices) == 1 else expr
-
-
 def positive_in(loss: sp.Basic) -> frozenset:
-    """What ``loss`` needs positive to be a real number: the argument of every logarithm in it."""
-    return frozenset(_any_component(node.args[0]) for node in loss.atoms(sp.log))
+    """What ``loss`` needs positive to be a real number: the argument of every logarithm in it,
+    for the components the sums around it run through (:mod:`derive.positivity`)."""
+    return stated_by_logs(loss)
 
 
 def divisors_in(loss: sp.Basic) -> frozenset:
@@ -373,40 +416,48 @@ def divisors_in(loss: sp.Basic) -> frozenset:
 
 
 @lru_cache(maxsize=4096)
-def _range_of(index: sp.Symbol, expr: sp.Basic, categorical: bool) -> sp.Symbol:
-    """:meth:`Model.range_of`, once per index and expression (each step's lines are asked often)."""
-    places = {(atom.base, atom.indices.index(index)) for atom in expr.atoms(sp.Indexed) if index in atom.indices}
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.Sum) and len(node.limits) == 1:
-            variable, _, upper = node.limits[0]
-            if any((a.base, a.indices.index(variable)) in places for a in node.function.atoms(sp.Indexed)
-                   if variable in a.indices):
-                return upper
-    for atom in expr.atoms(sp.Indexed):
-        if index in atom.indices:
-            position = atom.indices.index(index)
-            if atom.base in c.SHAPES and len(atom.indices) == len(c.SHAPES[atom.base]):
-                return c.SHAPES[atom.base][position]
-            if len(atom.indices) == 2:
-                return c.N if position == 0 else c.K
-            return c.K if categorical else c.N
-    # Only in a Kronecker delta: it runs over the same range as the index it is paired with.
-    sizes = [limit for limit in _paired_limits(index, expr) if limit in c.SIZES]
-    return sizes[0] if sizes else (c.K if categorical else c.N)
+def _range_of(index: sp.Symbol, expr: sp.Basic, categorical: bool, extents: tuple = (),
+              index_extents: tuple = ()) -> sp.Basic:
+    """:meth:`Model.range_of`, once per index and expression (each step's lines are asked often):
+    as the model states it, else the length of the array the index stands in, else (only in a
+    Kronecker delta) the conventions' K for classes, N otherwise; never the range of the sum it is
+    paired with, which would make ``∑_{k=1}^{3} δ_{jk} = 1`` true by fiat."""
+    for named, length in index_extents:
+        if named == index:
+            return length
+    stated = {place for place, _ in extents}
+    places = sorted(((atom.base, atom.indices.index(index), len(atom.indices)) for atom in expr.atoms(sp.Indexed)
+                     if index in atom.indices), key=sp.default_sort_key)
+    # The array whose length is stated (the model's, or the conventions' shapes) first, then by rank:
+    # a matrix's position says samples or classes, where a vector of a Bernoulli model says samples.
+    for wanted in (lambda b, p, r: (b, p) in stated or (b in c.SHAPES and r == len(c.SHAPES[b])),
+                   lambda b, p, r: r == 2, lambda b, p, r: True):
+        for base, position, rank in places:
+            if wanted(base, position, rank):
+                return _array_length(base, position, rank, categorical, extents)
+    # Only in a Kronecker delta δ(i, l): as far as the array that l indexes runs (the model's
+    # length of that array, not the range of the sum over l).
+    for partner in _delta_partners(index, expr):
+        if partner != index and any(partner in atom.indices for atom in expr.atoms(sp.Indexed)):
+            return _range_of(partner, expr, categorical, extents, ())
+    return c.K if categorical else c.N
 
 
-@lru_cache(maxsize=4096)
-def _paired_limits(index: sp.Symbol, expr: sp.Basic) -> tuple[sp.Basic, ...]:
-    """The upper limits of the summation indices Kronecker deltas pair ``index`` with."""
-    limits = {limit[0]: limit[2] for node in sp.preorder_traversal(expr)
-              if isinstance(node, BINDERS) for limit in node.limits}
-    paired = []
-    for delta in expr.atoms(sp.KroneckerDelta):
-        if index in delta.args:
-            partner = delta.args[1] if delta.args[0] == index else delta.args[0]
-            if partner in limits:
-                paired.append(limits[partner])
-    return tuple(paired)
+def _delta_partners(index: sp.Symbol, expr: sp.Basic) -> list:
+    return sorted({a for delta in expr.atoms(sp.KroneckerDelta) if index in delta.args for a in delta.args
+                   if isinstance(a, sp.Symbol) and a != index}, key=sp.default_sort_key)
+
+
+def _array_length(base: sp.IndexedBase, position: int, rank: int, categorical: bool, extents: tuple) -> sp.Basic:
+    """The length of ``base`` at ``position``: as the model states it, else by the conventions."""
+    for (array, place), length in extents:
+        if array == base and place == position:
+            return length
+    if base in c.SHAPES and rank == len(c.SHAPES[base]):
+        return c.SHAPES[base][position]
+    if rank == 2:
+        return c.N if position == 0 else c.K
+    return c.K if categorical else c.N
 
 
 @lru_cache(maxsize=4096)
@@ -424,12 +475,38 @@ CATEGORICAL = Model("categorical", frozenset({"one_hot_labels", "labels_sum_to_o
 BERNOULLI = Model("bernoulli", frozenset({"binary_labels"}), False)
 
 
-def free(sizes: tuple[sp.Symbol, ...] = (), positive: frozenset = frozenset(), nonzero: frozenset = frozenset()) -> Model:
-    """A user's own loss: no facts about labels or predictions, symbols drawn in (0.05, 0.95) and
-    over the whole real line where ``positive`` stays positive;
+def free(sizes: tuple[sp.Symbol, ...] = (), positive: frozenset = frozenset(), nonzero: frozenset = frozenset(),
+         extents: tuple = ()) -> Model:
+    """A user's own loss: no facts about labels or predictions (a t or y of the user's is any
+    number, whatever its name), symbols drawn in (0.05, 0.95) and over the whole real line where
+    ``positive`` stays positive;
     ``positive``: what the loss needs positive to be real (:func:`positive_in`);
-    ``nonzero``: the symbols it divides by (:func:`divisors_in`)."""
-    return Model("any values", frozenset(), False, sizes=sizes, unit_draws=True, positive=positive, nonzero=nonzero)
+    ``nonzero``: the symbols it divides by (:func:`divisors_in`);
+    ``extents``: the length of each array the loss sums over (:func:`array_extents`)."""
+    return Model("any values", frozenset(), False, sizes=sizes, unit_draws=True, positive=positive, nonzero=nonzero,
+                 labels_and_predictions=False, extents=extents)
+
+
+def array_extents(loss: sp.Basic) -> tuple:
+    """How far each array of ``loss`` runs at each position: the upper limit of the sums over that
+    position, where they agree (or one is at least every other); nothing where they do not."""
+    uppers: dict[tuple, list] = {}
+    for node in sp.preorder_traversal(loss):
+        if not isinstance(node, BINDERS):
+            continue
+        for variable, _, upper in node.limits:
+            if not (upper.is_Integer or isinstance(upper, sp.Symbol)):
+                continue
+            for atom in node.function.atoms(sp.Indexed):
+                for position, index in enumerate(atom.indices):
+                    if index == variable:
+                        uppers.setdefault((atom.base, position), []).append(upper)
+    extents = []
+    for place, found in uppers.items():
+        longest = [u for u in found if all(at_least(u, other) for other in found)]
+        if longest:
+            extents.append((place, longest[0]))
+    return tuple(sorted(extents, key=lambda item: (str(item[0][0]), item[0][1])))
 
 
 # The exponential moving average (series article 004): its number of steps t is a size, and its

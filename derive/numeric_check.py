@@ -30,16 +30,21 @@ FLOAT_DIGITS = 15  # a Float in a step counts as at least this precise (a 1-digi
 
 
 def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str,
-                    small: list, per_size: int) -> tuple[int, float]:
+                    small: list | None, per_size: int) -> tuple[int, float]:
     """Evaluate both sides at ``per_size`` random points for each of the ``small`` sizes, then once
-    at each wide size (every size 7, indices last; sizes 4..9, indices inner); raise where they
-    differ.  Never fewer than ``MIN_POINTS`` points in all (more at the small sizes where there are
-    no wide ones).  Returns how many points were checked and the largest relative difference."""
+    at each wide size (every size 7, indices last; sizes 4..9, indices inner; the edges: every
+    size at its least, empty ranges, sizes the sides name); raise where they differ.  Never fewer
+    than ``MIN_POINTS`` points in all (more at the small sizes where there are no wide ones).
+    ``small=None``: the first small size only where the wide ones are too few (the least sizes
+    stand in for it).  Returns how many points were checked and the largest relative difference."""
     worst, points = 0.0, 0
     shared = _SHARED.get()
     both = sp.Tuple(before, after)
-    wide_rng = shared.rng("wide", model, _structure(both)) if shared else rng
-    wide = [s for s in model.wide_size_choices(both, wide_rng) if s not in small]
+    wide_rng = shared.rng("wide", model.name, _structure(both)) if shared else rng  # a name, not a repr holding sets
+    wide = model.wide_size_choices(both, wide_rng)
+    if small is None:
+        small = model.size_choices(both)[:1] if len(wide) < MIN_POINTS else []
+    wide = [s for s in wide if s not in small]
     if small and len(small) * per_size + len(wide) < MIN_POINTS:
         per_size = -(-(MIN_POINTS - len(wide)) // len(small))
     for sizes, count, first in [*((s, per_size, 0) for s in small), *((s, 1, 2 * n) for n, s in enumerate(wide))]:

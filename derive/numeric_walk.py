@@ -344,14 +344,10 @@ def _array(base: sp.IndexedBase, extents: tuple[int, ...]) -> frozenset:
 
 
 def _extent(base: sp.IndexedBase, position: int, rank: int, sizes: Mapping[sp.Symbol, int], model) -> int:
-    if base in c.SHAPES:
-        size = c.SHAPES[base][position]
-    elif rank == 2:
-        size = c.N if position == 0 else c.K
-    else:
-        size = c.K if model.categorical else c.N
-    if size == c.K and model.classes:
-        return model.classes
+    """How many components of ``base`` at ``position`` the point draws: the length the model gives it."""
+    size = model.array_length(base, position, rank)
+    if size.is_Integer:
+        return int(size)
     if size not in sizes:
         raise NotWalkable(f"no value for the size {size}")
     return int(sizes[size])

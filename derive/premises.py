@@ -62,7 +62,7 @@ def _categorical_factor(factor: sp.Basic) -> bool:
     if any(a.indices[:-1] != row for a in labels + predictions):
         return False
     h = sp.Dummy("h", integer=True)
-    logs = sp.expand_log(sp.log(factor.function), force=True)  # log y^t = t log y: y > 0
+    logs = sp.expand_log(sp.log(factor.function))  # log y^t = t log y, where y is known positive (never forced)
     onehot = logs.xreplace({a: sp.KroneckerDelta(k, h) for a in labels})
     collapsed = sp.Sum(onehot, (k, low, high)).doit()
     kept = inside_ranges(collapsed, {h: (low, high)})

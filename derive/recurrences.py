@@ -97,10 +97,10 @@ def iterate_error(recurrence, closed, t: sp.Symbol, rng: random.Random, steps=(1
 
 def _random_values(expr: sp.Basic, x: sp.IndexedBase, t: sp.Symbol, last: int, rng: random.Random) -> dict:
     values: dict = {x[0]: sp.Float(rng.uniform(-2, 2), 40)}
-    for symbol in expr.free_symbols - {t}:
+    for symbol in sorted(expr.free_symbols - {t}, key=sp.default_sort_key):  # one order whatever the hash seed
         if isinstance(symbol, sp.Symbol) and not symbol.is_integer:
             values[symbol] = sp.Float(rng.uniform(0.05, 0.95) if symbol.is_positive else rng.uniform(-2, 2), 40)
-    for base in {a.base for a in expr.atoms(sp.Indexed)} - {x}:
+    for base in sorted({a.base for a in expr.atoms(sp.Indexed)} - {x}, key=sp.default_sort_key):
         for step in range(0, last + 1):
             values[base[step]] = sp.Float(rng.uniform(-2, 2), 40)
     return values

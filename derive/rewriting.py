@@ -129,9 +129,45 @@ def match_rule(rule: Rule, expr: sp.Basic, domain: Domain) -> dict[str, sp.Basic
         binding = _match(rule.pattern("lhs", wilds), expr, wilds)
         if binding is None:
             return None
-    if all(holds(condition, binding, domain) for condition in rule.conditions):
+    if all(holds(condition, binding, domain) for condition in rule.conditions) and _ranges_allow(rule, binding, expr, domain):
         return binding
     return None
+
+
+def _ranges_allow(rule: Rule, binding: Mapping[str, sp.Basic], expr: sp.Basic, domain: Domain) -> bool:
+    """A rule about sums or products holds where each range it matched never runs backwards (at
+    every size), and, unless its statement holds at the empty range, where each has a term:
+    ``∑_{c=3}^{C} a = (C - 2) a`` is false at C = 1, where the sum is empty (derive.ranges)."""
+    ranges = _pattern_ranges(rule)
+    if not ranges:
+        return True
+    from .ranges import never_backwards, nonempty
+    from .symbolic_proofs import index_ranges
+
+    values = {sp.Symbol(f"_wild_{name}"): value for name, value in binding.items()}
+    known = index_ranges(expr, domain)
+    empty_allowed = None
+    for lower, upper in ranges:
+        lower, upper = lower.xreplace(values), upper.xreplace(values)
+        if nonempty(lower, upper, known):
+            continue
+        if not never_backwards(lower, upper, known):
+            return False
+        if empty_allowed is None:
+            from .rule_proofs import holds_at_empty_range  # the rule's proofs use the engine above this module
+            empty_allowed = holds_at_empty_range(rule)
+        if not empty_allowed:
+            return False
+    return True
+
+
+@lru_cache(maxsize=None)
+def _pattern_ranges(rule: Rule) -> tuple[tuple[sp.Basic, sp.Basic], ...]:
+    """The ranges of the sums and products of the rule's left side, each wild a placeholder."""
+    placeholders = {name: sp.Symbol(f"_wild_{name}") for name in rule.wild_names}
+    pattern = rule.pattern("lhs", placeholders, evaluate=False)
+    return tuple((lower, upper) for node in sp.preorder_traversal(pattern) if isinstance(node, (sp.Sum, sp.Product))
+                 for _, lower, upper in node.limits)
 
 
 def match_equation(patterns: tuple[sp.Basic, sp.Basic], lhs: sp.Basic, rhs: sp.Basic,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from functools import lru_cache
 from pathlib import Path
 
 import sympy as sp
@@ -22,7 +23,8 @@ from .models import ANY_VALUES, BERNOULLI, COUNTS, LINKS, MOVING_AVERAGE, Model,
 from .operations import apply
 from .steps import Equation, Step, Verification
 from .errors import VerificationError
-from .induction import prove_by_elimination, prove_by_induction
+from .functions import plain
+from .induction import prove_by_elimination, prove_by_induction, vanishes
 from .one_hot import prove_one_hot
 from .numeric_check import POINTS_PER_SIZE, numeric_opinion
 from .symbolic_proofs import proves_zero
@@ -151,6 +153,24 @@ def _prove_identity(rule: Rule, seed: int) -> Verification:
     small = model.size_choices(sp.Tuple(*instance))
     points, worst = numeric_opinion(*instance, model, rng, rule.name, small, POINTS_PER_SIZE)
     return Verification("symbolic", (), points, worst, detail=how)
+
+
+@lru_cache(maxsize=None)
+def holds_at_empty_range(rule: Rule) -> bool:
+    """Whether the rule's statement holds where its sums and products are empty (every sum 0, every
+    product 1): all of them run over one range, from ``a`` to ``K``, and at ``K = a - 1`` its two
+    sides are equal.  A rule that does may be applied to a range that a size of 1 empties."""
+    general = _proof_scope(rule, lower=sp.Symbol("a", integer=True))
+    sides = tuple(rule.pattern(side, general, evaluate=False) for side in ("lhs", "rhs"))
+    ranges = {tuple(limit[1:]) for side in sides for node in sp.preorder_traversal(side)
+              if isinstance(node, (sp.Sum, sp.Product)) for limit in node.limits}
+    if len(ranges) != 1:
+        return False
+    ((lower, upper),) = ranges
+    if not isinstance(upper, sp.Symbol):
+        return False
+    empty = [side.xreplace({upper: lower - 1}).doit() for side in sides]
+    return vanishes(plain(empty[0] - empty[1]))
 
 
 def _differentiated_functions(*exprs: sp.Basic) -> set:

@@ -13,6 +13,7 @@ from .at_sizes import carry_out_derivatives
 from .functions import BINDERS, plain, softmax
 from .limits import checkpoint
 from .models import Model
+from .ranges import at_least, clamped
 from .rewriting import merged
 from .work import may_expand, may_simplify
 
@@ -39,6 +40,9 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
         return "the same expression with a summation index renamed"
     if before.atoms(sp.MatrixSymbol) or after.atoms(sp.MatrixSymbol):
         return ""
+    # A range that may run backwards is clamped, so SymPy reads it as the engine does (empty: 0).
+    ranges = {**index_ranges(sp.Tuple(before, after), model), **(ranges or {})}
+    before, after = clamped(before, ranges), clamped(after, ranges)
     if model.link and sp.Tuple(before, after).has(sp.Derivative):
         # a prediction is a function of the logits, which the part does not show: write it out
         from .operations.links import link_table  # operations sit above verification
@@ -61,9 +65,15 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
         return "proved for every number of terms, by induction"
     if "one_hot_labels" in model.facts and difference.has(c.t):
         from .one_hot import prove_one_hot
-        if prove_one_hot(*done):
+        if prove_one_hot(*done, classes=model.class_size):
             return "proved for every class each label can be hot in, for every number of classes"
     return ""
+
+
+def index_ranges(expr: sp.Basic, model: Model) -> dict[sp.Symbol, tuple[sp.Basic, sp.Basic]]:
+    """The range of each free index of ``expr``: from 1 to the length the model gives its array."""
+    from .models import free_indices
+    return {ix: (sp.Integer(1), model.range_of(ix, expr)) for ix in sorted(free_indices(expr), key=sp.default_sort_key)}
 
 
 def collapse_deltas(expr: sp.Basic) -> sp.Basic:
@@ -84,13 +94,7 @@ def inside_ranges(expr: sp.Basic, ranges: Mapping[sp.Symbol, tuple[sp.Basic, sp.
             return all(holds(r) for r in relation.args)
         if isinstance(relation, (sp.GreaterThan, sp.LessThan)):
             big, small = (relation.lhs, relation.rhs) if isinstance(relation, sp.GreaterThan) else (relation.rhs, relation.lhs)
-            if small in ranges and big == ranges[small][1]:
-                return True
-            if big in ranges and (small == ranges[big][0] or (small - ranges[big][0]).is_nonpositive):
-                return True
-            if small in ranges and big in ranges:
-                return False
-            return bool((big - small).is_nonnegative)
+            return at_least(big, small, ranges)  # for every index anywhere in its range, at every size
         return False
 
     def branch(piecewise: sp.Piecewise) -> sp.Basic:
@@ -188,23 +192,26 @@ def _proves_zero_piecewise(difference: sp.Basic, model: Model, sizes: Mapping[sp
         variables.add(variable)
     if not 0 < len(variables) <= 3:
         return False
+    # Each variable positive, then negative: a positive stand-in, so the logs of it expand (and
+    # only those: a log of anything else keeps what SymPy knows of its argument's sign).
+    variables = sorted(variables, key=sp.default_sort_key)
     for signs in itertools.product((1, -1), repeat=len(variables)):
         case = difference.xreplace({v: sign * sp.Dummy("p", positive=True) for v, sign in zip(variables, signs)})
-        if not _proves_zero_smooth(case, model, sizes, force_logs=True):
+        if not _proves_zero_smooth(case, model, sizes):
             return False
     return True
 
 
-def _proves_zero_smooth(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int],
-                        force_logs: bool = False) -> bool:
+def _proves_zero_smooth(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
     if difference == 0:
         return True
     # First without the model's constraints, then with the last class eliminated (sum to one);
     # first putting each over one denominator (cheap), then with simplify.
     # (An identity is still one once the last class is eliminated: cancelling tries only that.)
+    # Logs are expanded only where SymPy knows their arguments positive: never forced.
     candidates = [candidate.doit() for candidate in (difference, model.eliminate(difference, sizes))]
     forms = [form for candidate in candidates
-             for form in (candidate, sp.expand_log(_complements_as_symbols(candidate), force=force_logs))]
+             for form in (candidate, sp.expand_log(_complements_as_symbols(candidate, model)))]
     for attempt, tried in ((_cancels, forms[2:]), (_simplifies, forms)):
         for form in tried:
             checkpoint()
@@ -260,9 +267,11 @@ def _is_complement(expr: sp.Basic) -> bool:
                for a in rest)
 
 
-def _complements_as_symbols(expr: sp.Basic) -> sp.Basic:
+def _complements_as_symbols(expr: sp.Basic, model: Model) -> sp.Basic:
     """Inside logarithms, write each ``1 - y`` as a positive symbol, so log rules see what the
-    model knows (0 < y < 1)."""
+    model knows (0 < y < 1), where the model's predictions are probabilities."""
+    if not model.labels_and_predictions:
+        return expr
     complements = {e for e in sp.preorder_traversal(expr) if _is_complement(e)}
     table = {e: sp.Dummy(f"({e})", positive=True) for e in complements}
     return expr.replace(lambda e: isinstance(e, sp.log), lambda e: e.xreplace(table))

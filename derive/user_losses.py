@@ -14,11 +14,11 @@ from dataclasses import replace
 import sympy as sp
 
 from . import conventions as c
-from .errors import DeriveError, LimitExceeded, ParseError
+from .errors import ArgumentTypeError, DeriveError, LimitExceeded, ParseError
 from .gradient_checks import cross_check_gradient
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .limits import TIME_LIMIT, check_expression, time_limit
-from .models import Model, divisors_in, free, positive_in
+from .models import Model, array_extents, divisors_in, free, positive_in
 from .safe_names import check_names
 from .steps import USER_DERIVATIVE, USER_GRADIENT, Derivation, Equation
 from .strategies import Strategy, apply, chain, differentiate, exhaust, given, run
@@ -70,7 +70,7 @@ def _user_derivative(loss, wrt: list) -> Derivation:
         raise DeriveError(f"the loss has {size} operations; derive differentiates losses of up to "
                           f"{MAX_OPERATIONS} step by step (every step is verified): differentiate it in parts")
     variables = tuple(_variable(each, rhs) for each in wrt)
-    model = _model(rhs)
+    model = _model(rhs, variables)
     for variable in dict.fromkeys(variables):
         _refuse_kinks(rhs, variable)
         if not model.depends_on(rhs, variable) and not rhs.has(variable):
@@ -137,13 +137,13 @@ def _loss(loss) -> tuple[sp.Basic, sp.Basic]:
     from .front_end import from_latex
 
     if isinstance(loss, str):
-        loss = from_latex(loss)
+        loss = from_latex(loss, model_names=False)  # a user's y is any real number, whatever its name
     if isinstance(loss, sp.Equality):
         return loss.lhs, loss.rhs
     if isinstance(loss, Equation):
         return loss.lhs, loss.rhs
     if not isinstance(loss, sp.Expr):
-        raise TypeError(f"the loss must be LaTeX text or a SymPy expression, not {type(loss).__name__}")
+        raise ArgumentTypeError(f"the loss must be LaTeX text or a SymPy expression, not {type(loss).__name__}")
     return c.E, loss
 
 
@@ -162,6 +162,9 @@ def _variable(wrt, rhs: sp.Basic) -> sp.Basic:
                 base = arrays[match.group(1).lstrip("\\")]
                 parsed = base[subscript_indices(match.group(2))]
         wrt = _same_symbol(parsed, rhs)
+        if isinstance(wrt, sp.Indexed):  # the loss's own array of that name (a user's y is not the model's)
+            arrays = {str(b.label): b for b in rhs.atoms(sp.IndexedBase)}
+            wrt = arrays.get(str(wrt.base.label), wrt.base)[wrt.indices]
     if not isinstance(wrt, (sp.Symbol, sp.Indexed)):
         raise DeriveError(f"--wrt must name one symbol or one component such as y_{{j}}; got {wrt}")
     if isinstance(wrt, sp.Symbol) and wrt.is_integer:
@@ -192,10 +195,21 @@ def _refuse_kinks(rhs: sp.Basic, variable: sp.Basic) -> None:
                                   f"e.g. log(1 + e^{{x}}) for max(x, 0)")
 
 
-def _model(rhs: sp.Basic) -> Model:
+def _model(rhs: sp.Basic, variables: tuple = ()) -> Model:
+    """What the loss states and nothing more: its sizes, what its logs need positive (over the
+    components their sums run through), what it divides by, how far each array runs; and each
+    index of a variable (j of x_j) runs as far as that variable's array."""
     sizes = {limit[2] for node in sp.preorder_traversal(rhs) if isinstance(node, sp.Sum)
              for limit in node.limits if isinstance(limit[2], sp.Symbol)}
-    return free(tuple(sorted((s for s in sizes if s not in c.SIZES), key=str)), positive_in(rhs), divisors_in(rhs))
+    model = free(tuple(sorted((s for s in sizes if s not in c.SIZES), key=str)), positive_in(rhs), divisors_in(rhs),
+                 array_extents(rhs))
+    lengths: dict = {}
+    for variable in variables:
+        if isinstance(variable, sp.Indexed):
+            for position, index in enumerate(variable.indices):
+                if isinstance(index, sp.Symbol) and index.is_integer:
+                    lengths.setdefault(index, model.array_length(variable.base, position, len(variable.indices)))
+    return replace(model, index_extents=tuple(sorted(lengths.items(), key=lambda item: str(item[0]))))
 
 
 def _symbols(rhs: sp.Basic) -> set[sp.Basic]:

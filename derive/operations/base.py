@@ -23,23 +23,24 @@ class Outcome:
 Operation = Callable[[Rule, Equation | None, Model, Mapping[str, Any]], Outcome | None]
 
 
-def find(expr: sp.Basic, accept: Callable[[sp.Basic], sp.Basic | None]):
-    """The first subexpression (outermost, leftmost) that ``accept`` turns into something new."""
+def find(expr: sp.Basic, accept: Callable[..., sp.Basic | None], with_path: bool = False):
+    """The first subexpression (outermost, leftmost) that ``accept`` turns into something new
+    (``accept(path, sub)`` where ``with_path``: what is around the part matters)."""
     from ..rewriting import subexpressions
 
     for path, sub in subexpressions(expr):
-        new = accept(sub)
+        new = accept(path, sub) if with_path else accept(sub)
         if new is not None and new != sub:
             return path, new
     return None
 
 
-def rewrite_rhs(equation: Equation, accept: Callable[[sp.Basic], sp.Basic | None]) -> Outcome | None:
+def rewrite_rhs(equation: Equation, accept: Callable[..., sp.Basic | None], with_path: bool = False) -> Outcome | None:
     """An equality step replacing the first subexpression of the right side that ``accept`` changes;
     verifying it means proving that one part equal to what replaced it."""
     from ..rewriting import replace_at, subexpression_at
 
-    found = find(equation.rhs, accept)
+    found = find(equation.rhs, accept, with_path)
     if found is None:
         return None
     path, new = found

@@ -7,7 +7,9 @@ import sympy as sp
 from .. import conventions as c
 from ..catalogue import Rule, get_ruleset
 from ..conditions import holds
+from ..errors import LimitExceeded
 from ..steps import Check, Equation
+from ..work import MAX_PRODUCT_RULE_FACTORS, may_differentiate, written_out_factors
 from .base import Outcome, rewrite_rhs
 
 DERIVATIVES_OF_FUNCTIONS = "derivatives_of_functions"  # the ruleset the chain rule differentiates outer functions by
@@ -88,29 +90,44 @@ def _derivative_of_component(rule, equation, model, arguments):
 
 
 def _collapse_kronecker_delta(rule, equation, model, arguments):
-    def collapse(term: sp.Basic, variable: sp.Symbol) -> sp.Basic | None:
+    """``∑_{j=a}^{b} δ_{ij} f_j = f_i``, where i lies between a and b whatever the sizes: an index
+    free in the line anywhere in its array's length (the model's), one bound around the sum
+    anywhere in its range.  ``∑_{k=2}^{K} δ_{jk} f_k`` is left alone: at j = 1 it is 0."""
+    from ..ranges import at_least
+    from ..rewriting import enclosing_limits
+    from ..symbolic_proofs import index_ranges
+
+    free = index_ranges(sp.Tuple(equation.lhs, equation.rhs), model)
+
+    def collapse(term: sp.Basic, variable: sp.Symbol, inside) -> sp.Basic | None:
         factors = sp.Mul.make_args(term)
         for factor in factors:
             if isinstance(factor, sp.KroneckerDelta) and variable in factor.args:
                 other = factor.args[0] if factor.args[1] == variable else factor.args[1]
-                if not other.has(variable):
+                if not other.has(variable) and inside(other):
                     return sp.Mul(*(f for f in factors if f is not factor)).xreplace({variable: other})
         return None
 
-    def accept(sub):
+    def accept(path, sub):
         if not isinstance(sub, sp.Sum) or len(sub.limits) != 1:
             return None
-        variable = sub.limits[0][0]
+        variable, lower, upper = sub.limits[0]
+        known = {**free, **enclosing_limits(equation.rhs, path)}
+
+        def inside(other: sp.Basic) -> bool:
+            sized = all(s.is_integer and s.is_positive for s in other.free_symbols)  # a number, or sizes (K)
+            low, high = known.get(other, (other, other) if sized else (None, None))
+            return low is not None and at_least(low, lower, known) and at_least(upper, high, known)
         # f_j may be a sum of terms that each carry the delta: sum_j delta_ij (a_j + b_j) = a_i + b_i
-        collapsed = [collapse(term, variable) for term in sp.Add.make_args(sub.function)]
+        collapsed = [collapse(term, variable, inside) for term in sp.Add.make_args(sub.function)]
         if any(term is None for term in collapsed) and sub.function.has(sp.KroneckerDelta):
             # a delta inside a product of sums, (δ a + δ b) c: multiplied out, each term carries it
-            collapsed = [collapse(term, variable) for term in sp.Add.make_args(sp.expand(sub.function))]
+            collapsed = [collapse(term, variable, inside) for term in sp.Add.make_args(sp.expand(sub.function))]
         if any(term is None for term in collapsed):
             return None
         return sp.Add(*collapsed)
 
-    return rewrite_rhs(equation, accept)
+    return rewrite_rhs(equation, accept, with_path=True)
 
 
 def _simplify_algebra(rule, equation, model, arguments):
@@ -190,11 +207,17 @@ def _coefficient_and_sum(term: sp.Basic):
 
 
 def _sympy_derivative(rule, equation, model, arguments):
-    """The fallback where no catalogue rule applies: SymPy carries out one derivative."""
+    """The fallback where no catalogue rule applies: SymPy carries out one derivative, leaving the
+    sums in it as sums (SymPy's closed form of a sum reads a range that runs backwards its own way:
+    where one is needed, each range that may is clamped first, derive.ranges)."""
+    from ..ranges import clamped
+
     def accept(sub):
         if not isinstance(sub, sp.Derivative):
             return None
-        done = sub.doit()
+        done = sub.doit(deep=False)
+        if done.has(sp.Derivative):
+            done = clamped(sub).doit()
         return None if done.has(sp.Derivative) else done
 
     return rewrite_rhs(equation, accept)
