@@ -8,7 +8,7 @@ import sys
 from .terminal import Progress, emit
 
 LANGS = ("en", "ja")
-FORMATS = ("text", "json", "latex", "markdown", "html")
+FORMATS = ("text", "json", "latex", "markdown", "html", "certificate")
 LISTING_FORMATS = ("text", "json")  # list, rules, check: tables, not derivations
 TAGS = ("series", "sequential", "none")
 
@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("list", parents=[listing_options], help="names of the built-in derivations, one per line")
     show = commands.add_parser("show", parents=[common], help="print one built-in derivation")
     show.add_argument("name", help="a name from 'derive list'")
+    show.add_argument("--axioms", action="store_true",
+                      help="the axioms the derivation rests on, as the checker finds them (text or json)")
     ce = commands.add_parser("ce", parents=[common], help="cross-entropy from the categorical likelihood")
     ce.add_argument("--one-sample", action="store_true", help="one sample, series (4.1)-(4.3)")
     ce.add_argument("--link", choices=("softmax",), help="the model outputs logits z and y = softmax(z)")
@@ -83,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     built.add_argument("--pdf", action="store_true", help="compile with TeX (pdflatex, or lualatex for ja)")
     built.add_argument("--html", action="store_true",
                        help="one self-contained page, formulas rendered by KaTeX (needs node and npm's katex)")
+    verify = commands.add_parser("verify", parents=[listing_options],
+                                 help="re-check a certificate (--format certificate) with the small checker alone")
+    verify.add_argument("file", nargs="?", metavar="FILE", help="the certificate ('-': standard input)")
+    verify.add_argument("--rules", action="store_true",
+                        help="re-check the whole rule catalogue: axioms by their pins, theorems proved afresh")
+    commands.add_parser("axioms", parents=[listing_options], help="the axioms every proof rests on, with references")
     check = commands.add_parser("check", parents=[listing_options],
                                 help="every Numba kernel against 50-digit evaluation of its derivation")
     check.add_argument("--samples", type=int, default=32, help="random samples per kernel (default: 32)")
@@ -96,7 +104,34 @@ def _print_derivations(names: list[str], args: argparse.Namespace) -> None:
     from .printing import render
 
     derivations = [api.get(name) for name in names]
+    if args.format == "certificate":
+        _emit_certificates(derivations)
+        return
     emit(render(args.format, derivations, args.lang, args.tags, args.detail), is_json=args.format == "json")
+
+
+def _emit_certificates(derivations) -> None:
+    """One certificate (a JSON list of them where a command shows several derivations)."""
+    import json
+    from .certificate import certificate
+    documents = [certificate(d) for d in derivations]
+    emit(json.dumps(documents[0] if len(documents) == 1 else documents, ensure_ascii=False, indent=1), is_json=True)
+
+
+def _show_axioms(name: str, args: argparse.Namespace) -> int:
+    """The axioms ``derive verify`` finds the derivation resting on."""
+    import json
+    from derive_checker.certificate import check_certificate
+    from derive_checker.report import list_axioms
+    from . import api
+    from .certificate import certificate
+    report = check_certificate(json.loads(json.dumps(certificate(api.get(name)))))
+    if args.format == "json":
+        emit(json.dumps({"name": name, "verified": report["ok"], "axioms": report["axioms"]}, ensure_ascii=False,
+                        indent=1), is_json=True)
+    else:
+        emit(list_axioms("text", args.lang, set(report["axioms"])))
+    return 0 if report["ok"] else 1
 
 
 def _loss_and_gradient(loss: str, args: argparse.Namespace) -> list[str]:
@@ -143,6 +178,11 @@ def _grad(args: argparse.Namespace) -> None:
     if args.order > 1 and (args.compile or args.stable):
         raise _UsageError("--compile and --stable take a gradient (--order 1): a kernel computes a loss and its gradient")
     derivation = api.gradient(args.latex, args.wrt if len(args.wrt) > 1 else args.wrt[0], order=args.order)
+    if args.format == "certificate":
+        if args.compile or args.stable:
+            raise _UsageError("--format certificate takes the derivation alone: drop --compile and --stable")
+        _emit_certificates([derivation])
+        return
     shown = [derivation]
     if args.stable:
         from .user_losses import stable_forms
@@ -261,6 +301,18 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "verify":  # a file: the checker alone (no engine, strategies, printers or kernels)
+        if bool(args.file) == bool(args.rules):
+            raise _UsageError("give a certificate FILE, or --rules to re-check the rule catalogue")
+        from derive_checker.report import verify
+        if args.rules:  # the catalogue's statements, written by the engine, then checked by the checker alone
+            from .certificate import catalogue_certificate
+            return verify(None, catalogue_certificate(), args.format, args.lang)
+        return verify(args.file, None, args.format, args.lang)
+    if args.command == "axioms":
+        from derive_checker.report import list_axioms
+        emit(list_axioms(args.format, args.lang), is_json=args.format == "json")
+        return 0
     if args.command == "list":
         from . import api
         from .derivations import title
@@ -272,6 +324,10 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from . import api
         if args.name not in api.names():
             raise _UsageError(f"unknown derivation {args.name!r}; 'derive list' names them")
+        if args.axioms:
+            if args.format not in ("text", "json"):
+                raise _UsageError("--axioms prints text or json")
+            return _show_axioms(args.name, args)
         _print_derivations([args.name], args)
     elif args.command == "ce":
         if args.one_sample and (args.link or args.gradient or args.stable):

@@ -1,0 +1,294 @@
+"""Write a derivation as a certificate: a JSON document the checker (:mod:`derive_checker`) re-checks alone.
+
+The schema ``derive-certificate/1`` is documented key by key in ``docs/certificate.md``.  Expressions
+are JSON trees (``["Add", a, b]``, ``["Indexed", "y", i, k]``, ``["Sum", f, ["Limits", k, 1, K]]``),
+sums with one limit each, nested as the rules see them, so a step's location (child positions)
+points into the tree as it points into the expression.  What a symbol may be is written into the
+model declaration from the engine's model, never left to a symbol's name.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Mapping
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from . import conventions as c
+from .errors import DeriveError
+
+SCHEMA = "derive-certificate/1"
+CATALOGUE_SCHEMA = "derive-catalogue/1"
+_OWN = {"sigmoid", "softmax", "xlogy", "log1p", "expm1"}
+_UNARY = {"log", "exp", "Abs", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh"}
+
+
+class NotCertifiable(DeriveError):
+    """An expression or step the certificate format cannot state."""
+
+
+def tree(expr, wilds: Mapping[str, str] | None = None) -> list:
+    """The JSON tree of ``expr``; a ``sympy.Wild`` (or a symbol named in ``wilds``) is ``["Wild", name]``."""
+    expr = sp.sympify(expr) if isinstance(expr, int) else expr
+    if isinstance(expr, sp.Wild) or (wilds and isinstance(expr, sp.Symbol) and expr.name in wilds):
+        return ["Wild", expr.name]
+    if expr.is_Integer:
+        return ["Integer", str(int(expr))]
+    if expr.is_Rational:
+        return ["Rational", str(expr.p), str(expr.q)]
+    if isinstance(expr, sp.Float):
+        return ["Float", str(expr), expr._prec]
+    constants = {sp.E: "Exp1", sp.pi: "Pi", sp.oo: "Infinity", -sp.oo: "NegativeInfinity"}
+    if expr in constants:
+        return [constants[expr]]
+    if isinstance(expr, sp.Dummy):
+        raise NotCertifiable(f"a dummy symbol {expr} has no name a certificate can hold")
+    if isinstance(expr, sp.Symbol):
+        return ["Symbol", expr.name]
+    if isinstance(expr, sp.Indexed):
+        return ["Indexed", expr.base.label.name, *(tree(ix, wilds) for ix in expr.indices)]
+    kids = lambda args: [tree(a, wilds) for a in args]  # noqa: E731
+    if isinstance(expr, (sp.Add, sp.Mul, sp.Max, sp.Min, sp.Pow, sp.KroneckerDelta)):
+        return [type(expr).__name__, *kids(expr.args)]
+    name = type(expr).__name__
+    if name in ("Sum", "Product", "Maximum"):
+        inner = tree(expr.function, wilds)
+        for variable, lower, upper in expr.limits:  # the last limit outermost, as the rules see them
+            inner = [name, inner, ["Limits", tree(variable, wilds), tree(lower, wilds), tree(upper, wilds)]]
+        return inner
+    if isinstance(expr, sp.Derivative):
+        return ["Derivative", tree(expr.expr, wilds),
+                *(tree(v, wilds) for v, count in expr.variable_count for _ in range(count))]
+    if isinstance(expr, sp.Limit):
+        if str(expr.args[3]) != "+":
+            raise NotCertifiable(f"a limit from the {expr.args[3]} side")
+        return ["Limit", *kids(expr.args[:3])]
+    if name in _UNARY | _OWN and (isinstance(expr, sp.Function) or isinstance(expr, AppliedUndef)):
+        return [name, *kids(expr.args)]
+    raise NotCertifiable(f"the certificate format has no head for {name} ({expr})")
+
+
+# ----- the model -------------------------------------------------------------------------------
+
+def _domain(symbol: sp.Basic, model, array: bool) -> str:
+    base = symbol
+    if base in (c.y, c.y_scalar) or (array and base == c.y.label):
+        return "unit" if model.unit_draws else "probability"
+    if base in (c.t, c.t_scalar) or (array and base == c.t.label):
+        return "label" if {"one_hot_labels", "binary_labels"} & model.facts else "target"
+    if base in set(c.SIZES + model.sizes):
+        return "size"
+    if getattr(base, "is_integer", False):
+        return "index"
+    if getattr(base, "is_positive", False):
+        return "positive"
+    if model.unit_draws and getattr(base, "is_real", False):
+        return "unit"
+    return "real" if getattr(base, "is_real", False) else "any"
+
+
+def _symbols_of(exprs) -> tuple[dict, dict]:
+    """Every scalar symbol and every array in ``exprs``, by name (two of one name are refused)."""
+    scalars, arrays = {}, {}
+
+    def walk(node):
+        if isinstance(node, sp.Indexed):
+            _one(arrays, node.base.label.name, node.base)
+            nodes = node.indices
+        elif isinstance(node, sp.Symbol):
+            _one(scalars, node.name, node)
+            nodes = ()
+        else:
+            nodes = node.args
+        for each in nodes:
+            walk(each)
+    for expr in exprs:
+        walk(expr)
+    return scalars, arrays
+
+
+def _one(table: dict, name: str, value) -> None:
+    if table.setdefault(name, value) != value:
+        raise NotCertifiable(f"two different symbols are named {name!r}: {table[name]!r} and {value!r}")
+
+
+def model_declaration(model, exprs) -> dict:
+    """What the checker may assume: each symbol's and array's domain, the sizes (from 1, or fixed),
+    the facts the model states, its link and linear layer, and each free index's range."""
+    from .models import free_indices
+
+    scalars, arrays = _symbols_of(exprs)
+    sizes = {s.name: {"min": 2 if (s == c.K and model.categorical) else 1} for s in scalars.values()
+             if s in set(c.SIZES + model.sizes)}
+    if model.classes:
+        sizes["K"] = {"fixed": int(model.classes)}
+    indices = {}
+    for expr in exprs:
+        for index in free_indices(expr):
+            upper = model.range_of(index, expr)
+            if indices.setdefault(index.name, tree(upper)) != tree(upper):
+                indices[index.name] = ["Symbol", "K"] if tree(upper) == ["Symbol", "K"] else indices[index.name]
+    declaration = {
+        "symbols": {name: _domain(s, model, False) for name, s in sorted(scalars.items())},
+        "arrays": {name: _domain(b, model, True) for name, b in sorted(arrays.items())},
+        "sizes": sizes,
+        "facts": sorted(model.facts),
+        "indices": {name: [["Integer", "1"], upper] for name, upper in sorted(indices.items())},
+    }
+    if model.link:
+        declaration["link"] = {"kind": str(model.link), "prediction": "y", "logits": "z",
+                               "classes": ["Integer", str(model.classes)] if model.classes else ["Symbol", "K"]}
+    if model.linear:
+        declaration["linear"] = {"logits": "z", "inputs": "x", "weights": "W", "features": "D"}
+    return declaration
+
+
+# ----- rules -----------------------------------------------------------------------------------
+
+def rule_statement(rule) -> dict:
+    """A rule's logical content as trees (its wilds as ``["Wild", name]``): what the checker's pins hash."""
+    plain = {name: sp.Symbol(name) for name in rule.wild_names}
+    content: dict = {"name": rule.name, "operation": rule.operation, "wilds": list(rule.wild_names),
+                     "conditions": [cond.text for cond in rule.conditions], "requires": list(rule.requires)}
+    for key in ("lhs", "rhs"):
+        if key in rule.data:
+            content[key] = tree(rule.pattern(key, plain), plain)
+    if "to" in rule.data:
+        content["to"] = [tree(side, plain) for side in rule.patterns("to", plain)]
+    if "defines" in rule.data:
+        content["defines"] = [[tree(a, plain), tree(b, plain)] for a, b in rule.table("defines", plain).items()]
+    return content
+
+
+def pin(statement: Mapping) -> str:
+    """SHA-256 of a statement's logical content (the checker keeps a table of these for its axioms)."""
+    logical = {key: statement[key] for key in ("lhs", "rhs", "to", "defines", "wilds", "conditions", "requires")
+               if key in statement}
+    return hashlib.sha256(json.dumps(logical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def catalogue_certificate() -> dict:
+    """Every rule of the catalogue, stated: what ``derive verify --rules`` re-checks."""
+    from .catalogue import load_catalogue
+    return {"schema": CATALOGUE_SCHEMA, "rules": [rule_statement(rule) for rule in load_catalogue().values()]}
+
+
+# ----- steps -----------------------------------------------------------------------------------
+
+def _pairs(table: Mapping) -> list:
+    return [[tree(old), tree(new if not isinstance(new, int) else sp.Integer(new))] for old, new in table.items()]
+
+
+def _rewrite_match(step, previous, model) -> dict:
+    """The binding of the rule's wilds that reproduces the step (as the engine's replay finds it)."""
+    from .catalogue import get_rule
+    from .rewriting import match_rule, parts, replace_at, subexpression_at
+
+    rule = get_rule(step.rule)
+    sub = subexpression_at(previous.rhs, step.location)
+    for part, rest in parts(sub, rule.pattern("lhs")):
+        binding = match_rule(rule, part, model)
+        if binding is None:
+            continue
+        scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
+        replacement = rule.pattern("rhs", scope)
+        if replace_at(previous.rhs, step.location, replacement * rest if rest is not None else replacement) == step.rhs:
+            record = {"match": {name: tree(value) for name, value in sorted(binding.items())}}
+            if rest is not None:
+                record["rest"] = tree(rest)
+            return record
+    raise NotCertifiable(f"step {step.rule!r}: no match of the rule reproduces it")
+
+
+def _step(number: int, step, previous, model, rules: dict) -> dict:
+    from .catalogue import get_rule
+    from .errors import CatalogueError
+
+    check = step.check
+    record = {"n": number, "rule": step.rule, "check": str(check.how.value if hasattr(check.how, "value") else check.how),
+              "model": model.name, "lhs": tree(step.lhs), "rhs": tree(step.rhs)}
+    if step.location:
+        record["location"] = list(step.location)
+    try:
+        rule = get_rule(step.rule)
+    except CatalogueError:
+        rule = None
+    if rule is not None:
+        rules.setdefault(rule.name, rule_statement(rule))
+        record["statement"] = rule.statement
+    if record["check"] == "rewrite":
+        record.update(_rewrite_match(step, previous, model))
+        record["conditions"] = [{"text": cond.text, "how": _discharge_words(cond)} for cond in rule.conditions]
+    if check.mapping:
+        record["mapping"] = _pairs(check.mapping)
+    if check.definitions:
+        record["definitions"] = _pairs(check.definitions)
+    if check.variables:
+        record["variables"] = [tree(v) for v in check.variables]
+    if check.name:
+        record["name"] = str(check.name)
+    if record["check"] == "derived":
+        from .derivations import get
+        source = check.derivation if check.derivation is not None else get(check.name)
+        record["derivation"] = certificate(source)
+    return record
+
+
+def _discharge_words(condition) -> str:
+    if condition.fact:
+        return f"the model states {condition.fact}"
+    if condition.link:
+        return f"the model's link is {condition.link}"
+    if condition.classes:
+        return f"the model has K = {condition.classes}"
+    if condition.predicate:
+        return f"{condition.predicate}, from the domains the model declares"
+    return "declared by the conventions"
+
+
+def certificate(derivation) -> dict:
+    """``derivation`` as a certificate (a JSON-able dict; see ``docs/certificate.md``)."""
+    rules: dict = {}
+    models: dict = {}
+    steps = []
+    previous = None
+    by_model: dict = {}
+    for step, model in zip(derivation.steps, derivation.models):
+        by_model.setdefault(model.name, (model, []))[1].extend([step.lhs, step.rhs, *step.check.mapping.keys(),
+                                                                  *step.check.mapping.values()])
+    for name, (model, exprs) in by_model.items():
+        models[name] = model_declaration(model, [e for e in exprs if isinstance(e, sp.Basic)])
+    for number, (step, model) in enumerate(zip(derivation.steps, derivation.models), 1):
+        steps.append(_step(number, step, previous, model, rules))
+        previous = step.equation
+    return {"schema": SCHEMA, "name": derivation.name, "title": dict(derivation.title), "models": models,
+            "steps": steps, "rules": rules}
+
+
+def axiom_of_rule(rule, axioms: list[dict]) -> str | None:
+    """Which of the checker's axioms a catalogue rule is exactly (None: a theorem)."""
+    named = {name: a["id"] for a in axioms for name in a.get("rules", ())}
+    if rule.name in named:
+        return named[rule.name]
+    if rule.operation == "premise":
+        return "def-likelihood"
+    if rule.operation == "state_recurrence":
+        return "def-sequence"
+    if "defines" in rule.data:
+        return "def-cross-entropy" if "entropy" in rule.name else "def-name"
+    return None
+
+
+def refresh_pins() -> str:
+    """Rewrite the checker's pins (``derive_checker/axioms.json``) from the catalogue: run it (and
+    read the diff) when a rule of the catalogue changes; the checker refuses a statement otherwise."""
+    from pathlib import Path
+    from .catalogue import load_catalogue
+
+    path = Path(__file__).resolve().parent.parent / "derive_checker" / "axioms.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["rules"] = {rule.name: [pin(rule_statement(rule)), axiom_of_rule(rule, data["axioms"])]
+                     for rule in load_catalogue().values() if {"lhs", "to", "defines"} & set(rule.data)}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return str(path)

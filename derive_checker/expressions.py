@@ -1,0 +1,170 @@
+"""Read an expression from its JSON tree into SymPy: a whitelist of heads, never eval or sympify.
+
+A tree is a list ``[head, *children]``; numbers and names are strings.  What a symbol may be
+(positive, real, an integer index, a size) comes only from the model declaration (``Scope``), never
+from its name.  Functions SymPy lacks (``sigmoid``, ``softmax``, ``xlogy``, ``Maximum``...) are read
+as undefined functions: the checker knows them only by their definitions (:func:`definitions`).
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.concrete.expr_with_limits import ExprWithLimits
+
+
+class Malformed(ValueError):
+    """A tree the checker refuses: an unknown head, a wrong arity, a name or number it cannot read."""
+
+
+class Maximum(ExprWithLimits):
+    """``max_{l=a}^{b} f(l)``; carried out (``doit``) only where the range has a known length."""
+
+    def doit(self, **hints):
+        (variable, lower, upper), = self.limits
+        if (upper - lower).is_Integer and upper >= lower:
+            return sp.Max(*(self.function.xreplace({variable: v}) for v in range(int(lower), int(upper) + 1)))
+        return self
+
+
+OWN = {name: sp.Function(name) for name in ("sigmoid", "softmax", "xlogy", "log1p", "expm1")}
+_ARITY = {"sigmoid": 1, "softmax": 2, "xlogy": 2, "log1p": 1, "expm1": 1}
+DEFINITIONS = {  # what each own function is: the definitional axioms name them
+    "sigmoid": lambda a: 1 / (1 + sp.exp(-a)),
+    "softmax": lambda a, s: sp.exp(a) / s,
+    "xlogy": lambda a, b: sp.Piecewise((0, sp.Eq(a, 0)), (a * sp.log(b), True)),
+    "log1p": lambda a: sp.log(1 + a),
+    "expm1": lambda a: sp.exp(a) - 1,
+}
+_NARY = {"Add": sp.Add, "Mul": sp.Mul, "Max": sp.Max, "Min": sp.Min}
+_UNARY = {"log": sp.log, "exp": sp.exp, "Abs": sp.Abs, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
+          "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh}
+_CONSTANTS = {"Exp1": sp.E, "Pi": sp.pi, "Infinity": sp.oo, "NegativeInfinity": -sp.oo}
+_BINDERS = {"Sum": sp.Sum, "Product": sp.Product, "Maximum": Maximum}
+FLAGS = {  # a declared domain -> SymPy assumptions
+    "real": {"real": True}, "positive": {"positive": True}, "probability": {"positive": True},
+    "label": {"real": True}, "target": {"real": True}, "index": {"integer": True},
+    "size": {"integer": True, "positive": True}, "nonnegative": {"nonnegative": True}, "unit": {"real": True}, "any": {},
+}
+
+
+class Scope:
+    """The symbols a model declares: scalars and arrays by name with their domains, sizes fixed to
+    a number where the model fixes them, and (for a rule's statement) what each wild stands for."""
+
+    def __init__(self, symbols=None, arrays=None, fixed=None, wilds=None):
+        self.symbols, self.arrays = dict(symbols or {}), dict(arrays or {})
+        self.fixed, self.wilds = dict(fixed or {}), dict(wilds or {})
+
+    def symbol(self, name: str) -> sp.Basic:
+        if name in self.fixed:
+            return sp.Integer(self.fixed[name])
+        return sp.Symbol(name, **FLAGS[_domain(self.symbols.get(name, "any"))])
+
+    def array(self, name: str) -> sp.IndexedBase:
+        return sp.IndexedBase(name, **FLAGS[_domain(self.arrays.get(name, "any"))])
+
+    def with_wilds(self, wilds) -> "Scope":
+        return Scope(self.symbols, self.arrays, self.fixed, wilds)
+
+
+def _domain(declared) -> str:
+    domain = declared.get("domain", "any") if isinstance(declared, dict) else declared
+    if domain not in FLAGS:
+        raise Malformed(f"unknown domain {domain!r}")
+    return domain
+
+
+def _name(value) -> str:
+    if not isinstance(value, str) or not value or len(value) > 64:
+        raise Malformed(f"a name must be a short string, not {value!r}")
+    return value
+
+
+def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
+    """The SymPy expression ``tree`` stands for; where ``at`` (a path of child positions) is given,
+    ``put`` stands in for the part there.  Refuses any head outside the whitelist."""
+    if at is not None and len(at) == 0:
+        return put
+    if not isinstance(tree, list) or not tree or not isinstance(tree[0], str):
+        raise Malformed(f"not an expression tree: {str(tree)[:60]}")
+    head, args = tree[0], tree[1:]
+    if at is not None and (not isinstance(at[0], int) or not 0 <= at[0] < len(args)):
+        raise Malformed(f"a location points past the expression at {head}")
+
+    def sub(position, child):
+        here = at is not None and at[0] == position
+        return read(child, scope, at[1:] if here else None, put if here else None)
+    try:
+        return _read(head, args, scope, sub)
+    except (TypeError, ValueError, sp.SympifyError) as error:
+        if isinstance(error, Malformed):
+            raise
+        raise Malformed(f"{head}: {error}") from None
+
+
+def _read(head, args, scope, sub):
+    if head == "Integer" and len(args) == 1:
+        return sp.Integer(_digits(args[0]))
+    if head == "Rational" and len(args) == 2:
+        return sp.Rational(_digits(args[0]), _digits(args[1]))
+    if head == "Float" and len(args) == 2 and isinstance(args[1], int) and 1 <= args[1] <= 10_000:
+        if not isinstance(args[0], str) or not all(ch in "0123456789.-+e" for ch in args[0]):
+            raise Malformed(f"not a decimal number: {args[0]!r}")
+        return sp.Float(args[0], precision=args[1])
+    if head in _CONSTANTS and not args:
+        return _CONSTANTS[head]
+    if head == "Symbol" and len(args) == 1:
+        return scope.symbol(_name(args[0]))
+    if head == "Wild" and len(args) == 1:
+        if args[0] not in scope.wilds:
+            raise Malformed(f"the wild {args[0]!r} has no value")
+        return scope.wilds[args[0]]
+    if head == "Indexed" and len(args) >= 2:
+        return scope.array(_name(args[0]))[tuple(sub(n, a) for n, a in enumerate(args[1:], 1))]
+    kids = [sub(n, a) for n, a in enumerate(args)]
+    if head in _NARY and kids:
+        return _NARY[head](*kids)
+    if head == "Pow" and len(kids) == 2:
+        return sp.Pow(*kids)
+    if head in _UNARY and len(kids) == 1:
+        return _UNARY[head](kids[0])
+    if head in OWN and len(kids) == _ARITY[head]:
+        return OWN[head](*kids)
+    if head == "KroneckerDelta" and len(kids) == 2:
+        return sp.KroneckerDelta(*kids)
+    if head == "Limit" and len(kids) == 3:
+        return sp.Limit(kids[0], kids[1], kids[2])
+    if head == "Limits" and len(kids) == 3 and isinstance(kids[0], sp.Symbol):
+        return sp.Tuple(*kids)
+    if head in _BINDERS and len(kids) == 2 and isinstance(kids[1], sp.Tuple):
+        return _BINDERS[head](kids[0], kids[1])
+    if head == "Derivative" and len(kids) >= 2:
+        return sp.Derivative(kids[0], *kids[1:])
+    if head == "Equation" and len(kids) == 2:
+        return sp.Tuple(*kids)
+    raise Malformed(f"unknown head {head!r} with {len(args)} argument(s): the checker reads only "
+                    "numbers, symbols, arrays, + * **, log, exp, sums, products, derivatives, limits, "
+                    "Kronecker deltas and the functions it knows by definition")
+
+
+def _digits(text) -> int:
+    if not isinstance(text, str) or not text.lstrip("-").isdigit() or len(text) > 400:
+        raise Malformed(f"not a whole number: {str(text)[:40]!r}")
+    return int(text)
+
+
+def subtree(tree, path):
+    """The part of ``tree`` at ``path`` (child positions after the head)."""
+    for position in path:
+        if not isinstance(tree, list) or not isinstance(position, int) or not 0 <= position < len(tree) - 1:
+            raise Malformed(f"the location {list(path)} is not inside the expression")
+        tree = tree[position + 1]
+    return tree
+
+
+def definitions(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with each function the checker knows by definition written out (``Maximum`` stays)."""
+    for name, function in OWN.items():
+        if expr.has(function):
+            expr = expr.replace(lambda e, f=function: isinstance(e, sp.core.function.AppliedUndef)
+                                and e.func == f, lambda e, n=name: DEFINITIONS[n](*e.args))
+    return expr

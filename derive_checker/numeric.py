@@ -1,0 +1,150 @@
+"""The deterministic numeric second opinion: both sides at random points inside the declared model.
+
+Seeded from a SHA-256 of the certificate's content (never Python's ``hash()``), so a certificate
+is checked at the same points on every machine.  Sizes start at their least (1, or what the model
+asks: two classes), so sums of one term and empty ranges are drawn; every sum, product and
+derivative is carried out at those sizes and the values evaluated with mpmath to 50 digits.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+
+import mpmath
+import sympy as sp
+
+from .expressions import Maximum, definitions
+
+DIGITS = 50
+TOLERANCE = mpmath.mpf("1e-30")
+
+
+def rng_for(*parts: str) -> random.Random:
+    return random.Random(int(hashlib.sha256("\x00".join(parts).encode()).hexdigest(), 16))
+
+
+def size_choices(model, exprs, rng: random.Random) -> list[dict]:
+    """Sizes to check at: each at its least, then 2 and 3, then drawn up to 5; free indices drawn
+    inside their declared ranges (a choice where a range is empty is skipped)."""
+    present = model.sizes()
+    free = [ix for ix in model.indices if any(e.has(ix) for e in exprs)]
+    choices = []
+    for attempt in range(4):
+        sizes = {s: sp.Integer(max(model.minimum[s.name], (1, 2, 3, rng.randint(2, 5))[attempt])) for s in present}
+        for ix in free:
+            lo, hi = (int(b.xreplace(sizes)) if b.xreplace(sizes).is_Integer else 3 for b in model.indices[ix])
+            if hi < lo:
+                break
+            sizes[ix] = sp.Integer(rng.randint(lo, hi))
+        else:
+            if sizes not in choices:
+                choices.append(sizes)
+    return choices or [{}]
+
+
+def concrete(expr: sp.Basic, model, sizes: dict) -> sp.Basic:
+    """``expr`` at these sizes: definitions written out, every sum, product, maximum, derivative and
+    limit carried out."""
+    known = {s: v for s, v in sizes.items() if s.name in model.minimum}
+    indices = {s: v for s, v in sizes.items() if s not in known}  # free indices: a bound one of that name stays
+    expr = definitions(model.written(expr.xreplace(known).subs(indices))).xreplace(known).subs(indices)
+    for kind in (sp.Derivative, sp.Sum, sp.Product, Maximum, sp.Limit):
+        while expr.has(kind):
+            done = expr.replace(lambda e: isinstance(e, kind) and not any(
+                isinstance(a, (sp.Derivative, sp.Sum, sp.Product, Maximum, sp.Limit)) for a in e.args[1:]),
+                lambda e: e.doit())
+            if done == expr:
+                break
+            expr = done
+    return expr.subs(indices).doit() if indices and expr.free_symbols & set(indices) else expr
+
+
+def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random) -> dict:
+    """Values inside the model for every symbol and array component left in ``expr``."""
+    values = {}
+    classes = int(model.class_count().xreplace(sizes)) if model.class_count().xreplace(sizes).is_Integer else None
+    for atom in sorted(_leaves(expr), key=sp.default_sort_key):
+        if atom in values or (isinstance(atom, sp.Symbol) and atom.is_integer):
+            continue
+        name = atom.base.label.name if isinstance(atom, sp.Indexed) else atom.name
+        domain = (model.arrays if isinstance(atom, sp.Indexed) else model.scope.symbols).get(name, "any")
+        row_facts = {"probability": "probabilities_sum_to_one", "label": "labels_sum_to_one", "target": "labels_sum_to_one"}
+        if isinstance(atom, sp.Indexed) and row_facts.get(domain) in model.facts and classes:
+            width = max([classes] + [int(a.indices[-1]) for a in _leaves(expr) if isinstance(a, sp.Indexed)
+                                     and a.base == atom.base and a.indices[-1].is_Integer])
+            row = [atom.base[atom.indices[:-1] + (k,)] for k in range(1, width + 1)]
+            classes_here, classes = classes, width
+            if domain == "label" and "one_hot_labels" in model.facts:
+                hot = rng.randrange(classes)
+                shares = [sp.Integer(int(k == hot)) for k in range(classes)]
+            else:
+                weights = [rng.uniform(0.05, 1.0) for _ in range(classes)]
+                shares = [sp.Float(w, 60) / sp.Float(sum(weights), 60) for w in weights]
+                shares[-1] = 1 - sum(shares[:-1])
+            values.update(zip(row, shares))
+            classes = classes_here
+            continue
+        values[atom] = _draw_one(domain, model, rng)
+    return values
+
+
+def _leaves(expr: sp.Basic) -> set:
+    """The array components and scalar symbols in ``expr`` (not the names of its arrays)."""
+    if isinstance(expr, sp.Indexed):
+        return {expr}
+    if isinstance(expr, sp.Symbol):
+        return {expr}
+    return set().union(*(_leaves(a) for a in expr.args)) if expr.args else set()
+
+
+def _draw_one(domain: str, model, rng: random.Random) -> sp.Basic:
+    if domain == "label" and "binary_labels" in model.facts or domain == "label":
+        return sp.Integer(rng.randrange(2))
+    ranges = {"probability": (0.02, 0.98), "unit": (0.05, 0.95), "target": (0.0, 1.0), "positive": (0.5, 2.0),
+              "nonnegative": (0.0, 2.0)}
+    lo, hi = ranges.get(domain, (-2.0, 2.0))
+    return sp.Float(rng.uniform(lo, hi), 60)  # floats: exact powers of rationals grow without bound
+
+
+def _tolerance(*exprs) -> mpmath.mpf:
+    """Exact inputs agree far past 1e-30; a decimal number written in a step counts as 15 digits."""
+    floats = [f for e in exprs for f in e.atoms(sp.Float)]
+    return mpmath.mpf(10) ** -(min(f._prec for f in floats) * 0.30103 - 3) if floats else TOLERANCE
+
+
+def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: int = 2) -> tuple[int, float]:
+    """Evaluate ``before`` and ``after`` at random points (``points`` per size choice); returns how
+    many points and the largest relative difference; raises ``ValueError`` where they differ."""
+    worst, count = 0.0, 0
+    for sizes in size_choices(model, (before, after), rng)[:3]:
+        a, b = concrete(before, model, sizes), concrete(after, model, sizes)
+        for _ in range(points):
+            values = draw(sp.Tuple(a, b), model, sizes, rng)
+            va, vb = (_value(side.xreplace(values)) for side in (a, b))
+            if (va is None) != (vb is None):
+                raise ValueError("at a random point one side has a value and the other has none")
+            if va is None:
+                continue
+            gap = abs(va - vb) / max(1, abs(va), abs(vb))
+            if gap > _tolerance(before, after):
+                shown = ", ".join(f"{k}={v}" for k, v in sizes.items())
+                raise ValueError(f"the two sides differ at a random point ({shown}): {mpmath.nstr(va, 12)} "
+                                 f"against {mpmath.nstr(vb, 12)}")
+            worst, count = max(worst, float(gap)), count + 1
+    if count == 0:
+        raise ValueError("no random point gave both sides a value")
+    return count, worst
+
+
+def _value(expr: sp.Basic):
+    """The number ``expr`` is (mpmath, 50 digits), or ``None`` where it has no finite real value."""
+    try:
+        number = sp.N(expr, DIGITS)
+    except (TypeError, ValueError, ZeroDivisionError, RecursionError):
+        return None
+    if number.free_symbols or not number.is_number or number.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        return None
+    number = complex(number) if not number.is_real else number
+    if isinstance(number, complex):
+        return None
+    return mpmath.mpf(sp.Float(number, DIGITS)._mpf_) if isinstance(number, sp.Basic) else None

@@ -1,0 +1,176 @@
+"""Catalogue rules as the checker knows them: each statement pinned by its SHA-256 (so an edited
+rules directory changes no axiom and swaps no theorem), its conditions discharged from the declared
+domains, and each theorem proved here for every size from its statement (never trusted by a key)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import sympy as sp
+
+from . import axioms
+from .expressions import Malformed
+from .zero import Refused, proves
+
+_ON_WILDS = ((r"^(\w+)\s*>\s*0$", "positive"), (r"^(\w+)\s*>=\s*0$", "nonnegative"), (r"^(\w+)\s*!=\s*0$", "nonzero"),
+             (r"^(\w+)\s*!=\s*1$", "not_one"), (r"^(\w+) real$", "real"), (r"^(\w+) integer$", "integer"),
+             (r"^(\w+) concrete$", "concrete"), (r"^(\w+) independent of (\w+)$", "independent"),
+             (r"^(\w+) not the number (0|1)$", "not_number"),
+             (r"^the limit of (\w+) as (\w+) -> (\w+) is positive$", "limit_positive"))
+FACTS = {"t one-hot": "one_hot_labels", "t_i one-hot": "one_hot_labels", "labels sum to one": "labels_sum_to_one",
+         "probabilities sum to one": "probabilities_sum_to_one", "sum_k y_k = 1": "probabilities_sum_to_one",
+         "sum_k y_ik = 1": "probabilities_sum_to_one", "t_i in {0, 1}": "binary_labels"}
+FLAGS = {"positive": {"positive": True}, "real": {"real": True}, "not_one": {"positive": True},
+         "nonnegative": {"nonnegative": True}, "nonzero": {"nonzero": True}, "integer": {"integer": True}}
+
+
+def pin(statement: dict) -> str:
+    logical = {key: statement[key] for key in ("lhs", "rhs", "to", "defines", "wilds", "conditions", "requires")
+               if key in statement}
+    return hashlib.sha256(json.dumps(logical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def known(name, table) -> tuple[dict, str]:
+    """The certificate's statement of the rule ``name``, if it is the catalogue's own (its pin), and
+    whether it is an ``axiom`` or a ``theorem``."""
+    statement = table.get(name) if isinstance(table, dict) and isinstance(name, str) else None
+    if not isinstance(statement, dict):
+        raise Refused(f"the certificate does not state the rule {name!r}")
+    status = axioms.status(name, pin(statement))
+    if status is None:
+        raise Refused(f"the statement of {name!r} is not the catalogue's (its SHA-256 is not the one the checker pins)")
+    return statement, status
+
+
+def axioms_of(name: str) -> list[str]:
+    return [axioms.rule_axiom(name)] if axioms.rule_axiom(name) else []
+
+
+def _parse(text: str, wilds):
+    for form, predicate in _ON_WILDS:
+        found = re.match(form, text)
+        if found and found.group(1) in wilds:
+            return predicate, found.groups()
+    return None, ()
+
+
+def discharge(text, wilds, binding: dict, model) -> str:
+    """How the condition ``text`` holds at the match, from the model's declaration; else refuse."""
+    if not isinstance(text, str):
+        raise Malformed("a condition must be text")
+    predicate, names = _parse(text, wilds)
+    if predicate is None:
+        if text in FACTS:
+            return _require(FACTS[text] in model.facts, text, f"the model states {FACTS[text]}")
+        if text in ("y = softmax(z)", "Y = softmax(XW) row by row"):
+            return _require(bool(model.link) and model.link["kind"] == "softmax", text, "the model's link is softmax")
+        if re.match(r"^K = \d+$", text):
+            return _require(model.fixed.get("K") == int(text[4:]), text, "the model fixes K")
+        if text in axioms.DECLARED:
+            return "declared by the conventions"
+        raise Refused(f"the condition {text!r} is not one the checker can discharge")
+    value = binding.get(names[0])
+    if value is None:
+        return "its wild is not bound"
+    value = model.written(value) if predicate in ("positive", "nonnegative", "real", "nonzero", "not_one") else value
+    tests = {
+        "positive": lambda: _sign(value, model, "is_positive"),
+        "nonnegative": lambda: _sign(value, model, "is_nonnegative"),
+        "nonzero": lambda: bool(value.is_nonzero) or _sign(value, model, "is_positive"),
+        "not_one": lambda: sp.simplify(value - 1).is_zero is False,
+        "real": lambda: bool(value.is_real),
+        "integer": lambda: bool(value.is_integer),
+        "concrete": lambda: bool(value.is_Integer),
+        "not_number": lambda: value != sp.Integer(names[1]),
+        "independent": lambda: binding.get(names[1]) is None or not model.depends(value, binding[names[1]]),
+        "limit_positive": lambda: bool(sp.limit(value, binding[names[1]], binding[names[2]]).is_positive),
+    }
+    return _require(tests[predicate](), text, f"{predicate}, from the declared domains")
+
+
+def _require(holds: bool, text: str, how: str) -> str:
+    if not holds:
+        raise Refused(f"the condition {text!r} does not hold at the match")
+    return how
+
+
+def _sign(value, model, sign: str) -> bool:
+    """The sign for every value of the declared domains: each probability p becomes s/(1 + s),
+    each label u/(1 + u), with s > 0 and u ≥ 0, which run over exactly (0, 1) and [0, 1)."""
+    if getattr(value, sign):
+        return True
+    table = {}
+    for atom in value.atoms(sp.Indexed, sp.Symbol):
+        name = atom.base.label.name if isinstance(atom, sp.Indexed) else atom.name
+        domain = (model.arrays if isinstance(atom, sp.Indexed) else model.scope.symbols).get(name)
+        if domain in ("probability", "label", "target") and not isinstance(atom, sp.IndexedBase):
+            s = sp.Dummy("s", positive=True) if domain == "probability" else sp.Dummy("u", nonnegative=True)
+            table[atom] = s / (1 + s)
+    return bool(table) and bool(getattr(sp.factor(sp.together(value.xreplace(table))), sign))
+
+
+def theorem(name: str, statement: dict, status: str, model, cache: dict) -> dict:
+    """An axiom rests on itself; a theorem is proved here from its statement, for every size (wilds
+    as fresh symbols with the assumptions its conditions state, a summed wild an unknown function
+    of the index, a wild differentiated through a function of the variable), once per model."""
+    if status == "axiom":
+        return {"verdict": "proved", "axioms": axioms_of(name)}
+    key = (name, json.dumps(model.raw, sort_keys=True))
+    if key not in cache:
+        used: set = set()
+        try:
+            lhs, rhs = (model.read(statement[side], **_fresh(statement, model)) for side in ("lhs", "rhs"))
+            proved = proves(lhs, rhs, model, used)
+        except (Malformed, TypeError, ValueError):
+            proved = False
+        cache[key] = {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else []}
+    return cache[key]
+
+
+def _fresh(statement: dict, model) -> dict:
+    wilds = statement["wilds"]
+    flags = {}
+    for text in statement["conditions"]:
+        predicate, names = _parse(text, wilds)
+        if predicate in FLAGS:
+            flags.setdefault(names[0], {}).update(FLAGS[predicate])
+    independent = {_parse(t, wilds)[1][0] for t in statement["conditions"] if _parse(t, wilds)[0] == "independent"}
+    roles = {}
+    _roles(statement["lhs"], roles, wilds)
+    index = next((name for name, role in roles.items() if role == "bound"), None)
+    variable = next((name for name, role in roles.items() if role == "variable"), None)
+    fresh = {}
+    for name in wilds:
+        role = roles.get(name)
+        if role in ("bound", "index", "limit"):
+            fresh[name] = sp.Symbol(f"{name}_", integer=True)
+        elif role == "variable":
+            fresh[name] = sp.Symbol(f"{name}_", **{"real": True, **flags.get(name, {})})
+    for name in wilds:
+        if name in fresh:
+            continue
+        arguments = [fresh[w] for w in (index, variable) if w and name not in independent]
+        made = sp.Function(f"{name}_", **flags.get(name, {})) if arguments else None
+        fresh[name] = made(*arguments) if made else sp.Symbol(f"{name}_", **flags.get(name, {}))
+    return fresh
+
+
+def _roles(tree, roles: dict, wilds) -> None:
+    """What each wild is in a statement: a summation index, a limit, an array index, a variable."""
+    if not isinstance(tree, list) or not tree:
+        return
+    head, args = tree[0], tree[1:]
+    wild = lambda t: t[1] if isinstance(t, list) and len(t) == 2 and t[0] == "Wild" else None  # noqa: E731
+    if head == "Limits" and len(args) == 3:
+        roles.setdefault(wild(args[0]), "bound")
+        for bound in args[1:]:
+            roles.setdefault(wild(bound), "limit")
+    if head == "Indexed":
+        for ix in args[1:]:
+            roles.setdefault(wild(ix), "index")
+    if head == "Derivative" or head == "Limit":
+        roles.setdefault(wild(args[1]), "variable")
+    for arg in args:
+        _roles(arg, roles, wilds)
+    roles.pop(None, None)

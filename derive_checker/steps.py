@@ -1,0 +1,315 @@
+"""One small check per step kind.  A kind the checker does not know is a failure.
+
+Each check returns a verdict: ``proved`` (for every size, resting on the axioms it names),
+``numeric`` (checked at random points only), ``stated`` (a definition or premise the model states),
+or ``given`` (the user's own starting point); it raises :class:`Refused` where the step is wrong.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from . import rules
+from .expressions import Malformed, read, subtree
+from .numeric import agree
+from .zero import Refused, equal, proves, written_out
+
+
+def _require(condition, problem: str) -> None:
+    if not condition:
+        raise Refused(problem)
+
+
+def _same_lhs(ctx) -> None:
+    _require(ctx.lhs == ctx.prev_lhs, f"the left side changed from {ctx.prev_lhs} to {ctx.lhs}")
+
+
+def _pairs(ctx, key: str) -> dict:
+    pairs = ctx.record.get(key)
+    _require(isinstance(pairs, list) and pairs and all(isinstance(p, list) and len(p) == 2 for p in pairs),
+             f"it needs its {key} as a list of [old, new] pairs")
+    return {ctx.model.read(old): ctx.model.read(new) for old, new in pairs}
+
+
+def check_equal(ctx) -> dict:
+    _same_lhs(ctx)
+    return equal(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng)
+
+
+def check_rewrite(ctx) -> dict:
+    """Replay the rule: its lhs and rhs instantiated with the match, the lhs the part at the
+    location (times the other factors ``rest``), the new right side that part replaced; each
+    condition discharged from the declared domains; the rule an axiom, or a theorem proved here."""
+    _same_lhs(ctx)
+    statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
+    missing = set(statement.get("requires", ())) - ctx.model.facts
+    _require(not missing, f"the rule needs {sorted(missing)}, which the model does not state")
+    match = ctx.record.get("match")
+    _require(isinstance(match, dict) and set(match) <= set(statement["wilds"]), "its match binds no wilds of the rule")
+    binding = {name: ctx.model.read(value) for name, value in match.items()}
+    path = ctx.record.get("location", [])
+    part = ctx.model.read(subtree(ctx.prev_rhs_tree, path))
+    rest = ctx.model.read(ctx.record["rest"]) if "rest" in ctx.record else sp.Integer(1)
+    lhs, rhs = (ctx.model.read(statement[side], **binding) for side in ("lhs", "rhs"))
+    _require(lhs * rest == part or proves(lhs * rest, part, ctx.model, set()),
+             f"the rule's left side with the match is {lhs * rest}, not the part {part} at {path}")
+    replaced = read(ctx.prev_rhs_tree, ctx.model.scope, at=path, put=rhs * rest)
+    _require(replaced == ctx.rhs or proves(replaced, ctx.rhs, ctx.model, set()),
+             f"replacing the part by the rule's right side gives {replaced}, not {ctx.rhs}")
+    discharged = [rules.discharge(text, statement["wilds"], binding, ctx.model) for text in statement["conditions"]]
+    theorem = rules.theorem(ctx.record["rule"], statement, status, ctx.model, ctx.cache)
+    points, worst = _numbers(ctx.prev_rhs, ctx.rhs, ctx)
+    if theorem["verdict"] != "proved":
+        return {"verdict": "numeric", "axioms": [], "points": points, "worst": worst, "conditions": discharged,
+                "detail": f"the rule {ctx.record['rule']} is not proved for every size"}
+    return {"verdict": "proved", "axioms": theorem["axioms"], "points": points, "worst": worst,
+            "conditions": discharged, "detail": f"{status} {ctx.record['rule']}"}
+
+
+def _numbers(before, after, ctx) -> tuple[int, float]:
+    try:
+        return agree(before, after, ctx.model, ctx.rng, points=1)
+    except ValueError as error:
+        raise Refused(str(error)) from None
+
+
+def _enclosing(tree, path, model) -> dict:
+    """The range of each index a sum binds around the part at ``path``."""
+    ranges = {}
+    for position in path:
+        if isinstance(tree, list) and tree[0] in ("Sum", "Product", "Maximum") and position == 0:
+            variable, lo, hi = (model.read(t) for t in tree[2][1:])
+            ranges[variable] = (lo, hi)
+        tree = subtree(tree, [position])
+    return ranges
+
+
+def check_local(ctx) -> dict:
+    """One part replaced: that part, and nothing else, changed; the part proved equal to its
+    replacement (equal parts make equal wholes), the whole checked at random points."""
+    _same_lhs(ctx)
+    ((old, new),) = _pairs(ctx, "definitions").items()
+    path = ctx.record.get("location", [])
+    _require(ctx.model.read(subtree(ctx.prev_rhs_tree, path)) == old, f"the previous right side has no {old} at {path}")
+    replaced = read(ctx.prev_rhs_tree, ctx.model.scope, at=path, put=new)
+    _require(replaced == ctx.rhs, f"replacing {old} by {new} gives {replaced}, not {ctx.rhs}")
+    points, worst = _numbers(ctx.prev_rhs, ctx.rhs, ctx)
+    used: set = set()
+    saved = ctx.model.indices
+    ctx.model.indices = {**saved, **_enclosing(ctx.prev_rhs_tree, path, ctx.model)}
+    try:
+        proved = proves(old, new, ctx.model, used)
+    finally:
+        ctx.model.indices = saved
+    return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [],
+            "points": points, "worst": worst}
+
+
+def check_implied(ctx) -> dict:
+    """The definitions must be the stated rule's own (a pinned definition); the new left side,
+    written by them and the old left side by the old right side, equals the new right side."""
+    statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
+    own = {ctx.model.read(a): ctx.model.read(b) for a, b in statement.get("defines", [])}
+    given = _pairs(ctx, "definitions") if ctx.record.get("definitions") else {}
+    _require(given == own, f"its definitions {given} are not those of the rule {ctx.record['rule']}")
+    lhs = ctx.lhs.xreplace(given).xreplace({ctx.prev_lhs: ctx.prev_rhs})
+    verdict = equal(lhs, ctx.rhs, ctx.model, ctx.rng)
+    verdict["axioms"] = sorted(set(verdict["axioms"]) | set(rules.axioms_of(ctx.record["rule"])))
+    return verdict
+
+
+def _allowed(old, new, ctx, exact_row: bool) -> None:
+    """What a mapping may put for a symbol: a size a whole number from its least, a number inside
+    the declared domain, a prediction its declared link, a scalar the component 1 of its array."""
+    model = ctx.model
+    name = old.base.label.name if isinstance(old, sp.Indexed) else getattr(old, "name", None)
+    _require(isinstance(old, (sp.Symbol, sp.Indexed)), f"a mapping may only put values for symbols, not {old}")
+    if isinstance(old, sp.Symbol) and name in model.minimum:
+        _require(new.is_Integer and new >= model.minimum[name], f"the size {old} = {new} is no whole number from {model.minimum[name]}")
+        return
+    if isinstance(old, sp.Symbol) and isinstance(new, sp.Indexed) and new.base.label.name == name and new.indices == (1,):
+        return
+    if isinstance(new, sp.Symbol) and isinstance(old, sp.Indexed) and new.name == name and old.indices == (1,):
+        return
+    domain = (model.arrays if isinstance(old, sp.Indexed) else model.scope.symbols).get(name, "any")
+    if new.is_number:
+        value = sp.nsimplify(new) if isinstance(new, sp.Float) else new
+        ok = {"probability": lambda v: 0 < v < 1, "positive": lambda v: v > 0,
+              "label": lambda v: v in (0, 1), "target": lambda v: 0 <= v <= 1}.get(domain, lambda v: v.is_real)
+        _require(bool(ok(value)), f"{old} = {new} is outside its declared domain ({domain})")
+        return
+    if model.link and name == model.link["prediction"]:
+        _require(proves(model.written(old), new, model, set()) or _numeric_ok(model.written(old), new, ctx),
+                 f"{old} = {new} is not the declared {model.link['kind']} of the logits")
+        return
+    if model.linear and name == model.linear["logits"]:
+        _require(_numeric_ok(model.written(old), new, ctx), f"{old} = {new} is not the declared layer")
+        return
+    _require(domain not in ("probability", "label", "target") and exact_row and bool(new.is_real),
+             f"{old} = {new} leaves the declared model")
+
+
+def _numeric_ok(a, b, ctx) -> bool:
+    try:
+        agree(a, b, ctx.model, ctx.rng, points=1)
+        return True
+    except ValueError:
+        return False
+
+
+def check_instance(ctx) -> dict:
+    mapping = _pairs(ctx, "mapping")
+    for old, new in mapping.items():
+        _allowed(old, new, ctx, True)
+    _require(ctx.lhs in (ctx.prev_lhs, ctx.prev_lhs.xreplace(mapping)), "the left side changed")
+    return equal(ctx.prev_rhs.xreplace(mapping), ctx.rhs, ctx.model, ctx.rng)
+
+
+def check_specialises(ctx) -> dict:
+    """Putting the mapping into the new equation gives back the old one."""
+    mapping = _pairs(ctx, "mapping")
+    for old, new in mapping.items():
+        _allowed(old, new, ctx, False)
+    _require(ctx.lhs == ctx.prev_lhs or ctx.lhs.xreplace(mapping) == ctx.prev_lhs,
+             "specialising the left side does not give back the old one")
+    back = ctx.rhs.xreplace(mapping)
+    if back.has(sp.Sum, sp.Product):  # a sum of a size now known, written out, then mapped again
+        back = written_out(back).xreplace(mapping)
+    return equal(ctx.prev_rhs, back, ctx.model, ctx.rng)
+
+
+def check_differentiated(ctx) -> dict:
+    variables = [ctx.model.read(v) for v in ctx.record.get("variables", [])]
+    _require(len(variables) == 1, "it must name the one variable both sides are differentiated by")
+    _require(ctx.lhs == sp.Derivative(ctx.prev_lhs, variables[0]), "the left side is not the derivative of the old one")
+    target = sp.Derivative(ctx.prev_rhs, variables[0])
+    if ctx.rhs == target:
+        points, worst = _numbers(target, ctx.rhs, ctx)
+        return {"verdict": "proved", "axioms": ["derivative"], "points": points, "worst": worst}
+    return equal(target, ctx.rhs, ctx.model, ctx.rng)
+
+
+def check_holds(ctx) -> dict:
+    return equal(ctx.model.written(ctx.lhs), ctx.rhs, ctx.model, ctx.rng)
+
+
+def check_premise(ctx) -> dict:
+    """The equation is the stated premise (a pinned definitional axiom) at the model's sizes."""
+    statement, _ = rules.known(ctx.record.get("rule"), ctx.rules)
+    _require("to" in statement, f"{ctx.record.get('rule')} states no premise")
+    sizes = {s.name for s in ctx.model.sizes()} | set(ctx.model.fixed)
+    found: dict = {}
+    _require(_instance_of(statement["to"], [ctx.record["lhs"], ctx.record["rhs"]], sizes, found) and all(
+        int(v) == ctx.model.fixed[k] if k in ctx.model.fixed else int(v) >= ctx.model.minimum[k]
+        for k, v in found.items()),
+        f"the equation is not the premise {ctx.record['rule']} (at whole-number sizes)")
+    return {"verdict": "stated", "axioms": rules.axioms_of(ctx.record["rule"]), "points": 0, "worst": 0.0}
+
+
+def _instance_of(pattern, tree, sizes, found: dict) -> bool:
+    """Whether ``tree`` is ``pattern`` with some sizes put to whole numbers (recorded in ``found``)."""
+    if isinstance(pattern, list) and pattern[:1] == ["Symbol"] and pattern[1] in sizes and tree != pattern:
+        ok = isinstance(tree, list) and tree[:1] == ["Integer"] and str(found.setdefault(pattern[1], tree[1])) == tree[1]
+        return ok and tree[1].isdigit()
+    if isinstance(pattern, list) and isinstance(tree, list) and len(pattern) == len(tree):
+        return all(_instance_of(p, t, sizes, found) for p, t in zip(pattern, tree))
+    return pattern == tree
+
+
+def check_given(ctx) -> dict:
+    _require(ctx.number == 1, "only the first step may be given")
+    return {"verdict": "given", "axioms": [], "points": 0, "worst": 0.0}
+
+
+def check_defines(ctx) -> dict:
+    _require(ctx.number == 1, "only the first step may define a sequence")
+    return {"verdict": "stated", "axioms": ["def-sequence"], "points": 0, "worst": 0.0}
+
+
+def check_derived(ctx) -> dict:
+    """A nested certificate, checked here; its result must be this step's equation."""
+    from .certificate import check_certificate
+    nested = ctx.record.get("derivation")
+    _require(isinstance(nested, dict), "it cites a derivation but holds no certificate of it")
+    report = check_certificate(nested, ctx.cache, depth=ctx.depth + 1)
+    _require(report["ok"], f"the derivation it cites fails: {report.get('failure')}")
+    last = nested["steps"][-1]
+    _require([last["lhs"], last["rhs"]] == [ctx.record["lhs"], ctx.record["rhs"]],
+             "its equation is not the result of the derivation it cites")
+    verdicts = {s["verdict"] for s in report["steps"]}
+    weakest = "numeric" if "numeric" in verdicts else "given" if "given" in verdicts else "proved"
+    return {"verdict": weakest, "axioms": report["axioms"], "points": 0, "worst": 0.0,
+            "detail": f"as derived in {nested.get('name')}"}
+
+
+def check_recalled(ctx) -> dict:
+    earlier = [n for n, s in enumerate(ctx.earlier, 1) if [s["lhs"], s["rhs"]] == [ctx.record["lhs"], ctx.record["rhs"]]]
+    _require(earlier, "it recalls an equation no earlier step reached")
+    return {**ctx.verdicts[earlier[0] - 1], "detail": f"step {earlier[0]}, recalled"}
+
+
+def check_induction(ctx) -> dict:
+    """The new equation solves the recurrence the old one states: it holds at 0 (an empty sum is
+    0) and, assumed at t - 1, at t; proved where the zero test finds it, else checked at t = 1..5."""
+    (t,) = [ctx.model.read(v) for v in ctx.record.get("variables", [])] or [None]
+    _require(isinstance(t, sp.Symbol) and ctx.lhs == ctx.prev_lhs, "it names no variable to induct on")
+    solution = ctx.rhs
+    recurrence = ctx.prev_rhs.xreplace({ctx.lhs.xreplace({t: t - 1}): solution.xreplace({t: t - 1})})
+    base = solution.xreplace({t: 0})
+    for n in range(1, 6):
+        _require(_numeric_ok(solution.xreplace({t: n}), recurrence.xreplace({t: n}), ctx), f"it fails at {t} = {n}")
+    used: set = {"induction"}
+    proved = proves(base, ctx.lhs.xreplace({t: 0}), ctx.model, used) and proves(solution, recurrence, ctx.model, used)
+    return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [], "points": 5, "worst": 0.0}
+
+
+def check_solves(ctx) -> dict:
+    (unknown,) = [ctx.model.read(v) for v in ctx.record.get("variables", [])] or [None]
+    _require(unknown is not None, "it names no unknown")
+    zero = ctx.prev_rhs.xreplace({unknown: ctx.rhs})
+    verdict = equal(zero, sp.Integer(0), ctx.model, ctx.rng)
+    return {**verdict, "detail": "a solution of the previous right side set to zero (uniqueness not checked)"}
+
+
+def check_named(ctx) -> dict:
+    ((name, value),) = _pairs(ctx, "definitions").items()
+    _same_lhs(ctx)
+    verdict = equal(ctx.prev_rhs, ctx.rhs.xreplace({name: value}), ctx.model, ctx.rng)
+    return {**verdict, "axioms": sorted(set(verdict["axioms"]) | {"def-name"})}
+
+
+def check_eliminated(ctx) -> dict:
+    """The multiplier at the value that makes the estimates sum to one over the classes."""
+    ((multiplier, value),) = _pairs(ctx, "definitions").items()
+    _same_lhs(ctx)
+    verdict = equal(ctx.prev_rhs.xreplace({multiplier: value}), ctx.rhs, ctx.model, ctx.rng)
+    return {**verdict, "detail": "the multiplier at its value (that the estimates then sum to one is not checked)"}
+
+
+def check_negative_definite(ctx) -> dict:
+    _require((ctx.lhs, ctx.rhs) == (ctx.prev_lhs, ctx.prev_rhs), "the equation changed")
+    deltas = ctx.rhs.atoms(sp.KroneckerDelta)
+    _require(len(deltas) == 1, "the second derivatives are not a diagonal matrix (one Kronecker delta)")
+    diagonal = sp.simplify(ctx.rhs / next(iter(deltas)))
+    _require(bool(diagonal.is_negative), f"the diagonal entry {diagonal} is not negative in the declared domains")
+    return {"verdict": "proved", "axioms": ["field"], "points": 0, "worst": 0.0}
+
+
+KINDS = {"equal": check_equal, "rewrite": check_rewrite, "local": check_local, "implied": check_implied,
+         "instance": check_instance, "specialises": check_specialises, "differentiated": check_differentiated,
+         "holds": check_holds, "premise": check_premise, "given": check_given, "defines": check_defines,
+         "derived": check_derived, "recalled": check_recalled, "induction": check_induction,
+         "solves": check_solves, "named": check_named, "eliminated": check_eliminated,
+         "negative_definite": check_negative_definite}
+NEEDS_PREVIOUS = set(KINDS) - {"premise", "given", "defines", "derived", "holds", "recalled"}
+
+
+def check_step(ctx) -> dict:
+    kind = ctx.record.get("check")
+    if kind not in KINDS:
+        raise Refused(f"the checker knows no step kind {kind!r}")
+    if kind in NEEDS_PREVIOUS and ctx.prev_lhs is None:
+        raise Refused("it needs a previous equation")
+    try:
+        return KINDS[kind](ctx)
+    except (Malformed, KeyError, TypeError) as error:
+        raise Refused(f"malformed step: {error}") from None

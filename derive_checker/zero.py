@@ -1,0 +1,194 @@
+"""The one zero test: is ``before - after`` zero for every size?  Proved, or else checked numerically.
+
+Normalise both sides, each normalisation grounded on a stated axiom and recorded when it changes
+something: write the definitions the model states (a link, sigmoid, softmax...), carry out
+derivatives and limits, then walk the sums: split them by linearity, take constant factors out,
+collapse a Kronecker delta where the other index provably lies inside the range, sum a constant
+only where the range has a number of terms ≥ 0, use the sums the model states (labels and
+probabilities sum to one), and rename bound indices canonically.  What is left is compared as a
+rational function of its atoms (each remaining sum one atom) under the declared assumptions, with
+the log laws for positive arguments, then SymPy's ``simplify``.  Where no proof is found the verdict
+is "checked numerically", with the numeric evidence, never "proved".
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .expressions import OWN, Maximum, definitions
+from .numeric import agree
+
+BINDERS = (sp.Sum, sp.Product, Maximum)
+SIMPLIFY_OPS = 300  # past this, SymPy's simplify is not asked (it may run for minutes)
+
+
+class Refused(Exception):
+    """A step (or statement) the checker refuses, with the reason."""
+
+
+def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
+    """``expr`` normalised (see the module); the axioms each change rests on join ``used``."""
+    def step(axiom, new, old):
+        if new != old:
+            used.add(axiom)
+        return new
+    if expr.has(sp.Derivative) and (model.link or model.linear):
+        expr = step("def-link", model.written(expr), expr)
+    for name, function in OWN.items():
+        if expr.has(function):
+            used.add(f"def-{name}")
+    expr = definitions(expr)
+    expr = step("derivative", expr.replace(lambda e: isinstance(e, sp.Derivative),
+                                           lambda e: sp.diff(e.expr, *e.variables)), expr)
+    expr = step("limit", expr.replace(lambda e: isinstance(e, sp.Limit), lambda e: e.doit()), expr)
+    expr = _sums(expr, dict(model.indices), model, used)
+    return step("alpha", canonical(expr), expr)
+
+
+def _sums(expr: sp.Basic, ranges: dict, model, used: set) -> sp.Basic:
+    if not expr.has(sp.Sum):
+        return expr
+    if isinstance(expr, sp.Sum):
+        (j, lo, hi), outer = expr.limits[0], expr.limits[1:]
+        ranges = {**ranges, **{v: (a, b) for v, a, b in expr.limits}}
+        inner = _sums(expr.function, ranges, model, used)
+        if (hi - lo).is_Integer and -1 <= hi - lo <= 12:  # a sum of a known number of terms, written out
+            used.add("sum-finite")
+            total = sp.Add(*(inner.xreplace({j: lo + n}) for n in range(int(hi - lo) + 1)))
+            return _sums(sp.Sum(total, *outer), ranges, model, used) if outer else total
+        total = sp.Add(*(_sum_term(term, j, lo, hi, ranges, model, used) for term in sp.Add.make_args(_expand(inner))))
+        if len(sp.Add.make_args(_expand(inner))) > 1:
+            used.add("sum-linearity")
+        return _sums(sp.Sum(total, *outer), ranges, model, used) if outer else total
+    return expr.func(*(_sums(a, ranges, model, used) for a in expr.args))
+
+
+def _expand(expr: sp.Basic) -> sp.Basic:
+    return sp.expand_mul(expr) if sp.count_ops(expr) < 200 else expr
+
+
+def _sum_term(term, j, lo, hi, ranges, model, used):
+    """``Σ_{j=lo}^{hi} term``: constant factors out, a delta collapsed, a constant summed, a stated sum used."""
+    constant, varying = term.as_independent(j, as_Add=False)
+    if constant != 1:
+        used.add("sum-linearity")
+    if varying == 1:
+        count = hi - lo + 1
+        if not count.is_nonnegative:
+            return constant * sp.Sum(1, (j, lo, hi))
+        used.add("sum-constant")
+        return constant * count
+    for delta in sorted(varying.atoms(sp.KroneckerDelta), key=sp.default_sort_key):
+        a, b = delta.args
+        other = b if a == j else a if b == j else None
+        if other is None or other.has(j) or not _inside(other, lo, hi, ranges):
+            continue
+        used.add("delta-collapse")
+        return constant * (varying / delta).xreplace({j: other})
+    stated = _stated_sum(varying, j, lo, hi, model)
+    if stated is not None:
+        used.add(stated)
+        return constant
+    return constant * sp.Sum(varying, (j, lo, hi))
+
+
+def _inside(index, lo, hi, ranges) -> bool:
+    """Whether ``index`` provably lies in ``[lo, hi]`` for every size (its range from the sum
+    binding it, or the model's declaration for a free index)."""
+    if index.is_Integer:
+        low = high = index
+    elif index in ranges:
+        low, high = ranges[index]
+    else:
+        return False
+    return bool(sp.simplify(low - lo).is_nonnegative) and bool(sp.simplify(hi - high).is_nonnegative)
+
+
+def _stated_sum(varying, j, lo, hi, model):
+    """A row of labels or probabilities summed over all classes: 1, where the model states it."""
+    if not isinstance(varying, sp.Indexed) or varying.indices[-1] != j or any(ix.has(j) for ix in varying.indices[:-1]):
+        return None
+    domain = model.arrays.get(varying.base.label.name)
+    fact = {"label": "labels_sum_to_one", "target": "labels_sum_to_one",
+            "probability": "probabilities_sum_to_one"}.get(domain)
+    if fact in model.facts and lo == 1 and sp.simplify(hi - model.class_count()) == 0:
+        return "fact-" + fact.replace("_", "-")
+    return None
+
+
+def written_out(expr: sp.Basic) -> sp.Basic:
+    """Each sum and product of a known, small number of terms written out term by term."""
+    def out(e):
+        (j, lo, hi), = e.limits[-1:]
+        inner = e.func(e.function, *e.limits[:-1]) if len(e.limits) > 1 else e.function
+        if not ((hi - lo).is_Integer and -1 <= hi - lo <= 12):
+            return e
+        op = sp.Add if isinstance(e, sp.Sum) else sp.Mul
+        return op(*(written_out(inner.xreplace({j: lo + n})) for n in range(int(hi - lo) + 1)))
+    return expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)), out)
+
+
+def canonical(expr: sp.Basic) -> sp.Basic:
+    """Bound indices renamed in order of appearance, so sums differing only in those names agree."""
+    names = iter(sp.Symbol(f"_b{n}", integer=True) for n in range(10_000))
+
+    def rename(node):
+        if not node.args or isinstance(node, (sp.Indexed, sp.IndexedBase)):
+            return node
+        if isinstance(node, BINDERS):
+            function, limits = node.function, []
+            for variable, *bounds in node.limits:
+                fresh = next(names)
+                function = function.xreplace({variable: fresh})
+                limits.append((fresh, *(rename(b) for b in bounds)))
+            return node.func(rename(function), *limits)
+        return node.func(*(rename(a) for a in node.args))
+    return rename(expr)
+
+
+def _atoms(expr: sp.Basic) -> sp.Basic:
+    """Each outermost sum, product or maximum one unknown (positive where its terms are and it has
+    some; real where they are)."""
+    table = {}
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, BINDERS) and node not in table:
+            nonempty = all((hi - lo).is_nonnegative for _, lo, hi in node.limits)
+            positive = bool(node.function.is_positive) and (nonempty or isinstance(node, sp.Product))
+            table[node] = sp.Dummy("S", positive=positive or None, real=bool(node.function.is_real) or None)
+    return expr.xreplace(table)
+
+
+def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
+    """Whether ``before == after`` for every size, by the normalisations and simplification above."""
+    try:
+        a, b = normal(before, model, used), normal(after, model, used)
+        if a == b:
+            return True
+        difference = _atoms(a) - _atoms(b)
+        if difference.has(sp.Sum, sp.Product, Maximum, sp.Derivative, sp.Limit):
+            return False
+        used.add("field")
+        if _expand(difference) == 0 or sp.cancel(sp.together(_expand(difference))) == 0:
+            return True
+        logs = sp.expand_log(difference, force=False)
+        if logs != difference and sp.cancel(sp.together(_expand(logs))) == 0:
+            used.add("log-laws")
+            return True
+        if sp.count_ops(difference) <= SIMPLIFY_OPS and sp.simplify(difference) == 0:
+            used.update({"log-laws", "exp-log"})
+            return True
+    except (TypeError, ValueError, NotImplementedError, RecursionError, sp.PolynomialError):
+        return False
+    return False
+
+
+def equal(before: sp.Basic, after: sp.Basic, model, rng) -> dict:
+    """The verdict on ``before == after``: ``proved`` (with the axioms it rests on) or ``numeric``;
+    random points first (a disagreement refuses it, whatever a proof attempt would say)."""
+    try:
+        points, worst = agree(before, after, model, rng)
+    except ValueError as error:
+        raise Refused(str(error)) from None
+    used: set = set()
+    if proves(before, after, model, used):
+        return {"verdict": "proved", "axioms": sorted(used), "points": points, "worst": worst}
+    return {"verdict": "numeric", "axioms": [], "points": points, "worst": worst}
