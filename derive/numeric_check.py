@@ -56,6 +56,26 @@ def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random
     return points, worst
 
 
+UNPROVED_POINTS = 24  # where no proof is found, the numbers are all there is: this many more points
+
+
+def more_points(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str,
+                sizes_list: list) -> tuple[int, float]:
+    """``UNPROVED_POINTS`` further random points, spread over ``sizes_list``, past the ones
+    :func:`numeric_opinion` drew there (a step no proof covers is only as good as its numbers:
+    a wrong one that agrees on most of the domain, such as ``min(w, 0) log(yz)`` against
+    ``min(w, 0) (log y + log z)``, shows at a few points only).  Raise where they differ."""
+    worst, points = 0.0, 0
+    per_size = max(4, UNPROVED_POINTS // max(len(sizes_list), 1))
+    for sizes in sizes_list:
+        evaluate = _evaluator(before, after, model, sizes)
+        for point in range(POINTS_PER_SIZE, POINTS_PER_SIZE + per_size):
+            checkpoint()
+            worst = max(worst, evaluate(rng, label, point))
+            points += 1
+    return points, worst
+
+
 def error_at(before: sp.Basic, after: sp.Basic, model: Model, sizes, rng: random.Random, label: str,
              point: int = 0) -> float:
     """The relative difference of both sides at one random point at these sizes (raise where they

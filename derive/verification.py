@@ -21,7 +21,7 @@ from .at_sizes import write_out_sums, concrete
 from .errors import VerificationError
 from .limits import checkpoint
 from .models import Model
-from .numeric_check import POINTS_PER_SIZE, _numeric_error, error_at, numeric_opinion, shared_points
+from .numeric_check import POINTS_PER_SIZE, _numeric_error, error_at, more_points, numeric_opinion, shared_points
 from .rewriting import merged
 from .steps import CheckKind, Equation, Step, Verification
 from .symbolic_proofs import canonical_indices, index_ranges, proves_for_every_size, proves_zero
@@ -323,7 +323,8 @@ def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random,
            for s in difference_sizes):
         named = tuple({str(k): int(v) for k, v in s.items()} for s in difference_sizes if s)
         return Verification("symbolic", named, points, worst)
-    return Verification("numeric", (), points, worst, detail="no symbolic proof found")
+    more, worse = more_points(before, after, model, rng, label, difference_sizes)  # the numbers are all there is
+    return Verification("numeric", (), points + more, max(worst, worse), detail="no symbolic proof found")
 
 
 def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verification:

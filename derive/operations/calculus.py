@@ -90,22 +90,27 @@ def _derivative_of_component(rule, equation, model, arguments):
 
 
 def _collapse_kronecker_delta(rule, equation, model, arguments):
-    """``∑_{j=a}^{b} δ_{ij} f_j = f_i``, where i lies between a and b whatever the sizes: an index
-    free in the line anywhere in its array's length (the model's), one bound around the sum
-    anywhere in its range.  ``∑_{k=2}^{K} δ_{jk} f_k`` is left alone: at j = 1 it is 0."""
+    """``∑_{j=a}^{b} δ_{ij} f_j = f_i``, where i lies between a and b whatever the sizes (and 0
+    where it lies outside them whatever the sizes): an index free in the line anywhere in its
+    array's length (the model's), one bound around the sum anywhere in its range.
+    ``∑_{k=2}^{K} δ_{jk} f_k`` is left alone: at j = 1 it is 0, and f_j elsewhere."""
     from ..ranges import at_least
     from ..rewriting import enclosing_limits
     from ..symbolic_proofs import index_ranges
 
     free = index_ranges(sp.Tuple(equation.lhs, equation.rhs), model)
 
-    def collapse(term: sp.Basic, variable: sp.Symbol, inside) -> sp.Basic | None:
+    def collapse(term: sp.Basic, variable: sp.Symbol, where) -> sp.Basic | None:
         factors = sp.Mul.make_args(term)
         for factor in factors:
             if isinstance(factor, sp.KroneckerDelta) and variable in factor.args:
                 other = factor.args[0] if factor.args[1] == variable else factor.args[1]
-                if not other.has(variable) and inside(other):
+                if other.has(variable):
+                    continue
+                if where(other) == "inside":
                     return sp.Mul(*(f for f in factors if f is not factor)).xreplace({variable: other})
+                if where(other) == "outside":  # no term of the range has variable = other
+                    return sp.S.Zero
         return None
 
     def accept(path, sub):
@@ -114,15 +119,22 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
         variable, lower, upper = sub.limits[0]
         known = {**free, **enclosing_limits(equation.rhs, path)}
 
-        def inside(other: sp.Basic) -> bool:
+        def where(other: sp.Basic) -> str:
+            """``inside`` the range whatever the sizes, ``outside`` it whatever the sizes, or neither."""
             sized = all(s.is_integer and s.is_positive for s in other.free_symbols)  # a number, or sizes (K)
             low, high = known.get(other, (other, other) if sized else (None, None))
-            return low is not None and at_least(low, lower, known) and at_least(upper, high, known)
+            if low is None:
+                return ""
+            if at_least(low, lower, known) and at_least(upper, high, known):
+                return "inside"
+            if at_least(lower - 1, high, known) or at_least(low, upper + 1, known):
+                return "outside"
+            return ""
         # f_j may be a sum of terms that each carry the delta: sum_j delta_ij (a_j + b_j) = a_i + b_i
-        collapsed = [collapse(term, variable, inside) for term in sp.Add.make_args(sub.function)]
+        collapsed = [collapse(term, variable, where) for term in sp.Add.make_args(sub.function)]
         if any(term is None for term in collapsed) and sub.function.has(sp.KroneckerDelta):
             # a delta inside a product of sums, (δ a + δ b) c: multiplied out, each term carries it
-            collapsed = [collapse(term, variable, inside) for term in sp.Add.make_args(sp.expand(sub.function))]
+            collapsed = [collapse(term, variable, where) for term in sp.Add.make_args(sp.expand(sub.function))]
         if any(term is None for term in collapsed):
             return None
         return sp.Add(*collapsed)
