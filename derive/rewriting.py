@@ -138,8 +138,8 @@ def _ranges_allow(rule: Rule, binding: Mapping[str, sp.Basic], expr: sp.Basic, d
     """A rule about sums or products holds where each range it matched never runs backwards (at
     every size), and, unless its statement holds at the empty range, where each has a term:
     ``∑_{c=3}^{C} a = (C - 2) a`` is false at C = 1, where the sum is empty (derive.ranges)."""
-    ranges = _pattern_ranges(rule)
-    if not ranges:
+    ranges, made = _pattern_ranges(rule, "lhs"), _pattern_ranges(rule, "rhs")
+    if not ranges and not made:
         return True
     from .ranges import never_backwards, nonempty
     from .symbolic_proofs import index_ranges
@@ -158,14 +158,16 @@ def _ranges_allow(rule: Rule, binding: Mapping[str, sp.Basic], expr: sp.Basic, d
             empty_allowed = holds_at_empty_range(rule)
         if not empty_allowed:
             return False
-    return True
+    # What the rule writes never runs backwards either (∑_{j=a+2}^{b} at b = a is empty here,
+    # -f(a + 1) to SymPy, whose reading the rule's proof may have used).
+    return all(never_backwards(lower.xreplace(values), upper.xreplace(values), known) for lower, upper in made)
 
 
 @lru_cache(maxsize=None)
-def _pattern_ranges(rule: Rule) -> tuple[tuple[sp.Basic, sp.Basic], ...]:
-    """The ranges of the sums and products of the rule's left side, each wild a placeholder."""
+def _pattern_ranges(rule: Rule, side: str) -> tuple[tuple[sp.Basic, sp.Basic], ...]:
+    """The ranges of the sums and products of one side of the rule, each wild a placeholder."""
     placeholders = {name: sp.Symbol(f"_wild_{name}") for name in rule.wild_names}
-    pattern = rule.pattern("lhs", placeholders, evaluate=False)
+    pattern = rule.pattern(side, placeholders, evaluate=False)
     return tuple((lower, upper) for node in sp.preorder_traversal(pattern) if isinstance(node, (sp.Sum, sp.Product))
                  for _, lower, upper in node.limits)
 
