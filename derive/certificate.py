@@ -136,6 +136,11 @@ def model_declaration(model, exprs) -> dict:
         "facts": sorted(model.facts),
         "indices": {name: [["Integer", "1"], upper] for name, upper in sorted(indices.items())},
     }
+    if model.positive:  # what the user's loss needs positive to be real: the arguments of its logs
+        from .positivity import statement
+        stated = [statement(item) for item in model.positive]
+        declaration["positive"] = sorted(({"expr": tree(p.pattern), "ranges": [[tree(lo), tree(hi)] for lo, hi in p.ranges]}
+                                          for p in stated), key=json.dumps)
     if model.link:
         declaration["link"] = {"kind": str(model.link), "prediction": "y", "logits": "z",
                                "classes": ["Integer", str(model.classes)] if model.classes else ["Symbol", "K"]}
@@ -171,7 +176,10 @@ def pin(statement: Mapping) -> str:
 def catalogue_certificate() -> dict:
     """Every rule of the catalogue, stated: what ``derive verify --rules`` re-checks."""
     from .catalogue import load_catalogue
-    return {"schema": CATALOGUE_SCHEMA, "rules": [rule_statement(rule) for rule in load_catalogue().values()]}
+    model = {"arrays": {"t": "label", "y": "probability", "z": "real", "w": "positive"},  # as the conventions declare
+             "symbols": {"N": "size", "K": "size"}, "sizes": {"N": {"min": 1}, "K": {"min": 2}},
+             "facts": ["labels_sum_to_one", "one_hot_labels", "probabilities_sum_to_one"]}
+    return {"schema": CATALOGUE_SCHEMA, "model": model, "rules": [rule_statement(rule) for rule in load_catalogue().values()]}
 
 
 # ----- steps -----------------------------------------------------------------------------------
@@ -247,6 +255,11 @@ def _discharge_words(condition) -> str:
     return "declared by the conventions"
 
 
+def _positive_exprs(model) -> list:
+    from .positivity import statement
+    return [e for item in model.positive for p in [statement(item)] for e in (p.pattern, *sum(p.ranges, ()))]
+
+
 def certificate(derivation) -> dict:
     """``derivation`` as a certificate (a JSON-able dict; see ``docs/certificate.md``)."""
     rules: dict = {}
@@ -258,7 +271,7 @@ def certificate(derivation) -> dict:
         by_model.setdefault(model.name, (model, []))[1].extend([step.lhs, step.rhs, *step.check.mapping.keys(),
                                                                   *step.check.mapping.values()])
     for name, (model, exprs) in by_model.items():
-        models[name] = model_declaration(model, [e for e in exprs if isinstance(e, sp.Basic)])
+        models[name] = model_declaration(model, [*exprs, *_positive_exprs(model)])
     for number, (step, model) in enumerate(zip(derivation.steps, derivation.models), 1):
         steps.append(_step(number, step, previous, model, rules))
         previous = step.equation

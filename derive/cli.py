@@ -122,7 +122,7 @@ def _show_axioms(name: str, args: argparse.Namespace) -> int:
     """The axioms ``derive verify`` finds the derivation resting on."""
     import json
     from derive_checker.certificate import check_certificate
-    from derive_checker.report import list_axioms
+    from .verify_report import list_axioms
     from . import api
     from .certificate import certificate
     report = check_certificate(json.loads(json.dumps(certificate(api.get(name)))))
@@ -304,13 +304,13 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.command == "verify":  # a file: the checker alone (no engine, strategies, printers or kernels)
         if bool(args.file) == bool(args.rules):
             raise _UsageError("give a certificate FILE, or --rules to re-check the rule catalogue")
-        from derive_checker.report import verify
+        from .verify_report import verify
         if args.rules:  # the catalogue's statements, written by the engine, then checked by the checker alone
             from .certificate import catalogue_certificate
             return verify(None, catalogue_certificate(), args.format, args.lang)
         return verify(args.file, None, args.format, args.lang)
     if args.command == "axioms":
-        from derive_checker.report import list_axioms
+        from .verify_report import list_axioms
         emit(list_axioms(args.format, args.lang), is_json=args.format == "json")
         return 0
     if args.command == "list":

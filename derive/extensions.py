@@ -17,6 +17,7 @@ _REGISTRY: dict[str, str | Callable[..., Any]] = {
     "compile": "derive.api:_compile_derivation",
     "gradient": "derive.api:_gradient_of_derivation",
     "blackboard": "derive.blackboard:lines_of",
+    "certificate": "derive.certificate:certificate",
 }
 
 

@@ -213,6 +213,11 @@ class Derivation:
         (:mod:`derive.kernels`): ``k.loss(X, T)``, ``k.grad(X, T)``, ``k.loss_and_grad(X, T)``."""
         return extensions.call("compile", self)
 
+    def certificate(self) -> dict:
+        """This derivation as a certificate (``derive-certificate/1``, a JSON-able dict) that
+        :mod:`derive_checker` re-checks alone (:mod:`derive.certificate`; docs/certificate.md)."""
+        return extensions.call("certificate", self)
+
     def gradient(self, wrt: sp.Basic, link: str | None = None) -> "Derivation":
         """This result differentiated by ``wrt`` (e.g. ``y[i, k]``; ``z[i, k]`` with ``link="softmax"``),
         step by step with the catalogue's rules, every step verified, the result cross-checked."""

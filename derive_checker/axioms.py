@@ -8,24 +8,19 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-DECLARED = {  # conditions true by the conventions of every model, or checked by the step's own kind
-    "m real", "y_k > 0", "y_ik > 0", "0 < y_i < 1", "1 <= i <= N", "samples independent", "z real", "N > 0",
-    "y a column vector of length K", "t, y row vectors of length K", "log applied elementwise",
-    "X is N x D, W is D x K", "T, Y are N x K, one sample per row", "the gradient has the shape of Z (N x K)",
-    "the limit exists", "f one of log, exp, sigma", "g differentiable", "no rule of the catalogue applies"}
-
-
 @lru_cache(maxsize=1)
 def table() -> dict:
     return json.loads((Path(__file__).with_name("axioms.json")).read_text(encoding="utf-8"))
 
 
+def conditions() -> dict:
+    """The conditions the model's facts discharge (``facts``) and those true by the conventions of
+    every model or checked by the step's own kind (``declared``)."""
+    return table()["conditions"]
+
+
 def axioms() -> list[dict]:
     return table()["axioms"]
-
-
-def ids() -> set[str]:
-    return {a["id"] for a in axioms()}
 
 
 def status(name: str, digest: str) -> str | None:

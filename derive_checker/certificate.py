@@ -23,12 +23,10 @@ def digest(document) -> str:
 def _schema(cert) -> None:
     if not isinstance(cert, dict) or cert.get("schema") != SCHEMA:
         raise Malformed(f"not a certificate: its schema must be {SCHEMA!r}")
-    if not isinstance(cert.get("models"), dict) or not isinstance(cert.get("rules"), dict):
-        raise Malformed("a certificate needs 'models' and 'rules' objects")
-    steps = cert.get("steps")
-    if not isinstance(steps, list) or not steps:
-        raise Malformed("a certificate needs a non-empty list of steps")
-    for number, step in enumerate(steps, 1):
+    if not (isinstance(cert.get("models"), dict) and isinstance(cert.get("rules"), dict) and cert.get("steps")
+            and isinstance(cert["steps"], list)):
+        raise Malformed("a certificate needs 'models' and 'rules' objects and a non-empty list of steps")
+    for number, step in enumerate(cert["steps"], 1):
         if not isinstance(step, dict) or not {"check", "lhs", "rhs", "model"} <= set(step):
             raise Malformed(f"step {number} needs check, lhs, rhs and model")
         if step["model"] not in cert["models"]:
@@ -79,9 +77,7 @@ def check_catalogue(document, cache: dict | None = None) -> dict:
     from . import rules
     if not isinstance(document, dict) or document.get("schema") != "derive-catalogue/1":
         raise Malformed("not a catalogue certificate (schema derive-catalogue/1)")
-    model = Model({"arrays": {"t": "label", "y": "probability", "z": "real", "w": "positive"},
-                   "symbols": {"N": "size", "K": "size"}, "sizes": {"N": {"min": 1}, "K": {"min": 2}},
-                   "facts": sorted({"one_hot_labels", "labels_sum_to_one", "probabilities_sum_to_one"})})
+    model = Model(document.get("model"))  # what the catalogue's symbols are, declared by the document
     results = []
     for statement in document.get("rules", []):
         name = statement.get("name") if isinstance(statement, dict) else None

@@ -25,15 +25,12 @@ class Maximum(ExprWithLimits):
         return self
 
 
-OWN = {name: sp.Function(name) for name in ("sigmoid", "softmax", "xlogy", "log1p", "expm1")}
-_ARITY = {"sigmoid": 1, "softmax": 2, "xlogy": 2, "log1p": 1, "expm1": 1}
 DEFINITIONS = {  # what each own function is: the definitional axioms name them
-    "sigmoid": lambda a: 1 / (1 + sp.exp(-a)),
-    "softmax": lambda a, s: sp.exp(a) / s,
+    "sigmoid": lambda a: 1 / (1 + sp.exp(-a)), "softmax": lambda a, s: sp.exp(a) / s,
     "xlogy": lambda a, b: sp.Piecewise((0, sp.Eq(a, 0)), (a * sp.log(b), True)),
-    "log1p": lambda a: sp.log(1 + a),
-    "expm1": lambda a: sp.exp(a) - 1,
-}
+    "log1p": lambda a: sp.log(1 + a), "expm1": lambda a: sp.exp(a) - 1}
+OWN = {name: sp.Function(name) for name in DEFINITIONS}
+_ARITY = {name: function.__code__.co_argcount for name, function in DEFINITIONS.items()}
 _NARY = {"Add": sp.Add, "Mul": sp.Mul, "Max": sp.Max, "Min": sp.Min}
 _UNARY = {"log": sp.log, "exp": sp.exp, "Abs": sp.Abs, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
           "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh}
@@ -55,9 +52,7 @@ class Scope:
         self.fixed, self.wilds = dict(fixed or {}), dict(wilds or {})
 
     def symbol(self, name: str) -> sp.Basic:
-        if name in self.fixed:
-            return sp.Integer(self.fixed[name])
-        return sp.Symbol(name, **FLAGS[_domain(self.symbols.get(name, "any"))])
+        return sp.Integer(self.fixed[name]) if name in self.fixed else sp.Symbol(name, **FLAGS[_domain(self.symbols.get(name, "any"))])
 
     def array(self, name: str) -> sp.IndexedBase:
         return sp.IndexedBase(name, **FLAGS[_domain(self.arrays.get(name, "any"))])
@@ -67,10 +62,9 @@ class Scope:
 
 
 def _domain(declared) -> str:
-    domain = declared.get("domain", "any") if isinstance(declared, dict) else declared
-    if domain not in FLAGS:
-        raise Malformed(f"unknown domain {domain!r}")
-    return domain
+    if not isinstance(declared, str) or declared not in FLAGS:
+        raise Malformed(f"unknown domain {declared!r}")
+    return declared
 
 
 def _name(value) -> str:
@@ -123,24 +117,18 @@ def _read(head, args, scope, sub):
     kids = [sub(n, a) for n, a in enumerate(args)]
     if head in _NARY and kids:
         return _NARY[head](*kids)
-    if head == "Pow" and len(kids) == 2:
-        return sp.Pow(*kids)
-    if head in _UNARY and len(kids) == 1:
-        return _UNARY[head](kids[0])
-    if head in OWN and len(kids) == _ARITY[head]:
-        return OWN[head](*kids)
-    if head == "KroneckerDelta" and len(kids) == 2:
-        return sp.KroneckerDelta(*kids)
-    if head == "Limit" and len(kids) == 3:
-        return sp.Limit(kids[0], kids[1], kids[2])
+    if head == "Pow" and len(kids) == 2 and kids[1].is_number and abs(kids[1]) > 10_000:
+        raise Malformed("an exponent past 10000")  # SymPy would carry out 10**(10**9) digit by digit
+    fixed = {"Pow": (2, sp.Pow), "KroneckerDelta": (2, sp.KroneckerDelta), "Limit": (3, sp.Limit),
+             **{name: (1, f) for name, f in _UNARY.items()}, **{name: (_ARITY[name], f) for name, f in OWN.items()}}
+    if head in fixed and len(kids) == fixed[head][0]:
+        return fixed[head][1](*kids)
     if head == "Limits" and len(kids) == 3 and isinstance(kids[0], sp.Symbol):
         return sp.Tuple(*kids)
     if head in _BINDERS and len(kids) == 2 and isinstance(kids[1], sp.Tuple):
         return _BINDERS[head](kids[0], kids[1])
     if head == "Derivative" and len(kids) >= 2:
         return sp.Derivative(kids[0], *kids[1:])
-    if head == "Equation" and len(kids) == 2:
-        return sp.Tuple(*kids)
     raise Malformed(f"unknown head {head!r} with {len(args)} argument(s): the checker reads only "
                     "numbers, symbols, arrays, + * **, log, exp, sums, products, derivatives, limits, "
                     "Kronecker deltas and the functions it knows by definition")

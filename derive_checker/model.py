@@ -1,6 +1,8 @@
 """A certificate's model declaration, read: the scope its expressions are read in, its sizes,
-facts and index ranges, and the definitions it states (a link y = softmax(z), a layer z = XW)."""
+facts and index ranges, and the definitions it states (a link y = softmax(z), a sigmoid)."""
 from __future__ import annotations
+
+import itertools
 
 import sympy as sp
 
@@ -29,7 +31,10 @@ class Model:
             raise Malformed(f"unknown facts {sorted(self.facts - FACTS)}")
         self.arrays = dict(self.scope.arrays)
         self.link = declaration.get("link")
-        self.linear = declaration.get("linear")
+        if declaration.get("linear"):
+            raise Malformed("the checker knows no linear layer z = XW (matrix forms are not certified)")
+        self.positive = [(self.read(p["expr"]), [(self.read(lo), self.read(hi)) for lo, hi in p["ranges"]])
+                         for p in declaration.get("positive", ())]  # what the loss needs positive, over ranges
         self.indices = {sp.Symbol(name, integer=True): (self.read(lo), self.read(hi))
                         for name, (lo, hi) in declaration.get("indices", {}).items()}
 
@@ -44,8 +49,7 @@ class Model:
         return self.read(classes)
 
     def written(self, expr: sp.Basic) -> sp.Basic:
-        """``expr`` with each prediction written through the declared link of the logits, and the
-        logits through the declared linear layer (definitional axioms ``def-softmax``, ``def-sigmoid``, ``def-layer``)."""
+        """``expr`` with each prediction written through the declared link of the logits (``def-link``)."""
         if self.link and not any(isinstance(v, sp.Indexed) and v.base.label.name == self.link["prediction"]
                                  for d in expr.atoms(sp.Derivative) for v in d.variables):
             y, z = self.scope.array(self.link["prediction"]), self.scope.array(self.link["logits"])
@@ -53,21 +57,34 @@ class Model:
             for atom in expr.atoms(sp.Indexed):
                 if atom.base == y and self.link["kind"] == "softmax":
                     h = sp.Dummy("h", integer=True)
-                    row = atom.indices[:-1]
-                    table[atom] = sp.exp(z[atom.indices]) / sp.Sum(sp.exp(z[row + (h,)]), (h, 1, self.class_count()))
+                    table[atom] = sp.exp(z[atom.indices]) / sp.Sum(sp.exp(z[atom.indices[:-1] + (h,)]), (h, 1, self.class_count()))
                 elif atom.base == y:
                     table[atom] = 1 / (1 + sp.exp(-z[atom.indices]))
             scalar_y = self.scope.symbol(self.link["prediction"])
             if self.link["kind"] == "sigmoid" and expr.has(scalar_y):
                 table[scalar_y] = 1 / (1 + sp.exp(-self.scope.symbol(self.link["logits"])))
             expr = expr.xreplace(table)
-        if self.linear:
-            z, x, w = (self.scope.array(self.linear[k]) for k in ("logits", "inputs", "weights"))
-            d = sp.Dummy("d", integer=True)
-            features = self.scope.symbol(self.linear["features"])
-            expr = expr.xreplace({a: sp.Sum(x[a.indices[0], d] * w[d, a.indices[1]], (d, 1, features))
-                                  for a in expr.atoms(sp.Indexed) if a.base == z and len(a.indices) == 2})
         return expr
+
+    def domain(self, atom: sp.Basic) -> str:
+        """What the declaration says a component or scalar may be."""
+        if isinstance(atom, sp.Indexed):
+            return self.arrays.get(atom.base.label.name, "any")
+        return self.scope.symbols.get(atom.name, "any") if isinstance(atom, sp.Symbol) else "any"
+
+    def declared_positive(self, expr: sp.Basic) -> bool:
+        """Whether the model states ``expr`` positive: a statement's expression at index values
+        (``component_index_n`` its placeholders) provably inside the statement's ranges."""
+        from .zero import _inside
+        indices = sorted({ix for a in expr.atoms(sp.Indexed) for ix in a.indices}, key=sp.default_sort_key)[:6]
+        for pattern, ranges in self.positive:
+            holders = [sp.Symbol(f"component_index_{n}", integer=True) for n in range(len(ranges))]
+            for values in itertools.product(indices, repeat=len(ranges)):
+                table = dict(zip(holders, values))
+                if pattern.xreplace(table) == expr and all(
+                        _inside(v, lo.xreplace(table), hi.xreplace(table), self.indices) for v, (lo, hi) in zip(values, ranges)):
+                    return True
+        return False
 
     def depends(self, expr: sp.Basic, variable: sp.Basic) -> bool:
         """Whether ``expr`` may change with ``variable`` (a component with its whole array; a

@@ -1,10 +1,8 @@
 """The deterministic numeric second opinion: both sides at random points inside the declared model.
 
-Seeded from a SHA-256 of the certificate's content (never Python's ``hash()``), so a certificate
-is checked at the same points on every machine.  Sizes start at their least (1, or what the model
-asks: two classes), so sums of one term and empty ranges are drawn; every sum, product and
-derivative is carried out at those sizes and the values evaluated with mpmath to 50 digits.
-"""
+Seeded from a SHA-256 of the certificate's content (never Python's ``hash()``): the same points on
+every machine.  Sizes start at their least (1, or 2 classes), so sums of one term and empty ranges
+are drawn; sums, products and derivatives carried out there, evaluated with mpmath to 50 digits."""
 from __future__ import annotations
 
 import hashlib
@@ -35,7 +33,7 @@ def size_choices(model, exprs, rng: random.Random) -> list[dict]:
             lo, hi = (int(b.xreplace(sizes)) if b.xreplace(sizes).is_Integer else 3 for b in model.indices[ix])
             if hi < lo:
                 break
-            sizes[ix] = sp.Integer(rng.randint(lo, hi))
+            sizes[ix] = sp.Integer((hi, lo)[attempt] if attempt < 2 else rng.randint(lo, hi))  # its ends first
         else:
             if sizes not in choices:
                 choices.append(sizes)
@@ -60,45 +58,41 @@ def concrete(expr: sp.Basic, model, sizes: dict) -> sp.Basic:
 
 
 def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random) -> dict:
-    """Values inside the model for every symbol and array component left in ``expr``."""
+    """Values inside the model for every symbol and array component left in ``expr``: a row of
+    probabilities (or of labels) on the simplex where the model states it sums to one."""
     values = {}
-    classes = int(model.class_count().xreplace(sizes)) if model.class_count().xreplace(sizes).is_Integer else None
-    for atom in sorted(_leaves(expr), key=sp.default_sort_key):
+    count = model.class_count().xreplace(sizes)
+    leaves = sorted(_leaves(expr), key=sp.default_sort_key)
+    for atom in leaves:
         if atom in values or (isinstance(atom, sp.Symbol) and atom.is_integer):
             continue
-        name = atom.base.label.name if isinstance(atom, sp.Indexed) else atom.name
-        domain = (model.arrays if isinstance(atom, sp.Indexed) else model.scope.symbols).get(name, "any")
+        domain = model.domain(atom)
         row_facts = {"probability": "probabilities_sum_to_one", "label": "labels_sum_to_one", "target": "labels_sum_to_one"}
-        if isinstance(atom, sp.Indexed) and row_facts.get(domain) in model.facts and classes:
-            width = max([classes] + [int(a.indices[-1]) for a in _leaves(expr) if isinstance(a, sp.Indexed)
-                                     and a.base == atom.base and a.indices[-1].is_Integer])
-            row = [atom.base[atom.indices[:-1] + (k,)] for k in range(1, width + 1)]
-            classes_here, classes = classes, width
-            if domain == "label" and "one_hot_labels" in model.facts:
-                hot = rng.randrange(classes)
-                shares = [sp.Integer(int(k == hot)) for k in range(classes)]
-            else:
-                weights = [rng.uniform(0.05, 1.0) for _ in range(classes)]
-                shares = [sp.Float(w, 60) / sp.Float(sum(weights), 60) for w in weights]
-                shares[-1] = 1 - sum(shares[:-1])
-            values.update(zip(row, shares))
-            classes = classes_here
+        if not (isinstance(atom, sp.Indexed) and row_facts.get(domain) in model.facts and count.is_Integer):
+            values[atom] = _draw_one(domain, model, rng)
             continue
-        values[atom] = _draw_one(domain, model, rng)
+        width = max([int(count)] + [int(a.indices[-1]) for a in leaves if isinstance(a, sp.Indexed)
+                                    and a.base == atom.base and a.indices[-1].is_Integer])
+        if domain == "label" and "one_hot_labels" in model.facts:
+            hot = rng.randrange(width)
+            shares = [sp.Integer(int(k == hot)) for k in range(width)]
+        else:
+            weights = [rng.uniform(0.05, 1.0) for _ in range(width)]
+            shares = [sp.Float(w, 60) / sp.Float(sum(weights), 60) for w in weights]
+            shares[-1] = 1 - sum(shares[:-1])
+        values.update(zip((atom.base[atom.indices[:-1] + (k,)] for k in range(1, width + 1)), shares))
     return values
 
 
 def _leaves(expr: sp.Basic) -> set:
     """The array components and scalar symbols in ``expr`` (not the names of its arrays)."""
-    if isinstance(expr, sp.Indexed):
-        return {expr}
-    if isinstance(expr, sp.Symbol):
+    if isinstance(expr, (sp.Indexed, sp.Symbol)):
         return {expr}
     return set().union(*(_leaves(a) for a in expr.args)) if expr.args else set()
 
 
 def _draw_one(domain: str, model, rng: random.Random) -> sp.Basic:
-    if domain == "label" and "binary_labels" in model.facts or domain == "label":
+    if domain == "label":
         return sp.Integer(rng.randrange(2))
     ranges = {"probability": (0.02, 0.98), "unit": (0.05, 0.95), "target": (0.0, 1.0), "positive": (0.5, 2.0),
               "nonnegative": (0.0, 2.0)}
@@ -116,7 +110,7 @@ def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: 
     """Evaluate ``before`` and ``after`` at random points (``points`` per size choice); returns how
     many points and the largest relative difference; raises ``ValueError`` where they differ."""
     worst, count = 0.0, 0
-    for sizes in size_choices(model, (before, after), rng)[:3]:
+    for sizes in size_choices(model, (before, after), rng)[:3 if points < 3 else 4]:
         a, b = concrete(before, model, sizes), concrete(after, model, sizes)
         for _ in range(points):
             values = draw(sp.Tuple(a, b), model, sizes, rng)
@@ -142,9 +136,5 @@ def _value(expr: sp.Basic):
         number = sp.N(expr, DIGITS)
     except (TypeError, ValueError, ZeroDivisionError, RecursionError):
         return None
-    if number.free_symbols or not number.is_number or number.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
-        return None
-    number = complex(number) if not number.is_real else number
-    if isinstance(number, complex):
-        return None
-    return mpmath.mpf(sp.Float(number, DIGITS)._mpf_) if isinstance(number, sp.Basic) else None
+    ok = isinstance(number, sp.Number) and number.is_finite
+    return mpmath.mpf(sp.Float(number, DIGITS)._mpf_) if ok else None

@@ -18,16 +18,12 @@ _ON_WILDS = ((r"^(\w+)\s*>\s*0$", "positive"), (r"^(\w+)\s*>=\s*0$", "nonnegativ
              (r"^(\w+) concrete$", "concrete"), (r"^(\w+) independent of (\w+)$", "independent"),
              (r"^(\w+) not the number (0|1)$", "not_number"),
              (r"^the limit of (\w+) as (\w+) -> (\w+) is positive$", "limit_positive"))
-FACTS = {"t one-hot": "one_hot_labels", "t_i one-hot": "one_hot_labels", "labels sum to one": "labels_sum_to_one",
-         "probabilities sum to one": "probabilities_sum_to_one", "sum_k y_k = 1": "probabilities_sum_to_one",
-         "sum_k y_ik = 1": "probabilities_sum_to_one", "t_i in {0, 1}": "binary_labels"}
 FLAGS = {"positive": {"positive": True}, "real": {"real": True}, "not_one": {"positive": True},
          "nonnegative": {"nonnegative": True}, "nonzero": {"nonzero": True}, "integer": {"integer": True}}
 
 
 def pin(statement: dict) -> str:
-    logical = {key: statement[key] for key in ("lhs", "rhs", "to", "defines", "wilds", "conditions", "requires")
-               if key in statement}
+    logical = {key: statement[key] for key in ("lhs", "rhs", "to", "defines", "wilds", "conditions", "requires") if key in statement}
     return hashlib.sha256(json.dumps(logical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -57,22 +53,21 @@ def _parse(text: str, wilds):
 
 def discharge(text, wilds, binding: dict, model) -> str:
     """How the condition ``text`` holds at the match, from the model's declaration; else refuse."""
-    if not isinstance(text, str):
-        raise Malformed("a condition must be text")
-    predicate, names = _parse(text, wilds)
+    predicate, names = _parse(text, wilds) if isinstance(text, str) else ("malformed", ())
     if predicate is None:
-        if text in FACTS:
-            return _require(FACTS[text] in model.facts, text, f"the model states {FACTS[text]}")
+        fact = axioms.conditions()["facts"].get(text)
+        if fact:
+            return _require(fact in model.facts, text, f"the model states {fact}")
         if text in ("y = softmax(z)", "Y = softmax(XW) row by row"):
             return _require(bool(model.link) and model.link["kind"] == "softmax", text, "the model's link is softmax")
         if re.match(r"^K = \d+$", text):
             return _require(model.fixed.get("K") == int(text[4:]), text, "the model fixes K")
-        if text in axioms.DECLARED:
+        if text in axioms.conditions()["declared"]:
             return "declared by the conventions"
         raise Refused(f"the condition {text!r} is not one the checker can discharge")
-    value = binding.get(names[0])
-    if value is None:
-        return "its wild is not bound"
+    value = binding.get(names[0]) if predicate != "malformed" else None
+    if value is None:  # no part of the match: the condition's wild is in no side read from it
+        return _require(predicate != "malformed", str(text)[:40], "its wild is not bound")
     value = model.written(value) if predicate in ("positive", "nonnegative", "real", "nonzero", "not_one") else value
     tests = {
         "positive": lambda: _sign(value, model, "is_positive"),
@@ -98,14 +93,12 @@ def _require(holds: bool, text: str, how: str) -> str:
 def _sign(value, model, sign: str) -> bool:
     """The sign for every value of the declared domains: each probability p becomes s/(1 + s),
     each label u/(1 + u), with s > 0 and u ≥ 0, which run over exactly (0, 1) and [0, 1)."""
-    if getattr(value, sign):
+    if getattr(value, sign) or model.declared_positive(value):
         return True
     table = {}
     for atom in value.atoms(sp.Indexed, sp.Symbol):
-        name = atom.base.label.name if isinstance(atom, sp.Indexed) else atom.name
-        domain = (model.arrays if isinstance(atom, sp.Indexed) else model.scope.symbols).get(name)
-        if domain in ("probability", "label", "target") and not isinstance(atom, sp.IndexedBase):
-            s = sp.Dummy("s", positive=True) if domain == "probability" else sp.Dummy("u", nonnegative=True)
+        if model.domain(atom) in ("probability", "label", "target") and not isinstance(atom, sp.IndexedBase):
+            s = sp.Dummy("s", positive=True) if model.domain(atom) == "probability" else sp.Dummy("u", nonnegative=True)
             table[atom] = s / (1 + s)
     return bool(table) and bool(getattr(sp.factor(sp.together(value.xreplace(table))), sign))
 
@@ -130,23 +123,18 @@ def theorem(name: str, statement: dict, status: str, model, cache: dict) -> dict
 
 def _fresh(statement: dict, model) -> dict:
     wilds = statement["wilds"]
-    flags = {}
-    for text in statement["conditions"]:
-        predicate, names = _parse(text, wilds)
-        if predicate in FLAGS:
-            flags.setdefault(names[0], {}).update(FLAGS[predicate])
-    independent = {_parse(t, wilds)[1][0] for t in statement["conditions"] if _parse(t, wilds)[0] == "independent"}
+    parsed = [_parse(text, wilds) for text in statement["conditions"]]
+    flags = {names[0]: {} for _, names in parsed if names}
+    for predicate, names in parsed:
+        flags.get(names[0] if names else None, {}).update(FLAGS.get(predicate, {}))
+    independent = {names[0] for predicate, names in parsed if predicate == "independent"}
     roles = {}
     _roles(statement["lhs"], roles, wilds)
     index = next((name for name, role in roles.items() if role == "bound"), None)
     variable = next((name for name, role in roles.items() if role == "variable"), None)
-    fresh = {}
-    for name in wilds:
-        role = roles.get(name)
-        if role in ("bound", "index", "limit"):
-            fresh[name] = sp.Symbol(f"{name}_", integer=True)
-        elif role == "variable":
-            fresh[name] = sp.Symbol(f"{name}_", **{"real": True, **flags.get(name, {})})
+    fresh = {name: sp.Symbol(f"{name}_", integer=True) for name in wilds if roles.get(name) in ("bound", "index", "limit")}
+    fresh.update({name: sp.Symbol(f"{name}_", **{"real": True, **flags.get(name, {})})
+                  for name in wilds if roles.get(name) == "variable"})
     for name in wilds:
         if name in fresh:
             continue

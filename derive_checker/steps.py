@@ -6,12 +6,14 @@ or ``given`` (the user's own starting point); it raises :class:`Refused` where t
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import sympy as sp
 
 from . import rules
 from .expressions import Malformed, read, subtree
 from .numeric import agree
-from .zero import Refused, equal, proves, written_out
+from .zero import Refused, equal, numbers, proves, written_out
 
 
 def _require(condition, problem: str) -> None:
@@ -55,32 +57,36 @@ def check_rewrite(ctx) -> dict:
     replaced = read(ctx.prev_rhs_tree, ctx.model.scope, at=path, put=rhs * rest)
     _require(replaced == ctx.rhs or proves(replaced, ctx.rhs, ctx.model, set()),
              f"replacing the part by the rule's right side gives {replaced}, not {ctx.rhs}")
-    discharged = [rules.discharge(text, statement["wilds"], binding, ctx.model) for text in statement["conditions"]]
+    with _ranges_around(ctx, path):  # an index bound around the part ranges over its sum's range
+        discharged = [rules.discharge(text, statement["wilds"], binding, ctx.model) for text in statement["conditions"]]
     theorem = rules.theorem(ctx.record["rule"], statement, status, ctx.model, ctx.cache)
     points, worst = _numbers(ctx.prev_rhs, ctx.rhs, ctx)
     if theorem["verdict"] != "proved":
+        points, worst = _numbers(ctx.prev_rhs, ctx.rhs, ctx, 3)
         return {"verdict": "numeric", "axioms": [], "points": points, "worst": worst, "conditions": discharged,
                 "detail": f"the rule {ctx.record['rule']} is not proved for every size"}
     return {"verdict": "proved", "axioms": theorem["axioms"], "points": points, "worst": worst,
             "conditions": discharged, "detail": f"{status} {ctx.record['rule']}"}
 
 
-def _numbers(before, after, ctx) -> tuple[int, float]:
-    try:
-        return agree(before, after, ctx.model, ctx.rng, points=1)
-    except ValueError as error:
-        raise Refused(str(error)) from None
+def _numbers(before, after, ctx, points: int = 1) -> tuple[int, float]:
+    return numbers(before, after, ctx.model, ctx.rng, points)
 
 
-def _enclosing(tree, path, model) -> dict:
-    """The range of each index a sum binds around the part at ``path``."""
-    ranges = {}
+@contextmanager
+def _ranges_around(ctx, path):
+    """While inside: the model knows the range of each index a sum binds around the part at ``path``."""
+    saved, tree = ctx.model.indices, ctx.prev_rhs_tree
+    ctx.model.indices = dict(saved)
     for position in path:
         if isinstance(tree, list) and tree[0] in ("Sum", "Product", "Maximum") and position == 0:
-            variable, lo, hi = (model.read(t) for t in tree[2][1:])
-            ranges[variable] = (lo, hi)
+            variable, lo, hi = (ctx.model.read(t) for t in tree[2][1:])
+            ctx.model.indices[variable] = (lo, hi)
         tree = subtree(tree, [position])
-    return ranges
+    try:
+        yield
+    finally:
+        ctx.model.indices = saved
 
 
 def check_local(ctx) -> dict:
@@ -94,12 +100,10 @@ def check_local(ctx) -> dict:
     _require(replaced == ctx.rhs, f"replacing {old} by {new} gives {replaced}, not {ctx.rhs}")
     points, worst = _numbers(ctx.prev_rhs, ctx.rhs, ctx)
     used: set = set()
-    saved = ctx.model.indices
-    ctx.model.indices = {**saved, **_enclosing(ctx.prev_rhs_tree, path, ctx.model)}
-    try:
+    with _ranges_around(ctx, path):
         proved = proves(old, new, ctx.model, used)
-    finally:
-        ctx.model.indices = saved
+    if not proved:  # numbers are all the evidence there is: more of them
+        points, worst = _numbers(ctx.prev_rhs, ctx.rhs, ctx, 3)
     return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [],
             "points": points, "worst": worst}
 
@@ -130,7 +134,7 @@ def _allowed(old, new, ctx, exact_row: bool) -> None:
         return
     if isinstance(new, sp.Symbol) and isinstance(old, sp.Indexed) and new.name == name and old.indices == (1,):
         return
-    domain = (model.arrays if isinstance(old, sp.Indexed) else model.scope.symbols).get(name, "any")
+    domain = model.domain(old)
     if new.is_number:
         value = sp.nsimplify(new) if isinstance(new, sp.Float) else new
         ok = {"probability": lambda v: 0 < v < 1, "positive": lambda v: v > 0,
@@ -140,9 +144,6 @@ def _allowed(old, new, ctx, exact_row: bool) -> None:
     if model.link and name == model.link["prediction"]:
         _require(proves(model.written(old), new, model, set()) or _numeric_ok(model.written(old), new, ctx),
                  f"{old} = {new} is not the declared {model.link['kind']} of the logits")
-        return
-    if model.linear and name == model.linear["logits"]:
-        _require(_numeric_ok(model.written(old), new, ctx), f"{old} = {new} is not the declared layer")
         return
     _require(domain not in ("probability", "label", "target") and exact_row and bool(new.is_real),
              f"{old} = {new} leaves the declared model")
@@ -215,14 +216,11 @@ def _instance_of(pattern, tree, sizes, found: dict) -> bool:
     return pattern == tree
 
 
-def check_given(ctx) -> dict:
-    _require(ctx.number == 1, "only the first step may be given")
-    return {"verdict": "given", "axioms": [], "points": 0, "worst": 0.0}
-
-
-def check_defines(ctx) -> dict:
-    _require(ctx.number == 1, "only the first step may define a sequence")
-    return {"verdict": "stated", "axioms": ["def-sequence"], "points": 0, "worst": 0.0}
+def check_starts(ctx) -> dict:
+    """A derivation's first step may be given (the user's loss) or define a sequence."""
+    _require(ctx.number == 1, f"only the first step may be {ctx.record['check']}")
+    given = ctx.record["check"] == "given"
+    return {"verdict": "given" if given else "stated", "axioms": [] if given else ["def-sequence"], "points": 0, "worst": 0.0}
 
 
 def check_derived(ctx) -> dict:
@@ -252,37 +250,31 @@ def check_induction(ctx) -> dict:
     0) and, assumed at t - 1, at t; proved where the zero test finds it, else checked at t = 1..5."""
     (t,) = [ctx.model.read(v) for v in ctx.record.get("variables", [])] or [None]
     _require(isinstance(t, sp.Symbol) and ctx.lhs == ctx.prev_lhs, "it names no variable to induct on")
-    solution = ctx.rhs
+    solution, base, start = ctx.rhs, ctx.rhs.xreplace({t: 0}), ctx.lhs.xreplace({t: 0})
     recurrence = ctx.prev_rhs.xreplace({ctx.lhs.xreplace({t: t - 1}): solution.xreplace({t: t - 1})})
-    base = solution.xreplace({t: 0})
-    for n in range(1, 6):
-        _require(_numeric_ok(solution.xreplace({t: n}), recurrence.xreplace({t: n}), ctx), f"it fails at {t} = {n}")
+    for n, (a, b) in enumerate([(base, start)] + [(solution.xreplace({t: n}), recurrence.xreplace({t: n})) for n in range(1, 6)]):
+        _require(_numeric_ok(a, b, ctx), f"it fails at {t} = {n}")
     used: set = {"induction"}
-    proved = proves(base, ctx.lhs.xreplace({t: 0}), ctx.model, used) and proves(solution, recurrence, ctx.model, used)
-    return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [], "points": 5, "worst": 0.0}
+    proved = proves(base, start, ctx.model, used) and proves(solution, recurrence, ctx.model, used)
+    return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [], "points": 6, "worst": 0.0}
 
 
 def check_solves(ctx) -> dict:
     (unknown,) = [ctx.model.read(v) for v in ctx.record.get("variables", [])] or [None]
     _require(unknown is not None, "it names no unknown")
-    zero = ctx.prev_rhs.xreplace({unknown: ctx.rhs})
-    verdict = equal(zero, sp.Integer(0), ctx.model, ctx.rng)
+    verdict = equal(ctx.prev_rhs.xreplace({unknown: ctx.rhs}), sp.Integer(0), ctx.model, ctx.rng)
     return {**verdict, "detail": "a solution of the previous right side set to zero (uniqueness not checked)"}
 
 
-def check_named(ctx) -> dict:
+def check_substituted(ctx) -> dict:
+    """``named``: a part written by the name the definition gives it; ``eliminated``: the multiplier
+    at its value (that the estimates then sum to one is not checked)."""
     ((name, value),) = _pairs(ctx, "definitions").items()
     _same_lhs(ctx)
-    verdict = equal(ctx.prev_rhs, ctx.rhs.xreplace({name: value}), ctx.model, ctx.rng)
-    return {**verdict, "axioms": sorted(set(verdict["axioms"]) | {"def-name"})}
-
-
-def check_eliminated(ctx) -> dict:
-    """The multiplier at the value that makes the estimates sum to one over the classes."""
-    ((multiplier, value),) = _pairs(ctx, "definitions").items()
-    _same_lhs(ctx)
-    verdict = equal(ctx.prev_rhs.xreplace({multiplier: value}), ctx.rhs, ctx.model, ctx.rng)
-    return {**verdict, "detail": "the multiplier at its value (that the estimates then sum to one is not checked)"}
+    named = ctx.record["check"] == "named"
+    before, after = (ctx.prev_rhs, ctx.rhs.xreplace({name: value})) if named else (ctx.prev_rhs.xreplace({name: value}), ctx.rhs)
+    verdict = equal(before, after, ctx.model, ctx.rng)
+    return {**verdict, "axioms": sorted(set(verdict["axioms"]) | ({"def-name"} if named else set()))}
 
 
 def check_negative_definite(ctx) -> dict:
@@ -296,9 +288,9 @@ def check_negative_definite(ctx) -> dict:
 
 KINDS = {"equal": check_equal, "rewrite": check_rewrite, "local": check_local, "implied": check_implied,
          "instance": check_instance, "specialises": check_specialises, "differentiated": check_differentiated,
-         "holds": check_holds, "premise": check_premise, "given": check_given, "defines": check_defines,
+         "holds": check_holds, "premise": check_premise, "given": check_starts, "defines": check_starts,
          "derived": check_derived, "recalled": check_recalled, "induction": check_induction,
-         "solves": check_solves, "named": check_named, "eliminated": check_eliminated,
+         "solves": check_solves, "named": check_substituted, "eliminated": check_substituted,
          "negative_definite": check_negative_definite}
 NEEDS_PREVIOUS = set(KINDS) - {"premise", "given", "defines", "derived", "holds", "recalled"}
 

@@ -1,4 +1,5 @@
-"""``derive verify``: re-check a certificate with the checker alone and print one line per step.
+"""``derive verify``: re-check a certificate with the checker alone (this module imports only
+:mod:`derive_checker`, never the engine) and print one line per step.
 
 Exit 0 when every step passes, 1 naming the first step that fails, 2 (one line on stderr) for a
 file that cannot be read or is no certificate.  Names from the file are data: printed with every
@@ -8,9 +9,9 @@ from __future__ import annotations
 import json
 import sys
 
-from .axioms import axioms
-from .certificate import check_catalogue, check_certificate
-from .expressions import Malformed
+from derive_checker.axioms import axioms
+from derive_checker.certificate import check_catalogue, check_certificate
+from derive_checker.expressions import Malformed
 
 WORDS = {
     "en": {"proved": "proved for every size", "numeric": "checked numerically", "stated": "stated by the model",
