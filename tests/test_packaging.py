@@ -64,6 +64,15 @@ def test_wheel_carries_the_catalogue(built):
     assert "derive/rules/proofs.json" in listed  # the record of proofs travels with the rules
 
 
+def test_wheel_carries_the_checker(built):
+    """derive_checker (derive verify's trusted checker) ships in the same wheel, with its axioms and pins."""
+    listed = subprocess.run([sys.executable, "-m", "zipfile", "-l", str(built[1])],
+                            capture_output=True, text=True, check=True).stdout
+    for source in (ROOT / "derive_checker").glob("*.py"):
+        assert f"derive_checker/{source.name}" in listed
+    assert "derive_checker/axioms.json" in listed
+
+
 def test_installed_command_runs_outside_the_checkout(installed):
     work, python = installed
     derive_command = python.parent / "derive"
@@ -75,6 +84,12 @@ def test_installed_command_runs_outside_the_checkout(installed):
     checkout = subprocess.run([sys.executable, "-m", "derive", "rules", "--format", "json"], cwd=ROOT,
                               capture_output=True, text=True, timeout=300, check=True)
     assert json.loads(rules.stdout) == json.loads(checkout.stdout)
+    certificate = subprocess.run([str(derive_command), "show", "ce", "--format", "certificate"], cwd=work,
+                                 capture_output=True, text=True, timeout=300, check=True).stdout
+    (work / "ce.json").write_text(certificate, encoding="utf-8")
+    verified = subprocess.run([str(derive_command), "verify", "ce.json"], cwd=work, capture_output=True, text=True,
+                              timeout=300)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_installed_package_reads_its_own_rules(installed):
