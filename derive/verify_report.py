@@ -15,9 +15,11 @@ from derive_checker.expressions import Malformed
 
 WORDS = {
     "en": {"proved": "proved for every size", "numeric": "checked numerically", "stated": "stated by the model",
-           "given": "given (the starting point, not derived)", "failed": "FAILED", "rests": "rests on the axioms"},
+           "given": "given (the starting point, not derived)", "failed": "FAILED", "rests": "rests on the axioms",
+           "unproved": "not proved for every size: each step using it is checked numerically"},
     "ja": {"proved": "すべてのサイズで証明済み", "numeric": "数値的に検証", "stated": "モデルが定める",
-           "given": "所与（出発点、導出ではない）", "failed": "不合格", "rests": "依拠する公理"},
+           "given": "所与（出発点、導出ではない）", "failed": "不合格", "rests": "依拠する公理",
+           "unproved": "すべてのサイズでは証明されていない：これを使う各ステップは数値的に検証"},
 }
 
 
@@ -68,8 +70,9 @@ def verify(path: str | None, catalogue: dict | None, fmt: str = "text", lang: st
             print(json.dumps(result, ensure_ascii=False, indent=1))
         else:
             for r in result["rules"]:
+                verdict = WORDS[lang]["unproved"] if r["verdict"] == "numeric" else WORDS[lang][r["verdict"]]
                 print(f"{'✗' if r['verdict'] == 'failed' else '✓'} {shown(r['rule'])}: {r['status']}, "
-                      f"{WORDS[lang][r['verdict']]}; {', '.join(r['axioms']) or '-'}")
+                      f"{verdict}; {', '.join(r['axioms']) or '-'}")
         return 0 if result["ok"] else 1
     if fmt == "json":
         print(json.dumps(reports if isinstance(document, list) else reports[0], ensure_ascii=False, indent=1))
