@@ -35,6 +35,8 @@ _EXPORTS = {
     "NotShowable": "derive.errors",
     "LimitExceeded": "derive.errors",
     "KernelInputError": "derive.errors",
+    "ArgumentError": "derive.errors",
+    "ArgumentTypeError": "derive.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -9,6 +9,7 @@ from typing import Mapping
 import sympy as sp
 
 from . import conventions as c
+from .errors import LimitExceeded
 from .functions import BINDERS, Maximum, plain
 from .models import Model
 from .vector_forms import to_components
@@ -70,6 +71,14 @@ def _assign(expr: sp.Basic, values: Mapping[sp.Symbol, int]) -> sp.Basic:
 
 
 def carry_out_derivatives(expr: sp.Basic) -> sp.Basic:
+    """SymPy's own derivatives, limits and substitutions carried out; a derivative of a product
+    written out past :data:`~derive.work.MAX_PRODUCT_RULE_FACTORS` factors is refused
+    (:class:`LimitExceeded`: the product rule on 100 factors ran past any limit inside one call)."""
     if not expr.has(sp.Derivative, sp.Limit, sp.Subs):
         return expr
+    from .work import MAX_PRODUCT_RULE_FACTORS, may_differentiate
+
+    if not all(may_differentiate(d) for d in expr.atoms(sp.Derivative)):
+        raise LimitExceeded(f"a derivative of a product of more than {MAX_PRODUCT_RULE_FACTORS} factors "
+                            "written out: write its length as a size such as N")
     return expr.replace(lambda e: isinstance(e, (sp.Derivative, sp.Limit, sp.Subs)), lambda e: e.doit())

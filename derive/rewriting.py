@@ -196,9 +196,27 @@ def _match(pattern: sp.Basic, expr: sp.Basic, wilds: Mapping[str, sp.Wild]) -> d
     if _needs_sum_factor(pattern) and not (isinstance(expr, sp.Mul) and any(isinstance(a, sp.Add) for a in expr.args)):
         return None  # a(b + c) against a product with no sum in it binds b or c to 0: no rewrite
     found = expr.match(pattern)
-    if found is None:
+    if found is None or _inverted(pattern, found):
         return None
     return {name: found[w] for name, w in wilds.items() if w in found}
+
+
+def _inverted(pattern: sp.Basic, found: Mapping[sp.Wild, sp.Basic]) -> bool:
+    """Whether a wild the pattern divides by was bound to a fraction: ``f/g`` against
+    ``e^{z} log s / S`` binds ``g = 1/log s``, a denominator the expression never had, undefined
+    where ``log s = 0`` (SymPy writes a real quotient ``f/(a/b)`` as ``f b/a``, so a bound ``g``
+    with a denominator of its own is always such an inversion)."""
+    for node in _divided_wilds(pattern):
+        value = found.get(node)
+        if value is not None and sp.fraction(value)[1] != 1:
+            return True
+    return False
+
+
+@lru_cache(maxsize=512)
+def _divided_wilds(pattern: sp.Basic) -> tuple[sp.Wild, ...]:
+    return tuple(node.base for node in sp.preorder_traversal(pattern)
+                 if isinstance(node, sp.Pow) and isinstance(node.base, sp.Wild) and node.exp.is_negative)
 
 
 @lru_cache(maxsize=8192)

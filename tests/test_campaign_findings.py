@@ -90,3 +90,40 @@ def test_notes_with_an_empty_output_name_is_a_usage_error(tmp_path):
                          cwd=tmp_path, timeout=120)
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.count("\n") == 1 and "an empty name" in run.stderr
+
+
+@pytest.mark.parametrize("loss", [None, 3, ["x^2"], b"x^2"])
+def test_an_api_argument_of_the_wrong_type_is_a_derive_error(loss):
+    """derive.gradient(None, 'x') raised a bare TypeError from deep inside the parser."""
+    with pytest.raises(derive.ArgumentTypeError, match="LaTeX text or a SymPy expression") as caught:
+        derive.gradient(loss, "x")
+    assert isinstance(caught.value, derive.DeriveError) and isinstance(caught.value, TypeError)
+
+
+def test_a_long_written_out_product_is_refused_by_its_length_not_by_the_clock():
+    """∏_{i=1}^{100} x_i by x_j: the check carried the derivative out with the product rule on 100
+    factors inside one SymPy call (past 10 s); now the length is refused before any such call."""
+    with pytest.raises(derive.LimitExceeded, match="more than 64 factors"):
+        derive.gradient(r"\prod_{i=1}^{65} x_{i}", "x_{j}")
+
+
+def test_a_quotient_is_split_only_at_a_denominator_the_loss_has():
+    """The entropy of a softmax: the quotient rule read e^{z_k} log(s) / S as (e^{z_k}/S) / (1/log s),
+    a denominator undefined where log s = 0 (K = 1), so the step was wrong there and refused."""
+    softmax = r"\frac{e^{z_{k}}}{\sum_{m=1}^{K} e^{z_{m}}}"
+    derivation = derive.gradient(rf"-\sum_{{k=1}}^{{K}} {softmax} \log {softmax}", "z_{j}")
+    for step in derivation.steps:
+        for power in step.rhs.atoms(sp.Pow):
+            assert not (power.exp.is_negative and isinstance(power.base, sp.Pow) and power.base.exp.is_negative)
+            assert not (power.exp.is_negative and power.base.has(sp.log) and isinstance(power.base, sp.log))
+
+
+def test_a_user_kernel_keeps_a_scaled_shift_exact():
+    """softmax(z/T) at T = 1e-12: exp((1/T) z_k - max_j (1/T) z_j) must be exactly 1 at the largest;
+    with FMA contraction one product was fused and the softmax came out 2e-5 above 1."""
+    derivation = derive.gradient(r"-\sum_{k=1}^{K} t_{k} \frac{z_{k}}{T} + \log \sum_{k=1}^{K} e^{z_k / T}", "z_{j}")
+    kernel = derivation.compile()
+    t, z = np.array([0.25, 0.5, 0.25]), np.array([0.59, 0.61, 0.11])
+    gradient = kernel.grad(t=t, z=z, T=1e-12)
+    expected = (np.array([0.0, 1.0, 0.0]) - t) / 1e-12
+    np.testing.assert_allclose(gradient, expected, rtol=1e-13)
