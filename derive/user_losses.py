@@ -208,7 +208,11 @@ def _model(rhs: sp.Basic, variables: tuple = ()) -> Model:
         if isinstance(variable, sp.Indexed):
             for position, index in enumerate(variable.indices):
                 if isinstance(index, sp.Symbol) and index.is_integer:
-                    lengths.setdefault(index, model.array_length(variable.base, position, len(variable.indices)))
+                    length = model.array_length(variable.base, position, len(variable.indices))
+                    if length.is_Integer and length < 1:  # ∑_{i=1}^{0} x_i: x has no component x_j could be
+                        raise DeriveError(f"{_latex(variable)}: the loss's sums give {_latex(variable.base)} no "
+                                          "components (the range of its index is empty)")
+                    lengths.setdefault(index, length)
     return replace(model, index_extents=tuple(sorted(lengths.items(), key=lambda item: str(item[0]))))
 
 

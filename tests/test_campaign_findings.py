@@ -127,3 +127,18 @@ def test_a_user_kernel_keeps_a_scaled_shift_exact():
     gradient = kernel.grad(t=t, z=z, T=1e-12)
     expected = (np.array([0.0, 1.0, 0.0]) - t) / 1e-12
     np.testing.assert_allclose(gradient, expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize("loss", [r"\sum_{i=1}^{0} x_{i}", r"\prod_{i=1}^{0} x_{i}"])
+def test_a_component_of_an_array_with_no_components_is_refused(loss):
+    """x_j where the loss's only sum over x is empty: the checks drew j from an empty range and
+    raised ZeroDivisionError (integer modulo by zero)."""
+    with pytest.raises(derive.DeriveError, match=r"x_\{j\}: the loss's sums give x no components"):
+        derive.gradient(loss, "x_{j}")
+
+
+def test_a_component_of_a_one_entry_array_is_that_entry():
+    """∑_{i=1}^{1} x_i by x_j: j runs over x's one component, so the gradient is 1 (δ_{1j} at j = 1)."""
+    derivation = derive.gradient(r"\sum_{i=1}^{1} x_{i}", "x_{j}")
+    j = derivation.result.lhs.variables[0].indices[0]
+    assert derivation.result.rhs.subs(j, 1).doit() == 1
