@@ -252,3 +252,14 @@ def test_a_claim_is_taken_only_where_the_checker_proves_it(tmp_path, clean_catal
     monkeypatch.setattr(derive_checker.rules, "theorem", lambda *args: {"verdict": "numeric", "axioms": []})
     (step,) = _steps_by(derive.gradient(sp.tanh(x), x), "derivative_of_tanh")
     assert step.verification.proved_by != "derivative_of_tanh"
+
+
+@pytest.mark.parametrize("text", ["not json", '{"rules": []}', '{"rules": {"log_of_one": 3}}', "[]"])
+def test_a_record_that_is_not_one_is_a_clear_error(tmp_path, clean_catalogue, text):
+    directory = copy_of_the_catalogue(tmp_path)
+    (tmp_path / PROOFS_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogueError, match="not a record of proofs"):
+        load_catalogue(directory)
+    done = _derive("ce", directory=directory)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "not a record of proofs" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
