@@ -22,6 +22,7 @@ import sympy as sp
 from .conditions import Condition, parse_condition
 from .errors import CatalogueError
 from .pattern_parser import parse_pattern
+from .proof_record import PROOFS_FILE, entry_for, for_every_size, read_record, trusted_entries
 
 LANGUAGES = ("en", "ja")
 KINDS = ("equality", "definition", "transformation")  # transformation: both sides (log, d/dx)
@@ -231,7 +232,6 @@ def _check_words(entry: Mapping[str, object], where: str) -> None:
                                      f"{', '.join(sorted(TEMPLATE_NAMES))}")
 
 
-PROOFS_FILE = "proofs.json"  # beside the rules: each rule's proof, keyed by the hash of its text
 _PROVING = False  # while the catalogue is being proved, its rules are used before their proofs exist
 
 
@@ -254,70 +254,50 @@ def rule_digest(entry: Mapping[str, object], topic: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def proofs_on_record(root: Path) -> dict[str, dict]:
-    path = root / PROOFS_FILE
-    if not path.is_file():
-        return {}
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8"))["rules"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CatalogueError(f"{PROOFS_FILE}: not a record of proofs ({exc})") from None
-
-
-def _require_proofs(rules: Mapping[str, Rule], root: Path) -> None:
-    """No rule is used unless its proof is on record for its exact text.  A rule without one is
-    proved here if it is an identity (and refused, naming it, if the proof fails); an operation
-    rule without one is refused: ``derive rules --prove`` proves the catalogue and records it."""
+def _require_records(rules: Mapping[str, Rule], root: Path, directory: str | None) -> None:
+    """No rule is used unless a proof is on record for its exact text, in the record beside it or
+    in the shipped one; loading proves nothing (``derive rules --prove`` does, and records it).
+    An entry is trusted only where it is the shipped record's and that record is the one the
+    checker pins; any other is a claim, which :mod:`derive.rule_trust` has the checker prove again."""
     if _PROVING:
         return
-    record = proofs_on_record(root)
+    record = read_record(root)
+    trusted = trusted_entries(str(rules_directory()))
     for rule in rules.values():
-        entry = record.get(rule.name, {})
-        if entry.get("hash") == rule.digest:
-            _PROOFS[rule.digest] = entry
-            continue
-        if rule.operation != "rewrite":
-            raise CatalogueError(f"rule {rule.name!r} has no proof on record for its text in {root / PROOFS_FILE}; "
-                                 "run 'derive rules --prove' to prove the catalogue")
-        from .errors import VerificationError
-        from .rule_proofs import prove  # proofs use the engine, which sits above the catalogue
-        try:
-            verification = prove(rule)
-        except VerificationError as exc:
-            raise CatalogueError(f"rule {rule.name!r} is false and is refused: {exc}") from None
-        if verification.method != "symbolic" or verification.sizes:
-            # Proved at K = 2, 3 and checked up to 9 says nothing of K = 10: such a rule would make
-            # every step that applies it look proved.  It is refused, naming what was shown.
-            shown = ", ".join(", ".join(f"{k} = {v}" for k, v in s.items()) for s in verification.sizes)
-            how = f"proved only at {shown}" if verification.sizes else "checked only numerically"
-            raise CatalogueError(f"rule {rule.name!r} is {how}, not for every size, and is refused: "
-                                 "a rule is used only with a proof for every size")
-        _PROOFS[rule.digest] = proof_entry(rule, verification)
+        pinned = entry_for(trusted, rule.name, rule.digest)
+        entry = entry_for(record, rule.name, rule.digest) or pinned
+        if entry is None:
+            where = f" (with ${CATALOGUE_VARIABLE}={root})" if directory else ""
+            raise CatalogueError(f"rule {rule.name!r} has no proof on record for its exact text in {root / PROOFS_FILE}; "
+                                 f"prove it with 'derive rules --prove'{where}: loading the catalogue proves nothing")
+        _RECORDED[rule.digest] = entry
+        if pinned is not None:
+            _PINNED[rule.digest] = pinned
 
 
-_PROOFS: dict[str, dict] = {}  # the proof of each rule in use, by the hash of the rule's text
-
-
-def proof_entry(rule: Rule, verification) -> dict:
-    """What the record says of a rule's proof: its hash, how it was proved, at which sizes (none:
-    for every size)."""
-    return {"hash": rule.digest, "method": verification.method,
-            "sizes": [dict(s) for s in verification.sizes], "points": verification.points}
+_RECORDED: dict[str, Mapping] = {}  # what the record in use says of each rule, by the hash of its text
+_PINNED: dict[str, Mapping] = {}  # what the shipped record, pinned by the checker, says of it
 
 
 def proved_for_every_size(rule: Rule) -> bool:
     """Whether the rule's generic statement is proved symbolically with symbolic sizes and indices
-    (so a step applying it, with its conditions holding at the match, is proved for every size)."""
-    entry = _PROOFS.get(rule.digest)
-    return bool(entry) and entry["method"] == "symbolic" and not entry["sizes"]
+    by the record the checker pins (so a step applying it, with its conditions holding at the
+    match, is proved for every size)."""
+    return for_every_size(_PINNED.get(rule.digest))
+
+
+def claimed_for_every_size(rule: Rule) -> bool:
+    """Whether a record the checker does not pin (an edited rules directory's) claims a proof of the
+    rule for every size: a claim only, which the checker must prove again (:mod:`derive.rule_trust`)."""
+    return not proved_for_every_size(rule) and for_every_size(_RECORDED.get(rule.digest))
 
 
 @lru_cache(maxsize=None)
 def load_catalogue(directory: str | None = None) -> Mapping[str, Rule]:
     """All rules by name, in file order; a file ``10_logarithms.toml`` holds the topic ``logarithms``.
-    Every rule has a proof on record for its exact text, or is proved here, or is refused."""
+    Every rule has a proof on record for its exact text, or the catalogue is refused, naming it."""
     rules = read_catalogue(directory)
-    _require_proofs(rules, Path(directory) if directory else rules_directory())
+    _require_records(rules, Path(directory) if directory else rules_directory(), directory)
     return rules
 
 

@@ -176,10 +176,13 @@ def pin(statement: Mapping) -> str:
 def catalogue_certificate() -> dict:
     """Every rule of the catalogue, stated: what ``derive verify --rules`` re-checks."""
     from .catalogue import load_catalogue
-    model = {"arrays": {"t": "label", "y": "probability", "z": "real", "w": "positive"},  # as the conventions declare
-             "symbols": {"N": "size", "K": "size"}, "sizes": {"N": {"min": 1}, "K": {"min": 2}},
-             "facts": ["labels_sum_to_one", "one_hot_labels", "probabilities_sum_to_one"]}
-    return {"schema": CATALOGUE_SCHEMA, "model": model, "rules": [rule_statement(rule) for rule in load_catalogue().values()]}
+    return {"schema": CATALOGUE_SCHEMA, "model": CATALOGUE_MODEL,
+            "rules": [rule_statement(rule) for rule in load_catalogue().values()]}
+
+
+CATALOGUE_MODEL = {"arrays": {"t": "label", "y": "probability", "z": "real", "w": "positive"},  # as the conventions declare
+                   "symbols": {"N": "size", "K": "size"}, "sizes": {"N": {"min": 1}, "K": {"min": 2}},
+                   "facts": ["labels_sum_to_one", "one_hot_labels", "probabilities_sum_to_one"]}
 
 
 # ----- steps -----------------------------------------------------------------------------------
@@ -297,11 +300,13 @@ def refresh_pins() -> str:
     """Rewrite the checker's pins (``derive_checker/axioms.json``) from the catalogue: run it (and
     read the diff) when a rule of the catalogue changes; the checker refuses a statement otherwise."""
     from pathlib import Path
-    from .catalogue import load_catalogue
+    from .catalogue import load_catalogue, rules_directory
+    from .proof_record import PIN_KEY, read_record, record_digest
 
     path = Path(__file__).resolve().parent.parent / "derive_checker" / "axioms.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     data["rules"] = {rule.name: [pin(rule_statement(rule)), axiom_of_rule(rule, data["axioms"])]
                      for rule in load_catalogue().values() if {"lhs", "to", "defines"} & set(rule.data)}
+    data[PIN_KEY] = record_digest(read_record(rules_directory()))  # the record of proofs loading may trust
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return str(path)

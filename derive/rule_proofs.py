@@ -8,7 +8,6 @@ verified with the same checks every derivation uses.
 """
 from __future__ import annotations
 
-import json
 import random
 from functools import lru_cache
 from pathlib import Path
@@ -17,8 +16,9 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from . import conventions as c
-from .catalogue import PROOFS_FILE, proof_entry, Rule, get_rule, load_catalogue, proving_catalogue, read_catalogue, rules_directory
+from .catalogue import Rule, active_directory, get_rule, load_catalogue, proving_catalogue, read_catalogue, rules_directory
 from .errors import CatalogueError
+from .proof_record import entry_for, new_entry, read_record, trusted_entries, write_record
 from .models import ANY_VALUES, BERNOULLI, COUNTS, LINKS, MOVING_AVERAGE, Model, categorical
 from .operations import apply
 from .steps import Equation, Step, Verification
@@ -32,23 +32,40 @@ from .verification import compare, verify_step
 
 
 
-def prove_catalogue(directory: str | None = None) -> Path:
-    """Prove every rule of the catalogue and record each proof under the hash of the rule's text
-    (``proofs.json`` beside the rules); raises on the first false rule, naming it."""
+def prove_catalogue(directory: str | None = None, every: bool = False) -> Path:
+    """Prove the rules of the catalogue in use (``$DERIVE_RULES``'s, else the one shipped; or
+    ``directory``'s) that have no proof on record for their exact text (with ``every``, every rule)
+    and record each proof under the hash of the rule's text (``proofs.json`` beside the rules).
+    A rewrite rule that is false, or proved only at some sizes or only numerically, is refused,
+    naming it, and nothing is written: a rule is used only with a proof for every size."""
+    directory = directory if directory is not None else active_directory()
     root = Path(directory) if directory else rules_directory()
+    earlier = read_record(root)
+    shipped = trusted_entries(str(rules_directory()))  # a rule exactly as shipped keeps the shipped proof
     record = {}
     with proving_catalogue():
         for rule in read_catalogue(directory).values():
-            verification = prove(rule)
-            record[rule.name] = proof_entry(rule, verification)
-    path = root / PROOFS_FILE
-    try:
-        path.write_text(json.dumps({"rules": record}, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
-    except OSError as exc:
-        raise CatalogueError(f"cannot write the record of proofs to {path}: {exc.strerror}") from None
+            entry = None if every else entry_for(earlier, rule.name, rule.digest) or entry_for(shipped, rule.name, rule.digest)
+            record[rule.name] = dict(entry) if entry is not None else new_entry(rule.digest, _proof_for_every_size(rule))
+    path = write_record(root, record)
     load_catalogue.cache_clear()
+    trusted_entries.cache_clear()  # the shipped record may be the one just written
     return path
+
+
+def _proof_for_every_size(rule: Rule) -> Verification:
+    """The rule's proof; a rewrite rule without one for every size is refused (a proof at K = 2, 3
+    and a check up to 9 say nothing of K = 10: each step applying it would look proved)."""
+    try:
+        verification = prove(rule)
+    except VerificationError as exc:
+        raise CatalogueError(f"rule {rule.name!r} is false and is refused: {exc}") from None
+    if rule.operation == "rewrite" and (verification.method != "symbolic" or verification.sizes):
+        shown = ", ".join(", ".join(f"{k} = {v}" for k, v in s.items()) for s in verification.sizes)
+        how = f"proved only at {shown}" if verification.sizes else "checked only numerically"
+        raise CatalogueError(f"rule {rule.name!r} is {how}, not for every size, and is refused: "
+                             "a rule is used only with a proof for every size")
+    return verification
 
 
 def prove(rule: Rule, seed: int = 0) -> Verification:

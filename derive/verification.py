@@ -114,7 +114,8 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
     with its conditions checked, must give exactly the new right side.  A rule whose generic
     statement is proved for every size then proves the step for every size, and the numeric check
     is the second opinion; a rule proved only at some sizes leaves the step to :func:`compare`."""
-    from .catalogue import get_rule, proved_for_every_size  # the catalogue is read only when a rule is replayed
+    from .catalogue import get_rule  # the catalogue is read only when a rule is replayed
+    from .rule_trust import proved_for_every_size
     from .rewriting import match_rule, parts, merged, replace_at, subexpression_at
 
     rule = get_rule(step.rule)

@@ -5,9 +5,11 @@ import textwrap
 import pytest
 import sympy as sp
 
-from derive.catalogue import PROOFS_FILE, load_catalogue, proofs_on_record, read_catalogue, rules_directory
+from derive.catalogue import load_catalogue, read_catalogue, rules_directory
 from derive.errors import CatalogueError, PatternError, VerificationError
 from derive.operations import automatic
+from derive.proof_record import PROOFS_FILE, read_record
+from derive import rule_proofs
 from derive.rule_proofs import prove
 from tools import copy_of_the_catalogue
 
@@ -72,27 +74,44 @@ def _catalogue_from(tmp_path, text):
 
 def test_every_rule_has_its_proof_on_record_for_its_exact_text():
     """rules/proofs.json is current: a rule edited without 'derive rules --prove' fails here."""
-    record = proofs_on_record(rules_directory())
+    record = read_record(rules_directory())
     stale = [rule.name for rule in RULES if record.get(rule.name, {}).get("hash") != rule.digest]
     assert stale == [], f"re-prove with 'derive rules --prove': {stale}"
     assert set(record) == {rule.name for rule in RULES}
 
 
-def test_a_false_rule_is_refused_when_the_catalogue_loads(tmp_path):
+def test_a_false_rule_is_refused_when_proved_and_never_loads(tmp_path):
+    """Loading proves nothing: the rule without a proof on record is refused, naming the command
+    that proves it; that command refuses it as false and records nothing."""
     directory = copy_of_the_catalogue(tmp_path, FALSE_RULE)
+    before = (tmp_path / PROOFS_FILE).read_text(encoding="utf-8")
     try:
+        with pytest.raises(CatalogueError, match="rule 'log_of_sum' has no proof on record.*'derive rules --prove'"):
+            load_catalogue(directory)
         with pytest.raises(CatalogueError, match="rule 'log_of_sum' is false and is refused"):
+            rule_proofs.prove_catalogue(directory)
+        assert (tmp_path / PROOFS_FILE).read_text(encoding="utf-8") == before
+        with pytest.raises(CatalogueError, match="rule 'log_of_sum' has no proof on record"):
             load_catalogue(directory)
     finally:
         load_catalogue.cache_clear()
+        read_catalogue.cache_clear()
 
 
-def test_a_new_true_identity_is_proved_when_the_catalogue_loads(tmp_path):
+def test_a_new_true_identity_loads_once_proved(tmp_path, monkeypatch):
     directory = copy_of_the_catalogue(tmp_path, TRUE_RULE)
     try:
+        with pytest.raises(CatalogueError, match="rule 'log_of_square' has no proof on record"):
+            load_catalogue(directory)
+        proved = []
+        monkeypatch.setattr(rule_proofs, "prove", lambda rule, seed=0, real=rule_proofs.prove: proved.append(rule.name) or real(rule))
+        rule_proofs.prove_catalogue(directory)
+        assert proved == ["log_of_square"]  # the others keep the proofs on record for their text
+        assert read_record(tmp_path)["log_of_square"]["method"] == "symbolic"
         assert "log_of_square" in load_catalogue(directory)
     finally:
         load_catalogue.cache_clear()
+        read_catalogue.cache_clear()
 
 
 def test_an_operation_rule_edited_without_a_new_proof_is_refused(tmp_path):
@@ -106,18 +125,18 @@ def test_an_operation_rule_edited_without_a_new_proof_is_refused(tmp_path):
         load_catalogue.cache_clear()
 
 
-def test_the_record_is_what_loading_trusts(tmp_path, monkeypatch):
+def test_loading_never_proves(tmp_path, monkeypatch):
     """prove_catalogue writes the record; a catalogue with it loads without proving anything again."""
-    from derive import rule_proofs
     (tmp_path / "10_logarithms.toml").write_text((rules_directory() / "10_logarithms.toml").read_text(encoding="utf-8"),
                                                  encoding="utf-8")
     load_catalogue.cache_clear()
     read_catalogue.cache_clear()
-    written = rule_proofs.prove_catalogue(str(tmp_path))
-    assert written == tmp_path / PROOFS_FILE and set(proofs_on_record(tmp_path)) == set(read_catalogue(str(tmp_path)))
+    written = rule_proofs.prove_catalogue(str(tmp_path), every=True)
+    assert written == tmp_path / PROOFS_FILE and set(read_record(tmp_path)) == set(read_catalogue(str(tmp_path)))
     monkeypatch.setattr(rule_proofs, "prove", lambda rule, seed=0: pytest.fail(f"proved {rule.name} again"))
     try:
         assert len(load_catalogue(str(tmp_path))) == len(read_catalogue(str(tmp_path)))
+        rule_proofs.prove_catalogue(str(tmp_path))  # every rule has a proof on record: nothing to prove
     finally:
         load_catalogue.cache_clear()
         read_catalogue.cache_clear()

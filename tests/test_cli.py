@@ -189,9 +189,16 @@ def test_the_readme_says_which_command_takes_which_option():
 
 def test_rules_prove_records_the_proofs(monkeypatch, capsys, tmp_path):
     from derive import cli, rule_proofs
-    monkeypatch.setattr(rule_proofs, "prove_catalogue", lambda: tmp_path / "proofs.json")
-    assert cli.main(["rules", "--prove"]) == 0
-    assert capsys.readouterr().out.strip() == f"proved every rule; the record is {tmp_path / 'proofs.json'}"
+    asked = []
+    monkeypatch.setattr(rule_proofs, "prove_catalogue", lambda every: asked.append(every) or tmp_path / "proofs.json")
+    assert cli.main(["rules", "--prove"]) == 0 and cli.main(["rules", "--prove", "--all"]) == 0
+    assert asked == [False, True]  # the rules without a proof for their text; then every rule
+    assert capsys.readouterr().out.strip().splitlines() == [f"proved the catalogue; the record is {tmp_path / 'proofs.json'}"] * 2
+
+
+def test_rules_all_without_prove_is_a_usage_error():
+    done = subprocess.run([sys.executable, "-m", "derive", "rules", "--all"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "--all goes with --prove" in done.stderr and "Traceback" not in done.stderr
 
 
 def _one_error_line(done: subprocess.CompletedProcess, *words: str) -> str:

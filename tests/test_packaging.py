@@ -95,11 +95,12 @@ def test_installed_command_runs_outside_the_checkout(installed):
 def test_installed_package_reads_its_own_rules(installed):
     work, python = installed
     code = ("import derive, derive.catalogue as c; print(c.rules_directory()); "
-            "print(all(s.verification.verified for s in derive.get('bce').steps))")
+            "print(all(s.verification.verified for s in derive.get('bce').steps)); "
+            "print(c.proved_for_every_size(c.get_rule('sum_of_constant')))")  # the installed record is the pinned one
     out = subprocess.run([str(python), "-c", code], cwd=work, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    directory, verified = out.stdout.split()
-    assert "site-packages" in directory and verified == "True"
+    directory, verified, pinned = out.stdout.split()
+    assert "site-packages" in directory and verified == "True" and pinned == "True"
 
 
 def test_sdist_installs_and_its_tests_run_from_it(built, tmp_path_factory):

@@ -24,7 +24,7 @@ import pytest
 import sympy as sp
 
 import derive
-from derive import cli
+from derive import cli, rule_trust
 from derive import conventions as c
 from derive.at_sizes import write_out_sums
 from derive.catalogue import CATALOGUE_VARIABLE, load_catalogue, read_catalogue, read_rulesets
@@ -32,7 +32,7 @@ from derive.errors import CatalogueError, DeriveError, ParseError, VerificationE
 from derive.models import BERNOULLI, categorical, free, positive_in
 from derive.steps import Check, Equation, Step
 from derive.verification import verify_step
-from tools import copy_of_the_catalogue
+from tools import copy_of_the_catalogue, forge_record
 
 ROOT = Path(__file__).resolve().parent.parent
 delta = sp.KroneckerDelta
@@ -82,7 +82,7 @@ def _refused(before, after, model, check: Check = Check("equal"), lhs: sp.Basic 
 @pytest.fixture
 def clean_catalogue():
     yield
-    for cache in (load_catalogue, read_catalogue, read_rulesets):
+    for cache in (load_catalogue, read_catalogue, read_rulesets, rule_trust.rechecked):
         cache.cache_clear()
 
 
@@ -282,12 +282,19 @@ FORCED_LOG_LAW = """
     ("max_log_of_product", "Max(a, 0)*log(b*c)", "Max(a, 0)*(log(b) + log(c))"),
 ])
 def test_a_log_law_for_sign_indefinite_arguments_never_loads(tmp_path, clean_catalogue, name, lhs, rhs):
-    """Through a catalogue: the rule's proof split the kink into cases and forced every log."""
+    """Through a catalogue: the rule's proof split the kink into cases and forced every log.  Loading
+    refuses it unproved; 'derive rules --prove' refuses it; a record claiming it proved is not taken."""
     directory = copy_of_the_catalogue(tmp_path, FORCED_LOG_LAW.format(name=name, lhs=lhs, rhs=rhs))
     environment = {**os.environ, CATALOGUE_VARIABLE: directory}
     run = subprocess.run([sys.executable, "-m", "derive", "grad", r"\log x", "--wrt", "x"], capture_output=True, text=True,
                          env=environment, cwd=ROOT, timeout=300)
+    assert run.returncode != 0 and f"rule '{name}' has no proof on record" in run.stderr
+    run = subprocess.run([sys.executable, "-m", "derive", "rules", "--prove"], capture_output=True, text=True,
+                         env=environment, cwd=ROOT, timeout=300)
     assert run.returncode != 0 and re.search(f"rule '{name}' is (false|checked only numerically|proved only at)", run.stderr)
+    forge_record(directory, name)
+    rule = load_catalogue(directory)[name]
+    assert not rule_trust.proved_for_every_size(rule)
 
 
 def test_no_log_is_expanded_with_force_anywhere_in_the_engine():
@@ -341,20 +348,37 @@ ADDED_RULE = """
      "squares_wrong_at_forty"),
 ])
 def test_a_rule_without_a_proof_for_every_size_is_refused_at_load(tmp_path, clean_catalogue, edit, extra, name):
+    """Unproved, it does not load; 'derive rules --prove' refuses it (writing nothing); a record
+    forged to claim it proved for every size loads, but no step applying it says "proved"."""
     directory = copy_of_the_catalogue(tmp_path, extra, edit=edit)
-    with pytest.raises(CatalogueError, match=f"rule '{name}' is (false|proved only at|checked only)"):
+    with pytest.raises(CatalogueError, match=f"rule '{name}' has no proof on record.*'derive rules --prove'"):
         load_catalogue(directory)
+    from derive.rule_proofs import prove_catalogue
+    record = (tmp_path / "proofs.json").read_text(encoding="utf-8")
+    with pytest.raises(CatalogueError, match=f"rule '{name}' is (false|proved only at|checked only)"):
+        prove_catalogue(directory)
+    assert (tmp_path / "proofs.json").read_text(encoding="utf-8") == record
     environment = {**os.environ, CATALOGUE_VARIABLE: directory}
-    run = subprocess.run([sys.executable, "-m", "derive", "grad", r"\sum_{k=1}^{K} x", "--wrt", "x"],
-                         capture_output=True, text=True, env=environment, cwd=ROOT, timeout=300)
+    command = [sys.executable, "-m", "derive", "grad", r"\sum_{k=1}^{K} x", "--wrt", "x", "--detail", "full"]
+    run = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=ROOT, timeout=300)
     assert run.returncode != 0 and "proved" not in run.stdout and name in run.stderr
+    forge_record(directory, name)
+    assert not rule_trust.proved_for_every_size(load_catalogue(directory)[name])
+    run = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=ROOT, timeout=300)
+    lines = run.stdout.splitlines()
+    verdicts = [lines[n + 1] for n, line in enumerate(lines[:-1]) if line.strip().startswith(f"by {name} (")]
+    assert "Traceback" not in run.stderr and f"by the rule {name}" not in run.stdout
+    assert all("proved" not in verdict for verdict in verdicts), verdicts
 
 
 def test_a_true_rule_added_to_the_catalogue_is_still_proved_and_used(tmp_path, clean_catalogue, monkeypatch):
     added = ADDED_RULE.format(name="sum_of_a_constant_again", conditions='["c independent of j"]',
                               wild='["c", "j", "a", "b"]', lhs="Sum(c, (j, a, b))", rhs="(b - a + 1)*c") \
         .replace("a rule wrong past the small sizes", "the sum of a constant").replace("A wrong rule.", "True.")
-    monkeypatch.setenv(CATALOGUE_VARIABLE, copy_of_the_catalogue(tmp_path, added))
+    directory = copy_of_the_catalogue(tmp_path, added)
+    from derive.rule_proofs import prove_catalogue
+    prove_catalogue(directory)  # 'derive rules --prove': loading proves nothing
+    monkeypatch.setenv(CATALOGUE_VARIABLE, directory)
     derivation = derive.gradient(r"\sum_{k=1}^{K} a x", "x")
     assert derivation.result.rhs == c.K * a
     assert derivation.steps[-1].verification.method == "symbolic" and not derivation.steps[-1].verification.sizes
@@ -434,7 +458,7 @@ def test_the_right_last_steps_still_pass():
 
 DETERMINISM = """
 import sys
-from derive import cli
+from derive import cli, rule_trust
 for argv in (["ce", "--detail", "full"], ["bce", "--gradient", "--link", "sigmoid", "--detail", "full"],
              ["grad", sys.argv[1], "--wrt", "y_{j}", "--detail", "full"], ["grad", sys.argv[1], "--wrt", "y_{j}", "--format", "json"]):
     print(cli.main(argv))

@@ -55,3 +55,20 @@ def copy_of_the_catalogue(folder: Path, extra: str | None = None, edit=None) -> 
     for cache in (load_catalogue, read_catalogue, read_rulesets):
         cache.cache_clear()
     return str(folder)
+
+
+def forge_record(directory: str, *names: str) -> None:
+    """Claim in ``directory``'s record of proofs a symbolic proof for every size of each rule
+    ``names`` as now written: the hash of a rule's text is anyone's to compute, so an edited rules
+    directory may carry such a record; the catalogue's caches cleared."""
+    from derive.catalogue import load_catalogue, read_catalogue
+    from derive.proof_record import read_record, write_record
+
+    read_catalogue.cache_clear()
+    rules = read_catalogue(directory)
+    record = read_record(Path(directory))
+    for name in names:
+        record[name] = {"hash": rules[name].digest, "method": "symbolic", "sizes": [], "points": 9}
+    write_record(Path(directory), record)
+    for cache in (load_catalogue, read_catalogue):
+        cache.cache_clear()
