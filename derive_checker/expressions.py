@@ -103,7 +103,7 @@ def _read(head, args, scope, sub):
     if head == "Wild" and len(args) == 1:
         return scope.wilds[args[0]] if args[0] in scope.wilds else refuse(f"the wild {args[0]!r} has no value")
     if head == "MatrixSymbol" and len(args) == 1:
-        return sp.MatrixSymbol(args[0], *scope.shapes[args[0]]) if args[0] in scope.shapes else refuse(f"no matrix {args[0]!r} declared")
+        return sp.MatrixSymbol(args[0], *scope.shapes[args[0]]) if args[0] in scope.shapes else refuse(f"undeclared matrix {args[0]!r}")
     if head == "Elementwise" and len(args) == 2:
         return ElementwiseApplyFunction(_UNARY[args[0]], sub(1, args[1])) if args[0] in _UNARY else refuse(f"no function {args[0]!r}")
     if head == "Indexed" and len(args) >= 2:

@@ -113,7 +113,7 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
     """What a mapping may put for a symbol: a size a whole number from its least, a number inside
     the declared domain, a prediction its declared link, logits the declared linear layer, a scalar
     the component 1 of its array, a matrix one of the mapped shape whose entries are its own at row 1."""
-    model, name = ctx.model, _name(old)
+    model, name = ctx.model, old.base.label.name if isinstance(old, sp.Indexed) else getattr(old, "name", None)
     if isinstance(old, sp.MatrixSymbol):
         sizes = {k: v for k, v in mapping.items() if isinstance(k, sp.Symbol)}
         _require(isinstance(new, sp.MatrixSymbol) and sp.Tuple(*old.shape).xreplace(sizes) == sp.Tuple(*new.shape),
@@ -128,8 +128,8 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
     if isinstance(old, sp.Symbol) and name in model.minimum:
         _require(new.is_Integer and new >= model.minimum[name], f"the size {old} = {new} is no whole number from {model.minimum[name]}")
         return
-    one_row = (old, new) if isinstance(old, sp.Indexed) else (new, old)  # a scalar the component 1 of its array
-    if isinstance(one_row[0], sp.Indexed) and isinstance(one_row[1], sp.Symbol) and name == _name(new) and one_row[0].indices == (1,):
+    row, single = (old, new) if isinstance(old, sp.Indexed) else (new, old)  # a scalar the component 1 of its array
+    if isinstance(row, sp.Indexed) and isinstance(single, sp.Symbol) and row.indices == (1,) and row.base.label.name == single.name:
         return
     domain = model.domain(old)
     if new.is_number:
@@ -144,10 +144,6 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
         return
     _require(domain not in ("probability", "label", "target") and exact_row and bool(new.is_real),
              f"{old} = {new} leaves the declared model")
-
-
-def _name(atom) -> str | None:
-    return atom.base.label.name if isinstance(atom, sp.Indexed) else getattr(atom, "name", None)
 
 
 def check_mapped(ctx) -> dict:
