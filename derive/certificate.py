@@ -14,6 +14,7 @@ from typing import Mapping
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from . import conventions as c
 from .errors import DeriveError
@@ -51,6 +52,17 @@ def tree(expr, wilds: Mapping[str, str] | None = None) -> list:
     kids = lambda args: [tree(a, wilds) for a in args]  # noqa: E731
     if isinstance(expr, (sp.Add, sp.Mul, sp.Max, sp.Min, sp.Pow, sp.KroneckerDelta)):
         return [type(expr).__name__, *kids(expr.args)]
+    if isinstance(expr, sp.MatrixSymbol):  # its shape and entries: the model's "matrices"
+        return ["MatrixSymbol", expr.name]
+    if isinstance(expr, (sp.MatMul, sp.MatAdd, sp.Transpose, sp.Trace, sp.DiagMatrix)):
+        return [type(expr).__name__, *kids(expr.args)]
+    if isinstance(expr, ElementwiseApplyFunction):
+        function = expr.function
+        if isinstance(function, sp.Lambda) and len(function.variables) == 1:
+            function = function.expr.func if function.expr.args == function.variables else None
+        if getattr(function, "__name__", None) not in _UNARY:
+            raise NotCertifiable(f"a function applied elementwise must be one of {sorted(_UNARY)}")
+        return ["Elementwise", function.__name__, tree(expr.expr, wilds)]
     name = type(expr).__name__
     if name in ("Sum", "Product", "Maximum"):
         inner = tree(expr.function, wilds)
@@ -93,9 +105,13 @@ def _symbols_of(exprs) -> tuple[dict, dict]:
     scalars, arrays = {}, {}
 
     def walk(node):
-        if isinstance(node, sp.Indexed):
+        if isinstance(node, sp.MatrixSymbol):
+            nodes = node.shape
+        elif isinstance(node, sp.Indexed):
             _one(arrays, node.base.label.name, node.base)
             nodes = node.indices
+        elif isinstance(node, sp.Lambda):  # a function applied elementwise: its variable is bound
+            nodes = ()
         elif isinstance(node, sp.Symbol):
             _one(scalars, node.name, node)
             nodes = ()
@@ -113,9 +129,33 @@ def _one(table: dict, name: str, value) -> None:
         raise NotCertifiable(f"two different symbols are named {name!r}: {table[name]!r} and {value!r}")
 
 
-def model_declaration(model, exprs) -> dict:
+ROW, COLUMN = sp.Symbol("matrix_row", integer=True), sp.Symbol("matrix_column", integer=True)
+
+
+def _matrices(exprs, named: Mapping) -> dict:
+    """Each matrix symbol's shape and entry (``matrix_row``, ``matrix_column``): a component of the
+    array it stands for, or (a gradient's or Hessian's name) the derivative its step names."""
+    from . import vector_forms as vf
+    found: dict = {}
+    for expr in exprs:
+        for symbol in getattr(expr, "atoms", lambda *_: ())(sp.MatrixSymbol):
+            _one(found, symbol.name, symbol)
+    entries = {}
+    for name, symbol in sorted(found.items()):
+        base, how = vf.indexed_of(symbol)
+        if name in named:
+            entries[name] = (symbol.shape, named[name])
+        elif base is not None:  # a row vector's entry is at its column, a column vector's at its row
+            entries[name] = (symbol.shape, base[COLUMN] if how == "row" else base[ROW] if how == "column" else base[ROW, COLUMN])
+        else:
+            raise NotCertifiable(f"the matrix {name} stands for no array and names no derivatives")
+    return entries
+
+
+def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
     """What the checker may assume: each symbol's and array's domain, the sizes (from 1, or fixed),
-    the facts the model states, its link and linear layer, and each free index's range."""
+    the facts the model states, its link and linear layer, each free index's range, and what each
+    matrix symbol stands for (``named``: a gradient's name -> the derivative that is its entry)."""
     from .models import free_indices
 
     scalars, arrays = _symbols_of(exprs)
@@ -129,6 +169,10 @@ def model_declaration(model, exprs) -> dict:
             upper = model.range_of(index, expr)
             if indices.setdefault(index.name, tree(upper)) != tree(upper):
                 indices[index.name] = ["Symbol", "K"] if tree(upper) == ["Symbol", "K"] else indices[index.name]
+    matrices = _matrices(exprs, named or {})
+    more_scalars, more_arrays = _symbols_of([entry for _, entry in matrices.values()])
+    scalars.update((n, s) for n, s in more_scalars.items() if s not in (ROW, COLUMN))
+    arrays.update(more_arrays)
     declaration = {
         "symbols": {name: _domain(s, model, False) for name, s in sorted(scalars.items())},
         "arrays": {name: _domain(b, model, True) for name, b in sorted(arrays.items())},
@@ -141,6 +185,10 @@ def model_declaration(model, exprs) -> dict:
         stated = [statement(item) for item in model.positive]
         declaration["positive"] = sorted(({"expr": tree(p.pattern), "ranges": [[tree(lo), tree(hi)] for lo, hi in p.ranges]}
                                           for p in stated), key=json.dumps)
+    if matrices:
+        declaration["symbols"].update({ROW.name: "index", COLUMN.name: "index"})
+        declaration["matrices"] = {name: {"shape": [tree(n) for n in shape], "entry": tree(entry)}
+                                   for name, (shape, entry) in matrices.items()}
     if model.link:
         declaration["link"] = {"kind": str(model.link), "prediction": "y", "logits": "z",
                                "classes": ["Integer", str(model.classes)] if model.classes else ["Symbol", "K"]}
@@ -230,9 +278,12 @@ def _step(number: int, step, previous, model, rules: dict) -> dict:
         record["statement"] = rule.statement
     if record["check"] == "rewrite":
         record.update(_rewrite_match(step, previous, model))
-        record["conditions"] = [{"text": cond.text, "how": _discharge_words(cond)} for cond in rule.conditions]
+        record["conditions"] = [{"text": cond.text, "how": _discharge_words(cond, record["match"])}
+                                for cond in rule.conditions]
     if check.mapping:
         record["mapping"] = _pairs(check.mapping)
+    if record["check"] == "derivatives":  # what the matrix stands for is declared in the model's matrices
+        return record
     if check.definitions:
         record["definitions"] = _pairs(check.definitions)
     if check.variables:
@@ -246,16 +297,26 @@ def _step(number: int, step, previous, model, rules: dict) -> dict:
     return record
 
 
-def _discharge_words(condition) -> str:
+_SIGNS = {"positive", "nonnegative", "nonzero", "real"}  # from the domains the model declares; the rest checked
+_WHAT = {"not_number_one": "not the number 1", "not_number_zero": "not the number 0", "limit_positive": "a positive limit",
+         "not_one": "not 1", "concrete": "a whole number"}
+
+
+def _discharge_words(condition, match: Mapping) -> str:
+    """How the engine discharged ``condition`` at the match, in the words the checker re-derives."""
     if condition.fact:
-        return f"the model states {condition.fact}"
+        return f"fact of the model: {condition.fact}"
     if condition.link:
-        return f"the model's link is {condition.link}"
+        return f"the model's link: {condition.link}"
     if condition.classes:
-        return f"the model has K = {condition.classes}"
-    if condition.predicate:
-        return f"{condition.predicate}, from the domains the model declares"
-    return "declared by the conventions"
+        return f"the model fixes K = {condition.classes}"
+    if not condition.predicate:
+        return "a convention of every model"
+    if condition.subject not in match:
+        return "vacuous: its wild matched nothing"
+    what = f"independent of {condition.other}" if condition.predicate == "independent" else \
+        _WHAT.get(condition.predicate, condition.predicate)
+    return f"{what}: {'declared in the model' if condition.predicate in _SIGNS else 'checked'}"
 
 
 def _positive_exprs(model) -> list:
@@ -271,15 +332,28 @@ def certificate(derivation) -> dict:
     previous = None
     by_model: dict = {}
     for step, model in zip(derivation.steps, derivation.models):
-        by_model.setdefault(model.name, (model, []))[1].extend([step.lhs, step.rhs, *step.check.mapping.keys(),
-                                                                  *step.check.mapping.values()])
-    for name, (model, exprs) in by_model.items():
-        models[name] = model_declaration(model, [*exprs, *_positive_exprs(model)])
+        exprs, named = by_model.setdefault(model.name, (model, [], {}))[1:]
+        exprs.extend([step.lhs, step.rhs, *step.check.mapping.keys(), *step.check.mapping.values()])
+        if str(getattr(step.check.how, "value", step.check.how)) == "derivatives":
+            ((loss, _),), bases = step.check.definitions.items(), step.check.variables
+            by = [bases[0][ROW, COLUMN]] if len(bases) == 1 else [bases[0][ROW], bases[1][COLUMN]]
+            named[step.lhs.name] = sp.Derivative(loss, *by)
+    for name, (model, exprs, named) in by_model.items():
+        models[name] = model_declaration(model, [*exprs, *_positive_exprs(model)], named)
     for number, (step, model) in enumerate(zip(derivation.steps, derivation.models), 1):
         steps.append(_step(number, step, previous, model, rules))
         previous = step.equation
-    return {"schema": SCHEMA, "name": derivation.name, "title": dict(derivation.title), "models": models,
-            "steps": steps, "rules": rules}
+    document = {"schema": SCHEMA, "name": derivation.name, "title": dict(derivation.title), "models": models,
+                "steps": steps, "rules": rules}
+    return {**document, "rests_on": rests_on(document)}
+
+
+def rests_on(document: dict) -> dict:
+    """The axioms and theorems the checker finds the certificate resting on (``derive verify``
+    refuses a certificate whose list omits or invents one), as Lean's ``#print axioms``."""
+    from derive_checker.certificate import check_certificate
+    report = check_certificate(json.loads(json.dumps(document)))
+    return {"axioms": report["axioms"], "theorems": report["theorems"]}
 
 
 def axiom_of_rule(rule, axioms: list[dict]) -> str | None:

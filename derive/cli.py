@@ -121,7 +121,7 @@ def _emit_certificates(derivations) -> None:
 
 
 def _show_axioms(name: str, args: argparse.Namespace) -> int:
-    """The axioms ``derive verify`` finds the derivation resting on."""
+    """The axioms (and theorems) the derivation's certificate lists, as ``derive verify`` checks them."""
     import json
     from derive_checker.certificate import check_certificate
     from .verify_report import list_axioms
@@ -129,10 +129,12 @@ def _show_axioms(name: str, args: argparse.Namespace) -> int:
     from .certificate import certificate
     report = check_certificate(json.loads(json.dumps(certificate(api.get(name)))))
     if args.format == "json":
-        emit(json.dumps({"name": name, "verified": report["ok"], "axioms": report["axioms"]}, ensure_ascii=False,
-                        indent=1), is_json=True)
+        emit(json.dumps({"name": name, "verified": report["ok"], "axioms": report["axioms"],
+                         "theorems": report["theorems"]}, ensure_ascii=False, indent=1), is_json=True)
     else:
-        emit(list_axioms("text", args.lang, set(report["axioms"])))
+        emit(list_axioms("text", args.lang, set(report["axioms"]))
+             + "".join((f"\n定理 {t}（これらの公理から証明済み）" if args.lang == "ja" else
+                        f"\ntheorem {t} (proved from these axioms)") for t in report["theorems"]))
     return 0 if report["ok"] else 1
 
 

@@ -16,9 +16,11 @@ from derive_checker.expressions import Malformed
 WORDS = {
     "en": {"proved": "proved for every size", "numeric": "checked numerically", "stated": "stated by the model",
            "given": "given (the starting point, not derived)", "failed": "FAILED", "rests": "rests on the axioms",
+           "theorems": "and the theorems (each proved from them)",
            "unproved": "not proved for every size: each step using it is checked numerically"},
     "ja": {"proved": "すべてのサイズで証明済み", "numeric": "数値的に検証", "stated": "モデルが定める",
            "given": "所与（出発点、導出ではない）", "failed": "不合格", "rests": "依拠する公理",
+           "theorems": "および定理（それぞれ公理から証明済み）",
            "unproved": "すべてのサイズでは証明されていない：これを使う各ステップは数値的に検証"},
 }
 
@@ -38,6 +40,7 @@ def _lines(report: dict, lang: str) -> list[str]:
         lines.append(f"  {marker} step {step['n']} {shown(step['rule'])} ({shown(step['check'])}): "
                      f"{words[step['verdict']]}{points}{detail}")
     lines.append(f"  {words['rests']}: {', '.join(report['axioms']) or '-'}")
+    lines.append(f"  {words['theorems']}: {', '.join(report.get('theorems', ())) or '-'}")
     if report["failure"]:
         lines.append(f"  first failure: {shown(report['failure'])}")
     return lines

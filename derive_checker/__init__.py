@@ -1,7 +1,4 @@
-"""derive_checker: the small trusted checker of derive's certificates.
-
-It alone decides a ✓ for a certificate.  It imports only the standard library, SymPy and mpmath
-(never the engine in ``derive``), reads expressions from a JSON tree with a whitelist of heads,
-and rests every proof on the axioms listed in :mod:`derive_checker.axioms`.
-"""
+"""derive_checker: the small trusted checker that alone decides a ✓ for a certificate of derive.  It
+imports only the standard library, SymPy and mpmath (never the engine in ``derive``), reads expressions
+from a JSON tree with a whitelist of heads, and rests every proof on the axioms of ``axioms.json``."""
 SCHEMA = "derive-certificate/1"

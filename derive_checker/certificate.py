@@ -1,61 +1,63 @@
-"""Read a certificate, check its schema, walk its steps, and report: each step's verdict and the
-axioms it rests on, or the first step that fails (and why)."""
-from __future__ import annotations
-
-import hashlib
-import json
+"""Read a certificate, check its schema, walk its steps and report each step's verdict, the axioms and
+theorems the whole rests on (which must be those it lists), or the first step that fails and why."""
 from types import SimpleNamespace
 
 from . import SCHEMA
+from .axioms import digest
 from .expressions import Malformed
 from .model import Model
 from .numeric import rng_for
-from .steps import check_step
+from .steps import NEEDS_PREVIOUS, check_step
 from .zero import Refused
-
-MAX_DEPTH = 12  # certificates nested (a derivation citing one that cites one...) at most this deep
-
-
-def digest(document) -> str:
-    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
 
 def _schema(cert) -> None:
     if not isinstance(cert, dict) or cert.get("schema") != SCHEMA:
         raise Malformed(f"not a certificate: its schema must be {SCHEMA!r}")
-    if not (isinstance(cert.get("models"), dict) and isinstance(cert.get("rules"), dict) and cert.get("steps")
-            and isinstance(cert["steps"], list)):
+    if not (isinstance(cert.get("models"), dict) and isinstance(cert.get("rules"), dict) and isinstance(cert.get("steps"), list)
+            and cert["steps"]):
         raise Malformed("a certificate needs 'models' and 'rules' objects and a non-empty list of steps")
     for number, step in enumerate(cert["steps"], 1):
-        if not isinstance(step, dict) or not {"check", "lhs", "rhs", "model"} <= set(step):
-            raise Malformed(f"step {number} needs check, lhs, rhs and model")
-        if step["model"] not in cert["models"]:
-            raise Malformed(f"step {number} names a model the certificate does not declare")
+        if not isinstance(step, dict) or not {"check", "lhs", "rhs", "model"} <= set(step) or step["model"] not in cert["models"]:
+            raise Malformed(f"step {number} needs check, lhs, rhs and a model the certificate declares")
+
+
+DONE: dict = {}  # reports and theorem proofs, by the SHA-256 of what they are of: a pure function of it
 
 
 def check_certificate(cert, cache: dict | None = None, depth: int = 0) -> dict:
-    """The report on ``cert``: ``ok``, one entry per step, the axioms the whole rests on, and the
-    first failure (``step n (rule): why``).  Raises :class:`Malformed` for a malformed document."""
-    cache = {} if cache is None else cache
-    if depth > MAX_DEPTH:
+    """The report on ``cert``: ``ok``, one entry per step, the axioms and theorems the whole rests on,
+    the first failure (``step n (rule): why``).  Raises :class:`Malformed` for a malformed document."""
+    cache = DONE if cache is None else cache
+    if len(cache) > 1000:  # a bound on memory, nothing more
+        cache.clear()
+    if depth > 12:  # certificates nested (a derivation citing one that cites one...) at most this deep
         raise Malformed("certificates nested too deep")
     _schema(cert)
-    key = digest(cert)
-    if key in cache:
-        return cache[key]
-    models = {name: Model(declaration) for name, declaration in cert["models"].items()}
-    report = {"name": str(cert.get("name", "")), "ok": True, "steps": [], "axioms": set(), "failure": None}
-    previous = None
+    key = digest({k: v for k, v in cert.items() if k != "rests_on"})  # the list it rests on: checked afresh below
+    if key not in cache:
+        cache[key] = _steps(cert, key, cache, depth)
+    report = {**cache[key], "steps": list(cache[key]["steps"])}
+    if report["ok"]:
+        _rests_on(cert.get("rests_on"), report)
+    return report
+
+
+def _steps(cert, seed: str, cache: dict, depth: int) -> dict:
+    """Each step checked in turn, up to the first that fails."""
+    try:
+        models = {name: Model(declaration) for name, declaration in cert["models"].items()}
+    except (TypeError, KeyError, AttributeError) as error:
+        raise Malformed(f"a model declaration cannot be read ({type(error).__name__}: {error})") from None
+    report = {"name": str(cert.get("name", "")), "ok": True, "steps": [], "axioms": set(), "theorems": set(),
+              "failure": None}
     for number, record in enumerate(cert["steps"], 1):
-        model = models[record["model"]]
-        lhs, rhs = model.read(record["lhs"]), model.read(record["rhs"])
-        ctx = SimpleNamespace(record=record, number=number, model=model, rules=cert["rules"], lhs=lhs, rhs=rhs,
-                              prev_lhs=None, prev_rhs=None, prev_rhs_tree=None, rng=rng_for(key, str(number)),
-                              cache=cache, depth=depth, earlier=cert["steps"][:number - 1],
+        model, previous = models[record["model"]], cert["steps"][number - 2] if number > 1 else None
+        ctx = SimpleNamespace(record=record, number=number, model=model, rules=cert["rules"], lhs=model.read(record["lhs"]),
+                              rhs=model.read(record["rhs"]), prev_lhs=None, prev_rhs=None, prev_rhs_tree=None,
+                              rng=rng_for(seed, str(number)), cache=cache, depth=depth, earlier=cert["steps"][:number - 1],
                               verdicts=report["steps"])
-        if previous is not None:
-            ctx.prev_lhs, ctx.prev_rhs = model.read(previous["lhs"]), model.read(previous["rhs"])
-            ctx.prev_rhs_tree = previous["rhs"]
+        if previous is not None and record["check"] in NEEDS_PREVIOUS:  # the step's before, read in its own model
+            ctx.prev_lhs, ctx.prev_rhs, ctx.prev_rhs_tree = model.read(previous["lhs"]), model.read(previous["rhs"]), previous["rhs"]
         entry = {"n": number, "rule": str(record.get("rule", "")), "check": str(record["check"])}
         try:
             verdict = check_step(ctx)
@@ -65,15 +67,23 @@ def check_certificate(cert, cache: dict | None = None, depth: int = 0) -> dict:
             break
         report["steps"].append({**entry, **verdict})
         report["axioms"].update(verdict.get("axioms", ()))
-        previous = record
-    report["axioms"] = sorted(report["axioms"])
-    cache[key] = report
+        report["theorems"].update(verdict.get("theorems", ()))
+    report["axioms"], report["theorems"] = sorted(report["axioms"]), sorted(report["theorems"])
     return report
 
 
+def _rests_on(listed, report: dict) -> None:
+    """The axioms and theorems the certificate lists must be exactly those its steps rest on."""
+    for kind in ("axioms", "theorems"):
+        stated, found = listed.get(kind) if isinstance(listed, dict) else None, set(report[kind])
+        stated = set(map(str, stated)) if isinstance(stated, list) else {"(no list)"}
+        if stated != found:
+            return report.update(ok=False, failure=f"rests_on: its {kind} omit {sorted(found - stated)} and invent "
+                                                   f"{sorted(stated - found)}")
+
+
 def check_catalogue(document, cache: dict | None = None) -> dict:
-    """``derive verify --rules``: each rule's statement must be the pinned one; each theorem is
-    proved here for every size (in a model stating every fact), else reported as not proved."""
+    """``derive verify --rules``: each statement must be the pinned one; each theorem proved here, or reported not."""
     from . import rules
     if not isinstance(document, dict) or document.get("schema") != "derive-catalogue/1":
         raise Malformed("not a catalogue certificate (schema derive-catalogue/1)")
@@ -85,7 +95,7 @@ def check_catalogue(document, cache: dict | None = None) -> dict:
             continue
         try:
             _, status = rules.known(name, {name: statement})
-            verdict = rules.theorem(name, statement, status, model, cache if cache is not None else {}) \
+            verdict = rules.theorem(name, statement, status, model, DONE if cache is None else cache) \
                 if "lhs" in statement else {"verdict": "proved", "axioms": rules.axioms_of(name)}
             results.append({"rule": name, "status": status, **verdict})
         except Refused as refusal:

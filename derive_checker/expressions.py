@@ -1,14 +1,10 @@
-"""Read an expression from its JSON tree into SymPy: a whitelist of heads, never eval or sympify.
-
-A tree is a list ``[head, *children]``; numbers and names are strings.  What a symbol may be
-(positive, real, an integer index, a size) comes only from the model declaration (``Scope``), never
-from its name.  Functions SymPy lacks (``sigmoid``, ``softmax``, ``xlogy``, ``Maximum``...) are read
-as undefined functions: the checker knows them only by their definitions (:func:`definitions`).
-"""
-from __future__ import annotations
-
+"""Read an expression from its JSON tree ``[head, *children]`` (numbers and names strings) into SymPy:
+a whitelist of heads, never eval or sympify.  What a symbol may be (positive, real, an index, a size)
+and a matrix's shape come only from the model declaration (``Scope``), never from a name.  Functions
+SymPy lacks (``sigmoid``, ``softmax``, ``xlogy``...) are undefined functions known by their definitions."""
 import sympy as sp
 from sympy.concrete.expr_with_limits import ExprWithLimits
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 
 class Malformed(ValueError):
@@ -20,9 +16,8 @@ class Maximum(ExprWithLimits):
 
     def doit(self, **hints):
         (variable, lower, upper), = self.limits
-        if (upper - lower).is_Integer and upper >= lower:
-            return sp.Max(*(self.function.xreplace({variable: v}) for v in range(int(lower), int(upper) + 1)))
-        return self
+        known = (upper - lower).is_Integer and upper >= lower
+        return sp.Max(*(self.function.xreplace({variable: v}) for v in range(int(lower), int(upper) + 1))) if known else self
 
 
 DEFINITIONS = {  # what each own function is: the definitional axioms name them
@@ -31,25 +26,23 @@ DEFINITIONS = {  # what each own function is: the definitional axioms name them
     "log1p": lambda a: sp.log(1 + a), "expm1": lambda a: sp.exp(a) - 1}
 OWN = {name: sp.Function(name) for name in DEFINITIONS}
 _ARITY = {name: function.__code__.co_argcount for name, function in DEFINITIONS.items()}
-_NARY = {"Add": sp.Add, "Mul": sp.Mul, "Max": sp.Max, "Min": sp.Min}
+_NARY = {"Add": sp.Add, "Mul": sp.Mul, "Max": sp.Max, "Min": sp.Min, "MatMul": sp.MatMul, "MatAdd": sp.MatAdd}
 _UNARY = {"log": sp.log, "exp": sp.exp, "Abs": sp.Abs, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
           "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh}
 _CONSTANTS = {"Exp1": sp.E, "Pi": sp.pi, "Infinity": sp.oo, "NegativeInfinity": -sp.oo}
 _BINDERS = {"Sum": sp.Sum, "Product": sp.Product, "Maximum": Maximum}
-FLAGS = {  # a declared domain -> SymPy assumptions
-    "real": {"real": True}, "positive": {"positive": True}, "probability": {"positive": True},
-    "label": {"real": True}, "target": {"real": True}, "index": {"integer": True},
-    "size": {"integer": True, "positive": True}, "nonnegative": {"nonnegative": True}, "unit": {"real": True}, "any": {},
-}
+FLAGS = {"real": {"real": True}, "positive": {"positive": True}, "probability": {"positive": True},  # domain -> assumptions
+         "label": {"real": True}, "target": {"real": True}, "index": {"integer": True}, "nonnegative": {"nonnegative": True},
+         "size": {"integer": True, "positive": True}, "unit": {"real": True}, "any": {}}
 
 
 class Scope:
-    """The symbols a model declares: scalars and arrays by name with their domains, sizes fixed to
-    a number where the model fixes them, and (for a rule's statement) what each wild stands for."""
+    """What a model declares: scalars and arrays with their domains, sizes it fixes to a number,
+    matrices with their shapes, and (for a rule's statement) what each wild stands for."""
 
-    def __init__(self, symbols=None, arrays=None, fixed=None, wilds=None):
+    def __init__(self, symbols=None, arrays=None, fixed=None, wilds=None, shapes=None):
         self.symbols, self.arrays = dict(symbols or {}), dict(arrays or {})
-        self.fixed, self.wilds = dict(fixed or {}), dict(wilds or {})
+        self.fixed, self.wilds, self.shapes = dict(fixed or {}), dict(wilds or {}), dict(shapes or {})
 
     def symbol(self, name: str) -> sp.Basic:
         return sp.Integer(self.fixed[name]) if name in self.fixed else sp.Symbol(name, **FLAGS[_domain(self.symbols.get(name, "any"))])
@@ -58,19 +51,19 @@ class Scope:
         return sp.IndexedBase(name, **FLAGS[_domain(self.arrays.get(name, "any"))])
 
     def with_wilds(self, wilds) -> "Scope":
-        return Scope(self.symbols, self.arrays, self.fixed, wilds)
+        return Scope(self.symbols, self.arrays, self.fixed, wilds, self.shapes)
 
 
 def _domain(declared) -> str:
-    if not isinstance(declared, str) or declared not in FLAGS:
-        raise Malformed(f"unknown domain {declared!r}")
-    return declared
+    return declared if isinstance(declared, str) and declared in FLAGS else refuse(f"unknown domain {declared!r}")
 
 
 def _name(value) -> str:
-    if not isinstance(value, str) or not value or len(value) > 64:
-        raise Malformed(f"a name must be a short string, not {value!r}")
-    return value
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else refuse(f"a name must be a short string, not {value!r}")
+
+
+def refuse(problem: str):
+    raise Malformed(problem)
 
 
 def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
@@ -101,26 +94,28 @@ def _read(head, args, scope, sub):
     if head == "Rational" and len(args) == 2:
         return sp.Rational(_digits(args[0]), _digits(args[1]))
     if head == "Float" and len(args) == 2 and isinstance(args[1], int) and 1 <= args[1] <= 10_000:
-        if not isinstance(args[0], str) or not all(ch in "0123456789.-+e" for ch in args[0]):
-            raise Malformed(f"not a decimal number: {args[0]!r}")
-        return sp.Float(args[0], precision=args[1])
+        ok = isinstance(args[0], str) and all(ch in "0123456789.-+e" for ch in args[0])
+        return sp.Float(args[0], precision=args[1]) if ok else refuse(f"not a decimal number: {args[0]!r}")
     if head in _CONSTANTS and not args:
         return _CONSTANTS[head]
     if head == "Symbol" and len(args) == 1:
         return scope.symbol(_name(args[0]))
     if head == "Wild" and len(args) == 1:
-        if args[0] not in scope.wilds:
-            raise Malformed(f"the wild {args[0]!r} has no value")
-        return scope.wilds[args[0]]
+        return scope.wilds[args[0]] if args[0] in scope.wilds else refuse(f"the wild {args[0]!r} has no value")
+    if head == "MatrixSymbol" and len(args) == 1:
+        return sp.MatrixSymbol(args[0], *scope.shapes[args[0]]) if args[0] in scope.shapes else refuse(f"undeclared matrix {args[0]!r}")
+    if head == "Elementwise" and len(args) == 2:
+        return ElementwiseApplyFunction(_UNARY[args[0]], sub(1, args[1])) if args[0] in _UNARY else refuse(f"no function {args[0]!r}")
     if head == "Indexed" and len(args) >= 2:
         return scope.array(_name(args[0]))[tuple(sub(n, a) for n, a in enumerate(args[1:], 1))]
     kids = [sub(n, a) for n, a in enumerate(args)]
-    if head in _NARY and kids:
+    if head in _NARY and kids and (head[:3] == "Mat") == any(k.is_Matrix for k in kids):
         return _NARY[head](*kids)
     if head == "Pow" and len(kids) == 2 and kids[1].is_number and abs(kids[1]) > 10_000:
         raise Malformed("an exponent past 10000")  # SymPy would carry out 10**(10**9) digit by digit
     fixed = {"Pow": (2, sp.Pow), "KroneckerDelta": (2, sp.KroneckerDelta), "Limit": (3, sp.Limit),
-             **{name: (1, f) for name, f in _UNARY.items()}, **{name: (_ARITY[name], f) for name, f in OWN.items()}}
+             **{name: (1, f) for name, f in _UNARY.items()}, **{name: (_ARITY[name], f) for name, f in OWN.items()},
+             **{name: (1, f) for name, f in (("Transpose", sp.Transpose), ("Trace", sp.Trace), ("DiagMatrix", sp.DiagMatrix))}}
     if head in fixed and len(kids) == fixed[head][0]:
         return fixed[head][1](*kids)
     if head == "Limits" and len(kids) == 3 and isinstance(kids[0], sp.Symbol):
@@ -135,9 +130,8 @@ def _read(head, args, scope, sub):
 
 
 def _digits(text) -> int:
-    if not isinstance(text, str) or not text.lstrip("-").isdigit() or len(text) > 400:
-        raise Malformed(f"not a whole number: {str(text)[:40]!r}")
-    return int(text)
+    ok = isinstance(text, str) and text.lstrip("-").isdigit() and len(text) <= 400
+    return int(text) if ok else refuse(f"not a whole number: {str(text)[:40]!r}")
 
 
 def subtree(tree, path):

@@ -1,12 +1,11 @@
 """A certificate's model declaration, read: the scope its expressions are read in, its sizes,
 facts and index ranges, and the definitions it states (a link y = softmax(z), a sigmoid)."""
-from __future__ import annotations
-
 import itertools
 
 import sympy as sp
 
-from .expressions import Malformed, Scope, read
+from .expressions import Malformed, Scope, refuse, read
+from .matrices import PLACES
 
 FACTS = {"one_hot_labels", "binary_labels", "labels_sum_to_one", "probabilities_sum_to_one"}
 
@@ -15,24 +14,23 @@ class Model:
     """What a step may assume, from the declaration alone (never from a symbol's name)."""
 
     def __init__(self, declaration: dict):
-        if not isinstance(declaration, dict):
-            raise Malformed("a model declaration must be an object")
-        self.raw = declaration
-        sizes = declaration.get("sizes", {})
+        self.raw, sizes = declaration, declaration.get("sizes", {}) if isinstance(declaration, dict) else None
         if not isinstance(sizes, dict) or not all(isinstance(v, dict) for v in sizes.values()):
-            raise Malformed("sizes must map each size to {'min': n} or {'fixed': n}")
+            raise Malformed("a model declaration is an object, its sizes each {'min': n} or {'fixed': n}")
         self.fixed = {n: _whole(v["fixed"]) for n, v in sizes.items() if "fixed" in v}
         self.minimum = {n: _whole(v.get("min", 1)) for n, v in sizes.items() if "fixed" not in v}
-        symbols = dict(declaration.get("symbols", {}))
-        symbols.update({name: "size" for name in self.minimum})
+        matrices = declaration.get("matrices", {})
+        symbols = {**declaration.get("symbols", {}), **{name: "size" for name in self.minimum},
+                   **({p.name: "index" for p in PLACES} if matrices else {})}
         self.scope = Scope(symbols, declaration.get("arrays", {}), self.fixed)
-        self.facts = set(declaration.get("facts", ()))
+        self.scope.shapes = {name: tuple(self.read(n) for n in m["shape"]) for name, m in matrices.items()}
+        if not all(len(s) == 2 and n.is_integer and n.is_positive for s in self.scope.shapes.values() for n in s):
+            raise Malformed("a matrix's shape is two sizes or whole numbers from 1")
+        self.entries = {name: self.read(m["entry"]) for name, m in matrices.items()}  # at matrix_row, matrix_column
+        self.facts, self.arrays = set(declaration.get("facts", ())), dict(self.scope.arrays)
         if not self.facts <= FACTS:
             raise Malformed(f"unknown facts {sorted(self.facts - FACTS)}")
-        self.arrays = dict(self.scope.arrays)
-        self.link = declaration.get("link")
-        if declaration.get("linear"):
-            raise Malformed("the checker knows no linear layer z = XW (matrix forms are not certified)")
+        self.link, self.linear = declaration.get("link"), declaration.get("linear")
         self.positive = [(self.read(p["expr"]), [(self.read(lo), self.read(hi)) for lo, hi in p["ranges"]])
                          for p in declaration.get("positive", ())]  # what the loss needs positive, over ranges
         self.indices = {sp.Symbol(name, integer=True): (self.read(lo), self.read(hi))
@@ -45,36 +43,36 @@ class Model:
         return [sp.Symbol(name, integer=True, positive=True) for name in sorted(self.minimum)]
 
     def class_count(self) -> sp.Basic:
-        classes = self.link.get("classes", ["Symbol", "K"]) if self.link else ["Symbol", "K"]
-        return self.read(classes)
+        return self.read(self.link.get("classes", ["Symbol", "K"]) if self.link else ["Symbol", "K"])
 
     def written(self, expr: sp.Basic) -> sp.Basic:
-        """``expr`` with each prediction written through the declared link of the logits (``def-link``)."""
-        if self.link and not any(isinstance(v, sp.Indexed) and v.base.label.name == self.link["prediction"]
-                                 for d in expr.atoms(sp.Derivative) for v in d.variables):
-            y, z = self.scope.array(self.link["prediction"]), self.scope.array(self.link["logits"])
-            table = {}
-            for atom in expr.atoms(sp.Indexed):
-                if atom.base == y and self.link["kind"] == "softmax":
-                    h = sp.Dummy("h", integer=True)
-                    table[atom] = sp.exp(z[atom.indices]) / sp.Sum(sp.exp(z[atom.indices[:-1] + (h,)]), (h, 1, self.class_count()))
-                elif atom.base == y:
-                    table[atom] = 1 / (1 + sp.exp(-z[atom.indices]))
-            scalar_y = self.scope.symbol(self.link["prediction"])
-            if self.link["kind"] == "sigmoid" and expr.has(scalar_y):
-                table[scalar_y] = 1 / (1 + sp.exp(-self.scope.symbol(self.link["logits"])))
+        """``expr`` with predictions written through the declared link, logits through the declared linear
+        layer z_ab = Σ_{g=1}^{D} x_ag W_gb (``def-link``), but for an array ``expr`` differentiates by."""
+        by = {v.base.label.name for d in expr.atoms(sp.Derivative) for v in d.variables if isinstance(v, sp.Indexed)}
+        if self.link and self.link["prediction"] not in by:
+            (y, z), h = (self.scope.array(self.link[role]) for role in ("prediction", "logits")), sp.Dummy("h", integer=True)
+            softmax = lambda ix: sp.exp(z[ix]) / sp.Sum(sp.exp(z[ix[:-1] + (h,)]), (h, 1, self.class_count()))  # noqa: E731
+            sigmoid = lambda zi: 1 / (1 + sp.exp(-zi))  # noqa: E731
+            table = {a: softmax(a.indices) if self.link["kind"] == "softmax" else sigmoid(z[a.indices])
+                     for a in expr.atoms(sp.Indexed) if a.base == y}
+            if self.link["kind"] == "sigmoid":
+                table[self.scope.symbol(self.link["prediction"])] = sigmoid(self.scope.symbol(self.link["logits"]))
             expr = expr.xreplace(table)
+        if self.linear and self.linear["logits"] not in by:
+            x, w, z = (self.scope.array(self.linear[role]) for role in ("inputs", "weights", "logits"))
+            g, features = sp.Dummy("g", integer=True), self.scope.symbol(self.linear["features"])
+            expr = expr.xreplace({a: sp.Sum(x[a.indices[0], g] * w[g, a.indices[1]], (g, 1, features))
+                                  for a in expr.atoms(sp.Indexed) if a.base == z and len(a.indices) == 2})
         return expr
 
     def domain(self, atom: sp.Basic) -> str:
         """What the declaration says a component or scalar may be."""
         if isinstance(atom, sp.Indexed):
             return self.arrays.get(atom.base.label.name, "any")
-        return self.scope.symbols.get(atom.name, "any") if isinstance(atom, sp.Symbol) else "any"
+        return self.scope.symbols.get(getattr(atom, "name", None), "any")
 
     def declared_positive(self, expr: sp.Basic) -> bool:
-        """Whether the model states ``expr`` positive: a statement's expression at index values
-        (``component_index_n`` its placeholders) provably inside the statement's ranges."""
+        """Whether a statement of the model (``component_index_n`` at indices inside its ranges) is ``expr`` > 0."""
         from .zero import _inside
         indices = sorted({ix for a in expr.atoms(sp.Indexed) for ix in a.indices}, key=sp.default_sort_key)[:6]
         for pattern, ranges in self.positive:
@@ -87,14 +85,11 @@ class Model:
         return False
 
     def depends(self, expr: sp.Basic, variable: sp.Basic) -> bool:
-        """Whether ``expr`` may change with ``variable`` (a component with its whole array; a
-        prediction with the logits its declared link makes it of)."""
-        expr = self.written(expr)
-        base = variable.base if isinstance(variable, sp.Indexed) else variable
+        """Whether ``expr`` may change with ``variable`` (a component with its whole array), its link written."""
+        expr, base = self.written(expr), variable.base if isinstance(variable, sp.Indexed) else variable
         return expr.has(base) or expr.has(variable)
 
 
 def _whole(value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10_000:
-        raise Malformed(f"a size is a whole number from 1, not {value!r}")
-    return value
+    ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10_000
+    return value if ok else refuse(f"a size is a whole number from 1, not {value!r}")

@@ -1,10 +1,6 @@
-"""The deterministic numeric second opinion: both sides at random points inside the declared model.
-
-Seeded from a SHA-256 of the certificate's content (never Python's ``hash()``): the same points on
-every machine.  Sizes start at their least (1, or 2 classes), so sums of one term and empty ranges
-are drawn; sums, products and derivatives carried out there, evaluated with mpmath to 50 digits."""
-from __future__ import annotations
-
+"""The deterministic numeric second opinion: both sides at random points inside the declared model,
+seeded from a SHA-256 of the certificate's content (never ``hash()``).  Sizes start at their least (1,
+or 2 classes), so sums of one term and empty ranges are drawn; evaluated with mpmath to 50 digits."""
 import hashlib
 import random
 
@@ -12,6 +8,7 @@ import mpmath
 import sympy as sp
 
 from .expressions import Maximum, definitions
+from .matrices import scalar
 
 DIGITS = 50
 TOLERANCE = mpmath.mpf("1e-30")
@@ -22,11 +19,9 @@ def rng_for(*parts: str) -> random.Random:
 
 
 def size_choices(model, exprs, rng: random.Random) -> list[dict]:
-    """Sizes to check at: each at its least, then 2 and 3, then drawn up to 5; free indices drawn
-    inside their declared ranges (a choice where a range is empty is skipped)."""
-    present = model.sizes()
+    """Sizes at their least, then 2, 3, then drawn up to 5; free indices at the ends of their ranges, then drawn."""
+    present, choices = model.sizes(), []
     free = [ix for ix in model.indices if any(e.has(ix) for e in exprs)]
-    choices = []
     for attempt in range(4):
         sizes = {s: sp.Integer(max(model.minimum[s.name], (1, 2, 3, rng.randint(2, 5))[attempt])) for s in present}
         for ix in free:
@@ -41,18 +36,15 @@ def size_choices(model, exprs, rng: random.Random) -> list[dict]:
 
 
 def concrete(expr: sp.Basic, model, sizes: dict) -> sp.Basic:
-    """``expr`` at these sizes: definitions written out, every sum, product, maximum, derivative and
-    limit carried out."""
+    """``expr`` at these sizes: definitions written out, sums, products, maxima, derivatives, limits carried out."""
     known = {s: v for s, v in sizes.items() if s.name in model.minimum}
     indices = {s: v for s, v in sizes.items() if s not in known}  # free indices: a bound one of that name stays
-    expr = definitions(model.written(expr.xreplace(known).subs(indices))).xreplace(known).subs(indices)
-    for kind in (sp.Derivative, sp.Sum, sp.Product, Maximum, sp.Limit):
-        while expr.has(kind):
-            done = expr.replace(lambda e: isinstance(e, kind) and not any(
-                isinstance(a, (sp.Derivative, sp.Sum, sp.Product, Maximum, sp.Limit)) for a in e.args[1:]),
-                lambda e: e.doit())
-            if done == expr:
-                break
+    expr = scalar(expr, model.entries).xreplace(known).subs(indices)
+    expr = definitions(model.written(expr)).xreplace(known).subs(indices)
+    kinds = (sp.Derivative, sp.Sum, sp.Product, Maximum, sp.Limit)
+    for kind in kinds:  # innermost first: one whose limits hold none of these
+        innermost = lambda e: isinstance(e, kind) and not any(isinstance(a, kinds) for a in e.args[1:])  # noqa: E731
+        while expr.has(kind) and (done := expr.replace(innermost, lambda e: e.doit())) != expr:
             expr = done
     return expr.subs(indices).doit() if indices and expr.free_symbols & set(indices) else expr
 
@@ -60,22 +52,19 @@ def concrete(expr: sp.Basic, model, sizes: dict) -> sp.Basic:
 def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random) -> dict:
     """Values inside the model for every symbol and array component left in ``expr``: a row of
     probabilities (or of labels) on the simplex where the model states it sums to one."""
-    values = {}
-    count = model.class_count().xreplace(sizes)
-    leaves = sorted(_leaves(expr), key=sp.default_sort_key)
+    values, count, leaves = {}, model.class_count().xreplace(sizes), sorted(_leaves(expr), key=sp.default_sort_key)
+    row_facts = {"probability": "probabilities_sum_to_one", "label": "labels_sum_to_one", "target": "labels_sum_to_one"}
     for atom in leaves:
         if atom in values or (isinstance(atom, sp.Symbol) and atom.is_integer):
             continue
         domain = model.domain(atom)
-        row_facts = {"probability": "probabilities_sum_to_one", "label": "labels_sum_to_one", "target": "labels_sum_to_one"}
         if not (isinstance(atom, sp.Indexed) and row_facts.get(domain) in model.facts and count.is_Integer):
             values[atom] = _draw_one(domain, model, rng)
             continue
         width = max([int(count)] + [int(a.indices[-1]) for a in leaves if isinstance(a, sp.Indexed)
                                     and a.base == atom.base and a.indices[-1].is_Integer])
         if domain == "label" and "one_hot_labels" in model.facts:
-            hot = rng.randrange(width)
-            shares = [sp.Integer(int(k == hot)) for k in range(width)]
+            shares = (lambda hot: [sp.Integer(int(k == hot)) for k in range(width)])(rng.randrange(width))
         else:
             weights = [rng.uniform(0.05, 1.0) for _ in range(width)]
             shares = [sp.Float(w, 60) / sp.Float(sum(weights), 60) for w in weights]
@@ -86,18 +75,15 @@ def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random) -> dict:
 
 def _leaves(expr: sp.Basic) -> set:
     """The array components and scalar symbols in ``expr`` (not the names of its arrays)."""
-    if isinstance(expr, (sp.Indexed, sp.Symbol)):
-        return {expr}
-    return set().union(*(_leaves(a) for a in expr.args)) if expr.args else set()
+    return {expr} if isinstance(expr, (sp.Indexed, sp.Symbol)) else set().union(*map(_leaves, expr.args))
+
+
+RANGES = {"probability": (0.02, 0.98), "unit": (0.05, 0.95), "target": (0.0, 1.0), "positive": (0.5, 2.0),
+          "nonnegative": (0.0, 2.0)}  # where each domain is drawn (floats: exact powers of rationals grow without bound)
 
 
 def _draw_one(domain: str, model, rng: random.Random) -> sp.Basic:
-    if domain == "label":
-        return sp.Integer(rng.randrange(2))
-    ranges = {"probability": (0.02, 0.98), "unit": (0.05, 0.95), "target": (0.0, 1.0), "positive": (0.5, 2.0),
-              "nonnegative": (0.0, 2.0)}
-    lo, hi = ranges.get(domain, (-2.0, 2.0))
-    return sp.Float(rng.uniform(lo, hi), 60)  # floats: exact powers of rationals grow without bound
+    return sp.Integer(rng.randrange(2)) if domain == "label" else sp.Float(rng.uniform(*RANGES.get(domain, (-2.0, 2.0))), 60)
 
 
 def _tolerance(*exprs) -> mpmath.mpf:
@@ -107,8 +93,8 @@ def _tolerance(*exprs) -> mpmath.mpf:
 
 
 def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: int = 2) -> tuple[int, float]:
-    """Evaluate ``before`` and ``after`` at random points (``points`` per size choice); returns how
-    many points and the largest relative difference; raises ``ValueError`` where they differ."""
+    """How many random points (``points`` per size choice) ``before`` and ``after`` agree at, and
+    their largest relative difference; ``ValueError`` where they differ."""
     worst, count = 0.0, 0
     for sizes in size_choices(model, (before, after), rng)[:3 if points < 3 else 4]:
         a, b = concrete(before, model, sizes), concrete(after, model, sizes)
@@ -136,5 +122,4 @@ def _value(expr: sp.Basic):
         number = sp.N(expr, DIGITS)
     except (TypeError, ValueError, ZeroDivisionError, RecursionError):
         return None
-    ok = isinstance(number, sp.Number) and number.is_finite
-    return mpmath.mpf(sp.Float(number, DIGITS)._mpf_) if ok else None
+    return mpmath.mpf(sp.Float(number, DIGITS)._mpf_) if isinstance(number, sp.Number) and number.is_finite else None

@@ -1,9 +1,6 @@
 """Catalogue rules as the checker knows them: each statement pinned by its SHA-256 (so an edited
 rules directory changes no axiom and swaps no theorem), its conditions discharged from the declared
 domains, and each theorem proved here for every size from its statement (never trusted by a key)."""
-from __future__ import annotations
-
-import hashlib
 import json
 import re
 
@@ -23,13 +20,12 @@ FLAGS = {"positive": {"positive": True}, "real": {"real": True}, "not_one": {"po
 
 
 def pin(statement: dict) -> str:
-    logical = {key: statement[key] for key in ("lhs", "rhs", "to", "defines", "wilds", "conditions", "requires") if key in statement}
-    return hashlib.sha256(json.dumps(logical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    logical = ("lhs", "rhs", "to", "defines", "wilds", "conditions", "requires")
+    return axioms.digest({key: value for key, value in statement.items() if key in logical})
 
 
 def known(name, table) -> tuple[dict, str]:
-    """The certificate's statement of the rule ``name``, if it is the catalogue's own (its pin), and
-    whether it is an ``axiom`` or a ``theorem``."""
+    """The certificate's statement of ``name`` if it is the catalogue's (its pin), and ``axiom`` or ``theorem``."""
     statement = table.get(name) if isinstance(table, dict) and isinstance(name, str) else None
     if not isinstance(statement, dict):
         raise Refused(f"the certificate does not state the rule {name!r}")
@@ -40,48 +36,44 @@ def known(name, table) -> tuple[dict, str]:
 
 
 def axioms_of(name: str) -> list[str]:
-    return [axioms.rule_axiom(name)] if axioms.rule_axiom(name) else []
+    return [axioms.table()["rules"][name][1]] if (axioms.table()["rules"].get(name) or [0, 0])[1] else []
 
 
 def _parse(text: str, wilds):
-    for form, predicate in _ON_WILDS:
-        found = re.match(form, text)
-        if found and found.group(1) in wilds:
-            return predicate, found.groups()
-    return None, ()
+    """The predicate a condition states of a wild of the rule, and the names it mentions; else (None, ())."""
+    matches = ((predicate, re.match(form, text)) for form, predicate in _ON_WILDS)
+    return next(((predicate, m.groups()) for predicate, m in matches if m and m.group(1) in wilds), (None, ()))
 
 
 def discharge(text, wilds, binding: dict, model) -> str:
     """How the condition ``text`` holds at the match, from the model's declaration; else refuse."""
     predicate, names = _parse(text, wilds) if isinstance(text, str) else ("malformed", ())
     if predicate is None:
-        fact = axioms.conditions()["facts"].get(text)
+        fact = axioms.table()["conditions"]["facts"].get(text)
         if fact:
-            return _require(fact in model.facts, text, f"the model states {fact}")
+            return _require(fact in model.facts, text, f"fact of the model: {fact}")
         if text in ("y = softmax(z)", "Y = softmax(XW) row by row"):
-            return _require(bool(model.link) and model.link["kind"] == "softmax", text, "the model's link is softmax")
+            return _require(bool(model.link) and model.link["kind"] == "softmax", text, "the model's link: softmax")
         if re.match(r"^K = \d+$", text):
-            return _require(model.fixed.get("K") == int(text[4:]), text, "the model fixes K")
-        if text in axioms.conditions()["declared"]:
-            return "declared by the conventions"
+            return _require(model.fixed.get("K") == int(text[4:]), text, f"the model fixes {text}")
+        if text in axioms.table()["conditions"]["declared"]:
+            return "a convention of every model"
         raise Refused(f"the condition {text!r} is not one the checker can discharge")
     value = binding.get(names[0]) if predicate != "malformed" else None
     if value is None:  # no part of the match: the condition's wild is in no side read from it
-        return _require(predicate != "malformed", str(text)[:40], "its wild is not bound")
+        return _require(predicate != "malformed", str(text)[:40], "vacuous: its wild matched nothing")
     value = model.written(value) if predicate in ("positive", "nonnegative", "real", "nonzero", "not_one") else value
-    tests = {
-        "positive": lambda: _sign(value, model, "is_positive"),
-        "nonnegative": lambda: _sign(value, model, "is_nonnegative"),
-        "nonzero": lambda: bool(value.is_nonzero) or _sign(value, model, "is_positive"),
-        "not_one": lambda: sp.simplify(value - 1).is_zero is False,
-        "real": lambda: bool(value.is_real),
-        "integer": lambda: bool(value.is_integer),
-        "concrete": lambda: bool(value.is_Integer),
-        "not_number": lambda: value != sp.Integer(names[1]),
-        "independent": lambda: binding.get(names[1]) is None or not model.depends(value, binding[names[1]]),
-        "limit_positive": lambda: bool(sp.limit(value, binding[names[1]], binding[names[2]]).is_positive),
-    }
-    return _require(tests[predicate](), text, f"{predicate}, from the declared domains")
+    tests = {"positive": lambda: _sign(value, model, "is_positive"), "real": lambda: bool(value.is_real),
+             "nonnegative": lambda: _sign(value, model, "is_nonnegative"), "concrete": lambda: bool(value.is_Integer),
+             "nonzero": lambda: bool(value.is_nonzero) or _sign(value, model, "is_positive"),
+             "not_one": lambda: sp.simplify(value - 1).is_zero is False, "integer": lambda: bool(value.is_integer),
+             "not_number": lambda: value != sp.Integer(names[1]),
+             "independent": lambda: binding.get(names[1]) is None or not model.depends(value, binding[names[1]]),
+             "limit_positive": lambda: bool(sp.limit(value, binding[names[1]], binding[names[2]]).is_positive)}
+    what = {"independent": f"independent of {names[-1]}", "not_number": f"not the number {names[-1]}",
+            "limit_positive": "a positive limit", "not_one": "not 1", "concrete": "a whole number"}.get(predicate, predicate)
+    ground = "declared in the model" if predicate in ("positive", "nonnegative", "nonzero", "real") else "checked"
+    return _require(tests[predicate](), text, f"{what}: {ground}")
 
 
 def _require(holds: bool, text: str, how: str) -> str:
@@ -97,16 +89,15 @@ def _sign(value, model, sign: str) -> bool:
         return True
     table = {}
     for atom in value.atoms(sp.Indexed, sp.Symbol):
-        if model.domain(atom) in ("probability", "label", "target") and not isinstance(atom, sp.IndexedBase):
+        if model.domain(atom) in ("probability", "label", "target"):
             s = sp.Dummy("s", positive=True) if model.domain(atom) == "probability" else sp.Dummy("u", nonnegative=True)
             table[atom] = s / (1 + s)
     return bool(table) and bool(getattr(sp.factor(sp.together(value.xreplace(table))), sign))
 
 
 def theorem(name: str, statement: dict, status: str, model, cache: dict) -> dict:
-    """An axiom rests on itself; a theorem is proved here from its statement, for every size (wilds
-    as fresh symbols with the assumptions its conditions state, a summed wild an unknown function
-    of the index, a wild differentiated through a function of the variable), once per model."""
+    """An axiom rests on itself; a theorem is proved here from its statement for every size, once per model: wilds
+    fresh symbols with the assumptions its conditions state, unknown functions of a summed index or a variable."""
     if status == "axiom":
         return {"verdict": "proved", "axioms": axioms_of(name)}
     key = (name, json.dumps(model.raw, sort_keys=True))
@@ -122,13 +113,11 @@ def theorem(name: str, statement: dict, status: str, model, cache: dict) -> dict
 
 
 def _fresh(statement: dict, model) -> dict:
-    wilds = statement["wilds"]
+    wilds, roles, flags = statement["wilds"], {}, {}
     parsed = [_parse(text, wilds) for text in statement["conditions"]]
-    flags = {names[0]: {} for _, names in parsed if names}
-    for predicate, names in parsed:
-        flags.get(names[0] if names else None, {}).update(FLAGS.get(predicate, {}))
+    for predicate, names in filter(lambda p: p[1], parsed):
+        flags.setdefault(names[0], {}).update(FLAGS.get(predicate, {}))
     independent = {names[0] for predicate, names in parsed if predicate == "independent"}
-    roles = {}
     _roles(statement["lhs"], roles, wilds)
     index = next((name for name, role in roles.items() if role == "bound"), None)
     variable = next((name for name, role in roles.items() if role == "variable"), None)
@@ -150,13 +139,10 @@ def _roles(tree, roles: dict, wilds) -> None:
         return
     head, args = tree[0], tree[1:]
     wild = lambda t: t[1] if isinstance(t, list) and len(t) == 2 and t[0] == "Wild" else None  # noqa: E731
-    if head == "Limits" and len(args) == 3:
-        roles.setdefault(wild(args[0]), "bound")
-        for bound in args[1:]:
-            roles.setdefault(wild(bound), "limit")
-    if head == "Indexed":
-        for ix in args[1:]:
-            roles.setdefault(wild(ix), "index")
+    for role, parts in (("bound", args[:1] if head == "Limits" else ()), ("limit", args[1:] if head == "Limits" else ()),
+                        ("index", args[1:] if head == "Indexed" else ())):
+        for part in parts:
+            roles.setdefault(wild(part), role)
     if head == "Derivative" or head == "Limit":
         roles.setdefault(wild(args[1]), "variable")
     for arg in args:

@@ -1,17 +1,14 @@
-"""The one zero test: is ``before - after`` zero for every size?  Proved, or else checked numerically.
-
-Each normalisation rests on a stated axiom, recorded when it changes something: definitions
-written out, derivatives and limits carried out; sums split by linearity, constants taken out, a
-Kronecker delta collapsed only where the other index provably lies in the range, a constant summed
-only where the number of terms is ≥ 0, the sums the model states used; bound indices renamed.  The
-rest is compared as a rational function of its atoms (each sum one) under the declared assumptions,
-with log laws for positive arguments, then ``simplify``.  No proof: "checked numerically", never "proved".
-"""
-from __future__ import annotations
-
+"""The one zero test: is ``before - after`` zero for every size?  Each normalisation rests on a stated
+axiom, recorded when it changes something: matrices read as entries, definitions written out,
+derivatives and limits carried out; sums split by linearity, constants taken out, a Kronecker delta
+collapsed only where the other index provably lies in the range, a constant summed only where the
+number of terms is ≥ 0, the sums the model states used; bound indices renamed.  The rest is compared
+as a rational function of its atoms (each sum one), log laws for positive arguments, then ``simplify``.
+No proof: "checked numerically", never "proved"."""
 import sympy as sp
 
 from .expressions import OWN, Maximum, definitions
+from .matrices import scalar
 from .numeric import agree
 
 BINDERS = (sp.Sum, sp.Product, Maximum)
@@ -25,11 +22,9 @@ class Refused(Exception):
 def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
     """``expr`` normalised (see the module); the axioms each change rests on join ``used``."""
     def step(axiom, new, old):
-        if new != old:
-            used.add(axiom)
+        used.update([axiom] if new != old else [])
         return new
-    if expr.has(sp.Derivative) and model.link:
-        expr = step("def-link", model.written(expr), expr)
+    expr = step("def-matrix", scalar(expr, model.entries), expr)
     used.update(f"def-{name}" for name, function in OWN.items() if expr.has(function))
     expr = definitions(expr)
     expr = step("derivative", expr.replace(lambda e: isinstance(e, sp.Derivative),
@@ -42,19 +37,20 @@ def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
 def _sums(expr: sp.Basic, ranges: dict, model, used: set) -> sp.Basic:
     if not expr.has(sp.Sum):
         return expr
-    if isinstance(expr, sp.Sum):
-        (j, lo, hi), outer = expr.limits[0], expr.limits[1:]
-        ranges = {**ranges, **{v: (a, b) for v, a, b in expr.limits}}
-        inner = _sums(expr.function, ranges, model, used)
+    if not isinstance(expr, sp.Sum):
+        return expr.func(*(_sums(a, ranges, model, used) for a in expr.args))
+    ranges = {**ranges, **{v: (a, b) for v, a, b in expr.limits}}
+    total = _sums(expr.function, ranges, model, used)
+    for j, lo, hi in expr.limits:  # the innermost first; a sum left as it is stays (never re-read)
         if (hi - lo).is_Integer and -1 <= hi - lo <= 12:  # a sum of a known number of terms, written out
             used.add("sum-finite")
-            total = sp.Add(*(inner.xreplace({j: lo + n}) for n in range(int(hi - lo) + 1)))
-            return _sums(sp.Sum(total, *outer), ranges, model, used) if outer else total
-        total = sp.Add(*(_sum_term(term, j, lo, hi, ranges, model, used) for term in sp.Add.make_args(_expand(inner))))
-        if len(sp.Add.make_args(_expand(inner))) > 1:
+            total = _sums(sp.Add(*(total.xreplace({j: lo + n}) for n in range(int(hi - lo) + 1))), ranges, model, used)
+            continue
+        terms = sp.Add.make_args(_expand(total))
+        if len(terms) > 1:
             used.add("sum-linearity")
-        return _sums(sp.Sum(total, *outer), ranges, model, used) if outer else total
-    return expr.func(*(_sums(a, ranges, model, used) for a in expr.args))
+        total = sp.Add(*(_sum_term(term, j, lo, hi, ranges, model, used) for term in terms))
+    return total
 
 
 def _expand(expr: sp.Basic) -> sp.Basic:
@@ -66,12 +62,9 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
     constant, varying = term.as_independent(j, as_Add=False)
     if constant != 1:
         used.add("sum-linearity")
-    if varying == 1:
-        count = hi - lo + 1
-        if not count.is_nonnegative:
-            return constant * sp.Sum(1, (j, lo, hi))
+    if varying == 1 and (hi - lo + 1).is_nonnegative:
         used.add("sum-constant")
-        return constant * count
+        return constant * (hi - lo + 1)
     for delta in sorted(varying.atoms(sp.KroneckerDelta), key=sp.default_sort_key):
         a, b = delta.args
         other = b if a == j else a if b == j else None
@@ -87,27 +80,19 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
 
 
 def _inside(index, lo, hi, ranges) -> bool:
-    """Whether ``index`` provably lies in ``[lo, hi]`` for every size (its range from the sum
-    binding it, or the model's declaration for a free index)."""
-    if index.is_Integer:
-        low = high = index
-    elif index in ranges:
-        low, high = ranges[index]
-    else:
-        return False
-    return bool(sp.simplify(low - lo).is_nonnegative) and bool(sp.simplify(hi - high).is_nonnegative)
+    """Whether ``index`` provably lies in ``[lo, hi]`` for every size (its range from ``ranges``)."""
+    low, high = (index, index) if index.is_Integer else ranges.get(index, (None, None))
+    return low is not None and bool(sp.simplify(low - lo).is_nonnegative) and bool(sp.simplify(hi - high).is_nonnegative)
 
 
 def _stated_sum(varying, j, lo, hi, model):
     """A row of labels or probabilities summed over all classes: 1, where the model states it."""
     if not isinstance(varying, sp.Indexed) or varying.indices[-1] != j or any(ix.has(j) for ix in varying.indices[:-1]):
         return None
-    domain = model.arrays.get(varying.base.label.name)
     fact = {"label": "labels_sum_to_one", "target": "labels_sum_to_one",
-            "probability": "probabilities_sum_to_one"}.get(domain)
-    if fact in model.facts and lo == 1 and sp.simplify(hi - model.class_count()) == 0:
-        return "fact-" + fact.replace("_", "-")
-    return None
+            "probability": "probabilities_sum_to_one"}.get(model.arrays.get(varying.base.label.name))
+    ok = fact in model.facts and lo == 1 and sp.simplify(hi - model.class_count()) == 0
+    return "fact-" + fact.replace("_", "-") if ok else None
 
 
 def written_out(expr: sp.Basic) -> sp.Basic:
@@ -117,8 +102,8 @@ def written_out(expr: sp.Basic) -> sp.Basic:
         inner = e.func(e.function, *e.limits[:-1]) if len(e.limits) > 1 else e.function
         if not ((hi - lo).is_Integer and -1 <= hi - lo <= 12):
             return e
-        op = sp.Add if isinstance(e, sp.Sum) else sp.Mul
-        return op(*(written_out(inner.xreplace({j: lo + n})) for n in range(int(hi - lo) + 1)))
+        return (sp.Add if isinstance(e, sp.Sum) else sp.Mul)(*(written_out(inner.xreplace({j: lo + n}))
+                                                               for n in range(int(hi - lo) + 1)))
     return expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)), out)
 
 
@@ -129,36 +114,38 @@ def canonical(expr: sp.Basic) -> sp.Basic:
     def rename(node):
         if not node.args or isinstance(node, (sp.Indexed, sp.IndexedBase)):
             return node
-        if isinstance(node, BINDERS):
-            function, limits = node.function, []
-            for variable, *bounds in node.limits:
-                fresh = next(names)
-                function = function.xreplace({variable: fresh})
-                limits.append((fresh, *(rename(b) for b in bounds)))
-            return node.func(rename(function), *limits)
-        return node.func(*(rename(a) for a in node.args))
+        if not isinstance(node, BINDERS):
+            return node.func(*map(rename, node.args))
+        fresh = {variable: next(names) for variable, *_ in node.limits}  # an inner limit may name an outer index
+        return node.func(rename(node.function.xreplace(fresh)),
+                         *((fresh[v], *(rename(x.xreplace(fresh)) for x in b)) for v, *b in node.limits))
     return rename(expr)
 
 
 def _atoms(expr: sp.Basic) -> sp.Basic:
-    """Each outermost sum, product or maximum one unknown (positive where its terms are and it has
-    some; real where they are)."""
-    table = {}
+    """Each sum, product or maximum one unknown (alike up to bound names: the same one), positive
+    where its terms are and it has some, real where they are."""
+    table, named = {}, {}
     for node in sp.preorder_traversal(expr):
         if isinstance(node, BINDERS) and node not in table:
             nonempty = all((hi - lo).is_nonnegative for _, lo, hi in node.limits)
             positive = bool(node.function.is_positive) and (nonempty or isinstance(node, sp.Product))
-            table[node] = sp.Dummy("S", positive=positive or None, real=bool(node.function.is_real) or None)
+            table[node] = named.setdefault(canonical(node), sp.Dummy("S", positive=positive or None,
+                                                                       real=bool(node.function.is_real) or None))
     return expr.xreplace(table)
 
 
 def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
     """Whether ``before == after`` for every size, by the normalisations and simplification above."""
     try:
+        both = sp.Tuple(before, after)
+        if both.has(sp.Derivative) and (model.link or model.linear) and model.written(both) != both:
+            before, after = model.written(both)  # both sides through the link (or neither)
+            used.add("def-link")
         a, b = normal(before, model, used), normal(after, model, used)
         if a == b:
             return True
-        difference = _atoms(a) - _atoms(b)
+        difference = _atoms(a - b)
         if difference.has(sp.Sum, sp.Product, Maximum, sp.Derivative, sp.Limit):
             return False
         used.add("field")
@@ -177,13 +164,12 @@ def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
 
 
 def equal(before: sp.Basic, after: sp.Basic, model, rng) -> dict:
-    """The verdict on ``before == after``: ``proved`` (with the axioms it rests on) or ``numeric``;
-    random points first (a disagreement refuses it, whatever a proof attempt would say)."""
+    """``proved`` (with its axioms) or ``numeric``; random points first, a disagreement a refusal."""
     points, worst = numbers(before, after, model, rng)
     used: set = set()
     if proves(before, after, model, used):
         return {"verdict": "proved", "axioms": sorted(used), "points": points, "worst": worst}
-    more, worst2 = numbers(before, after, model, rng, 3)  # numbers are all the evidence there is: more of them
+    more, worst2 = numbers(before, after, model, rng, 3)  # numbers are all the evidence there is: more
     return {"verdict": "numeric", "axioms": [], "points": points + more, "worst": max(worst, worst2)}
 
 

@@ -177,3 +177,187 @@ def test_a_statement_with_a_changed_wild_list_is_refused():
 def test_an_untampered_certificate_passes():
     for name in ("ce", "bce", "ce-grad"):
         assert check_certificate(json.loads(_original(name)))["ok"]
+
+
+# ----- the axioms and theorems it rests on (as Lean's #print axioms) -------------------------
+def _rests_on(kind, change):
+    def edit(document):
+        change(document["rests_on"][kind])
+    return edit
+
+
+@pytest.mark.parametrize("name, kind, change", [
+    ("ce", "axioms", lambda listed: listed.remove("log-laws")),                 # one omitted
+    ("ce", "axioms", lambda listed: listed.append("induction")),                # one invented
+    ("ce", "axioms", lambda listed: listed.clear()),
+    ("ce", "theorems", lambda listed: listed.append("log_of_quotient")),        # a theorem it does not use
+    ("softmax-hessian", "theorems", lambda listed: listed.remove("log_of_quotient")),
+    ("softmax-hessian", "axioms", lambda listed: listed.remove("def-matrix")),  # a matrix read as its entries
+    ("ce-vector", "axioms", lambda listed: listed.append("def-sigmoid")),
+])
+def test_an_altered_list_of_axioms_or_theorems_is_refused(name, kind, change):
+    assert "rests_on" in _refused(name, _rests_on(kind, change))
+
+
+@pytest.mark.parametrize("name", ["ce", "ce-vector"])
+def test_a_certificate_listing_nothing_it_rests_on_is_refused(name):
+    def edit(document):
+        del document["rests_on"]
+    assert "rests_on" in _refused(name, edit)
+
+
+def test_the_list_is_what_the_checker_finds():
+    document = json.loads(_original("softmax-hessian"))
+    report = check_certificate(document)
+    assert report["ok"]
+    assert document["rests_on"] == {"axioms": report["axioms"], "theorems": report["theorems"]}
+    assert "def-matrix" in report["axioms"] and report["theorems"] == ["log_of_quotient"]
+
+
+# ----- how each condition was discharged ------------------------------------------------------
+def _condition(rule, change):
+    def edit(document):
+        step = _step(document, rule)
+        assert step["conditions"]
+        change(step["conditions"])
+    return edit
+
+
+@pytest.mark.parametrize("name, rule, change", [
+    ("ce", "log_of_power", lambda c: c[0].update(how="fact of the model: one_hot_labels")),   # altered
+    ("ce", "log_of_power", lambda c: c[1].update(how="real: checked")),                       # altered ground
+    ("ce", "log_of_power", lambda c: c.pop(0)),                                               # deleted
+    ("ce", "log_of_finite_product", lambda c: c[0].pop("how")),
+    ("ce", "log_of_finite_product", lambda c: c.append({"text": "f > 0", "how": "positive: declared in the model"})),
+    ("softmax-hessian", "derivative_through_sum", lambda c: c[0].update(how="independent of x: checked")),
+    ("softmax-hessian", "constant_multiple", lambda c: c[0].update(text="c independent of j")),
+    ("softmax-hessian", "derivative_of_constant", lambda c: c.clear()),
+])
+def test_an_altered_or_deleted_discharge_is_refused(name, rule, change):
+    assert "discharged" in _refused(name, _condition(rule, change))
+
+
+def test_a_step_without_its_discharges_is_refused():
+    def edit(document):
+        del _step(document, "log_of_power")["conditions"]
+    assert "discharged" in _refused("ce", edit)
+
+
+# ----- the same classes of tampering on the matrix forms ---------------------------------------
+def _replace_in(number, old, new):
+    def edit(document):
+        step = document["steps"][number - 1]
+        text = json.dumps(step["rhs"])
+        assert json.dumps(old) in text
+        step["rhs"] = json.loads(text.replace(json.dumps(old), json.dumps(new), 1))
+    return edit
+
+
+T, Y = ["MatrixSymbol", "T"], ["MatrixSymbol", "Y"]
+
+
+@pytest.mark.parametrize("name, number, old, new", [
+    ("ce-vector", 6, ["MatrixSymbol", "t"], ["MatrixSymbol", "y"]),           # y (log y)ᵀ
+    ("ce-vector", 7, ["Symbol", "N"], ["Integer", "2"]),                       # the mean over 2, not N
+    ("softmax-hessian", 20, ["Integer", "-1"], ["Integer", "1"]),              # diag(y) + y yᵀ
+    ("ce-matrix-grad", 2, T, Y),                                               # (Y - Y)/N
+    ("ce-matrix-grad", 29, ["Transpose", ["MatrixSymbol", "X"]], ["Integer", "1"]),  # (Y - T)/N: the wrong shape
+])
+def test_a_changed_right_side_of_a_matrix_form_is_refused(name, number, old, new):
+    _refused(name, _replace_in(number, old, new))
+
+
+def test_a_transposed_factor_in_a_matrix_product_is_refused():
+    def edit(document):  # t (log y)ᵀ as tᵀ (log y): a K x K matrix, not a number
+        step = document["steps"][5]
+        step["rhs"] = json.loads(json.dumps(step["rhs"]).replace('["MatrixSymbol", "t"]', '["Transpose", ["MatrixSymbol", "t"]]')
+                                 .replace('["Transpose", ["MatrixSymbol", "y"]]', '["MatrixSymbol", "y"]'))
+    _refused("ce-vector", edit)
+
+
+@pytest.mark.parametrize("name, matrix, entry", [
+    ("ce-vector", "T", ["Indexed", "y", ["Symbol", "matrix_row"], ["Symbol", "matrix_column"]]),   # T stands for y
+    ("softmax-hessian", "H", ["Derivative", ["Symbol", "E"], ["Indexed", "z", ["Symbol", "matrix_column"]],
+                              ["Indexed", "z", ["Symbol", "matrix_column"]]]),                    # the diagonal only
+    ("ce-matrix-grad", "nabla_Z E", ["Derivative", ["Symbol", "E"], ["Indexed", "z", ["Symbol", "matrix_column"],
+                                                                    ["Symbol", "matrix_row"]]]),  # transposed
+])
+def test_a_changed_entry_of_a_declared_matrix_is_refused(name, matrix, entry):
+    def edit(document):
+        changed = [m for m in document["models"].values() if matrix in m.get("matrices", {})]
+        assert changed
+        for model in changed:
+            model["matrices"][matrix]["entry"] = entry
+    _refused(name, edit)
+
+
+def test_a_changed_binding_on_a_matrix_form_is_refused():
+    def edit(document):
+        _step(document, "derivative_through_sum")["match"]["j"] = ["Symbol", "k"]
+    _refused("softmax-hessian", edit)
+
+
+@pytest.mark.parametrize("name, change", [
+    ("softmax-hessian", lambda m: m["matrices"]["H"].update(shape=[["Symbol", "K"], ["Integer", "1"]])),  # a column
+    ("ce-matrix-grad", lambda m: m.get("matrices", {}).get("nabla_Z E", {}).update(shape=[["Symbol", "K"], ["Symbol", "K"]])),
+    ("ce-matrix-grad", lambda m: m["indices"].update(i=[["Integer", "1"], ["Symbol", "K"]]) if "i" in m["indices"] else None),
+    ("softmax-hessian", lambda m: m["indices"].update(m=[["Integer", "2"], ["Symbol", "K"]])),
+])
+def test_a_changed_index_range_or_shape_on_a_matrix_form_is_refused(name, change):
+    def edit(document):
+        for model in document["models"].values():
+            change(model)
+    _refused(name, edit)
+
+
+def test_a_changed_index_range_inside_a_matrix_form_step_is_refused():
+    def edit(document):
+        def change(limits):
+            limits[3] = ["Symbol", "N"]  # h runs to N, not K
+        assert _limits(_step(document, "derivative_through_sum")["rhs"], change)
+    _refused("softmax-hessian", edit)
+
+
+@pytest.mark.parametrize("name, change", [
+    ("ce-vector", lambda mapping: mapping.__setitem__(2, [["Symbol", "N"], ["Integer", "2"]])),  # N = 2 is not one sample
+    ("ce-vector", lambda mapping: [p.__setitem__(1, ["MatrixSymbol", "y"]) for p in mapping if p[0][1] == "T"]),  # T as y
+    ("ce-matrix-grad", lambda mapping: mapping[0].__setitem__(1, ["Indexed", "x", ["Symbol", "i"], ["Symbol", "h"]])),
+])
+def test_a_changed_size_or_mapping_on_a_matrix_form_is_refused(name, change):
+    def edit(document):
+        step = next(s for s in document["steps"] if s.get("mapping"))
+        change(step["mapping"])
+    _refused(name, edit)
+
+
+@pytest.mark.parametrize("name, rule", [("softmax-hessian", "log_of_quotient"), ("softmax-hessian", "constant_multiple"),
+                                        ("ce-matrix-grad", "derivative_through_sum")])
+def test_a_deleted_condition_of_a_rule_on_a_matrix_form_is_refused(name, rule):
+    def edit(document):
+        rules = [document["rules"]] + [s["derivation"]["rules"] for s in document["steps"] if s.get("derivation")]
+        found = [r[rule] for r in rules if r.get(rule, {}).get("conditions")]
+        assert found
+        for statement in found:
+            statement["conditions"].pop(0)
+    assert "SHA-256" in _refused(name, edit)
+
+
+@pytest.mark.parametrize("name, rule, other", [("softmax-hessian", "derivative_through_sum", "derivative_of_sum"),
+                                               ("softmax-hessian", "constant_multiple", "derivative_of_constant"),
+                                               ("ce-matrix-grad", "derivative_of_sum", "derivative_through_sum")])
+def test_a_swapped_rule_on_a_matrix_form_is_refused(name, rule, other):
+    _refused(name, _set_rule(rule, other))
+
+
+def test_a_theorem_s_statement_changed_on_a_matrix_form_is_refused():
+    def edit(document):
+        for holder in [document] + [s["derivation"] for s in document["steps"] if s.get("derivation")]:
+            statement = holder["rules"].get("log_of_quotient")
+            if statement:
+                statement["rhs"] = ["Add", ["log", ["Wild", "a"]], ["log", ["Wild", "b"]]]
+    assert "SHA-256" in _refused("softmax-hessian", edit)
+
+
+def test_untampered_matrix_forms_pass():
+    for name in ("ce-vector", "softmax-hessian"):
+        assert check_certificate(json.loads(_original(name)))["ok"]
