@@ -22,7 +22,7 @@ from derive.catalogue import CATALOGUE_VARIABLE, load_catalogue, read_catalogue,
 from derive.errors import CatalogueError, DeriveError
 from derive.printing.words import verification_text
 from derive.proof_record import PROOFS_FILE, pinned_digest, read_record, record_digest, trusted_entries
-from tools import ROOT, copy_of_the_catalogue, forge_record
+from tools import ROOT, copy_of_the_catalogue, forge_record, tanh_rule
 
 # What importing and loading the catalogue may import of derive: the rules' text, their patterns
 # and conditions, and the record; nothing that proves (rule_proofs, verification, operations...).
@@ -114,22 +114,10 @@ def test_the_catalogue_loads_without_calling_the_prover(monkeypatch, clean_catal
 # ----- a rule without a proof on record is refused at load, naming the command -----------------
 
 
-TANH = """
-    [[rule]]
-    name = "derivative_of_tanh"
-    statement = '\\\\frac{d}{dx} \\\\tanh x = 1 - \\\\tanh^2 x'
-    conditions = ["x real"]
-    wild = ["x"]
-    lhs = "Derivative(tanh(x), x)"
-    rhs = "{rhs}"
-    rulesets = ["differentiation", "derivatives_of_functions"]
-    en = "The derivative of tanh."
-    ja = "tanh の導関数。"
-"""
 
 
 def _tanh(rhs: str) -> str:
-    return TANH.replace("{rhs}", rhs)
+    return tanh_rule(rhs)
 
 
 def test_a_rule_without_a_proof_on_record_is_refused_at_load_until_derive_rules_prove(tmp_path, clean_catalogue):

@@ -9,20 +9,9 @@ import sympy as sp
 import derive
 from derive.catalogue import CATALOGUE_VARIABLE, load_catalogue, read_catalogue, read_rulesets
 from derive.errors import CatalogueError
-from tools import copy_of_the_catalogue
+from tools import copy_of_the_catalogue, tanh_rule
 
-TANH = """
-    [[rule]]
-    name = "derivative_of_tanh"
-    statement = '\\\\frac{d}{dx} \\\\tanh x = 1 - \\\\tanh^2 x'
-    conditions = ["x real"]
-    wild = ["x"]
-    lhs = "Derivative(tanh(x), x)"
-    rhs = "1 - tanh(x)**2"
-    rulesets = ["differentiation", "derivatives_of_functions"]
-    en = "The derivative of tanh is one minus its square."
-    ja = "tanh の導関数は 1 から tanh の 2 乗を引いたもの。"
-"""
+TANH = tanh_rule("1 - tanh(x)**2")
 
 
 @pytest.fixture

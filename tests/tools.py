@@ -72,3 +72,22 @@ def forge_record(directory: str, *names: str) -> None:
     write_record(Path(directory), record)
     for cache in (load_catalogue, read_catalogue):
         cache.cache_clear()
+
+
+TANH_RULE = """
+    [[rule]]
+    name = "derivative_of_tanh"
+    statement = '\\\\frac{d}{dx} \\\\tanh x = 1 - \\\\tanh^2 x'
+    conditions = ["x real"]
+    wild = ["x"]
+    lhs = "Derivative(tanh(x), x)"
+    rhs = "{rhs}"
+    rulesets = ["differentiation", "derivatives_of_functions"]
+    en = "The derivative of tanh."
+    ja = "tanh の導関数。"
+"""
+
+
+def tanh_rule(rhs: str) -> str:
+    """A rule the catalogue lacks, derivative_of_tanh, with ``rhs`` as its right side (true or not)."""
+    return TANH_RULE.replace("{rhs}", rhs)
