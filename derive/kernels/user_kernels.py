@@ -21,14 +21,8 @@ import sympy as sp
 from ..errors import CodegenError
 from ..functions import Maximum
 from .cache import repairing
-from .compiler import DECORATOR as _CONTRACTING
+from .compiler import USER_DECORATOR
 from .user_printer import _Emitter, _parameter, identifier, local, loop_invariants
-
-# A user's loss may scale inside a shifted exponent: exp((1/T) z_k - max_j (1/T) z_j) is exactly 1
-# at the largest only where both products are rounded alike, and "contract" let LLVM fuse one of
-# them into an FMA (a softmax at T = 1e-12 came out 2e-5 above 1).  No contraction here.
-DECORATOR = _CONTRACTING.replace('"contract", ', "")
-
 
 @dataclass(frozen=True)
 class Layout:
@@ -121,10 +115,10 @@ def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
              "import math", "", "import numba", "",
              "from derive.kernels.noalias import NoAliasCompiler",
              "from derive.kernels.runtime import exp_nonpositive, log1p_unit, xlogy", "", "",
-             DECORATOR, f"def loss({', '.join(arguments)}):"] + unpack
+             USER_DECORATOR, f"def loss({', '.join(arguments)}):"] + unpack
     body: list[str] = []
     value = emitter.statement_value(loss, body, "    ")
-    lines += body + [f"    return {value}", "", "", DECORATOR, f"def grad({', '.join(arguments + ['G'])}):"] + unpack
+    lines += body + [f"    return {value}", "", "", USER_DECORATOR, f"def grad({', '.join(arguments + ['G'])}):"] + unpack
     indent = "    "
     emitter.memo = {}  # another function: nothing computed in the loss is defined here
     if by_every_component(spec.wrt):
