@@ -23,6 +23,6 @@ def axioms() -> list[dict]:
 
 
 def status(name: str, digest: str) -> str | None:
-    """``axiom`` or ``theorem`` where ``digest`` is the pin of the catalogue's rule ``name``, else None."""
+    """``axiom``/``theorem`` where ``digest`` pins the catalogue's ``name``, else None; a rule it lacks (a user's): a ``theorem``."""
     pinned = table()["rules"].get(name)
-    return None if not pinned or pinned[0] != digest else "axiom" if pinned[1] else "theorem"
+    return "theorem" if not pinned else None if pinned[0] != digest else "axiom" if pinned[1] else "theorem"

@@ -12,12 +12,7 @@ class Malformed(ValueError):
 
 
 class Maximum(ExprWithLimits):
-    """``max_{l=a}^{b} f(l)``; carried out (``doit``) only where the range has a known length."""
-
-    def doit(self, **hints):
-        (variable, lower, upper), = self.limits
-        known = (upper - lower).is_Integer and upper >= lower
-        return sp.Max(*(self.function.xreplace({variable: v}) for v in range(int(lower), int(upper) + 1))) if known else self
+    """``max_{l=a}^{b} f(l)``; written out term by term (:func:`numeric.concrete`) where its ends are whole numbers."""
 
 
 DEFINITIONS = {  # what each own function is: the definitional axioms name them
@@ -37,8 +32,7 @@ FLAGS = {"real": {"real": True}, "positive": {"positive": True}, "probability": 
 
 
 class Scope:
-    """What a model declares: scalars and arrays with their domains, sizes it fixes to a number,
-    matrices with their shapes, and (for a rule's statement) what each wild stands for."""
+    """What a model declares: scalars, arrays and their domains, fixed sizes, the shapes of matrices, a statement's wilds."""
 
     def __init__(self, symbols=None, arrays=None, fixed=None, wilds=None, shapes=None):
         self.symbols, self.arrays = dict(symbols or {}), dict(arrays or {})
@@ -67,8 +61,7 @@ def refuse(problem: str):
 
 
 def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
-    """The SymPy expression ``tree`` stands for; where ``at`` (a path of child positions) is given,
-    ``put`` stands in for the part there.  Refuses any head outside the whitelist."""
+    """The SymPy expression ``tree`` stands for (``put`` in place of the part at the path ``at``); only whitelisted heads."""
     if at is not None and len(at) == 0:
         return put
     if not isinstance(tree, list) or not tree or not isinstance(tree[0], str):
@@ -83,9 +76,7 @@ def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
     try:
         return _read(head, args, scope, sub)
     except (TypeError, ValueError, sp.SympifyError) as error:
-        if isinstance(error, Malformed):
-            raise
-        raise Malformed(f"{head}: {error}") from None
+        raise error if isinstance(error, Malformed) else Malformed(f"{head}: {error}") from None
 
 
 def _read(head, args, scope, sub):

@@ -11,7 +11,11 @@ from .expressions import Maximum, definitions
 from .matrices import scalar
 
 DIGITS = 50
-TOLERANCE = mpmath.mpf("1e-30")
+ROW_FACTS = {"probability": "probabilities_sum_to_one", "label": "labels_sum_to_one", "target": "labels_sum_to_one"}
+
+
+class Refused(Exception):
+    """A step (or statement) the checker refuses, with the reason."""
 
 
 def rng_for(*parts: str) -> random.Random:
@@ -39,26 +43,36 @@ def concrete(expr: sp.Basic, model, sizes: dict) -> sp.Basic:
     """``expr`` at these sizes: definitions written out, sums, products, maxima, derivatives, limits carried out."""
     known = {s: v for s, v in sizes.items() if s.name in model.minimum}
     indices = {s: v for s, v in sizes.items() if s not in known}  # free indices: a bound one of that name stays
-    expr = scalar(expr, model.entries).xreplace(known).subs(indices)
-    expr = definitions(model.written(expr)).xreplace(known).subs(indices)
-    kinds = (sp.Derivative, sp.Sum, sp.Product, Maximum, sp.Limit)
-    for kind in kinds:  # innermost first: one whose limits hold none of these
-        innermost = lambda e: isinstance(e, kind) and not any(isinstance(a, kinds) for a in e.args[1:])  # noqa: E731
-        while expr.has(kind) and (done := expr.replace(innermost, lambda e: e.doit())) != expr:
-            expr = done
-    return expr.subs(indices).doit() if indices and expr.free_symbols & set(indices) else expr
+    return _written(definitions(model.written(scalar(expr, model.entries).xreplace(known))).xreplace(known), indices)
+
+
+def _written(expr: sp.Basic, env: dict) -> sp.Basic:
+    """``expr``, ``env`` put for its free indices, each sum, product, maximum over whole-number ends written out term
+    by term (an empty sum is 0, product 1: never SymPy's reversed ranges), then derivatives and limits carried out."""
+    if isinstance(expr, sp.Indexed):
+        return expr.base[tuple(_written(ix, env) for ix in expr.indices)]
+    if expr.is_Atom or isinstance(expr, sp.IndexedBase):
+        return env.get(expr, expr)
+    if isinstance(expr, (sp.Sum, sp.Product, Maximum)):
+        *inner, (variable, lower, upper) = expr.limits
+        body, (lower, upper) = expr.func(expr.function, *inner) if inner else expr.function, (_written(b, env) for b in (lower, upper))
+        if not (lower.is_Integer and upper.is_Integer):
+            return expr.func(_written(body, {**env, variable: variable}), (variable, lower, upper)).doit()
+        terms = [_written(body, {**env, variable: sp.Integer(k)}) for k in range(int(lower), int(upper) + 1)]
+        return sp.Add(*terms) if isinstance(expr, sp.Sum) else sp.Mul(*terms) if isinstance(expr, sp.Product) \
+            else sp.Max(*terms) if terms else expr
+    done = expr.func(*(_written(a, env) for a in expr.args))
+    return done.doit() if isinstance(done, (sp.Derivative, sp.Limit)) else done
 
 
 def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random) -> dict:
-    """Values inside the model for every symbol and array component left in ``expr``: a row of
-    probabilities (or of labels) on the simplex where the model states it sums to one."""
+    """Values inside the model for each symbol and component of ``expr``: a row on the simplex where the model says it sums to one."""
     values, count, leaves = {}, model.class_count().xreplace(sizes), sorted(_leaves(expr), key=sp.default_sort_key)
-    row_facts = {"probability": "probabilities_sum_to_one", "label": "labels_sum_to_one", "target": "labels_sum_to_one"}
     for atom in leaves:
         if atom in values or (isinstance(atom, sp.Symbol) and atom.is_integer):
             continue
         domain = model.domain(atom)
-        if not (isinstance(atom, sp.Indexed) and row_facts.get(domain) in model.facts and count.is_Integer):
+        if not (isinstance(atom, sp.Indexed) and ROW_FACTS.get(domain) in model.facts and count.is_Integer):
             values[atom] = _draw_one(domain, model, rng)
             continue
         width = max([int(count)] + [int(a.indices[-1]) for a in leaves if isinstance(a, sp.Indexed)
@@ -89,12 +103,11 @@ def _draw_one(domain: str, model, rng: random.Random) -> sp.Basic:
 def _tolerance(*exprs) -> mpmath.mpf:
     """Exact inputs agree far past 1e-30; a decimal number written in a step counts as 15 digits."""
     floats = [f for e in exprs for f in e.atoms(sp.Float)]
-    return mpmath.mpf(10) ** -(min(f._prec for f in floats) * 0.30103 - 3) if floats else TOLERANCE
+    return mpmath.mpf(10) ** -(min(f._prec for f in floats) * 0.30103 - 3) if floats else mpmath.mpf("1e-30")
 
 
 def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: int = 2) -> tuple[int, float]:
-    """How many random points (``points`` per size choice) ``before`` and ``after`` agree at, and
-    their largest relative difference; ``ValueError`` where they differ."""
+    """Points (``points`` per size choice) where both sides agree, and their largest relative gap; :class:`Refused` where they differ."""
     worst, count = 0.0, 0
     for sizes in size_choices(model, (before, after), rng)[:3 if points < 3 else 4]:
         a, b = concrete(before, model, sizes), concrete(after, model, sizes)
@@ -102,17 +115,17 @@ def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: 
             values = draw(sp.Tuple(a, b), model, sizes, rng)
             va, vb = (_value(side.xreplace(values)) for side in (a, b))
             if (va is None) != (vb is None):
-                raise ValueError("at a random point one side has a value and the other has none")
+                raise Refused("at a random point one side has a value and the other has none")
             if va is None:
                 continue
             gap = abs(va - vb) / max(1, abs(va), abs(vb))
             if gap > _tolerance(before, after):
                 shown = ", ".join(f"{k}={v}" for k, v in sizes.items())
-                raise ValueError(f"the two sides differ at a random point ({shown}): {mpmath.nstr(va, 12)} "
+                raise Refused(f"the two sides differ at a random point ({shown}): {mpmath.nstr(va, 12)} "
                                  f"against {mpmath.nstr(vb, 12)}")
             worst, count = max(worst, float(gap)), count + 1
     if count == 0:
-        raise ValueError("no random point gave both sides a value")
+        raise Refused("no random point gave both sides a value")
     return count, worst
 
 

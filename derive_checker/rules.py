@@ -100,7 +100,7 @@ def theorem(name: str, statement: dict, status: str, model, cache: dict) -> dict
     fresh symbols with the assumptions its conditions state, unknown functions of a summed index or a variable."""
     if status == "axiom":
         return {"verdict": "proved", "axioms": axioms_of(name)}
-    key = (name, json.dumps(model.raw, sort_keys=True))
+    key = (name, pin(statement), json.dumps(model.raw, sort_keys=True))  # the statement itself, never its name alone
     if key not in cache:
         used: set = set()
         try:

@@ -9,7 +9,7 @@ import sympy as sp
 from . import rules
 from .expressions import Malformed, read, subtree
 from .matrices import PLACES, entry
-from .zero import Refused, equal, numbers, proves, written_out
+from .zero import Refused, agree as numbers, equal, proves, written_out
 
 
 def _require(condition, problem: str) -> None:
@@ -25,11 +25,6 @@ def _pairs(ctx, key: str) -> dict:
     pairs = ctx.record.get(key) if isinstance(ctx.record.get(key), list) else []
     _require(pairs and all(isinstance(p, list) and len(p) == 2 for p in pairs), f"it needs its {key} as [old, new] pairs")
     return {ctx.model.read(old): ctx.model.read(new) for old, new in pairs}
-
-
-def check_equal(ctx) -> dict:
-    _same_lhs(ctx)
-    return equal(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng)
 
 
 def check_rewrite(ctx) -> dict:
@@ -97,8 +92,7 @@ def check_local(ctx) -> dict:
 
 
 def check_implied(ctx) -> dict:
-    """The definitions must be the stated rule's own (a pinned definition); the new left side,
-    written by them and the old left side by the old right side, equals the new right side."""
+    """The definitions are the rule's own (pinned); the new lhs by them, the old lhs by the old rhs, equals the new rhs."""
     statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
     own = {ctx.model.read(a): ctx.model.read(b) for a, b in statement.get("defines", [])}
     given = _pairs(ctx, "definitions") if ctx.record.get("definitions") else {}
@@ -110,9 +104,8 @@ def check_implied(ctx) -> dict:
 
 
 def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
-    """What a mapping may put for a symbol: a size a whole number from its least, a number inside
-    the declared domain, a prediction its declared link, logits the declared linear layer, a scalar
-    the component 1 of its array, a matrix one of the mapped shape whose entries are its own at row 1."""
+    """What a mapping may put for a symbol: a size a whole number from its least, a number inside its domain, a prediction its
+    declared link, logits the declared layer, a scalar its array's component 1, a matrix of the mapped shape, its entries its own."""
     model, name = ctx.model, old.base.label.name if isinstance(old, sp.Indexed) else getattr(old, "name", None)
     if isinstance(old, sp.MatrixSymbol):
         sizes = {k: v for k, v in mapping.items() if isinstance(k, sp.Symbol)}
@@ -147,8 +140,7 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
 
 
 def check_mapped(ctx) -> dict:
-    """``instance``: the mapping put into the old equation gives the new one; ``specialises``: put
-    into the new equation, it gives back the old one."""
+    """``instance``: the mapping put into the old equation gives the new; ``specialises``: put into the new, gives back the old."""
     mapping, instance = _pairs(ctx, "mapping"), ctx.record["check"] == "instance"
     for old, new in mapping.items():
         _allowed(old, new, ctx, instance, mapping)
@@ -190,13 +182,9 @@ def check_derivatives(ctx) -> dict:
     return {**verdict, "axioms": sorted({*verdict["axioms"], "def-matrix"}) if verdict["verdict"] == "proved" else []}
 
 
-def check_holds(ctx) -> dict:
-    return equal(ctx.model.written(ctx.lhs), ctx.rhs, ctx.model, ctx.rng)
-
-
 def check_premise(ctx) -> dict:
     """The equation is the stated premise (a pinned definitional axiom) at the model's sizes."""
-    statement, _ = rules.known(ctx.record.get("rule"), ctx.rules)
+    statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
     _require("to" in statement, f"{ctx.record.get('rule')} states no premise")
     sizes = {s.name for s in ctx.model.sizes()} | set(ctx.model.fixed)
     found: dict = {}
@@ -204,7 +192,7 @@ def check_premise(ctx) -> dict:
         int(v) == ctx.model.fixed[k] if k in ctx.model.fixed else int(v) >= ctx.model.minimum[k]
         for k, v in found.items()),
         f"the equation is not the premise {ctx.record['rule']} (at whole-number sizes)")
-    return {"verdict": "stated", "axioms": rules.axioms_of(ctx.record["rule"])}
+    return {"verdict": "stated" if status == "axiom" else "given", "axioms": rules.axioms_of(ctx.record["rule"])}  # a user's: assumed
 
 
 def _instance_of(pattern, tree, sizes, found: dict) -> bool:
@@ -266,8 +254,7 @@ def check_solves(ctx) -> dict:
 
 
 def check_substituted(ctx) -> dict:
-    """``named``: a part written by the name the definition gives it; ``eliminated``: the multiplier
-    at its value (that the estimates then sum to one is not checked)."""
+    """``named``: a part written as the name defined for it; ``eliminated``: a multiplier at its value (the sum-to-one unchecked)."""
     ((name, value),) = _pairs(ctx, "definitions").items()
     _same_lhs(ctx)
     named = ctx.record["check"] == "named"
@@ -285,12 +272,13 @@ def check_negative_definite(ctx) -> dict:
     return {"verdict": "proved", "axioms": ["field"]}
 
 
-KINDS = {"equal": check_equal, "rewrite": check_rewrite, "local": check_local, "implied": check_implied,
-         "instance": check_mapped, "specialises": check_mapped, "differentiated": check_differentiated,
-         "holds": check_holds, "premise": check_premise, "given": check_starts, "defines": check_starts,
-         "derived": check_derived, "recalled": check_recalled, "induction": check_induction,
-         "solves": check_solves, "named": check_substituted, "eliminated": check_substituted,
-         "negative_definite": check_negative_definite, "derivatives": check_derivatives}
+KINDS = {"equal": lambda ctx: _same_lhs(ctx) or equal(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng),
+         "holds": lambda ctx: equal(ctx.model.written(ctx.lhs), ctx.rhs, ctx.model, ctx.rng), "rewrite": check_rewrite,
+         "local": check_local, "implied": check_implied, "instance": check_mapped, "specialises": check_mapped,
+         "differentiated": check_differentiated, "premise": check_premise, "given": check_starts, "defines": check_starts,
+         "derived": check_derived, "recalled": check_recalled, "induction": check_induction, "solves": check_solves,
+         "named": check_substituted, "eliminated": check_substituted, "negative_definite": check_negative_definite,
+         "derivatives": check_derivatives}
 NEEDS_PREVIOUS = set(KINDS) - {"premise", "given", "defines", "derived", "holds", "recalled"}
 
 
@@ -302,5 +290,5 @@ def check_step(ctx) -> dict:
         raise Refused("it needs a previous equation")
     try:
         return KINDS[kind](ctx)
-    except (Malformed, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # Malformed, or SymPy refusing a step's numbers
         raise Refused(f"malformed step: {error}") from None

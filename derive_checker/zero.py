@@ -9,14 +9,10 @@ import sympy as sp
 
 from .expressions import OWN, Maximum, definitions
 from .matrices import scalar
-from .numeric import agree
+from .numeric import ROW_FACTS, Refused, agree
 
 BINDERS = (sp.Sum, sp.Product, Maximum)
 SIMPLIFY_OPS = 300  # past this, SymPy's simplify is not asked (it may run for minutes)
-
-
-class Refused(Exception):
-    """A step (or statement) the checker refuses, with the reason."""
 
 
 def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
@@ -27,11 +23,24 @@ def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
     expr = step("def-matrix", scalar(expr, model.entries), expr)
     used.update(f"def-{name}" for name, function in OWN.items() if expr.has(function))
     expr = definitions(expr)
+    expr = step("exp-laws", expr.replace(lambda e: isinstance(e, sp.exp) and e.args[0].is_Add,
+                                         lambda e: sp.Mul(*map(sp.exp, e.args[0].args))), expr)
     expr = step("derivative", expr.replace(lambda e: isinstance(e, sp.Derivative),
                                            lambda e: sp.diff(e.expr, *e.variables)), expr)
     expr = step("limit", expr.replace(lambda e: isinstance(e, sp.Limit), lambda e: e.doit()), expr)
-    expr = _sums(expr, dict(model.indices), model, used)
+    expr = _sums(_row_ends(expr, model, used), dict(model.indices), model, used)
     return step("alpha", canonical(expr), expr)
+
+
+def _row_ends(expr: sp.Basic, model, used: set) -> sp.Basic:
+    """With K a whole number, a row the model states sums to one has its K-th component 1 minus the others (that fact)."""
+    count, table = model.class_count(), {}
+    for a in expr.atoms(sp.Indexed) if count.is_Integer else ():
+        fact = ROW_FACTS.get(model.arrays.get(a.base.label.name))
+        if fact in model.facts and a.indices[-1] == count:
+            table[a] = 1 - sum(a.base[a.indices[:-1] + (k,)] for k in range(1, int(count)))
+            used.add("fact-" + fact.replace("_", "-"))
+    return expr.xreplace(table)
 
 
 def _sums(expr: sp.Basic, ranges: dict, model, used: set) -> sp.Basic:
@@ -89,8 +98,7 @@ def _stated_sum(varying, j, lo, hi, model):
     """A row of labels or probabilities summed over all classes: 1, where the model states it."""
     if not isinstance(varying, sp.Indexed) or varying.indices[-1] != j or any(ix.has(j) for ix in varying.indices[:-1]):
         return None
-    fact = {"label": "labels_sum_to_one", "target": "labels_sum_to_one",
-            "probability": "probabilities_sum_to_one"}.get(model.arrays.get(varying.base.label.name))
+    fact = ROW_FACTS.get(model.arrays.get(varying.base.label.name))
     ok = fact in model.facts and lo == 1 and sp.simplify(hi - model.class_count()) == 0
     return "fact-" + fact.replace("_", "-") if ok else None
 
@@ -123,8 +131,7 @@ def canonical(expr: sp.Basic) -> sp.Basic:
 
 
 def _atoms(expr: sp.Basic) -> sp.Basic:
-    """Each sum, product or maximum one unknown (alike up to bound names: the same one), positive
-    where its terms are and it has some, real where they are."""
+    """Each sum, product, maximum one unknown (alike up to bound names: one), positive or real where its terms are (and it has some)."""
     table, named = {}, {}
     for node in sp.preorder_traversal(expr):
         if isinstance(node, BINDERS) and node not in table:
@@ -136,7 +143,19 @@ def _atoms(expr: sp.Basic) -> sp.Basic:
 
 
 def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
-    """Whether ``before == after`` for every size, by the normalisations and simplification above."""
+    """Whether ``before == after`` for every size: as they stand, else through the declared link (``def-link``); a
+    real x inside |x|, max or min (at most 3 of them) in the two cases x = u and x = -u, u ≥ 0 (``order``)."""
+    both = sp.Tuple(before, after)
+    real = sorted({s for f in both.atoms(sp.Abs, sp.Max, sp.Min) for s in f.free_symbols
+                   if s.is_real and not (s.is_nonnegative or s.is_nonpositive)}, key=sp.default_sort_key)
+    if 0 < len(real) <= 3:
+        u = sp.Dummy("u", nonnegative=True)
+        return all(proves(*both.xreplace({real[0]: v}), model, used) for v in (u, -u)) and not used.add("order")
+    return _proves(before, after, model, used) or bool(model.link and model.written(both) != both
+                                                       and _proves(*model.written(both), model, used) and not used.add("def-link"))
+
+
+def _proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
     try:
         both = sp.Tuple(before, after)
         if both.has(sp.Derivative) and (model.link or model.linear) and model.written(both) != both:
@@ -164,18 +183,8 @@ def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
 
 
 def equal(before: sp.Basic, after: sp.Basic, model, rng) -> dict:
-    """``proved`` (with its axioms) or ``numeric``; random points first, a disagreement a refusal."""
-    points, worst = numbers(before, after, model, rng)
+    """``proved`` (with its axioms) or ``numeric``; random points either way (more without a proof), a disagreement a refusal."""
     used: set = set()
-    if proves(before, after, model, used):
-        return {"verdict": "proved", "axioms": sorted(used), "points": points, "worst": worst}
-    more, worst2 = numbers(before, after, model, rng, 3)  # numbers are all the evidence there is: more
-    return {"verdict": "numeric", "axioms": [], "points": points + more, "worst": max(worst, worst2)}
-
-
-def numbers(before, after, model, rng, points: int = 2) -> tuple[int, float]:
-    """:func:`~derive_checker.numeric.agree`, a disagreement a refusal."""
-    try:
-        return agree(before, after, model, rng, points=points)
-    except ValueError as error:
-        raise Refused(str(error)) from None
+    proved = proves(before, after, model, used)
+    points, worst = agree(before, after, model, rng, 1 if proved else 3)
+    return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [], "points": points, "worst": worst}
