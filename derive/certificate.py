@@ -325,7 +325,14 @@ def _positive_exprs(model) -> list:
 
 
 def certificate(derivation) -> dict:
-    """``derivation`` as a certificate (a JSON-able dict; see ``docs/certificate.md``)."""
+    """``derivation`` as a certificate (a JSON-able dict; see ``docs/certificate.md``), with the
+    axioms and theorems the checker finds it resting on."""
+    document = unlisted(derivation)
+    return {**document, "rests_on": rests_on(document)}
+
+
+def unlisted(derivation) -> dict:
+    """The certificate of ``derivation`` without its ``rests_on`` list (which only the checker finds)."""
     rules: dict = {}
     models: dict = {}
     steps = []
@@ -343,9 +350,8 @@ def certificate(derivation) -> dict:
     for number, (step, model) in enumerate(zip(derivation.steps, derivation.models), 1):
         steps.append(_step(number, step, previous, model, rules))
         previous = step.equation
-    document = {"schema": SCHEMA, "name": derivation.name, "title": dict(derivation.title), "models": models,
-                "steps": steps, "rules": rules}
-    return {**document, "rests_on": rests_on(document)}
+    return {"schema": SCHEMA, "name": derivation.name, "title": dict(derivation.title), "models": models,
+            "steps": steps, "rules": rules}
 
 
 def rests_on(document: dict) -> dict:

@@ -48,6 +48,7 @@ class Verification:
     detail: str = ""
     source: str = ""  # a result taken from the derivation of this name, verified there
     proved_by: str = ""  # the catalogue rule, proved for every size, whose application this step is
+    axioms: tuple[str, ...] = ()  # the checker's axioms the step rests on (derive_checker/axioms.json)
 
     @property
     def verified(self) -> bool:
@@ -155,6 +156,7 @@ def weakest(steps) -> str:
 
 
 DEFINES_SEQUENCE = "a definition"  # the detail of a step that defines a sequence: nothing to prove
+STATED = "stated by the model"  # the detail of a step that is the model's premise (an axiom): nothing to prove
 
 USER_GRADIENT = "gradient"  # the name of a derivation derive.gradient made from a user's loss
 USER_DERIVATIVE = "derivative"  # ... and of a higher derivative of it (order 2 and up)

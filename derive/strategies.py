@@ -18,7 +18,7 @@ from .limits import checkpoint
 from .models import Model
 from .operations import apply as apply_operation
 from .steps import Check, DEFINITION, Derivation, Equation, Step
-from .verification import verify_steps
+from .checking import checked
 
 MAX_APPLICATIONS = 200
 
@@ -147,4 +147,4 @@ def run(name: str, title: Mapping[str, str], strategy: Strategy, model: Model, s
     state = strategy(State((), (), model))
     if not state.steps:
         raise DeriveError(f"derivation {name!r} produced no steps")
-    return Derivation(name, dict(title), verify_steps(state.steps, state.models, seed), models=state.models)
+    return checked(Derivation(name, dict(title), state.steps, models=state.models))

@@ -144,7 +144,16 @@ def _loss(loss) -> tuple[sp.Basic, sp.Basic]:
         return loss.lhs, loss.rhs
     if not isinstance(loss, sp.Expr):
         raise ArgumentTypeError(f"the loss must be LaTeX text or a SymPy expression, not {type(loss).__name__}")
-    return c.E, loss
+    return _loss_name(loss), loss
+
+
+def _loss_name(loss: sp.Basic) -> sp.Symbol:
+    """E, the loss's name, unless the loss itself uses that name (a summation index E, say): then the first of
+    L, J, E1, E2, ... it does not use, so no two symbols of a derivation (nor of its certificate) share a name."""
+    taken = {symbol.name for symbol in loss.atoms(sp.Symbol)} | {a.base.label.name for a in loss.atoms(sp.Indexed)}
+    if c.E.name not in taken:
+        return c.E
+    return sp.Symbol(next(n for n in ("L", "J", *(f"E{k}" for k in range(1, len(taken) + 2))) if n not in taken), real=True)
 
 
 def _variable(wrt, rhs: sp.Basic) -> sp.Basic:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..steps import DEFINES_SEQUENCE, Verification
+from ..steps import DEFINES_SEQUENCE, STATED, Verification
 
 PHRASES: Mapping[str, Mapping[str, str]] = {
     "en": {
@@ -20,6 +20,7 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "numeric": "≈ checked numerically at {points} random points (no symbolic proof found: not verified)",
         "no": "not verified: {detail}",
         "defined_sequence": "✓ a definition: each value from the one before, so nothing to prove",
+        "stated": "✓ the model's premise, an axiom ({axioms}): nothing to prove",
         "at_sizes": " at {sizes}",
         "inherited": "✓ verified step by step in the derivation {source}",
         "cross_check": "Cross-checked against {method} at {points} random points (largest relative difference {error:.1e})",
@@ -48,6 +49,7 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "numeric": "≈ ランダムな {points} 点で数値的に確認 (記号的な証明は見つからず、検証済みではない)",
         "no": "未検証: {detail}",
         "defined_sequence": "✓ 定義: 各値を一つ前の値から決めるので、証明するものはない",
+        "stated": "✓ モデルの前提、公理 ({axioms}): 証明するものはない",
         "at_sizes": "{sizes} の場合について",
         "inherited": "✓ 導出 {source} で 1 ステップずつ検証済み",
         "cross_check": "{method} と照合: ランダムな {points} 点で最大相対差 {error:.1e}",
@@ -74,6 +76,8 @@ def verification_text(verification: Verification, lang: str) -> str:
         return phrase(lang, "inherited", source=verification.source)
     if verification.method == "symbolic" and verification.detail == DEFINES_SEQUENCE:
         return phrase(lang, "defined_sequence")
+    if verification.method == "symbolic" and verification.detail == STATED:
+        return phrase(lang, "stated", axioms=", ".join(verification.axioms) or "-")
     if verification.method == "symbolic" and verification.proved_by:
         return phrase(lang, "by_rule", rule=verification.proved_by, points=verification.points)
     if verification.method == "symbolic":

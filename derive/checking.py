@@ -1,0 +1,52 @@
+"""The checker alone decides a ✓.
+
+The engine (strategies, rules, operations) only proposes steps.  :func:`checked` writes the proposed
+chain as a certificate (:mod:`derive.certificate`) and hands it to :mod:`derive_checker`, which
+imports nothing of the engine; each step's :class:`~derive.steps.Verification` is then the checker's
+verdict on it, word for word, and a step the checker refuses refuses the whole derivation with a
+:class:`~derive.errors.VerificationError` naming that step and the checker's reason.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from .errors import VerificationError
+from .steps import DEFINES_SEQUENCE, STATED, Derivation, Step, Verification
+
+
+def checked(derivation: Derivation) -> Derivation:
+    """``derivation`` with each step's verification the checker's verdict on its certificate."""
+    from derive_checker.certificate import check_certificate
+    from derive_checker.expressions import Malformed
+    from .certificate import NotCertifiable, unlisted
+
+    try:
+        document = json.loads(json.dumps(unlisted(derivation), ensure_ascii=False))
+        report = check_certificate(document, listed=False)
+    except (NotCertifiable, Malformed) as error:
+        raise VerificationError(f"derivation {derivation.name!r} cannot be checked: {error}") from None
+    if not report["ok"]:
+        raise VerificationError(f"derivation {derivation.name!r}: the checker refuses {report['failure']}")
+    steps = tuple(step.with_verification(_verification(step, verdict))
+                  for step, verdict in zip(derivation.steps, report["steps"], strict=True))
+    return replace(derivation, steps=steps)
+
+
+def _verification(step: Step, verdict: dict) -> Verification:
+    """The checker's verdict on one step, as the printers show a verification."""
+    kind, detail = verdict["verdict"], str(verdict.get("detail", ""))
+    points, worst = int(verdict.get("points", 0) or 0), float(verdict.get("worst", 0.0) or 0.0)
+    source = ""
+    if verdict["check"] == "derived":
+        source = step.check.derivation.name if step.check.derivation is not None else str(step.check.name)
+    if kind == "given":
+        return Verification("no", detail="an assumption of the model, not derived", source=source)
+    if kind == "stated":
+        return Verification("symbolic", (), points, worst, source=source,
+                            detail=DEFINES_SEQUENCE if verdict["check"] == "defines" else STATED,
+                            axioms=tuple(verdict.get("axioms", ())))
+    method = "symbolic" if kind == "proved" else "numeric"
+    proved_by = step.rule if kind == "proved" and verdict["check"] == "rewrite" else ""
+    return Verification(method, (), points, worst, detail=detail, source=source, proved_by=proved_by,
+                        axioms=tuple(verdict.get("axioms", ())))
