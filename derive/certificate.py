@@ -169,6 +169,12 @@ def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
             upper = model.range_of(index, expr)
             if indices.setdefault(index.name, tree(upper)) != tree(upper):
                 indices[index.name] = ["Symbol", "K"] if tree(upper) == ["Symbol", "K"] else indices[index.name]
+    ranges = {json.dumps(upper) for upper in indices.values()}
+    for size in sorted(set(c.SIZES + model.sizes), key=str):  # a size only an index's range, the link or the layer speaks of
+        spoken = json.dumps(tree(size)) in ranges or (size == c.K and model.link and not model.classes) \
+            or (size == c.D and model.linear)
+        if spoken and size.name not in sizes:
+            sizes[size.name] = {"min": 2 if (size == c.K and model.categorical) else 1}
     matrices = _matrices(exprs, named or {})
     more_scalars, more_arrays = _symbols_of([entry for _, entry in matrices.values()])
     scalars.update((n, s) for n, s in more_scalars.items() if s not in (ROW, COLUMN))

@@ -46,6 +46,8 @@ def _verification(step: Step, verdict: dict) -> Verification:
         return Verification("symbolic", (), points, worst, source=source,
                             detail=DEFINES_SEQUENCE if verdict["check"] == "defines" else STATED,
                             axioms=tuple(verdict.get("axioms", ())))
+    if kind == "proved" and not detail:
+        detail = f"proved by the checker from {', '.join(verdict.get('axioms', ())) or 'the expressions as they stand'}"
     method = "symbolic" if kind == "proved" else "numeric"
     proved_by = step.rule if kind == "proved" and verdict["check"] == "rewrite" else ""
     return Verification(method, (), points, worst, detail=detail, source=source, proved_by=proved_by,

@@ -28,7 +28,7 @@ def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
     expr = step("derivative", expr.replace(lambda e: isinstance(e, sp.Derivative),
                                            lambda e: sp.diff(e.expr, *e.variables)), expr)
     expr = step("limit", expr.replace(lambda e: isinstance(e, sp.Limit), lambda e: e.doit()), expr)
-    expr = _sums(_row_ends(expr, model, used), dict(model.indices), model, used)
+    expr = _row_ends(_sums(expr, dict(model.indices), model, used), model, used)
     return step("alpha", canonical(expr), expr)
 
 
