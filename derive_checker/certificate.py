@@ -4,15 +4,14 @@ from types import SimpleNamespace
 
 from . import SCHEMA
 from .axioms import digest
-from .expressions import Malformed
+from .expressions import Malformed, refuse
 from .model import Model
 from .numeric import rng_for
 from .steps import NEEDS_PREVIOUS, check_step
 from .zero import Refused
 
 def _schema(cert) -> None:
-    if not isinstance(cert, dict) or cert.get("schema") != SCHEMA:
-        raise Malformed(f"not a certificate: its schema must be {SCHEMA!r}")
+    (not isinstance(cert, dict) or cert.get("schema") != SCHEMA) and refuse(f"not a certificate: its schema must be {SCHEMA!r}")
     if not (isinstance(cert.get("models"), dict) and isinstance(cert.get("rules"), dict) and isinstance(cert.get("steps"), list)
             and cert["steps"]):
         raise Malformed("a certificate needs 'models' and 'rules' objects and a non-empty list of steps")
@@ -46,7 +45,7 @@ def _steps(cert, seed: str, cache: dict, depth: int) -> dict:
     """Each step checked in turn, up to the first that fails."""
     try:
         models = {name: Model(declaration) for name, declaration in cert["models"].items()}
-    except (TypeError, KeyError, AttributeError) as error:
+    except (TypeError, KeyError, AttributeError, ValueError) as error:
         raise Malformed(f"a model declaration cannot be read ({type(error).__name__}: {error})") from None
     report = {"name": str(cert.get("name", "")), "ok": True, "steps": [], "axioms": set(), "theorems": set(),
               "failure": None}

@@ -35,8 +35,7 @@ class Scope:
     """What a model declares: scalars, arrays and their domains, fixed sizes, the shapes of matrices, a statement's wilds."""
 
     def __init__(self, symbols=None, arrays=None, fixed=None, wilds=None, shapes=None):
-        self.symbols, self.arrays = dict(symbols or {}), dict(arrays or {})
-        self.fixed, self.wilds, self.shapes = dict(fixed or {}), dict(wilds or {}), dict(shapes or {})
+        self.symbols, self.arrays, self.fixed, self.wilds, self.shapes = (dict(d or {}) for d in (symbols, arrays, fixed, wilds, shapes))
 
     def symbol(self, name: str) -> sp.Basic:
         return sp.Integer(self.fixed[name]) if name in self.fixed else sp.Symbol(name, **FLAGS[_domain(self.symbols.get(name, "any"))])
@@ -53,7 +52,8 @@ def _domain(declared) -> str:
 
 
 def _name(value) -> str:
-    return value if isinstance(value, str) and 0 < len(value) <= 64 else refuse(f"a name must be a short string, not {value!r}")
+    ok = isinstance(value, str) and 0 < len(value) <= 64 and value[0] != "_"  # names from _ are the checker's own
+    return value if ok else refuse(f"a name must be a short string not starting with _, not {value!r}")
 
 
 def refuse(problem: str):
@@ -64,8 +64,7 @@ def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
     """The SymPy expression ``tree`` stands for (``put`` in place of the part at the path ``at``); only whitelisted heads."""
     if at is not None and len(at) == 0:
         return put
-    if not isinstance(tree, list) or not tree or not isinstance(tree[0], str):
-        raise Malformed(f"not an expression tree: {str(tree)[:60]}")
+    (not isinstance(tree, list) or not tree or not isinstance(tree[0], str)) and refuse(f"not an expression tree: {str(tree)[:60]}")
     head, args = tree[0], tree[1:]
     if at is not None and (not isinstance(at[0], int) or not 0 <= at[0] < len(args)):
         raise Malformed(f"a location points past the expression at {head}")
@@ -102,8 +101,9 @@ def _read(head, args, scope, sub):
     kids = [sub(n, a) for n, a in enumerate(args)]
     if head in _NARY and kids and (head[:3] == "Mat") == any(k.is_Matrix for k in kids):
         return _NARY[head](*kids)
-    if head == "Pow" and len(kids) == 2 and kids[1].is_number and abs(kids[1]) > 10_000:
-        raise Malformed("an exponent past 10000")  # SymPy would carry out 10**(10**9) digit by digit
+    if head == "Pow" and len(kids) == 2 and kids[1].is_number and (abs(kids[1]) > 10_000 or kids[0].is_Rational and
+            kids[1].is_Integer and abs(int(kids[1])) * max(abs(kids[0].p), kids[0].q).bit_length() > 10**5):
+        raise Malformed("an exponent past 10000, or a power past 100000 bits")  # SymPy would carry out 10**(10**9) digit by digit
     fixed = {"Pow": (2, sp.Pow), "KroneckerDelta": (2, sp.KroneckerDelta), "Limit": (3, sp.Limit),
              **{name: (1, f) for name, f in _UNARY.items()}, **{name: (_ARITY[name], f) for name, f in OWN.items()},
              **{name: (1, f) for name, f in (("Transpose", sp.Transpose), ("Trace", sp.Trace), ("DiagMatrix", sp.DiagMatrix))}}

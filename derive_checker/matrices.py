@@ -4,7 +4,7 @@ A_cr, diag(v)_rc = δ_rc v_r, f(A)_rc = f(A_rc), tr A = Σ_s A_ss; a 1 x 1 matri
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from .expressions import Malformed
+from .expressions import Malformed, refuse
 
 PLACES = (sp.Symbol("matrix_row", integer=True), sp.Symbol("matrix_column", integer=True))
 
@@ -21,8 +21,7 @@ def entry(m: sp.Basic, r: sp.Basic, c: sp.Basic, entries: dict) -> sp.Basic:
         if not rest:
             return scalar * entry(first, r, c, entries)
         later = rest[0] if len(rest) == 1 else sp.MatMul(*rest)
-        if first.shape[1] != later.shape[0]:
-            raise Malformed(f"a product of a {first.shape} and a {later.shape} matrix")
+        (first.shape[1] != later.shape[0]) and refuse(f"a product of a {first.shape} and a {later.shape} matrix")
         s = sp.Dummy("s", integer=True)
         return scalar * sp.Sum(entry(first, r, s, entries) * entry(later, s, c, entries), (s, 1, first.shape[1]))
     if isinstance(m, sp.Transpose):
@@ -38,13 +37,11 @@ def entry(m: sp.Basic, r: sp.Basic, c: sp.Basic, entries: dict) -> sp.Basic:
 def scalar(expr: sp.Basic, entries: dict) -> sp.Basic:
     """``expr`` with each trace its sum over the diagonal, a 1 x 1 matrix its entry."""
     def trace(t):
-        if t.arg.shape[0] != t.arg.shape[1]:
-            raise Malformed(f"the trace of a {t.arg.shape} matrix")
+        (t.arg.shape[0] != t.arg.shape[1]) and refuse(f"the trace of a {t.arg.shape} matrix")
         s = sp.Dummy("s", integer=True)
         return sp.Sum(entry(t.arg, s, s, entries), (s, 1, t.arg.shape[0]))
     expr = expr.replace(lambda e: isinstance(e, sp.Trace), trace)
     if getattr(expr, "is_Matrix", False):
-        if expr.shape != (1, 1):
-            raise Malformed(f"a {expr.shape} matrix where a number belongs")
+        (expr.shape != (1, 1)) and refuse(f"a {expr.shape} matrix where a number belongs")
         return entry(expr, sp.Integer(1), sp.Integer(1), entries)
     return expr

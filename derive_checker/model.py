@@ -28,8 +28,9 @@ class Model:
             raise Malformed("a matrix's shape is two sizes or whole numbers from 1")
         self.entries = {name: self.read(m["entry"]) for name, m in matrices.items()}  # at matrix_row, matrix_column
         self.facts, self.arrays = set(declaration.get("facts", ())), dict(self.scope.arrays)
-        if not self.facts <= FACTS:
-            raise Malformed(f"unknown facts {sorted(self.facts - FACTS)}")
+        (not self.facts <= FACTS) and refuse(f"unknown facts {sorted(self.facts - FACTS)}")
+        ("probabilities_sum_to_one" in self.facts and min(self.fixed.get("K", 2), self.minimum.get("K", 2)) < 2) and refuse(
+            "probabilities that sum to one over K = 1 class would be 1, outside (0, 1)")
         self.link, self.linear = declaration.get("link"), declaration.get("linear")
         self.positive = [(self.read(p["expr"]), [(self.read(lo), self.read(hi)) for lo, hi in p["ranges"]])
                          for p in declaration.get("positive", ())]  # what the loss needs positive, over ranges

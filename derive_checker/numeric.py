@@ -10,7 +10,7 @@ import sympy as sp
 from .expressions import Maximum, definitions
 from .matrices import scalar
 
-DIGITS = 50
+DIGITS, WORK = 50, 10_000  # mpmath's digits; the most terms the sums of one side may be written out to
 ROW_FACTS = {"probability": "probabilities_sum_to_one", "label": "labels_sum_to_one", "target": "labels_sum_to_one"}
 
 
@@ -43,7 +43,7 @@ def concrete(expr: sp.Basic, model, sizes: dict) -> sp.Basic:
     """``expr`` at these sizes: definitions written out, sums, products, maxima, derivatives, limits carried out."""
     known = {s: v for s, v in sizes.items() if s.name in model.minimum}
     indices = {s: v for s, v in sizes.items() if s not in known}  # free indices: a bound one of that name stays
-    return _written(definitions(model.written(scalar(expr, model.entries).xreplace(known))).xreplace(known), indices)
+    return _written(definitions(model.written(scalar(expr, model.entries).xreplace(known))).xreplace(known), {**indices, None: [WORK]})
 
 
 def _written(expr: sp.Basic, env: dict) -> sp.Basic:
@@ -58,6 +58,9 @@ def _written(expr: sp.Basic, env: dict) -> sp.Basic:
         body, (lower, upper) = expr.func(expr.function, *inner) if inner else expr.function, (_written(b, env) for b in (lower, upper))
         if not (lower.is_Integer and upper.is_Integer):
             return expr.func(_written(body, {**env, variable: variable}), (variable, lower, upper)).doit()
+        env[None][0] -= max(int(upper) - int(lower) + 1, 0)  # a bound on the work, never on the clock
+        if env[None][0] < 0:
+            raise Refused(f"its sums are too long to write out at these sizes (over {WORK} terms)")
         terms = [_written(body, {**env, variable: sp.Integer(k)}) for k in range(int(lower), int(upper) + 1)]
         return sp.Add(*terms) if isinstance(expr, sp.Sum) else sp.Mul(*terms) if isinstance(expr, sp.Product) \
             else sp.Max(*terms) if terms else expr

@@ -3,6 +3,7 @@ rules directory changes no axiom and swaps no theorem), its conditions discharge
 domains, and each theorem proved here for every size from its statement (never trusted by a key)."""
 import json
 import re
+from itertools import combinations
 
 import sympy as sp
 
@@ -27,11 +28,8 @@ def pin(statement: dict) -> str:
 def known(name, table) -> tuple[dict, str]:
     """The certificate's statement of ``name`` if it is the catalogue's (its pin), and ``axiom`` or ``theorem``."""
     statement = table.get(name) if isinstance(table, dict) and isinstance(name, str) else None
-    if not isinstance(statement, dict):
-        raise Refused(f"the certificate does not state the rule {name!r}")
-    status = axioms.status(name, pin(statement))
-    if status is None:
-        raise Refused(f"the statement of {name!r} is not the catalogue's (its SHA-256 is not the one the checker pins)")
+    if not isinstance(statement, dict) or (status := axioms.status(name, pin(statement))) is None:
+        raise Refused(f"the certificate states no rule {name!r}, or not as the catalogue does (the SHA-256 the checker pins)")
     return statement, status
 
 
@@ -83,8 +81,8 @@ def _require(holds: bool, text: str, how: str) -> str:
 
 
 def _sign(value, model, sign: str) -> bool:
-    """The sign for every value of the declared domains: each probability p becomes s/(1 + s),
-    each label u/(1 + u), with s > 0 and u ≥ 0, which run over exactly (0, 1) and [0, 1)."""
+    """The sign for every value of the declared domains: each probability p becomes s/(1 + s), each label or target
+    u/(1 + u), s > 0 and u ≥ 0, running over exactly (0, 1) and [0, 1); and each label or target at 1 (at most 3 of them)."""
     if getattr(value, sign) or model.declared_positive(value):
         return True
     table = {}
@@ -92,7 +90,9 @@ def _sign(value, model, sign: str) -> bool:
         if model.domain(atom) in ("probability", "label", "target"):
             s = sp.Dummy("s", positive=True) if model.domain(atom) == "probability" else sp.Dummy("u", nonnegative=True)
             table[atom] = s / (1 + s)
-    return bool(table) and bool(getattr(sp.factor(sp.together(value.xreplace(table))), sign))
+    ends = [atom for atom in table if model.domain(atom) != "probability"]
+    return bool(table) and len(ends) <= 3 and all(bool(getattr(sp.factor(sp.together(value.xreplace(
+        {**table, **dict.fromkeys(ones, sp.Integer(1))}))), sign)) for n in range(len(ends) + 1) for ones in combinations(ends, n))
 
 
 def theorem(name: str, statement: dict, status: str, model, cache: dict) -> dict:
@@ -121,15 +121,15 @@ def _fresh(statement: dict, model) -> dict:
     _roles(statement["lhs"], roles, wilds)
     index = next((name for name, role in roles.items() if role == "bound"), None)
     variable = next((name for name, role in roles.items() if role == "variable"), None)
-    fresh = {name: sp.Symbol(f"{name}_", integer=True) for name in wilds if roles.get(name) in ("bound", "index", "limit")}
-    fresh.update({name: sp.Symbol(f"{name}_", **{"real": True, **flags.get(name, {})})
+    fresh = {name: sp.Symbol(f"_w{name}", integer=True) for name in wilds if roles.get(name) in ("bound", "index", "limit")}
+    fresh.update({name: sp.Symbol(f"_w{name}", **{"real": True, **flags.get(name, {})})
                   for name in wilds if roles.get(name) == "variable"})
     for name in wilds:
         if name in fresh:
             continue
         arguments = [fresh[w] for w in (index, variable) if w and name not in independent]
-        made = sp.Function(f"{name}_", **flags.get(name, {})) if arguments else None
-        fresh[name] = made(*arguments) if made else sp.Symbol(f"{name}_", **flags.get(name, {}))
+        made = sp.Function(f"_w{name}", **flags.get(name, {})) if arguments else None
+        fresh[name] = made(*arguments) if made else sp.Symbol(f"_w{name}", **flags.get(name, {}))
     return fresh
 
 

@@ -8,7 +8,7 @@ import sympy as sp
 
 from . import rules
 from .expressions import Malformed, read, subtree
-from .matrices import PLACES, entry
+from .matrices import PLACES, entry, scalar
 from .zero import Refused, agree as numbers, equal, proves, written_out
 
 
@@ -152,7 +152,13 @@ def check_mapped(ctx) -> dict:
     back = ctx.rhs.xreplace(mapping)
     if back.has(sp.Sum, sp.Product):  # a sum of a size now known, written out, then mapped again
         back = written_out(back).xreplace(mapping)
-    return equal(ctx.prev_rhs, back, ctx.model, ctx.rng)
+    verdict, sized = equal(ctx.prev_rhs, back, ctx.model, ctx.rng), [o for o in mapping if str(o) in ctx.model.minimum]
+    mean = sp.Mul(scalar(ctx.rhs, ctx.model.entries), *sized[:1])  # one size to every size: only a mean over N samples is a definition
+    mean = -mean if isinstance(-mean, sp.Sum) else mean
+    definition = len(sized) == 1 and isinstance(mean, sp.Sum) and mean.limits[-1][1:] == (1, sized[0]) and not mean.function.has(
+        sized[0]) and verdict["verdict"] == "proved"  # the loss over N samples defined as the mean of one sample's
+    return verdict if not sized else {**verdict, "verdict": "stated", "axioms": ["def-cross-entropy"]} if definition else \
+        {**verdict, "verdict": "numeric", "axioms": [], "detail": "a generalisation from one size, not proved for every size"}
 
 
 def check_differentiated(ctx) -> dict:
@@ -167,8 +173,7 @@ def check_differentiated(ctx) -> dict:
 
 
 def check_derivatives(ctx) -> dict:
-    """The matrix on the left lays out the previous line's derivatives: its declared entry at that line's two
-    indices (running over its rows and columns) is that line's left side, the right side's entry its right."""
+    """The matrix lays out the previous line's derivatives: its entry at that line's two indices (over its rows, columns) is it."""
     before, matrix = ctx.prev_lhs, ctx.lhs
     _require(isinstance(matrix, sp.MatrixSymbol) and isinstance(before, sp.Derivative)
              and all(isinstance(v, sp.Indexed) for v in before.variables), "it lays out no derivatives as a matrix")
@@ -188,10 +193,9 @@ def check_premise(ctx) -> dict:
     _require("to" in statement, f"{ctx.record.get('rule')} states no premise")
     sizes = {s.name for s in ctx.model.sizes()} | set(ctx.model.fixed)
     found: dict = {}
-    _require(_instance_of(statement["to"], [ctx.record["lhs"], ctx.record["rhs"]], sizes, found) and all(
-        int(v) == ctx.model.fixed[k] if k in ctx.model.fixed else int(v) >= ctx.model.minimum[k]
-        for k, v in found.items()),
-        f"the equation is not the premise {ctx.record['rule']} (at whole-number sizes)")
+    _require(_instance_of(statement["to"], [ctx.record["lhs"], ctx.record["rhs"]], sizes, found) and all(int(v) == ctx.model.fixed[k]
+             if k in ctx.model.fixed else int(v) >= ctx.model.minimum[k] for k, v in found.items()),
+             f"the equation is not the premise {ctx.record['rule']} (at whole-number sizes)")
     return {"verdict": "stated" if status == "axiom" else "given", "axioms": rules.axioms_of(ctx.record["rule"])}  # a user's: assumed
 
 
@@ -233,8 +237,7 @@ def check_recalled(ctx) -> dict:
 
 
 def check_induction(ctx) -> dict:
-    """The new equation solves the recurrence the old one states: it holds at 0 (an empty sum is
-    0) and, assumed at t - 1, at t; proved where the zero test finds it, else checked at t = 1..5."""
+    """It solves the old recurrence: holds at 0 (an empty sum is 0) and, assumed at t - 1, at t; checked at t = 1..5 either way."""
     (t,) = [ctx.model.read(v) for v in ctx.record.get("variables", [])] or [None]
     _require(isinstance(t, sp.Symbol) and ctx.lhs == ctx.prev_lhs, "it names no variable to induct on")
     solution, base, start = ctx.rhs, ctx.rhs.xreplace({t: 0}), ctx.lhs.xreplace({t: 0})
@@ -256,8 +259,7 @@ def check_solves(ctx) -> dict:
 def check_substituted(ctx) -> dict:
     """``named``: a part written as the name defined for it; ``eliminated``: a multiplier at its value (the sum-to-one unchecked)."""
     ((name, value),) = _pairs(ctx, "definitions").items()
-    _same_lhs(ctx)
-    named = ctx.record["check"] == "named"
+    named = _same_lhs(ctx) or ctx.record["check"] == "named"
     before, after = (ctx.prev_rhs, ctx.rhs.xreplace({name: value})) if named else (ctx.prev_rhs.xreplace({name: value}), ctx.rhs)
     verdict = equal(before, after, ctx.model, ctx.rng)
     return {**verdict, "axioms": sorted(set(verdict["axioms"]) | ({"def-name"} if named else set()))}
@@ -284,10 +286,8 @@ NEEDS_PREVIOUS = set(KINDS) - {"premise", "given", "defines", "derived", "holds"
 
 def check_step(ctx) -> dict:
     kind = ctx.record.get("check")
-    if kind not in KINDS:
-        raise Refused(f"the checker knows no step kind {kind!r}")
-    if kind in NEEDS_PREVIOUS and ctx.prev_lhs is None:
-        raise Refused("it needs a previous equation")
+    _require(kind in KINDS, f"the checker knows no step kind {kind!r}")
+    _require(kind not in NEEDS_PREVIOUS or ctx.prev_lhs is not None, "it needs a previous equation")
     try:
         return KINDS[kind](ctx)
     except (ValueError, KeyError, TypeError, AttributeError) as error:  # Malformed, or SymPy refusing a step's numbers

@@ -1,15 +1,14 @@
-"""The one zero test: is ``before - after`` zero for every size?  Each normalisation rests on a stated
-axiom, recorded when it changes something: matrices read as entries, definitions written out,
-derivatives and limits carried out; sums split by linearity, constants taken out, a Kronecker delta
-collapsed only where the other index provably lies in the range, a constant summed only where the
-number of terms is ≥ 0, the sums the model states used; bound indices renamed.  The rest is compared
-as a rational function of its atoms (each sum one), log laws for positive arguments, then ``simplify``.
-No proof: "checked numerically", never "proved"."""
+"""The one zero test: is ``before - after`` zero for every size?  Each normalisation rests on a stated axiom, recorded
+when it changes something: matrices read as entries, definitions written out, exp of a sum split, derivatives and limits
+(of no sum) carried out; sums split by linearity, constants out, a Kronecker delta collapsed only where the other index
+provably lies in the range, a constant summed only where the count of terms is ≥ 0, the sums and the last component the
+model states used; bound indices renamed.  The rest compared as a rational function of its atoms (each sum one), log laws
+for positive arguments, then ``simplify``; by cases on signs, or through the link.  No proof: "checked numerically"."""
 import sympy as sp
 
 from .expressions import OWN, Maximum, definitions
 from .matrices import scalar
-from .numeric import ROW_FACTS, Refused, agree
+from .numeric import ROW_FACTS, WORK, Refused, agree
 
 BINDERS = (sp.Sum, sp.Product, Maximum)
 SIMPLIFY_OPS = 300  # past this, SymPy's simplify is not asked (it may run for minutes)
@@ -17,9 +16,7 @@ SIMPLIFY_OPS = 300  # past this, SymPy's simplify is not asked (it may run for m
 
 def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
     """``expr`` normalised (see the module); the axioms each change rests on join ``used``."""
-    def step(axiom, new, old):
-        used.update([axiom] if new != old else [])
-        return new
+    step = lambda axiom, new, old: used.update([axiom] if new != old else []) or new  # noqa: E731 - new, the axiom noted
     expr = step("def-matrix", scalar(expr, model.entries), expr)
     used.update(f"def-{name}" for name, function in OWN.items() if expr.has(function))
     expr = definitions(expr)
@@ -27,7 +24,7 @@ def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
                                          lambda e: sp.Mul(*map(sp.exp, e.args[0].args))), expr)
     expr = step("derivative", expr.replace(lambda e: isinstance(e, sp.Derivative),
                                            lambda e: sp.diff(e.expr, *e.variables)), expr)
-    expr = step("limit", expr.replace(lambda e: isinstance(e, sp.Limit), lambda e: e.doit()), expr)
+    expr = step("limit", expr.replace(lambda e: isinstance(e, sp.Limit) and not e.has(*BINDERS), lambda e: e.doit()), expr)
     expr = _row_ends(_sums(expr, dict(model.indices), model, used), model, used)
     return step("alpha", canonical(expr), expr)
 
@@ -51,7 +48,7 @@ def _sums(expr: sp.Basic, ranges: dict, model, used: set) -> sp.Basic:
     ranges = {**ranges, **{v: (a, b) for v, a, b in expr.limits}}
     total = _sums(expr.function, ranges, model, used)
     for j, lo, hi in expr.limits:  # the innermost first; a sum left as it is stays (never re-read)
-        if (hi - lo).is_Integer and -1 <= hi - lo <= 12:  # a sum of a known number of terms, written out
+        if (hi - lo).is_Integer and -1 <= hi - lo <= 12 and sp.count_ops(total) * (hi - lo + 1) <= WORK // 2:  # written out, within a bound
             used.add("sum-finite")
             total = _sums(sp.Add(*(total.xreplace({j: lo + n}) for n in range(int(hi - lo) + 1))), ranges, model, used)
             continue
@@ -108,7 +105,7 @@ def written_out(expr: sp.Basic) -> sp.Basic:
     def out(e):
         (j, lo, hi), = e.limits[-1:]
         inner = e.func(e.function, *e.limits[:-1]) if len(e.limits) > 1 else e.function
-        if not ((hi - lo).is_Integer and -1 <= hi - lo <= 12):
+        if not ((hi - lo).is_Integer and -1 <= hi - lo <= 12) or sp.count_ops(inner) * (hi - lo + 1) > WORK // 2:
             return e
         return (sp.Add if isinstance(e, sp.Sum) else sp.Mul)(*(written_out(inner.xreplace({j: lo + n}))
                                                                for n in range(int(hi - lo) + 1)))
@@ -146,8 +143,10 @@ def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
     """Whether ``before == after`` for every size: as they stand, else through the declared link (``def-link``); a
     real x inside |x|, max or min (at most 3 of them) in the two cases x = u and x = -u, u ≥ 0 (``order``)."""
     both = sp.Tuple(before, after)
-    real = sorted({s for f in both.atoms(sp.Abs, sp.Max, sp.Min) for s in f.free_symbols
-                   if s.is_real and not (s.is_nonnegative or s.is_nonpositive)}, key=sp.default_sort_key)
+    free, labels = both.free_symbols, {a.base.label for a in both.atoms(sp.Indexed)}  # never an array's name, a bound index
+    real = sorted({s for f in both.atoms(sp.Abs, sp.Max, sp.Min) for s in f.free_symbols & free - labels if s.is_real
+                   and not (s.is_nonnegative or s.is_nonpositive or {*getattr(s, "indices", ())} - free - s.atoms(sp.Integer))},
+                  key=sp.default_sort_key)
     if 0 < len(real) <= 3:
         u = sp.Dummy("u", nonnegative=True)
         return all(proves(*both.xreplace({real[0]: v}), model, used) for v in (u, -u)) and not used.add("order")

@@ -150,7 +150,7 @@ def _set_rule(rule, other):
 
 
 def test_a_rule_the_certificate_does_not_state_is_refused():
-    assert "does not state" in _refused("ce", _set_rule("log_of_power", "no_such_rule"))
+    assert "states no rule 'no_such_rule'" in _refused("ce", _set_rule("log_of_power", "no_such_rule"))
 
 
 # ----- a rule's statement changed -----------------------------------------------------------
