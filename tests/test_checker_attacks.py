@@ -1,0 +1,67 @@
+"""Certificates written to fool the checker, by class (an independent attacker's, kept in tests/data/checker_attacks).
+
+Each states a last step that is false somewhere inside its declared model (the module says where), or is built to
+make the checker hang or crash.  The checker must refuse it (exit 1), call it malformed (exit 2), or at least never
+call its false step "proved": checking it numerically is all it may do, and there the step is said to be unproved.
+"""
+import json
+
+import pytest
+
+from derive.cli import main
+from derive_checker.certificate import check_certificate
+from derive_checker.expressions import Malformed
+from tools import ROOT
+
+ATTACKS = ROOT / "tests" / "data" / "checker_attacks"
+WHY = {  # what is false in each, and the class it belongs to
+    "c1_b0_collision": "names: a declared index _b0 met the checker's renamed bound index _b0; false at K = 10, _b0 = 10",
+    "c1b_b0_plain": "names: the same collision without the delta",
+    "c2_wild_collision": "names: a user rule's wild a became a_, the model's own a_: Max(x - 10, a_) = a_ is false at x = 20",
+    "c5_scalar_array_collision": "names: a scalar x and an array x: the case split on x >= 0 made every x_k >= 0",
+    "c4_limit_reversed_sum": "empty ranges: a limit carried out a sum from K + 2 to K by SymPy's reversed ranges",
+    "c4b_limit_reversed_plain": "empty ranges: the same without a max",
+    "r1_K1": "size 1: probabilities summing to one over one class (each would be 1, outside (0, 1))",
+    "c6_target_one": "domains: 1 - t > 0 for a target t in [0, 1] (false at t = 1), so 0**(1 - t) = 0",
+    "a1_abs_unit": "domains: |x| = x for an x declared only 'any'",
+    "a3_abs_real": "domains: |x| = x for a real x",
+    "c3b_generalise_given": "only at one size: E = 21 at K = 6 generalised to E = K(K + 1)/2",
+    "c3c_generalise_premise": "only at one size: a one-sample chain at K = 6 generalised with (K - 6) log y_1 added",
+    "hang1_pow": "work: (10**9999)**9999",
+    "hang2_sums": "work: six nested sums of 13 terms each",
+    "crash2_indices": "malformed: an index range with one end",
+    "crash3_positive": "malformed: a positive range with one end",
+}
+
+
+def _report(name: str):
+    document = json.loads((ATTACKS / f"{name}.json").read_text(encoding="utf-8"))
+    try:
+        return check_certificate(document, cache={}, listed=False)
+    except Malformed as error:
+        return {"ok": False, "failure": f"malformed: {error}", "steps": []}
+
+
+@pytest.mark.parametrize("name", sorted(WHY))
+def test_no_attack_gets_its_false_step_proved(name):
+    report = _report(name)
+    if report["ok"]:  # allowed only if the false step is marked unproved
+        assert report["steps"][-1]["verdict"] in ("numeric", "given"), (name, WHY[name], report["steps"][-1])
+    else:
+        assert report["failure"], name
+
+
+def test_every_attack_file_is_named_with_what_it_attacks():
+    assert {path.stem for path in ATTACKS.glob("*.json")} == set(WHY)
+
+
+@pytest.mark.parametrize("name, code", [("c1_b0_collision", 2), ("hang1_pow", 2), ("crash2_indices", 2),
+                                        ("crash3_positive", 2), ("r1_K1", 2), ("hang2_sums", 1), ("c4b_limit_reversed_plain", 1),
+                                        ("a3_abs_real", 1), ("c6_target_one", 1)])
+def test_derive_verify_answers_each_in_one_line_with_its_exit_code(name, code, capsys):
+    assert main(["verify", str(ATTACKS / f"{name}.json")]) == code
+    captured = capsys.readouterr()
+    if code == 2:
+        assert len(captured.err.strip().splitlines()) == 1 and "Traceback" not in captured.err
+    else:
+        assert "first failure" in captured.out
