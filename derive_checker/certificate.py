@@ -29,8 +29,7 @@ def check_certificate(cert, cache: dict | None = None, depth: int = 0, listed: b
     cache = DONE if cache is None else cache
     if len(cache) > 1000:  # a bound on memory, nothing more
         cache.clear()
-    if depth > 12:  # certificates nested (a derivation citing one that cites one...) at most this deep
-        raise Malformed("certificates nested too deep")
+    depth > 12 and refuse("certificates nested too deep")  # a derivation citing one that cites one... at most this deep
     _schema(cert)
     key = digest({k: v for k, v in cert.items() if k != "rests_on"})  # the list it rests on: checked afresh below
     if key not in cache:
@@ -77,15 +76,14 @@ def _rests_on(listed, report: dict) -> None:
         stated, found = listed.get(kind) if isinstance(listed, dict) else None, set(report[kind])
         stated = set(map(str, stated)) if isinstance(stated, list) else {"(no list)"}
         if stated != found:
-            return report.update(ok=False, failure=f"rests_on: its {kind} omit {sorted(found - stated)} and invent "
-                                                   f"{sorted(stated - found)}")
+            return report.update(ok=False, failure=f"rests_on: its {kind} omit {sorted(found - stated)} "
+                                                   f"and invent {sorted(stated - found)}")
 
 
 def check_catalogue(document, cache: dict | None = None) -> dict:
     """``derive verify --rules``: each statement must be the pinned one; each theorem proved here, or reported not."""
     from . import rules
-    if not isinstance(document, dict) or document.get("schema") != "derive-catalogue/1":
-        raise Malformed("not a catalogue certificate (schema derive-catalogue/1)")
+    (not isinstance(document, dict) or document.get("schema") != "derive-catalogue/1") and refuse("not a catalogue certificate")
     model = Model(document.get("model"))  # what the catalogue's symbols are, declared by the document
     results = []
     for statement in document.get("rules", []):

@@ -38,8 +38,7 @@ def scalar(expr: sp.Basic, entries: dict) -> sp.Basic:
     """``expr`` with each trace its sum over the diagonal, a 1 x 1 matrix its entry."""
     def trace(t):
         (t.arg.shape[0] != t.arg.shape[1]) and refuse(f"the trace of a {t.arg.shape} matrix")
-        s = sp.Dummy("s", integer=True)
-        return sp.Sum(entry(t.arg, s, s, entries), (s, 1, t.arg.shape[0]))
+        return sp.Sum(entry(t.arg, s := sp.Dummy("s", integer=True), s, entries), (s, 1, t.arg.shape[0]))
     expr = expr.replace(lambda e: isinstance(e, sp.Trace), trace)
     if getattr(expr, "is_Matrix", False):
         (expr.shape != (1, 1)) and refuse(f"a {expr.shape} matrix where a number belongs")

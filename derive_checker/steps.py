@@ -28,8 +28,7 @@ def _pairs(ctx, key: str) -> dict:
 
 
 def check_rewrite(ctx) -> dict:
-    """Replay the rule: its lhs with the match the part at the location (times ``rest``), the new right side
-    that part replaced by its rhs; each condition discharged as stated; an axiom, or a theorem proved here."""
+    """Replay the rule: its lhs with the match (times ``rest``) is the part at the location, its rhs put there; conditions discharged."""
     _same_lhs(ctx)
     statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
     missing = set(statement.get("requires", ())) - ctx.model.facts
@@ -83,9 +82,8 @@ def check_local(ctx) -> dict:
     _require(ctx.model.read(subtree(ctx.prev_rhs_tree, path)) == old, f"the previous right side has no {old} at {path}")
     replaced = read(ctx.prev_rhs_tree, ctx.model.scope, at=path, put=new)
     _require(replaced == ctx.rhs, f"replacing {old} by {new} gives {replaced}, not {ctx.rhs}")
-    used: set = set()
     with _ranges_around(ctx, path):
-        proved = proves(old, new, ctx.model, used)
+        proved = proves(old, new, ctx.model, used := set())
     points, worst = numbers(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng, 1 if proved else 3)  # no proof: more numbers
     return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [],
             "points": points, "worst": worst}
@@ -157,6 +155,11 @@ def check_mapped(ctx) -> dict:
     mean = -mean if isinstance(-mean, sp.Sum) else mean
     definition = len(sized) == 1 and isinstance(mean, sp.Sum) and mean.limits[-1][1:] == (1, sized[0]) and not mean.function.has(
         sized[0]) and verdict["verdict"] == "proved"  # the loss over N samples defined as the mean of one sample's
+    premise = next((s for s in ctx.earlier if s["check"] == "premise" and rules.known(s["rule"], ctx.rules)[1] == "axiom"), None)
+    if sized and premise and not definition:  # proved afresh from the chain's premise, which holds at every size
+        used, (name, value) = set(rules.axioms_of(premise["rule"])), [ctx.model.read(t) for t in ctx.rules[premise["rule"]]["to"]]
+        if proves(ctx.lhs.xreplace({name: value}), ctx.rhs, ctx.model, used):
+            return {**verdict, "verdict": "proved", "axioms": sorted(used), "detail": f"from {premise['rule']} at every size"}
     return verdict if not sized else {**verdict, "verdict": "stated", "axioms": ["def-cross-entropy"]} if definition else \
         {**verdict, "verdict": "numeric", "axioms": [], "detail": "a generalisation from one size, not proved for every size"}
 
@@ -252,8 +255,8 @@ def check_induction(ctx) -> dict:
 def check_solves(ctx) -> dict:
     (unknown,) = [ctx.model.read(v) for v in ctx.record.get("variables", [])] or [None]
     _require(unknown is not None, "it names no unknown")
-    verdict = equal(ctx.prev_rhs.xreplace({unknown: ctx.rhs}), sp.Integer(0), ctx.model, ctx.rng)
-    return {**verdict, "detail": "a solution of the previous right side set to zero (uniqueness not checked)"}
+    return {**equal(ctx.prev_rhs.xreplace({unknown: ctx.rhs}), sp.Integer(0), ctx.model, ctx.rng),
+            "detail": "a solution of the previous right side set to zero (uniqueness not checked)"}
 
 
 def check_substituted(ctx) -> dict:

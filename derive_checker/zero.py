@@ -20,6 +20,9 @@ def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
     expr = step("def-matrix", scalar(expr, model.entries), expr)
     used.update(f"def-{name}" for name, function in OWN.items() if expr.has(function))
     expr = definitions(expr)
+    expr = step("sum-finite", expr.replace(lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.Product) and e.args[0]
+                                           .function.is_positive, lambda e: sp.Sum(sp.log(e.args[0].function), *e.args[0].limits)), expr)
+    expr = step("log-laws", sp.expand_log(expr, force=False), expr)  # for positive arguments only
     expr = step("exp-laws", expr.replace(lambda e: isinstance(e, sp.exp) and e.args[0].is_Add,
                                          lambda e: sp.Mul(*map(sp.exp, e.args[0].args))), expr)
     expr = step("derivative", expr.replace(lambda e: isinstance(e, sp.Derivative),
@@ -48,13 +51,12 @@ def _sums(expr: sp.Basic, ranges: dict, model, used: set) -> sp.Basic:
     ranges = {**ranges, **{v: (a, b) for v, a, b in expr.limits}}
     total = _sums(expr.function, ranges, model, used)
     for j, lo, hi in expr.limits:  # the innermost first; a sum left as it is stays (never re-read)
-        if (hi - lo).is_Integer and -1 <= hi - lo <= 12 and sp.count_ops(total) * (hi - lo + 1) <= WORK // 2:  # written out, within a bound
+        if (hi - lo).is_Integer and -1 <= hi - lo <= 12 and sp.count_ops(total) * (hi - lo + 1) <= WORK // 2:  # written out
             used.add("sum-finite")
             total = _sums(sp.Add(*(total.xreplace({j: lo + n}) for n in range(int(hi - lo) + 1))), ranges, model, used)
             continue
         terms = sp.Add.make_args(_expand(total))
-        if len(terms) > 1:
-            used.add("sum-linearity")
+        used.update(["sum-linearity"] if len(terms) > 1 else [])
         total = sp.Add(*(_sum_term(term, j, lo, hi, ranges, model, used) for term in terms))
     return total
 
@@ -66,8 +68,7 @@ def _expand(expr: sp.Basic) -> sp.Basic:
 def _sum_term(term, j, lo, hi, ranges, model, used):
     """``Σ_{j=lo}^{hi} term``: constant factors out, a delta collapsed, a constant summed, a stated sum used."""
     constant, varying = term.as_independent(j, as_Add=False)
-    if constant != 1:
-        used.add("sum-linearity")
+    used.update(["sum-linearity"] if constant != 1 else [])
     if varying == 1 and (hi - lo + 1).is_nonnegative:
         used.add("sum-constant")
         return constant * (hi - lo + 1)
