@@ -337,8 +337,43 @@ def certificate(derivation) -> dict:
     return {**document, "rests_on": rests_on(document)}
 
 
+_RESERVED = frozenset({"N", "K", "D", "x", "y", "z", "t", "W", ROW.name, COLUMN.name})  # what a declaration may add
+
+
+def _named_dummies(derivation):
+    """``derivation`` with each summation index SymPy bound as a Dummy (the derivative of a product
+    is a sum over the factor left out) under a readable name no other symbol of the derivation has:
+    a certificate holds names, and two symbols of one name would be one.  A Dummy that is not a
+    summation index stays, and is refused by :func:`tree`."""
+    exprs = lambda step: (step.lhs, step.rhs, *step.check.mapping.keys(), *step.check.mapping.values(),  # noqa: E731
+                          *step.check.definitions.keys(), *step.check.definitions.values(), *step.check.variables)
+    bound, names = [], set(_RESERVED)
+    for step in derivation.steps:
+        for expr in exprs(step):
+            expr = sp.sympify(expr)
+            names |= {str(getattr(a, "name", a)) for a in expr.atoms(sp.Symbol, sp.MatrixSymbol)}
+            for node in sp.preorder_traversal(expr):
+                if isinstance(node, (sp.Sum, sp.Product)):
+                    bound.extend(v for v, *_ in node.limits if isinstance(v, sp.Dummy) and v not in bound)
+    if not bound:
+        return derivation
+    candidates = (str(s) for s in (*c.DUMMY_INDICES, *(f"i{n}" for n in range(1, 10 ** 6))))
+    fresh = [next(n for n in candidates if n not in names) for _ in bound]
+    renamed = {dummy: sp.Symbol(name, integer=True) for dummy, name in zip(bound, fresh)}
+    put = lambda e: e.xreplace(renamed) if isinstance(e, sp.Basic) else e  # noqa: E731
+    table = lambda mapping: {put(a): put(b) for a, b in mapping.items()}  # noqa: E731
+    from dataclasses import replace
+    from .steps import Equation
+    steps = tuple(replace(step, equation=Equation(put(step.lhs), put(step.rhs)),
+                          check=replace(step.check, mapping=table(step.check.mapping), definitions=table(step.check.definitions),
+                                        variables=tuple(put(v) for v in step.check.variables)))
+                  for step in derivation.steps)
+    return replace(derivation, steps=steps)
+
+
 def unlisted(derivation) -> dict:
     """The certificate of ``derivation`` without its ``rests_on`` list (which only the checker finds)."""
+    derivation = _named_dummies(derivation)
     rules: dict = {}
     models: dict = {}
     steps = []

@@ -12,6 +12,7 @@ import json
 from dataclasses import replace
 
 from .errors import VerificationError
+from .limits import checkpoint
 from .steps import DEFINES_SEQUENCE, STATED, Derivation, Step, Verification
 
 
@@ -26,6 +27,7 @@ def checked(derivation: Derivation) -> Derivation:
         report = check_certificate(document, listed=False)
     except (NotCertifiable, Malformed) as error:
         raise VerificationError(f"derivation {derivation.name!r} cannot be checked: {error}") from None
+    checkpoint()  # the checker sees no time limit of derive's: one that ran out while it checked stops here
     if not report["ok"]:
         raise VerificationError(f"derivation {derivation.name!r}: the checker refuses {report['failure']}")
     steps = tuple(step.with_verification(_verification(step, verdict))

@@ -155,3 +155,17 @@ def test_each_rewrite_step_says_how_each_condition_was_discharged():
     grad = derive.get("bce-grad").certificate()
     assert any(c["how"].startswith("independent of") and c["how"].endswith(": checked")
                for s in grad["steps"] if s["check"] == "rewrite" for c in s["conditions"])
+
+
+def test_a_summation_index_sympy_binds_is_certified_under_a_name_no_other_symbol_has():
+    """SymPy's derivative of a product is a sum over a Dummy index (the factor left out); the
+    certificate names it afresh (not m, which the loss used and dropped, nor j) and the checker checks it."""
+    import sympy as sp
+    derivation = derive.gradient(r"m + \prod_{i=1}^{3} x_{i}", "x_{j}")
+    step = next(s for s in derivation.steps if s.rule == "computed_by_sympy")
+    assert len(step.rhs.atoms(sp.Dummy)) == 1
+    assert all(s.verification.verified for s in derivation.steps[1:]) and step.verification.method == "symbolic"
+    document = derivation.certificate()
+    (model,) = document["models"].values()
+    fresh = set(model["symbols"]) - {"E", "i", "j", "m"}
+    assert len(fresh) == 1 and model["symbols"][fresh.pop()] == "index" and "Dummy" not in json.dumps(document)

@@ -3,7 +3,7 @@ import pytest
 import sympy as sp
 
 import derive
-from derive.steps import DEFINES_SEQUENCE
+from derive.steps import DEFINES_SEQUENCE, STATED, CheckKind
 from derive import conventions as c
 from derive.steps import EQUALITY
 
@@ -23,6 +23,11 @@ def test_every_step_is_verified(name):
             assert step.equation == derive.get(step.verification.source).result
         elif step.verification.detail == DEFINES_SEQUENCE:  # a recurrence defining a sequence (ema)
             assert step.rule == "ema_definition" and step.verification.method == "symbolic"
+        elif step.verification.detail == STATED:  # the model's premise: an axiom the checker matches, not evaluates
+            assert step.check.how == CheckKind.PREMISE and step.verification.method == "symbolic"
+            assert step.verification.axioms and step.verification.points == 0
+        elif step.check.how == CheckKind.NEGATIVE_DEFINITE:  # a sign proved in the declared domains: no sides to evaluate
+            assert step.verification.method == "symbolic" and step.verification.axioms
         else:
             assert step.verification.points > 0
 

@@ -26,6 +26,14 @@ ENTROPY = (rf"-\sum_{{k=1}}^{{K}} {SOFTMAX} \log {SOFTMAX}", "z_{j}")
 
 
 @pytest.fixture(autouse=True)
+def checked_afresh():
+    """The checker keeps its verdicts by the certificate's digest, so a gradient derived before in this
+    process is checked at once; each test here times the work of one that is checked afresh."""
+    from derive_checker.certificate import DONE
+    DONE.clear()
+
+
+@pytest.fixture(autouse=True)
 def no_alarm_left():
     yield
     signal.setitimer(signal.ITIMER_REAL, 0)

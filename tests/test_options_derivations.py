@@ -33,9 +33,14 @@ def test_each_option_is_a_derivation_proved_for_every_size(name):
 
 
 def test_the_premise_with_options_off_is_the_categorical_likelihood():
+    """The checker takes the premise as the pinned axiom def-likelihood (its statement names the options
+    as weights on the exponents); with every weight 1, no sample ignored and no smoothing it is the
+    categorical likelihood of the samples, the premise of ce."""
+    from derive.premises import options_off
+    from derive.steps import STATED
     premise = derive.get("ce-options").steps[0]
-    assert premise.verification.detail.startswith("with every weight 1, no sample ignored and no smoothing")
-    assert "for every size" in premise.verification.detail
+    assert premise.verification.detail == STATED and premise.verification.axioms == ("def-likelihood",)
+    assert premise.rhs != derive.get("ce").steps[0].rhs and options_off(premise.rhs) == derive.get("ce").steps[0].rhs
 
 
 def test_a_weighted_likelihood_that_is_wrong_with_the_options_off_is_rejected():

@@ -219,7 +219,8 @@ def _coefficient_and_sum(term: sp.Basic):
 
 
 def _sympy_derivative(rule, equation, model, arguments):
-    """The fallback where no catalogue rule applies: SymPy carries out one derivative, leaving the
+    """The fallback where no catalogue rule applies: SymPy carries out one derivative (of a product
+    written out past MAX_PRODUCT_RULE_FACTORS factors: refused, as the checker writes each term out), leaving the
     sums in it as sums (SymPy's closed form of a sum reads a range that runs backwards its own way:
     where one is needed, each range that may is clamped first, derive.ranges)."""
     from ..ranges import clamped
@@ -227,6 +228,9 @@ def _sympy_derivative(rule, equation, model, arguments):
     def accept(sub):
         if not isinstance(sub, sp.Derivative):
             return None
+        if not may_differentiate(sub):  # the product rule written out on each factor: refused by its length
+            raise LimitExceeded(f"a derivative of a product of more than {MAX_PRODUCT_RULE_FACTORS} factors "
+                                "written out: write its length as a size such as N")
         done = sub.doit(deep=False)
         if done.has(sp.Derivative):
             done = clamped(sub).doit()
