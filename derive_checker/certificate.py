@@ -12,9 +12,8 @@ from .zero import Refused
 
 def _schema(cert) -> None:
     (not isinstance(cert, dict) or cert.get("schema") != SCHEMA) and refuse(f"not a certificate: its schema must be {SCHEMA!r}")
-    if not (isinstance(cert.get("models"), dict) and isinstance(cert.get("rules"), dict) and isinstance(cert.get("steps"), list)
-            and cert["steps"]):
-        raise Malformed("a certificate needs 'models' and 'rules' objects and a non-empty list of steps")
+    (not (isinstance(cert.get("models"), dict) and isinstance(cert.get("rules"), dict) and isinstance(cert.get("steps"), list)
+          and cert["steps"])) and refuse("a certificate needs 'models' and 'rules' objects and a non-empty list of steps")
     for number, step in enumerate(cert["steps"], 1):
         if not isinstance(step, dict) or not {"check", "lhs", "rhs", "model"} <= set(step) or step["model"] not in cert["models"]:
             raise Malformed(f"step {number} needs check, lhs, rhs and a model the certificate declares")

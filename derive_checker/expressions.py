@@ -13,6 +13,7 @@ class Malformed(ValueError):
 
 class Maximum(ExprWithLimits):
     """``max_{l=a}^{b} f(l)``; written out term by term (:func:`numeric.concrete`) where its ends are whole numbers."""
+    _eval_is_real = _eval_is_extended_real = lambda self: self.function.is_real  # noqa: E731 - a largest real term is real
 
 
 DEFINITIONS = {  # what each own function is: the definitional axioms name them
@@ -137,7 +138,6 @@ def subtree(tree, path):
 def definitions(expr: sp.Basic) -> sp.Basic:
     """``expr`` with each function the checker knows by definition written out (``Maximum`` stays)."""
     for name, function in OWN.items():
-        if expr.has(function):
-            expr = expr.replace(lambda e, f=function: isinstance(e, sp.core.function.AppliedUndef)
-                                and e.func == f, lambda e, n=name: DEFINITIONS[n](*e.args))
+        expr = expr.replace(lambda e, f=function: isinstance(e, sp.core.function.AppliedUndef) and e.func == f,
+                            lambda e, n=name: DEFINITIONS[n](*e.args))
     return expr

@@ -61,7 +61,7 @@ def discharge(text, wilds, binding: dict, model) -> str:
     if value is None:  # no part of the match: the condition's wild is in no side read from it
         return _require(predicate != "malformed", str(text)[:40], "vacuous: its wild matched nothing")
     value = model.written(value) if predicate in ("positive", "nonnegative", "real", "nonzero", "not_one") else value
-    tests = {"positive": lambda: _sign(value, model, "is_positive"), "real": lambda: bool(value.is_real),
+    tests = {"positive": lambda: _sign(value, model, "is_positive"), "real": lambda: _sign(value, model, "is_real"),
              "nonnegative": lambda: _sign(value, model, "is_nonnegative"), "concrete": lambda: bool(value.is_Integer),
              "nonzero": lambda: bool(value.is_nonzero) or _sign(value, model, "is_positive"),
              "not_one": lambda: sp.simplify(value - 1).is_zero is False, "integer": lambda: bool(value.is_integer),
@@ -81,17 +81,17 @@ def _require(holds: bool, text: str, how: str) -> str:
 
 
 def _sign(value, model, sign: str) -> bool:
-    """The sign for every value of the declared domains: each probability p becomes s/(1 + s), each label or target
-    u/(1 + u), s > 0 and u ≥ 0, running over exactly (0, 1) and [0, 1); and each label or target at 1 (at most 3 of them)."""
-    if getattr(value, sign) or model.declared_positive(value):
-        return True
-    table = {}
+    """The sign wherever ``value`` is defined in the declared domains: what the model states positive a positive unknown, a
+    divisor not 0; each probability s/(1 + s), each label or target u/(1 + u) (s > 0, u ≥ 0) and at 1 (at most 3 of them)."""
+    value = value.xreplace({e: sp.Dummy("p", positive=True) for e in sp.preorder_traversal(value) if model.declared_positive(e)})
+    value, table = value.xreplace({x: sp.Dummy(x.name, real=True, nonzero=True) for x in value.atoms(sp.Symbol)
+                                   if x.is_real and value.has(1 / x)}), {}
     for atom in value.atoms(sp.Indexed, sp.Symbol):
         if model.domain(atom) in ("probability", "label", "target"):
             s = sp.Dummy("s", positive=True) if model.domain(atom) == "probability" else sp.Dummy("u", nonnegative=True)
             table[atom] = s / (1 + s)
     ends = [atom for atom in table if model.domain(atom) != "probability"]
-    return bool(table) and len(ends) <= 3 and all(bool(getattr(sp.factor(sp.together(value.xreplace(
+    return bool(getattr(value, sign)) or bool(table) and len(ends) <= 3 and all(bool(getattr(sp.factor(sp.together(value.xreplace(
         {**table, **dict.fromkeys(ones, sp.Integer(1))}))), sign)) for n in range(len(ends) + 1) for ones in combinations(ends, n))
 
 

@@ -51,8 +51,7 @@ def check_rewrite(ctx) -> dict:
     stated = [(c.get("text"), c.get("how")) if isinstance(c, dict) else c for c in listed] if isinstance(listed, list) else None
     _require(stated == list(zip(statement["conditions"], discharged)),
              f"its conditions, each with how it is discharged, are {list(zip(statement['conditions'], discharged))}, not {stated}")
-    theorem = rules.theorem(ctx.record["rule"], statement, status, ctx.model, ctx.cache)
-    proved = theorem["verdict"] == "proved"
+    proved = (theorem := rules.theorem(ctx.record["rule"], statement, status, ctx.model, ctx.cache))["verdict"] == "proved"
     points, worst = numbers(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng, 1 if proved else 3)  # no proof: more numbers
     return {**theorem, "points": points, "worst": worst, "conditions": discharged,
             "theorems": [ctx.record["rule"]] if status == "theorem" and proved else [],
@@ -247,8 +246,10 @@ def check_induction(ctx) -> dict:
     recurrence = ctx.prev_rhs.xreplace({ctx.lhs.xreplace({t: t - 1}): solution.xreplace({t: t - 1})})
     for a, b in [(base, start)] + [(solution.xreplace({t: n}), recurrence.xreplace({t: n})) for n in range(1, 6)]:
         numbers(a, b, ctx.model, ctx.rng, 1)
-    used: set = {"induction"}
-    proved = proves(base, start, ctx.model, used) and proves(solution, recurrence, ctx.model, used)
+    last = lambda s: isinstance(s, sp.Sum) and len(s.limits) == 1 and s.limits[0][2] == t and (t - s.limits[0][1]).is_nonnegative  # noqa
+    peeled = solution.replace(last, lambda s: sp.Sum(s.function, (*s.limits[0][:2], t - 1)) + s.function.xreplace({s.limits[0][0]: t}))
+    used: set = {"induction"}  # a sum to t is the sum to t - 1 and its last term
+    proved = proves(base, start, ctx.model, used) and proves(peeled, recurrence, ctx.model, used)
     return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [], "points": 6}
 
 

@@ -23,8 +23,8 @@ def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
     expr = step("sum-finite", expr.replace(lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.Product) and e.args[0]
                                            .function.is_positive, lambda e: sp.Sum(sp.log(e.args[0].function), *e.args[0].limits)), expr)
     expr = step("log-laws", sp.expand_log(expr, force=False), expr)  # for positive arguments only
-    expr = step("exp-laws", expr.replace(lambda e: isinstance(e, sp.exp) and e.args[0].is_Add,
-                                         lambda e: sp.Mul(*map(sp.exp, e.args[0].args))), expr)
+    expr = step("exp-laws", expr.replace(lambda e: (isinstance(e, sp.exp) or e.is_Pow and e.base.is_positive) and e.exp.is_Add,
+                                         lambda e: sp.Mul(*(e.base ** a for a in e.exp.args))), expr)  # a positive base
     expr = step("derivative", expr.replace(lambda e: isinstance(e, sp.Derivative),
                                            lambda e: sp.diff(e.expr, *e.variables)), expr)
     expr = step("limit", expr.replace(lambda e: isinstance(e, sp.Limit) and not e.has(*BINDERS), lambda e: e.doit()), expr)
@@ -51,7 +51,8 @@ def _sums(expr: sp.Basic, ranges: dict, model, used: set) -> sp.Basic:
     ranges = {**ranges, **{v: (a, b) for v, a, b in expr.limits}}
     total = _sums(expr.function, ranges, model, used)
     for j, lo, hi in expr.limits:  # the innermost first; a sum left as it is stays (never re-read)
-        if (hi - lo).is_Integer and -1 <= hi - lo <= 12 and sp.count_ops(total) * (hi - lo + 1) <= WORK // 2:  # written out
+        delta = any(j in d.args for d in total.atoms(sp.KroneckerDelta))  # a delta on j collapses the sum, unwritten
+        if (hi - lo).is_Integer and -1 <= hi - lo <= 12 and sp.count_ops(total) * (hi - lo + 1) <= WORK // 2 and not delta:
             used.add("sum-finite")
             total = _sums(sp.Add(*(total.xreplace({j: lo + n}) for n in range(int(hi - lo) + 1))), ranges, model, used)
             continue
@@ -184,7 +185,6 @@ def _proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
 
 def equal(before: sp.Basic, after: sp.Basic, model, rng) -> dict:
     """``proved`` (with its axioms) or ``numeric``; random points either way (more without a proof), a disagreement a refusal."""
-    used: set = set()
-    proved = proves(before, after, model, used)
+    proved = proves(before, after, model, used := set())
     points, worst = agree(before, after, model, rng, 1 if proved else 3)
     return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [], "points": points, "worst": worst}

@@ -23,9 +23,12 @@ def test_every_step_is_verified(name):
             assert step.equation == derive.get(step.verification.source).result
         elif step.verification.detail == DEFINES_SEQUENCE:  # a recurrence defining a sequence (ema)
             assert step.rule == "ema_definition" and step.verification.method == "symbolic"
-        elif step.verification.detail == STATED:  # the model's premise: an axiom the checker matches, not evaluates
-            assert step.check.how == CheckKind.PREMISE and step.verification.method == "symbolic"
-            assert step.verification.axioms and step.verification.points == 0
+        elif step.verification.detail == STATED and step.check.how == CheckKind.PREMISE:
+            # the model's premise: an axiom the checker matches, not evaluates
+            assert step.verification.method == "symbolic" and step.verification.axioms and step.verification.points == 0
+        elif step.verification.detail == STATED:  # the loss over N samples defined as the mean of one sample's
+            assert step.check.how == CheckKind.SPECIALISES and step.verification.axioms == ("def-cross-entropy",)
+            assert step.verification.points > 0  # the one-sample case it must give back, checked at points
         elif step.check.how == CheckKind.NEGATIVE_DEFINITE:  # a sign proved in the declared domains: no sides to evaluate
             assert step.verification.method == "symbolic" and step.verification.axioms
         else:

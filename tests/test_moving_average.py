@@ -78,7 +78,10 @@ def test_the_bias_correction_makes_a_constant_sequence_exact():
     assert rules[:4] == ["result_of_derivation", "ema_starts_at_zero", "bias_correction", "constant_sequence"]
     assert rules[-1] == "geometric_sum"
     assert derivation.result.lhs == c.vhat[t] and derivation.result.rhs == c.theta_scalar
-    assert all(s.verification.method == "symbolic" and not s.verification.sizes for s in derivation.steps)
+    # every step proved for every size by the checker, but the geometric sum: its theorem needs an induction the
+    # checker's zero test does not do, so each step applying it is checked numerically (README, "Rules")
+    assert all(s.verification.method == "symbolic" and not s.verification.sizes for s in derivation.steps[:-1])
+    assert derivation.steps[-1].verification.method == "numeric"
     assert derivation.steps[0].check.derivation is derive.get("ema")
 
 
@@ -94,6 +97,9 @@ def test_the_worked_example_follows_its_numbers(rate, weights):
     assert Fraction(int(exact.p), int(exact.q)) == corrected
     assert derivation.result.lhs == c.vhat[len(weights)]
     assert abs(float(derivation.result.rhs) - float(corrected)) < 1e-14
-    assert all(s.verification.method == "symbolic" for s in derivation.steps[1:])
+    # each step proved, but one that writes the exact value as a rounded decimal: checked numerically, at its digits
+    for s in derivation.steps[1:]:
+        rounded = s.rule == "numeric_value" and Fraction(sp.Rational(s.rhs).p, sp.Rational(s.rhs).q) != corrected
+        assert s.verification.method == ("numeric" if rounded else "symbolic"), s.rule
     if len(set(weights)) == 1:
         assert corrected == Fraction(weights[0])  # a constant sequence, exact
