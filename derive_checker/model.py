@@ -29,9 +29,10 @@ class Model:
         self.entries = {name: self.read(m["entry"]) for name, m in matrices.items()}  # at matrix_row, matrix_column
         self.facts, self.arrays = set(declaration.get("facts", ())), dict(self.scope.arrays)
         (not self.facts <= FACTS) and refuse(f"unknown facts {sorted(self.facts - FACTS)}")
-        ("probabilities_sum_to_one" in self.facts and min(self.fixed.get("K", 2), self.minimum.get("K", 2)) < 2) and refuse(
-            "probabilities that sum to one over K = 1 class would be 1, outside (0, 1)")
         self.link, self.linear = declaration.get("link"), declaration.get("linear")
+        ("probabilities_sum_to_one" in self.facts and ((c := self.class_count()).is_Integer and c < 2 or c.is_Symbol and
+                                                        self.minimum.get(c.name, 2) < 2)) and refuse(
+            "probabilities that sum to one over K = 1 class would be 1, outside (0, 1)")
         self.positive = [(self.read(p["expr"]), [(self.read(lo), self.read(hi)) for lo, hi in p["ranges"]])
                          for p in declaration.get("positive", ())]  # what the loss needs positive, over ranges
         self.indices = {sp.Symbol(name, integer=True): (self.read(lo), self.read(hi))

@@ -57,7 +57,7 @@ def _written(expr: sp.Basic, env: dict) -> sp.Basic:
         *inner, (variable, lower, upper) = expr.limits
         body, (lower, upper) = expr.func(expr.function, *inner) if inner else expr.function, (_written(b, env) for b in (lower, upper))
         if not (lower.is_Integer and upper.is_Integer):
-            return expr.func(_written(body, {**env, variable: variable}), (variable, lower, upper))  # no value: SymPy's doit reverses
+            raise Refused(f"a sum whose ends are not whole numbers at these sizes: {lower}, {upper}")
         env[None][0] -= max(int(upper) - int(lower) + 1, 0)  # a bound on the work, never on the clock
         if env[None][0] < 0:
             raise Refused(f"its sums are too long to write out at these sizes (over {WORK} terms)")

@@ -16,7 +16,7 @@ _ON_WILDS = ((r"^(\w+)\s*>\s*0$", "positive"), (r"^(\w+)\s*>=\s*0$", "nonnegativ
              (r"^(\w+) concrete$", "concrete"), (r"^(\w+) independent of (\w+)$", "independent"),
              (r"^(\w+) not the number (0|1)$", "not_number"),
              (r"^the limit of (\w+) as (\w+) -> (\w+) is positive$", "limit_positive"))
-FLAGS = {"positive": {"positive": True}, "real": {"real": True}, "not_one": {"positive": True},
+FLAGS = {"positive": {"positive": True}, "real": {"real": True}, "not_one": {},
          "nonnegative": {"nonnegative": True}, "nonzero": {"nonzero": True}, "integer": {"integer": True}}
 
 
@@ -117,8 +117,8 @@ def _fresh(statement: dict, model) -> dict:
     parsed = [_parse(text, wilds) for text in statement["conditions"]]
     for predicate, names in filter(lambda p: p[1], parsed):
         flags.setdefault(names[0], {}).update(FLAGS.get(predicate, {}))
-    independent = {names[0] for predicate, names in parsed if predicate == "independent"}
     _roles(statement["lhs"], roles, wilds)
+    independent = {n[0] for p, n in parsed if p == "independent" and roles.get(n[1]) in ("bound", "variable")}  # of what it varies by
     index = next((name for name, role in roles.items() if role == "bound"), None)
     variable = next((name for name, role in roles.items() if role == "variable"), None)
     fresh = {name: sp.Symbol(f"_w{name}", integer=True) for name in wilds if roles.get(name) in ("bound", "index", "limit")}

@@ -9,7 +9,7 @@ import sympy as sp
 from . import rules
 from .expressions import Malformed, read, subtree
 from .matrices import PLACES, entry, scalar
-from .zero import Refused, agree as numbers, equal, proves, written_out
+from .zero import Refused, _sums, agree as numbers, equal, proves
 
 
 def _require(condition, problem: str) -> None:
@@ -147,13 +147,13 @@ def check_mapped(ctx) -> dict:
     _require(ctx.lhs == ctx.prev_lhs or ctx.lhs.xreplace(mapping) == ctx.prev_lhs,
              "specialising the left side does not give back the old one")
     back = ctx.rhs.xreplace(mapping)
-    if back.has(sp.Sum, sp.Product):  # a sum of a size now known, written out, then mapped again
-        back = written_out(back).xreplace(mapping)
+    if back.has(sp.Sum):  # a sum of a size now known, written out (and the like, sound for every size), then mapped again
+        back = _sums(back, dict(ctx.model.indices), ctx.model, set()).xreplace(mapping)
     verdict, sized = equal(ctx.prev_rhs, back, ctx.model, ctx.rng), [o for o in mapping if str(o) in ctx.model.minimum]
     mean = sp.Mul(scalar(ctx.rhs, ctx.model.entries), *sized[:1])  # one size to every size: only a mean over N samples is a definition
     mean = -mean if isinstance(-mean, sp.Sum) else mean
-    definition = len(sized) == 1 and isinstance(mean, sp.Sum) and mean.limits[-1][1:] == (1, sized[0]) and not mean.function.has(
-        sized[0]) and verdict["verdict"] == "proved"  # the loss over N samples defined as the mean of one sample's
+    definition = len(sized) == 1 and isinstance(ctx.lhs, sp.Symbol) and isinstance(mean, sp.Sum) and mean.limits[-1][1:] == (
+        1, sized[0]) and not mean.function.has(sized[0]) and verdict["verdict"] == "proved"  # the mean of one sample's loss
     premise = next((s for s in ctx.earlier if s["check"] == "premise" and rules.known(s["rule"], ctx.rules)[1] == "axiom"), None)
     if sized and premise and not definition:  # proved afresh from the chain's premise, which holds at every size
         used, (name, value) = set(rules.axioms_of(premise["rule"])), [ctx.model.read(t) for t in ctx.rules[premise["rule"]]["to"]]
@@ -214,7 +214,9 @@ def _instance_of(pattern, tree, sizes, found: dict) -> bool:
 def check_starts(ctx) -> dict:
     """A derivation's first step may be given (the user's loss) or define a sequence."""
     _require(ctx.number == 1, f"only the first step may be {ctx.record['check']}")
-    return {"verdict": "given", "axioms": []} if ctx.record["check"] == "given" else {"verdict": "stated", "axioms": ["def-sequence"]}
+    pinned = ctx.record["check"] == "defines" and rules.known(ctx.record.get("rule"), ctx.rules)[1] == "axiom" and _instance_of(
+        ctx.rules[ctx.record["rule"]].get("to"), [ctx.record["lhs"], ctx.record["rhs"]], set(), {})  # the catalogue's own sequence
+    return {"verdict": "stated", "axioms": ["def-sequence"]} if pinned else {"verdict": "given", "axioms": []}
 
 
 def check_derived(ctx) -> dict:
@@ -255,7 +257,9 @@ def check_induction(ctx) -> dict:
 
 def check_solves(ctx) -> dict:
     (unknown,) = [ctx.model.read(v) for v in ctx.record.get("variables", [])] or [None]
-    _require(unknown is not None, "it names no unknown")
+    hat = lambda e: (e.base.label.name, e.indices) if isinstance(e, sp.Indexed) else (getattr(e, "name", None), ())  # noqa: E731
+    _require(unknown is not None and hat(ctx.lhs) in (hat(unknown), (f"\\hat{{{hat(unknown)[0]}}}", hat(unknown)[1])),
+             "it solves for no unknown")
     return {**equal(ctx.prev_rhs.xreplace({unknown: ctx.rhs}), sp.Integer(0), ctx.model, ctx.rng),
             "detail": "a solution of the previous right side set to zero (uniqueness not checked)"}
 
@@ -264,8 +268,12 @@ def check_substituted(ctx) -> dict:
     """``named``: a part written as the name defined for it; ``eliminated``: a multiplier at its value (the sum-to-one unchecked)."""
     ((name, value),) = _pairs(ctx, "definitions").items()
     named = _same_lhs(ctx) or ctx.record["check"] == "named"
+    _require(not (named and (value.has(name) or name in sp.Tuple(ctx.prev_lhs, ctx.prev_rhs).atoms(sp.Symbol))),
+             f"the name {name} is not new")
     before, after = (ctx.prev_rhs, ctx.rhs.xreplace({name: value})) if named else (ctx.prev_rhs.xreplace({name: value}), ctx.rhs)
-    verdict = equal(before, after, ctx.model, ctx.rng)
+    verdict, j = equal(before, after, ctx.model, ctx.rng), (getattr(ctx.lhs, "indices", None) or [None])[-1]
+    if not named and not (j and proves(sp.Sum(ctx.rhs, (j, 1, ctx.model.class_count())), sp.Integer(1), ctx.model, set())):
+        verdict = {**verdict, "verdict": "numeric", "axioms": []}  # the multiplier's value: the one making the estimates sum to one
     return {**verdict, "axioms": sorted(set(verdict["axioms"]) | ({"def-name"} if named else set()))}
 
 

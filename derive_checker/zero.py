@@ -102,18 +102,6 @@ def _stated_sum(varying, j, lo, hi, model):
     return "fact-" + fact.replace("_", "-") if ok else None
 
 
-def written_out(expr: sp.Basic) -> sp.Basic:
-    """Each sum and product of a known, small number of terms written out term by term."""
-    def out(e):
-        (j, lo, hi), = e.limits[-1:]
-        inner = e.func(e.function, *e.limits[:-1]) if len(e.limits) > 1 else e.function
-        if not ((hi - lo).is_Integer and -1 <= hi - lo <= 12) or sp.count_ops(inner) * (hi - lo + 1) > WORK // 2:
-            return e
-        return (sp.Add if isinstance(e, sp.Sum) else sp.Mul)(*(written_out(inner.xreplace({j: lo + n}))
-                                                               for n in range(int(hi - lo) + 1)))
-    return expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)), out)
-
-
 def canonical(expr: sp.Basic) -> sp.Basic:
     """Bound indices renamed in order of appearance, so sums differing only in those names agree."""
     names = iter(sp.Symbol(f"_b{n}", integer=True) for n in range(10_000))
@@ -145,7 +133,8 @@ def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
     """Whether ``before == after`` for every size: as they stand, else through the declared link (``def-link``); a
     real x inside |x|, max or min (at most 3 of them) in the two cases x = u and x = -u, u ≥ 0 (``order``)."""
     both = sp.Tuple(before, after)
-    free, labels = both.free_symbols, {a.base.label for a in both.atoms(sp.Indexed)}  # never an array's name, a bound index
+    free, labels = both.free_symbols, {a.base.label for a in both.atoms(sp.Indexed)}  # never an array's name, a bound index,
+    labels |= {v for d in both.atoms(sp.Limit, sp.Derivative) for v in (d.args[1:2] if isinstance(d, sp.Limit) else d.variables)}
     real = sorted({s for f in both.atoms(sp.Abs, sp.Max, sp.Min) for s in f.free_symbols & free - labels if s.is_real
                    and not (s.is_nonnegative or s.is_nonpositive or {*getattr(s, "indices", ())} - free - s.atoms(sp.Integer))},
                   key=sp.default_sort_key)

@@ -1,4 +1,4 @@
-"""Certificates written to fool the checker, by class (an independent attacker's, kept in tests/data/checker_attacks).
+"""Certificates written to fool the checker, by class (two rounds of independent attackers', in tests/data/checker_attacks).
 
 Each states a last step that is false somewhere inside its declared model (the module says where), or is built to
 make the checker hang or crash.  The checker must refuse it (exit 1), call it malformed (exit 2), or at least never
@@ -31,6 +31,17 @@ WHY = {  # what is false in each, and the class it belongs to
     "hang2_sums": "work: six nested sums of 13 terms each",
     "crash2_indices": "malformed: an index range with one end",
     "crash3_positive": "malformed: a positive range with one end",
+    # a second round, on the checker's newer methods
+    "d1_defines_anything": "edited: a first step 'defines' x = x + 1 under a sequence's rule name",
+    "h1_sum_real_upper": "work: a sum up to a real a, which SymPy's evaluation runs on for minutes",
+    "n1_named_existing": "edited: a 'name' x := x + 1 for a symbol already in the line",
+    "n2_solves_any_lhs": "edited: a 'solves' step whose left side, 5, is no unknown",
+    "n3_eliminated_any": "edited: a multiplier 'eliminated' at a value that does not make the estimates sum to one",
+    "o1_limit_var_split": "names: the case split on x also rewrote the variable of a limit as x -> 0+",
+    "r1_link_classes_one": "size 1: the link's classes set to 1 with probabilities summing to one",
+    "s1_mean_stated": "one size only: 0 = the mean of x_i - x_1 over N samples, claimed as a definition",
+    "t1_not_one_positive": "domains: a condition a != 1 taken as a > 0 in a user's rule",
+    "t2_independent_of_other_wild": "domains: 'a independent of b' with b bound by nothing made d/dx max(x, 1) = 0",
 }
 
 
@@ -45,8 +56,8 @@ def _report(name: str):
 @pytest.mark.parametrize("name", sorted(WHY))
 def test_no_attack_gets_its_false_step_proved(name):
     report = _report(name)
-    if report["ok"]:  # allowed only if the false step is marked unproved
-        assert report["steps"][-1]["verdict"] in ("numeric", "given"), (name, WHY[name], report["steps"][-1])
+    if report["ok"]:  # allowed only if the chain from its start to the false line is not all proved
+        assert any(step["verdict"] in ("numeric", "given") for step in report["steps"][1:]), (name, WHY[name], report["steps"])
     else:
         assert report["failure"], name
 
