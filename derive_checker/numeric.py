@@ -112,7 +112,7 @@ def _tolerance(*exprs) -> mpmath.mpf:
 def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: int = 2) -> tuple[int, float]:
     """Points (``points`` per size choice) where both sides agree, and their largest relative gap; :class:`Refused` where they differ."""
     worst, count = 0.0, 0
-    for sizes in size_choices(model, (before, after), rng)[:3 if points < 3 else 4]:
+    for sizes in size_choices(model, (before, after), rng)[:points + 1]:
         a, b = concrete(before, model, sizes), concrete(after, model, sizes)
         for _ in range(points):
             values = draw(sp.Tuple(a, b), model, sizes, rng)
