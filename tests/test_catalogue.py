@@ -50,7 +50,9 @@ def test_rule_proves_itself(rule):
         from derive.steps import DEFINES_SEQUENCE
         assert verification.method == "symbolic" and verification.detail == DEFINES_SEQUENCE
         return
-    assert verification.points >= 3
+    # a proof is checked at random points too: at least one per size choice the checker draws for a proved step
+    # (every size at its least, then the ends of each free index's range)
+    assert verification.points >= 2
     assert verification.max_error < 1e-15
     # Only the rule that rounds a number to a float may be checked numerically alone.
     expected = "numeric" if rule.name == "numeric_value" else "symbolic"
