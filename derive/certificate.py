@@ -330,11 +330,19 @@ def _positive_exprs(model) -> list:
     return [e for item in model.positive for p in [statement(item)] for e in (p.pattern, *sum(p.ranges, ()))]
 
 
+_WRITTEN: dict = {}  # id of a derivation -> (the derivation, kept alive so its id stays its own; its certificate)
+
+
 def certificate(derivation) -> dict:
     """``derivation`` as a certificate (a JSON-able dict; see ``docs/certificate.md``), with the
-    axioms and theorems the checker finds it resting on."""
-    document = unlisted(derivation)
-    return {**document, "rests_on": rests_on(document)}
+    axioms and theorems the checker finds it resting on.  Written once per derivation object: a
+    derivation citing one that cites another holds each one's certificate, written when first cited."""
+    if _WRITTEN.get(id(derivation), (None,))[0] is not derivation:
+        if len(_WRITTEN) > 256:  # a bound on memory in a long-lived process, nothing more
+            _WRITTEN.clear()
+        document = unlisted(derivation)
+        _WRITTEN[id(derivation)] = (derivation, {**document, "rests_on": rests_on(document)})
+    return json.loads(json.dumps(_WRITTEN[id(derivation)][1]))  # a copy the caller may change
 
 
 _RESERVED = frozenset({"N", "K", "D", "x", "y", "z", "t", "W", ROW.name, COLUMN.name})  # what a declaration may add

@@ -31,8 +31,7 @@ class Model:
         (not self.facts <= FACTS) and refuse(f"unknown facts {sorted(self.facts - FACTS)}")
         self.link, self.linear = declaration.get("link"), declaration.get("linear")
         ("probabilities_sum_to_one" in self.facts and ((c := self.class_count()).is_Integer and c < 2 or c.is_Symbol and
-                                                        self.minimum.get(c.name, 2) < 2)) and refuse(
-            "probabilities that sum to one over K = 1 class would be 1, outside (0, 1)")
+                                                        self.minimum.get(c.name, 2) < 2)) and refuse("one class: a probability of 1")
         self.positive = [(self.read(p["expr"]), [(self.read(lo), self.read(hi)) for lo, hi in p["ranges"]])
                          for p in declaration.get("positive", ())]  # what the loss needs positive, over ranges
         self.indices = {sp.Symbol(name, integer=True): (self.read(lo), self.read(hi))

@@ -3,6 +3,7 @@ seeded from a SHA-256 of the certificate's content (never ``hash()``).  Sizes st
 or 2 classes), so sums of one term and empty ranges are drawn; evaluated with mpmath to 50 digits."""
 import hashlib
 import random
+from functools import lru_cache
 
 import mpmath
 import sympy as sp
@@ -41,7 +42,12 @@ def size_choices(model, exprs, rng: random.Random) -> list[dict]:
 
 def concrete(expr: sp.Basic, model, sizes: dict) -> sp.Basic:
     """``expr`` at these sizes: definitions written out, sums, products, maxima, derivatives, limits carried out."""
-    known = {s: v for s, v in sizes.items() if s.name in model.minimum}
+    return _concrete(expr, model, tuple(sorted(sizes.items(), key=str)))  # a step's old side was the one before's new one
+
+
+@lru_cache(maxsize=512)
+def _concrete(expr: sp.Basic, model, sizes: tuple) -> sp.Basic:
+    known, sizes = {s: v for s, v in sizes if s.name in model.minimum}, dict(sizes)
     indices = {s: v for s, v in sizes.items() if s not in known}  # free indices: a bound one of that name stays
     return _written(definitions(model.written(scalar(expr, model.entries).xreplace(known))).xreplace(known), {**indices, None: [WORK]})
 
@@ -76,7 +82,7 @@ def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random) -> dict:
             continue
         domain = model.domain(atom)
         if not (isinstance(atom, sp.Indexed) and ROW_FACTS.get(domain) in model.facts and count.is_Integer):
-            values[atom] = _draw_one(domain, model, rng)
+            values[atom] = sp.Integer(rng.randrange(2)) if domain == "label" else sp.Float(rng.uniform(*RANGES.get(domain, (-2, 2))), 60)
             continue
         width = max([int(count)] + [int(a.indices[-1]) for a in leaves if isinstance(a, sp.Indexed)
                                     and a.base == atom.base and a.indices[-1].is_Integer])
@@ -99,10 +105,6 @@ RANGES = {"probability": (0.02, 0.98), "unit": (0.05, 0.95), "target": (0.0, 1.0
           "nonnegative": (0.0, 2.0)}  # where each domain is drawn (floats: exact powers of rationals grow without bound)
 
 
-def _draw_one(domain: str, model, rng: random.Random) -> sp.Basic:
-    return sp.Integer(rng.randrange(2)) if domain == "label" else sp.Float(rng.uniform(*RANGES.get(domain, (-2.0, 2.0))), 60)
-
-
 def _tolerance(*exprs) -> mpmath.mpf:
     """Exact inputs agree far past 1e-30; a decimal number written in a step counts as 15 digits."""
     floats = [f for e in exprs for f in e.atoms(sp.Float)]
@@ -123,9 +125,8 @@ def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: 
                 continue
             gap = abs(va - vb) / max(1, abs(va), abs(vb))
             if gap > _tolerance(before, after):
-                shown = ", ".join(f"{k}={v}" for k, v in sizes.items())
-                raise Refused(f"the two sides differ at a random point ({shown}): {mpmath.nstr(va, 12)} "
-                                 f"against {mpmath.nstr(vb, 12)}")
+                raise Refused(f"the two sides differ at a random point ({', '.join(f'{k}={v}' for k, v in sizes.items())}): "
+                              f"{mpmath.nstr(va, 12)} against {mpmath.nstr(vb, 12)}")
             worst, count = max(worst, float(gap)), count + 1
     if count == 0:
         raise Refused("no random point gave both sides a value")
