@@ -31,7 +31,7 @@ class NotCertifiable(DeriveError):
 
 def tree(expr, wilds: Mapping[str, str] | None = None) -> list:
     """The JSON tree of ``expr``; a ``sympy.Wild`` (or a symbol named in ``wilds``) is ``["Wild", name]``."""
-    expr = sp.sympify(expr) if isinstance(expr, int) else expr
+    expr = sp.Integer(expr) if isinstance(expr, int) else expr
     if isinstance(expr, sp.Wild) or (wilds and isinstance(expr, sp.Symbol) and expr.name in wilds):
         return ["Wild", expr.name]
     if expr.is_Integer:
@@ -159,8 +159,8 @@ def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
     from .models import free_indices
 
     scalars, arrays = _symbols_of(exprs)
-    sizes = {s.name: {"min": 2 if (s == c.K and model.categorical) else 1} for s in scalars.values()
-             if s in set(c.SIZES + model.sizes)}
+    least = lambda size: {"min": 2 if (size == c.K and model.categorical) else 1}  # noqa: E731 - a categorical K from 2
+    sizes = {s.name: least(s) for s in scalars.values() if s in set(c.SIZES + model.sizes)}
     if model.classes:
         sizes["K"] = {"fixed": int(model.classes)}
     indices = {}
@@ -174,7 +174,7 @@ def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
         spoken = json.dumps(tree(size)) in ranges or (size == c.K and model.link and not model.classes) \
             or (size == c.D and model.linear)
         if spoken and size.name not in sizes:
-            sizes[size.name] = {"min": 2 if (size == c.K and model.categorical) else 1}
+            sizes[size.name] = least(size)
     matrices = _matrices(exprs, named or {})
     more_scalars, more_arrays = _symbols_of([entry for _, entry in matrices.values()])
     scalars.update((n, s) for n, s in more_scalars.items() if s not in (ROW, COLUMN))
@@ -335,14 +335,20 @@ _WRITTEN: dict = {}  # id of a derivation -> (the derivation, kept alive so its 
 
 def certificate(derivation) -> dict:
     """``derivation`` as a certificate (a JSON-able dict; see ``docs/certificate.md``), with the
-    axioms and theorems the checker finds it resting on.  Written once per derivation object: a
-    derivation citing one that cites another holds each one's certificate, written when first cited."""
+    axioms and theorems the checker finds it resting on.  Written once per derivation object (by
+    :func:`derive.checking.checked` as it is made): a derivation citing one that cites another holds
+    each one's certificate, written before."""
     if _WRITTEN.get(id(derivation), (None,))[0] is not derivation:
-        if len(_WRITTEN) > 256:  # a bound on memory in a long-lived process, nothing more
-            _WRITTEN.clear()
         document = unlisted(derivation)
-        _WRITTEN[id(derivation)] = (derivation, {**document, "rests_on": rests_on(document)})
+        remember(derivation, document, rests_on(document))
     return json.loads(json.dumps(_WRITTEN[id(derivation)][1]))  # a copy the caller may change
+
+
+def remember(derivation, document: dict, listed: Mapping) -> None:
+    """Keep ``document`` (written for ``derivation``, resting on the axioms and theorems ``listed``) as its certificate."""
+    if len(_WRITTEN) > 256:  # a bound on memory in a long-lived process, nothing more
+        _WRITTEN.clear()
+    _WRITTEN[id(derivation)] = (derivation, {**document, "rests_on": {"axioms": listed["axioms"], "theorems": listed["theorems"]}})
 
 
 _RESERVED = frozenset({"N", "K", "D", "x", "y", "z", "t", "W", ROW.name, COLUMN.name})  # what a declaration may add
@@ -358,7 +364,7 @@ def _named_dummies(derivation):
     bound, names = [], set(_RESERVED)
     for step in derivation.steps:
         for expr in exprs(step):
-            expr = sp.sympify(expr)
+            expr = sp.Integer(expr) if isinstance(expr, int) else expr  # a mapped size may be a plain int
             names |= {str(getattr(a, "name", a)) for a in expr.atoms(sp.Symbol, sp.MatrixSymbol)}
             for node in sp.preorder_traversal(expr):
                 if isinstance(node, (sp.Sum, sp.Product)):

@@ -20,7 +20,7 @@ def checked(derivation: Derivation) -> Derivation:
     """``derivation`` with each step's verification the checker's verdict on its certificate."""
     from derive_checker.certificate import check_certificate
     from derive_checker.expressions import Malformed
-    from .certificate import NotCertifiable, unlisted
+    from .certificate import NotCertifiable, remember, unlisted
 
     try:
         document = json.loads(json.dumps(unlisted(derivation), ensure_ascii=False))
@@ -32,7 +32,9 @@ def checked(derivation: Derivation) -> Derivation:
         raise VerificationError(f"derivation {derivation.name!r}: the checker refuses {report['failure']}")
     steps = tuple(step.with_verification(_verification(step, verdict))
                   for step, verdict in zip(derivation.steps, report["steps"], strict=True))
-    return replace(derivation, steps=steps)
+    made = replace(derivation, steps=steps)
+    remember(made, document, report)  # its certificate, for --format certificate and for a derivation that cites it
+    return made
 
 
 def _verification(step: Step, verdict: dict) -> Verification:
