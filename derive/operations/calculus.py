@@ -8,11 +8,16 @@ from .. import conventions as c
 from ..catalogue import Rule, get_ruleset
 from ..conditions import holds
 from ..errors import LimitExceeded
-from ..steps import Check, Equation
+from ..models import ANY_VALUES
+from ..steps import Check, CheckKind, Equation
 from ..work import MAX_PRODUCT_RULE_FACTORS, may_differentiate, written_out_factors
 from .base import Outcome, rewrite_rhs
+from .registry import Example, operation
 
 DERIVATIVES_OF_FUNCTIONS = "derivatives_of_functions"  # the ruleset the chain rule differentiates outer functions by
+
+_x, _h, _u = sp.symbols("x h u", positive=True)  # the variable, its step and a new step of the limit examples
+_LOG_QUOTIENT = sp.Limit(sp.log(_h / _x + 1) / _h, _h, 0)  # (log(x + h) − log x)/h as h → 0, the fraction split
 
 
 def derivative_rules() -> dict[type, Rule]:
@@ -29,13 +34,24 @@ def derivative_rules() -> dict[type, Rule]:
     return table
 
 
+@operation("differentiate_both_sides", checks=CheckKind.DIFFERENTIATED, example=Example(
+    rule="differentiate_both_sides", before="E = -Sum(t[j, m]*log(y[j, m]), (m, 1, K), (j, 1, N))/N",
+    arguments={"wrt": "y[i, k]"},
+    after="Derivative(E, y[i, k]) = Derivative(-Sum(t[j, m]*log(y[j, m]), (m, 1, K), (j, 1, N))/N, y[i, k])"))
 def _differentiate_both_sides(rule, equation, model, arguments):
+    """``A = B`` written as ``d/dv A = d/dv B`` for the variable ``arguments["wrt"]``, both sides
+    left to differentiate."""
     wrt = arguments["wrt"]
     new = Equation(sp.Derivative(equation.lhs, wrt), sp.Derivative(equation.rhs, wrt))
     return Outcome(new, Check("differentiated", variables=(wrt,)))
 
 
+@operation("rename_summation_index", checks=CheckKind.LOCAL, example=Example(
+    rule="rename_summation_index", before="E = -Sum(t[i, k]*log(y[i, k]), (k, 1, K), (i, 1, N))/N",
+    arguments={"avoid": ("i", "k")}, after="E = -Sum(t[j, k]*log(y[j, k]), (k, 1, K), (j, 1, N))/N"))
 def _rename_summation_index(rule, equation, model, arguments):
+    """The first sum or product whose index is one of ``arguments["avoid"]`` (an index about to be
+    differentiated by) summed over an index free in the line instead: the same sum."""
     avoid = set(arguments.get("avoid", ()))
     used = {s for s in equation.rhs.atoms(sp.Symbol)} | avoid
     fresh = [s for s in c.DUMMY_INDICES if s not in used]
@@ -50,7 +66,12 @@ def _rename_summation_index(rule, equation, model, arguments):
     return rewrite_rhs(equation, accept)
 
 
+@operation("chain_rule", checks=CheckKind.LOCAL, example=Example(
+    rule="chain_rule", before="E = Derivative(log(1 - y[k]), y[k])",
+    after="E = Derivative(1 - y[k], y[k])/(1 - y[k])"))
 def _chain_rule(rule, equation, model, arguments):
+    """``d/dv f(g(v)) = f'(g(v)) · d/dv g(v)`` for each ``f`` of one variable the catalogue's
+    ``derivatives_of_functions`` ruleset differentiates, where its conditions hold at ``g(v)``."""
     known = derivative_rules()
 
     def accept(sub):
@@ -74,7 +95,12 @@ def _chain_rule(rule, equation, model, arguments):
     return rewrite_rhs(equation, accept)
 
 
+@operation("derivative_of_component", checks=CheckKind.LOCAL, example=Example(
+    rule="derivative_of_component", before="E = Derivative(y[j, m], y[i, k])",
+    after="E = KroneckerDelta(i, j)*KroneckerDelta(k, m)"))
 def _derivative_of_component(rule, equation, model, arguments):
+    """``∂y_jm/∂y_ik = δ_ij δ_km``: a component of an array by another component of it, one
+    Kronecker delta per index."""
     def accept(sub):
         if not isinstance(sub, sp.Derivative) or len(sub.variables) != 1:
             return None
@@ -89,6 +115,9 @@ def _derivative_of_component(rule, equation, model, arguments):
     return rewrite_rhs(equation, accept)
 
 
+@operation("collapse_kronecker_delta", checks=CheckKind.LOCAL, example=Example(
+    rule="kronecker_delta_collapses_sum", before="Derivative(E, y[i, k]) = Sum(KroneckerDelta(i, j)*t[j, k]/y[j, k], (j, 1, N))",
+    after="Derivative(E, y[i, k]) = t[i, k]/y[i, k]"))
 def _collapse_kronecker_delta(rule, equation, model, arguments):
     """``∑_{j=a}^{b} δ_{ij} f_j = f_i``, where i lies between a and b whatever the sizes (and 0
     where it lies outside them whatever the sizes): an index free in the line anywhere in its
@@ -142,7 +171,12 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
     return rewrite_rhs(equation, accept, with_path=True)
 
 
+@operation("simplify_algebra", checks=CheckKind.EQUAL, example=Example(
+    rule="algebraic_simplification", before="E = -(t*(1 - sigmoid(z)) - (1 - t)*sigmoid(z))/N",
+    after="E = (sigmoid(z) - t)/N"))
 def _simplify_algebra(rule, equation, model, arguments):
+    """The right side, free of derivatives (and of sums unless ``arguments["with_sums"]``), written
+    as the shortest of its expanded, factored and collected forms, where that is shorter: equal."""
     from ..symbolic_proofs import canonical_indices
 
     rhs = equation.rhs
@@ -184,6 +218,9 @@ def _complements_in_denominator(expr: sp.Basic) -> sp.Basic:
     return sp.Mul(numerator, sp.Pow(sp.Mul(*factors), -1))
 
 
+@operation("merge_sums", checks=CheckKind.LOCAL, example=Example(
+    rule="sums_over_one_range_merged", before="E = Sum((1 - y[i])*t[i], (i, 1, N)) + Sum(t[i]*y[i], (i, 1, N))",
+    after="E = Sum(t[i], (i, 1, N))"))
 def _merge_sums(rule, equation, model, arguments):
     """``c Σᵢ f + c Σᵢ g`` as ``c Σᵢ (f + g)``, the terms added out, where that is shorter."""
     def accept(sub):
@@ -218,6 +255,8 @@ def _coefficient_and_sum(term: sp.Basic):
     return (coefficient, sums[0]) if not coefficient.has(sp.Sum) else (None, None)
 
 
+@operation("sympy_derivative", checks=CheckKind.LOCAL, example=Example(
+    rule="computed_by_sympy", before="E = Derivative(y[k]**3, y[k])", after="E = 3*y[k]**2"))
 def _sympy_derivative(rule, equation, model, arguments):
     """The fallback where no catalogue rule applies: SymPy carries out one derivative (of a product
     written out past MAX_PRODUCT_RULE_FACTORS factors: refused, as the checker writes each term out), leaving the
@@ -239,12 +278,20 @@ def _sympy_derivative(rule, equation, model, arguments):
     return rewrite_rhs(equation, accept)
 
 
+@operation("derivative_as_limit", checks=CheckKind.HOLDS, example=Example(
+    rule="derivative_as_limit", model=ANY_VALUES, before=None,
+    arguments={"function": sp.log(_x), "variable": _x, "step": _h},
+    after=Equation(sp.Derivative(sp.log(_x), _x), sp.Limit((sp.log(_x + _h) - sp.log(_x)) / _h, _h, 0))))
 def _derivative_as_limit(rule, equation, model, arguments):
+    """The definition of the derivative: ``d/dx f(x) = lim_{h→0} (f(x + h) − f(x))/h`` for the
+    ``function``, ``variable`` and ``step`` the arguments name; it holds."""
     function, variable, step = arguments["function"], arguments["variable"], arguments["step"]
     quotient = (function.xreplace({variable: variable + step}) - function) / step
     return Outcome(Equation(sp.Derivative(function, variable), sp.Limit(quotient, step, 0)), Check("holds"))
 
 
+@operation("state_definition", checks=CheckKind.HOLDS, example=Example(
+    rule="sigmoid_as_exp", before=None, arguments={"at": "z[k]"}, after="sigmoid(z[k]) = 1/(1 + exp(-z[k]))"))
 def _state_definition(rule, equation, model, arguments):
     """A function's definition as an equation at ``arguments["at"]`` (``σ(x) = 1/(1 + e^{-x})``):
     where a lemma starts.  Its two sides must agree (checked like any equation that holds)."""
@@ -257,7 +304,13 @@ def _state_definition(rule, equation, model, arguments):
                    Check("holds"))
 
 
+@operation("change_of_limit_variable", checks=CheckKind.LOCAL, example=Example(
+    rule="change_of_limit_variable", model=ANY_VALUES, before=Equation(sp.Derivative(sp.log(_x), _x), _LOG_QUOTIENT),
+    arguments={"old": _h, "scale": _x, "new": _u},
+    after=Equation(sp.Derivative(sp.log(_x), _x), sp.Limit(sp.log(_u + 1) / (_u * _x), _u, 0))))
 def _change_of_limit_variable(rule, equation, model, arguments):
+    """``lim_{h→0} f(h)`` written as ``lim_{u→0} f(s·u)`` with ``h = s·u`` for a positive scale ``s``
+    (``arguments["old"]``, ``["scale"]``, ``["new"]``): the same limit."""
     old, scale, new = arguments["old"], arguments["scale"], arguments["new"]
 
     def accept(sub):
@@ -267,17 +320,3 @@ def _change_of_limit_variable(rule, equation, model, arguments):
 
     return rewrite_rhs(equation, accept)
 
-
-TABLE = {
-    "derivative_as_limit": _derivative_as_limit,
-    "state_definition": _state_definition,
-    "change_of_limit_variable": _change_of_limit_variable,
-    "differentiate_both_sides": _differentiate_both_sides,
-    "rename_summation_index": _rename_summation_index,
-    "chain_rule": _chain_rule,
-    "derivative_of_component": _derivative_of_component,
-    "collapse_kronecker_delta": _collapse_kronecker_delta,
-    "simplify_algebra": _simplify_algebra,
-    "merge_sums": _merge_sums,
-    "sympy_derivative": _sympy_derivative,
-}

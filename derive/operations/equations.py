@@ -8,11 +8,21 @@ from .. import vector_forms as vf
 from ..catalogue import Rule
 from ..conditions import holds
 from ..errors import DeriveError
+from ..models import BERNOULLI, categorical
 from ..rewriting import match_equation, replace_at, rewrite_once, subexpressions
-from ..steps import Check, Equation
+from ..steps import Check, CheckKind, Equation
 from .base import Outcome, rewrite_rhs
+from .registry import Derived, Example, operation
 
+_DOT_PRODUCT = -vf.row_vector(c.t) * vf.elementwise(sp.log, vf.row_vector(c.y)).T  # −t · log(y)ᵀ, the examples' row form
+
+
+@operation("rewrite", checks=CheckKind.REWRITE, example=Example(
+    rule="log_of_finite_product", before="log(L) = log(Product(y[k]**t[k], (k, 1, K)))",
+    after="log(L) = Sum(log(y[k]**t[k]), (k, 1, K))"))
 def _rewrite(rule, equation, model, arguments):
+    """The rule's identity ``lhs → rhs`` applied once, at the first part of the right side it
+    matches where its conditions hold (an identity SymPy applies itself is never used)."""
     if not set(rule.requires) <= model.facts or automatic(rule):
         return None
     done = rewrite_once(rule, equation.rhs, model)
@@ -27,7 +37,12 @@ def automatic(rule: Rule) -> bool:
     return rule.pattern("lhs") == rule.pattern("rhs") or isinstance(rule.pattern("lhs"), sp.Wild)
 
 
+@operation("transform_equation", checks=CheckKind.IMPLIED, example=Example(
+    rule="take_logarithm", before="L = Product(y[k]**t[k], (k, 1, K))",
+    after="log(L) = log(Product(y[k]**t[k], (k, 1, K)))"))
 def _transform_equation(rule, equation, model, arguments):
+    """The whole equation, matching the rule's ``from`` pair ``A = B``, written as its ``to`` pair
+    (``log A = log B``; ``E = −B`` with ``E`` defined by the rule's ``defines`` table): implied by it."""
     binding = match_equation(rule.patterns("from"), equation.lhs, equation.rhs, rule.wilds)
     if binding is None:
         return None
@@ -39,13 +54,22 @@ def _transform_equation(rule, equation, model, arguments):
     return Outcome(Equation(new_lhs.xreplace(sizes), new_rhs.xreplace(sizes)), Check("implied", definitions=definitions))
 
 
+@operation("premise", checks=CheckKind.PREMISE, example=Example(
+    rule="categorical_likelihood", before=None, after="L = Product(y[k]**t[k], (k, 1, K))"))
 def _premise(rule, equation, model, arguments):
+    """The model's statement the rule's ``to`` pair gives (a likelihood), at the sizes the strategy
+    names: where a derivation starts, checked as the model's own premise."""
     lhs, rhs = rule.patterns("to")
     sizes = {s: sp.Integer(arguments[str(s)]) for s in c.SIZES if str(s) in arguments}
     return Outcome(Equation(lhs, rhs.xreplace(sizes)), Check("premise", name=str(rule.data["check"])))
 
 
+@operation("substitute", checks=(CheckKind.EQUAL, CheckKind.SPECIALISES), example=Example(
+    rule="two_class_substitution", model=categorical(2), check=CheckKind.EQUAL,
+    before="BCE = -t[1]*log(y[1]) - t[2]*log(y[2])", after="BCE = -t[1]*log(y[1]) - (1 - t[1])*log(1 - y[1])"))
 def _substitute(rule, equation, model, arguments):
+    """Each part the rule's ``replace`` table names written as its value: equal where the rule is an
+    equality (``y_2 = 1 − y_1`` in two classes), else a renaming the old line specialises."""
     if not set(rule.requires) <= model.facts:
         return None
     table = rule.table("replace")
@@ -58,7 +82,12 @@ def _substitute(rule, equation, model, arguments):
     return Outcome(Equation(equation.lhs, rhs), Check("specialises", mapping=inverse))
 
 
+@operation("generalise_limit", checks=CheckKind.SPECIALISES, example=Example(
+    rule="generalise_class_count", before="log(L) = Sum(t[k]*log(y[k]), (k, 1, 6))",
+    after="log(L) = Sum(t[k]*log(y[k]), (k, 1, K))"))
 def _generalise_limit(rule, equation, model, arguments):
+    """A sum or product over the rule's index up to a number, written up to the size it names
+    (``Σ_{k=1}^{6}`` as ``Σ_{k=1}^{K}``): the old line is the new one at that number."""
     index = sp.Symbol(rule.parameter("index"), integer=True)
     size = c.NAMES[rule.parameter("size")]
     for path, sub in subexpressions(equation.rhs):
@@ -71,7 +100,12 @@ def _generalise_limit(rule, equation, model, arguments):
     return None
 
 
+@operation("over_samples", checks=CheckKind.SPECIALISES, example=Example(
+    rule="mean_over_samples", model=BERNOULLI, before="BCE = -t*log(y) - (1 - t)*log(1 - y)",
+    after="BCE = -Sum(t[i]*log(y[i]) + (1 - t[i])*log(1 - y[i]), (i, 1, N))/N"))
 def _over_samples(rule, equation, model, arguments):
+    """A loss of one sample (scalar ``t``, ``y``) written as the mean over ``N`` samples, each
+    scalar the rule's index's component: the old line is the new one at ``N = 1``."""
     scalars = {scalar: base for base, scalar in c.SCALARS.items()}
     present = [s for s in equation.rhs.free_symbols if s in scalars]
     if not present:
@@ -88,7 +122,14 @@ def _over_samples(rule, equation, model, arguments):
     return Outcome(Equation(new_lhs, new_rhs), Check("specialises", mapping=back))
 
 
+@operation("substitute_values", checks=CheckKind.INSTANCE, example=Example(
+    rule="substitute_values", model=categorical(2), before="BCE = -t[1]*log(y[1]) - t[2]*log(y[2])",
+    arguments={"values": {"t[1]": "1", "t[2]": "0"}},
+    after=Equation(c.BCE, sp.Add(sp.Mul(-1, 1, sp.log(c.y[1]), evaluate=False),
+                                 sp.Mul(-1, 0, sp.log(c.y[2]), evaluate=False), evaluate=False))))
 def substitute_values(rule, equation, model, arguments):
+    """Numbers (``arguments["values"]``) put in for the parts they name, on both sides, as they are
+    (unless ``evaluated``), so the next step can show the arithmetic: an instance of the old line."""
     values = dict(arguments["values"])
     if not any(equation.rhs.has(old) for old in values):
         return None
@@ -101,7 +142,12 @@ def substitute_values(rule, equation, model, arguments):
     return Outcome(Equation(equation.lhs.xreplace(values), rhs), Check("instance", mapping=values))
 
 
+@operation("evaluate_arithmetic", checks=CheckKind.EQUAL, example=Example(
+    rule="arithmetic_identities", model=categorical(2), before="BCE = -(1*log(51/100) + 0*log(49/100))",
+    before_as_written=True, after="BCE = -log(51/100)"))
 def _evaluate_arithmetic(rule, equation, model, arguments):
+    """The arithmetic left written out done (``1·a + 0·b = a``), every part evaluated as SymPy
+    builds it: equal."""
     rhs = _evaluated(equation.rhs)
     if rhs == equation.rhs:
         return None
@@ -114,13 +160,20 @@ def _evaluated(expr: sp.Basic) -> sp.Basic:
     return expr.func(*(_evaluated(a) for a in expr.args))
 
 
+@operation("evaluate_numerically", checks=CheckKind.EQUAL, example=Example(
+    rule="numeric_value", before="BCE = -log(51/100)", after=Equation(c.BCE, sp.Float("0.6733445532637656", 15))))
 def _evaluate_numerically(rule, equation, model, arguments):
+    """A right side free of symbols written as a number of 15 significant digits: equal (to them)."""
     if equation.rhs.free_symbols or equation.rhs.is_Float:
         return None
     return Outcome(Equation(equation.lhs, sp.Float(equation.rhs.evalf(15), 15)), Check("equal"))
 
 
+@operation("expand_finite_sum", checks=CheckKind.EQUAL, example=Example(
+    rule="expand_finite_sum", before="E = -Sum(t[k]*log(y[k]), (k, 1, 3))",
+    after="E = -t[1]*log(y[1]) - t[2]*log(y[2]) - t[3]*log(y[3])"))
 def _expand_finite_sum(rule, equation, model, arguments):
+    """The first sum with numbers for bounds written term by term: equal."""
     for path, sub in subexpressions(equation.rhs):
         if isinstance(sub, sp.Sum) and all(bound.is_Integer for _, *bounds in sub.limits for bound in bounds):
             return Outcome(Equation(equation.lhs, replace_at(equation.rhs, path, sub.doit())),
@@ -128,7 +181,11 @@ def _expand_finite_sum(rule, equation, model, arguments):
     return None
 
 
+@operation("as_dot_product", checks=CheckKind.EQUAL, example=Example(
+    rule="sum_as_dot_product", before="E = -Sum(t[k]*log(y[k]), (k, 1, K))", after=Equation(c.E, _DOT_PRODUCT)))
 def _as_dot_product(rule, equation, model, arguments):
+    """``Σ_{k=1}^{K} t_k log y_k`` over the rule's index written as the row vectors' product
+    ``t · log(y)ᵀ`` (the log taken element by element): equal."""
     index = sp.Symbol(rule.parameter("index"), integer=True)
     for path, sub in subexpressions(equation.rhs):
         if not isinstance(sub, sp.Sum) or sub.limits[0][0] != index or sub.limits[0][1] != 1:
@@ -155,7 +212,12 @@ def _is_component(expr: sp.Basic, base: sp.IndexedBase, index: sp.Symbol) -> boo
     return isinstance(expr, sp.Indexed) and expr.base == base and expr.indices == (index,)
 
 
+@operation("stack_samples", checks=CheckKind.SPECIALISES, example=Example(
+    rule="stack_samples_as_rows", before=Equation(c.E, _DOT_PRODUCT),
+    after=Equation(c.E, -sp.Trace(vf.stacked(c.t) * vf.elementwise(sp.log, vf.stacked(c.y)).T) / c.N)))
 def _stack_samples(rule, equation, model, arguments):
+    """A ``1 × 1`` product of one sample's row vectors written over ``N`` samples stacked as rows:
+    ``t · log(y)ᵀ`` as ``tr(T log(Y)ᵀ)/N``; the old line is the new one at ``N = 1``."""
     size = c.NAMES[rule.parameter("size")]
     for path, sub in subexpressions(equation.rhs):
         if isinstance(sub, sp.MatMul) and sub.shape == (1, 1) and sub.atoms(sp.MatrixSymbol):
@@ -176,12 +238,21 @@ def _base_of(matrix: sp.MatrixSymbol) -> sp.IndexedBase:
     raise DeriveError(f"no labels or predictions named {matrix.name}")
 
 
+@operation("derived_result", checks=CheckKind.DERIVED, example=Example(
+    rule="result_of_derivation", before=None, arguments={"derivation": Derived("ce-one-sample")},
+    after="E = -Sum(t[k]*log(y[k]), (k, 1, K))"))
 def _derived_result(rule, equation, model, arguments):
+    """The result of an earlier derivation (``arguments["derivation"]``) taken as the line,
+    vouched for by that derivation's own checks."""
     derivation = arguments["derivation"]
     return Outcome(derivation.result, Check("derived", name=derivation.name, inherited=derivation.weakest_check,
                                             derivation=derivation))
 
 
+@operation("shift_log_sum_exp", checks=CheckKind.LOCAL, example=Example(
+    rule="log_sum_exp_shift_any", model=categorical().with_link("softmax"),
+    before="E = log(Sum(exp(2*z[k]), (k, 1, K)))",
+    after="E = Maximum(2*z[j], (j, 1, K)) + log(Sum(exp(2*z[k] - Maximum(2*z[j], (j, 1, K))), (k, 1, K)))"))
 def _shift_log_sum_exp(rule, equation, model, arguments):
     """``log Σ_j e^{a_j} = m + log Σ_j e^{a_j - m}`` with ``m = max_j a_j`` (over an index of its own),
     wherever a log of a sum of exponentials of real exponents is not shifted yet: the log-sum-exp
@@ -208,6 +279,10 @@ def _shift_log_sum_exp(rule, equation, model, arguments):
     return rewrite_rhs(equation, accept)
 
 
+@operation("shift_softmax", checks=CheckKind.LOCAL, example=Example(
+    rule="softmax_shift_any", model=categorical().with_link("softmax"),
+    before="E = exp(2*z[j])/Sum(exp(2*z[k]), (k, 1, K))",
+    after="E = exp(2*z[j] - Maximum(2*z[m], (m, 1, K)))/Sum(exp(2*z[k] - Maximum(2*z[m], (m, 1, K))), (k, 1, K))"))
 def _shift_softmax(rule, equation, model, arguments):
     """``e^{a_j} / Σ_k e^{a_k} = e^{a_j - m} / Σ_k e^{a_k - m}`` with ``m = max_l a_l``, wherever a
     product holds an exponential over a sum of exponentials of the same exponent at another index
@@ -242,21 +317,3 @@ def _shift_softmax(rule, equation, model, arguments):
         return None
     return rewrite_rhs(equation, accept)
 
-
-TABLE = {
-    "shift_softmax": _shift_softmax,
-    "shift_log_sum_exp": _shift_log_sum_exp,
-    "derived_result": _derived_result,
-    "rewrite": _rewrite,
-    "transform_equation": _transform_equation,
-    "premise": _premise,
-    "substitute": _substitute,
-    "generalise_limit": _generalise_limit,
-    "over_samples": _over_samples,
-    "substitute_values": substitute_values,
-    "evaluate_arithmetic": _evaluate_arithmetic,
-    "evaluate_numerically": _evaluate_numerically,
-    "expand_finite_sum": _expand_finite_sum,
-    "as_dot_product": _as_dot_product,
-    "stack_samples": _stack_samples,
-}

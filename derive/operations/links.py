@@ -6,9 +6,12 @@ import sympy as sp
 
 from .. import conventions as c
 from ..functions import sigmoid, softmax
-from ..models import Link
-from ..steps import Check, Equation
+from ..models import Link, categorical
+from ..steps import Check, CheckKind, Equation
 from .base import Outcome, rewrite_rhs
+from .registry import Example, operation
+
+_SOFTMAX = categorical().with_link("softmax")  # the examples' model: y is the softmax of the logits z
 
 
 def _fresh_index(expr: sp.Basic) -> sp.Symbol:
@@ -62,7 +65,12 @@ def link_table(expr: sp.Basic, link: str, classes: sp.Basic) -> dict[sp.Basic, s
     return _LINK_TABLES[Link(link)](expr, classes)
 
 
+@operation("substitute_link", checks=CheckKind.INSTANCE, example=Example(
+    rule="softmax_definition", model=_SOFTMAX, before="E = -Sum(t[i, k]*log(y[i, k]), (k, 1, K), (i, 1, N))/N",
+    after="E = -Sum(t[i, k]*log(exp(z[i, k])/Sum(exp(z[i, h]), (h, 1, K))), (k, 1, K), (i, 1, N))/N"))
 def _substitute_link(rule, equation, model, arguments):
+    """Each prediction written through the model's link (the rule's ``link`` parameter) of its
+    logits: ``y_ik = e^{z_ik}/Σ_h e^{z_ih}`` or ``y_i = σ(z_i)``; an instance of the old line."""
     link = rule.parameter("link")
     if model.link != link:  # y is the model's prediction through its own link only
         return None
@@ -89,6 +97,9 @@ def _softmax_parts(expr: sp.Basic):
     return None
 
 
+@operation("recognise_link", checks=CheckKind.SPECIALISES, example=Example(
+    rule="recognise_softmax", model=_SOFTMAX, before="E = exp(z[i, k])/Sum(exp(z[i, l]), (l, 1, K)) - t[i, k]",
+    after="E = y[i, k] - t[i, k]"))
 def _recognise_link(rule, equation, model, arguments):
     """Write each e^{z_ik} / sum_l e^{z_il} in a product back as y_ik; a product over the n-th power
     of that sum with n such exponentials gives n components (e^{z_k} e^{z_m} / S^2 = y_k y_m)."""
@@ -147,6 +158,10 @@ def is_linear_layer_of(value: sp.Basic, logit: sp.Basic) -> bool:
     return value == linear_layer_of(logit, index)
 
 
+@operation("substitute_linear_layer", checks=CheckKind.INSTANCE, example=Example(
+    rule="linear_layer_definition", model=_SOFTMAX.with_linear_model(),
+    before="E = -Sum(t[i, k]*z[i, k], (k, 1, K), (i, 1, N))/N",
+    after="E = -Sum(t[i, k]*Sum(x[i, h]*W[h, k], (h, 1, D)), (k, 1, K), (i, 1, N))/N"))
 def _substitute_linear_layer(rule, equation, model, arguments):
     """Write each logit z_ik as ∑_f x_if W_fk (the model's layer Z = XW)."""
     if not model.linear:
@@ -159,6 +174,10 @@ def _substitute_linear_layer(rule, equation, model, arguments):
     return Outcome(Equation(equation.lhs, equation.rhs.xreplace(table)), Check("instance", mapping=table))
 
 
+@operation("recognise_linear_layer", checks=CheckKind.SPECIALISES, example=Example(
+    rule="recognise_linear_layer", model=_SOFTMAX.with_linear_model(),
+    before="Derivative(E, W[d, k]) = Sum(exp(Sum(x[i, g]*W[g, k], (g, 1, D)))*x[i, d], (i, 1, N))",
+    after="Derivative(E, W[d, k]) = Sum(exp(z[i, k])*x[i, d], (i, 1, N))"))
 def _recognise_linear_layer(rule, equation, model, arguments):
     """Write each ∑_f x_if W_fk back as the logit z_ik."""
     if not model.linear:
@@ -179,6 +198,9 @@ def _recognise_linear_layer(rule, equation, model, arguments):
                    Check("specialises", mapping={logit: total for total, logit in table.items()}))
 
 
+@operation("recognise_softmax_function", checks=CheckKind.LOCAL, example=Example(
+    rule="recognise_softmax_function", before="E = exp(z[j])*t[j]/Sum(exp(z[m]), (m, 1, K))",
+    after="E = softmax(z[j], Sum(exp(z[m]), (m, 1, K)))*t[j]"))
 def _recognise_softmax_function(rule, equation, model, arguments):
     """Write e^{z_j} / Σ_m e^{z_m} as softmax(z)_j where the model does not name it y."""
     if model.link == Link.SOFTMAX:
@@ -197,7 +219,11 @@ def _recognise_softmax_function(rule, equation, model, arguments):
     return rewrite_rhs(equation, accept)
 
 
+@operation("derivative_of_link", checks=CheckKind.LOCAL, example=Example(
+    rule="softmax_derivative", model=_SOFTMAX, before="E = Derivative(y[k], z[m])",
+    after="E = y[k]*(KroneckerDelta(k, m) - y[m])"))
 def _derivative_of_link(rule, equation, model, arguments):
+    """``∂y_k/∂z_m = y_k (δ_km − y_m)``: a softmax output by one of its logits (in the same row)."""
     if model.link != rule.parameter("link"):
         return None
 
@@ -214,12 +240,3 @@ def _derivative_of_link(rule, equation, model, arguments):
 
     return rewrite_rhs(equation, accept)
 
-
-TABLE = {
-    "recognise_softmax_function": _recognise_softmax_function,
-    "substitute_linear_layer": _substitute_linear_layer,
-    "recognise_linear_layer": _recognise_linear_layer,
-    "substitute_link": _substitute_link,
-    "recognise_link": _recognise_link,
-    "derivative_of_link": _derivative_of_link,
-}

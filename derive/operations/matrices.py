@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .. import conventions as c
 from .. import vector_forms as vf
 from ..index_to_matrix import to_matrix
-from ..steps import Check, Equation
+from ..models import categorical
+from ..steps import Check, CheckKind, Equation
 from .base import Outcome
+from .registry import Example, operation
 
 
 def _components_of(lhs: sp.Basic):
@@ -19,7 +22,15 @@ def _components_of(lhs: sp.Basic):
     return lhs, variables
 
 
+@operation("gradient_as_matrix", checks=CheckKind.DERIVATIVES, example=Example(
+    rule="gradient_as_matrix", model=categorical().with_link("softmax"),
+    before="Derivative(E, z[i, k]) = (y[i, k] - t[i, k])/N",
+    arguments={"loss": "E = -Sum(t[i, k]*log(y[i, k]), (k, 1, K), (i, 1, N))/N"},
+    after=Equation(vf.gradient_symbol("Z", (c.N, c.K)), (vf.stacked(c.y) - vf.stacked(c.t)) / c.N)))
 def _gradient_as_matrix(rule, equation, model, arguments):
+    """Components written as one matrix: ``∂E/∂z_ik = f_ik`` as ``∇_Z E = F`` (the gradient, of
+    the shape of ``Z``), and ``∂²E/∂z_k∂z_m = h_km`` as the Hessian ``H``; each component of the
+    matrix is checked as the derivative of ``arguments["loss"]`` afresh."""
     loss_symbol, variables = _components_of(equation.lhs)
     if not variables or not all(isinstance(v, sp.Indexed) for v in variables):
         return None
@@ -38,7 +49,3 @@ def _gradient_as_matrix(rule, equation, model, arguments):
     loss = arguments["loss"]
     return Outcome(Equation(lhs, rhs), Check("derivatives", definitions={loss.lhs: loss.rhs}, variables=bases))
 
-
-TABLE = {
-    "gradient_as_matrix": _gradient_as_matrix,
-}

@@ -7,12 +7,17 @@ import sympy as sp
 
 from .. import conventions as c
 from ..induction import split_by_index
-from ..steps import Check, Equation
+from ..models import COUNTS
+from ..steps import Check, CheckKind, Equation
 from .base import Outcome
+from .registry import Example, operation
 
 ESTIMATES = {c.y: c.yhat}  # the unknown, and how its estimate is written
 
 
+@operation("stationary_point", checks=CheckKind.SOLVES, example=Example(
+    rule="stationary_point", model=COUNTS,
+    before="Derivative(Lagrangian, y[j]) = counts[j]/y[j] - lam", after="yhat[j] = counts[j]/lam"))
 def _stationary_point(rule, equation, model, arguments):
     """``∂F/∂u = g(u)`` set to zero and solved for ``u``: the one solution, written as the estimate ``û``."""
     if equation is None or not isinstance(equation.lhs, sp.Derivative) or len(equation.lhs.variables) != 1:
@@ -27,6 +32,9 @@ def _stationary_point(rule, equation, model, arguments):
     return Outcome(Equation(estimate, solutions[0]), Check("solves", variables=(unknown,)))
 
 
+@operation("eliminate_multiplier", checks=CheckKind.ELIMINATED, example=Example(
+    rule="eliminate_multiplier", model=COUNTS,
+    before="yhat[j] = counts[j]/lam", after="yhat[j] = counts[j]/Sum(counts[k], (k, 1, K))"))
 def _eliminate_multiplier(rule, equation, model, arguments):
     """``û_j = f(λ)``: the estimates must sum to one, ``Σ_j f(λ) = 1``; solved for ``λ`` and put back."""
     if equation is None or not (isinstance(equation.lhs, sp.Indexed) and equation.lhs.base in ESTIMATES.values()):
@@ -61,6 +69,9 @@ def factored_sum(total: sp.Sum) -> sp.Basic:
     return outside * sp.Sum(inside, (index, lower, upper))
 
 
+@operation("name_total", checks=CheckKind.NAMED, example=Example(
+    rule="name_total", model=COUNTS,
+    before="yhat[j] = counts[j]/Sum(counts[m], (m, 1, K))", after="yhat[j] = counts[j]/total"))
 def _name_total(rule, equation, model, arguments):
     """A sum of all the counts, whatever its index, written as the number of throws ``n``."""
     if equation is None:
@@ -74,6 +85,10 @@ def _name_total(rule, equation, model, arguments):
                    Check("named", definitions={c.total: sums[0]}))
 
 
+@operation("recall", checks=CheckKind.RECALLED, example=Example(
+    rule="recall_equation", model=COUNTS, before="Derivative(Lagrangian, y[j], y[m]) = 0",
+    arguments={"equation": "Derivative(Lagrangian, y[j]) = counts[j]/y[j] - lam"},
+    after="Derivative(Lagrangian, y[j]) = counts[j]/y[j] - lam"))
 def _recall(rule, equation, model, arguments):
     """An equation this derivation reached before, taken up again (``arguments["equation"]``)."""
     earlier = arguments.get("equation")
@@ -82,6 +97,10 @@ def _recall(rule, equation, model, arguments):
     return Outcome(earlier, Check("recalled"))
 
 
+@operation("second_order", checks=CheckKind.NEGATIVE_DEFINITE, example=Example(
+    rule="concave_log_likelihood", model=COUNTS,
+    before="Derivative(Lagrangian, y[j], y[m]) = -KroneckerDelta(j, m)*counts[j]/y[j]**2",
+    after="Derivative(Lagrangian, y[j], y[m]) = -KroneckerDelta(j, m)*counts[j]/y[j]**2"))
 def _second_order(rule, equation, model, arguments):
     """The second derivatives are ``δ_jm g_j`` with every ``g_j < 0``: the Hessian is diagonal with
     negative entries, negative definite; the equation stays, the step is the claim."""
@@ -89,11 +108,3 @@ def _second_order(rule, equation, model, arguments):
         return None
     return Outcome(equation, Check("negative_definite", variables=tuple(equation.lhs.variables)))
 
-
-TABLE = {
-    "stationary_point": _stationary_point,
-    "eliminate_multiplier": _eliminate_multiplier,
-    "name_total": _name_total,
-    "recall": _recall,
-    "second_order": _second_order,
-}
