@@ -170,6 +170,7 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
         if required not in entry:
             raise CatalogueError(f"{where}: missing field {required!r}")
     operation = entry.get("operation", "rewrite")
+    _require_registered(operation, where)
     if operation == "rewrite" and not ("lhs" in entry and "rhs" in entry):
         raise CatalogueError(f"{where}: a rewrite rule needs lhs and rhs")
     kind = entry.get("kind", "equality")
@@ -196,6 +197,18 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
         if key in data:
             rule.patterns(key)
     return rule
+
+
+def _require_registered(operation: object, where: str) -> None:
+    """A rule's ``operation`` names an operation registered where it is written (:mod:`derive.operations`).
+    The engine's operations are imported when a rule file is read, not when this module is: the
+    catalogue sits below them, and they read its rules."""
+    from .operations import operation_names
+
+    known = operation_names()
+    if not isinstance(operation, str) or operation not in known:
+        raise CatalogueError(f"{where}: operation {operation!r} is not registered; "
+                             f"the registered operations are {', '.join(sorted(known))}")
 
 
 # What a rule's templates (en_at, ja_at, brief_en, brief_ja) may name, filled in from the step:
