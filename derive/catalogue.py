@@ -6,6 +6,7 @@ an equation-level ``operation`` (see :mod:`derive.operations`).
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -199,13 +200,29 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
     return rule
 
 
-def _require_registered(operation: object, where: str) -> None:
-    """A rule's ``operation`` names an operation registered where it is written (:mod:`derive.operations`).
-    The engine's operations are imported when a rule file is read, not when this module is: the
-    catalogue sits below them, and they read its rules."""
-    from .operations import operation_names
+OPERATIONS_SOURCE = Path(__file__).resolve().parent / "operations"  # where each operation is registered
+REGISTRATION = "operation"  # the decorator that registers one (derive.operations.registry.operation)
 
-    known = operation_names()
+
+@lru_cache(maxsize=None)
+def registered_operations() -> frozenset[str]:
+    """The names :mod:`derive.operations` registers, read from the source where each is registered
+    (``@operation("name", ...)`` on its function), not imported: the catalogue sits below the
+    engine, and loading it imports nothing that applies or proves a rule."""
+    names: set[str] = set()
+    for source in sorted(OPERATIONS_SOURCE.glob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                names.update(decorator.args[0].value for decorator in node.decorator_list
+                             if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name)
+                             and decorator.func.id == REGISTRATION and decorator.args
+                             and isinstance(decorator.args[0], ast.Constant) and isinstance(decorator.args[0].value, str))
+    return frozenset(names)
+
+
+def _require_registered(operation: object, where: str) -> None:
+    """A rule's ``operation`` names an operation registered where it is written (:mod:`derive.operations`)."""
+    known = registered_operations()
     if not isinstance(operation, str) or operation not in known:
         raise CatalogueError(f"{where}: operation {operation!r} is not registered; "
                              f"the registered operations are {', '.join(sorted(known))}")
