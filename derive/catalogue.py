@@ -213,11 +213,17 @@ def registered_operations() -> frozenset[str]:
     for source in sorted(OPERATIONS_SOURCE.glob("*.py")):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef):
-                names.update(decorator.args[0].value for decorator in node.decorator_list
-                             if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name)
-                             and decorator.func.id == REGISTRATION and decorator.args
-                             and isinstance(decorator.args[0], ast.Constant) and isinstance(decorator.args[0].value, str))
+                names.update(name for name in map(_registered_name, node.decorator_list) if name is not None)
     return frozenset(names)
+
+
+def _registered_name(decorator: ast.expr) -> str | None:
+    """The name in ``@operation("name", ...)``; ``None`` for any other decorator."""
+    if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name)
+            and decorator.func.id == REGISTRATION and decorator.args):
+        return None
+    first = decorator.args[0]
+    return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
 
 
 def _require_registered(operation: object, where: str) -> None:

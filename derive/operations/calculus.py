@@ -116,7 +116,8 @@ def _derivative_of_component(rule, equation, model, arguments):
 
 
 @operation("collapse_kronecker_delta", checks=CheckKind.LOCAL, example=Example(
-    rule="kronecker_delta_collapses_sum", before="Derivative(E, y[i, k]) = Sum(KroneckerDelta(i, j)*t[j, k]/y[j, k], (j, 1, N))",
+    rule="kronecker_delta_collapses_sum",
+    before="Derivative(E, y[i, k]) = Sum(KroneckerDelta(i, j)*t[j, k]/y[j, k], (j, 1, N))",
     after="Derivative(E, y[i, k]) = t[i, k]/y[i, k]"))
 def _collapse_kronecker_delta(rule, equation, model, arguments):
     """``∑_{j=a}^{b} δ_{ij} f_j = f_i``, where i lies between a and b whatever the sizes (and 0

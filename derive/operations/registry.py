@@ -31,14 +31,17 @@ class Derived:
 
 @dataclass(frozen=True)
 class Example:
-    """A small case of an operation, as data: it is applied with the catalogue rule ``rule`` (whose
-    patterns and parameters an operation reads) in ``model`` to the equation ``before``
-    (``"lhs = rhs"`` in the catalogue's pattern language, or an :class:`~derive.steps.Equation` where
-    that language cannot write it; ``None`` where the operation starts a derivation), with the strategy's ``arguments`` (text is read as a pattern, ``"a = b"`` as an
-    equation, a tuple or a table item by item, :class:`Derived` as that derivation), and must give
-    ``after`` with a step asking for the check ``check`` (needed only where the operation
-    registers several).  ``before_as_written`` reads ``before`` as written, unevaluated
-    (``1*log(2)`` stays a product)."""
+    """A small case of an operation, as data.
+
+    It is applied with the catalogue rule ``rule`` (whose patterns and parameters an operation
+    reads) in ``model`` to the equation ``before``: ``"lhs = rhs"`` in the catalogue's pattern
+    language, or an :class:`~derive.steps.Equation` where that language cannot write it (a matrix,
+    a float); ``None`` where the operation starts a derivation.  The strategy's ``arguments`` are
+    read as a strategy passes them: text as a pattern, ``"a = b"`` as an equation, a tuple or a
+    table item by item, :class:`Derived` as that derivation.  It must give ``after``, with a step
+    asking for the check ``check`` (needed only where the operation registers several).
+    ``before_as_written`` reads ``before`` as written, unevaluated (``1*log(2)`` stays a product).
+    """
 
     rule: str
     before: str | Equation | None
@@ -93,7 +96,7 @@ def operation(name: str, *, checks: CheckKind | Iterable[CheckKind], example: Ex
         if not kinds or not all(isinstance(kind, CheckKind) for kind in kinds):
             raise RegistrationError(f"{where} must name the checks its steps ask for, as CheckKind members")
         if (example.check is None and len(kinds) != 1) or (example.check is not None and example.check not in kinds):
-            raise RegistrationError(f"{where}: its example must name one of its checks {sorted(kinds)}")
+            raise RegistrationError(f"{where}: its example must name one of its checks ({', '.join(sorted(kinds))})")
         _REGISTERED[name] = Registered(name, function, kinds, example)
         return function
 
