@@ -21,7 +21,7 @@ from .limits import TIME_LIMIT, check_expression, time_limit
 from .models import Model, array_extents, divisors_in, free, positive_in
 from .safe_names import check_names
 from .steps import USER_DERIVATIVE, USER_GRADIENT, Derivation, Equation
-from .strategies import Strategy, apply, chain, differentiate, exhaust, given, run
+from .strategies import Strategy, chain, given, run
 
 # Steps grow with the loss (about 1.4 per operation) and each is verified: 46 operations take
 # about 5 s, 364 would pass the strategies' 200 applications after 40 s.  Past this, say so at once.
@@ -84,14 +84,12 @@ def _user_derivative(loss, wrt: list) -> Derivation:
 
 
 def _differentiated(variable) -> Strategy:
-    """Differentiate the equation so far by ``variable``, then tidy up as a person writes it."""
-    return chain(
-        differentiate(variable),  # the same strategy as the built-ins' gradients
-        apply("algebraic_simplification", required=False, with_sums=True),  # a sum left over is one term
-        exhaust("human_form"),  # then as a person writes it: deltas collapsed, powers merged, σ and softmax named
-        apply("algebraic_simplification", required=False, with_sums=True),
-        exhaust("human_form"),
-    )
+    """Differentiate the equation so far by ``variable``, then tidy up as a person writes it: the
+    named strategy ``gradient_as_a_person_writes_it`` (rules/derivations/00_strategies.toml), which
+    differentiates as the built-ins' gradients do."""
+    from .derivations.runner import named_strategy
+
+    return named_strategy("gradient_as_a_person_writes_it", wrt=variable)
 
 
 def _title(lhs: sp.Basic, variables: tuple) -> dict[str, str]:

@@ -43,8 +43,8 @@ def test_the_exponential_lemma_is_cited_where_the_rule_is_used():
 @pytest.mark.parametrize("classes", [None, 3, 5])
 def test_the_exponential_rules_write_the_sigmoid_and_softmax_for_any_number_of_classes(classes):
     from derive import conventions as c
-    from derive.derivations.exponential import exp_rules
-    derivation = exp_rules(classes) if classes else derive.get("exp-rules")
+    from derive.derivations import build
+    derivation = build("exp-rules", classes=classes) if classes else derive.get("exp-rules")
     rules = [s.rule for s in derivation.steps]
     assert rules[:4] == ["sigmoid_as_exp", "sigmoid_numerator_exp", "softmax_as_exp", "exp_over_sum_of_exps"]
     assert "take_logarithm" in rules

@@ -9,7 +9,7 @@ import sympy as sp
 
 import derive
 from derive import conventions as c
-from derive.derivations.maximum_likelihood import dice_mle, dice_mle_example
+from derive.derivations import build
 from derive.errors import VerificationError
 from derive.models import counts_model
 from derive.steps import Equation
@@ -18,7 +18,7 @@ from derive.verification import verify_step, verify_steps
 
 @pytest.mark.parametrize("classes", [None, 2, 6])
 def test_the_estimate_of_a_die_is_each_faces_share_of_the_throws(classes):
-    derivation = derive.get("dice-mle") if classes is None else dice_mle(classes)
+    derivation = derive.get("dice-mle") if classes is None else build("dice-mle", classes=classes)
     rules = [s.rule for s in derivation.steps]
     for rule in ("counts_likelihood", "take_logarithm", "lagrangian", "differentiate_both_sides",
                  "concave_log_likelihood", "recall_equation", "stationary_point", "eliminate_multiplier", "name_total"):
@@ -77,7 +77,9 @@ def test_the_coin_is_the_die_with_two_faces():
 @pytest.mark.parametrize("counts, face", [(("3", "4", "2", "5", "4", "2"), 1), (("3", "4", "2", "5", "4", "2"), 4),
                                           (("7", "13"), 2), (("1",) * 10, 10)])
 def test_the_worked_numbers_follow_the_counts(counts, face):
-    derivation = dice_mle_example(counts, face)
+    # the declaration's parameters: the face, its count, the total, the number of faces
+    derivation = build("dice-mle-example", faces=len(counts), face=face, count=int(counts[face - 1]),
+                       total=sum(int(n) for n in counts))
     expected = Fraction(int(counts[face - 1]), sum(int(n) for n in counts))
     exact = next(s.rhs for s in derivation.steps if s.rhs.is_Rational)
     assert Fraction(int(exact.p), int(exact.q)) == expected

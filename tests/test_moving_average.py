@@ -9,7 +9,7 @@ import sympy as sp
 import derive
 from derive import conventions as c
 from derive.catalogue import get_rule
-from derive.derivations.moving_average import ema_example
+from derive.derivations import build
 from derive.errors import VerificationError
 from derive.models import MOVING_AVERAGE
 from derive.operations import apply
@@ -88,7 +88,8 @@ def test_the_bias_correction_makes_a_constant_sequence_exact():
 @pytest.mark.parametrize("rate, weights", [("0.9", ("1", "2", "3")), ("0.5", ("4", "-1")), ("0.99", ("1",) * 5),
                                            ("0.25", ("3", "1", "4", "1", "5", "9", "2"))])
 def test_the_worked_example_follows_its_numbers(rate, weights):
-    derivation = ema_example(rate, weights)
+    numbers = {"beta": rate, **{f"theta[{n}]": w for n, w in enumerate(weights, start=1)}}
+    derivation = build("ema-example", time=len(weights), numbers=numbers)  # the declaration's parameters
     average = Fraction(0)
     for weight in weights:
         average = Fraction(rate) * average + (1 - Fraction(rate)) * Fraction(weight)

@@ -1,42 +1,16 @@
-"""Stable forms: each loss and gradient the kernels compute, rewritten by the catalogue's
-``stable_forms`` ruleset wherever one of its patterns occurs (rules/85_stable_forms.toml, listed in
-rules/95_rulesets.toml), then each sigmoid by the sign of its argument, so floating point neither
-overflows, nor makes NaN, nor loses the digits of a tiny loss.  One strategy for every derivation,
-built-in or a user's: which rules apply is decided by their patterns and conditions (a rule that
-needs one-hot labels does not apply for target probabilities), not by the derivation's name.
-Every step is proved equal like any other; the kernels in :mod:`derive.kernels` compute these
-results (``derive show NAME --stable``)."""
+"""Stable forms for any derivation, built-in or a user's: its result rewritten by the named
+strategy ``stable_forms`` (rules/derivations/00_strategies.toml: the catalogue's ``stable_forms``
+ruleset wherever one of its patterns occurs, then each sigmoid by the sign of its argument), so
+floating point neither overflows, nor makes NaN, nor loses the digits of a tiny loss.  Which rules
+apply is decided by their patterns and conditions (a rule that needs one-hot labels does not apply
+for target probabilities), not by the derivation's name.  The built-in stable forms are declared
+in rules/derivations/40_stable.toml; the kernels in :mod:`derive.kernels` compute these results."""
 from __future__ import annotations
 
 from ..models import Model
 from ..steps import Derivation
-from ..strategies import Strategy, chain, continue_from, exhaust, run
+from ..strategies import chain, continue_from, run
 from . import registry
-from .titles import TITLES
-
-# the built-in derivations shown in their stable form (``derive list``): name -> (the derivation
-# whose result it rewrites, whether the labels are target probabilities rather than one-hot)
-STABLE_OF = {
-    "ce-stable": ("ce", False),
-    "bce-stable": ("bce", False),
-    "ce-softmax-stable": ("ce-softmax", False),
-    "bce-sigmoid-stable": ("bce-sigmoid", False),
-    "ce-softmax-grad-stable": ("ce-softmax-grad", False),
-    "ce-softmax-grad-targets-stable": ("ce-softmax-grad", True),
-    "bce-sigmoid-grad-stable": ("bce-sigmoid-grad", False),
-    "bce-options-sigmoid-stable": ("bce-options-sigmoid", False),
-    "bce-options-sigmoid-grad-stable": ("bce-options-sigmoid-grad", False),
-    "ce-options-softmax-stable": ("ce-options-softmax", False),
-    "ce-options-softmax-grad-stable": ("ce-options-softmax-grad", False),
-    "ce-soft-options-softmax-stable": ("ce-soft-options-softmax", True),
-    "ce-soft-options-softmax-grad-stable": ("ce-soft-options-softmax-grad", True),
-}
-
-
-def stable_strategy() -> Strategy:
-    """The stable-form rules wherever they apply, then every sigmoid in the form that neither
-    overflows nor cancels (a phase of its own: written out, a sigmoid would be recognised again)."""
-    return chain(exhaust("stable_forms"), exhaust("stable_sigmoid"))
 
 
 def facts_relied_on(derivation: Derivation) -> frozenset[str]:
@@ -53,7 +27,7 @@ def facts_relied_on(derivation: Derivation) -> frozenset[str]:
         cited = step.check.derivation
         if cited is None and step.check.name in registry.names():
             cited = registry.get(step.check.name)
-        if cited is not None:
+        if isinstance(cited, Derivation):
             facts |= facts_relied_on(cited)
     return frozenset(facts)
 
@@ -71,12 +45,7 @@ def model_for_targets(model: Model, target_probabilities: bool, derivation: Deri
 
 def stable_form(derivation: Derivation, name: str, title: dict, model: Model | None = None) -> Derivation:
     """``derivation``'s result in its stable form: a derivation of its own, every step verified."""
+    from .runner import named_strategy
+
     model = model or derivation.models[-1]
-    return run(name, title, chain(continue_from(derivation, model), stable_strategy()), model)
-
-
-def built_in(name: str) -> Derivation:
-    """The built-in stable form ``name`` (a key of ``STABLE_OF``)."""
-    source_name, target_probabilities = STABLE_OF[name]
-    source = registry.get(source_name)
-    return stable_form(source, name, TITLES[name], model_for_targets(source.models[-1], target_probabilities, source))
+    return run(name, title, chain(continue_from(derivation, model), named_strategy("stable_forms")), model)
