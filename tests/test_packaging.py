@@ -61,6 +61,10 @@ def test_wheel_carries_the_catalogue(built):
                             capture_output=True, text=True, check=True).stdout
     for source in (ROOT / "rules").glob("*.toml"):
         assert f"derive/rules/{source.name}" in listed
+    declarations = list((ROOT / "rules" / "derivations").glob("*.toml"))
+    assert declarations  # the built-in derivations and the named strategies, as data
+    for source in declarations:
+        assert f"derive/rules/derivations/{source.name}" in listed
     assert "derive/rules/proofs.json" in listed  # the record of proofs travels with the rules
 
 
