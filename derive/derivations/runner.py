@@ -24,8 +24,6 @@ from .declarations import (DeclarationError, DerivationDeclaration, interpolate,
 from .titles import TITLES
 
 DECIMAL = re.compile(r"-?\d+(\.\d+)?")
-CHECKS: dict[str, Strategy] = {"no_derivative_left": strategies.no_derivative_left}
-assert set(CHECKS) == set(v.CHECKS)
 
 
 def declared_names() -> tuple[str, ...]:
@@ -222,7 +220,7 @@ class Scope:
             return lambda state: strategies.use_model(state.model.with_link(link))(state)
         if "recall" in step:
             return strategies.recall(v.RECALLABLE[self.name(step["recall"])])
-        return CHECKS[self.name(step["check"])]
+        return v.CHECKS[self.name(step["check"])]
 
     def call(self, name: str, table: Mapping[str, Any]) -> Strategy:
         """A named strategy, each argument read as its parameter's type says."""

@@ -9,6 +9,7 @@ import sympy as sp
 
 from ..models import ANY_VALUES, BERNOULLI, LINKS, MOVING_AVERAGE, Model, categorical, counts_model
 from ..steps import CheckKind, Step
+from ..strategies import State, no_derivative_left
 
 # a model by name; those that take a number of classes take it as ``classes``
 MODELS: dict[str, Callable[..., Model]] = {
@@ -31,7 +32,7 @@ def _stated_first_derivative(step: Step) -> bool:
 
 # the earlier steps ``recall`` may take up again, by name
 RECALLABLE: dict[str, Callable[[Step], bool]] = {"stated_first_derivative": _stated_first_derivative}
-CHECKS = ("no_derivative_left",)  # a strategy's own checks between steps
+CHECKS: dict[str, Callable[[State], State]] = {"no_derivative_left": no_derivative_left}  # checks between steps
 PARAMETER_TYPES = ("expression", "text")  # a named strategy's parameters: parsed, or a word as written
 CONDITIONS = ("set", "link", "equation_has")  # ``when``/``unless``: a parameter given, the model's link, ...
 EQUATION_HAS = ("sums",)
