@@ -47,8 +47,8 @@ def concrete(expr: sp.Basic, model, sizes: dict) -> sp.Basic:
 
 @lru_cache(maxsize=512)
 def _concrete(expr: sp.Basic, model, sizes: tuple) -> sp.Basic:
-    known, sizes = {s: v for s, v in sizes if s.name in model.minimum}, dict(sizes)
-    indices = {s: v for s, v in sizes.items() if s not in known}  # free indices: a bound one of that name stays
+    known, given = {s: v for s, v in sizes if s.name in model.minimum}, dict(sizes)
+    indices = {s: v for s, v in given.items() if s not in known}  # free indices: a bound one of that name stays
     return _written(definitions(model.written(scalar(expr, model.entries).xreplace(known))).xreplace(known), {**indices, None: [WORK]})
 
 

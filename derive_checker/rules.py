@@ -37,7 +37,7 @@ def axioms_of(name: str) -> list[str]:
     return [axioms.table()["rules"][name][1]] if (axioms.table()["rules"].get(name) or [0, 0])[1] else []
 
 
-def _parse(text: str, wilds):
+def _parse(text: str, wilds) -> tuple[str | None, tuple[str, ...]]:
     """The predicate a condition states of a wild of the rule, and the names it mentions; else (None, ())."""
     matches = ((predicate, re.match(form, text)) for form, predicate in _ON_WILDS)
     return next(((predicate, m.groups()) for predicate, m in matches if m and m.group(1) in wilds), (None, ()))
@@ -113,9 +113,9 @@ def theorem(name: str, statement: dict, status: str, model, cache: dict) -> dict
 
 
 def _fresh(statement: dict, model) -> dict:
-    wilds, roles, flags = statement["wilds"], {}, {}
+    wilds, roles, flags = statement["wilds"], dict[str | None, str](), dict[str, dict[str, bool]]()
     parsed = [_parse(text, wilds) for text in statement["conditions"]]
-    for predicate, names in filter(lambda p: p[1], parsed):
+    for predicate, names in ((p, n) for p, n in parsed if p is not None):  # a condition on a wild names it
         flags.setdefault(names[0], {}).update(FLAGS.get(predicate, {}))
     _roles(statement["lhs"], roles, wilds)
     independent = {n[0] for p, n in parsed if p == "independent" and roles.get(n[1]) in ("bound", "variable")}  # of what it varies by

@@ -82,7 +82,7 @@ def check_local(ctx) -> dict:
     replaced = read(ctx.prev_rhs_tree, ctx.model.scope, at=path, put=new)
     _require(replaced == ctx.rhs, f"replacing {old} by {new} gives {replaced}, not {ctx.rhs}")
     with _ranges_around(ctx, path):
-        proved = proves(old, new, ctx.model, used := set())
+        proved = proves(old, new, ctx.model, used := set[str]())
     points, worst = numbers(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng, 1 if proved else 3)  # no proof: more numbers
     return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [],
             "points": points, "worst": worst}
@@ -108,10 +108,10 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
         sizes = {k: v for k, v in mapping.items() if isinstance(k, sp.Symbol)}
         _require(isinstance(new, sp.MatrixSymbol) and sp.Tuple(*old.shape).xreplace(sizes) == sp.Tuple(*new.shape),
                  f"the matrix {new} does not have the shape of {old} at the mapped sizes")
-        at = [sp.Integer(1) if n == 1 else p for n, p in zip(new.shape, PLACES)]
+        row, column = (sp.Integer(1) if n == 1 else p for n, p in zip(new.shape, PLACES))
         one = lambda e: e.replace(lambda a: isinstance(a, sp.Indexed) and len(a.indices) > 1 and a.indices[0] == 1,  # noqa: E731
                                   lambda a: a.base[a.indices[1:]])  # t_1k as t_k: one sample is row 1 of N
-        _require(one(entry(old, *at, model.entries).xreplace(sizes)) == one(entry(new, *at, model.entries)),
+        _require(one(entry(old, row, column, model.entries).xreplace(sizes)) == one(entry(new, row, column, model.entries)),
                  f"the entries of {new} are not those of {old}")
         return
     _require(isinstance(old, (sp.Symbol, sp.Indexed)), f"a mapping may only put values for symbols, not {old}")

@@ -37,7 +37,7 @@ def _row_ends(expr: sp.Basic, model, used: set) -> sp.Basic:
     count, table = model.class_count(), {}
     for a in expr.atoms(sp.Indexed) if count.is_Integer else ():
         fact = ROW_FACTS.get(model.arrays.get(a.base.label.name))
-        if fact in model.facts and a.indices[-1] == count:
+        if fact is not None and fact in model.facts and a.indices[-1] == count:
             table[a] = 1 - sum(a.base[a.indices[:-1] + (k,)] for k in range(1, int(count)))
             used.add("fact-" + fact.replace("_", "-"))
     return expr.xreplace(table)
@@ -119,7 +119,7 @@ def canonical(expr: sp.Basic) -> sp.Basic:
 
 def _atoms(expr: sp.Basic) -> sp.Basic:
     """Each sum, product, maximum one unknown (alike up to bound names: one), positive or real where its terms are (and it has some)."""
-    table, named = {}, {}
+    table, named = dict[sp.Basic, sp.Basic](), dict[sp.Basic, sp.Basic]()
     for node in sp.preorder_traversal(expr):
         if isinstance(node, BINDERS) and node not in table:
             nonempty = all((hi - lo).is_nonnegative for _, lo, hi in node.limits)
@@ -140,9 +140,9 @@ def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
                   key=sp.default_sort_key)
     if 0 < len(real) <= 3:
         u = sp.Dummy("u", nonnegative=True)
-        return all(proves(*both.xreplace({real[0]: v}), model, used) for v in (u, -u)) and not used.add("order")
+        return all(proves(*both.xreplace({real[0]: v}), model, used) for v in (u, -u)) and not used.add("order")  # type: ignore[call-arg]  # *a SymPy Tuple of 2: mypy spreads *Any on every parameter
     return _proves(before, after, model, used) or bool(model.link and model.written(both) != both
-                                                       and _proves(*model.written(both), model, used) and not used.add("def-link"))
+                                                       and _proves(*model.written(both), model, used) and not used.add("def-link"))  # type: ignore[call-arg]  # as above
 
 
 def _proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
@@ -174,6 +174,6 @@ def _proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
 
 def equal(before: sp.Basic, after: sp.Basic, model, rng) -> dict:
     """``proved`` (with its axioms) or ``numeric``; random points either way (more without a proof), a disagreement a refusal."""
-    proved = proves(before, after, model, used := set())
+    proved = proves(before, after, model, used := set[str]())
     points, worst = agree(before, after, model, rng, 1 if proved else 3)
     return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [], "points": points, "worst": worst}
