@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 import sympy as sp
 
@@ -41,7 +41,7 @@ class Rule:
     kind: str = "equality"
     operation: str = "rewrite"
     wild_names: tuple[str, ...] = ()
-    data: Mapping[str, object] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)  # as read from TOML
     requires: tuple[str, ...] = ()
     digest: str = ""  # a hash of the rule's exact text in the catalogue: its proof is on record under it
 
@@ -60,13 +60,13 @@ class Rule:
                  evaluate: bool = True) -> tuple[sp.Basic, ...]:
         """Parse a list of patterns (``from``, ``to``, ``example``)."""
         scope = _scope(self.wilds if wilds is None else wilds)
-        return tuple(_parsed(str(text), scope, evaluate) for text in self.data[key])  # type: ignore[union-attr]
+        return tuple(_parsed(str(text), scope, evaluate) for text in self.data[key])
 
     def table(self, key: str, wilds: Mapping[str, sp.Basic] | None = None) -> dict[sp.Basic, sp.Basic]:
         """Parse a table of patterns (``replace``, ``defines``)."""
         scope = _scope(self.wilds if wilds is None else wilds)
         raw = self.data.get(key, {})
-        return {_parsed(a, scope, True): _parsed(b, scope, True) for a, b in raw.items()}  # type: ignore[union-attr]
+        return {_parsed(a, scope, True): _parsed(b, scope, True) for a, b in raw.items()}
 
     @property
     def role(self) -> str:
@@ -81,7 +81,7 @@ class Rule:
         return str(self.data["lemma"]) if "lemma" in self.data else None
 
     def parameter(self, key: str) -> str:
-        return str(self.data["parameters"][key])  # type: ignore[index]
+        return str(self.data["parameters"][key])
 
 
 def _scope(wilds: Mapping[str, sp.Basic]) -> tuple[tuple[str, sp.Basic], ...]:
@@ -397,7 +397,7 @@ def read_rulesets(directory: str | None = None) -> Mapping[str, Ruleset]:
             listed[entry["name"]] = entry
     members: dict[str, list[str]] = {name: list(entry["rules"]) for name, entry in listed.items()}
     for rule in rules.values():
-        for name in rule.data.get("rulesets", ()):  # type: ignore[union-attr]
+        for name in rule.data.get("rulesets", ()):
             if name not in members:
                 raise CatalogueError(f"rule {rule.name!r} joins a ruleset {name!r} that no [[ruleset]] declares")
             if rule.name not in members[name]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Mapping
+from typing import Any, Mapping
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -102,7 +102,8 @@ def _domain(symbol: sp.Basic, model, array: bool) -> str:
 
 def _symbols_of(exprs) -> tuple[dict, dict]:
     """Every scalar symbol and every array in ``exprs``, by name (two of one name are refused)."""
-    scalars, arrays = {}, {}
+    scalars: dict[str, sp.Basic] = {}
+    arrays: dict[str, sp.Basic] = {}
 
     def walk(node):
         if isinstance(node, sp.MatrixSymbol):
@@ -163,7 +164,7 @@ def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
     sizes = {s.name: least(s) for s in scalars.values() if s in set(c.SIZES + model.sizes)}
     if model.classes:
         sizes["K"] = {"fixed": int(model.classes)}
-    indices = {}
+    indices: dict[str, list] = {}
     for expr in exprs:
         for index in free_indices(expr):
             upper = model.range_of(index, expr)
@@ -179,7 +180,7 @@ def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
     more_scalars, more_arrays = _symbols_of([entry for _, entry in matrices.values()])
     scalars.update((n, s) for n, s in more_scalars.items() if s not in (ROW, COLUMN))
     arrays.update(more_arrays)
-    declaration = {
+    declaration: dict[str, Any] = {
         "symbols": {name: _domain(s, model, False) for name, s in sorted(scalars.items())},
         "arrays": {name: _domain(b, model, True) for name, b in sorted(arrays.items())},
         "sizes": sizes,
@@ -259,7 +260,7 @@ def _rewrite_match(step, previous, model) -> dict:
         scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
         replacement = rule.pattern("rhs", scope)
         if replace_at(previous.rhs, step.location, replacement * rest if rest is not None else replacement) == step.rhs:
-            record = {"match": {name: tree(value) for name, value in sorted(binding.items())}}
+            record: dict[str, Any] = {"match": {name: tree(value) for name, value in sorted(binding.items())}}
             if rest is not None:
                 record["rest"] = tree(rest)
             return record
@@ -271,7 +272,7 @@ def _step(number: int, step, previous, model, rules: dict) -> dict:
     from .errors import CatalogueError
 
     check = step.check
-    record = {"n": number, "rule": step.rule, "check": str(check.how.value if hasattr(check.how, "value") else check.how),
+    record: dict[str, Any] = {"n": number, "rule": step.rule, "check": str(check.how.value if hasattr(check.how, "value") else check.how),
               "model": model.name, "lhs": tree(step.lhs), "rhs": tree(step.rhs)}
     if step.location:
         record["location"] = list(step.location)
@@ -284,6 +285,7 @@ def _step(number: int, step, previous, model, rules: dict) -> dict:
         record["statement"] = rule.statement
     if record["check"] == "rewrite":
         record.update(_rewrite_match(step, previous, model))
+        assert rule is not None  # for mypy: a rewrite applies a rule of the catalogue
         record["conditions"] = [{"text": cond.text, "how": _discharge_words(cond, record["match"])}
                                 for cond in rule.conditions]
     if check.mapping:

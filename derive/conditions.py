@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Hashable
 from typing import AbstractSet, Mapping, Protocol
 
 import sympy as sp
@@ -115,12 +116,18 @@ def _declared_by_conventions(text: str) -> Condition | None:
     return Condition(text) if getattr(holder, assumption) else None
 
 
-class Domain(Protocol):
-    """What a model knows that conditions ask: positivity, what depends on what, its facts."""
+class Domain(Hashable, Protocol):
+    """What a model knows that conditions ask: positivity, what depends on what, its facts, the
+    ranges of indices; read only, and hashable (rules are matched once per rule, part and model)."""
 
-    facts: AbstractSet[str]
-    link: str | None
-    classes: int | None
+    @property
+    def facts(self) -> AbstractSet[str]: ...
+
+    @property
+    def link(self) -> str | None: ...
+
+    @property
+    def classes(self) -> int | None: ...
 
     def is_positive(self, expr: sp.Basic) -> bool: ...
 
@@ -129,6 +136,8 @@ class Domain(Protocol):
     def is_real(self, expr: sp.Basic) -> bool: ...
 
     def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool: ...
+
+    def range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Basic: ...
 
 
 _PREDICATES = {
@@ -154,13 +163,16 @@ def holds(condition: Condition, binding: Mapping[str, sp.Basic], domain: Domain)
         return domain.classes == condition.classes
     if condition.predicate is None:
         return True
+    assert condition.subject is not None  # for mypy: a predicate is always stated of a wild
     value = binding.get(condition.subject)
     if value is None:
         return True
     if condition.predicate == "independent":
+        assert condition.other is not None  # for mypy: "a independent of b" names both
         variable = binding.get(condition.other)
         return variable is None or not domain.depends_on(value, variable)
     if condition.predicate == "limit_positive":
+        assert condition.other is not None and condition.point is not None  # for mypy: the form names both
         limit = sp.limit(value, binding[condition.other], binding[condition.point])
         return bool(limit.is_positive) or domain.is_positive(limit)
     return _PREDICATES[condition.predicate](value, domain)

@@ -121,6 +121,7 @@ def match_rule(rule: Rule, expr: sp.Basic, domain: Domain) -> dict[str, sp.Basic
         # Re-match with each constant wild told to avoid what it must not depend on.
         wilds = dict(wilds)
         for condition in independent:
+            assert condition.subject is not None and condition.other is not None  # for mypy: "a independent of b"
             variable = binding.get(condition.other)
             if variable is not None:
                 identities = wilds[condition.subject].properties

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -110,14 +111,15 @@ def _model(name: str | None) -> Model:
 
 
 def _example_step(rule: Rule) -> tuple[Step, Equation | None, Model]:
-    model = _model(rule.data.get("example_model"))  # type: ignore[arg-type]
+    model = _model(rule.data.get("example_model"))
     if rule.operation == "premise":
         previous = None
     elif "example_derivation" in rule.data:
         from .derivations import get  # the built-ins are made of rules: import them only here
         previous = None
-        arguments = {"derivation": get(str(rule.data["example_derivation"]))}
+        arguments: dict[str, Any] = {"derivation": get(str(rule.data["example_derivation"]))}
         outcome = apply(rule, previous, model, arguments)
+        assert outcome is not None  # for mypy: a derivation's result always applies
         step = Step(outcome.equation, rule.name, rule.kind, outcome.check, outcome.location, model.name)
         return step, previous, model
     elif "example_from" in rule.data:
@@ -168,7 +170,7 @@ def _prove_identity(rule: Rule, seed: int) -> Verification:
         raise VerificationError(f"step {rule.name!r}: no symbolic proof of its statement was found")
     instance = _with_concrete_functions((before, after), functions, rng)
     small = model.size_choices(sp.Tuple(*instance))
-    points, worst = numeric_opinion(*instance, model, rng, rule.name, small, POINTS_PER_SIZE)
+    points, worst = numeric_opinion(instance[0], instance[1], model, rng, rule.name, small, POINTS_PER_SIZE)
     return Verification("symbolic", (), points, worst, detail=how)
 
 

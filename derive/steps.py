@@ -118,7 +118,7 @@ class Check:
     name: str = ""
     inherited: str = ""
     variables: tuple = ()  # ``derivatives``: the arrays each component is a derivative by
-    derivation: object = None  # ``derived``: the Derivation whose result the step states
+    derivation: Derivation | None = None  # ``derived``: the Derivation whose result the step states
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import sympy as sp
 
 from . import conventions as c
 from .at_sizes import carry_out_derivatives
+from .conditions import Domain
 from .functions import BINDERS, plain, softmax
 from .limits import checkpoint
 from .models import Model
@@ -65,12 +66,12 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
         return "proved for every number of terms, by induction"
     if "one_hot_labels" in model.facts and difference.has(c.t):
         from .one_hot import prove_one_hot
-        if prove_one_hot(*done, classes=model.class_size):
+        if prove_one_hot(done[0], done[1], classes=model.class_size):
             return "proved for every class each label can be hot in, for every number of classes"
     return ""
 
 
-def index_ranges(expr: sp.Basic, model: Model) -> dict[sp.Symbol, tuple[sp.Basic, sp.Basic]]:
+def index_ranges(expr: sp.Basic, model: Domain) -> dict[sp.Symbol, tuple[sp.Basic, sp.Basic]]:
     """The range of each free index of ``expr``: from 1 to the length the model gives its array."""
     from .models import free_indices
     return {ix: (sp.Integer(1), model.range_of(ix, expr)) for ix in sorted(free_indices(expr), key=sp.default_sort_key)}
@@ -194,9 +195,9 @@ def _proves_zero_piecewise(difference: sp.Basic, model: Model, sizes: Mapping[sp
         return False
     # Each variable positive, then negative: a positive stand-in, so the logs of it expand (and
     # only those: a log of anything else keeps what SymPy knows of its argument's sign).
-    variables = sorted(variables, key=sp.default_sort_key)
-    for signs in itertools.product((1, -1), repeat=len(variables)):
-        case = difference.xreplace({v: sign * sp.Dummy("p", positive=True) for v, sign in zip(variables, signs)})
+    ordered = sorted(variables, key=sp.default_sort_key)
+    for signs in itertools.product((1, -1), repeat=len(ordered)):
+        case = difference.xreplace({v: sign * sp.Dummy("p", positive=True) for v, sign in zip(ordered, signs)})
         if not _proves_zero_smooth(case, model, sizes):
             return False
     return True

@@ -126,8 +126,8 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
     sub = subexpression_at(previous.rhs, step.location)
     _require(sub is not None, step, lambda: f"the previous right side has no part at {step.location}")
     # the rule matches the part, or some of the part's factors (the others multiply its right side)
-    matches = [(part, rest, match_rule(rule, part, model)) for part, rest in parts(sub, rule.pattern("lhs"))]
-    matches = [(part, rest, binding) for part, rest, binding in matches if binding is not None]
+    tried = [(part, rest, match_rule(rule, part, model)) for part, rest in parts(sub, rule.pattern("lhs"))]
+    matches = [(part, rest, binding) for part, rest, binding in tried if binding is not None]
     _require(matches, step, lambda: f"{rule.name} does not match {sub}, or its conditions do not hold there")
     rhs = None
     for part, rest, binding in matches:
@@ -297,7 +297,7 @@ def _require_inside_model(old: sp.Basic, new: sp.Basic, mapping, model: Model, s
                           "values inside it, or writes a prediction through the model's link or its layer")
 
 
-def _require(condition: bool, step: Step, problem) -> None:
+def _require(condition: object, step: Step, problem) -> None:
     """Raise, naming the problem (a string, or a function that writes it: formatting expressions
     costs, and is only wanted when the step is wrong)."""
     if not condition:
@@ -498,7 +498,7 @@ def _indexed_component(element) -> sp.Basic:
 
 def verify_steps(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int = 0) -> tuple[Step, ...]:
     """Verify a chain; ``models[n]`` is the model step ``n`` is checked in."""
-    checked = []
+    checked: list[Step] = []
     previous = None
     with shared_points(seed):  # a step's new line is the next one's old line: evaluated once per point
         for step, model in zip(steps, models):
@@ -506,6 +506,7 @@ def verify_steps(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int =
             if step.check.how == CheckKind.RECALLED:  # an equation reached before, in this derivation
                 earlier = next((n for n, done in enumerate(checked) if done.equation == step.equation), None)
                 _require(earlier is not None, step, "it recalls an equation no earlier step reached")
+                assert earlier is not None  # for mypy: _require raised otherwise
                 verification = replace(checked[earlier].verification, detail=f"step {earlier + 1}, recalled")
             else:
                 verification = verify_step(previous, step, model, seed)
