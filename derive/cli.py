@@ -22,8 +22,8 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _output_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _output_options() -> _Parser:
+    common = _Parser(add_help=False)  # a parent of subcommands whose parser_class is _Parser
     common.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     common.add_argument("--lang", choices=LANGS, default="en", help="language of the words (default: en)")
     common.add_argument("--tags", choices=TAGS, default="series",
@@ -33,8 +33,8 @@ def _output_options() -> argparse.ArgumentParser:
     return common
 
 
-def _listing_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _listing_options() -> _Parser:
+    common = _Parser(add_help=False)
     common.add_argument("--format", choices=LISTING_FORMATS, default="text", help="output format (default: text)")
     common.add_argument("--lang", choices=LANGS, default="en", help="language of the words (default: en)")
     return common
@@ -243,9 +243,12 @@ def _notes(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="derive-notes-") as work:
         # the figures are drawn by a second process (from the kernels, which it loads or generates
         # into the cache, atomically) while this one derives
-        drawing = None if not (args.pdf or args.html or output) else start_drawing(
-            list(FIGURES), Path(work) if (args.pdf or args.html) else output.with_name(output.stem + "-figures"),
-            "svg" if args.html else "pdf")
+        if args.pdf or args.html:
+            drawing = start_drawing(list(FIGURES), Path(work), "svg" if args.html else "pdf")
+        elif output is not None:
+            drawing = start_drawing(list(FIGURES), output.with_name(output.stem + "-figures"), "pdf")
+        else:
+            drawing = None
         for name in names:
             get(name)
         progress(steps - 2, steps, "drawing the figures")
@@ -254,6 +257,7 @@ def _notes(args: argparse.Namespace) -> None:
         if args.html:
             from .printing.notes_html import notes_html
             page = notes_html(get, api.rules(), args.lang, figures, kernel_source)
+            assert output is not None  # for mypy: --html always names its file
             output.write_text(page, encoding="utf-8")
             progress.clear()
             emit(str(output))
@@ -263,6 +267,7 @@ def _notes(args: argparse.Namespace) -> None:
             progress.clear()
             emit(notes_latex(get, api.rules(), args.lang, None, kernel_source).rstrip("\n"))
             return
+        assert output is not None and figures is not None  # for mypy: a file is written, so the figures were drawn
         where = {name: (path.name if args.pdf else f"{path.parent.name}/{path.name}") for name, path in figures.items()}
         source = notes_latex(get, api.rules(), args.lang, where, kernel_source)
         if not args.pdf:
@@ -365,7 +370,7 @@ def _losses_as_operands(parser: argparse.ArgumentParser, argv: list[str]) -> lis
     """A loss that starts with a minus sign (``derive grad '-x^2' --wrt x``) is not an option:
     anything after a single '-' that no command declares is passed on as an operand (a leading
     space keeps argparse from reading it as an option; the LaTeX reader ignores it)."""
-    known = set()
+    known: set[str] = set()
     for each in [parser, *_subparsers(parser)]:
         known.update(each._option_string_actions)
     return [f" {arg}" if arg.startswith("-") and not arg.startswith("--") and arg not in known else arg

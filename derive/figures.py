@@ -5,7 +5,7 @@ synthetic set by gradient descent with the cross-entropy kernel)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -105,7 +105,8 @@ def draw(names, folder: Path, fmt: str = "pdf") -> dict[str, Path]:
             figure, axes = plt.subplots(figsize=SIZE, layout="constrained")
             FIGURES[name](axes)
             path = folder / f"{name}.{fmt}"
-            figure.savefig(path, **({"metadata": {"CreationDate": None}} if fmt == "pdf" else {}))
+            dated: dict[str, Any] = {"metadata": {"CreationDate": None}} if fmt == "pdf" else {}  # a PDF the same each time
+            figure.savefig(path, **dated)
             plt.close(figure)
             written[name] = path
     return written

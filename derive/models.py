@@ -272,11 +272,11 @@ class Model:
                     values[component(c.y, row + (j + 1,))] = shares[j]
                     values[component(c.t, row + (j + 1,))] = sp.Integer(int(j == hot))
         own = [atom for atom in atoms if atom not in values]
-        named = self.labels_and_predictions
+        has_named = self.labels_and_predictions
         for atom in own:
-            values[atom] = _draw(atom, rng, self.categorical, self.unit_draws, region, named)
+            values[atom] = _draw(atom, rng, self.categorical, self.unit_draws, region, has_named)
         if self.unit_draws and region != "interior":  # a user's symbols over their whole domain
-            own = [atom for atom in own if _is_users(atom, named)]
+            own = [atom for atom in own if _is_users(atom, has_named)]
             for _ in range(20):
                 trial = {**values, **{atom: _draw_anywhere(atom, rng, region) for atom in own}}
                 if self._inside(trial, sizes):

@@ -8,7 +8,7 @@ import random
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import mpmath
 import sympy as sp
@@ -177,7 +177,8 @@ def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: st
                   again=lambda: _evaluate(a, b, values, RETRY_DIGITS))
 
 
-def _judge(va, vb, tolerance: sp.Float, values: Mapping[sp.Basic, sp.Basic], label: str, again=None) -> float:
+def _judge(va, vb, tolerance: sp.Float, values: Mapping[sp.Basic, sp.Basic], label: str,
+           again: Callable[[], tuple[Any, Any]] | None = None) -> float:
     """The relative difference of the two sides' values; raise where it is past ``tolerance``.
     Where they differ, ``again()`` evaluates both at ``RETRY_DIGITS`` digits: sides that agree
     there only lost digits cancelling large terms (1 - y next to y = 1) and are not wrong."""

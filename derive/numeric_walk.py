@@ -283,7 +283,8 @@ def components(exprs: Iterable[sp.Basic], sizes: Mapping[sp.Symbol, int], model)
     """Every component the expressions may read at these sizes (whole arrays: every row of the
     predictions and labels, so a row sums to one), and the components they name outright (a free
     index at its value), which the random point focuses on; plus the user's own symbols."""
-    everything, named = set(), set()
+    everything: set[sp.Basic] = set()
+    named: set[sp.Basic] = set()
     shapes: dict = {}
     at = tuple(sorted(sizes.items(), key=lambda item: str(item[0])))
     for expr in exprs:

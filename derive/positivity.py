@@ -41,7 +41,7 @@ def stated_by_logs(loss: sp.Basic) -> frozenset[Positive]:
     """What ``loss`` needs positive to be a real number: the argument of every logarithm in it,
     and the base of every power with a symbolic exponent (``(1 - y)^γ`` is real for every γ only
     where ``1 - y > 0``), over the ranges of the sums around it."""
-    found: set[Positive] = set()
+    found: set[Positive | None] = set()
 
     def visit(node: sp.Basic, around: tuple) -> None:
         if isinstance(node, sp.log):

@@ -69,7 +69,7 @@ def entry_for(entries: Mapping[str, Mapping], name: str, digest: str) -> Mapping
 
 def for_every_size(entry: Mapping | None) -> bool:
     """Whether an entry claims a symbolic proof with symbolic sizes (not at some sizes only)."""
-    return bool(entry) and entry.get("method") == "symbolic" and entry.get("sizes") == []
+    return bool(entry and entry.get("method") == "symbolic" and entry.get("sizes") == [])
 
 
 def new_entry(digest: str, verification) -> dict:

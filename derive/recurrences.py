@@ -82,7 +82,9 @@ def sums_as_quantities(expr: sp.Basic) -> sp.Basic:
 def iterate_error(recurrence, closed, t: sp.Symbol, rng: random.Random, steps=(1, 2, 3, 4, 7, 9), points: int = 3) -> float:
     """The largest relative difference between ``closed`` and the recurrence iterated from ``x_0``,
     at each number of ``steps`` and random values (a positive symbol in (0.05, 0.95))."""
-    x, _, a, b = linear_recurrence(recurrence)
+    found = linear_recurrence(recurrence)
+    assert found is not None, "iterate_error is asked only of a recurrence linear_recurrence reads"
+    x, _, a, b = found
     worst = 0.0
     for last in steps:
         for _ in range(points):

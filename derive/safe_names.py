@@ -141,6 +141,7 @@ def problem(name: str, function: bool = False) -> tuple[str, str] | None:
     if wrong is not None:
         return f"the {kind} {quoted} holds {_quoted(wrong)}: {rule}", wrong
     at = 0 if function else _wrong_at(name)
+    assert at is not None  # for mypy: not a name, yet spelled only with its characters
     if at >= len(name):
         return f"the {kind} {quoted} ends too soon: {rule}", ""
     if at == 0:

@@ -55,6 +55,7 @@ def verify(path: str | None, catalogue: dict | None, fmt: str = "text", lang: st
         elif path == "-":
             document = json.load(sys.stdin)
         else:
+            assert path is not None  # for mypy: a path where no catalogue is given
             with open(path, encoding="utf-8") as handle:
                 document = json.load(handle)
     except (OSError, ValueError, UnicodeDecodeError) as error:
