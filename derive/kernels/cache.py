@@ -198,6 +198,7 @@ def repairing(call, module: types.ModuleType):
         if not any(frame.filename.replace("\\", "/").endswith("numba/core/caching.py")
                    for frame in traceback.extract_tb(problem.__traceback__)):
             raise
+        assert module.__file__ is not None  # for mypy: a module loaded from its file
         warnings.warn(f"Numba's cache files for {Path(module.__file__).name} failed to load ({type(problem).__name__}: "
                       f"{problem}); derive removes them and compiles again", CacheRepairWarning, stacklevel=3)
         _forget_numba_files(module)
@@ -207,6 +208,7 @@ def repairing(call, module: types.ModuleType):
 def _forget_numba_files(module: types.ModuleType) -> None:
     import numba
 
+    assert module.__file__ is not None  # for mypy: a module loaded from its file
     stem = Path(module.__file__).stem
     folders = {Path(getattr(value._cache, "_cache_path", "")) for value in vars(module).values()
                if isinstance(value, numba.core.dispatcher.Dispatcher) and hasattr(value, "_cache")}

@@ -49,7 +49,7 @@ def sample_inputs(kernel: Kernel, targets: str, rows: int, classes: int, rng: np
     else:
         X = rng.choice([1e-12, 1e-3, 0.5, 1 - 1e-3, 1 - 1e-12], size=rows) * rng.uniform(0.9, 1.0, rows)
     if kernel.categorical and targets == "labels":
-        T = rng.integers(0, classes, size=rows)
+        T: np.ndarray = rng.integers(0, classes, size=rows)
         if kernel.variable == "z":
             T[::8] = 0  # the labelled class far ahead: a loss of about 1e-26
     elif kernel.categorical:

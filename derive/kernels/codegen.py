@@ -61,7 +61,8 @@ def per_sample(loss: sp.Basic) -> sp.Basic:
     """``ℓ_i`` with ``loss = (1/N) Σ_i ℓ_i``: sums over the samples fused into one, 1/N taken off."""
     terms = []
     for term in _outer_terms(loss):
-        coefficient, sums = [], []
+        coefficient: list[sp.Basic] = []
+        sums: list[sp.Basic] = []
         for factor in sp.Mul.make_args(term):
             (sums if isinstance(factor, sp.Sum) else coefficient).append(factor)
         if len(sums) != 1 or sums[0].limits[-1][1:] != (1, c.N):
@@ -179,9 +180,9 @@ def _levels(expressions: list[sp.Basic]) -> tuple[list[list[tuple[sp.Symbol, sp.
     """Reductions grouped by level (a level needs only the ones before it), each named r0, r1...;
     and the expressions with the reductions replaced by their names."""
     names = (sp.Symbol(f"r{n}", real=True) for n in itertools.count())
-    levels = []
+    levels: list[list[tuple[sp.Symbol, sp.Basic]]] = []
     while True:
-        found = set()
+        found: set[sp.Basic] = set()
         for e in expressions:
             found |= {n for n in sp.preorder_traversal(e) if isinstance(n, (sp.Sum, Maximum))
                       and not n.function.has(sp.Sum, Maximum)}

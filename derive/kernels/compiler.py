@@ -16,7 +16,7 @@ from .threads import run_rows
 REDUCTIONS = ("mean", "sum", "none")
 # PyTorch's options with their defaults, for kernels of logits: F.cross_entropy's for a categorical
 # loss, F.binary_cross_entropy_with_logits's for a binary one
-OPTIONS = {True: {"weight": None, "ignore_index": -100, "label_smoothing": 0.0},
+OPTIONS: dict[bool, dict[str, float | None]] = {True: {"weight": None, "ignore_index": -100, "label_smoothing": 0.0},
            False: {"weight": None, "pos_weight": None}}
 SINGLE = "_f32"  # the suffix of a kernel that computes in float32
 FEW = "_few"  # the suffix of a kernel with rows side by side (kernels/blocked.py), for few classes

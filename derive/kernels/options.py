@@ -30,7 +30,7 @@ def _parameters(*expressions: sp.Basic) -> tuple:
     """What else the formulas read besides the logits and the targets, sorted by name: an array
     indexed by the sample (``c_i``) is a row's, one with two indices (``w_ik``) an entry's, any
     other (``w_k``, ``rho_k``) a class's; a plain symbol that is no size or index (``epsilon``) a scalar."""
-    found = {}  # by name: a rule's pattern and a convention may name one array with other assumptions
+    found: dict[str, tuple[sp.Basic, str]] = {}  # by name: a rule's pattern and a convention may name one array with other assumptions
     for expr in expressions:
         for atom in expr.atoms(sp.Indexed):
             if str(atom.base) not in (str(c.z), str(c.t)):

@@ -3,7 +3,7 @@ marker functions the generators put into expressions to choose a primitive (the 
 exp of a non-positive argument, the library-free log1p on (0, 1], ``x log(1 + y)``)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
@@ -46,7 +46,10 @@ NUMBA_MATH = {"acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cos",
               "loggamma", "hypot", "log10", "log2", "sin", "sinh", "tan", "tanh"}  # math functions Numba compiles
 
 
-def numba_math_only(printer: type) -> type:
+_Printer = TypeVar("_Printer", bound="KernelCodePrinter")
+
+
+def numba_math_only(printer: type[_Printer]) -> type[_Printer]:
     """A class decorator for a ``PythonCodePrinter``: of the math functions SymPy's printer knows,
     only those Numba compiles print (as ``math.erf(x)``...); the others (factorial, isnan...) are a
     ``CodegenError`` through the class's ``_unknown``, unless the class prints them itself."""

@@ -176,7 +176,8 @@ class UserKernel:
             raise ValueError(f"the kernel takes {', '.join(self.inputs)}"
                              + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "")
                              + (f"; missing: {', '.join(missing)}" if missing else ""))
-        arguments, sizes = [], {}
+        arguments: list[np.ndarray | float | int] = []
+        sizes: dict[sp.Basic, int] = {}
         for base in sorted(self.layout.arrays, key=str):
             name, shape = identifier(base), self.layout.arrays[base]
             array = np.asarray(values[name])
@@ -263,14 +264,15 @@ class UserKernel:
             for position in positions:
                 at = {ix: sp.Integer(p + 1) for ix, p in zip(getattr(wrt, "indices", ()), position)}
                 exact = sp.N(_evaluate(gradient.xreplace(at), symbols), 30)
-                worst = max(worst, _relative(got[position] if position else got[0], exact))
+                worst = max(worst, _relative(got[position] if position else got[0], exact))  # type: ignore[arg-type]  # numpy's stubs: an index of np.ndindex is a tuple of ints, a number
         if not worst <= 1e-10:
             raise CodegenError(f"the kernel disagrees with 30-digit evaluation: relative error {worst:.2e}")
         return worst
 
     def _random_inputs(self, rng: random.Random):
-        values, symbols = {}, {}
-        extents = {}  # 3 along each size, or what a sum's concrete limit or a named component needs
+        values: dict[str, np.ndarray | float | int] = {}
+        symbols: dict[sp.Basic, sp.Basic] = {}
+        extents: dict[sp.Basic, int] = {}  # 3 along each size, or what a sum's concrete limit or a named component needs
         for base, shape in self.layout.arrays.items():
             for size, least in zip(shape, self.layout.reaches.get(base, (0,) * len(shape))):
                 extents[size] = int(size) if getattr(size, "is_Integer", False) else max(extents.get(size, 3), least)
