@@ -50,7 +50,7 @@ def test_distribution_name_is_ours_and_the_command_is_derive(built):
     assert "Project-URL:" in info and "Classifier: License :: OSI Approved :: MIT License" in info
     listed = subprocess.run([sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True,
                             text=True, check=True).stdout
-    assert "derive/py.typed" in listed and "licenses/LICENSE" in listed
+    assert "derive/py.typed" in listed and "derive_checker/py.typed" in listed and "licenses/LICENSE" in listed
     with zipfile.ZipFile(wheel) as archive:
         (entry_points,) = [m for m in archive.namelist() if m.endswith(".dist-info/entry_points.txt")]
         assert "derive = derive.cli:main" in archive.read(entry_points).decode()
