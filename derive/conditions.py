@@ -13,8 +13,8 @@ recognised, shown to readers, and true wherever the rule can be applied.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import AbstractSet, Mapping, Protocol
 
 import sympy as sp
