@@ -22,10 +22,10 @@ import sympy as sp
 
 from .conditions import Condition, parse_condition
 from .errors import CatalogueError
+from .languages import REFERENCE, chain, codes
 from .pattern_parser import parse_pattern
 from .proof_record import PROOFS_FILE, entry_for, for_every_size, read_record, trusted_entries
 
-LANGUAGES = ("en", "ja")
 KINDS = ("equality", "definition", "transformation")  # transformation: both sides (log, d/dx)
 
 
@@ -37,13 +37,23 @@ class Rule:
     topic: str
     statement: str
     conditions: tuple[Condition, ...]
-    justification: Mapping[str, str]
     kind: str = "equality"
     operation: str = "rewrite"
     wild_names: tuple[str, ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict)  # as read from TOML
     requires: tuple[str, ...] = ()
-    digest: str = ""  # a hash of the rule's exact text in the catalogue: its proof is on record under it
+    digest: str = ""  # a hash of the rule's logic (its words left out): its proof is on record under it
+    inline_words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # a user's rule may carry its words
+
+    def words(self, lang: str) -> Mapping[str, str]:
+        """The rule's words in ``lang`` (:mod:`derive.languages`), else in the language it falls back
+        to: ``text`` its justification, and where given ``at`` and ``brief``, templates a step fills in."""
+        return _words_of(self.name, self.inline_words, lang, "rule")
+
+    @property
+    def justification(self) -> Mapping[str, str]:
+        """The justification in each language, by code."""
+        return MappingProxyType({code: self.words(code)["text"] for code in codes()})
 
     @property
     def wilds(self) -> dict[str, sp.Wild]:
@@ -133,11 +143,35 @@ def _operand_wilds(rule: "Rule") -> dict[str, tuple[sp.Basic, ...]]:
     return {name: tuple(sorted(values, key=str)) for name, values in found.items()}
 
 
-_FIELDS = {"name", "statement", "conditions", "wild", "en", "ja", "kind", "operation",
+_FIELDS = {"name", "statement", "conditions", "wild", "kind", "operation",
            "lhs", "rhs", "from", "to", "defines", "replace", "parameters", "check", "requires",
            "example", "example_model", "example_values", "example_from", "example_held", "example_derivation", "proved_in",
-           "rulesets", "en_at", "ja_at", "role", "brief_en", "brief_ja", "lemma"}
-_RULESET_FIELDS = {"name", "en", "ja", "rules"}
+           "rulesets", "role", "lemma"}  # the logic: a rule's words are in rules/languages/<code>/rules.toml
+_RULESET_FIELDS = {"name", "rules"}
+
+
+def _words_of(name: str, inline: Mapping[str, Mapping[str, str]], lang: str, kind: str) -> Mapping[str, str]:
+    for language in chain(lang):
+        found = inline.get(language.code) or (language.rule(name) if kind == "rule" else
+                                              {"text": text} if (text := language.ruleset(name)) is not None else None)
+        if found:
+            return found
+    return {"text": ""}
+
+
+def _inline_words(entry: Mapping[str, object]) -> dict[str, dict[str, str]]:
+    """Words a user's rule file gives beside the logic (``en``, ``en_at``, ``brief_en`` for each
+    language's code): the shipped catalogue keeps its words in rules/languages instead."""
+    words: dict[str, dict[str, str]] = {}
+    for code in codes():
+        for key, part in ((code, "text"), (f"{code}_at", "at"), (f"brief_{code}", "brief")):
+            if key in entry:
+                words.setdefault(code, {})[part] = entry[key]  # type: ignore[assignment]
+    return words
+
+
+def _word_fields() -> set[str]:
+    return {key for code in codes() for key in (code, f"{code}_at", f"brief_{code}")}
 
 
 CATALOGUE_VARIABLE = "DERIVE_RULES"  # a directory of rule files to use instead of the catalogue shipped
@@ -164,10 +198,10 @@ def rules_directory() -> Path:
 
 def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
     where = f"{source.name}: rule {entry.get('name', '?')!r}"
-    unknown = set(entry) - _FIELDS
+    unknown = set(entry) - _FIELDS - _word_fields()
     if unknown:
         raise CatalogueError(f"{where}: unknown fields {sorted(unknown)}")
-    for required in ("name", "statement", "en", "ja", "conditions"):
+    for required in ("name", "statement", "conditions"):
         if required not in entry:
             raise CatalogueError(f"{where}: missing field {required!r}")
     operation = entry.get("operation", "rewrite")
@@ -177,19 +211,23 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
     kind = entry.get("kind", "equality")
     if kind not in KINDS:
         raise CatalogueError(f"{where}: kind must be one of {KINDS}")
-    _check_words(entry, where)
+    inline = _inline_words(entry)
+    if not inline and not chain(REFERENCE)[0].rule(entry["name"]):
+        raise CatalogueError(f"{where}: missing field {REFERENCE!r}: it has no words, neither in the rule nor in "
+                             f"rules/languages/{REFERENCE}/rules.toml")
+    for code, words in inline.items():
+        check_words(words, f"{where} ({code})")
     wild_names = tuple(entry.get("wild", ()))
     conditions = tuple(parse_condition(c, frozenset(wild_names), entry["name"], operation) for c in entry["conditions"])
     data = {key: entry[key] for key in ("lhs", "rhs", "from", "to", "defines", "replace", "parameters",
                                          "check", "example", "example_model", "example_values",
                                          "example_from", "example_held", "example_derivation",
-                                         "proved_in", "rulesets", "en_at", "ja_at", "role", "brief_en",
-                                         "brief_ja", "lemma") if key in entry}
+                                         "proved_in", "rulesets", "role", "lemma") if key in entry}
     rule = Rule(
         name=entry["name"], topic=topic, statement=entry["statement"], conditions=conditions,
-        justification=MappingProxyType({lang: entry[lang] for lang in LANGUAGES}),
         kind=kind, operation=operation, wild_names=wild_names,
         data=MappingProxyType(data), requires=tuple(entry.get("requires", ())), digest=rule_digest(entry, topic),
+        inline_words=MappingProxyType({code: MappingProxyType(w) for code, w in inline.items()}),
     )
     for key in ("lhs", "rhs"):
         if key in data:
@@ -234,28 +272,28 @@ def _require_registered(operation: object, where: str) -> None:
                              f"the registered operations are {', '.join(sorted(known))}")
 
 
-# What a rule's templates (en_at, ja_at, brief_en, brief_ja) may name, filled in from the step:
+# What a rule's templates (``at``, ``brief``) may name, filled in from the step:
 # printing/justifications.py says what each is.
 TEMPLATE_NAMES = frozenset({"x", "j", "i", "n", "f", "a", "d", "h", "name"})
-TEMPLATES = ("en_at", "ja_at", "brief_en", "brief_ja")
+TEMPLATES = ("at", "brief")
 
 
-def _check_words(entry: Mapping[str, object], where: str) -> None:
+def check_words(words: Mapping[str, object], where: str) -> None:
     """A rule's words write their formulas between dollar signs (LaTeX), paired; a template names
     only what a step can fill in, its LaTeX braces doubled, so a slip fails at load time, not
     silently in a printer."""
     import string
-    for key in ("en", "ja") + TEMPLATES:
-        words = entry.get(key)
-        if words is None:
+    for key in ("text",) + TEMPLATES:
+        text = words.get(key)
+        if text is None:
             continue
-        if not isinstance(words, str):
+        if not isinstance(text, str):
             raise CatalogueError(f"{where}: {key} must be text")
-        if words.count("$") % 2:
+        if text.count("$") % 2:
             raise CatalogueError(f"{where}: {key} has an unpaired dollar sign (formulas go between two)")
         if key in TEMPLATES:
             try:
-                named = {field for _, field, _, _ in string.Formatter().parse(words) if field is not None}
+                named = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
             except ValueError as error:
                 raise CatalogueError(f"{where}: {key} is not a template ({error}); double a LaTeX brace: {{{{ }}}}") from None
             unknown = named - TEMPLATE_NAMES
@@ -285,8 +323,11 @@ def proving_catalogue():
 
 
 def rule_digest(entry: Mapping[str, object], topic: str) -> str:
-    """A hash of everything the catalogue says of a rule: any change to its text changes it."""
-    text = json.dumps({"topic": topic, **entry}, sort_keys=True, ensure_ascii=False)
+    """A hash of the rule's logic: everything its file says but its words (a user's rule may carry
+    them inline), so mending a sentence in any language keeps its proof and any change to its
+    pattern, result, conditions or kind loses it."""
+    logic = {key: value for key, value in entry.items() if key in _FIELDS}
+    text = json.dumps({"topic": topic, **logic}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -353,7 +394,15 @@ def read_catalogue(directory: str | None = None) -> Mapping[str, Rule]:
             if rule.name in rules:
                 raise CatalogueError(f"{source.name}: rule {rule.name!r} is defined twice")
             rules[rule.name] = rule
+    _check_language_words()
     return MappingProxyType(rules)
+
+
+def _check_language_words() -> None:
+    """Each language's words for the rules are checked as a rule's own are, naming the file and rule."""
+    for code in codes():
+        for name, words in chain(code)[0].tables["rules"].items():
+            check_words(words, f"rules/languages/{code}/rules.toml: rule {name!r}")
 
 
 def get_rule(name: str) -> Rule:
@@ -370,7 +419,12 @@ class Ruleset:
 
     name: str
     rules: tuple[str, ...]
-    justification: Mapping[str, str]
+    inline_words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @property
+    def justification(self) -> Mapping[str, str]:
+        """What the ruleset does, in each language, by code."""
+        return MappingProxyType({code: _words_of(self.name, self.inline_words, code, "ruleset")["text"] for code in codes()})
 
 
 @lru_cache(maxsize=None)
@@ -384,7 +438,7 @@ def read_rulesets(directory: str | None = None) -> Mapping[str, Ruleset]:
             document = tomllib.load(handle)
         for entry in document.get("ruleset", []):
             where = f"{source.name}: ruleset {entry.get('name', '?')!r}"
-            unknown = set(entry) - _RULESET_FIELDS
+            unknown = set(entry) - _RULESET_FIELDS - set(codes())
             if unknown:
                 raise CatalogueError(f"{where}: unknown fields {sorted(unknown)}")
             if not isinstance(entry.get("rules"), list) or not all(isinstance(r, str) for r in entry["rules"]):
@@ -403,7 +457,8 @@ def read_rulesets(directory: str | None = None) -> Mapping[str, Ruleset]:
             if rule.name not in members[name]:
                 members[name].append(rule.name)
     return MappingProxyType({name: Ruleset(name, tuple(members[name]),
-                                           MappingProxyType({lang: str(listed[name].get(lang, "")) for lang in LANGUAGES}))
+                                           MappingProxyType({code: {"text": str(listed[name][code])}
+                                                             for code in codes() if code in listed[name]}))
                              for name in listed})
 
 

@@ -5,9 +5,9 @@ import argparse
 import os
 import sys
 
+from .languages import codes, language, phrase
 from .terminal import Progress, emit
 
-LANGS = ("en", "ja")
 FORMATS = ("text", "json", "latex", "markdown", "html", "certificate")
 LISTING_FORMATS = ("text", "json")  # list, rules, check: tables, not derivations
 TAGS = ("series", "sequential", "none")
@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
 def _output_options() -> _Parser:
     common = _Parser(add_help=False)  # a parent of subcommands whose parser_class is _Parser
     common.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    common.add_argument("--lang", choices=LANGS, default="en", help="language of the words (default: en)")
+    common.add_argument("--lang", choices=codes(), default="en", help="language of the words (default: en)")
     common.add_argument("--tags", choices=TAGS, default="series",
                         help="equation numbers: the series' own, sequential, or none (latex, markdown)")
     common.add_argument("--detail", choices=("blackboard", "full"), default="blackboard",
@@ -36,7 +36,7 @@ def _output_options() -> _Parser:
 def _listing_options() -> _Parser:
     common = _Parser(add_help=False)
     common.add_argument("--format", choices=LISTING_FORMATS, default="text", help="output format (default: text)")
-    common.add_argument("--lang", choices=LANGS, default="en", help="language of the words (default: en)")
+    common.add_argument("--lang", choices=codes(), default="en", help="language of the words (default: en)")
     return common
 
 
@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     notes = commands.add_parser("notes", help="lecture notes following the series, as LaTeX, PDF or HTML")
     notes.add_argument("-o", "--output", help="write here (default: stdout for LaTeX, notes[-ja].pdf for --pdf, "
                                               "notes[-ja].html for --html)")
-    notes.add_argument("--lang", choices=LANGS, default="en", help="language of the notes (default: en)")
+    notes.add_argument("--lang", choices=codes(), default="en", help="language of the notes (default: en)")
     built = notes.add_mutually_exclusive_group()
     built.add_argument("--pdf", action="store_true", help="compile with TeX (pdflatex, or lualatex for ja)")
     built.add_argument("--html", action="store_true",
@@ -133,8 +133,7 @@ def _show_axioms(name: str, args: argparse.Namespace) -> int:
                          "theorems": report["theorems"]}, ensure_ascii=False, indent=1), is_json=True)
     else:
         emit(list_axioms("text", args.lang, set(report["axioms"]))
-             + "".join((f"\n定理 {t}（これらの公理から証明済み）" if args.lang == "ja" else
-                        f"\ntheorem {t} (proved from these axioms)") for t in report["theorems"]))
+             + "".join("\n" + phrase(args.lang, "theorem", name=t) for t in report["theorems"]))
     return 0 if report["ok"] else 1
 
 
@@ -216,7 +215,7 @@ def _notes(args: argparse.Namespace) -> None:
     if args.output is not None and not args.output.strip():
         raise _UsageError(f"-o {args.output!r}: an empty name; name a file to write, or leave -o out")
     output = Path(args.output) if args.output else None
-    stem = "notes" if args.lang == "en" else "notes-ja"
+    stem = language(args.lang).setting("notes.stem")
     if args.pdf or args.html:
         suffix = ".pdf" if args.pdf else ".html"
         output = output or Path(stem + suffix)
@@ -275,9 +274,9 @@ def _notes(args: argparse.Namespace) -> None:
             output.write_text(source, encoding="utf-8")
             emit(str(output))
             return
-        from .tex import ENGINES, compile_pdf
+        from .tex import compile_pdf, engine_of
 
-        progress(steps - 1, steps, f"compiling {output.name} with latexmk -{ENGINES[args.lang]}")
+        progress(steps - 1, steps, f"compiling {output.name} with latexmk -{engine_of(args.lang)}")
         try:
             compile_pdf(source, output, args.lang, figures, {"notes.toc": toc_seed(api.get, args.lang)})
         finally:

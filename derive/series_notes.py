@@ -8,21 +8,16 @@ import random
 from functools import lru_cache
 
 from .errors import VerificationError
+from .languages import language
 
-PRINTED: dict[str, dict[str, str]] = {
+PRINTED: dict[str, dict[str, str]] = {  # each note's words: series.toml of each language, by the tag
     "4.3": {
         "latex": r"\sum_{k=1}^{K} t_{k} \log y_{k}",  # article 002: -\log L = \sum_{k=1}^{K} t_{k} \log y_{k}
         "pattern": "Sum(t[k]*log(y[k]), (k, 1, K))",
-        "en": r"The series prints (4.3) without the minus sign on the right: $-\log L = \sum_{k} t_{k} \log y_{k}$.",
-        "ja": r"連載の式 (4.3) は右辺のマイナス記号が抜けている ($-\log L = \sum_{k} t_{k} \log y_{k}$ と印刷されている)。",
     },
     "7.4": {
         "latex": r"- \sum_{i=1}^{N} \lbrack t_{i} \log y_{i} + (1-t_{i}) \log (1-y_{i}) \rbrack",  # article 001
         "pattern": "-Sum(t[i]*log(y[i]) + (1 - t[i])*log(1 - y[i]), (i, 1, N))",
-        "en": r"The series prints (7.4) without the $1/N$ its text asks for, and its line before, "
-              r"$\mathrm{BCE} = -\sum_{i} \mathrm{BCE}_{i}$, has one minus too many (each $\mathrm{BCE}_{i}$ carries its own).",
-        "ja": r"連載の式 (7.4) は本文が求める $1/N$ を欠き、その前の行 $\mathrm{BCE} = -\sum_{i} \mathrm{BCE}_{i}$ "
-              r"はマイナスが一つ多い ($\mathrm{BCE}_{i}$ 自身が負号を含む)。",
     },
 }
 
@@ -34,7 +29,7 @@ def series_note(derivation, number: int, lang: str) -> str | None:
     if step.tag not in PRINTED:
         return None
     model = derivation.models[number] if derivation.models else None
-    return PRINTED[step.tag][lang] if _differs(step.tag, step.rhs, model) else None
+    return language(lang).tables["series"][step.tag] if _differs(step.tag, step.rhs, model) else None
 
 
 def line_notes(derivation, first: int, last: int, lang: str) -> list[str]:

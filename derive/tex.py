@@ -8,10 +8,14 @@ import tempfile
 from pathlib import Path
 
 from .errors import DeriveError
+from .languages import language
 
-ENGINES = {"en": "pdf", "ja": "lualatex"}  # Japanese needs LuaTeX for ltjsarticle
-PROGRAMS = {"en": ("latexmk", "pdflatex"), "ja": ("latexmk", "lualatex", "kpsewhich")}
 TIMEOUT_S = 300
+
+
+def engine_of(lang: str) -> str:
+    """The engine latexmk runs for ``lang`` (``pdf``, ``lualatex``)."""
+    return language(lang).setting("tex.engine")
 
 
 class TexError(DeriveError):
@@ -20,15 +24,15 @@ class TexError(DeriveError):
 
 def require_tex(lang: str = "en") -> None:
     """Refuse at once, before any work, when the TeX that ``compile_pdf`` needs is missing."""
-    missing = [program for program in PROGRAMS[lang] if shutil.which(program) is None]
+    tex = language(lang).setting("tex")  # which engine and class the language needs (its language.toml)
+    missing = [program for program in tex["programs"] if shutil.which(program) is None]
     if missing:
         raise TexError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed; "
                        "install TeX Live (bash .ci/install-tools, see README) to use --pdf")
-    if lang == "ja":
-        found = subprocess.run(["kpsewhich", "ltjsarticle.cls"], capture_output=True, text=True, timeout=60)
+    if tex["class_file"]:
+        found = subprocess.run(["kpsewhich", tex["class_file"]], capture_output=True, text=True, timeout=60)
         if found.returncode != 0 or not found.stdout.strip():
-            raise TexError("the ltjsarticle class is not installed (Debian: texlive-lang-japanese); "
-                           "Japanese notes need it")
+            raise TexError(tex["class_missing"])
 
 
 def compile_pdf(source: str, output: Path, lang: str = "en", files: dict[str, Path] | None = None,
@@ -38,7 +42,7 @@ def compile_pdf(source: str, output: Path, lang: str = "en", files: dict[str, Pa
     On a failure the TeX source and log are kept beside ``output`` (``notes.tex``, ``notes.log``)
     and the error names them."""
     require_tex(lang)
-    engine = ENGINES[lang]
+    engine = engine_of(lang)
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as work:
         for path in (files or {}).values():
             shutil.copyfile(path, Path(work) / path.name)

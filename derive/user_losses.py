@@ -16,6 +16,7 @@ import sympy as sp
 from . import conventions as c
 from .errors import ArgumentTypeError, DeriveError, LimitExceeded, ParseError
 from .gradient_checks import cross_check_gradient
+from .languages import codes, in_every_language, phrase
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .limits import TIME_LIMIT, check_expression, time_limit
 from .models import Model, array_extents, divisors_in, free, positive_in
@@ -95,13 +96,12 @@ def _differentiated(variable) -> Strategy:
 def _title(lhs: sp.Basic, variables: tuple) -> dict[str, str]:
     loss, shown = _latex(lhs), [f"${_latex(v)}$" for v in variables]
     if len(variables) == 1:
-        return {"en": f"Gradient of ${loss}$ by {shown[0]}", "ja": f"${loss}$ の {shown[0]} に関する勾配"}
-    order = {2: "Second", 3: "Third", 4: "Fourth"}[len(variables)]
+        return in_every_language("titles.user_gradient", loss=loss, by=shown[0])
+    order = {code: phrase(code, f"titles.order_{len(variables)}") for code in codes()}
     if len(set(variables)) == 1:
-        return {"en": f"{order} derivative of ${loss}$ by {shown[0]}",
-                "ja": f"${loss}$ の {shown[0]} に関する {len(variables)} 階導関数"}
-    return {"en": f"{order} derivative of ${loss}$ by {', then by '.join(shown)}",
-            "ja": f"${loss}$ を {'、次に '.join(shown)} で微分した {len(variables)} 階導関数"}
+        return in_every_language("titles.user_derivative", order=order, loss=loss, by=shown[0], count=len(variables))
+    by = {code: phrase(code, "titles.then_by").join(shown) for code in codes()}
+    return in_every_language("titles.user_mixed_derivative", order=order, loss=loss, by=by, count=len(variables))
 
 
 def stable_forms(derivation: Derivation) -> tuple[Derivation, Derivation]:
@@ -115,11 +115,9 @@ def stable_forms(derivation: Derivation) -> tuple[Derivation, Derivation]:
     from .kernels.plan import loss_and_gradient
 
     loss, gradient, _ = loss_and_gradient(derivation)
-    title = {lang: f"{derivation.title[lang]}: {words}" for lang, words in
-             (("en", "the loss in a stable form"), ("ja", "損失の安定な形"))}
+    title = in_every_language("titles.stable_loss", title=derivation.title)
     stable_loss = stable_form(loss, f"{USER_GRADIENT}-loss-stable", title)
-    title = {lang: f"{derivation.title[lang]}: {words}" for lang, words in
-             (("en", "in a stable form"), ("ja", "安定な形"))}
+    title = in_every_language("titles.stable", title=derivation.title)
     return stable_loss, stable_form(gradient, f"{USER_GRADIENT}-stable", title)
 
 

@@ -13,16 +13,8 @@ from derive_checker.axioms import axioms
 from derive_checker.certificate import check_catalogue, check_certificate
 from derive_checker.expressions import Malformed
 
-WORDS = {
-    "en": {"proved": "proved for every size", "numeric": "checked numerically", "stated": "stated by the model",
-           "given": "given (the starting point, not derived)", "failed": "FAILED", "rests": "rests on the axioms",
-           "theorems": "and the theorems (each proved from them)",
-           "unproved": "not proved for every size: each step using it is checked numerically"},
-    "ja": {"proved": "すべてのサイズで証明済み", "numeric": "数値的に検証", "stated": "モデルが定める",
-           "given": "所与（出発点、導出ではない）", "failed": "不合格", "rests": "依拠する公理",
-           "theorems": "および定理（それぞれ公理から証明済み）",
-           "unproved": "すべてのサイズでは証明されていない：これを使う各ステップは数値的に検証"},
-}
+from .languages import language
+
 
 
 def shown(text) -> str:
@@ -31,7 +23,7 @@ def shown(text) -> str:
 
 
 def _lines(report: dict, lang: str) -> list[str]:
-    words = WORDS[lang]
+    words = language(lang).tables["phrases"]["verify"]
     lines = [f"certificate {shown(report['name'])}"]
     for step in report["steps"]:
         marker = "✗" if step["verdict"] == "failed" else "✓"
@@ -74,7 +66,8 @@ def verify(path: str | None, catalogue: dict | None, fmt: str = "text", lang: st
             print(json.dumps(result, ensure_ascii=False, indent=1))
         else:
             for r in result["rules"]:
-                verdict = WORDS[lang]["unproved"] if r["verdict"] == "numeric" else WORDS[lang][r["verdict"]]
+                words = language(lang).tables["phrases"]["verify"]
+                verdict = words["unproved"] if r["verdict"] == "numeric" else words[r["verdict"]]
                 print(f"{'✗' if r['verdict'] == 'failed' else '✓'} {shown(r['rule'])}: {r['status']}, "
                       f"{verdict}; {', '.join(r['axioms']) or '-'}")
         return 0 if result["ok"] else 1

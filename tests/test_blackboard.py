@@ -139,7 +139,7 @@ def test_every_templated_justification_of_the_built_ins_is_filled_in_from_its_st
         for step in derive.get(name).steps:
             rule = get_rule(step.rule)
             for lang in ("en", "ja"):
-                if rule.data.get(f"{lang}_at") and justification(step, previous, lang) == rule.justification[lang]:
+                if rule.words(lang).get("at") and justification(step, previous, lang) == rule.justification[lang]:
                     generic.append((name, step.rule, lang))
             previous = step.equation
     assert generic == []
@@ -157,7 +157,7 @@ def test_justifications_name_the_function_the_component_and_the_renamed_index():
 
 def test_the_japanese_reads_as_a_textbook_and_taking_logs_is_no_definition():
     from derive.api import rules
-    texts = [rule.justification["ja"] for rule in rules()] + [str(rule.data.get("ja_at", "")) for rule in rules()]
+    texts = [rule.justification["ja"] for rule in rules()] + [str(rule.words("ja").get("at", "")) for rule in rules()]
     assert not any("1 対 1 で変化" in t or "和の有限和" in t or "段" in t for t in texts)
     full = derivation_text(derive.get("ce"), "ja", detail="full")
     assert "規則 take_logarithm (両辺の変形)" in full and "(定義)" in full

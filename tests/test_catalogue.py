@@ -117,8 +117,9 @@ def test_a_new_true_identity_loads_once_proved(tmp_path, monkeypatch):
 
 
 def test_an_operation_rule_edited_without_a_new_proof_is_refused(tmp_path):
-    def edit(name, text):
-        return text.replace("softmax turns each row", "softmax turns every row") if name.startswith("80_") else text
+    def edit(name, text):  # its logic: what it states (its words are in rules/languages, apart)
+        return text.replace(r"\operatorname{softmax}_k(z_i) =", r"\operatorname{softmax}_k(z_i) = \operatorname{softmax}(z_i)_k =") \
+            if name.startswith("80_") else text
     directory = copy_of_the_catalogue(tmp_path, edit=edit)
     try:
         with pytest.raises(CatalogueError, match="'softmax_definition' has no proof on record"):

@@ -14,7 +14,7 @@ from ..steps import Derivation
 from ..strategies import chain, continue_from, run
 from . import registry
 from .runner import named_strategy, title_of
-from .titles import TITLES
+from ..languages import in_every_language, titles
 
 
 def gradient_of(derivation: Derivation, wrt: sp.Basic, model: Model, name: str,
@@ -45,8 +45,7 @@ def written_in_logits(derivation: Derivation, link: str) -> Derivation:
 def with_link(derivation: Derivation, link: str, name: str) -> Derivation:
     """The loss written in the logits: continue ``derivation`` through softmax or the sigmoid."""
     model = derivation.models[-1] if derivation.models else categorical()
-    title = TITLES.get(name) or {"en": f"{derivation.title['en']}, written in the logits through {link}",
-                                 "ja": f"{derivation.title['ja']} ({link} を通してロジットで書く)"}
+    title = titles(name) or in_every_language("titles.through_link", title=derivation.title, link=link)
     strategy = chain(continue_from(derivation, model), named_strategy("through_link", link=link))
     return run(name, title, strategy, model)
 
@@ -59,5 +58,5 @@ def gradient(derivation: Derivation, wrt: sp.Basic, link: str | None = None, wit
         link, model = None, replace(model, link=None, name=model.name.rsplit(":", 1)[0]).with_link(model.link)
     name = f"{derivation.name}-gradient"
     from ..printing.latex_expr import latex
-    title = {"en": f"Gradient of {derivation.name} by ${latex(wrt)}$", "ja": f"{derivation.name} の ${latex(wrt)}$ に関する勾配"}
+    title = in_every_language("titles.gradient_by", name=derivation.name, wrt=latex(wrt))
     return gradient_of(derivation, wrt, model, name, link=link, title=title, with_sums=with_sums)

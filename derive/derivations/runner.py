@@ -10,7 +10,6 @@ from typing import Any, Callable, Mapping
 import sympy as sp
 
 from .. import combinators, strategies
-from ..catalogue import LANGUAGES
 from ..errors import ArgumentError, UnknownDerivation
 from ..gradient_checks import cross_check_gradient
 from ..models import Model, categorical
@@ -21,7 +20,7 @@ from . import registry
 from . import vocabulary as v
 from .declarations import (DeclarationError, DerivationDeclaration, interpolate, load_declarations,
                            whole_reference)
-from .titles import TITLES
+from ..languages import codes, titles
 
 DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 
@@ -36,8 +35,8 @@ def lemmas() -> tuple[str, ...]:
 
 
 def title_of(name: str) -> dict[str, str]:
-    """The derivation's title by its name (:data:`TITLES`); one without a title is called by its name."""
-    return dict(TITLES.get(name) or {lang: name for lang in LANGUAGES})
+    """The derivation's title by its name (``titles.toml`` of each language); one without a title is called by its name."""
+    return titles(name) or {code: name for code in codes()}
 
 
 def build(name: str, **given: Any) -> Derivation:

@@ -16,6 +16,7 @@ import sympy as sp
 
 from .. import conventions as c
 from ..errors import CodegenError
+from ..languages import in_every_language
 from ..models import Model
 from ..steps import Derivation
 
@@ -125,7 +126,7 @@ def plan_for(derivation: Derivation, name: str | None = None, kinds: tuple[str, 
         if kinds is not None and kind not in kinds:
             continue
         kind_model = model_for_targets(model, model.categorical and not labels, gradient)
-        title = {lang: f"{derivation.title[lang]} ({kind})" for lang in ("en", "ja")}
+        title = in_every_language("titles.of_kind", title=derivation.title, kind=kind)
         suffix = "" if kind == kinds_of(model)[0][0] else f"-{kind}"  # the first kind's names are plain
         stable_loss = stable_form(loss, f"{derivation.name}-loss-stable{suffix}", title, kind_model)
         stable_gradient = stable_form(gradient, f"{derivation.name}-gradient-stable{suffix}", title, kind_model)

@@ -1,5 +1,5 @@
 """The words beside a step: the rule's justification, or, where the rule gives a template
-(``en_at``/``ja_at`` in the catalogue), that template filled in with the indices and variables of
+(``at`` in the language's ``rules.toml``), that template filled in with the indices and variables of
 this very step (which index a Kronecker delta collapses and to what, which variable a part does not
 depend on), read from the part the step changed."""
 from __future__ import annotations
@@ -11,9 +11,8 @@ from ..rewriting import subexpression_at
 from ..safe_names import is_function_name
 from ..steps import CheckKind, Equation, Step
 from .inert import latex_text
+from ..languages import language
 from .inline_math import unicode_words
-
-GIVEN = {"en": "The model we start from.", "ja": "出発点とするモデル。"}
 
 
 def justification(step: Step, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
@@ -30,16 +29,16 @@ def _shown(words: str, unicode_names: bool) -> str:
 
 def _justification(step: Step, previous: Equation | None, lang: str) -> str:
     if step.rule == "given":
-        return GIVEN[lang]
+        return language(lang).phrase("given")
     rule = get_rule(step.rule)
-    template = rule.data.get(f"{lang}_at")
+    template = rule.words(lang).get("at")
     names = _names(step, previous) if template else None
     if names:
         try:
             return template.format(**names)
         except KeyError:  # the template names something this step does not show
             pass
-    return rule.justification[lang]
+    return rule.words(lang)["text"]
 
 
 def _names(step: Step, previous: Equation | None) -> dict[str, str] | None:
@@ -109,16 +108,8 @@ def _function_name(name: str) -> str:
     return name if len(name) == 1 else r"\operatorname{" + name.replace("_", r"\_") + "}"
 
 
-CITED = {"en": "as derived in {name}", "ja": "{name} で導いた結果"}
-CITED_AT = {"en": "as derived in {name}, eq. ({tag})", "ja": "{name} の式 ({tag}) で導いた結果"}
-WITH_LEMMA = {"en": "{brief} with {lemma} ({label})", "ja": "{brief} ({label}: {lemma})"}
-SEPARATOR = {"en": "; ", "ja": "、"}
-STOP = {"en": ".", "ja": "。"}
-SENTENCES = {"en": " ", "ja": ""}
-
-
 def brief(step: Step, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
-    """A few words for ``step`` inside a blackboard line: the rule's ``brief_en``/``brief_ja``
+    """A few words for ``step`` inside a blackboard line: the rule's ``brief`` words
     filled in from the match, a derivation's result cited by name (and the series' equation
     number), a lemma cited by its label; a rule that gives no brief words gives its justification.
     Inline mathematics as :func:`justification` gives it."""
@@ -127,13 +118,13 @@ def brief(step: Step, previous: Equation | None, lang: str, unicode_names: bool 
 
 def _brief(step: Step, previous: Equation | None, lang: str) -> str:
     if step.rule == "given":
-        return GIVEN[lang]
+        return language(lang).phrase("given")
     if step.check.how == CheckKind.DERIVED and step.check.derivation is not None:
         source = step.check.derivation
         tag = source.steps[-1].tag
-        return (CITED_AT if tag else CITED)[lang].format(name=source.name, tag=tag)
+        return language(lang).phrase("cited_at" if tag else "cited", name=source.name, tag=tag)
     rule = get_rule(step.rule)
-    template = rule.data.get(f"brief_{lang}")
+    template = rule.words(lang).get("brief")
     if template is None:
         return _justification(step, previous, lang)
     names = _names(step, previous) or {}
@@ -146,7 +137,7 @@ def _brief(step: Step, previous: Equation | None, lang: str) -> str:
         return f"{words} ({label(rule.lemma)})"
     lemma = _lemma_inside(step, previous)
     if lemma is not None:
-        words = WITH_LEMMA[lang].format(brief=words, lemma=lemma.data[f"brief_{lang}"], label=label(lemma.lemma))
+        words = language(lang).phrase("with_lemma", brief=words, lemma=lemma.words(lang)["brief"], label=label(lemma.lemma))
     return words
 
 
@@ -160,11 +151,12 @@ def line_words(derivation, line, lang: str, unicode_names: bool = False) -> str:
         previous = step.equation
         if words and words not in said:
             said.append(words)
-    stop = STOP[lang]
+    typography = language(lang).setting("typography")
+    stop = typography["stop"]
     if len(said) > 1 and any(words.endswith(stop) for words in said):  # a sentence among the briefs: all sentences
-        return _shown(SENTENCES[lang].join(words if words.endswith(stop) else _capitalised(words) + stop
-                                           for words in said), unicode_names)
-    return _shown(SEPARATOR[lang].join(said), unicode_names)
+        return _shown(typography["sentences"].join(words if words.endswith(stop) else _capitalised(words) + stop
+                                                   for words in said), unicode_names)
+    return _shown(typography["separator"].join(said), unicode_names)
 
 
 def _capitalised(words: str) -> str:

@@ -11,9 +11,7 @@ from ..steps import Derivation
 from .latex_expr import latex
 from .justifications import justification, line_words, with_notes
 from .tags import equation_tags, line_tags
-
-HEADINGS = {"en": "Result", "ja": "結果"}
-
+from .words import phrase
 
 def math_blocks(derivation: Derivation, tags: str = "series", detail: str = "blackboard") -> list[str]:
     """The display blocks, one per blackboard line (``detail="full"``: per step), in order."""
@@ -44,7 +42,7 @@ def derivation_markdown(derivation: Derivation, lang: str = "en", tags: str = "s
     for words, block in zip(_words(derivation, lang, detail), math_blocks(derivation, tags, detail)):
         parts += [words, "", "$$", block, "$$", ""]
     result = derivation.result
-    parts += [f"**{HEADINGS[lang]}**", "", "$$", rf"{latex(result.lhs)} = {latex(result.rhs)}", "$$", ""]
+    parts += [f"**{phrase(lang, 'result')}**", "", "$$", rf"{latex(result.lhs)} = {latex(result.rhs)}", "$$", ""]
     return "\n".join(parts)
 
 

@@ -11,13 +11,13 @@ import textwrap
 from typing import Callable, Mapping
 
 from ..catalogue import Rule
+from ..languages import language
 from ..steps import Derivation
 from .latex_format import derivation_latex
 from .latex_text import text
 from .notes_content import CAPTIONS, SECTIONS, WORDS, Section
 from .tags import SectionNumbers, own_line_tags
 
-CLASSES = {"en": r"\documentclass[a4paper,10pt]{article}", "ja": r"\documentclass[a4paper,10pt]{ltjsarticle}"}
 KERNEL_LINE = 92  # characters of kernel source per printed line (A4, \scriptsize)
 
 
@@ -81,7 +81,7 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
     derivations = {name: get(name) for section in SECTIONS for name in section.derivations}
     numbers = document_numbers(derivations)
     parts = [
-        CLASSES[lang],
+        language(lang).setting("tex.document_class"),
         r"\usepackage{amsmath,amssymb}",
         r"\usepackage[a4paper,margin=2cm]{geometry}",
         r"\usepackage{graphicx}",

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Callable, Iterable, Sequence
 
+from ..languages import language
+
 SCHEMA = "derive.{}/1"
 
 
@@ -25,14 +27,10 @@ def names_json(entries: Iterable[tuple[str, str]]) -> str:
     return document("list", derivations=[{"name": name, "title": title} for name, title in entries])
 
 
-_CHECK_COLUMNS = {  # row field -> (English heading, Japanese heading, width)
-    "kernel": ("kernel", "カーネル", 12), "layout": ("layout", "ループ順", 7), "dtype": ("dtype", "型", 8),
-    "targets": ("targets", "目標値", 14), "classes": ("classes", "クラス数", 7), "points": ("points", "点数", 6),
-    "loss_error": ("loss err", "損失誤差", 10), "grad_error": ("grad err", "勾配誤差", 10),
-    "difference_error": ("vs diff", "差分比較", 10), "tolerance": ("tolerance", "許容誤差", 9),
+_CHECK_COLUMNS = {  # row field -> width (its heading: the phrase check.columns.<field>)
+    "kernel": 12, "layout": 7, "dtype": 8, "targets": 14, "classes": 7, "points": 6,
+    "loss_error": 10, "grad_error": 10, "difference_error": 10, "tolerance": 9,
 }
-_STATUS = {"en": ("ok", "FAILED", "{passed} of {total} checks passed"),
-           "ja": ("合格", "不合格", "{total} 件中 {passed} 件が合格")}
 
 
 def _pad(text: str, width: int, right: bool) -> str:
@@ -44,19 +42,19 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 def check_text(rows: Sequence, lang: str = "en") -> str:
     numeric = {"classes", "points", "loss_error", "grad_error", "difference_error", "tolerance"}
-    index = 1 if lang == "ja" else 0
-    ok, failed, summary = _STATUS[lang]
-    heading = " ".join(_pad(spec[index], spec[2], key in numeric) for key, spec in _CHECK_COLUMNS.items())
-    lines = [heading + "  " + ("判定" if lang == "ja" else "status")]
+    words = language(lang)
+    ok, failed = words.phrase("check.ok"), words.phrase("check.failed")
+    heading = " ".join(_pad(words.phrase(f"check.columns.{key}"), width, key in numeric) for key, width in _CHECK_COLUMNS.items())
+    lines = [heading + "  " + words.phrase("check.status")]
     cell: dict[str, Callable] = {"classes": lambda r: str(r.classes or "-"), "points": lambda r: str(r.points),
                                  "loss_error": lambda r: f"{r.loss_error:.2e}", "grad_error": lambda r: f"{r.grad_error:.2e}",
                                  "difference_error": lambda r: f"{r.difference_error:.2e}",
                                  "tolerance": lambda r: f"{r.tolerance:.0e}"}
     for row in rows:
-        cells = [_pad(cell[key](row) if key in cell else getattr(row, key), spec[2], key in numeric)
-                 for key, spec in _CHECK_COLUMNS.items()]
+        cells = [_pad(cell[key](row) if key in cell else getattr(row, key), width, key in numeric)
+                 for key, width in _CHECK_COLUMNS.items()]
         lines.append(" ".join(cells) + "  " + (ok if row.passed else failed))
-    lines += ["", summary.format(passed=sum(r.passed for r in rows), total=len(rows))]
+    lines += ["", words.phrase("check.summary", passed=sum(r.passed for r in rows), total=len(rows))]
     return "\n".join(lines)
 
 

@@ -62,11 +62,10 @@ def _lines_text(derivation: Derivation, lang: str) -> list[str]:
 
 
 def _span(line, lang: str) -> str:
-    """``step 3``, ``steps 2–17`` (``ステップ 2–17``)."""
-    if lang == "ja":
-        numbers = str(line.first + 1) if line.first == line.last else f"{line.first + 1}-{line.last + 1}"
-        return f"ステップ {numbers}"
-    return f"step {line.first + 1}" if line.first == line.last else f"steps {line.first + 1}-{line.last + 1}"
+    """``step 3``, ``steps 2–17``, as the language's phrases ``step`` and ``steps`` say."""
+    if line.first == line.last:
+        return phrase(lang, "step", first=line.first + 1)
+    return phrase(lang, "steps", first=line.first + 1, last=line.last + 1)
 
 
 def _unicode_title(title: str) -> str:
@@ -86,5 +85,5 @@ def rules_text(rules: Iterable[Rule], lang: str = "en") -> str:
         conditions = ", ".join(c.text for c in rule.conditions)
         lines.append(f"{rule.name}  [{rule.topic}, {phrase(lang, rule.kind)}]")
         lines.append(f"    {rule.statement}" + (f"    ({phrase(lang, 'conditions')}: {conditions})" if conditions else ""))
-        lines.append(f"    {unicode_words(rule.justification[lang])}")
+        lines.append(f"    {unicode_words(rule.words(lang)['text'])}")
     return "\n".join(lines)
