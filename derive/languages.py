@@ -4,8 +4,9 @@ Each language is a folder ``rules/languages/<code>/`` (the wheel carries it as `
 ``language.toml`` (its name, the language whose words stand in where it has none, its typographic
 and typesetting choices), ``rules.toml`` and ``rulesets.toml`` (the catalogue's words, keyed by
 rule and ruleset name), ``titles.toml`` (the built-in derivations' titles) and ``phrases.toml``
-(the printers' fixed phrases) and ``series.toml`` (the notes on equations the series prints
-differently).  A rule's proof is keyed by its logic alone, so mending a sentence
+(the printers' fixed phrases), ``series.toml`` (the notes on equations the series prints
+differently), ``notes.toml`` (the lecture notes' prose) and ``axioms.toml`` (what each of the
+checker's axioms says).  A rule's proof is keyed by its logic alone, so mending a sentence
 here never touches a proof.
 
 English is the reference: every language is checked against it when loaded, a key English has and
@@ -26,7 +27,7 @@ from typing import Iterable, Mapping
 from .errors import DeriveError
 
 REFERENCE = "en"  # every language has each key this one has, and no other
-FILES = ("language", "rules", "rulesets", "titles", "phrases", "series")
+FILES = ("language", "rules", "rulesets", "titles", "phrases", "series", "notes", "axioms")
 OPTIONAL = {"language": frozenset({"fallback"})}  # keys a language may leave out (English has no fallback)
 EXTRA_VARIABLE = "DERIVE_LANGUAGES"
 

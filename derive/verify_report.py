@@ -79,8 +79,9 @@ def verify(path: str | None, catalogue: dict | None, fmt: str = "text", lang: st
 
 
 def list_axioms(fmt: str = "text", lang: str = "en", only=None) -> str:
+    said = language(lang).tables["axioms"]  # what each axiom says in words: the checker keeps only its statement
     chosen = [a for a in axioms() if only is None or a["id"] in only]
     if fmt == "json":
-        return json.dumps({"axioms": [{k: a[k] for k in ("id", "statement", lang, "reference")} for a in chosen]},
-                          ensure_ascii=False, indent=1)
-    return "\n".join(f"{a['id']}: {a[lang]}\n    {a['statement']}\n    ({a['reference']})" for a in chosen)
+        return json.dumps({"axioms": [{"id": a["id"], "statement": a["statement"], lang: said[a["id"]],
+                                       "reference": a["reference"]} for a in chosen]}, ensure_ascii=False, indent=1)
+    return "\n".join(f"{a['id']}: {said[a['id']]}\n    {a['statement']}\n    ({a['reference']})" for a in chosen)

@@ -1,5 +1,6 @@
 """The axioms every verdict rests on, kept as data (``axioms.json`` beside this module): each with an
-id, its statement in LaTeX, English and Japanese and a reference; the conditions the model's facts
+id, its statement in LaTeX and a reference (what it says in words is each language's, in
+rules/languages/<code>/axioms.toml: presentation, nothing the checker reads); the conditions the model's facts
 discharge (``facts``) or every model's conventions declare (``declared``); and the pins: the SHA-256
 of each catalogue rule's logical content, with the axiom it is (null: a theorem the checker proves)."""
 import hashlib

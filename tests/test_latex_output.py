@@ -93,7 +93,7 @@ def test_notes_compile_to_pdf(tmp_path, lang):
     assert ("交差エントロピー" if lang == "ja" else "Binary cross-entropy") in words
     from derive.printing.notes_content import SECTIONS
     flat = re.sub(r"\s+", "", words)
-    missing = [s.heading[lang] for s in SECTIONS if re.sub(r"\s+", "", s.heading[lang]) not in flat]
+    missing = [s.heading(lang) for s in SECTIONS if re.sub(r"\s+", "", s.heading(lang)) not in flat]
     assert missing == []  # every section made it into the PDF
     info = subprocess.run(["pdfinfo", str(output)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info)

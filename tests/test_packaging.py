@@ -66,6 +66,10 @@ def test_wheel_carries_the_catalogue(built):
     for source in declarations:
         assert f"derive/rules/derivations/{source.name}" in listed
     assert "derive/rules/proofs.json" in listed  # the record of proofs travels with the rules
+    words = list((ROOT / "rules" / "languages").glob("*/*.toml"))
+    assert {path.parent.name for path in words} >= {"en", "ja"}  # each language's words, as data
+    for source in words:
+        assert f"derive/rules/languages/{source.parent.name}/{source.name}" in listed
 
 
 def test_wheel_carries_the_checker(built):
@@ -98,13 +102,14 @@ def test_installed_command_runs_outside_the_checkout(installed):
 
 def test_installed_package_reads_its_own_rules(installed):
     work, python = installed
-    code = ("import derive, derive.catalogue as c; print(c.rules_directory()); "
+    code = ("import derive, derive.catalogue as c, derive.languages as l; print(c.rules_directory()); "
+            "print(l.shipped_directory()); "
             "print(all(s.verification.verified for s in derive.get('bce').steps)); "
             "print(c.proved_for_every_size(c.get_rule('sum_of_constant')))")  # the installed record is the pinned one
     out = subprocess.run([str(python), "-c", code], cwd=work, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    directory, verified, pinned = out.stdout.split()
-    assert "site-packages" in directory and verified == "True" and pinned == "True"
+    directory, words, verified, pinned = out.stdout.split()
+    assert "site-packages" in directory and "site-packages" in words and verified == "True" and pinned == "True"
 
 
 def test_sdist_installs_and_its_tests_run_from_it(built, tmp_path_factory):

@@ -15,7 +15,8 @@ from ..languages import language
 from ..steps import Derivation
 from .latex_format import derivation_latex
 from .latex_text import text
-from .notes_content import CAPTIONS, SECTIONS, WORDS, Section
+from .notes_content import SECTIONS, Section, caption
+from .notes_content import words as notes_words
 from .tags import SectionNumbers, own_line_tags
 
 KERNEL_LINE = 92  # characters of kernel source per printed line (A4, \scriptsize)
@@ -77,7 +78,7 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
                 date: str | None = None) -> str:
     """The document; ``figures``: figure name -> file name to include (None: no figures);
     ``kernel_source``: the generated module whose function the kernel section shows."""
-    words = WORDS[lang]
+    words = notes_words(lang)
     derivations = {name: get(name) for section in SECTIONS for name in section.derivations}
     numbers = document_numbers(derivations)
     parts = [
@@ -118,13 +119,13 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
 def _section(section: Section, number: str, derivations, numbers: SectionNumbers, lang: str,
              figures: Mapping[str, str] | None, kernel_source: str | None, rules: Mapping[str, Rule]) -> list[str]:
     numbers.start(number)
-    parts = [rf"\section{{{section.heading[lang]}}}", prose(section.intro[lang])]
+    parts = [rf"\section{{{section.heading(lang)}}}", prose(section.intro(lang))]
     if section.rules:
         parts += [r"\begin{itemize}", *(rf"\item ${rules[name].statement}$ --- {prose(rules[name].justification[lang])}"
                                          for name in section.rules), r"\end{itemize}"]
     for name in section.figures if figures else ():
         parts += [r"\begin{figure}[htbp]", r"\centering", rf"\includegraphics[width=0.62\linewidth]{{{figures[name]}}}",
-                  rf"\caption{{{prose(CAPTIONS[name][lang])}}}", r"\end{figure}"]
+                  rf"\caption{{{prose(caption(name, lang))}}}", r"\end{figure}"]
     for name in section.derivations:
         derivation = derivations[name]
         parts += [rf"\subsection{{{prose(derivation.title[lang])}}}", "{\\small",
@@ -139,11 +140,11 @@ def toc_seed(get: Callable[[str], Derivation], lang: str = "en") -> str:
     """The table of contents TeX will write (every page number 1), to put beside the source before
     the first run: the first run then lays out the contents at their final size, and the second
     run's pages are the first's, so two runs suffice where three were needed."""
-    lines = [rf"\contentsline {{section}}{{\numberline {{1}}{WORDS[lang]['rules']}}}{{1}}{{}}%"]
+    lines = [rf"\contentsline {{section}}{{\numberline {{1}}{notes_words(lang)['rules']}}}{{1}}{{}}%"]
     for number, section in enumerate(SECTIONS, start=2):
-        lines.append(rf"\contentsline {{section}}{{\numberline {{{number}}}{section.heading[lang]}}}{{1}}{{}}%")
+        lines.append(rf"\contentsline {{section}}{{\numberline {{{number}}}{section.heading(lang)}}}{{1}}{{}}%")
         for sub, name in enumerate(section.derivations, start=1):
             title = prose(get(name).title[lang])
             lines.append(rf"\contentsline {{subsection}}{{\numberline {{{number}.{sub}}}{title}}}{{1}}{{}}%")
-    lines.append(rf"\contentsline {{section}}{{\numberline {{A}}{WORDS[lang]['trail']}}}{{1}}{{}}%")
+    lines.append(rf"\contentsline {{section}}{{\numberline {{A}}{notes_words(lang)['trail']}}}{{1}}{{}}%")
     return "\n".join(lines) + "\n"

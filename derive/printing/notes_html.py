@@ -20,7 +20,8 @@ from .inline_math import pieces, plain_words
 from .latex_expr import latex
 from .latex_format import row_parts
 from .notes import document_numbers, kernel_listing, own_tags, today
-from .notes_content import CAPTIONS, SECTIONS, WORDS
+from .notes_content import SECTIONS, caption
+from .notes_content import words as notes_words
 
 PRERENDER = Path(__file__).with_name("katex_prerender.js")
 TIMEOUT_S = 120
@@ -134,11 +135,11 @@ def page(title: str, lang: str, body: str, formulas: Formulas) -> str:
 def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figures: Mapping[str, Path] | None = None,
                kernel_source: str | None = None, date: str | None = None) -> str:
     """The notes as one page; ``figures``: figure name -> SVG file."""
-    words = WORDS[lang]
+    words = notes_words(lang)
     formulas = Formulas()
     derivations = {name: get(name) for section in SECTIONS for name in section.derivations}
     numbers = document_numbers(derivations)
-    headings = [words["rules"]] + [section.heading[lang] for section in SECTIONS] + [words["trail"]]
+    headings = [words["rules"]] + [section.heading(lang) for section in SECTIONS] + [words["trail"]]
     body = [f'<h1>{html.escape(words["title"])}</h1>', f'<div class="subtitle">{html.escape(words["subtitle"])}</div>',
             f'<div class="date">{html.escape(words["generated"])} {date or today()}</div>',
             f'<nav><h2>{html.escape(words["contents"])}</h2><ol>'
@@ -152,8 +153,8 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
     figure_number = 0
     for number, section in enumerate(SECTIONS, start=2):
         numbers.start(str(number))
-        body.append(f'<h2 id="s{number}">{number} {html.escape(section.heading[lang])}</h2>')
-        body.append(f"<p>{prose_html(section.intro[lang], formulas)}</p>")
+        body.append(f'<h2 id="s{number}">{number} {html.escape(section.heading(lang))}</h2>')
+        body.append(f"<p>{prose_html(section.intro(lang), formulas)}</p>")
         if section.rules:
             listed = {rule.name: rule for rule in rules}
             body.append("<ul>" + "".join(f"<li>{formulas.inline(listed[name].statement)} — "
@@ -162,7 +163,7 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
         for name in section.figures if figures else ():
             figure_number += 1
             body.append(f'<figure id="figure-{name}">{_svg(figures[name])}<figcaption>{html.escape(words["figure"])} '
-                        f"{figure_number}: {prose_html(CAPTIONS[name][lang], formulas)}</figcaption></figure>")
+                        f"{figure_number}: {prose_html(caption(name, lang), formulas)}</figcaption></figure>")
         for name in section.derivations:
             derivation = derivations[name]
             body.append(f"<h3>{prose_html(derivation.title[lang], formulas)}</h3>")
