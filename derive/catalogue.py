@@ -332,7 +332,7 @@ def rule_digest(entry: Mapping[str, object], topic: str) -> str:
 
 
 def _require_records(rules: Mapping[str, Rule], root: Path, directory: str | None) -> None:
-    """No rule is used unless a proof is on record for its exact text, in the record beside it or
+    """No rule is used unless a proof is on record for its logic as written (its words aside), in the record beside it or
     in the shipped one; loading proves nothing (``derive rules --prove`` does, and records it).
     An entry is trusted only where it is the shipped record's and that record is the one the
     checker pins; any other is a claim, which :mod:`derive.rule_trust` has the checker prove again."""
@@ -345,14 +345,14 @@ def _require_records(rules: Mapping[str, Rule], root: Path, directory: str | Non
         entry = entry_for(record, rule.name, rule.digest) or pinned
         if entry is None:
             where = f" (with ${CATALOGUE_VARIABLE}={root})" if directory else ""
-            raise CatalogueError(f"rule {rule.name!r} has no proof on record for its exact text in {root / PROOFS_FILE}; "
+            raise CatalogueError(f"rule {rule.name!r} has no proof on record for its logic as written (its words aside) in {root / PROOFS_FILE}; "
                                  f"prove it with 'derive rules --prove'{where}: loading the catalogue proves nothing")
         _RECORDED[rule.digest] = entry
         if pinned is not None:
             _PINNED[rule.digest] = pinned
 
 
-_RECORDED: dict[str, Mapping] = {}  # what the record in use says of each rule, by the hash of its text
+_RECORDED: dict[str, Mapping] = {}  # what the record in use says of each rule, by the hash of its logic
 _PINNED: dict[str, Mapping] = {}  # what the shipped record, pinned by the checker, says of it
 
 
@@ -372,7 +372,7 @@ def claimed_for_every_size(rule: Rule) -> bool:
 @lru_cache(maxsize=None)
 def load_catalogue(directory: str | None = None) -> Mapping[str, Rule]:
     """All rules by name, in file order; a file ``10_logarithms.toml`` holds the topic ``logarithms``.
-    Every rule has a proof on record for its exact text, or the catalogue is refused, naming it."""
+    Every rule has a proof on record for its logic as written, or the catalogue is refused, naming it."""
     rules = read_catalogue(directory)
     _require_records(rules, Path(directory) if directory else rules_directory(), directory)
     return rules

@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="append the stable forms of the loss and the gradient (what --compile computes)")
     rules = commands.add_parser("rules", parents=[listing_options], help="the rule catalogue")
     rules.add_argument("--prove", action="store_true",
-                       help="prove each rule with no proof on record for its text and record the proofs beside "
+                       help="prove each rule with no proof on record for its logic and record the proofs beside "
                             "the catalogue in use (rules/proofs.json, or $DERIVE_RULES's)")
     rules.add_argument("--all", action="store_true", help="with --prove: prove every rule again")
     notes = commands.add_parser("notes", help="lecture notes following the series, as LaTeX, PDF or HTML")

@@ -1,7 +1,7 @@
 """The record of the catalogue's proofs (``proofs.json`` beside the rules), and how far it is trusted.
 
 ``derive rules --prove`` writes the record: each rule's proof (how, at which sizes) under a hash of
-the rule's exact text.  Anyone who can edit a rules directory can compute that hash and write any
+the rule's logic (its file but its words).  Anyone who can edit a rules directory can compute that hash and write any
 "proof" beside it, so the hash says only which text an entry is about, never that it was proved.
 What is trusted is the record shipped with the package, pinned by the SHA-256 of its content in the
 checker's data (``derive_checker/axioms.json``, key ``record``, written by
@@ -22,7 +22,7 @@ from typing import Mapping
 
 from .errors import CatalogueError
 
-PROOFS_FILE = "proofs.json"  # beside the rules: each rule's proof, keyed by the hash of its text
+PROOFS_FILE = "proofs.json"  # beside the rules: each rule's proof, keyed by the hash of its logic
 PIN_KEY = "record"  # the checker's pin of the shipped record, in derive_checker/axioms.json
 
 
@@ -62,7 +62,7 @@ def trusted_entries(shipped_root: str) -> Mapping[str, Mapping]:
 
 
 def entry_for(entries: Mapping[str, Mapping], name: str, digest: str) -> Mapping | None:
-    """The entry about the rule ``name`` as written now (its text's hash ``digest``), if any."""
+    """The entry about the rule ``name`` as written now (its logic's hash ``digest``), if any."""
     entry = entries.get(name)
     return entry if isinstance(entry, Mapping) and entry.get("hash") == digest else None
 
@@ -73,7 +73,7 @@ def for_every_size(entry: Mapping | None) -> bool:
 
 
 def new_entry(digest: str, verification) -> dict:
-    """What the record says of a rule's proof: its text's hash, how it was proved, at which sizes
+    """What the record says of a rule's proof: its logic's hash, how it was proved, at which sizes
     (none: for every size), at how many points the second opinion agreed."""
     return {"hash": digest, "method": verification.method,
             "sizes": [dict(s) for s in verification.sizes], "points": verification.points}

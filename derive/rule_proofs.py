@@ -35,8 +35,8 @@ from .verification import compare, verify_step
 
 def prove_catalogue(directory: str | None = None, every: bool = False) -> Path:
     """Prove the rules of the catalogue in use (``$DERIVE_RULES``'s, else the one shipped; or
-    ``directory``'s) that have no proof on record for their exact text (with ``every``, every rule)
-    and record each proof under the hash of the rule's text (``proofs.json`` beside the rules).
+    ``directory``'s) that have no proof on record for their logic as written (with ``every``, every rule)
+    and record each proof under the hash of the rule's logic (``proofs.json`` beside the rules).
     A rewrite rule that is false, or proved only at some sizes or only numerically, is refused,
     naming it, and nothing is written: a rule is used only with a proof for every size."""
     directory = directory if directory is not None else active_directory()

@@ -1,7 +1,7 @@
 """Whether a step applying a catalogue rule may say "proved for every size by the rule".
 
 A rule is proved for every size where the record the checker pins (the shipped one) says so for its
-exact text.  Where only another record claims it (an edited rules directory's, whose hash anyone
+logic as written (its words aside).  Where only another record claims it (an edited rules directory's, whose hash anyone
 can compute), the claim is not taken: the checker (:mod:`derive_checker`) proves the rule's
 statement afresh, once per process, from the statement alone (wilds as fresh symbols with the
 assumptions its conditions state, sizes from 1, only the facts the rule requires).  A claim the

@@ -1,6 +1,6 @@
 """Issue 29, item 4: the catalogue loads without proving, and the record of proofs is not trusted by
 its key.  Loading imports none of the prover (no import circle runs through the catalogue); a rule
-without a proof on record for its exact text is refused at load, naming the command that proves it;
+without a proof on record for its logic as written is refused at load, naming the command that proves it;
 only the shipped record, pinned by the checker, vouches for a rule; any other record's claim is
 proved again by the checker, so an edited rules directory claiming a false rule "symbolic, every
 size" makes no step say "proved" (through the API and the command line)."""
@@ -139,7 +139,7 @@ def test_a_rule_edited_keeps_no_proof_of_its_old_text(tmp_path, clean_catalogue)
     def edit(name, text):
         return text.replace('rhs = "(b - a + 1)*c"', 'rhs = "(b - a + 2)*c"') if name.startswith("30_") else text
     directory = copy_of_the_catalogue(tmp_path, edit=edit)  # the record still holds the old text's proof
-    with pytest.raises(CatalogueError, match="rule 'sum_of_constant' has no proof on record for its exact text"):
+    with pytest.raises(CatalogueError, match="rule 'sum_of_constant' has no proof on record for its logic as written"):
         load_catalogue(directory)
 
 
