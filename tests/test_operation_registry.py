@@ -107,7 +107,7 @@ def test_a_step_asking_for_a_check_its_operation_did_not_register_is_refused():
         """Registers ``equal`` but makes a step asking for ``local``."""
         return Outcome(equation, Check("local", definitions={equation.rhs: equation.rhs}))
 
-    rule = Rule(name="mislabelled", topic="tests", statement="x = x", conditions=(), justification={},
+    rule = Rule(name="mislabelled", topic="tests", statement="x = x", conditions=(),
                 operation="says_equal_makes_local_for_a_test")
     try:
         with pytest.raises(DeriveError, match="'says_equal_makes_local_for_a_test'.*check 'local'.*equal"):
