@@ -106,10 +106,11 @@ def language(code: str) -> Language:
 
 def chain(code: str) -> tuple[Language, ...]:
     """``code``'s language, then the languages its words fall back to, ending in English."""
-    found, seen = languages(), []
-    while code is not None and code not in [lang.code for lang in seen]:
-        seen.append(found[code])
-        code = found[code].fallback
+    found, seen = languages(), [language(code)]
+    following = seen[0].fallback
+    while following is not None and following not in [lang.code for lang in seen]:
+        seen.append(found[following])
+        following = found[following].fallback
     if seen[-1].code != REFERENCE:
         seen.append(found[REFERENCE])
     return tuple(seen)
@@ -126,7 +127,9 @@ def title(name: str, code: str) -> str | None:
 
 def titles(name: str) -> dict[str, str] | None:
     """A built-in derivation's title in every language, by code; None where English has none."""
-    return {code: title(name, code) for code in codes()} if title(name, REFERENCE) is not None else None
+    if title(name, REFERENCE) is None:
+        return None
+    return {code: title(name, code) or name for code in codes()}
 
 
 def in_every_language(key: str, **values: object) -> dict[str, str]:
