@@ -144,6 +144,8 @@ def test_a_language_added_from_files_alone_prints_a_built_in(tmp_path):
     assert "**Xresult**" in markdown.stdout
     english = _derive("show", "bce-bernoulli", extra=root)
     assert "Xtitle" not in english.stdout and "xbrief" not in english.stdout
+    rules = _derive("rules", "--lang", "xx", extra=root)
+    assert rules.returncode == 0 and "Xwords The logarithm of a product" in rules.stdout
 
 
 def test_lang_choices_are_the_languages_found(tmp_path):
@@ -192,5 +194,23 @@ def test_a_rule_with_no_words_anywhere_is_refused(tmp_path):
     try:
         with pytest.raises(CatalogueError, match="'log_of_square': missing field 'en'"):
             read_catalogue(directory)
+    finally:
+        read_catalogue.cache_clear()
+
+
+def test_a_users_rule_in_english_alone_speaks_english_in_every_language(tmp_path):
+    directory = copy_of_the_catalogue(tmp_path, """
+        [[rule]]
+        name = "log_of_square"
+        statement = '\\log a^2 = 2 \\log a'
+        conditions = ["a > 0"]
+        wild = ["a"]
+        lhs = "log(a**2)"
+        rhs = "2*log(a)"
+        en = "Twice the log."
+    """)
+    try:
+        rule = read_catalogue(directory)["log_of_square"]
+        assert rule.words("ja")["text"] == rule.justification["ja"] == "Twice the log."  # ja falls back to en
     finally:
         read_catalogue.cache_clear()
