@@ -88,7 +88,7 @@ def test_the_printers_set_the_names_of_a_step_as_mathematics():
     """A filled-in template spells the step's names as the equations print them: LaTeX between
     dollars for LaTeX, Markdown, HTML and JSON, Unicode on the terminal."""
     from derive.printing.justifications import justification
-    from derive.printing.latex_format import derivation_latex
+    from derive.printing.latex_format import LatexPrinter
     from derive.printing.text import derivation_text
 
     jacobian = derive.get("softmax-jacobian")
@@ -97,9 +97,9 @@ def test_the_printers_set_the_names_of_a_step_as_mathematics():
     words = justification(steps[component], steps[component - 1].equation, "en")
     assert words == r"$z_{k}$ depends on $z_{m}$ only where their indices agree: $\partial z_{k}/\partial z_{m} = \delta_{km}$."
     assert "zₖ depends on zₘ only where their indices agree: ∂zₖ/∂zₘ = δₖₘ." in derivation_text(jacobian, detail="full")
-    latex = derivation_latex(jacobian, detail="full")
+    latex = LatexPrinter(detail="full").doprint(jacobian)
     assert r"\parbox[t]{0.3\linewidth}{\raggedright\footnotesize $z_{k}$ depends on $z_{m}$" in latex
-    matrix = derivation_latex(derive.get("ce-matrix-grad"), detail="full")
+    matrix = LatexPrinter(detail="full").doprint(derive.get("ce-matrix-grad"))
     assert "z_ik" not in matrix and "W_dk" not in matrix and r"\_" not in matrix.replace(r"ignore\_index", "")
 
 

@@ -9,8 +9,8 @@ import pytest
 
 import derive
 from derive.printing import render
-from derive.printing.markdown import math_blocks
-from derive.printing.tags import equation_tags
+from derive.printing.derivation_printer import DerivationPrinter
+from derive.printing.markdown import MarkdownPrinter
 
 from tools import ROOT, require_katex, require_tex
 
@@ -38,7 +38,7 @@ def test_every_markdown_math_block_renders_in_katex():
 
 def test_markdown_blocks_follow_katex_rules():
     for name in derive.names():
-        for block in math_blocks(derive.get(name)):
+        for block in MarkdownPrinter().math_blocks(derive.get(name)):
             assert "\\begin{align}" not in block and "\\label" not in block
             assert block.count("\\tag") <= 1
 
@@ -49,6 +49,10 @@ def test_katex_catches_a_broken_block():
                      {"id": "unclosed", "tex": r"\frac{1}{"},
                      {"id": "fine", "tex": r"\begin{aligned} a &= b \end{aligned} \tag{1}"}])
     assert {failure["id"] for failure in report["failures"]} == {"eqref", "label", "unclosed"}
+
+
+def equation_tags(derivation, tags: str) -> list:
+    return [row.tag for _, row in DerivationPrinter(tags=tags, detail="full").rows(derivation)]
 
 
 def test_series_tags_and_sequential_numbers():

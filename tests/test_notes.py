@@ -12,7 +12,8 @@ import pytest
 
 import derive
 from derive.kernels import load
-from derive.printing.notes import KERNEL_LINE, kernel_listing, notes_latex, own_tags, prose
+from derive.printing.derivation_printer import DerivationPrinter
+from derive.printing.notes import KERNEL_LINE, kernel_listing, notes_latex, prose
 from derive.printing.notes_content import SECTIONS, derivation_names
 from tools import ROOT, require, require_katex
 
@@ -42,7 +43,7 @@ def test_one_numbering_the_series_tags_or_section_numbers(latex_en):
     equations, else (section.n), n running through the section; no section number repeats and none
     takes a number a series tag uses."""
     series = {tag for name in derivation_names() for detail in ("blackboard", "full")
-              for tag in own_tags(derive.get(name), detail) if tag}
+              for tag in DerivationPrinter(detail=detail).own_tags(derive.get(name)) if tag}
     tags = re.findall(r"\\tag\{([^}]*)\}", latex_en)
     numbered = [tag for tag in tags if tag not in series]
     assert numbered and all(re.fullmatch(r"(\d+|A)\.\d+", tag) for tag in numbered)
@@ -199,17 +200,17 @@ def test_a_line_too_wide_for_its_words_sets_them_below_it():
     derivative by W, the stable softmax gradient) goes in an align of its own with its words below;
     narrow derivations stay one align; --format latex keeps one align per derivation."""
     from derive.printing.formula_width import BESIDE, width
-    from derive.printing.latex_format import derivation_latex
+    from derive.printing.latex_format import LatexPrinter
     from derive.printing.latex_expr import latex
 
     wide = derive.get("ce-matrix-grad")
     widths = [width(f"{latex(line.equation.lhs)} = {latex(line.equation.rhs)}") for line in wide.lines]
     assert max(widths) > BESIDE > min(widths)
-    notes = derivation_latex(wide, words_below_wide=True)
+    notes = LatexPrinter(words_below_wide=True).doprint(wide)
     assert notes.count(r"\begin{align}") == 1 + 2 * sum(w > BESIDE for w in widths) - (widths[-1] > BESIDE)
     assert notes.count(r"\notag") == sum(w > BESIDE for w in widths)
-    assert derivation_latex(wide).count(r"\begin{align}") == 1
-    narrow = derivation_latex(derive.get("ce-grad"), words_below_wide=True)
+    assert LatexPrinter().doprint(wide).count(r"\begin{align}") == 1
+    narrow = LatexPrinter(words_below_wide=True).doprint(derive.get("ce-grad"))
     assert narrow.count(r"\begin{align}") == 1 and r"\notag" not in narrow
     # the estimate: a fraction counts its wider part, scripts less than the line
     assert width(r"\frac{a + b + c}{d}") < width("a + b + c + d")

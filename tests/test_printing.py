@@ -10,7 +10,7 @@ import derive
 from derive.printing.inline_math import unicode_words
 from derive import conventions as c
 from derive.functions import as_builtins
-from derive.printing.json_format import derivations_json, rules_json
+from derive.printing.json_format import JsonPrinter, rules_json
 from derive.printing.latex_expr import latex
 from derive.printing.text import derivation_text, rules_text
 from derive.printing.srepr import srepr
@@ -30,7 +30,7 @@ def _rebuild(text: str) -> tuple[sp.Basic, sp.Basic]:
 
 @pytest.mark.parametrize("name", derive.names())
 def test_json_contract_and_srepr_round_trip(name):
-    document = json.loads(derivations_json([derive.get(name)]))
+    document = json.loads(JsonPrinter().doprint([derive.get(name)]))
     (entry,) = document["derivations"]
     assert {"name", "title", "steps", "result"} <= set(entry)
     assert entry["name"] == name
@@ -117,8 +117,8 @@ def test_justifications_name_the_indices_and_variables_of_their_step():
     import json as json_module
     import sympy as sp
     from derive.printing.justifications import justification
-    from derive.printing.latex_format import derivation_latex
-    from derive.printing.markdown import derivation_markdown
+    from derive.printing.latex_format import LatexPrinter
+    from derive.printing.markdown import MarkdownPrinter
     from derive.printing.text import derivation_text
     from derive.steps import CheckKind
 
@@ -127,18 +127,18 @@ def test_justifications_name_the_indices_and_variables_of_their_step():
     assert "only the one with m = k survives" in text and "Of all the terms only the one with j = i" not in text
     assert "m についての和では、m = k の項だけが残る" in derivation_text(ce_grad, "ja", detail="full")
     # LaTeX and Markdown set the names as mathematics, between dollar signs
-    assert "only the one with $m = k$ survives" in derivation_markdown(ce_grad, detail="full")
-    assert r"only the one with $m = k$ survives" in derivation_latex(ce_grad, detail="full")
+    assert "only the one with $m = k$ survives" in MarkdownPrinter(detail="full").doprint(ce_grad)
+    assert r"only the one with $m = k$ survives" in LatexPrinter(detail="full").doprint(ce_grad)
     assert "only m = k survives; only j = i survives" in derivation_text(ce_grad)  # the blackboard line, both collapses
-    for printed in (derivation_markdown(ce_grad), derivation_latex(ce_grad)):
+    for printed in (MarkdownPrinter().doprint(ce_grad), LatexPrinter().doprint(ce_grad)):
         assert "only $m = k$ survives; only $j = i$ survives" in printed
     assert "m = k の項だけが残る、j = i の項だけが残る" in derivation_text(ce_grad, "ja")
-    steps = json_module.loads(derivations_json([ce_grad]))
+    steps = json_module.loads(JsonPrinter().doprint(ce_grad))
     steps = steps["derivations"][0]["steps"] if "derivations" in steps else steps[0]["steps"]
     assert any("m = k" in s["justification"] for s in steps)
     assert "does not depend on zᵢ does not change when zᵢ does" in derivation_text(derive.get("bce-sigmoid-grad"), detail="full")
     assert "A factor that does not depend on yᵢₖ stays in front of the derivative by yᵢₖ" in text
-    assert "A factor that does not depend on $y_{ik}$ stays in front of the derivative by $y_{ik}$" in derivation_markdown(ce_grad, detail="full")
+    assert "A factor that does not depend on $y_{ik}$ stays in front of the derivative by $y_{ik}$" in MarkdownPrinter(detail="full").doprint(ce_grad)
     assert "The finite sum over m is differentiated by yᵢₖ term by term" in text
     softmax = derivation_text(derive.get("ce-softmax"), detail="full")
     assert "does not depend on the summation index k is taken out of the sum over k" in softmax

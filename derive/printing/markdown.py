@@ -5,47 +5,33 @@ no ``\\label``; words inside a block stay in ``\\text{}``.
 """
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..steps import Derivation
+from ..steps import Derivation, Equation, Step
+from .derivation_printer import DerivationPrinter, Row
 from .latex_expr import latex
-from .justifications import justification, line_words, with_notes
-from .tags import equation_tags, line_tags
 from .words import phrase
 
-def math_blocks(derivation: Derivation, tags: str = "series", detail: str = "blackboard") -> list[str]:
-    """The display blocks, one per blackboard line (``detail="full"``: per step), in order."""
-    blocks = []
-    for equation, tag in _equations(derivation, tags, detail):
-        body = rf"\begin{{aligned}} {latex(equation.lhs)} &= {latex(equation.rhs)} \end{{aligned}}"
-        blocks.append(body + (rf" \tag{{{tag}}}" if tag else ""))
-    return blocks
+
+class MarkdownPrinter(DerivationPrinter):
+    """The title, then per row its words and its display block, then the result."""
+
+    def _print_Derivation(self, derivation: Derivation) -> str:
+        parts = [f"## {derivation.title[self.lang]}", ""]
+        parts += [self._print(item, row=row) for item, row in self.rows(derivation)]
+        result = derivation.result
+        parts += [f"**{phrase(self.lang, 'result')}**", "", "$$", rf"{latex(result.lhs)} = {latex(result.rhs)}", "$$", ""]
+        return "\n".join(parts)
+
+    def _print_Step(self, step: Step, row: Row) -> str:
+        return "\n".join([self.step_words(step, row), "", "$$", math_block(step.equation, row.tag), "$$", ""])
+
+    def _print_Line(self, line, row: Row) -> str:
+        return "\n".join([self.line_words(line, row), "", "$$", math_block(line.equation, row.tag), "$$", ""])
+
+    def math_blocks(self, derivation: Derivation) -> list[str]:
+        """The display blocks, one per row, in order."""
+        return [math_block(item.equation, row.tag) for item, row in self.rows(derivation)]
 
 
-def _equations(derivation: Derivation, tags: str, detail: str):
-    if detail == "full" or not derivation.lines:
-        return [(step.equation, tag) for step, tag in zip(derivation.steps, equation_tags(derivation, tags))]
-    return [(line.equation, tag) for line, tag in zip(derivation.lines, line_tags(derivation, tags))]
-
-
-def _words(derivation: Derivation, lang: str, detail: str) -> list[str]:
-    if detail == "full" or not derivation.lines:
-        return [with_notes(justification(step, derivation.steps[n - 1].equation if n else None, lang), derivation, n, n, lang)
-                for n, step in enumerate(derivation.steps)]
-    return [with_notes(line_words(derivation, line, lang), derivation, line.first, line.last, lang)
-            for line in derivation.lines]
-
-
-def derivation_markdown(derivation: Derivation, lang: str = "en", tags: str = "series",
-                        detail: str = "blackboard") -> str:
-    parts = [f"## {derivation.title[lang]}", ""]
-    for words, block in zip(_words(derivation, lang, detail), math_blocks(derivation, tags, detail)):
-        parts += [words, "", "$$", block, "$$", ""]
-    result = derivation.result
-    parts += [f"**{phrase(lang, 'result')}**", "", "$$", rf"{latex(result.lhs)} = {latex(result.rhs)}", "$$", ""]
-    return "\n".join(parts)
-
-
-def derivations_markdown(derivations: Iterable[Derivation], lang: str = "en", tags: str = "series",
-                         detail: str = "blackboard") -> str:
-    return "\n".join(derivation_markdown(d, lang, tags, detail) for d in derivations)
+def math_block(equation: Equation, tag: str | None) -> str:
+    body = rf"\begin{{aligned}} {latex(equation.lhs)} &= {latex(equation.rhs)} \end{{aligned}}"
+    return body + (rf" \tag{{{tag}}}" if tag else "")

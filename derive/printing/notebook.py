@@ -19,6 +19,6 @@ def notebook_latex(derivation: Derivation) -> str:
 
 
 def notebook_markdown(derivation: Derivation, lang: str = "en") -> str:
-    from .markdown import derivation_markdown
+    from .markdown import MarkdownPrinter
 
-    return derivation_markdown(derivation, lang)
+    return MarkdownPrinter(lang=lang).doprint(derivation)

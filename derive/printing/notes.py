@@ -13,11 +13,12 @@ from typing import Callable, Mapping
 from ..catalogue import Rule
 from ..languages import language
 from ..steps import Derivation
-from .latex_format import derivation_latex
+from .derivation_printer import DerivationPrinter
+from .latex_format import LatexPrinter
 from .latex_text import text
 from .notes_content import SECTIONS, Section, caption
 from .notes_content import words as notes_words
-from .tags import SectionNumbers, own_line_tags
+from .tags import SectionNumbers
 
 KERNEL_LINE = 92  # characters of kernel source per printed line (A4, \scriptsize)
 
@@ -27,17 +28,11 @@ def prose(words: str) -> str:
     return text(words)[len(r"\text{"):-1]
 
 
-def own_tags(derivation: Derivation, detail: str) -> list[str | None]:
-    """The series' tag of each row ``derivation_latex`` prints (None where the row has none)."""
-    if detail == "blackboard" and derivation.lines:
-        return own_line_tags(derivation)
-    return [step.tag for step in derivation.steps]
-
-
 def document_numbers(derivations: Mapping[str, Derivation]) -> SectionNumbers:
     """The notes' one numbering (section numbers skip every series tag the notes show)."""
-    return SectionNumbers({tag for d in derivations.values() for detail in ("blackboard", "full")
-                           for tag in own_tags(d, detail) if tag})
+    printers = (DerivationPrinter(), DerivationPrinter(detail="full"))
+    return SectionNumbers({tag for d in derivations.values() for printer in printers
+                           for tag in printer.own_tags(d) if tag})
 
 
 def today() -> str:
@@ -108,10 +103,10 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
                           {rule.name: rule for rule in rules})
     parts += [r"\appendix", rf"\section{{{words['trail']}}}", prose(words["trail_intro"])]
     numbers.start("A")
+    steps = LatexPrinter(lang=lang, detail="full", words_below_wide=True)
     for name, derivation in derivations.items():
         parts += [rf"\subsection*{{{prose(derivation.title[lang])}}}", "{\\small",
-                  derivation_latex(derivation, lang, detail="full", numbers=numbers.tags(own_tags(derivation, "full")),
-                                   words_below_wide=True), "}"]
+                  steps.doprint(derivation, numbers=numbers.tags(steps.own_tags(derivation))), "}"]
     parts.append(r"\end{document}")
     return "\n".join(parts) + "\n"
 
@@ -126,11 +121,11 @@ def _section(section: Section, number: str, derivations, numbers: SectionNumbers
     for name in section.figures if figures else ():
         parts += [r"\begin{figure}[htbp]", r"\centering", rf"\includegraphics[width=0.62\linewidth]{{{figures[name]}}}",
                   rf"\caption{{{prose(caption(name, lang))}}}", r"\end{figure}"]
+    lines = LatexPrinter(lang=lang, words_below_wide=True)
     for name in section.derivations:
         derivation = derivations[name]
         parts += [rf"\subsection{{{prose(derivation.title[lang])}}}", "{\\small",
-                  derivation_latex(derivation, lang, numbers=numbers.tags(own_tags(derivation, "blackboard")),
-                                   words_below_wide=True), "}"]
+                  lines.doprint(derivation, numbers=numbers.tags(lines.own_tags(derivation))), "}"]
     if section.kernel and kernel_source:
         parts += [r"{\scriptsize", r"\begin{verbatim}", kernel_listing(kernel_source).rstrip("\n"), r"\end{verbatim}", "}"]
     return parts

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from ..errors import DeriveError
-from ..steps import Derivation
+from ..steps import Derivation, Equation, Step
+from .derivation_printer import DerivationPrinter, Row
 from .inline_math import pieces, plain_words
 from .latex_expr import latex
-from .latex_format import row_parts
-from .notes import document_numbers, kernel_listing, own_tags, today
+from .notes import document_numbers, kernel_listing, today
 from .notes_content import SECTIONS, caption
 from .notes_content import words as notes_words
 
@@ -107,17 +107,43 @@ def prose_html(words: str, formulas: Formulas) -> str:
     return "".join(formulas.inline(text) if formula else html.escape(text) for text, formula in pieces(words))
 
 
-def derivation_table(derivation: Derivation, lang: str, formulas: Formulas, numbers: list[str] | None,
-                     detail: str = "blackboard") -> str:
-    rows, previous = [], None
-    for row, (equation, words, tag) in enumerate(row_parts(derivation, lang, detail)):
-        tag = numbers[row] if numbers is not None else tag
-        lhs = "" if equation.lhs == previous else latex(equation.lhs)
-        previous = equation.lhs
-        shown = formulas.display(f"{lhs} = {latex(equation.rhs)}")
-        rows.append(f'<tr><td class="equation">{shown}</td><td class="words">{prose_html(words, formulas)}</td>'
-                    f'<td class="tag">{f"({html.escape(tag)})" if tag else ""}</td></tr>')
-    return '<table class="derivation">' + "".join(rows) + "</table>"
+class HtmlPrinter(DerivationPrinter):
+    """Each derivation as a heading and a table (equation, words, tag) on one page; ``formulas``:
+    the collector its formulas go to, where the page is written by another (the notes)."""
+
+    _default_settings = {**DerivationPrinter._default_settings, "formulas": None}
+    document = True
+
+    def __init__(self, settings: dict | None = None, **more):
+        super().__init__(settings, **more)
+        self.formulas = self._settings["formulas"] or Formulas()
+
+    def _print_list(self, derivations: list) -> str:
+        if self._settings["formulas"] is None:
+            self.formulas = Formulas()  # each page its own formulas
+        body = "\n".join(self._print(derivation) for derivation in derivations)
+        title = plain_words(derivations[0].title[self.lang]) if derivations else "derive"
+        return page(title, self.lang, body, self.formulas)
+
+    def _print_Derivation(self, derivation: Derivation) -> str:
+        return f"<h2>{prose_html(derivation.title[self.lang], self.formulas)}</h2>\n{self.table(derivation)}"
+
+    def table(self, derivation: Derivation, numbers: list[str] | None = None) -> str:
+        """The rows alone; ``numbers``: the tags to print instead."""
+        rows = "".join(self._print(item, row=row) for item, row in self.rows(derivation, numbers))
+        return '<table class="derivation">' + rows + "</table>"
+
+    def _print_Step(self, step: Step, row: Row) -> str:
+        return self._row(step.equation, self.step_words(step, row), row)
+
+    def _print_Line(self, line, row: Row) -> str:
+        return self._row(line.equation, self.line_words(line, row), row)
+
+    def _row(self, equation: Equation, words: str, row: Row) -> str:
+        lhs = "" if row.previous is not None and equation.lhs == row.previous.lhs else latex(equation.lhs)
+        shown = self.formulas.display(f"{lhs} = {latex(equation.rhs)}")
+        return (f'<tr><td class="equation">{shown}</td><td class="words">{prose_html(words, self.formulas)}</td>'
+                f'<td class="tag">{f"({html.escape(row.tag)})" if row.tag else ""}</td></tr>')
 
 
 def _svg(path: Path) -> str:
@@ -137,6 +163,8 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
     """The notes as one page; ``figures``: figure name -> SVG file."""
     words = notes_words(lang)
     formulas = Formulas()
+    lines = HtmlPrinter(lang=lang, formulas=formulas)
+    steps = HtmlPrinter(lang=lang, detail="full", formulas=formulas)
     derivations = {name: get(name) for section in SECTIONS for name in section.derivations}
     numbers = document_numbers(derivations)
     headings = [words["rules"]] + [section.heading(lang) for section in SECTIONS] + [words["trail"]]
@@ -167,7 +195,7 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
         for name in section.derivations:
             derivation = derivations[name]
             body.append(f"<h3>{prose_html(derivation.title[lang], formulas)}</h3>")
-            body.append(derivation_table(derivation, lang, formulas, numbers.tags(own_tags(derivation, "blackboard"))))
+            body.append(lines.table(derivation, numbers.tags(lines.own_tags(derivation))))
         if section.kernel and kernel_source:
             body.append(f"<pre><code>{html.escape(kernel_listing(kernel_source))}</code></pre>")
     appendix = len(SECTIONS) + 2
@@ -175,16 +203,5 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
     numbers.start("A")
     for derivation in derivations.values():
         body.append(f"<h3>{prose_html(derivation.title[lang], formulas)}</h3>")
-        body.append(derivation_table(derivation, lang, formulas, numbers.tags(own_tags(derivation, "full")), detail="full"))
+        body.append(steps.table(derivation, numbers.tags(steps.own_tags(derivation))))
     return page(words["title"], lang, "\n".join(body), formulas)
-
-
-def derivations_html(derivations: list[Derivation], lang: str = "en", detail: str = "blackboard") -> str:
-    """Any derivations (``derive show ... --format html``, ``derive grad ... --format html``) as one page."""
-    formulas = Formulas()
-    body = []
-    for derivation in derivations:
-        body.append(f"<h2>{prose_html(derivation.title[lang], formulas)}</h2>")
-        body.append(derivation_table(derivation, lang, formulas, None, detail))
-    title = plain_words(derivations[0].title[lang]) if derivations else "derive"
-    return page(title, lang, "\n".join(body), formulas)

@@ -1,28 +1,7 @@
 """Equation numbers: the series' own tags where a step has one, sequential (or, in the notes, section) numbers otherwise."""
 from __future__ import annotations
 
-from ..steps import Derivation
-
 MODES = ("series", "sequential", "none")
-
-
-def equation_tags(derivation: Derivation, mode: str = "series", start: int = 1) -> list[str | None]:
-    """One tag per step. In ``series`` mode, numbers that the series' tags use are skipped."""
-    return numbered([step.tag for step in derivation.steps], mode, start)
-
-
-def line_tags(derivation: Derivation, mode: str = "series", start: int = 1) -> list[str | None]:
-    """One tag per blackboard line: the series' tag of its last tagged step, else a number."""
-    return numbered(own_line_tags(derivation), mode, start)
-
-
-def own_line_tags(derivation: Derivation) -> list[str | None]:
-    """The series' tag of each blackboard line (its last tagged step's), None where it has none."""
-    own = []
-    for line in derivation.lines:
-        tags = [step.tag for step in derivation.steps[line.first:line.last + 1] if step.tag]
-        own.append(tags[-1] if tags else None)
-    return own
 
 
 class SectionNumbers:

@@ -5,60 +5,54 @@ from typing import Iterable
 
 from ..catalogue import Rule
 from ..series_notes import line_notes
-from ..steps import Derivation
+from ..steps import Derivation, Step
+from .derivation_printer import DerivationPrinter, Row
 from .inline_math import unicode_words
 from .justifications import justification, line_words
 from .unicode import unicode
 from .words import line_verification_text, phrase, verification_text
 
 
-def derivation_text(derivation: Derivation, lang: str = "en", detail: str = "blackboard") -> str:
-    """The derivation as a lecturer's lines (``blackboard``), or every step (``full``)."""
-    lines = [f"{derivation.name}: {_unicode_title(derivation.title[lang])}", ""]
-    if detail == "full" or not derivation.lines:
-        lines += _steps_text(derivation, lang)
-    else:
-        lines += _lines_text(derivation, lang)
-    result = derivation.result
-    lines += ["", f"{phrase(lang, 'result')}: {unicode(result.lhs)} = {unicode(result.rhs)}"]
-    for check in derivation.cross_checks:
-        lines.append(phrase(lang, "cross_check", method=check.method, points=check.points, error=check.max_error))
-    return "\n".join(lines)
+class TextPrinter(DerivationPrinter):
+    """A derivation for the terminal: each row its equation in Unicode, the words that justify it,
+    how it was verified and any series note; then the result and the cross-checks."""
 
+    separator = "\n\n"
 
-def _steps_text(derivation: Derivation, lang: str) -> list[str]:
-    lines = []
-    width = len(str(len(derivation.steps)))
-    previous = None
-    for number, step in enumerate(derivation.steps, 1):
-        equation = f"{unicode(step.lhs)} = {unicode(step.rhs)}"
+    def _print_Derivation(self, derivation: Derivation) -> str:
+        lang = self.lang
+        lines = [f"{derivation.name}: {unicode_words(derivation.title[lang])}", ""]
+        lines += [self._print(item, row=row) for item, row in self.rows(derivation)]
+        if self.shows_lines(derivation):
+            lines += ["", phrase(lang, "full_trail")]
+        result = derivation.result
+        lines += ["", f"{phrase(lang, 'result')}: {unicode(result.lhs)} = {unicode(result.rhs)}"]
+        for check in derivation.cross_checks:
+            lines.append(phrase(lang, "cross_check", method=check.method, points=check.points, error=check.max_error))
+        return "\n".join(lines)
+
+    def _print_Step(self, step: Step, row: Row) -> str:
+        lang = self.lang
         tag = f"   ({step.tag})" if step.tag else ""
-        indent = " " * (width + 2)
-        words = justification(step, previous, lang, unicode_names=True) if step.rule != "given" else ""
-        previous = step.equation
-        lines.append(f"{number:>{width}}. {equation}{tag}")
-        lines.append(f"{indent}{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})"
-                     + (f": {words}" if words else ""))
-        lines.append(f"{indent}{verification_text(step.verification, lang)}")
-        lines += [f"{indent}{phrase(lang, 'series_note')}: {note}" for note in map(unicode_words, line_notes(derivation, number - 1, number - 1, lang))]
-    return lines
+        words = justification(step, row.previous, lang, unicode_names=True) if step.rule != "given" else ""
+        return self._numbered(row, f"{unicode(step.lhs)} = {unicode(step.rhs)}{tag}",
+                              f"{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})" + (f": {words}" if words else ""),
+                              verification_text(step.verification, lang))
 
+    def _print_Line(self, line, row: Row) -> str:
+        lang = self.lang
+        steps = row.derivation.steps[line.first:line.last + 1]
+        tag = f"   ({row.own_tag})" if row.own_tag else ""
+        return self._numbered(row, f"{unicode(line.equation.lhs)} = {unicode(line.equation.rhs)}{tag}",
+                              f"{_span(line, lang)}: {line_words(row.derivation, line, lang, True)}",
+                              line_verification_text(line.verification, steps, lang))
 
-def _lines_text(derivation: Derivation, lang: str) -> list[str]:
-    lines = []
-    width = len(str(len(derivation.lines)))
-    indent = " " * (width + 2)
-    for number, line in enumerate(derivation.lines, 1):
-        steps = derivation.steps[line.first:line.last + 1]
-        equation = line.equation
-        tags = [step.tag for step in steps if step.tag]
-        tag = f"   ({tags[-1]})" if tags else ""
-        lines.append(f"{number:>{width}}. {unicode(equation.lhs)} = {unicode(equation.rhs)}{tag}")
-        lines.append(f"{indent}{_span(line, lang)}: {line_words(derivation, line, lang, True)}")
-        lines.append(f"{indent}{line_verification_text(line.verification, steps, lang)}")
-        lines += [f"{indent}{phrase(lang, 'series_note')}: {note}" for note in map(unicode_words, line_notes(derivation, line.first, line.last, lang))]
-    lines += ["", phrase(lang, "full_trail")]
-    return lines
+    def _numbered(self, row: Row, equation: str, *below: str) -> str:
+        """The row's number and equation, then what is said below it and any series notes, indented."""
+        width = len(str(row.count))
+        notes = [f"{phrase(self.lang, 'series_note')}: {unicode_words(note)}"
+                 for note in line_notes(row.derivation, row.first, row.last, self.lang)]
+        return "\n".join([f"{row.number:>{width}}. {equation}", *(" " * (width + 2) + words for words in [*below, *notes])])
 
 
 def _span(line, lang: str) -> str:
@@ -68,14 +62,9 @@ def _span(line, lang: str) -> str:
     return phrase(lang, "steps", first=line.first + 1, last=line.last + 1)
 
 
-def _unicode_title(title: str) -> str:
-    """A title's inline LaTeX (``Gradient of $E$ by $z_{j}$``, ``$\\sigma(z) - t$``) in Unicode,
-    as the equations below it are: ``Gradient of E by zⱼ``, ``σ(z) − t``."""
-    return unicode_words(title)
-
-
-def derivations_text(derivations: Iterable[Derivation], lang: str = "en", detail: str = "blackboard") -> str:
-    return "\n\n".join(derivation_text(d, lang, detail) for d in derivations)
+def derivation_text(derivation: Derivation, lang: str = "en", detail: str = "blackboard") -> str:
+    """What ``str(derivation)`` shows (registered in :mod:`derive.extensions`)."""
+    return TextPrinter(lang=lang, detail=detail).doprint(derivation)
 
 
 def rules_text(rules: Iterable[Rule], lang: str = "en") -> str:
