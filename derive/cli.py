@@ -27,7 +27,7 @@ def _output_options() -> _Parser:
     common.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     common.add_argument("--lang", choices=codes(), default="en", help="language of the words (default: en)")
     common.add_argument("--tags", choices=TAGS, default="series",
-                        help="equation numbers: the series' own, sequential, or none (latex, markdown)")
+                        help="equation numbers: the series' own, sequential, or none (latex, markdown, html)")
     common.add_argument("--detail", choices=("blackboard", "full"), default="blackboard",
                         help="the lines a lecturer writes (default), or every step of the trail")
     return common
