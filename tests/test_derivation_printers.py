@@ -2,6 +2,7 @@
 checked, dispatch by class name, and the choice between lines and steps made in one place."""
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,11 @@ def test_the_core_does_not_import_the_printer_classes():
                 parts = node.module.split(".")
                 assert not ("printing" in parts and parts[-1] in PRINTER_MODULES), (path, node.module)
                 assert not classes & {alias.name for alias in node.names}, (path, node.module)
+
+
+def test_html_numbers_its_rows_as_the_tags_setting_says():
+    derivation = derive.get("ce")
+    cells = lambda printer: re.findall(r'<td class="tag">([^<]*)</td>', printer.table(derivation))
+    assert cells(HtmlPrinter(detail="full")) == ["(2)", "(3)", "(4)", "(5)", "(6)", "(1)"]
+    assert cells(HtmlPrinter(detail="full", tags="sequential")) == [f"({n})" for n in range(1, 7)]
+    assert cells(HtmlPrinter(detail="full", tags="none")) == [""] * 6

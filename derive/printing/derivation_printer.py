@@ -42,7 +42,7 @@ class DerivationPrinter(Printer):
 
     printmethod = None
     _default_settings: dict[str, Any] = {"lang": "en", "tags": "series", "detail": "blackboard"}
-    document = False  # a format whose output is one document (JSON, an HTML page) prints one derivation as a list of one
+    single_document = False  # True: one document (JSON, an HTML page), a lone derivation a list of one
     separator = "\n"
 
     def __init__(self, settings: dict | None = None, **more: Any):
@@ -58,7 +58,7 @@ class DerivationPrinter(Printer):
 
     def doprint(self, expr, **context: Any):
         """One derivation, or a list of them (``context``: what ``_print_Derivation`` takes beyond it)."""
-        if isinstance(expr, Derivation) and self.document:
+        if isinstance(expr, Derivation) and self.single_document:
             expr = [expr]
         elif not isinstance(expr, Derivation):
             expr = list(expr)
@@ -74,7 +74,9 @@ class DerivationPrinter(Printer):
 
     def rows(self, derivation: Derivation, numbers: list[str] | None = None) -> list[tuple[Any, Row]]:
         """``(line or step, row)`` of each row printed; ``numbers``: the tags to print instead."""
-        return self.line_rows(derivation, numbers) if self.shows_lines(derivation) else self.step_rows(derivation, numbers)
+        if self.shows_lines(derivation):
+            return self.line_rows(derivation, numbers)
+        return self.step_rows(derivation, numbers)
 
     def step_rows(self, derivation: Derivation, numbers: list[str] | None = None) -> list[tuple[Any, Row]]:
         spans = [(n, n, step.tag) for n, step in enumerate(derivation.steps)]

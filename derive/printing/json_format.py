@@ -21,7 +21,7 @@ from .reports import document
 class JsonPrinter(DerivationPrinter):
     """Every step and every blackboard line, whatever ``detail`` says: a tool picks what it shows."""
 
-    document = True
+    single_document = True
 
     def _print_list(self, derivations: list) -> str:
         return document("derivations", derivations=[self._print(d) for d in derivations])

@@ -112,7 +112,7 @@ class HtmlPrinter(DerivationPrinter):
     the collector its formulas go to, where the page is written by another (the notes)."""
 
     _default_settings = {**DerivationPrinter._default_settings, "formulas": None}
-    document = True
+    single_document = True
 
     def __init__(self, settings: dict | None = None, **more):
         super().__init__(settings, **more)

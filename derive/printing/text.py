@@ -35,8 +35,8 @@ class TextPrinter(DerivationPrinter):
         lang = self.lang
         tag = f"   ({step.tag})" if step.tag else ""
         words = justification(step, row.previous, lang, unicode_names=True) if step.rule != "given" else ""
-        return self._numbered(row, f"{unicode(step.lhs)} = {unicode(step.rhs)}{tag}",
-                              f"{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})" + (f": {words}" if words else ""),
+        by = f"{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})" + (f": {words}" if words else "")
+        return self._numbered(row, f"{unicode(step.lhs)} = {unicode(step.rhs)}{tag}", by,
                               verification_text(step.verification, lang))
 
     def _print_Line(self, line, row: Row) -> str:
@@ -52,7 +52,8 @@ class TextPrinter(DerivationPrinter):
         width = len(str(row.count))
         notes = [f"{phrase(self.lang, 'series_note')}: {unicode_words(note)}"
                  for note in line_notes(row.derivation, row.first, row.last, self.lang)]
-        return "\n".join([f"{row.number:>{width}}. {equation}", *(" " * (width + 2) + words for words in [*below, *notes])])
+        indent = " " * (width + 2)
+        return "\n".join([f"{row.number:>{width}}. {equation}", *(indent + words for words in [*below, *notes])])
 
 
 def _span(line, lang: str) -> str:
