@@ -3,7 +3,6 @@ checked, dispatch by class name, and the choice between lines and steps made in 
 import ast
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +12,7 @@ from derive.printing.derivation_printer import DerivationPrinter
 from derive.printing.json_format import JsonPrinter
 from derive.printing.latex_format import LatexPrinter
 from derive.printing.markdown import MarkdownPrinter
-from derive.printing.notes_html import HtmlPrinter
+from derive.printing.html_format import HtmlPrinter
 from derive.printing.text import TextPrinter, derivation_text
 
 from tools import ROOT, require_katex
@@ -143,7 +142,7 @@ def test_the_base_chooses_lines_or_steps():
 
 
 ALLOWED = {"cli.py", "api.py", "interfaces.py"}
-PRINTER_MODULES = {"text", "json_format", "latex_format", "markdown", "notes_html", "derivation_printer"}
+PRINTER_MODULES = {"text", "json_format", "latex_format", "markdown", "html_format", "derivation_printer"}
 
 
 def test_the_core_does_not_import_the_printer_classes():

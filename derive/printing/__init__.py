@@ -11,7 +11,7 @@ PRINTERS = {  # format -> the derivation printer's class, by dotted name: HTML's
     "json": "derive.printing.json_format:JsonPrinter",
     "latex": "derive.printing.latex_format:LatexPrinter",
     "markdown": "derive.printing.markdown:MarkdownPrinter",
-    "html": "derive.printing.notes_html:HtmlPrinter",
+    "html": "derive.printing.html_format:HtmlPrinter",
 }
 
 
