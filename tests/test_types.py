@@ -11,17 +11,11 @@ from tools import ROOT, require
 
 ERROR = re.compile(r"^(?P<path>[^:\s]+):\d+: error: ")
 
-# TEMPORARY (issue 30, item 6): derive/printing/ is being rewritten by the printing items of issue 30
-# while this check lands, so its errors are let through here.  Whoever merges the printing rewrite
-# removes this allowance (and makes printing pass); nothing else is ever let through.
-ALLOWED_WHILE_PRINTING_IS_REWRITTEN = "derive/printing/"
-
 
 def test_mypy_finds_no_error():
     require(importlib.util.find_spec("mypy") is not None, "mypy (pip install -e '.[test]')")
     run = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
-    errors = [(match["path"], line) for line in run.stdout.splitlines() if (match := ERROR.match(line))]
-    unexpected = [line for path, line in errors if not path.startswith(ALLOWED_WHILE_PRINTING_IS_REWRITTEN)]
+    errors = [line for line in run.stdout.splitlines() if ERROR.match(line)]
     assert run.returncode in (0, 1) and not run.stderr.strip(), run.stdout + run.stderr  # 2: mypy itself failed
-    assert not unexpected, "\n".join(unexpected)
+    assert not errors, "\n".join(errors)
     assert run.returncode == 0 or errors, run.stdout  # a failure that is no error line is not passed over

@@ -60,10 +60,10 @@ def transliterate(text: str, encoding: str) -> str:
             spelled, position = _script_run(text, position, table, marker)
             parts.append(spelled)
         else:
-            spelled = _SYMBOLS.get(ch) or _greek(ch)
-            if spelled is None:
+            symbol = _SYMBOLS.get(ch) or _greek(ch)
+            if symbol is None:
                 raise NotShowable(f"the console's encoding ({encoding}) cannot show {ch!r}; "
                                   f"set PYTHONIOENCODING=utf-8" + (" or use --lang en" if ord(ch) > 0x2E80 else ""))
-            parts.append(spelled)
+            parts.append(symbol)
             position += 1
     return "".join(parts)

@@ -23,7 +23,9 @@ def width(tex: str) -> float:
     while position < len(tex):
         ch = tex[position]
         if ch == "\\":
-            name = _COMMAND.match(tex, position).group(1)
+            command = _COMMAND.match(tex, position)
+            assert command is not None, f"a backslash ends {tex!r}"
+            name = command.group(1)
             position += len(name) + 1
             if name in _IGNORED:
                 continue

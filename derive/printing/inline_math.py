@@ -34,6 +34,7 @@ def unicode_math(tex: str) -> str:
         ch = tex[position]
         if ch == "\\":
             match = re.match(r"\\([A-Za-z]+|.)", tex[position:])
+            assert match is not None, f"a backslash ends {tex!r}"
             name = match.group(1)
             position += len(match.group(0))
             if name.isalpha():  # the space after a command's name only ends the name
@@ -93,6 +94,7 @@ def braced_group(tex: str, position: int) -> tuple[str, int]:
         return tex[position + 1:], len(tex)
     if tex[position] == "\\":
         match = re.match(r"\\([A-Za-z]+|.)", tex[position:])
+        assert match is not None, f"a backslash ends {tex!r}"
         return match.group(0), position + len(match.group(0))
     return tex[position], position + 1
 

@@ -33,7 +33,7 @@ def _justification(step: Step, previous: Equation | None, lang: str) -> str:
     rule = get_rule(step.rule)
     template = rule.words(lang).get("at")
     names = _names(step, previous) if template else None
-    if names:
+    if template and names:
         try:
             return template.format(**names)
         except KeyError:  # the template names something this step does not show

@@ -118,6 +118,7 @@ def _section(section: Section, number: str, derivations, numbers: SectionNumbers
     if section.rules:
         parts += [r"\begin{itemize}", *(rf"\item ${rules[name].statement}$ --- {prose(rules[name].justification[lang])}"
                                          for name in section.rules), r"\end{itemize}"]
+    figures = figures or {}
     for name in section.figures if figures else ():
         parts += [r"\begin{figure}[htbp]", r"\centering", rf"\includegraphics[width=0.62\linewidth]{{{figures[name]}}}",
                   rf"\caption{{{prose(caption(name, lang))}}}", r"\end{figure}"]

@@ -24,6 +24,7 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
                kernel_source: str | None = None, date: str | None = None) -> str:
     """The notes as one page; ``figures``: figure name -> SVG file."""
     words = notes_words(lang)
+    figures = figures or {}
     formulas = Formulas()
     lines = HtmlPrinter(lang=lang, formulas=formulas)
     steps = HtmlPrinter(lang=lang, detail="full", formulas=formulas)

@@ -19,6 +19,8 @@ ADD, MUL, POW, ATOM = 1, 2, 3, 4
 class Printed(str):
     """Printed text and its precedence (``ADD`` binds loosest, ``ATOM`` tightest)."""
 
+    precedence: int
+
     def __new__(cls, text: str, precedence: int = ATOM) -> "Printed":
         printed = super().__new__(cls, text)
         printed.precedence = precedence
@@ -65,7 +67,7 @@ class SeriesPrinter:
 
     # ----- the shared layout ---------------------------------------------------------------
     def _print(self, expr, **kwargs) -> Printed:
-        printed = super()._print(expr)  # SymPy's own methods may pass options (exp=...) the series' layout ignores
+        printed = super()._print(expr)  # type: ignore[misc]  # a mixin: the SymPy printer after it in the MRO; SymPy's own methods may pass options (exp=...) the series' layout ignores
         return printed if isinstance(printed, Printed) else Printed(printed, ATOM)
 
     def doprint(self, expr) -> str:
