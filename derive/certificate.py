@@ -78,6 +78,8 @@ def tree(expr, wilds: Mapping[str, str] | None = None) -> list:
         return ["Limit", *kids(expr.args[:3])]
     if name in _UNARY | _OWN and (isinstance(expr, sp.Function) or isinstance(expr, AppliedUndef)):
         return [name, *kids(expr.args)]
+    if isinstance(expr, sp.Heaviside):  # the step H(u) with its value at 0 (SymPy's 1/2; a kink excludes u = 0)
+        return ["Heaviside", *kids(expr.args)]
     raise NotCertifiable(f"the certificate format has no head for {name} ({expr})")
 
 
@@ -318,6 +320,8 @@ def _discharge_words(condition, match: Mapping) -> str:
         return f"the model's link: {condition.link}"
     if condition.classes:
         return f"the model fixes K = {condition.classes}"
+    if condition.restriction:
+        return "a restriction the result carries, not proved"
     if not condition.predicate:
         return "a convention of every model"
     if condition.subject not in match:

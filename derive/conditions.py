@@ -3,6 +3,7 @@ vocabulary makes the catalogue refuse to load, naming the rule.
 
 On the matched wilds (checked at every match): ``a > 0``, ``a >= 0``, ``a != 0``, ``a != 1``,
 ``a real``, ``a integer``, ``n concrete``, ``c independent of j``, ``b not the number 1`` (or 0), ``the limit of f as u -> a is positive``.
+A restriction (``a != 0 (not at the kink)``): where the result holds, stated and never proved.
 On the model (checked at every match against the model's facts and link): one-hot or binary
 labels, probabilities summing to one, ``K = 2``, ``y = softmax(z)``.
 Declared by the conventions (sizes are positive integers, predictions lie in (0, 1), indices in
@@ -41,6 +42,9 @@ _FACTS: dict[str, str] = {  # statement -> the model fact it needs
 }
 _LINKS: dict[str, str] = {"y = softmax(z)": "softmax", "Y = softmax(XW) row by row": "softmax"}
 _CLASSES = re.compile(r"^K = (\d+)$")
+# Where a result holds, stated with it and never proved: the derivative of max(a, 0) exists only
+# away from its kink a = 0 (a step using it holds there; the checker reports it as a restriction).
+RESTRICTIONS = frozenset({"a != 0 (not at the kink)"})
 _DECLARED = {  # true by the conventions of every model, or checked by the rule's own operation
     "m real",  # m, the largest of real logits
     "y_k > 0", "y_ik > 0", "0 < y_i < 1", "1 <= i <= N", "samples independent",
@@ -64,6 +68,7 @@ class Condition:
     fact: str | None = None
     link: str | None = None
     classes: int | None = None
+    restriction: bool = False  # a restriction the result carries (RESTRICTIONS), not a truth checked at the match
 
 
 def parse_condition(text: str, wild_names: frozenset[str], rule: str = "?", operation: str = "rewrite") -> Condition:
@@ -93,6 +98,8 @@ def parse_condition(text: str, wild_names: frozenset[str], rule: str = "?", oper
         return Condition(text, classes=int(classes.group(1)))
     if text in _DECLARED:
         return Condition(text)
+    if text in RESTRICTIONS:
+        return Condition(text, restriction=True)
     raise CatalogueError(f"rule {rule!r}: condition {text!r} is not one the engine can check; on the rule's "
                          f"wilds {sorted(wild_names)} write 'a > 0', 'a >= 0', 'a != 0', 'a != 1', 'a real', "
                          "'a integer', 'n concrete', 'c independent of j', 'b not the number 1' or 'b not the number 0'; on the model: "

@@ -31,6 +31,8 @@ c_mask = sp.IndexedBase("c", real=True)
 q = sp.IndexedBase("q", real=True)
 rho = sp.IndexedBase("rho", real=True)
 epsilon = sp.Symbol("epsilon", real=True)
+# The focal loss's focusing parameter gamma (gamma = 0: cross-entropy with class weights).
+focusing = sp.Symbol("gamma", nonnegative=True)
 
 
 def smoothed_labels(expr: sp.Basic) -> sp.Basic:
@@ -72,7 +74,7 @@ NAMES: dict[str, sp.Basic] = {
 }
 # The options' names: in the catalogue's patterns like the rest, but in a user's LaTeX a bare c, q,
 # \rho or \epsilon stays the user's own real symbol (q in (1 - y^q)/q), as before they had a meaning here.
-OPTION_NAMES: dict[str, sp.Basic] = {"c": c_mask, "q": q, "rho": rho, "epsilon": epsilon,
+OPTION_NAMES: dict[str, sp.Basic] = {"c": c_mask, "q": q, "rho": rho, "epsilon": epsilon, "gamma": focusing,
                                      # and the moving average's (v, theta, beta are a user's own too)
                                      "v": v, "theta": theta, "vhat": vhat, "beta": beta, "time": time,
                                      "theta_c": theta_scalar,

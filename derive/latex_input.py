@@ -25,6 +25,8 @@ UNREADABLE = {
     "a sequence over the steps t": ("_{t}", "_{t - 1}", "^{t}"),
     # a die's counts n_k (the maximum-likelihood estimate): read back, n names an index
     "counts named n": ("n_{", "{n}"),
+    # the step H(u) of the hinge loss's gradient: read back, H is a factor, not a function
+    "the step function H": (r"H\left(",),
 }
 
 _ARRAYS = {"t": c.t, "y": c.y, "z": c.z, "w": c.w, "x": c.x, "W": c.W}
@@ -167,8 +169,8 @@ def _sized(node: sp.Sum) -> sp.Sum:
 
 
 def _symbol(name: str, scalars: dict[str, sp.Symbol]) -> sp.Basic | None:
-    if name in scalars:
-        return scalars[name]
+    if re.sub(r"^Greek", "", name) in scalars:  # \gamma reaches here as Greekgamma (derive.front_end)
+        return scalars[re.sub(r"^Greek", "", name)]
     if name in _NAMED:
         return _NAMED[name]
     if name in _INDICES:

@@ -473,6 +473,15 @@ def free_indices(expr: sp.Basic) -> frozenset[sp.Symbol]:
 ANY_VALUES = Model("real numbers", frozenset({"one_hot_labels", "labels_sum_to_one", "probabilities_sum_to_one", "binary_labels"}), False)
 CATEGORICAL = Model("categorical", frozenset({"one_hot_labels", "labels_sum_to_one", "probabilities_sum_to_one"}), True)
 BERNOULLI = Model("bernoulli", frozenset({"binary_labels"}), False)
+# Labels of +1 or -1 against real scores z (a hinge loss, one-vs-rest): no fact of a probability
+# model holds (labels are not one-hot, nothing sums to one), so none is declared; the scores are the
+# logits z, one row of K per sample (so a number of classes may be given), and the gradients by
+# them hold for any real labels, the draws' labels among them.
+SIGN_LABELS = Model("sign labels", frozenset(), True)
+
+
+def sign_labels(classes: int | None = None) -> Model:
+    return SIGN_LABELS if classes is None else replace(SIGN_LABELS, name=f"sign labels(K={classes})", classes=classes)
 
 
 def free(sizes: tuple[sp.Symbol, ...] = (), positive: frozenset = frozenset(), nonzero: frozenset = frozenset(),

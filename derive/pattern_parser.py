@@ -23,6 +23,7 @@ FUNCTIONS = {
     "Sum": sp.Sum,
     "Product": sp.Product,
     "Max": sp.Max,
+    "Heaviside": sp.Heaviside,  # the step function H, the derivative of max(u, 0) away from u = 0
     "Abs": sp.Abs,
     "Min": sp.Min,
     "Maximum": Maximum,

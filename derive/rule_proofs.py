@@ -20,7 +20,7 @@ from . import conventions as c
 from .catalogue import Rule, active_directory, get_rule, load_catalogue, proving_catalogue, read_catalogue, rules_directory
 from .errors import CatalogueError
 from .proof_record import entry_for, new_entry, read_record, trusted_entries, write_record
-from .models import ANY_VALUES, BERNOULLI, COUNTS, LINKS, MOVING_AVERAGE, Model, categorical
+from .models import ANY_VALUES, BERNOULLI, COUNTS, LINKS, MOVING_AVERAGE, SIGN_LABELS, Model, categorical
 from .operations import apply
 from .steps import Equation, Step, Verification
 from .errors import VerificationError
@@ -102,6 +102,8 @@ def _model(name: str | None) -> Model:
         return MOVING_AVERAGE
     if name == "counts":
         return COUNTS
+    if name == "sign_labels":
+        return SIGN_LABELS
     base, _, link = name.partition(":")
     if link in LINKS and base in ("categorical", "bernoulli"):  # "categorical:softmax": y is the link of z
         return _model(base).with_link(link)

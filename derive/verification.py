@@ -328,6 +328,9 @@ def compare(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random,
     return Verification("numeric", (), points + more, max(worst, worse), detail="no symbolic proof found")
 
 
+DEFINED_LOSS = "definition"  # the premise check of a loss that is a definition, not a likelihood
+
+
 def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verification:
     """The likelihood, at concrete labels, must be the probability of exactly that outcome: proved
     for every size where each sample's factor is (:mod:`derive.premises`), else at the small
@@ -336,6 +339,8 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
 
     if step.check.name == "counts":
         return _solutions().verify_counts_premise(step, model, rng)
+    if step.check.name == DEFINED_LOSS:  # a loss defined by its formula (focal, hinge): nothing to prove
+        return Verification("symbolic", (), 0, 0.0, detail="a loss defined by its formula")
 
     # A likelihood with PyTorch's options (weights, a mask, smoothed labels) is no probability: with
     # every option off it must be the model's likelihood.

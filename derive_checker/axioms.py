@@ -1,8 +1,7 @@
-"""The axioms every verdict rests on, kept as data (``axioms.json`` beside this module): each with an
-id, its statement in LaTeX and a reference (what it says in words is each language's, in
-rules/languages/<code>/axioms.toml: presentation, nothing the checker reads); the conditions the model's facts
-discharge (``facts``) or every model's conventions declare (``declared``); and the pins: the SHA-256
-of each catalogue rule's logical content, with the axiom it is (null: a theorem the checker proves)."""
+"""The axioms every verdict rests on, kept as data (``axioms.json`` beside this module): each with an id, its statement
+in LaTeX and a reference (its words are each language's, rules/languages/<code>/axioms.toml, nothing the checker reads);
+the conditions the model's facts discharge (``facts``), every model's conventions declare (``declared``) or a result
+carries unproved (``restrictions``: a kink); the pins: each catalogue rule's logical content's SHA-256, with its axiom."""
 import hashlib
 import json
 from functools import lru_cache

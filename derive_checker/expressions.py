@@ -105,7 +105,7 @@ def _read(head, args, scope, sub):
     if head == "Pow" and len(kids) == 2 and kids[1].is_number and (abs(kids[1]) > 10_000 or kids[0].is_Rational and
             kids[1].is_Integer and abs(int(kids[1])) * max(abs(kids[0].p), kids[0].q).bit_length() > 10**5):
         raise Malformed("an exponent past 10000, or a power past 100000 bits")  # SymPy would carry out 10**(10**9) digit by digit
-    fixed = {"Pow": (2, sp.Pow), "KroneckerDelta": (2, sp.KroneckerDelta), "Limit": (3, sp.Limit),
+    fixed = {"Pow": (2, sp.Pow), "KroneckerDelta": (2, sp.KroneckerDelta), "Limit": (3, sp.Limit), "Heaviside": (2, sp.Heaviside),
              **{name: (1, f) for name, f in _UNARY.items()}, **{name: (_ARITY[name], f) for name, f in OWN.items()},
              **{name: (1, f) for name, f in (("Transpose", sp.Transpose), ("Trace", sp.Trace), ("DiagMatrix", sp.DiagMatrix))}}
     if head in fixed and len(kids) == fixed[head][0]:

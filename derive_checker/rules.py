@@ -54,8 +54,8 @@ def discharge(text, wilds, binding: dict, model) -> str:
             return _require(bool(model.link) and model.link["kind"] == "softmax", text, "the model's link: softmax")
         if re.match(r"^K = \d+$", text):
             return _require(model.fixed.get("K") == int(text[4:]), text, f"the model fixes {text}")
-        if text in axioms.table()["conditions"]["declared"]:
-            return "a convention of every model"
+        if text in (kinds := axioms.table()["conditions"])["declared"] or text in kinds.get("restrictions", ()):  # a kink excluded
+            return "a convention of every model" if text in kinds["declared"] else "a restriction the result carries, not proved"
         raise Refused(f"the condition {text!r} is not one the checker can discharge")
     value = binding.get(names[0]) if predicate != "malformed" else None
     if value is None:  # no part of the match: the condition's wild is in no side read from it

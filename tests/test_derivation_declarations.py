@@ -134,7 +134,7 @@ def _declaration(steps: str = GOOD_STEP, extra: str = "", model: str = '"categor
     (_declaration('{ continue_from = "ce-nowhere" }'), "no derivation named 'ce-nowhere'"),
     (_declaration(f'{GOOD_STEP}, {{ strategy = "magic" }}'), "step 2: no strategy named 'magic'"),
     (_declaration(model='"poisson"'), "model: no model named 'poisson'"),
-    (_declaration(model='{ family = "bernoulli", classes = 3 }'), "only categorical, counts models take 'classes'"),
+    (_declaration(model='{ family = "bernoulli", classes = 3 }'), "only categorical, counts, sign_labels models take 'classes'"),
     (_declaration(model='{ family = "categorical", link = "tanh" }'), "no link named 'tanh'"),
     (_declaration(extra='colour = "red"'), "derivation 'bad': unknown fields \\['colour'\\]"),
     (_declaration('{ apply = "categorical_likelihood", optional = true }'), "step 1: unknown fields \\['optional'\\]"),
@@ -162,7 +162,7 @@ def test_a_rules_directory_without_declarations_uses_those_shipped(tmp_path):
 
 def test_the_declarations_shipped_load_and_name_every_built_in():
     shipped = read_declarations(None)
-    assert len(shipped.derivations) == 56 and set(shipped.derivations) == set(names())
+    assert len(shipped.derivations) == 58 and set(shipped.derivations) == set(names())
     assert {"differentiate", "gradient", "through_link", "stable_forms"} <= set(shipped.strategies)
 
 

@@ -19,8 +19,10 @@ def test_every_readable_side_of_every_step_parses_back_to_the_same_expression():
     checked, skipped = 0, Counter()
     for name in derive.names():
         derivation = derive.get(name)
-        # the scalars a derivation declares: the limits' positive x, h, u; the average's rate beta in (0, 1)
-        scalars = LIMIT_SYMBOLS if name == "log-derivative" else {"beta": c.beta} if name.startswith("ema") else {}
+        # the scalars a derivation declares: the limits' positive x, h, u; the average's rate beta in (0, 1);
+        # the focal loss's gamma >= 0
+        scalars = LIMIT_SYMBOLS if name == "log-derivative" else {"beta": c.beta} if name.startswith("ema") else \
+            {"gamma": c.focusing} if name.startswith("focal") else {}
         for number, (step, model) in enumerate(zip(derivation.steps, derivation.models)):
             for side in (step.lhs, step.rhs):
                 tex = latex(side)

@@ -7,7 +7,7 @@ from typing import Callable
 
 import sympy as sp
 
-from ..models import ANY_VALUES, BERNOULLI, LINKS, MOVING_AVERAGE, Model, categorical, counts_model
+from ..models import ANY_VALUES, BERNOULLI, LINKS, MOVING_AVERAGE, Model, categorical, counts_model, sign_labels
 from ..steps import CheckKind, Step
 from ..strategies import State, no_derivative_left
 
@@ -18,8 +18,9 @@ MODELS: dict[str, Callable[..., Model]] = {
     "bernoulli": lambda: BERNOULLI,
     "moving_average": lambda: MOVING_AVERAGE,
     "any_values": lambda: ANY_VALUES,
+    "sign_labels": sign_labels,
 }
-SIZED_MODELS = frozenset({"categorical", "counts"})
+SIZED_MODELS = frozenset({"categorical", "counts", "sign_labels"})
 LINK_NAMES = tuple(LINKS)
 TARGETS = ("probabilities",)  # labels that are target probabilities rather than one-hot
 

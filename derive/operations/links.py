@@ -240,3 +240,27 @@ def _derivative_of_link(rule, equation, model, arguments):
 
     return rewrite_rhs(equation, accept)
 
+
+@operation("derivative_of_link_in_any_row", checks=CheckKind.LOCAL, example=Example(
+    rule="softmax_derivative_in_any_row", model=_SOFTMAX, before="E = Derivative(y[m, k], z[i, j])",
+    after="E = KroneckerDelta(m, i)*y[m, k]*(KroneckerDelta(k, j) - y[m, j])"))
+def _derivative_of_link_in_any_row(rule, equation, model, arguments):
+    """``∂y_mk/∂z_ij = δ_mi y_mk (δ_kj − y_mj)``: a softmax output by a logit of a row that may be
+    another (a sum over the samples differentiated by one sample's logit); only its own row moves it."""
+    if model.link != rule.parameter("link"):
+        return None
+
+    def accept(sub):
+        if not isinstance(sub, sp.Derivative) or len(sub.variables) != 1:
+            return None
+        (variable,) = sub.variables
+        output = sub.expr
+        if not (isinstance(output, sp.Indexed) and output.base == c.y and isinstance(variable, sp.Indexed)
+                and variable.base == c.z and len(output.indices) == len(variable.indices) == 2
+                and output.indices[0] != variable.indices[0]):
+            return None
+        (row, k), (other_row, m) = output.indices, variable.indices
+        return sp.KroneckerDelta(row, other_row) * output * (sp.KroneckerDelta(k, m) - c.y[row, m])
+
+    return rewrite_rhs(equation, accept)
+

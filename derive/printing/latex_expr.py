@@ -16,7 +16,7 @@ from .series_printer import ADD, ATOM, MUL, POW, Printed, SeriesPrinter
 
 _NAMES = {"BCE": r"\mathrm{BCE}"}
 _VECTORS = {"t": r"\mathbf{t}", "y": r"\mathbf{y}", "z": r"\mathbf{z}", "w": r"\mathbf{w}"}
-_NAMED_FUNCTIONS = {"max": r"\max", "min": r"\min", "log": r"\log"}
+_NAMED_FUNCTIONS = {"max": r"\max", "min": r"\min", "log": r"\log", "H": "H"}
 
 
 class LatexPrinter(SeriesPrinter, SympyLatexPrinter):

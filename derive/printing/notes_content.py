@@ -45,6 +45,7 @@ SECTIONS: tuple[Section, ...] = (
     Section('vector', ('ce-vector',)),
     Section('logits', ('ce-softmax', 'bce-sigmoid', 'ce-one-sample-softmax'), figures=('softmax_line', 'bce_logit')),
     Section('gradients', ('ce-grad', 'bce-grad', 'ce-softmax-grad', 'bce-sigmoid-grad', 'ce-matrix-grad', 'softmax-hessian'), figures=('training',)),
+    Section('other_losses', ('focal-softmax-grad', 'hinge-grad'), rules=('softmax_derivative_in_any_row', 'derivative_of_positive_part')),
     Section('stable', ('ce-softmax-stable', 'bce-sigmoid-stable', 'ce-softmax-grad-stable', 'bce-sigmoid-grad-stable')),
     Section('kernel', kernel=True),
     Section('ema', ('ema', 'ema-bias-correction', 'ema-example')),

@@ -179,6 +179,10 @@ class SeriesPrinter:
     def _print_Max(self, expr):
         return self.call("max", sorted(expr.args, key=_zero_last))
 
+    def _print_Heaviside(self, expr):
+        """The step H(u), as the derivative of max(u, 0) is written (its value at 0, SymPy's second argument, unused: a kink)."""
+        return self.call("H", expr.args[:1])
+
     def _print_Min(self, expr):
         return self.call("min", sorted(expr.args, key=_zero_last))
 
