@@ -18,6 +18,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from . import conventions as c
 from .errors import DeriveError
+from .steps import RESTRICTED
 
 SCHEMA = "derive-certificate/1"
 CATALOGUE_SCHEMA = "derive-catalogue/1"
@@ -321,7 +322,7 @@ def _discharge_words(condition, match: Mapping) -> str:
     if condition.classes:
         return f"the model fixes K = {condition.classes}"
     if condition.restriction:
-        return "a restriction the result carries, not proved"
+        return RESTRICTED
     if not condition.predicate:
         return "a convention of every model"
     if condition.subject not in match:

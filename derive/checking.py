@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from .errors import VerificationError
 from .limits import checkpoint
-from .steps import DEFINES_SEQUENCE, STATED, Derivation, Step, Verification
+from .steps import DEFINES_SEQUENCE, RESTRICTED, STATED, Derivation, Step, Verification
 
 
 def checked(derivation: Derivation) -> Derivation:
@@ -52,6 +52,8 @@ def _verification(step: Step, verdict: dict) -> Verification:
                             axioms=tuple(verdict.get("axioms", ())))
     if kind == "proved" and not detail:
         detail = f"proved by the checker from {', '.join(verdict.get('axioms', ())) or 'the expressions as they stand'}"
+    if RESTRICTED in verdict.get("conditions", ()):  # holds only where the rule's restriction does (a kink excluded)
+        detail = f"{detail}; {RESTRICTED}"
     method = "symbolic" if kind == "proved" else "numeric"
     proved_by = step.rule if kind == "proved" and verdict["check"] == "rewrite" else ""
     return Verification(method, (), points, worst, detail=detail, source=source, proved_by=proved_by,

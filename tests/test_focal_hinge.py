@@ -68,6 +68,7 @@ def test_the_hinge_derivative_rests_on_the_kink_axiom_and_states_its_condition(h
     assert at_kink["conditions"] == ["a restriction the result carries, not proved"], at_kink
     shown = _show("hinge-grad", "--detail", "full")
     assert "at the kink u = 0 it has no derivative" in shown and "H(1 − tᵢⱼ zᵢⱼ)" in shown
+    assert "by the rule derivative_of_positive_part, where its restriction holds (not proved" in shown
     assert "折れ目" in _show("hinge-grad", "--lang", "ja", "--detail", "full")
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..languages import language
-from ..steps import DEFINES_SEQUENCE, STATED, Verification
+from ..steps import DEFINES_SEQUENCE, RESTRICTED, STATED, Verification
 
 def phrase(lang: str, key: str, **values: object) -> str:
     return language(lang).phrase(key, **values)
@@ -15,6 +15,8 @@ def verification_text(verification: Verification, lang: str) -> str:
         return phrase(lang, "defined_sequence")
     if verification.method == "symbolic" and verification.detail == STATED:
         return phrase(lang, "stated", axioms=", ".join(verification.axioms) or "-")
+    if verification.method == "symbolic" and verification.proved_by and verification.detail.endswith(RESTRICTED):
+        return phrase(lang, "by_rule_restricted", rule=verification.proved_by, points=verification.points)
     if verification.method == "symbolic" and verification.proved_by:
         return phrase(lang, "by_rule", rule=verification.proved_by, points=verification.points)
     if verification.method == "symbolic":
