@@ -12,7 +12,7 @@ import json
 from dataclasses import replace
 
 from .errors import VerificationError
-from .limits import checkpoint
+from .input_limits import checkpoint
 from .steps import DEFINES_SEQUENCE, STATED, Derivation, Step, Verification
 
 

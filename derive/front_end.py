@@ -16,7 +16,7 @@ from sympy.core.function import AppliedUndef
 
 from . import conventions as c
 from .errors import LimitExceeded, ParseError
-from .limits import check_expression, check_text, time_limit
+from .input_limits import check_expression, check_text, time_limit
 from .safe_names import check_read_names
 
 MAX_CHARACTERS = 2000

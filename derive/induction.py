@@ -20,7 +20,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .functions import BINDERS, Maximum, plain
-from .limits import checkpoint
+from .input_limits import checkpoint
 from .work import may_expand, may_simplify
 
 _RANGED = (sp.Sum, sp.Product)

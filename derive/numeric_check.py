@@ -17,7 +17,7 @@ from sympy.core.function import AppliedUndef
 from . import conventions as c
 from .at_sizes import concrete
 from .errors import VerificationError
-from .limits import checkpoint
+from .input_limits import checkpoint
 from .models import Model
 
 

@@ -12,7 +12,7 @@ from . import conventions as c
 from .at_sizes import carry_out_derivatives
 from .conditions import Domain
 from .functions import BINDERS, plain, softmax
-from .limits import checkpoint
+from .input_limits import checkpoint
 from .models import Model
 from .ranges import at_least, clamped
 from .rewriting import merged

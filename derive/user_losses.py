@@ -18,7 +18,7 @@ from .errors import ArgumentTypeError, DeriveError, LimitExceeded, ParseError
 from .gradient_checks import cross_check_gradient
 from .languages import codes, in_every_language, phrase
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
-from .limits import TIME_LIMIT, check_expression, time_limit
+from .input_limits import TIME_LIMIT, check_expression, time_limit
 from .models import Model, array_extents, divisors_in, free, positive_in
 from .safe_names import check_names
 from .steps import USER_DERIVATIVE, USER_GRADIENT, Derivation, Equation
@@ -37,7 +37,7 @@ MAX_ORDER = 4  # a fourth derivative of a loss of MAX_OPERATIONS is already hund
 def user_gradient(loss, wrt, order: int = 1) -> Derivation:
     """``loss`` (LaTeX, ``sp.Eq(lhs, rhs)`` or an expression) differentiated by ``wrt`` (LaTeX such
     as ``y``, ``\\sigma``, ``y_{j}``, or a SymPy symbol or indexed component), within
-    :data:`~derive.limits.TIME_LIMIT` seconds.  ``order`` > 1 differentiates the result again, by
+    :data:`~derive.input_limits.TIME_LIMIT` seconds.  ``order`` > 1 differentiates the result again, by
     the same variable, or by each of ``wrt`` in turn where it is a list of ``order`` variables (a
     mixed second derivative: ``wrt=["x", "y"], order=2``)."""
     with time_limit(TIME_LIMIT * order, "deriving the gradient" if order == 1 else "deriving the derivative"):

@@ -19,7 +19,7 @@ import sympy as sp
 from . import conventions as c
 from .at_sizes import write_out_sums, concrete
 from .errors import VerificationError
-from .limits import checkpoint
+from .input_limits import checkpoint
 from .models import Model
 from .numeric_check import POINTS_PER_SIZE, _numeric_error, error_at, more_points, numeric_opinion, shared_points
 from .rewriting import merged

@@ -14,7 +14,7 @@ import derive
 from derive import conventions as c
 from derive.errors import CodegenError, VerificationError
 from derive.kernels import load
-from derive.kernels.check import check_all
+from derive.kernels.accuracy import check_all
 from derive.printing.reports import check_text as table
 from derive.kernels.codegen import Spec, generate, per_sample, per_sample_gradient
 from derive.kernels.runtime import exp_nonpositive

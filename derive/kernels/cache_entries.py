@@ -16,7 +16,7 @@ import shutil
 import stat
 from pathlib import Path
 
-MODULE_BYTES = 8 << 20  # a generated module: the largest built-in is 18 kB, a user's loss is bounded by derive.limits
+MODULE_BYTES = 8 << 20  # a generated module: the largest built-in is 18 kB, a user's loss is bounded by derive.input_limits
 NUMBA_FILE_BYTES = 64 << 20  # one of Numba's index or data files for a module (130 kB each today)
 _FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) \
     | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import CodegenError
 from . import cache
-from .checks import as_targets, check_gradient, check_inputs, check_result
+from .input_checks import as_targets, check_gradient, check_inputs, check_result
 from .threads import run_rows
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -215,7 +215,7 @@ class Kernel:
 
     def _options(self):
         if self._options_kernel is None:
-            from .options import BinaryOptionsKernel, OptionsKernel
+            from .torch_options import BinaryOptionsKernel, OptionsKernel
             self._options_kernel = OptionsKernel() if self.categorical else BinaryOptionsKernel()
         return self._options_kernel
 

@@ -144,7 +144,7 @@ class OptionsKernel(_GeneratedKernels):
         (N,) or (N, d₁, …) (``ignore_index`` leaves a sample out), or target probabilities of X's
         shape.  The mean divides by the total weight of the samples kept (labels) or by their
         number (probabilities), as PyTorch does."""
-        from .checks import INT64, _finite, _floating, as_targets, check_inputs, check_result
+        from .input_checks import INT64, _finite, _floating, as_targets, check_inputs, check_result
         from .compiler import REDUCTIONS, _gradient_buffer
 
         if reduction not in REDUCTIONS:
@@ -258,7 +258,7 @@ class BinaryOptionsKernel(_GeneratedKernels):
         reduction=...)``: X and T of one shape, (N,) or (N, …, L) with L labels per sample;
         ``weight`` broadcast to X's shape, ``pos_weight`` along the last axis (one per label).  The
         mean is over every entry; ``reduction="none"`` gives each entry's loss, in X's shape."""
-        from .checks import _finite, _floating, _unit_interval, as_targets
+        from .input_checks import _finite, _floating, _unit_interval, as_targets
         from .compiler import REDUCTIONS, _gradient_buffer
 
         if reduction not in REDUCTIONS:
