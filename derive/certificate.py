@@ -17,6 +17,7 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from . import conventions as c
+from . import extensions
 from .errors import DeriveError
 
 SCHEMA = "derive-certificate/1"
@@ -249,7 +250,8 @@ def _pairs(table: Mapping) -> list:
 def _rewrite_match(step, previous, model) -> dict:
     """The binding of the rule's wilds that reproduces the step (as the engine's replay finds it)."""
     from .catalogue import get_rule
-    from .rewriting import match_rule, parts, replace_at, subexpression_at
+    from .rewriting import match_rule, parts
+    from .expression_paths import replace_at, subexpression_at
 
     rule = get_rule(step.rule)
     sub = subexpression_at(previous.rhs, step.location)
@@ -299,8 +301,7 @@ def _step(number: int, step, previous, model, rules: dict) -> dict:
     if check.name:
         record["name"] = str(check.name)
     if record["check"] == "derived":
-        from .derivations import get
-        source = check.derivation if check.derivation is not None else get(check.name)
+        source = check.derivation if check.derivation is not None else extensions.call("built_in", check.name)
         record["derivation"] = certificate(source)
     return record
 

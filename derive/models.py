@@ -528,3 +528,9 @@ def categorical(classes: int | None = None) -> Model:
     if classes is None:
         return CATEGORICAL
     return Model(f"categorical(K={classes})", CATEGORICAL.facts, True, classes)
+
+
+def row_model(model: Model | None) -> bool:
+    """Whether the model is one of samples in rows (categorical, or Bernoulli with binary labels):
+    its kernels take the model's output X and the targets T row by row."""
+    return model is not None and (model.categorical or "binary_labels" in model.facts)

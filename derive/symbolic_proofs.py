@@ -15,7 +15,7 @@ from .functions import BINDERS, plain, softmax
 from .input_limits import checkpoint
 from .models import Model
 from .ranges import at_least, clamped
-from .rewriting import merged
+from .expression_paths import merged
 from .work import may_expand, may_simplify
 
 

@@ -110,9 +110,9 @@ def stable_forms(derivation: Derivation) -> tuple[Derivation, Derivation]:
     minus a softplus, log(1 + eᶻ) by max(z, 0) + log(1 + e^{−|z|}), 1 − σ(z) as σ(−z), the
     log-sum-exp shift...), then each sigmoid by its sign: each a verified derivation, which
     ``derive grad ... --stable`` shows and the kernel computes (the same strategy as every kernel's:
-    :mod:`derive.kernels.plan`)."""
+    :mod:`derive.derivations.plans`)."""
     from .derivations.stable import stable_form
-    from .kernels.plan import loss_and_gradient
+    from .derivations.plans import loss_and_gradient
 
     loss, gradient, _ = loss_and_gradient(derivation)
     title = in_every_language("titles.stable_loss", title=derivation.title)

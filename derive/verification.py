@@ -17,12 +17,13 @@ from typing import Mapping
 import sympy as sp
 
 from . import conventions as c
+from . import extensions
 from .at_sizes import write_out_sums, concrete
 from .errors import VerificationError
 from .input_limits import checkpoint
 from .models import Model
 from .numeric_check import POINTS_PER_SIZE, _numeric_error, error_at, more_points, numeric_opinion, shared_points
-from .rewriting import merged
+from .expression_paths import merged
 from .steps import CheckKind, Equation, Step, Verification
 from .symbolic_proofs import canonical_indices, index_ranges, proves_for_every_size, proves_zero
 from .vector_forms import explicit
@@ -116,7 +117,8 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
     is the second opinion; a rule proved only at some sizes leaves the step to :func:`compare`."""
     from .catalogue import get_rule  # the catalogue is read only when a rule is replayed
     from .rule_trust import proved_for_every_size
-    from .rewriting import match_rule, parts, merged, replace_at, subexpression_at
+    from .rewriting import match_rule, parts
+    from .expression_paths import merged, replace_at, subexpression_at
 
     rule = get_rule(step.rule)
     _require(rule.operation == "rewrite", step, lambda: f"{rule.name} is not a rewrite rule")
@@ -157,7 +159,7 @@ def _check_local(previous: Equation, step: Step, model: Model, rng: random.Rando
     Equal parts make equal wholes, so a proof that the part equals its replacement with symbolic
     sizes and indices (an index bound outside it, or free, taken anywhere in its range) proves the
     step for every size; where there is none, the whole step is compared as any other."""
-    from .rewriting import enclosing_limits, replace_at, subexpression_at
+    from .expression_paths import enclosing_limits, replace_at, subexpression_at
 
     _require(step.lhs == previous.lhs, step, "the left side changed")
     ((old, new),) = step.check.definitions.items()
@@ -240,10 +242,9 @@ def _verify_derived(step: Step) -> Verification:
     the step's equation, and the step is as verified as that derivation's weakest step."""
     source = step.check.derivation
     if source is None:
-        from .derivations import get, names  # the built-ins sit above this module
-        _require(step.check.name in names(), step,
+        _require(step.check.name in extensions.call("built_in_names"), step,
                  lambda: f"it claims the result of a derivation {step.check.name!r}, and there is none of that name")
-        source = get(step.check.name)
+        source = extensions.call("built_in", step.check.name)
     _require(source.result == step.equation, step,
              lambda: f"{step.equation.lhs} = {step.equation.rhs} is not the result of {source.name} "
              f"({source.result.lhs} = {source.result.rhs})")

@@ -3,12 +3,15 @@ directory (so Numba's ``cache=True`` works across processes), import it, and wra
 checks and reductions."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import CodegenError
+from .. import extensions
+from ..errors import CodegenError, UnknownDerivation
+from ..models import row_model
 from . import cache
 from .input_checks import as_targets, check_gradient, check_inputs, check_result
 from .threads import run_rows
@@ -45,7 +48,7 @@ USER_DECORATOR = DECORATOR.replace('"contract", ', "")
 
 
 def module_source(plan) -> str:
-    """The row kernels of a plan (:mod:`.plan`): for each kind of target, the loss and the loss with
+    """The row kernels of a plan (:mod:`derive.derivations.plans`): for each kind of target, the loss and the loss with
     its gradient, in float64 and (where the passes keep their digits) float32, and for categorical
     losses also with rows side by side (:mod:`.blocked`).  The module records what it computes, so
     a cached one loads without deriving anything."""
@@ -86,7 +89,7 @@ def module_source(plan) -> str:
 
 
 def sums_to_one(kind) -> bool:
-    """Whether the targets of ``kind`` (:class:`.plan.Kind`) sum to one over the classes, as a fact
+    """Whether the targets of ``kind`` (:class:`derive.derivations.plans.Kind`) sum to one over the classes, as a fact
     its stable loss was derived under (one-hot labels do; target probabilities where the
     derivation relied on it): the kernels check it of their inputs."""
     return "labels_sum_to_one" in kind.loss.models[-1].facts
@@ -135,7 +138,7 @@ class Kernel:
     labels (N,) or target probabilities (N, K) for cross-entropy; targets in [0, 1] (N,) for BCE."""
 
     def __init__(self, name: str, make_plan):
-        """``name``: the kernel's (its module's); ``make_plan``: the :class:`.plan.Plan` it is
+        """``name``: the kernel's (its module's); ``make_plan``: the :class:`derive.derivations.plans.Plan` it is
         generated from, called only when no module of this engine is cached."""
         self.name = name
         self._make_plan = make_plan
@@ -149,7 +152,7 @@ class Kernel:
 
     @property
     def plan(self):
-        """What the kernel computes (:mod:`.plan`): derived when first asked for."""
+        """What the kernel computes (:mod:`derive.derivations.plans`): derived when first asked for."""
         if self._plan is None:
             self._plan = self._make_plan()
         return self._plan
@@ -287,10 +290,8 @@ class NumbaBackend:
     name = "numba"
 
     def kernel(self, name: str, model, make_plan):
-        """``make_plan()``: the :class:`.plan.Plan`, derived only when no kernel of ``name`` from this
+        """``make_plan()``: the :class:`derive.derivations.plans.Plan`, derived only when no kernel of ``name`` from this
         engine is cached."""
-        from .plan import row_model
-
         if row_model(model):
             try:
                 return Kernel(name, make_plan)
@@ -307,19 +308,13 @@ BACKENDS = {"numba": NumbaBackend()}
 
 def compile_derivation(derivation, backend: str = "numba"):
     """The kernel of any derivation whose result is a loss or a loss's gradient: one path for the
-    built-ins and a user's losses (:func:`.plan.plan_for`: the gradient by the engine, the stable
+    built-ins and a user's losses (:func:`derive.derivations.plans.plan_for`: the gradient by the engine, the stable
     forms by the catalogue's rules), then the backend's generator."""
-    from functools import cache
-
-    from ..derivations import registry
-    from .plan import plan_for
-
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
-    make_plan = cache(lambda: plan_for(derivation))
-    # the built-in of this name, or a derivation with its result (another route to it): its kernel
-    built_in = derivation.name in registry.names() and registry.get(derivation.name).result == derivation.result
-    name = derivation.name if built_in else f"{derivation.name}_{make_plan().digest()}"
+    # the derivations make the plan (derive.derivations.plans), reached by registration
+    make_plan = functools.cache(lambda: extensions.call("kernel_plan", derivation))
+    name = extensions.call("kernel_name", derivation, make_plan)
     model = derivation.models[-1] if derivation.models else None
     return BACKENDS[backend].kernel(name, model, make_plan)
 
@@ -328,15 +323,10 @@ def load(name: str) -> Kernel:
     """The kernel of the built-in derivation ``name`` (ce-softmax, ce, bce-sigmoid, bce...), straight
     from the cache when this engine generated it before (no derivation needed), else generated now."""
     def plan():
-        from ..derivations import get
-        from ..errors import UnknownDerivation
-        from .plan import plan_for
-
         try:
-            derivation = get(name)
+            return extensions.call("built_in_plan", name)
         except UnknownDerivation as error:
             raise ValueError(str(error)) from None
-        return plan_for(derivation)
 
     if not isinstance(name, str) or not name:
         raise ValueError(f"a kernel is loaded by the name of a derivation, not {name!r}")

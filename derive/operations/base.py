@@ -26,7 +26,7 @@ Operation = Callable[[Rule, Equation | None, Model, Mapping[str, Any]], Outcome 
 def find(expr: sp.Basic, accept: Callable[..., sp.Basic | None], with_path: bool = False):
     """The first subexpression (outermost, leftmost) that ``accept`` turns into something new
     (``accept(path, sub)`` where ``with_path``: what is around the part matters)."""
-    from ..rewriting import subexpressions
+    from ..expression_paths import subexpressions
 
     for path, sub in subexpressions(expr):
         new = accept(path, sub) if with_path else accept(sub)
@@ -38,7 +38,7 @@ def find(expr: sp.Basic, accept: Callable[..., sp.Basic | None], with_path: bool
 def rewrite_rhs(equation: Equation, accept: Callable[..., sp.Basic | None], with_path: bool = False) -> Outcome | None:
     """An equality step replacing the first subexpression of the right side that ``accept`` changes;
     verifying it means proving that one part equal to what replaced it."""
-    from ..rewriting import replace_at, subexpression_at
+    from ..expression_paths import replace_at, subexpression_at
 
     found = find(equation.rhs, accept, with_path)
     if found is None:

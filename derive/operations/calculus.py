@@ -125,7 +125,7 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
     array's length (the model's), one bound around the sum anywhere in its range.
     ``∑_{k=2}^{K} δ_{jk} f_k`` is left alone: at j = 1 it is 0, and f_j elsewhere."""
     from ..ranges import at_least
-    from ..rewriting import enclosing_limits
+    from ..expression_paths import enclosing_limits
     from ..symbolic_proofs import index_ranges
 
     free = index_ranges(sp.Tuple(equation.lhs, equation.rhs), model)

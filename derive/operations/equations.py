@@ -9,7 +9,8 @@ from ..catalogue import Rule
 from ..conditions import holds
 from ..errors import DeriveError
 from ..models import BERNOULLI, categorical
-from ..rewriting import match_equation, replace_at, rewrite_once, subexpressions
+from ..rewriting import match_equation, rewrite_once
+from ..expression_paths import replace_at, subexpressions
 from ..steps import Check, CheckKind, Equation
 from .base import Outcome, rewrite_rhs
 from .registry import Derived, Example, operation

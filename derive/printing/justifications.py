@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .. import extensions
 from ..catalogue import get_rule
-from ..rewriting import subexpression_at
+from ..expression_paths import subexpression_at
 from ..safe_names import is_function_name
 from ..steps import CheckKind, Equation, Step
 from .inert import latex_text
@@ -132,12 +133,11 @@ def _brief(step: Step, previous: Equation | None, lang: str) -> str:
         words = str(template).format(**names)
     except KeyError:
         return _justification(step, previous, lang)
-    from ..derivations.lemmas import label
     if rule.lemma:
-        return f"{words} ({label(rule.lemma)})"
+        return f"{words} ({_label(rule.lemma)})"
     lemma = _lemma_inside(step, previous)
     if lemma is not None:
-        words = language(lang).phrase("with_lemma", brief=words, lemma=lemma.words(lang)["brief"], label=label(lemma.lemma))
+        words = language(lang).phrase("with_lemma", brief=words, lemma=lemma.words(lang)["brief"], label=_label(lemma.lemma))
     return words
 
 
@@ -198,3 +198,8 @@ def _latex_name(symbol: sp.Basic) -> str:
     """``k``, ``y_{ik}``, ``\\hat{y}``, ``\\delta_{ij}``: as the equations print it, for a formula in the words."""
     from .latex_expr import latex
     return latex(symbol)
+
+
+def _label(lemma: str) -> str:
+    """``L1``...: the lemmas are numbered in the order the derivations declare them."""
+    return extensions.call("lemma_label", lemma)
