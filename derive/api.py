@@ -57,10 +57,10 @@ def gradient(loss, wrt, link: str | None = None, order: int = 1) -> Derivation:
     that many times, by ``wrt`` each time or by each of a list of ``order`` variables in turn (see
     :func:`hessian`); each derivative is differentiated again step by step, every step verified."""
     if isinstance(loss, Derivation):
-        from .user_losses import _orders, _variable
+        from .user_losses import variables_in_turn, named_variable
         derivation = loss
-        for each in _orders(wrt, order):
-            variable = _variable(each, loss.result.rhs) if isinstance(each, str) else each
+        for each in variables_in_turn(wrt, order):
+            variable = named_variable(each, loss.result.rhs) if isinstance(each, str) else each
             derivation = _gradient_of_derivation(derivation, variable, link)
             link = None  # the first derivative is written in the logits already
         return derivation

@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from .certificate import NotCertifiable, remember, unlisted
 from .errors import VerificationError
 from .input_limits import checkpoint
-from .steps import DEFINES_SEQUENCE, STATED, Derivation, Step, Verification
+from .steps import DEFINES_SEQUENCE, Derivation, STATED, Step, Verification
 
 
 def checked(derivation: Derivation) -> Derivation:
     """``derivation`` with each step's verification the checker's verdict on its certificate."""
     from derive_checker.certificate import check_certificate
     from derive_checker.expressions import Malformed
-    from .certificate import NotCertifiable, remember, unlisted
 
     try:
         document = json.loads(json.dumps(unlisted(derivation), ensure_ascii=False))

@@ -42,12 +42,12 @@ def user_gradient(loss, wrt, order: int = 1) -> Derivation:
     mixed second derivative: ``wrt=["x", "y"], order=2``)."""
     with time_limit(TIME_LIMIT * order, "deriving the gradient" if order == 1 else "deriving the derivative"):
         try:
-            return _user_derivative(loss, _orders(wrt, order))
+            return _user_derivative(loss, variables_in_turn(wrt, order))
         except RecursionError:
             raise LimitExceeded("the loss nests too deeply for SymPy to carry out (Python's recursion limit)") from None
 
 
-def _orders(wrt, order: int) -> list:
+def variables_in_turn(wrt, order: int) -> list:
     """The variables to differentiate by, in turn: ``wrt`` ``order`` times, or each of a list of ``order``."""
     if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
         raise DeriveError(f"the order of a derivative is 1 to {MAX_ORDER}, not {order!r}")
@@ -70,7 +70,7 @@ def _user_derivative(loss, wrt: list) -> Derivation:
     if size > MAX_OPERATIONS:
         raise DeriveError(f"the loss has {size} operations; derive differentiates losses of up to "
                           f"{MAX_OPERATIONS} step by step (every step is verified): differentiate it in parts")
-    variables = tuple(_variable(each, rhs) for each in wrt)
+    variables = tuple(named_variable(each, rhs) for each in wrt)
     model = _model(rhs, variables)
     for variable in dict.fromkeys(variables):
         _refuse_kinks(rhs, variable)
@@ -152,7 +152,7 @@ def _loss_name(loss: sp.Basic) -> sp.Symbol:
     return sp.Symbol(next(n for n in ("L", "J", *(f"E{k}" for k in range(1, len(taken) + 2))) if n not in taken), real=True)
 
 
-def _variable(wrt, rhs: sp.Basic) -> sp.Basic:
+def named_variable(wrt, rhs: sp.Basic) -> sp.Basic:
     """``wrt`` as the symbol or component it names in ``rhs``: ``q_{c}`` is a component of the
     loss's array ``q`` even where ``c`` is not a conventional index."""
     from .front_end import from_latex

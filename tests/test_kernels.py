@@ -16,7 +16,8 @@ from derive.errors import CodegenError, VerificationError
 from derive.kernels import load
 from derive.kernels.accuracy import check_all
 from derive.printing.reports import check_text as table
-from derive.kernels.codegen import Spec, generate, per_sample, per_sample_gradient
+from derive.kernels.codegen import generate, per_sample, per_sample_gradient
+from derive.kernels.spec import Spec
 from derive.kernels.runtime import exp_nonpositive
 
 from tools import ROOT, require_torch

@@ -36,7 +36,7 @@ LAYERS = {
     "derive.series_notes": CORE, "derive.blackboard": CORE,
     # engine: find steps, apply rules, check and certify what was found
     "derive.combinators": ENGINE, "derive.rewriting": ENGINE, "derive.symbolic_proofs": ENGINE,
-    "derive.premises": ENGINE, "derive.verification": ENGINE, "derive.solution_checks": ENGINE,
+    "derive.premises": ENGINE, "derive.step_verdicts": ENGINE, "derive.verification": ENGINE, "derive.solution_checks": ENGINE,
     "derive.rule_trust": ENGINE, "derive.certificate": ENGINE, "derive.checking": ENGINE,
     "derive.strategies": ENGINE, "derive.operations": ENGINE, "derive.rule_proofs": ENGINE,
     "derive.gradient_checks": ENGINE,
@@ -52,15 +52,13 @@ LAYERS = {
 
 
 def layer_of(module: str) -> str | None:
-    while module:
-        if module in LAYERS:
-            return LAYERS[module]
-        if "." not in module or module == "derive":
-            return None
+    """The layer of the module or of the package holding it (``derive`` itself holds only its
+    ``__init__``: a new module at the top of the package must be named)."""
+    while module not in LAYERS and module.count(".") > 1:
         module = module.rsplit(".", 1)[0]
-        if module == "derive":  # the package's own entry holds only derive/__init__.py
-            return None
-    return None
+    if module not in LAYERS and module.startswith("derive_checker."):
+        module = "derive_checker"
+    return LAYERS.get(module)
 
 
 def _modules() -> dict[str, Path]:

@@ -21,7 +21,8 @@ from ..models import Model, row_model
 from ..steps import Derivation
 from . import registry
 from .gradients import gradient
-from .stable import model_for_targets, stable_form
+from .stable import stable_form
+from .targets import model_for_targets
 
 DIFFERENTIATED = "differentiate_both_sides"  # the step that starts a gradient
 

@@ -17,6 +17,13 @@ import sympy as sp
 from .. import conventions as c
 from .. import extensions
 from ..errors import CodegenError, KernelInputError
+from . import cache
+from .codegen import generate, generate_entries, mean_and_rows, per_sample_gradient
+from .spec import Spec
+from .generated import DECORATOR, REDUCTIONS, SINGLE, gradient_buffer, load_module, sums_to_one
+from .input_checks import (INT64, as_targets, check_inputs, check_result, floating_array, require_finite,
+                           require_unit_interval)
+from .threads import run_rows
 
 # The loss each kind of target compiles from, and whether each class is an independent entry whose
 # own loss reduction="none" returns (elementwise); its gradient and stable forms are the plan's
@@ -57,8 +64,6 @@ def module_source(kinds: dict) -> str:
     """The kernels of each kind of target in ``kinds`` (``CE_KINDS``, ``BCE_KINDS``): the loss, the
     loss with its gradient, and the samples' shares of the mean's denominator, in float64 and
     (where the class passes keep their digits in float32) float32."""
-    from .codegen import Spec, generate, generate_entries, mean_and_rows, per_sample_gradient
-    from .compiler import DECORATOR, SINGLE, sums_to_one
 
     planned = {kind: extensions.call("built_in_plan", loss_name, kinds=(kind,)).kind(kind)
                for kind, (loss_name, _) in kinds.items()}
@@ -99,19 +104,14 @@ class _GeneratedKernels:
     KINDS: dict = {}
 
     def __init__(self):
-        from .cache import text_of
-        from .compiler import load_module
 
         self._module = load_module(self.STEM, lambda: module_source(self.KINDS))
-        self.source = text_of(self._module)
+        self.source = cache.text_of(self._module)
 
     def _call(self, name: str, fixed: tuple, parameters: tuple, whole: frozenset) -> None:
         """``name`` (its float32 version for float32 inputs, where one was generated) on the arrays
         ``fixed`` and then ``parameters``, the rows of X (``fixed[0]``) shared among threads; the
         parameters at the positions ``whole`` (one entry per class) go whole to every thread."""
-        from . import cache
-        from .compiler import SINGLE
-        from .threads import run_rows
 
         X = fixed[0]
         single = name + SINGLE
@@ -144,12 +144,10 @@ class OptionsKernel(_GeneratedKernels):
         (N,) or (N, d₁, …) (``ignore_index`` leaves a sample out), or target probabilities of X's
         shape.  The mean divides by the total weight of the samples kept (labels) or by their
         number (probabilities), as PyTorch does."""
-        from .input_checks import INT64, _finite, _floating, as_targets, check_inputs, check_result
-        from .compiler import REDUCTIONS, _gradient_buffer
 
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
-        X, T = _floating(X, "logits"), as_targets(T)
+        X, T = floating_array(X, "logits"), as_targets(T)
         flat = Flattened(X, T)
         X2, T2 = flat.X, flat.T
         labels = T2.ndim == 1 and T2.dtype.kind in "iu"
@@ -179,14 +177,14 @@ class OptionsKernel(_GeneratedKernels):
         rows = np.empty(X2.shape[0], dtype=X2.dtype)
         G = None
         if with_gradient:
-            G = np.empty(X2.shape, dtype=X2.dtype) if flat.spatial or out is None else _gradient_buffer(out, X2, T2)
+            G = np.empty(X2.shape, dtype=X2.dtype) if flat.spatial or out is None else gradient_buffer(out, X2, T2)
             scale = X2.dtype.type(1.0 / total if reduction == "mean" else 1.0)
             self._call(f"loss_and_grad_{kind}", (X2, T2, rows, G, scale), parameters, whole)
         else:
             self._call(f"loss_{kind}", (X2, T2, rows), parameters, whole)
         if check:
             if flat.spatial and not np.isfinite(rows).all():
-                _finite(X, "logits")  # the entry named in the input's own shape (N, C, d₁, …), not the rows'
+                require_finite(X, "logits")  # the entry named in the input's own shape (N, C, d₁, …), not the rows'
             check_result(X2, T2, rows, True, True)
         loss = flat.rows(rows) if reduction == "none" else _reduced(rows, total, reduction)
         return loss, (flat.gradient(G, out) if G is not None else None)
@@ -258,12 +256,10 @@ class BinaryOptionsKernel(_GeneratedKernels):
         reduction=...)``: X and T of one shape, (N,) or (N, …, L) with L labels per sample;
         ``weight`` broadcast to X's shape, ``pos_weight`` along the last axis (one per label).  The
         mean is over every entry; ``reduction="none"`` gives each entry's loss, in X's shape."""
-        from .input_checks import _finite, _floating, _unit_interval, as_targets
-        from .compiler import REDUCTIONS, _gradient_buffer
 
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
-        X, T = _floating(X, "logits"), as_targets(T)
+        X, T = floating_array(X, "logits"), as_targets(T)
         if X.ndim == 0 or X.size == 0:
             raise ValueError(f"logits must be a non-empty array; got shape {X.shape}")
         if T.shape != X.shape or T.dtype.kind not in "fiub":
@@ -275,8 +271,8 @@ class BinaryOptionsKernel(_GeneratedKernels):
         X2 = np.ascontiguousarray(X).reshape(-1, labels)
         T2 = np.ascontiguousarray(T, dtype=X.dtype).reshape(-1, labels)
         if check:
-            _finite(T2, "targets")
-            _unit_interval(T2, "targets")
+            require_finite(T2, "targets")
+            require_unit_interval(T2, "targets")
         values = {"rho": _broadcast(pos_weight, (labels,), X.dtype, "pos_weight",
                                     f"broadcastable to the logits' shape {X.shape}"),
                   "w": _broadcast(weight, X.shape, X.dtype, "weight", f"broadcastable to the logits' shape {X.shape}").reshape(-1, labels)}
@@ -285,7 +281,7 @@ class BinaryOptionsKernel(_GeneratedKernels):
         rows = np.empty(X2.shape[0], dtype=X2.dtype)
         G = None
         if with_gradient:
-            G = _gradient_buffer(out, X, T).reshape(-1, labels) if out is not None else np.empty(X2.shape, dtype=X2.dtype)
+            G = gradient_buffer(out, X, T).reshape(-1, labels) if out is not None else np.empty(X2.shape, dtype=X2.dtype)
             scale = X2.dtype.type(1.0 / total if reduction == "mean" else 1.0)
             self._call("loss_and_grad_targets", (X2, T2, rows, G, scale), parameters, whole)
         elif reduction != "none":
@@ -298,7 +294,7 @@ class BinaryOptionsKernel(_GeneratedKernels):
             loss = _reduced(rows, total, reduction)
             finite = np.isfinite(loss)
         if not finite:
-            _finite(X2, "logits")
+            require_finite(X2, "logits")
         return loss, (G.reshape(X.shape) if G is not None else None)
 
 
