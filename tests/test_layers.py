@@ -100,46 +100,74 @@ def _imports() -> list[tuple[str, str, str, int]]:
 IMPORTS = _imports()
 
 
-def test_every_module_has_a_layer():
-    missing = [module for module in MODULES if layer_of(module) is None]
-    assert not missing, f"modules in no layer of tests/test_layers.py's LAYERS: {missing}"
-
-
-def test_no_import_runs_upward_or_sideways():
+def wrong_way(imports) -> list[str]:
+    """Each import of a module in a higher layer, or in a sibling of the same height."""
     wrong = []
-    for importer, imported, _, line in IMPORTS:
+    for importer, imported, _, line in imports:
         here, there = layer_of(importer), layer_of(imported)
         if here is None or there is None or here == there:
             continue
         if RANK[there] >= RANK[here]:
             how = "sideways" if RANK[there] == RANK[here] else "upward"
             wrong.append(f"{importer}:{line} ({here}) imports {imported} ({there}), {how}")
-    assert not wrong, "\n".join(wrong)
+    return wrong
 
 
-def test_no_import_circle():
-    graph: dict[str, set[str]] = {module: set() for module in MODULES}
-    for importer, imported, _, _ in IMPORTS:
-        if imported in MODULES and imported != importer:
+def on_circles(imports, modules) -> list[str]:
+    """The modules that reach themselves through imports."""
+    graph: dict[str, set[str]] = {module: set() for module in modules}
+    for importer, imported, _, _ in imports:
+        if imported in graph and imported != importer:
             graph[importer].add(imported)
-    # a module is on a circle where it reaches itself
-    circles = []
+    circling = []
     for start in sorted(graph):
         seen, frontier = set(), set(graph[start])
         while frontier:
             seen |= frontier
             frontier = {n for m in frontier for n in graph[m]} - seen
         if start in seen:
-            circles.append(start)
-    assert not circles, f"modules on an import circle: {circles}"
+            circling.append(start)
+    return circling
+
+
+def private_imports(imports) -> list[str]:
+    return [f"{importer}:{line} imports {name or imported} from {imported}"
+            for importer, imported, name, line in imports
+            if imported != importer and any(part.startswith("_") and not part.startswith("__")
+                                             for part in (*imported.split("."), name) if part)]
+
+
+def test_every_module_has_a_layer():
+    missing = [module for module in MODULES if layer_of(module) is None]
+    assert not missing, f"modules in no layer of tests/test_layers.py's LAYERS: {missing}"
+
+
+def test_no_import_runs_upward_or_sideways():
+    wrong = wrong_way(IMPORTS)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_import_circle():
+    circling = on_circles(IMPORTS, MODULES)
+    assert not circling, f"modules on an import circle: {circling}"
 
 
 def test_no_private_name_imported_across_modules():
-    private = [f"{importer}:{line} imports {name or imported} from {imported}"
-               for importer, imported, name, line in IMPORTS
-               if imported != importer and any(part.startswith("_") and not part.startswith("__")
-                                                for part in (*imported.split("."), name) if part)]
+    private = private_imports(IMPORTS)
     assert not private, "\n".join(private)
+
+
+def test_the_checks_catch_what_they_are_for():
+    """Planted imports: each kind of breach is reported, and an import downward is not."""
+    assert wrong_way([("derive.steps", "derive.rewriting", "", 1)]) == [
+        "derive.steps:1 (core) imports derive.rewriting (engine), upward"]
+    assert wrong_way([("derive.kernels.codegen", "derive.printing.text", "", 2)])[0].endswith("sideways")
+    assert wrong_way([("derive_checker.zero", "derive.functions", "", 3)])
+    assert not wrong_way([("derive.kernels.codegen", "derive.symbolic_proofs", "", 4)])
+    assert on_circles([("a", "b", "", 1), ("b", "c", "", 1), ("c", "a", "", 1)], ["a", "b", "c", "d"]) == ["a", "b", "c"]
+    assert private_imports([("derive.api", "derive.user_losses", "_orders", 5)])
+    assert not private_imports([("derive.api", "derive.user_losses", "__version__", 5)])
+    assert layer_of("derive.a_new_module") is None
 
 
 def test_the_table_names_only_modules_that_exist():
