@@ -14,12 +14,17 @@ from dataclasses import replace
 import sympy as sp
 
 from . import conventions as c
+from .derivations.plans import loss_and_gradient
+from .derivations.runner import named_strategy
+from .derivations.stable import stable_form
 from .errors import ArgumentTypeError, DeriveError, LimitExceeded, ParseError
+from .front_end import from_latex
 from .gradient_checks import cross_check_gradient
 from .languages import codes, in_every_language, phrase
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .input_limits import TIME_LIMIT, check_expression, time_limit
 from .models import Model, array_extents, divisors_in, free, positive_in
+from .printing.latex_expr import latex
 from .safe_names import check_names
 from .steps import USER_DERIVATIVE, USER_GRADIENT, Derivation, Equation
 from .strategies import Strategy, chain, given, run
@@ -88,8 +93,6 @@ def _differentiated(variable) -> Strategy:
     """Differentiate the equation so far by ``variable``, then tidy up as a person writes it: the
     named strategy ``gradient_as_a_person_writes_it`` (rules/derivations/00_strategies.toml), which
     differentiates as the built-ins' gradients do."""
-    from .derivations.runner import named_strategy
-
     return named_strategy("gradient_as_a_person_writes_it", wrt=variable)
 
 
@@ -111,9 +114,6 @@ def stable_forms(derivation: Derivation) -> tuple[Derivation, Derivation]:
     log-sum-exp shift...), then each sigmoid by its sign: each a verified derivation, which
     ``derive grad ... --stable`` shows and the kernel computes (the same strategy as every kernel's:
     :mod:`derive.derivations.plans`)."""
-    from .derivations.stable import stable_form
-    from .derivations.plans import loss_and_gradient
-
     loss, gradient, _ = loss_and_gradient(derivation)
     title = in_every_language("titles.stable_loss", title=derivation.title)
     stable_loss = stable_form(loss, f"{USER_GRADIENT}-loss-stable", title)
@@ -130,8 +130,6 @@ def compile_user_gradient(derivation: Derivation):
 
 
 def _loss(loss) -> tuple[sp.Basic, sp.Basic]:
-    from .front_end import from_latex
-
     if isinstance(loss, str):
         loss = from_latex(loss, model_names=False)  # a user's y is any real number, whatever its name
     if isinstance(loss, sp.Equality):
@@ -155,8 +153,6 @@ def _loss_name(loss: sp.Basic) -> sp.Symbol:
 def named_variable(wrt, rhs: sp.Basic) -> sp.Basic:
     """``wrt`` as the symbol or component it names in ``rhs``: ``q_{c}`` is a component of the
     loss's array ``q`` even where ``c`` is not a conventional index."""
-    from .front_end import from_latex
-
     if isinstance(wrt, str):
         text = wrt.strip()
         parsed = from_latex(text)
@@ -230,7 +226,6 @@ def _symbols(rhs: sp.Basic) -> set[sp.Basic]:
 
 
 def _latex(expr: sp.Basic) -> str:
-    from .printing.latex_expr import latex
     return latex(expr)
 
 
