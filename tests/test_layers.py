@@ -176,6 +176,33 @@ def test_the_table_names_only_modules_that_exist():
     assert not stale, f"LAYERS names modules that are gone: {stale}"
 
 
+def test_every_registration_is_needed_and_names_a_function():
+    """What :class:`~derive.steps.Derivation` and the lower layers ask for by name
+    (:mod:`derive.extensions`) is there, and could not be imported instead: it sits in a layer
+    above the core, or imports :mod:`derive.steps` itself (the blackboard view), so importing it
+    from there would close a circle."""
+    from importlib import import_module
+
+    from derive import extensions
+
+    reaches: dict[str, set[str]] = {}
+    for importer, imported, _, _ in IMPORTS:
+        reaches.setdefault(importer, set()).add(imported)
+
+    def imports_steps(module: str) -> bool:
+        seen, frontier = set(), {module}
+        while frontier:
+            seen |= frontier
+            frontier = {n for m in frontier for n in reaches.get(m, ())} - seen
+        return "derive.steps" in seen
+
+    for name, target in extensions._REGISTRY.items():
+        if isinstance(target, str):
+            module, _, function = target.partition(":")
+            assert callable(getattr(import_module(module), function, None)), f"{name}: {target} is not a function"
+            assert RANK[layer_of(module)] > RANK[CORE] or imports_steps(module), f"{name}: {target} could be imported"
+
+
 def test_help_imports_neither_sympy_nor_numba():
     """``derive --help`` stays instant: the command line loads SymPy and Numba per command."""
     code = ("import sys, contextlib, io\nfrom derive.cli import main\n"
