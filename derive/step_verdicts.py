@@ -21,7 +21,7 @@ def require(condition: object, step: Step, problem) -> None:
 
 
 def second_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str,
-                    how: str, proved_by: str = "") -> Verification:
+                   how: str, proved_by: str = "") -> Verification:
     """A step proved for every size (``how``; by the rule ``proved_by``): check it numerically too,
     at the wide sizes and at the edges (every size at its least, empty ranges: see
     :meth:`Model.wide_size_choices`), which stand in for a small size; at a small size where

@@ -61,7 +61,7 @@ def _check_implied(previous: Equation, step: Step, model: Model, rng: random.Ran
     sizes = model.written_sizes  # the rule's K, where the model fixes it
     own = {old.xreplace(sizes): new.xreplace(sizes) for old, new in get_rule(step.rule).table("defines").items()}
     require(definitions == own, step,
-             lambda: f"its definitions {definitions} are not those of the rule {step.rule}")
+            lambda: f"its definitions {definitions} are not those of the rule {step.rule}")
     lhs = step.lhs.xreplace(definitions).xreplace({previous.lhs: previous.rhs})
     return compare(lhs, step.rhs, model, rng, step.rule)
 
@@ -77,7 +77,7 @@ def _check_specialises(previous: Equation, step: Step, model: Model, rng: random
     if written_out in (canonical_indices(merged(previous.rhs)),
                        canonical_indices(merged(_specialise(previous.rhs, mapping)))):
         return second_opinion(previous.rhs, back, model, rng, step.rule,
-                               "the previous line, with what the model defines written by its name")
+                              "the previous line, with what the model defines written by its name")
     return compare(previous.rhs, back, model, rng, step.rule)
 
 
@@ -96,7 +96,7 @@ def _require_specialisation(old: sp.Basic, new: sp.Basic, model: Model, step: St
         require(str(new).lower() == old.name.lower(), step, lambda: f"the matrix {old} is specialised to {new}, not its row")
     elif isinstance(old, sp.Indexed) and old.base == c.y and model.link:
         require(is_link_of(new, old, model.link, model.classes or c.K), step,
-                 lambda: f"{old} = {new} is not the model's {model.link} of the logits")
+                lambda: f"{old} = {new} is not the model's {model.link} of the logits")
     elif isinstance(old, sp.Indexed) and old.base == c.z and model.linear:
         require(is_linear_layer_of(new, old), step, lambda: f"{old} = {new} is not the model's layer Z = XW")
     else:
@@ -109,7 +109,7 @@ def _check_differentiated(previous: Equation, step: Step, model: Model, rng: ran
     require(step.lhs == sp.Derivative(previous.lhs, variable), step, "the left side is not the derivative of the previous one")
     if step.rhs == sp.Derivative(previous.rhs, variable):  # equal functions have equal derivatives
         return second_opinion(sp.Derivative(previous.rhs, variable), step.rhs, model, rng,
-                               step.rule, "both sides of an equation that holds differentiated")
+                              step.rule, "both sides of an equation that holds differentiated")
     return compare(sp.Derivative(previous.rhs, variable), step.rhs, model, rng, step.rule)
 
 
@@ -134,7 +134,7 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
         scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
         rebuilt = merged(rule.pattern("lhs", scope))
         require(rebuilt == merged(part) or sp.expand(rebuilt) == sp.expand(merged(part)), step,
-                 lambda: f"{rule.name}'s left side does not give back {part}")
+                lambda: f"{rule.name}'s left side does not give back {part}")
         replacement = rule.pattern("rhs", scope)
         rhs = replace_at(previous.rhs, step.location, replacement * rest if rest is not None else replacement)
         if rhs == step.rhs:
@@ -149,7 +149,7 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
                            detail=f"the rule {rule.name} has no proof for every size")
         return verification
     return second_opinion(previous.rhs, step.rhs, model, rng, step.rule, "its conditions hold at the match",
-                           proved_by=rule.name)
+                          proved_by=rule.name)
 
 
 def _check_local(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
@@ -160,9 +160,9 @@ def _check_local(previous: Equation, step: Step, model: Model, rng: random.Rando
     require(step.lhs == previous.lhs, step, "the left side changed")
     ((old, new),) = step.check.definitions.items()
     require(subexpression_at(previous.rhs, step.location) == old, step,
-             lambda: f"the previous right side has no {old} at {step.location}")
+            lambda: f"the previous right side has no {old} at {step.location}")
     require(replace_at(previous.rhs, step.location, new) == step.rhs, step,
-             lambda: f"replacing {old} by {new} does not give {step.rhs}")
+            lambda: f"replacing {old} by {new} does not give {step.rhs}")
     ranges = enclosing_limits(previous.rhs, step.location)
     ranges.update(index_ranges(sp.Tuple(previous.lhs, previous.rhs), model))  # a free index: as far as the model runs it
     how = proves_for_every_size(old, new, model, ranges)
@@ -178,7 +178,7 @@ def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Ra
         _require_inside_model(old, new, mapping, model, step)
     if previous.rhs.xreplace(mapping) == step.rhs:  # an identity holds at every point inside the model
         return second_opinion(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule,
-                               "the previous line at values inside the model")
+                              "the previous line at values inside the model")
     return compare(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule)
 
 
@@ -223,14 +223,14 @@ def _verify_derived(step: Step) -> Verification:
     source = step.check.derivation
     if source is None:
         require(step.check.name in extensions.call("built_in_names"), step,
-                 lambda: f"it claims the result of a derivation {step.check.name!r}, and there is none of that name")
+                lambda: f"it claims the result of a derivation {step.check.name!r}, and there is none of that name")
         source = extensions.call("built_in", step.check.name)
     require(source.result == step.equation, step,
-             lambda: f"{step.equation.lhs} = {step.equation.rhs} is not the result of {source.name} "
-             f"({source.result.lhs} = {source.result.rhs})")
+            lambda: f"{step.equation.lhs} = {step.equation.rhs} is not the result of {source.name} "
+            f"({source.result.lhs} = {source.result.rhs})")
     weakest = source.weakest_check
     require(step.check.inherited in ("", weakest), step,
-             lambda: f"it claims {source.name} was verified {step.check.inherited!r}; its weakest step was {weakest!r}")
+            lambda: f"it claims {source.name} was verified {step.check.inherited!r}; its weakest step was {weakest!r}")
     return Verification(weakest, detail=f"the verified result of {source.name}", source=source.name)
 
 
@@ -242,7 +242,7 @@ def _require_inside_model(old: sp.Basic, new: sp.Basic, mapping, model: Model, s
     a label 0 or 1 (one-hot rows), a probability in (0, 1) (a row's sum at most 1, exactly 1 when
     all of it is given), or the model's own link of the logits."""
     require(isinstance(old, (sp.Symbol, sp.Indexed)), step,
-             lambda: f"an instance may only substitute symbols or array components, not {old}")
+            lambda: f"an instance may only substitute symbols or array components, not {old}")
     base = old.base if isinstance(old, sp.Indexed) else old
     if old in c.SIZES + model.sizes:
         require(bool(new.is_Integer and new >= 1), step, lambda: f"the size {old} = {new} is not a number of at least 1")
@@ -261,11 +261,11 @@ def _require_inside_model(old: sp.Basic, new: sp.Basic, mapping, model: Model, s
             total = sum(sp.nsimplify(v) if isinstance(v, sp.Float) else v for v in row)
             complete = model.classes is not None and len(row) == model.classes
             require(bool(total == 1) if complete else bool(total <= 1), step,
-                     lambda: f"the values given for the row of {old} sum to {total}, outside the model")
+                    lambda: f"the values given for the row of {old} sum to {total}, outside the model")
         return
     if base in (c.y, c.y_scalar) and model.link:
         require(is_link_of(new, old, model.link, model.classes or c.K), step,
-                 lambda: f"{old} = {new} is not the model's {model.link} of the logits")
+                lambda: f"{old} = {new} is not the model's {model.link} of the logits")
         return
     if isinstance(old, sp.Indexed) and old.base == c.z and model.linear:
         require(is_linear_layer_of(new, old), step, lambda: f"{old} = {new} is not the model's layer Z = XW")
@@ -324,8 +324,8 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
             if not proved and number < small:
                 value = sp.simplify(value)
                 require(sp.simplify(value - probability) == 0, step,
-                         lambda: f"with labels {dict((str(k), int(v)) for k, v in labels.items())} the likelihood "
-                         f"is {value}, not the probability {probability} of that outcome")
+                        lambda: f"with labels {dict((str(k), int(v)) for k, v in labels.items())} the likelihood "
+                        f"is {value}, not the probability {probability} of that outcome")
             worst = max(worst, numeric_error(value, probability, model, sizes, rng, step.rule))
             points += 1
     detail = "likelihood equals the outcome's probability"
@@ -344,7 +344,7 @@ def _verify_derivatives(previous: Equation | None, step: Step, model: Model, rng
     previous line's right side, the matrix is proved for every size (the previous line was)."""
     ((loss_symbol, loss),) = step.check.definitions.items()
     require(step.lhs == _gradient_name(step.check.variables, loss_symbol), step,
-             lambda: f"{step.lhs} does not name the derivatives of {loss_symbol} by {', '.join(map(str, step.check.variables))}")
+            lambda: f"{step.lhs} does not name the derivatives of {loss_symbol} by {', '.join(map(str, step.check.variables))}")
     general = _matrix_of_previous_line(previous, step.lhs, step.rhs)
     if general:
         points, worst = _derivative_numbers(step, loss, model, rng)
