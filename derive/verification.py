@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import sympy as sp
 
@@ -183,7 +183,7 @@ def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Ra
 
 
 NEEDS_PREVIOUS = {CheckKind.SOLVES, CheckKind.ELIMINATED, CheckKind.NAMED, CheckKind.NEGATIVE_DEFINITE, CheckKind.INDUCTION, CheckKind.REWRITE, CheckKind.LOCAL, CheckKind.EQUAL, CheckKind.IMPLIED, CheckKind.SPECIALISES, CheckKind.DIFFERENTIATED, CheckKind.INSTANCE}
-_CHECKS = {  # what verifying a step means, by the kind of check its operation asked for
+_CHECKS: dict[CheckKind, Callable[..., Any]] = {  # what verifying a step means, by the kind of check asked for
     CheckKind.PREMISE: lambda previous, step, model, rng: _verify_premise(step, model, rng),
     CheckKind.GIVEN: lambda previous, step, model, rng: Verification("no", detail="an assumption of the model, not derived"),
     CheckKind.DERIVED: lambda previous, step, model, rng: _verify_derived(step),
