@@ -8,6 +8,7 @@ from .catalogue import Rule, load_catalogue
 from .errors import ArgumentError, ArgumentTypeError
 from .safe_names import check_names
 from .steps import Derivation
+from .user_losses import named_variable, user_gradient, variables_in_turn
 
 ROUTES = ("categorical", "bernoulli")
 
@@ -57,16 +58,14 @@ def gradient(loss, wrt, link: str | None = None, order: int = 1) -> Derivation:
     that many times, by ``wrt`` each time or by each of a list of ``order`` variables in turn (see
     :func:`hessian`); each derivative is differentiated again step by step, every step verified."""
     if isinstance(loss, Derivation):
-        from .user_losses import _orders, _variable
         derivation = loss
-        for each in _orders(wrt, order):
-            variable = _variable(each, loss.result.rhs) if isinstance(each, str) else each
+        for each in variables_in_turn(wrt, order):
+            variable = named_variable(each, loss.result.rhs) if isinstance(each, str) else each
             derivation = _gradient_of_derivation(derivation, variable, link)
             link = None  # the first derivative is written in the logits already
         return derivation
     if link is not None:
         raise ArgumentError("link applies to a derivation; write the link into the LaTeX, e.g. \\sigma(z)")
-    from .user_losses import user_gradient
     return user_gradient(loss, wrt, order)
 
 

@@ -4,6 +4,7 @@ What a proof at the small sizes simplifies, and what the numeric check evaluates
 (:mod:`derive.numeric_walk`) has no rule."""
 from __future__ import annotations
 
+import random
 from typing import Mapping
 
 import sympy as sp
@@ -13,6 +14,7 @@ from .errors import LimitExceeded
 from .functions import BINDERS, Maximum, plain
 from .models import Model
 from .vector_forms import to_components
+from .work import MAX_PRODUCT_RULE_FACTORS, may_differentiate
 
 
 def concrete(expr: sp.Basic, sizes: Mapping[sp.Symbol, int], model: Model) -> sp.Basic:
@@ -76,9 +78,30 @@ def carry_out_derivatives(expr: sp.Basic) -> sp.Basic:
     (:class:`LimitExceeded`: the product rule on 100 factors ran past any limit inside one call)."""
     if not expr.has(sp.Derivative, sp.Limit, sp.Subs):
         return expr
-    from .work import MAX_PRODUCT_RULE_FACTORS, may_differentiate
 
     if not all(may_differentiate(d) for d in expr.atoms(sp.Derivative)):
         raise LimitExceeded(f"a derivative of a product of more than {MAX_PRODUCT_RULE_FACTORS} factors "
                             "written out: write its length as a size such as N")
     return expr.replace(lambda e: isinstance(e, (sp.Derivative, sp.Limit, sp.Subs)), lambda e: e.doit())
+
+
+def label_assignments(model: Model, rhs: sp.Basic, sizes: Mapping[sp.Symbol, int],
+                      rng: random.Random, count: int = 3):
+    """Concrete labels (one-hot or binary) with the probability each outcome should have."""
+    expanded = write_out_sums(rhs.xreplace(sizes)).doit()  # written out first: doit would look for a closed form
+    labels = [a for a in expanded.atoms(sp.Indexed) if a.base == c.t]
+    if model.categorical:
+        classes = model.class_count(sizes, labels)
+        rows = sorted({a.indices[:-1] for a in labels}, key=str)
+        for _ in range(count):
+            hot = {row: rng.randrange(classes) + 1 for row in rows}
+            assignment = {c.t[row + (j,)]: sp.Integer(int(j == hot[row]))
+                          for row in rows for j in range(1, classes + 1)}
+            probability = sp.Mul(*(c.y[row + (hot[row],)] for row in rows))
+            yield expanded, assignment, probability
+    else:
+        for _ in range(count):
+            assignment = {a: sp.Integer(rng.randrange(2)) for a in labels}
+            probability = sp.Mul(*(c.y[a.indices] if assignment[a] else 1 - c.y[a.indices]
+                                   for a in labels))
+            yield expanded, assignment, probability

@@ -17,8 +17,16 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from . import conventions as c
-from .errors import DeriveError
-from .steps import RESTRICTED
+from . import vector_forms as vf
+from . import extensions
+from .catalogue import get_rule, load_catalogue, rules_directory
+from .errors import CatalogueError, DeriveError
+from .expression_paths import replace_at, subexpression_at
+from .models import free_indices
+from .positivity import statement as positivity_statement
+from .proof_record import PIN_KEY, read_record, record_digest
+from .rewriting import match_rule, parts
+from .steps import RESTRICTED, Equation
 
 SCHEMA = "derive-certificate/1"
 CATALOGUE_SCHEMA = "derive-catalogue/1"
@@ -139,7 +147,6 @@ ROW, COLUMN = sp.Symbol("matrix_row", integer=True), sp.Symbol("matrix_column", 
 def _matrices(exprs, named: Mapping) -> dict:
     """Each matrix symbol's shape and entry (``matrix_row``, ``matrix_column``): a component of the
     array it stands for, or (a gradient's or Hessian's name) the derivative its step names."""
-    from . import vector_forms as vf
     found: dict = {}
     for expr in exprs:
         for symbol in getattr(expr, "atoms", lambda *_: ())(sp.MatrixSymbol):
@@ -160,8 +167,6 @@ def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
     """What the checker may assume: each symbol's and array's domain, the sizes (from 1, or fixed),
     the facts the model states, its link and linear layer, each free index's range, and what each
     matrix symbol stands for (``named``: a gradient's name -> the derivative that is its entry)."""
-    from .models import free_indices
-
     scalars, arrays = _symbols_of(exprs)
     least = lambda size: {"min": 2 if (size == c.K and model.categorical) else 1}  # noqa: E731 - a categorical K from 2
     sizes = {s.name: least(s) for s in scalars.values() if s in set(c.SIZES + model.sizes)}
@@ -191,8 +196,7 @@ def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
         "indices": {name: [["Integer", "1"], upper] for name, upper in sorted(indices.items())},
     }
     if model.positive:  # what the user's loss needs positive to be real: the arguments of its logs
-        from .positivity import statement
-        stated = [statement(item) for item in model.positive]
+        stated = [positivity_statement(item) for item in model.positive]
         declaration["positive"] = sorted(({"expr": tree(p.pattern), "ranges": [[tree(lo), tree(hi)] for lo, hi in p.ranges]}
                                           for p in stated), key=json.dumps)
     if matrices:
@@ -233,7 +237,6 @@ def pin(statement: Mapping) -> str:
 
 def catalogue_certificate() -> dict:
     """Every rule of the catalogue, stated: what ``derive verify --rules`` re-checks."""
-    from .catalogue import load_catalogue
     return {"schema": CATALOGUE_SCHEMA, "model": CATALOGUE_MODEL,
             "rules": [rule_statement(rule) for rule in load_catalogue().values()]}
 
@@ -251,9 +254,6 @@ def _pairs(table: Mapping) -> list:
 
 def _rewrite_match(step, previous, model) -> dict:
     """The binding of the rule's wilds that reproduces the step (as the engine's replay finds it)."""
-    from .catalogue import get_rule
-    from .rewriting import match_rule, parts, replace_at, subexpression_at
-
     rule = get_rule(step.rule)
     sub = subexpression_at(previous.rhs, step.location)
     for part, rest in parts(sub, rule.pattern("lhs")):
@@ -271,9 +271,6 @@ def _rewrite_match(step, previous, model) -> dict:
 
 
 def _step(number: int, step, previous, model, rules: dict) -> dict:
-    from .catalogue import get_rule
-    from .errors import CatalogueError
-
     check = step.check
     record: dict[str, Any] = {"n": number, "rule": step.rule, "check": str(check.how.value if hasattr(check.how, "value") else check.how),
               "model": model.name, "lhs": tree(step.lhs), "rhs": tree(step.rhs)}
@@ -302,8 +299,7 @@ def _step(number: int, step, previous, model, rules: dict) -> dict:
     if check.name:
         record["name"] = str(check.name)
     if record["check"] == "derived":
-        from .derivations import get
-        source = check.derivation if check.derivation is not None else get(check.name)
+        source = check.derivation if check.derivation is not None else extensions.call("built_in", check.name)
         record["derivation"] = certificate(source)
     return record
 
@@ -333,8 +329,7 @@ def _discharge_words(condition, match: Mapping) -> str:
 
 
 def _positive_exprs(model) -> list:
-    from .positivity import statement
-    return [e for item in model.positive for p in [statement(item)] for e in (p.pattern, *sum(p.ranges, ()))]
+    return [e for item in model.positive for p in [positivity_statement(item)] for e in (p.pattern, *sum(p.ranges, ()))]
 
 
 _WRITTEN: dict = {}  # id of a derivation -> (the derivation, kept alive so its id stays its own; its certificate)
@@ -384,7 +379,6 @@ def _named_dummies(derivation):
     put = lambda e: e.xreplace(renamed) if isinstance(e, sp.Basic) else e  # noqa: E731
     table = lambda mapping: {put(a): put(b) for a, b in mapping.items()}  # noqa: E731
     from dataclasses import replace
-    from .steps import Equation
     steps = tuple(replace(step, equation=Equation(put(step.lhs), put(step.rhs)),
                           check=replace(step.check, mapping=table(step.check.mapping), definitions=table(step.check.definitions),
                                         variables=tuple(put(v) for v in step.check.variables)))
@@ -442,8 +436,6 @@ def refresh_pins() -> str:
     """Rewrite the checker's pins (``derive_checker/axioms.json``) from the catalogue: run it (and
     read the diff) when a rule of the catalogue changes; the checker refuses a statement otherwise."""
     from pathlib import Path
-    from .catalogue import load_catalogue, rules_directory
-    from .proof_record import PIN_KEY, read_record, record_digest
 
     path = Path(__file__).resolve().parent.parent / "derive_checker" / "axioms.json"
     data = json.loads(path.read_text(encoding="utf-8"))

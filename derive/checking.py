@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from .certificate import NotCertifiable, remember, unlisted
 from .errors import VerificationError
-from .limits import checkpoint
+from .input_limits import checkpoint
 from .steps import DEFINES_SEQUENCE, RESTRICTED, STATED, Derivation, Step, Verification
 
 
@@ -20,7 +21,6 @@ def checked(derivation: Derivation) -> Derivation:
     """``derivation`` with each step's verification the checker's verdict on its certificate."""
     from derive_checker.certificate import check_certificate
     from derive_checker.expressions import Malformed
-    from .certificate import NotCertifiable, remember, unlisted
 
     try:
         document = json.loads(json.dumps(unlisted(derivation), ensure_ascii=False))

@@ -151,7 +151,7 @@ def _loss_and_gradient(loss: str, args: argparse.Namespace) -> list[str]:
 def _check(args: argparse.Namespace) -> int:
     if not (1 <= args.samples <= 10_000) or not (2 <= args.classes <= 64):
         raise _UsageError("--samples must be 1..10000 and --classes 2..64")
-    from .kernels.check import check_all
+    from .kernels.accuracy import check_all
     from .printing.reports import check_json, check_text
 
     progress = Progress()

@@ -20,6 +20,7 @@ from typing import AbstractSet, Mapping, Protocol
 
 import sympy as sp
 
+from . import conventions as c
 from .errors import CatalogueError
 
 _ON_WILDS: tuple[tuple[str, str], ...] = (
@@ -109,8 +110,6 @@ def parse_condition(text: str, wild_names: frozenset[str], rule: str = "?", oper
 def _declared_by_conventions(text: str) -> Condition | None:
     """``z real`` or ``N > 0`` of an array or size the conventions declare so (checked here, at
     load, against their SymPy assumptions)."""
-    from . import conventions as c
-
     match = re.match(r"^(\w+) real$|^(\w+)\s*>\s*0$", text)
     if match is None:
         return None

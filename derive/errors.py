@@ -68,7 +68,7 @@ class ParseError(DeriveError, ValueError):
 
 
 class LimitExceeded(DeriveError):
-    """An input past one of the bounds in :mod:`derive.limits` (size, nesting, time): named in the message."""
+    """An input past one of the bounds in :mod:`derive.input_limits` (size, nesting, time): named in the message."""
 
 
 class KernelInputError(DeriveError, ValueError):

@@ -3,7 +3,10 @@
 Printing itself, compiling to kernels and differentiating again live in layers above the data
 (printers, kernels, strategies).  They are registered here by dotted name, and looked up when
 called, so :mod:`derive.steps` imports none of them and the data sits at the bottom of the package.
-Another implementation can be registered with :func:`register`.
+So are the few things a lower layer or a sibling asks of another by name: a built-in derivation
+for a step that cites it, a lemma's label, an expression's LaTeX for a title, a kernel's plan
+(tests/test_layers.py states the layers).  Another implementation can be registered with
+:func:`register`.
 """
 from __future__ import annotations
 
@@ -18,6 +21,13 @@ _REGISTRY: dict[str, str | Callable[..., Any]] = {
     "gradient": "derive.api:_gradient_of_derivation",
     "blackboard": "derive.blackboard:lines_of",
     "certificate": "derive.certificate:certificate",
+    "built_in": "derive.derivations:get",
+    "built_in_names": "derive.derivations:names",
+    "lemma_label": "derive.derivations.lemmas:label",
+    "expression_latex": "derive.printing.latex_expr:latex",
+    "kernel_plan": "derive.derivations.plans:plan_for",
+    "built_in_plan": "derive.derivations.plans:built_in_plan",
+    "kernel_name": "derive.derivations.plans:kernel_name",
 }
 
 

@@ -16,7 +16,8 @@ from sympy.core.function import AppliedUndef
 
 from . import conventions as c
 from .errors import LimitExceeded, ParseError
-from .limits import check_expression, check_text, time_limit
+from .input_limits import check_expression, check_text, time_limit
+from .latex_input import normalise
 from .safe_names import check_read_names
 
 MAX_CHARACTERS = 2000
@@ -58,8 +59,6 @@ def _from_latex_once(text: str, model_names: bool = True) -> sp.Basic:
 
 
 def _from_latex(text: str, scalars: dict[str, sp.Symbol] | None, model_names: bool = True) -> sp.Basic:
-    from .latex_input import normalise
-
     text = _checked(text)
     lhs_text, rhs_text = _split_equation(text)
     rhs = normalise(_parse(_rewritten(rhs_text), offset=len(text) - len(rhs_text)), scalars or {}, any_names=True,

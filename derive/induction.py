@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from . import conventions as c
 from .functions import BINDERS, Maximum, plain
-from .limits import checkpoint
+from .input_limits import checkpoint
+from .ranges import nonempty
 from .work import may_expand, may_simplify
 
 _RANGED = (sp.Sum, sp.Product)
@@ -74,8 +76,6 @@ def _length_out_of_terms(expr: sp.Basic) -> sp.Basic:
 def _base_case(difference: sp.Basic, n: sp.Symbol, a: sp.Basic) -> bool:
     """The identity at the empty range (every sum 0, every product 1); or, where the range has a
     term at every size (``n >= a`` for every n of at least 1), at one term."""
-    from .ranges import nonempty
-
     empty = difference.xreplace({n: a - 1}).doit()
     if vanishes(empty):
         return True
@@ -152,8 +152,6 @@ def prove_by_elimination(before: sp.Basic, after: sp.Basic) -> bool:
     """A statement about labels or probabilities of a categorical model, for every number K of
     classes: each sum over the classes becomes its first K - 1 terms plus the last, and the last
     class's label (probability) is one minus the others', which is what the model says."""
-    from . import conventions as c  # the model's names: only this proof needs them
-
     difference = plain(before - after)
     peeled = {}
     for node in difference.atoms(sp.Sum):

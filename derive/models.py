@@ -296,29 +296,6 @@ class Model:
                     return False
         return True
 
-    # ----- premises ------------------------------------------------------------------------
-    def label_assignments(self, rhs: sp.Basic, sizes: Mapping[sp.Symbol, int],
-                          rng: random.Random, count: int = 3):
-        """Concrete labels (one-hot or binary) with the probability each outcome should have."""
-        from .at_sizes import write_out_sums  # at_sizes builds on this module
-        expanded = write_out_sums(rhs.xreplace(sizes)).doit()  # written out first: doit would look for a closed form
-        labels = [a for a in expanded.atoms(sp.Indexed) if a.base == c.t]
-        if self.categorical:
-            classes = self.class_count(sizes, labels)
-            rows = sorted({a.indices[:-1] for a in labels}, key=str)
-            for _ in range(count):
-                hot = {row: rng.randrange(classes) + 1 for row in rows}
-                assignment = {c.t[row + (j,)]: sp.Integer(int(j == hot[row]))
-                              for row in rows for j in range(1, classes + 1)}
-                probability = sp.Mul(*(c.y[row + (hot[row],)] for row in rows))
-                yield expanded, assignment, probability
-        else:
-            for _ in range(count):
-                assignment = {a: sp.Integer(rng.randrange(2)) for a in labels}
-                probability = sp.Mul(*(c.y[a.indices] if assignment[a] else 1 - c.y[a.indices]
-                                       for a in labels))
-                yield expanded, assignment, probability
-
 
 REGIONS = ("interior", "near_zero", "near_one")
 
@@ -537,3 +514,9 @@ def categorical(classes: int | None = None) -> Model:
     if classes is None:
         return CATEGORICAL
     return Model(f"categorical(K={classes})", CATEGORICAL.facts, True, classes)
+
+
+def row_model(model: Model | None) -> bool:
+    """Whether the model is one of samples in rows (categorical, or Bernoulli with binary labels):
+    its kernels take the model's output X and the targets T row by row."""
+    return model is not None and (model.categorical or "binary_labels" in model.facts)

@@ -17,8 +17,9 @@ from sympy.core.function import AppliedUndef
 from . import conventions as c
 from .at_sizes import concrete
 from .errors import VerificationError
-from .limits import checkpoint
-from .models import Model
+from .input_limits import checkpoint
+from .models import Model, free_indices
+from .numeric_walk import NotWalkable, Walk, components, walkable
 
 
 POINTS_PER_SIZE = 3
@@ -86,8 +87,6 @@ def error_at(before: sp.Basic, after: sp.Basic, model: Model, sizes, rng: random
 def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
     """How to evaluate both sides at random points at these sizes: walking the tree (sums as loops,
     derivatives as dual numbers), or, where the walk has no rule, writing them out first."""
-    from .numeric_walk import NotWalkable, Walk, components, walkable
-
     if walkable(before) and walkable(after):
         try:
             needed, named = components((before, after), sizes, model)
@@ -104,7 +103,7 @@ def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
                                                 f"({type(error).__name__}: {error or 'no value'})") from None
                     except NotWalkable:
                         a, b = concrete(before, sizes, model), concrete(after, sizes, model)
-                        return _numeric_error(a, b, model, sizes, rng, label, point)
+                        return numeric_error(a, b, model, sizes, rng, label, point)
                 def again():
                     with mpmath.workdps(RETRY_DIGITS + 10):
                         precise = Walk(_as_mpmath(values), sizes, model)
@@ -112,7 +111,7 @@ def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
                 return _judge(va, vb, _tolerance(before, after), values, label, again)
             return walked
     a, b = concrete(before, sizes, model), concrete(after, sizes, model)
-    return lambda rng, label, point: _numeric_error(a, b, model, sizes, rng, label, point)
+    return lambda rng, label, point: numeric_error(a, b, model, sizes, rng, label, point)
 
 
 class SharedPoints:
@@ -144,15 +143,12 @@ def shared_points(seed: int = 0):
 @lru_cache(maxsize=2048)
 def _structure(expr: sp.Basic) -> tuple:
     """What the wide sizes of a check depend on: the sizes and the free indices it shows."""
-    from .models import free_indices
     return (tuple(sorted(map(str, expr.free_symbols & set(c.SIZES)))), tuple(sorted(map(str, free_indices(expr)))))
 
 
 def _point(model: Model, sizes, needed, named, rng: random.Random, point: int):
     """The values at one random point and the walk that evaluates there (shared where a block of
     :func:`shared_points` is open, else drawn with the step's own ``rng``)."""
-    from .numeric_walk import Walk
-
     shared = _SHARED.get()
     key = (model, frozenset(sizes.items()), frozenset(needed), frozenset(named), point)
     if shared is not None and key in shared.points:
@@ -166,7 +162,7 @@ def _point(model: Model, sizes, needed, named, rng: random.Random, point: int):
     return found
 
 
-def _numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: str, point: int = 0) -> float:
+def numeric_error(a: sp.Basic, b: sp.Basic, model: Model, sizes, rng, label: str, point: int = 0) -> float:
     values = model.sample(atoms(a) | atoms(b), sizes, rng, point)
     va, vb = _evaluate(a, b, values)
     if va is None:

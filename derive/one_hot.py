@@ -12,6 +12,7 @@ import sympy as sp
 
 from . import conventions as c
 from .functions import plain
+from .induction import vanishes
 
 
 def prove_one_hot(before: sp.Basic, after: sp.Basic, classes: sp.Basic = c.K) -> bool:
@@ -81,5 +82,4 @@ def _cases(expr: sp.Basic, hot: set) -> list[sp.Basic] | None:
 
 
 def _vanishes(expr: sp.Basic) -> bool:
-    from .induction import vanishes  # the same test of zero as the induction proofs
     return vanishes(expr)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import conventions as c
-from .rewriting import nested_view
+from .expression_paths import nested_view
 from .symbolic_proofs import inside_ranges
 
 

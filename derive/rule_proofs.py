@@ -9,7 +9,6 @@ verified with the same checks every derivation uses.
 from __future__ import annotations
 
 import random
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from . import conventions as c
+from . import extensions
 from .catalogue import Rule, active_directory, get_rule, load_catalogue, proving_catalogue, read_catalogue, rules_directory
 from .errors import CatalogueError
 from .proof_record import entry_for, new_entry, read_record, trusted_entries, write_record
@@ -24,10 +24,10 @@ from .models import ANY_VALUES, BERNOULLI, COUNTS, LINKS, MOVING_AVERAGE, SIGN_L
 from .operations import apply
 from .steps import Equation, Step, Verification
 from .errors import VerificationError
-from .functions import plain
-from .induction import prove_by_elimination, prove_by_induction, vanishes
+from .induction import prove_by_elimination, prove_by_induction
 from .one_hot import prove_one_hot
 from .numeric_check import POINTS_PER_SIZE, numeric_opinion
+from .rule_scope import proof_scope
 from .symbolic_proofs import proves_zero
 from .verification import compare, verify_step
 
@@ -81,9 +81,7 @@ def prove(rule: Rule, seed: int = 0) -> Verification:
 
 def _prove_in_derivation(rule: Rule, name: str, seed: int) -> Verification:
     """A rule that needs an earlier result is checked again where a built-in derivation uses it."""
-    from .derivations import get  # the built-ins are made of rules: import them only here
-
-    derivation = get(name)
+    derivation = extensions.call("built_in", name)  # the built-ins are made of rules
     for number, step in enumerate(derivation.steps):
         if step.rule == rule.name:
             if step.check.how == "recalled":  # checked against the derivation's earlier steps, there
@@ -117,9 +115,8 @@ def _example_step(rule: Rule) -> tuple[Step, Equation | None, Model]:
     if rule.operation == "premise":
         previous = None
     elif "example_derivation" in rule.data:
-        from .derivations import get  # the built-ins are made of rules: import them only here
         previous = None
-        arguments: dict[str, Any] = {"derivation": get(str(rule.data["example_derivation"]))}
+        arguments: dict[str, Any] = {"derivation": extensions.call("built_in", str(rule.data["example_derivation"]))}
         outcome = apply(rule, previous, model, arguments)
         assert outcome is not None  # for mypy: a derivation's result always applies
         step = Step(outcome.equation, rule.name, rule.kind, outcome.check, outcome.location, model.name)
@@ -150,10 +147,10 @@ def _prove_identity(rule: Rule, seed: int) -> Verification:
     assumptions its conditions state.  A statement with sums or products of symbolic length is
     proved for every length by induction (:mod:`derive.induction`), else (as any step) at K = 2, 3;
     either way it is evaluated at random points as well."""
-    before, after = (rule.pattern(side, _proof_scope(rule, lower=sp.Integer(1)), evaluate=False) for side in ("lhs", "rhs"))
+    before, after = (rule.pattern(side, proof_scope(rule, lower=sp.Integer(1)), evaluate=False) for side in ("lhs", "rhs"))
     model = categorical() if rule.requires else ANY_VALUES
     rng = random.Random(f"{seed}:{rule.name}")
-    general = _proof_scope(rule, lower=sp.Symbol("a", integer=True))
+    general = proof_scope(rule, lower=sp.Symbol("a", integer=True))
     general_sides = tuple(rule.pattern(side, general, evaluate=False) for side in ("lhs", "rhs"))
     symbolic_length = any(isinstance(e, (sp.Sum, sp.Product)) and e.free_symbols & set(c.SIZES)
                           for e in sp.preorder_traversal(sp.Tuple(*general_sides)))
@@ -174,24 +171,6 @@ def _prove_identity(rule: Rule, seed: int) -> Verification:
     small = model.size_choices(sp.Tuple(*instance))
     points, worst = numeric_opinion(instance[0], instance[1], model, rng, rule.name, small, POINTS_PER_SIZE)
     return Verification("symbolic", (), points, worst, detail=how)
-
-
-@lru_cache(maxsize=None)
-def holds_at_empty_range(rule: Rule) -> bool:
-    """Whether the rule's statement holds where its sums and products are empty (every sum 0, every
-    product 1): all of them run over one range, from ``a`` to ``K``, and at ``K = a - 1`` its two
-    sides are equal.  A rule that does may be applied to a range that a size of 1 empties."""
-    general = _proof_scope(rule, lower=sp.Symbol("a", integer=True))
-    sides = tuple(rule.pattern(side, general, evaluate=False) for side in ("lhs", "rhs"))
-    ranges = {tuple(limit[1:]) for side in sides for node in sp.preorder_traversal(side)
-              if isinstance(node, (sp.Sum, sp.Product)) for limit in node.limits}
-    if len(ranges) != 1:
-        return False
-    ((lower, upper),) = ranges
-    if not isinstance(upper, sp.Symbol):
-        return False
-    empty = [side.xreplace({upper: lower - 1}).doit() for side in sides]
-    return vanishes(plain(empty[0] - empty[1]))
 
 
 def _differentiated_functions(*exprs: sp.Basic) -> set:
@@ -217,59 +196,3 @@ def _with_concrete_functions(sides: tuple[sp.Basic, ...], functions: set, rng: r
             side = side.replace(function, concrete)
         result.append(side)
     return tuple(result)
-
-
-def _proof_scope(rule: Rule, lower: sp.Basic) -> dict[str, sp.Basic]:
-    """What each wild stands for in the proof of the rule's statement: a summation index an
-    integer, a lower limit ``lower`` and an upper one K; a wild summed over a function of the index;
-    and where the statement differentiates by a wild ``x``, every wild not declared independent of
-    ``x`` a function of ``x`` (else its derivative would be 0 and the proof empty)."""
-    lhs_plain = rule.pattern("lhs", {name: sp.Wild(name) for name in rule.wild_names})
-    bound, limits = _summation_roles(lhs_plain)
-    assumptions = {cond.subject: cond.predicate for cond in rule.conditions  # what a wild is (a > 0), not what it is free of
-                   if cond.predicate and cond.predicate != "independent"}
-    variables = [v.name for d in lhs_plain.atoms(sp.Derivative) for v, _ in d.variable_count if isinstance(v, sp.Wild)]
-    scope: dict[str, sp.Basic] = {}
-    for name in rule.wild_names:
-        if name in bound:
-            scope[name] = sp.Symbol(name, integer=True)
-        elif name in limits:
-            scope[name] = lower if limits[name] == "lower" else c.K
-        elif name in variables:
-            scope[name] = sp.Symbol(name, **_flags(assumptions.get(name)))
-    summed = [b for b in bound if b in _summed_over(lhs_plain)]
-    for name in rule.wild_names:
-        if name in scope:
-            continue
-        flags = _flags(assumptions.get(name))
-        independent = any(cond.predicate == "independent" and cond.subject == name for cond in rule.conditions)
-        arguments = ([scope[summed[0]]] if summed and not independent else []) + \
-            ([scope[v] for v in variables] if not independent else [])
-        scope[name] = sp.Function(name, **flags)(*arguments) if arguments else sp.Symbol(name, **flags)
-    return scope
-
-
-def _flags(predicate: str | None) -> dict[str, bool]:
-    return {"positive": {"positive": True}, "real": {"real": True}, "not_one": {"positive": True},
-            "integer": {"integer": True}}.get(predicate or "", {})
-
-
-def _summed_over(pattern: sp.Basic) -> set[str]:
-    return {v.name for node in sp.preorder_traversal(pattern) if isinstance(node, (sp.Sum, sp.Product))
-            for v, *_ in node.limits if isinstance(v, sp.Wild)}
-
-
-def _summation_roles(pattern: sp.Basic) -> tuple[list[str], dict[str, str]]:
-    bound: list[str] = []
-    limits: dict[str, str] = {}
-    for node in sp.preorder_traversal(pattern):
-        if isinstance(node, sp.Indexed):  # an index such as the sample i in t[i, k] is an integer
-            bound += [ix.name for ix in node.indices if isinstance(ix, sp.Wild) and ix.name not in bound]
-        if isinstance(node, (sp.Sum, sp.Product)):
-            for variable, lower, upper in node.limits:
-                if isinstance(variable, sp.Wild):
-                    bound.append(variable.name)
-                for role, value in (("lower", lower), ("upper", upper)):
-                    if isinstance(value, sp.Wild):
-                        limits[value.name] = role
-    return bound, limits

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from . import catalogue
 from .catalogue import Rule
+from .certificate import NotCertifiable, rule_statement
 
 
 def proved_for_every_size(rule: Rule) -> bool:
@@ -30,7 +31,6 @@ def rechecked(rule: Rule) -> bool:
     from derive_checker.rules import theorem
     from derive_checker.zero import Refused
 
-    from .certificate import NotCertifiable, rule_statement
 
     model = {"sizes": {"N": {"min": 1}, "K": {"min": 2 if rule.requires else 1}},  # as the engine's proof reads it
              "symbols": {"N": "size", "K": "size"}, "facts": sorted(rule.requires)}

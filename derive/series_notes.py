@@ -9,6 +9,9 @@ from functools import lru_cache
 
 from .errors import VerificationError
 from .languages import language
+from .models import categorical
+from .numeric_check import numeric_opinion
+from .pattern_parser import parse_pattern
 
 PRINTED: dict[str, dict[str, str]] = {  # each note's words: series.toml of each language, by the tag
     "4.3": {
@@ -40,9 +43,6 @@ def line_notes(derivation, first: int, last: int, lang: str) -> list[str]:
 
 @lru_cache(maxsize=None)
 def _differs(tag: str, derived, model) -> bool:
-    from .models import categorical
-    from .numeric_check import numeric_opinion
-    from .pattern_parser import parse_pattern
     printed = parse_pattern(PRINTED[tag]["pattern"], {})  # the series' LaTeX, as the pattern parser reads it
     model = model or categorical()
     small = model.size_choices(derived)[:1]

@@ -19,7 +19,7 @@ from . import combinators
 from .catalogue import get_rule, get_ruleset
 from .checking import checked
 from .errors import DeriveError, RuleDidNotApply
-from .limits import checkpoint
+from .input_limits import checkpoint
 from .models import Model
 from .operations import apply as apply_operation
 from .steps import Check, DEFINITION, Derivation, Equation, Step

@@ -11,11 +11,14 @@ import sympy as sp
 from . import conventions as c
 from .at_sizes import carry_out_derivatives
 from .conditions import Domain
+from .expression_paths import merged
 from .functions import BINDERS, plain, softmax
-from .limits import checkpoint
-from .models import Model
+from .induction import prove_by_induction
+from .input_limits import checkpoint
+from .link_functions import link_table
+from .models import Model, free_indices
+from .one_hot import prove_one_hot
 from .ranges import at_least, clamped
-from .rewriting import merged
 from .work import may_expand, may_simplify
 
 
@@ -46,7 +49,6 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
     before, after = clamped(before, ranges), clamped(after, ranges)
     if model.link and sp.Tuple(before, after).has(sp.Derivative):
         # a prediction is a function of the logits, which the part does not show: write it out
-        from .operations.links import link_table  # operations sit above verification
         if any(v.has(c.y, c.y_scalar) for d in sp.Tuple(before, after).atoms(sp.Derivative) for v in d.variables):
             return ""  # a derivative by a prediction itself: not a function of the logits here
         table = link_table(sp.Tuple(before, after), model.link, model.classes or c.K)
@@ -61,11 +63,9 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
         return "proved with symbolic sizes and indices"
     if difference.has(sp.Sum) and equal_with_sums_as_quantities(*done):
         return "proved for every size, each sum taken as one quantity"
-    from .induction import prove_by_induction  # only where the sums stay symbolic
     if sp.count_ops(difference) <= INDUCTION_OPERATIONS and prove_by_induction(*done):
         return "proved for every number of terms, by induction"
     if "one_hot_labels" in model.facts and difference.has(c.t):
-        from .one_hot import prove_one_hot
         if prove_one_hot(done[0], done[1], classes=model.class_size):
             return "proved for every class each label can be hot in, for every number of classes"
     return ""
@@ -73,7 +73,6 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
 
 def index_ranges(expr: sp.Basic, model: Domain) -> dict[sp.Symbol, tuple[sp.Basic, sp.Basic]]:
     """The range of each free index of ``expr``: from 1 to the length the model gives its array."""
-    from .models import free_indices
     return {ix: (sp.Integer(1), model.range_of(ix, expr)) for ix in sorted(free_indices(expr), key=sp.default_sort_key)}
 
 

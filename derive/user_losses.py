@@ -14,12 +14,17 @@ from dataclasses import replace
 import sympy as sp
 
 from . import conventions as c
+from .derivations.plans import loss_and_gradient
+from .derivations.runner import named_strategy
+from .derivations.stable import stable_form
 from .errors import ArgumentTypeError, DeriveError, LimitExceeded, ParseError
+from .front_end import from_latex
 from .gradient_checks import cross_check_gradient
 from .languages import codes, in_every_language, phrase
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
-from .limits import TIME_LIMIT, check_expression, time_limit
+from .input_limits import TIME_LIMIT, check_expression, time_limit
 from .models import Model, array_extents, divisors_in, free, positive_in
+from .printing.latex_expr import latex
 from .safe_names import check_names
 from .steps import USER_DERIVATIVE, USER_GRADIENT, Derivation, Equation
 from .strategies import Strategy, chain, given, run
@@ -37,17 +42,17 @@ MAX_ORDER = 4  # a fourth derivative of a loss of MAX_OPERATIONS is already hund
 def user_gradient(loss, wrt, order: int = 1) -> Derivation:
     """``loss`` (LaTeX, ``sp.Eq(lhs, rhs)`` or an expression) differentiated by ``wrt`` (LaTeX such
     as ``y``, ``\\sigma``, ``y_{j}``, or a SymPy symbol or indexed component), within
-    :data:`~derive.limits.TIME_LIMIT` seconds.  ``order`` > 1 differentiates the result again, by
+    :data:`~derive.input_limits.TIME_LIMIT` seconds.  ``order`` > 1 differentiates the result again, by
     the same variable, or by each of ``wrt`` in turn where it is a list of ``order`` variables (a
     mixed second derivative: ``wrt=["x", "y"], order=2``)."""
     with time_limit(TIME_LIMIT * order, "deriving the gradient" if order == 1 else "deriving the derivative"):
         try:
-            return _user_derivative(loss, _orders(wrt, order))
+            return _user_derivative(loss, variables_in_turn(wrt, order))
         except RecursionError:
             raise LimitExceeded("the loss nests too deeply for SymPy to carry out (Python's recursion limit)") from None
 
 
-def _orders(wrt, order: int) -> list:
+def variables_in_turn(wrt, order: int) -> list:
     """The variables to differentiate by, in turn: ``wrt`` ``order`` times, or each of a list of ``order``."""
     if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
         raise DeriveError(f"the order of a derivative is 1 to {MAX_ORDER}, not {order!r}")
@@ -70,7 +75,7 @@ def _user_derivative(loss, wrt: list) -> Derivation:
     if size > MAX_OPERATIONS:
         raise DeriveError(f"the loss has {size} operations; derive differentiates losses of up to "
                           f"{MAX_OPERATIONS} step by step (every step is verified): differentiate it in parts")
-    variables = tuple(_variable(each, rhs) for each in wrt)
+    variables = tuple(named_variable(each, rhs) for each in wrt)
     model = _model(rhs, variables)
     for variable in dict.fromkeys(variables):
         _refuse_kinks(rhs, variable)
@@ -88,8 +93,6 @@ def _differentiated(variable) -> Strategy:
     """Differentiate the equation so far by ``variable``, then tidy up as a person writes it: the
     named strategy ``gradient_as_a_person_writes_it`` (rules/derivations/00_strategies.toml), which
     differentiates as the built-ins' gradients do."""
-    from .derivations.runner import named_strategy
-
     return named_strategy("gradient_as_a_person_writes_it", wrt=variable)
 
 
@@ -110,10 +113,7 @@ def stable_forms(derivation: Derivation) -> tuple[Derivation, Derivation]:
     minus a softplus, log(1 + eᶻ) by max(z, 0) + log(1 + e^{−|z|}), 1 − σ(z) as σ(−z), the
     log-sum-exp shift...), then each sigmoid by its sign: each a verified derivation, which
     ``derive grad ... --stable`` shows and the kernel computes (the same strategy as every kernel's:
-    :mod:`derive.kernels.plan`)."""
-    from .derivations.stable import stable_form
-    from .kernels.plan import loss_and_gradient
-
+    :mod:`derive.derivations.plans`)."""
     loss, gradient, _ = loss_and_gradient(derivation)
     title = in_every_language("titles.stable_loss", title=derivation.title)
     stable_loss = stable_form(loss, f"{USER_GRADIENT}-loss-stable", title)
@@ -130,8 +130,6 @@ def compile_user_gradient(derivation: Derivation):
 
 
 def _loss(loss) -> tuple[sp.Basic, sp.Basic]:
-    from .front_end import from_latex
-
     if isinstance(loss, str):
         loss = from_latex(loss, model_names=False)  # a user's y is any real number, whatever its name
     if isinstance(loss, sp.Equality):
@@ -152,11 +150,9 @@ def _loss_name(loss: sp.Basic) -> sp.Symbol:
     return sp.Symbol(next(n for n in ("L", "J", *(f"E{k}" for k in range(1, len(taken) + 2))) if n not in taken), real=True)
 
 
-def _variable(wrt, rhs: sp.Basic) -> sp.Basic:
+def named_variable(wrt, rhs: sp.Basic) -> sp.Basic:
     """``wrt`` as the symbol or component it names in ``rhs``: ``q_{c}`` is a component of the
     loss's array ``q`` even where ``c`` is not a conventional index."""
-    from .front_end import from_latex
-
     if isinstance(wrt, str):
         text = wrt.strip()
         parsed = from_latex(text)
@@ -230,7 +226,6 @@ def _symbols(rhs: sp.Basic) -> set[sp.Basic]:
 
 
 def _latex(expr: sp.Basic) -> str:
-    from .printing.latex_expr import latex
     return latex(expr)
 
 

@@ -12,20 +12,28 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import sympy as sp
 
 from . import conventions as c
-from .at_sizes import write_out_sums, concrete
+from . import vector_forms as vf
+from . import extensions, solution_checks
+from .at_sizes import concrete, label_assignments, write_out_sums
+from .catalogue import get_rule
 from .errors import VerificationError
-from .limits import checkpoint
+from .expression_paths import enclosing_limits, merged, replace_at, subexpression_at
+from .input_limits import checkpoint
+from .link_functions import is_linear_layer_of, is_link_of
 from .models import Model
-from .numeric_check import POINTS_PER_SIZE, _numeric_error, error_at, more_points, numeric_opinion, shared_points
-from .rewriting import merged
+from .numeric_check import POINTS_PER_SIZE, error_at, more_points, numeric_error, numeric_opinion, shared_points
+from .premises import WITH_OPTIONS, likelihood_gives_outcome_probabilities, options_off
+from .rewriting import match_rule, parts
+from .rule_trust import proved_for_every_size
+from .step_verdicts import require, second_opinion
 from .steps import CheckKind, Equation, Step, Verification
 from .symbolic_proofs import canonical_indices, index_ranges, proves_for_every_size, proves_zero
-from .vector_forms import explicit
+from .vector_forms import explicit, indexed_of
 
 
 def verify_step(previous: Equation | None, step: Step, model: Model, seed: int = 0) -> Verification:
@@ -41,7 +49,7 @@ def verify_step(previous: Equation | None, step: Step, model: Model, seed: int =
 
 
 def _check_equal(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
-    _require(step.lhs == previous.lhs, step, lambda: f"the left side changed from {previous.lhs} to {step.lhs}")
+    require(step.lhs == previous.lhs, step, lambda: f"the left side changed from {previous.lhs} to {step.lhs}")
     return compare(previous.rhs, step.rhs, model, rng, step.rule)
 
 
@@ -49,13 +57,11 @@ def _check_implied(previous: Equation, step: Step, model: Model, rng: random.Ran
     """The new left side, written by the definitions of the rule the step names (and the old left
     side by the old right side), equals the new right side.  The definitions must be that rule's
     own: a step cannot bring definitions of its own making."""
-    from .catalogue import get_rule  # the catalogue is read only for the rule's definitions
-
     definitions = dict(step.check.definitions)
     sizes = model.written_sizes  # the rule's K, where the model fixes it
     own = {old.xreplace(sizes): new.xreplace(sizes) for old, new in get_rule(step.rule).table("defines").items()}
-    _require(definitions == own, step,
-             lambda: f"its definitions {definitions} are not those of the rule {step.rule}")
+    require(definitions == own, step,
+            lambda: f"its definitions {definitions} are not those of the rule {step.rule}")
     lhs = step.lhs.xreplace(definitions).xreplace({previous.lhs: previous.rhs})
     return compare(lhs, step.rhs, model, rng, step.rule)
 
@@ -65,13 +71,13 @@ def _check_specialises(previous: Equation, step: Step, model: Model, rng: random
     for old, new in mapping.items():
         _require_specialisation(old, new, model, step)
     back_lhs = step.lhs if step.lhs == previous.lhs else _specialise(step.lhs, mapping)  # unchanged, or written back
-    _require(back_lhs == previous.lhs, step, lambda: f"specialising the left side gives {back_lhs}, not {previous.lhs}")
+    require(back_lhs == previous.lhs, step, lambda: f"specialising the left side gives {back_lhs}, not {previous.lhs}")
     back = _specialise(step.rhs, mapping)
     written_out = canonical_indices(merged(back))  # the model's names written by their definitions, on both sides
     if written_out in (canonical_indices(merged(previous.rhs)),
                        canonical_indices(merged(_specialise(previous.rhs, mapping)))):
-        return _second_opinion(previous.rhs, back, model, rng, step.rule,
-                               "the previous line, with what the model defines written by its name")
+        return second_opinion(previous.rhs, back, model, rng, step.rule,
+                              "the previous line, with what the model defines written by its name")
     return compare(previous.rhs, back, model, rng, step.rule)
 
 
@@ -81,31 +87,29 @@ def _require_specialisation(old: sp.Basic, new: sp.Basic, model: Model, step: St
     or a prediction written through the model's own link."""
     scalars = {scalar: base for base, scalar in c.SCALARS.items()}
     if old in c.SIZES + model.sizes:
-        _require(new.is_Integer and new >= 1, step, lambda: f"a size is specialised to {new}, not a number of at least 1")
+        require(new.is_Integer and new >= 1, step, lambda: f"a size is specialised to {new}, not a number of at least 1")
     elif old in scalars:
-        _require(new == scalars[old][1], step, lambda: f"{old} is specialised to {new}, not to its component 1")
+        require(new == scalars[old][1], step, lambda: f"{old} is specialised to {new}, not to its component 1")
     elif isinstance(old, sp.Indexed) and old.indices == (1,) and old.base in c.SCALARS and new == c.SCALARS[old.base]:
         pass
     elif isinstance(old, sp.MatrixSymbol):
-        _require(str(new).lower() == old.name.lower(), step, lambda: f"the matrix {old} is specialised to {new}, not its row")
+        require(str(new).lower() == old.name.lower(), step, lambda: f"the matrix {old} is specialised to {new}, not its row")
     elif isinstance(old, sp.Indexed) and old.base == c.y and model.link:
-        from .operations.links import is_link_of  # operations sit above verification
-        _require(is_link_of(new, old, model.link, model.classes or c.K), step,
-                 lambda: f"{old} = {new} is not the model's {model.link} of the logits")
+        require(is_link_of(new, old, model.link, model.classes or c.K), step,
+                lambda: f"{old} = {new} is not the model's {model.link} of the logits")
     elif isinstance(old, sp.Indexed) and old.base == c.z and model.linear:
-        from .operations.links import is_linear_layer_of
-        _require(is_linear_layer_of(new, old), step, lambda: f"{old} = {new} is not the model's layer Z = XW")
+        require(is_linear_layer_of(new, old), step, lambda: f"{old} = {new} is not the model's layer Z = XW")
     else:
-        _require(False, step, lambda: f"{old} = {new} is no specialisation: a size, a sample's scalar, a stacked "
+        require(False, step, lambda: f"{old} = {new} is no specialisation: a size, a sample's scalar, a stacked "
                               "matrix or a prediction through the model's link")
 
 
 def _check_differentiated(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
     (variable,) = step.check.variables
-    _require(step.lhs == sp.Derivative(previous.lhs, variable), step, "the left side is not the derivative of the previous one")
+    require(step.lhs == sp.Derivative(previous.lhs, variable), step, "the left side is not the derivative of the previous one")
     if step.rhs == sp.Derivative(previous.rhs, variable):  # equal functions have equal derivatives
-        return _second_opinion(sp.Derivative(previous.rhs, variable), step.rhs, model, rng,
-                               step.rule, "both sides of an equation that holds differentiated")
+        return second_opinion(sp.Derivative(previous.rhs, variable), step.rhs, model, rng,
+                              step.rule, "both sides of an equation that holds differentiated")
     return compare(sp.Derivative(previous.rhs, variable), step.rhs, model, rng, step.rule)
 
 
@@ -114,32 +118,28 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
     with its conditions checked, must give exactly the new right side.  A rule whose generic
     statement is proved for every size then proves the step for every size, and the numeric check
     is the second opinion; a rule proved only at some sizes leaves the step to :func:`compare`."""
-    from .catalogue import get_rule  # the catalogue is read only when a rule is replayed
-    from .rule_trust import proved_for_every_size
-    from .rewriting import match_rule, parts, merged, replace_at, subexpression_at
-
     rule = get_rule(step.rule)
-    _require(rule.operation == "rewrite", step, lambda: f"{rule.name} is not a rewrite rule")
-    _require(step.lhs == previous.lhs, step, "the left side changed")
+    require(rule.operation == "rewrite", step, lambda: f"{rule.name} is not a rewrite rule")
+    require(step.lhs == previous.lhs, step, "the left side changed")
     missing = set(rule.requires) - model.facts
-    _require(not missing, step, lambda: f"{rule.name} needs {sorted(missing)}, which the model does not give")
+    require(not missing, step, lambda: f"{rule.name} needs {sorted(missing)}, which the model does not give")
     sub = subexpression_at(previous.rhs, step.location)
-    _require(sub is not None, step, lambda: f"the previous right side has no part at {step.location}")
+    require(sub is not None, step, lambda: f"the previous right side has no part at {step.location}")
     # the rule matches the part, or some of the part's factors (the others multiply its right side)
     tried = [(part, rest, match_rule(rule, part, model)) for part, rest in parts(sub, rule.pattern("lhs"))]
     matches = [(part, rest, binding) for part, rest, binding in tried if binding is not None]
-    _require(matches, step, lambda: f"{rule.name} does not match {sub}, or its conditions do not hold there")
+    require(matches, step, lambda: f"{rule.name} does not match {sub}, or its conditions do not hold there")
     rhs = None
     for part, rest, binding in matches:
         scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
         rebuilt = merged(rule.pattern("lhs", scope))
-        _require(rebuilt == merged(part) or sp.expand(rebuilt) == sp.expand(merged(part)), step,
-                 lambda: f"{rule.name}'s left side does not give back {part}")
+        require(rebuilt == merged(part) or sp.expand(rebuilt) == sp.expand(merged(part)), step,
+                lambda: f"{rule.name}'s left side does not give back {part}")
         replacement = rule.pattern("rhs", scope)
         rhs = replace_at(previous.rhs, step.location, replacement * rest if rest is not None else replacement)
         if rhs == step.rhs:
             break
-    _require(rhs == step.rhs, step, lambda: f"{rule.name} applied at {sub} gives {rhs}, not {step.rhs}")
+    require(rhs == step.rhs, step, lambda: f"{rule.name} applied at {sub} gives {rhs}, not {step.rhs}")
     if not proved_for_every_size(rule):
         # The rule's own proof says nothing for every size: the step stands on its own proof, and a
         # proof at a few sizes of a step that applies such a rule is only a numeric check.
@@ -148,8 +148,8 @@ def _check_rewrite(previous: Equation, step: Step, model: Model, rng: random.Ran
             return replace(verification, method="numeric", sizes=(),
                            detail=f"the rule {rule.name} has no proof for every size")
         return verification
-    return _second_opinion(previous.rhs, step.rhs, model, rng, step.rule, "its conditions hold at the match",
-                           proved_by=rule.name)
+    return second_opinion(previous.rhs, step.rhs, model, rng, step.rule, "its conditions hold at the match",
+                          proved_by=rule.name)
 
 
 def _check_local(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
@@ -157,45 +157,33 @@ def _check_local(previous: Equation, step: Step, model: Model, rng: random.Rando
     Equal parts make equal wholes, so a proof that the part equals its replacement with symbolic
     sizes and indices (an index bound outside it, or free, taken anywhere in its range) proves the
     step for every size; where there is none, the whole step is compared as any other."""
-    from .rewriting import enclosing_limits, replace_at, subexpression_at
-
-    _require(step.lhs == previous.lhs, step, "the left side changed")
+    require(step.lhs == previous.lhs, step, "the left side changed")
     ((old, new),) = step.check.definitions.items()
-    _require(subexpression_at(previous.rhs, step.location) == old, step,
-             lambda: f"the previous right side has no {old} at {step.location}")
-    _require(replace_at(previous.rhs, step.location, new) == step.rhs, step,
-             lambda: f"replacing {old} by {new} does not give {step.rhs}")
+    require(subexpression_at(previous.rhs, step.location) == old, step,
+            lambda: f"the previous right side has no {old} at {step.location}")
+    require(replace_at(previous.rhs, step.location, new) == step.rhs, step,
+            lambda: f"replacing {old} by {new} does not give {step.rhs}")
     ranges = enclosing_limits(previous.rhs, step.location)
     ranges.update(index_ranges(sp.Tuple(previous.lhs, previous.rhs), model))  # a free index: as far as the model runs it
     how = proves_for_every_size(old, new, model, ranges)
     if not how:
         return compare(previous.rhs, step.rhs, model, rng, step.rule)
-    return _second_opinion(previous.rhs, step.rhs, model, rng, step.rule, how)
-
-
-def _second_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Random, label: str,
-                    how: str, proved_by: str = "") -> Verification:
-    """A step proved for every size (``how``; by the rule ``proved_by``): check it numerically too,
-    at the wide sizes and at the edges (every size at its least, empty ranges: see
-    :meth:`Model.wide_size_choices`), which stand in for a small size; at a small size where
-    nothing depends on a size."""
-    points, worst = numeric_opinion(before, after, model, rng, label, None, 1)
-    return Verification("symbolic", (), points, worst, detail=how, proved_by=proved_by)
+    return second_opinion(previous.rhs, step.rhs, model, rng, step.rule, how)
 
 
 def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Random) -> Verification:
     mapping = {old: sp.Integer(new) if isinstance(new, int) else new for old, new in step.check.mapping.items()}
-    _require(step.lhs in (previous.lhs, previous.lhs.xreplace(mapping)), step, "the left side changed")
+    require(step.lhs in (previous.lhs, previous.lhs.xreplace(mapping)), step, "the left side changed")
     for old, new in mapping.items():
         _require_inside_model(old, new, mapping, model, step)
     if previous.rhs.xreplace(mapping) == step.rhs:  # an identity holds at every point inside the model
-        return _second_opinion(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule,
-                               "the previous line at values inside the model")
+        return second_opinion(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule,
+                              "the previous line at values inside the model")
     return compare(previous.rhs.xreplace(mapping), step.rhs, model, rng, step.rule)
 
 
 NEEDS_PREVIOUS = {CheckKind.SOLVES, CheckKind.ELIMINATED, CheckKind.NAMED, CheckKind.NEGATIVE_DEFINITE, CheckKind.INDUCTION, CheckKind.REWRITE, CheckKind.LOCAL, CheckKind.EQUAL, CheckKind.IMPLIED, CheckKind.SPECIALISES, CheckKind.DIFFERENTIATED, CheckKind.INSTANCE}
-_CHECKS = {  # what verifying a step means, by the kind of check its operation asked for
+_CHECKS: dict[CheckKind, Callable[..., Any]] = {  # what verifying a step means, by the kind of check asked for
     CheckKind.PREMISE: lambda previous, step, model, rng: _verify_premise(step, model, rng),
     CheckKind.GIVEN: lambda previous, step, model, rng: Verification("no", detail="an assumption of the model, not derived"),
     CheckKind.DERIVED: lambda previous, step, model, rng: _verify_derived(step),
@@ -209,29 +197,23 @@ _CHECKS = {  # what verifying a step means, by the kind of check its operation a
     CheckKind.REWRITE: _check_rewrite,
     CheckKind.LOCAL: _check_local,
     # sequences and constrained maxima (derive/solution_checks.py, which builds on this module)
-    CheckKind.INDUCTION: lambda previous, step, model, rng: _solutions().check_induction(previous, step, rng),
-    CheckKind.DEFINES: lambda previous, step, model, rng: _solutions().check_defines(step),
-    CheckKind.SOLVES: lambda previous, step, model, rng: _solutions().check_solves(previous, step, model, rng),
-    CheckKind.ELIMINATED: lambda previous, step, model, rng: _solutions().check_eliminated(previous, step, model, rng),
-    CheckKind.NAMED: lambda previous, step, model, rng: _solutions().check_named(previous, step, model, rng),
-    CheckKind.NEGATIVE_DEFINITE: lambda previous, step, model, rng: _solutions().check_negative_definite(previous, step),
-    CheckKind.RECALLED: lambda previous, step, model, rng: _require(
+    CheckKind.INDUCTION: lambda previous, step, model, rng: solution_checks.check_induction(previous, step, rng),
+    CheckKind.DEFINES: lambda previous, step, model, rng: solution_checks.check_defines(step),
+    CheckKind.SOLVES: lambda previous, step, model, rng: solution_checks.check_solves(previous, step, model, rng),
+    CheckKind.ELIMINATED: lambda previous, step, model, rng: solution_checks.check_eliminated(previous, step, model, rng),
+    CheckKind.NAMED: lambda previous, step, model, rng: solution_checks.check_named(previous, step, model, rng),
+    CheckKind.NEGATIVE_DEFINITE: lambda previous, step, model, rng: solution_checks.check_negative_definite(previous, step),
+    CheckKind.RECALLED: lambda previous, step, model, rng: require(
         False, step, "a recalled equation is checked against the earlier steps of its derivation (verify_steps)"),
 }
-
-
-def _solutions():
-    from . import solution_checks  # it uses this module's helpers: imported when a step needs it
-    return solution_checks
 
 
 def _check_holds(step: Step, model: Model, rng: random.Random) -> Verification:
     """The equation is true: a prediction of a model with a link equal to that link of the logits is
     the model's own definition; anything else is compared as any two expressions."""
     if isinstance(step.lhs, sp.Indexed) and step.lhs.base == c.y and model.link:
-        from .operations.links import is_link_of  # operations sit above verification
         if is_link_of(step.rhs, step.lhs, model.link, model.classes or c.K):
-            return _second_opinion(step.lhs, step.rhs, model, rng, step.rule, f"the model's definition of {step.lhs.base}")
+            return second_opinion(step.lhs, step.rhs, model, rng, step.rule, f"the model's definition of {step.lhs.base}")
     return compare(step.lhs, step.rhs, model, rng, step.rule)
 
 
@@ -240,16 +222,15 @@ def _verify_derived(step: Step) -> Verification:
     the step's equation, and the step is as verified as that derivation's weakest step."""
     source = step.check.derivation
     if source is None:
-        from .derivations import get, names  # the built-ins sit above this module
-        _require(step.check.name in names(), step,
-                 lambda: f"it claims the result of a derivation {step.check.name!r}, and there is none of that name")
-        source = get(step.check.name)
-    _require(source.result == step.equation, step,
-             lambda: f"{step.equation.lhs} = {step.equation.rhs} is not the result of {source.name} "
-             f"({source.result.lhs} = {source.result.rhs})")
+        require(step.check.name in extensions.call("built_in_names"), step,
+                lambda: f"it claims the result of a derivation {step.check.name!r}, and there is none of that name")
+        source = extensions.call("built_in", step.check.name)
+    require(source.result == step.equation, step,
+            lambda: f"{step.equation.lhs} = {step.equation.rhs} is not the result of {source.name} "
+            f"({source.result.lhs} = {source.result.rhs})")
     weakest = source.weakest_check
-    _require(step.check.inherited in ("", weakest), step,
-             lambda: f"it claims {source.name} was verified {step.check.inherited!r}; its weakest step was {weakest!r}")
+    require(step.check.inherited in ("", weakest), step,
+            lambda: f"it claims {source.name} was verified {step.check.inherited!r}; its weakest step was {weakest!r}")
     return Verification(weakest, detail=f"the verified result of {source.name}", source=source.name)
 
 
@@ -260,48 +241,39 @@ def _require_inside_model(old: sp.Basic, new: sp.Basic, mapping, model: Model, s
     """An instance substitutes a symbol or an array component, by a value the model allows there:
     a label 0 or 1 (one-hot rows), a probability in (0, 1) (a row's sum at most 1, exactly 1 when
     all of it is given), or the model's own link of the logits."""
-    _require(isinstance(old, (sp.Symbol, sp.Indexed)), step,
-             lambda: f"an instance may only substitute symbols or array components, not {old}")
+    require(isinstance(old, (sp.Symbol, sp.Indexed)), step,
+            lambda: f"an instance may only substitute symbols or array components, not {old}")
     base = old.base if isinstance(old, sp.Indexed) else old
     if old in c.SIZES + model.sizes:
-        _require(bool(new.is_Integer and new >= 1), step, lambda: f"the size {old} = {new} is not a number of at least 1")
+        require(bool(new.is_Integer and new >= 1), step, lambda: f"the size {old} = {new} is not a number of at least 1")
         return
     if new.is_number:
         value = sp.nsimplify(new) if isinstance(new, sp.Float) else new
         if base in (c.t, c.t_scalar) and ({"one_hot_labels", "binary_labels"} & model.facts):
-            _require(value in (0, 1), step, lambda: f"{old} = {new} is not a label (0 or 1)")
+            require(value in (0, 1), step, lambda: f"{old} = {new} is not a label (0 or 1)")
         elif base in (c.t, c.t_scalar):
-            _require(bool(0 <= value <= 1), step, lambda: f"{old} = {new} is not a target in [0, 1]")
+            require(bool(0 <= value <= 1), step, lambda: f"{old} = {new} is not a target in [0, 1]")
         elif base in (c.y, c.y_scalar):
-            _require(bool(0 < value < 1), step, lambda: f"{old} = {new} is not a probability in (0, 1)")
+            require(bool(0 < value < 1), step, lambda: f"{old} = {new} is not a probability in (0, 1)")
         if isinstance(old, sp.Indexed) and model.categorical and base in (c.y, c.t):
             row = [v for k, v in mapping.items() if isinstance(k, sp.Indexed) and k.base == base
                    and k.indices[:-1] == old.indices[:-1] and v.is_number]
             total = sum(sp.nsimplify(v) if isinstance(v, sp.Float) else v for v in row)
             complete = model.classes is not None and len(row) == model.classes
-            _require(bool(total == 1) if complete else bool(total <= 1), step,
-                     lambda: f"the values given for the row of {old} sum to {total}, outside the model")
+            require(bool(total == 1) if complete else bool(total <= 1), step,
+                    lambda: f"the values given for the row of {old} sum to {total}, outside the model")
         return
     if base in (c.y, c.y_scalar) and model.link:
-        from .operations.links import is_link_of  # operations sit above verification
-        _require(is_link_of(new, old, model.link, model.classes or c.K), step,
-                 lambda: f"{old} = {new} is not the model's {model.link} of the logits")
+        require(is_link_of(new, old, model.link, model.classes or c.K), step,
+                lambda: f"{old} = {new} is not the model's {model.link} of the logits")
         return
     if isinstance(old, sp.Indexed) and old.base == c.z and model.linear:
-        from .operations.links import is_linear_layer_of
-        _require(is_linear_layer_of(new, old), step, lambda: f"{old} = {new} is not the model's layer Z = XW")
+        require(is_linear_layer_of(new, old), step, lambda: f"{old} = {new} is not the model's layer Z = XW")
         return
     if base not in _CONSTRAINED and new.is_real:  # an array no model constrains (the moving average's weights)
         return
-    _require(False, step, lambda: f"{old} = {new} leaves the model: an instance gives labels and predictions "
+    require(False, step, lambda: f"{old} = {new} leaves the model: an instance gives labels and predictions "
                           "values inside it, or writes a prediction through the model's link or its layer")
-
-
-def _require(condition: object, step: Step, problem) -> None:
-    """Raise, naming the problem (a string, or a function that writes it: formatting expressions
-    costs, and is only wanted when the step is wrong)."""
-    if not condition:
-        raise VerificationError(f"step {step.rule!r} is wrong: {problem() if callable(problem) else problem}")
 
 
 def _specialise(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic]) -> sp.Basic:
@@ -335,10 +307,8 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
     """The likelihood, at concrete labels, must be the probability of exactly that outcome: proved
     for every size where each sample's factor is (:mod:`derive.premises`), else at the small
     sizes; checked by numbers at a small size and past it either way."""
-    from .premises import WITH_OPTIONS, likelihood_gives_outcome_probabilities, options_off
-
     if step.check.name == "counts":
-        return _solutions().verify_counts_premise(step, model, rng)
+        return solution_checks.verify_counts_premise(step, model, rng)
     if step.check.name == DEFINED_LOSS:  # a loss defined by its formula (focal, hinge): nothing to prove
         return Verification("symbolic", (), 0, 0.0, detail="a loss defined by its formula")
 
@@ -346,7 +316,7 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
     # every option off it must be the model's likelihood.
     with_options = str(step.check.name).endswith(WITH_OPTIONS)
     likelihood = options_off(step.rhs) if with_options else step.rhs
-    _require(not with_options or likelihood != step.rhs, step, "it claims options its likelihood does not have")
+    require(not with_options or likelihood != step.rhs, step, "it claims options its likelihood does not have")
     proved = likelihood_gives_outcome_probabilities(likelihood, model.categorical)
     sizes_list = model.size_choices(likelihood)
     small = 1 if proved else len(sizes_list)
@@ -354,14 +324,14 @@ def _verify_premise(step: Step, model: Model, rng: random.Random) -> Verificatio
     points = 0
     worst = 0.0
     for number, sizes in enumerate(sizes_list):
-        for expanded, labels, probability in model.label_assignments(likelihood, sizes, rng):
+        for expanded, labels, probability in label_assignments(model, likelihood, sizes, rng):
             value = expanded.xreplace(labels)
             if not proved and number < small:
                 value = sp.simplify(value)
-                _require(sp.simplify(value - probability) == 0, step,
-                         lambda: f"with labels {dict((str(k), int(v)) for k, v in labels.items())} the likelihood "
-                         f"is {value}, not the probability {probability} of that outcome")
-            worst = max(worst, _numeric_error(value, probability, model, sizes, rng, step.rule))
+                require(sp.simplify(value - probability) == 0, step,
+                        lambda: f"with labels {dict((str(k), int(v)) for k, v in labels.items())} the likelihood "
+                        f"is {value}, not the probability {probability} of that outcome")
+            worst = max(worst, numeric_error(value, probability, model, sizes, rng, step.rule))
             points += 1
     detail = "likelihood equals the outcome's probability"
     if with_options:
@@ -378,8 +348,8 @@ def _verify_derivatives(previous: Equation | None, step: Step, model: Model, rng
     that derivative with symbolic indices, and the matrix's component at those indices is the
     previous line's right side, the matrix is proved for every size (the previous line was)."""
     ((loss_symbol, loss),) = step.check.definitions.items()
-    _require(step.lhs == _gradient_name(step.check.variables, loss_symbol), step,
-             lambda: f"{step.lhs} does not name the derivatives of {loss_symbol} by {', '.join(map(str, step.check.variables))}")
+    require(step.lhs == _gradient_name(step.check.variables, loss_symbol), step,
+            lambda: f"{step.lhs} does not name the derivatives of {loss_symbol} by {', '.join(map(str, step.check.variables))}")
     general = _matrix_of_previous_line(previous, step.lhs, step.rhs)
     if general:
         points, worst = _derivative_numbers(step, loss, model, rng)
@@ -398,7 +368,7 @@ def _verify_derivatives(previous: Equation | None, step: Step, model: Model, rng
                 else:
                     reference = sp.diff(loss_here, variables[0][a + 1, b + 1])
                 claimed = concrete(matrix[a, b], sizes, model)
-                worst = max(worst, _numeric_error(claimed, reference, model, sizes, rng, step.rule))
+                worst = max(worst, numeric_error(claimed, reference, model, sizes, rng, step.rule))
                 points += 1
                 proved = proved and proves_zero(claimed - reference, model, sizes)
         named.append({str(k): int(v) for k, v in sizes.items()})
@@ -427,8 +397,6 @@ def _derivative_numbers(step: Step, loss: sp.Basic, model: Model, rng: random.Ra
 
 def _gradient_name(bases: tuple, loss: sp.Basic) -> sp.Basic | None:
     """∇_Z E for the derivatives of E by one array's components, H for the second derivatives."""
-    from . import vector_forms as vf
-
     if len(bases) == 1:
         stack = vf.stacked(bases[0])
         return vf.gradient_symbol(stack.name, stack.shape, str(loss))
@@ -489,7 +457,6 @@ def _sums_from_one(expr: sp.Basic) -> sp.Basic:
 
 def _indexed_component(element) -> sp.Basic:
     """``Y[i - 1, k - 1]`` (a matrix symbol's element) as the component ``y[i, k]``."""
-    from .vector_forms import indexed_of
     base, shape = indexed_of(element.parent)
     if base is None:
         return element
@@ -510,8 +477,8 @@ def verify_steps(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int =
             checkpoint()
             if step.check.how == CheckKind.RECALLED:  # an equation reached before, in this derivation
                 earlier = next((n for n, done in enumerate(checked) if done.equation == step.equation), None)
-                _require(earlier is not None, step, "it recalls an equation no earlier step reached")
-                assert earlier is not None  # for mypy: _require raised otherwise
+                require(earlier is not None, step, "it recalls an equation no earlier step reached")
+                assert earlier is not None  # for mypy: require raised otherwise
                 verification = replace(checked[earlier].verification, detail=f"step {earlier + 1}, recalled")
             else:
                 verification = verify_step(previous, step, model, seed)

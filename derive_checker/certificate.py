@@ -2,7 +2,7 @@
 theorems the whole rests on (which must be those it lists), or the first step that fails and why."""
 from types import SimpleNamespace
 
-from . import SCHEMA
+from . import SCHEMA, rules
 from .axioms import digest
 from .expressions import Malformed, refuse
 from .model import Model
@@ -52,7 +52,7 @@ def _steps(cert, seed: str, cache: dict, depth: int) -> dict:
         ctx = SimpleNamespace(record=record, number=number, model=model, rules=cert["rules"], lhs=model.read(record["lhs"]),
                               rhs=model.read(record["rhs"]), prev_lhs=None, prev_rhs=None, prev_rhs_tree=None,
                               rng=rng_for(seed, str(number)), cache=cache, depth=depth, earlier=cert["steps"][:number - 1],
-                              verdicts=report["steps"])
+                              verdicts=report["steps"], check_nested=check_certificate)
         if previous is not None and record["check"] in NEEDS_PREVIOUS:  # the step's before, read in its own model
             ctx.prev_lhs, ctx.prev_rhs, ctx.prev_rhs_tree = model.read(previous["lhs"]), model.read(previous["rhs"]), previous["rhs"]
         entry = {"n": number, "rule": str(record.get("rule", "")), "check": str(record["check"])}
@@ -81,7 +81,6 @@ def _rests_on(listed, report: dict) -> None:
 
 def check_catalogue(document, cache: dict | None = None) -> dict:
     """``derive verify --rules``: each statement must be the pinned one; each theorem proved here, or reported not."""
-    from . import rules
     (not isinstance(document, dict) or document.get("schema") != "derive-catalogue/1") and refuse("not a catalogue certificate")
     model = Model(document.get("model"))  # what the catalogue's symbols are, declared by the document
     results = []

@@ -74,14 +74,14 @@ class Model:
 
     def declared_positive(self, expr: sp.Basic) -> bool:
         """Whether a statement of the model (``component_index_n`` at indices inside its ranges) is ``expr`` > 0."""
-        from .zero import _inside
+        from .zero import provably_inside
         indices = sorted({ix for a in expr.atoms(sp.Indexed) for ix in a.indices}, key=sp.default_sort_key)[:6]
         for pattern, ranges in self.positive:
             holders = [sp.Symbol(f"component_index_{n}", integer=True) for n in range(len(ranges))]
             for values in itertools.product(indices, repeat=len(ranges)):
                 table = dict(zip(holders, values))
                 if pattern.xreplace(table) == expr and all(
-                        _inside(v, lo.xreplace(table), hi.xreplace(table), self.indices) for v, (lo, hi) in zip(values, ranges)):
+                        provably_inside(v, lo.xreplace(table), hi.xreplace(table), self.indices) for v, (lo, hi) in zip(values, ranges)):
                     return True
         return False
 

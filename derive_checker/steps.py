@@ -9,7 +9,7 @@ import sympy as sp
 from . import rules
 from .expressions import Malformed, read, subtree
 from .matrices import PLACES, entry, scalar
-from .zero import Refused, _sums, agree as numbers, equal, proves
+from .zero import Refused, carried_out_sums, agree as numbers, equal, proves
 
 
 def _require(condition, problem: str) -> None:
@@ -148,7 +148,7 @@ def check_mapped(ctx) -> dict:
              "specialising the left side does not give back the old one")
     back = ctx.rhs.xreplace(mapping)
     if back.has(sp.Sum):  # a sum of a size now known, written out (and the like, sound for every size), then mapped again
-        back = _sums(back, dict(ctx.model.indices), ctx.model, set()).xreplace(mapping)
+        back = carried_out_sums(back, dict(ctx.model.indices), ctx.model, set()).xreplace(mapping)
     verdict, sized = equal(ctx.prev_rhs, back, ctx.model, ctx.rng), [o for o in mapping if str(o) in ctx.model.minimum]
     mean = sp.Mul(scalar(ctx.rhs, ctx.model.entries), *sized[:1])  # one size to every size: only a mean over N samples is a definition
     mean = -mean if isinstance(-mean, sp.Sum) else mean
@@ -220,11 +220,11 @@ def check_starts(ctx) -> dict:
 
 
 def check_derived(ctx) -> dict:
-    """A nested certificate, checked here; its result must be this step's equation."""
-    from .certificate import check_certificate
+    """A nested certificate, checked here (by the certificate's own checker, which hands itself
+    down as ``ctx.check_nested``); its result must be this step's equation."""
     nested = ctx.record.get("derivation")
     _require(isinstance(nested, dict), "it cites a derivation but holds no certificate of it")
-    report = check_certificate(nested, ctx.cache, depth=ctx.depth + 1)
+    report = ctx.check_nested(nested, ctx.cache, depth=ctx.depth + 1)
     _require(report["ok"], f"the derivation it cites fails: {report.get('failure')}")
     _require([nested["steps"][-1][side] for side in ("lhs", "rhs")] == [ctx.record["lhs"], ctx.record["rhs"]],
              "its equation is not the result of the derivation it cites")

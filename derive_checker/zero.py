@@ -28,7 +28,7 @@ def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
     expr = step("derivative", expr.replace(lambda e: isinstance(e, sp.Derivative),
                                            lambda e: sp.diff(e.expr, *e.variables)), expr)
     expr = step("limit", expr.replace(lambda e: isinstance(e, sp.Limit) and not e.has(*BINDERS), lambda e: e.doit()), expr)
-    expr = _row_ends(_sums(expr, dict(model.indices), model, used), model, used)
+    expr = _row_ends(carried_out_sums(expr, dict(model.indices), model, used), model, used)
     return step("alpha", canonical(expr), expr)
 
 
@@ -43,18 +43,18 @@ def _row_ends(expr: sp.Basic, model, used: set) -> sp.Basic:
     return expr.xreplace(table)
 
 
-def _sums(expr: sp.Basic, ranges: dict, model, used: set) -> sp.Basic:
+def carried_out_sums(expr: sp.Basic, ranges: dict, model, used: set) -> sp.Basic:
     if not expr.has(sp.Sum):
         return expr
     if not isinstance(expr, sp.Sum):
-        return expr.func(*(_sums(a, ranges, model, used) for a in expr.args))
+        return expr.func(*(carried_out_sums(a, ranges, model, used) for a in expr.args))
     ranges = {**ranges, **{v: (a, b) for v, a, b in expr.limits}}
-    total = _sums(expr.function, ranges, model, used)
+    total = carried_out_sums(expr.function, ranges, model, used)
     for j, lo, hi in expr.limits:  # the innermost first; a sum left as it is stays (never re-read)
         delta = any(j in d.args for d in total.atoms(sp.KroneckerDelta))  # a delta on j collapses the sum, unwritten
         if (hi - lo).is_Integer and -1 <= hi - lo <= 12 and sp.count_ops(total) * (hi - lo + 1) <= WORK // 2 and not delta:
             used.add("sum-finite")
-            total = _sums(sp.Add(*(total.xreplace({j: lo + n}) for n in range(int(hi - lo) + 1))), ranges, model, used)
+            total = carried_out_sums(sp.Add(*(total.xreplace({j: lo + n}) for n in range(int(hi - lo) + 1))), ranges, model, used)
             continue
         terms = sp.Add.make_args(_expand(total))
         used.update(["sum-linearity"] if len(terms) > 1 else [])
@@ -76,7 +76,7 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
     for delta in sorted(varying.atoms(sp.KroneckerDelta), key=sp.default_sort_key):
         a, b = delta.args
         other = b if a == j else a if b == j else None
-        if other is None or other.has(j) or not _inside(other, lo, hi, ranges):
+        if other is None or other.has(j) or not provably_inside(other, lo, hi, ranges):
             continue
         used.add("delta-collapse")
         return constant * (varying / delta).xreplace({j: other})
@@ -87,7 +87,7 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
     return constant * sp.Sum(varying, (j, lo, hi))
 
 
-def _inside(index, lo, hi, ranges) -> bool:
+def provably_inside(index, lo, hi, ranges) -> bool:
     """Whether ``index`` provably lies in ``[lo, hi]`` for every size (its range from ``ranges``)."""
     low, high = (index, index) if index.is_Integer else ranges.get(index, (None, None))
     return low is not None and bool(sp.simplify(low - lo).is_nonnegative) and bool(sp.simplify(hi - high).is_nonnegative)

@@ -31,7 +31,7 @@ def _only_parse_errors(text: str) -> None:
     except ParseError as error:
         assert error.position >= 0 and str(error).startswith("at position")
         return
-    except LimitExceeded as error:  # read, but undefined or past a bound of derive.limits
+    except LimitExceeded as error:  # read, but undefined or past a bound of derive.input_limits
         assert "limit" in str(error) or "undefined" in str(error)
         return
     assert isinstance(result, (sp.Expr, sp.Eq))

@@ -146,7 +146,7 @@ def test_the_cli_answers_hostile_input_with_one_line(argv, code):
 
 
 def test_a_gradient_past_the_time_limit_stops_with_a_named_error(monkeypatch):
-    """The whole gradient, checks included, runs under derive.limits.TIME_LIMIT (here cut to 0.3 s
+    """The whole gradient, checks included, runs under derive.input_limits.TIME_LIMIT (here cut to 0.3 s
     so that an ordinary loss passes it); afterwards no alarm is left armed and the handler is back."""
     import signal
     import derive
@@ -167,7 +167,7 @@ def test_limits_nest_and_work_outside_the_main_thread():
     import threading
     import time
     from derive.errors import LimitExceeded, ParseError
-    from derive.limits import checkpoint, time_limit
+    from derive.input_limits import checkpoint, time_limit
 
     with pytest.raises(ParseError, match="parsing took longer than 0.1 s"):
         with time_limit(5.0, "deriving the gradient"):
@@ -220,13 +220,13 @@ def test_a_limit_that_ran_out_leaves_no_deadline_behind():
     import sympy as sp
 
     import derive
-    from derive import limits
+    from derive import input_limits
     from derive.errors import LimitExceeded
 
     with pytest.raises(LimitExceeded, match="inner took longer"):
-        with limits.time_limit(10, "outer"):
-            with limits.time_limit(0.01, "inner"):
+        with input_limits.time_limit(10, "outer"):
+            with input_limits.time_limit(0.01, "inner"):
                 time.sleep(0.05)
-                limits.checkpoint()
-    assert limits._DEADLINES.get() == ()
+                input_limits.checkpoint()
+    assert input_limits._DEADLINES.get() == ()
     assert derive.gradient("x^2", "x").result.rhs == 2 * sp.Symbol("x", real=True)

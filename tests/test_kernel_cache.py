@@ -19,7 +19,7 @@ warnings.simplefilter("always")
 caught = []
 warnings.showwarning = lambda message, category, *rest: caught.append(category.__name__ + ": " + str(message))
 from derive.kernels import load
-from derive.kernels.compiler import module_path
+from derive.kernels.generated import module_path
 kernel = load("ce-softmax")
 loss = kernel.loss(np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]]), np.array([2, 0]))
 print(json.dumps({"loss": float(loss), "warnings": caught, "module": kernel._module.__file__,
@@ -94,7 +94,7 @@ def test_a_planted_module_in_an_unsafe_directory_never_runs(tmp_path, unsafe):
     planted = temporary / f"derive-{os.getuid()}" / "kernels"
     planted.mkdir(parents=True)
     from derive.kernels.cache import sealed
-    from derive.kernels.compiler import engine_fingerprint
+    from derive.kernels.generated import engine_fingerprint
     name = f"derive_kernel_ce_softmax_{engine_fingerprint()}"  # what module_path("ce-softmax") names
     (planted / f"{name}.py").write_text(sealed("import numpy as np\nloss_labels = lambda X, T, out: out.fill(0.0)\n"
                                                "PLANTED = True\n"), encoding="utf-8")

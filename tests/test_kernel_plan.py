@@ -1,4 +1,4 @@
-"""One path for every kernel (derive/kernels/plan.py): the gradient found by the engine, the stable
+"""One path for every kernel (derive/derivations/plans.py): the gradient found by the engine, the stable
 forms by the catalogue's rules under the model of each kind of target, then the backend's
 generator; nothing looked up by a derivation's name."""
 import numpy as np

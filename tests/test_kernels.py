@@ -14,9 +14,10 @@ import derive
 from derive import conventions as c
 from derive.errors import CodegenError, VerificationError
 from derive.kernels import load
-from derive.kernels.check import check_all
+from derive.kernels.accuracy import check_all
 from derive.printing.reports import check_text as table
-from derive.kernels.codegen import Spec, generate, per_sample, per_sample_gradient
+from derive.kernels.codegen import generate, per_sample, per_sample_gradient
+from derive.kernels.spec import Spec
 from derive.kernels.runtime import exp_nonpositive
 
 from tools import ROOT, require_torch
@@ -44,7 +45,7 @@ def test_every_kernel_agrees_with_50_digit_evaluation_and_central_differences():
 
 def test_the_check_fails_a_wrong_kernel(kernels, monkeypatch):
     """The check is not vacuous: a kernel whose loss is off by one part in 1e12 is caught."""
-    from derive.kernels import check as checking
+    from derive.kernels import accuracy as checking
     kernel = kernels["bce-sigmoid"]
     original = kernel.loss_and_grad
     monkeypatch.setattr(kernel, "loss_and_grad", lambda X, T, **kw: tuple(a * (1 + 1e-12) for a in original(X, T, **kw)))
@@ -54,7 +55,7 @@ def test_the_check_fails_a_wrong_kernel(kernels, monkeypatch):
 
 def test_the_check_measures_each_layout_on_its_own(kernels, monkeypatch):
     """A fault in the blocked loops alone fails the blocks row and leaves the rows row passing."""
-    from derive.kernels import check as checking
+    from derive.kernels import accuracy as checking
     kernel = kernels["ce-softmax"]
     original = kernel.loss_and_grad
 

@@ -122,9 +122,9 @@ def test_the_row_losses_keep_no_maximum_outside_their_exponents():
     kept m + ... - z would cancel again."""
     from derive.derivations import get
     from derive.kernels.codegen import J, _canonical, _log1p_forms, mean_and_rows, per_sample
-    from derive.kernels.compiler import sums_to_one
-    from derive.kernels.options import CE_KINDS, _smoothed
-    from derive.kernels.plan import plan_for
+    from derive.kernels.generated import sums_to_one
+    from derive.kernels.torch_options import CE_KINDS, _smoothed
+    from derive.derivations.plans import plan_for
     from derive.kernels.shift import relative_to_maximum
     from derive.kernels.source_printer import difference_
 

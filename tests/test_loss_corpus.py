@@ -107,14 +107,14 @@ EXTREMES = (-50.0, 50.0, 1e-12, 1 - 1e-12)  # logits of ±50; probabilities 1e-1
 
 
 def _symbols_of(kernel, values: dict, integers: dict) -> dict:
-    from derive.kernels.user_printer import _parameter, identifier
+    from derive.kernels.user_printer import identifier, parameter_identifier
     symbols = dict(integers)
     for base in kernel.layout.arrays:
         array = np.asarray(values[identifier(base)], dtype=float)
         for position in np.ndindex(array.shape):
             symbols[base[tuple(sympy.Integer(p + 1) for p in position)]] = sympy.Float(array[position], 30)
     for symbol in kernel.layout.scalars:
-        symbols[symbol] = sympy.Float(values[_parameter(symbol)], 30)
+        symbols[symbol] = sympy.Float(values[parameter_identifier(symbol)], 30)
     return symbols
 
 

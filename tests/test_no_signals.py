@@ -161,12 +161,12 @@ def test_a_hard_input_in_a_thread_finishes_within_the_work_bounds():
 
 def test_limits_of_two_threads_are_their_own():
     """A limit opened in one thread is not seen by another (each context its own deadlines)."""
-    from derive import limits
+    from derive import input_limits
     seen = []
-    with limits.time_limit(0.0, "the main thread's work"):
-        worker = threading.Thread(target=lambda: (limits.checkpoint(), seen.append("no limit here")))
+    with input_limits.time_limit(0.0, "the main thread's work"):
+        worker = threading.Thread(target=lambda: (input_limits.checkpoint(), seen.append("no limit here")))
         worker.start()
         worker.join(60)
         with pytest.raises(LimitExceeded):
-            limits.checkpoint()
+            input_limits.checkpoint()
     assert seen == ["no limit here"]

@@ -312,9 +312,9 @@ def test_the_user_kernel_printer_writes_whole_indices_and_names_what_has_no_code
     import sympy as sp
     from derive import conventions as c
     from derive.errors import CodegenError
-    from derive.kernels.user_printer import _Emitter
+    from derive.kernels.user_printer import Emitter
 
-    emitter = _Emitter({c.y: (c.K,), c.z: (c.K,)})
+    emitter = Emitter({c.y: (c.K,), c.z: (c.K,)})
     lines: list[str] = []
     printed = emitter.expression(sp.Abs(c.z[c.k + 1]) + c.y[2], lines, "")
     assert "abs(v_z[(1 + v_k) - 1])" in printed and "v_y[1]" in printed and "." not in printed

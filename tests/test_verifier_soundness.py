@@ -407,7 +407,7 @@ def test_the_range_of_a_free_index_comes_from_the_model_not_from_the_sum_collaps
     previous = Equation(sp.Derivative(c.E, X[c.j]), loss + part)
     forged = Step(Equation(previous.lhs, loss + X[c.j]), "kronecker_delta_collapses_sum", "equality",
                   Check("local", definitions={part: X[c.j]}), location=(1,))
-    from derive.rewriting import subexpression_at
+    from derive.expression_paths import subexpression_at
     location = next(p for p in [(0,), (1,)] if subexpression_at(previous.rhs, p) == part)
     forged = replace(forged, location=location)
     with pytest.raises(VerificationError):

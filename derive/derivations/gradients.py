@@ -8,13 +8,14 @@ from dataclasses import replace
 
 import sympy as sp
 
+from .. import extensions
 from ..gradient_checks import cross_check_gradient
+from ..languages import in_every_language, titles
 from ..models import Model, categorical
 from ..steps import Derivation
 from ..strategies import chain, continue_from, run
 from . import registry
 from .runner import named_strategy, title_of
-from ..languages import in_every_language, titles
 
 
 def gradient_of(derivation: Derivation, wrt: sp.Basic, model: Model, name: str,
@@ -57,6 +58,6 @@ def gradient(derivation: Derivation, wrt: sp.Basic, link: str | None = None, wit
     if model.link:  # already written in the logits
         link, model = None, replace(model, link=None, name=model.name.rsplit(":", 1)[0]).with_link(model.link)
     name = f"{derivation.name}-gradient"
-    from ..printing.latex_expr import latex
-    title = in_every_language("titles.gradient_by", name=derivation.name, wrt=latex(wrt))
+    wrt_latex = extensions.call("expression_latex", wrt)  # the printers' notation, reached by registration
+    title = in_every_language("titles.gradient_by", name=derivation.name, wrt=wrt_latex)
     return gradient_of(derivation, wrt, model, name, link=link, title=title, with_sums=with_sums)

@@ -1,5 +1,7 @@
 """The built-in derivations by stable name, derived and verified on first use: those declared in
-``rules/derivations/*.toml`` (:mod:`.declarations`), then any registered from Python."""
+``rules/derivations/*.toml`` (the runner, :mod:`.runner`, enters them here when it loads), then any
+registered from Python.  A built-in is made of others (``continue_from``, ``result_of``), so the
+runner looks them up here while it builds one: this table sits below it."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -9,6 +11,7 @@ from ..errors import UnknownDerivation
 from ..steps import Derivation
 
 BUILDERS: dict[str, Callable[[], Derivation]] = {}
+DECLARED: dict[str, Callable] = {}  # "names", "build", "title": the runner's, entered by declare()
 
 
 def register(name: str, builder: Callable[[], Derivation]) -> None:
@@ -16,25 +19,25 @@ def register(name: str, builder: Callable[[], Derivation]) -> None:
     BUILDERS[name] = builder
 
 
-def names() -> tuple[str, ...]:
-    from .runner import declared_names
+def declare(names: Callable[[], tuple[str, ...]], build: Callable[[str], Derivation],
+            title: Callable[[str], dict[str, str]]) -> None:
+    """The declared built-ins: how to list them, build one by name and title one (the runner's)."""
+    DECLARED.update(names=names, build=build, title=title)
 
-    return tuple(dict.fromkeys((*declared_names(), *BUILDERS)))
+
+def names() -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*DECLARED["names"](), *BUILDERS)))
 
 
 def title(name: str, lang: str = "en") -> str:
-    from .runner import title_of
-
-    return title_of(name)[lang]
+    return DECLARED["title"](name)[lang]
 
 
 @lru_cache(maxsize=None)
 def get(name: str) -> Derivation:
     """The built-in derivation called ``name``, derived and verified (cached per process)."""
-    from .runner import build, declared_names
-
     if name in BUILDERS:
         return BUILDERS[name]()
-    if name not in declared_names():
+    if name not in DECLARED["names"]():
         raise UnknownDerivation(f"no derivation named {name!r}; known: {', '.join(names())}")
-    return build(name)
+    return DECLARED["build"](name)

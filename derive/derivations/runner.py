@@ -12,6 +12,7 @@ import sympy as sp
 from .. import combinators, strategies
 from ..errors import ArgumentError, UnknownDerivation
 from ..gradient_checks import cross_check_gradient
+from ..languages import codes, titles
 from ..models import Model, categorical
 from ..pattern_parser import parse_pattern
 from ..steps import Derivation, Equation
@@ -20,7 +21,7 @@ from . import registry
 from . import vocabulary as v
 from .declarations import (DeclarationError, DerivationDeclaration, interpolate, load_declarations,
                            whole_reference)
-from ..languages import codes, titles
+from .targets import model_for_targets
 
 DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 
@@ -146,8 +147,6 @@ class Scope:
     def model(self, spec: Any) -> Model:
         """A model by family (``categorical``, with ``classes``) or that a derivation ended in
         (``of``); then through a ``link``, with a linear layer, for ``targets`` probabilities."""
-        from .stable import model_for_targets
-
         spec = {"family": spec} if isinstance(spec, str) else spec
         source = None
         if "of" in spec:
@@ -236,3 +235,6 @@ def _state_tests(condition: Mapping[str, Any]) -> list[Callable[[State], bool]]:
     if "equation_has" in condition:  # "sums"
         tests.append(lambda state: state.equation is not None and state.equation.rhs.has(sp.Sum))
     return tests
+
+
+registry.declare(declared_names, build, title_of)

@@ -25,9 +25,10 @@ from sympy.codegen.cfunctions import expm1, log1p
 from .. import conventions as c
 from ..errors import CodegenError
 from ..functions import Maximum
-from .codegen import J, NONFINITE, Spec, _hoist, _indicator, _mark_nonpositive, arguments, gradient_entry, plan_rows
-from .compiler import BLOCK_ROWS as ROWS
+from .codegen import J, NONFINITE, arguments, gradient_entry, hoist, indicator, mark_nonpositive, plan_rows
+from .generated import BLOCK_ROWS as ROWS
 from .source_printer import SCRATCH, ClassPassPrinter, minus_maximum, statements
+from .spec import Spec
 
 
 
@@ -77,8 +78,8 @@ def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: boo
     rowwise = {str(name) for name, _ in reductions} | {NONFINITE, "lab"}
     printer = _BlockPrinter(spec, rowwise, maxima, single)
 
-    loss_hoisted, row_loss = _hoist(_mark_nonpositive(plan.row_loss, maxima), J, names)
-    grad_hoisted, row_grad = _hoist(_mark_nonpositive(plan.row_grad, maxima), J, names) if with_gradient else ([], None)
+    loss_hoisted, row_loss = hoist(mark_nonpositive(plan.row_loss, maxima), J, names)
+    grad_hoisted, row_grad = hoist(mark_nonpositive(plan.row_grad, maxima), J, names) if with_gradient else ([], None)
     rowwise |= {str(name) for name, _ in grad_hoisted}
     uses_targets = not spec.labels and any(node.function.has(c.t) for _, node in reductions)
 
@@ -109,10 +110,10 @@ def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: boo
 
     levels = plan.levels or [[]]
     for number, level in enumerate(levels):
-        bodies = [_mark_nonpositive(node.function, maxima) for _, node in level]
+        bodies = [mark_nonpositive(node.function, maxima) for _, node in level]
         store_shared = plan.shared is not None and number == len(levels) - 1
         if store_shared:
-            bodies.append(_mark_nonpositive(plan.shared, maxima))
+            bodies.append(mark_nonpositive(plan.shared, maxima))
         temps, reduced = sp.cse(bodies, symbols=names, order="none") if bodies else ([], [])
         printer.mode = "pass"
         inner = statements(temps, printer, "")
@@ -144,9 +145,9 @@ def generate_blocked(spec: Spec, function: str, with_gradient: bool, single: boo
 
         body += [f"{block}for r in range(n):", f"{block}    i = i0 + r", f"{block}    for j in range(K):"]
         if spec.labels:  # every class as if not the label, then the label's own entry over it
-            body += [f"{block}        {line}" for line in gradient_entry(_indicator(row_grad, 0), printer, names)]
+            body += [f"{block}        {line}" for line in gradient_entry(indicator(row_grad, 0), printer, names)]
             body.append(f"{block}    j = lab[r]")
-            body += [f"{block}    {line}" for line in gradient_entry(_indicator(row_grad, 1), printer, names)]
+            body += [f"{block}    {line}" for line in gradient_entry(indicator(row_grad, 1), printer, names)]
         else:
             body += [f"{block}        {line}" for line in gradient_entry(row_grad, printer, names)]
     header = [f"def {function}({arguments(with_gradient, spec)}):"] + printer.declarations("    ")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import sys
 import tempfile
 import traceback
@@ -29,7 +28,8 @@ import types
 import warnings
 from pathlib import Path
 
-from .cache_entries import read_entry, remove_entry
+from .cache_entries import UnsafeCacheWarning, is_safe, read_entry, remove_entry
+from .numba_cache import judge_numba_cache, vet_numba_files
 
 HEADER = "# derive-sha256: "
 TEXT = "__derive_text__"  # a loaded module's attribute: the text that was checked and run
@@ -39,11 +39,6 @@ def text_of(module: types.ModuleType) -> str:
     """The text of a module loaded from the cache, as it was checked and run (the file is never
     read a second time: it could have changed since)."""
     return getattr(module, TEXT)
-
-
-class UnsafeCacheWarning(UserWarning):
-    """A cache directory derive will not use, its own or Numba's (not a directory, a link, owned by
-    another user or writable by others)."""
 
 
 class CacheRepairWarning(UserWarning):
@@ -90,19 +85,6 @@ def _safe_child(parent: Path, name: str) -> Path | None:
                           "owned by you and writable by no one else", UnsafeCacheWarning, stacklevel=4)
             return None
     return parent / name
-
-
-def is_safe(folder: Path) -> bool:
-    """Owned by this user, writable by nobody else, and a real directory (not a link to one)."""
-    try:
-        info = os.lstat(folder)
-    except OSError:
-        return False
-    if not stat.S_ISDIR(info.st_mode):
-        return False
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        return False
-    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _writable(folder: Path) -> bool:
@@ -153,8 +135,6 @@ def load_module(name: str, path: Path, make_source) -> types.ModuleType:
     ``make_source()``; where it is no regular file of bounded size, fails its check or fails to run,
     write it again once (with a warning).  Numba's cache directory and its files for the module
     are judged first (:mod:`.numba_cache`)."""
-    from .numba_cache import judge_numba_cache, vet_numba_files
-
     if name in sys.modules:
         return sys.modules[name]
     judge_numba_cache()  # before the module's decorators give Numba a place for its cache

@@ -7,7 +7,8 @@ never followed), opened with ``O_NOFOLLOW | O_NONBLOCK`` where the system has th
 followed between the look and the open, and opening a FIFO or a device never waits), checked
 again on the open descriptor (``fstat``: the same regular file, no larger than the bound), and
 read to at most the bound.  Anything else is :class:`RefusedEntry`, which the cache answers by
-removing the entry and writing it again (:mod:`.cache`).
+removing the entry and writing it again (:mod:`.cache`).  A cache folder, derive's own or
+Numba's, is used only where :func:`is_safe` (else :class:`UnsafeCacheWarning`).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import shutil
 import stat
 from pathlib import Path
 
-MODULE_BYTES = 8 << 20  # a generated module: the largest built-in is 18 kB, a user's loss is bounded by derive.limits
+MODULE_BYTES = 8 << 20  # a generated module: the largest built-in is 18 kB, a user's loss is bounded by derive.input_limits
 NUMBA_FILE_BYTES = 64 << 20  # one of Numba's index or data files for a module (130 kB each today)
 _FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) \
     | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -92,3 +93,21 @@ def refusal(path: Path, limit: int) -> str | None:
     except OSError as problem:
         return str(problem)
     return None
+
+
+class UnsafeCacheWarning(UserWarning):
+    """A cache directory derive will not use, its own or Numba's (not a directory, a link, owned by
+    another user or writable by others)."""
+
+
+def is_safe(folder: Path) -> bool:
+    """Owned by this user, writable by nobody else, and a real directory (not a link to one)."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return False
+    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)

@@ -20,6 +20,9 @@ from sympy.codegen.cfunctions import log1p
 from .. import conventions as c
 from ..errors import CodegenError
 from ..functions import Maximum, xlogy
+from ..symbolic_proofs import canonical_indices
+from .shift import outer_terms, relative_to_maximum
+from .spec import Spec
 from .source_printer import (SCRATCH, ClassPassPrinter, Printer, exp_nonpositive_, log1p_unit_, minus_maximum, nonpositive, statements,
                              shared_exponentials, xlog1py)
 
@@ -32,35 +35,10 @@ NONFINITE = "nonfinite"
 
 
 
-@dataclass(frozen=True)
-class Spec:
-    """What to generate: the per-sample loss and the per-sample gradient (both without the 1/N),
-    the model output's array (``z`` logits or ``y`` probabilities), and the kind of targets."""
-
-    row_loss: sp.Basic
-    row_grad: sp.Basic
-    variable: sp.IndexedBase
-    categorical: bool
-    labels: bool  # integer labels (categorical only) rather than target probabilities
-    # what else the kernel reads, after its fixed arguments: (IndexedBase or Symbol, "row" | "class" |
-    # "scalar"): a sample's mask c_i, class weights w_k, the smoothing epsilon...
-    parameters: tuple = ()
-    scans_inputs: bool = True  # flag a NaN or infinity in X (the loss does; the mean's row shares need not read X)
-    targets_sum_to_one: bool = False  # target probabilities the loss was derived for sum to one (one-hot labels do)
-
-    def parameter_names(self) -> list[str]:
-        return [parameter_name(item) for item, _ in self.parameters]
-
-
-def parameter_name(item: sp.Basic) -> str:
-    """The kernel's argument for a parameter: its name as the formula writes it (``w``, ``c``, ``epsilon``)."""
-    return str(item.label if isinstance(item, sp.IndexedBase) else item)
-
-
 def per_sample(loss: sp.Basic) -> sp.Basic:
     """``ℓ_i`` with ``loss = (1/N) Σ_i ℓ_i``: sums over the samples fused into one, 1/N taken off."""
     terms = []
-    for term in _outer_terms(loss):
+    for term in outer_terms(loss):
         coefficient: list[sp.Basic] = []
         sums: list[sp.Basic] = []
         for factor in sp.Mul.make_args(term):
@@ -77,16 +55,6 @@ def per_sample(loss: sp.Basic) -> sp.Basic:
             raise CodegenError(f"the loss is not a mean over the samples: {term}")
         terms.append(factor * body)
     return sp.Add(*terms)
-
-
-def _outer_terms(expr: sp.Basic) -> list[sp.Basic]:
-    """The additive terms, multiplying out products with a sum of terms (not inside a Sum)."""
-    if isinstance(expr, sp.Add):
-        return [t for a in expr.args for t in _outer_terms(a)]
-    if isinstance(expr, sp.Mul):
-        factors = [(_outer_terms(f) if isinstance(f, sp.Add) else [f]) for f in expr.args]
-        return [sp.Mul(*combo) for combo in itertools.product(*factors)]
-    return [expr]
 
 
 def per_sample_gradient(gradient: sp.Basic, normaliser: sp.Basic = c.N) -> sp.Basic:
@@ -107,7 +75,6 @@ def per_sample_gradient(gradient: sp.Basic, normaliser: sp.Basic = c.N) -> sp.Ba
 
 
 def _alike(a: sp.Basic, b: sp.Basic) -> bool:
-    from ..symbolic_proofs import canonical_indices
     return isinstance(a, sp.Sum) and isinstance(b, sp.Sum) and canonical_indices(a) == canonical_indices(b)
 
 
@@ -119,7 +86,7 @@ def mean_and_rows(loss: sp.Basic) -> tuple[sp.Basic, sp.Basic, sp.Basic]:
     """``(ℓ_i, ω_i, Σ_i ω_i)`` for a loss ``Σ_i ℓ_i / Σ_i ω_i``: the per-sample loss, each sample's
     share of the mean's denominator (1 for a plain mean over N; ``c_i Σ_k w_k t_ik`` for PyTorch's
     weighted mean) and the denominator as derived.  Every term must be divided by the same one."""
-    totals = {f.base for term in _outer_terms(loss) for f in sp.Mul.make_args(term)
+    totals = {f.base for term in outer_terms(loss) for f in sp.Mul.make_args(term)
               if isinstance(f, sp.Pow) and f.exp == -1 and isinstance(f.base, sp.Sum) and f.base.limits[-1][1:] == (1, c.N)}
     if not totals:  # a mean over N, or over N times a size (every label of every sample: N K)
         row = per_sample(loss)
@@ -194,7 +161,7 @@ def _levels(expressions: list[sp.Basic]) -> tuple[list[list[tuple[sp.Symbol, sp.
         levels.append(level)
 
 
-def _hoist(expr: sp.Basic, loop: sp.Symbol, names) -> tuple[list[tuple[sp.Symbol, sp.Basic]], sp.Basic]:
+def hoist(expr: sp.Basic, loop: sp.Symbol, names) -> tuple[list[tuple[sp.Symbol, sp.Basic]], sp.Basic]:
     """Subexpressions that do not change along ``loop`` computed once before it."""
     hoisted: list[tuple[sp.Symbol, sp.Basic]] = []
 
@@ -271,8 +238,6 @@ class RowPlan:
 
 
 def plan_rows(spec: Spec, with_gradient: bool) -> RowPlan:
-    from .shift import relative_to_maximum
-
     row_loss = relative_to_maximum(_log1p_forms(_canonical(spec.row_loss)), spec.variable, J,
                                    spec.labels or spec.targets_sum_to_one)
     row_grad = _log1p_forms(_canonical(spec.row_grad).xreplace({c.k: J})) if with_gradient else sp.S.Zero
@@ -314,8 +279,8 @@ def _categorical(spec: Spec, function: str, with_gradient: bool, single: bool = 
     if spec.labels:
         lines.append(f"{indent}lab = T[i]")
     for number, level in enumerate(levels):
-        bodies = [_mark_nonpositive(node.function, maxima) for _, node in level]
-        extra = [_mark_nonpositive(shared, maxima)] if shared is not None and number == len(levels) - 1 else []
+        bodies = [mark_nonpositive(node.function, maxima) for _, node in level]
+        extra = [mark_nonpositive(shared, maxima)] if shared is not None and number == len(levels) - 1 else []
         complements = _complements(level, bodies) if spec.labels else {}
         looped = [(entry, body) for entry, body in zip(level, bodies) if entry[0] not in complements]
         for name, node in level:  # maxima in the inputs' precision, sums in float64
@@ -344,11 +309,11 @@ def _categorical(spec: Spec, function: str, with_gradient: bool, single: bool = 
         lines.append(f"{indent}{NONFINITE} = {zero}")
         if spec.scans_inputs:
             lines += [f"{indent}for j in range(K):", f"{indent}    {NONFINITE} += X[i, j] - X[i, j]"]
-    hoisted, row_loss = _hoist(_mark_nonpositive(row_loss, maxima), J, names)
+    hoisted, row_loss = hoist(mark_nonpositive(row_loss, maxima), J, names)
     lines += statements(hoisted, row_printer, indent)
     lines.append(f"{indent}out[i] = {row_printer(row_loss)} + {NONFINITE}")
     if with_gradient:
-        hoisted, row_grad = _hoist(_mark_nonpositive(row_grad, maxima), J, names)
+        hoisted, row_grad = hoist(mark_nonpositive(row_grad, maxima), J, names)
         # the gradient's row values: float64, then once to the gradient's precision
         lines += [f"{indent}{name} = {work}({row_printer(value)})" if single else f"{indent}{name} = {row_printer(value)}"
                   for name, value in hoisted]
@@ -356,8 +321,8 @@ def _categorical(spec: Spec, function: str, with_gradient: bool, single: bool = 
         def gradient_pass(expressions, partial=False):
             return gradient_entry(expressions[0], printer, names)
         if spec.labels:  # every class as if not the label, then the label's own entry over it
-            lines += [f"{indent}for j in range(K):"] + [f"{indent}    {line}" for line in gradient_pass([_indicator(row_grad, 0)])]
-            lines += [f"{indent}j = lab"] + [f"{indent}{line}" for line in gradient_pass([_indicator(row_grad, 1)])]
+            lines += [f"{indent}for j in range(K):"] + [f"{indent}    {line}" for line in gradient_pass([indicator(row_grad, 0)])]
+            lines += [f"{indent}j = lab"] + [f"{indent}{line}" for line in gradient_pass([indicator(row_grad, 1)])]
         else:
             lines += _class_loop([row_grad], gradient_pass, False, indent)
     header = [f"def {function}({arguments(with_gradient, spec)}):"] + printer.declarations("    ")
@@ -381,11 +346,11 @@ def _complements(level, bodies) -> dict:
     """Sums over the classes other than the label, ``Σ_j b_j (1 - t_ij)``, where the same level
     also sums ``Σ_j b_j``: name -> (the total's name, b).  They are not summed in the loop."""
     totals = {body: name for (name, node), body in zip(level, bodies)
-              if not isinstance(node, Maximum) and _indicator(body, 0) == body}
+              if not isinstance(node, Maximum) and indicator(body, 0) == body}
     found = {}
     for (name, node), body in zip(level, bodies):
-        off = _indicator(body, 0)
-        if off != body and _indicator(body, 1) == 0 and off in totals:
+        off = indicator(body, 0)
+        if off != body and indicator(body, 1) == 0 and off in totals:
             found[name] = (totals[off], off)
     return found
 
@@ -421,14 +386,14 @@ def _class_loop(expressions, body, labels: bool, indent: str, sums=(), zero: str
     ``j`` with the label.  (A sum over all classes minus the label's term would cancel: the split
     keeps the sum of the other classes exact when the label's probability is near 1.)  ``sums``:
     the names summed in runs of ``CHUNK`` classes (float32 partials, see ``CHUNK``)."""
-    if not labels or not any(_indicator(e, 0) != e for e in expressions):
+    if not labels or not any(indicator(e, 0) != e for e in expressions):
         return _classes("0", "K", lambda partial: body(expressions, partial), sums, zero, indent)
-    off = [_indicator(e, 0) for e in expressions]
+    off = [indicator(e, 0) for e in expressions]
     lines = []
     for lo, hi in (("0", "lab"), ("lab + 1", "K")):
         lines += _classes(lo, hi, lambda partial: body(off, partial), sums, zero, indent)
     lines.append(f"{indent}j = lab")
-    return lines + [f"{indent}{line}" for line in body([_indicator(e, 1) for e in expressions], False)]
+    return lines + [f"{indent}{line}" for line in body([indicator(e, 1) for e in expressions], False)]
 
 
 def _classes(lo: str, hi: str, body, sums, zero: str, indent: str) -> list[str]:
@@ -447,13 +412,13 @@ def _classes(lo: str, hi: str, body, sums, zero: str, indent: str) -> list[str]:
     return lines + [f"{indent}for j in range(whole, {hi}):"] + [f"{indent}    {line}" for line in body(False)]
 
 
-def _indicator(expr: sp.Basic, value: int) -> sp.Basic:
+def indicator(expr: sp.Basic, value: int) -> sp.Basic:
     """``expr`` with the integer labels' indicator ``t_ij`` (the class loop's target) set to ``value``."""
     return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == c.t and e.indices[-1] == J,
                         lambda e: sp.Integer(value))
 
 
-def _mark_nonpositive(expr: sp.Basic, maxima: set[sp.Symbol]) -> sp.Basic:
+def mark_nonpositive(expr: sp.Basic, maxima: set[sp.Symbol]) -> sp.Basic:
     """Tag exponents ``x_j - max_l x_l`` (a row maximum already named) as non-positive."""
     def tag(node):
         return exp_nonpositive_(node.args[0]) if minus_maximum(node.args[0], maxima) else node
@@ -465,7 +430,7 @@ def entries_of(row_loss: sp.Basic) -> sp.Basic:
     cross-entropy with several labels per sample): the loss of entry (i, j), for a reduction that
     keeps every entry (PyTorch's ``reduction="none"``).  ``CodegenError`` for anything else."""
     entry = sp.S.Zero
-    for term in _outer_terms(_canonical(row_loss)):
+    for term in outer_terms(_canonical(row_loss)):
         sums = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Sum)]
         rest = sp.Mul(*(f for f in sp.Mul.make_args(term) if not isinstance(f, sp.Sum)))
         if len(sums) != 1 or sums[0].limits != ((J, 1, c.K),) or rest.has(J) or sums[0].function.has(sp.Sum, Maximum):

@@ -22,7 +22,7 @@ import stat
 import warnings
 from pathlib import Path
 
-from .cache_entries import NUMBA_FILE_BYTES, kind, refusal, remove_entry
+from .cache_entries import NUMBA_FILE_BYTES, UnsafeCacheWarning, is_safe, kind, refusal, remove_entry
 
 
 def judge_numba_cache() -> None:
@@ -30,8 +30,6 @@ def judge_numba_cache() -> None:
     Numba it has none; called before each generated module (and the runtime) is run, as the
     environment may have changed since Numba read it."""
     from numba.core import config
-
-    from .cache import UnsafeCacheWarning, is_safe
 
     config.reload_config()  # what the environment says now (a no-op where it did not change)
     if not config.CACHE_DIR:

@@ -10,7 +10,9 @@ import numpy as np
 import sympy as sp
 
 from .. import conventions as c
+from ..at_sizes import write_out_sums
 from ..functions import Maximum
+from .codegen import per_sample, per_sample_gradient
 
 DIGITS = 50
 DIFFERENCE_DIGITS = 100  # a loss of 1e-29 next to terms of 1e2: differences need the extra digits
@@ -43,8 +45,6 @@ def row_functions(kernel, classes: int):
 
 
 def _row_functions(kind, variable_name: str, categorical: bool, classes: int):
-    from ..at_sizes import write_out_sums
-    from .codegen import per_sample, per_sample_gradient
 
     loss = per_sample(kind.loss.result.rhs)
     gradient = per_sample_gradient(kind.gradient.result.rhs)

@@ -15,11 +15,12 @@ kernels check), its multiple ``1 - Σ_j t_ij`` is that fact's zero.  Anything el
 """
 from __future__ import annotations
 
+import itertools
+
 import sympy as sp
 
 from .. import conventions as c
 from ..functions import Maximum
-from .codegen import _outer_terms
 from .source_printer import difference_
 
 
@@ -40,13 +41,13 @@ def relative_to_maximum(row_loss: sp.Basic, variable: sp.IndexedBase, index: sp.
 
     def split(total: sp.Sum) -> sp.Basic:
         """``Σ_j (a_j m + b_j) = m Σ_j a_j + Σ_j b_j`` for a sum linear in m (else as it was)."""
-        multiples = [term / m for term in _outer_terms(total.function) if term.has(m)]
-        others = [term for term in _outer_terms(total.function) if not term.has(m)]
+        multiples = [term / m for term in outer_terms(total.function) if term.has(m)]
+        others = [term for term in outer_terms(total.function) if not term.has(m)]
         if not multiples or any(multiple.has(m) for multiple in multiples):
             return total
         return m * sp.Sum(sp.Add(*multiples), *total.limits) + sp.Sum(sp.Add(*others), *total.limits)
 
-    expr = sp.Add(*_outer_terms(expr.replace(lambda e: isinstance(e, sp.Sum) and e.has(m), split)))
+    expr = sp.Add(*outer_terms(expr.replace(lambda e: isinstance(e, sp.Sum) and e.has(m), split)))
     multiple = sp.Add(*(term / m for term in sp.Add.make_args(expr) if term.has(m)))
     if multiple != 0 and targets_sum_to_one:
         multiple = multiple.xreplace({sp.Sum(c.t[c.i, index], (index, 1, c.K)): sp.S.One})
@@ -56,3 +57,13 @@ def relative_to_maximum(row_loss: sp.Basic, variable: sp.IndexedBase, index: sp.
     return rest.replace(lambda e: isinstance(e, sp.Indexed) and e.base in (shifted, apart),
                         lambda e: (variable[e.indices] - maximum if e.base == shifted
                                    else difference_(variable[e.indices], maximum)))
+
+
+def outer_terms(expr: sp.Basic) -> list[sp.Basic]:
+    """The additive terms, multiplying out products with a sum of terms (not inside a Sum)."""
+    if isinstance(expr, sp.Add):
+        return [t for a in expr.args for t in outer_terms(a)]
+    if isinstance(expr, sp.Mul):
+        factors = [(outer_terms(f) if isinstance(f, sp.Add) else [f]) for f in expr.args]
+        return [sp.Mul(*combo) for combo in itertools.product(*factors)]
+    return [expr]

@@ -3,16 +3,15 @@ marker functions the generators put into expressions to choose a primitive (the 
 exp of a non-positive argument, the library-free log1p on (0, 1], ``x log(1 + y)``)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from .. import conventions as c
 from ..errors import CodegenError
+from .spec import Spec
 
-if TYPE_CHECKING:
-    from .codegen import Spec
 
 SCRATCH = sp.Symbol("_scratch")  # the gradient row's own slot, holding a value from the last pass
 

@@ -36,7 +36,7 @@ def split(rows: int, parts: int, step: int = 1) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
 
 
-def _executor(workers: int) -> ThreadPoolExecutor:
+def executor(workers: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
     with _pool_lock:
         if _pool is None or _pool_size < workers:
@@ -61,7 +61,7 @@ def run_rows(kernel, arguments: tuple, rows: int, entries_per_row: int = 1, step
         if ranges:
             kernel(*arguments)
         return
-    pool = _executor(len(ranges) - 1)
+    pool = executor(len(ranges) - 1)
     others = [pool.submit(kernel, *rows_of(arguments, start, stop, whole)) for start, stop in ranges[1:]]
     try:
         kernel(*rows_of(arguments, *ranges[0], whole))

@@ -26,7 +26,7 @@ def local(base: sp.Basic) -> str:
     return f"v_{identifier(base)}"
 
 
-def _parameter(symbol: sp.Basic) -> str:
+def parameter_identifier(symbol: sp.Basic) -> str:
     if isinstance(symbol, sp.Indexed):
         return identifier(sp.Symbol(f"{symbol.base}_{'_'.join(map(str, symbol.indices))}"))
     return identifier(symbol)
@@ -58,7 +58,7 @@ def loop_invariants(expr: sp.Basic, indices: set) -> list[sp.Basic]:
     """The outermost sums and maxima of ``expr`` (a softmax's shifted total among them) that depend
     on none of ``indices``: a gradient by every component computes each once, before its loops over
     those indices, not once per component (a log-sum-exp's gradient over 70,000 classes was 4.9e9
-    terms).  ``expr`` is taken as :meth:`_Emitter.statement_value` rewrites it, so the printed
+    terms).  ``expr`` is taken as :meth:`Emitter.statement_value` rewrites it, so the printed
     nodes are these very ones."""
     found = []
 
@@ -79,7 +79,7 @@ def loop_invariants(expr: sp.Basic, indices: set) -> list[sp.Basic]:
     return found
 
 
-class _Emitter(KernelCodePrinter):
+class Emitter(KernelCodePrinter):
     """Statements and an expression string for ``expr`` (SymPy's ``PythonCodePrinter`` with a
     ``_print_X`` method per construct): each Sum is a loop written before the statement that
     uses it; indices are whole numbers counted from 1 in the formula, from 0 in the arrays.
@@ -184,7 +184,7 @@ class _Emitter(KernelCodePrinter):
 
     def _print_Indexed(self, e):
         if all(ix.is_Integer for ix in e.indices) and e.base not in self.arrays:
-            return f"v_{_parameter(e)}"
+            return f"v_{parameter_identifier(e)}"
         return f"{local(e.base)}[{', '.join(self.index(ix) for ix in e.indices)}]"
 
     def _print_Symbol(self, e):

@@ -7,6 +7,7 @@ from typing import Any, Callable, Mapping
 import sympy as sp
 
 from ..catalogue import Rule
+from ..expression_paths import replace_at, subexpression_at, subexpressions
 from ..models import Model
 from ..steps import Check, Equation
 
@@ -26,8 +27,6 @@ Operation = Callable[[Rule, Equation | None, Model, Mapping[str, Any]], Outcome 
 def find(expr: sp.Basic, accept: Callable[..., sp.Basic | None], with_path: bool = False):
     """The first subexpression (outermost, leftmost) that ``accept`` turns into something new
     (``accept(path, sub)`` where ``with_path``: what is around the part matters)."""
-    from ..rewriting import subexpressions
-
     for path, sub in subexpressions(expr):
         new = accept(path, sub) if with_path else accept(sub)
         if new is not None and new != sub:
@@ -38,8 +37,6 @@ def find(expr: sp.Basic, accept: Callable[..., sp.Basic | None], with_path: bool
 def rewrite_rhs(equation: Equation, accept: Callable[..., sp.Basic | None], with_path: bool = False) -> Outcome | None:
     """An equality step replacing the first subexpression of the right side that ``accept`` changes;
     verifying it means proving that one part equal to what replaced it."""
-    from ..rewriting import replace_at, subexpression_at
-
     found = find(equation.rhs, accept, with_path)
     if found is None:
         return None

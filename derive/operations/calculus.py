@@ -8,8 +8,11 @@ from .. import conventions as c
 from ..catalogue import Rule, get_ruleset
 from ..conditions import holds
 from ..errors import LimitExceeded
+from ..expression_paths import enclosing_limits
 from ..models import ANY_VALUES
+from ..ranges import at_least, clamped
 from ..steps import Check, CheckKind, Equation
+from ..symbolic_proofs import canonical_indices, index_ranges
 from ..work import MAX_PRODUCT_RULE_FACTORS, may_differentiate, written_out_factors
 from .base import Outcome, rewrite_rhs
 from .registry import Example, operation
@@ -124,10 +127,6 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
     where it lies outside them whatever the sizes): an index free in the line anywhere in its
     array's length (the model's), one bound around the sum anywhere in its range.
     ``∑_{k=2}^{K} δ_{jk} f_k`` is left alone: at j = 1 it is 0, and f_j elsewhere."""
-    from ..ranges import at_least
-    from ..rewriting import enclosing_limits
-    from ..symbolic_proofs import index_ranges
-
     free = index_ranges(sp.Tuple(equation.lhs, equation.rhs), model)
 
     def collapse(term: sp.Basic, variable: sp.Symbol, where) -> sp.Basic | None:
@@ -178,8 +177,6 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
 def _simplify_algebra(rule, equation, model, arguments):
     """The right side, free of derivatives (and of sums unless ``arguments["with_sums"]``), written
     as the shortest of its expanded, factored and collected forms, where that is shorter: equal."""
-    from ..symbolic_proofs import canonical_indices
-
     rhs = equation.rhs
     if rhs.has(sp.Derivative) or (rhs.has(sp.Sum, sp.Product) and not arguments.get("with_sums")):
         return None
@@ -263,8 +260,6 @@ def _sympy_derivative(rule, equation, model, arguments):
     written out past MAX_PRODUCT_RULE_FACTORS factors: refused, as the checker writes each term out), leaving the
     sums in it as sums (SymPy's closed form of a sum reads a range that runs backwards its own way:
     where one is needed, each range that may is clamped first, derive.ranges)."""
-    from ..ranges import clamped
-
     def accept(sub):
         if not isinstance(sub, sp.Derivative):
             return None

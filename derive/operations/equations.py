@@ -8,8 +8,10 @@ from .. import vector_forms as vf
 from ..catalogue import Rule
 from ..conditions import holds
 from ..errors import DeriveError
+from ..expression_paths import replace_at, subexpressions
+from ..functions import Maximum
 from ..models import BERNOULLI, categorical
-from ..rewriting import match_equation, replace_at, rewrite_once, subexpressions
+from ..rewriting import match_equation, rewrite_once
 from ..steps import Check, CheckKind, Equation
 from .base import Outcome, rewrite_rhs
 from .registry import Derived, Example, operation
@@ -257,8 +259,6 @@ def _shift_log_sum_exp(rule, equation, model, arguments):
     """``log Σ_j e^{a_j} = m + log Σ_j e^{a_j - m}`` with ``m = max_j a_j`` (over an index of its own),
     wherever a log of a sum of exponentials of real exponents is not shifted yet: the log-sum-exp
     shift of any array, scaled or not (``z_k/T``, ``s_j/τ``).  Verified as the part it replaces."""
-    from ..functions import Maximum
-
     used = equation.rhs.atoms(sp.Symbol)
 
     def accept(sub):
@@ -287,8 +287,6 @@ def _shift_softmax(rule, equation, model, arguments):
     """``e^{a_j} / Σ_k e^{a_k} = e^{a_j - m} / Σ_k e^{a_k - m}`` with ``m = max_l a_l``, wherever a
     product holds an exponential over a sum of exponentials of the same exponent at another index
     (a softmax of any array, scaled or not).  Verified as the part it replaces."""
-    from ..functions import Maximum
-
     used = equation.rhs.atoms(sp.Symbol)
 
     def accept(sub):

@@ -11,6 +11,7 @@ from typing import Any
 import sympy as sp
 
 from .. import conventions as c
+from .. import extensions
 from ..catalogue import get_rule
 from ..pattern_parser import parse_pattern
 from ..steps import Equation
@@ -39,8 +40,7 @@ def argument_of(value: Any) -> Any:
     """An example's argument as a strategy passes it: text read as a pattern (an equation where it
     has ``=``), a tuple or a table item by item, :class:`Derived` as the built-in derivation."""
     if isinstance(value, Derived):
-        from ..derivations import get  # the built-ins are made of operations: import them only here
-        return get(value.name)
+        return extensions.call("built_in", value.name)  # the built-ins are made of operations
     if isinstance(value, str):
         return equation_of(value) if EQUALS in value else parse_pattern(value, names=FRESH_INDICES)
     if isinstance(value, tuple):

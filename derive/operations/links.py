@@ -5,64 +5,14 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import conventions as c
-from ..functions import sigmoid, softmax
+from ..functions import softmax
+from ..link_functions import fresh_index, is_linear_layer_of, link_table, linear_layer_of
 from ..models import Link, categorical
 from ..steps import Check, CheckKind, Equation
 from .base import Outcome, rewrite_rhs
 from .registry import Example, operation
 
 _SOFTMAX = categorical().with_link("softmax")  # the examples' model: y is the softmax of the logits z
-
-
-def _fresh_index(expr: sp.Basic) -> sp.Symbol:
-    used = expr.atoms(sp.Symbol)
-    return next(s for s in c.DUMMY_INDICES[::-1] if s not in used)
-
-
-def softmax_of(component: sp.Indexed, classes: sp.Basic, index: sp.Symbol) -> sp.Basic:
-    row = component.indices[:-1]
-    return sp.exp(c.z[component.indices]) / sp.Sum(sp.exp(c.z[row + (index,)]), (index, 1, classes))
-
-
-def is_link_of(value: sp.Basic, prediction: sp.Basic, link: str, classes: sp.Basic) -> bool:
-    """Whether ``value`` is ``link`` applied to the logits of ``prediction`` (any name for the
-    softmax's summation index)."""
-    return _IS_LINK_OF[Link(link)](value, prediction, classes)
-
-
-def _is_sigmoid_of(value: sp.Basic, prediction: sp.Basic, classes: sp.Basic) -> bool:
-    logit = c.z[prediction.indices] if isinstance(prediction, sp.Indexed) else c.z_scalar
-    return value == sigmoid(logit)
-
-
-def _is_softmax_of(value: sp.Basic, prediction: sp.Basic, classes: sp.Basic) -> bool:
-    if not isinstance(prediction, sp.Indexed):
-        return False
-    sums = [f for f in sp.Mul.make_args(value) if isinstance(f, sp.Pow) and f.exp == -1 and isinstance(f.base, sp.Sum)]
-    if len(sums) != 1 or len(sums[0].base.limits) != 1:
-        return False
-    index = sums[0].base.limits[0][0]
-    return value == softmax_of(prediction, classes, index)
-
-
-def _sigmoid_table(expr: sp.Basic, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
-    table = {p: sigmoid(c.z[p.indices]) for p in expr.atoms(sp.Indexed) if p.base == c.y}
-    if expr.has(c.y_scalar):
-        table[c.y_scalar] = sigmoid(c.z_scalar)
-    return table
-
-
-def _softmax_table(expr: sp.Basic, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
-    index = _fresh_index(expr)
-    return {p: softmax_of(p, classes, index) for p in expr.atoms(sp.Indexed) if p.base == c.y}
-
-
-_IS_LINK_OF = {Link.SIGMOID: _is_sigmoid_of, Link.SOFTMAX: _is_softmax_of}
-_LINK_TABLES = {Link.SIGMOID: _sigmoid_table, Link.SOFTMAX: _softmax_table}  # each prediction through the link
-
-
-def link_table(expr: sp.Basic, link: str, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
-    return _LINK_TABLES[Link(link)](expr, classes)
 
 
 @operation("substitute_link", checks=CheckKind.INSTANCE, example=Example(
@@ -143,21 +93,6 @@ def _softmax_power_parts(expr: sp.Mul, folded: dict) -> sp.Basic | None:
     return None
 
 
-def linear_layer_of(logit: sp.Indexed, index: sp.Symbol) -> sp.Basic:
-    """``z_ik`` of the layer ``Z = XW``: ``∑_f x_if W_fk`` with ``index`` for f."""
-    row, column = logit.indices
-    return sp.Sum(c.x[row, index] * c.W[index, column], (index, 1, c.D))
-
-
-def is_linear_layer_of(value: sp.Basic, logit: sp.Basic) -> bool:
-    """Whether ``value`` is ``∑_f x_if W_fk`` for the logit ``z_ik`` (any name for f)."""
-    if not (isinstance(logit, sp.Indexed) and logit.base == c.z and len(logit.indices) == 2
-            and isinstance(value, sp.Sum) and len(value.limits) == 1):
-        return False
-    index = value.limits[0][0]
-    return value == linear_layer_of(logit, index)
-
-
 @operation("substitute_linear_layer", checks=CheckKind.INSTANCE, example=Example(
     rule="linear_layer_definition", model=_SOFTMAX.with_linear_model(),
     before="E = -Sum(t[i, k]*z[i, k], (k, 1, K), (i, 1, N))/N",
@@ -169,7 +104,7 @@ def _substitute_linear_layer(rule, equation, model, arguments):
     logits = sorted((a for a in equation.rhs.atoms(sp.Indexed) if a.base == c.z), key=str)
     if not logits:
         return None
-    index = _fresh_index(equation.rhs + sum(arguments.get("avoid", ())))
+    index = fresh_index(equation.rhs + sum(arguments.get("avoid", ())))
     table = {logit: linear_layer_of(logit, index) for logit in logits}
     return Outcome(Equation(equation.lhs, equation.rhs.xreplace(table)), Check("instance", mapping=table))
 

@@ -6,11 +6,11 @@ import unicodedata
 
 from ..errors import NotShowable
 from .inline_math import SUBSCRIPTS, SUPERSCRIPTS
-from .unicode import _SUB, _SUP
+from .unicode import SUBSCRIPT, SUPERSCRIPT
 
 _ASCII_MINUS = {"−": "-"}
-_SUBSCRIPTS = {chr(v): _ASCII_MINUS.get(chr(k), chr(k)) for k, v in _SUB.items()}
-_SUPERSCRIPTS = {chr(v): _ASCII_MINUS.get(chr(k), chr(k)) for k, v in _SUP.items()} | {"²": "2", "³": "3", "¹": "1", "⁻": "-", "ᵃ": "a",
+_SUBSCRIPTS = {chr(v): _ASCII_MINUS.get(chr(k), chr(k)) for k, v in SUBSCRIPT.items()}
+_SUPERSCRIPTS = {chr(v): _ASCII_MINUS.get(chr(k), chr(k)) for k, v in SUPERSCRIPT.items()} | {"²": "2", "³": "3", "¹": "1", "⁻": "-", "ᵃ": "a",
                                                               "ᵇ": "b", "ˣ": "x", "ᵀ": "T"}
 # and the scripts the words' formulas use (eᵘ, βᵗ⁻ⁱ: printing/inline_math.py)
 _SUBSCRIPTS |= {script: plain for plain, script in SUBSCRIPTS.items() if plain.isascii() and script not in _SUBSCRIPTS}

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..catalogue import get_rule
-from ..rewriting import subexpression_at
+from .. import extensions
+from ..catalogue import get_rule, get_ruleset
+from ..expression_paths import subexpression_at
 from ..safe_names import is_function_name
+from ..series_notes import line_notes
 from ..steps import CheckKind, Equation, Step
 from .inert import latex_text
 from ..languages import language
 from .inline_math import unicode_words
+from .latex_expr import latex
+from .words import phrase
 
 
 def justification(step: Step, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
@@ -132,12 +136,11 @@ def _brief(step: Step, previous: Equation | None, lang: str) -> str:
         words = str(template).format(**names)
     except KeyError:
         return _justification(step, previous, lang)
-    from ..derivations.lemmas import label
     if rule.lemma:
-        return f"{words} ({label(rule.lemma)})"
+        return f"{words} ({_label(rule.lemma)})"
     lemma = _lemma_inside(step, previous)
     if lemma is not None:
-        words = language(lang).phrase("with_lemma", brief=words, lemma=lemma.words(lang)["brief"], label=label(lemma.lemma))
+        words = language(lang).phrase("with_lemma", brief=words, lemma=lemma.words(lang)["brief"], label=_label(lemma.lemma))
     return words
 
 
@@ -166,9 +169,7 @@ def _capitalised(words: str) -> str:
 
 def with_notes(words: str, derivation, first: int, last: int, lang: str) -> str:
     """``words``, then the note of any step ``first``..``last`` that the series prints differently."""
-    from ..series_notes import line_notes
     notes = line_notes(derivation, first, last, lang)
-    from .words import phrase
     return " ".join([words, *(f"{phrase(lang, 'series_note')}: {note}" for note in notes)]) if notes else words
 
 
@@ -179,7 +180,6 @@ def _lemma_inside(step: Step, previous: Equation | None):
     part = _changed_part(step, previous)
     if not isinstance(part, sp.Derivative) or not part.expr.args:
         return None
-    from ..catalogue import get_ruleset
     for rule in get_ruleset("derivatives_of_functions"):
         if rule.lemma and rule.pattern("lhs").expr.func == part.expr.func:
             return rule
@@ -196,5 +196,9 @@ def _changed_part(step: Step, previous: Equation | None) -> sp.Basic | None:
 
 def _latex_name(symbol: sp.Basic) -> str:
     """``k``, ``y_{ik}``, ``\\hat{y}``, ``\\delta_{ij}``: as the equations print it, for a formula in the words."""
-    from .latex_expr import latex
     return latex(symbol)
+
+
+def _label(lemma: str) -> str:
+    """``L1``...: the lemmas are numbered in the order the derivations declare them."""
+    return extensions.call("lemma_label", lemma)

@@ -12,6 +12,7 @@ from sympy.printing.latex import LatexPrinter as SympyLatexPrinter
 from ..safe_names import is_function_name
 from .greek import latex_name
 from .inert import latex_text
+from .layout import ordinary_derivative
 from .series_printer import ADD, ATOM, MUL, POW, Printed, SeriesPrinter
 
 _NAMES = {"BCE": r"\mathrm{BCE}"}
@@ -151,7 +152,6 @@ def repeated(variables) -> list[tuple[sp.Basic, int]]:
 
 
 def _ordinary(expr: sp.Derivative) -> bool:
-    from .layout import ordinary_derivative
     return ordinary_derivative(expr)
 
 

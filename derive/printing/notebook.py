@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..steps import Derivation
 from .latex_expr import latex
 from .latex_text import text
+from .markdown import MarkdownPrinter
 
 
 def notebook_latex(derivation: Derivation) -> str:
@@ -19,6 +20,4 @@ def notebook_latex(derivation: Derivation) -> str:
 
 
 def notebook_markdown(derivation: Derivation, lang: str = "en") -> str:
-    from .markdown import MarkdownPrinter
-
     return MarkdownPrinter(lang=lang).doprint(derivation)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from typing import Callable, Iterable, Sequence
+from .inline_math import unicode_words
 
 from ..languages import language
 
@@ -19,7 +20,6 @@ def document(kind: str, **content: object) -> str:
 
 def names_text(entries: Iterable[tuple[str, str]]) -> str:
     """One line a derivation, its title's formulas in Unicode (``σ(z) − t``)."""
-    from .inline_math import unicode_words
     return "\n".join(f"{name:22s} {unicode_words(title)}" for name, title in entries)
 
 

@@ -10,10 +10,12 @@ from sympy.printing.str import StrPrinter
 
 from .greek import unicode_name
 from .inert import terminal_text
+from .latex_expr import repeated
+from .layout import ordinary_derivative
 from .series_printer import ADD, ATOM, MUL, POW, Printed, SeriesPrinter
 
-_SUB = str.maketrans("0123456789+-−=()aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
-_SUP = str.maketrans("0123456789+-−=()KNTit", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᴷᴺᵀⁱᵗ")
+SUBSCRIPT = str.maketrans("0123456789+-−=()aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+SUPERSCRIPT = str.maketrans("0123456789+-−=()KNTit", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᴷᴺᵀⁱᵗ")
 
 
 def _script(text: str, table: dict, marker: str) -> str:
@@ -27,11 +29,11 @@ def _script(text: str, table: dict, marker: str) -> str:
 
 
 def subscript(text: str) -> str:
-    return _script(text, _SUB, "_")
+    return _script(text, SUBSCRIPT, "_")
 
 
 def superscript(text: str) -> str:
-    return _script(text, _SUP, "^")
+    return _script(text, SUPERSCRIPT, "^")
 
 
 class UnicodePrinter(SeriesPrinter, StrPrinter):
@@ -116,10 +118,8 @@ class UnicodePrinter(SeriesPrinter, StrPrinter):
         return Printed(f"{name} {self.wrap(expr.expr, POW)}", MUL)
 
     def _print_Derivative(self, expr):
-        from .layout import ordinary_derivative
         order = len(expr.variables)
         mark = "d" if ordinary_derivative(expr) else "∂"
-        from .latex_expr import repeated
         below = "".join(f"{mark}{self.wrap(v, POW)}" + (superscript(str(count)) if count > 1 else "")
                         for v, count in repeated(reversed(expr.variables)))
         top = mark + (superscript(str(order)) if order > 1 else "")

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 import sympy as sp
 
 from .errors import LimitExceeded, ParseError
+from .functions import sigmoid
 
 MAX_DIGITS = 30  # digits of one literal number
 MAX_EXPONENT = 100  # magnitude of a literal exponent: (x + 1)^{100} is written out in a proof, not (x + 1)^{100000}
@@ -74,8 +75,6 @@ _NESTING = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.atan, sp.sinh, sp.cosh, s
 def check_expression(expr: sp.Basic) -> None:
     """Refuse an expression that is undefined as written, nests functions past the limits, has a
     sum of concrete length past ``MAX_TERMS`` or an exponent past ``MAX_EXPONENT``."""
-    from .functions import sigmoid
-
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise LimitExceeded("the loss is undefined as written (a division by zero, or a log to base 1)")
     functions = (*_NESTING, sigmoid)

@@ -37,21 +37,21 @@ def _first_type(array: np.ndarray) -> str:
     return f" ({', '.join(kinds)})" if kinds else ""
 
 
-def _floating(array, what: str) -> np.ndarray:
+def floating_array(array, what: str) -> np.ndarray:
     array = np.asarray(array) if not isinstance(array, np.ndarray) else array
     if array.dtype not in (np.float32, np.float64):
         raise ValueError(f"{what} must be float32 or float64, got dtype {array.dtype}")
     return array
 
 
-def _finite(array: np.ndarray, what: str) -> None:
+def require_finite(array: np.ndarray, what: str) -> None:
     if not np.isfinite(array).all():
         bad = "NaN" if np.isnan(array).any() else "infinity"
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise ValueError(f"{what} contains {bad} at index {where}")
 
 
-def _unit_interval(array: np.ndarray, what: str) -> None:
+def require_unit_interval(array: np.ndarray, what: str) -> None:
     outside = (array < 0) | (array > 1)
     if outside.any():
         where = tuple(int(i) for i in np.argwhere(outside)[0])
@@ -64,7 +64,7 @@ def check_result(X, T, rows: np.ndarray, categorical: bool, logits: bool) -> Non
     find and name the entry.  Called after the kernel for what ``check_inputs`` left to it."""
     if not np.isfinite(rows).all():
         check_inputs(X, T, categorical, logits, True, in_kernel=False)
-        _finite(X, "logits" if logits else "probabilities")
+        require_finite(X, "logits" if logits else "probabilities")
 
 
 def check_gradient(X: np.ndarray, G: np.ndarray) -> None:
@@ -84,7 +84,7 @@ def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_k
     ``in_kernel`` the kernel itself flags NaN and infinity in ``X`` and, for binary losses, bad
     targets (``check_result`` names them after it); the rest is checked here."""
     what = "logits" if logits else "probabilities"
-    X, T = _floating(X, what), as_targets(T)
+    X, T = floating_array(X, what), as_targets(T)
     # One memory layout (C order): one compiled kernel per dtype, and rows that vectorise.
     X, T = (np.ascontiguousarray(a) if a.ndim else a for a in (X, T))
     labels = categorical and T.ndim == 1 and T.dtype.kind in "iu"
@@ -92,8 +92,8 @@ def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_k
     # check=False, which skips only the O(N K) scans of the values.
     _check_shapes(X, T, categorical, labels, what)  # X's NaN and infinity: see check_result
     if check and not logits:
-        _finite(X, what)  # a kernel reads only the labelled class: a NaN elsewhere would pass unseen
-        _unit_interval(X, what)
+        require_finite(X, what)  # a kernel reads only the labelled class: a NaN elsewhere would pass unseen
+        require_unit_interval(X, what)
     if labels:
         K = X.shape[1]
         if T.size and (T.min() < 0 or T.max() >= K):
@@ -105,8 +105,8 @@ def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_k
     given = T.dtype
     T = T.astype(X.dtype, copy=False)
     if check and (categorical or not in_kernel):
-        _finite(T, "targets")
-        _unit_interval(T, "targets")
+        require_finite(T, "targets")
+        require_unit_interval(T, "targets")
         if categorical:
             sums = T.sum(axis=1, dtype=np.float64)
             single = X.dtype.itemsize < 8 or (given.kind == "f" and given.itemsize < 8)

@@ -17,8 +17,12 @@ import sympy as sp
 from .. import conventions as c
 from ..errors import CodegenError
 from ..languages import in_every_language
-from ..models import Model
+from ..models import Model, row_model
 from ..steps import Derivation
+from . import registry
+from .gradients import gradient
+from .stable import stable_form
+from .targets import model_for_targets
 
 DIFFERENTIATED = "differentiate_both_sides"  # the step that starts a gradient
 
@@ -62,12 +66,6 @@ class Plan:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def row_model(model: Model | None) -> bool:
-    """Whether the model is one of samples in rows (categorical, or Bernoulli with binary labels):
-    its kernels take the model's output X and the targets T row by row."""
-    return model is not None and (model.categorical or "binary_labels" in model.facts)
-
-
 def model_variable(model: Model, loss: sp.Basic) -> sp.Basic:
     """The component a loss of ``model`` is differentiated by: the logit where the model has a
     link, else the prediction; (i, k) where the loss indexes it by sample and class (categorical,
@@ -100,8 +98,6 @@ def loss_and_gradient(derivation: Derivation) -> tuple[Derivation, Derivation, s
                            "(derive.gradient) and compile the gradient")
     if derivation.result.rhs.has(sp.Derivative) or not isinstance(derivation.result.lhs, sp.Symbol):
         raise CodegenError(f"{derivation.name} ends in {derivation.result}, which is not a loss")
-    from ..derivations.gradients import gradient
-
     wrt = model_variable(model, derivation.result.rhs)
     return derivation, gradient(derivation, wrt, with_sums=True), wrt
 
@@ -117,18 +113,28 @@ def kinds_of(model: Model) -> tuple[tuple[str, bool], ...]:
 def plan_for(derivation: Derivation, name: str | None = None, kinds: tuple[str, ...] | None = None) -> Plan:
     """The plan of the kernel for ``derivation`` (a loss, or a loss's gradient): for each kind of
     target (all the model takes, or ``kinds``), the loss and the gradient in their stable forms."""
-    from ..derivations.stable import model_for_targets, stable_form
-
-    loss, gradient, wrt = loss_and_gradient(derivation)
-    model = gradient.models[-1]
+    loss, differentiated, wrt = loss_and_gradient(derivation)
+    model = differentiated.models[-1]
     planned = []
     for kind, labels in kinds_of(model):
         if kinds is not None and kind not in kinds:
             continue
-        kind_model = model_for_targets(model, model.categorical and not labels, gradient)
+        kind_model = model_for_targets(model, model.categorical and not labels, differentiated)
         title = in_every_language("titles.of_kind", title=derivation.title, kind=kind)
         suffix = "" if kind == kinds_of(model)[0][0] else f"-{kind}"  # the first kind's names are plain
         stable_loss = stable_form(loss, f"{derivation.name}-loss-stable{suffix}", title, kind_model)
-        stable_gradient = stable_form(gradient, f"{derivation.name}-gradient-stable{suffix}", title, kind_model)
+        stable_gradient = stable_form(differentiated, f"{derivation.name}-gradient-stable{suffix}", title, kind_model)
         planned.append(Kind(kind, labels, stable_loss, stable_gradient))
-    return Plan(name or derivation.name, model, wrt, loss, gradient, tuple(planned))
+    return Plan(name or derivation.name, model, wrt, loss, differentiated, tuple(planned))
+
+
+def built_in_plan(name: str, kinds: tuple[str, ...] | None = None) -> Plan:
+    """The plan of the built-in derivation ``name`` (:class:`~derive.errors.UnknownDerivation` if none)."""
+    return plan_for(registry.get(name), kinds=kinds)
+
+
+def kernel_name(derivation: Derivation, make_plan) -> str:
+    """The kernel's name: the built-in's own where ``derivation`` is that built-in or another route
+    to its result, else the derivation's name with the digest of its plan (``make_plan()``)."""
+    built_in = derivation.name in registry.names() and registry.get(derivation.name).result == derivation.result
+    return derivation.name if built_in else f"{derivation.name}_{make_plan().digest()}"
