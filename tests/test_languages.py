@@ -181,8 +181,7 @@ def test_every_shipped_language_is_complete():
         assert found["ja"].rule(name)["text"] and found["en"].rule(name)["text"], name
 
 
-def test_a_rule_with_no_words_anywhere_is_refused(tmp_path):
-    directory = copy_of_the_catalogue(tmp_path, """
+LOG_OF_SQUARE = """
         [[rule]]
         name = "log_of_square"
         statement = '\\log a^2 = 2 \\log a'
@@ -190,7 +189,11 @@ def test_a_rule_with_no_words_anywhere_is_refused(tmp_path):
         wild = ["a"]
         lhs = "log(a**2)"
         rhs = "2*log(a)"
-    """)
+"""
+
+
+def test_a_rule_with_no_words_anywhere_is_refused(tmp_path):
+    directory = copy_of_the_catalogue(tmp_path, LOG_OF_SQUARE)
     try:
         with pytest.raises(CatalogueError, match="'log_of_square': missing field 'en'"):
             read_catalogue(directory)
@@ -199,16 +202,7 @@ def test_a_rule_with_no_words_anywhere_is_refused(tmp_path):
 
 
 def test_a_users_rule_in_english_alone_speaks_english_in_every_language(tmp_path):
-    directory = copy_of_the_catalogue(tmp_path, """
-        [[rule]]
-        name = "log_of_square"
-        statement = '\\log a^2 = 2 \\log a'
-        conditions = ["a > 0"]
-        wild = ["a"]
-        lhs = "log(a**2)"
-        rhs = "2*log(a)"
-        en = "Twice the log."
-    """)
+    directory = copy_of_the_catalogue(tmp_path, LOG_OF_SQUARE + '        en = "Twice the log."\n')
     try:
         rule = read_catalogue(directory)["log_of_square"]
         assert rule.words("ja")["text"] == rule.justification["ja"] == "Twice the log."  # ja falls back to en

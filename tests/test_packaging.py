@@ -70,6 +70,7 @@ def test_wheel_carries_the_catalogue(built):
     assert {path.parent.name for path in words} >= {"en", "ja"}  # each language's words, as data
     for source in words:
         assert f"derive/rules/languages/{source.parent.name}/{source.name}" in listed
+    assert "derive/rules/notes/sections.toml" in listed  # which built-ins the notes show, as data
 
 
 def test_wheel_carries_the_checker(built):

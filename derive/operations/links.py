@@ -154,11 +154,9 @@ def _recognise_softmax_function(rule, equation, model, arguments):
     return rewrite_rhs(equation, accept)
 
 
-@operation("derivative_of_link", checks=CheckKind.LOCAL, example=Example(
-    rule="softmax_derivative", model=_SOFTMAX, before="E = Derivative(y[k], z[m])",
-    after="E = y[k]*(KroneckerDelta(k, m) - y[m])"))
-def _derivative_of_link(rule, equation, model, arguments):
-    """``∂y_k/∂z_m = y_k (δ_km − y_m)``: a softmax output by one of its logits (in the same row)."""
+def _softmax_outputs_by_logits(rule, equation, model, jacobian):
+    """Each ``∂y[...]/∂z[...]`` (one logit) in ``equation``'s right-hand side by ``jacobian(output,
+    variable)``, which may decline (None); nothing unless the model's link is the rule's."""
     if model.link != rule.parameter("link"):
         return None
 
@@ -167,13 +165,26 @@ def _derivative_of_link(rule, equation, model, arguments):
             return None
         (variable,) = sub.variables
         output = sub.expr
-        if not (isinstance(output, sp.Indexed) and output.base == c.y and isinstance(variable, sp.Indexed)
-                and variable.base == c.z and output.indices[:-1] == variable.indices[:-1]):
+        if not (isinstance(output, sp.Indexed) and output.base == c.y
+                and isinstance(variable, sp.Indexed) and variable.base == c.z):
+            return None
+        return jacobian(output, variable)
+
+    return rewrite_rhs(equation, accept)
+
+
+@operation("derivative_of_link", checks=CheckKind.LOCAL, example=Example(
+    rule="softmax_derivative", model=_SOFTMAX, before="E = Derivative(y[k], z[m])",
+    after="E = y[k]*(KroneckerDelta(k, m) - y[m])"))
+def _derivative_of_link(rule, equation, model, arguments):
+    """``∂y_k/∂z_m = y_k (δ_km − y_m)``: a softmax output by one of its logits (in the same row)."""
+    def same_row(output, variable):
+        if output.indices[:-1] != variable.indices[:-1]:
             return None
         k, m = output.indices[-1], variable.indices[-1]
         return output * (sp.KroneckerDelta(k, m) - c.y[variable.indices])
 
-    return rewrite_rhs(equation, accept)
+    return _softmax_outputs_by_logits(rule, equation, model, same_row)
 
 
 @operation("derivative_of_link_in_any_row", checks=CheckKind.LOCAL, example=Example(
@@ -182,20 +193,11 @@ def _derivative_of_link(rule, equation, model, arguments):
 def _derivative_of_link_in_any_row(rule, equation, model, arguments):
     """``∂y_mk/∂z_ij = δ_mi y_mk (δ_kj − y_mj)``: a softmax output by a logit of a row that may be
     another (a sum over the samples differentiated by one sample's logit); only its own row moves it."""
-    if model.link != rule.parameter("link"):
-        return None
-
-    def accept(sub):
-        if not isinstance(sub, sp.Derivative) or len(sub.variables) != 1:
-            return None
-        (variable,) = sub.variables
-        output = sub.expr
-        if not (isinstance(output, sp.Indexed) and output.base == c.y and isinstance(variable, sp.Indexed)
-                and variable.base == c.z and len(output.indices) == len(variable.indices) == 2
-                and output.indices[0] != variable.indices[0]):
+    def any_row(output, variable):
+        if not (len(output.indices) == len(variable.indices) == 2 and output.indices[0] != variable.indices[0]):
             return None
         (row, k), (other_row, m) = output.indices, variable.indices
         return sp.KroneckerDelta(row, other_row) * output * (sp.KroneckerDelta(k, m) - c.y[row, m])
 
-    return rewrite_rhs(equation, accept)
+    return _softmax_outputs_by_logits(rule, equation, model, any_row)
 

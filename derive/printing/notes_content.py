@@ -1,14 +1,18 @@
 """What the lecture notes show, apart from their words and from how they are printed (LaTeX for the
 PDF, HTML with KaTeX): each section's built-in derivations, the figures drawn from the compiled
-kernels (:mod:`derive.figures`), the catalogue rules it lists.  Each section's heading and
+kernels (:mod:`derive.figures`), the catalogue rules it lists, as data in ``rules/notes/sections.toml``.  Each section's heading and
 introduction, the figures' captions and the notes' fixed words are each language's ``notes.toml``
 (:mod:`derive.languages`); inline mathematics in them is written ``$...$`` and set as mathematics
 by both printers."""
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
 
+from ..catalogue import rules_directory
+from ..errors import CatalogueError
 from ..languages import language
 
 
@@ -36,20 +40,38 @@ def caption(name: str, lang: str) -> str:
     return words(lang)["captions"][name]
 
 
-SECTIONS: tuple[Section, ...] = (
-    Section('lemmas', ('log-derivative', 'sigmoid-derivative', 'softmax-jacobian')),
-    Section('exponential', ('exp-derivative', 'exp-rules'), rules=('exp_of_log', 'exp_of_zero', 'exp_of_sum', 'exp_of_difference', 'product_of_powers', 'power_of_power')),
-    Section('likelihood', ('ce-one-sample', 'ce-dice-example', 'ce'), figures=('neg_log',)),
-    Section('mle', ('dice-mle', 'bernoulli-mle', 'dice-mle-example')),
-    Section('bce', ('bce', 'bce-bernoulli', 'bce-titanic-survived', 'bce-titanic-died')),
-    Section('vector', ('ce-vector',)),
-    Section('logits', ('ce-softmax', 'bce-sigmoid', 'ce-one-sample-softmax'), figures=('softmax_line', 'bce_logit')),
-    Section('gradients', ('ce-grad', 'bce-grad', 'ce-softmax-grad', 'bce-sigmoid-grad', 'ce-matrix-grad', 'softmax-hessian'), figures=('training',)),
-    Section('other_losses', ('focal-softmax-grad', 'hinge-grad'), rules=('softmax_derivative_in_any_row', 'derivative_of_positive_part')),
-    Section('stable', ('ce-softmax-stable', 'bce-sigmoid-stable', 'ce-softmax-grad-stable', 'bce-sigmoid-grad-stable')),
-    Section('kernel', kernel=True),
-    Section('ema', ('ema', 'ema-bias-correction', 'ema-example')),
-)
+SECTION_FIELDS: dict[str, type] = {"key": str, "derivations": list, "figures": list, "kernel": bool, "rules": list}
+
+
+def read_sections(path: Path | None = None) -> tuple[Section, ...]:
+    """The notes' sections, in order, as ``rules/notes/sections.toml`` declares them: a built-in
+    reaches the notes by a line there.  A section with no key, an unknown field, a field of the wrong
+    type or a key twice is refused, naming the file, the section and the field."""
+    path = path or rules_directory() / "notes" / "sections.toml"
+    with path.open("rb") as source:
+        data = tomllib.load(source)
+    if set(data) != {"section"}:
+        raise CatalogueError(f"{path.name}: expected only [[section]] tables, found {sorted(data)}")
+    sections: list[Section] = []
+    for number, entry in enumerate(data["section"], start=1):
+        where = f"{path.name}: section {number}"
+        if "key" not in entry:
+            raise CatalogueError(f"{where}: no 'key'")
+        for field, value in entry.items():
+            kind = SECTION_FIELDS.get(field)
+            if kind is None:
+                raise CatalogueError(f"{where} ({entry['key']!r}): unknown field {field!r}; known: {', '.join(SECTION_FIELDS)}")
+            if not isinstance(value, kind) or (isinstance(value, list) and not all(isinstance(item, str) for item in value)):
+                raise CatalogueError(f"{where} ({entry['key']!r}): {field!r} must be "
+                                     + ("a list of names" if kind is list else f"a {kind.__name__}"))
+        if any(section.key == entry["key"] for section in sections):
+            raise CatalogueError(f"{where}: the key {entry['key']!r} twice")
+        sections.append(Section(entry["key"], tuple(entry.get("derivations", ())), tuple(entry.get("figures", ())),
+                                entry.get("kernel", False), tuple(entry.get("rules", ()))))
+    return tuple(sections)
+
+
+SECTIONS: tuple[Section, ...] = read_sections()
 
 
 def derivation_names() -> list[str]:
