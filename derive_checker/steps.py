@@ -195,7 +195,7 @@ def check_premise(ctx) -> dict:
     _require("to" in statement, f"{ctx.record.get('rule')} states no premise")
     sizes = {s.name for s in ctx.model.sizes()} | set(ctx.model.fixed)
     found: dict = {}
-    _require(isinstance(ctx.lhs, sp.Symbol) and ctx.lhs.name not in sizes, f"the name it defines, {ctx.lhs}, is a size or a number")
+    _require(isinstance(ctx.lhs, sp.Symbol) and not ctx.lhs.is_integer, f"the name it defines, {ctx.lhs}, is a size, index or number")
     _require(_instance_of(statement["to"], [ctx.record["lhs"], ctx.record["rhs"]], sizes, found) and all(int(v) == ctx.model.fixed[k]
              if k in ctx.model.fixed else int(v) >= ctx.model.minimum[k] for k, v in found.items()),
              f"the equation is not the premise {ctx.record['rule']} (at whole-number sizes)")
