@@ -342,3 +342,13 @@ def test_an_edited_pin_or_restriction_list_refuses_the_hinge(monkeypatch):
     listed["conditions"]["restrictions"] = []
     monkeypatch.setattr(checker_axioms, "table", lambda: listed)
     assert "not one the checker can discharge" in _report(_cert("hinge-grad"))["failure"]
+
+
+def test_derive_show_s_verification_line_names_the_restriction():
+    """FIXED HERE (derive/printing/words.py).  Before: `derive show hinge-grad` said of the line holding the kink step
+    only "each of its 10 steps proved for every size" (the restriction was in the step's text alone)."""
+    for lang, words in (("en", "where a restriction holds"), ("ja", "制約が成り立つところで")):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            main(["show", "hinge-grad", "--lang", lang])
+        assert any("✓" in line and words in line for line in out.getvalue().splitlines()), out.getvalue()
