@@ -29,8 +29,9 @@ def _lines(report: dict, lang: str) -> list[str]:
         marker = "✗" if step["verdict"] == "failed" else "✓"
         detail = f": {shown(step['detail'])}" if step.get("detail") and step["verdict"] == "failed" else ""
         points = f", {step['points']} random points" if step.get("points") else ""
+        carried = "".join(f"; {shown(c)}" for c in step.get("conditions", ()) if "restriction" in str(c))  # holds only there
         lines.append(f"  {marker} step {step['n']} {shown(step['rule'])} ({shown(step['check'])}): "
-                     f"{words[step['verdict']]}{points}{detail}")
+                     f"{words[step['verdict']]}{carried}{points}{detail}")
     lines.append(f"  {words['rests']}: {', '.join(report['axioms']) or '-'}")
     lines.append(f"  {words['theorems']}: {', '.join(report.get('theorems', ())) or '-'}")
     if report["failure"]:

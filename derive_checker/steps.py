@@ -195,6 +195,7 @@ def check_premise(ctx) -> dict:
     _require("to" in statement, f"{ctx.record.get('rule')} states no premise")
     sizes = {s.name for s in ctx.model.sizes()} | set(ctx.model.fixed)
     found: dict = {}
+    _require(isinstance(ctx.lhs, sp.Symbol) and not ctx.lhs.is_integer, f"the name it defines, {ctx.lhs}, is a size, index or number")
     _require(_instance_of(statement["to"], [ctx.record["lhs"], ctx.record["rhs"]], sizes, found) and all(int(v) == ctx.model.fixed[k]
              if k in ctx.model.fixed else int(v) >= ctx.model.minimum[k] for k, v in found.items()),
              f"the equation is not the premise {ctx.record['rule']} (at whole-number sizes)")
@@ -229,8 +230,8 @@ def check_derived(ctx) -> dict:
     _require([nested["steps"][-1][side] for side in ("lhs", "rhs")] == [ctx.record["lhs"], ctx.record["rhs"]],
              "its equation is not the result of the derivation it cites")
     weakest = next((v for v in ("numeric", "given") if v in {s["verdict"] for s in report["steps"]}), "proved")
-    return {"verdict": weakest, "axioms": report["axioms"], "theorems": report["theorems"],
-            "detail": f"as derived in {nested.get('name')}"}
+    return {"verdict": weakest, "axioms": report["axioms"], "theorems": report["theorems"], "detail": f"as derived in {nested.get('name')}",
+            "conditions": sorted({c for s in report["steps"] for c in s.get("conditions", ()) if "restriction" in c})}  # a kink: carried
 
 
 def check_recalled(ctx) -> dict:

@@ -25,8 +25,8 @@ def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
     expr = step("log-laws", sp.expand_log(expr, force=False), expr)  # for positive arguments only
     expr = step("exp-laws", expr.replace(lambda e: (isinstance(e, sp.exp) or e.is_Pow and e.base.is_positive) and e.exp.is_Add,
                                          lambda e: sp.Mul(*(e.base ** a for a in e.exp.args))), expr)  # a positive base
-    expr = step("derivative", expr.replace(lambda e: isinstance(e, sp.Derivative),
-                                           lambda e: sp.diff(e.expr, *e.variables)), expr)
+    smooth = lambda e: isinstance(e, sp.Derivative) and not e.expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside)  # noqa: E731 - no kink
+    expr = step("derivative", expr.replace(smooth, lambda e: sp.diff(e.expr, *e.variables)), expr)
     expr = step("limit", expr.replace(lambda e: isinstance(e, sp.Limit) and not e.has(*BINDERS), lambda e: e.doit()), expr)
     expr = _row_ends(carried_out_sums(expr, dict(model.indices), model, used), model, used)
     return step("alpha", canonical(expr), expr)

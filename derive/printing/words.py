@@ -44,6 +44,8 @@ def line_verification_text(verification: Verification, steps, lang: str) -> str:
     key = {"symbolic": "line_at_sizes" if verification.sizes else "line_symbolic",
            "numeric": "line_numeric"}.get(verification.method, "line_no")
     text = phrase(lang, key, count=len(steps))
+    if any(RESTRICTED in (s.verification.detail or "") for s in steps):  # a kink excluded: said on the line too
+        text += phrase(lang, "line_restricted")
     if verification.points:
         text += phrase(lang, "line_ends", points=verification.points)
     return text
