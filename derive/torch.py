@@ -90,8 +90,9 @@ class _UserCall:
 
     def __init__(self, kernel, names: tuple):
         self.kernel, self.names = kernel, names
-        by = kernel.derivative_by
-        self.by, self.component = by if by is not None else (None, None)
+        by: tuple[str, tuple[int, ...] | None] | None = kernel.derivative_by
+        self.by: str | None = by[0] if by else None
+        self.component: tuple[int, ...] | None = by[1] if by else None
 
     def run(self, values: tuple, with_gradient: bool):
         inputs = {name: _as_value(value, name) for name, value in zip(self.names, values)}
