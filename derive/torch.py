@@ -118,36 +118,48 @@ class _UserCall:
 
 
 class _KernelFunction(_torch.autograd.Function):
-    """``forward(call, *values)``: the loss; ``backward``: the gradient the kernel computed with it
-    by ``call.by``, times the incoming gradient."""
+    """``forward(call, with_gradient, *values)``: the loss; ``backward``: the gradient the kernel
+    computed with it by ``call.by``, times the incoming gradient."""
 
     @staticmethod
-    def forward(ctx, call, *values):
-        wanted = [name for name, needed in zip(call.names, ctx.needs_input_grad[1:]) if needed]
-        for name in wanted:
-            if name != call.by:
-                raise ValueError(_no_derivative(name, call.by))
-        loss, gradient = call.run(values, with_gradient=bool(wanted))
+    def forward(ctx, call, with_gradient, *values):
+        loss, gradient = call.run(values, with_gradient=with_gradient)
         ctx.call = call
-        if wanted:
+        if with_gradient:
             ctx.save_for_backward(gradient)
         return _torch.as_tensor(loss, dtype=call.dtype(values))
 
     @staticmethod
     def backward(ctx, grad_output):
         call = ctx.call
-        gradients: list = [None] * (1 + len(call.names))
-        if call.by in call.names and ctx.needs_input_grad[1 + call.names.index(call.by)]:
+        gradients: list = [None] * (2 + len(call.names))
+        if call.by in call.names and ctx.needs_input_grad[2 + call.names.index(call.by)]:
             (gradient,) = ctx.saved_tensors
-            gradients[1 + call.names.index(call.by)] = call.scaled(gradient, grad_output)
+            gradients[2 + call.names.index(call.by)] = call.scaled(gradient, grad_output)
         return tuple(gradients)
+
+
+def _requires_grad(value: Any) -> bool:
+    """Whether autograd will ask for a derivative by ``value`` (never under ``torch.no_grad()``,
+    though a ``Function``'s ``needs_input_grad`` says so there too)."""
+    return isinstance(value, _torch.Tensor) and value.requires_grad and _torch.is_grad_enabled()
+
+
+def _apply(call, values: tuple):
+    """The loss of ``values``, with the derivative by ``call.by`` kept where it requires grad; an
+    input that requires grad and is not ``call.by`` is an error that names it."""
+    for name, value in zip(call.names, values):
+        if _requires_grad(value) and name != call.by:
+            raise ValueError(_no_derivative(name, call.by))
+    with_gradient = any(_requires_grad(value) for value in values)
+    return _KernelFunction.apply(call, with_gradient, *values)
 
 
 def _options_as_arrays(options: dict) -> dict:
     """An option given as a tensor (``weight=torch.tensor(...)``) is read as an array, like the
     inputs; no kernel holds a derivative by an option, so one that requires grad is an error."""
     for name, value in options.items():
-        if isinstance(value, _torch.Tensor) and value.requires_grad and _torch.is_grad_enabled():
+        if _requires_grad(value):
             raise ValueError(_no_derivative(name, "input"))
     return {name: _as_array(value, name) if isinstance(value, _torch.Tensor) else value
             for name, value in options.items()}
@@ -163,13 +175,13 @@ def function(kernel) -> Callable[..., Any]:
     name = f"derive_{getattr(kernel, 'name', 'kernel').replace('-', '_')}"
 
     def built_in(input, target, **options):  # noqa: A002
-        return _KernelFunction.apply(_BuiltInCall(kernel, _options_as_arrays(options)), input, target)
+        return _apply(_BuiltInCall(kernel, _options_as_arrays(options)), (input, target))
 
     def user(*positional, **inputs):
         if positional:
             raise TypeError(f"a user kernel's function takes its inputs by name: {', '.join(kernel.inputs)} "
                             f"(f({', '.join(f'{n}=...' for n in kernel.inputs)}))")
-        return _KernelFunction.apply(_UserCall(kernel, tuple(inputs)), *inputs.values())
+        return _apply(_UserCall(kernel, tuple(inputs)), tuple(inputs.values()))
 
     loss = user if hasattr(kernel, "inputs") else built_in
     loss.__name__ = name
