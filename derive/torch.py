@@ -20,6 +20,7 @@ through to the kernel with PyTorch's keywords.  Needs the optional extra:
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Callable
 
 try:
@@ -46,7 +47,7 @@ def _as_value(value: Any, what: str):
     if isinstance(value, _torch.Tensor):
         _on_cpu(value, what)
         return value.detach().item() if value.dim() == 0 else value.detach().numpy()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # NumPy's numbers too
         return value
     raise TypeError(f"{what} must be a torch.Tensor or a number, got {type(value).__name__}")
 
