@@ -116,3 +116,107 @@ def test_pytorchs_options_pass_through_the_bridge(cross_entropy, reduction):
     (b * outer).sum().backward()
     torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(ours.grad, theirs.grad, rtol=1e-12, atol=1e-14)
+
+
+# A user's kernel: a binary cross-entropy with a weight w on the positives, written in LaTeX.
+WEIGHTED_BCE = r"-\frac{1}{N}\sum_{i=1}^{N} \lbrack w t_i \log \sigma(z_i) + (1 - t_i) \log(1 - \sigma(z_i)) \rbrack"
+
+
+@pytest.fixture(scope="module")
+def weighted_bce():
+    """The weighted BCE's kernels by each of its inputs: ``z_{j}``, ``t_{j}`` and ``w``."""
+    require_torch()
+    import derive
+    return {by: bridge.function(derive.gradient(WEIGHTED_BCE, by).compile()) for by in ("z_{j}", "t_{j}", "w")}
+
+
+def _weighted_bce_in_torch(z, t, w):
+    return -(w * t * F.logsigmoid(z) + (1 - t) * F.logsigmoid(-z)).mean()
+
+
+def _bce_inputs(seed):
+    generator = torch.Generator().manual_seed(seed)
+    z = 6 * torch.randn(40, generator=generator, dtype=torch.float64)
+    t = torch.rand(40, generator=generator, dtype=torch.float64)
+    return z, t, torch.tensor(1.7, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("by, name", [("z_{j}", "z"), ("t_{j}", "t"), ("w", "w")])
+def test_user_kernel_through_the_bridge_is_torch_autograd(weighted_bce, by, name):
+    """Only the input the kernel was derived by requires grad (for ``t_{j}``: only the target)."""
+    ours, theirs = dict(zip("ztw", _bce_inputs(5))), dict(zip("ztw", _bce_inputs(5)))
+    ours[name].requires_grad_(), theirs[name].requires_grad_()
+    a, b = weighted_bce[by](**ours), _weighted_bce_in_torch(**theirs)
+    (3 * a).backward()
+    (3 * b).backward()
+    assert a.dtype == torch.float64 and a.shape == b.shape == ()
+    torch.testing.assert_close(a, b, rtol=1e-10, atol=0)
+    torch.testing.assert_close(ours[name].grad, theirs[name].grad, rtol=1e-10, atol=1e-15)
+    assert all(ours[other].grad is None for other in "ztw" if other != name)
+
+
+def test_user_kernel_takes_numbers_and_float32(weighted_bce):
+    z, t, _ = _bce_inputs(6)
+    ours, theirs = z.float().requires_grad_(), z.float().requires_grad_()
+    a, b = weighted_bce["z_{j}"](z=ours, t=t.float(), w=2.0), _weighted_bce_in_torch(theirs, t.float(), 2.0)
+    a.backward()
+    b.backward()
+    assert a.dtype == ours.grad.dtype == torch.float32
+    torch.testing.assert_close(a, b, rtol=1e-6, atol=0)
+    torch.testing.assert_close(ours.grad, theirs.grad, rtol=1e-5, atol=1e-7)
+
+
+def test_user_kernel_by_one_named_component_gives_zero_by_the_others():
+    import derive
+    mse = bridge.function(derive.gradient(r"\frac{1}{N}\sum_{i=1}^{N} (y_i - t_i)^2", "y_{2}").compile())
+    generator = torch.Generator().manual_seed(7)
+    y, t = torch.rand(6, generator=generator, dtype=torch.float64), torch.rand(6, generator=generator, dtype=torch.float64)
+    ours, theirs = y.clone().requires_grad_(), y.clone().requires_grad_()
+    mse(y=ours, t=t).backward()
+    ((theirs - t) ** 2).mean().backward()
+    expected = torch.zeros(6, dtype=torch.float64)
+    expected[1] = theirs.grad[1]
+    torch.testing.assert_close(ours.grad, expected, rtol=1e-12, atol=0)
+
+
+def test_an_input_with_no_derivative_that_requires_grad_is_named(weighted_bce, cross_entropy):
+    z, t, w = _bce_inputs(8)
+    with pytest.raises(ValueError, match=r"t requires grad, but the derivation has no derivative by t "
+                                         r"\(its derivative is by z\)"):
+        weighted_bce["z_{j}"](z=z.requires_grad_(), t=t.requires_grad_(), w=w)
+    with pytest.raises(ValueError, match="w requires grad, but the derivation has no derivative by w"):
+        weighted_bce["t_{j}"](z=z.detach(), t=t.detach(), w=w.requires_grad_())
+    with torch.no_grad():  # no derivative asked for: the loss alone
+        value, expected = weighted_bce["z_{j}"](z=z, t=t, w=w), _weighted_bce_in_torch(z, t, w)
+    assert not value.requires_grad and float(value) == pytest.approx(float(expected), rel=1e-12)
+    # a built-in kernel when only the target requires grad: its derivative is by the input alone
+    probabilities = torch.softmax(torch.randn(4, 3, dtype=torch.float64), dim=1).requires_grad_()
+    with pytest.raises(ValueError, match="target requires grad, but the derivation has no derivative by target"):
+        cross_entropy(torch.randn(4, 3, dtype=torch.float64), probabilities)
+    with pytest.raises(ValueError, match="target requires grad, but the derivation has no derivative by target"):
+        bridge.function(load("bce-sigmoid"))(torch.randn(5, dtype=torch.float64),
+                                              torch.rand(5, dtype=torch.float64, requires_grad=True))
+    with pytest.raises(ValueError, match="weight requires grad, but the derivation has no derivative by weight"):
+        cross_entropy(torch.randn(4, 3, dtype=torch.float64), torch.zeros(4, dtype=torch.int64),
+                      weight=torch.ones(3, dtype=torch.float64, requires_grad=True))
+
+
+def test_user_kernel_errors_are_clear(weighted_bce, cross_entropy):
+    z, t, w = _bce_inputs(9)
+    f = weighted_bce["z_{j}"]
+    with pytest.raises(TypeError, match=r"takes its inputs by name: t, z, w \(f\(t=..., z=..., w=...\)\)"):
+        f(z, t, w)
+    with pytest.raises(ValueError, match="z is on meta; derive's kernels run on the CPU: move it with .cpu()"):
+        f(z=torch.zeros(40, dtype=torch.float64, device="meta"), t=t, w=w)
+    with pytest.raises(ValueError, match="input is on meta; derive's kernels run on the CPU"):
+        cross_entropy(torch.zeros(4, 3, device="meta"), torch.zeros(4, dtype=torch.int64))
+    with pytest.raises(TypeError, match="t must be a torch.Tensor or a number, got ndarray"):
+        f(z=z, t=t.numpy(), w=w)
+    with pytest.raises(ValueError, match="z has 40 along N, another input has 39"):
+        f(z=z.requires_grad_(), t=t[:39], w=w)
+    bad = z.detach().clone()
+    bad[3] = float("nan")
+    with pytest.raises(ValueError, match=r"z contains NaN at index \(3,\)"):
+        f(z=bad.requires_grad_(), t=t, w=w)
+    with pytest.raises(ValueError, match="missing: w"):
+        f(z=z, t=t)

@@ -170,6 +170,19 @@ class UserKernel:
         self.inputs = tuple(identifier(b) for b in sorted(self.layout.arrays, key=str)) + \
             tuple(parameter_identifier(s) for s in self.layout.scalars) + tuple(identifier(ix) for ix in self.layout.indices)
 
+    @property
+    def derivative_by(self) -> tuple[str, tuple[int, ...] | None] | None:
+        """The input the derived gradient is by, with the position (from 0) of the one component it
+        is by where it names one (``z_{2}``: ``("z", (1,))``), else ``None`` (every component, or a
+        scalar); ``None`` where the gradient is by nothing the kernel reads."""
+        wrt = self.layout.wrt
+        if isinstance(wrt, sp.Indexed) and wrt.base in self.layout.arrays:
+            position = None if by_every_component(wrt) else tuple(int(index) - 1 for index in wrt.indices)
+            return identifier(wrt.base), position
+        if wrt in self.layout.scalars:
+            return parameter_identifier(wrt), None
+        return None
+
     def _arguments(self, values: dict) -> list:
         unknown = set(values) - set(self.inputs)
         missing = [name for name in self.inputs if name not in values]
