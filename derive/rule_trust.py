@@ -31,7 +31,6 @@ def rechecked(rule: Rule) -> bool:
     from derive_checker.rules import theorem
     from derive_checker.zero import Refused
 
-
     model = {"sizes": {"N": {"min": 1}, "K": {"min": 2 if rule.requires else 1}},  # as the engine's proof reads it
              "symbols": {"N": "size", "K": "size"}, "facts": sorted(rule.requires)}
     if rule.requires:

@@ -45,7 +45,6 @@ def row_functions(kernel, classes: int):
 
 
 def _row_functions(kind, variable_name: str, categorical: bool, classes: int):
-
     loss = per_sample(kind.loss.result.rhs)
     gradient = per_sample_gradient(kind.gradient.result.rhs)
     variable = getattr(c, variable_name)

@@ -104,7 +104,6 @@ class _GeneratedKernels:
     KINDS: dict = {}
 
     def __init__(self):
-
         self._module = load_module(self.STEM, lambda: module_source(self.KINDS))
         self.source = cache.text_of(self._module)
 

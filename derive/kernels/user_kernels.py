@@ -160,7 +160,6 @@ class UserKernel:
     (``k.inputs``); the gradient has the shape of the array differentiated by (a float for a scalar)."""
 
     def __init__(self, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic):
-
         self.expressions = (loss, gradient, wrt)
         self.layout = layout(loss, gradient, wrt)
         source = kernel_source(loss, gradient, self.layout)
@@ -243,7 +242,6 @@ class UserKernel:
     def loss_and_grad(self, **values):
         """Both, the inputs checked once; on large inputs the gradient runs on a second thread while
         this one computes the loss (both kernels release the GIL)."""
-
         arguments = self._arguments(values)
         entries = sum(a.size for a in arguments if isinstance(a, np.ndarray))
         if thread_count() < 2 or entries < MIN_ENTRIES_PER_THREAD:
@@ -309,8 +307,6 @@ class UserKernel:
 
 
 def _evaluate(expr: sp.Basic, symbols: dict) -> sp.Basic:
-
-
     sized = expr.xreplace({s: v for s, v in symbols.items() if isinstance(s, sp.Symbol) and s.is_integer})
     return plain(carry_out_maxima(write_out_sums(sized))).xreplace(symbols)
 
