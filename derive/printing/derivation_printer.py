@@ -98,6 +98,19 @@ class DerivationPrinter(Printer):
         """The series' own tag of each row (None where it has none)."""
         return [row.own_tag for _, row in self.rows(derivation)]
 
+    def _print_Step(self, step, row: Row):
+        """One step of the trail: by default its equation and its words, set by the format's ``_row``."""
+        return self._row(step.equation, self.step_words(step, row), row)
+
+    def _print_Line(self, line, row: Row):
+        """One blackboard line: by default its equation and its steps' words, set by ``_row``."""
+        return self._row(line.equation, self.line_words(line, row), row)
+
+    def _row(self, equation: Equation, words: str, row: Row):
+        """A row of the format with ``equation`` and ``words``; a format that lays out steps and lines
+        alike writes this, one that tells them apart overrides ``_print_Step`` and ``_print_Line``."""
+        raise NotImplementedError(f"{type(self).__name__} prints no rows")
+
     def step_words(self, step, row: Row) -> str:
         """What justifies a step, then the note of a step the series prints differently."""
         return with_notes(justification(step, row.previous, self.lang), row.derivation, row.first, row.last, self.lang)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from ..steps import Derivation, Equation, Step
+from ..steps import Derivation, Equation
 from .derivation_printer import DerivationPrinter, Row
 from .html_page import Formulas, page, prose_html
 from .inline_math import plain_words
@@ -36,12 +36,6 @@ class HtmlPrinter(DerivationPrinter):
         """The rows alone; ``numbers``: the tags to print instead."""
         rows = "".join(self._print(item, row=row) for item, row in self.rows(derivation, numbers))
         return '<table class="derivation">' + rows + "</table>"
-
-    def _print_Step(self, step: Step, row: Row) -> str:
-        return self._row(step.equation, self.step_words(step, row), row)
-
-    def _print_Line(self, line, row: Row) -> str:
-        return self._row(line.equation, self.line_words(line, row), row)
 
     def _row(self, equation: Equation, words: str, row: Row) -> str:
         lhs = "" if row.previous is not None and equation.lhs == row.previous.lhs else latex(equation.lhs)

@@ -3,7 +3,7 @@ justification beside it, a ``\\tag`` per row.  It compiles inside any document t
 and amssymb (and, for Japanese, the ltjsarticle class)."""
 from __future__ import annotations
 
-from ..steps import Derivation, Equation, Step
+from ..steps import Derivation, Equation
 from .derivation_printer import DerivationPrinter, Row
 from .formula_width import BESIDE, width
 from .latex_expr import latex
@@ -39,12 +39,6 @@ class LatexPrinter(DerivationPrinter):
             else:
                 blocks[-1].append(printed)
         return header + "".join(_align(block) for block in blocks if block)
-
-    def _print_Step(self, step: Step, row: Row) -> str:
-        return self._row(step.equation, self.step_words(step, row), row)
-
-    def _print_Line(self, line, row: Row) -> str:
-        return self._row(line.equation, self.line_words(line, row), row)
 
     def _row(self, equation: Equation, words: str, row: Row) -> AlignRow:
         lhs = "" if row.previous is not None and equation.lhs == row.previous.lhs else latex(equation.lhs)

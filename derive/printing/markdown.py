@@ -5,7 +5,7 @@ no ``\\label``; words inside a block stay in ``\\text{}``.
 """
 from __future__ import annotations
 
-from ..steps import Derivation, Equation, Step
+from ..steps import Derivation, Equation
 from .derivation_printer import DerivationPrinter, Row
 from .latex_expr import latex
 from .words import phrase
@@ -21,11 +21,8 @@ class MarkdownPrinter(DerivationPrinter):
         parts += [f"**{phrase(self.lang, 'result')}**", "", "$$", rf"{latex(result.lhs)} = {latex(result.rhs)}", "$$", ""]
         return "\n".join(parts)
 
-    def _print_Step(self, step: Step, row: Row) -> str:
-        return "\n".join([self.step_words(step, row), "", "$$", math_block(step.equation, row.tag), "$$", ""])
-
-    def _print_Line(self, line, row: Row) -> str:
-        return "\n".join([self.line_words(line, row), "", "$$", math_block(line.equation, row.tag), "$$", ""])
+    def _row(self, equation: Equation, words: str, row: Row) -> str:
+        return "\n".join([words, "", "$$", math_block(equation, row.tag), "$$", ""])
 
     def math_blocks(self, derivation: Derivation) -> list[str]:
         """The display blocks, one per row, in order."""
