@@ -137,7 +137,8 @@ class Scope:
             component = self.argument(value["indices_of"])
             return tuple(component.indices) if isinstance(component, sp.Indexed) else ()
         if isinstance(value, dict):
-            return {self.expression(key): sp.sympify(self.argument(each)) for key, each in value.items()}
+            # strict: a number or an expression already read; never a string or an object read through str()
+            return {self.expression(key): sp.sympify(self.argument(each), strict=True) for key, each in value.items()}
         return self.expression(value)
 
     def arguments(self, table: Mapping[str, Any]) -> dict[str, Any]:
