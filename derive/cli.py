@@ -243,9 +243,9 @@ def _notes(args: argparse.Namespace) -> None:
         # the figures are drawn by a second process (from the kernels, which it loads or generates
         # into the cache, atomically) while this one derives
         if args.pdf or args.html:
-            drawing = start_drawing(list(FIGURES), Path(work), "svg" if args.html else "pdf")
+            drawing = start_drawing(list(FIGURES), Path(work), "svg" if args.html else "pdf", args.lang)
         elif output is not None:
-            drawing = start_drawing(list(FIGURES), output.with_name(output.stem + "-figures"), "pdf")
+            drawing = start_drawing(list(FIGURES), output.with_name(output.stem + "-figures"), "pdf", args.lang)
         else:
             drawing = None
         for name in names:

@@ -1,7 +1,8 @@
 """The notes' figures, drawn with matplotlib from the compiled kernels, so the plotted numbers are
 the checked ones: −log y, binary cross-entropy against the logit with its gradient, the softmax
 of three classes along a line in logit space, and a training curve (softmax regression on a small
-synthetic set by gradient descent with the cross-entropy kernel)."""
+synthetic set by gradient descent with the cross-entropy kernel).  Their words are the language's
+(``notes.toml``'s ``figures``), drawn in its font (``language.toml``'s ``notes.figure_font``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,24 +11,36 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import DeriveError
+from .languages import language
 
 SIZE = (4.2, 2.6)  # inches: half a page wide in the notes
 COLOURS = ("#1f5fa8", "#c8501e", "#2e8b3e")
 
 
-def _neg_log(axes) -> None:
+class Words:
+    """The figures' words in one language: ``words(key, **values)``."""
+
+    def __init__(self, lang: str):
+        self.table = language(lang).tables["notes"]["figures"]
+
+    def __call__(self, key: str, **values: str) -> str:
+        text = str(self.table[key])
+        return text.format(**values) if values else text
+
+
+def _neg_log(axes, words: Words) -> None:
     from .kernels import load
 
     y = np.linspace(0.004, 1.0, 400)
     rows = load("ce").loss(np.column_stack([y, 1.0 - y]), np.zeros(y.size, dtype=np.int64), reduction="none")
     axes.plot(y, rows, color=COLOURS[0])
-    axes.set_xlabel("$y$ (probability of the labelled class)")
-    axes.set_ylabel("$-\\log y$")
+    axes.set_xlabel(words("neg_log_x"))
+    axes.set_ylabel(words("neg_log_y"))
     axes.set_xlim(0, 1)
     axes.set_ylim(0, 5.5)
 
 
-def _bce_logit(axes) -> None:
+def _bce_logit(axes, words: Words) -> None:
     from .kernels import load
 
     kernel = load("bce-sigmoid")
@@ -35,14 +48,14 @@ def _bce_logit(axes) -> None:
     for colour, t in zip(COLOURS, (0.0, 1.0)):
         targets = np.full(z.size, t)
         loss, grad = kernel.loss_and_grad(z, targets, reduction="none")
-        axes.plot(z, loss, color=colour, label=f"loss, $t = {t:g}$")
-        axes.plot(z, grad, color=colour, linestyle="--", label=f"gradient, $t = {t:g}$")
+        axes.plot(z, loss, color=colour, label=words("bce_logit_loss", t=f"{t:g}"))
+        axes.plot(z, grad, color=colour, linestyle="--", label=words("bce_logit_gradient", t=f"{t:g}"))
     axes.axhline(0.0, color="0.6", linewidth=0.6)
-    axes.set_xlabel("logit $z$")
+    axes.set_xlabel(words("bce_logit_x"))
     axes.legend(fontsize=7, frameon=False)
 
 
-def _softmax_line(axes) -> None:
+def _softmax_line(axes, words: Words) -> None:
     from .kernels import load
 
     s = np.linspace(-6.0, 6.0, 400)
@@ -52,7 +65,7 @@ def _softmax_line(axes) -> None:
     probabilities = gradient + np.eye(3)[labels]
     for k in range(3):
         axes.plot(s, probabilities[:, k], color=COLOURS[k], label=f"$y_{k + 1}$")
-    axes.set_xlabel("$s$, with $z = (s, 0, -s/2)$")
+    axes.set_xlabel(words("softmax_line_x"))
     axes.set_ylim(-0.02, 1.02)
     axes.legend(fontsize=7, frameon=False)
 
@@ -76,11 +89,11 @@ def training_curve(epochs: int = 60, seed: int = 0) -> np.ndarray:
     return np.array(losses)
 
 
-def _training(axes) -> None:
+def _training(axes, words: Words) -> None:
     losses = training_curve()
     axes.plot(np.arange(1, losses.size + 1), losses, color=COLOURS[0])
-    axes.set_xlabel("epoch")
-    axes.set_ylabel("mean cross-entropy")
+    axes.set_xlabel(words("training_x"))
+    axes.set_ylabel(words("training_y"))
     axes.set_ylim(0, None)
 
 
@@ -88,22 +101,46 @@ FIGURES: dict[str, Callable] = {"neg_log": _neg_log, "bce_logit": _bce_logit,
                                 "softmax_line": _softmax_line, "training": _training}
 
 
-def draw(names, folder: Path, fmt: str = "pdf") -> dict[str, Path]:
-    """Each figure of ``names`` as ``folder/NAME.fmt`` (pdf for the notes, svg for HTML, png)."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise DeriveError("the notes' figures need matplotlib: pip install 'derive[notes]'") from None
+def require_drawing(lang: str) -> str:
+    """What drawing the figures in ``lang`` needs is here: matplotlib, and the language's font
+    (the Japanese words need one with their glyphs; matplotlib's own would draw empty boxes).
+    Asked before any deriving, so a missing one is said at once.  Returns the font family, "" for
+    matplotlib's own."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise DeriveError("the notes' figures need matplotlib: pip install 'derive-steps[notes]'")
+    chosen = language(lang)
+    family = str(chosen.setting("notes.figure_font"))
+    if family:
+        from matplotlib import font_manager
+
+        try:
+            font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        except ValueError:
+            raise DeriveError(f"the {chosen.name} notes' figures need the font {family}: install "
+                              f"{chosen.setting('notes.figure_font_package')}") from None
+    return family
+
+
+def draw(names, folder: Path, fmt: str = "pdf", lang: str = "en") -> dict[str, Path]:
+    """Each figure of ``names`` as ``folder/NAME.fmt`` (pdf for the notes, svg for HTML, png), its
+    words in ``lang``."""
+    family = require_drawing(lang)
+    import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
+    words = Words(lang)
+    # the language's font for words (matplotlib's own stays for the mathematics)
     with matplotlib.rc_context({"font.size": 8, "axes.spines.top": False, "axes.spines.right": False,
-                                "svg.fonttype": "path", "pdf.fonttype": 42}):
+                                "svg.fonttype": "path", "pdf.fonttype": 42}), \
+            matplotlib.rc_context({"font.family": [family, *plt.rcParams["font.family"]]} if family else None):
         for name in names:
             figure, axes = plt.subplots(figsize=SIZE, layout="constrained")
-            FIGURES[name](axes)
+            FIGURES[name](axes, words)
             path = folder / f"{name}.{fmt}"
             dated: dict[str, Any] = {"metadata": {"CreationDate": None}} if fmt == "pdf" else {}  # a PDF the same each time
             figure.savefig(path, **dated)
@@ -112,13 +149,15 @@ def draw(names, folder: Path, fmt: str = "pdf") -> dict[str, Path]:
     return written
 
 
-def start_drawing(names, folder: Path, fmt: str):
+def start_drawing(names, folder: Path, fmt: str, lang: str = "en"):
     """Draw the figures in a process of their own (a second core works while the caller derives);
-    ``finish(started)`` waits and returns what :func:`draw` would."""
+    ``finish(started)`` waits and returns what :func:`draw` would.  What drawing needs is checked
+    here first (:func:`require_drawing`), so it is said before the caller's work, not after."""
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "derive.figures", str(folder), fmt, *names]
+    require_drawing(lang)
+    command = [sys.executable, "-m", "derive.figures", str(folder), fmt, lang, *names]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), list(names), folder, fmt
 
 
@@ -132,9 +171,9 @@ def finish(started) -> dict[str, Path]:
 
 
 def main(argv: list[str]) -> int:
-    folder, fmt, *names = argv
+    folder, fmt, lang, *names = argv
     try:
-        draw(names, Path(folder), fmt)
+        draw(names, Path(folder), fmt, lang)
     except DeriveError as error:
         print(error, file=__import__("sys").stderr)
         return 2

@@ -1,6 +1,7 @@
 """The lecture notes: LaTeX (A4, contents, introductions, figures, one numbering), the figures drawn
 from the compiled kernels, and the HTML page rendered by KaTeX and loaded in headless Chromium."""
 import math
+import html
 import os
 import re
 import shutil
@@ -70,9 +71,11 @@ def test_the_figures_plot_the_kernels_numbers(tmp_path):
 
     from derive.figures import FIGURES, draw, training_curve
 
+    from derive.figures import Words
+
     def lines_of(name):
         figure, axes = plt.subplots()
-        FIGURES[name](axes)
+        FIGURES[name](axes, Words("en"))
         data = [(line.get_xdata(), line.get_ydata()) for line in axes.get_lines()]
         plt.close(figure)
         return data
@@ -125,6 +128,21 @@ def test_the_html_notes_are_one_page_with_every_section_and_figure(html_page):
     assert not re.search(r'(src|href)="(https?:|file:|[^"#][^"]*\.(js|css|png|svg))', page)
     assert "url(fonts/" not in page and "data:font/woff2;base64," in page
 
+
+
+def test_a_law_and_its_reason_are_joined_by_the_languages_sign(html_page):
+    """In Japanese an em dash between a law and its reason reads as a minus sign: each language
+    says what joins them (language.toml's typography.law_reason)."""
+    from derive.languages import language
+
+    lang, output = html_page
+    page = output.read_text(encoding="utf-8")
+    sign = html.escape(language(lang).setting("typography.law_reason"))
+    items = re.findall(r"<li>(.*?)</li>", page)
+    laws = [item for item in items if item.startswith('<span class="katex">')]
+    assert len(laws) >= 5 and all(sign in law for law in laws)
+    if lang == "ja":
+        assert not any(" — " in law for law in laws)
 
 CHECK = """<script>
 window.addEventListener("load", () => document.fonts.ready.then(() => {

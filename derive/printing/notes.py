@@ -74,6 +74,7 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
     """The document; ``figures``: figure name -> file name to include (None: no figures);
     ``kernel_source``: the generated module whose function the kernel section shows."""
     words = notes_words(lang)
+    reason = language(lang).setting("typography.law_reason_tex")
     derivations = {name: get(name) for section in SECTIONS for name in section.derivations}
     numbers = document_numbers(derivations)
     parts = [
@@ -96,7 +97,7 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
     ]
     for rule in rules:
         if rule.topic == "logarithms" and rule.operation == "rewrite":
-            parts.append(rf"\item ${rule.statement}$ --- {prose(rule.justification[lang])}")
+            parts.append(rf"\item ${rule.statement}${reason}{prose(rule.justification[lang])}")
     parts.append(r"\end{itemize}")
     for number, section in enumerate(SECTIONS, start=2):
         parts += _section(section, str(number), derivations, numbers, lang, figures, kernel_source,
@@ -115,8 +116,9 @@ def _section(section: Section, number: str, derivations, numbers: SectionNumbers
              figures: Mapping[str, str] | None, kernel_source: str | None, rules: Mapping[str, Rule]) -> list[str]:
     numbers.start(number)
     parts = [rf"\section{{{section.heading(lang)}}}", prose(section.intro(lang))]
+    reason = language(lang).setting("typography.law_reason_tex")
     if section.rules:
-        parts += [r"\begin{itemize}", *(rf"\item ${rules[name].statement}$ --- {prose(rules[name].justification[lang])}"
+        parts += [r"\begin{itemize}", *(rf"\item ${rules[name].statement}${reason}{prose(rules[name].justification[lang])}"
                                          for name in section.rules), r"\end{itemize}"]
     figures = figures or {}
     for name in section.figures if figures else ():

@@ -7,6 +7,7 @@ import html
 from pathlib import Path
 from typing import Callable, Mapping
 
+from ..languages import language
 from ..steps import Derivation
 from .html_format import HtmlPrinter
 from .html_page import Formulas, page, prose_html
@@ -24,6 +25,7 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
                kernel_source: str | None = None, date: str | None = None) -> str:
     """The notes as one page; ``figures``: figure name -> SVG file."""
     words = notes_words(lang)
+    reason = html.escape(language(lang).setting("typography.law_reason"))
     figures = figures or {}
     formulas = Formulas()
     lines = HtmlPrinter(lang=lang, formulas=formulas)
@@ -39,7 +41,7 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
             f'<h2 id="s1">1 {html.escape(words["rules"])}</h2><p>{html.escape(words["rules_intro"])}</p><ul>']
     for rule in rules:
         if rule.topic == "logarithms" and rule.operation == "rewrite":
-            body.append(f"<li>{formulas.inline(rule.statement)} — {prose_html(rule.justification[lang], formulas)}</li>")
+            body.append(f"<li>{formulas.inline(rule.statement)}{reason}{prose_html(rule.justification[lang], formulas)}</li>")
     body.append("</ul>")
     figure_number = 0
     for number, section in enumerate(SECTIONS, start=2):
@@ -48,7 +50,7 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
         body.append(f"<p>{prose_html(section.intro(lang), formulas)}</p>")
         if section.rules:
             listed = {rule.name: rule for rule in rules}
-            body.append("<ul>" + "".join(f"<li>{formulas.inline(listed[name].statement)} — "
+            body.append("<ul>" + "".join(f"<li>{formulas.inline(listed[name].statement)}{reason}"
                                          f"{prose_html(listed[name].justification[lang], formulas)}</li>"
                                          for name in section.rules) + "</ul>")
         for name in section.figures if figures else ():
