@@ -82,6 +82,28 @@ def test_latex_fragments_compile(tmp_path, lang):
     assert (tmp_path / "fragment.pdf").stat().st_size > 10_000
 
 
+
+@pytest.mark.parametrize("tags", ["none", "sequential"])
+def test_tags_none_prints_no_number_in_any_format(tmp_path, tags):
+    """``--tags none``: no equation number anywhere, LaTeX's own ``align`` numbers included (TeX
+    numbers an untagged row); ``sequential`` is the control that the numbers are seen when there."""
+    require_tex("latexmk", "pdflatex", "pdftotext")
+    derivation = derive.get("ce")
+    done = _compile(tmp_path, render("latex", [derivation], "en", tags), "en")
+    assert done.returncode == 0, done.stdout[-2000:]
+    words = subprocess.run(["pdftotext", str(tmp_path / "fragment.pdf"), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    numbers = set(re.findall(r"\((\d+)\)", words))
+    others = [render(fmt, [derivation], "en", tags, detail) for fmt in ("text", "markdown", "html")
+              for detail in ("blackboard", "full")]
+    steps = json.loads(render("json", [derivation], "en", tags))["derivations"][0]["steps"]
+    if tags == "none":
+        assert numbers == set()
+        assert not any(re.search(r"\(\d\)|\\tag", printed) for printed in others)
+        assert [step["tag"] for step in steps] == [None] * len(steps)
+    else:
+        assert numbers == {str(n) for n in range(1, len(derivation.lines) + 1)}
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_notes_compile_to_pdf(tmp_path, lang):
     require_tex("latexmk", "lualatex" if lang == "ja" else "pdflatex", "pdfinfo")

@@ -49,7 +49,7 @@ class JsonPrinter(DerivationPrinter):
             "rhs": srepr(step.rhs),
             "latex": latex_equation(step.lhs, step.rhs),
             "verified": verification.method,
-            "tag": step.tag,
+            "tag": step.tag if self._settings["tags"] != "none" else None,  # the series' tag, unless told none
             "location": list(step.location),
             "checked_at_sizes": [dict(s) for s in verification.sizes],
             "for_every_size": verification.method == "symbolic" and not verification.sizes,

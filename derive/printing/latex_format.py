@@ -46,7 +46,7 @@ class LatexPrinter(DerivationPrinter):
         # a paragraph box, so long words wrap beside the equation: not inside \text, which typesets
         # its argument once per math style (four times, Japanese line breaking and all)
         words = text(words)[len(r"\text{"):-1]
-        tag = rf" \tag{{{row.tag}}}" if row.tag else ""
+        tag = rf" \tag{{{row.tag}}}" if row.tag else r" \notag"  # no tag (--tags none): no number, not align's own
         if not self._settings["words_below_wide"] or width(f"{lhs} = {rhs}") <= BESIDE:
             return AlignRow(f"{lhs} &= {rhs} && {_boxed(words, JUSTIFICATION_WIDTH)}{tag}")
         printed = AlignRow(f"{lhs} &= {rhs}{tag} \\\\\n&\\qquad {_boxed(words, WORDS_BELOW_WIDTH)} \\notag")

@@ -33,7 +33,7 @@ class TextPrinter(DerivationPrinter):
 
     def _print_Step(self, step: Step, row: Row) -> str:
         lang = self.lang
-        tag = f"   ({step.tag})" if step.tag else ""
+        tag = f"   ({step.tag})" if step.tag and self._settings["tags"] != "none" else ""
         words = justification(step, row.previous, lang, unicode_names=True) if step.rule != "given" else ""
         by = f"{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})" + (f": {words}" if words else "")
         return self._numbered(row, f"{unicode(step.lhs)} = {unicode(step.rhs)}{tag}", by,
@@ -42,7 +42,7 @@ class TextPrinter(DerivationPrinter):
     def _print_Line(self, line, row: Row) -> str:
         lang = self.lang
         steps = row.derivation.steps[line.first:line.last + 1]
-        tag = f"   ({row.own_tag})" if row.own_tag else ""
+        tag = f"   ({row.own_tag})" if row.own_tag and self._settings["tags"] != "none" else ""
         return self._numbered(row, f"{unicode(line.equation.lhs)} = {unicode(line.equation.rhs)}{tag}",
                               f"{_span(line, lang)}: {line_words(row.derivation, line, lang, True)}",
                               line_verification_text(line.verification, steps, lang))
