@@ -251,3 +251,15 @@ def test_control_characters_in_arguments_are_written_out_in_the_one_line():
     for args in (["show", "\x1b[31mred"], ["ce", "--format", "\x1b]0;title\x07"], ["grad", "x^2", "--wrt", "\x1b[2J"]):
         line = _one_error_line(run(*args))  # no raw ESC in it
         assert "\\x1b" in line or "never closed" in line  # quoted written out, or not quoted at all
+
+
+def test_the_list_sets_every_title_in_one_column(capsys):
+    """Names longer than any fixed width (ce-soft-options-softmax-grad-stable) push no title out
+    of the column: each title starts where every other does, two spaces after the longest name."""
+    from derive.cli import main
+
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split()[0] for line in lines]
+    starts = {len(line) - len(line[len(name):].lstrip()) for line, name in zip(lines, names)}
+    assert starts == {max(map(len, names)) + 2} and max(map(len, names)) > 22

@@ -19,8 +19,11 @@ def document(kind: str, **content: object) -> str:
 
 
 def names_text(entries: Iterable[tuple[str, str]]) -> str:
-    """One line a derivation, its title's formulas in Unicode (``σ(z) − t``)."""
-    return "\n".join(f"{name:22s} {unicode_words(title)}" for name, title in entries)
+    """One line a derivation, its title's formulas in Unicode (``σ(z) − t``), the titles in one
+    column as wide as the longest name needs."""
+    entries = list(entries)
+    width = max((len(name) for name, _ in entries), default=0)
+    return "\n".join(f"{name:{width}s}  {unicode_words(title)}" for name, title in entries)
 
 
 def names_json(entries: Iterable[tuple[str, str]]) -> str:
