@@ -14,7 +14,7 @@ from dataclasses import replace
 from .certificate import NotCertifiable, remember, unlisted
 from .errors import VerificationError
 from .input_limits import checkpoint
-from .steps import DEFINES_SEQUENCE, RESTRICTED, STATED, Derivation, Step, Verification
+from .steps import DEFINES_SEQUENCE, FROM_GIVEN, RESTRICTED, STATED, Derivation, Step, Verification
 
 
 def checked(derivation: Derivation) -> Derivation:
@@ -44,6 +44,9 @@ def _verification(step: Step, verdict: dict) -> Verification:
     source = ""
     if verdict["check"] == "derived":
         source = step.check.derivation.name if step.check.derivation is not None else str(step.check.name)
+    if kind == "given" and verdict["check"] == "derived":  # the cited derivation's only unproved step is its start
+        return Verification("symbolic", (), points, worst, detail=FROM_GIVEN, source=source,
+                            axioms=tuple(verdict.get("axioms", ())))
     if kind == "given":
         return Verification("no", detail="an assumption of the model, not derived", source=source)
     if kind == "stated":

@@ -263,3 +263,14 @@ def test_the_list_sets_every_title_in_one_column(capsys):
     names = [line.split()[0] for line in lines]
     starts = {len(line) - len(line[len(name):].lstrip()) for line, name in zip(lines, names)}
     assert starts == {max(map(len, names)) + 2} and max(map(len, names)) > 22
+
+
+def test_grad_stable_says_its_start_is_the_verified_gradient(capsys):
+    """The stable forms of a user's gradient start from that gradient's derivation: every step of
+    it proved but the user's loss, which is given; the start is said so, not "not verified"."""
+    from derive.cli import main
+
+    assert main(["grad", r"-\sum_{k=1}^{K} t_k \log y_k", "--wrt", "y_{j}", "--stable"]) == 0
+    out = capsys.readouterr().out
+    assert "not verified" not in out.split("gradient-loss-stable")[1]
+    assert out.count("from the loss as given") == 2  # the stable loss and the stable gradient

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from ..languages import language
-from ..steps import DEFINES_SEQUENCE, RESTRICTED, STATED, Verification
+from ..steps import DEFINES_SEQUENCE, FROM_GIVEN, RESTRICTED, STATED, Verification
 
 def phrase(lang: str, key: str, **values: object) -> str:
     return language(lang).phrase(key, **values)
 
 
 def verification_text(verification: Verification, lang: str) -> str:
+    if verification.source and verification.verified and verification.detail == FROM_GIVEN:
+        return phrase(lang, "inherited_from_given", source=verification.source)
     if verification.source and verification.verified:
         return phrase(lang, "inherited", source=verification.source)
     if verification.method == "symbolic" and verification.detail == DEFINES_SEQUENCE:
