@@ -33,9 +33,34 @@ def cross_entropy(batch: bool = True, classes: int | None = None,
     if likelihood is not None and not isinstance(likelihood, sp.Basic):
         raise ArgumentTypeError("likelihood must be a SymPy expression (the right side of L = ...)")
     check_names(likelihood)  # its names are printed in every format: data, never markup (derive.safe_names)
+    if likelihood is not None:
+        _require_a_likelihood(likelihood, batch)
     if batch:
         return derivations.ce(classes=classes, likelihood=likelihood)
     return derivations.ce_one_sample(classes=classes, likelihood=likelihood)
+
+
+def _require_a_likelihood(likelihood: sp.Basic, batch: bool) -> None:
+    """What the derivation will need of a user's likelihood, said before it starts: a product over
+    the samples i = 1..N where ``batch`` (else its mean would be titled over N samples with no sum
+    over them), and powers whose logarithm is b log a: a positive base, a real exponent, as the
+    symbols' own assumptions say (a name says nothing: a plain ``IndexedBase('w')`` may be complex)."""
+    from . import conventions as c
+
+    over_samples = any(upper == c.N for product in likelihood.atoms(sp.Product) for _, _, upper in product.limits)
+    if batch and not over_samples:
+        raise ArgumentError("the likelihood is of one sample (no product over i = 1..N): pass batch=False, or "
+                            "write the product over the samples, Product(..., (i, 1, N))")
+    for power in sorted(likelihood.atoms(sp.Pow), key=sp.default_sort_key):
+        labels = {atom.label for atom in power.exp.atoms(sp.IndexedBase)}
+        unknown = [str(atom) for atom in sorted(power.exp.atoms(sp.Symbol, sp.Indexed), key=sp.default_sort_key)
+                   if atom.is_real is not True and atom.is_integer is not True and atom not in labels]
+        if power.exp.is_real is not True and unknown:
+            raise ArgumentError(f"the likelihood's power {power} has an exponent not known to be real ({', '.join(unknown)}), "
+                                "so its logarithm is not b log a: declare it real, e.g. IndexedBase('w', real=True)")
+        if power.base.is_positive is not True:
+            raise ArgumentError(f"the likelihood's power {power} has a base not known to be positive, so it has no "
+                                "logarithm: declare it positive (the model's y is)")
 
 
 def binary_cross_entropy(route: str = "categorical", link: str | None = None) -> Derivation:

@@ -254,8 +254,10 @@ _REWRITES = [
     # The parser reads \gamma and \Gamma as Euler's constant or not at all: pass them as names.
     (re.compile(r"\\(gamma|Gamma)(?![A-Za-z])"), r"\\mathrm{Greek\1}"),
 ]
-# softmax(z)_k is the k-th component: e^{z_k} / sum_j e^{z_j} over the K classes.
-_SOFTMAX = re.compile(r"\\operatorname\s*\{\s*softmax\s*\}\s*\(\s*([A-Za-z])\s*\)\s*_\s*\{?\s*([A-Za-z0-9]+)\s*\}?")
+# softmax(z)_k is the k-th component: e^{z_k} / sum_j e^{z_j} over the K classes; softmax(z_i)_k,
+# the softmax of row i, its k-th: e^{z_{ik}} / sum_j e^{z_{ij}}.
+_SOFTMAX = re.compile(r"\\operatorname\s*\{\s*softmax\s*\}\s*\(\s*([A-Za-z])(?:\s*_\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z])))?\s*\)"
+                      r"\s*_\s*\{?\s*([A-Za-z0-9]+)\s*\}?")
 _SUM_LIMITS = re.compile(r"\\sum\s*_\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z]))(?!\s*=)(\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
 
 
@@ -294,12 +296,16 @@ def _sigmoid_calls(text: str) -> str:
 
 
 def _softmax_component(match: re.Match) -> str:
-    array, index = match.groups()
+    array, braced_row, bare_row, index = match.groups()
+    row = braced_row or bare_row or ""
     if not (index.isdigit() or len(index) == 1):
         raise ParseError(f"\\operatorname{{softmax}}({array})_{{{index}}}: a softmax's component has one "
-                         "index (a letter or a number)", match.start(2))
-    other = "j" if index != "j" else "m"
-    return rf"\frac{{e^{{{array}_{{{index}}}}}}}{{\sum_{{{other}=1}}^{{K}} e^{{{array}_{{{other}}}}}}}"
+                         "index (a letter or a number)", match.start(4))
+    if row and (row == index or not index.isalpha()):
+        raise ParseError(f"\\operatorname{{softmax}}({array}_{{{row}}})_{{{index}}}: the row's softmax takes a "
+                         f"class index other than the row's {row}, a letter", match.start(4))
+    other = next(letter for letter in "jmlnp" if letter not in (index, row))
+    return rf"\frac{{e^{{{array}_{{{row}{index}}}}}}}{{\sum_{{{other}=1}}^{{K}} e^{{{array}_{{{row}{other}}}}}}}"
 
 
 def _sum_from_one(match: re.Match) -> str:

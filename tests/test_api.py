@@ -47,3 +47,25 @@ def test_print_shows_the_derivation_and_repr_is_one_line():
     shown = repr(d)
     assert "\n" not in shown and shown.startswith("<Derivation 'bce': ") and f"{len(d.steps)} steps" in shown
     assert len(shown) < 300
+
+
+def test_a_users_likelihood_is_refused_with_the_reason_before_any_step():
+    """A plain IndexedBase may be complex (its log is then not w t log y), and a one-sample
+    likelihood under batch=True would be titled over N samples with no sum over them: each is
+    refused by what it lacks, naming it; declared real, the README's weighted likelihoods derive."""
+    import sympy as sp
+
+    from derive.conventions import K, N, i, k, t, y
+
+    plain = sp.IndexedBase("w")
+    with pytest.raises(ValueError, match=r"not known to be real \(w\[k\]\).*IndexedBase\('w', real=True\)"):
+        derive.cross_entropy(batch=False, likelihood=sp.Product(y[k] ** (plain[k] * t[k]), (k, 1, K)))
+    w = sp.IndexedBase("w", positive=True)
+    one = sp.Product(y[k] ** (w[k] * t[k]), (k, 1, K))
+    with pytest.raises(ValueError, match="of one sample .*batch=False"):
+        derive.cross_entropy(likelihood=one)
+    assert derive.cross_entropy(batch=False, likelihood=one).result.rhs == -sp.Sum(w[k] * t[k] * sp.log(y[k]), (k, 1, K))
+    batch = derive.cross_entropy(likelihood=sp.Product(sp.Product(y[i, k] ** (w[k] * t[i, k]), (k, 1, K)), (i, 1, N)))
+    assert batch.result.rhs.has(sp.Sum) and any(limit[0] == i for s in batch.result.rhs.atoms(sp.Sum) for limit in s.limits)
+    with pytest.raises(ValueError, match="base not known to be positive"):
+        derive.cross_entropy(batch=False, likelihood=sp.Product(sp.IndexedBase("q", real=True)[k] ** t[k], (k, 1, K)))
