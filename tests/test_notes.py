@@ -179,13 +179,44 @@ def test_the_html_notes_render_in_headless_chromium(html_page, tmp_path):
     assert screenshot.read_bytes().startswith(b"\x89PNG") and screenshot.stat().st_size > 20_000
 
 
+
+LAYOUT = """<script>
+window.addEventListener("load", () => document.fonts.ready.then(() => {
+  const page = document.documentElement.scrollWidth > window.innerWidth ? 1 : 0;
+  const scrolling = [...document.querySelectorAll("table.derivation td, .wrapping")]
+    .filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== "visible").length;
+  const rows = document.querySelectorAll("table.derivation tr").length;
+  const marks = document.querySelectorAll("table.derivation tr details.check summary").length;
+  document.title = `page ${page} scrolling ${scrolling} rows ${rows} marks ${marks}`;
+}));
+</script></body>"""
+
+
+@pytest.mark.parametrize("window", [1200, 400])
+def test_the_html_notes_fit_the_window_and_mark_every_rows_check(html_page, tmp_path, window):
+    """At 1200 px no row scrolls sideways (a wide equation wraps at its operators), at 400 px the
+    page still fits its width; every row carries the mark of how it was checked (issue 32, item 4)."""
+    browser = require_chromium()
+    lang, output = html_page
+    checked = tmp_path / output.name
+    checked.write_text(output.read_text(encoding="utf-8").replace("</body>", LAYOUT), encoding="utf-8")
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--window-size={window},1500",
+             "--virtual-time-budget=20000", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(flags + ["--dump-dom", checked.as_uri()], capture_output=True, text=True, timeout=180)
+    title = re.search(r"<title>(page .*?)</title>", dom.stdout)
+    assert title is not None, dom.stderr[-2000:]
+    counts = dict(zip(title.group(1).split()[::2], map(int, title.group(1).split()[1::2])))
+    assert counts["page"] == 0 and counts["rows"] > 300 and counts["marks"] == counts["rows"]
+    if window >= 1200:
+        assert counts["scrolling"] == 0
+
 def test_any_derivation_as_an_html_page():
     require_katex()
     done = subprocess.run([sys.executable, "-m", "derive", "show", "ce-softmax-grad", "--format", "html"],
                           capture_output=True, text=True, cwd=ROOT, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("<!DOCTYPE html>") and "katex-error" not in done.stdout
-    assert done.stdout.count('class="katex-display"') == len(derive.get("ce-softmax-grad").lines)
+    assert done.stdout.count('class="wrapping"') == len(derive.get("ce-softmax-grad").lines)  # one equation a line
 
 
 def test_the_seeded_contents_list_every_heading_in_order(latex_en):

@@ -13,7 +13,8 @@ from typing import Any
 
 from sympy.printing.printer import Printer
 
-from ..languages import codes
+from ..languages import codes, language
+from ..series_notes import line_notes
 from ..steps import Derivation, Equation
 from .justifications import justification, line_words, with_notes
 from .tags import MODES, numbered
@@ -41,12 +42,18 @@ class DerivationPrinter(Printer):
     """Settings checked once; ``rows`` decides between lines and steps for every format."""
 
     printmethod = None
-    _default_settings: dict[str, Any] = {"lang": "en", "tags": "series", "detail": "blackboard"}
+    # series_beside: a row that is one of the series' equations says so in its words ("(4.3) in the
+    # series") where its own number is another (the notes number every row themselves);
+    # notes_said: a set shared by a document's printers, so a note on the series is said once in it;
+    # footnotes: the notes go to ``self.footnotes`` for the format to set as footnotes, not inline.
+    _default_settings: dict[str, Any] = {"lang": "en", "tags": "series", "detail": "blackboard",
+                                         "series_beside": False, "notes_said": None, "footnotes": False}
     single_document = False  # True: one document (JSON, an HTML page), a lone derivation a list of one
     separator = "\n"
 
     def __init__(self, settings: dict | None = None, **more: Any):
         super().__init__({**(settings or {}), **more})
+        self.footnotes: list[str] = []  # the notes of the row being printed, with ``footnotes``
         choices_of = {"lang": codes(), "tags": MODES, "detail": DETAILS}  # a language may be added at run time
         for name, choices in choices_of.items():
             if self._settings[name] not in choices:
@@ -113,11 +120,29 @@ class DerivationPrinter(Printer):
 
     def step_words(self, step, row: Row) -> str:
         """What justifies a step, then the note of a step the series prints differently."""
-        return with_notes(justification(step, row.previous, self.lang), row.derivation, row.first, row.last, self.lang)
+        return self._noted(justification(step, row.previous, self.lang), row)
 
     def line_words(self, line, row: Row) -> str:
         """The briefs of a line's steps, then the notes of any the series prints differently."""
-        return with_notes(line_words(row.derivation, line, self.lang), row.derivation, row.first, row.last, self.lang)
+        return self._noted(line_words(row.derivation, line, self.lang), row)
+
+    def _noted(self, words: str, row: Row) -> str:
+        """``words`` with what the settings add: the series' own tag beside ours, and the notes on
+        the series' slips (inline, or each once in a document, or as footnotes)."""
+        settings = self._settings
+        if settings["series_beside"] and row.own_tag and row.own_tag != row.tag:
+            separator = language(self.lang).setting("typography.separator")
+            words = language(self.lang).phrase("in_series", tag=row.own_tag) + separator + words
+        if settings["notes_said"] is None and not settings["footnotes"]:
+            return with_notes(words, row.derivation, row.first, row.last, self.lang)
+        notes = line_notes(row.derivation, row.first, row.last, self.lang)
+        if settings["notes_said"] is not None:
+            notes = [note for note in notes if note not in settings["notes_said"]]
+            settings["notes_said"].update(notes)
+        if settings["footnotes"]:
+            self.footnotes.extend(notes)
+            return words
+        return " ".join([words, *(f"{language(self.lang).phrase('series_note')}: {note}" for note in notes)])
 
 
 def _last_tag(derivation: Derivation, first: int, last: int) -> str | None:

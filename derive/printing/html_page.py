@@ -25,12 +25,21 @@ h1 { font-size: 1.9rem; margin-bottom: 0.2rem; } .subtitle { font-size: 1.1rem; 
 h3 { font-size: 1.05rem; margin-top: 1.6rem; }
 table.derivation { border-collapse: collapse; width: 100%; margin: 0.6rem 0 1.2rem; }
 table.derivation td { vertical-align: middle; padding: 0.15rem 0.4rem; }
-td.equation { overflow-x: auto; max-width: 36rem; } td.words { font-size: 0.85rem; color: #333; width: 34%; }
+td.lhs { text-align: right; white-space: nowrap; padding-right: 0; width: 1%; } td.equation { padding-left: 0.2rem; }
+.wrapping { display: block; margin: 0.2rem 0; line-height: 2.4; } td.words { font-size: 0.85rem; color: #333; width: 34%; }
+details.check { display: inline; margin-left: 0.3rem; } details.check summary { display: inline; cursor: pointer; list-style: none; }
+details.check summary::-webkit-details-marker { display: none; } details.check[open] { display: block; color: #555; }
+details.proved summary { color: #2e7d32; } details.numeric summary { color: #b26a00; } details.unverified summary { color: #b00020; }
+@media (max-width: 700px) { table.derivation, table.derivation tbody { display: block; width: 100%; }
+  table.derivation tr { display: block; margin-bottom: 0.6rem; }
+  table.derivation td { display: block; width: auto; text-align: left; } table.derivation td.lhs:empty { display: none; }
+  table.derivation td.words { display: block; width: auto; } .wrapping .katex { font-size: 0.85em; }
+  .wrapping { overflow-x: auto; overflow-y: hidden; } }
 td.tag { white-space: nowrap; color: #555; text-align: right; }
 .katex-display { margin: 0.2rem 0; text-align: left; } .katex-display > .katex { text-align: left; }
 figure { margin: 1rem auto; text-align: center; } figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 0.9rem; color: #333; } pre { font-size: 0.72rem; background: #f6f6f6; padding: 0.8rem;
-overflow-x: auto; } nav ol { line-height: 1.4; }
+overflow-x: auto; } nav ol { line-height: 1.4; list-style: none; padding-left: 1.2em; } .footnote { font-size: 0.85em; margin: 0.2em 0 0.8em; }
 """
 
 

@@ -4,6 +4,12 @@ this very step (which index a Kronecker delta collapses and to what, which varia
 depend on), read from the part the step changed."""
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from types import MappingProxyType
+from typing import Iterator, Mapping
+
 import sympy as sp
 
 from .. import extensions
@@ -19,12 +25,53 @@ from .latex_expr import latex
 from .words import phrase
 
 
+# Where a document numbers its own equations (the notes), a derivation it cites is named by where
+# it stands there: derivation name -> (section, equation number).  A context variable, so each
+# thread that prints sees only its own document's.
+_CITATIONS: ContextVar[Mapping[str, tuple[str, str]]] = ContextVar("citations", default=MappingProxyType({}))
+
+
+@contextmanager
+def citing(places: Mapping[str, tuple[str, str]]) -> Iterator[None]:
+    """While inside, a step stating another derivation's result cites it as ``§section, eq. (number)``."""
+    token = _CITATIONS.set(MappingProxyType(dict(places)))
+    try:
+        yield
+    finally:
+        _CITATIONS.reset(token)
+
+
+def _cited(name: str, lang: str) -> str | None:
+    """``as derived in §2.1, eq. (2.3)`` where the document places ``name``, else None."""
+    place = _CITATIONS.get().get(name)
+    return None if place is None else language(lang).phrase("cited_section", section=place[0], number=place[1])
+
+
+def placed(words: str) -> str:
+    """``words`` with each derivation they name (outside their mathematics) named by where the
+    document places it (``§2.1``); unchanged where no document places derivations."""
+    places = _CITATIONS.get()
+    if not places:
+        return words
+    names = "|".join(re.escape(name) for name in sorted(places, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w\-.])({names})(?![\w\-])")
+    parts = words.split("$")  # even parts are words, odd ones mathematics
+    return "$".join(pattern.sub(lambda m: f"§{places[m.group(1)][0]}", part) if n % 2 == 0 else part
+                    for n, part in enumerate(parts))
+
+
+def _cited_place(name: str) -> str:
+    """The place of ``name`` in the document (``§2.1, (2.3)``), or its name where it has none."""
+    place = _CITATIONS.get().get(name)
+    return name if place is None else f"§{place[0]}, ({place[1]})"
+
+
 def justification(step: Step, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
     """What justifies ``step`` (which follows ``previous``), in ``lang``: words with inline
     mathematics between dollar signs, in LaTeX (``the sum over $k$``, ``$\\partial y_{ik}/\\partial
     z_{jm} = \\delta_{ij} \\delta_{km}$``), or with ``unicode_names`` the terminal's Unicode
     (``the sum over k``, ``∂yᵢₖ/∂zⱼₘ = δᵢⱼ δₖₘ``)."""
-    return _shown(_justification(step, previous, lang), unicode_names)
+    return _shown(placed(_justification(step, previous, lang)), unicode_names)
 
 
 def _shown(words: str, unicode_names: bool) -> str:
@@ -54,7 +101,7 @@ def _names(step: Step, previous: Equation | None) -> dict[str, str] | None:
     LaTeX (``y_{ik}``, ``\\sigma``), for a template to set between dollar signs."""
     names: dict[str, str] = {}
     if step.check.how == CheckKind.DERIVED and step.check.derivation is not None:
-        names["name"] = step.check.derivation.name
+        names["name"] = _cited_place(step.check.derivation.name)
     if step.check.how == CheckKind.DIFFERENTIATED and step.check.variables:
         names["x"] = _latex_name(step.check.variables[0])
     if step.check.how == CheckKind.DERIVATIVES and previous is not None and isinstance(previous.lhs, sp.Derivative):
@@ -117,7 +164,7 @@ def brief(step: Step, previous: Equation | None, lang: str, unicode_names: bool 
     filled in from the match, a derivation's result cited by name (and the series' equation
     number), a lemma cited by its label; a rule that gives no brief words gives its justification.
     Inline mathematics as :func:`justification` gives it."""
-    return _shown(_brief(step, previous, lang), unicode_names)
+    return _shown(placed(_brief(step, previous, lang)), unicode_names)
 
 
 def _brief(step: Step, previous: Equation | None, lang: str) -> str:
@@ -126,7 +173,7 @@ def _brief(step: Step, previous: Equation | None, lang: str) -> str:
     if step.check.how == CheckKind.DERIVED and step.check.derivation is not None:
         source = step.check.derivation
         tag = source.steps[-1].tag
-        return language(lang).phrase("cited_at" if tag else "cited", name=source.name, tag=tag)
+        return _cited(source.name, lang) or language(lang).phrase("cited_at" if tag else "cited", name=source.name, tag=tag)
     rule = get_rule(step.rule)
     template = rule.words(lang).get("brief")
     if template is None:
@@ -150,7 +197,7 @@ def line_words(derivation, line, lang: str, unicode_names: bool = False) -> str:
     previous = derivation.steps[line.first - 1].equation if line.first else None
     said: list[str] = []
     for step in steps:
-        words = _brief(step, previous, lang)
+        words = placed(_brief(step, previous, lang))
         previous = step.equation
         if words and words not in said:
             said.append(words)

@@ -15,9 +15,11 @@ WORDS_BELOW_WIDTH = r"0.6\linewidth"
 
 class AlignRow(str):
     """An ``align`` row; ``alone``: too wide for its words beside it, so set in an ``align`` of its
-    own with its words below (the row's two lines)."""
+    own with its words below (the row's two lines); ``notes``: its footnotes' texts, set after the
+    ``align`` (a footnote inside one is lost), each at its mark's number."""
 
     alone = False
+    notes: tuple[str, ...] = ()
 
 
 class LatexPrinter(DerivationPrinter):
@@ -38,7 +40,7 @@ class LatexPrinter(DerivationPrinter):
                 blocks += [[printed], []]
             else:
                 blocks[-1].append(printed)
-        return header + "".join(_align(block) for block in blocks if block)
+        return header + "".join(_align(block) + _footnote_texts(block) for block in blocks if block)
 
     def _row(self, equation: Equation, words: str, row: Row) -> AlignRow:
         lhs = "" if row.previous is not None and equation.lhs == row.previous.lhs else latex(equation.lhs)
@@ -46,16 +48,32 @@ class LatexPrinter(DerivationPrinter):
         # a paragraph box, so long words wrap beside the equation: not inside \text, which typesets
         # its argument once per math style (four times, Japanese line breaking and all)
         words = text(words)[len(r"\text{"):-1]
+        notes, self.footnotes = tuple(self.footnotes), []
+        words += r"\footnotemark" * len(notes)
         tag = rf" \tag{{{row.tag}}}" if row.tag else r" \notag"  # no tag (--tags none): no number, not align's own
         if not self._settings["words_below_wide"] or width(f"{lhs} = {rhs}") <= BESIDE:
-            return AlignRow(f"{lhs} &= {rhs} && {_boxed(words, JUSTIFICATION_WIDTH)}{tag}")
-        printed = AlignRow(f"{lhs} &= {rhs}{tag} \\\\\n&\\qquad {_boxed(words, WORDS_BELOW_WIDTH)} \\notag")
-        printed.alone = True
+            printed = AlignRow(f"{lhs} &= {rhs} && {_boxed(words, JUSTIFICATION_WIDTH)}{tag}")
+        else:
+            printed = AlignRow(f"{lhs} &= {rhs}{tag} \\\\\n&\\qquad {_boxed(words, WORDS_BELOW_WIDTH)} \\notag")
+            printed.alone = True
+        printed.notes = notes
         return printed
 
 
 def _boxed(words: str, width: str) -> str:
     return r"\parbox[t]{" + width + r"}{\raggedright\footnotesize " + words + "}"
+
+
+def _footnote_texts(rows: list) -> str:
+    """The texts of the footnotes marked in ``rows``: the counter stands at the last mark, so it is
+    taken back to the first and stepped through them."""
+    notes = [note for row in rows for note in getattr(row, "notes", ())]
+    if not notes:
+        return ""
+    texts = [rf"\addtocounter{{footnote}}{{-{len(notes) - 1}}}"] if len(notes) > 1 else []
+    for number, note in enumerate(notes):
+        texts += ([r"\stepcounter{footnote}"] if number else []) + [r"\footnotetext{" + text(note)[len(r"\text{"):-1] + "}"]
+    return "\n".join(texts) + "\n"
 
 
 def _align(rows: list[str]) -> str:

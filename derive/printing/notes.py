@@ -2,8 +2,9 @@
 date, a table of contents, the rules of logarithms, then per section an introduction saying what
 is derived and why (:mod:`.notes_content`), the derivations in the blackboard view, the figures
 drawn from the compiled kernels, the stable forms and the generated kernel; the full verified trail
-of every derivation in an appendix.  One numbering throughout: the series' own tags where a line is
-one of its equations, (section.n) otherwise."""
+of every derivation in an appendix.  One numbering throughout (:mod:`.notes_numbering`): (section.n)
+for every row, the series' own tag said beside it, a cited derivation named by its section and
+equation, a note on the series' slips said once, as a footnote."""
 from __future__ import annotations
 
 import datetime
@@ -13,12 +14,12 @@ from typing import Callable, Mapping
 from ..catalogue import Rule
 from ..languages import language
 from ..steps import Derivation
-from .derivation_printer import DerivationPrinter
+from .justifications import citing, placed
 from .latex_format import LatexPrinter
 from .latex_text import text
 from .notes_content import SECTIONS, Section, caption
 from .notes_content import words as notes_words
-from .tags import SectionNumbers
+from .notes_numbering import NotesNumbering, notes_numbering
 
 KERNEL_LINE = 92  # characters of kernel source per printed line (A4, \scriptsize)
 
@@ -26,13 +27,6 @@ KERNEL_LINE = 92  # characters of kernel source per printed line (A4, \scriptsiz
 def prose(words: str) -> str:
     """Prose with inline mathematics ``$...$``: the words escaped as inside ``\\text{}``, the mathematics kept."""
     return text(words)[len(r"\text{"):-1]
-
-
-def document_numbers(derivations: Mapping[str, Derivation]) -> SectionNumbers:
-    """The notes' one numbering (section numbers skip every series tag the notes show)."""
-    printers = (DerivationPrinter(), DerivationPrinter(detail="full"))
-    return SectionNumbers({tag for d in derivations.values() for printer in printers
-                           for tag in printer.own_tags(d) if tag})
 
 
 def today() -> str:
@@ -76,7 +70,8 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
     words = notes_words(lang)
     reason = language(lang).setting("typography.law_reason_tex")
     derivations = {name: get(name) for section in SECTIONS for name in section.derivations}
-    numbers = document_numbers(derivations)
+    numbers = notes_numbering(derivations)
+    said: set[str] = set()  # the notes on the series' slips, each said once in the document
     parts = [
         language(lang).setting("tex.document_class"),
         r"\usepackage{amsmath,amssymb}",
@@ -95,40 +90,45 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
         prose(words["rules_intro"]),
         r"\begin{itemize}",
     ]
-    for rule in rules:
-        if rule.topic == "logarithms" and rule.operation == "rewrite":
-            parts.append(rf"\item ${rule.statement}${reason}{prose(rule.justification[lang])}")
-    parts.append(r"\end{itemize}")
-    for number, section in enumerate(SECTIONS, start=2):
-        parts += _section(section, str(number), derivations, numbers, lang, figures, kernel_source,
-                          {rule.name: rule for rule in rules})
-    parts += [r"\appendix", rf"\section{{{words['trail']}}}", prose(words["trail_intro"])]
-    numbers.start("A")
-    steps = LatexPrinter(lang=lang, detail="full", words_below_wide=True)
-    for name, derivation in derivations.items():
-        parts += [rf"\subsection*{{{prose(derivation.title[lang])}}}", "{\\small",
-                  steps.doprint(derivation, numbers=numbers.tags(steps.own_tags(derivation))), "}"]
+    with citing(numbers.citations):
+        for rule in rules:
+            if rule.topic == "logarithms" and rule.operation == "rewrite":
+                parts.append(rf"\item ${rule.statement}${reason}{prose(placed(rule.justification[lang]))}")
+        parts.append(r"\end{itemize}")
+        for number, section in enumerate(SECTIONS, start=2):
+            parts += _section(section, str(number), derivations, numbers, lang, figures, kernel_source,
+                              {rule.name: rule for rule in rules}, said)
+        parts += [r"\appendix", rf"\section{{{words['trail']}}}", prose(words["trail_intro"])]
+        steps = LatexPrinter(lang=lang, detail="full", words_below_wide=True, **_citable(said))
+        for name, derivation in derivations.items():
+            parts += [rf"\subsection*{{{prose(derivation.title[lang])}}}", "{\\small",
+                      steps.doprint(derivation, numbers=numbers.of("steps", name)), "}"]
     parts.append(r"\end{document}")
     return "\n".join(parts) + "\n"
 
 
-def _section(section: Section, number: str, derivations, numbers: SectionNumbers, lang: str,
-             figures: Mapping[str, str] | None, kernel_source: str | None, rules: Mapping[str, Rule]) -> list[str]:
-    numbers.start(number)
+def _citable(said: set[str]) -> dict:
+    """The printers' settings for the notes: the series' tags beside ours, its slips once, as footnotes."""
+    return {"series_beside": True, "notes_said": said, "footnotes": True}
+
+
+def _section(section: Section, number: str, derivations, numbers: NotesNumbering, lang: str,
+             figures: Mapping[str, str] | None, kernel_source: str | None, rules: Mapping[str, Rule],
+             said: set[str]) -> list[str]:
     parts = [rf"\section{{{section.heading(lang)}}}", prose(section.intro(lang))]
     reason = language(lang).setting("typography.law_reason_tex")
     if section.rules:
-        parts += [r"\begin{itemize}", *(rf"\item ${rules[name].statement}${reason}{prose(rules[name].justification[lang])}"
+        parts += [r"\begin{itemize}", *(rf"\item ${rules[name].statement}${reason}{prose(placed(rules[name].justification[lang]))}"
                                          for name in section.rules), r"\end{itemize}"]
     figures = figures or {}
     for name in section.figures if figures else ():
         parts += [r"\begin{figure}[htbp]", r"\centering", rf"\includegraphics[width=0.62\linewidth]{{{figures[name]}}}",
                   rf"\caption{{{prose(caption(name, lang))}}}", r"\end{figure}"]
-    lines = LatexPrinter(lang=lang, words_below_wide=True)
+    lines = LatexPrinter(lang=lang, words_below_wide=True, **_citable(said))
     for name in section.derivations:
         derivation = derivations[name]
         parts += [rf"\subsection{{{prose(derivation.title[lang])}}}", "{\\small",
-                  lines.doprint(derivation, numbers=numbers.tags(lines.own_tags(derivation))), "}"]
+                  lines.doprint(derivation, numbers=numbers.of("lines", name)), "}"]
     if section.kernel and kernel_source:
         parts += [r"{\scriptsize", r"\begin{verbatim}", kernel_listing(kernel_source).rstrip("\n"), r"\end{verbatim}", "}"]
     return parts

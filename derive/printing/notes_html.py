@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from ..languages import language
 from ..steps import Derivation
 from .html_format import HtmlPrinter
 from .html_page import Formulas, page, prose_html
-from .notes import document_numbers, kernel_listing, today
+from .justifications import citing, placed
+from .notes import kernel_listing, today
+from .notes_numbering import notes_numbering
 from .notes_content import SECTIONS, caption
 from .notes_content import words as notes_words
 
@@ -25,48 +27,66 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
                kernel_source: str | None = None, date: str | None = None) -> str:
     """The notes as one page; ``figures``: figure name -> SVG file."""
     words = notes_words(lang)
-    reason = html.escape(language(lang).setting("typography.law_reason"))
     figures = figures or {}
     formulas = Formulas()
-    lines = HtmlPrinter(lang=lang, formulas=formulas)
-    steps = HtmlPrinter(lang=lang, detail="full", formulas=formulas)
+    said: set[str] = set()  # the notes on the series' slips, each said once on the page
+    notes: dict[str, Any] = {"series_beside": True, "notes_said": said, "footnotes": True}
+    lines = HtmlPrinter(lang=lang, formulas=formulas, **notes)
+    steps = HtmlPrinter(lang=lang, detail="full", formulas=formulas, **notes)
     derivations = {name: get(name) for section in SECTIONS for name in section.derivations}
-    numbers = document_numbers(derivations)
-    headings = [words["rules"]] + [section.heading(lang) for section in SECTIONS] + [words["trail"]]
+    numbers = notes_numbering(derivations)
+    with citing(numbers.citations):
+        body = _body(derivations, numbers, rules, lang, figures, kernel_source, date, formulas, lines, steps)
+    return page(words["title"], lang, "\n".join(body), formulas)
+
+
+def _contents(headings: list[str], subsections: list[list[str]], appendix: str) -> str:
+    """The contents: each section by its number, under it its numbered subsections (their titles
+    already HTML), then the appendix."""
+    items = []
+    for n, heading in enumerate(headings, start=1):
+        subs = subsections[n - 1]
+        nested = "".join(f'<li><a href="#s{n}-{m}">{n}.{m} {sub}</a></li>' for m, sub in enumerate(subs, start=1))
+        items.append(f'<li><a href="#s{n}">{n} {html.escape(heading)}</a>' + (f"<ol>{nested}</ol>" if nested else "") + "</li>")
+    items.append(f'<li><a href="#s{len(headings) + 1}">A {html.escape(appendix)}</a></li>')
+    return "<ol>" + "".join(items) + "</ol>"
+
+
+def _body(derivations, numbers, rules, lang, figures, kernel_source, date, formulas, lines, steps) -> list[str]:
+    words = notes_words(lang)
+    reason = html.escape(language(lang).setting("typography.law_reason"))
+    headings = [words["rules"]] + [section.heading(lang) for section in SECTIONS]
+    subsections: list[list[str]] = [[]] + [[prose_html(derivations[name].title[lang], formulas) for name in section.derivations]
+                          for section in SECTIONS]
     body = [f'<h1>{html.escape(words["title"])}</h1>', f'<div class="subtitle">{html.escape(words["subtitle"])}</div>',
             f'<div class="date">{html.escape(words["generated"])} {date or today()}</div>',
-            f'<nav><h2>{html.escape(words["contents"])}</h2><ol>'
-            + "".join(f'<li><a href="#s{n}">{html.escape(h)}</a></li>' for n, h in enumerate(headings, start=1))
-            + "</ol></nav>",
+            f'<nav><h2>{html.escape(words["contents"])}</h2>{_contents(headings, subsections, words["trail"])}</nav>',
             f'<h2 id="s1">1 {html.escape(words["rules"])}</h2><p>{html.escape(words["rules_intro"])}</p><ul>']
     for rule in rules:
         if rule.topic == "logarithms" and rule.operation == "rewrite":
-            body.append(f"<li>{formulas.inline(rule.statement)}{reason}{prose_html(rule.justification[lang], formulas)}</li>")
+            body.append(f"<li>{formulas.inline(rule.statement)}{reason}{prose_html(placed(rule.justification[lang]), formulas)}</li>")
     body.append("</ul>")
     figure_number = 0
     for number, section in enumerate(SECTIONS, start=2):
-        numbers.start(str(number))
         body.append(f'<h2 id="s{number}">{number} {html.escape(section.heading(lang))}</h2>')
         body.append(f"<p>{prose_html(section.intro(lang), formulas)}</p>")
         if section.rules:
             listed = {rule.name: rule for rule in rules}
             body.append("<ul>" + "".join(f"<li>{formulas.inline(listed[name].statement)}{reason}"
-                                         f"{prose_html(listed[name].justification[lang], formulas)}</li>"
+                                         f"{prose_html(placed(listed[name].justification[lang]), formulas)}</li>"
                                          for name in section.rules) + "</ul>")
         for name in section.figures if figures else ():
             figure_number += 1
             body.append(f'<figure id="figure-{name}">{_svg(figures[name])}<figcaption>{html.escape(words["figure"])} '
                         f"{figure_number}: {prose_html(caption(name, lang), formulas)}</figcaption></figure>")
-        for name in section.derivations:
-            derivation = derivations[name]
-            body.append(f"<h3>{prose_html(derivation.title[lang], formulas)}</h3>")
-            body.append(lines.table(derivation, numbers.tags(lines.own_tags(derivation))))
+        for sub, name in enumerate(section.derivations, start=1):
+            body.append(f'<h3 id="s{number}-{sub}">{number}.{sub} {subsections[number - 1][sub - 1]}</h3>')
+            body.append(lines.table(derivations[name], numbers.of("lines", name)))
         if section.kernel and kernel_source:
             body.append(f"<pre><code>{html.escape(kernel_listing(kernel_source))}</code></pre>")
     appendix = len(SECTIONS) + 2
     body.append(f'<h2 id="s{appendix}">A {html.escape(words["trail"])}</h2><p>{html.escape(words["trail_intro"])}</p>')
-    numbers.start("A")
-    for derivation in derivations.values():
+    for name, derivation in derivations.items():
         body.append(f"<h3>{prose_html(derivation.title[lang], formulas)}</h3>")
-        body.append(steps.table(derivation, numbers.tags(steps.own_tags(derivation))))
-    return page(words["title"], lang, "\n".join(body), formulas)
+        body.append(steps.table(derivation, numbers.of("steps", name)))
+    return body
