@@ -33,6 +33,8 @@ class SeriesPrinter:
     MINUS = "-"
     HELD_TIMES = "·"  # between the factors of a product SymPy was told not to evaluate (1·log 0.51)
 
+    SIGNIFICANT = 4  # a decimal number (a worked answer) is shown to this many significant digits
+
     # ----- notation hooks ------------------------------------------------------------------
     def group(self, text: str) -> str:
         return f"({text})"
@@ -78,7 +80,9 @@ class SeriesPrinter:
         return self.group(printed) if printed.precedence <= above else printed
 
     def _print_Float(self, expr):
-        return Printed(sp.sstr(expr, full_prec=False), ATOM)
+        """A decimal number to ``SIGNIFICANT`` digits (the step holds it, and is checked, at 15):
+        ``0.6733``, not ``0.673344553263766``."""
+        return Printed(sp.sstr(sp.Float(expr, self.SIGNIFICANT), full_prec=False), ATOM)
 
     def _print_Rational(self, expr):
         return Printed(self.rational(expr), MUL if expr > 0 else ADD)
