@@ -208,3 +208,16 @@ def test_every_built_in_prints_on_a_console_that_cannot_show_unicode(encoding):
             assert "\\u" not in shown, name
     assert "v_{t-1}" in transliterate(derivation_text(derive.get("ema")), "ascii")
     assert "vhat_t" in transliterate(derivation_text(derive.get("ema-bias-correction")), "ascii")
+
+
+def test_a_worked_answer_shows_four_significant_digits_after_its_exact_value():
+    """The step holds the value at 15 digits (what the checker checks); the printers show 4,
+    after the exact value the step before gives (issue 32, item 3)."""
+    from derive.printing import render
+
+    ema = derive.get("ema-example")
+    assert ema.steps[-2].rhs == sp.Rational(561, 271) and isinstance(ema.result.rhs, sp.Float)
+    for fmt in ("text", "latex", "markdown"):
+        printed = render(fmt, [derive.get("bce-titanic-survived")], "en")
+        assert "0.6733" in printed and "0.67334" not in printed
+    assert "0.67334455" in render("json", [derive.get("bce-titanic-survived")], "en")  # the data keeps every digit
