@@ -57,6 +57,25 @@ def test_one_numbering_the_series_tags_or_section_numbers(latex_en):
             all(tag.startswith(f"{number}.") for tag in own)
 
 
+def test_the_kernel_listing_reads_with_a_readers_names_each_naming_a_generated_value():
+    """The listing's names (sections.toml) rename values the generated function computes; a name
+    the generator no longer writes is caught here, and the renamed listing is still Python."""
+    from derive.printing.notes_content import SECTIONS
+
+    (section,) = [section for section in SECTIONS if section.kernel]
+    assert section.appendix  # code, after the verified trail
+    raw = kernel_listing(load("ce-softmax").source)
+    for generated, readable in section.listing_names:
+        assert re.search(rf"^\s*{generated} \+?= ", raw, re.MULTILINE), generated
+        code = "\n".join(line.split("#")[0] for line in raw.splitlines())
+        assert not re.search(rf"\b{readable}\b", code), readable  # no clash with a name already there
+    renamed = kernel_listing(load("ce-softmax").source, names=dict(section.listing_names))
+    compile(renamed, "listing", "exec")
+    assert not any(re.search(rf"\b{generated}\b", renamed) for generated, _ in section.listing_names)
+    assert all(readable in section.intro(lang) for _, readable in section.listing_names if readable not in ("e", "loss")
+               for lang in ("en", "ja"))  # the paragraph on what it does names them
+
+
 def test_the_kernel_listing_is_the_generated_python_wrapped_to_the_page():
     listing = kernel_listing(load("ce-softmax").source)
     assert listing.startswith("def loss_and_grad_labels(")
@@ -227,7 +246,8 @@ def test_the_seeded_contents_list_every_heading_in_order(latex_en):
     headings = re.findall(r"\\(sub)?section\{(.*)\}$", latex_en, re.MULTILINE)
     assert [(sub, title) for sub, _, title in seeded] == [(sub, title) for sub, title in headings]
     sections = [number for sub, number, _ in seeded if not sub]
-    assert sections == [str(n) for n in range(1, len(SECTIONS) + 2)] + ["A"]
+    from derive.printing.notes_content import APPENDICES, BODY
+    assert sections == [str(n) for n in range(1, len(BODY) + 2)] + ["A"] + ["BCDEFGH"[n] for n in range(len(APPENDICES))]
 
 
 def test_titles_write_their_formulas_as_mathematics(latex_en):

@@ -8,6 +8,7 @@ equation, a note on the series' slips said once, as a footnote."""
 from __future__ import annotations
 
 import datetime
+import re
 import textwrap
 from typing import Callable, Mapping
 
@@ -17,7 +18,7 @@ from ..steps import Derivation
 from .justifications import citing, placed
 from .latex_format import LatexPrinter
 from .latex_text import text
-from .notes_content import SECTIONS, Section, caption
+from .notes_content import APPENDICES, BODY, SECTIONS, Section, appendix_letter, caption
 from .notes_content import words as notes_words
 from .notes_numbering import NotesNumbering, notes_numbering
 
@@ -33,8 +34,12 @@ def today() -> str:
     return datetime.date.today().isoformat()
 
 
-def kernel_listing(source: str, function: str = "loss_and_grad_labels") -> str:
-    """The generated function ``function`` of a kernel module, long lines continued with ``\\``."""
+def kernel_listing(source: str, function: str = "loss_and_grad_labels", names: Mapping[str, str] | None = None) -> str:
+    """The generated function ``function`` of a kernel module, long lines continued with ``\\``,
+    each of ``names`` (generated name -> the name a reader reads) renamed as a whole word."""
+    if names:
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+        source = pattern.sub(lambda match: names[match.group(1)], source)
     lines, inside = [], False
     for line in source.splitlines():
         if line.startswith(("def ", "@")):
@@ -95,14 +100,17 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
             if rule.topic == "logarithms" and rule.operation == "rewrite":
                 parts.append(rf"\item ${rule.statement}${reason}{prose(placed(rule.justification[lang]))}")
         parts.append(r"\end{itemize}")
-        for number, section in enumerate(SECTIONS, start=2):
-            parts += _section(section, str(number), derivations, numbers, lang, figures, kernel_source,
+        for section in BODY:
+            parts += _section(section, derivations, numbers, lang, figures, kernel_source,
                               {rule.name: rule for rule in rules}, said)
         parts += [r"\appendix", rf"\section{{{words['trail']}}}", prose(words["trail_intro"])]
         steps = LatexPrinter(lang=lang, detail="full", words_below_wide=True, **_citable(said))
         for name, derivation in derivations.items():
             parts += [rf"\subsection*{{{prose(derivation.title[lang])}}}", "{\\small",
                       steps.doprint(derivation, numbers=numbers.of("steps", name)), "}"]
+        for section in APPENDICES:
+            parts += _section(section, derivations, numbers, lang, figures, kernel_source,
+                              {rule.name: rule for rule in rules}, said)
     parts.append(r"\end{document}")
     return "\n".join(parts) + "\n"
 
@@ -112,7 +120,7 @@ def _citable(said: set[str]) -> dict:
     return {"series_beside": True, "notes_said": said, "footnotes": True}
 
 
-def _section(section: Section, number: str, derivations, numbers: NotesNumbering, lang: str,
+def _section(section: Section, derivations, numbers: NotesNumbering, lang: str,
              figures: Mapping[str, str] | None, kernel_source: str | None, rules: Mapping[str, Rule],
              said: set[str]) -> list[str]:
     parts = [rf"\section{{{section.heading(lang)}}}", prose(section.intro(lang))]
@@ -130,7 +138,7 @@ def _section(section: Section, number: str, derivations, numbers: NotesNumbering
         parts += [rf"\subsection{{{prose(derivation.title[lang])}}}", "{\\small",
                   lines.doprint(derivation, numbers=numbers.of("lines", name)), "}"]
     if section.kernel and kernel_source:
-        parts += [r"{\scriptsize", r"\begin{verbatim}", kernel_listing(kernel_source).rstrip("\n"), r"\end{verbatim}", "}"]
+        parts += [r"{\scriptsize", r"\begin{verbatim}", kernel_listing(kernel_source, names=dict(section.listing_names)).rstrip("\n"), r"\end{verbatim}", "}"]
     return parts
 
 
@@ -139,10 +147,12 @@ def toc_seed(get: Callable[[str], Derivation], lang: str = "en") -> str:
     the first run: the first run then lays out the contents at their final size, and the second
     run's pages are the first's, so two runs suffice where three were needed."""
     lines = [rf"\contentsline {{section}}{{\numberline {{1}}{notes_words(lang)['rules']}}}{{1}}{{}}%"]
-    for number, section in enumerate(SECTIONS, start=2):
+    for number, section in enumerate(BODY, start=2):
         lines.append(rf"\contentsline {{section}}{{\numberline {{{number}}}{section.heading(lang)}}}{{1}}{{}}%")
         for sub, name in enumerate(section.derivations, start=1):
             title = prose(get(name).title[lang])
             lines.append(rf"\contentsline {{subsection}}{{\numberline {{{number}.{sub}}}{title}}}{{1}}{{}}%")
     lines.append(rf"\contentsline {{section}}{{\numberline {{A}}{notes_words(lang)['trail']}}}{{1}}{{}}%")
+    for number, section in enumerate(APPENDICES):
+        lines.append(rf"\contentsline {{section}}{{\numberline {{{appendix_letter(number)}}}{section.heading(lang)}}}{{1}}{{}}%")
     return "\n".join(lines) + "\n"

@@ -23,6 +23,8 @@ class Section:
     figures: tuple[str, ...] = ()  # names in derive.figures.FIGURES
     kernel: bool = False  # show the generated kernel's source
     rules: tuple[str, ...] = ()  # catalogue rules listed after the introduction (statement, justification)
+    appendix: bool = False  # set after the verified trail (appendix A), as appendix B, C...
+    listing_names: tuple[tuple[str, str], ...] = ()  # (generated name, the name the listing shows)
 
     def heading(self, lang: str) -> str:
         return words(lang)["sections"][self.key]["heading"]
@@ -40,7 +42,8 @@ def caption(name: str, lang: str) -> str:
     return words(lang)["captions"][name]
 
 
-SECTION_FIELDS: dict[str, type] = {"key": str, "derivations": list, "figures": list, "kernel": bool, "rules": list}
+SECTION_FIELDS: dict[str, type] = {"key": str, "derivations": list, "figures": list, "kernel": bool, "rules": list,
+                                   "appendix": bool, "listing_names": dict}
 
 
 def read_sections(path: Path | None = None) -> tuple[Section, ...]:
@@ -61,17 +64,28 @@ def read_sections(path: Path | None = None) -> tuple[Section, ...]:
             kind = SECTION_FIELDS.get(field)
             if kind is None:
                 raise CatalogueError(f"{where} ({entry['key']!r}): unknown field {field!r}; known: {', '.join(SECTION_FIELDS)}")
-            if not isinstance(value, kind) or (isinstance(value, list) and not all(isinstance(item, str) for item in value)):
+            if not isinstance(value, kind) or (isinstance(value, (list, dict)) and not all(isinstance(item, str) for item in
+                                                                                   (value if isinstance(value, list) else [*value, *value.values()]))):
                 raise CatalogueError(f"{where} ({entry['key']!r}): {field!r} must be "
                                      + ("a list of names" if kind is list else f"a {kind.__name__}"))
         if any(section.key == entry["key"] for section in sections):
             raise CatalogueError(f"{where}: the key {entry['key']!r} twice")
+        if entry.get("appendix") and entry.get("derivations"):
+            raise CatalogueError(f"{where} ({entry['key']!r}): an appendix shows no derivations (their numbers are the body's)")
         sections.append(Section(entry["key"], tuple(entry.get("derivations", ())), tuple(entry.get("figures", ())),
-                                entry.get("kernel", False), tuple(entry.get("rules", ()))))
+                                entry.get("kernel", False), tuple(entry.get("rules", ())), entry.get("appendix", False),
+                                tuple(entry.get("listing_names", {}).items())))
     return tuple(sections)
 
 
 SECTIONS: tuple[Section, ...] = read_sections()
+BODY: tuple[Section, ...] = tuple(section for section in SECTIONS if not section.appendix)  # numbered 2, 3, ...
+APPENDICES: tuple[Section, ...] = tuple(section for section in SECTIONS if section.appendix)  # B, C, ... after the trail A
+
+
+def appendix_letter(number: int) -> str:
+    """The letter of the ``number``-th appendix section (from 0): B, C, ... (A is the trail)."""
+    return chr(ord("B") + number)
 
 
 def derivation_names() -> list[str]:

@@ -14,7 +14,7 @@ from .html_page import Formulas, page, prose_html
 from .justifications import citing, placed
 from .notes import kernel_listing, today
 from .notes_numbering import notes_numbering
-from .notes_content import SECTIONS, caption
+from .notes_content import APPENDICES, BODY, SECTIONS, appendix_letter, caption
 from .notes_content import words as notes_words
 
 
@@ -40,34 +40,36 @@ def notes_html(get: Callable[[str], Derivation], rules, lang: str = "en", figure
     return page(words["title"], lang, "\n".join(body), formulas)
 
 
-def _contents(headings: list[str], subsections: list[list[str]], appendix: str) -> str:
+def _contents(headings: list[str], subsections: list[list[str]], appendices: list[str]) -> str:
     """The contents: each section by its number, under it its numbered subsections (their titles
-    already HTML), then the appendix."""
+    already HTML), then the appendices A (the trail), B, ..."""
     items = []
     for n, heading in enumerate(headings, start=1):
         subs = subsections[n - 1]
         nested = "".join(f'<li><a href="#s{n}-{m}">{n}.{m} {sub}</a></li>' for m, sub in enumerate(subs, start=1))
         items.append(f'<li><a href="#s{n}">{n} {html.escape(heading)}</a>' + (f"<ol>{nested}</ol>" if nested else "") + "</li>")
-    items.append(f'<li><a href="#s{len(headings) + 1}">A {html.escape(appendix)}</a></li>')
+    for letter, heading in zip("ABCDEFGH", appendices):
+        items.append(f'<li><a href="#s{letter}">{letter} {html.escape(heading)}</a></li>')
     return "<ol>" + "".join(items) + "</ol>"
 
 
 def _body(derivations, numbers, rules, lang, figures, kernel_source, date, formulas, lines, steps) -> list[str]:
     words = notes_words(lang)
     reason = html.escape(language(lang).setting("typography.law_reason"))
-    headings = [words["rules"]] + [section.heading(lang) for section in SECTIONS]
+    headings = [words["rules"]] + [section.heading(lang) for section in BODY]
     subsections: list[list[str]] = [[]] + [[prose_html(derivations[name].title[lang], formulas) for name in section.derivations]
-                          for section in SECTIONS]
+                                           for section in BODY]
+    appendices = [words["trail"]] + [section.heading(lang) for section in APPENDICES]
     body = [f'<h1>{html.escape(words["title"])}</h1>', f'<div class="subtitle">{html.escape(words["subtitle"])}</div>',
             f'<div class="date">{html.escape(words["generated"])} {date or today()}</div>',
-            f'<nav><h2>{html.escape(words["contents"])}</h2>{_contents(headings, subsections, words["trail"])}</nav>',
+            f'<nav><h2>{html.escape(words["contents"])}</h2>{_contents(headings, subsections, appendices)}</nav>',
             f'<h2 id="s1">1 {html.escape(words["rules"])}</h2><p>{html.escape(words["rules_intro"])}</p><ul>']
     for rule in rules:
         if rule.topic == "logarithms" and rule.operation == "rewrite":
             body.append(f"<li>{formulas.inline(rule.statement)}{reason}{prose_html(placed(rule.justification[lang]), formulas)}</li>")
     body.append("</ul>")
     figure_number = 0
-    for number, section in enumerate(SECTIONS, start=2):
+    for number, section in enumerate(BODY, start=2):
         body.append(f'<h2 id="s{number}">{number} {html.escape(section.heading(lang))}</h2>')
         body.append(f"<p>{prose_html(section.intro(lang), formulas)}</p>")
         if section.rules:
@@ -83,10 +85,15 @@ def _body(derivations, numbers, rules, lang, figures, kernel_source, date, formu
             body.append(f'<h3 id="s{number}-{sub}">{number}.{sub} {subsections[number - 1][sub - 1]}</h3>')
             body.append(lines.table(derivations[name], numbers.of("lines", name)))
         if section.kernel and kernel_source:
-            body.append(f"<pre><code>{html.escape(kernel_listing(kernel_source))}</code></pre>")
-    appendix = len(SECTIONS) + 2
-    body.append(f'<h2 id="s{appendix}">A {html.escape(words["trail"])}</h2><p>{html.escape(words["trail_intro"])}</p>')
+            body.append(f"<pre><code>{html.escape(kernel_listing(kernel_source, names=dict(section.listing_names)))}</code></pre>")
+    body.append(f'<h2 id="sA">A {html.escape(words["trail"])}</h2><p>{html.escape(words["trail_intro"])}</p>')
     for name, derivation in derivations.items():
         body.append(f"<h3>{prose_html(derivation.title[lang], formulas)}</h3>")
         body.append(steps.table(derivation, numbers.of("steps", name)))
+    for number, section in enumerate(APPENDICES):
+        letter = appendix_letter(number)
+        body.append(f'<h2 id="s{letter}">{letter} {html.escape(section.heading(lang))}</h2>')
+        body.append(f"<p>{prose_html(section.intro(lang), formulas)}</p>")
+        if section.kernel and kernel_source:
+            body.append(f"<pre><code>{html.escape(kernel_listing(kernel_source, names=dict(section.listing_names)))}</code></pre>")
     return body

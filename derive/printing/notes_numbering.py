@@ -10,7 +10,7 @@ from typing import Mapping
 
 from ..steps import Derivation
 from .derivation_printer import DerivationPrinter
-from .notes_content import SECTIONS
+from .notes_content import BODY
 
 APPENDIX = "A"
 
@@ -31,7 +31,7 @@ def notes_numbering(derivations: Mapping[str, Derivation]) -> NotesNumbering:
     """Number every row the notes print, in the order they print them."""
     numbering = NotesNumbering()
     lines, steps = DerivationPrinter(), DerivationPrinter(detail="full")
-    for number, section in enumerate(SECTIONS, start=2):
+    for number, section in enumerate(BODY, start=2):
         count = 0
         for sub, name in enumerate(section.derivations, start=1):
             rows = len(lines.rows(derivations[name]))
