@@ -72,8 +72,8 @@ def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
     labels = {b.label for b in loss.atoms(sp.IndexedBase)}
     scalars = {s for s in loss.free_symbols | gradient.free_symbols
                if isinstance(s, sp.Symbol) and s not in bound | sizes | labels and not s.is_integer}
-    if isinstance(wrt, sp.Indexed) and wrt.base not in arrays:
-        raise CodegenError(f"the gradient is by {wrt}, which no sum runs over")
+    if isinstance(wrt, sp.Indexed) and wrt.base not in arrays and not all(ix.is_Integer for ix in wrt.indices):
+        raise CodegenError(f"the gradient is by {wrt}, which no sum runs over")  # w_{1} alone: a parameter, a number
     if isinstance(wrt, sp.Indexed) and 0 < sum(index.is_Integer for index in wrt.indices) < len(wrt.indices):
         raise CodegenError(f"the gradient is by {wrt}, part named and part free: compile it by every "
                            f"component ({wrt.base} with every index a letter) or by one (every index a number)")
