@@ -156,7 +156,7 @@ def broken(requirement: Requirement, where: tuple, free_loops: dict, values: dic
     for symbol in sorted(subject.free_symbols, key=sp.default_sort_key):
         if isinstance(symbol, sp.Symbol) and identifier(symbol) in values and not symbol.is_integer:
             entries.append(f"{identifier(symbol)} = {_at_row(values[identifier(symbol)], row)!r}")
-    expected = {sp.StrictGreaterThan: "positive", sp.GreaterThan: "not negative", sp.Unequality: "not 0"}
+    expected = {sp.StrictGreaterThan: "positive", sp.GreaterThan: "not negative", sp.Unequality: "nonzero"}
     kind = next((words for relation, words in expected.items() if requirement.condition.atoms(relation)), "defined")
     place = ", ".join(f"{variable} = {value}" for (variable, _, _), value in zip(loops, where))
     return (f"{sp.sstr(requirement.subject)} must be {kind} ({requirement.why} in the loss or its gradient), "

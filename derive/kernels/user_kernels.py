@@ -126,7 +126,13 @@ def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout, found: list 
              USER_DECORATOR, f"def loss({', '.join(arguments)}):"] + unpack
     body: list[str] = []
     value = emitter.statement_value(loss, body, "    ")
-    lines += body + [f"    return {value}", "", "", USER_DECORATOR, f"def grad({', '.join(arguments + ['G'])}):"] + unpack
+    lines += body + [f"    return {value}", "", ""]
+    lines += [USER_DECORATOR] + domain_source(found or [], spec.arrays, arguments, unpack, gradient_loops(spec)) + ["", ""]
+    if samples is not None:
+        lines += rows_source(samples, spec.arrays, arguments, unpack, USER_DECORATOR)
+    else:
+        lines += batch_source(arguments, USER_DECORATOR, MOST_INDICES)
+    lines += ["", "", USER_DECORATOR, f"def grad({', '.join(arguments + ['G'])}):"] + unpack  # last: its source ends the module
     indent = "    "
     emitter.memo = {}  # another function: nothing computed in the loss is defined here
     if by_every_component(spec.wrt):
@@ -140,12 +146,7 @@ def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout, found: list 
         target = "G[0]"
     body = []
     value = emitter.statement_value(gradient, body, indent)
-    lines += body + [f"{indent}{target} = {value}", "", ""]
-    lines += [USER_DECORATOR] + domain_source(found or [], spec.arrays, arguments, unpack, gradient_loops(spec)) + ["", ""]
-    if samples is not None:
-        lines += rows_source(samples, spec.arrays, arguments, unpack, USER_DECORATOR)
-    else:
-        lines += batch_source(arguments, USER_DECORATOR, MOST_INDICES)
+    lines += body + [f"{indent}{target} = {value}", ""]
     return "\n".join(lines)
 
 
@@ -284,9 +285,9 @@ class UserKernel:
         if any(e not in (0, 1) for e in extra.values()):
             name = next(n for n, e in extra.items() if e not in (0, 1))
             shape = self.layout.arrays[next(b for b in self.layout.arrays if identifier(b) == name)]
-            raise ValueError(f"{name} must have {len(shape)} axes ({', '.join(map(str, shape))})"
-                             + ("" if self.samples else ", or one more leading axis for a batch of rows")
-                             + f"; got shape {np.shape(values[name])}")
+            raise ValueError(f"{name} must have {len(shape)} axes ({', '.join(map(str, shape))}); got shape "
+                             f"{np.shape(values[name])}" + ("" if self.samples else
+                                                           " (or one more leading axis, for a batch of rows)"))
         scalars = [parameter_identifier(s) for s in self.layout.scalars] + [identifier(ix) for ix in self.layout.indices]
         per_row = {name: len(values[name]) for name in scalars if np.ndim(values[name]) == 1}
         if not any(extra.values()) and not per_row:
