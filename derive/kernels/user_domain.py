@@ -150,10 +150,11 @@ def broken(requirement: Requirement, where: tuple, free_loops: dict, values: dic
             position = tuple(int(index) - 1 for index in atom.indices)
             array = np.asarray(values[name])
             position = ((row,) if row is not None and array.ndim > len(position) else ()) + position
-            entries.append(f"{name}[{', '.join(map(str, position))}] = {array[position]!r}")
+            entries.append(f"{name}[{', '.join(map(str, position))}] = {float(array[position])!r}")
         elif parameter_identifier(atom) in values:
             entries.append(f"{parameter_identifier(atom)} = {_at_row(values[parameter_identifier(atom)], row)!r}")
-    for symbol in sorted(subject.free_symbols, key=sp.default_sort_key):
+    labels = {atom.base.label for atom in subject.atoms(sp.Indexed)}
+    for symbol in sorted(subject.free_symbols - labels, key=sp.default_sort_key):
         if isinstance(symbol, sp.Symbol) and identifier(symbol) in values and not symbol.is_integer:
             entries.append(f"{identifier(symbol)} = {_at_row(values[identifier(symbol)], row)!r}")
     expected = {sp.StrictGreaterThan: "positive", sp.GreaterThan: "not negative", sp.Unequality: "nonzero"}
