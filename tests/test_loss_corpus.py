@@ -15,8 +15,8 @@ import derive
 CORPUS = tomllib.loads((Path(__file__).parent.parent / "examples" / "loss_corpus.toml").read_text(encoding="utf-8"))["loss"]
 
 
-def test_the_corpus_has_forty_losses_with_their_sources():
-    assert len(CORPUS) >= 40
+def test_the_corpus_has_sixty_three_losses_with_their_sources():
+    assert len(CORPUS) >= 63
     assert all({"name", "source", "latex", "wrt"} <= set(entry) for entry in CORPUS)
     assert len({entry["name"] for entry in CORPUS}) == len(CORPUS)
 
@@ -101,6 +101,26 @@ def test_every_loss_of_the_corpus_compiles_and_agrees_with_pytorch_autograd(entr
         reference = np.array([0.0 if g is None else g.item() for g in gradients])
         assert kernel.loss(**values) == pytest.approx(expected.item(), rel=1e-12, abs=1e-12)
         np.testing.assert_allclose(got.reshape(-1), reference, rtol=1e-12, atol=1e-12)
+    _reductions_agree(kernel, values)
+
+
+def _reductions_agree(kernel, values: dict) -> None:
+    """reduction= as every backend reads it: over the samples of a loss over samples (the rows' sum
+    and mean, the gradient of the sum); over the rows of a batch of two copies of a one-sample point."""
+    if kernel.samples is not None:
+        rows = kernel.loss(reduction="none", **values)
+        count = len(rows)
+        assert kernel.loss(reduction="sum", **values) == pytest.approx(rows.sum(), rel=1e-12, abs=1e-12)
+        assert kernel.loss(reduction="mean", **values) == pytest.approx(rows.sum() / count, rel=1e-12, abs=1e-12)
+        np.testing.assert_allclose(np.atleast_1d(kernel.grad(reduction="sum", **values)),
+                                   np.atleast_1d(kernel.grad(reduction="mean", **values)) * count, rtol=1e-12, atol=1e-12)
+        return
+    batch = {name: np.stack([np.asarray(value)] * 2) for name, value in values.items()}  # every input, scalars too
+    one_loss, one_gradient = kernel.loss_and_grad(**values)
+    rows, gradient = kernel.loss_and_grad(reduction="none", **batch)
+    np.testing.assert_allclose(rows, [one_loss, one_loss], rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(gradient, np.stack([np.asarray(one_gradient)] * 2), rtol=1e-13, atol=1e-13)
+    assert kernel.loss(reduction="mean", **batch) == pytest.approx(one_loss, rel=1e-13, abs=1e-13)
 
 
 EXTREMES = (-50.0, 50.0, 1e-12, 1 - 1e-12)  # logits of ±50; probabilities 1e-12 from 0 and from 1
