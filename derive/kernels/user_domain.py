@@ -38,19 +38,23 @@ class Requirement:
     bound: tuple = ()
 
 
-def requirements(*expressions: sp.Basic) -> list[Requirement]:
+def requirements(*expressions: sp.Basic, free: dict | None = None) -> list[Requirement]:
     """What ``expressions`` need of their inputs to be real and finite, innermost first (a
-    divisor inside a log's argument is checked before the log), none SymPy proves always true."""
+    divisor inside a log's argument is checked before the log), none SymPy proves always true, and
+    none twice (a divisor y_{ij} ≠ 0 of the gradient where the loss's log needs every y_{jm} > 0).
+    ``free``: each free index of the gradient -> the size it runs to (:func:`index_loops`)."""
     found: list[Requirement] = []
+    keys: set = set()
 
     def need(condition, subject, why, around, guard):
         condition = sp.Or(sp.Not(guard), condition) if guard != sp.true else condition
         requirement = Requirement(condition, subject, why, tuple(limit for limit in around if condition.has(limit[0])))
-        stronger = Requirement(subject > 0, subject, requirement.why, requirement.bound)  # a divisor already positive
-        if isinstance(condition, sp.Ne) and any((r.condition, r.bound) == (stronger.condition, stronger.bound) for r in found):
+        loops = index_loops(requirement, free or {})
+        if _key(condition, loops) in keys or (isinstance(condition, sp.Ne) and _key(subject > 0, loops) in keys):
             return
-        if requirement not in found and not _always(condition):
+        if not _always(condition):
             found.append(requirement)
+            keys.add(_key(condition, loops))
 
     def visit(node: sp.Basic, around: tuple, guard: sp.Basic) -> None:
         if isinstance(node, (sp.Indexed, sp.IndexedBase)) or not node.args:
@@ -79,6 +83,20 @@ def requirements(*expressions: sp.Basic) -> list[Requirement]:
     for expression in expressions:
         visit(expression, (), sp.true)
     return found
+
+
+def index_loops(requirement: Requirement, free: dict) -> list:
+    """The loops a requirement is checked in, outermost first: its sums' indices, then each free
+    index of the gradient (``free``: index -> size) it has."""
+    return list(requirement.bound) + [(index, sp.S.One, size) for index, size in free.items()
+                                      if requirement.condition.has(index)]
+
+
+def _key(condition: sp.Basic, loops: list) -> tuple:
+    """``condition`` over ``loops`` with its indices named by position: y_{jm} > 0 over j ≤ N, m ≤ K
+    is y_{ik} > 0 over i ≤ N, k ≤ K."""
+    table = {variable: sp.Symbol(f"position_{n}", integer=True) for n, (variable, _, _) in enumerate(loops)}
+    return condition.xreplace(table), tuple((lower.xreplace(table), upper.xreplace(table)) for _, lower, upper in loops)
 
 
 def _power(node: sp.Pow, need) -> None:
@@ -122,8 +140,7 @@ def domain_source(found: list[Requirement], arrays: dict, arguments: list[str], 
     for number, requirement in enumerate(found):
         indent = "    "
         emitter.memo = {}
-        loops = list(reversed(requirement.bound)) + [(index, sp.S.One, size) for index, size in free_loops.items()
-                                                     if requirement.condition.has(index)]
+        loops = index_loops(requirement, free_loops)
         for variable, lower, upper in loops:
             lines.append(f"{indent}for {local(variable)} in range({emitter.integer(lower)}, {emitter.integer(upper)} + 1):")
             indent += "    "
@@ -139,8 +156,7 @@ def domain_source(found: list[Requirement], arrays: dict, arguments: list[str], 
 def broken(requirement: Requirement, where: tuple, free_loops: dict, values: dict, row: int | None = None) -> str:
     """The error for ``requirement`` broken at index values ``where``: the expression, what needs
     it, and the input entries it reads there (``y[1] = 1.5``), at ``row`` of a batch."""
-    loops = list(reversed(requirement.bound)) + [(index, sp.S.One, size) for index, size in free_loops.items()
-                                                 if requirement.condition.has(index)]
+    loops = index_loops(requirement, free_loops)
     at = {variable: sp.Integer(value) for (variable, _, _), value in zip(loops, where)}
     subject = requirement.subject.xreplace(at)
     entries = []

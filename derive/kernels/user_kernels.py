@@ -184,7 +184,7 @@ class UserKernel:
     def __init__(self, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic):
         self.expressions = (loss, gradient, wrt)
         self.layout = layout(loss, gradient, wrt)
-        self.requirements = requirements(loss, gradient)
+        self.requirements = requirements(loss, gradient, free=gradient_loops(self.layout))
         self.samples = over_samples(loss, {s for shape in self.layout.arrays.values() for s in shape})
         source = kernel_source(loss, gradient, self.layout, self.requirements, self.samples)
         stem = "user_" + hashlib.sha256(source.encode()).hexdigest()[:12]
