@@ -220,3 +220,16 @@ def test_a_batch_must_be_whole_and_of_one_length():
         kernel(LINEAR, "w").loss(w=0.5, x=np.zeros(0), t=np.zeros(0))
     with pytest.raises(ValueError, match="sums over its samples"):
         kernel(MEAN_BCE_LOGITS, "z_{j}").loss(z=np.zeros((2, 3)), t=np.zeros((2, 3)))
+
+
+def test_a_mean_over_no_sample_is_refused_and_a_sum_over_none_is_zero():
+    k = kernel(MEAN_BCE_LOGITS, "z_{j}")
+    empty = dict(z=np.zeros(0), t=np.zeros(0))
+    for reduction in (None, "mean"):
+        with pytest.raises(ValueError, match="no sample"):
+            k.loss(reduction=reduction, **empty)
+    loss, gradient = k.loss_and_grad(reduction="sum", **empty)
+    assert loss == 0.0 and gradient.shape == (0,)
+    assert k.loss(reduction="none", **empty).shape == (0,)
+    by_w = kernel(r"\frac{1}{N}\sum_{i=1}^{N} (w x_{i} - t_{i})^{2}", "w")
+    assert by_w.grad(reduction="sum", w=1.0, x=np.zeros(0), t=np.zeros(0)) == 0.0  # not the kernel's 0/0

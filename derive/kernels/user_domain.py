@@ -123,7 +123,7 @@ def _always(condition: sp.Basic) -> bool:
     try:
         decided = plain(condition.xreplace(reals))
         return bool(decided == sp.true or sp.simplify(decided) == sp.true)
-    except (TypeError, ValueError, AttributeError, RecursionError):
+    except (TypeError, ValueError, AttributeError, NotImplementedError, sp.PolynomialError, RecursionError):
         return False
 
 

@@ -346,7 +346,7 @@ class UserKernel:
             if call.rows == 0 and reduction in (None, "mean"):
                 raise ValueError("the batch has no rows: a mean over no row is not a number (reduction='sum' gives 0)")
             return (1.0 / call.rows if reduction in (None, "mean") else 1.0), call.rows
-        if reduction is None:
+        if reduction is None and (self.samples is None or not self.samples.mean):
             return 1.0, 1
         if self.samples is None:
             raise ValueError(f"reduction={reduction!r} needs samples to reduce over: a loss over samples (a sum over "
@@ -354,11 +354,11 @@ class UserKernel:
                              f"at the shapes the loss gives its inputs it is one number (reduction=None)")
         count = call.sizes[self.samples.size]
         if count == 0:
-            if reduction == "mean":
+            if reduction == "mean" or (reduction is None and self.samples.mean):
                 raise ValueError("there are no samples (N = 0): a mean over no sample is not a number "
                                  "(reduction='sum' gives 0)")
             return 0.0, 0
-        if reduction == "mean":
+        if reduction in (None, "mean"):
             return (1.0 if self.samples.mean else 1.0 / count), count
         return (float(count) if self.samples.mean else 1.0), count  # sum, and the gradient of "none"
 
@@ -386,6 +386,8 @@ class UserKernel:
         if call.rows is None:
             scale, _ = self._scale(call, "sum" if reduction == "none" else reduction)
             gradient = self._gradient(call.arguments)
+            if scale == 0.0:  # no samples: the kernel's 0/0 is no gradient; the sum over none is 0
+                return np.zeros_like(gradient) if isinstance(gradient, np.ndarray) else 0.0
             return gradient * scale if scale != 1.0 else gradient
         scale, _ = self._scale(call, "sum" if reduction == "none" else reduction)
         if by_every_component(wrt):
