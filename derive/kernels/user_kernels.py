@@ -7,7 +7,10 @@ read from their shapes, scalars (``mu``, ``sigma``) are keyword arguments too.  
 written to the kernel cache like the built-ins' and compiled by Numba; :meth:`UserKernel.check`
 compares it with 30-digit evaluation of the same expressions.  The expressions are the loss's and
 the gradient's stable forms (:func:`derive.user_losses.stable_forms`: catalogue rules, each step
-verified), and a softmax is computed shifted by its row's largest exponent.
+verified), and a softmax is computed shifted by its row's largest exponent.  An input is checked
+only for what those expressions need (:mod:`.user_domain`: a log's argument positive, a divisor
+nonzero), never by its name; ``reduction=`` and a batch of rows of a one-sample loss follow the
+semantics every backend shares (:mod:`.user_reductions`).
 """
 from __future__ import annotations
 
