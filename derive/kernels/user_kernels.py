@@ -224,8 +224,21 @@ class UserKernel:
                              + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "")
                              + (f"; missing: {', '.join(missing)}" if missing else ""))
         rows = self._batch_rows(values)
-        extra = 0 if rows is None else 1
-        arguments: list[np.ndarray | float | int] = []
+        arguments, sizes = self._arrays(values, 0 if rows is None else 1)
+        scalars = [parameter_identifier(s) for s in self.layout.scalars]
+        shared = {name for name in scalars if rows is None or np.ndim(values[name]) != 1}  # one number for every row
+        arguments += [_scalar(name, values[name], rows) for name in scalars]
+        for index, size in self.layout.indices.items():
+            extent = int(size) if getattr(size, "is_Integer", False) else sizes.get(size)
+            arguments.append(_index(identifier(index), values[identifier(index)], extent or 0, rows))
+        call = Call(arguments, sizes, rows, frozenset(shared))
+        self._check_domain(call, values)
+        return call
+
+    def _arrays(self, values: dict, extra: int) -> tuple[list, dict]:
+        """The arrays, as contiguous float64, and the size each size symbol has in their shapes
+        (``extra``: 1 where a batch's leading axis comes first)."""
+        arguments: list = []
         sizes: dict[sp.Basic, int] = {}
         for base in sorted(self.layout.arrays, key=str):
             name, shape = identifier(base), self.layout.arrays[base]
@@ -248,38 +261,7 @@ class UserKernel:
                 where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
                 raise ValueError(f"{name} contains {'NaN' if np.isnan(array[where]) else 'infinity'} at index {where}")
             arguments.append(array)
-        shared = set()
-        for symbol in self.layout.scalars:
-            name = parameter_identifier(symbol)
-            value = values[name]
-            if rows is not None and np.ndim(value) == 1:
-                array = np.asarray(value)
-                if array.dtype.kind not in "fiu" or not np.isfinite(array).all():
-                    raise ValueError(f"{name} must be finite numbers, one per row, got {value!r}")
-                arguments.append(np.ascontiguousarray(array, dtype=np.float64))
-                continue
-            value = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                    or not np.isfinite(value):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
-            shared.add(name)
-            arguments.append(float(value) if rows is None else np.full(rows, float(value)))
-        for index, size in self.layout.indices.items():
-            name, value = identifier(index), values[identifier(index)]
-            extent = int(size) if getattr(size, "is_Integer", False) else sizes.get(size)
-            given = np.asarray(value) if rows is not None and np.ndim(value) == 1 else None
-            if given is not None and given.dtype.kind in "iu" and ((given >= 1) & (given <= (extent or 0))).all():
-                arguments.append(np.ascontiguousarray(given, dtype=np.int64))
-                continue
-            if given is not None or isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-                    or not 1 <= value <= (extent or 0):
-                raise ValueError(f"{name} must be a whole number from 1 to {extent} (it indexes an axis of that "
-                                 f"size; counted from 1, as in the formula){', or one per row' if rows is not None else ''}"
-                                 f", got {value!r}")
-            arguments.append(int(value) if rows is None else np.full(rows, int(value), dtype=np.int64))
-        call = Call(arguments, sizes, rows, frozenset(shared))
-        self._check_domain(call, values)
-        return call
+        return arguments, sizes
 
     def _batch_rows(self, values: dict) -> int | None:
         """The number of rows where the inputs are a batch of a one-sample loss (every array with
@@ -461,6 +443,32 @@ class UserKernel:
             values[identifier(index)] = value
             symbols[index] = sp.Integer(value)
         return values, symbols
+
+
+def _scalar(name: str, value, rows: int | None):
+    """A scalar input: a finite number, or in a batch one per row (a number: the same for every row)."""
+    if rows is not None and np.ndim(value) == 1:
+        array = np.asarray(value)
+        if array.dtype.kind not in "fiu" or not np.isfinite(array).all():
+            raise ValueError(f"{name} must be finite numbers, one per row, got {value!r}")
+        return np.ascontiguousarray(array, dtype=np.float64)
+    value = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value) if rows is None else np.full(rows, float(value))
+
+
+def _index(name: str, value, extent: int, rows: int | None):
+    """A free index (the observed class k): a whole number from 1 to ``extent``, or in a batch one per row."""
+    if rows is not None and np.ndim(value) == 1:
+        given = np.asarray(value)
+        if given.dtype.kind in "iu" and ((given >= 1) & (given <= extent)).all():
+            return np.ascontiguousarray(given, dtype=np.int64)
+    elif not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer)) and 1 <= value <= extent:
+        return int(value) if rows is None else np.full(rows, int(value), dtype=np.int64)
+    raise ValueError(f"{name} must be a whole number from 1 to {extent} (it indexes an axis of that size; counted "
+                     f"from 1, as in the formula){', or one per row' if rows is not None else ''}, got {value!r}")
 
 
 def _reduction(reduction) -> str | None:
