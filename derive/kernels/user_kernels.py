@@ -7,7 +7,10 @@ read from their shapes, scalars (``mu``, ``sigma``) are keyword arguments too.  
 written to the kernel cache like the built-ins' and compiled by Numba; :meth:`UserKernel.check`
 compares it with 30-digit evaluation of the same expressions.  The expressions are the loss's and
 the gradient's stable forms (:func:`derive.user_losses.stable_forms`: catalogue rules, each step
-verified), and a softmax is computed shifted by its row's largest exponent.
+verified), and a softmax is computed shifted by its row's largest exponent.  An input is checked
+only for what those expressions need (:mod:`.user_domain`: a log's argument positive, a divisor
+nonzero), never by its name; ``reduction=`` and a batch of rows of a one-sample loss follow the
+semantics every backend shares (:mod:`.user_reductions`).
 """
 from __future__ import annotations
 
@@ -24,7 +27,9 @@ from ..functions import plain
 from .cache import repairing
 from .generated import USER_DECORATOR, load_module
 from .threads import MIN_ENTRIES_PER_THREAD, executor, thread_count
+from .user_domain import MOST_INDICES, broken, domain_source, requirements
 from .user_printer import Emitter, identifier, local, loop_invariants, parameter_identifier
+from .user_reductions import REDUCTIONS, Samples, batch_source, over_samples, rows_source
 
 @dataclass(frozen=True)
 class Layout:
@@ -72,8 +77,8 @@ def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
     labels = {b.label for b in loss.atoms(sp.IndexedBase)}
     scalars = {s for s in loss.free_symbols | gradient.free_symbols
                if isinstance(s, sp.Symbol) and s not in bound | sizes | labels and not s.is_integer}
-    if isinstance(wrt, sp.Indexed) and wrt.base not in arrays:
-        raise CodegenError(f"the gradient is by {wrt}, which no sum runs over")
+    if isinstance(wrt, sp.Indexed) and wrt.base not in arrays and not all(ix.is_Integer for ix in wrt.indices):
+        raise CodegenError(f"the gradient is by {wrt}, which no sum runs over")  # w_{1} alone: a parameter, a number
     if isinstance(wrt, sp.Indexed) and 0 < sum(index.is_Integer for index in wrt.indices) < len(wrt.indices):
         raise CodegenError(f"the gradient is by {wrt}, part named and part free: compile it by every "
                            f"component ({wrt.base} with every index a letter) or by one (every index a number)")
@@ -103,7 +108,11 @@ def _free_indices(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, arrays: dic
     return found
 
 
-def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
+def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout, found: list | None = None,
+                  samples: Samples | None = None) -> str:
+    """The kernel's module: ``loss`` and ``grad``; ``domain`` (the first of ``found``, the
+    requirements of :mod:`.user_domain`, that the inputs break); ``rows`` (ℓ_i of every sample) for
+    a loss over ``samples``, else the functions over the rows of a batch."""
     arrays = sorted(spec.arrays, key=str)
     arguments = [local(b) for b in arrays] + [f"v_{parameter_identifier(s)}" for s in spec.scalars] + \
         [local(index) for index in spec.indices]
@@ -120,7 +129,13 @@ def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
              USER_DECORATOR, f"def loss({', '.join(arguments)}):"] + unpack
     body: list[str] = []
     value = emitter.statement_value(loss, body, "    ")
-    lines += body + [f"    return {value}", "", "", USER_DECORATOR, f"def grad({', '.join(arguments + ['G'])}):"] + unpack
+    lines += body + [f"    return {value}", "", ""]
+    lines += [USER_DECORATOR] + domain_source(found or [], spec.arrays, arguments, unpack, gradient_loops(spec)) + ["", ""]
+    if samples is not None:
+        lines += rows_source(samples, spec.arrays, arguments, unpack, USER_DECORATOR)
+    else:
+        lines += batch_source(arguments, USER_DECORATOR, MOST_INDICES)
+    lines += ["", "", USER_DECORATOR, f"def grad({', '.join(arguments + ['G'])}):"] + unpack  # last: its source ends the module
     indent = "    "
     emitter.memo = {}  # another function: nothing computed in the loss is defined here
     if by_every_component(spec.wrt):
@@ -138,31 +153,43 @@ def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout) -> str:
     return "\n".join(lines)
 
 
+def gradient_loops(spec: Layout) -> dict:
+    """Each free index of a gradient by every component (j of ∂/∂z_j) -> the size it runs to."""
+    if not by_every_component(spec.wrt):
+        return {}
+    return dict(zip(spec.wrt.indices, spec.arrays[spec.wrt.base]))
+
+
 def by_every_component(wrt: sp.Basic) -> bool:
     """Whether the gradient is by every component of an array (``s_j``: an array ``G`` like ``s``),
     rather than by one named component (``s_1``) or a scalar (one number)."""
     return isinstance(wrt, sp.Indexed) and not all(index.is_Integer for index in wrt.indices)
 
 
-def _require_domain(item: sp.Basic, values: np.ndarray, name: str) -> None:
-    """What the derivation assumed of an input holds of its values: positive (``y``, ``w`` as
-    derive names them: probabilities, weights) or not negative.  Its steps hold only there."""
-    assumed = item.base if isinstance(item, sp.Indexed) else item
-    if getattr(assumed, "is_positive", False) and not (values > 0).all():
-        raise ValueError(f"{name} must be positive (the derivation assumed {name} > 0, as derive names it); "
-                         f"got {values.min()!r}")
-    if getattr(assumed, "is_nonnegative", False) and not (values >= 0).all():
-        raise ValueError(f"{name} must not be negative (the derivation assumed {name} >= 0); got {values.min()!r}")
+@dataclass
+class Call:
+    """One call's inputs, checked: the kernel's ``arguments`` in order, the ``sizes`` read from the
+    arrays' shapes, and ``rows``: the length of a batch of a one-sample loss (``None``: unbatched),
+    with ``shared`` the scalars given as one number for every row."""
+
+    arguments: list
+    sizes: dict
+    rows: int | None = None
+    shared: frozenset = frozenset()
 
 
 class UserKernel:
     """``k.loss(**inputs)``, ``k.grad(**inputs)`` and ``k.loss_and_grad(**inputs)``: arrays and scalars by their names
-    (``k.inputs``); the gradient has the shape of the array differentiated by (a float for a scalar)."""
+    (``k.inputs``), and ``reduction=`` (None, "mean", "sum", "none": :mod:`.user_reductions`); the
+    gradient has the shape of the array differentiated by (a float for a scalar), with a batch's
+    leading axis where the inputs are a batch."""
 
     def __init__(self, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic):
         self.expressions = (loss, gradient, wrt)
         self.layout = layout(loss, gradient, wrt)
-        source = kernel_source(loss, gradient, self.layout)
+        self.requirements = requirements(loss, gradient, free=gradient_loops(self.layout))
+        self.samples = over_samples(loss, {s for shape in self.layout.arrays.values() for s in shape})
+        source = kernel_source(loss, gradient, self.layout, self.requirements, self.samples)
         stem = "user_" + hashlib.sha256(source.encode()).hexdigest()[:12]
         self._module = load_module(stem, lambda: source)
         self.source = source
@@ -182,73 +209,185 @@ class UserKernel:
             return parameter_identifier(wrt), None
         return None
 
+    def __call__(self, *, reduction: str | None = None, **values):
+        """The loss (as :meth:`loss`)."""
+        return self.loss(reduction=reduction, **values)
+
     def _arguments(self, values: dict) -> list:
+        return self._call(values).arguments
+
+    def _call(self, values: dict) -> Call:
         unknown = set(values) - set(self.inputs)
         missing = [name for name in self.inputs if name not in values]
         if unknown or missing:
             raise ValueError(f"the kernel takes {', '.join(self.inputs)}"
                              + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "")
                              + (f"; missing: {', '.join(missing)}" if missing else ""))
-        arguments: list[np.ndarray | float | int] = []
+        rows = self._batch_rows(values)
+        arguments, sizes = self._arrays(values, 0 if rows is None else 1)
+        scalars = [parameter_identifier(s) for s in self.layout.scalars]
+        shared = {name for name in scalars if rows is None or np.ndim(values[name]) != 1}  # one number for every row
+        arguments += [_scalar(name, values[name], rows) for name in scalars]
+        for index, size in self.layout.indices.items():
+            extent = int(size) if getattr(size, "is_Integer", False) else sizes.get(size)
+            arguments.append(_index(identifier(index), values[identifier(index)], extent or 0, rows))
+        call = Call(arguments, sizes, rows, frozenset(shared))
+        self._check_domain(call, values)
+        return call
+
+    def _arrays(self, values: dict, extra: int) -> tuple[list, dict]:
+        """The arrays, as contiguous float64, and the size each size symbol has in their shapes
+        (``extra``: 1 where a batch's leading axis comes first)."""
+        arguments: list = []
         sizes: dict[sp.Basic, int] = {}
         for base in sorted(self.layout.arrays, key=str):
             name, shape = identifier(base), self.layout.arrays[base]
             array = np.asarray(values[name])
             if array.dtype.kind not in "fiub":
                 raise ValueError(f"{name} must be numeric, got dtype {array.dtype}")
-            if array.ndim != len(shape):  # before ascontiguousarray, which makes a number an array of one
-                raise ValueError(f"{name} must have {len(shape)} axes ({', '.join(map(str, shape))}); got shape {array.shape}")
             array = np.ascontiguousarray(array, dtype=np.float64)
             for axis, size in enumerate(shape):
-                if getattr(size, "is_Integer", False) and int(size) != array.shape[axis]:
-                    raise ValueError(f"{name} must have {int(size)} entries along axis {axis} (the loss's sums run "
-                                     f"to {int(size)}); got shape {array.shape}")
+                extent = array.shape[axis + extra]
+                if getattr(size, "is_Integer", False) and int(size) != extent:
+                    raise ValueError(f"{name} must have {int(size)} entries along axis {axis + extra} (the loss's sums "
+                                     f"run to {int(size)}); got shape {array.shape}")
                 least = self.layout.reaches.get(base, (0,) * len(shape))[axis]
-                if array.shape[axis] < least:
-                    raise ValueError(f"{name} must have at least {least} entries along axis {axis} (the loss names "
-                                     f"its component {least}); got shape {array.shape}")
-                if sizes.setdefault(size, array.shape[axis]) != array.shape[axis]:
-                    raise ValueError(f"{name} has {array.shape[axis]} along {size}, another input has {sizes[size]}")
+                if extent < least:
+                    raise ValueError(f"{name} must have at least {least} entries along axis {axis + extra} (the loss "
+                                     f"names its component {least}); got shape {array.shape}")
+                if sizes.setdefault(size, extent) != extent:
+                    raise ValueError(f"{name} has {extent} along {size}, another input has {sizes[size]}")
             if not np.isfinite(array).all():
                 where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
                 raise ValueError(f"{name} contains {'NaN' if np.isnan(array[where]) else 'infinity'} at index {where}")
-            _require_domain(base, array, name)
             arguments.append(array)
-        for symbol in self.layout.scalars:
-            name = parameter_identifier(symbol)
-            value = values[name]
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                    or not np.isfinite(value):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
-            _require_domain(symbol, np.asarray(float(value)), name)
-            arguments.append(float(value))
-        for index, size in self.layout.indices.items():
-            name, value = identifier(index), values[identifier(index)]
-            extent = int(size) if getattr(size, "is_Integer", False) else sizes.get(size)
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-                    or not 1 <= value <= (extent or 0):
-                raise ValueError(f"{name} must be a whole number from 1 to {extent} (it indexes an axis of that "
-                                 f"size; counted from 1, as in the formula), got {value!r}")
-            arguments.append(int(value))
-        return arguments
+        return arguments, sizes
 
-    def loss(self, **values) -> float:
-        arguments = self._arguments(values)
-        return float(repairing(lambda: self._module.loss(*arguments), self._module))
+    def _batch_rows(self, values: dict) -> int | None:
+        """The number of rows where the inputs are a batch of a one-sample loss (every array with
+        one more leading axis than the loss gives it, or a scalar given as a 1-D array), else None."""
+        extra = {identifier(b): np.ndim(values[identifier(b)]) - len(shape) for b, shape in self.layout.arrays.items()}
+        if any(e not in (0, 1) for e in extra.values()):
+            name = next(n for n, e in extra.items() if e not in (0, 1))
+            shape = self.layout.arrays[next(b for b in self.layout.arrays if identifier(b) == name)]
+            raise ValueError(f"{name} must have {len(shape)} axes ({', '.join(map(str, shape))}); got shape "
+                             f"{np.shape(values[name])}" + ("" if self.samples else
+                                                           " (or one more leading axis, for a batch of rows)"))
+        scalars = [parameter_identifier(s) for s in self.layout.scalars] + [identifier(ix) for ix in self.layout.indices]
+        per_row = {name: len(values[name]) for name in scalars if np.ndim(values[name]) == 1}
+        if not any(extra.values()) and not per_row:
+            return None
+        if self.samples is not None:  # a loss over samples batches over its own sum
+            name = next(iter(per_row)) if per_row else next(n for n, e in extra.items() if e)
+            raise ValueError(f"{name} must be given as the loss writes it (got shape {np.shape(values[name])}): the "
+                             f"loss sums over its samples, i = 1..{self.samples.size}, itself")
+        if extra and not all(extra.values()):
+            unbatched = sorted(n for n, e in extra.items() if not e)
+            batched = sorted(n for n, e in extra.items() if e) or sorted(per_row)
+            raise ValueError(f"{', '.join(batched)} given with a leading batch axis but {', '.join(unbatched)} not: "
+                             f"a batch gives every array one more leading axis, of the same length")
+        lengths = {name: np.shape(values[name])[0] for name in extra} | per_row
+        if len(set(lengths.values())) > 1:
+            raise ValueError("the rows of a batch must be as many in every input; got "
+                             + ", ".join(f"{name}: {length}" for name, length in sorted(lengths.items())))
+        return next(iter(lengths.values()))
 
-    def grad(self, **values):
-        return self._gradient(self._arguments(values))
+    def _check_domain(self, call: Call, values: dict) -> None:
+        if not self.requirements:
+            return
+        if call.rows is None:
+            number, *where = repairing(lambda: self._module.domain(*call.arguments), self._module)
+            row = None
+        else:
+            row, number, *where = repairing(lambda: self._module.domain_batch(call.rows, *call.arguments), self._module)
+        if number >= 0:
+            raise ValueError(broken(self.requirements[number], tuple(where), gradient_loops(self.layout), values,
+                                    None if call.rows is None else row))
 
-    def loss_and_grad(self, **values):
+    def loss(self, *, reduction: str | None = None, **values):
+        """The loss (``reduction="none"``: the vector of each sample's or row's loss)."""
+        return self._loss(self._call(values), _reduction(reduction))
+
+    def grad(self, *, reduction: str | None = None, **values):
+        """The gradient of the loss (of the sum of the rows' losses for ``reduction="none"``)."""
+        return self._reduced_gradient(self._call(values), _reduction(reduction))
+
+    def loss_and_grad(self, *, reduction: str | None = None, **values):
         """Both, the inputs checked once; on large inputs the gradient runs on a second thread while
         this one computes the loss (both kernels release the GIL)."""
-        arguments = self._arguments(values)
+        reduction = _reduction(reduction)
+        call = self._call(values)
+        arguments = call.arguments
         entries = sum(a.size for a in arguments if isinstance(a, np.ndarray))
-        if thread_count() < 2 or entries < MIN_ENTRIES_PER_THREAD:
-            return float(repairing(lambda: self._module.loss(*arguments), self._module)), self._gradient(arguments)
+        if reduction is not None or call.rows is not None or thread_count() < 2 or entries < MIN_ENTRIES_PER_THREAD:
+            return self._loss(call, reduction), self._reduced_gradient(call, reduction)
         gradient = executor(1).submit(self._gradient, arguments)
         loss = float(repairing(lambda: self._module.loss(*arguments), self._module))
         return loss, gradient.result()
+
+    def _scale(self, call: Call, reduction: str | None) -> tuple[float, int]:
+        """The factor from the loss as written to the reduction asked for, and the count it is a mean over."""
+        if call.rows is not None:
+            if call.rows == 0 and reduction in (None, "mean"):
+                raise ValueError("the batch has no rows: a mean over no row is not a number (reduction='sum' gives 0)")
+            return (1.0 / call.rows if reduction in (None, "mean") else 1.0), call.rows
+        if reduction is None and (self.samples is None or not self.samples.mean):
+            return 1.0, 1
+        if self.samples is None:
+            raise ValueError(f"reduction={reduction!r} needs samples to reduce over: a loss over samples (a sum over "
+                             f"i = 1..N) or a batch of this one-sample loss (every array with one more leading axis); "
+                             f"at the shapes the loss gives its inputs it is one number (reduction=None)")
+        count = call.sizes[self.samples.size]
+        if count == 0:
+            if reduction == "mean" or (reduction is None and self.samples.mean):
+                raise ValueError("there are no samples (N = 0): a mean over no sample is not a number "
+                                 "(reduction='sum' gives 0)")
+            return 0.0, 0
+        if reduction in (None, "mean"):
+            return (1.0 if self.samples.mean else 1.0 / count), count
+        return (float(count) if self.samples.mean else 1.0), count  # sum, and the gradient of "none"
+
+    def _loss(self, call: Call, reduction: str | None):
+        arguments = call.arguments
+        if call.rows is not None:
+            out = np.empty(call.rows)
+            if call.rows:
+                repairing(lambda: self._module.loss_batch(*arguments, out), self._module)
+            if reduction == "none":
+                return out
+            return float(out.sum() * self._scale(call, reduction)[0])
+        if reduction == "none":
+            self._scale(call, reduction)  # refuses a one-sample loss
+            out = np.empty(call.sizes[self.samples.size])  # type: ignore[union-attr]  # _scale: samples
+            repairing(lambda: self._module.rows(*arguments, out), self._module)
+            return out
+        scale, count = self._scale(call, reduction)
+        if scale == 0.0:
+            return 0.0
+        return float(repairing(lambda: self._module.loss(*arguments), self._module)) * scale
+
+    def _reduced_gradient(self, call: Call, reduction: str | None):
+        wrt = self.layout.wrt
+        if call.rows is None:
+            scale, _ = self._scale(call, "sum" if reduction == "none" else reduction)
+            gradient = self._gradient(call.arguments)
+            if scale == 0.0:  # no samples: the kernel's 0/0 is no gradient; the sum over none is 0
+                return np.zeros_like(gradient) if isinstance(gradient, np.ndarray) else 0.0
+            return gradient * scale if scale != 1.0 else gradient
+        scale, _ = self._scale(call, "sum" if reduction == "none" else reduction)
+        if by_every_component(wrt):
+            shape = self.layout.arrays[wrt.base]
+            G = np.zeros((call.rows,) + tuple(call.sizes[s] for s in shape))
+        else:
+            G = np.zeros((call.rows, 1))
+        if call.rows:
+            repairing(lambda: self._module.grad_batch(*call.arguments, G), self._module)
+        G *= scale
+        if by_every_component(wrt):
+            return G
+        if parameter_identifier(wrt) in call.shared or self.derivative_by is None:  # one number for every row: its
+            return float(G.sum())  # gradient gathers every row's
+        return G[:, 0]
 
     def _gradient(self, arguments: list):
         wrt = self.layout.wrt
@@ -304,6 +443,38 @@ class UserKernel:
             values[identifier(index)] = value
             symbols[index] = sp.Integer(value)
         return values, symbols
+
+
+def _scalar(name: str, value, rows: int | None):
+    """A scalar input: a finite number, or in a batch one per row (a number: the same for every row)."""
+    if rows is not None and np.ndim(value) == 1:
+        array = np.asarray(value)
+        if array.dtype.kind not in "fiu" or not np.isfinite(array).all():
+            raise ValueError(f"{name} must be finite numbers, one per row, got {value!r}")
+        return np.ascontiguousarray(array, dtype=np.float64)
+    value = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value) if rows is None else np.full(rows, float(value))
+
+
+def _index(name: str, value, extent: int, rows: int | None):
+    """A free index (the observed class k): a whole number from 1 to ``extent``, or in a batch one per row."""
+    if rows is not None and np.ndim(value) == 1:
+        given = np.asarray(value)
+        if given.dtype.kind in "iu" and ((given >= 1) & (given <= extent)).all():
+            return np.ascontiguousarray(given, dtype=np.int64)
+    elif not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer)) and 1 <= value <= extent:
+        return int(value) if rows is None else np.full(rows, int(value), dtype=np.int64)
+    raise ValueError(f"{name} must be a whole number from 1 to {extent} (it indexes an axis of that size; counted "
+                     f"from 1, as in the formula){', or one per row' if rows is not None else ''}, got {value!r}")
+
+
+def _reduction(reduction) -> str | None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be None, 'mean', 'sum' or 'none', not {reduction!r}")
+    return reduction
 
 
 def _evaluate(expr: sp.Basic, symbols: dict) -> sp.Basic:

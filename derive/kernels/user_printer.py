@@ -248,3 +248,32 @@ class Emitter(KernelCodePrinter):
 
     def _print_Max(self, e):
         return "max(" + ", ".join(self.p(a) for a in e.args) + ")"
+
+    # Conditions: a Piecewise's (the sigmoid by its sign, a focal loss's), which ``sp.cse`` may also
+    # take out as a value of their own (``cse_0 = z[i] >= 0``), and the domain checks' (user_domain).
+    def _print_Relational(self, e):
+        return f"({self.p(e.lhs)} {e.rel_op} {self.p(e.rhs)})"
+
+    def _print_And(self, e):
+        return "(" + " and ".join(self.p(a) for a in e.args) + ")"
+
+    def _print_Or(self, e):
+        return "(" + " or ".join(self.p(a) for a in e.args) + ")"
+
+    def _print_Not(self, e):
+        return f"(not {self.p(e.args[0])})"
+
+    def _print_BooleanTrue(self, e):
+        return "True"
+
+    def _print_BooleanFalse(self, e):
+        return "False"
+
+    def _print_Piecewise(self, e):
+        """Any Piecewise, its branches in order as nested selects; NaN where no condition holds (a
+        Piecewise with no ``True`` branch is undefined there)."""
+        printed = "math.nan"
+        for value, condition in reversed(e.args):
+            printed = self.p(value) if condition == sp.true else \
+                f"({self.p(value)} if {self.p(condition)} else {printed})"
+        return printed
