@@ -5,12 +5,13 @@ the rows with the gradient scaled to match.  A backend supplies only its array l
 """
 from __future__ import annotations
 
-import linecache
+import hashlib
 import types
 from dataclasses import dataclass
 
 import sympy as sp
 
+from .generated import load_module
 from .ir import KernelIR
 from .user_printer import identifier, parameter_identifier
 
@@ -18,15 +19,11 @@ REDUCTIONS = (None, "mean", "sum", "none")
 WRITTEN, ROWS, BATCH = "written", "rows", "batch"  # the modes of a call
 
 
-def load_source(source: str, name: str) -> types.ModuleType:
-    """The generated source as a module (kept in :mod:`linecache`, so tracebacks and
-    ``inspect.getsource`` show the generated lines)."""
-    filename = f"<derive {name}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    module = types.ModuleType(f"derive_generated_{abs(hash(source))}")
-    module.__file__ = filename
-    exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102 - derive's own generated source, never a user's text
-    return module
+def load_source(source: str, backend: str) -> types.ModuleType:
+    """The generated source as a real module in the kernel cache (:mod:`.generated`), named by
+    its hash: importable by name, as ``torch.compile`` needs to trace it, and readable as a file."""
+    stem = f"{backend}_" + hashlib.sha256(source.encode()).hexdigest()[:16]
+    return load_module(stem, lambda: source)
 
 
 def row_axis(ir: KernelIR) -> int | None:
@@ -167,34 +164,39 @@ def differentiable(ir: KernelIR) -> bool:
 def forward(module, call: Call, tensors, with_gradient: bool):
     """The loss of ``call`` and (``with_gradient``) the gradient of that very loss by the derived
     input (for ``"none"``: of the sum of the rows)."""
-    if call.mode == WRITTEN:
+    return reduced(module, call.mode, call.reduction, call.rows, tensors, with_gradient)
+
+
+def reduced(module, mode: str, reduction: str | None, batch_rows: int | None, tensors, with_gradient: bool):
+    """:func:`forward` with the call's fields as plain values (what ``torch.compile`` traces)."""
+    if mode == WRITTEN:
         if with_gradient:
             return module.loss_and_grad(*tensors)
         return module.loss(*tensors)[0], None
-    if call.mode == ROWS:
+    if mode == ROWS:
         rows, gradient = module.rows_and_grad(*tensors) if with_gradient else (module.rows(*tensors)[0], None)
         count = rows.shape[0]
     else:
         rows, gradient = module.batch_and_grad(*tensors) if with_gradient else (module.batch(*tensors)[0], None)
-        count = call.rows
-    if call.reduction == "none":
+        count = batch_rows
+    if reduction == "none":
         return rows, gradient
-    if call.reduction == "sum":
+    if reduction == "sum":
         return rows.sum(), gradient
     return rows.sum() / count, (None if gradient is None else gradient / count)
 
 
 
 
-def weights_of(incoming, gradient, call: Call, ir: KernelIR, rows_axis: int | None):
+def weights_of(incoming, gradient, mode: str, reduction: str | None, rows_axis: int | None, by: str | None):
     """The incoming gradient shaped to scale the derived one: a number, or for ``"none"`` one
     weight per row along the gradient's axis of rows."""
-    if call.reduction != "none" or incoming.ndim != 1:
+    if reduction != "none" or incoming.ndim != 1:
         return incoming
-    if call.mode == BATCH:
+    if mode == BATCH:
         return incoming.reshape((-1,) + (1,) * (gradient.ndim - 1))
     if rows_axis is None:
-        raise ValueError(f"reduction='none': the derived gradient by {ir.by} is that of the sum of the rows' losses, and "
+        raise ValueError(f"reduction='none': the derived gradient by {by} is that of the sum of the rows' losses, and "
                          "the rows do not each read their own row of it: backpropagate through a sum or a mean")
     shape = [1] * gradient.ndim
     shape[rows_axis] = -1

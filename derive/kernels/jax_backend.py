@@ -40,7 +40,7 @@ class JaxKernel:
         self.by = first.by
         self.sources = {kind: module_source(ir, JaxNamespace()) for kind, ir in irs.items()}
         self.source = "\n\n".join(self.sources.values())
-        self._modules = {kind: load_source(source, f"{name} {kind} jax") for kind, source in self.sources.items()}
+        self._modules = {kind: load_source(source, "jax") for kind, source in self.sources.items()}
         self._function = cache(self._make_function)
 
     def __repr__(self) -> str:
@@ -158,7 +158,7 @@ class JaxKernel:
         def loss_backward(gradient, incoming):
             grads: list = [None] * len(ir.inputs)
             if not isinstance(incoming, SymbolicZero) and position is not None:
-                grads[position] = weights_of(incoming, gradient, call, ir, rows_axis) * gradient
+                grads[position] = weights_of(incoming, gradient, call.mode, call.reduction, rows_axis, ir.by) * gradient
             return tuple(grads)
 
         loss.defvjp(loss_forward, loss_backward, symbolic_zeros=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .array_kernels import (BATCH, Call, check_names, check_sizes, choose_mode, differentiable, expected_axes, forward,
+from .array_kernels import (BATCH, Call, check_names, check_sizes, choose_mode, differentiable, expected_axes, forward, reduced,
                             index_extent, load_source, no_derivative, row_axis, scalar_order, shared_scalars, weights_of)
 from .array_printer import TorchNamespace, module_source
 from .ir import KernelIR, plan_irs
@@ -29,8 +29,10 @@ def _torch():
     return torch
 
 
-def _compiling(torch) -> bool:
-    return bool(torch.compiler.is_compiling())
+def _traced(torch, tensors) -> bool:
+    """Under ``torch.compile`` or a ``torch.func`` transform: no values to check (a data check is a
+    host sync, which a trace cannot make); eager calls check, as torch's own losses do."""
+    return bool(torch.compiler.is_compiling()) or any(torch._C._functorch.is_functorch_wrapped_tensor(t) for t in tensors)
 
 
 class TorchKernel:
@@ -49,7 +51,7 @@ class TorchKernel:
         self.by = first.by
         self.sources = {kind: module_source(ir, TorchNamespace()) for kind, ir in irs.items()}
         self.source = "\n\n".join(self.sources.values())
-        self._modules = {kind: load_source(source, f"{name} {kind} torch") for kind, source in self.sources.items()}
+        self._modules = {kind: load_source(source, "torch") for kind, source in self.sources.items()}
         self._functions = {kind: _autograd_function(ir, self._modules[kind]) for kind, ir in irs.items()}
 
     def __repr__(self) -> str:
@@ -125,7 +127,7 @@ class TorchKernel:
             scalar_shapes[name] = tuple(scalars[name].shape)
         call = choose_mode(ir, kind, shapes, scalar_shapes, reduction)
         sizes = check_sizes(ir, shapes, call.mode == BATCH)
-        if not _compiling(torch):  # a data check is a host sync: eager only, as torch's own
+        if not _traced(torch, [*arrays.values(), *scalars.values()]):
             for base in ir.labels:
                 _check_labels(torch, arrays[identifier(base)], identifier(base), sizes.get(ir.layout.arrays[base][-1]))
             for index in ir.layout.indices:
@@ -186,38 +188,38 @@ def _check_labels(torch, labels, name: str, classes: int | None) -> None:
 
 def _autograd_function(ir: KernelIR, module):
     """The ``torch.autograd.Function`` of one kind: forward computes loss and derived gradient,
-    backward scales the gradient by the incoming one."""
+    backward scales the gradient by the incoming one.  It closes over plain values only (numbers,
+    strings): what Dynamo can trace."""
     torch = _torch()
-    position = next((number for number, name in enumerate(ir.inputs) if name == ir.by), None)
+    position = next((number for number, name in enumerate(ir.inputs) if name == ir.by), -1)
     rows_axis = row_axis(ir)
     has_gradient = differentiable(ir)
+    refusals = tuple(no_derivative(ir, name) for name in ir.inputs)
+    by = ir.by
 
     class DerivedLoss(torch.autograd.Function):
         generate_vmap_rule = True
 
         @staticmethod
         def forward(mode, reduction, rows, *tensors):
-            loss, gradient = forward(module, Call("", mode, reduction, rows), tensors, with_gradient=True)
-            return loss, gradient
+            return reduced(module, mode, reduction, rows, tensors, True)
 
         @staticmethod
         def setup_context(ctx, inputs, output):
-            ctx.call = Call("", *inputs[:3])
+            ctx.mode, ctx.reduction = inputs[0], inputs[1]
             ctx.mark_non_differentiable(output[1])
             ctx.save_for_backward(output[1])
 
         @staticmethod
         def backward(ctx, incoming, _):
             (gradient,) = ctx.saved_tensors
-            call = ctx.call
             wanted = ctx.needs_input_grad[3:]
             for number, needs in enumerate(wanted):
                 if needs and (number != position or not has_gradient):
-                    raise ValueError(no_derivative(ir, ir.inputs[number]))
-            weights = weights_of(incoming, gradient, call, ir, rows_axis)
-            grads = [None] * len(ir.inputs)
-            if position is not None and wanted[position]:
-                grads[position] = weights * gradient
+                    raise ValueError(refusals[number])
+            grads = [None] * len(wanted)
+            if position >= 0 and wanted[position]:
+                grads[position] = weights_of(incoming, gradient, ctx.mode, ctx.reduction, rows_axis, by) * gradient
             return (None, None, None, *grads)
 
     DerivedLoss.__name__ = DerivedLoss.__qualname__ = f"Derived_{identifier(sp.Symbol(ir.name))}"
