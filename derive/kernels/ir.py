@@ -22,8 +22,8 @@ SAMPLES = "N"  # the size a loss over samples sums to: Σ_{i=1}^{N} (derive.conv
 
 @dataclass(frozen=True)
 class Samples:
-    """``loss = coefficient · Σ_{index=1}^{size} term``: the loss's sum over samples.  ``term`` is
-    ℓ_index, the per-sample loss the reductions ``"mean"``, ``"sum"`` and ``"none"`` are made of
+    """``loss = coefficient · Σ_{index=1}^{size} term``: the loss's sum over samples, ``coefficient``
+    the power of N in front (1/N, or 1).  ``term`` is ℓ_index, the per-sample loss the reductions ``"mean"``, ``"sum"`` and ``"none"`` are made of
     (as :func:`derive.kernels.codegen.per_sample` takes 1/N off)."""
 
     index: sp.Symbol
@@ -125,7 +125,7 @@ def over_samples(loss: sp.Basic) -> Samples | None:
         parts.append((coefficient, inner.xreplace({variable: index})))
     if size is None:
         return None
-    first = parts[0][0]
+    first = parts[0][0].as_independent(size, as_Add=False)[1]  # 1/N (or 1): a sign or a weight stays in ℓ_i
     ratios = [sp.simplify(factor / first) for factor, _ in parts]
     if any(ratio.has(size) for ratio in ratios):  # 1/N Σ a + Σ b: no one per-sample term
         return None
