@@ -480,7 +480,7 @@ class ArrayPrinter:
             if not (isinstance(index, sp.Symbol) and (index in ranges or self._gradient_index(index))):
                 raise CodegenError(f"{self.ir.name}: labels are read row by row, not as {e}")
             row_axes.append(index)
-        labels = Term(self.arrays[e.base], tuple(row_axes))
+        labels = Term(self.arrays[e.base], ((BATCH,) if self.batched else ()) + tuple(row_axes))
         if klass.is_Integer:
             return self.fresh(self.ns.real(f"{labels.code} == {int(klass) - 1}"), labels.axes)
         classes = self.term(klass, ranges)
@@ -503,7 +503,7 @@ class ArrayPrinter:
         use: Σ_h e^{z_ih - m_i} then shares e^{z_ik - m_i} with the gradient's softmax (one array
         over its free indices, whatever the letter)."""
         used = set(e.atoms(sp.Symbol))
-        renames = {}
+        renames: dict = {}
         for variable, _, upper in e.limits:
             for index, size in self.axes_of_results().items():
                 if index not in used and size == upper and index not in renames.values():

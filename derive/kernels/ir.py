@@ -77,13 +77,14 @@ class KernelIR:
         return isinstance(wrt, sp.Indexed) and not all(index.is_Integer for index in wrt.indices)
 
 
-def kernel_ir(name: str, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, labels: bool = False) -> KernelIR:
+def kernel_ir(name: str, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, labels: bool = False) -> KernelIR | None:
     """The IR of a loss and its derived gradient (both stable forms).  ``labels``: the loss is a
-    categorical one whose targets ``t`` come as integer labels (a plan's ``labels`` kind)."""
+    categorical one whose targets ``t`` come as integer labels (a plan's ``labels`` kind): ``None``
+    where it reads no targets ``t`` with a class axis (its kernel of target probabilities is the one)."""
     arrays = layout(loss, gradient, wrt)
-    labelled = frozenset(base for base in arrays.arrays if labels and str(base) == "t" and len(arrays.arrays[base]) == 2)
+    labelled = frozenset(base for base in arrays.arrays if labels and str(base) == "t" and len(arrays.arrays[base]) >= 1)
     if labels and not labelled:
-        raise CodegenError(f"{name}: a kernel of integer labels needs targets t with a class axis")
+        return None
     samples = over_samples(loss)
     if samples is not None and isinstance(wrt, sp.Indexed) and samples.index in wrt.indices and \
             arrays.arrays.get(wrt.base, ())[list(wrt.indices).index(samples.index)] != samples.size:
@@ -94,9 +95,10 @@ def kernel_ir(name: str, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, labe
 
 def plan_irs(plan) -> dict[str, KernelIR]:
     """The IR of each kind of target of a plan (``labels``, ``targets``), by the kind's name."""
-    return {kind.name: kernel_ir(f"{plan.name}-{kind.name}", kind.loss.result.rhs, kind.gradient.result.rhs,
-                                 plan.wrt, kind.labels)
-            for kind in plan.kinds}
+    irs = {kind.name: kernel_ir(f"{plan.name}-{kind.name}", kind.loss.result.rhs, kind.gradient.result.rhs,
+                                plan.wrt, kind.labels)
+           for kind in plan.kinds}
+    return {name: ir for name, ir in irs.items() if ir is not None}
 
 
 def over_samples(loss: sp.Basic) -> Samples | None:

@@ -12,6 +12,8 @@ tensors are (CPU, CUDA, any device torch has).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sympy as sp
 
 from .array_kernels import (BATCH, Call, check_names, check_sizes, choose_mode, differentiable, expected_axes, forward, reduced,
@@ -197,7 +199,9 @@ def _autograd_function(ir: KernelIR, module):
     refusals = tuple(no_derivative(ir, name) for name in ir.inputs)
     by = ir.by
 
-    class DerivedLoss(torch.autograd.Function):
+    function: Any = torch.autograd.Function  # torch is imported when a kernel is made
+
+    class DerivedLoss(function):
         generate_vmap_rule = True
 
         @staticmethod
