@@ -206,3 +206,31 @@ def test_every_loss_of_the_corpus_compiles_for_torch_and_agrees_with_autograd(to
         loss, gradient = kernel.loss_and_grad(**inputs)
         assert loss.item() == pytest.approx(expected, rel=1e-12, abs=1e-12)
         np.testing.assert_allclose(np.atleast_1d(gradient.numpy()).reshape(-1), reference, rtol=1e-12, atol=1e-12)
+
+
+def test_the_ir_reads_a_loss_over_samples_and_leaves_a_ratio_of_sums_one_sample():
+    import sympy as sp
+
+    from derive.kernels.ir import over_samples
+
+    i, N = sp.Symbol("i", integer=True), sp.Symbol("N", integer=True, positive=True)
+    y, t = sp.IndexedBase("y"), sp.IndexedBase("t")
+    mean = over_samples(-sp.Sum(t[i] * sp.log(y[i]), (i, 1, N)) / N)
+    assert mean is not None and mean.coefficient == 1 / N and mean.term == -t[i] * sp.log(y[i])
+    total = over_samples(sp.Sum((y[i] - t[i]) ** 2, (i, 1, N)))
+    assert total is not None and total.coefficient == 1
+    dice = 1 - 2 * sp.Sum(t[i] * y[i], (i, 1, N)) / (sp.Sum(t[i], (i, 1, N)) + sp.Sum(y[i], (i, 1, N)))
+    assert over_samples(dice) is None
+
+
+def test_a_one_sample_built_in_takes_an_integer_label_or_a_row_of_them(torch):
+    F = torch.nn.functional
+    k = derive.get("ce-one-sample-softmax").compile(backend="torch")
+    assert set(k.irs) == {"labels", "targets"}
+    generator = torch.Generator().manual_seed(8)
+    z = torch.randn(4, 5, generator=generator, dtype=torch.float64)
+    labels = torch.randint(0, 5, (4,), generator=generator)
+    _close(torch, k(z=z[1], t=labels[1]), F.cross_entropy(z[1:2], labels[1:2]))
+    _close(torch, k(z=z, t=labels, reduction="none"), F.cross_entropy(z, labels, reduction="none"))
+    with pytest.raises(TypeError, match="by name: t=..., z=..."):
+        k(z, labels)

@@ -61,6 +61,12 @@ def check_names(ir: KernelIR, values: dict) -> None:
                          + (f"; missing: {', '.join(missing)}" if missing else ""))
 
 
+def refuse_positional(inputs: tuple[str, ...], positional: tuple) -> None:
+    if positional:
+        raise TypeError(f"the kernel takes its inputs by name: {', '.join(f'{name}=...' for name in inputs)} "
+                        "(and reduction=...)")
+
+
 def check_reduction(reduction) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be None, 'mean', 'sum' or 'none', got {reduction!r}")

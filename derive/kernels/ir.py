@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..errors import CodegenError
 from .shift import outer_terms
 from .user_kernels import Layout, layout
 from .user_printer import identifier, parameter_identifier

@@ -11,7 +11,8 @@ from __future__ import annotations
 from functools import cache
 
 from .array_kernels import (BATCH, Call, check_names, check_sizes, choose_mode, differentiable, forward, index_extent,
-                            load_source, no_derivative, row_axis, scalar_order, shared_scalars, weights_of)
+                            load_source, no_derivative, refuse_positional, row_axis, scalar_order, shared_scalars,
+                            weights_of)
 from .array_printer import JaxNamespace, module_source
 from .ir import KernelIR, plan_irs
 from .user_printer import identifier, parameter_identifier
@@ -46,11 +47,13 @@ class JaxKernel:
     def __repr__(self) -> str:
         return f"<derive jax kernel {self.name}: inputs {', '.join(self.inputs)}>"
 
-    def __call__(self, reduction=None, **values):
+    def __call__(self, *positional, reduction=None, **values):
+        refuse_positional(self.inputs, positional)
         call, arrays = self._prepare(values, reduction)
         return self._function(call)(*arrays)
 
-    def loss_and_grad(self, reduction=None, **values):
+    def loss_and_grad(self, *positional, reduction=None, **values):
+        refuse_positional(self.inputs, positional)
         """The loss and the derived gradient by ``k.by`` (for ``"none"``: of the sum of the rows)."""
         call, arrays = self._prepare(values, reduction)
         loss, gradient = forward(self._modules[call.kind], call, arrays, with_gradient=True)
@@ -59,12 +62,14 @@ class JaxKernel:
             gradient = gradient.sum(0)
         return loss, gradient
 
-    def loss(self, reduction=None, **values):
+    def loss(self, *positional, reduction=None, **values):
+        refuse_positional(self.inputs, positional)
         call, arrays = self._prepare(values, reduction)
         return forward(self._modules[call.kind], call, arrays, with_gradient=False)[0]
 
-    def grad(self, reduction=None, **values):
-        return self.loss_and_grad(reduction, **values)[1]
+    def grad(self, *positional, reduction=None, **values):
+        refuse_positional(self.inputs, positional)
+        return self.loss_and_grad(reduction=reduction, **values)[1]
 
     def _prepare(self, values: dict, reduction):
         jax, jnp = _jax()

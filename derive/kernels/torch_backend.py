@@ -16,8 +16,9 @@ from typing import Any
 
 import sympy as sp
 
-from .array_kernels import (BATCH, Call, check_names, check_sizes, choose_mode, differentiable, expected_axes, forward, reduced,
-                            index_extent, load_source, no_derivative, row_axis, scalar_order, shared_scalars, weights_of)
+from .array_kernels import (BATCH, check_names, check_sizes, choose_mode, differentiable, expected_axes, forward,
+                            index_extent, load_source, no_derivative, reduced, refuse_positional, row_axis, scalar_order,
+                            shared_scalars, weights_of)
 from .array_printer import TorchNamespace, module_source
 from .ir import KernelIR, plan_irs
 from .user_printer import identifier, parameter_identifier
@@ -59,7 +60,8 @@ class TorchKernel:
     def __repr__(self) -> str:
         return f"<derive torch kernel {self.name}: inputs {', '.join(self.inputs)}>"
 
-    def __call__(self, reduction=None, **values):
+    def __call__(self, *positional, reduction=None, **values):
+        refuse_positional(self.inputs, positional)
         torch = _torch()
         call, tensors = self._prepare(torch, values, reduction)
         ir = self.irs[call.kind]
@@ -67,14 +69,16 @@ class TorchKernel:
             return self._functions[call.kind].apply(call.mode, call.reduction, call.rows, *tensors)[0]
         return forward(self._modules[call.kind], call, tensors, with_gradient=False)[0]
 
-    def loss(self, reduction=None, **values):
+    def loss(self, *positional, reduction=None, **values):
+        refuse_positional(self.inputs, positional)
         """The loss alone, outside autograd."""
         torch = _torch()
         call, tensors = self._prepare(torch, values, reduction)
         with torch.no_grad():
             return forward(self._modules[call.kind], call, tensors, with_gradient=False)[0]
 
-    def loss_and_grad(self, reduction=None, **values):
+    def loss_and_grad(self, *positional, reduction=None, **values):
+        refuse_positional(self.inputs, positional)
         """The loss and the derived gradient by ``k.by`` (of the chosen reduction; for ``"none"`` of
         the sum of the rows' losses), outside autograd."""
         torch = _torch()
@@ -86,8 +90,9 @@ class TorchKernel:
             gradient = gradient.sum(0)
         return loss, gradient
 
-    def grad(self, reduction=None, **values):
-        return self.loss_and_grad(reduction, **values)[1]
+    def grad(self, *positional, reduction=None, **values):
+        refuse_positional(self.inputs, positional)
+        return self.loss_and_grad(reduction=reduction, **values)[1]
 
     def _prepare(self, torch, values: dict, reduction):
         ir = next(iter(self.irs.values()))
