@@ -195,6 +195,7 @@ class ArrayPrinter:
         self.arrays = {base: local(base) for base in ir.arrays}
         self.scalars = {symbol: f"v_{parameter_identifier(symbol)}" for symbol in ir.layout.scalars}
         self.indices = {index: local(index) for index in ir.layout.indices}  # free integer inputs, from 1
+        self.labels_at: dict = {}  # an index standing for each row's label (from 0) -> (the labels, their rows)
         self.sizes: dict[sp.Basic, str] = {}
         for base in ir.arrays:
             for axis, size in enumerate(ir.layout.arrays[base]):
@@ -346,11 +347,12 @@ class ArrayPrinter:
         if isinstance(e, sp.Mul) and e.args[0] == -1:
             rest = self.term(sp.Mul(*e.args[1:]), ranges)
             return self.fresh(f"-{rest.code}", rest.axes)
-        if isinstance(e, (sp.Add, sp.Mul)):
+        if isinstance(e, sp.Add):
+            return self.add(e, ranges)
+        if isinstance(e, sp.Mul):
             terms = [self.term(a, ranges) for a in e.args]
             axes = self.canonical(sum((t.axes for t in terms), ()))
-            joined = (" + " if isinstance(e, sp.Add) else " * ").join(self.align(t, axes) for t in terms)
-            return self.fresh(joined, axes)
+            return self.fresh(" * ".join(self.align(t, axes) for t in terms), axes)
         if isinstance(e, sp.Pow):
             return self.power(e, ranges)
         if isinstance(e, softmax):
@@ -386,6 +388,19 @@ class ArrayPrinter:
             return self.call(name, e.args, ranges)
         raise CodegenError(f"no {self.ns.name} code for {type(e).__name__}: {e}")
 
+    def add(self, e: sp.Add, ranges: dict) -> Term:
+        """A sum of terms, a term with a factor -1 subtracted (1 - t is one operation, not two)."""
+        signed = []
+        for argument in e.args:
+            if isinstance(argument, sp.Mul) and argument.args[0] == -1:
+                signed.append((" - ", self.term(sp.Mul(*argument.args[1:]), ranges)))
+            else:
+                signed.append((" + ", self.term(argument, ranges)))
+        signed.sort(key=lambda pair: pair[0] == " - ")  # a positive term first where there is one
+        axes = self.canonical(sum((term.axes for _, term in signed), ()))
+        code = "".join(sign + self.align(term, axes) for sign, term in signed)
+        return self.fresh(code[3:] if code.startswith(" + ") else "-" + code[3:], axes)
+
     def number(self, e: sp.Basic) -> str:
         try:
             return repr(float(e))
@@ -417,6 +432,9 @@ class ArrayPrinter:
             return Term(self.scalars[e], (BATCH,) if self.batched else ())
         if e in self.indices:
             return Term(self.indices[e], (BATCH,) if self.batched else ())
+        if e in self.labels_at:
+            labels, rows = self.labels_at[e]
+            return self.fresh(f"{labels} + 1", rows)
         if e in ranges or self._gradient_index(e):
             size = self.size(ranges[e]) if e in ranges else self.size_of(e)  # a bound index's own range first
             return self.fresh(f"{self.ns.arange(size)} + 1", (e,))
@@ -452,6 +470,8 @@ class ArrayPrinter:
                 selections.append((position, str(int(index) - 1)))
             elif index in self.indices:
                 selections.append((position, f"{self.indices[index]} - 1"))
+            elif index in self.labels_at:
+                selections.append((position, self.labels_at[index][0]))
             elif isinstance(index, sp.Symbol) and (index in ranges or self._gradient_index(index)):
                 if index in axes:
                     raise CodegenError(f"{self.ir.name}: {e} repeats the index {index} (a diagonal)")
@@ -514,8 +534,36 @@ class ArrayPrinter:
         limits = [(renames.get(v, v), lower, upper) for v, lower, upper in e.limits]
         return e.func(e.function.xreplace(renames), *limits)
 
+    def label_selected(self, e: sp.Basic, ranges: dict) -> Term | None:
+        """Σ_k t_ik X_ik with integer labels t: X at each row's label (a gather, where the one-hot
+        product would read every class), as the Numba generator reads it; ``None`` where the sum
+        is not one label's weight times a term free of the labels."""
+        if not isinstance(e, sp.Sum) or len(e.limits) != 1 or self.batched or not self.ir.labels:
+            return None
+        ((variable, _, _),) = e.limits
+        factors = list(sp.Mul.make_args(e.function))
+        for number, factor in enumerate(factors):
+            if not (isinstance(factor, sp.Indexed) and factor.base in self.ir.labels and factor.indices[-1] == variable):
+                continue
+            rest = sp.Mul(*(factors[:number] + factors[number + 1:]))
+            rows = tuple(factor.indices[:-1])
+            if rest.has(factor.base) or variable in rows or len(rows) > 1 or \
+                    not all(isinstance(row, sp.Symbol) and (row in ranges or self._gradient_index(row)) for row in rows):
+                return None
+            for read in rest.atoms(sp.Indexed):  # a row's label gathers along that row's own axis
+                if variable in read.indices and (list(read.indices).count(variable) != 1 or
+                                                 (rows and (read.indices[0] != rows[0] or read.indices[0] == variable))):
+                    return None
+            label = sp.Dummy("label", integer=True)
+            self.labels_at[label] = (self.arrays[factor.base], rows)
+            return self.term(rest.xreplace({variable: label}), ranges)
+        return None
+
     def reduction(self, e: sp.Basic, ranges: dict) -> Term:
         e = self.renamed(e)
+        selected = self.label_selected(e, ranges)
+        if selected is not None:
+            return selected
         inner = dict(ranges)
         for variable, lower, upper in e.limits:
             if lower != 1:
