@@ -12,6 +12,7 @@ but the softmax shifted by its row's maximum (as :mod:`.user_printer` prints it 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sympy as sp
@@ -288,7 +289,7 @@ class ArrayPrinter:
         for expression, axes in outputs:
             term = self.term(expression, {})
             values.append(self.shaped(term, axes))
-        body = self.lines
+        body = released(self.lines, " ".join(values))
         return "\n".join([f"def {name}({', '.join(self.parameters())}):", *self.header(), *body,
                           f"    return {', '.join(values)}" + ("," if len(values) == 1 else "")]) + "\n"
 
@@ -609,6 +610,26 @@ class ArrayPrinter:
         if not axes and all(_is_number(t.code) for t in terms):
             raise CodegenError(f"{self.ir.name}: the condition {e} is a constant")
         return self.fresh(joiner.join(codes), axes)
+
+
+TEMPORARY = re.compile(r"\b_\d+\b")
+
+
+def released(lines: list[str], returned: str) -> list[str]:
+    """``lines`` with each temporary deleted after the statement that last reads it: an eager
+    call then holds a few arrays of the inputs' size at a time, not one for every node."""
+    last: dict[str, int] = {}
+    for number, line in enumerate(lines):
+        for name in TEMPORARY.findall(line.split("=", 1)[1]):
+            last[name] = number
+    kept = set(TEMPORARY.findall(returned))
+    out = []
+    for number, line in enumerate(lines):
+        out.append(line)
+        done = sorted((name for name, at in last.items() if at == number and name not in kept), key=lambda n: int(n[1:]))
+        if done:
+            out.append(f"    del {', '.join(done)}")
+    return out
 
 
 def gradient_axes(ir: KernelIR, batched: bool) -> tuple:
