@@ -6,7 +6,8 @@ eager and compiled, all in one run; ratios to ``F.cross_entropy`` eager (lower i
     python benchmarks/torch_backend.py            # the issue's shapes with a tenth of the rows
     python benchmarks/torch_backend.py --full     # 10⁶×10, 10⁵×1000, 10⁴×32000
 
-Times are the best of ``--repeat`` runs after a warm-up (which compiles); float32.
+Times are the best of ``--repeat`` rounds after a warm-up (which compiles), the competitors taking
+turns in each round; float32.
 """
 from __future__ import annotations
 
@@ -26,14 +27,18 @@ from derive.kernels import load  # noqa: E402
 FULL = [(10**6, 10), (10**5, 1000), (10**4, 32000)]
 
 
-def best(step, repeat: int) -> float:
-    step()  # warm-up: compiles
-    times = []
+def best_interleaved(steps: dict, repeat: int) -> dict:
+    """The best time of each step over ``repeat`` rounds, the steps taking turns within a round
+    (on a shared machine a burst of load then falls on every competitor, not on one)."""
+    for step in steps.values():
+        step()  # warm-up: compiles
+    times: dict = {name: [] for name in steps}
     for _ in range(repeat):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    return {name: min(measured) for name, measured in times.items()}
 
 
 def forward_backward(loss_of, z, labels):
@@ -46,7 +51,7 @@ def forward_backward(loss_of, z, labels):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the issue's shapes (memory: about 10 GB at 10⁴×32000)")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     arguments = parser.parse_args()
     torch.set_num_threads(2)
     sizes = FULL if arguments.full else [(n // 10, k) for n, k in FULL]
@@ -60,7 +65,7 @@ def main() -> None:
         "derive numba": lambda z, t: numba_function(z, t),
     }
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, forward + backward; "
-          f"best of {arguments.repeat}")
+          f"best of {arguments.repeat} interleaved rounds; load average {os.getloadavg()[0]:.1f}")
     header = f"{'N x K':>14} | " + " | ".join(f"{name:>24}" for name in competitors)
     print(header)
     print("-" * len(header))
@@ -68,7 +73,8 @@ def main() -> None:
         generator = torch.Generator().manual_seed(0)
         z = torch.randn(n, k, generator=generator).requires_grad_()
         labels = torch.randint(0, k, (n,), generator=generator)
-        times = {name: best(forward_backward(loss_of, z, labels), arguments.repeat) for name, loss_of in competitors.items()}
+        times = best_interleaved({name: forward_backward(loss_of, z, labels) for name, loss_of in competitors.items()},
+                                 arguments.repeat)
         reference = times["F.cross_entropy"]
         cells = [f"{times[name] * 1e3:9.1f} ms ({times[name] / reference:5.2f}x)" for name in competitors]
         print(f"{n:>7} x {k:<5} | " + " | ".join(f"{cell:>24}" for cell in cells), flush=True)

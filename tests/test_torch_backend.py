@@ -149,6 +149,12 @@ def test_a_gradient_by_an_input_with_no_derived_derivative_is_refused_naming_it(
         named(z=z[0], k=1).backward()
 
 
+def test_a_second_derivative_is_refused_not_a_silent_zero(torch, ce):
+    z = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(ValueError, match="no second derivative"):
+        torch.autograd.grad(ce(z=z, t=torch.tensor([0, 1, 2])), z, create_graph=True)
+
+
 def test_torch_func_grad_and_vmap_run_the_derived_backward(torch, ce):
     F = torch.nn.functional
     from torch.func import grad, vmap

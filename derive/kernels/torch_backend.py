@@ -203,6 +203,8 @@ def _autograd_function(ir: KernelIR, module):
     has_gradient = differentiable(ir)
     refusals = tuple(no_derivative(ir, name) for name in ir.inputs)
     by = ir.by
+    second = (f"no second derivative: the backward is the derived gradient by {by}, and the derivation has none of "
+              "it (create_graph=True would differentiate it as a constant: zero); derive the gradient of that gradient")
 
     function: Any = torch.autograd.Function  # torch is imported when a kernel is made
 
@@ -222,6 +224,8 @@ def _autograd_function(ir: KernelIR, module):
         @staticmethod
         def backward(ctx, incoming, _):
             (gradient,) = ctx.saved_tensors
+            if torch.is_grad_enabled() and not _traced(torch, [incoming]):  # create_graph=True: a graph of a constant
+                raise ValueError(second)
             wanted = ctx.needs_input_grad[3:]
             for number, needs in enumerate(wanted):
                 if needs and (number != position or not has_gradient):
