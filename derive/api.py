@@ -108,11 +108,12 @@ def _gradient_of_derivation(derivation: Derivation, wrt: sp.Basic, link: str | N
     return derivations.gradient(derivation, wrt, link)
 
 
-def _compile_derivation(derivation: Derivation):
+def _compile_derivation(derivation: Derivation, backend: str = "numba"):
     """What :meth:`Derivation.compile` does: a kernel of the loss and its gradient, each in its
-    stable form, by one path for a built-in and a user's gradient (:mod:`derive.kernels`)."""
+    stable form, by one path for a built-in and a user's gradient (:mod:`derive.kernels`), for
+    the ``backend`` named (numba, torch, jax)."""
     from .kernels import compile_derivation
-    return compile_derivation(derivation)
+    return compile_derivation(derivation, backend)
 
 
 def get(name: str) -> Derivation:

@@ -212,10 +212,13 @@ class Derivation:
     def _repr_markdown_(self) -> str:
         return extensions.call("markdown", self)
 
-    def compile(self):
-        """Numba kernels for this loss and its gradient, generated from its stable form
-        (:mod:`derive.kernels`): ``k.loss(X, T)``, ``k.grad(X, T)``, ``k.loss_and_grad(X, T)``."""
-        return extensions.call("compile", self)
+    def compile(self, backend: str = "numba"):
+        """Kernels for this loss and its gradient, generated from its stable form
+        (:mod:`derive.kernels`).  ``backend="numba"`` (CPU): ``k.loss(X, T)``, ``k.grad(X, T)``,
+        ``k.loss_and_grad(X, T)``; ``"torch"``: ``k(**inputs, reduction=None)``, a tensor whose
+        backward is the derived gradient, on any device and under ``torch.compile``; ``"jax"``:
+        the same as a ``jax.custom_vjp`` function, jit-able."""
+        return extensions.call("compile", self, backend)
 
     def certificate(self) -> dict:
         """This derivation as a certificate (``derive-certificate/1``, a JSON-able dict) that

@@ -28,6 +28,17 @@ def require_torch():
     return torch
 
 
+def require_jax():
+    """JAX and optax, the references of the jax backend (``pip install -e '.[test]'`` installs them)."""
+    try:
+        import jax
+        import optax  # noqa: F401 - the reference the tests compare with
+    except ImportError:
+        jax = None
+    require(jax is not None, "JAX with optax")
+    return jax
+
+
 def require_katex() -> str:
     node = shutil.which("node")
     require(node is not None and (ROOT / "node_modules" / "katex").is_dir(), "node with KaTeX (npm install)")

@@ -231,14 +231,22 @@ class NumbaBackend:
         return UserKernel(kind.loss.result.rhs, kind.gradient.result.rhs, make_plan().wrt)
 
 
-BACKENDS = {"numba": NumbaBackend()}
+def _array_backends() -> dict:
+    """The backends that print the kernel IR (:mod:`.ir`) as array code; each imports its library
+    only when a kernel is made."""
+    from .jax_backend import JaxBackend
+    from .torch_backend import TorchBackend
+    return {"torch": TorchBackend(), "jax": JaxBackend()}
+
+
+BACKENDS = {"numba": NumbaBackend(), **_array_backends()}
 
 
 def compile_derivation(derivation, backend: str = "numba"):
     """The kernel of any derivation whose result is a loss or a loss's gradient: one path for the
     built-ins and a user's losses (:func:`derive.derivations.plans.plan_for`: the gradient by the engine, the stable
     forms by the catalogue's rules), then the backend's generator."""
-    if backend not in BACKENDS:
+    if not isinstance(backend, str) or backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
     # the derivations make the plan (derive.derivations.plans), reached by registration
     make_plan = functools.cache(lambda: extensions.call("kernel_plan", derivation))
