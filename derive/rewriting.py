@@ -15,6 +15,7 @@ import sympy as sp
 
 from .catalogue import Rule
 from .conditions import Domain, holds
+from .functions import Maximum
 from .expression_paths import all_subexpressions, replace_at
 from .ranges import never_backwards, nonempty
 from .rule_scope import holds_at_empty_range
@@ -157,12 +158,32 @@ def rewrite_once(rule: Rule, expr: sp.Basic, domain: Domain) -> tuple[sp.Basic, 
             binding = _match_once(rule, part, domain)
             if binding is None:
                 continue
+            if _captures(rule, binding):
+                continue
             scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}
             replacement = rule.pattern("rhs", scope)
             if replacement == part:
                 continue
             return replace_at(expr, path, replacement * rest if rest is not None else replacement), path
     return None
+
+
+def _captures(rule: Rule, binding: Mapping[str, sp.Basic]) -> bool:
+    """Whether an index the rule's right side binds of its own (``l`` in ``max_l z_{r l}``) is held
+    free by what the wilds matched: bound as written, it would capture that index (``max_l z_{l l}``,
+    the diagonal's maximum, where the row's was meant).  Such a match is not taken; a rule or
+    operation that picks a fresh index (``shift_log_sum_exp``) does the rewrite instead."""
+    held = {str(symbol) for value in binding.values() for symbol in value.free_symbols}
+    return any(name in held for name in _introduced_indices(rule))
+
+
+@lru_cache(maxsize=None)
+def _introduced_indices(rule: Rule) -> tuple[str, ...]:
+    """The names of the indices the rule's right side binds (sums, products, maxima) that are no wild."""
+    rhs = rule.pattern("rhs")
+    binders = rhs.atoms(sp.Sum, sp.Product) | {node for node in sp.preorder_traversal(rhs) if isinstance(node, Maximum)}
+    return tuple(sorted({str(limit[0]) for binder in binders for limit in binder.limits
+                         if not isinstance(limit[0], sp.Wild)} - set(rule.wilds)))
 
 
 SUBPRODUCT_FACTORS = 8  # a product with more factors is matched whole only
