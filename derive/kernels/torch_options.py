@@ -55,9 +55,18 @@ def _smoothed(expr: sp.Basic) -> sp.Basic:
     """The smoothed labels written by their definition, each sum over them multiplied out so that
     its terms are the label's (``(1 - ε) t_ij w_j``: one entry with integer labels) or free of it.
     Products only: ``e^{z - m}`` must stay one exponential (full expansion writes e^z e^{-m}, which
-    overflows unless the compiler happens to fold it back, and calls the library exp twice)."""
+    overflows unless the compiler happens to fold it back, and calls the library exp twice).  A
+    function's argument is left as derived: multiplied out, the log-sum-exp's ``Σ_j (1 - t_ij) e^{z_j - m}``
+    becomes ``Σ_j e^{z_j - m} - e^{z_label - m}``, which cancels when the label's probability is
+    near 1 (a loss of 4e-9 kept 7 digits)."""
     return c.smoothed_labels(expr).replace(
-        lambda e: isinstance(e, sp.Sum) and e.function.has(c.epsilon), lambda e: sp.Sum(sp.expand_mul(e.function), *e.limits))
+        lambda e: isinstance(e, sp.Sum) and e.function.has(c.epsilon), lambda e: sp.Sum(_products_out(e.function), *e.limits))
+
+
+def _products_out(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with its products multiplied out, each function's argument (log1p, exp) untouched."""
+    calls = {call: sp.Dummy() for call in expr.atoms(sp.Function)}  # xreplace takes the outermost call
+    return sp.expand_mul(expr.xreplace(calls)).xreplace({dummy: call for call, dummy in calls.items()})
 
 
 def module_source(kinds: dict) -> str:
