@@ -102,6 +102,12 @@ class Kernel:
     def _run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, layout: str | None = None,
              options: dict | None = None):
         T = as_targets(T)  # once: labels past int64 refused before anything reads them
+        one = one_sample(X, T, self.categorical)
+        if one is not None:  # PyTorch's unbatched input: computed as a batch of one, given back in its shape
+            X1, T1 = one
+            out1 = out[None] if isinstance(out, np.ndarray) and out.shape == np.shape(X) else out
+            loss, G = self._run(X1, T1, reduction, check, with_gradient, out1, layout, options)
+            return (loss.reshape(()) if reduction == "none" else loss), (None if G is None else G.reshape(np.shape(X)))
         shape = np.shape(X)
         if self.classes is not None and len(shape) >= 2 and shape[1] != self.classes:
             raise ValueError(f"{self.name} was derived for K = {self.classes} classes; X has {shape[1]}")
@@ -153,6 +159,8 @@ class Kernel:
             return True
         if not self.categorical:
             return False
+        if T.ndim == 2 and T.dtype.kind == "f" and np.shape(X) == T.shape and not _sum_to_one(X, T):
+            return True  # PyTorch's -Σ t log softmax for any targets: the options kernel assumes no sum
         return T.ndim == 1 and T.dtype.kind == "i" and T.size > 0 and T.min() < 0
 
     def _options(self):
@@ -197,6 +205,25 @@ class Kernel:
     def loss_and_grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, layout: str | None = None,
                       **options):
         return self._run(X, T, reduction, check, True, out, layout, options)
+
+
+def one_sample(X, T, categorical: bool):
+    """``(X, T)`` as a batch of one where PyTorch takes one sample unbatched (cross-entropy: logits
+    (C,) with a label () or probabilities (C,)), else None."""
+    if not categorical or np.ndim(X) != 1:
+        return None
+    X = np.asarray(X)
+    if (T.ndim == 0 and T.dtype.kind in "iu") or (T.shape == X.shape and T.dtype.kind == "f"):
+        return X[None], T[None]
+    raise ValueError(f"for one sample of {X.shape[0]} classes (logits of shape {X.shape}) the target is a label "
+                     f"of shape () or probabilities of shape {X.shape}; got shape {T.shape} and dtype {T.dtype}")
+
+
+def _sum_to_one(X, T: np.ndarray) -> bool:
+    """Whether each row of target probabilities sums to one, as precisely as the inputs are given."""
+    single = np.asarray(X).dtype.itemsize < 8 or T.dtype.itemsize < 8
+    sums = T.sum(axis=1, dtype=np.float64)
+    return bool(np.allclose(sums, 1.0, rtol=0, atol=1e-4 if single else 1e-9)) if sums.size else True
 
 
 def _is_default(value, default) -> bool:

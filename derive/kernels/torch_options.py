@@ -187,7 +187,7 @@ class OptionsKernel(_GeneratedKernels):
             raise ValueError(f"ignore_index {int(ignore_index)} names a class, which leaves out samples labelled with it; "
                              "target probabilities have no labels (PyTorch refuses it too): give integer labels or "
                              "leave ignore_index out")
-        X2, T2, kind = check_inputs(X2, T2, True, True, check)
+        X2, T2, kind = check_inputs(X2, T2, True, True, check, sum_to_one=False)  # ce-soft-options assumes no sum
         epsilon = _smoothing(label_smoothing)
         values = {"c": keep.astype(X2.dtype) if keep is not None else None, "epsilon": X2.dtype.type(epsilon),
                   "w": _class_weights(weight, X2.shape[1], X2.dtype)}
