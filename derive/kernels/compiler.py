@@ -143,11 +143,12 @@ class Kernel:
         ``ignore_index``, ``label_smoothing`` for cross-entropy; ``weight``, ``pos_weight`` for
         binary cross-entropy), inputs of more axes (N, C, d₁, …) or (N, L), or (cross-entropy) a
         negative label (``ignore_index`` defaults to -100, as in PyTorch)."""
-        known = OPTIONS[self.categorical] if self.variable == "z" else {}
+        known = OPTIONS[self.categorical] if self.variable == "z" else PROBABILITY_OPTIONS[self.categorical]
         unknown = set(options) - set(known)
         if unknown:
             takes = f"the options are {', '.join(known)}" if known else \
-                "PyTorch's options are for the losses of logits (load('ce-softmax'), load('bce-sigmoid'))"
+                "PyTorch's options are for the losses of logits (load('ce-softmax'), load('bce-sigmoid')) and " \
+                "binary cross-entropy of probabilities (load('bce'): weight)"
             raise TypeError(f"unknown option {sorted(unknown)[0]!r} for {self.name}; {takes}")
         if not known:
             return False
@@ -155,8 +156,8 @@ class Kernel:
                 any(name in options and not _is_default(options[name], default)
                     for name, default in known.items() if default is not None):
             return True
-        if getattr(X, "ndim", 0) > (2 if self.categorical else 1):
-            return True
+        if np.ndim(X) > (2 if self.categorical else 1) or (not self.categorical and np.ndim(X) == 0):
+            return True  # (N, C, d₁, …) or (N, …, L); one entry () of a binary loss
         if not self.categorical:
             return False
         if T.ndim == 2 and T.dtype.kind == "f" and np.shape(X) == T.shape and not _sum_to_one(X, T):
@@ -165,8 +166,9 @@ class Kernel:
 
     def _options(self):
         if self._options_kernel is None:
-            from .torch_options import BinaryOptionsKernel, OptionsKernel
-            self._options_kernel = OptionsKernel() if self.categorical else BinaryOptionsKernel()
+            from .torch_options import BinaryOptionsKernel, OptionsKernel, WeightedProbabilityKernel
+            self._options_kernel = OptionsKernel() if self.categorical else \
+                BinaryOptionsKernel() if self.variable == "z" else WeightedProbabilityKernel()
         return self._options_kernel
 
     def layouts(self) -> tuple[str, ...]:
@@ -205,6 +207,10 @@ class Kernel:
     def loss_and_grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, layout: str | None = None,
                       **options):
         return self._run(X, T, reduction, check, True, out, layout, options)
+
+
+# PyTorch's options of the losses of probabilities (F.binary_cross_entropy's weight), with their defaults
+PROBABILITY_OPTIONS: dict[bool, dict[str, float | None]] = {True: {}, False: {"weight": None}}
 
 
 def one_sample(X, T, categorical: bool):
