@@ -277,7 +277,7 @@ class BinaryOptionsKernel(_GeneratedKernels):
 
     STEM, KINDS = "bce-options", BCE_KINDS
     INPUT = "logits"  # what X holds
-    PARAMETERS = ("rho", "w")  # the generated kernels' parameters (sorted by name: _parameters)
+    PARAMETERS: tuple[str, ...] = ("rho", "w")  # the generated kernels' parameters (sorted by name: _parameters)
 
     def run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, *, weight=None, pos_weight=None):
         """``(loss, gradient)`` as ``F.binary_cross_entropy_with_logits(X, T, weight, pos_weight=...,
