@@ -291,4 +291,7 @@ def load(name: str) -> Kernel:
 
     if not isinstance(name, str) or not name:
         raise ValueError(f"a kernel is loaded by the name of a derivation, not {name!r}")
+    if name == "nll":  # PyTorch's nll_loss: its options' kernel only (a mean over a weighted total)
+        from .torch_options import LogProbabilityKernel
+        return LogProbabilityKernel()  # type: ignore[return-value]
     return Kernel(name, plan)

@@ -32,6 +32,7 @@ from .threads import run_rows
 CE_KINDS = {"labels": ("ce-options-softmax", False), "targets": ("ce-soft-options-softmax", False)}
 BCE_KINDS = {"targets": ("bce-options-sigmoid", True)}
 BCE_PROBABILITY_KINDS = {"targets": ("bce-weighted", True)}
+NLL_KINDS = {"labels": ("nll", False)}  # log-probabilities z = log y and integer labels, as F.nll_loss takes them
 ENTRIES = "entries"  # the generated function writing each entry's loss
 ROW_WEIGHTS = "row_weights"  # the generated function writing each sample's share ω_i of the mean's denominator
 
@@ -214,6 +215,57 @@ class OptionsKernel(_GeneratedKernels):
             check_result(X2, T2, rows, True, True)
         loss = flat.rows(rows) if reduction == "none" else _reduced(rows, total, reduction)
         return loss, (flat.gradient(G, out) if G is not None else None)
+
+
+class NLLKernel(OptionsKernel):
+    """``F.nll_loss(input, target, weight, ignore_index=..., reduction=...)`` of log-probabilities,
+    generated from the derivation ``nll`` (cross-entropy with PyTorch's options, ``ce-options``,
+    of the log-probabilities z = log y the model gives): ``-Σᵢ cᵢ w_(tᵢ) z_(i, tᵢ) / Σᵢ cᵢ w_(tᵢ)``."""
+
+    STEM, KINDS = "nll", NLL_KINDS
+
+    def run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, *, weight=None,  # type: ignore[override]
+            ignore_index: int = -100):
+        """As PyTorch: X (N, C) or (N, C, d₁, …) or one sample (C,); T integer labels (N,),
+        (N, d₁, …) or ()."""
+        T = as_targets(T)
+        if T.dtype.kind not in "iu":
+            raise TypeError(f"nll_loss takes integer labels (PyTorch's int64), not {T.dtype} targets")
+        return super().run(X, T, reduction, check, with_gradient, out, weight=weight, ignore_index=ignore_index)
+
+
+class LogProbabilityKernel:
+    """The kernel ``load("nll")`` gives: PyTorch's ``F.nll_loss`` of log-probabilities, with its
+    keywords (``weight``, ``ignore_index``, ``reduction``) and shapes, as the other kernels are called."""
+
+    name, categorical, variable, classes = "nll", True, "z", None
+
+    def __init__(self):
+        self._kernel = NLLKernel()
+        self.source = self._kernel.source
+
+    def __repr__(self) -> str:
+        return "<derive kernel nll of log-probabilities>"
+
+    def _run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, **options):
+        from .compiler import one_sample
+
+        T = as_targets(T)
+        one = one_sample(X, T, True) if T.dtype.kind in "iu" else None
+        if one is not None:  # one sample (C,) with a label (): a batch of one, given back in its shape
+            out1 = out[None] if isinstance(out, np.ndarray) and out.shape == np.shape(X) else out
+            loss, G = self._kernel.run(*one, reduction, check, with_gradient, out1, **options)
+            return (loss.reshape(()) if reduction == "none" else loss), (None if G is None else G.reshape(np.shape(X)))
+        return self._kernel.run(X, T, reduction, check, with_gradient, out, **options)
+
+    def loss(self, X, T, reduction: str = "mean", check: bool = True, **options):
+        return self._run(X, T, reduction, check, False, **options)[0]
+
+    def grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, **options):
+        return self._run(X, T, reduction, check, True, out, **options)[1]
+
+    def loss_and_grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, **options):
+        return self._run(X, T, reduction, check, True, out, **options)
 
 
 def _smoothing(value) -> float:
