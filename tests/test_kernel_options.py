@@ -369,3 +369,37 @@ def test_binary_cross_entropy_of_probabilities_names_bad_input():
         k.loss(np.array([0.5, 0.5]), np.array([0.0, 1.0]), weight=np.ones(3))
     with pytest.raises(TypeError, match="unknown option 'pos_weight'"):
         k.loss(np.array([0.5, 0.5]), np.array([0.0, 1.0]), pos_weight=np.ones(1))
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (3, 4, 2, 2), (4,)])
+@pytest.mark.parametrize("options", [{}, {"weight": np.array([0.5, 1.0, 2.0, 1.5])}, {"ignore_index": 1},
+                                     {"weight": np.array([0.5, 1.0, 2.0, 1.5]), "ignore_index": 2}])
+def test_nll_loss_of_log_probabilities(torch, shape, options):
+    """load("nll") is F.nll_loss (from the derivation nll: ce-options of log-probabilities), with its
+    options and shapes: (N, C), (N, C, d₁, d₂), one sample (C,) with a label ()."""
+    rng = np.random.default_rng(7)
+    Z = rng.normal(size=shape)
+    labels = (shape[0],) + shape[2:] if len(shape) > 1 else ()
+    T = rng.integers(0, shape[1] if len(shape) > 1 else shape[0], labels)
+    T.flat[0] = 0  # a sample the ignore_index (1 or 2) keeps
+    for reduction in ("mean", "sum", "none"):
+        loss, grad = load("nll").loss_and_grad(Z, T, reduction=reduction, **options)
+        z = torch.tensor(Z, requires_grad=True)
+        out = torch.nn.functional.nll_loss(z, torch.tensor(T), reduction=reduction,
+                                           **{k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in options.items()})
+        (expected_grad,) = torch.autograd.grad(out.sum(), z)
+        assert np.shape(loss) == tuple(out.shape)
+        np.testing.assert_allclose(loss, out.detach().numpy(), rtol=1e-14)
+        np.testing.assert_allclose(grad, expected_grad.numpy(), rtol=1e-14)
+
+
+def test_nll_loss_refuses_what_pytorch_refuses(torch):
+    Z = np.zeros((2, 3))
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.nll_loss(torch.tensor(Z), torch.tensor([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]))
+    with pytest.raises(TypeError, match="integer labels"):
+        load("nll").loss(Z, np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]))
+    with pytest.raises(ValueError, match="labels must be in 0..2"):
+        load("nll").loss(Z, np.array([0, 3]))
+    with pytest.raises(TypeError, match="unknown option .label_smoothing. for nll"):
+        load("nll").loss(Z, np.array([0, 1]), label_smoothing=0.1)

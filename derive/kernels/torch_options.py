@@ -250,6 +250,9 @@ class LogProbabilityKernel:
     def _run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, **options):
         from .compiler import one_sample
 
+        unknown = sorted(set(options) - {"weight", "ignore_index"})
+        if unknown:
+            raise TypeError(f"unknown option {unknown[0]!r} for nll; the options are weight, ignore_index (as F.nll_loss's)")
         T = as_targets(T)
         one = one_sample(X, T, True) if T.dtype.kind in "iu" else None
         if one is not None:  # one sample (C,) with a label (): a batch of one, given back in its shape
