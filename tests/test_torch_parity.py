@@ -190,7 +190,7 @@ def test_every_sample_of_pytorchs_material_agrees_or_is_refused_by_both(tally):
 
 def test_the_material_reaches_every_function_derive_has_a_kernel_for(tally):
     counts, _ = tally
-    for function in ("cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits"):
+    for function in ("cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"):
         agreeing = sum(n for where, counter in counts.items() if function in where or MODULES_OF[function] in where
                        for verdict_, n in counter.items() if verdict_.startswith("agree"))
         assert agreeing >= 10, f"only {agreeing} samples of {function} were compared"
