@@ -12,7 +12,7 @@ from ..errors import CodegenError, UnknownDerivation
 from . import cache
 from .generated import (BLOCK_ROWS, DECORATOR, ELEMENTWISE_DECORATOR, FEW, FEW_CLASSES, MANY_ROWS, OPTIONS, REDUCTIONS, SINGLE,
                         gradient_buffer, load_module, sums_to_one)
-from .input_checks import as_targets, check_gradient, check_inputs, check_result
+from .input_checks import as_targets, check_gradient, check_inputs, check_result, one_sample, sums_to_one_per_row
 from .threads import run_rows
 
 def module_source(plan) -> str:
@@ -160,7 +160,7 @@ class Kernel:
             return True  # (N, C, d₁, …) or (N, …, L); one entry () of a binary loss
         if not self.categorical:
             return False
-        if T.ndim == 2 and T.dtype.kind == "f" and np.shape(X) == T.shape and not _sum_to_one(X, T):
+        if T.ndim == 2 and T.dtype.kind == "f" and np.shape(X) == T.shape and not sums_to_one_per_row(X, T):
             return True  # PyTorch's -Σ t log softmax for any targets: the options kernel assumes no sum
         return T.ndim == 1 and T.dtype.kind == "i" and T.size > 0 and T.min() < 0
 
@@ -211,25 +211,6 @@ class Kernel:
 
 # PyTorch's options of the losses of probabilities (F.binary_cross_entropy's weight), with their defaults
 PROBABILITY_OPTIONS: dict[bool, dict[str, float | None]] = {True: {}, False: {"weight": None}}
-
-
-def one_sample(X, T, categorical: bool):
-    """``(X, T)`` as a batch of one where PyTorch takes one sample unbatched (cross-entropy: logits
-    (C,) with a label () or probabilities (C,)), else None."""
-    if not categorical or np.ndim(X) != 1:
-        return None
-    X = np.asarray(X)
-    if (T.ndim == 0 and T.dtype.kind in "iu") or (T.shape == X.shape and T.dtype.kind == "f"):
-        return X[None], T[None]
-    raise ValueError(f"for one sample of {X.shape[0]} classes (logits of shape {X.shape}) the target is a label "
-                     f"of shape () or probabilities of shape {X.shape}; got shape {T.shape} and dtype {T.dtype}")
-
-
-def _sum_to_one(X, T: np.ndarray) -> bool:
-    """Whether each row of target probabilities sums to one, as precisely as the inputs are given."""
-    single = np.asarray(X).dtype.itemsize < 8 or T.dtype.itemsize < 8
-    sums = T.sum(axis=1, dtype=np.float64)
-    return bool(np.allclose(sums, 1.0, rtol=0, atol=1e-4 if single else 1e-9)) if sums.size else True
 
 
 def _is_default(value, default) -> bool:

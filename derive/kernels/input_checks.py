@@ -37,6 +37,25 @@ def _first_type(array: np.ndarray) -> str:
     return f" ({', '.join(kinds)})" if kinds else ""
 
 
+def one_sample(X, T, categorical: bool):
+    """``(X, T)`` as a batch of one where PyTorch takes one sample unbatched (cross-entropy: logits
+    (C,) with a label () or probabilities (C,)), else None."""
+    if not categorical or np.ndim(X) != 1:
+        return None
+    X = np.asarray(X)
+    if (T.ndim == 0 and T.dtype.kind in "iu") or (T.shape == X.shape and T.dtype.kind == "f"):
+        return X[None], T[None]
+    raise ValueError(f"for one sample of {X.shape[0]} classes (logits of shape {X.shape}) the target is a label "
+                     f"of shape () or probabilities of shape {X.shape}; got shape {T.shape} and dtype {T.dtype}")
+
+
+def sums_to_one_per_row(X, T: np.ndarray) -> bool:
+    """Whether each row of target probabilities sums to one, as precisely as the inputs are given."""
+    single = np.asarray(X).dtype.itemsize < 8 or T.dtype.itemsize < 8
+    sums = T.sum(axis=1, dtype=np.float64)
+    return bool(np.allclose(sums, 1.0, rtol=0, atol=1e-4 if single else 1e-9)) if sums.size else True
+
+
 def floating_array(array, what: str) -> np.ndarray:
     array = np.asarray(array) if not isinstance(array, np.ndarray) else array
     if array.dtype not in (np.float32, np.float64):

@@ -22,7 +22,7 @@ from .codegen import generate, generate_entries, mean_and_rows, per_sample_gradi
 from .source_printer import difference_
 from .spec import Spec
 from .generated import DECORATOR, REDUCTIONS, SINGLE, gradient_buffer, load_module, sums_to_one
-from .input_checks import (INT64, as_targets, check_gradient, check_inputs, check_result, floating_array, require_finite,
+from .input_checks import (INT64, as_targets, check_gradient, check_inputs, check_result, floating_array, one_sample, require_finite,
                            require_unit_interval)
 from .threads import run_rows
 
@@ -248,8 +248,6 @@ class LogProbabilityKernel:
         return "<derive kernel nll of log-probabilities>"
 
     def _run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, **options):
-        from .compiler import one_sample
-
         unknown = sorted(set(options) - {"weight", "ignore_index"})
         if unknown:
             raise TypeError(f"unknown option {unknown[0]!r} for nll; the options are weight, ignore_index (as F.nll_loss's)")
