@@ -54,8 +54,16 @@ def _softmax_table(expr: sp.Basic, classes: sp.Basic) -> dict[sp.Basic, sp.Basic
     return {p: softmax_of(p, classes, index) for p in expr.atoms(sp.Indexed) if p.base == c.y}
 
 
-_IS_LINK_OF = {Link.SIGMOID: _is_sigmoid_of, Link.SOFTMAX: _is_softmax_of}
-_LINK_TABLES = {Link.SIGMOID: _sigmoid_table, Link.SOFTMAX: _softmax_table}  # each prediction through the link
+def _is_exp_of(value: sp.Basic, prediction: sp.Basic, classes: sp.Basic) -> bool:
+    return isinstance(prediction, sp.Indexed) and value == sp.exp(c.z[prediction.indices])
+
+
+def _exp_table(expr: sp.Basic, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:
+    return {p: sp.exp(c.z[p.indices]) for p in expr.atoms(sp.Indexed) if p.base == c.y}
+
+
+_IS_LINK_OF = {Link.SIGMOID: _is_sigmoid_of, Link.SOFTMAX: _is_softmax_of, Link.EXP: _is_exp_of}
+_LINK_TABLES = {Link.SIGMOID: _sigmoid_table, Link.SOFTMAX: _softmax_table, Link.EXP: _exp_table}  # each prediction through the link
 
 
 def link_table(expr: sp.Basic, link: str, classes: sp.Basic) -> dict[sp.Basic, sp.Basic]:

@@ -27,6 +27,7 @@ class Link(str, Enum):
 
     SOFTMAX = "softmax"
     SIGMOID = "sigmoid"
+    EXP = "exp"  # the model gives log-probabilities z = log y (PyTorch's nll_loss takes a log_softmax's output)
 
     def __str__(self) -> str:
         return self.value
@@ -347,6 +348,7 @@ def _softmax_written_out(prediction: sp.Indexed, classes: int) -> sp.Basic:
 _LINKED = {  # a prediction written through the link, at a concrete number of classes
     Link.SIGMOID: lambda prediction, classes: sigmoid(c.z[prediction.indices]),
     Link.SOFTMAX: _softmax_written_out,
+    Link.EXP: lambda prediction, classes: sp.exp(c.z[prediction.indices]),
 }
 
 

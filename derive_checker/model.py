@@ -54,8 +54,8 @@ class Model:
             (y, z), h = (self.scope.array(self.link[role]) for role in ("prediction", "logits")), sp.Dummy("h", integer=True)
             softmax = lambda ix: sp.exp(z[ix]) / sp.Sum(sp.exp(z[ix[:-1] + (h,)]), (h, 1, self.class_count()))  # noqa: E731
             sigmoid = lambda zi: 1 / (1 + sp.exp(-zi))  # noqa: E731
-            table = {a: softmax(a.indices) if self.link["kind"] == "softmax" else sigmoid(z[a.indices])
-                     for a in expr.atoms(sp.Indexed) if a.base == y}
+            kinds = {"softmax": lambda a: softmax(a.indices), "sigmoid": lambda a: sigmoid(z[a.indices]), "exp": lambda a: sp.exp(z[a.indices])}
+            table = {a: kinds[self.link["kind"]](a) for a in expr.atoms(sp.Indexed) if a.base == y}  # exp: log-probabilities z = log y
             if self.link["kind"] == "sigmoid":
                 table[self.scope.symbol(self.link["prediction"])] = sigmoid(self.scope.symbol(self.link["logits"]))
             expr = expr.xreplace(table)

@@ -162,7 +162,7 @@ def test_a_rules_directory_without_declarations_uses_those_shipped(tmp_path):
 
 def test_the_declarations_shipped_load_and_name_every_built_in():
     shipped = read_declarations(None)
-    assert len(shipped.derivations) == 58 and set(shipped.derivations) == set(names())
+    assert len(shipped.derivations) == 59 and set(shipped.derivations) == set(names())
     assert {"differentiate", "gradient", "through_link", "stable_forms"} <= set(shipped.strategies)
 
 

@@ -258,3 +258,148 @@ def test_bad_binary_options_are_named(binary):
         binary.loss(X, T, label_smoothing=0.1)
     with pytest.raises(ValueError, match="logits contains NaN"):
         binary.loss(np.where(np.eye(4, 3) > 0, np.nan, 0.0), T, reduction="none")
+
+
+# ----- issue 31, item 6: PyTorch parity --------------------------------------------------------
+def _exact(function, *arguments):
+    import mpmath
+
+    with mpmath.workdps(60):
+        return float(function(*[mpmath.mpf(a) for a in arguments]))
+
+
+def test_a_tiny_cross_entropy_with_options_keeps_its_digits(kernel):
+    """The label's logit ahead by 20: log(1 + 2e^-20), 4.1e-9, to its last digits (the options
+    kernel once summed every class and took the label's term off: 7 digits left; PyTorch's own
+    log-sum-exp keeps 8)."""
+    import mpmath
+
+    X, T = np.array([[20.0, 0.0, 0.0], [0.0, 36.0, 0.0]]), np.array([0, 1])
+    exact = [_exact(lambda a: mpmath.log1p(2 * mpmath.exp(-a)), a) for a in (20, 36)]
+    for options in ({"weight": np.ones(3)}, {"weight": np.array([0.5, 2.0, 1.0])}, {"ignore_index": 2}):
+        rows = kernel.loss(X, T, reduction="none", **options)
+        weights = options.get("weight", np.ones(3))[T]
+        np.testing.assert_allclose(rows, weights * np.array(exact), rtol=4e-16)
+    np.testing.assert_allclose(kernel.loss(X, T, reduction="none"), exact, rtol=4e-16)  # the plain kernel, as before
+
+
+@pytest.mark.parametrize("z", [20.0, 36.0, 50.0, 700.0])
+def test_a_tiny_binary_loss_with_options_keeps_its_digits(binary, z):
+    """BCE with logits at z, t = 1 is log(1 + e^-z): kept to its last digit with options (at z = 20
+    it kept 6 digits and from z = 36 it was 0, the compiler having regrouped 1 - t), and at -z, t = 0."""
+    import mpmath
+
+    exact = _exact(lambda a: mpmath.log1p(mpmath.exp(-a)), z)
+    for options in ({"weight": np.ones((2, 1))}, {"pos_weight": np.ones(1)},
+                    {"weight": np.full((2, 1), 3.0), "pos_weight": np.full(1, 2.0)}):
+        scale = options.get("weight", np.ones((2, 1)))[0, 0]
+        Z, T = np.array([[z], [-z]]), np.array([[1.0], [0.0]])
+        loss = binary.loss(Z, T, reduction="none", **options)
+        np.testing.assert_allclose(loss[:, 0], scale * exact * np.array([options.get("pos_weight", [1.0])[0], 1.0]), rtol=4e-16)
+        assert binary.loss(Z, T, reduction="sum", **options) > 0
+
+
+def test_ignore_index_with_target_probabilities_is_refused_as_pytorch_refuses(kernel, torch):
+    X = np.zeros((2, 3))
+    P = np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.cross_entropy(torch.tensor(X), torch.tensor(P), ignore_index=1)
+    with pytest.raises(ValueError, match="ignore_index 1 names a class"):
+        kernel.loss(X, P, ignore_index=1)
+    # a negative ignore_index is no class: PyTorch computes, and so does derive
+    assert kernel.loss(X, P, ignore_index=-1) == pytest.approx(
+        torch.nn.functional.cross_entropy(torch.tensor(X), torch.tensor(P), ignore_index=-1).item(), rel=1e-15)
+
+
+@pytest.mark.parametrize("options", [{}, {"weight": np.array([0.5, 1.0, 2.0])}, {"label_smoothing": 0.2}])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_one_sample_unbatched_as_pytorch_takes_it(kernel, torch, options, reduction):
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=3)
+    for target in (np.array(2), rng.dirichlet(np.ones(3))):
+        loss, grad = kernel.loss_and_grad(z, target, reduction=reduction, **options)
+        expected, expected_grad = _pytorch(torch, z, target, reduction=reduction, **options)
+        assert np.shape(loss) == np.shape(expected) and grad.shape == z.shape
+        np.testing.assert_allclose(loss, expected, rtol=1e-13)
+        np.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("options", [{}, {"weight": np.array([0.5, 1.0, 2.0, 1.0])}, {"label_smoothing": 0.1}])
+def test_target_probabilities_not_summing_to_one_give_pytorchs_numbers(kernel, torch, options):
+    rng = np.random.default_rng(5)
+    X, T = rng.normal(size=(6, 4)), rng.uniform(0, 1, size=(6, 4))  # rows summing to anything in (0, 4)
+    for reduction in ("mean", "sum", "none"):
+        loss, grad = kernel.loss_and_grad(X, T, reduction=reduction, **options)
+        expected, expected_grad = _pytorch(torch, X, T, reduction=reduction, **options)
+        np.testing.assert_allclose(loss, expected, rtol=1e-13)
+        np.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-15)
+
+
+def test_a_mean_over_no_sample_is_refused_saying_why(kernel, binary):
+    with pytest.raises(ValueError, match="mean over no sample is undefined"):
+        kernel.loss(np.zeros((0, 3)), np.zeros(0, dtype=np.int64))
+    with pytest.raises(ValueError, match="mean over no sample is undefined"):
+        binary.loss(np.zeros((0, 2)), np.zeros((0, 2)))
+    with pytest.raises(ValueError, match="the mean divides by 0"):
+        kernel.loss(np.zeros((2, 3)), np.array([1, 1]), ignore_index=1)
+
+
+@pytest.mark.parametrize("shape", [(), (7,), (4, 3), (2, 3, 2)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_cross_entropy_of_probabilities_with_weight(torch, shape, reduction):
+    """load("bce") takes F.binary_cross_entropy's weight (generated from bce-weighted), any shape."""
+    rng = np.random.default_rng(6)
+    Y, T, W = rng.uniform(0.01, 0.99, shape), rng.uniform(0, 1, shape), rng.uniform(0, 2, shape)
+    for weight in (None, W, W[..., :1] if len(shape) else None):
+        loss, grad = load("bce").loss_and_grad(Y, T, reduction=reduction, weight=weight)
+        y = torch.tensor(Y, requires_grad=True)
+        out = torch.nn.functional.binary_cross_entropy(y, torch.tensor(T), reduction=reduction,
+                                                       weight=None if weight is None else torch.tensor(weight))
+        (expected_grad,) = torch.autograd.grad(out.sum(), y)
+        assert np.shape(loss) == tuple(out.shape)
+        np.testing.assert_allclose(loss, out.detach().numpy(), rtol=1e-13)
+        np.testing.assert_allclose(grad, expected_grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_binary_cross_entropy_of_probabilities_names_bad_input():
+    k = load("bce")
+    with pytest.raises(ValueError, match=r"probabilities must lie in \[0, 1\]"):
+        k.loss(np.array([0.5, 1.5]), np.array([0.0, 1.0]), weight=np.ones(2))
+    with pytest.raises(ValueError, match="weight must be broadcastable"):
+        k.loss(np.array([0.5, 0.5]), np.array([0.0, 1.0]), weight=np.ones(3))
+    with pytest.raises(TypeError, match="unknown option 'pos_weight'"):
+        k.loss(np.array([0.5, 0.5]), np.array([0.0, 1.0]), pos_weight=np.ones(1))
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (3, 4, 2, 2), (4,)])
+@pytest.mark.parametrize("options", [{}, {"weight": np.array([0.5, 1.0, 2.0, 1.5])}, {"ignore_index": 1},
+                                     {"weight": np.array([0.5, 1.0, 2.0, 1.5]), "ignore_index": 2}])
+def test_nll_loss_of_log_probabilities(torch, shape, options):
+    """load("nll") is F.nll_loss (from the derivation nll: ce-options of log-probabilities), with its
+    options and shapes: (N, C), (N, C, d₁, d₂), one sample (C,) with a label ()."""
+    rng = np.random.default_rng(7)
+    Z = rng.normal(size=shape)
+    labels = (shape[0],) + shape[2:] if len(shape) > 1 else ()
+    T = rng.integers(0, shape[1] if len(shape) > 1 else shape[0], labels)
+    T.flat[0] = 0  # a sample the ignore_index (1 or 2) keeps
+    for reduction in ("mean", "sum", "none"):
+        loss, grad = load("nll").loss_and_grad(Z, T, reduction=reduction, **options)
+        z = torch.tensor(Z, requires_grad=True)
+        out = torch.nn.functional.nll_loss(z, torch.tensor(T), reduction=reduction,
+                                           **{k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in options.items()})
+        (expected_grad,) = torch.autograd.grad(out.sum(), z)
+        assert np.shape(loss) == tuple(out.shape)
+        np.testing.assert_allclose(loss, out.detach().numpy(), rtol=1e-14)
+        np.testing.assert_allclose(grad, expected_grad.numpy(), rtol=1e-14)
+
+
+def test_nll_loss_refuses_what_pytorch_refuses(torch):
+    Z = np.zeros((2, 3))
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.nll_loss(torch.tensor(Z), torch.tensor([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]))
+    with pytest.raises(TypeError, match="integer labels"):
+        load("nll").loss(Z, np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]))
+    with pytest.raises(ValueError, match="labels must be in 0..2"):
+        load("nll").loss(Z, np.array([0, 3]))
+    with pytest.raises(TypeError, match="unknown option .label_smoothing. for nll"):
+        load("nll").loss(Z, np.array([0, 1]), label_smoothing=0.1)

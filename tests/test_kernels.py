@@ -264,9 +264,9 @@ def test_zero_log_zero_is_zero(kernels):
     (lambda k: k.loss(np.array([[0.0, np.inf]]), np.array([0])), "contains infinity"),
     (lambda k: k.loss(np.zeros((2, 2), dtype=np.int64), np.array([0, 1])), "must be float32 or float64"),
     (lambda k: k.loss(np.array([["a", "b"]]), np.array([0])), "must be float32 or float64"),
-    (lambda k: k.loss(np.zeros((2, 2)), np.array([[0.5, 0.6], [1.0, 0.0]])), "row 0 sums to 1.1"),
     (lambda k: k.loss(np.zeros((2, 2)), np.array([[1.5, -0.5], [1.0, 0.0]])), r"targets must lie in \[0, 1\]"),
-    (lambda k: k.loss(np.zeros(3), np.zeros(3)), r"logits must have shape \(N, K\)"),
+    (lambda k: k.loss(np.zeros(3), np.zeros(2)), "for one sample of 3 classes"),
+    (lambda k: k.loss(np.zeros((2, 3, 4, 5)), np.zeros(2, dtype=int)), r"labels of shape \(2, 4, 5\)"),
     (lambda k: k.loss(np.zeros((0, 3)), np.zeros(0, dtype=int)), "empty"),
     (lambda k: k.loss(np.zeros((2, 3)), np.array([0, 1]), reduction="avg"), "reduction must be one of"),
 ])
@@ -554,8 +554,13 @@ def test_the_sum_of_target_probabilities_is_judged_at_the_targets_precision(kern
     assert T.sum(dtype=np.float64) != 1.0
     expected = kernels["ce-softmax"].loss(np.zeros((1, 4)), T.astype(np.float64) / T.sum(dtype=np.float64))
     assert kernels["ce-softmax"].loss(np.zeros((1, 4)), T) == pytest.approx(expected, rel=1e-6)
-    with pytest.raises(ValueError, match="row 0 sums to"):
-        kernels["ce-softmax"].loss(np.zeros((1, 4)), np.array([[0.1, 0.2, 0.3, 0.4 + 3e-8]]))
+    with pytest.raises(ValueError, match="row 0 sums to"):  # the kernel of probabilities: derived for rows summing to one
+        kernels["ce"].loss(np.full((1, 4), 0.25), np.array([[0.1, 0.2, 0.3, 0.4 + 3e-8]]))
+    # of logits, PyTorch's -Σ t log softmax(z) for any targets (the options kernel's ce-soft-options)
+    off = np.array([[0.1, 0.2, 0.3, 0.4 + 3e-8]])
+    Z = np.array([[0.5, -1.0, 2.0, 0.0]])
+    log_softmax = Z - np.log(np.exp(Z).sum())
+    assert kernels["ce-softmax"].loss(Z, off) == pytest.approx(-(off * log_softmax).sum(), rel=1e-14)
 
 
 KERNEL_ABUSE = """

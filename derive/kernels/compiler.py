@@ -12,7 +12,7 @@ from ..errors import CodegenError, UnknownDerivation
 from . import cache
 from .generated import (BLOCK_ROWS, DECORATOR, ELEMENTWISE_DECORATOR, FEW, FEW_CLASSES, MANY_ROWS, OPTIONS, REDUCTIONS, SINGLE,
                         gradient_buffer, load_module, sums_to_one)
-from .input_checks import as_targets, check_gradient, check_inputs, check_result
+from .input_checks import as_targets, check_gradient, check_inputs, check_result, one_sample, sums_to_one_per_row
 from .threads import run_rows
 
 def module_source(plan) -> str:
@@ -102,6 +102,12 @@ class Kernel:
     def _run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, layout: str | None = None,
              options: dict | None = None):
         T = as_targets(T)  # once: labels past int64 refused before anything reads them
+        one = one_sample(X, T, self.categorical)
+        if one is not None:  # PyTorch's unbatched input: computed as a batch of one, given back in its shape
+            X1, T1 = one
+            out1 = out[None] if isinstance(out, np.ndarray) and out.shape == np.shape(X) else out
+            loss, G = self._run(X1, T1, reduction, check, with_gradient, out1, layout, options)
+            return (loss.reshape(()) if reduction == "none" else loss), (None if G is None else G.reshape(np.shape(X)))
         shape = np.shape(X)
         if self.classes is not None and len(shape) >= 2 and shape[1] != self.classes:
             raise ValueError(f"{self.name} was derived for K = {self.classes} classes; X has {shape[1]}")
@@ -137,11 +143,12 @@ class Kernel:
         ``ignore_index``, ``label_smoothing`` for cross-entropy; ``weight``, ``pos_weight`` for
         binary cross-entropy), inputs of more axes (N, C, d₁, …) or (N, L), or (cross-entropy) a
         negative label (``ignore_index`` defaults to -100, as in PyTorch)."""
-        known = OPTIONS[self.categorical] if self.variable == "z" else {}
+        known = OPTIONS[self.categorical] if self.variable == "z" else PROBABILITY_OPTIONS[self.categorical]
         unknown = set(options) - set(known)
         if unknown:
             takes = f"the options are {', '.join(known)}" if known else \
-                "PyTorch's options are for the losses of logits (load('ce-softmax'), load('bce-sigmoid'))"
+                "PyTorch's options are for the losses of logits (load('ce-softmax'), load('bce-sigmoid')) and " \
+                "binary cross-entropy of probabilities (load('bce'): weight)"
             raise TypeError(f"unknown option {sorted(unknown)[0]!r} for {self.name}; {takes}")
         if not known:
             return False
@@ -149,16 +156,19 @@ class Kernel:
                 any(name in options and not _is_default(options[name], default)
                     for name, default in known.items() if default is not None):
             return True
-        if getattr(X, "ndim", 0) > (2 if self.categorical else 1):
-            return True
+        if np.ndim(X) > (2 if self.categorical else 1) or (not self.categorical and np.ndim(X) == 0):
+            return True  # (N, C, d₁, …) or (N, …, L); one entry () of a binary loss
         if not self.categorical:
             return False
+        if T.ndim == 2 and T.dtype.kind == "f" and np.shape(X) == T.shape and not sums_to_one_per_row(X, T):
+            return True  # PyTorch's -Σ t log softmax for any targets: the options kernel assumes no sum
         return T.ndim == 1 and T.dtype.kind == "i" and T.size > 0 and T.min() < 0
 
     def _options(self):
         if self._options_kernel is None:
-            from .torch_options import BinaryOptionsKernel, OptionsKernel
-            self._options_kernel = OptionsKernel() if self.categorical else BinaryOptionsKernel()
+            from .torch_options import BinaryOptionsKernel, OptionsKernel, WeightedProbabilityKernel
+            self._options_kernel = OptionsKernel() if self.categorical else \
+                BinaryOptionsKernel() if self.variable == "z" else WeightedProbabilityKernel()
         return self._options_kernel
 
     def layouts(self) -> tuple[str, ...]:
@@ -197,6 +207,10 @@ class Kernel:
     def loss_and_grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, layout: str | None = None,
                       **options):
         return self._run(X, T, reduction, check, True, out, layout, options)
+
+
+# PyTorch's options of the losses of probabilities (F.binary_cross_entropy's weight), with their defaults
+PROBABILITY_OPTIONS: dict[bool, dict[str, float | None]] = {True: {}, False: {"weight": None}}
 
 
 def _is_default(value, default) -> bool:
@@ -266,4 +280,7 @@ def load(name: str) -> Kernel:
 
     if not isinstance(name, str) or not name:
         raise ValueError(f"a kernel is loaded by the name of a derivation, not {name!r}")
+    if name == "nll":  # PyTorch's nll_loss: its options' kernel only (a mean over a weighted total)
+        from .torch_options import LogProbabilityKernel
+        return LogProbabilityKernel()  # type: ignore[return-value]
     return Kernel(name, plan)

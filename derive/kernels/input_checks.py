@@ -37,6 +37,25 @@ def _first_type(array: np.ndarray) -> str:
     return f" ({', '.join(kinds)})" if kinds else ""
 
 
+def one_sample(X, T, categorical: bool):
+    """``(X, T)`` as a batch of one where PyTorch takes one sample unbatched (cross-entropy: logits
+    (C,) with a label () or probabilities (C,)), else None."""
+    if not categorical or np.ndim(X) != 1:
+        return None
+    X = np.asarray(X)
+    if (T.ndim == 0 and T.dtype.kind in "iu") or (T.shape == X.shape and T.dtype.kind == "f"):
+        return X[None], T[None]
+    raise ValueError(f"for one sample of {X.shape[0]} classes (logits of shape {X.shape}) the target is a label "
+                     f"of shape () or probabilities of shape {X.shape}; got shape {T.shape} and dtype {T.dtype}")
+
+
+def sums_to_one_per_row(X, T: np.ndarray) -> bool:
+    """Whether each row of target probabilities sums to one, as precisely as the inputs are given."""
+    single = np.asarray(X).dtype.itemsize < 8 or T.dtype.itemsize < 8
+    sums = T.sum(axis=1, dtype=np.float64)
+    return bool(np.allclose(sums, 1.0, rtol=0, atol=1e-4 if single else 1e-9)) if sums.size else True
+
+
 def floating_array(array, what: str) -> np.ndarray:
     array = np.asarray(array) if not isinstance(array, np.ndarray) else array
     if array.dtype not in (np.float32, np.float64):
@@ -79,10 +98,12 @@ def check_gradient(X: np.ndarray, G: np.ndarray) -> None:
                          "the derivation's gradient holds for probabilities strictly between 0 and 1")
 
 
-def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_kernel: bool = True):
+def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_kernel: bool = True,
+                 sum_to_one: bool = True):
     """``(X, T, kind)`` ready for the kernel; kind is ``labels`` or ``targets``.  With
     ``in_kernel`` the kernel itself flags NaN and infinity in ``X`` and, for binary losses, bad
-    targets (``check_result`` names them after it); the rest is checked here."""
+    targets (``check_result`` names them after it); the rest is checked here.  ``sum_to_one``:
+    target probabilities must sum to one in each row (the loss was derived assuming so)."""
     what = "logits" if logits else "probabilities"
     X, T = floating_array(X, what), as_targets(T)
     # One memory layout (C order): one compiled kernel per dtype, and rows that vectorise.
@@ -107,7 +128,7 @@ def check_inputs(X, T, categorical: bool, logits: bool, check: bool = True, in_k
     if check and (categorical or not in_kernel):
         require_finite(T, "targets")
         require_unit_interval(T, "targets")
-        if categorical:
+        if categorical and sum_to_one:
             sums = T.sum(axis=1, dtype=np.float64)
             single = X.dtype.itemsize < 8 or (given.kind == "f" and given.itemsize < 8)
             tolerance = 1e-4 if single else 1e-9  # as precise as the coarser of the inputs and the targets as given
@@ -121,7 +142,10 @@ def _check_shapes(X: np.ndarray, T: np.ndarray, categorical: bool, labels: bool,
     if categorical:
         if X.ndim != 2:
             raise ValueError(f"{what} must have shape (N, K); got shape {X.shape}")
-        if X.shape[0] == 0 or X.shape[1] == 0:
+        if X.shape[0] == 0:
+            raise ValueError(f"{what} hold no sample: shape {X.shape}.  derive refuses an empty batch: its mean "
+                             "over no sample is undefined (PyTorch returns nan)")
+        if X.shape[1] == 0:
             raise ValueError(f"{what} are empty: shape {X.shape}")
         if labels:
             if T.shape != (X.shape[0],):
@@ -133,6 +157,7 @@ def _check_shapes(X: np.ndarray, T: np.ndarray, categorical: bool, labels: bool,
         if X.ndim != 1:
             raise ValueError(f"{what} must have shape (N,); got shape {X.shape}")
         if X.shape[0] == 0:
-            raise ValueError(f"{what} are empty")
+            raise ValueError(f"{what} hold no sample.  derive refuses an empty batch: its mean over no sample is "
+                             "undefined (PyTorch returns nan)")
         if T.shape != X.shape:
             raise ValueError(f"targets must have shape {X.shape} to match {what}; got {T.shape}")

@@ -19,9 +19,10 @@ from .. import extensions
 from ..errors import CodegenError, KernelInputError
 from . import cache
 from .codegen import generate, generate_entries, mean_and_rows, per_sample_gradient
+from .source_printer import difference_
 from .spec import Spec
 from .generated import DECORATOR, REDUCTIONS, SINGLE, gradient_buffer, load_module, sums_to_one
-from .input_checks import (INT64, as_targets, check_inputs, check_result, floating_array, require_finite,
+from .input_checks import (INT64, as_targets, check_gradient, check_inputs, check_result, floating_array, one_sample, require_finite,
                            require_unit_interval)
 from .threads import run_rows
 
@@ -30,18 +31,21 @@ from .threads import run_rows
 # (derivations/plans.py: the engine's gradient, the catalogue's stable-form rules)
 CE_KINDS = {"labels": ("ce-options-softmax", False), "targets": ("ce-soft-options-softmax", False)}
 BCE_KINDS = {"targets": ("bce-options-sigmoid", True)}
+BCE_PROBABILITY_KINDS = {"targets": ("bce-weighted", True)}
+NLL_KINDS = {"labels": ("nll", False)}  # log-probabilities z = log y and integer labels, as F.nll_loss takes them
 ENTRIES = "entries"  # the generated function writing each entry's loss
 ROW_WEIGHTS = "row_weights"  # the generated function writing each sample's share ω_i of the mean's denominator
 
 
-def _parameters(*expressions: sp.Basic) -> tuple:
+def _parameters(variable: sp.IndexedBase, *expressions: sp.Basic) -> tuple:
     """What else the formulas read besides the logits and the targets, sorted by name: an array
     indexed by the sample (``c_i``) is a row's, one with two indices (``w_ik``) an entry's, any
-    other (``w_k``, ``rho_k``) a class's; a plain symbol that is no size or index (``epsilon``) a scalar."""
+    other (``w_k``, ``rho_k``) a class's; a plain symbol that is no size or index (``epsilon``) a
+    scalar.  ``variable``: the model's output (logits or probabilities), an input, not a parameter."""
     found: dict[str, tuple[sp.Basic, str]] = {}  # by name: a rule's pattern and a convention may name one array with other assumptions
     for expr in expressions:
         for atom in expr.atoms(sp.Indexed):
-            if str(atom.base) not in (str(c.z), str(c.t)):
+            if str(atom.base) not in (str(variable), str(c.t)):
                 kind = "row" if atom.indices == (c.i,) else "element" if len(atom.indices) == 2 else "class"
                 found.setdefault(str(atom.base), (atom.base, kind))
         arrays = {str(base.label) for base in expr.atoms(sp.IndexedBase)}  # an array's name is among its free symbols
@@ -55,9 +59,30 @@ def _smoothed(expr: sp.Basic) -> sp.Basic:
     """The smoothed labels written by their definition, each sum over them multiplied out so that
     its terms are the label's (``(1 - ε) t_ij w_j``: one entry with integer labels) or free of it.
     Products only: ``e^{z - m}`` must stay one exponential (full expansion writes e^z e^{-m}, which
-    overflows unless the compiler happens to fold it back, and calls the library exp twice)."""
+    overflows unless the compiler happens to fold it back, and calls the library exp twice).  A
+    function's argument is left as derived: multiplied out, the log-sum-exp's ``Σ_j (1 - t_ij) e^{z_j - m}``
+    becomes ``Σ_j e^{z_j - m} - e^{z_label - m}``, which cancels when the label's probability is
+    near 1 (a loss of 4e-9 kept 7 digits)."""
     return c.smoothed_labels(expr).replace(
-        lambda e: isinstance(e, sp.Sum) and e.function.has(c.epsilon), lambda e: sp.Sum(sp.expand_mul(e.function), *e.limits))
+        lambda e: isinstance(e, sp.Sum) and e.function.has(c.epsilon), lambda e: sp.Sum(_products_out(e.function), *e.limits))
+
+
+def _products_out(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with its products multiplied out, each function's argument (log1p, exp) untouched."""
+    calls = {call: sp.Dummy() for call in expr.atoms(sp.Function)}  # xreplace takes the outermost call
+    return sp.expand_mul(expr.xreplace(calls)).xreplace({dummy: call for call, dummy in calls.items()})
+
+
+def _complement_kept(expr: sp.Basic) -> sp.Basic:
+    """Each complement ``1 - t_ij`` of a target (the other outcome's share) as one rounding the
+    compiler may not regroup (:class:`.source_printer.difference_`).  Where t = 1 it is exactly 0,
+    and the other outcome's term, as large as the logit, drops out whole; with the kernels'
+    ``reassoc`` flag LLVM regrouped ``(1 - t)(c + max(z, 0)) + ρ t (c + max(-z, 0))`` so that
+    ``max(z, 0)`` was added to the small ``c = log(1 + e^{-|z|})`` before it cancelled: at z = 20,
+    t = 1 the loss kept 6 digits, from z = 36 none."""
+    return expr.replace(lambda e: isinstance(e, sp.Add) and len(e.args) == 2 and sp.S.One in e.args
+                        and any(isinstance(-a, sp.Indexed) and (-a).base == c.t for a in e.args),
+                        lambda e: difference_(sp.S.One, sp.S.One - e))
 
 
 def module_source(kinds: dict) -> str:
@@ -65,8 +90,8 @@ def module_source(kinds: dict) -> str:
     loss with its gradient, and the samples' shares of the mean's denominator, in float64 and
     (where the class passes keep their digits in float32) float32."""
 
-    planned = {kind: extensions.call("built_in_plan", loss_name, kinds=(kind,)).kind(kind)
-               for kind, (loss_name, _) in kinds.items()}
+    plans = {kind: extensions.call("built_in_plan", loss_name, kinds=(kind,)) for kind, (loss_name, _) in kinds.items()}
+    planned = {kind: plan.kind(kind) for kind, plan in plans.items()}
     names = ", ".join(name for kind in planned.values() for name in (kind.loss.name, kind.gradient.name))
     parts = [f'"""Generated by derive from the verified derivations {names}.\n'
              'Do not edit: derive writes this file again when the derivations change."""',
@@ -80,9 +105,12 @@ def module_source(kinds: dict) -> str:
         gradient = _smoothed(planned[kind].gradient.result.rhs)
         row_loss, row_weight, total = mean_and_rows(loss)
         row_grad = per_sample_gradient(gradient, total)
-        parameters = _parameters(row_loss, row_grad, row_weight)
-        spec = Spec(row_loss, row_grad, c.z, True, labels, parameters, targets_sum_to_one=sums_to_one(planned[kind]))
-        weights = Spec(row_weight, sp.S.Zero, c.z, True, labels, parameters, scans_inputs=False)
+        if elementwise:
+            row_loss, row_grad = _complement_kept(row_loss), _complement_kept(row_grad)
+        variable = getattr(c, plans[kind].variable)  # logits z or probabilities y
+        parameters = _parameters(variable, row_loss, row_grad, row_weight)
+        spec = Spec(row_loss, row_grad, variable, True, labels, parameters, targets_sum_to_one=sums_to_one(planned[kind]))
+        weights = Spec(row_weight, sp.S.Zero, variable, True, labels, parameters, scans_inputs=False)
         for function, with_gradient, of in ((f"loss_{kind}", False, spec), (f"loss_and_grad_{kind}", True, spec),
                                             (f"{ROW_WEIGHTS}_{kind}", False, weights)):
             parts += ["", DECORATOR, generate(of, function, with_gradient)]
@@ -163,7 +191,7 @@ class OptionsKernel(_GeneratedKernels):
             raise ValueError(f"ignore_index {int(ignore_index)} names a class, which leaves out samples labelled with it; "
                              "target probabilities have no labels (PyTorch refuses it too): give integer labels or "
                              "leave ignore_index out")
-        X2, T2, kind = check_inputs(X2, T2, True, True, check)
+        X2, T2, kind = check_inputs(X2, T2, True, True, check, sum_to_one=False)  # ce-soft-options assumes no sum
         epsilon = _smoothing(label_smoothing)
         values = {"c": keep.astype(X2.dtype) if keep is not None else None, "epsilon": X2.dtype.type(epsilon),
                   "w": _class_weights(weight, X2.shape[1], X2.dtype)}
@@ -187,6 +215,58 @@ class OptionsKernel(_GeneratedKernels):
             check_result(X2, T2, rows, True, True)
         loss = flat.rows(rows) if reduction == "none" else _reduced(rows, total, reduction)
         return loss, (flat.gradient(G, out) if G is not None else None)
+
+
+class NLLKernel(OptionsKernel):
+    """``F.nll_loss(input, target, weight, ignore_index=..., reduction=...)`` of log-probabilities,
+    generated from the derivation ``nll`` (cross-entropy with PyTorch's options, ``ce-options``,
+    of the log-probabilities z = log y the model gives): ``-Σᵢ cᵢ w_(tᵢ) z_(i, tᵢ) / Σᵢ cᵢ w_(tᵢ)``."""
+
+    STEM, KINDS = "nll", NLL_KINDS
+
+    def run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, *, weight=None,  # type: ignore[override]
+            ignore_index: int = -100):
+        """As PyTorch: X (N, C) or (N, C, d₁, …) or one sample (C,); T integer labels (N,),
+        (N, d₁, …) or ()."""
+        T = as_targets(T)
+        if T.dtype.kind not in "iu":
+            raise TypeError(f"nll_loss takes integer labels (PyTorch's int64), not {T.dtype} targets")
+        return super().run(X, T, reduction, check, with_gradient, out, weight=weight, ignore_index=ignore_index)
+
+
+class LogProbabilityKernel:
+    """The kernel ``load("nll")`` gives: PyTorch's ``F.nll_loss`` of log-probabilities, with its
+    keywords (``weight``, ``ignore_index``, ``reduction``) and shapes, as the other kernels are called."""
+
+    name, categorical, variable, classes = "nll", True, "z", None
+
+    def __init__(self):
+        self._kernel = NLLKernel()
+        self.source = self._kernel.source
+
+    def __repr__(self) -> str:
+        return "<derive kernel nll of log-probabilities>"
+
+    def _run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, **options):
+        unknown = sorted(set(options) - {"weight", "ignore_index"})
+        if unknown:
+            raise TypeError(f"unknown option {unknown[0]!r} for nll; the options are weight, ignore_index (as F.nll_loss's)")
+        T = as_targets(T)
+        one = one_sample(X, T, True) if T.dtype.kind in "iu" else None
+        if one is not None:  # one sample (C,) with a label (): a batch of one, given back in its shape
+            out1 = out[None] if isinstance(out, np.ndarray) and out.shape == np.shape(X) else out
+            loss, G = self._kernel.run(*one, reduction, check, with_gradient, out1, **options)
+            return (loss.reshape(()) if reduction == "none" else loss), (None if G is None else G.reshape(np.shape(X)))
+        return self._kernel.run(X, T, reduction, check, with_gradient, out, **options)
+
+    def loss(self, X, T, reduction: str = "mean", check: bool = True, **options):
+        return self._run(X, T, reduction, check, False, **options)[0]
+
+    def grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, **options):
+        return self._run(X, T, reduction, check, True, out, **options)[1]
+
+    def loss_and_grad(self, X, T, reduction: str = "mean", check: bool = True, out=None, **options):
+        return self._run(X, T, reduction, check, True, out, **options)
 
 
 def _smoothing(value) -> float:
@@ -249,20 +329,28 @@ class BinaryOptionsKernel(_GeneratedKernels):
     """Runs the binary options kernels with PyTorch's keywords and semantics (see :meth:`run`)."""
 
     STEM, KINDS = "bce-options", BCE_KINDS
+    INPUT = "logits"  # what X holds
+    PARAMETERS: tuple[str, ...] = ("rho", "w")  # the generated kernels' parameters (sorted by name: _parameters)
 
     def run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, *, weight=None, pos_weight=None):
         """``(loss, gradient)`` as ``F.binary_cross_entropy_with_logits(X, T, weight, pos_weight=...,
         reduction=...)``: X and T of one shape, (N,) or (N, …, L) with L labels per sample;
         ``weight`` broadcast to X's shape, ``pos_weight`` along the last axis (one per label).  The
         mean is over every entry; ``reduction="none"`` gives each entry's loss, in X's shape."""
+        return self._entries(X, T, reduction, check, with_gradient, out, weight, pos_weight)
 
+    def _entries(self, X, T, reduction: str, check: bool, with_gradient: bool, out, weight, pos_weight):
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
-        X, T = floating_array(X, "logits"), as_targets(T)
-        if X.ndim == 0 or X.size == 0:
-            raise ValueError(f"logits must be a non-empty array; got shape {X.shape}")
+        X, T = floating_array(X, self.INPUT), as_targets(T)
+        if X.size == 0:
+            raise ValueError(f"{self.INPUT} hold no entry: shape {X.shape}.  derive refuses an empty batch: its mean "
+                             "over no sample is undefined (PyTorch returns nan)")
         if T.shape != X.shape or T.dtype.kind not in "fiub":
-            raise ValueError(f"targets must be numbers of the logits' shape {X.shape}; got shape {T.shape} and dtype {T.dtype}")
+            raise ValueError(f"targets must be numbers of the {self.INPUT}' shape {X.shape}; got shape {T.shape} and dtype {T.dtype}")
+        shape = X.shape
+        if X.ndim == 0:  # one entry, as PyTorch takes it: computed as (1,), given back in its shape
+            X, T = X.reshape(1), T.reshape(1)
         labels = X.shape[-1] if X.ndim > 1 else 1
         if pos_weight is not None and not _broadcasts(pos_weight, (labels,)) and _broadcasts(pos_weight, X.shape):
             # a positive weight per entry (PyTorch broadcasts it with the target): every entry one label of one row
@@ -272,10 +360,14 @@ class BinaryOptionsKernel(_GeneratedKernels):
         if check:
             require_finite(T2, "targets")
             require_unit_interval(T2, "targets")
+            if self.INPUT != "logits":
+                require_finite(X2, self.INPUT)
+                require_unit_interval(X2, self.INPUT)
         values = {"rho": _broadcast(pos_weight, (labels,), X.dtype, "pos_weight",
-                                    f"broadcastable to the logits' shape {X.shape}"),
-                  "w": _broadcast(weight, X.shape, X.dtype, "weight", f"broadcastable to the logits' shape {X.shape}").reshape(-1, labels)}
-        parameters, whole = (values["rho"], values["w"]), frozenset({0})  # rho (one per label): whole in every thread
+                                    f"broadcastable to the logits' shape {shape}"),
+                  "w": _broadcast(weight, X.shape, X.dtype, "weight", f"broadcastable to the {self.INPUT}' shape {shape}").reshape(-1, labels)}
+        parameters = tuple(values[name] for name in self.PARAMETERS)
+        whole = frozenset(n for n, name in enumerate(self.PARAMETERS) if name == "rho")  # one per label: whole in every thread
         total = self._total("targets", X2, T2, parameters, whole)
         rows = np.empty(X2.shape[0], dtype=X2.dtype)
         G = None
@@ -288,13 +380,28 @@ class BinaryOptionsKernel(_GeneratedKernels):
         if reduction == "none":
             entries = np.empty(X2.shape, dtype=X2.dtype)
             self._call(f"{ENTRIES}_targets", (X2, T2, entries), parameters, whole)
-            loss, finite = entries.reshape(X.shape), np.isfinite(entries).all()
+            loss, finite = entries.reshape(shape), np.isfinite(entries).all()
         else:
             loss = _reduced(rows, total, reduction)
             finite = np.isfinite(loss)
         if not finite:
-            require_finite(X2, "logits")
-        return loss, (G.reshape(X.shape) if G is not None else None)
+            require_finite(X2, self.INPUT)
+        if G is not None and self.INPUT != "logits":
+            check_gradient(X2, G)
+        return loss, (G.reshape(shape) if G is not None else None)
+
+
+class WeightedProbabilityKernel(BinaryOptionsKernel):
+    """``F.binary_cross_entropy(Y, T, weight, reduction=...)`` of probabilities Y, from the
+    derivation ``bce-weighted`` (each entry's loss times its weight; the mean over every entry)."""
+
+    STEM, KINDS = "bce-weighted", BCE_PROBABILITY_KINDS
+    INPUT = "probabilities"
+    PARAMETERS = ("w",)
+
+    def run(self, X, T, reduction: str, check: bool, with_gradient: bool, out=None, *, weight=None):  # type: ignore[override]
+        """As PyTorch: Y and T of one shape (any), ``weight`` broadcast to it."""
+        return self._entries(X, T, reduction, check, with_gradient, out, weight, None)
 
 
 def _broadcasts(value, shape: tuple) -> bool:
