@@ -29,7 +29,7 @@ def require_torch():
 
 
 def require_jax():
-    """JAX and optax, the references of the jax backend (``pip install -e '.[test]'`` installs them)."""
+    """JAX and optax, the references of the jax backend (``pip install -e '.[test,test-jax]'`` installs them)."""
     try:
         import jax
         import optax  # noqa: F401 - the reference the tests compare with
