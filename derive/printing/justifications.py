@@ -4,12 +4,6 @@ this very step (which index a Kronecker delta collapses and to what, which varia
 depend on), read from the part the step changed."""
 from __future__ import annotations
 
-import re
-from contextlib import contextmanager
-from contextvars import ContextVar
-from types import MappingProxyType
-from typing import Iterator, Mapping
-
 import sympy as sp
 
 from .. import extensions
@@ -18,52 +12,12 @@ from ..expression_paths import subexpression_at
 from ..safe_names import is_function_name
 from ..series_notes import line_notes
 from ..steps import CheckKind, Equation, Step
+from .citations import cited, cited_place, placed
 from .inert import latex_text
 from ..languages import language
 from .inline_math import unicode_words
 from .latex_expr import latex
 from .words import phrase
-
-
-# Where a document numbers its own equations (the notes), a derivation it cites is named by where
-# it stands there: derivation name -> (section, equation number).  A context variable, so each
-# thread that prints sees only its own document's.
-_CITATIONS: ContextVar[Mapping[str, tuple[str, str]]] = ContextVar("citations", default=MappingProxyType({}))
-
-
-@contextmanager
-def citing(places: Mapping[str, tuple[str, str]]) -> Iterator[None]:
-    """While inside, a step stating another derivation's result cites it as ``§section, eq. (number)``."""
-    token = _CITATIONS.set(MappingProxyType(dict(places)))
-    try:
-        yield
-    finally:
-        _CITATIONS.reset(token)
-
-
-def _cited(name: str, lang: str) -> str | None:
-    """``as derived in §2.1, eq. (2.3)`` where the document places ``name``, else None."""
-    place = _CITATIONS.get().get(name)
-    return None if place is None else language(lang).phrase("cited_section", section=place[0], number=place[1])
-
-
-def placed(words: str) -> str:
-    """``words`` with each derivation they name (outside their mathematics) named by where the
-    document places it (``§2.1``); unchanged where no document places derivations."""
-    places = _CITATIONS.get()
-    if not places:
-        return words
-    names = "|".join(re.escape(name) for name in sorted(places, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![\w\-.])({names})(?![\w\-])")
-    parts = words.split("$")  # even parts are words, odd ones mathematics
-    return "$".join(pattern.sub(lambda m: f"§{places[m.group(1)][0]}", part) if n % 2 == 0 else part
-                    for n, part in enumerate(parts))
-
-
-def _cited_place(name: str) -> str:
-    """The place of ``name`` in the document (``§2.1, (2.3)``), or its name where it has none."""
-    place = _CITATIONS.get().get(name)
-    return name if place is None else f"§{place[0]}, ({place[1]})"
 
 
 def justification(step: Step, previous: Equation | None, lang: str, unicode_names: bool = False) -> str:
@@ -101,7 +55,7 @@ def _names(step: Step, previous: Equation | None) -> dict[str, str] | None:
     LaTeX (``y_{ik}``, ``\\sigma``), for a template to set between dollar signs."""
     names: dict[str, str] = {}
     if step.check.how == CheckKind.DERIVED and step.check.derivation is not None:
-        names["name"] = _cited_place(step.check.derivation.name)
+        names["name"] = cited_place(step.check.derivation.name)
     if step.check.how == CheckKind.DIFFERENTIATED and step.check.variables:
         names["x"] = _latex_name(step.check.variables[0])
     if step.check.how == CheckKind.DERIVATIVES and previous is not None and isinstance(previous.lhs, sp.Derivative):
@@ -173,7 +127,7 @@ def _brief(step: Step, previous: Equation | None, lang: str) -> str:
     if step.check.how == CheckKind.DERIVED and step.check.derivation is not None:
         source = step.check.derivation
         tag = source.steps[-1].tag
-        return _cited(source.name, lang) or language(lang).phrase("cited_at" if tag else "cited", name=source.name, tag=tag)
+        return cited(source.name, lang) or language(lang).phrase("cited_at" if tag else "cited", name=source.name, tag=tag)
     rule = get_rule(step.rule)
     template = rule.words(lang).get("brief")
     if template is None:

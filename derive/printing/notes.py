@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 from ..catalogue import Rule
 from ..languages import language
 from ..steps import Derivation
-from .justifications import citing, placed
+from .citations import citing, placed
 from .latex_format import LatexPrinter
 from .latex_text import text
 from .notes_content import APPENDICES, BODY, SECTIONS, Section, appendix_letter, caption
@@ -130,7 +130,7 @@ def _section(section: Section, derivations, numbers: NotesNumbering, lang: str,
                                          for name in section.rules), r"\end{itemize}"]
     figures = figures or {}
     for name in section.figures if figures else ():
-        parts += [r"\begin{figure}[htbp]", r"\centering", rf"\includegraphics[width=0.62\linewidth]{{{figures[name]}}}",
+        parts += [r"\begin{figure}[!htb]", r"\centering", rf"\includegraphics[width=0.62\linewidth]{{{figures[name]}}}",
                   rf"\caption{{{prose(caption(name, lang))}}}", r"\end{figure}"]
     lines = LatexPrinter(lang=lang, words_below_wide=True, **_citable(said))
     for name in section.derivations:

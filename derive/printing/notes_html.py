@@ -11,7 +11,7 @@ from ..languages import language
 from ..steps import Derivation
 from .html_format import HtmlPrinter
 from .html_page import Formulas, page, prose_html
-from .justifications import citing, placed
+from .citations import citing, placed
 from .notes import kernel_listing, today
 from .notes_numbering import notes_numbering
 from .notes_content import APPENDICES, BODY, SECTIONS, appendix_letter, caption

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..languages import language
 from ..steps import DEFINES_SEQUENCE, FROM_GIVEN, RESTRICTED, STATED, Verification
+from .citations import cited_place
 
 def phrase(lang: str, key: str, **values: object) -> str:
     return language(lang).phrase(key, **values)
@@ -10,9 +11,9 @@ def phrase(lang: str, key: str, **values: object) -> str:
 
 def verification_text(verification: Verification, lang: str) -> str:
     if verification.source and verification.verified and verification.detail == FROM_GIVEN:
-        return phrase(lang, "inherited_from_given", source=verification.source)
+        return phrase(lang, "inherited_from_given", source=cited_place(verification.source))
     if verification.source and verification.verified:
-        return phrase(lang, "inherited", source=verification.source)
+        return phrase(lang, "inherited", source=cited_place(verification.source))
     if verification.method == "symbolic" and verification.detail == DEFINES_SEQUENCE:
         return phrase(lang, "defined_sequence")
     if verification.method == "symbolic" and verification.detail == STATED:
