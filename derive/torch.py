@@ -10,13 +10,15 @@
     bce = derive.torch.function(derive.gradient(latex, "z_{j}").compile())
     bce(z=z, t=t, w=2.0).backward()                          # a user's kernel: its inputs by name
 
-The forward pass runs the kernel's ``loss_and_grad`` on the tensors' memory (CPU tensors; a
-contiguous tensor is read in place, no copy) and keeps the gradient it computed in the same pass;
-the backward pass only scales it by the incoming gradient.  A kernel holds the derivative by one
-input (a built-in's by ``input``, a user's by what it was derived by): an input that requires grad
-by which it has none is an error that names it, never a silent ``None``.  Options are passed
-through to the kernel with PyTorch's keywords.  Needs the optional extra:
-``pip install 'derive-steps[torch]'``.
+The forward pass runs the kernel on the tensors' memory (CPU tensors; a contiguous tensor is read
+in place, no copy) and computes, in the same pass, the derivative by every input that requires
+grad; the backward pass only scales them by the incoming gradient.  The derivative by the input a
+kernel was derived by is the kernel's own; by any other (the targets, a user's weight) it is
+derived by the engine and compiled when first asked for (:mod:`derive.input_derivatives`), never
+taken from autograd.  A second derivative (``create_graph=True``, then differentiating again) is
+refused with an error saying so, never a silent zero.  Options are passed through to the kernel
+with PyTorch's keywords.  ``torch.nn``-style modules: :mod:`derive.torch_modules`.  Needs the
+optional extra: ``pip install 'derive-steps[torch]'``.
 """
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ try:
     import torch as _torch
 except ImportError as missing:  # the extra is not installed: say how to get it
     raise ImportError("derive.torch needs PyTorch: pip install 'derive-steps[torch]'") from missing
+
+from .input_derivatives import derivative_kernel
+from .steps import Derivation
 
 
 def _on_cpu(tensor: Any, what: str) -> None:
@@ -52,33 +57,48 @@ def _as_value(value: Any, what: str):
     raise TypeError(f"{what} must be a torch.Tensor or a number, got {type(value).__name__}")
 
 
-def _no_derivative(name: str, by: str | None) -> str:
-    has = f"its derivative is by {by}" if by else "it has no derivative by any input"
-    return (f"{name} requires grad, but the derivation has no derivative by {name} ({has}): derive and "
-            f"compile one by {name}, or pass {name}.detach()")
+def _like(gradient: Any, value: Any):
+    """A derivative (an array, or a number for a scalar input) as a tensor like ``value``."""
+    return _torch.as_tensor(gradient, dtype=_torch.float64).reshape(value.shape).to(value.dtype)
 
 
 class _BuiltInCall:
     """A built-in kernel's call: ``input`` (the logits or probabilities it is derived by) and
-    ``target`` by position, PyTorch's options by keyword."""
+    ``target`` by position, PyTorch's options by keyword.  The derivative by the target is the
+    engine's (derived for the mean, scaled as the reduction scales the loss)."""
 
     names = ("input", "target")
-    by = "input"
 
     def __init__(self, kernel, options: dict):
         self.kernel, self.options = kernel, options
 
-    def run(self, values: tuple, with_gradient: bool):
+    def run(self, values: tuple, wanted: tuple) -> tuple:
         X, T = (_as_array(value, name) for value, name in zip(values, self.names))
-        if with_gradient:
+        gradients = []
+        if "input" in wanted:
             loss, gradient = self.kernel.loss_and_grad(X, T, **self.options)
-            return loss, _torch.from_numpy(gradient)
-        return self.kernel.loss(X, T, **self.options), None
+            gradients.append(_torch.from_numpy(gradient))
+        else:
+            loss = self.kernel.loss(X, T, **self.options)
+        if "target" in wanted:
+            gradients.append(self._by_target(X, T, values[1]))
+        return loss, gradients
+
+    def _by_target(self, X, T, target):
+        beyond = sorted(set(self.options) - {"reduction"})
+        if beyond or not target.is_floating_point():
+            why = f"with PyTorch's option {beyond[0]}" if beyond else "for integer labels"
+            raise ValueError(f"target requires grad, but the derivative by the target is derived for probability "
+                             f"targets without options, not {why}: pass target.detach()")
+        by_target = derivative_kernel(self.kernel, "target")
+        gradient = by_target.grad(**{self.kernel.variable: X, "t": T})
+        rows = X.shape[0] if X.ndim else 1
+        return _like(gradient * (1 if self.options.get("reduction", "mean") == "mean" else rows), target)
 
     def dtype(self, values: tuple):
         return values[0].dtype
 
-    def scaled(self, gradient, grad_output):
+    def scaled(self, name: str, gradient, grad_output):
         if self.options.get("reduction", "mean") == "none":  # row i's loss depends on row i alone
             # (rows (N,) of logits (N, C), or (N, d₁, …) of (N, C, d₁, …): the class axis is 1)
             return gradient * (grad_output.unsqueeze(1) if gradient.dim() > grad_output.dim() else grad_output)
@@ -89,23 +109,27 @@ class _UserCall:
     """A user kernel's call (:class:`derive.kernels.user_kernels.UserKernel`): its inputs by name,
     arrays as tensors, scalars as numbers or tensors of no axes; the loss is one number."""
 
-    def __init__(self, kernel, names: tuple):
-        self.kernel, self.names = kernel, names
-        by: tuple[str, tuple[int, ...] | None] | None = kernel.derivative_by
-        self.by: str | None = by[0] if by else None
-        self.component: tuple[int, ...] | None = by[1] if by else None
+    def __init__(self, kernel, names: tuple, derivation: Derivation | None):
+        self.kernel, self.names, self.derivation = kernel, names, derivation
+        by = kernel.derivative_by
+        # the kernel's own derivative serves where it is by every component of an input (or a scalar)
+        self.own: str | None = by[0] if by and by[1] is None else None
 
-    def run(self, values: tuple, with_gradient: bool):
+    def run(self, values: tuple, wanted: tuple) -> tuple:
         inputs = {name: _as_value(value, name) for name, value in zip(self.names, values)}
-        if not with_gradient:
-            return self.kernel.loss(**inputs), None
-        loss, gradient = self.kernel.loss_and_grad(**inputs)
-        like = values[self.names.index(self.by)]
-        if self.component is not None:  # the derivative by one named component: zero by the others
-            full = _torch.zeros(like.shape, dtype=_torch.float64)
-            full[self.component] = gradient
-            return loss, full.to(like.dtype)
-        return loss, _torch.as_tensor(gradient, dtype=_torch.float64).to(like.dtype)
+        if self.own in wanted:
+            loss, own = self.kernel.loss_and_grad(**inputs)
+        else:
+            loss, own = self.kernel.loss(**inputs), None
+        gradients = []
+        for name in wanted:
+            value = values[self.names.index(name)]
+            if name == self.own:
+                gradients.append(_like(own, value))
+                continue
+            other = derivative_kernel(self.kernel, name, self.derivation)
+            gradients.append(_like(other.grad(**{n: v for n, v in inputs.items() if n in other.inputs}), value))
+        return loss, gradients
 
     def dtype(self, values: tuple):
         floating = [v.dtype for v in values if isinstance(v, _torch.Tensor) and v.is_floating_point()]
@@ -114,30 +138,49 @@ class _UserCall:
             dtype = _torch.promote_types(dtype, other)
         return dtype
 
-    def scaled(self, gradient, grad_output):
+    def scaled(self, name: str, gradient, grad_output):
         return gradient * grad_output
 
 
 class _KernelFunction(_torch.autograd.Function):
-    """``forward(call, with_gradient, *values)``: the loss; ``backward``: the gradient the kernel
-    computed with it by ``call.by``, times the incoming gradient."""
+    """``forward(call, wanted, *values)``: the loss, and the derivatives by the inputs named in
+    ``wanted``; ``backward``: those derivatives times the incoming gradient."""
 
     @staticmethod
-    def forward(ctx, call, with_gradient, *values):
-        loss, gradient = call.run(values, with_gradient=with_gradient)
-        ctx.call = call
-        if with_gradient:
-            ctx.save_for_backward(gradient)
+    def forward(ctx, call, wanted, *values):
+        loss, gradients = call.run(values, wanted)
+        ctx.call, ctx.wanted = call, wanted
+        ctx.inputs = tuple(value for value in values if isinstance(value, _torch.Tensor) and value.requires_grad)
+        ctx.save_for_backward(*gradients)
         return _torch.as_tensor(loss, dtype=call.dtype(values))
 
     @staticmethod
     def backward(ctx, grad_output):
         call = ctx.call
         gradients: list = [None] * (2 + len(call.names))
-        if call.by in call.names and ctx.needs_input_grad[2 + call.names.index(call.by)]:
-            (gradient,) = ctx.saved_tensors
-            gradients[2 + call.names.index(call.by)] = call.scaled(gradient, grad_output)
+        for name, gradient in zip(ctx.wanted, ctx.saved_tensors):
+            position = 2 + call.names.index(name)
+            if ctx.needs_input_grad[position]:
+                gradients[position] = call.scaled(name, gradient, grad_output)
+        if _torch.is_grad_enabled():  # create_graph=True: a derivative of these would be taken next
+            # (the inputs go in too, so that a derivative by them reaches this function and its error)
+            gradients = list(_NoSecondDerivative.apply(call, ctx.wanted, len(gradients), *gradients, *ctx.inputs))
         return tuple(gradients)
+
+
+class _NoSecondDerivative(_torch.autograd.Function):
+    """The first derivatives as they are; differentiated again, an error that says so (the kernel's
+    derivative is a number, not a graph: autograd would silently take its derivative as zero)."""
+
+    @staticmethod
+    def forward(ctx, call, wanted, count, *gradients_and_inputs):
+        ctx.call, ctx.wanted = call, wanted
+        return tuple(g.clone() if isinstance(g, _torch.Tensor) else g for g in gradients_and_inputs[:count])
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise ValueError(f"a second derivative of {ctx.call.kernel!r} by {', '.join(ctx.wanted)} is not derived: "
+                         f"the bridge holds first derivatives only (compute the gradient without create_graph=True)")
 
 
 def _requires_grad(value: Any) -> bool:
@@ -147,13 +190,9 @@ def _requires_grad(value: Any) -> bool:
 
 
 def _apply(call, values: tuple):
-    """The loss of ``values``, with the derivative by ``call.by`` kept where it requires grad; an
-    input that requires grad and is not ``call.by`` is an error that names it."""
-    for name, value in zip(call.names, values):
-        if _requires_grad(value) and name != call.by:
-            raise ValueError(_no_derivative(name, call.by))
-    with_gradient = any(_requires_grad(value) for value in values)
-    return _KernelFunction.apply(call, with_gradient, *values)
+    """The loss of ``values``, with the derivative by each input that requires grad."""
+    wanted = tuple(name for name, value in zip(call.names, values) if _requires_grad(value))
+    return _KernelFunction.apply(call, wanted, *values)
 
 
 def _options_as_arrays(options: dict) -> dict:
@@ -161,7 +200,8 @@ def _options_as_arrays(options: dict) -> dict:
     inputs; no kernel holds a derivative by an option, so one that requires grad is an error."""
     for name, value in options.items():
         if _requires_grad(value):
-            raise ValueError(_no_derivative(name, "input"))
+            raise ValueError(f"{name} requires grad, but the derivation has no derivative by {name} (a built-in "
+                             f"kernel's are by input and target): pass {name}.detach()")
     return {name: _as_array(value, name) if isinstance(value, _torch.Tensor) else value
             for name, value in options.items()}
 
@@ -169,7 +209,12 @@ def _options_as_arrays(options: dict) -> dict:
 def function(kernel) -> Callable[..., Any]:
     """The kernel's loss as a differentiable PyTorch function: ``f(input, target, **options)`` for a
     built-in kernel (``options`` are its own: ``reduction="mean" | "sum" | "none"`` and the rest),
-    ``f(**inputs)`` for a user's (``Derivation.compile()``: its inputs by name, ``kernel.inputs``)."""
+    ``f(**inputs)`` for a user's (``Derivation.compile()``: its inputs by name, ``kernel.inputs``).
+    ``kernel`` may be the :class:`~derive.steps.Derivation` itself: it is compiled, and a derivative
+    by another input is then derived from the loss as written rather than from its stable form."""
+    derivation = kernel if isinstance(kernel, Derivation) else None
+    if derivation is not None:
+        kernel = derivation.compile()
     if not (hasattr(kernel, "loss_and_grad") and hasattr(kernel, "loss")):
         raise TypeError(f"function() takes a derive kernel (derive.kernels.load(...) or Derivation.compile()), "
                         f"got {type(kernel).__name__}")
@@ -182,9 +227,10 @@ def function(kernel) -> Callable[..., Any]:
         if positional:
             raise TypeError(f"a user kernel's function takes its inputs by name: {', '.join(kernel.inputs)} "
                             f"(f({', '.join(f'{n}=...' for n in kernel.inputs)}))")
-        return _apply(_UserCall(kernel, tuple(inputs)), tuple(inputs.values()))
+        return _apply(_UserCall(kernel, tuple(inputs), derivation), tuple(inputs.values()))
 
     loss = user if hasattr(kernel, "inputs") else built_in
     loss.__name__ = name
     loss.__doc__ = f"The loss of {kernel!r} with its derived gradient, as a PyTorch function."
+    setattr(loss, "kernel", kernel)  # what it runs (f.kernel.inputs: the names a user kernel takes)
     return loss
