@@ -13,9 +13,10 @@ try:
     import torch
 
     import derive.torch as bridge
+    import derive.torch_function as torch_function
     F = torch.nn.functional
 except ImportError:  # the autouse fixture below skips, or fails under CI
-    torch = bridge = F = None
+    torch = bridge = torch_function = F = None
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +60,7 @@ def test_binary_cross_entropy_through_the_bridge_is_pytorchs():
 
 def test_contiguous_input_is_read_in_place_and_no_gradient_is_kept_without_grad(cross_entropy):
     logits = torch.randn(8, 4, dtype=torch.float64)
-    assert bridge._as_array(logits, "input").__array_interface__["data"][0] == logits.data_ptr()
+    assert torch_function.as_array(logits, "input").__array_interface__["data"][0] == logits.data_ptr()
     with torch.no_grad():
         value = cross_entropy(logits, torch.zeros(8, dtype=torch.int64))
     assert not value.requires_grad

@@ -1,0 +1,94 @@
+"""What a framework bridge (:mod:`derive.torch_function`, :mod:`derive.jax`) asks of a kernel, on
+NumPy arrays: the loss, and the derivative by each input named, the kernel's own where it has it,
+else derived by the engine (:mod:`derive.input_derivatives`).  The frameworks only convert their
+arrays and scale a derivative by the incoming cotangent (:func:`per_row`)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .input_derivatives import derivative_kernel
+from .steps import Derivation
+
+
+class BuiltInCall:
+    """A built-in kernel's call: ``input`` (the logits or probabilities it is derived by) and
+    ``target``, PyTorch's options by keyword.  The derivative by the target is the engine's
+    (derived for the mean, scaled as the reduction scales the loss)."""
+
+    names = ("input", "target")
+
+    def __init__(self, kernel: Any, options: dict):
+        self.kernel, self.options = kernel, options
+        self.reduction = options.get("reduction", "mean")
+
+    def run(self, arrays: tuple, wanted: tuple) -> tuple[Any, list]:
+        """The loss, and the derivative by each input named in ``wanted``."""
+        X, T = arrays
+        gradients = []
+        if "input" in wanted:
+            loss, gradient = self.kernel.loss_and_grad(X, T, **self.options)
+            gradients.append(gradient)
+        else:
+            loss = self.kernel.loss(X, T, **self.options)
+        if "target" in wanted:
+            gradients.append(self._by_target(X, T))
+        return loss, gradients
+
+    def _by_target(self, X: np.ndarray, T: np.ndarray) -> np.ndarray:
+        beyond = sorted(set(self.options) - {"reduction"})
+        if beyond or T.dtype.kind != "f":
+            why = f"with PyTorch's option {beyond[0]}" if beyond else "for integer labels"
+            raise ValueError(f"target requires grad, but the derivative by the target is derived for probability "
+                             f"targets without options, not {why}: pass target.detach()")
+        by_target = derivative_kernel(self.kernel, "target")
+        gradient = np.asarray(by_target.grad(**{self.kernel.variable: X, "t": T}))
+        rows = X.shape[0] if X.ndim else 1
+        return gradient * (1 if self.reduction == "mean" else rows)
+
+    def loss_shape(self, shape: tuple) -> tuple:
+        """The shape of the loss of input of ``shape``: one number, or a row's loss per row
+        (the class axis 1 of a categorical loss's (N, C, d₁, …) dropped)."""
+        if self.reduction != "none":
+            return ()
+        return shape[:1] + shape[2:] if self.kernel.categorical else shape
+
+    def cotangent_shape(self, cotangent_shape: tuple, gradient_ndim: int) -> tuple:
+        """The incoming cotangent's shape, with the class axis put back where a row's loss has none
+        (row i's loss depends on row i alone)."""
+        if len(cotangent_shape) < gradient_ndim:
+            return cotangent_shape[:1] + (1,) + cotangent_shape[1:]
+        return cotangent_shape
+
+
+class UserCall:
+    """A user kernel's call (:class:`derive.kernels.user_kernels.UserKernel`): its inputs by name,
+    arrays and numbers; the loss is one number."""
+
+    def __init__(self, kernel: Any, names: tuple, derivation: Derivation | None = None):
+        self.kernel, self.names, self.derivation = kernel, names, derivation
+        by = kernel.derivative_by
+        # the kernel's own derivative serves where it is by every component of an input (or a scalar)
+        self.own: str | None = by[0] if by and by[1] is None else None
+
+    def run(self, values: tuple, wanted: tuple) -> tuple[Any, list]:
+        inputs = dict(zip(self.names, values))
+        if self.own in wanted:
+            loss, own = self.kernel.loss_and_grad(**inputs)
+        else:
+            loss, own = self.kernel.loss(**inputs), None
+        gradients = []
+        for name in wanted:
+            if name == self.own:
+                gradients.append(np.asarray(own))
+                continue
+            other = derivative_kernel(self.kernel, name, self.derivation)
+            gradients.append(np.asarray(other.grad(**{n: v for n, v in inputs.items() if n in other.inputs})))
+        return loss, gradients
+
+    def loss_shape(self, shape: tuple) -> tuple:
+        return ()
+
+    def cotangent_shape(self, cotangent_shape: tuple, gradient_ndim: int) -> tuple:
+        return cotangent_shape
