@@ -73,7 +73,9 @@ class UserCall:
         self.own: str | None = by[0] if by and by[1] is None else None
 
     def run(self, values: tuple, wanted: tuple) -> tuple[Any, list]:
-        inputs = dict(zip(self.names, values))
+        # an array of no axes is a number to the kernel (a scalar input, w or μ)
+        inputs = {name: value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+                  for name, value in zip(self.names, values)}
         if self.own in wanted:
             loss, own = self.kernel.loss_and_grad(**inputs)
         else:
