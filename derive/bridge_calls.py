@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .input_derivatives import derivative_kernel
+from .input_derivatives import derivative_kernel, second_derivative_kernel
 from .steps import Derivation
 
 
@@ -88,6 +88,18 @@ class UserCall:
             other = derivative_kernel(self.kernel, name, self.derivation)
             gradients.append(np.asarray(other.grad(**{n: v for n, v in inputs.items() if n in other.inputs})))
         return loss, gradients
+
+    def second(self, values: tuple, first: str, then: str, direction: np.ndarray) -> Any:
+        """The Hessian of the loss by ``first`` and ``then`` applied to ``direction`` (an array like
+        ``first``): a derivative like ``then``, or 0.0 where the derivative by ``first`` does not
+        contain ``then``."""
+        kernel, v = second_derivative_kernel(self.kernel, first, then, self.derivation)
+        if kernel is None:
+            return 0.0
+        inputs = {name: value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+                  for name, value in zip(self.names, values)}
+        inputs[v] = direction.item() if direction.ndim == 0 else direction
+        return np.asarray(kernel.grad(**{n: x for n, x in inputs.items() if n in kernel.inputs}))
 
     def loss_shape(self, shape: tuple) -> tuple:
         return ()

@@ -111,16 +111,73 @@ def _by_a_users_input(kernel: Any, name: str, derivation: Derivation | None) -> 
         lhs, rhs = derivation.steps[0].lhs, derivation.steps[0].rhs
     else:
         lhs, rhs = c.E, kernel.expressions[0]
+    derived = user_gradient(sp.Eq(lhs, rhs), _variable(rhs, name, kernel))
+    compiled = compile_derivation(derived)
+    remember_derivation(compiled, derived)  # a second derivative starts from it
+    return compiled
+
+
+def _variable(rhs: sp.Basic, name: str, kernel: Any) -> sp.Basic:
+    """The kernel's input ``name`` as ``rhs`` writes it: an array's every component (indexed by
+    letters ``rhs`` does not use), or a scalar."""
     arrays = {identifier(base): base for base in rhs.atoms(sp.IndexedBase)}
     shapes = {identifier(base): shape for base, shape in kernel.layout.arrays.items()}
     scalars = {parameter_identifier(symbol): symbol for symbol in kernel.layout.scalars}
     if name in shapes and name in arrays:
         taken = {symbol.name for symbol in rhs.atoms(sp.Symbol)}
         letters = [letter for letter in INDEX_LETTERS if letter.name not in taken]
-        wrt: sp.Basic = arrays[name][tuple(letters[:len(shapes[name])])]
-    elif name in scalars:
-        wrt = next((s for s in rhs.free_symbols | rhs.atoms(sp.Indexed)
-                    if parameter_identifier(s) == name), scalars[name])
+        return arrays[name][tuple(letters[:len(shapes[name])])]
+    if name in scalars:
+        return next((s for s in rhs.free_symbols | rhs.atoms(sp.Indexed) if parameter_identifier(s) == name),
+                    scalars[name])
+    raise DeriveError(f"the kernel's inputs are {', '.join(kernel.inputs)}; {name} is none of them")
+
+
+def second_derivative_kernel(kernel: Any, first: str, then: str, derivation: Derivation | None = None) -> tuple:
+    """``(k, v)``: ``k`` None where the derivative by ``first`` does not contain ``then`` (the
+    second derivative is zero), else the compiled derivative by ``then`` of Σ v ∂E/∂``first`` (v: a new input named
+    ``v``, of the shape of ``first``), which is the Hessian of the loss by ``first`` and ``then``
+    applied to v, the product a second backward pass needs.  The first derivative is the one
+    derived for the kernel (its own, or :func:`derivative_kernel`'s), differentiated again step by
+    step (as ``derive grad --order 2`` does, contracted with v first so one kernel serves every
+    component).  Derived once per kernel and pair, cached; a :class:`ValueError` names the pair
+    where derive cannot derive or compile it (a built-in kernel's second derivative is not here yet)."""
+    found = _derived.setdefault(kernel, {})
+    key = (first, then)
+    if key not in found:
+        try:
+            found[key] = _second(kernel, first, then, derivation or _compiled_from.get(kernel))
+        except (DeriveError, TypeError, NotImplementedError) as error:
+            raise ValueError(f"the second derivative by {first} then {then} is not derived: {error}") from error
+    return found[key]
+
+
+def _second(kernel: Any, first: str, then: str, derivation: Derivation | None) -> tuple:
+    if not hasattr(kernel, "inputs"):
+        raise DeriveError(f"the bridge derives second derivatives of a user's kernels; {kernel.name}'s is not here yet")
+    by = kernel.derivative_by
+    gradient: Derivation | None
+    if derivation is not None and by == (first, None):
+        gradient = derivation
     else:
-        raise DeriveError(f"the kernel's inputs are {', '.join(kernel.inputs)}; {name} is none of them")
-    return compile_derivation(user_gradient(sp.Eq(lhs, rhs), wrt))
+        derivative_kernel(kernel, first, derivation)
+        gradient = _compiled_from.get(_derived[kernel][first])
+        if gradient is None:
+            raise DeriveError(f"the derivation of the derivative by {first} is not at hand")
+    wrt = gradient.result.lhs.variables[-1]
+    rhs = gradient.result.rhs
+    taken = {str(s) for s in rhs.atoms(sp.Symbol)} | {str(b) for b in rhs.atoms(sp.IndexedBase)} | set(kernel.inputs)
+    v_name = next(name for name in ("v", "u", "v_1", "v_2", "v_3") if name not in taken)
+    if isinstance(wrt, sp.Indexed):
+        shape = next(shape for base, shape in kernel.layout.arrays.items() if identifier(base) == first)
+        v: sp.Basic = sp.IndexedBase(v_name, real=True)[wrt.indices]
+        contracted = sp.Sum(v * rhs, *((index, 1, size) for index, size in zip(wrt.indices, shape)))
+    else:
+        contracted = sp.Symbol(v_name, real=True) * rhs
+    lhs = sp.Symbol("H" if "H" not in taken else "H_v", real=True)
+    named = {identifier(b) for b in contracted.atoms(sp.IndexedBase)} | \
+        {parameter_identifier(s) for s in contracted.free_symbols | contracted.atoms(sp.Indexed)}
+    if then not in named:  # the first derivative does not depend on it: its derivative is zero
+        return None, v_name
+    derived = user_gradient(sp.Eq(lhs, contracted), _variable(contracted, then, kernel))
+    return compile_derivation(derived), v_name

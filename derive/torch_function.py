@@ -64,10 +64,10 @@ class _Call:
     made tensors like the inputs they are by."""
 
     def __init__(self, call: BuiltInCall | UserCall, as_input: Callable[[Any, str], Any]):
-        self.call, self.names, self.kernel, self._as_input = call, call.names, call.kernel, as_input
+        self.call, self.names, self.kernel, self.as_input = call, call.names, call.kernel, as_input
 
     def run(self, values: tuple, wanted: tuple) -> tuple:
-        arrays = tuple(self._as_input(value, name) for value, name in zip(values, self.names))
+        arrays = tuple(self.as_input(value, name) for value, name in zip(values, self.names))
         loss, gradients = self.call.run(arrays, wanted)
         return loss, [_like(gradient, values[self.names.index(name)]) for name, gradient in zip(wanted, gradients)]
 
@@ -92,7 +92,7 @@ class _KernelFunction(_torch.autograd.Function):
     def forward(ctx, call, wanted, *values):
         loss, gradients = call.run(values, wanted)
         ctx.call, ctx.wanted = call, wanted
-        ctx.inputs = tuple(value for value in values if isinstance(value, _torch.Tensor) and value.requires_grad)
+        ctx.values = values  # for a second derivative (create_graph=True) only
         ctx.save_for_backward(*gradients)
         return _torch.as_tensor(loss, dtype=call.dtype(values))
 
@@ -100,29 +100,76 @@ class _KernelFunction(_torch.autograd.Function):
     def backward(ctx, grad_output):
         call = ctx.call
         gradients: list = [None] * (2 + len(call.names))
-        for name, gradient in zip(ctx.wanted, ctx.saved_tensors):
+        if _torch.is_grad_enabled() and isinstance(call.call, UserCall):  # create_graph=True: a graph to
+            # differentiate again, by the derived second derivative
+            firsts = _FirstDerivatives.apply(call, ctx.wanted, ctx.saved_tensors, grad_output, *ctx.values)
+        else:
+            firsts = tuple(call.scaled(name, gradient, grad_output) for name, gradient in zip(ctx.wanted, ctx.saved_tensors))
+            if _torch.is_grad_enabled():  # a built-in's: no second derivative here, an error where one is taken
+                firsts = _refused_beyond(call, ctx.wanted, 2, firsts, ctx.values)
+        for name, first in zip(ctx.wanted, firsts):
             position = 2 + call.names.index(name)
             if ctx.needs_input_grad[position]:
-                gradients[position] = call.scaled(name, gradient, grad_output)
-        if _torch.is_grad_enabled():  # create_graph=True: a derivative of these would be taken next
-            # (the inputs go in too, so that a derivative by them reaches this function and its error)
-            gradients = list(_NoSecondDerivative.apply(call, ctx.wanted, len(gradients), *gradients, *ctx.inputs))
+                gradients[position] = first
         return tuple(gradients)
 
 
-class _NoSecondDerivative(_torch.autograd.Function):
-    """The first derivatives as they are; differentiated again, an error that says so (the kernel's
-    derivative is a number, not a graph: autograd would silently take its derivative as zero)."""
+class _FirstDerivatives(_torch.autograd.Function):
+    """``forward(call, wanted, derivatives, grad_output, *values)``: the first derivatives by the
+    inputs named in ``wanted`` times ``grad_output``, as a function of ``grad_output`` and the
+    inputs; ``backward``: by ``grad_output`` the derivatives themselves, by each input the derived
+    second derivative applied to the incoming directions (:meth:`derive.bridge_calls.UserCall.second`)."""
 
     @staticmethod
-    def forward(ctx, call, wanted, count, *gradients_and_inputs):
-        ctx.call, ctx.wanted = call, wanted
-        return tuple(g.clone() if isinstance(g, _torch.Tensor) else g for g in gradients_and_inputs[:count])
+    def forward(ctx, call, wanted, derivatives, grad_output, *values):
+        ctx.call, ctx.wanted, ctx.derivatives, ctx.values = call, wanted, derivatives, values
+        ctx.save_for_backward(grad_output)
+        return tuple(call.scaled(name, derivative, grad_output) for name, derivative in zip(wanted, derivatives))
+
+    @staticmethod
+    def backward(ctx, *directions):
+        call, values = ctx.call, ctx.values
+        (grad_output,) = ctx.saved_tensors
+        result: list = [None] * (4 + len(values))
+        given = [(name, d) for name, d in zip(ctx.wanted, directions) if d is not None]
+        if ctx.needs_input_grad[3]:
+            result[3] = sum(((d * g).sum() for (_, d), g in zip(given, ctx.derivatives)),
+                            _torch.zeros((), dtype=grad_output.dtype)).reshape(grad_output.shape)
+        arrays = tuple(call.as_input(value, name) for value, name in zip(values, call.names))
+        for position, (then, value) in enumerate(zip(call.names, values)):
+            if ctx.needs_input_grad[4 + position]:
+                parts = [_like(call.call.second(arrays, first, then, d.detach().to(_torch.float64).numpy()), value)
+                         for first, d in given]
+                result[4 + position] = sum(parts, _torch.zeros_like(value)) * grad_output
+        if _torch.is_grad_enabled():
+            result = list(_refused_beyond(call, ctx.wanted, 3, tuple(result), values))
+        return tuple(result)
+
+
+def _refused_beyond(call, wanted: tuple, order: int, derivatives: tuple, values: tuple) -> tuple:
+    """``derivatives`` as they are, and an error where they are differentiated again (the values
+    go in too, so that a derivative by them reaches :class:`_NoHigherDerivative`)."""
+    inputs = tuple(value for value in values if isinstance(value, _torch.Tensor) and value.requires_grad)
+    return _NoHigherDerivative.apply(call, wanted, order, len(derivatives), *derivatives, *inputs)
+
+
+class _NoHigherDerivative(_torch.autograd.Function):
+    """Derivatives as they are; differentiated again, an error that says so (the kernel's
+    derivative is a number, not a graph: autograd would silently take its derivative as zero)."""
+
+    ORDINALS = {2: "second", 3: "third"}
+
+    @staticmethod
+    def forward(ctx, call, wanted, order, count, *derivatives_and_inputs):
+        ctx.call, ctx.wanted, ctx.order = call, wanted, order
+        return tuple(d.clone() if isinstance(d, _torch.Tensor) else d for d in derivatives_and_inputs[:count])
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise ValueError(f"a second derivative of {ctx.call.kernel!r} by {', '.join(ctx.wanted)} is not derived: "
-                         f"the bridge holds first derivatives only (compute the gradient without create_graph=True)")
+        held = "first derivatives" if ctx.order == 2 else "derivatives up to the second"
+        raise ValueError(f"a {_NoHigherDerivative.ORDINALS.get(ctx.order, f'order-{ctx.order}')} derivative of "
+                         f"{ctx.call.kernel!r} by {', '.join(ctx.wanted)} is not derived: the bridge holds {held} "
+                         f"of {'a built-in kernel' if ctx.order == 2 else 'a kernel'}")
 
 
 def _requires_grad(value: Any) -> bool:
