@@ -47,6 +47,23 @@ class BuiltInCall:
         rows = X.shape[0] if X.ndim else 1
         return gradient * (1 if self.reduction == "mean" else rows)
 
+    def second(self, arrays: tuple, first: str, then: str, direction: np.ndarray) -> Any:
+        """The Hessian of the loss by ``first`` and ``then`` applied to ``direction`` (the Hessian of
+        the sum of the rows' losses for ``reduction="none"``: each row's block)."""
+        beyond = sorted(set(self.options) - {"reduction"})
+        if beyond:
+            raise ValueError(f"the second derivative of {self.kernel.name} is derived without PyTorch's options, "
+                             f"not with {beyond[0]}")
+        kernel, v = second_derivative_kernel(self.kernel, first, then)
+        X, T = arrays
+        if T.dtype.kind in "iu":  # labels: the derivation's targets are one-hot rows
+            if T.size and not (0 <= T.min() and T.max() < X.shape[1]):
+                raise ValueError(f"labels must be in 0..{X.shape[1] - 1} for a second derivative; got {T.min()}..{T.max()}")
+            T = np.eye(X.shape[1])[T]
+        rows = X.shape[0] if X.ndim else 1
+        gradient = np.asarray(kernel.grad(**{self.kernel.variable: X, "t": T, v: direction}))
+        return gradient * (1 if self.reduction == "mean" else rows)
+
     def loss_shape(self, shape: tuple) -> tuple:
         """The shape of the loss of input of ``shape``: one number, or a row's loss per row
         (the class axis 1 of a categorical loss's (N, C, d₁, …) dropped)."""
@@ -57,7 +74,7 @@ class BuiltInCall:
     def cotangent_shape(self, cotangent_shape: tuple, gradient_ndim: int) -> tuple:
         """The incoming cotangent's shape, with the class axis put back where a row's loss has none
         (row i's loss depends on row i alone)."""
-        if len(cotangent_shape) < gradient_ndim:
+        if self.reduction == "none" and len(cotangent_shape) < gradient_ndim:
             return cotangent_shape[:1] + (1,) + cotangent_shape[1:]
         return cotangent_shape
 

@@ -25,17 +25,22 @@ from typing import Any
 import sympy as sp
 
 from . import conventions as c
+from . import extensions
 from .catalogue import load_catalogue
 from .derivations import get as built_in_derivation
 from .derivations.gradients import gradient as derivation_gradient
+from .derivations.runner import named_strategy
 from .errors import DeriveError
 from .kernels import compile_derivation
 from .kernels.user_printer import identifier, parameter_identifier
-from .steps import Derivation
+from .languages import in_every_language
+from .steps import Derivation, Equation
+from .strategies import chain, given, run
 from .user_losses import user_gradient
 
 LABEL_FACTS = frozenset({"labels_sum_to_one", "one_hot_labels"})  # what holds of the targets, not along them
-INDEX_LETTERS = (c.j, c.k, c.m, c.l, c.n, c.d)  # free indices of a derivative by every component
+# free indices of a derivative by every component (l last: the stable forms' row maximum binds an l)
+INDEX_LETTERS = (c.j, c.k, c.m, c.n, c.d, c.l)
 
 _derived: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # kernel -> {input: kernel}
 _compiled_from: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # kernel -> its derivation
@@ -154,7 +159,7 @@ def second_derivative_kernel(kernel: Any, first: str, then: str, derivation: Der
 
 def _second(kernel: Any, first: str, then: str, derivation: Derivation | None) -> tuple:
     if not hasattr(kernel, "inputs"):
-        raise DeriveError(f"the bridge derives second derivatives of a user's kernels; {kernel.name}'s is not here yet")
+        return _second_of_a_built_in(kernel, first, then)
     by = kernel.derivative_by
     gradient: Derivation | None
     if derivation is not None and by == (first, None):
@@ -181,3 +186,26 @@ def _second(kernel: Any, first: str, then: str, derivation: Derivation | None) -
         return None, v_name
     derived = user_gradient(sp.Eq(lhs, contracted), _variable(contracted, then, kernel))
     return compile_derivation(derived), v_name
+
+
+def _second_of_a_built_in(kernel: Any, first: str, then: str) -> tuple:
+    """A built-in's second derivative by its input twice: its derivation's gradient (as derived
+    for ``derive grad``), contracted with v and differentiated again in the same model (the
+    softmax's or the sigmoid's derivative as its lemma gives it); the loss of mean reduction."""
+    if (first, then) != ("input", "input"):
+        raise DeriveError(f"a built-in kernel's second derivative is derived by its input twice, not by {first} "
+                          f"then {then}")
+    derivation = built_in_derivation(kernel.name)
+    model_variable = next(a.base for a in derivation.result.rhs.atoms(sp.Indexed) if str(a.base) == kernel.variable)
+    rank = next(len(a.indices) for a in derivation.result.rhs.atoms(sp.Indexed) if a.base == model_variable)
+    gradient = derivation_gradient(derivation, model_variable[INDEX_LETTERS[:rank]])
+    wrt, rhs = gradient.result.lhs.variables[-1], gradient.result.rhs
+    sizes = (c.N, c.K)[:rank]
+    v = sp.IndexedBase("v", real=True)
+    contracted = sp.Sum(v[wrt.indices] * rhs, *((index, 1, size) for index, size in zip(wrt.indices, sizes)))
+    then_by = model_variable[tuple(letter for letter in INDEX_LETTERS if letter not in wrt.indices)[:rank]]
+    title = in_every_language("titles.gradient_by", name=f"{kernel.name}-hessian-vector",
+                              wrt=extensions.call("expression_latex", then_by))
+    model = gradient.models[-1] if gradient.models else derivation.models[-1]
+    strategy = chain(given(Equation(sp.Symbol("H", real=True), contracted)), named_strategy("gradient", wrt=then_by))
+    return compile_derivation(run(f"{kernel.name}-hessian-vector", title, strategy, model)), "v"

@@ -100,13 +100,11 @@ class _KernelFunction(_torch.autograd.Function):
     def backward(ctx, grad_output):
         call = ctx.call
         gradients: list = [None] * (2 + len(call.names))
-        if _torch.is_grad_enabled() and isinstance(call.call, UserCall):  # create_graph=True: a graph to
-            # differentiate again, by the derived second derivative
+        if _torch.is_grad_enabled():  # create_graph=True: a graph to differentiate again, by the derived
+            # second derivative
             firsts = _FirstDerivatives.apply(call, ctx.wanted, ctx.saved_tensors, grad_output, *ctx.values)
         else:
             firsts = tuple(call.scaled(name, gradient, grad_output) for name, gradient in zip(ctx.wanted, ctx.saved_tensors))
-            if _torch.is_grad_enabled():  # a built-in's: no second derivative here, an error where one is taken
-                firsts = _refused_beyond(call, ctx.wanted, 2, firsts, ctx.values)
         for name, first in zip(ctx.wanted, firsts):
             position = 2 + call.names.index(name)
             if ctx.needs_input_grad[position]:
@@ -131,19 +129,30 @@ class _FirstDerivatives(_torch.autograd.Function):
         call, values = ctx.call, ctx.values
         (grad_output,) = ctx.saved_tensors
         result: list = [None] * (4 + len(values))
-        given = [(name, d) for name, d in zip(ctx.wanted, directions) if d is not None]
-        if ctx.needs_input_grad[3]:
-            result[3] = sum(((d * g).sum() for (_, d), g in zip(given, ctx.derivatives)),
-                            _torch.zeros((), dtype=grad_output.dtype)).reshape(grad_output.shape)
+        given = [(name, d, g) for name, d, g in zip(ctx.wanted, directions, ctx.derivatives) if d is not None]
+        if ctx.needs_input_grad[3]:  # the first derivatives are linear in grad_output
+            result[3] = sum((_summed_to(d * g, call.call.cotangent_shape(tuple(grad_output.shape), g.dim()))
+                             for _, d, g in given), _torch.zeros((), dtype=grad_output.dtype)).reshape(grad_output.shape)
         arrays = tuple(call.as_input(value, name) for value, name in zip(values, call.names))
         for position, (then, value) in enumerate(zip(call.names, values)):
             if ctx.needs_input_grad[4 + position]:
-                parts = [_like(call.call.second(arrays, first, then, d.detach().to(_torch.float64).numpy()), value)
-                         for first, d in given]
-                result[4 + position] = sum(parts, _torch.zeros_like(value)) * grad_output
+                parts = []
+                for first, d, g in given:  # the Hessian is linear in the direction: grad_output goes into it
+                    direction = d * grad_output.reshape(call.call.cotangent_shape(tuple(grad_output.shape), d.dim()))
+                    parts.append(_like(call.call.second(arrays, first, then, direction.detach().to(_torch.float64)
+                                                        .numpy()), value))
+                result[4 + position] = sum(parts, _torch.zeros_like(value))
         if _torch.is_grad_enabled():
             result = list(_refused_beyond(call, ctx.wanted, 3, tuple(result), values))
         return tuple(result)
+
+
+def _summed_to(product, shape: tuple):
+    """``product`` summed over the axes that ``shape`` does not have (of size 1 there, or all)."""
+    if not shape:
+        return product.sum()
+    axes = tuple(axis for axis, size in enumerate(shape) if size == 1 and product.shape[axis] != 1)
+    return product.sum(dim=axes, keepdim=True) if axes else product
 
 
 def _refused_beyond(call, wanted: tuple, order: int, derivatives: tuple, values: tuple) -> tuple:
@@ -168,8 +177,7 @@ class _NoHigherDerivative(_torch.autograd.Function):
     def backward(ctx, *grad_outputs):
         held = "first derivatives" if ctx.order == 2 else "derivatives up to the second"
         raise ValueError(f"a {_NoHigherDerivative.ORDINALS.get(ctx.order, f'order-{ctx.order}')} derivative of "
-                         f"{ctx.call.kernel!r} by {', '.join(ctx.wanted)} is not derived: the bridge holds {held} "
-                         f"of {'a built-in kernel' if ctx.order == 2 else 'a kernel'}")
+                         f"{ctx.call.kernel!r} by {', '.join(ctx.wanted)} is not derived: the bridge holds {held}")
 
 
 def _requires_grad(value: Any) -> bool:

@@ -258,11 +258,38 @@ def test_a_target_that_cannot_have_the_derived_derivative_is_named(cross_entropy
     assert not value.requires_grad
 
 
-def test_a_built_in_kernels_second_derivative_is_refused_not_a_silent_zero(cross_entropy):
-    logits = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
-    (first,) = torch.autograd.grad(cross_entropy(logits, torch.tensor([0, 1, 2, 0, 1])), logits, create_graph=True)
-    with pytest.raises(ValueError, match="a second derivative of .*ce-softmax.* by input is not derived: the "
-                                         "bridge holds first derivatives of a built-in kernel"):
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_double_backward_of_cross_entropy_is_the_derived_hessian(cross_entropy, reduction):
+    """The built-in's gradient derived again through the softmax (its Hessian applied to the
+    incoming direction), against PyTorch's double backward; by the incoming gradient too."""
+    generator = torch.Generator().manual_seed(22)
+    logits = 3 * torch.randn(5, 4, generator=generator, dtype=torch.float64)
+    labels = torch.tensor([0, 1, 3, 2, 1])
+    scales = torch.rand(5, generator=generator, dtype=torch.float64) + 0.5
+    weights = torch.randn(5, 4, generator=generator, dtype=torch.float64)
+    results = []
+    for loss in (cross_entropy, F.cross_entropy):
+        leaf = logits.clone().requires_grad_()
+        outer = (scales if reduction == "none" else scales[0]).clone().requires_grad_()
+        (first,) = torch.autograd.grad(loss(leaf, labels, reduction=reduction), leaf, grad_outputs=outer,
+                                       create_graph=True)
+        results.append(torch.autograd.grad(((first * weights) ** 2).sum(), (leaf, outer)))
+    for ours, theirs in zip(*results):
+        assert (theirs != 0).any()
+        torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_a_built_in_second_derivative_not_derived_is_a_clear_error(cross_entropy):
+    probabilities = torch.softmax(torch.randn(4, 3, dtype=torch.float64), dim=1).requires_grad_()
+    (first,) = torch.autograd.grad(cross_entropy(torch.randn(4, 3, dtype=torch.float64), probabilities),
+                                   probabilities, create_graph=True)
+    with pytest.raises(ValueError, match="the second derivative by target then target is not derived: a built-in "
+                                         "kernel's second derivative is derived by its input twice"):
+        torch.autograd.grad(first.sum(), probabilities)
+    logits = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    (first,) = torch.autograd.grad(cross_entropy(logits, torch.tensor([0, 1, 2, 0]), label_smoothing=0.1), logits,
+                                   create_graph=True)
+    with pytest.raises(ValueError, match="derived without PyTorch's options, not with label_smoothing"):
         torch.autograd.grad(first.sum(), logits)
 
 
