@@ -16,8 +16,10 @@ derivative by each floating input from the kernel: by the input it was derived b
 other (the targets, a user's weight), derived by the engine when first asked for
 (:mod:`derive.input_derivatives`).  Under ``jit`` a derivative nobody asks for is never computed.
 A Python number given to a user kernel is a constant (no derivative by it); an integer array
-(labels) has none.  A second derivative is not derived: differentiating the gradient again is an
-error that says so.  The library never changes JAX's configuration: float64 needs the caller's
+(labels) has none.  Differentiated again, the gradient gives the derived second derivative
+(:mod:`derive.input_derivatives`), where derive has it, else an error that says so; reverse mode
+only (``jax.jacrev(jax.jacrev(f))``, not ``jax.hessian`` or ``jvp``: JAX applies no forward mode to
+a ``custom_vjp``, and says so).  The library never changes JAX's configuration: float64 needs the caller's
 ``jax_enable_x64``.
 """
 from __future__ import annotations
@@ -67,6 +69,16 @@ def _differentiable(call: BuiltInCall | UserCall, values: dict, result_dtype: An
             raise
         return np.asarray(derivatives[0] if wanted else loss, dtype=dtype)
 
+    def second_on_host(primals: tuple, first: str, then: str, direction: Any, like: Any) -> np.ndarray:
+        given = dict(values, **dict(zip(names, (np.asarray(p) for p in primals))))
+        try:
+            product = call.second(tuple(given[name] for name in call.names), first, then,
+                                  np.asarray(direction, dtype=np.float64))
+        except Exception as error:  # kept, to be raised as itself
+            failures.append(error)
+            raise
+        return np.broadcast_to(np.asarray(product, dtype=like.dtype), like.shape)
+
     def loss_of(*primals):
         shape = call.loss_shape(tuple(primals[0].shape)) if primals else ()
         return jax.pure_callback(lambda *p: on_host(p, (), result_dtype), jax.ShapeDtypeStruct(shape, result_dtype),
@@ -85,9 +97,7 @@ def _differentiable(call: BuiltInCall | UserCall, values: dict, result_dtype: An
             if not jnp.issubdtype(primal.dtype, jnp.floating):
                 derivatives.append(None)  # labels: no derivative (JAX's zero of an integer input)
                 continue
-            derivative = _first_derivative(call, name, primal, lambda *p, name=name, like=primal: jax.pure_callback(
-                lambda *q: on_host(q, (name,), like.dtype), jax.ShapeDtypeStruct(like.shape, like.dtype), *p,
-                vmap_method="sequential"), primals)
+            derivative = _first_derivative(call, name, names, primals, on_host, second_on_host)
             derivatives.append(derivative * cotangent.reshape(call.cotangent_shape(cotangent.shape, derivative.ndim)))
         return tuple(derivatives)
 
@@ -100,21 +110,50 @@ def _differentiable(call: BuiltInCall | UserCall, values: dict, result_dtype: An
         raise
 
 
-def _first_derivative(call: BuiltInCall | UserCall, name: str, like: Any, compute: Callable, primals: tuple) -> Any:
-    """The derivative by ``name``, ``compute(*primals)``; differentiated again, an error that says
-    so (to JAX the kernel's derivative is a number: its derivative would otherwise be refused by
+def _first_derivative(call: BuiltInCall | UserCall, name: str, names: tuple, primals: tuple, on_host: Callable,
+                      second_on_host: Callable) -> Any:
+    """The derivative by ``name`` (a host callback), differentiable once more: its VJP is the
+    derived second derivative applied to the incoming direction (:meth:`UserCall.second`,
+    :meth:`BuiltInCall.second`), by each floating input; a third derivative is an error that
+    says so (to JAX the kernel's value is a number: its derivative would be refused by
     pure_callback or, through a rewrite, taken as zero)."""
+    like = primals[names.index(name)]
 
     @jax.custom_vjp
     def first(*arguments):
-        return compute(*arguments)
+        return jax.pure_callback(lambda *q: on_host(q, (name,), like.dtype), jax.ShapeDtypeStruct(like.shape, like.dtype),
+                                 *arguments, vmap_method="sequential")
+
+    def backward(arguments, direction):
+        products = []
+        for then, primal in zip(names, arguments):
+            if not jnp.issubdtype(primal.dtype, jnp.floating):
+                products.append(None)
+                continue
+            shape = jax.ShapeDtypeStruct(primal.shape, primal.dtype)
+            products.append(_refusing(call, f"a third derivative of {call.kernel!r} by {name} and {then} is not derived: "
+                                      "the bridge holds derivatives up to the second",
+                                      lambda *q, then=then, shape=shape: jax.pure_callback(
+                                          lambda *r: second_on_host(r[:-1], name, then, r[-1], shape), shape, *q,
+                                          vmap_method="sequential"), (*arguments, direction)))
+        return tuple(products)
+
+    first.defvjp(lambda *arguments: (first(*arguments), arguments), backward)
+    return first(*primals)
+
+
+def _refusing(call: BuiltInCall | UserCall, message: str, compute: Callable, arguments: tuple) -> Any:
+    """``compute(*arguments)``, and ``message`` as an error where it is differentiated."""
+
+    @jax.custom_vjp
+    def value(*given):
+        return compute(*given)
 
     def refuse(_residual, _cotangent):
-        raise ValueError(f"a second derivative of {call.kernel!r} by {name} is not derived: the bridge holds first "
-                         f"derivatives only")
+        raise ValueError(message)
 
-    first.defvjp(lambda *arguments: (first(*arguments), None), refuse)
-    return first(*primals)
+    value.defvjp(lambda *given: (value(*given), None), refuse)
+    return value(*arguments)
 
 
 _CALLBACK_ERRORS = tuple(error for error in (getattr(jax.errors, "JaxRuntimeError", None),) if error) or (RuntimeError,)
