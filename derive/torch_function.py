@@ -15,9 +15,10 @@ in place, no copy) and computes, in the same pass, the derivative by every input
 grad; the backward pass only scales them by the incoming gradient.  The derivative by the input a
 kernel was derived by is the kernel's own; by any other (the targets, a user's weight) it is
 derived by the engine and compiled when first asked for (:mod:`derive.input_derivatives`), never
-taken from autograd.  A second derivative (``create_graph=True``, then differentiating again) is
-refused with an error saying so, never a silent zero.  Options are passed through to the kernel
-with PyTorch's keywords.
+taken from autograd.  With ``create_graph=True`` the first derivatives are themselves a function
+(:class:`_FirstDerivatives`) whose backward is the derived second derivative applied to the
+incoming direction; where derive has none, differentiating is an error that says so, never a
+silent zero.  Options are passed through to the kernel with PyTorch's keywords.
 """
 from __future__ import annotations
 
