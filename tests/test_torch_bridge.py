@@ -279,6 +279,27 @@ def test_double_backward_of_cross_entropy_is_the_derived_hessian(cross_entropy, 
         torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("name", ["bce", "ce"])
+def test_double_backward_of_a_loss_of_probabilities_is_its_derived_hessian(name):
+    f = bridge.function(load(name))
+    generator = torch.Generator().manual_seed(23)
+    if name == "bce":
+        x, target, theirs = (torch.rand(6, generator=generator, dtype=torch.float64) * 0.8 + 0.1,
+                             torch.rand(6, generator=generator, dtype=torch.float64), F.binary_cross_entropy)
+    else:
+        x, target = torch.softmax(torch.randn(5, 4, generator=generator, dtype=torch.float64), 1), torch.tensor([0, 1, 3, 2, 1])
+
+        def theirs(p, t):
+            return F.nll_loss(torch.log(p), t)
+    results = []
+    for loss in (f, theirs):
+        leaf = x.clone().requires_grad_()
+        (first,) = torch.autograd.grad(loss(leaf, target), leaf, create_graph=True)
+        results.append(torch.autograd.grad((first ** 2).sum(), leaf)[0])
+    assert (results[1] != 0).any()  # (-log y by y: zero off the label's class)
+    torch.testing.assert_close(results[0], results[1], rtol=1e-10, atol=0)
+
+
 def test_a_built_in_second_derivative_not_derived_is_a_clear_error(cross_entropy):
     probabilities = torch.softmax(torch.randn(4, 3, dtype=torch.float64), dim=1).requires_grad_()
     (first,) = torch.autograd.grad(cross_entropy(torch.randn(4, 3, dtype=torch.float64), probabilities),
