@@ -81,10 +81,13 @@ class BuiltInCall:
 
 class UserCall:
     """A user kernel's call (:class:`derive.kernels.user_kernels.UserKernel`): its inputs by name,
-    arrays and numbers; the loss is one number."""
+    arrays and numbers, and its ``reduction`` (None: the loss as written); the loss is one number,
+    or with ``reduction="none"`` each row's, whose derivatives the bridge does not hold (the
+    kernels give that of their sum)."""
 
-    def __init__(self, kernel: Any, names: tuple, derivation: Derivation | None = None):
-        self.kernel, self.names, self.derivation = kernel, names, derivation
+    def __init__(self, kernel: Any, names: tuple, derivation: Derivation | None = None, reduction: str | None = None):
+        self.kernel, self.names, self.derivation, self.reduction = kernel, names, derivation, reduction
+        self.by_reduction = {} if reduction is None else {"reduction": reduction}
         by = kernel.derivative_by
         # the kernel's own derivative serves where it is by every component of an input (or a scalar)
         self.own: str | None = by[0] if by and by[1] is None else None
@@ -93,32 +96,42 @@ class UserCall:
         # an array of no axes is a number to the kernel (a scalar input, w or μ)
         inputs = {name: value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
                   for name, value in zip(self.names, values)}
+        if wanted and self.reduction == "none":
+            raise ValueError(f"{wanted[0]} requires grad, but with reduction='none' the bridge holds the derivative of "
+                             f"the rows' losses summed, not of each: ask for reduction='sum' or 'mean'")
         if self.own in wanted:
-            loss, own = self.kernel.loss_and_grad(**inputs)
+            loss, own = self.kernel.loss_and_grad(**inputs, **self.by_reduction)
         else:
-            loss, own = self.kernel.loss(**inputs), None
+            loss, own = self.kernel.loss(**inputs, **self.by_reduction), None
         gradients = []
-        for name in wanted:
+        for name in wanted:  # the kernels by other inputs are of the same loss: the same reduction
             if name == self.own:
                 gradients.append(np.asarray(own))
                 continue
             other = derivative_kernel(self.kernel, name, self.derivation)
-            gradients.append(np.asarray(other.grad(**{n: v for n, v in inputs.items() if n in other.inputs})))
+            gradients.append(np.asarray(other.grad(**{n: v for n, v in inputs.items() if n in other.inputs},
+                                                   **self.by_reduction)))
         return loss, gradients
 
     def second(self, values: tuple, first: str, then: str, direction: np.ndarray) -> Any:
         """The Hessian of the loss by ``first`` and ``then`` applied to ``direction`` (an array like
-        ``first``): a derivative like ``then``, or 0.0 where the derivative by ``first`` does not
+        ``first``): a derivative like ``then``, zeros where the derivative by ``first`` does not
         contain ``then``."""
+        if self.reduction is not None:
+            raise ValueError(f"the second derivative by {first} then {then} is derived for the loss as written, not "
+                             f"with reduction={self.reduction!r}")
         kernel, v = second_derivative_kernel(self.kernel, first, then, self.derivation)
         if kernel is None:
-            return 0.0
+            return np.zeros(np.shape(values[self.names.index(then)]))
         inputs = {name: value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
                   for name, value in zip(self.names, values)}
         inputs[v] = direction.item() if direction.ndim == 0 else direction
         return np.asarray(kernel.grad(**{n: x for n, x in inputs.items() if n in kernel.inputs}))
 
     def loss_shape(self, shape: tuple) -> tuple:
+        if self.reduction == "none":
+            raise ValueError("derive.jax takes a user kernel's reduction='sum' or 'mean' (its loss one number), "
+                             "not 'none'")
         return ()
 
     def cotangent_shape(self, cotangent_shape: tuple, gradient_ndim: int) -> tuple:

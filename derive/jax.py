@@ -182,13 +182,14 @@ def function(kernel) -> Callable[..., Any]:
         values = {"input": _primal(input, "input"), "target": _primal(target, "target")}
         return _differentiable(call, values, values["input"].dtype)
 
-    def user(*positional, **inputs):
+    def user(*positional, reduction: str | None = None, **inputs):
         if positional:
             raise TypeError(f"a user kernel's function takes its inputs by name: {', '.join(kernel.inputs)} "
                             f"(f({', '.join(f'{n}=...' for n in kernel.inputs)}))")
         values = {name: value if isinstance(value, numbers.Real) and not isinstance(value, bool)
                   else _primal(value, name) for name, value in inputs.items()}
-        return _differentiable(UserCall(kernel, tuple(inputs), derivation), values, _result_dtype(values.values()))
+        call = UserCall(kernel, tuple(inputs), derivation, reduction)
+        return _differentiable(call, values, _result_dtype(values.values()))
 
     loss = user if hasattr(kernel, "inputs") else built_in
     loss.__name__ = f"derive_{getattr(kernel, 'name', 'kernel').replace('-', '_')}"

@@ -207,7 +207,8 @@ def _options_as_arrays(options: dict) -> dict:
 def function(kernel) -> Callable[..., Any]:
     """The kernel's loss as a differentiable PyTorch function: ``f(input, target, **options)`` for a
     built-in kernel (``options`` are its own: ``reduction="mean" | "sum" | "none"`` and the rest),
-    ``f(**inputs)`` for a user's (``Derivation.compile()``: its inputs by name, ``kernel.inputs``).
+    ``f(**inputs, reduction=None)`` for a user's (``Derivation.compile()``: its inputs by name,
+    ``kernel.inputs``; ``reduction`` as the kernel takes it).
     ``kernel`` may be the :class:`~derive.steps.Derivation` itself: it is compiled, and a derivative
     by another input is then derived from the loss as written rather than from its stable form."""
     derivation = kernel if isinstance(kernel, Derivation) else None
@@ -221,11 +222,12 @@ def function(kernel) -> Callable[..., Any]:
     def built_in(input, target, **options):  # noqa: A002
         return _apply(_Call(BuiltInCall(kernel, _options_as_arrays(options)), as_array), (input, target))
 
-    def user(*positional, **inputs):
+    def user(*positional, reduction: str | None = None, **inputs):
         if positional:
             raise TypeError(f"a user kernel's function takes its inputs by name: {', '.join(kernel.inputs)} "
                             f"(f({', '.join(f'{n}=...' for n in kernel.inputs)}))")
-        return _apply(_Call(UserCall(kernel, tuple(inputs), derivation), _as_value), tuple(inputs.values()))
+        call = UserCall(kernel, tuple(inputs), derivation, reduction)
+        return _apply(_Call(call, _as_value), tuple(inputs.values()))
 
     loss = user if hasattr(kernel, "inputs") else built_in
     loss.__name__ = name

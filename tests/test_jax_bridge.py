@@ -110,6 +110,9 @@ def test_a_user_kernel_by_every_input_is_jax_autodiff_of_the_formula():
     theirs = jax.grad(formula, argnums=(0, 1, 2))(z, t, w)
     for mine, autodiff in zip(ours, theirs):
         _close(mine, autodiff, rtol=1e-10)
+    summed = jax.grad(lambda z, t: f(z=z, t=t, w=w, reduction="sum"), argnums=(0, 1))(z, t)
+    for mine, autodiff in zip(summed, theirs[:2]):
+        _close(mine, 30 * autodiff, rtol=1e-10)  # the sum of 30 rows: 30 times their mean's
     # a Python number is a constant of the call
     _close(jax.grad(lambda z: f(z=z, t=t, w=2.0))(z), jax.grad(formula)(z, t, 2.0), rtol=1e-10)
 

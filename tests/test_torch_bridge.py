@@ -279,11 +279,14 @@ def test_double_backward_of_cross_entropy_is_the_derived_hessian(cross_entropy, 
         torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize("name", ["bce", "ce"])
-def test_double_backward_of_a_loss_of_probabilities_is_its_derived_hessian(name):
+@pytest.mark.parametrize("name", ["bce", "ce", "bce-sigmoid"])
+def test_double_backward_of_a_binary_loss_or_of_probabilities_is_its_derived_hessian(name):
     f = bridge.function(load(name))
     generator = torch.Generator().manual_seed(23)
-    if name == "bce":
+    if name == "bce-sigmoid":  # through the sigmoid, its derivative as the lemma gives it
+        x, target, theirs = (4 * torch.randn(8, generator=generator, dtype=torch.float64),
+                             torch.rand(8, generator=generator, dtype=torch.float64), F.binary_cross_entropy_with_logits)
+    elif name == "bce":
         x, target, theirs = (torch.rand(6, generator=generator, dtype=torch.float64) * 0.8 + 0.1,
                              torch.rand(6, generator=generator, dtype=torch.float64), F.binary_cross_entropy)
     else:
@@ -314,7 +317,7 @@ def test_a_built_in_second_derivative_not_derived_is_a_clear_error(cross_entropy
         torch.autograd.grad(first.sum(), logits)
 
 
-# One a second derivative compiles for on every branch: no sigmoid (whose kernel is written by sign).
+# A loss with a log, a power and a scalar weight: every pair of its inputs has a second derivative.
 QUARTIC = r"\frac{1}{N}\sum_{i=1}^{N} \lbrack w (y_i - t_i)^4 - t_i \log(y_i) \rbrack"
 
 
@@ -369,8 +372,6 @@ def test_double_backward_of_a_user_kernel_is_the_derived_second_derivative():
         torch.autograd.grad(second.sum(), leaf)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="needs user kernels to compile the sigmoid written by its sign "
-                                       "(CodegenError: no code for GreaterThan; issue 31, item 5)")
 def test_double_backward_through_a_sigmoid_loss(weighted_bce):
     import derive
     derivation = derive.gradient(WEIGHTED_BCE, "z_{j}")
@@ -382,17 +383,13 @@ def test_double_backward_through_a_sigmoid_loss(weighted_bce):
         torch.testing.assert_close(mine, autograds, rtol=1e-10, atol=1e-13)
 
 
-def test_a_second_derivative_that_cannot_be_compiled_is_a_clear_error(weighted_bce):
+def test_double_backward_of_the_weighted_bce_is_torchs_hessian(weighted_bce):
     z, t, w = _bce_inputs(3)
     leaf = z.clone().requires_grad_()
     (first,) = torch.autograd.grad(weighted_bce["z_{j}"](z=leaf, t=t, w=w), leaf, create_graph=True)
-    try:
-        (second,) = torch.autograd.grad((first ** 2).sum(), leaf)
-    except ValueError as error:  # where the kernel does not compile: said, not a zero
-        assert "the second derivative by z then z is not derived" in str(error)
-    else:
-        expected = torch.autograd.functional.hessian(lambda a: _weighted_bce_in_torch(a, t, w), z) @ (2 * first.detach())
-        torch.testing.assert_close(second, expected, rtol=1e-10, atol=1e-13)
+    (second,) = torch.autograd.grad((first ** 2).sum(), leaf)
+    expected = torch.autograd.functional.hessian(lambda a: _weighted_bce_in_torch(a, t, w), z) @ (2 * first.detach())
+    torch.testing.assert_close(second, expected, rtol=1e-10, atol=1e-13)
 
 
 def test_user_kernel_errors_are_clear(weighted_bce, cross_entropy):
@@ -435,3 +432,28 @@ def test_a_kernel_without_its_derivation_differentiates_its_stable_form():
     bridge.function(derivation)(**ours).backward()
     _weighted_bce_in_torch(**theirs).backward()
     torch.testing.assert_close(ours["z"].grad, theirs["z"].grad, rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_a_user_kernels_reduction_passes_through_to_every_derivative(weighted_bce, reduction):
+    """The kernels by the other inputs are of the same loss: the same reduction of its samples."""
+    ours, theirs = dict(zip("ztw", _bce_inputs(14))), dict(zip("ztw", _bce_inputs(14)))
+    for name in "ztw":
+        ours[name].requires_grad_(), theirs[name].requires_grad_()
+    a = weighted_bce["z_{j}"](**ours, reduction=reduction)
+    rows = -(theirs["w"] * theirs["t"] * F.logsigmoid(theirs["z"]) + (1 - theirs["t"]) * F.logsigmoid(-theirs["z"]))
+    b = getattr(rows, reduction)()
+    a.backward()
+    b.backward()
+    torch.testing.assert_close(a, b, rtol=1e-12, atol=0)
+    for name in "ztw":
+        torch.testing.assert_close(ours[name].grad, theirs[name].grad, rtol=1e-10, atol=1e-15)
+
+
+def test_a_user_kernels_rows_are_a_loss_without_a_derivative(weighted_bce):
+    z, t, w = _bce_inputs(15)
+    rows = weighted_bce["z_{j}"](z=z, t=t, w=w, reduction="none")
+    torch.testing.assert_close(rows, -(w * t * F.logsigmoid(z) + (1 - t) * F.logsigmoid(-z)), rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="z requires grad, but with reduction='none' the bridge holds the derivative "
+                                         "of the rows' losses summed"):
+        weighted_bce["z_{j}"](z=z.requires_grad_(), t=t, w=w, reduction="none")
