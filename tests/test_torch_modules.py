@@ -13,8 +13,6 @@ try:
 except ImportError:  # the autouse fixture below skips, or fails under CI
     torch = bridge = None
 
-NEEDS_PARITY = "needs the options kernels of the PyTorch parity work (issue 31, item 6): {}"
-
 
 @pytest.fixture(autouse=True)
 def _pytorch():
@@ -54,14 +52,10 @@ CASES = [
     ("BCEWithLogitsLoss", {"pos_weight": _weight(3, 3), "reduction": "none"}, _binary),
     ("BCELoss", {}, lambda seed: _binary(seed, probabilities=True, shape=(10,))),
     ("BCELoss", {"reduction": "none"}, lambda seed: _binary(seed, probabilities=True, shape=(10,))),
-    pytest.param("BCELoss", {}, lambda seed: _binary(seed, probabilities=True),
-                 marks=pytest.mark.xfail(strict=True, reason=NEEDS_PARITY.format("bce of (N, L) probabilities"))),
-    pytest.param("BCELoss", {"weight": _weight(3)}, lambda seed: _binary(seed, probabilities=True),
-                 marks=pytest.mark.xfail(strict=True, reason=NEEDS_PARITY.format("bce with weight"))),
-    pytest.param("NLLLoss", {}, lambda seed: _categorical(seed, log_probabilities=True),
-                 marks=pytest.mark.xfail(strict=True, reason=NEEDS_PARITY.format("the nll kernel"))),
-    pytest.param("NLLLoss", {"weight": _weight(5), "reduction": "sum"}, lambda seed: _categorical(seed, True),
-                 marks=pytest.mark.xfail(strict=True, reason=NEEDS_PARITY.format("the nll kernel"))),
+    ("BCELoss", {}, lambda seed: _binary(seed, probabilities=True)),
+    ("BCELoss", {"weight": _weight(3)}, lambda seed: _binary(seed, probabilities=True)),
+    ("NLLLoss", {}, lambda seed: _categorical(seed, log_probabilities=True)),
+    ("NLLLoss", {"weight": _weight(5), "reduction": "sum"}, lambda seed: _categorical(seed, True)),
 ]
 
 
