@@ -6,6 +6,7 @@ import sympy as sp
 from . import derivations
 from .catalogue import Rule, load_catalogue
 from .errors import ArgumentError, ArgumentTypeError
+from .input_derivatives import remember_derivation
 from .safe_names import check_names
 from .steps import Derivation
 from .user_losses import named_variable, user_gradient, variables_in_turn
@@ -113,7 +114,9 @@ def _compile_derivation(derivation: Derivation, backend: str = "numba"):
     stable form, by one path for a built-in and a user's gradient (:mod:`derive.kernels`), for
     the ``backend`` named (numba, torch, jax)."""
     from .kernels import compile_derivation
-    return compile_derivation(derivation, backend)
+    kernel = compile_derivation(derivation, backend)
+    remember_derivation(kernel, derivation)  # a bridge asked for a derivative by another input starts from it
+    return kernel
 
 
 def get(name: str) -> Derivation:
