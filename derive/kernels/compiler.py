@@ -245,15 +245,19 @@ class NumbaBackend:
         return UserKernel(kind.loss.result.rhs, kind.gradient.result.rhs, make_plan().wrt)
 
 
-def _array_backends() -> dict:
-    """The backends that print the kernel IR (:mod:`.ir`) as array code; each imports its library
-    only when a kernel is made."""
-    from .jax_backend import JaxBackend
-    from .torch_backend import TorchBackend
-    return {"torch": TorchBackend(), "jax": JaxBackend()}
+BACKENDS = ("numba", "torch", "jax")
 
 
-BACKENDS = {"numba": NumbaBackend(), **_array_backends()}
+def backend_named(name: str):
+    """The backend ``name``: Numba's, or one that prints the kernel IR (:mod:`.ir`) as array code.
+    Each is imported when first asked for: a cached Numba kernel loads without SymPy, torch or jax."""
+    if name == "torch":
+        from .torch_backend import TorchBackend
+        return TorchBackend()
+    if name == "jax":
+        from .jax_backend import JaxBackend
+        return JaxBackend()
+    return NumbaBackend()
 
 
 def compile_derivation(derivation, backend: str = "numba"):
@@ -266,7 +270,7 @@ def compile_derivation(derivation, backend: str = "numba"):
     make_plan = functools.cache(lambda: extensions.call("kernel_plan", derivation))
     name = extensions.call("kernel_name", derivation, make_plan)
     model = derivation.models[-1] if derivation.models else None
-    return BACKENDS[backend].kernel(name, model, make_plan)
+    return backend_named(backend).kernel(name, model, make_plan)
 
 
 def load(name: str) -> Kernel:
