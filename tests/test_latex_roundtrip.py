@@ -32,7 +32,9 @@ def test_every_readable_side_of_every_step_parses_back_to_the_same_expression():
                     skipped[construct] += 1
                     continue
                 back = from_latex(tex, scalars)
-                compare(back, side, model, random.Random(number), f"{name} step {number + 1}")
+                # a decimal number (a worked answer) is printed to 4 significant digits: it reads back as printed
+                shown = side.xreplace({f: sp.Rational(sp.sstr(sp.Float(f, 4), full_prec=False)) for f in side.atoms(sp.Float)})
+                compare(back, shown, model, random.Random(number), f"{name} step {number + 1}")
                 checked += 1
     assert set(skipped) <= set(UNREADABLE)
     # the parser reads no ∂ and no sequence over the steps t (t names the labels): the rest is rare
