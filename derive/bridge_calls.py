@@ -136,3 +136,16 @@ class UserCall:
 
     def cotangent_shape(self, cotangent_shape: tuple, gradient_ndim: int) -> tuple:
         return cotangent_shape
+
+
+def compiled(kernel) -> tuple[Any, Derivation | None]:
+    """``(kernel, derivation)`` for what a bridge's ``function`` is given: a derive kernel, or a
+    :class:`~derive.steps.Derivation` compiled here (its derivation kept, so a derivative by another
+    input is derived from the loss as written); anything else is a ``TypeError``."""
+    derivation = kernel if isinstance(kernel, Derivation) else None
+    if derivation is not None:
+        kernel = derivation.compile()
+    if not (hasattr(kernel, "loss_and_grad") and hasattr(kernel, "loss")):
+        raise TypeError(f"function() takes a derive kernel (derive.kernels.load(...) or Derivation.compile()), "
+                        f"got {type(kernel).__name__}")
+    return kernel, derivation

@@ -35,8 +35,7 @@ try:
 except ImportError as missing:  # not installed: say how to get it
     raise ImportError("derive.jax needs JAX: pip install jax") from missing
 
-from .bridge_calls import BuiltInCall, UserCall
-from .steps import Derivation
+from .bridge_calls import BuiltInCall, UserCall, compiled
 
 
 def _concrete_option(value: Any, name: str) -> Any:
@@ -170,12 +169,7 @@ def function(kernel) -> Callable[..., Any]:
     built-in kernel (PyTorch's options, as :func:`derive.torch.function` takes them: constants),
     ``f(**inputs)`` for a user's (its inputs by name, ``kernel.inputs``).  ``kernel`` may be the
     :class:`~derive.steps.Derivation` itself (compiled here)."""
-    derivation = kernel if isinstance(kernel, Derivation) else None
-    if derivation is not None:
-        kernel = derivation.compile()
-    if not (hasattr(kernel, "loss_and_grad") and hasattr(kernel, "loss")):
-        raise TypeError(f"function() takes a derive kernel (derive.kernels.load(...) or Derivation.compile()), "
-                        f"got {type(kernel).__name__}")
+    kernel, derivation = compiled(kernel)
 
     def built_in(input, target, **options):  # noqa: A002
         call = BuiltInCall(kernel, {name: _concrete_option(value, name) for name, value in options.items()})

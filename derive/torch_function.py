@@ -27,8 +27,7 @@ from typing import Any, Callable
 
 import torch as _torch
 
-from .bridge_calls import BuiltInCall, UserCall
-from .steps import Derivation
+from .bridge_calls import BuiltInCall, UserCall, compiled
 
 
 def _on_cpu(tensor: Any, what: str) -> None:
@@ -211,12 +210,7 @@ def function(kernel) -> Callable[..., Any]:
     ``kernel.inputs``; ``reduction`` as the kernel takes it).
     ``kernel`` may be the :class:`~derive.steps.Derivation` itself: it is compiled, and a derivative
     by another input is then derived from the loss as written rather than from its stable form."""
-    derivation = kernel if isinstance(kernel, Derivation) else None
-    if derivation is not None:
-        kernel = derivation.compile()
-    if not (hasattr(kernel, "loss_and_grad") and hasattr(kernel, "loss")):
-        raise TypeError(f"function() takes a derive kernel (derive.kernels.load(...) or Derivation.compile()), "
-                        f"got {type(kernel).__name__}")
+    kernel, derivation = compiled(kernel)
     name = f"derive_{getattr(kernel, 'name', 'kernel').replace('-', '_')}"
 
     def built_in(input, target, **options):  # noqa: A002

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .array_printer import module_source
 from .generated import load_module
 from .ir import KernelIR
 from .user_printer import identifier, parameter_identifier
@@ -207,3 +208,24 @@ def weights_of(incoming, gradient, mode: str, reduction: str | None, rows_axis: 
     shape = [1] * gradient.ndim
     shape[rows_axis] = -1
     return incoming.reshape(tuple(shape))
+
+
+class ArrayKernel:
+    """What a kernel of an array library (PyTorch, JAX) holds: for each kind of target its IR, the
+    source printed from it in the library's ``namespace`` and the module loaded from that source;
+    the inputs by name and the input the gradient is by."""
+
+    backend = ""  # the library's name: "torch", "jax"
+
+    def __init__(self, name: str, irs: dict[str, KernelIR], namespace):
+        self.name = name
+        self.irs = irs
+        first = next(iter(irs.values()))
+        self.inputs = first.inputs
+        self.by = first.by
+        self.sources = {kind: module_source(ir, namespace) for kind, ir in irs.items()}
+        self.source = "\n\n".join(self.sources.values())
+        self._modules = {kind: load_source(source, self.backend) for kind, source in self.sources.items()}
+
+    def __repr__(self) -> str:
+        return f"<derive {self.backend} kernel {self.name}: inputs {', '.join(self.inputs)}>"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from .array_kernels import (BATCH, Call, check_names, check_sizes, choose_mode, differentiable, forward, index_extent,
-                            load_source, no_derivative, refuse_positional, row_axis, scalar_order, shared_scalars,
+from .array_kernels import (BATCH, ArrayKernel, Call, check_names, check_sizes, choose_mode, differentiable, forward, index_extent,
+                            no_derivative, refuse_positional, row_axis, scalar_order, shared_scalars,
                             weights_of)
-from .array_printer import JaxNamespace, module_source
+from .array_printer import JaxNamespace
 from .ir import KernelIR, plan_irs
 from .user_printer import identifier, parameter_identifier
 
@@ -27,25 +27,15 @@ def _jax():
     return jax, jnp
 
 
-class JaxKernel:
+class JaxKernel(ArrayKernel):
     """``k(**inputs, reduction=None)``: the loss as a JAX array, differentiable (``jax.grad``) by
     the input the gradient was derived by (``k.by``); ``k.source`` is the generated source."""
 
     backend = "jax"
 
     def __init__(self, name: str, irs: dict[str, KernelIR]):
-        self.name = name
-        self.irs = irs
-        first = next(iter(irs.values()))
-        self.inputs = first.inputs
-        self.by = first.by
-        self.sources = {kind: module_source(ir, JaxNamespace()) for kind, ir in irs.items()}
-        self.source = "\n\n".join(self.sources.values())
-        self._modules = {kind: load_source(source, "jax") for kind, source in self.sources.items()}
+        super().__init__(name, irs, JaxNamespace())
         self._function = cache(self._make_function)
-
-    def __repr__(self) -> str:
-        return f"<derive jax kernel {self.name}: inputs {', '.join(self.inputs)}>"
 
     def __call__(self, *positional, reduction=None, **values):
         refuse_positional(self.inputs, positional)
@@ -53,8 +43,8 @@ class JaxKernel:
         return self._function(call)(*arrays)
 
     def loss_and_grad(self, *positional, reduction=None, **values):
-        refuse_positional(self.inputs, positional)
         """The loss and the derived gradient by ``k.by`` (for ``"none"``: of the sum of the rows)."""
+        refuse_positional(self.inputs, positional)
         call, arrays = self._prepare(values, reduction)
         loss, gradient = forward(self._modules[call.kind], call, arrays, with_gradient=True)
         ir = self.irs[call.kind]

@@ -16,10 +16,10 @@ from typing import Any
 
 import sympy as sp
 
-from .array_kernels import (BATCH, check_names, check_sizes, choose_mode, differentiable, expected_axes, forward,
-                            index_extent, load_source, no_derivative, reduced, refuse_positional, row_axis, scalar_order,
+from .array_kernels import (BATCH, ArrayKernel, check_names, check_sizes, choose_mode, differentiable, expected_axes, forward,
+                            index_extent, no_derivative, reduced, refuse_positional, row_axis, scalar_order,
                             shared_scalars, weights_of)
-from .array_printer import TorchNamespace, module_source
+from .array_printer import TorchNamespace
 from .ir import KernelIR, plan_irs
 from .user_printer import identifier, parameter_identifier
 
@@ -38,7 +38,7 @@ def _traced(torch, tensors) -> bool:
     return bool(torch.compiler.is_compiling()) or any(torch._C._functorch.is_functorch_wrapped_tensor(t) for t in tensors)
 
 
-class TorchKernel:
+class TorchKernel(ArrayKernel):
     """``k(**inputs, reduction=None)``: the loss as a tensor on the inputs' device and in their
     floating type, differentiable by the input the gradient was derived by (``k.by``).
     ``k.inputs`` names the inputs; ``k.source`` is the generated source.  A kernel of a built-in
@@ -47,18 +47,8 @@ class TorchKernel:
     backend = "torch"
 
     def __init__(self, name: str, irs: dict[str, KernelIR]):
-        self.name = name
-        self.irs = irs
-        first = next(iter(irs.values()))
-        self.inputs = first.inputs
-        self.by = first.by
-        self.sources = {kind: module_source(ir, TorchNamespace()) for kind, ir in irs.items()}
-        self.source = "\n\n".join(self.sources.values())
-        self._modules = {kind: load_source(source, "torch") for kind, source in self.sources.items()}
+        super().__init__(name, irs, TorchNamespace())
         self._functions = {kind: _autograd_function(ir, self._modules[kind]) for kind, ir in irs.items()}
-
-    def __repr__(self) -> str:
-        return f"<derive torch kernel {self.name}: inputs {', '.join(self.inputs)}>"
 
     def __call__(self, *positional, reduction=None, **values):
         refuse_positional(self.inputs, positional)
@@ -70,17 +60,17 @@ class TorchKernel:
         return forward(self._modules[call.kind], call, tensors, with_gradient=False)[0]
 
     def loss(self, *positional, reduction=None, **values):
-        refuse_positional(self.inputs, positional)
         """The loss alone, outside autograd."""
+        refuse_positional(self.inputs, positional)
         torch = _torch()
         call, tensors = self._prepare(torch, values, reduction)
         with torch.no_grad():
             return forward(self._modules[call.kind], call, tensors, with_gradient=False)[0]
 
     def loss_and_grad(self, *positional, reduction=None, **values):
-        refuse_positional(self.inputs, positional)
         """The loss and the derived gradient by ``k.by`` (of the chosen reduction; for ``"none"`` of
         the sum of the rows' losses), outside autograd."""
+        refuse_positional(self.inputs, positional)
         torch = _torch()
         call, tensors = self._prepare(torch, values, reduction)
         with torch.no_grad():
