@@ -221,3 +221,20 @@ def test_a_worked_answer_shows_four_significant_digits_after_its_exact_value():
         printed = render(fmt, [derive.get("bce-titanic-survived")], "en")
         assert "0.6733" in printed and "0.67334" not in printed
     assert "0.67334455" in render("json", [derive.get("bce-titanic-survived")], "en")  # the data keeps every digit
+
+
+def test_a_fraction_inside_a_fraction_is_set_in_display_style_but_never_in_a_script():
+    """TeX sets a fraction written in another's numerator or denominator a size smaller, hard to
+    read: it is a \\dfrac there (issue 32, item 3); one in an exponent or a subscript keeps its size."""
+    from derive.printing import render
+    from derive.printing.inline_math import braced_group
+
+    assert r"\frac{\dfrac{t_{i}}{y_{i}} - \dfrac{1 - t_{i}}{1 - y_{i}}}{N}" in render("latex", [derive.get("bce-grad")], "en")
+    nested = 0
+    for name in derive.names():
+        tex = render("latex", [derive.get(name)], "en")
+        for script in re.finditer(r"[_^]\{", tex):
+            inside, _ = braced_group(tex, script.end() - 1)
+            assert r"\dfrac" not in inside, (name, inside)
+        nested += tex.count(r"\dfrac")
+    assert nested >= 10

@@ -33,7 +33,9 @@ class LatexPrinter(SeriesPrinter, SympyLatexPrinter):
         return _NAMED_FUNCTIONS.get(name, rf"\operatorname{{{name}}}")
 
     def fraction(self, top, bottom):
-        return rf"\frac{{{self._print(top)}}}{{{self._print(bottom)}}}"
+        """``\\frac{top}{bottom}``, a fraction written in either in display style: TeX would set it a
+        size smaller, hard to read (``(t/y - (1 - t)/(1 - y))/N``)."""
+        return rf"\frac{{{_display_fractions(self._print(top))}}}{{{_display_fractions(self._print(bottom))}}}"
 
     def reciprocal(self, bottom):
         return rf"\frac{{1}}{{{self._print(bottom)}}}"
@@ -161,3 +163,22 @@ def latex(expr: sp.Basic) -> str:
 
 def latex_equation(lhs: sp.Basic, rhs: sp.Basic) -> str:
     return f"{latex(lhs)} = {latex(rhs)}"
+
+
+def _display_fractions(tex: str) -> str:
+    """Each ``\\frac`` of ``tex`` that stands at its top level (not inside a script's or another
+    command's braces, which set their own size) as ``\\dfrac``."""
+    out, depth, position = [], 0, 0
+    while position < len(tex):
+        if tex.startswith(r"\frac", position) and depth == 0:
+            out.append(r"\dfrac")
+            position += len(r"\frac")
+            continue
+        if tex.startswith("\\", position):  # a command or an escaped character: copied whole
+            out.append(tex[position:position + 2])
+            position += 2
+            continue
+        depth += {"{": 1, "}": -1}.get(tex[position], 0)
+        out.append(tex[position])
+        position += 1
+    return "".join(out)
