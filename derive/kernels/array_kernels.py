@@ -229,3 +229,15 @@ class ArrayKernel:
 
     def __repr__(self) -> str:
         return f"<derive {self.backend} kernel {self.name}: inputs {', '.join(self.inputs)}>"
+
+    def grad(self, *positional, reduction=None, **values):
+        refuse_positional(self.inputs, positional)
+        return self.loss_and_grad(reduction=reduction, **values)[1]
+
+    def loss_and_grad(self, *positional, reduction=None, **values):
+        raise NotImplementedError
+
+    def _by_shared_scalar(self, call, values: dict, gradient):
+        """The gradient by a plain number every row of a batch shares: the rows' derivatives summed."""
+        ir = self.irs[call.kind]
+        return gradient.sum(0) if call.mode == BATCH and ir.by in shared_scalars(ir, values) else gradient

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from .array_kernels import (BATCH, ArrayKernel, Call, check_names, check_sizes, choose_mode, differentiable, forward, index_extent,
-                            no_derivative, refuse_positional, row_axis, scalar_order, shared_scalars,
+                            no_derivative, refuse_positional, row_axis, scalar_order,
                             weights_of)
 from .array_printer import JaxNamespace
 from .ir import KernelIR, plan_irs
@@ -47,19 +47,12 @@ class JaxKernel(ArrayKernel):
         refuse_positional(self.inputs, positional)
         call, arrays = self._prepare(values, reduction)
         loss, gradient = forward(self._modules[call.kind], call, arrays, with_gradient=True)
-        ir = self.irs[call.kind]
-        if call.mode == BATCH and ir.by in shared_scalars(ir, values):
-            gradient = gradient.sum(0)
-        return loss, gradient
+        return loss, self._by_shared_scalar(call, values, gradient)
 
     def loss(self, *positional, reduction=None, **values):
         refuse_positional(self.inputs, positional)
         call, arrays = self._prepare(values, reduction)
         return forward(self._modules[call.kind], call, arrays, with_gradient=False)[0]
-
-    def grad(self, *positional, reduction=None, **values):
-        refuse_positional(self.inputs, positional)
-        return self.loss_and_grad(reduction=reduction, **values)[1]
 
     def _prepare(self, values: dict, reduction):
         jax, jnp = _jax()

@@ -18,7 +18,7 @@ import sympy as sp
 
 from .array_kernels import (BATCH, ArrayKernel, check_names, check_sizes, choose_mode, differentiable, expected_axes, forward,
                             index_extent, no_derivative, reduced, refuse_positional, row_axis, scalar_order,
-                            shared_scalars, weights_of)
+                            weights_of)
 from .array_printer import TorchNamespace
 from .ir import KernelIR, plan_irs
 from .user_printer import identifier, parameter_identifier
@@ -75,14 +75,7 @@ class TorchKernel(ArrayKernel):
         call, tensors = self._prepare(torch, values, reduction)
         with torch.no_grad():
             loss, gradient = forward(self._modules[call.kind], call, tensors, with_gradient=True)
-        ir = self.irs[call.kind]
-        if call.mode == BATCH and ir.by in shared_scalars(ir, values):
-            gradient = gradient.sum(0)
-        return loss, gradient
-
-    def grad(self, *positional, reduction=None, **values):
-        refuse_positional(self.inputs, positional)
-        return self.loss_and_grad(reduction=reduction, **values)[1]
+        return loss, self._by_shared_scalar(call, values, gradient)
 
     def _prepare(self, torch, values: dict, reduction):
         ir = next(iter(self.irs.values()))
