@@ -75,14 +75,18 @@ def binary_cross_entropy(route: str = "categorical", link: str | None = None) ->
     return derivations.with_link(loss, link, "bce-sigmoid") if link else loss
 
 
-def gradient(loss, wrt, link: str | None = None, order: int = 1) -> Derivation:
+def gradient(loss, wrt, link: str | None = None, order: int = 1, time_limit: float | None = None) -> Derivation:
     """The gradient of ``loss`` by ``wrt``, step by step, every step verified.
 
     ``loss``: a derivation (its result is differentiated, see :meth:`Derivation.gradient`), LaTeX
     text such as ``r"-\\sum_k t_k \\log y_k"``, or a SymPy expression or ``Eq``.  ``wrt``: LaTeX
     (``"y_{j}"``, ``"\\sigma"``) or a SymPy symbol or indexed component.  ``order``: differentiate
     that many times, by ``wrt`` each time or by each of a list of ``order`` variables in turn (see
-    :func:`hessian`); each derivative is differentiated again step by step, every step verified."""
+    :func:`hessian`); each derivative is differentiated again step by step, every step verified.
+    A loss in LaTeX or SymPy is derived within a budget of work (:mod:`derive.work_budget`: the same
+    result, or the same :class:`~derive.errors.LimitExceeded`, on an idle machine and a busy one);
+    ``time_limit``: the caller's safety net in seconds (by default
+    :data:`~derive.input_limits.TIME_LIMIT` per derivative, far above any loss within the budget)."""
     if isinstance(loss, Derivation):
         derivation = loss
         for each in variables_in_turn(wrt, order):
@@ -92,7 +96,7 @@ def gradient(loss, wrt, link: str | None = None, order: int = 1) -> Derivation:
         return derivation
     if link is not None:
         raise ArgumentError("link applies to a derivation; write the link into the LaTeX, e.g. \\sigma(z)")
-    return user_gradient(loss, wrt, order)
+    return user_gradient(loss, wrt, order, time_limit)
 
 
 def hessian(loss, wrt) -> Derivation:
