@@ -68,6 +68,31 @@ def test_a_loss_gives_the_same_result_and_work_idle_and_beside_two_cpu_bound_job
     assert isinstance(idle[0], tuple) and idle[1] > 0
 
 
+MEASURE = """
+import sys, derive
+from derive.work_budget import work_budget
+with work_budget(10 ** 12, "measuring") as budget:
+    derivation = derive.gradient(sys.argv[1], sys.argv[2])
+print(budget.used, [step.rule for step in derivation.steps], derivation.result.rhs)
+"""
+
+
+def test_the_work_is_the_same_in_processes_with_other_hash_seeds_and_beside_load():
+    """Another process (its own hash seed, so its own order of sets of names) counts the same work
+    for the same loss, idle or beside two CPU-bound jobs: the count depends on the input alone."""
+    def measured(seed: str) -> str:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", MEASURE, *BCE], capture_output=True, text=True, timeout=300,
+                              env=env, check=True)
+        return done.stdout.strip()
+    idle = measured("1")
+    with CpuBound():
+        loaded = measured("2")
+    outcome, used = _work(*BCE)
+    assert idle == loaded
+    assert idle.startswith(f"{used} {outcome[0]}")
+
+
 def test_a_loss_past_the_budget_fails_with_the_same_message_idle_and_loaded(monkeypatch):
     _just_below(monkeypatch, *BCE)
     idle = _work(*BCE)
@@ -96,10 +121,11 @@ def test_a_second_derivative_has_a_budget_for_each_derivative(monkeypatch):
     with work_budget(10 ** 12, "measuring") as budget:
         derive.gradient("x^3 + x", "x", order=2)
     assert budget.used > once
-    monkeypatch.setattr(user_losses, "MAX_WORK", (budget.used + 1) // 2)  # twice this is enough
+    half = (budget.used + 1) // 2
+    monkeypatch.setattr(user_losses, "MAX_WORK", half)  # twice this is enough
     assert derive.gradient("x^3 + x", "x", order=2).result.rhs == 6 * sp_x()
-    monkeypatch.setattr(user_losses, "MAX_WORK", once)  # enough for the first only
-    with pytest.raises(LimitExceeded, match="deriving the derivative took more than"):
+    monkeypatch.setattr(user_losses, "MAX_WORK", half - 1)  # twice this is not
+    with pytest.raises(LimitExceeded, match=f"deriving the derivative took more than {2 * half - 2:,} operations"):
         derive.gradient("x^3 + x", "x", order=2)
 
 
