@@ -8,6 +8,7 @@ import sys
 import threading
 
 import pytest
+import sympy as sp
 
 import derive
 from derive import user_losses
@@ -130,7 +131,6 @@ def test_a_second_derivative_has_a_budget_for_each_derivative(monkeypatch):
 
 
 def sp_x():
-    import sympy as sp
     return sp.Symbol("x", real=True)
 
 
@@ -138,6 +138,16 @@ def test_the_callers_time_limit_is_honoured_and_says_whose_it_is():
     with pytest.raises(LimitExceeded, match=r"deriving the gradient took longer than the caller's time limit of 0.001 s"):
         derive.gradient(*BCE, time_limit=0.001)
     assert derive.gradient("x^2", "x", time_limit=30).result.rhs == 2 * sp_x()
+
+
+def test_the_callers_time_limit_holds_for_the_gradient_of_a_derivation_too():
+    bce = derive.get("bce")
+    with pytest.raises(LimitExceeded, match=r"took longer than the caller's time limit of 0.001 s"):
+        derive.gradient(bce, "y_{j}", time_limit=0.001)
+    with pytest.raises(ValueError, match="time_limit"):
+        derive.gradient(bce, "y_{j}", time_limit=-1)
+    derived = derive.gradient(bce, "y_{j}", time_limit=300).result  # room enough: the gradient
+    assert isinstance(derived.lhs, sp.Derivative) and derived.lhs.expr == bce.result.lhs
 
 
 @pytest.mark.parametrize("bad, error", [(0, ValueError), (-1.0, ValueError), (float("nan"), ValueError),
