@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("--order", type=_order, default=1, metavar="N",
                       help="differentiate N times (2: the second derivative, differentiated again step by step)")
     grad.add_argument("--time-limit", type=_seconds, default=None, metavar="SECONDS",
-                      help="stop with an error past this many seconds (a safety net; default 120 per derivative: "
+                      help="stop with an error past this many seconds (a safety net; default 300 per derivative: "
                            "the limit that decides is a budget of work, the same on any machine)")
     grad.add_argument("--compile", action="store_true",
                       help="also generate a Numba kernel for the loss and gradient and check it")

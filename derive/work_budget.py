@@ -25,8 +25,9 @@ from .errors import LimitExceeded
 # Operations of work for one derivative of a user's loss, set from measurement (benchmarks/work_budget.py):
 # the largest loss of examples/loss_corpus.toml (the class-balanced focal loss in logits) uses 53,107,
 # 21% of it; a focal loss plus a softmax's entropy, 141,780; the fuzz campaign's largest, 50,832.  The
-# engine does 10,000-20,000 of them a second on these machines, so the budget ends a runaway derivation
-# within about 25 s idle, well inside the caller's default time limit (input_limits.TIME_LIMIT) when busy.
+# engine does 10,000-20,000 of them a CPU second on these machines, so the budget ends a runaway
+# derivation within about 25 CPU seconds, well inside the caller's default time limit
+# (input_limits.TIME_LIMIT) even on a busy machine.
 MAX_WORK = 250_000
 
 # What each kind of work is called in a message, in the order a message lists them.
