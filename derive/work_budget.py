@@ -32,8 +32,9 @@ from .errors import LimitExceeded
 MAX_WORK = 250_000
 
 # What each kind of work is called in a message, in the order a message lists them.
-KINDS = {"rule": "rules tried", "check": "steps checked", "proof": "proof attempts", "point": "points evaluated",
-         "certificate": "certificates checked"}
+KINDS = {"rule": ("rule tried", "rules tried"), "check": ("step checked", "steps checked"),
+         "proof": ("proof attempt", "proof attempts"), "point": ("point evaluated", "points evaluated"),
+         "certificate": ("certificate checked", "certificates checked")}
 
 
 @dataclass
@@ -45,7 +46,8 @@ class Budget:
     counts: Counter = field(default_factory=Counter)
 
     def message(self) -> str:
-        done = ", ".join(f"{self.counts[kind]:,} {name}" for kind, name in KINDS.items() if self.counts[kind])
+        done = ", ".join(f"{self.counts[kind]:,} {names[self.counts[kind] != 1]}"
+                         for kind, names in KINDS.items() if self.counts[kind])
         return (f"{self.what} took more than {self.limit:,} operations of work ({done}): the limit counts work, "
                 "not seconds, so the same loss stops here on any machine; differentiate it in parts")
 
