@@ -7,6 +7,7 @@ from . import derivations
 from .catalogue import Rule, load_catalogue
 from .errors import ArgumentError, ArgumentTypeError
 from .input_derivatives import remember_derivation
+from .input_limits import checked_time_limit, time_limit as within_seconds
 from .safe_names import check_names
 from .steps import Derivation
 from .user_losses import named_variable, user_gradient, variables_in_turn
@@ -75,24 +76,38 @@ def binary_cross_entropy(route: str = "categorical", link: str | None = None) ->
     return derivations.with_link(loss, link, "bce-sigmoid") if link else loss
 
 
-def gradient(loss, wrt, link: str | None = None, order: int = 1) -> Derivation:
+def gradient(loss, wrt, link: str | None = None, order: int = 1, time_limit: float | None = None) -> Derivation:
     """The gradient of ``loss`` by ``wrt``, step by step, every step verified.
 
     ``loss``: a derivation (its result is differentiated, see :meth:`Derivation.gradient`), LaTeX
     text such as ``r"-\\sum_k t_k \\log y_k"``, or a SymPy expression or ``Eq``.  ``wrt``: LaTeX
     (``"y_{j}"``, ``"\\sigma"``) or a SymPy symbol or indexed component.  ``order``: differentiate
     that many times, by ``wrt`` each time or by each of a list of ``order`` variables in turn (see
-    :func:`hessian`); each derivative is differentiated again step by step, every step verified."""
+    :func:`hessian`); each derivative is differentiated again step by step, every step verified.
+    A loss in LaTeX or SymPy is derived within a budget of work (:mod:`derive.work_budget`: the same
+    result, or the same :class:`~derive.errors.LimitExceeded`, on an idle machine and a busy one);
+    ``time_limit``: the caller's safety net in seconds (for such a loss by default
+    :data:`~derive.input_limits.TIME_LIMIT` per derivative, far above any loss within the budget; a
+    derivation's gradient, built from the catalogue's own derivations, has none unless given)."""
     if isinstance(loss, Derivation):
-        derivation = loss
-        for each in variables_in_turn(wrt, order):
-            variable = named_variable(each, loss.result.rhs) if isinstance(each, str) else each
-            derivation = _gradient_of_derivation(derivation, variable, link)
-            link = None  # the first derivative is written in the logits already
-        return derivation
+        variables = variables_in_turn(wrt, order)
+        if time_limit is None:
+            return _gradients_of_derivation(loss, variables, link)
+        with within_seconds(checked_time_limit(time_limit), "deriving the gradient", callers=True):
+            return _gradients_of_derivation(loss, variables, link)
     if link is not None:
         raise ArgumentError("link applies to a derivation; write the link into the LaTeX, e.g. \\sigma(z)")
-    return user_gradient(loss, wrt, order)
+    return user_gradient(loss, wrt, order, time_limit)
+
+
+def _gradients_of_derivation(derivation: Derivation, variables: list, link: str | None) -> Derivation:
+    """``derivation``'s result differentiated by each of ``variables`` in turn (named as in its result)."""
+    named_in = derivation.result.rhs
+    for each in variables:
+        variable = named_variable(each, named_in) if isinstance(each, str) else each
+        derivation = _gradient_of_derivation(derivation, variable, link)
+        link = None  # the first derivative is written in the logits already
+    return derivation
 
 
 def hessian(loss, wrt) -> Derivation:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from .certificate import NotCertifiable, remember, unlisted
 from .errors import VerificationError
 from .input_limits import checkpoint
+from .work_budget import operations
 from .steps import DEFINES_SEQUENCE, FROM_GIVEN, RESTRICTED, STATED, Derivation, Step, Verification
 
 
@@ -22,12 +23,15 @@ def checked(derivation: Derivation) -> Derivation:
     from derive_checker.certificate import check_certificate
     from derive_checker.expressions import Malformed
 
+    # the checker sees no limit of derive's: its work (every step re-checked) is charged before it starts, the
+    # same whether it keeps a verdict from before or not, and a time limit that ran out while it checked stops below
+    checkpoint(sum(operations(*step.equation) for step in derivation.steps), "certificate")
     try:
         document = json.loads(json.dumps(unlisted(derivation), ensure_ascii=False))
         report = check_certificate(document, listed=False)
     except (NotCertifiable, Malformed) as error:
         raise VerificationError(f"derivation {derivation.name!r} cannot be checked: {error}") from None
-    checkpoint()  # the checker sees no time limit of derive's: one that ran out while it checked stops here
+    checkpoint()
     if not report["ok"]:
         raise VerificationError(f"derivation {derivation.name!r}: the checker refuses {report['failure']}")
     steps = tuple(step.with_verification(_verification(step, verdict))

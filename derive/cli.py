@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "derivative for a mixed one (--wrt x --wrt y --order 2)")
     grad.add_argument("--order", type=_order, default=1, metavar="N",
                       help="differentiate N times (2: the second derivative, differentiated again step by step)")
+    grad.add_argument("--time-limit", type=_seconds, default=None, metavar="SECONDS",
+                      help="stop with an error past this many seconds (a safety net; default 300 per derivative: "
+                           "the limit that decides is a budget of work, the same on any machine)")
     grad.add_argument("--compile", action="store_true",
                       help="also generate a Numba kernel for the loss and gradient and check it")
     grad.add_argument("--stable", action="store_true",
@@ -169,6 +172,15 @@ def _order(text: str) -> int:
     return int(text)
 
 
+def _seconds(text: str) -> float:
+    """``--time-limit``'s value: a positive number of seconds (never evaluated: read as a float)."""
+    from .input_limits import checked_time_limit
+    try:
+        return checked_time_limit(float(text), "--time-limit")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--time-limit is a positive number of seconds, not {text!r}") from None
+
+
 def _grad(args: argparse.Namespace) -> None:
     import json
 
@@ -180,7 +192,8 @@ def _grad(args: argparse.Namespace) -> None:
                           f"(differentiated {args.order} times) or once per derivative")
     if args.order > 1 and (args.compile or args.stable):
         raise _UsageError("--compile and --stable take a gradient (--order 1): a kernel computes a loss and its gradient")
-    derivation = api.gradient(args.latex, args.wrt if len(args.wrt) > 1 else args.wrt[0], order=args.order)
+    derivation = api.gradient(args.latex, args.wrt if len(args.wrt) > 1 else args.wrt[0], order=args.order,
+                              time_limit=args.time_limit)
     if args.format == "certificate":
         if args.compile or args.stable:
             raise _UsageError("--format certificate takes the derivation alone: drop --compile and --stable")

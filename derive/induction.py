@@ -22,6 +22,7 @@ import sympy as sp
 from . import conventions as c
 from .functions import BINDERS, Maximum, plain
 from .input_limits import checkpoint
+from .work_budget import operations
 from .ranges import nonempty
 from .work import may_expand, may_simplify
 
@@ -138,7 +139,7 @@ def vanishes(expr: sp.Basic) -> bool:
     if may_expand(expr):
         forms.append(lambda: sp.expand_log(sp.factor_terms(sp.expand(expr))))
     for form in forms:
-        checkpoint()
+        checkpoint(operations(form) if not callable(form) else operations(expr), "proof")
         try:
             form = form() if callable(form) else form
             if may_simplify(form) and sp.simplify(form) == 0:

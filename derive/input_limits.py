@@ -2,7 +2,8 @@
 crash: the size of literal numbers and exponents, powers of numbers inside exponents (a tower such
 as ``10^{10^{10}}`` is a number with ten billion digits, which the parser would compute), the
 nesting of exp, log and the like, the length of sums written with concrete limits, and the time
-one gradient may take.  Each is checked where it is cheap (the text before parsing, the
+one gradient may take (the caller's safety net: the work budget of :mod:`derive.work_budget`
+decides, the same on any machine).  Each is checked where it is cheap (the text before parsing, the
 expression before deriving) and refused with a :class:`~derive.errors.LimitExceeded` or
 :class:`~derive.errors.ParseError` that names the limit.
 """
@@ -17,6 +18,7 @@ import sympy as sp
 
 from .errors import LimitExceeded, ParseError
 from .functions import sigmoid
+from .work_budget import charge
 
 MAX_DIGITS = 30  # digits of one literal number
 MAX_EXPONENT = 100  # magnitude of a literal exponent: (x + 1)^{100} is written out in a proof, not (x + 1)^{100000}
@@ -24,7 +26,11 @@ MAX_FUNCTION_NESTING = 5  # exp, log, the sigmoid, trigonometric and hyperbolic 
 MAX_EXP_NESTING = 2  # e^{e^{x}} (Gumbel) is read; a third exp overflows any number a check can draw
 MAX_TERMS = 100  # a sum or product with concrete limits is written out term by term in checks
 MAX_INDEX = 1000  # a concrete limit of a sum (from 10^{30} to K would be empty at every size a check draws)
-TIME_LIMIT = 8.0  # seconds for one user's gradient, every check included (with the import: under 10 s)
+# The caller's safety net, in seconds, for one user's gradient (``time_limit=``, ``--time-limit``): far above
+# what any loss within the work budget takes, so that the budget decides, the same on any machine.  The
+# budget's 250,000 operations take about 15-25 CPU seconds; on a machine shared by many jobs a derivation
+# that ran out of it took 84 s of wall clock for 11 s of CPU, so the net leaves room for more than that.
+TIME_LIMIT = 300.0
 
 _NUMBER = re.compile(r"\d+(?:\.\d*)?")
 _NUMERIC_BASE = re.compile(r"(?:\d|\\pi)\s*$")  # a number before '^' (e^{e^{x}} is left to the nesting limit)
@@ -125,15 +131,26 @@ def _nesting(expr: sp.Basic, functions: tuple) -> tuple[int, int]:
 _DEADLINES: ContextVar[tuple] = ContextVar("derive_deadlines", default=())  # (deadline, message, error), outermost first
 
 
+def checked_time_limit(seconds, name: str = "time_limit") -> float:
+    """``seconds`` as a caller's time limit: a positive, finite number of seconds, else a clear error."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{name} is a number of seconds, not {type(seconds).__name__}")
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{name} is a positive, finite number of seconds, not {seconds!r}")
+    return float(seconds)
+
+
 @contextmanager
-def time_limit(seconds: float, what: str, error=LimitExceeded):
+def time_limit(seconds: float, what: str, error=LimitExceeded, callers: bool = False):
     """Stop ``what`` past ``seconds``: ``error(message)`` is raised at the next :func:`checkpoint`
     (a :class:`LimitExceeded`, or what the caller reports with).  Limits nest; each thread (and
     each context) has its own.  No signal and no timer: derive never takes over a caller's
     SIGALRM, and the bound is the same in the main thread, a ``threading.Thread`` or a pool.  The
     engine's loops call :func:`checkpoint`, and what SymPy is asked to expand, cancel or simplify
-    is first bounded by its size (:mod:`derive.work`), so no single call outlasts a limit by much."""
-    entry = (time.monotonic() + seconds, f"{what} took longer than {seconds:g} s", error)
+    is first bounded by its size (:mod:`derive.work`), so no single call outlasts a limit by much.
+    ``callers``: the limit is the caller's own safety net (``time_limit=``), and the message says so."""
+    limit = f"the caller's time limit of {seconds:g} s" if callers else f"{seconds:g} s"
+    entry = (time.monotonic() + seconds, f"{what} took longer than {limit}", error)
     token = _DEADLINES.set((*_DEADLINES.get(), entry))
     try:
         yield
@@ -141,8 +158,12 @@ def time_limit(seconds: float, what: str, error=LimitExceeded):
         _DEADLINES.reset(token)
 
 
-def checkpoint() -> None:
-    """Raise the outermost limit that has run out, if any (cheap: a clock read where limits are open)."""
+def checkpoint(work: int = 0, kind: str = "rule") -> None:
+    """Charge ``work`` operations of ``kind`` to the open work budgets (:mod:`derive.work_budget`:
+    the limit that decides, the same on any machine), then raise the outermost time limit that has
+    run out, if any (the caller's safety net; cheap: a clock read where limits are open)."""
+    if work:
+        charge(work, kind)
     deadlines = _DEADLINES.get()
     if not deadlines:
         return

@@ -18,6 +18,7 @@ from . import conventions as c
 from .at_sizes import concrete
 from .errors import VerificationError
 from .input_limits import checkpoint
+from .work_budget import operations
 from .models import Model, free_indices
 from .numeric_walk import NotWalkable, Walk, components, walkable
 
@@ -50,8 +51,9 @@ def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random
         per_size = -(-(MIN_POINTS - len(wide)) // len(small))
     for sizes, count, first in [*((s, per_size, 0) for s in small), *((s, 1, 2 * n) for n, s in enumerate(wide))]:
         evaluate = _evaluator(before, after, model, sizes)
+        cost = operations(both)  # each point evaluates both sides
         for point in range(first, first + count):
-            checkpoint()
+            checkpoint(cost, "point")
             worst = max(worst, evaluate(rng, label, point))
             points += 1
     return points, worst
@@ -70,8 +72,9 @@ def more_points(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Ran
     per_size = max(4, UNPROVED_POINTS // max(len(sizes_list), 1))
     for sizes in sizes_list:
         evaluate = _evaluator(before, after, model, sizes)
+        cost = operations(before, after)
         for point in range(POINTS_PER_SIZE, POINTS_PER_SIZE + per_size):
-            checkpoint()
+            checkpoint(cost, "point")
             worst = max(worst, evaluate(rng, label, point))
             points += 1
     return points, worst

@@ -20,6 +20,7 @@ from .catalogue import get_rule, get_ruleset
 from .checking import checked
 from .errors import DeriveError, RuleDidNotApply
 from .input_limits import checkpoint
+from .work_budget import operations
 from .models import Model
 from .operations import apply as apply_operation
 from .steps import Check, DEFINITION, Derivation, Equation, Step
@@ -49,7 +50,8 @@ condition = combinators.condition
 def _attempt(rule_name: str, arguments: Mapping[str, Any], tag: str | None) -> Callable[[State], State | None]:
     """Use ``rule_name`` once where it applies: the state with its step added, else ``None``."""
     def attempt(state: State) -> State | None:
-        checkpoint()  # each rule tried: where a caller's time limit is seen (no signal, any thread)
+        # each rule tried costs the operations it is tried on (derive.work_budget); a caller's time limit is seen here
+        checkpoint(operations(*state.equation) if state.equation is not None else 1, "rule")
         rule = get_rule(rule_name)
         outcome = apply_operation(rule, state.equation, state.model, arguments)
         if outcome is None:

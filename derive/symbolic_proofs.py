@@ -15,6 +15,7 @@ from .expression_paths import merged
 from .functions import BINDERS, plain, softmax
 from .induction import prove_by_induction
 from .input_limits import checkpoint
+from .work_budget import operations
 from .link_functions import link_table
 from .models import Model, free_indices
 from .one_hot import prove_one_hot
@@ -214,7 +215,7 @@ def _proves_zero_smooth(difference: sp.Basic, model: Model, sizes: Mapping[sp.Sy
              for form in (candidate, sp.expand_log(_complements_as_symbols(candidate, model)))]
     for attempt, tried in ((_cancels, forms[2:]), (_simplifies, forms)):
         for form in tried:
-            checkpoint()
+            checkpoint(operations(form), "proof")
             try:
                 if attempt(form):
                     return True

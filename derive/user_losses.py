@@ -22,10 +22,11 @@ from .front_end import from_latex
 from .gradient_checks import cross_check_gradient
 from .languages import codes, in_every_language, phrase
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
-from .input_limits import TIME_LIMIT, check_expression, time_limit
+from .input_limits import TIME_LIMIT, check_expression, checked_time_limit, time_limit as within_seconds
 from .models import Model, array_extents, divisors_in, free, positive_in
 from .printing.latex_expr import latex
 from .safe_names import check_names
+from .work_budget import MAX_WORK, work_budget
 from .steps import USER_DERIVATIVE, USER_GRADIENT, Derivation, Equation
 from .strategies import Strategy, chain, given, run
 
@@ -39,15 +40,20 @@ NOT_DIFFERENTIABLE = {sp.Abs: "|x|", sp.Max: "max", sp.Min: "min", sp.sign: "sig
 MAX_ORDER = 4  # a fourth derivative of a loss of MAX_OPERATIONS is already hundreds of steps
 
 
-def user_gradient(loss, wrt, order: int = 1) -> Derivation:
+def user_gradient(loss, wrt, order: int = 1, time_limit: float | None = None) -> Derivation:
     """``loss`` (LaTeX, ``sp.Eq(lhs, rhs)`` or an expression) differentiated by ``wrt`` (LaTeX such
     as ``y``, ``\\sigma``, ``y_{j}``, or a SymPy symbol or indexed component), within
-    :data:`~derive.input_limits.TIME_LIMIT` seconds.  ``order`` > 1 differentiates the result again, by
-    the same variable, or by each of ``wrt`` in turn where it is a list of ``order`` variables (a
-    mixed second derivative: ``wrt=["x", "y"], order=2``)."""
-    with time_limit(TIME_LIMIT * order, "deriving the gradient" if order == 1 else "deriving the derivative"):
+    :data:`~derive.work_budget.MAX_WORK` operations of work per derivative (the same on any machine)
+    and the caller's ``time_limit`` in seconds (a safety net, :data:`~derive.input_limits.TIME_LIMIT`
+    per derivative by default).  ``order`` > 1 differentiates the result again, by the same variable,
+    or by each of ``wrt`` in turn where it is a list of ``order`` variables (a mixed second
+    derivative: ``wrt=["x", "y"], order=2``)."""
+    variables = variables_in_turn(wrt, order)
+    seconds = TIME_LIMIT * order if time_limit is None else checked_time_limit(time_limit)
+    what = "deriving the gradient" if order == 1 else "deriving the derivative"
+    with within_seconds(seconds, what, callers=True), work_budget(MAX_WORK * order, what):
         try:
-            return _user_derivative(loss, variables_in_turn(wrt, order))
+            return _user_derivative(loss, variables)
         except RecursionError:
             raise LimitExceeded("the loss nests too deeply for SymPy to carry out (Python's recursion limit)") from None
 

@@ -24,6 +24,7 @@ from .catalogue import get_rule
 from .errors import VerificationError
 from .expression_paths import enclosing_limits, merged, replace_at, subexpression_at
 from .input_limits import checkpoint
+from .work_budget import operations
 from .link_functions import is_linear_layer_of, is_link_of
 from .models import Model
 from .numeric_check import POINTS_PER_SIZE, error_at, more_points, numeric_error, numeric_opinion, shared_points
@@ -474,7 +475,7 @@ def verify_steps(steps: tuple[Step, ...], models: tuple[Model, ...], seed: int =
     previous = None
     with shared_points(seed):  # a step's new line is the next one's old line: evaluated once per point
         for step, model in zip(steps, models):
-            checkpoint()
+            checkpoint(operations(*step.equation), "check")
             if step.check.how == CheckKind.RECALLED:  # an equation reached before, in this derivation
                 earlier = next((n for n, done in enumerate(checked) if done.equation == step.equation), None)
                 require(earlier is not None, step, "it recalls an equation no earlier step reached")

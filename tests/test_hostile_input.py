@@ -145,22 +145,19 @@ def test_the_cli_answers_hostile_input_with_one_line(argv, code):
         assert "Cross-checked against sympy.diff" in done.stdout, done.stdout
 
 
-def test_a_gradient_past_the_time_limit_stops_with_a_named_error(monkeypatch):
-    """The whole gradient, checks included, runs under derive.input_limits.TIME_LIMIT (here cut to 0.3 s
-    so that an ordinary loss passes it); afterwards no alarm is left armed and the handler is back."""
+def test_a_gradient_past_the_time_limit_stops_with_a_named_error():
+    """The whole gradient, checks included, runs under the caller's time limit (here 0.3 s, so that
+    an ordinary loss passes it); afterwards no alarm is left armed and the handler is back."""
     import signal
     import derive
-    from derive import user_losses
     from derive.errors import LimitExceeded
 
     before = signal.getsignal(signal.SIGALRM)
-    monkeypatch.setattr(user_losses, "TIME_LIMIT", 0.3)
-    with pytest.raises(LimitExceeded, match=r"deriving the gradient took longer than 0.3 s"):
+    with pytest.raises(LimitExceeded, match=r"deriving the gradient took longer than the caller's time limit of 0.3 s"):
         derive.gradient(r"-\frac{1}{N}\sum_{i=1}^{N} \lbrack t_{i} \log \sigma(z_{i}) + (1-t_{i}) \log(1-\sigma(z_{i})) \rbrack",
-                        "z_{j}")
+                        "z_{j}", time_limit=0.3)
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) is before
-    monkeypatch.setattr(user_losses, "TIME_LIMIT", 30.0)
-    assert derive.gradient("x^3", "x").result.rhs.has(sp_symbol("x"))  # an outer limit left room: a result
+    assert derive.gradient("x^3", "x", time_limit=30.0).result.rhs.has(sp_symbol("x"))  # an outer limit left room: a result
 
 
 def test_limits_nest_and_work_outside_the_main_thread():

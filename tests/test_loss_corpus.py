@@ -11,6 +11,7 @@ import pytest
 import sympy
 
 import derive
+from derive.work_budget import MAX_WORK, work_budget
 
 CORPUS = tomllib.loads((Path(__file__).parent.parent / "examples" / "loss_corpus.toml").read_text(encoding="utf-8"))["loss"]
 
@@ -23,7 +24,9 @@ def test_the_corpus_has_sixty_three_losses_with_their_sources():
 
 @pytest.mark.parametrize("entry", CORPUS, ids=lambda entry: entry["name"])
 def test_every_loss_of_the_corpus_is_differentiated_and_verified(entry):
-    derivation = derive.gradient(entry["latex"], entry["wrt"])
+    with work_budget(10 ** 12, "measuring") as budget:
+        derivation = derive.gradient(entry["latex"], entry["wrt"])
+    assert 0 < budget.used <= MAX_WORK // 2  # within the work budget with room to spare (issue 33)
     assert derivation.steps[0].verification.method == "no"
     assert all(step.verification.method in ("symbolic", "numeric") for step in derivation.steps[1:])
     assert [check.method for check in derivation.cross_checks] == ["sympy.diff", "central difference"]

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 import derive
-from derive import user_losses
 from derive.errors import LimitExceeded
 
 from tools import ROOT
@@ -105,7 +104,7 @@ def test_a_callers_timeout_cuts_a_gradient_short_with_the_callers_exception():
     signal.setitimer(signal.ITIMER_REAL, 0.3, 0.2)
     caught = None
     try:
-        derive.gradient(*ENTROPY)  # derive's own limit (8 s) does not stand in for the caller's
+        derive.gradient(*ENTROPY)  # derive's own limits do not stand in for the caller's
     except CallersTimeout as error:
         armed[0] = False
         caught = error
@@ -115,13 +114,12 @@ def test_a_callers_timeout_cuts_a_gradient_short_with_the_callers_exception():
     assert isinstance(caught, CallersTimeout)
 
 
-def _derive_in(run, monkeypatch) -> BaseException | object:
-    monkeypatch.setattr(user_losses, "TIME_LIMIT", 0.3)
+def _derive_in(run) -> BaseException | object:
     outcome = []
 
     def task():
         try:
-            outcome.append(derive.gradient(*ENTROPY))
+            outcome.append(derive.gradient(*ENTROPY, time_limit=0.3))
         except BaseException as error:  # noqa: BLE001 - what the thread ended with is the finding
             outcome.append(error)
     run(task)
@@ -130,8 +128,8 @@ def _derive_in(run, monkeypatch) -> BaseException | object:
 
 
 @pytest.mark.parametrize("where", ["main thread", "threading.Thread", "ThreadPoolExecutor"])
-def test_the_time_limit_holds_in_any_thread(where, monkeypatch):
-    """The same input, the same limit (cut to 0.3 s): stopped with the same named error wherever it
+def test_the_time_limit_holds_in_any_thread(where):
+    """The same input, the same caller's limit (0.3 s): stopped with the same named error wherever it
     runs; on main it ran past 100 s in a thread, which the SIGALRM limit never reached."""
     def in_a_thread(task):
         worker = threading.Thread(target=task)
@@ -142,9 +140,9 @@ def test_the_time_limit_holds_in_any_thread(where, monkeypatch):
         with ThreadPoolExecutor(max_workers=2) as pool:
             pool.submit(task).result(600)
     run = {"main thread": lambda task: task(), "threading.Thread": in_a_thread, "ThreadPoolExecutor": in_a_pool}[where]
-    outcome = _derive_in(run, monkeypatch)
+    outcome = _derive_in(run)
     assert isinstance(outcome, LimitExceeded), outcome
-    assert "deriving the gradient took longer than 0.3 s" in str(outcome)
+    assert "deriving the gradient took longer than the caller's time limit of 0.3 s" in str(outcome)
 
 
 def test_a_hard_input_in_a_thread_finishes_within_the_work_bounds():
