@@ -24,7 +24,7 @@ from ..symbolic_proofs import canonical_indices
 from .shift import outer_terms, relative_to_maximum
 from .spec import Spec
 from .source_printer import (SCRATCH, ClassPassPrinter, Printer, exp_nonpositive_, log1p_unit_, minus_maximum, nonpositive, statements,
-                             shared_exponentials, xlog1py)
+                             shared_exponentials)
 
 J = sp.Symbol("j", integer=True)  # the class loop variable of every pass
 LAB = sp.Symbol("lab", integer=True)  # the label of the current row
@@ -177,15 +177,13 @@ def hoist(expr: sp.Basic, loop: sp.Symbol, names) -> tuple[list[tuple[sp.Symbol,
 
 
 def _log1p_forms(expr: sp.Basic) -> sp.Basic:
-    """``log(1 + a)`` as ``log1p(a)`` before common subexpressions hide the ``1 +``; of an
-    exponential known to be in (0, 1], as the library-free log1p."""
-    def one_plus(e):
-        return isinstance(e, sp.Add) and sp.S.One in e.args
-    expr = expr.replace(lambda e: isinstance(e, sp.log) and one_plus(e.args[0]), lambda e: log1p(e.args[0] - 1))
-    expr = expr.replace(lambda e: isinstance(e, log1p) and isinstance(e.args[0], sp.exp) and nonpositive(e.args[0].args[0]),
+    """A printing choice, not a rewrite: ``log1p`` of an exponential the stable form keeps in (0, 1]
+    (``log1p(e^{-|a|})``) marked for the library-free log1p that vectorises (:class:`.log1p_unit_`,
+    the same function), before common subexpressions name the exponential and hide it.  The forms
+    themselves (``log1p``, ``xlog1py``) are the verified stable forms' own: the catalogue's
+    ``log_sum_exp_as_log1p``, ``bce_of_logit``, ``softplus_stable``, ``xlogy_of_one_plus_as_xlog1py``."""
+    return expr.replace(lambda e: isinstance(e, log1p) and isinstance(e.args[0], sp.exp) and nonpositive(e.args[0].args[0]),
                         lambda e: log1p_unit_(e.args[0]))
-    return expr.replace(lambda e: isinstance(e, xlogy) and one_plus(e.args[1]),
-                        lambda e: xlog1py(e.args[0], e.args[1] - 1))
 
 
 def arguments(with_gradient: bool, spec: Spec | None = None) -> str:

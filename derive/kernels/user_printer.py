@@ -240,6 +240,10 @@ class Emitter(KernelCodePrinter):
     def _print_xlogy(self, e):  # x log y, 0 where x = 0 (even at y = 0): the runtime's
         return f"xlogy({self.p(e.args[0])}, {self.p(e.args[1])})"
 
+    def _print_xlog1py(self, e):  # x log(1 + y), 0 where x = 0 (even at y = -1): the stable forms' xlog1py
+        x, y = self.p(e.args[0]), self.p(e.args[1])
+        return f"(0.0 if {x} == 0.0 else {x} * math.log1p({y}))"
+
     def _print_log1p(self, e):
         argument = e.args[0]
         if isinstance(argument, sp.exp) and nonpositive(argument.args[0]):  # log(1 + u), u in (0, 1]
