@@ -256,8 +256,11 @@ class ClassPassPrinter(Printer):
 
 
 def shared_exponentials(expr: sp.Basic) -> sp.Basic:
-    """``e^{min(a, 0)}`` is 1 for ``a >= 0`` and ``e^{-|a|}`` otherwise: written so, the stable
-    sigmoid's exponentials are the one ``e^{-|a|}`` its denominator computes anyway."""
+    """A choice of evaluation, not a rewrite of value: ``e^{min(a, 0)}`` computed as 1 for ``a >= 0``
+    and as ``e^{-|a|}`` otherwise, so the stable sigmoid's numerator (catalogue rule ``stable_sigmoid``)
+    is the one ``e^{-|a|}`` its denominator computes anyway.  The float is the same for every finite
+    ``a``: ``e^0`` is exactly 1, and for ``a < 0``, ``min(a, 0) = a = -|a|`` exactly, so both are one
+    exp of the same number.  (No catalogue rule states it: the checker reads no Piecewise.)"""
     def rewrite(e):
         argument = e.args[0]
         if isinstance(argument, sp.Min) and len(argument.args) == 2 and sp.S.Zero in argument.args:
