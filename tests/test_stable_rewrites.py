@@ -95,3 +95,36 @@ def test_the_bce_kernel_keeps_a_tiny_complements_digits_through_the_verified_xlo
     exact = -np.log1p(-y)
     # log(1 - y) after rounding 1 - y would be off by ~1e-5 relative at y = 1e-12
     np.testing.assert_allclose(loss, exact, rtol=1e-14)
+
+
+@pytest.mark.parametrize("name, wrong", [
+    ("xlogy_of_one_plus_as_xlog1py", ('rhs = "xlog1py(a, b)"', 'rhs = "xlog1py(a, -b)"')),  # a sign dropped
+    ("log_one_plus_as_log1p", ('rhs = "log1p(b)"', 'rhs = "log1p(2*b)"')),
+])
+def test_a_new_rule_with_a_wrong_right_side_is_refused(tmp_path, name, wrong):
+    from derive import rule_proofs
+    from derive.catalogue import load_catalogue, read_catalogue
+    from derive.errors import CatalogueError
+    from tools import copy_of_the_catalogue
+
+    def edit(file, text):
+        if file != "85_stable_forms.toml":
+            return text
+        start = text.index(f'name = "{name}"')
+        end = text.index("[[rule]]", start) if "[[rule]]" in text[start:] else len(text)
+        assert wrong[0] in text[start:end]
+        return text[:start] + text[start:end].replace(*wrong) + text[end:]
+    directory = copy_of_the_catalogue(tmp_path, edit=edit)
+    try:
+        with pytest.raises(CatalogueError, match=f"rule '{name}' is false and is refused"):
+            rule_proofs.prove_catalogue(directory)
+    finally:
+        load_catalogue.cache_clear()
+        read_catalogue.cache_clear()
+
+
+def test_a_certificate_stating_the_new_rule_otherwise_is_refused_by_its_pin():
+    document = _certificate("bce-stable")
+    document["rules"]["xlogy_of_one_plus_as_xlog1py"]["rhs"] = ["xlogy", ["Wild", "a"], ["Wild", "b"]]
+    report = check_certificate(document)
+    assert not report["ok"] and "SHA-256" in report["failure"]
