@@ -113,7 +113,12 @@ def _not_one(expr: sp.Basic) -> bool:
     return expr != sp.S.One
 
 
-_IDENTITY_TESTS = {sp.S.Zero: _not_zero, sp.S.One: _not_one}
+def _no_number_term(expr: sp.Basic) -> bool:
+    return not any(term.is_Number for term in sp.Add.make_args(expr))
+
+
+NUMBER_TERM = sp.Symbol("a number term")  # what the operand of ``1 + b`` must not hold: the 1 is the expression's own
+_IDENTITY_TESTS = {sp.S.Zero: _not_zero, sp.S.One: _not_one, NUMBER_TERM: _no_number_term}
 
 
 def make_wild(name: str, identities: tuple[sp.Basic, ...] = ()) -> sp.Wild:
@@ -130,13 +135,17 @@ def _wilds_of(rule: "Rule") -> tuple[tuple[str, sp.Wild], ...]:
 @lru_cache(maxsize=None)
 def _operand_wilds(rule: "Rule") -> dict[str, tuple[sp.Basic, ...]]:
     """Which identity each operand wild must avoid, so ``log(a/b)`` cannot match ``log x`` as
-    ``log(1/(1/x))``: a term is never 0, a factor never 1, an exponent neither."""
+    ``log(1/(1/x))``: a term is never 0, a factor never 1, an exponent neither; and a term beside a
+    number (``b`` of ``1 + b``) holds no number of its own, so ``log(1 + b)`` cannot match ``log y``
+    as ``log(1 + (y - 1))``: a rule about a complement applies where the expression has one."""
     plain = {name: sp.Wild(name) for name in rule.wild_names}
     sources = [rule.data["lhs"]] if "lhs" in rule.data else list(rule.data.get("from", ()))
     found: dict[str, set[sp.Basic]] = {}
     for text in sources:
         for node in sp.preorder_traversal(parse_pattern(str(text), plain)):
             avoid = {sp.Add: (sp.S.Zero,), sp.Mul: (sp.S.One,), sp.Pow: (sp.S.Zero, sp.S.One)}.get(type(node), ())
+            if isinstance(node, sp.Add) and any(arg.is_Number for arg in node.args):
+                avoid = (sp.S.Zero, NUMBER_TERM)
             for arg in node.args if avoid else ():
                 if isinstance(arg, sp.Wild):
                     found.setdefault(arg.name, set()).update(avoid)

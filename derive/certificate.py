@@ -30,7 +30,7 @@ from .steps import RESTRICTED, Equation
 
 SCHEMA = "derive-certificate/1"
 CATALOGUE_SCHEMA = "derive-catalogue/1"
-_OWN = {"sigmoid", "softmax", "xlogy", "log1p", "expm1"}
+_OWN = {"sigmoid", "softmax", "xlogy", "xlog1py", "log1p", "expm1"}
 _UNARY = {"log", "exp", "Abs", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh"}
 
 

@@ -74,6 +74,28 @@ class xlogy(sp.Function):  # noqa: N801 - the name SciPy and PyTorch use
         return self.args[0].is_real and self.args[1].is_positive
 
 
+class xlog1py(sp.Function):  # noqa: N801 - the name SciPy and PyTorch use
+    """``x log(1 + y)`` with the limit ``0 log 0 = 0``: the ``xlogy`` of a complement (``(1 - t) log(1 - y)``)
+    written so that a kernel computes ``log1p(y)``, keeping the digits ``log(1 + y)`` loses when y is tiny."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if x.is_zero:
+            return sp.S.Zero
+
+    def _eval_rewrite_as_log(self, x, y, **kwargs):
+        return x * sp.log(1 + y)
+
+    def _eval_evalf(self, prec):
+        x, y = self.args
+        return sp.S.Zero if x.is_zero else (x * sp.log(1 + y))._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real and (1 + self.args[1]).is_positive
+
+
 class Maximum(ExprWithLimits):
     """``max_{l=a}^{b} f(l)``, the largest term of a finite family (as ``Sum`` is its total)."""
 
@@ -89,12 +111,13 @@ class Maximum(ExprWithLimits):
         return self.function.is_real
 
 
-OWN_FUNCTIONS = (sigmoid, softmax, xlogy, Maximum)
+OWN_FUNCTIONS = (sigmoid, softmax, xlogy, xlog1py, Maximum)
 BINDERS = (sp.Sum, sp.Product, Maximum)  # what binds an index over a range
 PLAIN_FORMS = {  # what each function is in SymPy's own terms (the numeric value it stands for)
     sigmoid: lambda e: 1 / (1 + sp.exp(-e.args[0])),
     softmax: lambda e: sp.exp(e.args[0]) / e.args[1],
     xlogy: lambda e: e.args[0] * sp.log(e.args[1]),
+    xlog1py: lambda e: e.args[0] * sp.log(1 + e.args[1]),
     log1p: lambda e: sp.log(1 + e.args[0]),
     expm1: lambda e: sp.exp(e.args[0]) - 1,
 }

@@ -15,7 +15,7 @@ import sympy as sp
 
 from . import conventions
 from .errors import PatternError
-from .functions import Maximum, expm1, log1p, sigmoid, softmax, xlogy
+from .functions import Maximum, expm1, log1p, sigmoid, softmax, xlog1py, xlogy
 
 FUNCTIONS = {
     "log": sp.log,
@@ -30,6 +30,7 @@ FUNCTIONS = {
     "log1p": log1p,
     "expm1": expm1,
     "xlogy": xlogy,
+    "xlog1py": xlog1py,
     "KroneckerDelta": sp.KroneckerDelta,
     "Derivative": sp.Derivative,
     "Limit": sp.Limit,

@@ -16,9 +16,9 @@ class Maximum(ExprWithLimits):
     _eval_is_real = _eval_is_extended_real = lambda self: self.function.is_real  # noqa: E731 - a largest real term is real
 
 
-DEFINITIONS: dict = {  # what each own function is: the definitional axioms name them
-    "sigmoid": lambda a: 1 / (1 + sp.exp(-a)), "softmax": lambda a, s: sp.exp(a) / s,
+DEFINITIONS: dict = {"sigmoid": lambda a: 1 / (1 + sp.exp(-a)), "softmax": lambda a, s: sp.exp(a) / s,  # what each own function is (its def- axiom)
     "xlogy": lambda a, b: sp.Piecewise((0, sp.Eq(a, 0)), (a * sp.log(b), True)),
+    "xlog1py": lambda a, b: sp.Piecewise((0, sp.Eq(a, 0)), (a * sp.log(1 + b), True)),
     "log1p": lambda a: sp.log(1 + a), "expm1": lambda a: sp.exp(a) - 1}
 OWN = {name: sp.Function(name) for name in DEFINITIONS}
 _ARITY = {name: function.__code__.co_argcount for name, function in DEFINITIONS.items()}

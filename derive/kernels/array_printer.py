@@ -19,7 +19,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from ..errors import CodegenError
-from ..functions import PLAIN_FORMS, Maximum, sigmoid, softmax, xlogy
+from ..functions import PLAIN_FORMS, Maximum, sigmoid, softmax, xlog1py, xlogy
 from .ir import KernelIR
 from .user_printer import identifier, parameter_identifier, shifted_softmax
 
@@ -96,7 +96,7 @@ def pick(x, dim, index):
     shape[0] = -1
     return torch.take_along_dim(x, index.reshape(shape), dim=dim).squeeze(dim)
 '''
-    functions = {**{f: f"torch.{f}" for f in UNARY}, "erf": "torch.special.erf", "xlogy": "torch.special.xlogy",
+    functions = {**{f: f"torch.{f}" for f in UNARY}, "erf": "torch.special.erf", "xlogy": "torch.special.xlogy", "xlog1py": "torch.special.xlog1py",
                  "amax": "torch.amax", "sum": "torch.sum"}
 
     def permute(self, code, order):
@@ -149,7 +149,7 @@ def pick(x, axis, index):
     return jnp.squeeze(jnp.take_along_axis(x, index.reshape(shape), axis=axis), axis)
 '''
     functions = {**{f: f"jnp.{f}" for f in UNARY}, "erf": "jax.scipy.special.erf", "sigmoid": "jax.nn.sigmoid",
-                 "xlogy": "jax.scipy.special.xlogy", "amax": "jnp.max", "sum": "jnp.sum"}
+                 "xlogy": "jax.scipy.special.xlogy", "xlog1py": "jax.scipy.special.xlog1py", "amax": "jnp.max", "sum": "jnp.sum"}
 
     def permute(self, code, order):
         return f"jnp.transpose({code}, {order!r})"
@@ -380,8 +380,8 @@ class ArrayPrinter:
             return self.term(sp.Piecewise((0, x < 0), (half, sp.Eq(x, 0)), (1, True)), ranges)
         if isinstance(e, (sp.Rel, sp.And, sp.Or, sp.Not)):
             return self.condition(e, ranges)
-        if isinstance(e, xlogy):
-            return self.call("xlogy", e.args, ranges)
+        if isinstance(e, (xlogy, xlog1py)):
+            return self.call(type(e).__name__, e.args, ranges)
         if isinstance(e, (log1p, expm1, sigmoid)):
             return self.call(type(e).__name__, e.args, ranges)
         name = {sp.Abs: "abs", sp.sign: "sign"}.get(type(e), type(e).__name__)
@@ -412,7 +412,7 @@ class ArrayPrinter:
         terms = [self.term(a, ranges) for a in arguments]
         axes = self.canonical(sum((t.axes for t in terms), ()))
         codes = [self.align(t, axes) for t in terms]
-        if function == "xlogy" and self.ns.name == "torch":  # torch's xlogy takes a number first, never second
+        if function in ("xlogy", "xlog1py") and self.ns.name == "torch":  # torch's xlogy takes a number first, never second
             codes = [_tensor_if_number(code) if number == 1 else code for number, code in enumerate(codes)]
         return self.fresh(self.ns.call(function, *codes), axes)
 

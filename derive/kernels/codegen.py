@@ -24,7 +24,7 @@ from ..symbolic_proofs import canonical_indices
 from .shift import outer_terms, relative_to_maximum
 from .spec import Spec
 from .source_printer import (SCRATCH, ClassPassPrinter, Printer, exp_nonpositive_, log1p_unit_, minus_maximum, nonpositive, statements,
-                             shared_exponentials, xlog1py)
+                             shared_exponentials)
 
 J = sp.Symbol("j", integer=True)  # the class loop variable of every pass
 LAB = sp.Symbol("lab", integer=True)  # the label of the current row
@@ -116,7 +116,9 @@ def _canonical(expr: sp.Basic) -> sp.Basic:
 
 def _label_weighted(expr: sp.Basic) -> sp.Basic:
     """With one-hot labels, ``Σ_j (A_j + t_ij X_j) = Σ_j A_j + X_label`` (X free of t), and
-    ``xlogy(t_ij, X_j)`` is ``t_ij log X_j``."""
+    ``xlogy(t_ij, X_j)`` is ``t_ij log X_j``.  Still a rewrite outside the verified steps (issue 31,
+    item 1): a catalogue rule for it needs the label's index (``X_label``) in the conventions and in
+    the checker's model, which neither has."""
     def split(node):
         if not isinstance(node, sp.Sum):
             return node
@@ -177,15 +179,13 @@ def hoist(expr: sp.Basic, loop: sp.Symbol, names) -> tuple[list[tuple[sp.Symbol,
 
 
 def _log1p_forms(expr: sp.Basic) -> sp.Basic:
-    """``log(1 + a)`` as ``log1p(a)`` before common subexpressions hide the ``1 +``; of an
-    exponential known to be in (0, 1], as the library-free log1p."""
-    def one_plus(e):
-        return isinstance(e, sp.Add) and sp.S.One in e.args
-    expr = expr.replace(lambda e: isinstance(e, sp.log) and one_plus(e.args[0]), lambda e: log1p(e.args[0] - 1))
-    expr = expr.replace(lambda e: isinstance(e, log1p) and isinstance(e.args[0], sp.exp) and nonpositive(e.args[0].args[0]),
+    """A printing choice, not a rewrite: ``log1p`` of an exponential the stable form keeps in (0, 1]
+    (``log1p(e^{-|a|})``) marked for the library-free log1p that vectorises (:class:`.log1p_unit_`,
+    the same function), before common subexpressions name the exponential and hide it.  The forms
+    themselves (``log1p``, ``xlog1py``) are the verified stable forms' own: the catalogue's
+    ``log_sum_exp_as_log1p``, ``bce_of_logit``, ``softplus_stable``, ``xlogy_of_one_plus_as_xlog1py``."""
+    return expr.replace(lambda e: isinstance(e, log1p) and isinstance(e.args[0], sp.exp) and nonpositive(e.args[0].args[0]),
                         lambda e: log1p_unit_(e.args[0]))
-    return expr.replace(lambda e: isinstance(e, xlogy) and one_plus(e.args[1]),
-                        lambda e: xlog1py(e.args[0], e.args[1] - 1))
 
 
 def arguments(with_gradient: bool, spec: Spec | None = None) -> str:
@@ -344,7 +344,10 @@ def gradient_entry(expression: sp.Basic, printer: Printer, names) -> list[str]:
 
 def _complements(level, bodies) -> dict:
     """Sums over the classes other than the label, ``Σ_j b_j (1 - t_ij)``, where the same level
-    also sums ``Σ_j b_j``: name -> (the total's name, b).  They are not summed in the loop."""
+    also sums ``Σ_j b_j``: name -> (the total's name, b).  They are not summed in the loop.  With
+    :func:`_complement`, ``Σ_{j≠label} b_j = Σ_j b_j - b_label`` is still a rewrite outside the
+    verified steps (it needs the label's index, as :func:`_label_weighted` does); the fallback to
+    summing the other classes where the label's term dominates is an evaluation order, not a value."""
     totals = {body: name for (name, node), body in zip(level, bodies)
               if not isinstance(node, Maximum) and indicator(body, 0) == body}
     found = {}

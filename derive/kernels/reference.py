@@ -17,6 +17,7 @@ from .codegen import per_sample, per_sample_gradient
 DIGITS = 50
 DIFFERENCE_DIGITS = 100  # a loss of 1e-29 next to terms of 1e2: differences need the extra digits
 _FUNCTIONS = {"xlogy": lambda x, y: mpmath.mpf(0) if x == 0 else x * mpmath.log(y),
+              "xlog1py": lambda x, y: mpmath.mpf(0) if x == 0 else x * mpmath.log1p(y),
               "log1p": mpmath.log1p, "expm1": mpmath.expm1, "Max": max, "Min": min, "RowMax": max}
 
 

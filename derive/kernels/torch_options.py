@@ -62,7 +62,8 @@ def _smoothed(expr: sp.Basic) -> sp.Basic:
     overflows unless the compiler happens to fold it back, and calls the library exp twice).  A
     function's argument is left as derived: multiplied out, the log-sum-exp's ``Σ_j (1 - t_ij) e^{z_j - m}``
     becomes ``Σ_j e^{z_j - m} - e^{z_label - m}``, which cancels when the label's probability is
-    near 1 (a loss of 4e-9 kept 7 digits)."""
+    near 1 (a loss of 4e-9 kept 7 digits).  Still a rewrite outside the verified steps (issue 31,
+    item 1): the definition of q is stated by the likelihood's premise, not by a catalogue rule."""
     return c.smoothed_labels(expr).replace(
         lambda e: isinstance(e, sp.Sum) and e.function.has(c.epsilon), lambda e: sp.Sum(_products_out(e.function), *e.limits))
 
@@ -79,7 +80,9 @@ def _complement_kept(expr: sp.Basic) -> sp.Basic:
     and the other outcome's term, as large as the logit, drops out whole; with the kernels'
     ``reassoc`` flag LLVM regrouped ``(1 - t)(c + max(z, 0)) + ρ t (c + max(-z, 0))`` so that
     ``max(z, 0)`` was added to the small ``c = log(1 + e^{-|z|})`` before it cancelled: at z = 20,
-    t = 1 the loss kept 6 digits, from z = 36 none."""
+    t = 1 the loss kept 6 digits, from z = 36 none.  A choice of evaluation order, not a rewrite of
+    value: ``difference_(1, t)`` is ``1 - t``, one rounding the compiler keeps (as the printed
+    ``difference``), and nothing else changes."""
     return expr.replace(lambda e: isinstance(e, sp.Add) and len(e.args) == 2 and sp.S.One in e.args
                         and any(isinstance(-a, sp.Indexed) and (-a).base == c.t for a in e.args),
                         lambda e: difference_(sp.S.One, sp.S.One - e))

@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
-from ..functions import BINDERS, plain, xlogy
+from ..functions import BINDERS, plain, xlog1py, xlogy
 from .user_printer import Emitter, identifier, local, parameter_identifier
 
 
@@ -77,6 +77,9 @@ def requirements(*expressions: sp.Basic, free: dict | None = None) -> list[Requi
         elif isinstance(node, xlogy):
             x, y = node.args
             need(sp.Or(sp.Eq(x, 0), y > 0), y, "the argument of a logarithm (where its factor is not 0)", around, guard)
+        elif isinstance(node, xlog1py):
+            x, y = node.args
+            need(sp.Or(sp.Eq(x, 0), 1 + y > 0), 1 + y, "the argument of a logarithm (where its factor is not 0)", around, guard)
         elif isinstance(node, sp.Pow):
             _power(node, lambda condition, why: need(condition, node.base, why, around, guard))
 

@@ -8,7 +8,7 @@ import re
 import sympy as sp
 
 from ..errors import CodegenError
-from ..functions import BINDERS, PLAIN_FORMS, Maximum, sigmoid
+from ..functions import BINDERS, PLAIN_FORMS, Maximum
 from ..functions import softmax as softmax_function
 from .source_printer import KernelCodePrinter, nonpositive, shared_exponentials
 
@@ -30,13 +30,6 @@ def parameter_identifier(symbol: sp.Basic) -> str:
     if isinstance(symbol, sp.Indexed):
         return identifier(sp.Symbol(f"{symbol.base}_{'_'.join(map(str, symbol.indices))}"))
     return identifier(symbol)
-
-
-def _sigmoid_by_sign(node: sp.Basic) -> sp.Basic:
-    """σ(a) as 1/(1 + e) for a >= 0 and e/(1 + e) otherwise, e = e^{-|a|}: no exponential overflows."""
-    a = node.args[0]
-    small = sp.exp(-sp.Abs(a))
-    return sp.Piecewise((1 / (1 + small), a >= 0), (small / (1 + small), True))
 
 
 _SHIFT = sp.Symbol("l_shift", integer=True)  # the index of a softmax's largest exponent, in its own loop
@@ -75,7 +68,7 @@ def loop_invariants(expr: sp.Basic, indices: set) -> list[sp.Basic]:
             return
         for argument in e.args:
             visit(argument)
-    visit(shared_exponentials(expr.replace(lambda node: isinstance(node, sigmoid), _sigmoid_by_sign)))
+    visit(shared_exponentials(expr))
     return found
 
 
@@ -141,10 +134,11 @@ class Emitter(KernelCodePrinter):
 
     def statement_value(self, e: sp.Basic, lines: list[str], indent: str) -> str:
         """``e`` printed after statements for its common subexpressions (the e^{-|z|} that a
-        softplus and each sigmoid of ±z share, computed once), each sigmoid in the form that
-        vectorises: e^{-|a|} by the library-free exp, then 1/(1 + e) or e/(1 + e) by the sign of a."""
-        e = e.replace(lambda node: isinstance(node, sigmoid), _sigmoid_by_sign)
-        e = shared_exponentials(e)  # e^{min(a, 0)}: 1 or the e^{-|a|} the stable sigmoid computes anyway
+        softplus and each sigmoid of ±z share, computed once).  Each sigmoid arrives as the verified
+        stable form wrote it (``stable_sigmoid``: e^{min(a, 0)}/(1 + e^{-|a|})); its numerator is then
+        computed as 1 or the e^{-|a|} its denominator computes anyway, the same number
+        (:func:`.source_printer.shared_exponentials`, a choice of evaluation, not of value)."""
+        e = shared_exponentials(e)
         # a sum or a maximum is one opaque term here: nothing inside it is taken out of its loop
         opaque = {node: sp.Dummy() for node in sp.preorder_traversal(e) if isinstance(node, BINDERS)}
         back = {dummy: node for node, dummy in opaque.items()}
@@ -226,11 +220,11 @@ class Emitter(KernelCodePrinter):
     def _print_KroneckerDelta(self, e):
         return f"(1.0 if {self.integer(e.args[0])} == {self.integer(e.args[1])} else 0.0)"
 
-    def _print_log(self, e):
-        argument = e.args[0]
-        if isinstance(argument, sp.Add) and sp.S.One in argument.args:  # log(1 + x): log1p keeps a tiny x's digits
-            return f"math.log1p({self.p(argument - 1)})"
-        return f"math.log({self.p(argument)})"
+    def _print_log(self, e):  # log(1 + x) is log1p(x) where the stable forms wrote it so (log_one_plus_as_log1p)
+        return f"math.log({self.p(e.args[0])})"
+
+    def _print_sigmoid(self, e):  # by its definition: the stable forms wrote each sigmoid of a real argument stably (stable_sigmoid)
+        return f"(1.0 / (1.0 + math.exp(-{self.p(e.args[0])})))"
 
     def _print_exp(self, e):
         if nonpositive(e.args[0]):  # e^{-|a|}, e^{min(a, 0)}: the runtime's exp, which vectorises
@@ -239,6 +233,10 @@ class Emitter(KernelCodePrinter):
 
     def _print_xlogy(self, e):  # x log y, 0 where x = 0 (even at y = 0): the runtime's
         return f"xlogy({self.p(e.args[0])}, {self.p(e.args[1])})"
+
+    def _print_xlog1py(self, e):  # x log(1 + y), 0 where x = 0 (even at y = -1): the stable forms' xlog1py
+        x, y = self.p(e.args[0]), self.p(e.args[1])
+        return f"(0.0 if {x} == 0.0 else {x} * math.log1p({y}))"
 
     def _print_log1p(self, e):
         argument = e.args[0]

@@ -180,6 +180,9 @@ class SeriesPrinter:
     def _print_xlogy(self, expr):
         return self.call("xlogy", expr.args)
 
+    def _print_xlog1py(self, expr):
+        return self.call("xlog1py", expr.args)
+
     def _print_Max(self, expr):
         return self.call("max", sorted(expr.args, key=_zero_last))
 
