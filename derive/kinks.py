@@ -26,7 +26,7 @@ from .errors import DeriveError
 
 KINKS = (sp.Max, sp.Min, sp.Abs, sp.Piecewise)
 _CLOSED = {sp.Gt: sp.Ge, sp.Lt: sp.Le, sp.Ge: sp.Ge, sp.Le: sp.Le}
-_FLIPPED = {sp.Gt: sp.Lt, sp.Lt: sp.Gt, sp.Ge: sp.Le, sp.Le: sp.Ge}
+_FLIPPED = {sp.Gt: sp.Lt, sp.Lt: sp.Gt, sp.Ge: sp.Le, sp.Le: sp.Ge, sp.Eq: sp.Eq}
 
 
 @dataclass(frozen=True)
@@ -96,13 +96,13 @@ def branches_of(node: sp.Basic, variable: sp.Basic) -> tuple[Branch, Branch]:
         above, below = (sp.Gt, sp.Lt) if isinstance(node, sp.Max) else (sp.Lt, sp.Gt)
         first = (_CLOSED[above] if side == "first" else above)
         second = (_CLOSED[below] if side == "second" else below)
-        return (Branch(node, 0, a, _readable(first, gap, variable), gap, mapped, a.xreplace(mapping), side, name),
-                Branch(node, 1, b, _readable(second, gap, variable), gap, mapped, b.xreplace(mapping), side, name))
+        return (Branch(node, 0, a, readable(first, gap, variable), gap, mapped, a.xreplace(mapping), side, name),
+                Branch(node, 1, b, readable(second, gap, variable), gap, mapped, b.xreplace(mapping), side, name))
     if isinstance(node, sp.Abs):
         u = node.args[0]
         gap = u.xreplace(mapping)
-        return (Branch(node, 0, u, _readable(sp.Gt, gap, variable), gap, mapped, gap, "mean", "torch.abs"),
-                Branch(node, 1, -u, _readable(sp.Lt, gap, variable), gap, mapped, -gap, "mean", "torch.abs"))
+        return (Branch(node, 0, u, readable(sp.Gt, gap, variable), gap, mapped, gap, "mean", "torch.abs"),
+                Branch(node, 1, -u, readable(sp.Lt, gap, variable), gap, mapped, -gap, "mean", "torch.abs"))
     if isinstance(node, sp.Piecewise):
         (first_value, condition), (second_value, _) = node.args
         if type(condition) not in _CLOSED:
@@ -116,7 +116,7 @@ def branches_of(node: sp.Basic, variable: sp.Basic) -> tuple[Branch, Branch]:
     raise DeriveError(f"{node} is not a kink derive splits")
 
 
-def _readable(relation, gap: sp.Basic, variable: sp.Basic) -> sp.Basic:
+def readable(relation, gap: sp.Basic, variable: sp.Basic) -> sp.Basic:
     """``relation(gap, 0)`` written as a person does: the terms that move with the variable on the
     left, the others on the right, the left without a leading minus (y z ≥ 1, |d| ≤ ε)."""
     moving = [term for term in sp.Add.make_args(gap) if _depends(term, variable)]

@@ -21,7 +21,7 @@ import random
 import sympy as sp
 
 from .errors import DeriveError
-from .kinks import Branch, branches_of, first_kink, nested_two_way, relaxed
+from .kinks import Branch, branches_of, first_kink, nested_two_way, readable, relaxed
 from .steps import Derivation, Equation, Verification
 
 BOUNDARY_DRAWS = 8  # random points of the other symbols at which a boundary is looked for
@@ -71,6 +71,23 @@ class PiecewiseGradient:
     model: object = None
 
     @property
+    def steps(self):
+        """The outline: the loss as given, its differentiation, the assembled result (the pieces'
+        own steps are in :attr:`derivations`)."""
+        return as_derivation(self).steps
+
+    def titled_pieces(self, lang: str = "en") -> list[Derivation]:
+        """The pieces' derivations, each title saying where it holds (for printing)."""
+        from .printing.piecewise_text import WORDS, condition_text
+        out = []
+        for piece in self.pieces:
+            if piece.derivation is not None:
+                title = {code: f"{text} — {WORDS.get(code, WORDS['en'])['where']} {condition_text(piece.condition, code)}"
+                         for code, text in piece.derivation.title.items()}
+                out.append(replace(piece.derivation, title=title))
+        return out
+
+    @property
     def continuously_differentiable(self) -> bool:
         return all(kink.exists for kink in self.kinks)
 
@@ -80,7 +97,8 @@ class PiecewiseGradient:
 
     @property
     def verified(self) -> bool:
-        return all(d.verified for d in self.derivations) and len(self.cross_checks) == 2
+        return all(all(step.verification.verified for step in d.steps[1:]) for d in self.derivations) \
+            and len(self.cross_checks) == 2
 
     def certificate(self) -> dict:
         """Each piece's derivation as a certificate the checker re-checks alone, with its condition."""
@@ -91,8 +109,18 @@ class PiecewiseGradient:
 
     def compile(self, backend: str = "numba"):
         """Kernels of the loss and this gradient (PyTorch's value at each kink), on any backend."""
-        from .kernels import compile_derivation
-        return compile_derivation(as_derivation(self), backend)
+        from .kernels.compiler import BACKENDS, backend_named
+        from .derivations.plans import Kind, Plan, loss_and_gradient
+        if not isinstance(backend, str) or backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+        whole = as_derivation(self)
+        loss, gradient, wrt = loss_and_gradient(whole)
+        model = gradient.models[-1]
+        # no stable forms: a kink's pieces are polynomials and the like, and the certificate format
+        # that checks a stable form's steps has no Piecewise (each piece was checked on its own)
+        plan = Plan("", model, wrt, loss, gradient, (Kind("targets", False, loss, gradient),))
+        plan = replace(plan, name=f"{whole.name}_{plan.digest()}")
+        return backend_named(backend).kernel(plan.name, model, lambda: plan)
 
     def check_rows(self) -> None:
         """Raise unless each row of the result is the derivative a piece's verified derivation derived:
@@ -183,8 +211,8 @@ def _kinks(pieces: list[Piece], variable: sp.Basic) -> list[Kink]:
             exists = all(sp.simplify((first.derivative - second.derivative).xreplace({variable: p})) == 0
                          for p in meets)
             value = {"first": first.derivative, "second": second.derivative,
-                     "mean": (first.derivative + second.derivative) / 2}[choice.torch_side]
-            found.append(Kink(choice.mapped_node, sp.Eq(choice.gap, 0), exists, (first.derivative, second.derivative),
+                     "mean": sp.factor_terms(sp.together((first.derivative + second.derivative) / 2))}[choice.torch_side]
+            found.append(Kink(choice.mapped_node, readable(sp.Eq, choice.gap, variable), exists, (first.derivative, second.derivative),
                               value, choice.torch_rule))
     return found
 
@@ -238,7 +266,7 @@ def _assembled(pieces: list[Piece], kinks: tuple[Kink, ...], variable: sp.Basic)
         merged = _merged(pieces, variable)
         if merged is not None:
             return merged
-    rows = [(kink.torch_value, sp.Eq(kink.boundary.lhs, 0)) for kink in kinks
+    rows = [(kink.torch_value, kink.boundary) for kink in kinks
             if not kink.exists and kink.torch_rule.startswith(("torch.maximum", "torch.minimum", "torch.abs"))]
     rows += [(piece.derivative, piece.condition) for piece in pieces[:-1]]
     rows.append((pieces[-1].derivative, sp.true))
