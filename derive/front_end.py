@@ -228,8 +228,10 @@ _SUBSCRIPTED_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:\.\d*)?)\s*_")
 
 def _split_equation(text: str) -> tuple[str | None, str]:
     """``lhs = rhs`` at the one '=' that is not a sum's lower limit (``\\sum_{i=1}``, ``\\sum_i=1``)."""
+    cases = [(m.start(), m.end()) for m in re.finditer(r"\\begin\s*\{\s*cases\s*\}.*?\\end\s*\{\s*cases\s*\}", text, re.S)]
     signs = [m.start() for m in re.finditer("=", text)
-             if not _inside_braces(text, m.start()) and not re.search(r"_\s*[A-Za-z]\s*$", text[:m.start()])]
+             if not _inside_braces(text, m.start()) and not re.search(r"_\s*[A-Za-z]\s*$", text[:m.start()])
+             and not any(start < m.start() < end for start, end in cases)]  # a condition's '=' is the cases' own
     if len(signs) > 1:
         raise ParseError("more than one '=' outside sum limits: expected an expression or lhs = rhs", signs[-1])
     if not signs:

@@ -84,6 +84,11 @@ def branches_of(node: sp.Basic, variable: sp.Basic) -> tuple[Branch, Branch]:
     """The two branches of ``node`` (a Max, Min, Abs or two-way Piecewise)."""
     mapping = _index_mapping(node, variable)
     mapped = node.xreplace(mapping)
+    stray = {s for s in mapped.free_symbols if s.is_integer and not s.is_positive} - set(getattr(variable, "indices", ()))
+    if stray:
+        raise DeriveError(f"the kink {node} moves with {variable} in every term of a sum over "
+                          f"{', '.join(sorted(map(str, stray)))}: derive splits a kink of one sample at a time "
+                          "(an elementwise loss), where one piece holds per component")
     if isinstance(node, (sp.Max, sp.Min)):
         if len(node.args) != 2:
             raise DeriveError(f"{'max' if isinstance(node, sp.Max) else 'min'} of {len(node.args)} arguments: "

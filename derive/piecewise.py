@@ -21,7 +21,7 @@ import random
 import sympy as sp
 
 from .errors import DeriveError
-from .kinks import Branch, branches_of, first_kink, nested_two_way, readable, relaxed
+from .kinks import KINKS, Branch, branches_of, first_kink, nested_two_way, readable, relaxed
 from .steps import Derivation, Equation, Verification
 
 BOUNDARY_DRAWS = 8  # random points of the other symbols at which a boundary is looked for
@@ -147,6 +147,20 @@ class PiecewiseGradient:
 
     def __repr__(self) -> str:
         return f"<PiecewiseGradient: {len(self.pieces)} pieces, {self.result.lhs} = {self.result.rhs}>"
+
+
+MAX_PIECES = 8  # each piece is a derivation of its own (about 3 s): three kinks on one variable at most
+
+
+def pieces_bound(rhs: sp.Basic) -> int:
+    """At most how many pieces the loss splits into (2 per kink of any variable), at least 1;
+    refused past :data:`MAX_PIECES`."""
+    kinks = {node for node in sp.preorder_traversal(nested_two_way(rhs)) if isinstance(node, KINKS)
+             and (node.free_symbols or node.atoms(sp.Indexed))}
+    if 2 ** len(kinks) > MAX_PIECES:
+        raise DeriveError(f"the loss has {len(kinks)} kinks (max, min, |u|, cases): derive splits a loss into at "
+                          f"most {MAX_PIECES} pieces, each derived step by step; differentiate it in parts")
+    return 2 ** len(kinks)
 
 
 def has_kinks(rhs: sp.Basic, variable: sp.Basic) -> bool:

@@ -23,7 +23,7 @@ from .gradient_checks import cross_check_gradient
 from .languages import codes, in_every_language, phrase
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .input_limits import TIME_LIMIT, check_expression, time_limit
-from .piecewise import PiecewiseGradient, has_kinks, piecewise_gradient
+from .piecewise import PiecewiseGradient, has_kinks, piecewise_gradient, pieces_bound
 from .models import Model, array_extents, divisors_in, free, positive_in
 from .printing.latex_expr import latex
 from .safe_names import check_names
@@ -46,7 +46,9 @@ def user_gradient(loss, wrt, order: int = 1) -> Derivation | PiecewiseGradient:
     :data:`~derive.input_limits.TIME_LIMIT` seconds.  ``order`` > 1 differentiates the result again, by
     the same variable, or by each of ``wrt`` in turn where it is a list of ``order`` variables (a
     mixed second derivative: ``wrt=["x", "y"], order=2``)."""
-    with time_limit(TIME_LIMIT * order, "deriving the gradient" if order == 1 else "deriving the derivative"):
+    # a loss with kinks is derived once per piece: as many times the time (its parse has a limit of its own)
+    pieces = pieces_bound(_loss(loss)[1]) if order == 1 else 1
+    with time_limit(TIME_LIMIT * order * pieces, "deriving the gradient" if order == 1 else "deriving the derivative"):
         try:
             return _user_derivative(loss, variables_in_turn(wrt, order))
         except RecursionError:
