@@ -224,9 +224,12 @@ def _kinks(pieces: list[Piece], variable: sp.Basic) -> list[Kink]:
                 continue  # the two pieces never touch (|d| > ε on both sides of d = 0)
             exists = all(sp.simplify((first.derivative - second.derivative).xreplace({variable: p})) == 0
                          for p in meets)
-            value = {"first": first.derivative, "second": second.derivative,
-                     "mean": sp.factor_terms(sp.together((first.derivative + second.derivative) / 2))}[choice.torch_side]
-            found.append(Kink(choice.mapped_node, readable(sp.Eq, choice.gap, variable), exists, (first.derivative, second.derivative),
+            sides = (first.derivative, second.derivative)
+            if len(meets) == 1:  # one boundary point: each side's value there (2 x at x = 0 is 0)
+                sides = tuple(sp.simplify(side.xreplace({variable: meets[0]})) for side in sides)
+            value = {"first": sides[0], "second": sides[1],
+                     "mean": sp.factor_terms(sp.together((sides[0] + sides[1]) / 2))}[choice.torch_side]
+            found.append(Kink(choice.mapped_node, readable(sp.Eq, choice.gap, variable), exists, sides,
                               value, choice.torch_rule))
     return found
 
