@@ -82,7 +82,7 @@ class PiecewiseGradient:
         out = []
         for piece in self.pieces:
             if piece.derivation is not None:
-                title = {code: f"{text} — {WORDS.get(code, WORDS['en'])['where']} {condition_text(piece.condition, code)}"
+                title = {code: f"{text} — {WORDS.get(code, WORDS['en'])['where']} ${condition_text(piece.condition, code, tex=True)}$"
                          for code, text in piece.derivation.title.items()}
                 out.append(replace(piece.derivation, title=title))
         return out

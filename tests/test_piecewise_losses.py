@@ -211,3 +211,34 @@ def test_cases_are_read_without_eval_and_bad_cases_get_a_clear_error():
 def test_a_kink_through_every_sample_is_refused_with_a_reason():
     with pytest.raises(DeriveError):
         derive.gradient(r"\frac{1}{N}\sum_{i=1}^{N} \max(0, w - x_{i})", "w")
+
+
+def test_derive_grad_prints_the_pieces_and_the_cases_in_latex_that_compiles(tmp_path):
+    import subprocess
+    import sys
+
+    from tools import require_tex
+    entry = CORPUS["epsilon-insensitive loss"]
+    run = subprocess.run([sys.executable, "-m", "derive", "grad", entry["latex"], "--wrt", entry["wrt"], "--format", "latex"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    body = run.stdout
+    assert body.count(r"\begin{align}") == 2 and r"\begin{cases}" in body and r"\text{where }" in body
+    assert "does not exist at" in body and "PyTorch takes $0$ there (F.relu)" in body
+    require_tex("pdflatex")
+    (tmp_path / "doc.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
+                                      + body + "\n\\end{document}\n", encoding="utf-8")
+    compiled = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+    assert compiled.returncode == 0, compiled.stdout[-2000:]
+
+
+def test_the_cases_and_the_kinks_are_said_in_japanese_and_names_stay_inert():
+    from derive.printing.piecewise_text import html_block, text
+    gradient = derive.gradient(CORPUS["pinball loss"]["latex"], CORPUS["pinball loss"]["wrt"])
+    japanese = text(gradient, "ja")
+    assert "ただし" in japanese and "微分は存在しない" in japanese and "PyTorch はそこで" in japanese
+    hostile = derive.gradient(r"\max(0, 1 - \hat{y} z)", "z")
+    assert "<" not in html_block(hostile).replace("<tr>", "").replace("</tr>", "").replace("<td>", "").replace(
+        "</td>", "").replace("<p>", "").replace("</p>", "").replace('<section class="piecewise">', "").replace(
+        "</section>", "").replace('<table class="cases">', "").replace("</table>", "")

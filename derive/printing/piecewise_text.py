@@ -50,8 +50,14 @@ def condition_text(condition: sp.Basic, lang: str = "en", tex: bool = False) -> 
     return latex(condition) if tex else unicode(condition)
 
 
-def _rows(expr: sp.Basic) -> list[tuple[sp.Basic, sp.Basic]]:
-    return list(expr.args) if isinstance(expr, sp.Piecewise) else [(expr, sp.true)]
+def _rows(gradient) -> list[tuple[sp.Basic, sp.Basic]]:
+    """The result's rows with each piece's whole condition (SymPy's Piecewise drops what an earlier row
+    already excludes, which reads wrongly alone: "1/N where x > y" for the ε-insensitive loss)."""
+    expr = gradient.result.rhs
+    if not isinstance(expr, sp.Piecewise):
+        return [(expr, sp.true)]
+    kinks = [(value, condition) for value, condition in expr.args if isinstance(condition, sp.Eq)]
+    return kinks + [(piece.derivative, piece.condition) for piece in gradient.pieces]
 
 
 def sentences(gradient, lang: str = "en", tex: bool = False) -> list[str]:
@@ -77,7 +83,7 @@ def sentences(gradient, lang: str = "en", tex: bool = False) -> list[str]:
 def result_text(gradient, lang: str = "en") -> str:
     words = WORDS.get(lang, WORDS["en"])
     head = f"{unicode(gradient.result.lhs)} = "
-    rows = _rows(gradient.result.rhs)
+    rows = _rows(gradient)
     if len(rows) == 1:
         return head + unicode(rows[0][0])
     shown = [unicode(value) for value, _ in rows]
@@ -105,7 +111,7 @@ def text(gradient, lang: str = "en") -> str:
 
 def latex_result(gradient, lang: str = "en") -> str:
     words = WORDS.get(lang, WORDS["en"])
-    rows = _rows(gradient.result.rhs)
+    rows = _rows(gradient)
     head = f"{latex(gradient.result.lhs)} = "
     if len(rows) == 1:
         return head + latex(rows[0][0])
@@ -126,7 +132,7 @@ def html_block(gradient, lang: str = "en") -> str:
     words = WORDS.get(lang, WORDS["en"])
     rows = "".join(f"<tr><td>{html.escape(unicode(value))}</td><td>"
                    f"{html.escape(words['otherwise'] if condition is sp.true else words['where'] + ' ' + condition_text(condition, lang))}"
-                   "</td></tr>" for value, condition in _rows(gradient.result.rhs))
+                   "</td></tr>" for value, condition in _rows(gradient))
     said = "".join(f"<p>{html.escape(line)}</p>" for line in sentences(gradient, lang))
     return (f'<section class="piecewise"><p>{html.escape(unicode(gradient.result.lhs))} =</p>'
             f'<table class="cases">{rows}</table>{said}</section>')
