@@ -153,14 +153,10 @@ MAX_PIECES = 8  # each piece is a derivation of its own (about 3 s): three kinks
 
 
 def pieces_bound(rhs: sp.Basic) -> int:
-    """At most how many pieces the loss splits into (2 per kink of any variable), at least 1;
-    refused past :data:`MAX_PIECES`."""
-    kinks = {node for node in sp.preorder_traversal(nested_two_way(rhs)) if isinstance(node, KINKS)
-             and (node.free_symbols or node.atoms(sp.Indexed))}
-    if 2 ** len(kinks) > MAX_PIECES:
-        raise DeriveError(f"the loss has {len(kinks)} kinks (max, min, |u|, cases): derive splits a loss into at "
-                          f"most {MAX_PIECES} pieces, each derived step by step; differentiate it in parts")
-    return 2 ** len(kinks)
+    """At most how many pieces the loss splits into (2 per kink of any variable, up to
+    :data:`MAX_PIECES`, past which :func:`piecewise_gradient` refuses), at least 1: the time it is given."""
+    kinks = {node for node in sp.preorder_traversal(nested_two_way(rhs)) if isinstance(node, KINKS)}
+    return min(2 ** len(kinks), MAX_PIECES)
 
 
 def has_kinks(rhs: sp.Basic, variable: sp.Basic) -> bool:
@@ -173,7 +169,11 @@ def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_
     smooth piece (the ordinary user gradient); ``cross_check(Equation, Equation)`` checks the result
     against ``sympy.diff`` and a central difference of the whole loss, at random points."""
     pieces = []
-    for loss, choices in _split(nested_two_way(rhs), variable, ()):
+    split = _split(nested_two_way(rhs), variable, ())
+    if len(split) > MAX_PIECES:
+        raise DeriveError(f"the loss splits into more than {MAX_PIECES} pieces at its kinks (max, min, |u|, cases): derive "
+                          f"derives at most {MAX_PIECES}, each step by step; differentiate it in parts")
+    for loss, choices in split:
         if _depends(loss, variable):
             derivation = derive_piece(Equation(lhs, loss))
             pieces.append(Piece(loss, choices, derivation, derivation.result.rhs))
@@ -197,6 +197,8 @@ def _split(expr: sp.Basic, variable: sp.Basic, choices: tuple) -> list[tuple[sp.
     out = []
     for branch in branches_of(node, variable):
         out.extend(_split(expr.xreplace({node: branch.value}), variable, (*choices, branch)))
+        if len(out) > MAX_PIECES:  # stop counting: twenty kinks would be a million pieces
+            return out
     return out
 
 

@@ -46,13 +46,13 @@ def user_gradient(loss, wrt, order: int = 1) -> Derivation | PiecewiseGradient:
     :data:`~derive.input_limits.TIME_LIMIT` seconds.  ``order`` > 1 differentiates the result again, by
     the same variable, or by each of ``wrt`` in turn where it is a list of ``order`` variables (a
     mixed second derivative: ``wrt=["x", "y"], order=2``)."""
-    # a loss with kinks is derived once per piece: as many times the time (its parse has a limit of its own)
-    pieces = pieces_bound(_loss(loss)[1]) if order == 1 else 1
-    with time_limit(TIME_LIMIT * order * pieces, "deriving the gradient" if order == 1 else "deriving the derivative"):
-        try:
+    try:
+        # a loss with kinks is derived once per piece: as many times the time (its parse has a limit of its own)
+        pieces = pieces_bound(_loss(loss)[1]) if order == 1 else 1
+        with time_limit(TIME_LIMIT * order * pieces, "deriving the gradient" if order == 1 else "deriving the derivative"):
             return _user_derivative(loss, variables_in_turn(wrt, order))
-        except RecursionError:
-            raise LimitExceeded("the loss nests too deeply for SymPy to carry out (Python's recursion limit)") from None
+    except RecursionError:
+        raise LimitExceeded("the loss nests too deeply for SymPy to carry out (Python's recursion limit)") from None
 
 
 def variables_in_turn(wrt, order: int) -> list:

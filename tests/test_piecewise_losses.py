@@ -208,11 +208,6 @@ def test_cases_are_read_without_eval_and_bad_cases_get_a_clear_error():
             from_latex(text, model_names=False)
 
 
-def test_a_kink_through_every_sample_is_refused_with_a_reason():
-    with pytest.raises(DeriveError):
-        derive.gradient(r"\frac{1}{N}\sum_{i=1}^{N} \max(0, w - x_{i})", "w")
-
-
 def test_derive_grad_prints_the_pieces_and_the_cases_in_latex_that_compiles(tmp_path):
     import subprocess
     import sys
@@ -242,3 +237,13 @@ def test_the_cases_and_the_kinks_are_said_in_japanese_and_names_stay_inert():
     assert "<" not in html_block(hostile).replace("<tr>", "").replace("</tr>", "").replace("<td>", "").replace(
         "</td>", "").replace("<p>", "").replace("</p>", "").replace('<section class="piecewise">', "").replace(
         "</section>", "").replace('<table class="cases">', "").replace("</table>", "")
+
+
+@pytest.mark.parametrize("loss, wrt, says", [
+    (r"\max(x, y, 0)", "x", "nested maxima of two"),
+    (" + ".join(rf"|x - {k}|" for k in range(1, 21)), "x", "more than 8 pieces"),  # 2^20 pieces: refused at once
+    (r"\frac{1}{N}\sum_{i=1}^{N} \max(0, w - x_{i})", "w", "one sample at a time"),
+])
+def test_what_cannot_be_split_is_refused_with_a_reason(loss, wrt, says):
+    with pytest.raises(DeriveError, match=says):
+        derive.gradient(loss, wrt)
