@@ -100,12 +100,10 @@ class PiecewiseGradient:
         return all(all(step.verification.verified for step in d.steps[1:]) for d in self.derivations) \
             and len(self.cross_checks) == 2
 
-    def certificate(self) -> dict:
-        """Each piece's derivation as a certificate the checker re-checks alone, with its condition."""
-        from .printing.unicode import unicode
-        return {"format": "derive-piecewise/1", "loss": unicode(self.loss.rhs),
-                "pieces": [{"where": unicode(piece.condition), "certificate": piece.derivation.certificate()}
-                           for piece in self.pieces if piece.derivation is not None]}
+    def certificate(self) -> list[dict]:
+        """Each piece's derivation as a certificate the checker re-checks alone, titled with where it
+        holds: a list, as ``derive verify`` reads several."""
+        return [derivation.certificate() for derivation in self.titled_pieces()]
 
     def compile(self, backend: str = "numba"):
         """Kernels of the loss and this gradient (PyTorch's value at each kink), on any backend."""

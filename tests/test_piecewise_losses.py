@@ -98,7 +98,7 @@ def test_every_piece_is_derived_and_every_step_proved_for_every_size(derived):
         assert report["ok"], report["failure"]
         assert [s["verdict"] for s in report["steps"]][1:] == ["proved"] * (len(derivation.steps) - 1)
     assert [check.method for check in gradient.cross_checks] == ["sympy.diff", "central difference"]
-    assert len(gradient.certificate()["pieces"]) == len(gradient.derivations)
+    assert len(gradient.certificate()) == len(gradient.derivations)
 
 
 def test_the_derivative_equals_pytorch_autograd_at_random_points_and_on_the_kinks(derived):
@@ -247,3 +247,23 @@ def test_the_cases_and_the_kinks_are_said_in_japanese_and_names_stay_inert():
 def test_what_cannot_be_split_is_refused_with_a_reason(loss, wrt, says):
     with pytest.raises(DeriveError, match=says):
         derive.gradient(loss, wrt)
+
+
+def test_derive_verify_checks_every_piece_and_refuses_an_edited_one(tmp_path):
+    import subprocess
+    import sys
+    entry = CORPUS["hinge loss"]
+    run = subprocess.run([sys.executable, "-m", "derive", "grad", entry["latex"], "--wrt", entry["wrt"], "--format",
+                          "certificate"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    documents = json.loads(run.stdout)
+    assert len(documents) == 1 and "where" in documents[0]["title"]["en"]  # the constant piece has nothing to derive
+    (tmp_path / "pieces.json").write_text(json.dumps(documents), encoding="utf-8")
+    verified = subprocess.run([sys.executable, "-m", "derive", "verify", str(tmp_path / "pieces.json")],
+                              capture_output=True, text=True, timeout=300)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    documents[0]["steps"][-1]["rhs"] = ["Mul", ["Integer", "2"], documents[0]["steps"][-1]["rhs"]]
+    (tmp_path / "edited.json").write_text(json.dumps(documents), encoding="utf-8")
+    refused = subprocess.run([sys.executable, "-m", "derive", "verify", str(tmp_path / "edited.json")],
+                             capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
