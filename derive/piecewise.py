@@ -220,10 +220,12 @@ def _kinks(pieces: list[Piece], variable: sp.Basic) -> list[Kink]:
             choice = next(c for c in first.choices if c.node == node)
             others = [c.condition for p in (first, second) for c in p.choices if c.node != node]
             meets = _boundary_points(choice.gap, variable, others)
-            if not meets:
+            if meets == []:
                 continue  # the two pieces never touch (|d| > ε on both sides of d = 0)
-            exists = all(sp.simplify((first.derivative - second.derivative).xreplace({variable: p})) == 0
-                         for p in meets)
+            # where the boundary cannot be solved for (None), the sides are not known to agree: not merged
+            exists = meets is not None and all(
+                sp.simplify((first.derivative - second.derivative).xreplace({variable: p})) == 0 for p in meets)
+            meets = meets or []
             sides = (first.derivative, second.derivative)
             if len(meets) == 1:  # one boundary point: each side's value there (2 x at x = 0 is 0)
                 sides = tuple(sp.simplify(side.xreplace({variable: meets[0]})) for side in sides)
@@ -234,14 +236,19 @@ def _kinks(pieces: list[Piece], variable: sp.Basic) -> list[Kink]:
     return found
 
 
-def _boundary_points(gap: sp.Basic, variable: sp.Basic, conditions: list) -> list[sp.Basic]:
+def _boundary_points(gap: sp.Basic, variable: sp.Basic, conditions: list) -> list[sp.Basic] | None:
     """The solutions of ``gap = 0`` for the variable that lie on the closure of both pieces at some
-    random point of the other symbols (parameters drawn positive: δ, ε, τ are)."""
+    random point of the other symbols (parameters drawn positive: δ, ε, τ are); None where the
+    boundary is not solved for (a gap other than a polynomial of degree 2 at most in the variable,
+    |·| of one included: SymPy's solver is not run where it could take unbounded time)."""
     stand_in = sp.Dummy("v", real=True)
+    plain = gap.replace(lambda e: isinstance(e, sp.Abs), lambda e: sp.Dummy(real=True) * e.args[0])
+    if not plain.is_polynomial(variable) or sp.degree(sp.expand(plain), variable) > 2:
+        return None
     try:
         solutions = sp.solve(gap.xreplace({variable: stand_in}), stand_in)
     except (NotImplementedError, ValueError):
-        return []
+        return None
     points = []
     rng = random.Random(f"boundary:{gap}")
     for solution in solutions:
@@ -251,10 +258,15 @@ def _boundary_points(gap: sp.Basic, variable: sp.Basic, conditions: list) -> lis
         closed = [relaxed(c).xreplace({variable: value}) for c in conditions]
         for _ in range(BOUNDARY_DRAWS):
             draw = _draw(set().union(*(c.free_symbols | _atoms(c) for c in closed)), rng)
-            if all(bool(c.xreplace(draw)) for c in closed):
+            if all(_holds(c.xreplace(draw)) for c in closed):
                 points.append(value)
                 break
     return points
+
+
+def _holds(condition: sp.Basic) -> bool:
+    """A condition at a point: True only where it evaluates to true (a symbol left undrawn: not known)."""
+    return condition is sp.true or condition == sp.true
 
 
 def _atoms(expr: sp.Basic) -> set:
