@@ -187,6 +187,8 @@ def _second(kernel: Any, first: str, then: str, derivation: Derivation | None) -
     if then not in named:  # the first derivative does not depend on it: its derivative is zero
         return None, v_name
     derived = user_gradient(sp.Eq(lhs, contracted), _variable(contracted, then, kernel))
+    if not isinstance(derived, Derivation):  # a first derivative with kinks: its pieces compile (derive.piecewise)
+        return derived.compile(), v_name
     return compile_derivation(derived), v_name
 
 
