@@ -150,12 +150,14 @@ def printed(gradient, format: str, lang: str = "en", tags: str = "series", detai
     if format == "json":
         document = json.loads(pieces)
         document = document if isinstance(document, dict) else {"derivations": document}
-        document["piecewise"] = {"result": unicode(gradient.result.rhs), "latex": latex_result(gradient, lang),
+        document["piecewise"] = {"result": result_text(gradient, lang), "latex": latex_result(gradient, lang),
                                  "kinks": sentences(gradient, lang),
                                  "continuously_differentiable": gradient.continuously_differentiable}
         return json.dumps(document, ensure_ascii=False, indent=2)
     if format == "latex":
         return pieces + "\n\n" + latex_block(gradient, lang)
+    if format == "markdown":
+        return "\n\n".join([pieces, f"$$ {latex_result(gradient, lang)} $$", *sentences(gradient, lang, tex=True)])
     if format == "html":
         block = html_block(gradient, lang)
         return pieces.replace("</body>", block + "</body>", 1) if "</body>" in pieces else pieces + block
