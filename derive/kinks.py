@@ -26,6 +26,7 @@ from .errors import DeriveError
 
 KINKS = (sp.Max, sp.Min, sp.Abs, sp.Piecewise)
 _CLOSED = {sp.Gt: sp.Ge, sp.Lt: sp.Le, sp.Ge: sp.Ge, sp.Le: sp.Le}
+_NEGATED = {sp.Lt: sp.Ge, sp.Le: sp.Gt, sp.Gt: sp.Le, sp.Ge: sp.Lt}
 _FLIPPED = {sp.Gt: sp.Lt, sp.Lt: sp.Gt, sp.Ge: sp.Le, sp.Le: sp.Ge, sp.Eq: sp.Eq}
 
 
@@ -114,9 +115,11 @@ def branches_of(node: sp.Basic, variable: sp.Basic) -> tuple[Branch, Branch]:
             raise DeriveError(f"the condition {condition} of a cases: expected one relation <, ≤, >, ≥")
         side = "first" if isinstance(condition, (sp.Le, sp.Ge)) else "second"
         holds = condition.xreplace(mapping)
-        return (Branch(node, 0, first_value, holds, sp.expand(holds.lhs - holds.rhs), mapped,
+        gap = sp.expand(holds.lhs - holds.rhs)
+        # as a person writes it (SymPy's Piecewise turns |d| ≤ δ round into δ ≥ |d|)
+        return (Branch(node, 0, first_value, readable(type(holds), gap, variable), gap, mapped,
                        first_value.xreplace(mapping), side, "torch.where"),
-                Branch(node, 1, second_value, sp.Not(holds), sp.expand(holds.lhs - holds.rhs), mapped,
+                Branch(node, 1, second_value, readable(_NEGATED[type(holds)], gap, variable), gap, mapped,
                        second_value.xreplace(mapping), side, "torch.where"))
     raise DeriveError(f"{node} is not a kink derive splits")
 

@@ -22,13 +22,13 @@ WORDS = {
     "en": {"where": "where", "otherwise": "otherwise", "and": "and",
            "piece": "On the piece where {condition}",
            "agree": "At {boundary} the one-sided derivatives agree: the loss is continuously "
-                    "differentiable there, and the cases merge.",
+                    "differentiable there, and the boundary joins either case (no case of its own).",
            "kink": "The derivative does not exist at {boundary} (the one-sided derivatives {left} and {right} "
                    "differ); PyTorch takes {value} there ({rule}).",
            "merged": "The loss is continuously differentiable: one expression for every piece."},
     "ja": {"where": "ただし", "otherwise": "それ以外", "and": "かつ",
            "piece": "{condition} の区間で",
-           "agree": "{boundary} で左右の微分係数は一致する：損失はそこで連続微分可能で、場合分けはまとまる。",
+           "agree": "{boundary} で左右の微分係数は一致する：損失はそこで連続微分可能で、境界はどちらの場合に含めてもよい（独自の場合はない）。",
            "kink": "{boundary} で微分は存在しない（左右の微分係数 {left} と {right} が異なる）；PyTorch はそこで "
                    "{value} をとる（{rule}）。",
            "merged": "損失は連続微分可能：すべての区間で一つの式になる。"},
