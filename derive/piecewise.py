@@ -23,6 +23,7 @@ import sympy as sp
 from .errors import DeriveError
 from .kinks import KINKS, Branch, branches_of, first_kink, nested_two_way, readable, relaxed
 from .steps import Derivation, Equation, Verification
+from .work import may_expand, may_simplify
 
 BOUNDARY_DRAWS = 8  # random points of the other symbols at which a boundary is looked for
 
@@ -54,6 +55,7 @@ class Kink:
     sides: tuple[sp.Basic, sp.Basic]
     torch_value: sp.Basic
     torch_rule: str  # how PyTorch computes this kink (F.relu, torch.maximum, torch.abs, torch.where)
+    decided: bool = True  # False: the sides are neither shown equal nor shown to differ (too large to simplify)
 
 
 @dataclass(frozen=True, repr=False)
@@ -174,6 +176,7 @@ def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_
     for loss, choices in split:
         if _depends(loss, variable):
             derivation = derive_piece(Equation(lhs, loss))
+            _refuse_coupled(derivation.result.rhs, choices)
             pieces.append(Piece(loss, choices, derivation, derivation.result.rhs))
         else:
             pieces.append(Piece(loss, choices, None, sp.S.Zero))
@@ -182,6 +185,20 @@ def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_
     result = Equation(derivative, _assembled(pieces, kinks, variable))
     checks = cross_check(Equation(lhs, rhs), result)
     return PiecewiseGradient(Equation(lhs, rhs), variable, tuple(pieces), kinks, result, checks, model)
+
+
+def _refuse_coupled(derivative: sp.Basic, choices: tuple[Branch, ...]) -> None:
+    """A piece takes one branch for every sample at once (its loss has the kink of sample i replaced
+    for all i), which is the derivative's only where that derivative reads sample j alone: a sum of
+    the kinks' arrays left in it (√(mean of max(0, 1 − y z)²)) would read the other samples on the
+    same branch, which they need not be.  Refused, naming why."""
+    arrays = {atom.base for choice in choices if choice.mapped_node != choice.node
+              for atom in choice.node.atoms(sp.Indexed)}
+    for total in derivative.atoms(sp.Sum):
+        if any(atom.base in arrays for atom in total.function.atoms(sp.Indexed)):
+            raise DeriveError("the derivative by one sample reads every sample's kink (the loss is not a sum of "
+                              "one term per sample: a function of the sum, say): derive splits a loss whose kinks "
+                              "each move with one sample's term only")
 
 
 def _depends(expr: sp.Basic, variable: sp.Basic) -> bool:
@@ -223,17 +240,34 @@ def _kinks(pieces: list[Piece], variable: sp.Basic) -> list[Kink]:
             if meets == []:
                 continue  # the two pieces never touch (|d| > ε on both sides of d = 0)
             # where the boundary cannot be solved for (None), the sides are not known to agree: not merged
-            exists = meets is not None and all(
-                sp.simplify((first.derivative - second.derivative).xreplace({variable: p})) == 0 for p in meets)
+            differences = [(first.derivative - second.derivative).xreplace({variable: p}) for p in meets or []]
+            exists = meets is not None and all(_is_zero(d) for d in differences)
+            decided = exists or (meets is not None and any(_is_nonzero(d) for d in differences))
             meets = meets or []
             sides = (first.derivative, second.derivative)
             if len(meets) == 1:  # one boundary point: each side's value there (2 x at x = 0 is 0)
-                sides = tuple(sp.simplify(side.xreplace({variable: meets[0]})) for side in sides)
+                sides = tuple(_simpler(side.xreplace({variable: meets[0]})) for side in sides)
             value = {"first": sides[0], "second": sides[1],
                      "mean": sp.factor_terms(sp.together((sides[0] + sides[1]) / 2))}[choice.torch_side]
             found.append(Kink(choice.mapped_node, readable(sp.Eq, choice.gap, variable), exists, sides,
-                              value, choice.torch_rule))
+                              value, choice.torch_rule, decided))
     return found
+
+
+def _is_zero(expr: sp.Basic) -> bool:
+    """``expr`` shown to be 0, by SymPy's simplify where its size allows (derive.work), else by expand."""
+    if may_simplify(expr):
+        return sp.simplify(expr) == 0
+    return may_expand(expr) and sp.expand(expr) == 0
+
+
+def _is_nonzero(expr: sp.Basic) -> bool:
+    simpler = _simpler(expr)
+    return simpler.is_zero is False or (simpler.is_number and simpler != 0)
+
+
+def _simpler(expr: sp.Basic) -> sp.Basic:
+    return sp.simplify(expr) if may_simplify(expr) else expr
 
 
 def _boundary_points(gap: sp.Basic, variable: sp.Basic, conditions: list) -> list[sp.Basic] | None:
@@ -315,10 +349,10 @@ def _merged(pieces: list[Piece], variable: sp.Basic) -> sp.Basic | None:
                 continue
             if len(solved) != 1:
                 continue
-            candidate = sp.simplify(piece.derivative.xreplace({variable: solved[0]})).xreplace({stand_in: choice.mapped_node})
+            candidate = _simpler(piece.derivative.xreplace({variable: solved[0]})).xreplace({stand_in: choice.mapped_node})
             if candidate.has(value) or candidate.has(sp.Dummy):
                 continue
-            if all(sp.simplify(_taking(candidate, other) - other.derivative) == 0 for other in pieces):
+            if all(_is_zero(_taking(candidate, other) - other.derivative) for other in pieces):
                 return sp.factor_terms(candidate)
     return None
 

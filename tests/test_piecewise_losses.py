@@ -267,3 +267,12 @@ def test_derive_verify_checks_every_piece_and_refuses_an_edited_one(tmp_path):
     refused = subprocess.run([sys.executable, "-m", "derive", "verify", str(tmp_path / "edited.json")],
                              capture_output=True, text=True, timeout=300)
     assert refused.returncode == 1, refused.stdout + refused.stderr
+
+
+def test_a_function_of_a_sum_of_kinks_is_refused_not_split_wrongly():
+    """√(mean of max(0, 1 − y z)²): a piece that puts every sample on one branch would give a derivative
+    reading the other samples' branches wrongly (the fuzz campaign's find): refused, saying why."""
+    with pytest.raises(DeriveError, match="reads every sample's kink"):
+        derive.gradient(r"\sqrt{\frac{1}{N} \sum_{i=1}^{N} \max(0, 1 - y_{i} z_{i})^{2}}", "z_{j}")
+    scalar = derive.gradient(r"\sigma(\max(\tau (y - q), (\tau - 1) (y - q)))", "q")  # one sample: split as it is
+    assert [kink.torch_rule for kink in scalar.kinks] == ["torch.maximum"] and not scalar.kinks[0].exists

@@ -25,13 +25,17 @@ WORDS = {
                     "differentiable there, and the boundary joins either case (no case of its own).",
            "kink": "The derivative does not exist at {boundary} (the one-sided derivatives {left} and {right} "
                    "differ); PyTorch takes {value} there ({rule}).",
-           "merged": "The loss is continuously differentiable: one expression for every piece."},
+           "merged": "The loss is continuously differentiable: one expression for every piece.",
+           "undecided": "At {boundary} the one-sided derivatives {left} and {right} are not shown to agree (too large "
+                        "to simplify); PyTorch takes {value} there ({rule})."},
     "ja": {"where": "ただし", "otherwise": "それ以外", "and": "かつ",
            "piece": "{condition} の区間で",
            "agree": "{boundary} で左右の微分係数は一致する：損失はそこで連続微分可能で、境界はどちらの場合に含めてもよい（独自の場合はない）。",
            "kink": "{boundary} で微分は存在しない（左右の微分係数 {left} と {right} が異なる）；PyTorch はそこで "
                    "{value} をとる（{rule}）。",
-           "merged": "損失は連続微分可能：すべての区間で一つの式になる。"},
+           "merged": "損失は連続微分可能：すべての区間で一つの式になる。",
+           "undecided": "{boundary} で左右の微分係数 {left} と {right} が一致するかは示されていない（式が大きすぎる）；"
+                        "PyTorch はそこで {value} をとる（{rule}）。"},
 }
 
 
@@ -67,8 +71,11 @@ def sentences(gradient, lang: str = "en", tex: bool = False) -> list[str]:
     told, out = set(), []
     for kink in gradient.kinks:
         boundary = f"${condition_text(kink.boundary, lang, True)}$" if tex else condition_text(kink.boundary, lang)
-        if kink.exists:
-            line = words["agree"].format(boundary=boundary, value=show(kink.sides[0]))
+        if not kink.decided:
+            line = words["undecided"].format(boundary=boundary, left=show(kink.sides[0]), right=show(kink.sides[1]),
+                                             value=show(kink.torch_value), rule=kink.torch_rule)
+        elif kink.exists:
+            line = words["agree"].format(boundary=boundary)
         else:
             line = words["kink"].format(boundary=boundary, left=show(kink.sides[0]), right=show(kink.sides[1]),
                                         value=show(kink.torch_value), rule=kink.torch_rule)
