@@ -144,4 +144,5 @@ def _index_mapping(node: sp.Basic, variable: sp.Basic) -> dict:
         raise DeriveError(f"the kink {node} moves with {len(components)} components of {variable.base}: derive "
                           "splits a kink of one component at a time (an elementwise loss)")
     component = components.pop()
-    return {a: b for a, b in zip(component.indices, variable.indices) if a != b}
+    # an index a sum binds (i) becomes the variable's (j); a fixed component (z_1) stays as written
+    return {a: b for a, b in zip(component.indices, variable.indices) if a != b and isinstance(a, sp.Symbol)}

@@ -262,8 +262,10 @@ def _is_zero(expr: sp.Basic) -> bool:
 
 
 def _is_nonzero(expr: sp.Basic) -> bool:
-    simpler = _simpler(expr)
-    return simpler.is_zero is False or (simpler.is_number and simpler != 0)
+    """``expr`` shown not to be 0 everywhere: nonzero at a random exact point (y/N is, though not at y = 0)."""
+    at = expr.xreplace(_draw(expr.free_symbols | _atoms(expr), random.Random(f"nonzero:{expr}")))
+    value = sp.N(at.doit(), 30) if may_simplify(at) else sp.nan
+    return bool(value.is_number and value.is_finite and abs(value) > 1e-20)
 
 
 def _simpler(expr: sp.Basic) -> sp.Basic:
@@ -275,6 +277,8 @@ def _boundary_points(gap: sp.Basic, variable: sp.Basic, conditions: list) -> lis
     random point of the other symbols (parameters drawn positive: δ, ε, τ are); None where the
     boundary is not solved for (a gap other than a polynomial of degree 2 at most in the variable,
     |·| of one included: SymPy's solver is not run where it could take unbounded time)."""
+    if not gap.has(variable):  # a boundary of another component (z_1 = 0 for z_j): z_j may be z_1, not known
+        return None if _depends(gap, variable) else []
     stand_in = sp.Dummy("v", real=True)
     plain = gap.replace(lambda e: isinstance(e, sp.Abs), lambda e: sp.Dummy(real=True) * e.args[0])
     if not plain.is_polynomial(variable) or sp.degree(sp.expand(plain), variable) > 2:

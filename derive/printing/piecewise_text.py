@@ -26,15 +26,15 @@ WORDS = {
            "kink": "The derivative does not exist at {boundary} (the one-sided derivatives {left} and {right} "
                    "differ); PyTorch takes {value} there ({rule}).",
            "merged": "The loss is continuously differentiable: one expression for every piece.",
-           "undecided": "At {boundary} the one-sided derivatives {left} and {right} are not shown to agree (too large "
-                        "to simplify); PyTorch takes {value} there ({rule})."},
+           "undecided": "At {boundary} the one-sided derivatives {left} and {right} are not shown to agree, nor to "
+                        "differ; PyTorch takes {value} there ({rule})."},
     "ja": {"where": "ただし", "otherwise": "それ以外", "and": "かつ",
            "piece": "{condition} の区間で",
            "agree": "{boundary} で左右の微分係数は一致する：損失はそこで連続微分可能で、境界はどちらの場合に含めてもよい（独自の場合はない）。",
            "kink": "{boundary} で微分は存在しない（左右の微分係数 {left} と {right} が異なる）；PyTorch はそこで "
                    "{value} をとる（{rule}）。",
            "merged": "損失は連続微分可能：すべての区間で一つの式になる。",
-           "undecided": "{boundary} で左右の微分係数 {left} と {right} が一致するかは示されていない（式が大きすぎる）；"
+           "undecided": "{boundary} で左右の微分係数 {left} と {right} が一致するとも異なるとも示されていない；"
                         "PyTorch はそこで {value} をとる（{rule}）。"},
 }
 
