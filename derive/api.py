@@ -9,6 +9,7 @@ from .errors import ArgumentError, ArgumentTypeError
 from .input_derivatives import remember_derivation
 from .input_limits import checked_time_limit, time_limit as within_seconds
 from .safe_names import check_names
+from .piecewise import PiecewiseGradient
 from .steps import Derivation
 from .user_losses import named_variable, user_gradient, variables_in_turn
 
@@ -76,7 +77,7 @@ def binary_cross_entropy(route: str = "categorical", link: str | None = None) ->
     return derivations.with_link(loss, link, "bce-sigmoid") if link else loss
 
 
-def gradient(loss, wrt, link: str | None = None, order: int = 1, time_limit: float | None = None) -> Derivation:
+def gradient(loss, wrt, link: str | None = None, order: int = 1, time_limit: float | None = None) -> Derivation | PiecewiseGradient:
     """The gradient of ``loss`` by ``wrt``, step by step, every step verified.
 
     ``loss``: a derivation (its result is differentiated, see :meth:`Derivation.gradient`), LaTeX
@@ -115,7 +116,9 @@ def hessian(loss, wrt) -> Derivation:
     ``∂²E/∂a∂b`` (by ``a``, then by ``b``).  Derived as :func:`gradient` derives the first, by
     differentiating its result again, and cross-checked against ``sympy.diff`` and a second
     central difference."""
-    return gradient(loss, wrt, order=2)
+    derived = gradient(loss, wrt, order=2)
+    assert isinstance(derived, Derivation)  # a loss with kinks is split for its first derivative only
+    return derived
 
 
 def _gradient_of_derivation(derivation: Derivation, wrt: sp.Basic, link: str | None = None) -> Derivation:

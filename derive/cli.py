@@ -194,6 +194,14 @@ def _grad(args: argparse.Namespace) -> None:
         raise _UsageError("--compile and --stable take a gradient (--order 1): a kernel computes a loss and its gradient")
     derivation = api.gradient(args.latex, args.wrt if len(args.wrt) > 1 else args.wrt[0], order=args.order,
                               time_limit=args.time_limit)
+    if hasattr(derivation, "kinks"):  # a loss with kinks: its pieces, then the cases (derive.piecewise)
+        if args.stable:
+            raise _UsageError("--stable takes a smooth loss: a loss with kinks is compiled piece by piece as it is")
+        from .printing.piecewise_text import printed
+        emit(printed(derivation, args.format, args.lang, args.tags, args.detail), is_json=args.format in ("json", "certificate"))
+        if args.compile:
+            emit(f"\nkernel: checked against 30-digit evaluation: max relative error {derivation.compile().check():.1e}")
+        return
     if args.format == "certificate":
         if args.compile or args.stable:
             raise _UsageError("--format certificate takes the derivation alone: drop --compile and --stable")

@@ -15,6 +15,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from . import conventions as c
+from .cases_input import SLOT, masked, piecewise, slotted
 from .errors import LimitExceeded, ParseError
 from .input_limits import check_expression, check_text, time_limit
 from .latex_input import normalise
@@ -61,7 +62,7 @@ def _from_latex_once(text: str, model_names: bool = True) -> sp.Basic:
 def _from_latex(text: str, scalars: dict[str, sp.Symbol] | None, model_names: bool = True) -> sp.Basic:
     text = _checked(text)
     lhs_text, rhs_text = _split_equation(text)
-    rhs = normalise(_parse(_rewritten(rhs_text), offset=len(text) - len(rhs_text)), scalars or {}, any_names=True,
+    rhs = normalise(_parsed_with_cases(rhs_text, len(text) - len(rhs_text)), scalars or {}, any_names=True,
                     model_names=model_names)
     rhs = _arithmetic_carried_out(rhs)
     for symbol in rhs.atoms(sp.Symbol):
@@ -80,6 +81,19 @@ def _from_latex(text: str, scalars: dict[str, sp.Symbol] | None, model_names: bo
     if lhs_text is None:
         return rhs
     return sp.Eq(_left_side(lhs_text), rhs, evaluate=False)
+
+
+def _parsed_with_cases(text: str, offset: int) -> sp.Basic:
+    """``text`` parsed, each ``\\begin{cases}`` in it read as a Piecewise (:mod:`derive.cases_input`)
+    and put in its place before the names are normalised, so a sum outside binds the indices inside."""
+    slotted_text, bodies = slotted(text)
+    parsed = _parse(_rewritten(slotted_text), offset=offset)
+    if not bodies:
+        return parsed
+    def parse(part: str, at: int) -> sp.Basic:
+        return _parse(_rewritten(part), offset=offset + at)
+    return parsed.xreplace({sp.Symbol(f"{SLOT}{number}"): piecewise(body, at, parse)
+                            for number, (body, at) in enumerate(bodies)})
 
 
 def _arithmetic_carried_out(expr: sp.Basic) -> sp.Basic:
@@ -156,6 +170,8 @@ def _outside_sums(expr: sp.Basic, bound: frozenset = frozenset()) -> set:
 def _checked(text) -> str:
     if not isinstance(text, str):
         raise ParseError(f"expected LaTeX as a string, got {type(text).__name__}", 0)
+    if SLOT in text:
+        raise ParseError(f"the name {SLOT} is reserved", text.find(SLOT))
     if len(text) > MAX_CHARACTERS:
         raise ParseError(f"the input has {len(text)} characters; at most {MAX_CHARACTERS} are read", MAX_CHARACTERS)
     if not text.strip():
@@ -180,7 +196,7 @@ def _checked(text) -> str:
                 stack.pop()
     if stack:
         raise ParseError(f"'{stack[-1][0]}' is never closed", stack[-1][1])
-    for match in _COMMAND.finditer(text):
+    for match in _COMMAND.finditer(masked(text)):
         name = match.group(1)
         if name not in COMMANDS:
             raise ParseError(f"unknown command \\{name}: expected one of \\frac, \\sum, \\log, \\ln, \\exp, "
@@ -212,8 +228,10 @@ _SUBSCRIPTED_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:\.\d*)?)\s*_")
 
 def _split_equation(text: str) -> tuple[str | None, str]:
     """``lhs = rhs`` at the one '=' that is not a sum's lower limit (``\\sum_{i=1}``, ``\\sum_i=1``)."""
+    cases = [(m.start(), m.end()) for m in re.finditer(r"\\begin\s*\{\s*cases\s*\}.*?\\end\s*\{\s*cases\s*\}", text, re.S)]
     signs = [m.start() for m in re.finditer("=", text)
-             if not _inside_braces(text, m.start()) and not re.search(r"_\s*[A-Za-z]\s*$", text[:m.start()])]
+             if not _inside_braces(text, m.start()) and not re.search(r"_\s*[A-Za-z]\s*$", text[:m.start()])
+             and not any(start < m.start() < end for start, end in cases)]  # a condition's '=' is the cases' own
     if len(signs) > 1:
         raise ParseError("more than one '=' outside sum limits: expected an expression or lhs = rhs", signs[-1])
     if not signs:

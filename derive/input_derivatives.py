@@ -117,6 +117,8 @@ def _by_a_users_input(kernel: Any, name: str, derivation: Derivation | None) -> 
     else:
         lhs, rhs = c.E, kernel.expressions[0]
     derived = user_gradient(sp.Eq(lhs, rhs), _variable(rhs, name, kernel))
+    if not isinstance(derived, Derivation):  # a loss with kinks compiles its own pieces (derive.piecewise)
+        return derived.compile()
     compiled = compile_derivation(derived)
     remember_derivation(compiled, derived)  # a second derivative starts from it
     return compiled
@@ -185,6 +187,8 @@ def _second(kernel: Any, first: str, then: str, derivation: Derivation | None) -
     if then not in named:  # the first derivative does not depend on it: its derivative is zero
         return None, v_name
     derived = user_gradient(sp.Eq(lhs, contracted), _variable(contracted, then, kernel))
+    if not isinstance(derived, Derivation):  # a first derivative with kinks: its pieces compile (derive.piecewise)
+        return derived.compile(), v_name
     return compile_derivation(derived), v_name
 
 

@@ -23,6 +23,7 @@ from .gradient_checks import cross_check_gradient
 from .languages import codes, in_every_language, phrase
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .input_limits import TIME_LIMIT, check_expression, checked_time_limit, time_limit as within_seconds
+from .piecewise import PiecewiseGradient, has_kinks, piecewise_gradient, pieces_bound
 from .models import Model, array_extents, divisors_in, free, positive_in
 from .printing.latex_expr import latex
 from .safe_names import check_names
@@ -40,22 +41,24 @@ NOT_DIFFERENTIABLE = {sp.Abs: "|x|", sp.Max: "max", sp.Min: "min", sp.sign: "sig
 MAX_ORDER = 4  # a fourth derivative of a loss of MAX_OPERATIONS is already hundreds of steps
 
 
-def user_gradient(loss, wrt, order: int = 1, time_limit: float | None = None) -> Derivation:
+def user_gradient(loss, wrt, order: int = 1, time_limit: float | None = None) -> Derivation | PiecewiseGradient:
     """``loss`` (LaTeX, ``sp.Eq(lhs, rhs)`` or an expression) differentiated by ``wrt`` (LaTeX such
     as ``y``, ``\\sigma``, ``y_{j}``, or a SymPy symbol or indexed component), within
-    :data:`~derive.work_budget.MAX_WORK` operations of work per derivative (the same on any machine)
-    and the caller's ``time_limit`` in seconds (a safety net, :data:`~derive.input_limits.TIME_LIMIT`
-    per derivative by default).  ``order`` > 1 differentiates the result again, by the same variable,
-    or by each of ``wrt`` in turn where it is a list of ``order`` variables (a mixed second
-    derivative: ``wrt=["x", "y"], order=2``)."""
+    :data:`~derive.work_budget.MAX_WORK` operations of work per derivative (the same on any machine;
+    a loss with kinks is derived once per piece and has a budget per piece) and the caller's
+    ``time_limit`` in seconds (a safety net, :data:`~derive.input_limits.TIME_LIMIT` per derivative by
+    default).  ``order`` > 1 differentiates the result again, by the same variable, or by each of
+    ``wrt`` in turn where it is a list of ``order`` variables (a mixed second derivative:
+    ``wrt=["x", "y"], order=2``)."""
     variables = variables_in_turn(wrt, order)
     seconds = TIME_LIMIT * order if time_limit is None else checked_time_limit(time_limit)
     what = "deriving the gradient" if order == 1 else "deriving the derivative"
-    with within_seconds(seconds, what, callers=True), work_budget(MAX_WORK * order, what):
-        try:
+    try:
+        pieces = pieces_bound(_loss(loss)[1]) if order == 1 else 1
+        with within_seconds(seconds, what, callers=True), work_budget(MAX_WORK * order * pieces, what):
             return _user_derivative(loss, variables)
-        except RecursionError:
-            raise LimitExceeded("the loss nests too deeply for SymPy to carry out (Python's recursion limit)") from None
+    except RecursionError:
+        raise LimitExceeded("the loss nests too deeply for SymPy to carry out (Python's recursion limit)") from None
 
 
 def variables_in_turn(wrt, order: int) -> list:
@@ -73,7 +76,7 @@ def variables_in_turn(wrt, order: int) -> list:
     return listed
 
 
-def _user_derivative(loss, wrt: list) -> Derivation:
+def _user_derivative(loss, wrt: list) -> Derivation | PiecewiseGradient:
     lhs, rhs = _loss(loss)
     check_names(lhs, rhs, *wrt)  # SymPy's names can hold anything; LaTeX's the reader checked (derive.safe_names)
     check_expression(rhs)
@@ -83,6 +86,8 @@ def _user_derivative(loss, wrt: list) -> Derivation:
                           f"{MAX_OPERATIONS} step by step (every step is verified): differentiate it in parts")
     variables = tuple(named_variable(each, rhs) for each in wrt)
     model = _model(rhs, variables)
+    if len(variables) == 1 and has_kinks(rhs, variables[0]):
+        return _by_pieces(lhs, rhs, variables[0], model)
     for variable in dict.fromkeys(variables):
         _refuse_kinks(rhs, variable)
         if not model.depends_on(rhs, variable) and not rhs.has(variable):
@@ -93,6 +98,13 @@ def _user_derivative(loss, wrt: list) -> Derivation:
     derivation = run(USER_GRADIENT if len(variables) == 1 else USER_DERIVATIVE, title, strategy, model)
     checks = cross_check_gradient(Equation(lhs, rhs), derivation.result, variables, model)
     return replace(derivation, cross_checks=checks)
+
+
+def _by_pieces(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, model: Model) -> PiecewiseGradient:
+    """A loss with kinks (max, min, |u|, cases): each smooth piece differentiated as a user's loss,
+    assembled by :mod:`derive.piecewise`, the whole checked against sympy.diff and a central difference."""
+    return piecewise_gradient(lhs, rhs, variable, lambda piece: _user_derivative(piece, [variable]), model,
+                              lambda loss, result: cross_check_gradient(loss, result, (variable,), model))
 
 
 def _differentiated(variable) -> Strategy:

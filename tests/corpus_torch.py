@@ -8,6 +8,9 @@ from derive.at_sizes import write_out_sums
 from derive.functions import PLAIN_FORMS, plain, sigmoid
 
 
+_RELATIONS = {"StrictLessThan": "lt", "LessThan": "le", "StrictGreaterThan": "gt", "GreaterThan": "ge"}
+
+
 def torch_value(torch, expr: sp.Basic, integers: dict, leaves: dict):
     """``expr`` at the sizes and indices ``integers`` (symbol -> Integer), its sums written out and
     its other atoms in ``leaves`` (SymPy atom -> 0-d tensor), as a tensor."""
@@ -39,6 +42,13 @@ def torch_value(torch, expr: sp.Basic, integers: dict, leaves: dict):
             for a in e.args[1:]:
                 out = pick(out, walk(a))
             return out
+        if isinstance(e, sp.Piecewise):  # a loss's cases, as torch.where (the last row: otherwise)
+            out = walk(e.args[-1][0])
+            for value, condition in reversed(e.args[:-1]):
+                out = torch.where(walk(condition), walk(value), out)
+            return out
+        if isinstance(e, sp.core.relational.Relational) and type(e).__name__ in _RELATIONS:
+            return getattr(torch, _RELATIONS[type(e).__name__])(walk(e.lhs), walk(e.rhs))
         function = getattr(torch, type(e).__name__, None)
         if isinstance(e, sp.Function) and function is not None and len(e.args) == 1:
             return function(walk(e.args[0]))

@@ -34,6 +34,7 @@ LAYERS = {
     "derive.numeric_walk": CORE, "derive.numeric_check": CORE, "derive.induction": CORE,
     "derive.one_hot": CORE, "derive.recurrences": CORE, "derive.expression_paths": CORE,
     "derive.rule_scope": CORE, "derive.latex_input": CORE, "derive.front_end": CORE,
+    "derive.cases_input": CORE, "derive.kinks": CORE,
     "derive.series_notes": CORE, "derive.blackboard": CORE,
     # engine: find steps, apply rules, check and certify what was found
     "derive.combinators": ENGINE, "derive.rewriting": ENGINE, "derive.symbolic_proofs": ENGINE,
@@ -49,6 +50,7 @@ LAYERS = {
     "derive": INTERFACES, "derive.__main__": INTERFACES, "derive.cli": INTERFACES, "derive.api": INTERFACES,
     "derive.torch": INTERFACES, "derive.torch_function": INTERFACES, "derive.torch_modules": INTERFACES, "derive.jax": INTERFACES,
     "derive.input_derivatives": INTERFACES, "derive.bridge_calls": INTERFACES, "derive.user_losses": INTERFACES, "derive.figures": INTERFACES,
+    "derive.piecewise": INTERFACES,
     "derive.tex": INTERFACES, "derive.terminal": INTERFACES, "derive.verify_report": INTERFACES,
 }
 

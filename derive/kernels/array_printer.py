@@ -118,7 +118,9 @@ def pick(x, dim, index):
         return f"torch.{which}({a.code}, {b.code})"
 
     def where(self, condition, a, b):
-        return f"torch.where({condition}, {_tensor_if_number(a)}, {_tensor_if_number(b)})"
+        # a branch may be a Python number computed from a size (1.0 / n_N): as a tensor of the inputs' dtype,
+        # or torch.where of two numbers gives float32
+        return f"torch.where({condition}, {_as_real_tensor(a)}, {_as_real_tensor(b)})"
 
     def full(self, code, shape):
         return f"torch.broadcast_to(torch.as_tensor({code}, dtype=REAL, device=DEVICE), {shape}).contiguous()"
@@ -175,6 +177,10 @@ def _is_number(code: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _as_real_tensor(code: str) -> str:
+    return _tensor_if_number(code) if _is_number(code) else f"torch.as_tensor({code}, dtype=REAL, device=DEVICE)"
 
 
 def _tensor_if_number(code: str) -> str:

@@ -1,0 +1,383 @@
+"""The gradient of a loss with kinks (``max``, ``min``, ``|u|``, cases), one smooth piece at a time.
+
+A kink is where a loss changes formula: ``max(0, 1 − y z)`` is ``1 − y z`` where ``y z < 1`` and 0
+where ``y z > 1``.  The engine's rules differentiate smooth expressions only, so the loss is split
+at each kink touching the variable into its pieces (:mod:`derive.kinks` says where each branch holds),
+and each piece is differentiated as its own derivation by the ordinary rules, every step verified
+as any user gradient's is.  The result is a cases expression (a ``Piecewise``) of the pieces'
+derivatives.  At each boundary the one-sided derivatives are compared: where they agree the loss
+is continuously differentiable there and the cases are merged (written with ``max`` where that form
+reproduces every piece); where they differ the derivative does not exist there, and the result
+takes the value PyTorch's autograd takes (the kink's ``torch`` convention), so the kernels compiled
+from it return PyTorch's numbers at the kink too.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+from fractions import Fraction
+import random
+
+import sympy as sp
+
+from .errors import DeriveError
+from .kinks import KINKS, Branch, branches_of, first_kink, nested_two_way, readable, relaxed
+from .steps import Derivation, Equation, Verification
+from .work import may_expand, may_simplify
+
+BOUNDARY_DRAWS = 8  # random points of the other symbols at which a boundary is looked for
+
+
+@dataclass(frozen=True)
+class Piece:
+    """The loss on one piece (no kink touching the variable left), the branch taken at each kink,
+    and its derivative: derived step by step (``derivation``), or 0 where the piece does not
+    depend on the variable (a constant piece has nothing to derive)."""
+
+    loss: sp.Basic
+    choices: tuple[Branch, ...]
+    derivation: Derivation | None
+    derivative: sp.Basic
+
+    @property
+    def condition(self) -> sp.Basic:
+        return sp.And(*(choice.condition for choice in self.choices))
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A boundary between pieces: ``gap = 0``; whether the one-sided derivatives agree there
+    (``exists``), each side's derivative, and the value PyTorch's autograd takes there."""
+
+    node: sp.Basic
+    boundary: sp.Basic
+    exists: bool
+    sides: tuple[sp.Basic, sp.Basic]
+    torch_value: sp.Basic
+    torch_rule: str  # how PyTorch computes this kink (F.relu, torch.maximum, torch.abs, torch.where)
+    decided: bool = True  # False: the sides are neither shown equal nor shown to differ (too large to simplify)
+
+
+@dataclass(frozen=True, repr=False)
+class PiecewiseGradient:
+    """The gradient of a piecewise loss: the loss as given, its pieces (each with its own verified
+    derivation), its kinks, and the result (PyTorch's value at each kink where the derivative does
+    not exist; merged where the loss is continuously differentiable)."""
+
+    loss: Equation
+    variable: sp.Basic
+    pieces: tuple[Piece, ...]
+    kinks: tuple[Kink, ...]
+    result: Equation
+    cross_checks: tuple = ()
+    model: object = None
+
+    @property
+    def steps(self):
+        """The outline: the loss as given, its differentiation, the assembled result (the pieces'
+        own steps are in :attr:`derivations`)."""
+        return as_derivation(self).steps
+
+    def titled_pieces(self, lang: str = "en") -> list[Derivation]:
+        """The pieces' derivations, each title saying where it holds (for printing)."""
+        from .printing.piecewise_text import WORDS, condition_text
+        out = []
+        for piece in self.pieces:
+            if piece.derivation is not None:
+                title = {code: f"{text} — {WORDS.get(code, WORDS['en'])['where']} ${condition_text(piece.condition, code, tex=True)}$"
+                         for code, text in piece.derivation.title.items()}
+                out.append(replace(piece.derivation, title=title))
+        return out
+
+    @property
+    def continuously_differentiable(self) -> bool:
+        return all(kink.exists for kink in self.kinks)
+
+    @property
+    def derivations(self) -> tuple[Derivation, ...]:
+        return tuple(piece.derivation for piece in self.pieces if piece.derivation is not None)
+
+    @property
+    def verified(self) -> bool:
+        return all(all(step.verification.verified for step in d.steps[1:]) for d in self.derivations) \
+            and len(self.cross_checks) == 2
+
+    def certificate(self) -> list[dict]:
+        """Each piece's derivation as a certificate the checker re-checks alone, titled with where it
+        holds: a list, as ``derive verify`` reads several."""
+        return [derivation.certificate() for derivation in self.titled_pieces()]
+
+    def compile(self, backend: str = "numba"):
+        """Kernels of the loss and this gradient (PyTorch's value at each kink), on any backend."""
+        from .kernels.compiler import BACKENDS, backend_named
+        from .derivations.plans import Kind, Plan, loss_and_gradient
+        if not isinstance(backend, str) or backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+        whole = as_derivation(self)
+        loss, gradient, wrt = loss_and_gradient(whole)
+        model = gradient.models[-1]
+        # no stable forms: a kink's pieces are polynomials and the like, and the certificate format
+        # that checks a stable form's steps has no Piecewise (each piece was checked on its own)
+        plan = Plan("", model, wrt, loss, gradient, (Kind("targets", False, loss, gradient),))
+        plan = replace(plan, name=f"{whole.name}_{plan.digest()}")
+        return backend_named(backend).kernel(plan.name, model, lambda: plan)
+
+    def check_rows(self) -> None:
+        """Raise unless each row of the result is the derivative a piece's verified derivation derived:
+        a result edited after the fact (one piece's derivative changed) is refused."""
+        rows = self.result.rhs.args if isinstance(self.result.rhs, sp.Piecewise) else ()
+        derived = [piece.derivative for piece in self.pieces]
+        for piece in self.pieces:
+            if piece.derivation is not None and piece.derivation.result.rhs != piece.derivative:
+                raise DeriveError(f"the piece where {piece.condition} states {piece.derivative}, but its "
+                                  f"derivation derived {piece.derivation.result.rhs}")
+        for value, condition in rows:
+            if isinstance(condition, sp.Eq) or value in derived:
+                continue
+            if not any(sp.simplify(value - d) == 0 for d in derived):
+                raise DeriveError(f"the row {value} (where {condition}) is no piece's derived derivative")
+
+    def __str__(self) -> str:
+        from .printing.piecewise_text import text
+        return text(self)
+
+    def _repr_latex_(self) -> str:
+        from .printing.piecewise_text import latex_block
+        return latex_block(self)
+
+    def __repr__(self) -> str:
+        return f"<PiecewiseGradient: {len(self.pieces)} pieces, {self.result.lhs} = {self.result.rhs}>"
+
+
+MAX_PIECES = 8  # each piece is a derivation of its own (about 3 s): three kinks on one variable at most
+
+
+def pieces_bound(rhs: sp.Basic) -> int:
+    """At most how many pieces the loss splits into (2 per kink of any variable, up to
+    :data:`MAX_PIECES`, past which :func:`piecewise_gradient` refuses), at least 1: the time it is given."""
+    kinks = {node for node in sp.preorder_traversal(nested_two_way(rhs)) if isinstance(node, KINKS)}
+    return min(2 ** len(kinks), MAX_PIECES)
+
+
+def has_kinks(rhs: sp.Basic, variable: sp.Basic) -> bool:
+    return first_kink(nested_two_way(rhs), variable) is not None
+
+
+def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_piece, model, cross_check
+                       ) -> PiecewiseGradient:
+    """Split ``rhs`` at its kinks touching ``variable``; ``derive_piece(Equation)`` differentiates one
+    smooth piece (the ordinary user gradient); ``cross_check(Equation, Equation)`` checks the result
+    against ``sympy.diff`` and a central difference of the whole loss, at random points."""
+    pieces = []
+    split = _split(nested_two_way(rhs), variable, ())
+    if len(split) > MAX_PIECES:
+        raise DeriveError(f"the loss splits into more than {MAX_PIECES} pieces at its kinks (max, min, |u|, cases): derive "
+                          f"derives at most {MAX_PIECES}, each step by step; differentiate it in parts")
+    for loss, choices in split:
+        if _depends(loss, variable):
+            derivation = derive_piece(Equation(lhs, loss))
+            _refuse_coupled(derivation.result.rhs, choices)
+            pieces.append(Piece(loss, choices, derivation, derivation.result.rhs))
+        else:
+            pieces.append(Piece(loss, choices, None, sp.S.Zero))
+    kinks = tuple(_kinks(pieces, variable))
+    derivative = sp.Derivative(lhs, variable)
+    result = Equation(derivative, _assembled(pieces, kinks, variable))
+    checks = cross_check(Equation(lhs, rhs), result)
+    return PiecewiseGradient(Equation(lhs, rhs), variable, tuple(pieces), kinks, result, checks, model)
+
+
+def _refuse_coupled(derivative: sp.Basic, choices: tuple[Branch, ...]) -> None:
+    """A piece takes one branch for every sample at once (its loss has the kink of sample i replaced
+    for all i), which is the derivative's only where that derivative reads sample j alone: a sum of
+    the kinks' arrays left in it (√(mean of max(0, 1 − y z)²)) would read the other samples on the
+    same branch, which they need not be.  Refused, naming why."""
+    arrays = {atom.base for choice in choices if choice.mapped_node != choice.node
+              for atom in choice.node.atoms(sp.Indexed)}
+    for total in derivative.atoms(sp.Sum):
+        if any(atom.base in arrays for atom in total.function.atoms(sp.Indexed)):
+            raise DeriveError("the derivative by one sample reads every sample's kink (the loss is not a sum of "
+                              "one term per sample: a function of the sum, say): derive splits a loss whose kinks "
+                              "each move with one sample's term only")
+
+
+def _depends(expr: sp.Basic, variable: sp.Basic) -> bool:
+    return expr.has(variable) or (isinstance(variable, sp.Indexed) and expr.has(variable.base))
+
+
+def _split(expr: sp.Basic, variable: sp.Basic, choices: tuple) -> list[tuple[sp.Basic, tuple[Branch, ...]]]:
+    node = first_kink(expr, variable)
+    if node is None:
+        return [(expr, choices)]
+    out = []
+    for branch in branches_of(node, variable):
+        out.extend(_split(expr.xreplace({node: branch.value}), variable, (*choices, branch)))
+        if len(out) > MAX_PIECES:  # stop counting: twenty kinks would be a million pieces
+            return out
+    return out
+
+
+def _neighbours(pieces: list[Piece], node: sp.Basic):
+    """Pairs of pieces on either side of ``node``'s boundary that take the same branch at every
+    other kink both pass through."""
+    for one, other in itertools.combinations(pieces, 2):
+        mine = {c.node: c for c in one.choices}
+        theirs = {c.node: c for c in other.choices}
+        if node not in mine or node not in theirs or mine[node].index == theirs[node].index:
+            continue
+        if all(mine[n].index == theirs[n].index for n in mine.keys() & theirs.keys() if n != node):
+            yield (one, other) if mine[node].index == 0 else (other, one)
+
+
+def _kinks(pieces: list[Piece], variable: sp.Basic) -> list[Kink]:
+    nodes = list(dict.fromkeys(choice.node for piece in pieces for choice in piece.choices))
+    found = []
+    for node in nodes:
+        for first, second in _neighbours(pieces, node):
+            choice = next(c for c in first.choices if c.node == node)
+            others = [c.condition for p in (first, second) for c in p.choices if c.node != node]
+            meets = _boundary_points(choice.gap, variable, others)
+            if meets == []:
+                continue  # the two pieces never touch (|d| > ε on both sides of d = 0)
+            # where the boundary cannot be solved for (None), the sides are not known to agree: not merged
+            differences = [(first.derivative - second.derivative).xreplace({variable: p}) for p in meets or []]
+            exists = meets is not None and all(_is_zero(d) for d in differences)
+            decided = exists or (meets is not None and any(_is_nonzero(d) for d in differences))
+            meets = meets or []
+            sides = (first.derivative, second.derivative)
+            if len(meets) == 1:  # one boundary point: each side's value there (2 x at x = 0 is 0)
+                sides = tuple(_simpler(side.xreplace({variable: meets[0]})) for side in sides)
+            value = {"first": sides[0], "second": sides[1],
+                     "mean": sp.factor_terms(sp.together((sides[0] + sides[1]) / 2))}[choice.torch_side]
+            found.append(Kink(choice.mapped_node, readable(sp.Eq, choice.gap, variable), exists, sides,
+                              value, choice.torch_rule, decided))
+    return found
+
+
+def _is_zero(expr: sp.Basic) -> bool:
+    """``expr`` shown to be 0, by SymPy's simplify where its size allows (derive.work), else by expand."""
+    if may_simplify(expr):
+        return sp.simplify(expr) == 0
+    return may_expand(expr) and sp.expand(expr) == 0
+
+
+def _is_nonzero(expr: sp.Basic) -> bool:
+    """``expr`` shown not to be 0 everywhere: nonzero at a random exact point (y/N is, though not at y = 0)."""
+    at = expr.xreplace(_draw(expr.free_symbols | _atoms(expr), random.Random(f"nonzero:{expr}")))
+    value = sp.N(at.doit(), 30) if may_simplify(at) else sp.nan
+    return bool(value.is_number and value.is_finite and abs(value) > 1e-20)
+
+
+def _simpler(expr: sp.Basic) -> sp.Basic:
+    return sp.simplify(expr) if may_simplify(expr) else expr
+
+
+def _boundary_points(gap: sp.Basic, variable: sp.Basic, conditions: list) -> list[sp.Basic] | None:
+    """The solutions of ``gap = 0`` for the variable that lie on the closure of both pieces at some
+    random point of the other symbols (parameters drawn positive: δ, ε, τ are); None where the
+    boundary is not solved for (a gap other than a polynomial of degree 2 at most in the variable,
+    |·| of one included: SymPy's solver is not run where it could take unbounded time)."""
+    if not gap.has(variable):  # a boundary of another component (z_1 = 0 for z_j): z_j may be z_1, not known
+        return None if _depends(gap, variable) else []
+    stand_in = sp.Dummy("v", real=True)
+    plain = gap.replace(lambda e: isinstance(e, sp.Abs), lambda e: sp.Dummy(real=True) * e.args[0])
+    if not plain.is_polynomial(variable) or sp.degree(sp.expand(plain), variable) > 2:
+        return None
+    try:
+        solutions = sp.solve(gap.xreplace({variable: stand_in}), stand_in)
+    except (NotImplementedError, ValueError):
+        return None
+    points = []
+    rng = random.Random(f"boundary:{gap}")
+    for solution in solutions:
+        if isinstance(solution, sp.Piecewise):
+            solution = solution.args[0][0]
+        value = solution.xreplace({stand_in: variable})
+        closed = [relaxed(c).xreplace({variable: value}) for c in conditions]
+        for _ in range(BOUNDARY_DRAWS):
+            draw = _draw(set().union(*(c.free_symbols | _atoms(c) for c in closed)), rng)
+            if all(_holds(c.xreplace(draw)) for c in closed):
+                points.append(value)
+                break
+    return points
+
+
+def _holds(condition: sp.Basic) -> bool:
+    """A condition at a point: True only where it evaluates to true (a symbol left undrawn: not known)."""
+    return condition is sp.true or condition == sp.true
+
+
+def _atoms(expr: sp.Basic) -> set:
+    return set(expr.atoms(sp.Indexed)) if hasattr(expr, "atoms") else set()
+
+
+def _draw(symbols: set, rng: random.Random) -> dict:
+    """A random exact point: components of arrays in (−2, 2), plain parameters in (0, 2), sizes 3."""
+    draw: dict = {}
+    for symbol in symbols:
+        if isinstance(symbol, sp.Indexed):
+            draw[symbol] = sp.Rational(Fraction(rng.randint(-200, 200), 100))
+        elif isinstance(symbol, sp.Symbol) and symbol.is_integer:
+            draw[symbol] = sp.Integer(3)
+        elif isinstance(symbol, sp.Symbol):
+            draw[symbol] = sp.Rational(rng.randint(5, 200), 100)
+    return draw
+
+
+def _assembled(pieces: list[Piece], kinks: tuple[Kink, ...], variable: sp.Basic) -> sp.Basic:
+    """The pieces' derivatives as one Piecewise, PyTorch's value first at each kink PyTorch takes
+    the mean of its sides at (``torch.maximum``, ``torch.abs``); every other kink's boundary lies
+    in the piece whose branch PyTorch takes there (the closed side).  Where every kink's sides agree
+    the rows are merged into one expression when substituting a branch back reproduces each piece."""
+    if all(kink.exists for kink in kinks):
+        merged = _merged(pieces, variable)
+        if merged is not None:
+            return merged
+    rows = [(kink.torch_value, kink.boundary) for kink in kinks
+            if not kink.exists and kink.torch_rule.startswith(("torch.maximum", "torch.minimum", "torch.abs"))]
+    rows += [(piece.derivative, piece.condition) for piece in pieces[:-1]]
+    rows.append((pieces[-1].derivative, sp.true))
+    return sp.Piecewise(*rows)
+
+
+def _merged(pieces: list[Piece], variable: sp.Basic) -> sp.Basic | None:
+    """One expression for every piece: a piece's derivative with one of its branches' values written
+    back as the kink it came from (2 (1 − y z)(−y) -> 2 max(0, 1 − y z)(−y)), kept when putting each
+    piece's branches into it gives that piece's derivative again."""
+    stand_in, value = sp.Dummy("u", real=True), sp.Dummy("v", real=True)
+    for piece in pieces:
+        for choice in piece.choices:
+            try:
+                solved = sp.solve(choice.mapped_value.xreplace({variable: value}) - stand_in, value)
+            except (NotImplementedError, ValueError):
+                continue
+            if len(solved) != 1:
+                continue
+            candidate = _simpler(piece.derivative.xreplace({variable: solved[0]})).xreplace({stand_in: choice.mapped_node})
+            if candidate.has(value) or candidate.has(sp.Dummy):
+                continue
+            if all(_is_zero(_taking(candidate, other) - other.derivative) for other in pieces):
+                return sp.factor_terms(candidate)
+    return None
+
+
+def _taking(expr: sp.Basic, piece: Piece) -> sp.Basic:
+    for choice in piece.choices:
+        expr = expr.xreplace({choice.mapped_node: choice.mapped_value})
+    return expr
+
+
+def as_derivation(gradient: PiecewiseGradient) -> Derivation:
+    """A Derivation the kernels read (the loss as given, its differentiation, the assembled result),
+    built from a piece's own steps, with the whole loss and the Piecewise result put in."""
+    source = gradient.derivations[0] if gradient.derivations else None
+    if source is None:
+        raise DeriveError("the loss is constant in the variable on every piece: nothing to compile")
+    given, differentiated, last = source.steps[0], source.steps[1], source.steps[-1]
+    steps = (replace(given, equation=gradient.loss),
+             replace(differentiated, equation=Equation(gradient.result.lhs, sp.Derivative(gradient.loss.rhs, gradient.variable))),
+             replace(last, equation=gradient.result, rule="derivative_by_pieces",
+                     verification=Verification(method="numeric", detail="each piece derived and verified on its own; "
+                                               "the whole checked against sympy.diff and a central difference")))
+    models = (source.models[0], source.models[1], source.models[-1]) if len(source.models) >= 2 else source.models
+    return Derivation(f"{source.name}-piecewise", source.title, steps, gradient.cross_checks, models)

@@ -1,0 +1,171 @@
+"""A piecewise gradient (:class:`derive.piecewise.PiecewiseGradient`) as a reader sees it.
+
+Each piece's derivation is printed as any derivation is (its own verified steps, titled with the
+condition it holds under); after them the result as cases, each row with the word "where" and its
+condition, and a sentence for each kink: the one-sided derivatives agree there (the loss is
+continuously differentiable and the cases merge), or the derivative does not exist there and
+PyTorch takes a stated value.  The terminal gets Unicode, LaTeX a ``cases`` environment, HTML the
+same as inert text (every name is escaped).
+"""
+from __future__ import annotations
+
+import html
+
+import sympy as sp
+
+from .latex_expr import latex
+from .unicode import unicode
+
+_RELATIONS = {sp.Lt: ("<", "<"), sp.Le: ("≤", r"\le"), sp.Gt: (">", ">"), sp.Ge: ("≥", r"\ge"),
+              sp.Eq: ("=", "="), sp.Ne: ("≠", r"\ne")}
+WORDS = {
+    "en": {"where": "where", "otherwise": "otherwise", "and": "and",
+           "piece": "On the piece where {condition}",
+           "agree": "At {boundary} the one-sided derivatives agree: the loss is continuously "
+                    "differentiable there, and the boundary joins either case (no case of its own).",
+           "kink": "The derivative does not exist at {boundary} (the one-sided derivatives {left} and {right} "
+                   "differ); PyTorch takes {value} there ({rule}).",
+           "merged": "The loss is continuously differentiable: one expression for every piece.",
+           "undecided": "At {boundary} the one-sided derivatives {left} and {right} are not shown to agree, nor to "
+                        "differ; PyTorch takes {value} there ({rule})."},
+    "ja": {"where": "ただし", "otherwise": "それ以外", "and": "かつ",
+           "piece": "{condition} の区間で",
+           "agree": "{boundary} で左右の微分係数は一致する：損失はそこで連続微分可能で、境界はどちらの場合に含めてもよい（独自の場合はない）。",
+           "kink": "{boundary} で微分は存在しない（左右の微分係数 {left} と {right} が異なる）；PyTorch はそこで "
+                   "{value} をとる（{rule}）。",
+           "merged": "損失は連続微分可能：すべての区間で一つの式になる。",
+           "undecided": "{boundary} で左右の微分係数 {left} と {right} が一致するとも異なるとも示されていない；"
+                        "PyTorch はそこで {value} をとる（{rule}）。"},
+}
+
+
+def condition_text(condition: sp.Basic, lang: str = "en", tex: bool = False) -> str:
+    """A condition as a person writes it: ``yⱼ zⱼ ≥ 1``, ``x > y and |x − y| > δ``."""
+    words = WORDS.get(lang, WORDS["en"])
+    if isinstance(condition, sp.And):
+        joiner = rf" \text{{ {words['and']} }} " if tex else f" {words['and']} "
+        return joiner.join(condition_text(part, lang, tex) for part in condition.args)
+    if condition is sp.true:
+        return rf"\text{{{words['otherwise']}}}" if tex else words["otherwise"]
+    for kind, (sign, tex_sign) in _RELATIONS.items():
+        if isinstance(condition, kind):
+            show = latex if tex else unicode
+            return f"{show(condition.lhs)} {tex_sign if tex else sign} {show(condition.rhs)}"
+    return latex(condition) if tex else unicode(condition)
+
+
+def _rows(gradient) -> list[tuple[sp.Basic, sp.Basic]]:
+    """The result's rows with each piece's whole condition (SymPy's Piecewise drops what an earlier row
+    already excludes, which reads wrongly alone: "1/N where x > y" for the ε-insensitive loss)."""
+    expr = gradient.result.rhs
+    if not isinstance(expr, sp.Piecewise):
+        return [(expr, sp.true)]
+    kinks = [(value, condition) for value, condition in expr.args if isinstance(condition, sp.Eq)]
+    return kinks + [(piece.derivative, piece.condition) for piece in gradient.pieces]
+
+
+def sentences(gradient, lang: str = "en", tex: bool = False) -> list[str]:
+    """What each kink is: merged (the sides agree) or, where the derivative does not exist, PyTorch's value."""
+    words = WORDS.get(lang, WORDS["en"])
+    show = (lambda e: f"${latex(e)}$") if tex else unicode
+    told, out = set(), []
+    for kink in gradient.kinks:
+        boundary = f"${condition_text(kink.boundary, lang, True)}$" if tex else condition_text(kink.boundary, lang)
+        if not kink.decided:
+            line = words["undecided"].format(boundary=boundary, left=show(kink.sides[0]), right=show(kink.sides[1]),
+                                             value=show(kink.torch_value), rule=kink.torch_rule)
+        elif kink.exists:
+            line = words["agree"].format(boundary=boundary)
+        else:
+            line = words["kink"].format(boundary=boundary, left=show(kink.sides[0]), right=show(kink.sides[1]),
+                                        value=show(kink.torch_value), rule=kink.torch_rule)
+        if line not in told:
+            told.add(line)
+            out.append(line)
+    if gradient.kinks and gradient.continuously_differentiable and not isinstance(gradient.result.rhs, sp.Piecewise):
+        out.append(words["merged"])
+    return out
+
+
+def result_text(gradient, lang: str = "en") -> str:
+    words = WORDS.get(lang, WORDS["en"])
+    head = f"{unicode(gradient.result.lhs)} = "
+    rows = _rows(gradient)
+    if len(rows) == 1:
+        return head + unicode(rows[0][0])
+    shown = [unicode(value) for value, _ in rows]
+    width = max(len(s) for s in shown)
+    lines = []
+    for number, (text, (_, condition)) in enumerate(zip(shown, rows)):
+        where = words["otherwise"] if condition is sp.true else f"{words['where']} {condition_text(condition, lang)}"
+        lines.append(f"{head if number == 0 else ' ' * len(head)}{'{'} {text.ljust(width)}   {where}")
+    return "\n".join(lines)
+
+
+def text(gradient, lang: str = "en") -> str:
+    """The pieces' derivations, then the result as cases and what happens at each kink."""
+    words = WORDS.get(lang, WORDS["en"])
+    parts = []
+    for piece in gradient.pieces:
+        title = words["piece"].format(condition=condition_text(piece.condition, lang))
+        if piece.derivation is None:
+            parts.append(f"{title}: {unicode(piece.loss)} does not move with {unicode(gradient.variable)}; "
+                         "its derivative is 0.")
+        else:
+            parts.append(f"{title}:\n{piece.derivation}")
+    return "\n\n".join([*parts, result_text(gradient, lang), *sentences(gradient, lang)])
+
+
+def latex_result(gradient, lang: str = "en") -> str:
+    words = WORDS.get(lang, WORDS["en"])
+    rows = _rows(gradient)
+    head = f"{latex(gradient.result.lhs)} = "
+    if len(rows) == 1:
+        return head + latex(rows[0][0])
+    body = r" \\ ".join(
+        f"{latex(value)} & " + (rf"\text{{{words['otherwise']}}}" if condition is sp.true else
+                                rf"\text{{{words['where']} }} {condition_text(condition, lang, True)}")
+        for value, condition in rows)
+    return head + r"\begin{cases} " + body + r" \end{cases}"
+
+
+def latex_block(gradient, lang: str = "en") -> str:
+    """The result as a display with its sentences, for a LaTeX document or a notebook."""
+    return "\n\n".join([rf"\[ {latex_result(gradient, lang)} \]", *sentences(gradient, lang, tex=True)])
+
+
+def html_block(gradient, lang: str = "en") -> str:
+    """The result and its sentences as HTML: the cases as a table of inert text."""
+    words = WORDS.get(lang, WORDS["en"])
+    rows = "".join(f"<tr><td>{html.escape(unicode(value))}</td><td>"
+                   f"{html.escape(words['otherwise'] if condition is sp.true else words['where'] + ' ' + condition_text(condition, lang))}"
+                   "</td></tr>" for value, condition in _rows(gradient))
+    said = "".join(f"<p>{html.escape(line)}</p>" for line in sentences(gradient, lang))
+    return (f'<section class="piecewise"><p>{html.escape(unicode(gradient.result.lhs))} =</p>'
+            f'<table class="cases">{rows}</table>{said}</section>')
+
+
+def printed(gradient, format: str, lang: str = "en", tags: str = "series", detail: str = "blackboard") -> str:
+    """``derive grad`` of a loss with kinks in ``format``: the pieces' derivations as every derivation
+    is printed, then the cases and the kinks (JSON: under "piecewise"; a certificate: each piece's)."""
+    import json
+
+    from . import render
+    if format == "certificate":
+        return json.dumps(gradient.certificate(), ensure_ascii=False, indent=1)
+    pieces = render(format, gradient.titled_pieces(lang), lang, tags, detail)
+    if format == "json":
+        document = json.loads(pieces)
+        document = document if isinstance(document, dict) else {"derivations": document}
+        document["piecewise"] = {"result": result_text(gradient, lang), "latex": latex_result(gradient, lang),
+                                 "kinks": sentences(gradient, lang),
+                                 "continuously_differentiable": gradient.continuously_differentiable}
+        return json.dumps(document, ensure_ascii=False, indent=2)
+    if format == "latex":
+        return pieces + "\n\n" + latex_block(gradient, lang)
+    if format == "markdown":
+        return "\n\n".join([pieces, f"$$ {latex_result(gradient, lang)} $$", *sentences(gradient, lang, tex=True)])
+    if format == "html":
+        block = html_block(gradient, lang)
+        return pieces.replace("</body>", block + "</body>", 1) if "</body>" in pieces else pieces + block
+    return "\n\n".join([pieces, result_text(gradient, lang), *sentences(gradient, lang)])
