@@ -8,6 +8,7 @@ that allows no inline script and no source but this server.
 """
 from __future__ import annotations
 
+import asyncio
 import math
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -54,27 +55,41 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None = None) -> Starlette:
+def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None = None,
+               warm: tuple[str, ...] = ()) -> Starlette:
     """The application; ``pool``: the workers (one is made from the defaults where none is given),
-    started with the application and stopped with it."""
+    started with the application and stopped with it; ``warm``: built-ins to derive as it starts
+    (the page opens on ``ce``), so that the first visitor does not wait for them."""
     workers = pool or WorkerPool()
     limits = {**TIMEOUTS, **(timeouts or {})}
+    # A built-in and the list of them are the same for every visitor: derived once by a worker, then
+    # answered from here (a few dozen documents: the built-ins in each language).
+    answers: dict[tuple | None, Any] = {}
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
         await workers.start()
+        warming = [asyncio.create_task(run("show", name, "en")) for name in warm]
         try:
             yield
         finally:
+            for task in warming:
+                task.cancel()
             workers.close()
 
     async def run(task: str, *arguments: Any) -> JSONResponse:
+        key = (task, *arguments) if task in ("show", "builtins") else None  # text and numbers alone
+        if key in answers:
+            return JSONResponse(answers[key])
         try:
-            return JSONResponse(await workers.run(task, arguments, limits[task]))
+            answer = await workers.run(task, arguments, limits[task])
         except TaskError as error:
             return failure(error.kind, error.message, error.position)
         except WorkerFailed as error:
             return failure(error.kind, str(error))
+        if key is not None:
+            answers[key] = answer
+        return JSONResponse(answer)
 
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
@@ -112,9 +127,15 @@ def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None
                 Route("/api/derive", derive), Route("/api/plot", plot),
                 Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[Middleware(SecurityHeaders)],
-        exception_handlers={BadRequest: bad_request},
+        exception_handlers={BadRequest: bad_request, Exception: internal_error},
         lifespan=lifespan,
     )
+
+
+async def internal_error(request: Request, error: Exception) -> Response:
+    """A fault of the server itself, answered as JSON as the page reads every error (its details
+    stay in the server's log)."""
+    return failure("internal", f"internal error ({type(error).__name__}): the server's log has the details")
 
 
 def failure(kind: str, message: str, position: int | None = None) -> JSONResponse:
