@@ -50,6 +50,7 @@ LAYERS = {
     "derive.torch": INTERFACES, "derive.torch_function": INTERFACES, "derive.torch_modules": INTERFACES, "derive.jax": INTERFACES,
     "derive.input_derivatives": INTERFACES, "derive.bridge_calls": INTERFACES, "derive.user_losses": INTERFACES, "derive.figures": INTERFACES,
     "derive.tex": INTERFACES, "derive.terminal": INTERFACES, "derive.verify_report": INTERFACES,
+    "derive.serve": INTERFACES,
 }
 
 

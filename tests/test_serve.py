@@ -240,3 +240,15 @@ def test_the_command_line_names_serve_and_refuses_a_bad_port():
     assert refused.returncode == 2 and "port" in refused.stderr and "Traceback" not in refused.stderr
     assert "sympy" not in subprocess.run([sys.executable, "-c", "import sys, derive.cli, derive.serve; "
                                           "print(' '.join(sys.modules))"], capture_output=True, text=True).stdout.split()
+
+
+def test_a_certificate_downloads_and_the_small_checker_accepts_it(client):
+    from derive_checker.certificate import check_certificate
+    response = client.get("/api/certificate", params={"loss": BCE, "wrt": "y"})
+    assert response.status_code == 200, response.text
+    assert "attachment" in response.headers["content-disposition"]
+    assert check_certificate(response.json())["ok"] is True
+    built_in = client.get("/api/certificate", params={"name": "bce-sigmoid-grad"})
+    assert built_in.status_code == 200 and check_certificate(built_in.json())["ok"] is True
+    assert "unknown derivation" in _error(client.get("/api/certificate", params={"name": "nope"}))["message"]
+    assert "content-disposition" not in client.get("/api/certificate", params={"name": "nope"}).headers

@@ -167,6 +167,7 @@ def test_a_typed_loss_is_previewed_derived_and_put_in_the_url(page):
                   "!document.querySelector('#title').textContent.includes('Cross-entropy')", "the typed loss's derivation")
     search = page.evaluate("location.search")
     assert "loss=" in search and "wrt=y" in search and "show=" not in search
+    assert page.evaluate("document.querySelector('#certificate').getAttribute('href')").startswith("/api/certificate?loss=")
     last = page.evaluate("[...document.querySelectorAll('#blackboard > li > .equation annotation')].pop().textContent")
     assert r"\frac{t}{y}" in last.replace(" ", "") or "t}{y}" in last.replace(" ", "")
 

@@ -16,5 +16,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int | None = None)
         raise ImportError(f"derive serve needs the serve extra ({error.name} is missing): "
                           "pip install 'derive-steps[serve]'") from None
     from .pool import WorkerPool, default_workers
-    app = create_app(WorkerPool(workers or default_workers()), warm=("ce",))
+    app = create_app(WorkerPool(workers or default_workers()), warm=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -28,7 +28,7 @@ from .pool import TaskError, WorkerFailed, WorkerPool
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_ORDER = 4  # as derive grad --order; the engine refuses past it in its own words too
 MAX_PARAMETER = 2000  # characters of one query parameter
-TIMEOUTS = {"builtins": 60.0, "show": 120.0, "derive": 30.0, "plot": 60.0}  # seconds a worker may take
+TIMEOUTS = {"builtins": 60.0, "show": 120.0, "derive": 30.0, "plot": 60.0, "certificate": 120.0}  # seconds a worker may take
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 STATUS = {"parse": 400, "limit": 400, "input": 400, "memory": 413, "internal": 500,
@@ -56,60 +56,85 @@ class SecurityHeaders(BaseHTTPMiddleware):
 
 
 def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None = None,
-               warm: tuple[str, ...] = ()) -> Starlette:
+               warm: bool = False) -> Starlette:
     """The application; ``pool``: the workers (one is made from the defaults where none is given),
-    started with the application and stopped with it; ``warm``: built-ins to derive as it starts
-    (the page opens on ``ce``), so that the first visitor does not wait for them."""
+    started with the application and stopped with it; ``warm``: derive the built-ins as it starts,
+    one at a time (so that the other workers stay free for visitors), ``ce`` first: the page opens on it."""
     workers = pool or WorkerPool()
     limits = {**TIMEOUTS, **(timeouts or {})}
-    # A built-in and the list of them are the same for every visitor: derived once by a worker, then
-    # answered from here (a few dozen documents: the built-ins in each language).
-    answers: dict[tuple | None, Any] = {}
+    # A built-in (in every language) and the list of them are the same for every visitor: derived
+    # once by a worker, then answered from here; visitors asking for one being derived wait for
+    # that one derivation, not a worker each.
+    shared: dict[tuple, asyncio.Future] = {}
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
         await workers.start()
-        warming = [asyncio.create_task(run("show", name, "en")) for name in warm]
+        warming = asyncio.create_task(warm_up())
         try:
             yield
         finally:
-            for task in warming:
-                task.cancel()
+            warming.cancel()
             workers.close()
 
-    async def run(task: str, *arguments: Any) -> JSONResponse:
-        key = (task, *arguments) if task in ("show", "builtins") else None  # text and numbers alone
-        if key in answers:
-            return JSONResponse(answers[key])
+    async def warm_up() -> None:
+        if not warm:
+            return
         try:
-            answer = await workers.run(task, arguments, limits[task])
+            names = [entry["name"] for entry in (await answer_of("builtins"))["en"]["derivations"]]
+        except (TaskError, WorkerFailed):
+            return  # a visitor asking for the list is told why
+        for name in sorted(names, key=lambda name: name != "ce"):
+            try:
+                await answer_of("show", name)
+            except (TaskError, WorkerFailed):
+                pass  # a visitor asking for this one is told why
+
+    async def answer_of(task: str, *arguments: Any) -> Any:
+        if task not in ("show", "builtins"):  # a visitor's own text: derived for that request alone
+            return await workers.run(task, arguments, limits[task])
+        key = (task, *arguments)
+        if key not in shared:
+            future = asyncio.ensure_future(workers.run(task, arguments, limits[task]))
+            shared[key] = future
+            future.add_done_callback(lambda done: forget_failure(key, done))
+        return await asyncio.shield(shared[key])  # a visitor gone away does not cancel the others' answer
+
+    def forget_failure(key: tuple, done: asyncio.Future) -> None:
+        """Keep an answer; forget a failure (asked again, it is tried again)."""
+        if done.cancelled() or done.exception() is not None:
+            shared.pop(key, None)
+
+    async def run(task: str, *arguments: Any, lang: str | None = None) -> JSONResponse:
+        try:
+            answer = await answer_of(task, *arguments)
         except TaskError as error:
             return failure(error.kind, error.message, error.position)
         except WorkerFailed as error:
             return failure(error.kind, str(error))
-        if key is not None:
-            answers[key] = answer
-        return JSONResponse(answer)
+        return JSONResponse(answer if lang is None else answer[lang])
 
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     async def builtins(request: Request) -> Response:
-        return await run("builtins", language_of(request))
+        return await run("builtins", lang=language_of(request))
 
     async def show(request: Request) -> Response:
-        return await run("show", parameter(request, "name"), language_of(request))
+        return await run("show", parameter(request, "name"), lang=language_of(request))
 
     async def derive(request: Request) -> Response:
-        wrt = [w for w in request.query_params.getlist("wrt") if w.strip()]
-        if not wrt:
-            raise BadRequest("name the variable to differentiate by (wrt)")
-        order = whole_number(request, "order", 1, 1, MAX_ORDER)
-        if len(wrt) not in (1, order):
-            raise BadRequest(f"give one variable, or one per derivative ({order}), not {len(wrt)}")
-        for each in wrt:
-            short(each, "wrt")
-        return await run("derive", parameter(request, "loss"), wrt, order, language_of(request))
+        return await run("derive", parameter(request, "loss"), *variables_and_order(request), language_of(request))
+
+    async def certificate(request: Request) -> Response:
+        """The derivation's certificate, as a file to download and re-check with ``derive verify``."""
+        if "name" in request.query_params:
+            response = await run("certificate", parameter(request, "name"), "", [], 1)
+        else:
+            response = await run("certificate", None, parameter(request, "loss"), *variables_and_order(request))
+        if response.status_code == 200:
+            response.headers["Content-Disposition"] = 'attachment; filename="derive-certificate.json"'
+        return response
 
     async def plot(request: Request) -> Response:
         low, high = number(request, "from", 0.02), number(request, "to", 0.98)
@@ -124,7 +149,7 @@ def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None
 
     return Starlette(
         routes=[Route("/", index), Route("/api/builtins", builtins), Route("/api/show", show),
-                Route("/api/derive", derive), Route("/api/plot", plot),
+                Route("/api/derive", derive), Route("/api/plot", plot), Route("/api/certificate", certificate),
                 Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={BadRequest: bad_request, Exception: internal_error},
@@ -136,6 +161,17 @@ async def internal_error(request: Request, error: Exception) -> Response:
     """A fault of the server itself, answered as JSON as the page reads every error (its details
     stay in the server's log)."""
     return failure("internal", f"internal error ({type(error).__name__}): the server's log has the details")
+
+
+def variables_and_order(request: Request) -> tuple[list[str], int]:
+    """The variables to differentiate by (``wrt``, once, or once per derivative) and the order."""
+    wrt = [w for w in request.query_params.getlist("wrt") if w.strip()]
+    if not wrt:
+        raise BadRequest("name the variable to differentiate by (wrt)")
+    order = whole_number(request, "order", 1, 1, MAX_ORDER)
+    if len(wrt) not in (1, order):
+        raise BadRequest(f"give one variable, or one per derivative ({order}), not {len(wrt)}")
+    return [short(each, "wrt") for each in wrt], order
 
 
 def failure(kind: str, message: str, position: int | None = None) -> JSONResponse:

@@ -20,23 +20,26 @@ MAX_POINTS = 200  # points of one plot
 PLOT_RANGE = 1e6  # the plot's ends are numbers of at most this size
 
 
-def builtins(lang: str) -> dict:
-    """The built-in derivations' names and titles, in ``lang``."""
+def builtins() -> dict:
+    """The built-in derivations' names and titles, in each language."""
     from .. import api
     from ..derivations import title
-    return {"derivations": [{"name": name, "title": title(name, lang)} for name in api.names()]}
+    from ..languages import codes
+    return {lang: {"derivations": [{"name": name, "title": title(name, lang)} for name in api.names()]}
+            for lang in codes()}
 
 
-def show(name: str, lang: str) -> dict:
-    """One built-in derivation, with its stable form and kernel source where it has them."""
+def show(name: str) -> dict:
+    """One built-in derivation in each language, with its stable form and kernel source where it
+    has them (every language at once: the derivation is the work, the printing is not)."""
     from .. import api
+    from ..languages import codes
     if name not in api.names():
         raise ValueError(f"unknown derivation {name!r}: the list of built-ins names them")
     derivation = api.get(name)
     stable = [api.get(f"{name}-stable")] if f"{name}-stable" in api.names() else []
-    document = _document(derivation, stable, lang)
-    document["kernel_source"] = _builtin_kernel_source(name)
-    return document
+    source = _builtin_kernel_source(name)
+    return {lang: {**_document(derivation, stable, lang), "kernel_source": source} for lang in codes()}
 
 
 def derive(latex: str, wrt: list[str], order: int, lang: str) -> dict:
@@ -49,6 +52,21 @@ def derive(latex: str, wrt: list[str], order: int, lang: str) -> dict:
     derivation = api.gradient(latex, wrt if len(wrt) > 1 else wrt[0], order=order)
     stable = list(stable_forms(derivation)) if order == 1 else []
     return _document(derivation, stable, lang)
+
+
+def certificate(name: str | None, latex: str, wrt: list[str], order: int) -> dict:
+    """The certificate of a built-in (``name``) or of a user's derivation, as ``derive --format
+    certificate`` writes it: what ``derive verify`` re-checks with the small checker alone."""
+    from .. import api
+    from ..certificate import certificate as certificate_of
+    if name is not None:
+        if name not in api.names():
+            raise ValueError(f"unknown derivation {name!r}: the list of built-ins names them")
+        return certificate_of(api.get(name))
+    _check_text("the loss", latex, MAX_LATEX)
+    for each in wrt:
+        _check_text("the variable", each, 200)
+    return certificate_of(api.gradient(latex, wrt if len(wrt) > 1 else wrt[0], order=order))
 
 
 def plot(latex: str, wrt: str, low: float, high: float, points: int) -> dict:

@@ -7,7 +7,7 @@ const WORDS = {
     tagline: "Type a loss in LaTeX and read its derivative, step by step, every step verified.",
     loss_label: "Loss (LaTeX)", wrt_label: "by", order_label: "order", derive: "Derive",
     builtins_label: "Built-in derivations", open: "Open", copy_latex: "Copy as LaTeX",
-    copy_markdown: "Copy as Markdown", copied: "copied", stable_forms: "Stable forms (what the kernel computes)",
+    copy_markdown: "Copy as Markdown", copied: "copied", certificate: "Download the certificate (derive verify re-checks it)", stable_forms: "Stable forms (what the kernel computes)",
     plot: "Plot of the loss and its derivative (computed by the compiled kernel)", plot_from: "from", plot_to: "to",
     plot_draw: "Draw", kernel_source: "Generated kernel source", steps: "steps", hide: "hide steps",
     working: "Deriving…", plotting: "Compiling the kernel and evaluating…", error_at: "at character",
@@ -19,7 +19,7 @@ const WORDS = {
     tagline: "損失を LaTeX で入力すると、その導関数を一歩ずつ、すべての段階を検証して示します。",
     loss_label: "損失 (LaTeX)", wrt_label: "変数", order_label: "階数", derive: "導出",
     builtins_label: "組み込みの導出", open: "開く", copy_latex: "LaTeX としてコピー",
-    copy_markdown: "Markdown としてコピー", copied: "コピーしました", stable_forms: "数値的に安定な形（カーネルが計算する式）",
+    copy_markdown: "Markdown としてコピー", copied: "コピーしました", certificate: "証明書をダウンロード（derive verify で再検査）", stable_forms: "数値的に安定な形（カーネルが計算する式）",
     plot: "損失とその導関数のグラフ（コンパイルしたカーネルで計算）", plot_from: "から", plot_to: "まで",
     plot_draw: "描く", kernel_source: "生成されたカーネルのソース", steps: "ステップ", hide: "ステップを隠す",
     working: "導出中…", plotting: "カーネルをコンパイルして評価中…", error_at: "文字目",
@@ -173,8 +173,15 @@ function blackboard(derivation, list) {
   });
 }
 
+function certificateLink() {
+  const params = state.show ? new URLSearchParams({ name: state.show }) : new URLSearchParams({ loss: state.loss, order: state.order });
+  if (!state.show) variables().forEach((v) => params.append("wrt", v));
+  $("certificate").href = "/api/certificate?" + params.toString();
+}
+
 function render(document_) {
   state.document = document_;
+  certificateLink();
   $("result").hidden = false;
   const derivation = document_.derivation;
   prose($("title"), derivation.title);
