@@ -252,3 +252,15 @@ def test_a_certificate_downloads_and_the_small_checker_accepts_it(client):
     assert built_in.status_code == 200 and check_certificate(built_in.json())["ok"] is True
     assert "unknown derivation" in _error(client.get("/api/certificate", params={"name": "nope"}))["message"]
     assert "content-disposition" not in client.get("/api/certificate", params={"name": "nope"}).headers
+
+
+def test_a_port_in_use_is_one_clear_line():
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = subprocess.run([sys.executable, "-m", "derive", "serve", "--port", str(port)],
+                                 capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip() == f"derive: error: cannot listen on 127.0.0.1:{port} (Address already in use)"
