@@ -264,3 +264,18 @@ def test_a_port_in_use_is_one_clear_line():
                                  capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert refused.stderr.strip() == f"derive: error: cannot listen on 127.0.0.1:{port} (Address already in use)"
+
+
+def test_a_slow_hostile_input_does_not_block_the_other_worker(client):
+    """\\exp nested 30 deep keeps a worker parsing for seconds before the nesting limit refuses it;
+    meanwhile the other worker answers a small loss: the slow request is still going when it has."""
+    slow: list = []
+    request = threading.Thread(target=lambda: slow.append(
+        client.get("/api/derive", params={"loss": "\\exp(" * 30 + "x" + ")" * 30, "wrt": "x"})))
+    request.start()
+    time.sleep(0.3)
+    quick = client.get("/api/derive", params={"loss": "x^{2} + x", "wrt": "x"})
+    assert quick.status_code == 200
+    assert request.is_alive() and not slow  # answered while the hostile input was still being read
+    request.join(120)
+    assert slow and slow[0].status_code in (400, 504) and slow[0].json()["error"]["message"]
