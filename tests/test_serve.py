@@ -279,3 +279,18 @@ def test_a_slow_hostile_input_does_not_block_the_other_worker(client):
     assert request.is_alive() and not slow  # answered while the hostile input was still being read
     request.join(120)
     assert slow and slow[0].status_code in (400, 504) and slow[0].json()["error"]["message"]
+
+
+def test_a_builtin_plots_its_kernel_against_the_closed_forms(client):
+    import math
+    sigmoid = client.get("/api/plot", params={"name": "bce-sigmoid", "from": "-4", "to": "4", "points": "9"}).json()
+    for z, loss, gradient in zip(sigmoid["x"], sigmoid["loss"], sigmoid["gradient"]):  # target 1: -log σ(z), σ(z) - 1
+        assert loss == pytest.approx(math.log1p(math.exp(-z)), rel=1e-12)
+        assert gradient == pytest.approx(1 / (1 + math.exp(-z)) - 1, rel=1e-12)
+    probabilities = client.get("/api/plot", params={"name": "ce", "from": "-0.5", "to": "1", "points": "7"}).json()
+    for y, loss, gradient in zip(probabilities["x"], probabilities["loss"], probabilities["gradient"]):
+        if y <= 0:
+            assert loss is None and gradient is None  # log of a non-positive probability: a gap
+        else:  # the first class observed: -log y₁, -1/y₁
+            assert loss == pytest.approx(-math.log(y), rel=1e-12) and gradient == pytest.approx(-1 / y, rel=1e-12)
+    assert "no kernel" in _error(client.get("/api/plot", params={"name": "ema"}))["message"]

@@ -28,7 +28,8 @@ from .pool import TaskError, WorkerFailed, WorkerPool
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_ORDER = 4  # as derive grad --order; the engine refuses past it in its own words too
 MAX_PARAMETER = 2000  # characters of one query parameter
-TIMEOUTS = {"builtins": 60.0, "show": 120.0, "derive": 30.0, "plot": 60.0, "certificate": 120.0}  # seconds a worker may take
+TIMEOUTS = {"builtins": 60.0, "show": 120.0, "derive": 30.0, "plot": 60.0, "plot_builtin": 120.0,
+            "certificate": 120.0}  # seconds a worker may take
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 STATUS = {"parse": 400, "limit": 400, "input": 400, "memory": 413, "internal": 500,
@@ -141,6 +142,8 @@ def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None
         if not low < high:
             raise BadRequest(f"the plot runs from a smaller number to a larger one, not from {low:g} to {high:g}")
         points = whole_number(request, "points", 61, 2, 200)
+        if "name" in request.query_params:  # a built-in's kernel
+            return await run("plot_builtin", parameter(request, "name"), low, high, points)
         return await run("plot", parameter(request, "loss"), parameter(request, "wrt"), low, high, points)
 
     async def bad_request(request: Request, error: Exception) -> Response:

@@ -77,10 +77,7 @@ def plot(latex: str, wrt: str, low: float, high: float, points: int) -> dict:
     from .. import api
     _check_text("the loss", latex, MAX_LATEX)
     _check_text("the variable", wrt, 200)
-    if not (math.isfinite(low) and math.isfinite(high) and -PLOT_RANGE <= low < high <= PLOT_RANGE):
-        raise ValueError(f"the plot's range must be two finite numbers, low < high, within ±{PLOT_RANGE:g}")
-    if not 2 <= points <= MAX_POINTS:
-        raise ValueError(f"the plot takes 2 to {MAX_POINTS} points, not {points}")
+    _check_range(low, high, points)
     kernel = api.gradient(latex, wrt).compile()
     along = kernel.derivative_by
     if along is None:
@@ -103,6 +100,47 @@ def plot(latex: str, wrt: str, low: float, high: float, points: int) -> dict:
         gradients.append(_finite(_component(gradient, component)))
     return {"variable": wrt, "input": name, "x": xs, "loss": losses, "gradient": gradients,
             "kernel_source": kernel.source}
+
+
+def plot_builtin(name: str, low: float, high: float, points: int) -> dict:
+    """The loss of one sample and its derivative along the first component of the built-in's input
+    (a logit or a probability), computed by the built-in's kernel: the target is the first class
+    (1 for a binary loss), the other classes' inputs fixed (logits 0.5, -0.5; probabilities 0.3, 0.2)."""
+    import numpy as np
+
+    from ..kernels import load
+    _check_range(low, high, points)
+    try:
+        kernel = load(name)
+    except (ValueError, DeriveError):
+        raise ValueError(f"{name!r} has no kernel to plot: the plot is drawn for a built-in loss with one "
+                         "(ce, bce, ce-softmax, bce-sigmoid...) or a loss you type") from None
+    xs = [low + (high - low) * n / (points - 1) for n in range(points)]
+    losses: list[float | None] = []
+    gradients: list[float | None] = []
+    for x in xs:
+        if kernel.categorical:
+            inputs = np.array([[x, 0.5, -0.5] if kernel.variable == "z" else [x, 0.3, 0.2]])
+            targets = np.array([0])
+        else:
+            inputs, targets = np.array([x]), np.array([1.0])
+        try:
+            loss, gradient = kernel.loss_and_grad(inputs, targets)
+        except ValueError:  # outside the domain: a gap
+            losses.append(None)
+            gradients.append(None)
+            continue
+        losses.append(_finite(float(loss)))
+        gradients.append(_finite(float(np.ravel(gradient)[0])))
+    return {"variable": f"{kernel.variable}_1", "input": kernel.variable, "x": xs, "loss": losses,
+            "gradient": gradients, "kernel_source": kernel.source}
+
+
+def _check_range(low: float, high: float, points: int) -> None:
+    if not (math.isfinite(low) and math.isfinite(high) and -PLOT_RANGE <= low < high <= PLOT_RANGE):
+        raise ValueError(f"the plot's range must be two finite numbers, low < high, within ±{PLOT_RANGE:g}")
+    if not 2 <= points <= MAX_POINTS:
+        raise ValueError(f"the plot takes 2 to {MAX_POINTS} points, not {points}")
 
 
 def _document(derivation, stable: list, lang: str) -> dict:

@@ -11,8 +11,9 @@ const WORDS = {
     plot: "Plot of the loss and its derivative (computed by the compiled kernel)", plot_from: "from", plot_to: "to",
     plot_draw: "Draw", kernel_source: "Generated kernel source", steps: "steps", hide: "hide steps",
     working: "Deriving…", plotting: "Compiling the kernel and evaluating…", error_at: "at character",
-    loss_curve: "loss", gradient_curve: "derivative", plot_only_typed: "The plot is drawn for a loss you type.",
+    loss_curve: "loss", gradient_curve: "derivative", plot_first_order: "The plot is drawn for a first derivative by one variable.",
     no_kernel: "No kernel is generated for this derivation.", others_fixed: "other inputs fixed at random values in (0.05, 0.95); gaps: outside the domain",
+    builtin_fixed: "one sample whose target is the first class, its other inputs fixed; gaps: outside the domain",
     footer: "derive: every step checked by a small independent checker; formulas rendered by KaTeX, served from this machine.",
   },
   ja: {
@@ -23,8 +24,9 @@ const WORDS = {
     plot: "損失とその導関数のグラフ（コンパイルしたカーネルで計算）", plot_from: "から", plot_to: "まで",
     plot_draw: "描く", kernel_source: "生成されたカーネルのソース", steps: "ステップ", hide: "ステップを隠す",
     working: "導出中…", plotting: "カーネルをコンパイルして評価中…", error_at: "文字目",
-    loss_curve: "損失", gradient_curve: "導関数", plot_only_typed: "グラフは入力した損失について描きます。",
+    loss_curve: "損失", gradient_curve: "導関数", plot_first_order: "グラフは一つの変数による一階の導関数について描きます。",
     no_kernel: "この導出にはカーネルを生成しません。", others_fixed: "他の入力は (0.05, 0.95) の乱数に固定。途切れた所は定義域の外",
+    builtin_fixed: "正解が第 1 クラスの標本一つ、他の入力は固定。途切れた所は定義域の外",
     footer: "derive: すべてのステップを小さな独立した検査器が確認。数式は KaTeX で描画（このマシンから配信）。",
   },
 };
@@ -197,8 +199,9 @@ function render(document_) {
   });
   $("stable").hidden = document_.stable_forms.length === 0;
   $("kernel-source").textContent = document_.kernel_source || (state.show ? word("no_kernel") : "");
-  $("plot-note").textContent = state.show ? word("plot_only_typed") : "";
-  $("plot-draw").disabled = !!state.show;
+  const plottable = state.show ? !!document_.kernel_source : state.order === "1" && variables().length === 1;
+  $("plot-note").textContent = plottable ? "" : state.show ? word("no_kernel") : word("plot_first_order");
+  $("plot-draw").disabled = !plottable;
   clearPlot();
 }
 
@@ -220,7 +223,7 @@ async function run(kind) {
     return;
   }
   render(body);
-  if (!state.show && state.order === "1" && $("plot-box").open) drawPlot();
+  if ($("plot-box").open) drawPlot();
 }
 
 function clearPlot() {
@@ -230,15 +233,21 @@ function clearPlot() {
 }
 
 async function drawPlot() {
-  if (state.show || state.order !== "1" || variables().length !== 1) return;
+  if ($("plot-draw").disabled) return;
   $("plot-note").textContent = word("plotting");
-  const params = new URLSearchParams({ loss: state.loss, wrt: variables()[0], from: $("plot-from").value, to: $("plot-to").value, points: "81" });
+  const params = new URLSearchParams({ from: $("plot-from").value, to: $("plot-to").value, points: "81" });
+  if (state.show) {
+    params.set("name", state.show);
+  } else {
+    params.set("loss", state.loss);
+    params.set("wrt", variables()[0]);
+  }
   const body = await api("/api/plot", params);
   if (body.error) {
     $("plot-note").textContent = body.error.message;
     return;
   }
-  $("plot-note").textContent = body.variable + ": " + word("others_fixed");
+  $("plot-note").textContent = body.variable + ": " + word(state.show ? "builtin_fixed" : "others_fixed");
   $("kernel-source").textContent = body.kernel_source;
   const canvas = $("plot");
   canvas.dataset.points = String(body.loss.filter((v) => v !== null).length);
