@@ -14,6 +14,7 @@ const WORDS = {
     loss_curve: "loss", gradient_curve: "derivative", plot_first_order: "The plot is drawn for a first derivative by one variable.",
     no_kernel: "No kernel is generated for this derivation.", others_fixed: "other inputs fixed at random values in (0.05, 0.95); gaps: outside the domain",
     builtin_fixed: "one sample whose target is the first class, its other inputs fixed; gaps: outside the domain",
+    no_server: "The server did not answer: is derive serve still running?",
     footer: "derive: every step checked by a small independent checker; formulas rendered by KaTeX, served from this machine.",
   },
   ja: {
@@ -27,6 +28,7 @@ const WORDS = {
     loss_curve: "損失", gradient_curve: "導関数", plot_first_order: "グラフは一つの変数による一階の導関数について描きます。",
     no_kernel: "この導出にはカーネルを生成しません。", others_fixed: "他の入力は (0.05, 0.95) の乱数に固定。途切れた所は定義域の外",
     builtin_fixed: "正解が第 1 クラスの標本一つ、他の入力は固定。途切れた所は定義域の外",
+    no_server: "サーバーが応答しません。derive serve は動いていますか？",
     footer: "derive: すべてのステップを小さな独立した検査器が確認。数式は KaTeX で描画（このマシンから配信）。",
   },
 };
@@ -95,14 +97,17 @@ function variables() {
 }
 
 async function api(path, params) {
-  const response = await fetch(path + "?" + params.toString(), { headers: { Accept: "application/json" } });
-  let body;
+  let response;
   try {
-    body = await response.json();
+    response = await fetch(path + "?" + params.toString(), { headers: { Accept: "application/json" } });
   } catch (error) {
-    body = { error: { kind: "internal", message: "HTTP " + response.status, position: null } };
+    return { error: { kind: "network", message: word("no_server"), position: null } };
   }
-  return body;
+  try {
+    return await response.json();
+  } catch (error) {
+    return { error: { kind: "internal", message: "HTTP " + response.status, position: null } };
+  }
 }
 
 function showError(error, typed) {
@@ -205,10 +210,13 @@ function render(document_) {
   clearPlot();
 }
 
-async function run(kind) {
+let latest = 0;  // the newest request: an older answer arriving after it is dropped
+
+async function run() {
   writeUrl();
   $("status").textContent = word("working");
   showError(null);
+  const mine = ++latest;
   let body;
   if (state.show) {
     body = await api("/api/show", new URLSearchParams({ name: state.show, lang: state.lang }));
@@ -217,6 +225,7 @@ async function run(kind) {
     variables().forEach((v) => params.append("wrt", v));
     body = await api("/api/derive", params);
   }
+  if (mine !== latest) return;
   $("status").textContent = "";
   if (body.error) {
     showError(body.error, state.show ? null : state.loss);
