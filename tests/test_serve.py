@@ -294,3 +294,14 @@ def test_a_builtin_plots_its_kernel_against_the_closed_forms(client):
         else:  # the first class observed: -log y₁, -1/y₁
             assert loss == pytest.approx(-math.log(y), rel=1e-12) and gradient == pytest.approx(-1 / y, rel=1e-12)
     assert "no kernel" in _error(client.get("/api/plot", params={"name": "ema"}))["message"]
+
+
+def test_a_worker_out_of_memory_is_an_answer_and_the_server_stays_up():
+    """A cap too small for the engine itself: every derivation runs out of memory in the worker,
+    and each request is answered with the reason while the server goes on serving the page."""
+    pool = WorkerPool(1, memory_mib=120)
+    with TestClient(create_app(pool)) as client:
+        for _ in range(2):
+            error = client.get("/api/derive", params={"loss": "x^{2}", "wrt": "x"}).json()["error"]
+            assert error["kind"] in ("memory", "crash", "internal"), error
+        assert client.get("/").status_code == 200

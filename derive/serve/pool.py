@@ -48,6 +48,10 @@ class TaskError(Exception):
 def worker_main(connection: Connection, memory_bytes: int, max_tasks: int) -> None:
     """A worker's whole life: cap its memory, load the engine, answer tasks until told to stop or
     until ``max_tasks`` are done."""
+    for threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        # one derivation at a time: BLAS threads would only reserve address space (OpenBLAS a buffer
+        # per core), which the cap counts, on a machine of many cores
+        os.environ.setdefault(threads, "1")
     if memory_bytes:
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
