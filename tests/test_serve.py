@@ -305,3 +305,12 @@ def test_a_worker_out_of_memory_is_an_answer_and_the_server_stays_up():
             error = client.get("/api/derive", params={"loss": "x^{2}", "wrt": "x"}).json()["error"]
             assert error["kind"] in ("memory", "crash", "internal"), error
         assert client.get("/").status_code == 200
+
+
+def test_a_mixed_second_derivative_by_two_variables(client):
+    response = client.get("/api/derive", params={"loss": r"x^{3} y^{2} + \log(x y)", "wrt": ["x", "y"], "order": "2"})
+    assert response.status_code == 200, response.text
+    x, y = sp.symbols("x y", real=True)
+    result = sp.sympify(response.json()["derivation"]["result"]["rhs"])
+    assert sp.simplify(result - sp.diff(x**3 * y**2 + sp.log(x * y), x, y)) == 0
+    assert response.json()["stable_forms"] == []  # a kernel, and its stable forms, are of a first derivative
