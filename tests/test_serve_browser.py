@@ -168,6 +168,10 @@ def test_a_typed_loss_is_previewed_derived_and_put_in_the_url(page):
     search = page.evaluate("location.search")
     assert "loss=" in search and "wrt=y" in search and "show=" not in search
     assert page.evaluate("document.querySelector('#certificate').getAttribute('href')").startswith("/api/certificate?loss=")
+    assert page.evaluate("document.querySelectorAll('#stable-forms > h3').length") == 2  # the loss's and the gradient's
+    page.evaluate("document.querySelector('#copy-markdown').click()")
+    copied = page.wait_for("document.querySelector('#copy-box').value", "the Markdown to copy")
+    assert "$$" in copied and "\\log" in copied and not page.evaluate("document.querySelector('#copy-box').hidden")
     last = page.evaluate("[...document.querySelectorAll('#blackboard > li > .equation annotation')].pop().textContent")
     assert r"\frac{t}{y}" in last.replace(" ", "") or "t}{y}" in last.replace(" ", "")
 
