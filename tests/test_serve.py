@@ -314,3 +314,16 @@ def test_a_mixed_second_derivative_by_two_variables(client):
     result = sp.sympify(response.json()["derivation"]["result"]["rhs"])
     assert sp.simplify(result - sp.diff(x**3 * y**2 + sp.log(x * y), x, y)) == 0
     assert response.json()["stable_forms"] == []  # a kernel, and its stable forms, are of a first derivative
+
+
+def test_a_request_past_the_line_is_told_to_come_back():
+    pool = WorkerPool(1, max_waiting=0)
+    with TestClient(create_app(pool)) as client:
+        assert client.get("/api/derive", params={"loss": "x^{2}", "wrt": "x"}).status_code == 200  # an idle worker
+        slow = threading.Thread(target=lambda: client.get("/api/derive", params={"loss": "\\exp(" * 30 + "x" + ")" * 30,
+                                                                                  "wrt": "x"}))
+        slow.start()
+        time.sleep(0.5)
+        error = _error(client.get("/api/derive", params={"loss": "x^{2}", "wrt": "x"}), 503)
+        assert error["kind"] == "busy" and "try again" in error["message"]
+        slow.join(120)

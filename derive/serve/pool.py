@@ -163,7 +163,7 @@ class WorkerPool:
         if self._idle is None:
             await self.start()
         assert self._idle is not None  # for mypy: start() made it
-        if self._waiting >= self.max_waiting:
+        if self._idle.empty() and self._waiting >= self.max_waiting:
             raise WorkerFailed("busy", f"{self._waiting} requests are waiting already: try again in a moment")
         self._waiting += 1
         try:
