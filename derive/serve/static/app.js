@@ -122,7 +122,7 @@ function showError(error, typed) {
     $("error-before").textContent = typed.slice(0, position);
     $("error-at").textContent = typed.slice(position, position + 1) || " ";
     $("error-after").textContent = typed.slice(position + 1);
-    $("error-at").title = word("error_at") + " " + (position + 1);
+    $("error-at").title = state.lang === "ja" ? (position + 1) + " " + word("error_at") : word("error_at") + " " + (position + 1);
   }
 }
 
