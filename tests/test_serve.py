@@ -27,8 +27,8 @@ except ImportError:
     TestClient = None
 
 
-@pytest.fixture(autouse=True)
-def _the_serve_extra():
+@pytest.fixture(autouse=True, scope="module")
+def _the_serve_extra():  # module-wide: before the module's client is made
     require(TestClient is not None, "Starlette (the serve extra: pip install -e '.[serve]')")
 
 
