@@ -101,7 +101,25 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--samples", type=int, default=32, help="random samples per kernel (default: 32)")
     check.add_argument("--classes", type=int, default=5, help="classes for cross-entropy (default: 5)")
     check.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    serve = commands.add_parser("serve", help="a web page: type a loss, read its verified derivation "
+                                              "(needs the serve extra)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default: 8000)")
+    serve.add_argument("--workers", type=_workers, default=None,
+                       help="worker processes that derive (default: one per core, at most 4)")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a whole number from 0 to 65535, not {text!r}")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"the workers are a whole number from 1 to 64, not {text!r}")
+    return int(text)
 
 
 def _print_derivations(names: list[str], args: argparse.Namespace) -> None:
@@ -373,6 +391,12 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         _notes(args)
     elif args.command == "check":
         return _check(args)
+    elif args.command == "serve":
+        from .serve import serve
+        try:
+            serve(args.host, args.port, args.workers)
+        except ImportError as error:
+            raise _UsageError(str(error)) from None
     elif args.command == "rules" and args.prove:
         from .rule_proofs import prove_catalogue
         emit(f"proved the catalogue; the record is {prove_catalogue(every=args.all)}")

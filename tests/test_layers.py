@@ -52,6 +52,7 @@ LAYERS = {
     "derive.input_derivatives": INTERFACES, "derive.bridge_calls": INTERFACES, "derive.user_losses": INTERFACES, "derive.figures": INTERFACES,
     "derive.piecewise": INTERFACES,
     "derive.tex": INTERFACES, "derive.terminal": INTERFACES, "derive.verify_report": INTERFACES,
+    "derive.serve": INTERFACES,
 }
 
 
