@@ -3,11 +3,14 @@ justification beside it, a ``\\tag`` per row.  It compiles inside any document t
 and amssymb (and, for Japanese, the ltjsarticle class)."""
 from __future__ import annotations
 
+import sympy as sp
+
 from ..steps import Derivation, Equation
 from .derivation_printer import DerivationPrinter, Row
 from .formula_width import BESIDE, width
 from .latex_expr import latex
 from .latex_text import text
+from .series_printer import SeriesPrinter
 
 JUSTIFICATION_WIDTH = r"0.3\linewidth"
 WORDS_BELOW_WIDTH = r"0.6\linewidth"
@@ -51,13 +54,23 @@ class LatexPrinter(DerivationPrinter):
         notes, self.footnotes = tuple(self.footnotes), []
         words += r"\footnotemark" * len(notes)
         tag = rf" \tag{{{row.tag}}}" if row.tag else r" \notag"  # no tag (--tags none): no number, not align's own
+        relation = r"\approx" if rounded(equation.rhs) else "="
         if not self._settings["words_below_wide"] or width(f"{lhs} = {rhs}") <= BESIDE:
-            printed = AlignRow(f"{lhs} &= {rhs} && {_boxed(words, JUSTIFICATION_WIDTH)}{tag}")
-        else:
-            printed = AlignRow(f"{lhs} &= {rhs}{tag} \\\\\n&\\qquad {_boxed(words, WORDS_BELOW_WIDTH)} \\notag")
+            printed = AlignRow(f"{lhs} &{relation} {rhs} && {_boxed(words, JUSTIFICATION_WIDTH)}{tag}")
+        else:  # \\* : no page break between the row and its words (they were left at the top of the next page)
+            printed = AlignRow(f"{lhs} &{relation} {rhs}{tag} \\\\*\n&\\qquad {_boxed(words, WORDS_BELOW_WIDTH)} \\notag")
             printed.alone = True
         printed.notes = notes
         return printed
+
+
+def rounded(rhs) -> bool:
+    """Whether ``rhs`` is a decimal number that its printing (:attr:`SeriesPrinter.SIGNIFICANT`
+    digits) rounds: that row says ``\\approx`` (``= 0.6733`` under ``= -\\log 0.51`` is not an
+    equality); a decimal printed whole (``0.15`` for 3/20) keeps ``=``."""
+    if not isinstance(rhs, sp.Float):
+        return False
+    return f"{float(rhs):.15g}" != f"{float(rhs):.{SeriesPrinter.SIGNIFICANT}g}"
 
 
 def _boxed(words: str, width: str) -> str:

@@ -89,8 +89,7 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
         r"\author{derive}",
         r"\begin{document}",
         r"\maketitle",
-        r"\tableofcontents",
-        r"\clearpage",
+        r"\tableofcontents",  # the rules follow on the contents' last page, not on a page of their own: no page a quarter full
         rf"\section{{{words['rules']}}}",
         prose(words["rules_intro"]),
         r"\begin{itemize}",
@@ -123,6 +122,8 @@ def _citable(said: set[str]) -> dict:
 def _section(section: Section, derivations, numbers: NotesNumbering, lang: str,
              figures: Mapping[str, str] | None, kernel_source: str | None, rules: Mapping[str, Rule],
              said: set[str]) -> list[str]:
+    if section.kernel and kernel_source:
+        return _kernel_section(section, lang, kernel_source)
     parts = [rf"\section{{{section.heading(lang)}}}", prose(section.intro(lang))]
     reason = language(lang).setting("typography.law_reason_tex")
     if section.rules:
@@ -137,9 +138,18 @@ def _section(section: Section, derivations, numbers: NotesNumbering, lang: str,
         derivation = derivations[name]
         parts += [rf"\subsection{{{prose(derivation.title[lang])}}}", "{\\small",
                   lines.doprint(derivation, numbers=numbers.of("lines", name)), "}"]
-    if section.kernel and kernel_source:
-        parts += [r"{\scriptsize", r"\begin{verbatim}", kernel_listing(kernel_source, names=dict(section.listing_names)).rstrip("\n"), r"\end{verbatim}", "}"]
     return parts
+
+
+def _kernel_section(section: Section, lang: str, kernel_source: str) -> list[str]:
+    """The generated kernel: its heading, the paragraph on what it does and the listing as one box,
+    which TeX moves whole to the next page rather than split (the listing's last lines were left
+    alone on a page of their own); the paragraph keeps the document's indent inside the box."""
+    listing = kernel_listing(kernel_source, names=dict(section.listing_names)).rstrip("\n")
+    return [rf"\section{{{section.heading(lang)}}}", r"\edef\bodyindent{\the\parindent}",
+            r"\noindent\begin{minipage}{\linewidth}\setlength{\parindent}{\bodyindent}\indent",
+            prose(section.intro(lang)), r"{\scriptsize", r"\begin{verbatim}", listing, r"\end{verbatim}", "}",
+            r"\end{minipage}"]
 
 
 def toc_seed(get: Callable[[str], Derivation], lang: str = "en") -> str:
