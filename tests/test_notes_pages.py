@@ -20,7 +20,6 @@ and four checks, each shown to catch a deliberately bad page in a small document
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -167,10 +166,21 @@ def figure_words(lang: str) -> list[str]:
     return [str(words).replace("$", "") for words in language(lang).tables["notes"]["figures"].values()]
 
 
-@pytest.fixture(scope="module", params=["en", "ja"])
-def built(request, tmp_path_factory):
-    pdf, log = build_notes(request.param, tmp_path_factory.mktemp(f"notes-{request.param}"))
-    return request.param, pdf, log
+@pytest.fixture(scope="module")
+def notes(tmp_path_factory):
+    """``notes(lang)``: (PDF, log) of the notes in ``lang``, built once for the module."""
+    done: dict[str, tuple[Path, str]] = {}
+
+    def built(lang: str) -> tuple[Path, str]:
+        if lang not in done:
+            done[lang] = build_notes(lang, tmp_path_factory.mktemp(f"notes-{lang}"))
+        return done[lang]
+    return built
+
+
+@pytest.fixture(params=["en", "ja"])
+def built(request, notes):
+    return (request.param, *notes(request.param))
 
 
 # ----- the notes -----------------------------------------------------------------------------
@@ -192,10 +202,8 @@ def test_no_line_runs_into_the_margin(built):
     assert "Output written" in log  # the log read is TeX's whole log
 
 
-def test_the_japanese_titles_and_captions_are_japanese(built):
-    lang, pdf, _ = built
-    if lang != "ja":
-        pytest.skip("the Japanese notes only")
+def test_the_japanese_titles_and_captions_are_japanese(notes):
+    pdf, _ = notes("ja")
     text = "\n".join(page_text(pdf, number) for number in range(1, page_count(pdf) + 1))
     assert len(re.findall(r"^\s*図\s*\d+", text, re.MULTILINE)) >= 4  # the captions were read
     assert len(re.findall(r"^\s*\d+\.\d+\s+\S.*\d+\s*$", text, re.MULTILINE)) >= 20  # so were the contents' titles
