@@ -219,6 +219,17 @@ def test_worked_answers_give_the_exact_value_then_four_digits_approximately(buil
     assert re.search(r"= 0\.15\b", text) and "≈ 0.15" not in text  # 3/20 is 0.15 exactly
 
 
+def test_a_footnote_sits_on_the_page_of_its_mark(notes):
+    """The series' slips are said once, as footnotes on the first row citing the series' tag; the
+    footnote's text is on that row's page (set after its ``align``, (7.4)'s fell on the next page)."""
+    pdf, _ = notes("en")
+    pages = [page_text(pdf, number) for number in range(1, page_count(pdf) + 1)]
+    for tag in ("4.3", "7.4"):
+        note = [number for number, text in enumerate(pages) if re.search(rf"^\s*\d+\s*The series prints \({tag}\)", text, re.MULTILINE)]
+        mark = [number for number, text in enumerate(pages) if f"({tag}) in the series" in text]
+        assert len(note) == 1 and note[0] == mark[0], (tag, note, mark[:1])
+
+
 # ----- each check catches a bad page --------------------------------------------------------
 
 BAD = r"""\documentclass[a4paper,10pt]{article}

@@ -18,8 +18,8 @@ WORDS_BELOW_WIDTH = r"0.6\linewidth"
 
 class AlignRow(str):
     """An ``align`` row; ``alone``: too wide for its words beside it, so set in an ``align`` of its
-    own with its words below (the row's two lines); ``notes``: its footnotes' texts, set after the
-    ``align`` (a footnote inside one is lost), each at its mark's number."""
+    own with its words below (the row's two lines); ``notes``: its footnotes' texts, set just above
+    the row (a ``\\footnote`` inside an ``align`` is lost), each at its mark's number."""
 
     alone = False
     notes: tuple[str, ...] = ()
@@ -43,7 +43,7 @@ class LatexPrinter(DerivationPrinter):
                 blocks += [[printed], []]
             else:
                 blocks[-1].append(printed)
-        return header + "".join(_align(block) + _footnote_texts(block) for block in blocks if block)
+        return header + "".join(_align(block) for block in blocks if block)
 
     def _row(self, equation: Equation, words: str, row: Row) -> AlignRow:
         lhs = "" if row.previous is not None and equation.lhs == row.previous.lhs else latex(equation.lhs)
@@ -77,17 +77,21 @@ def _boxed(words: str, width: str) -> str:
     return r"\parbox[t]{" + width + r"}{\raggedright\footnotesize " + words + "}"
 
 
-def _footnote_texts(rows: list) -> str:
-    """The texts of the footnotes marked in ``rows``: the counter stands at the last mark, so it is
-    taken back to the first and stepped through them."""
-    notes = [note for row in rows for note in getattr(row, "notes", ())]
-    if not notes:
-        return ""
-    texts = [rf"\addtocounter{{footnote}}{{-{len(notes) - 1}}}"] if len(notes) > 1 else []
-    for number, note in enumerate(notes):
-        texts += ([r"\stepcounter{footnote}"] if number else []) + [r"\footnotetext{" + text(note)[len(r"\text{"):-1] + "}"]
-    return "\n".join(texts) + "\n"
+def _footnote_texts(row) -> str:
+    """The texts of the footnotes marked in ``row``, set just above it (``\\noalign``, tied to it
+    both ways: ``\\*`` before, ``\\nobreak`` after) so they sit on the page of their marks (set
+    after the ``align`` they fell on the next page when the ``align`` ended a page).  The marks
+    come after, so the counter is stepped to each note's number and taken back."""
+    notes = getattr(row, "notes", ())
+    texts = "".join(r"\stepcounter{footnote}\footnotetext{" + text(note)[len(r"\text{"):-1] + "}" for note in notes)
+    return rf"\noalign{{{texts}\addtocounter{{footnote}}{{-{len(notes)}}}\nobreak}}" + "\n"
 
 
 def _align(rows: list[str]) -> str:
-    return "\\begin{align}\n" + " \\\\\n".join(rows) + "\n\\end{align}\n"
+    body = []
+    for number, row in enumerate(rows):
+        noted = bool(getattr(row, "notes", ()))
+        if number:
+            body.append(" \\\\*\n" if noted else " \\\\\n")
+        body.append((_footnote_texts(row) if noted else "") + row)
+    return "\\begin{align}\n" + "".join(body) + "\n\\end{align}\n"
