@@ -83,6 +83,28 @@ def test_the_kernel_listing_is_the_generated_python_wrapped_to_the_page():
     compile(listing, "listing", "exec")  # long lines continued with a backslash: still Python
 
 
+def test_the_kernel_listing_says_its_comments_in_the_notes_language():
+    """Each language's listing_comments names a comment the generated function (its names renamed)
+    still writes, so a changed generator is noticed here; the Japanese listing says them in
+    Japanese, and a comment no table lists is left out rather than shown in English."""
+    from derive.languages import language
+    from derive.printing.notes import section_listing
+
+    (section,) = [section for section in SECTIONS if section.kernel]
+    source = load("ce-softmax").source
+    renamed = kernel_listing(source, names=dict(section.listing_names))
+    written = {line.partition("# ")[2].strip() for line in renamed.splitlines() if "# " in line}
+    for lang in ("en", "ja"):
+        table = language(lang).tables["notes"]["listing_comments"]
+        assert set(table) == written, lang
+        listing = section_listing(section, lang, source)
+        assert [said for said in table.values() if said not in listing] == []
+        compile(listing, "listing", "exec")
+    japanese = section_listing(section, "ja", source)
+    assert not re.search(r"#.*[A-Za-z]{3,}", japanese.replace("L1", ""))  # no English words in its comments
+    assert "# note" not in kernel_listing("def loss_and_grad_labels(X):\n    return X  # note\n", comments={})
+
+
 def test_the_figures_plot_the_kernels_numbers(tmp_path):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")

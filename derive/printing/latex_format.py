@@ -3,11 +3,14 @@ justification beside it, a ``\\tag`` per row.  It compiles inside any document t
 and amssymb (and, for Japanese, the ltjsarticle class)."""
 from __future__ import annotations
 
+import sympy as sp
+
 from ..steps import Derivation, Equation
 from .derivation_printer import DerivationPrinter, Row
 from .formula_width import BESIDE, width
 from .latex_expr import latex
 from .latex_text import text
+from .series_printer import SeriesPrinter
 
 JUSTIFICATION_WIDTH = r"0.3\linewidth"
 WORDS_BELOW_WIDTH = r"0.6\linewidth"
@@ -15,8 +18,8 @@ WORDS_BELOW_WIDTH = r"0.6\linewidth"
 
 class AlignRow(str):
     """An ``align`` row; ``alone``: too wide for its words beside it, so set in an ``align`` of its
-    own with its words below (the row's two lines); ``notes``: its footnotes' texts, set after the
-    ``align`` (a footnote inside one is lost), each at its mark's number."""
+    own with its words below (the row's two lines); ``notes``: its footnotes' texts, set just above
+    the row (a ``\\footnote`` inside an ``align`` is lost), each at its mark's number."""
 
     alone = False
     notes: tuple[str, ...] = ()
@@ -40,7 +43,7 @@ class LatexPrinter(DerivationPrinter):
                 blocks += [[printed], []]
             else:
                 blocks[-1].append(printed)
-        return header + "".join(_align(block) + _footnote_texts(block) for block in blocks if block)
+        return header + "".join(_align(block) for block in blocks if block)
 
     def _row(self, equation: Equation, words: str, row: Row) -> AlignRow:
         lhs = "" if row.previous is not None and equation.lhs == row.previous.lhs else latex(equation.lhs)
@@ -51,30 +54,44 @@ class LatexPrinter(DerivationPrinter):
         notes, self.footnotes = tuple(self.footnotes), []
         words += r"\footnotemark" * len(notes)
         tag = rf" \tag{{{row.tag}}}" if row.tag else r" \notag"  # no tag (--tags none): no number, not align's own
+        relation = r"\approx" if rounded(equation.rhs) else "="
         if not self._settings["words_below_wide"] or width(f"{lhs} = {rhs}") <= BESIDE:
-            printed = AlignRow(f"{lhs} &= {rhs} && {_boxed(words, JUSTIFICATION_WIDTH)}{tag}")
-        else:
-            printed = AlignRow(f"{lhs} &= {rhs}{tag} \\\\\n&\\qquad {_boxed(words, WORDS_BELOW_WIDTH)} \\notag")
+            printed = AlignRow(f"{lhs} &{relation} {rhs} && {_boxed(words, JUSTIFICATION_WIDTH)}{tag}")
+        else:  # \\* : no page break between the row and its words (they were left at the top of the next page)
+            printed = AlignRow(f"{lhs} &{relation} {rhs}{tag} \\\\*\n&\\qquad {_boxed(words, WORDS_BELOW_WIDTH)} \\notag")
             printed.alone = True
         printed.notes = notes
         return printed
+
+
+def rounded(rhs) -> bool:
+    """Whether ``rhs`` is a decimal number that its printing (:attr:`SeriesPrinter.SIGNIFICANT`
+    digits) rounds: that row says ``\\approx`` (``= 0.6733`` under ``= -\\log 0.51`` is not an
+    equality); a decimal printed whole (``0.15`` for 3/20) keeps ``=``."""
+    if not isinstance(rhs, sp.Float):
+        return False
+    return f"{float(rhs):.15g}" != f"{float(rhs):.{SeriesPrinter.SIGNIFICANT}g}"
 
 
 def _boxed(words: str, width: str) -> str:
     return r"\parbox[t]{" + width + r"}{\raggedright\footnotesize " + words + "}"
 
 
-def _footnote_texts(rows: list) -> str:
-    """The texts of the footnotes marked in ``rows``: the counter stands at the last mark, so it is
-    taken back to the first and stepped through them."""
-    notes = [note for row in rows for note in getattr(row, "notes", ())]
-    if not notes:
-        return ""
-    texts = [rf"\addtocounter{{footnote}}{{-{len(notes) - 1}}}"] if len(notes) > 1 else []
-    for number, note in enumerate(notes):
-        texts += ([r"\stepcounter{footnote}"] if number else []) + [r"\footnotetext{" + text(note)[len(r"\text{"):-1] + "}"]
-    return "\n".join(texts) + "\n"
+def _footnote_texts(row) -> str:
+    """The texts of the footnotes marked in ``row``, set just above it (``\\noalign``, tied to it
+    both ways: ``\\*`` before, ``\\nobreak`` after) so they sit on the page of their marks (set
+    after the ``align`` they fell on the next page when the ``align`` ended a page).  The marks
+    come after, so the counter is stepped to each note's number and taken back."""
+    notes = getattr(row, "notes", ())
+    texts = "".join(r"\stepcounter{footnote}\footnotetext{" + text(note)[len(r"\text{"):-1] + "}" for note in notes)
+    return rf"\noalign{{{texts}\addtocounter{{footnote}}{{-{len(notes)}}}\nobreak}}" + "\n"
 
 
 def _align(rows: list[str]) -> str:
-    return "\\begin{align}\n" + " \\\\\n".join(rows) + "\n\\end{align}\n"
+    body = []
+    for number, row in enumerate(rows):
+        noted = bool(getattr(row, "notes", ()))
+        if number:
+            body.append(" \\\\*\n" if noted else " \\\\\n")
+        body.append((_footnote_texts(row) if noted else "") + row)
+    return "\\begin{align}\n" + "".join(body) + "\n\\end{align}\n"

@@ -34,12 +34,18 @@ def today() -> str:
     return datetime.date.today().isoformat()
 
 
-def kernel_listing(source: str, function: str = "loss_and_grad_labels", names: Mapping[str, str] | None = None) -> str:
+def kernel_listing(source: str, function: str = "loss_and_grad_labels", names: Mapping[str, str] | None = None,
+                   comments: Mapping[str, str] | None = None) -> str:
     """The generated function ``function`` of a kernel module, long lines continued with ``\\``,
-    each of ``names`` (generated name -> the name a reader reads) renamed as a whole word."""
+    each of ``names`` (generated name -> the name a reader reads) renamed as a whole word; with
+    ``comments`` (the generator's comment, names renamed -> the words the notes' language shows),
+    each comment is said in those words, and one the table lacks is left out (the Japanese notes
+    showed the generator's English comments)."""
     if names:
         pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
         source = pattern.sub(lambda match: names[match.group(1)], source)
+    if comments is not None:
+        source = "\n".join(_said_in(line, comments) for line in source.splitlines())
     lines, inside = [], False
     for line in source.splitlines():
         if line.startswith(("def ", "@")):
@@ -67,6 +73,17 @@ def kernel_listing(source: str, function: str = "loss_and_grad_labels", names: M
     return "\n".join(wrapped).rstrip() + "\n"
 
 
+def _said_in(line: str, comments: Mapping[str, str]) -> str:
+    """``line`` with its comment (``# ...``) in the words of ``comments``, or without it."""
+    code, hash_, comment = line.partition("# ")
+    if not hash_ or code.count('"') % 2 or code.count("'") % 2:  # no comment, or a '#' inside a string
+        return line
+    said = comments.get(comment.strip())
+    if said is not None:
+        return code + hash_ + said
+    return code.rstrip() if code.strip() else ""
+
+
 def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str = "en",
                 figures: Mapping[str, str] | None = None, kernel_source: str | None = None,
                 date: str | None = None) -> str:
@@ -89,8 +106,7 @@ def notes_latex(get: Callable[[str], Derivation], rules: list[Rule], lang: str =
         r"\author{derive}",
         r"\begin{document}",
         r"\maketitle",
-        r"\tableofcontents",
-        r"\clearpage",
+        r"\tableofcontents",  # the rules follow on the contents' last page, not on a page of their own: no page a quarter full
         rf"\section{{{words['rules']}}}",
         prose(words["rules_intro"]),
         r"\begin{itemize}",
@@ -123,6 +139,8 @@ def _citable(said: set[str]) -> dict:
 def _section(section: Section, derivations, numbers: NotesNumbering, lang: str,
              figures: Mapping[str, str] | None, kernel_source: str | None, rules: Mapping[str, Rule],
              said: set[str]) -> list[str]:
+    if section.kernel and kernel_source:
+        return _kernel_section(section, lang, kernel_source)
     parts = [rf"\section{{{section.heading(lang)}}}", prose(section.intro(lang))]
     reason = language(lang).setting("typography.law_reason_tex")
     if section.rules:
@@ -137,9 +155,25 @@ def _section(section: Section, derivations, numbers: NotesNumbering, lang: str,
         derivation = derivations[name]
         parts += [rf"\subsection{{{prose(derivation.title[lang])}}}", "{\\small",
                   lines.doprint(derivation, numbers=numbers.of("lines", name)), "}"]
-    if section.kernel and kernel_source:
-        parts += [r"{\scriptsize", r"\begin{verbatim}", kernel_listing(kernel_source, names=dict(section.listing_names)).rstrip("\n"), r"\end{verbatim}", "}"]
     return parts
+
+
+def section_listing(section: Section, lang: str, kernel_source: str) -> str:
+    """The kernel section's listing as the notes in ``lang`` show it (PDF and HTML): the reader's
+    names (sections.toml), the comments in the language's words (its notes.toml)."""
+    comments = language(lang).tables["notes"].get("listing_comments", {})
+    return kernel_listing(kernel_source, names=dict(section.listing_names), comments=comments)
+
+
+def _kernel_section(section: Section, lang: str, kernel_source: str) -> list[str]:
+    """The generated kernel: its heading, the paragraph on what it does and the listing as one box,
+    which TeX moves whole to the next page rather than split (the listing's last lines were left
+    alone on a page of their own); the paragraph keeps the document's indent inside the box."""
+    listing = section_listing(section, lang, kernel_source).rstrip("\n")
+    return [rf"\section{{{section.heading(lang)}}}", r"\edef\bodyindent{\the\parindent}",
+            r"\noindent\begin{minipage}{\linewidth}\setlength{\parindent}{\bodyindent}\indent",
+            prose(section.intro(lang)), r"{\scriptsize", r"\begin{verbatim}", listing, r"\end{verbatim}", "}",
+            r"\end{minipage}"]
 
 
 def toc_seed(get: Callable[[str], Derivation], lang: str = "en") -> str:

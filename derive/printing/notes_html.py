@@ -12,7 +12,7 @@ from ..steps import Derivation
 from .html_format import HtmlPrinter
 from .html_page import Formulas, page, prose_html
 from .citations import citing, placed
-from .notes import kernel_listing, today
+from .notes import section_listing, today
 from .notes_numbering import notes_numbering
 from .notes_content import APPENDICES, BODY, SECTIONS, appendix_letter, caption
 from .notes_content import words as notes_words
@@ -85,7 +85,7 @@ def _body(derivations, numbers, rules, lang, figures, kernel_source, date, formu
             body.append(f'<h3 id="s{number}-{sub}">{number}.{sub} {subsections[number - 1][sub - 1]}</h3>')
             body.append(lines.table(derivations[name], numbers.of("lines", name)))
         if section.kernel and kernel_source:
-            body.append(f"<pre><code>{html.escape(kernel_listing(kernel_source, names=dict(section.listing_names)))}</code></pre>")
+            body.append(f"<pre><code>{html.escape(section_listing(section, lang, kernel_source))}</code></pre>")
     body.append(f'<h2 id="sA">A {html.escape(words["trail"])}</h2><p>{html.escape(words["trail_intro"])}</p>')
     for name, derivation in derivations.items():
         body.append(f"<h3>{prose_html(derivation.title[lang], formulas)}</h3>")
@@ -95,5 +95,5 @@ def _body(derivations, numbers, rules, lang, figures, kernel_source, date, formu
         body.append(f'<h2 id="s{letter}">{letter} {html.escape(section.heading(lang))}</h2>')
         body.append(f"<p>{prose_html(section.intro(lang), formulas)}</p>")
         if section.kernel and kernel_source:
-            body.append(f"<pre><code>{html.escape(kernel_listing(kernel_source, names=dict(section.listing_names)))}</code></pre>")
+            body.append(f"<pre><code>{html.escape(section_listing(section, lang, kernel_source))}</code></pre>")
     return body

@@ -81,8 +81,13 @@ class SeriesPrinter:
 
     def _print_Float(self, expr):
         """A decimal number to ``SIGNIFICANT`` digits (the step holds it, and is checked, at 15):
-        ``0.6733``, not ``0.673344553263766``."""
-        return Printed(sp.sstr(sp.Float(expr, self.SIGNIFICANT), full_prec=False), ATOM)
+        ``0.6733``, not ``0.673344553263766``; a rounded one keeps its trailing zeros (``0.8210``,
+        ``2.070``: four digits, as a worked answer promises), one printed whole stays ``0.15``."""
+        short = sp.sstr(sp.Float(expr, self.SIGNIFICANT), full_prec=False)
+        padded = f"{float(expr):#.{self.SIGNIFICANT}g}"
+        if f"{float(expr):.15g}" != f"{float(expr):.{self.SIGNIFICANT}g}" and "e" not in padded:
+            short = padded
+        return Printed(short, ATOM)
 
     def _print_Rational(self, expr):
         return Printed(self.rational(expr), MUL if expr > 0 else ADD)
