@@ -130,6 +130,21 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
     where it lies outside them whatever the sizes): an index free in the line anywhere in its
     array's length (the model's), one bound around the sum anywhere in its range.
     ``∑_{k=2}^{K} δ_{jk} f_k`` is left alone: at j = 1 it is 0, and f_j elsewhere."""
+    return _collapsed(equation, model, terms_without_delta=False)
+
+
+@operation("collapse_kronecker_delta_terms", checks=CheckKind.LOCAL, example=Example(
+    rule="kronecker_delta_collapses_its_terms",
+    before="Derivative(E, z[j]) = Sum(t[k]*(KroneckerDelta(j, k) - y[j]), (k, 1, K))",
+    after="Derivative(E, z[j]) = t[j] - y[j]*Sum(t[k], (k, 1, K))"))
+def _collapse_kronecker_delta_terms(rule, equation, model, arguments):
+    """``∑_{k} (δ_{jk} f_k + g_k) = f_j + ∑_{k} g_k``: the terms with the delta collapse as above,
+    the others stay summed, what they share outside the sum (``∑_k f_k (δ_jk − s_j) = f_j −
+    s_j ∑_k f_k``, the Jacobian of a softmax summed against anything)."""
+    return _collapsed(equation, model, terms_without_delta=True)
+
+
+def _collapsed(equation: Equation, model, terms_without_delta: bool):
     free = index_ranges(sp.Tuple(equation.lhs, equation.rhs), model)
 
     def collapse(term: sp.Basic, variable: sp.Symbol, where) -> sp.Basic | None:
@@ -148,7 +163,8 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
     def accept(path, sub):
         if not isinstance(sub, sp.Sum) or len(sub.limits) != 1:
             return None
-        if any(isinstance(inner, sp.Sum) and inner.function.has(sp.KroneckerDelta) for inner in sub.function.atoms(sp.Sum)):
+        if terms_without_delta and any(isinstance(inner, sp.Sum) and inner.function.has(sp.KroneckerDelta)
+                                       for inner in sub.function.atoms(sp.Sum)):
             return None  # a sum of deltas inside first: Σ_k f_k Σ_h δ_hj s_h is Σ_k f_k s_j before Σ_k is opened
         variable, lower, upper = sub.limits[0]
         known = {**free, **enclosing_limits(equation.rhs, path)}
@@ -170,12 +186,13 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
         if any(term is None for term in collapsed) and sub.function.has(sp.KroneckerDelta):
             # a delta inside a factor, f_k (δ_jk − s_j): that factor multiplied out, and no more (a
             # power (1 − s)^(γ − 1) is left whole); else everything multiplied out, (δ a + δ b) c
-            for opened in (_deltas_multiplied_out(sub.function, variable), sp.expand(sub.function)):
-                terms = sp.Add.make_args(opened)
+            openings = (_deltas_multiplied_out, lambda f, _: sp.expand(f)) if terms_without_delta else (lambda f, _: sp.expand(f),)
+            for opening in openings:
+                terms = sp.Add.make_args(opening(sub.function, variable))
                 collapsed = [collapse(term, variable, where) for term in terms]
                 if any(term is not None for term in collapsed):
                     break
-        if all(term is None for term in collapsed):
+        if all(term is None for term in collapsed) or (not terms_without_delta and None in collapsed):
             return None
         # the terms without a delta stay summed, what they share outside: Σ_k f_k (δ_jk − s_j) = f_j − s_j Σ_k f_k
         kept = [term for term, done in zip(terms, collapsed) if done is None]
