@@ -39,8 +39,8 @@ def unnamed_softmaxes(expr: sp.Basic) -> list[sp.Basic]:
         if not isinstance(node, sp.Mul):
             continue
         factors = sp.Mul.make_args(node)
-        totals = [(f.base, -f.exp) for f in factors
-                  if isinstance(f, sp.Pow) and f.exp.is_negative and is_sum_of_exponentials(f.base)]
+        totals = [(f.base, -f.exp) for f in factors if isinstance(f, sp.Pow) and is_sum_of_exponentials(f.base)
+                  and (f.exp.is_negative or f.exp.could_extract_minus_sign())]  # 1/S, 1/S^q
         exponents = [f.args[0] for f in factors if isinstance(f, sp.exp)]
         # e^{q a_k}/(∑ₘ e^{a_m})^q is softmax(a)_k^q; e^{a_k} e^{a_l}/(∑ₘ e^{a_m})² two components
         if any(is_term_of(a, total) or is_term_of(a / power, total) for total, power in totals for a in exponents):

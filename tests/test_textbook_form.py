@@ -28,6 +28,8 @@ def test_an_exponential_over_its_row_sum_is_an_unnamed_softmax_and_a_named_one_i
     assert unnamed_softmaxes(sp.exp(z[k]) / S * t[k])
     assert unnamed_softmaxes(sp.exp(z[j] / 2) / sp.Sum(sp.exp(z[n] / 2), (n, 1, K)))  # a temperature
     assert unnamed_softmaxes(sp.exp(3 * z[j]) / S**3)  # a power of a softmax
+    q = sp.Symbol("q", real=True)
+    assert unnamed_softmaxes(sp.exp(q * z[j]) * S**-q)  # of any power (main's (1 − softmax_c^q)/q ended so)
     assert not unnamed_softmaxes(softmax(z[k], S) * t[k])
     assert not unnamed_softmaxes(sp.exp(t[k]) / S)  # e^{t_k} is not a term of the sum over e^{z_m}
 
