@@ -52,6 +52,24 @@ class softmax(sp.Function):  # noqa: N801 - named as the literature writes it
     def _eval_evalf(self, prec):
         return (sp.exp(self.args[0]) / self.args[1])._eval_evalf(prec)
 
+    def vector_and_component(self) -> tuple[sp.Basic, sp.Basic] | None:
+        """``((z − m t)/T, k)`` for softmax((z − m t)/T)_k, as a person writes it: the sum's exponent
+        with each component along its index written as the whole vector, and the component's index;
+        None where the logit is not one term of the sum (printed then as its definition)."""
+        component, total = self.args
+        if not (isinstance(total, sp.Sum) and len(total.limits) == 1 and isinstance(total.function, sp.exp)):
+            return None
+        index, term = total.limits[0][0], total.function.args[0]
+        value = sp.Wild("value", properties=[lambda v: v.is_integer is True and not v.has(index)])
+        found = component.match(term.xreplace({index: value}))
+        if not found or value not in found:
+            return None
+        vectors = {a: (a.base[a.indices[:-1]] if len(a.indices) > 1 else sp.Symbol(str(a.base.label)))
+                   for a in term.atoms(sp.Indexed) if a.indices[-1] == index}
+        if term.xreplace(vectors).has(index):
+            return None
+        return term.xreplace(vectors), found[value]
+
 
 class xlogy(sp.Function):  # noqa: N801 - the name SciPy and PyTorch use
     """``x log y`` with the limit ``0 log 0 = 0``: a term whose weight is 0 contributes 0."""

@@ -18,7 +18,7 @@ import sympy as sp
 
 from . import conventions as c
 from .edge_sizes import edge_size_choices
-from .functions import BINDERS, sigmoid
+from .functions import BINDERS, sigmoid, softmax
 from .positivity import instances, stated_by_logs, stated_positive, statement
 from .ranges import at_least, nonempty
 
@@ -208,8 +208,8 @@ class Model:
             return True
         if isinstance(expr, sp.Pow) and expr.exp.is_real and self.is_positive(expr.base, known):
             return True
-        if isinstance(expr, sp.exp) and self.is_real(expr.args[0]):  # real, knowing what the loss divides by is not 0
-            return True
+        if isinstance(expr, (sp.exp, softmax)) and self.is_real(expr.args[0]):  # real, knowing what the loss divides by is not 0
+            return True  # (a softmax of real logits, e^{a_k}/Σ e^{a_m}, too: softmax((z − m t)/T)_k with T ≠ 0)
         predictions = (c.y, c.y_scalar) if self.labels_and_predictions else ()
         return _sign_through_unit_interval(expr, predictions, "is_positive", {"positive": True}, sigmoids=True)
 

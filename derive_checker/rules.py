@@ -8,7 +8,7 @@ from itertools import combinations
 import sympy as sp
 
 from . import axioms
-from .expressions import Malformed
+from .expressions import Malformed, definitions
 from .zero import Refused, proves
 
 _ON_WILDS = ((r"^(\w+)\s*>\s*0$", "positive"), (r"^(\w+)\s*>=\s*0$", "nonnegative"), (r"^(\w+)\s*!=\s*0$", "nonzero"),
@@ -91,7 +91,7 @@ def _sign(value, model, sign: str) -> bool:
             s = sp.Dummy("s", positive=True) if model.domain(atom) == "probability" else sp.Dummy("u", nonnegative=True)
             table[atom] = s / (1 + s)
     ends = [atom for atom in table if model.domain(atom) != "probability"]
-    return bool(getattr(value, sign)) or bool(table) and len(ends) <= 3 and all(bool(getattr(sp.factor(sp.together(value.xreplace(
+    return bool(getattr(value, sign)) or bool(getattr(definitions(value), sign)) or bool(table) and len(ends) <= 3 and all(bool(getattr(sp.factor(sp.together(value.xreplace(
         {**table, **dict.fromkeys(ones, sp.Integer(1))}))), sign)) for n in range(len(ends) + 1) for ones in combinations(ends, n))
 
 

@@ -12,8 +12,25 @@ import sympy
 
 import derive
 from derive.work_budget import MAX_WORK, work_budget
+from derive.textbook_form import shortfalls
 
 CORPUS = tomllib.loads((Path(__file__).parent.parent / "examples" / "loss_corpus.toml").read_text(encoding="utf-8"))["loss"]
+
+# Issue 32's bound, at most 1.2 × the loss's operations + 6, is not met by these (benchmarks/human_form.py
+# prints their figures: gradient ops / bound); listed, not dropped: each must still be over, so that a
+# loss that comes within the bound is taken off the list.
+OVER_THE_BOUND = {
+    "sigmoid focal loss": "20 / 16.8: αt(1 − σ)^γ (γ σ log σ − (1 − σ)) is 19 ops even merged",
+    "soft Tversky loss": "33 / 25.2: the quotient rule over three sums",
+    "binary focal loss in logits": "40 / 30: two focal terms, each as long as the sigmoid focal loss's",
+    "class-weighted multi-class focal loss through softmax": "54 / 25.2: f_j − softmax(z)_j ∑_k f_k writes "
+    "the focal term twice, each softmax(z)_k three operations (softmax, its sum, exp)",
+    "Brier score through softmax": "19 / 14.4: 2 softmax(z)_j (softmax(z)_j − t_j − ∑_k softmax(z)_k (softmax(z)_k − t_k))",
+}
+# A Kronecker delta left summed where collapsing it needs a size the loss does not state.
+DELTA_KEPT = {
+    "BCE of logits by one named component": "∑_{i=1}^{N} δ_{2i} (σ(z_i) − t_i) is σ(z_2) − t_2 only for N ≥ 2 (0 at N = 1)",
+}
 
 
 def test_the_corpus_has_sixty_three_losses_with_their_sources():
@@ -31,8 +48,12 @@ def test_every_loss_of_the_corpus_is_differentiated_and_verified(entry):
     assert all(step.verification.method in ("symbolic", "numeric") for step in derivation.steps[1:])
     assert [check.method for check in derivation.cross_checks] == ["sympy.diff", "central difference"]
     assert not derivation.result.rhs.has(sympy.Derivative)
-    # in the form a person writes (issue 16): no longer than 1.5 times the loss, plus 10 operations
-    assert sympy.count_ops(derivation.result.rhs) <= 1.5 * sympy.count_ops(derivation.steps[0].rhs) + 10
+    # in the form a textbook writes (issue 32): deltas collapsed, the softmax named, powers of one base
+    # merged, and no longer than 1.2 times the loss plus 6 operations (issue 16's was 1.5 × + 10)
+    found = shortfalls(derivation.result.rhs)
+    assert found == (["a Kronecker delta summed over"] if entry["name"] in DELTA_KEPT else []), found
+    gradient_ops, loss_ops = sympy.count_ops(derivation.result.rhs), sympy.count_ops(derivation.steps[0].rhs)
+    assert (gradient_ops > 1.2 * loss_ops + 6) == (entry["name"] in OVER_THE_BOUND), (gradient_ops, loss_ops)
     assert not derivation.result.rhs.has(sympy.Float)  # exact rationals and roots, never 0.5
 
 

@@ -58,12 +58,15 @@ def _rename_summation_index(rule, equation, model, arguments):
     avoid = set(arguments.get("avoid", ()))
     used = {s for s in equation.rhs.atoms(sp.Symbol)} | avoid
     fresh = [s for s in c.DUMMY_INDICES if s not in used]
+    # a sum written twice (a softmax's normaliser) is renamed as it was the first time: one sum, one name
+    renamed = {canonical_indices(total): total for total in equation.rhs.atoms(sp.Sum, sp.Product)
+               if not any(variable in avoid for variable, _, _ in total.limits)}
 
     def accept(sub):
         if isinstance(sub, (sp.Sum, sp.Product)) and fresh:  # one limit or several (a double sum)
             for variable, _, _ in sub.limits:
                 if variable in avoid:
-                    return sub.xreplace({variable: fresh[0]})
+                    return renamed.get(canonical_indices(sub), sub.xreplace({variable: fresh[0]}))
         return None
 
     return rewrite_rhs(equation, accept)
@@ -127,6 +130,21 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
     where it lies outside them whatever the sizes): an index free in the line anywhere in its
     array's length (the model's), one bound around the sum anywhere in its range.
     ``∑_{k=2}^{K} δ_{jk} f_k`` is left alone: at j = 1 it is 0, and f_j elsewhere."""
+    return _collapsed(equation, model, terms_without_delta=False)
+
+
+@operation("collapse_kronecker_delta_terms", checks=CheckKind.LOCAL, example=Example(
+    rule="kronecker_delta_collapses_its_terms",
+    before="Derivative(E, z[j]) = Sum(t[k]*(KroneckerDelta(j, k) - y[j]), (k, 1, K))",
+    after="Derivative(E, z[j]) = t[j] - y[j]*Sum(t[k], (k, 1, K))"))
+def _collapse_kronecker_delta_terms(rule, equation, model, arguments):
+    """``∑_{k} (δ_{jk} f_k + g_k) = f_j + ∑_{k} g_k``: the terms with the delta collapse as above,
+    the others stay summed, what they share outside the sum (``∑_k f_k (δ_jk − s_j) = f_j −
+    s_j ∑_k f_k``, the Jacobian of a softmax summed against anything)."""
+    return _collapsed(equation, model, terms_without_delta=True)
+
+
+def _collapsed(equation: Equation, model, terms_without_delta: bool):
     free = index_ranges(sp.Tuple(equation.lhs, equation.rhs), model)
 
     def collapse(term: sp.Basic, variable: sp.Symbol, where) -> sp.Basic | None:
@@ -145,6 +163,9 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
     def accept(path, sub):
         if not isinstance(sub, sp.Sum) or len(sub.limits) != 1:
             return None
+        if terms_without_delta and any(isinstance(inner, sp.Sum) and inner.function.has(sp.KroneckerDelta)
+                                       for inner in sub.function.atoms(sp.Sum)):
+            return None  # a sum of deltas inside first: Σ_k f_k Σ_h δ_hj s_h is Σ_k f_k s_j before Σ_k is opened
         variable, lower, upper = sub.limits[0]
         known = {**free, **enclosing_limits(equation.rhs, path)}
 
@@ -160,15 +181,50 @@ def _collapse_kronecker_delta(rule, equation, model, arguments):
                 return "outside"
             return ""
         # f_j may be a sum of terms that each carry the delta: sum_j delta_ij (a_j + b_j) = a_i + b_i
-        collapsed = [collapse(term, variable, where) for term in sp.Add.make_args(sub.function)]
+        terms = sp.Add.make_args(sub.function)
+        collapsed = [collapse(term, variable, where) for term in terms]
         if any(term is None for term in collapsed) and sub.function.has(sp.KroneckerDelta):
-            # a delta inside a product of sums, (δ a + δ b) c: multiplied out, each term carries it
-            collapsed = [collapse(term, variable, where) for term in sp.Add.make_args(sp.expand(sub.function))]
-        if any(term is None for term in collapsed):
+            # a delta inside a factor, f_k (δ_jk − s_j): that factor multiplied out, and no more (a
+            # power (1 − s)^(γ − 1) is left whole); else everything multiplied out, (δ a + δ b) c
+            openings = (_deltas_multiplied_out, lambda f, _: sp.expand(f)) if terms_without_delta else (lambda f, _: sp.expand(f),)
+            for opening in openings:
+                terms = sp.Add.make_args(opening(sub.function, variable))
+                collapsed = [collapse(term, variable, where) for term in terms]
+                if any(term is not None for term in collapsed):
+                    break
+        if all(term is None for term in collapsed) or (not terms_without_delta and None in collapsed):
             return None
-        return sp.Add(*collapsed)
+        # the terms without a delta stay summed, what they share outside: Σ_k f_k (δ_jk − s_j) = f_j − s_j Σ_k f_k
+        kept = [term for term, done in zip(terms, collapsed) if done is None]
+        return sp.Add(*(term for term in collapsed if term is not None)) + _summed(sp.Add(*kept), sub.limits)
 
     return rewrite_rhs(equation, accept, with_path=True)
+
+
+def _summed(function: sp.Basic, limits) -> sp.Basic:
+    """``Σ function`` over ``limits``, the factors of its terms that do not depend on the index outside."""
+    if function == 0:
+        return sp.S.Zero
+    shared = sp.factor_terms(function)
+    outside = [f for f in sp.Mul.make_args(shared) if not f.has(limits[0][0])]
+    inside = [f for f in sp.Mul.make_args(shared) if f.has(limits[0][0])]
+    return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *limits)
+
+
+def _deltas_multiplied_out(expr: sp.Basic, variable: sp.Symbol) -> sp.Basic:
+    """Each product with a factor that is a sum holding a Kronecker delta in ``variable``,
+    multiplied out over that factor's terms (again, where a term holds another such factor)."""
+    terms = []
+    for term in sp.Add.make_args(expr):
+        factors = sp.Mul.make_args(term)
+        opened = next((f for f in factors if isinstance(f, sp.Add) and any(
+            isinstance(a, sp.KroneckerDelta) and variable in a.args for a in f.atoms(sp.KroneckerDelta))), None)
+        if opened is None:
+            terms.append(term)
+            continue
+        rest = sp.Mul(*(f for f in factors if f is not opened))
+        terms.extend(sp.Add.make_args(_deltas_multiplied_out(sp.Add(*(rest * a for a in opened.args)), variable)))
+    return sp.Add(*terms)
 
 
 @operation("simplify_algebra", checks=CheckKind.EQUAL, example=Example(

@@ -9,6 +9,8 @@ from ..functions import softmax
 from ..link_functions import fresh_index, is_linear_layer_of, link_table, linear_layer_of
 from ..models import Link, categorical
 from ..steps import Check, CheckKind, Equation
+from ..symbolic_proofs import canonical_indices
+from ..textbook_form import is_sum_of_exponentials, is_term_of
 from .base import Outcome, rewrite_rhs
 from .registry import Example, operation
 
@@ -137,21 +139,37 @@ def _recognise_linear_layer(rule, equation, model, arguments):
     rule="recognise_softmax_function", before="E = exp(z[j])*t[j]/Sum(exp(z[m]), (m, 1, K))",
     after="E = softmax(z[j], Sum(exp(z[m]), (m, 1, K)))*t[j]"))
 def _recognise_softmax_function(rule, equation, model, arguments):
-    """Write e^{z_j} / Σ_m e^{z_m} as softmax(z)_j where the model does not name it y."""
+    """Write e^{a_j} / Σ_m e^{a_m} as softmax(a)_j where the model does not name it y: wherever it
+    occurs (inside a log, a power, a product), whatever the logits (z_j/T, z_j − m t_j, s_j): the
+    numerator's exponent is one term of the sum's, so the quotient is a component of that softmax."""
     if model.link == Link.SOFTMAX:
         return None
+
+    # one softmax, one sum: a row's normaliser written again with another index is the one already named
+    named = {canonical_indices(f.args[1]): f.args[1] for f in equation.rhs.atoms(softmax)}
 
     def accept(sub):
         if not isinstance(sub, sp.Mul):
             return None
-        parts = _softmax_parts(sub)
-        if parts is None:
-            return None
-        numerator, denominator, _, _ = parts
-        rest = [f for f in sp.Mul.make_args(sub) if f is not numerator and f is not denominator]
-        return sp.Mul(softmax(numerator.args[0], denominator.base), *rest)
+        factors = sp.Mul.make_args(sub)
+        for denominator in factors:
+            total = _sum_of_exponentials(denominator)
+            if total is None:
+                continue
+            for numerator in factors:
+                if isinstance(numerator, sp.exp) and is_term_of(numerator.args[0], total):
+                    rest = [f for f in factors if f is not numerator and f is not denominator]
+                    return sp.Mul(softmax(numerator.args[0], named.get(canonical_indices(total), total)), *rest)
+        return None
 
     return rewrite_rhs(equation, accept)
+
+
+def _sum_of_exponentials(factor: sp.Basic) -> sp.Sum | None:
+    """``Σ_m e^{a_m}`` where ``factor`` is its reciprocal."""
+    if isinstance(factor, sp.Pow) and factor.exp == -1 and is_sum_of_exponentials(factor.base):
+        return factor.base
+    return None
 
 
 def _softmax_outputs_by_logits(rule, equation, model, jacobian):
@@ -201,3 +219,30 @@ def _derivative_of_link_in_any_row(rule, equation, model, arguments):
 
     return _softmax_outputs_by_logits(rule, equation, model, any_row)
 
+
+
+@operation("differentiate_softmax_function", checks=CheckKind.LOCAL, example=Example(
+    rule="softmax_function_derivative", before="E = Derivative(softmax(z[k] - t[k], Sum(exp(z[m] - t[m]), (m, 1, K))), z[j])",
+    after="E = softmax(z[k] - t[k], Sum(exp(z[m] - t[m]), (m, 1, K)))*(Derivative(z[k] - t[k], z[j])"
+          " - Sum(softmax(z[h] - t[h], Sum(exp(z[m] - t[m]), (m, 1, K)))*Derivative(z[h] - t[h], z[j]), (h, 1, K)))"))
+def _differentiate_softmax_function(rule, equation, model, arguments):
+    """``∂/∂x softmax(a)_k = softmax(a)_k (∂a_k/∂x − Σ_m softmax(a)_m ∂a_m/∂x)``: the quotient rule
+    on e^{a_k}/Σ_m e^{a_m} with each e^{a_m}/Σ e^{a} named again, so the result speaks of the
+    softmax, as a textbook's Jacobian softmax_k (δ_jk − softmax_j) does, never of exp over a sum."""
+    def accept(sub):
+        if not isinstance(sub, sp.Derivative) or len(sub.variables) != 1 or not isinstance(sub.expr, softmax):
+            return None
+        (variable,) = sub.variables
+        argument, total = sub.expr.args
+        if not (isinstance(total, sp.Sum) and len(total.limits) == 1 and isinstance(total.function, sp.exp)):
+            return None
+        index, _, _ = total.limits[0]
+        if variable.has(index):  # x = z_m: the sum's index must first be renamed
+            return None
+        # the outer sum's own index: Σ_m e^{a_m} stays bound in each softmax, untouched by a δ_jn
+        outer = fresh_index(sp.Tuple(equation.lhs, equation.rhs))
+        term = total.function.args[0].xreplace({index: outer})
+        return sub.expr * (sp.Derivative(argument, variable)
+                           - sp.Sum(softmax(term, total) * sp.Derivative(term, variable), (outer, *total.limits[0][1:])))
+
+    return rewrite_rhs(equation, accept)

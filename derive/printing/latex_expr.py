@@ -120,6 +120,11 @@ class LatexPrinter(SeriesPrinter, SympyLatexPrinter):
 
     def _print_softmax(self, expr):
         component = expr.args[0]
+        if not isinstance(component, sp.Indexed):  # softmax((z − m t)/T)_k
+            parts = expr.vector_and_component()
+            if parts is None:
+                return self._print(sp.exp(component) / expr.args[1])
+            return Printed(rf"\operatorname{{softmax}}\left({self._print(parts[0])}\right)_{{{self._print(parts[1])}}}", ATOM)
         row, last = component.indices[:-1], component.indices[-1]
         base = latex_name(str(component.base.label)) + (f"_{{{''.join(self._print(i) for i in row)}}}" if row else "")
         return Printed(rf"\operatorname{{softmax}}\left({base}\right)_{{{self._print(last)}}}", ATOM)

@@ -135,6 +135,11 @@ class UnicodePrinter(SeriesPrinter, StrPrinter):
 
     def _print_softmax(self, expr):
         component = expr.args[0]
+        if not isinstance(component, sp.Indexed):  # softmax((z − m t)/T)_k
+            parts = expr.vector_and_component()
+            if parts is None:
+                return self._print(sp.exp(component) / expr.args[1])
+            return Printed(f"softmax({self._print(parts[0])}){subscript(str(parts[1]))}", ATOM)
         row, last = component.indices[:-1], component.indices[-1]
         base = unicode_name(str(component.base.label)) + (subscript("".join(map(str, row))) if row else "")
         return Printed(f"softmax({base}){subscript(str(last))}", ATOM)
