@@ -239,10 +239,10 @@ class NumbaBackend:
                 return Kernel(name, make_plan)
             except CodegenError:  # not rows of X and T alone: loops over the loss's own arrays
                 pass
+        from .ir import numba_ir
         from .user_kernels import UserKernel
 
-        kind = make_plan().kinds[0]
-        return UserKernel(kind.loss.result.rhs, kind.gradient.result.rhs, make_plan().wrt)
+        return UserKernel(numba_ir(make_plan()))  # the IR the torch and JAX backends print
 
 
 BACKENDS = ("numba", "torch", "jax")

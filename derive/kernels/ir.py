@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .shift import outer_terms
-from .user_kernels import Layout, layout
+from .kernel_layout import Layout, layout
 from .user_printer import identifier, parameter_identifier
 
 SAMPLES = "N"  # the size a loss over samples sums to: Σ_{i=1}^{N} (derive.conventions.N, or a user's N)
@@ -90,6 +90,18 @@ def kernel_ir(name: str, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, labe
         index = sp.Dummy("i", integer=True)  # the samples' letter is the gradient's for another axis
         samples = Samples(index, samples.size, samples.coefficient, samples.term.xreplace({samples.index: index}))
     return KernelIR(name, loss, gradient, arrays, labelled, samples)
+
+
+def numba_ir(plan) -> KernelIR:
+    """The IR the Numba backend prints as loops (:mod:`.loop_printer`) for a plan that the row
+    kernels do not take: its first kind's, with every array read as numbers (a categorical
+    built-in's one-hot targets included), as :func:`plan_irs` gives it for a user's loss."""
+    kind = plan.kinds[0]
+    ir = plan_irs(plan).get(kind.name)
+    if ir is None or ir.labels:
+        ir = kernel_ir(f"{plan.name}-{kind.name}", kind.loss.result.rhs, kind.gradient.result.rhs, plan.wrt)
+    assert ir is not None  # no labels asked for: an IR always
+    return ir
 
 
 def plan_irs(plan) -> dict[str, KernelIR]:

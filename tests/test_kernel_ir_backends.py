@@ -1,0 +1,103 @@
+"""One kernel IR (derive/kernels/ir.py), printed by every backend (issue 31, item 1): Numba prints
+it as loops, torch and JAX as array operations.  The three kernels of one derivation are built
+from equal IRs, and an IR edited by hand changes what each backend computes."""
+import dataclasses
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derive
+from tools import require_jax, require_torch
+
+WEIGHTED_BCE = r"-\frac{1}{N}\sum_{i=1}^{N} [w t_i \log \sigma(z_i) + (1 - t_i) \log(1 - \sigma(z_i))]"
+Z = np.array([0.3, -1.2, 2.0, -0.4])
+T = np.array([1.0, 0.0, 1.0, 0.0])
+
+
+@pytest.fixture(scope="module")
+def derivation():
+    return derive.gradient(WEIGHTED_BCE, "z_{j}")
+
+
+@pytest.fixture(scope="module")
+def jax():
+    """JAX with float64 for this module's tests only (the library never changes it)."""
+    jax = require_jax()
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield jax
+    jax.config.update("jax_enable_x64", before)
+
+
+def _doubled(ir):
+    """The IR with its loss, gradient and per-sample term each twice what was derived: an edit by
+    hand that no derivation made, so only a backend that reads the IR can follow it."""
+    samples = dataclasses.replace(ir.samples, term=2 * ir.samples.term)
+    return dataclasses.replace(ir, loss=2 * ir.loss, gradient=2 * ir.gradient, samples=samples)
+
+
+def test_the_numba_torch_and_jax_kernels_of_one_derivation_are_built_from_one_ir(derivation):
+    require_torch()
+    numba_kernel = derivation.compile()
+    torch_kernel = derivation.compile(backend="torch")
+    (torch_ir,) = torch_kernel.irs.values()
+    assert numba_kernel.ir == torch_ir
+    assert numba_kernel.inputs == torch_kernel.inputs == torch_ir.inputs == ("t", "z", "w")
+    assert numba_kernel.source != torch_kernel.source  # loops, and torch operations: two printers of it
+
+
+def test_the_jax_kernel_is_built_from_the_same_ir(derivation, jax):
+    (jax_ir,) = derivation.compile(backend="jax").irs.values()
+    assert jax_ir == derivation.compile().ir
+
+
+def test_an_ir_edited_by_hand_changes_what_the_numba_kernel_computes(derivation):
+    from derive.kernels.user_kernels import UserKernel
+
+    ir = derivation.compile().ir
+    plain, doubled = UserKernel(ir), UserKernel(_doubled(ir))
+    assert doubled.source != plain.source
+    for reduction in (None, "sum", "none"):
+        np.testing.assert_allclose(doubled.loss(z=Z, t=T, w=2.0, reduction=reduction),
+                                   2 * np.asarray(plain.loss(z=Z, t=T, w=2.0, reduction=reduction)), rtol=1e-14)
+        np.testing.assert_allclose(doubled.grad(z=Z, t=T, w=2.0, reduction=reduction),
+                                   2 * plain.grad(z=Z, t=T, w=2.0, reduction=reduction), rtol=1e-14)
+
+
+def test_an_ir_edited_by_hand_changes_what_the_torch_kernel_computes(derivation):
+    torch = require_torch()
+    from derive.kernels.torch_backend import TorchKernel
+
+    (kind, ir), = derivation.compile(backend="torch").irs.items()
+    numba_kernel = derivation.compile()
+    doubled = TorchKernel("doubled", {kind: _doubled(ir)})
+    z = torch.tensor(Z, requires_grad=True)
+    loss = doubled(z=z, t=torch.tensor(T), w=2.0)
+    loss.backward()
+    assert loss.item() == pytest.approx(2 * numba_kernel.loss(z=Z, t=T, w=2.0), rel=1e-13)
+    np.testing.assert_allclose(z.grad.numpy(), 2 * numba_kernel.grad(z=Z, t=T, w=2.0), rtol=1e-13)
+
+
+def test_an_ir_edited_by_hand_changes_what_the_jax_kernel_computes(derivation, jax):
+    from derive.kernels.jax_backend import JaxKernel
+
+    (kind, ir), = derivation.compile(backend="jax").irs.items()
+    numba_kernel = derivation.compile()
+    doubled = JaxKernel("doubled", {kind: _doubled(ir)})
+    t = jax.numpy.asarray(T)
+    assert float(doubled(z=jax.numpy.asarray(Z), t=t, w=2.0)) == pytest.approx(2 * numba_kernel.loss(z=Z, t=T, w=2.0), rel=1e-13)
+    gradient = jax.grad(lambda a: doubled(z=a, t=t, w=2.0))(jax.numpy.asarray(Z))
+    np.testing.assert_allclose(np.asarray(gradient), 2 * numba_kernel.grad(z=Z, t=T, w=2.0), rtol=1e-13)
+
+
+def test_the_numba_kernel_of_a_loss_over_samples_reads_its_rows_from_the_ir(derivation):
+    """ℓ_i of reduction="none" is the IR's per-sample term: replace it, and only the rows change."""
+    from derive.kernels.user_kernels import UserKernel
+
+    ir = derivation.compile().ir
+    z = sp.IndexedBase("z")
+    squared = dataclasses.replace(ir, samples=dataclasses.replace(ir.samples, term=z[ir.samples.index] ** 2))
+    kernel = UserKernel(squared)
+    np.testing.assert_allclose(kernel.loss(z=Z, t=T, w=2.0, reduction="none"), Z ** 2, rtol=1e-15)
+    assert kernel.loss(z=Z, t=T, w=2.0) == pytest.approx(UserKernel(ir).loss(z=Z, t=T, w=2.0), rel=1e-15)
