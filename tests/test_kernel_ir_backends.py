@@ -2,6 +2,7 @@
 it as loops, torch and JAX as array operations.  The three kernels of one derivation are built
 from equal IRs, and an IR edited by hand changes what each backend computes."""
 import dataclasses
+import hashlib
 
 import numpy as np
 import pytest
@@ -101,3 +102,53 @@ def test_the_numba_kernel_of_a_loss_over_samples_reads_its_rows_from_the_ir(deri
     kernel = UserKernel(squared)
     np.testing.assert_allclose(kernel.loss(z=Z, t=T, w=2.0, reduction="none"), Z ** 2, rtol=1e-15)
     assert kernel.loss(z=Z, t=T, w=2.0) == pytest.approx(UserKernel(ir).loss(z=Z, t=T, w=2.0), rel=1e-15)
+
+
+@pytest.fixture(scope="module")
+def bce_sigmoid_plan():
+    from derive.derivations.plans import built_in_plan
+    return built_in_plan("bce-sigmoid")
+
+
+def test_the_built_in_row_generators_read_the_per_sample_loss_and_gradient_from_the_ir(bce_sigmoid_plan):
+    """spec_of(ir) is what the row generators were given before the IR was shared: ℓ_i by taking 1/N
+    off the stable loss (codegen.per_sample), the gradient of Σ_i ℓ_i by setting N to 1 in the
+    derived one (codegen.per_sample_gradient): two routes to one Spec."""
+    from derive import conventions as c
+    from derive.kernels.codegen import per_sample, per_sample_gradient
+    from derive.kernels.generated import sums_to_one
+    from derive.kernels.ir import plan_irs
+    from derive.kernels.row_spec import spec_of
+    from derive.kernels.spec import Spec
+
+    plan = bce_sigmoid_plan
+    irs = plan_irs(plan)
+    for kind in plan.kinds:
+        loss, gradient = kind.loss.result.rhs, kind.gradient.result.rhs
+        before = Spec(per_sample(loss), per_sample_gradient(gradient), getattr(c, plan.variable), plan.categorical,
+                      kind.labels, targets_sum_to_one=sums_to_one(kind))
+        assert spec_of(irs[kind.name]) == before
+
+
+def test_an_ir_edited_by_hand_changes_what_the_built_in_row_kernel_computes(bce_sigmoid_plan):
+    from derive.kernels.compiler import module_source
+    from derive.kernels.generated import load_module
+    from derive.kernels.ir import plan_irs
+
+    plan = bce_sigmoid_plan
+    irs = plan_irs(plan)
+    doubled = {kind: _doubled(ir) for kind, ir in irs.items()}
+    sources = [module_source(plan, chosen) for chosen in (irs, doubled)]
+    assert sources[0] != sources[1]
+    modules = [load_module("test_ir_" + hashlib.sha256(source.encode()).hexdigest()[:12], lambda source=source: source)
+               for source in sources]
+    results = []
+    for module in modules:
+        rows, G = np.empty(len(Z)), np.empty(len(Z))
+        module.loss_and_grad_targets(Z, T, rows, G, 1.0 / len(Z))
+        results.append((rows, G))
+    (rows, G), (rows2, G2) = results
+    np.testing.assert_allclose(rows2, 2 * rows, rtol=1e-14)
+    np.testing.assert_allclose(G2, 2 * G, rtol=1e-14)
+    expected = np.logaddexp(0, -Z) * T + np.logaddexp(0, Z) * (1 - T)  # BCE of logits, independently of derive
+    np.testing.assert_allclose(rows, expected, rtol=1e-13)
