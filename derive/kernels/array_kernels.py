@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .array_printer import module_source
+from .array_module import module_source
 from .generated import load_module
 from .ir import KernelIR
 from .user_printer import identifier, parameter_identifier
