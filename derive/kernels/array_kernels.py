@@ -14,9 +14,9 @@ import sympy as sp
 from .array_module import module_source
 from .generated import load_module
 from .ir import KernelIR
+from .kernel_calls import checked_reduction
 from .user_printer import identifier, parameter_identifier
 
-REDUCTIONS = (None, "mean", "sum", "none")
 WRITTEN, ROWS, BATCH = "written", "rows", "batch"  # the modes of a call
 
 
@@ -69,8 +69,7 @@ def refuse_positional(inputs: tuple[str, ...], positional: tuple) -> None:
 
 
 def check_reduction(reduction) -> None:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be None, 'mean', 'sum' or 'none', got {reduction!r}")
+    checked_reduction(reduction, written=True)
 
 
 def expected_axes(ir: KernelIR, base: sp.IndexedBase) -> int:

@@ -10,9 +10,10 @@ import numpy as np
 from .. import extensions
 from ..errors import CodegenError, UnknownDerivation
 from . import cache
-from .generated import (BLOCK_ROWS, DECORATOR, ELEMENTWISE_DECORATOR, FEW, FEW_CLASSES, MANY_ROWS, OPTIONS, REDUCTIONS, SINGLE,
+from .generated import (BLOCK_ROWS, DECORATOR, ELEMENTWISE_DECORATOR, FEW, FEW_CLASSES, MANY_ROWS, OPTIONS, SINGLE,
                         gradient_buffer, load_module)
 from .input_checks import as_targets, check_gradient, check_inputs, check_result, one_sample, sums_to_one_per_row
+from .kernel_calls import as_batch_of_one, checked_reduction, gradient_scale, reduced
 from .threads import run_rows
 
 def module_source(plan, irs: dict | None = None) -> str:
@@ -107,10 +108,8 @@ class Kernel:
         T = as_targets(T)  # once: labels past int64 refused before anything reads them
         one = one_sample(X, T, self.categorical)
         if one is not None:  # PyTorch's unbatched input: computed as a batch of one, given back in its shape
-            X1, T1 = one
-            out1 = out[None] if isinstance(out, np.ndarray) and out.shape == np.shape(X) else out
-            loss, G = self._run(X1, T1, reduction, check, with_gradient, out1, layout, options)
-            return (loss.reshape(()) if reduction == "none" else loss), (None if G is None else G.reshape(np.shape(X)))
+            return as_batch_of_one(lambda X1, T1, out1: self._run(X1, T1, reduction, check, with_gradient, out1, layout,
+                                                                  options), one, np.shape(X), reduction, out)
         shape = np.shape(X)
         if self.classes is not None and len(shape) >= 2 and shape[1] != self.classes:
             raise ValueError(f"{self.name} was derived for K = {self.classes} classes; X has {shape[1]}")
@@ -118,15 +117,14 @@ class Kernel:
             if layout not in (None, "rows"):
                 raise ValueError(f"layout {layout!r} is not available with PyTorch's options; the options kernel has rows")
             return self._options().run(X, T, reduction, check, with_gradient, out, **(options or {}))
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
+        checked_reduction(reduction)
         X, T, kind = check_inputs(X, T, self.categorical, self.variable == "z", check)
         n = X.shape[0]
         rows = np.empty(n, dtype=X.dtype)
         name = self.kernel_name(X, kind, with_gradient, layout)
         kernel = getattr(self._module, name)
         G = gradient_buffer(out, X, T) if with_gradient else None
-        scale = X.dtype.type(1.0 / n if reduction == "mean" else 1.0)
+        scale = gradient_scale(X.dtype, n, reduction)
         arguments = (X, T, rows, G, scale) if with_gradient else (X, T, rows)
         cache.repairing(lambda: run_rows(kernel, arguments, n, X.shape[1] if X.ndim == 2 else 1,
                                          BLOCK_ROWS if FEW in name else 1), self._module)
@@ -134,12 +132,7 @@ class Kernel:
             check_result(X, T, rows, self.categorical, self.variable == "z")
             if G is not None and self.variable != "z":  # logits' gradients are finite wherever their inputs are
                 check_gradient(X, G)
-        if reduction == "none":
-            loss = rows
-        else:
-            total = rows.sum(dtype=np.float64)
-            loss = X.dtype.type(total / n if reduction == "mean" else total)
-        return loss, G
+        return reduced(rows, n, reduction), G
 
     def _takes_options(self, X, T, options: dict) -> bool:
         """Whether this call needs an options kernel: an option given (PyTorch's ``weight``,

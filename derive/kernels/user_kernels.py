@@ -27,12 +27,12 @@ from ..functions import plain
 from .cache import repairing
 from .generated import load_module
 from .ir import KernelIR
+from .kernel_calls import checked_reduction, reduced
 from .kernel_layout import Layout, by_every_component, gradient_loops, layout
 from .loop_printer import numba_source, reducible_samples
 from .threads import MIN_ENTRIES_PER_THREAD, executor, thread_count
 from .user_domain import broken, requirements
 from .user_printer import identifier, parameter_identifier
-from .user_reductions import REDUCTIONS
 
 __all__ = ["Layout", "UserKernel", "by_every_component", "gradient_loops", "layout"]  # Layout, layout: kernel_layout's, named here as before
 
@@ -233,7 +233,8 @@ class UserKernel:
                 repairing(lambda: self._module.loss_batch(*arguments, out), self._module)
             if reduction == "none":
                 return out
-            return float(out.sum() * self._scale(call, reduction)[0])
+            self._scale(call, reduction)  # refuses a mean over no row
+            return float(reduced(out, call.rows, reduction or "mean"))
         if reduction == "none":
             self._scale(call, reduction)  # refuses a one-sample loss
             out = np.empty(call.sizes[self.samples.size])  # type: ignore[union-attr]  # _scale: samples
@@ -350,9 +351,7 @@ def _index(name: str, value, extent: int, rows: int | None):
 
 
 def _reduction(reduction) -> str | None:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be None, 'mean', 'sum' or 'none', not {reduction!r}")
-    return reduction
+    return checked_reduction(reduction, written=True)
 
 
 def _evaluate(expr: sp.Basic, symbols: dict) -> sp.Basic:

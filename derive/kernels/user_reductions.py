@@ -18,7 +18,6 @@ import sympy as sp
 
 from .user_printer import Emitter, local
 
-REDUCTIONS = (None, "mean", "sum", "none")
 SAMPLE = sp.Symbol("i_sample", integer=True, positive=True)  # ℓ_i's index in the generated rows function
 
 
