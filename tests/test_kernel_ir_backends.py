@@ -152,3 +152,40 @@ def test_an_ir_edited_by_hand_changes_what_the_built_in_row_kernel_computes(bce_
     np.testing.assert_allclose(G2, 2 * G, rtol=1e-14)
     expected = np.logaddexp(0, -Z) * T + np.logaddexp(0, Z) * (1 - T)  # BCE of logits, independently of derive
     np.testing.assert_allclose(rows, expected, rtol=1e-13)
+
+
+def test_every_kernel_refuses_an_unknown_reduction_in_the_one_wrapper_s_words(derivation):
+    """The built-in row kernels, PyTorch's options kernels (nll) and a user's kernel check
+    ``reduction=`` in one place (kernel_calls): the same words for the same mistake."""
+    from derive.kernels import load
+
+    row_words = "reduction must be one of mean, sum, none, got 'avg'"
+    with pytest.raises(ValueError, match=row_words):
+        load("bce-sigmoid").loss(Z, T, reduction="avg")
+    with pytest.raises(ValueError, match=row_words):
+        load("nll").loss(np.log(np.full((2, 3), 1 / 3)), np.array([0, 2]), reduction="avg")
+    with pytest.raises(ValueError, match="reduction must be None, 'mean', 'sum' or 'none', got 'avg'"):
+        derivation.compile().loss(z=Z, t=T, w=2.0, reduction="avg")
+
+
+def test_the_rows_are_reduced_in_float64_and_given_back_in_their_own_type():
+    from derive.kernels.kernel_calls import reduced
+
+    rows = np.full(3, np.float32(0.1), dtype=np.float32)
+    total = reduced(rows, 3, "sum")
+    assert total.dtype == np.float32 and total == np.float32(3 * np.float64(np.float32(0.1)))
+    assert reduced(rows, 4, "mean") == np.float32(3 * np.float64(np.float32(0.1)) / 4)
+    assert reduced(rows, 3, "none") is rows
+
+
+def test_an_unbatched_sample_is_computed_as_a_batch_of_one_and_given_back_in_its_shape():
+    """Logits (C,) with a label (): as F.cross_entropy takes one sample, for the row kernel and nll alike."""
+    from derive.kernels import load
+
+    z = np.array([0.5, -1.0, 2.0])
+    for kernel, x in ((load("ce-softmax"), z), (load("nll"), z - np.log(np.exp(z).sum()))):
+        loss, G = kernel.loss_and_grad(x, np.array(2), reduction="none")
+        batch_loss, batch_G = kernel.loss_and_grad(x[None], np.array([2]), reduction="none")
+        assert loss.shape == () and G.shape == (3,)
+        assert loss == batch_loss[0] and np.array_equal(G, batch_G[0])
+        assert loss == pytest.approx(-np.log(np.exp(z[2]) / np.exp(z).sum()), rel=1e-13)

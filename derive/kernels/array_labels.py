@@ -3,15 +3,14 @@ a label-weighted sum Σ_k t_ik X_ik read as X at each row's label (a gather, as 
 reads it), and the renaming of a bound index to a result's axis so equal arrays are printed once."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import sympy as sp
 
 from ..errors import CodegenError
 from .array_namespaces import BATCH, Term
 
-if TYPE_CHECKING:
-    from .array_printer import ArrayPrinter
+ArrayPrinter = Any  # each function's printer: the :class:`.array_printer.ArrayPrinter` that calls it (which imports this module)
 
 
 def label_term(printer: ArrayPrinter, e: sp.Indexed, ranges: dict) -> Term:

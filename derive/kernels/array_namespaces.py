@@ -96,14 +96,14 @@ def pick(x, dim, index):
     def maximum(self, a, b, which):
         """``torch.maximum`` takes tensors only: against a number it is a clamp."""
         bound = "min" if which == "maximum" else "max"
-        if not a.axes and _is_number(a.code):
+        if not a.axes and is_number(a.code):
             a, b = b, a
-        if not b.axes and _is_number(b.code):
+        if not b.axes and is_number(b.code):
             return f"torch.clamp({a.code}, {bound}={b.code})"
         return f"torch.{which}({a.code}, {b.code})"
 
     def where(self, condition, a, b):
-        return f"torch.where({condition}, {_tensor_if_number(a)}, {_tensor_if_number(b)})"
+        return f"torch.where({condition}, {tensor_if_number(a)}, {tensor_if_number(b)})"
 
     def full(self, code, shape):
         return f"torch.broadcast_to(torch.as_tensor({code}, dtype=REAL, device=DEVICE), {shape}).contiguous()"

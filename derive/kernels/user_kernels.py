@@ -1,7 +1,8 @@
 """Kernels for a user's own loss and its derived gradient (``derive grad ... --compile``).
 
-The loss and the gradient component are read as they were derived: each ``Sum`` becomes a loop
-(math indices run from 1, arrays from 0), each free index of the gradient a loop filling ``G``.
+The kernel is printed from the kernel IR (:mod:`.ir`) that the torch and JAX backends print too
+(:mod:`.loop_printer`): each ``Sum`` becomes a loop (math indices run from 1, arrays from 0), each
+free index of the gradient a loop filling ``G``.
 Arrays are keyword arguments named after the loss's arrays (``y``, ``t``, ``hat_y``...), sizes are
 read from their shapes, scalars (``mu``, ``sigma``) are keyword arguments too.  The source is
 written to the kernel cache like the built-ins' and compiled by Numba; :meth:`UserKernel.check`
@@ -28,13 +29,11 @@ from .cache import repairing
 from .generated import load_module
 from .ir import KernelIR
 from .kernel_calls import checked_reduction, reduced
-from .kernel_layout import Layout, by_every_component, gradient_loops, layout
+from .kernel_layout import by_every_component, gradient_loops
 from .loop_printer import numba_source, reducible_samples
 from .threads import MIN_ENTRIES_PER_THREAD, executor, thread_count
 from .user_domain import broken, requirements
 from .user_printer import identifier, parameter_identifier
-
-__all__ = ["Layout", "UserKernel", "by_every_component", "gradient_loops", "layout"]  # Layout, layout: kernel_layout's, named here as before
 
 
 @dataclass
