@@ -37,11 +37,10 @@ class KernelIR:
     """One kernel: ``labels`` names the arrays given as integer class labels (the last axis of
     such an array is one-hot: ``t_ik`` is 1 where ``k`` is the label of row ``i``).
 
-    What the built-in row generators read besides (:func:`.spec.spec_of` reads it here, so the
-    data is in one place): ``categorical`` (classes along a row, a categorical model's, or one
-    entry per sample), ``targets_sum_to_one`` (a fact the stable loss was derived under, which the
-    row kernels check of their inputs) and ``parameters`` (what a kernel of PyTorch's options reads
-    besides its fixed arguments: ``(IndexedBase or Symbol, "row" | "class" | "scalar")``)."""
+    What the built-in row generators read besides (:func:`.row_spec.spec_of` reads it here, so
+    the data is in one place): ``categorical`` (classes along a row, a categorical model's, or one
+    entry per sample) and ``targets_sum_to_one`` (a fact the stable loss was derived under, which
+    the row kernels check of their inputs)."""
 
     name: str
     loss: sp.Basic
@@ -51,7 +50,6 @@ class KernelIR:
     samples: Samples | None = None
     categorical: bool = False
     targets_sum_to_one: bool = False
-    parameters: tuple = ()
 
     @property
     def wrt(self) -> sp.Basic:

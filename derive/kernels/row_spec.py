@@ -25,4 +25,4 @@ def spec_of(ir: KernelIR) -> Spec:
     if not (isinstance(ir.wrt, sp.Indexed) and ir.wrt.base in ir.layout.arrays):
         raise CodegenError(f"{ir.name}: a row kernel's gradient is by the model's output array, not {ir.wrt}")
     return Spec(samples.term.xreplace({samples.index: c.i}), row_gradient, ir.wrt.base, ir.categorical,
-                bool(ir.labels), ir.parameters, targets_sum_to_one=ir.targets_sum_to_one)
+                bool(ir.labels), targets_sum_to_one=ir.targets_sum_to_one)
