@@ -189,3 +189,11 @@ def test_an_unbatched_sample_is_computed_as_a_batch_of_one_and_given_back_in_its
         assert loss.shape == () and G.shape == (3,)
         assert loss == batch_loss[0] and np.array_equal(G, batch_G[0])
         assert loss == pytest.approx(-np.log(np.exp(z[2]) / np.exp(z).sum()), rel=1e-13)
+
+
+def test_the_numba_and_torch_kernels_check_their_inputs_names_in_the_same_words(derivation):
+    require_torch()
+    numba_kernel, torch_kernel = derivation.compile(), derivation.compile(backend="torch")
+    for kernel in (numba_kernel, torch_kernel):
+        with pytest.raises(ValueError, match=r"^the kernel takes t, z, w; unknown: x; missing: w$"):
+            kernel(z=Z, t=T, x=1.0)

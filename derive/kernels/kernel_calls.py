@@ -2,8 +2,8 @@
 takes ``reduction=``: the built-in row kernels (:class:`.compiler.Kernel`), PyTorch's options
 kernels (:mod:`.torch_options`), a user's kernels (:class:`.user_kernels.UserKernel`) and the
 torch and JAX kernels (:mod:`.array_kernels`).  Each used to write out its own: the reduction's
-check (with four wordings), the rows' losses reduced (three ways of summing), the gradient's scale
-and PyTorch's unbatched input computed as a batch of one.
+check (with four wordings), the inputs' names checked (twice), the rows' losses reduced (three ways
+of summing), the gradient's scale and PyTorch's unbatched input computed as a batch of one.
 """
 from __future__ import annotations
 
@@ -25,6 +25,18 @@ def checked_reduction(reduction, written: bool = False):
     elif reduction not in ROW_REDUCTIONS:
         raise ValueError(f"reduction must be one of {', '.join(ROW_REDUCTIONS)}, got {reduction!r}")
     return reduction
+
+
+def check_names(inputs: tuple[str, ...], values: dict) -> None:
+    """A kernel that takes its inputs by name (a user's, the torch and JAX kernels): every one of
+    ``inputs`` given, and nothing else, or a ValueError listing what it takes, what is unknown and
+    what is missing."""
+    unknown = set(values) - set(inputs)
+    missing = [name for name in inputs if name not in values]
+    if unknown or missing:
+        raise ValueError(f"the kernel takes {', '.join(inputs)}"
+                         + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "")
+                         + (f"; missing: {', '.join(missing)}" if missing else ""))
 
 
 def gradient_scale(dtype: np.dtype, total, reduction: str):

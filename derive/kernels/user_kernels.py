@@ -28,7 +28,7 @@ from ..functions import plain
 from .cache import repairing
 from .generated import load_module
 from .ir import KernelIR
-from .kernel_calls import checked_reduction, reduced
+from .kernel_calls import check_names, checked_reduction, reduced
 from .kernel_layout import by_every_component, gradient_loops
 from .loop_printer import numba_source, reducible_samples
 from .threads import MIN_ENTRIES_PER_THREAD, executor, thread_count
@@ -94,12 +94,7 @@ class UserKernel:
         return self._call(values).arguments
 
     def _call(self, values: dict) -> Call:
-        unknown = set(values) - set(self.inputs)
-        missing = [name for name in self.inputs if name not in values]
-        if unknown or missing:
-            raise ValueError(f"the kernel takes {', '.join(self.inputs)}"
-                             + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "")
-                             + (f"; missing: {', '.join(missing)}" if missing else ""))
+        check_names(self.inputs, values)
         rows = self._batch_rows(values)
         arguments, sizes = self._arrays(values, 0 if rows is None else 1)
         scalars = [parameter_identifier(s) for s in self.layout.scalars]
