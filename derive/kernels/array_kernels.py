@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .array_printer import module_source
+from .array_module import module_source
 from .generated import load_module
 from .ir import KernelIR
+from .kernel_calls import check_names as check_input_names, checked_reduction
 from .user_printer import identifier, parameter_identifier
 
-REDUCTIONS = (None, "mean", "sum", "none")
 WRITTEN, ROWS, BATCH = "written", "rows", "batch"  # the modes of a call
 
 
@@ -54,12 +54,7 @@ class Call:
 
 
 def check_names(ir: KernelIR, values: dict) -> None:
-    unknown = set(values) - set(ir.inputs)
-    missing = [name for name in ir.inputs if name not in values]
-    if unknown or missing:
-        raise ValueError(f"the kernel takes {', '.join(ir.inputs)}"
-                         + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "")
-                         + (f"; missing: {', '.join(missing)}" if missing else ""))
+    check_input_names(ir.inputs, values)
 
 
 def refuse_positional(inputs: tuple[str, ...], positional: tuple) -> None:
@@ -69,8 +64,7 @@ def refuse_positional(inputs: tuple[str, ...], positional: tuple) -> None:
 
 
 def check_reduction(reduction) -> None:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be None, 'mean', 'sum' or 'none', got {reduction!r}")
+    checked_reduction(reduction, written=True)
 
 
 def expected_axes(ir: KernelIR, base: sp.IndexedBase) -> int:

@@ -1,4 +1,4 @@
-"""A vectorising printer: SymPy index notation (``Indexed``, ``Sum``, ``Maximum``, ``KroneckerDelta``,
+"""A vectorising printer (the module it writes: :mod:`.array_module`; the libraries' spellings: :mod:`.array_namespaces`): SymPy index notation (``Indexed``, ``Sum``, ``Maximum``, ``KroneckerDelta``,
 softmax, sigmoid, xlogy, ``Piecewise``...) -> array code that broadcasts, for PyTorch or JAX.
 
 Each sub-expression is printed as an array whose axes stand for its free indices, in one order
@@ -12,179 +12,15 @@ but the softmax shifted by its row's maximum (as :mod:`.user_printer` prints it 
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from ..errors import CodegenError
 from ..functions import PLAIN_FORMS, Maximum, sigmoid, softmax, xlog1py, xlogy
+from .array_labels import label_selected, label_term, renamed
+from .array_namespaces import BATCH, Namespace, Term, is_number, tensor_if_number
 from .ir import KernelIR
 from .user_printer import identifier, parameter_identifier, shifted_softmax
-
-BATCH = sp.Dummy("batch", integer=True)  # the axis of rows of a batch of one-sample losses
-
-
-@dataclass(frozen=True)
-class Term:
-    """Code for an array (or a number) and the index each of its axes stands for."""
-
-    code: str
-    axes: tuple = ()
-
-
-class Namespace:
-    """How one array library spells the operations the printer needs."""
-
-    name = ""
-    module = ""  # what the generated source imports
-    axis_keyword = ""
-    functions: dict[str, str] = {}
-
-    def reduce(self, operation: str, code: str, axes: tuple[int, ...]) -> str:
-        return f"{self.module}.{operation}({code}, {self.axis_keyword}={axes!r})"
-
-    def call(self, function: str, *arguments: str) -> str:
-        return f"{self.functions[function]}({', '.join(arguments)})"
-
-    def where(self, condition: str, a: str, b: str) -> str:
-        return f"{self.module}.where({condition}, {a}, {b})"
-
-    def permute(self, code: str, order: tuple[int, ...]) -> str:
-        raise NotImplementedError
-
-    def real(self, mask: str) -> str:
-        """A boolean array as numbers of the kernel's floating type (``REAL``)."""
-        raise NotImplementedError
-
-    def arange(self, size: str) -> str:
-        raise NotImplementedError
-
-    def maximum(self, a: Term, b: Term, which: str) -> str:
-        return f"{self.module}.{which}({a.code}, {b.code})"
-
-    def full(self, code: str, shape: str) -> str:
-        raise NotImplementedError
-
-    helpers = ""  # source of the module's helpers (pick)
-
-    def prelude(self, first: str | None) -> list[str]:
-        """Statements at the top of each function: the floating type (and device) of its arrays."""
-        raise NotImplementedError
-
-
-UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "abs", "sign", "sin", "cos", "tan", "tanh", "sinh", "cosh",
-         "asin", "acos", "atan", "erf", "sigmoid")
-
-
-class TorchNamespace(Namespace):
-    name = "torch"
-    module = "torch"
-    axis_keyword = "dim"
-    helpers = '''import torch
-
-
-def pick(x, dim, index):
-    """x's entries at ``index`` (from 0) along ``dim``: a whole number, one index for all rows (a
-    0-d tensor), or one for each row (a 1-d tensor along axis 0, the rows)."""
-    if not isinstance(index, torch.Tensor):
-        return x.select(dim, index)
-    if index.dim() == 0:
-        return torch.index_select(x, dim, index.reshape(1)).squeeze(dim)
-    shape = [1] * x.dim()
-    shape[0] = -1
-    return torch.take_along_dim(x, index.reshape(shape), dim=dim).squeeze(dim)
-'''
-    functions = {**{f: f"torch.{f}" for f in UNARY}, "erf": "torch.special.erf", "xlogy": "torch.special.xlogy", "xlog1py": "torch.special.xlog1py",
-                 "amax": "torch.amax", "sum": "torch.sum"}
-
-    def permute(self, code, order):
-        return f"{code}.permute{order!r}"
-
-    def real(self, mask):
-        return f"({mask}).to(REAL)"
-
-    def arange(self, size):
-        return f"torch.arange({size}, device=DEVICE)"
-
-    def maximum(self, a, b, which):
-        """``torch.maximum`` takes tensors only: against a number it is a clamp."""
-        bound = "min" if which == "maximum" else "max"
-        if not a.axes and _is_number(a.code):
-            a, b = b, a
-        if not b.axes and _is_number(b.code):
-            return f"torch.clamp({a.code}, {bound}={b.code})"
-        return f"torch.{which}({a.code}, {b.code})"
-
-    def where(self, condition, a, b):
-        # a branch may be a Python number computed from a size (1.0 / n_N): as a tensor of the inputs' dtype,
-        # or torch.where of two numbers gives float32
-        return f"torch.where({condition}, {_as_real_tensor(a)}, {_as_real_tensor(b)})"
-
-    def full(self, code, shape):
-        return f"torch.broadcast_to(torch.as_tensor({code}, dtype=REAL, device=DEVICE), {shape}).contiguous()"
-
-    def prelude(self, first):
-        if first is None:
-            return ["    REAL, DEVICE = torch.get_default_dtype(), None"]
-        return [f"    REAL, DEVICE = {first}.dtype, {first}.device"]
-
-
-class JaxNamespace(Namespace):
-    name = "jax"
-    module = "jnp"
-    axis_keyword = "axis"
-    helpers = '''import jax
-import jax.numpy as jnp
-import jax.scipy.special
-
-
-def pick(x, axis, index):
-    """x's entries at ``index`` (from 0) along ``axis``: one index for all rows, or one for each
-    row (a 1-d array along axis 0, the rows)."""
-    index = jnp.asarray(index)
-    if index.ndim == 0:
-        return jnp.take(x, index, axis=axis)
-    shape = [1] * x.ndim
-    shape[0] = -1
-    return jnp.squeeze(jnp.take_along_axis(x, index.reshape(shape), axis=axis), axis)
-'''
-    functions = {**{f: f"jnp.{f}" for f in UNARY}, "erf": "jax.scipy.special.erf", "sigmoid": "jax.nn.sigmoid",
-                 "xlogy": "jax.scipy.special.xlogy", "xlog1py": "jax.scipy.special.xlog1py", "amax": "jnp.max", "sum": "jnp.sum"}
-
-    def permute(self, code, order):
-        return f"jnp.transpose({code}, {order!r})"
-
-    def real(self, mask):
-        return f"({mask}).astype(REAL)"
-
-    def arange(self, size):
-        return f"jnp.arange({size})"
-
-    def full(self, code, shape):
-        return f"jnp.broadcast_to(jnp.asarray({code}, dtype=REAL), {shape})"
-
-    def prelude(self, first):
-        if first is None:
-            return ["    REAL = jnp.result_type(float)"]
-        return [f"    REAL = {first}.dtype"]
-
-
-def _is_number(code: str) -> bool:
-    try:
-        float(code)
-    except ValueError:
-        return False
-    return True
-
-
-def _as_real_tensor(code: str) -> str:
-    return _tensor_if_number(code) if _is_number(code) else f"torch.as_tensor({code}, dtype=REAL, device=DEVICE)"
-
-
-def _tensor_if_number(code: str) -> str:
-    return f"torch.tensor({code}, dtype=REAL, device=DEVICE)" if _is_number(code) else code
 
 
 def local(symbol: sp.Basic) -> str:
@@ -286,19 +122,6 @@ class ArrayPrinter:
             return f"{name}.shape[0]"
         raise CodegenError(f"{self.ir.name} reads no input to take rows from")
 
-    def function(self, name: str, outputs: list[tuple[sp.Basic, tuple]]) -> str:
-        """``def name(inputs): return outputs`` where each output is an expression and the axes its
-        array must have (missing ones broadcast)."""
-        self.reset()
-        self.order(*(expression for expression, _ in outputs))
-        values = []
-        for expression, axes in outputs:
-            term = self.term(expression, {})
-            values.append(self.shaped(term, axes))
-        body = released(self.lines, " ".join(values))
-        return "\n".join([f"def {name}({', '.join(self.parameters())}):", *self.header(), *body,
-                          f"    return {', '.join(values)}" + ("," if len(values) == 1 else "")]) + "\n"
-
     def shaped(self, term: Term, axes: tuple) -> str:
         """``term`` as an array of exactly ``axes`` (in that order), broadcast where it lacks one."""
         missing = [axis for axis in term.axes if axis not in axes]
@@ -309,7 +132,7 @@ class ArrayPrinter:
         code = term.code
         if present != term.axes:
             code = self.ns.permute(code, tuple(term.axes.index(axis) for axis in present))
-        if present == tuple(axes) and not _is_number(code):
+        if present == tuple(axes) and not is_number(code):
             return code
         shape = "(" + "".join(f"{self.size_of(axis)}, " for axis in axes) + ")"
         return self.ns.full(self.align(Term(code, present), tuple(axes)), shape)
@@ -419,7 +242,7 @@ class ArrayPrinter:
         axes = self.canonical(sum((t.axes for t in terms), ()))
         codes = [self.align(t, axes) for t in terms]
         if function in ("xlogy", "xlog1py") and self.ns.name == "torch":  # torch's xlogy takes a number first, never second
-            codes = [_tensor_if_number(code) if number == 1 else code for number, code in enumerate(codes)]
+            codes = [tensor_if_number(code) if number == 1 else code for number, code in enumerate(codes)]
         return self.fresh(self.ns.call(function, *codes), axes)
 
     def power(self, e: sp.Pow, ranges: dict) -> Term:
@@ -442,14 +265,14 @@ class ArrayPrinter:
         if e in self.labels_at:
             labels, rows = self.labels_at[e]
             return self.fresh(f"{labels} + 1", rows)
-        if e in ranges or self._gradient_index(e):
+        if e in ranges or self.gradient_index(e):
             size = self.size(ranges[e]) if e in ranges else self.size_of(e)  # a bound index's own range first
             return self.fresh(f"{self.ns.arange(size)} + 1", (e,))
         if e in self.sizes:
             return Term(self.sizes[e])
         raise CodegenError(f"{self.ir.name}: {e} is no input, size or index of the kernel")
 
-    def _gradient_index(self, e: sp.Basic) -> bool:
+    def gradient_index(self, e: sp.Basic) -> bool:
         """An index that is an axis of a function's result: the gradient's, or the samples' of ℓ_i."""
         wrt = self.ir.wrt
         return (isinstance(wrt, sp.Indexed) and e in wrt.indices) or \
@@ -468,7 +291,7 @@ class ArrayPrinter:
                 return Term(self.scalars[e], (BATCH,) if self.batched else ())
             raise CodegenError(f"{self.ir.name}: {e} is no input of the kernel")
         if base in self.ir.labels:
-            return self.label(e, ranges)
+            return label_term(self, e, ranges)
         code = self.arrays[base]
         axes: list = [BATCH] if self.batched else []
         selections = []
@@ -479,7 +302,7 @@ class ArrayPrinter:
                 selections.append((position, f"{self.indices[index]} - 1"))
             elif index in self.labels_at:
                 selections.append((position, self.labels_at[index][0]))
-            elif isinstance(index, sp.Symbol) and (index in ranges or self._gradient_index(index)):
+            elif isinstance(index, sp.Symbol) and (index in ranges or self.gradient_index(index)):
                 if index in axes:
                     raise CodegenError(f"{self.ir.name}: {e} repeats the index {index} (a diagonal)")
                 axes.append(index)
@@ -499,21 +322,6 @@ class ArrayPrinter:
             return Term(code, ordered)
         return self.fresh(code, ordered)
 
-    def label(self, e: sp.Indexed, ranges: dict) -> Term:
-        """``t_ik`` of integer labels: 1 where the class ``k`` is row ``i``'s label (counted from 0)."""
-        *rows, klass = e.indices
-        row_axes = []
-        for index in rows:
-            if not (isinstance(index, sp.Symbol) and (index in ranges or self._gradient_index(index))):
-                raise CodegenError(f"{self.ir.name}: labels are read row by row, not as {e}")
-            row_axes.append(index)
-        labels = Term(self.arrays[e.base], ((BATCH,) if self.batched else ()) + tuple(row_axes))
-        if klass.is_Integer:
-            return self.fresh(self.ns.real(f"{labels.code} == {int(klass) - 1}"), labels.axes)
-        classes = self.term(klass, ranges)
-        axes = self.canonical(labels.axes + classes.axes)
-        return self.fresh(self.ns.real(f"{self.align(labels, axes)} == {self.align(classes, axes)} - 1"), axes)
-
     def axes_of_results(self) -> dict:
         """The indices that are axes of a function's results, with their sizes."""
         found = {}
@@ -525,50 +333,9 @@ class ArrayPrinter:
             found.setdefault(self.ir.samples.index, self.ir.samples.size)
         return found
 
-    def renamed(self, e: sp.Basic) -> sp.Basic:
-        """``e`` with each bound index named as a result's axis of the same size that ``e`` does not
-        use: Σ_h e^{z_ih - m_i} then shares e^{z_ik - m_i} with the gradient's softmax (one array
-        over its free indices, whatever the letter)."""
-        used = set(e.atoms(sp.Symbol))
-        renames: dict = {}
-        for variable, _, upper in e.limits:
-            for index, size in self.axes_of_results().items():
-                if index not in used and size == upper and index not in renames.values():
-                    renames[variable] = index
-                    break
-        if not renames:
-            return e
-        limits = [(renames.get(v, v), lower, upper) for v, lower, upper in e.limits]
-        return e.func(e.function.xreplace(renames), *limits)
-
-    def label_selected(self, e: sp.Basic, ranges: dict) -> Term | None:
-        """Σ_k t_ik X_ik with integer labels t: X at each row's label (a gather, where the one-hot
-        product would read every class), as the Numba generator reads it; ``None`` where the sum
-        is not one label's weight times a term free of the labels."""
-        if not isinstance(e, sp.Sum) or len(e.limits) != 1 or self.batched or not self.ir.labels:
-            return None
-        ((variable, _, _),) = e.limits
-        factors = list(sp.Mul.make_args(e.function))
-        for number, factor in enumerate(factors):
-            if not (isinstance(factor, sp.Indexed) and factor.base in self.ir.labels and factor.indices[-1] == variable):
-                continue
-            rest = sp.Mul(*(factors[:number] + factors[number + 1:]))
-            rows = tuple(factor.indices[:-1])
-            if rest.has(factor.base) or variable in rows or len(rows) > 1 or \
-                    not all(isinstance(row, sp.Symbol) and (row in ranges or self._gradient_index(row)) for row in rows):
-                return None
-            for read in rest.atoms(sp.Indexed):  # a row's label gathers along that row's own axis
-                if variable in read.indices and (list(read.indices).count(variable) != 1 or
-                                                 (rows and (read.indices[0] != rows[0] or read.indices[0] == variable))):
-                    return None
-            label = sp.Dummy("label", integer=True)
-            self.labels_at[label] = (self.arrays[factor.base], rows)
-            return self.term(rest.xreplace({variable: label}), ranges)
-        return None
-
     def reduction(self, e: sp.Basic, ranges: dict) -> Term:
-        e = self.renamed(e)
-        selected = self.label_selected(e, ranges)
+        e = renamed(self, e)
+        selected = label_selected(self, e, ranges)
         if selected is not None:
             return selected
         inner = dict(ranges)
@@ -613,55 +380,6 @@ class ArrayPrinter:
             joiner = f" {e.rel_op} "
         axes = self.canonical(sum((t.axes for t in terms), ()))
         codes = [f"({self.align(t, axes)})" for t in terms]
-        if not axes and all(_is_number(t.code) for t in terms):
+        if not axes and all(is_number(t.code) for t in terms):
             raise CodegenError(f"{self.ir.name}: the condition {e} is a constant")
         return self.fresh(joiner.join(codes), axes)
-
-
-TEMPORARY = re.compile(r"\b_\d+\b")
-
-
-def released(lines: list[str], returned: str) -> list[str]:
-    """``lines`` with each temporary deleted after the statement that last reads it: an eager
-    call then holds a few arrays of the inputs' size at a time, not one for every node."""
-    last: dict[str, int] = {}
-    for number, line in enumerate(lines):
-        for name in TEMPORARY.findall(line.split("=", 1)[1]):
-            last[name] = number
-    kept = set(TEMPORARY.findall(returned))
-    out = []
-    for number, line in enumerate(lines):
-        out.append(line)
-        done = sorted((name for name, at in last.items() if at == number and name not in kept), key=lambda n: int(n[1:]))
-        if done:
-            out.append(f"    del {', '.join(done)}")
-    return out
-
-
-def gradient_axes(ir: KernelIR, batched: bool) -> tuple:
-    """The axes of the gradient's array: the input's indices where it is by every component."""
-    axes = tuple(ir.wrt.indices) if ir.by_every_component else ()
-    return ((BATCH,) if batched else ()) + axes
-
-
-def module_source(ir: KernelIR, namespace: Namespace) -> str:
-    """The module of a kernel: ``loss`` and ``loss_and_grad`` (the loss as written and its derived
-    gradient); for a loss over samples ``rows`` and ``rows_and_grad`` (each sample's loss ℓ_i and
-    the gradient of Σ_i ℓ_i: the derived gradient divided by the loss's coefficient); for a
-    one-sample loss ``batch`` and ``batch_and_grad`` (every input with a leading axis of rows:
-    each row's loss and the gradient of each row's loss by that row's input)."""
-    parts = [f'"""Generated by derive for {namespace.name} from the verified stable forms of {ir.name}.\n'
-             'Do not edit: derive writes it again from the derivation."""', namespace.helpers, ""]
-    printer = ArrayPrinter(ir, namespace)
-    parts.append(printer.function("loss", [(ir.loss, ())]))
-    parts.append(printer.function("loss_and_grad", [(ir.loss, ()), (ir.gradient, gradient_axes(ir, False))]))
-    if ir.samples is not None:
-        rows = (ir.samples.term, (ir.samples.index,))
-        parts.append(printer.function("rows", [rows]))
-        parts.append(printer.function("rows_and_grad", [rows, (ir.gradient / ir.samples.coefficient,
-                                                                gradient_axes(ir, False))]))
-    else:
-        batched = ArrayPrinter(ir, namespace, batched=True)
-        parts.append(batched.function("batch", [(ir.loss, (BATCH,))]))
-        parts.append(batched.function("batch_and_grad", [(ir.loss, (BATCH,)), (ir.gradient, gradient_axes(ir, True))]))
-    return "\n\n".join(parts)

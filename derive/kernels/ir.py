@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .shift import outer_terms
-from .user_kernels import Layout, layout
+from .generated import sums_to_one
+from .kernel_layout import Layout, layout
 from .user_printer import identifier, parameter_identifier
 
 SAMPLES = "N"  # the size a loss over samples sums to: Σ_{i=1}^{N} (derive.conventions.N, or a user's N)
@@ -34,7 +35,12 @@ class Samples:
 @dataclass(frozen=True)
 class KernelIR:
     """One kernel: ``labels`` names the arrays given as integer class labels (the last axis of
-    such an array is one-hot: ``t_ik`` is 1 where ``k`` is the label of row ``i``)."""
+    such an array is one-hot: ``t_ik`` is 1 where ``k`` is the label of row ``i``).
+
+    What the built-in row generators read besides (:func:`.row_spec.spec_of` reads it here, so
+    the data is in one place): ``categorical`` (classes along a row, a categorical model's, or one
+    entry per sample) and ``targets_sum_to_one`` (a fact the stable loss was derived under, which
+    the row kernels check of their inputs)."""
 
     name: str
     loss: sp.Basic
@@ -42,6 +48,8 @@ class KernelIR:
     layout: Layout
     labels: frozenset = frozenset()
     samples: Samples | None = None
+    categorical: bool = False
+    targets_sum_to_one: bool = False
 
     @property
     def wrt(self) -> sp.Basic:
@@ -76,7 +84,8 @@ class KernelIR:
         return isinstance(wrt, sp.Indexed) and not all(index.is_Integer for index in wrt.indices)
 
 
-def kernel_ir(name: str, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, labels: bool = False) -> KernelIR | None:
+def kernel_ir(name: str, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, labels: bool = False,
+              categorical: bool = False, targets_sum_to_one: bool = False) -> KernelIR | None:
     """The IR of a loss and its derived gradient (both stable forms).  ``labels``: the loss is a
     categorical one whose targets ``t`` come as integer labels (a plan's ``labels`` kind): ``None``
     where it reads no targets ``t`` with a class axis (its kernel of target probabilities is the one)."""
@@ -89,13 +98,26 @@ def kernel_ir(name: str, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, labe
             arrays.arrays.get(wrt.base, ())[list(wrt.indices).index(samples.index)] != samples.size:
         index = sp.Dummy("i", integer=True)  # the samples' letter is the gradient's for another axis
         samples = Samples(index, samples.size, samples.coefficient, samples.term.xreplace({samples.index: index}))
-    return KernelIR(name, loss, gradient, arrays, labelled, samples)
+    return KernelIR(name, loss, gradient, arrays, labelled, samples, categorical, targets_sum_to_one)
+
+
+def numba_ir(plan) -> KernelIR:
+    """The IR the Numba backend prints as loops (:mod:`.loop_printer`) for a plan that the row
+    kernels do not take: its first kind's, with every array read as numbers (a categorical
+    built-in's one-hot targets included), as :func:`plan_irs` gives it for a user's loss."""
+    kind = plan.kinds[0]
+    ir = plan_irs(plan).get(kind.name)
+    if ir is None or ir.labels:
+        ir = kernel_ir(f"{plan.name}-{kind.name}", kind.loss.result.rhs, kind.gradient.result.rhs, plan.wrt,
+                       categorical=plan.categorical, targets_sum_to_one=sums_to_one(kind))
+    assert ir is not None  # no labels asked for: an IR always
+    return ir
 
 
 def plan_irs(plan) -> dict[str, KernelIR]:
     """The IR of each kind of target of a plan (``labels``, ``targets``), by the kind's name."""
     irs = {kind.name: kernel_ir(f"{plan.name}-{kind.name}", kind.loss.result.rhs, kind.gradient.result.rhs,
-                                plan.wrt, kind.labels)
+                                plan.wrt, kind.labels, plan.categorical, sums_to_one(kind))
            for kind in plan.kinds}
     return {name: ir for name, ir in irs.items() if ir is not None}
 

@@ -13,7 +13,7 @@ from functools import cache
 from .array_kernels import (BATCH, ArrayKernel, Call, check_names, check_sizes, choose_mode, differentiable, forward, index_extent,
                             no_derivative, refuse_positional, row_axis, scalar_order,
                             weights_of)
-from .array_printer import JaxNamespace
+from .array_namespaces import JaxNamespace
 from .ir import KernelIR, plan_irs
 from .user_printer import identifier, parameter_identifier
 

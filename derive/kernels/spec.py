@@ -1,10 +1,12 @@
 """What a kernel generator is asked for: the per-sample loss and gradient, the model's output
-array, the kind of targets and the parameters the kernel reads besides (:class:`Spec`)."""
+array, the kind of targets and the parameters the kernel reads besides (:class:`Spec`); for the
+built-in row kernels read from the kernel IR every backend prints (:func:`.row_spec.spec_of`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import sympy as sp
+
 
 
 @dataclass(frozen=True)
@@ -30,3 +32,4 @@ class Spec:
 def parameter_name(item: sp.Basic) -> str:
     """The kernel's argument for a parameter: its name as the formula writes it (``w``, ``c``, ``epsilon``)."""
     return str(item.label if isinstance(item, sp.IndexedBase) else item)
+

@@ -19,7 +19,7 @@ import sympy as sp
 from .array_kernels import (BATCH, ArrayKernel, check_names, check_sizes, choose_mode, differentiable, expected_axes, forward,
                             index_extent, no_derivative, reduced, refuse_positional, row_axis, scalar_order,
                             weights_of)
-from .array_printer import TorchNamespace
+from .array_namespaces import TorchNamespace
 from .ir import KernelIR, plan_irs
 from .user_printer import identifier, parameter_identifier
 

@@ -21,9 +21,10 @@ from . import cache
 from .codegen import generate, generate_entries, mean_and_rows, per_sample_gradient
 from .source_printer import difference_
 from .spec import Spec
-from .generated import DECORATOR, REDUCTIONS, SINGLE, gradient_buffer, load_module, sums_to_one
+from .generated import DECORATOR, SINGLE, gradient_buffer, load_module, sums_to_one
 from .input_checks import (INT64, as_targets, check_gradient, check_inputs, check_result, floating_array, one_sample, require_finite,
                            require_unit_interval)
+from .kernel_calls import as_batch_of_one, checked_reduction, gradient_scale, reduced
 from .threads import run_rows
 
 # The loss each kind of target compiles from, and whether each class is an independent entry whose
@@ -156,12 +157,6 @@ class _GeneratedKernels:
         return shares.sum(dtype=np.float64)
 
 
-def _reduced(rows: np.ndarray, total: float, reduction: str):
-    """The loss of ``reduction="mean"`` or ``"sum"`` from the rows' losses, in their dtype."""
-    summed = rows.sum(dtype=np.float64)
-    return rows.dtype.type(summed / total if reduction == "mean" else summed)
-
-
 class OptionsKernel(_GeneratedKernels):
     """Runs the options kernels with PyTorch's keywords and semantics (see :meth:`run`)."""
 
@@ -175,8 +170,7 @@ class OptionsKernel(_GeneratedKernels):
         shape.  The mean divides by the total weight of the samples kept (labels) or by their
         number (probabilities), as PyTorch does."""
 
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
+        checked_reduction(reduction)
         X, T = floating_array(X, "logits"), as_targets(T)
         flat = Flattened(X, T)
         X2, T2 = flat.X, flat.T
@@ -208,7 +202,7 @@ class OptionsKernel(_GeneratedKernels):
         G = None
         if with_gradient:
             G = np.empty(X2.shape, dtype=X2.dtype) if flat.spatial or out is None else gradient_buffer(out, X2, T2)
-            scale = X2.dtype.type(1.0 / total if reduction == "mean" else 1.0)
+            scale = gradient_scale(X2.dtype, total, reduction)
             self._call(f"loss_and_grad_{kind}", (X2, T2, rows, G, scale), parameters, whole)
         else:
             self._call(f"loss_{kind}", (X2, T2, rows), parameters, whole)
@@ -216,7 +210,7 @@ class OptionsKernel(_GeneratedKernels):
             if flat.spatial and not np.isfinite(rows).all():
                 require_finite(X, "logits")  # the entry named in the input's own shape (N, C, d₁, …), not the rows'
             check_result(X2, T2, rows, True, True)
-        loss = flat.rows(rows) if reduction == "none" else _reduced(rows, total, reduction)
+        loss = flat.rows(rows) if reduction == "none" else reduced(rows, total, reduction)
         return loss, (flat.gradient(G, out) if G is not None else None)
 
 
@@ -257,9 +251,8 @@ class LogProbabilityKernel:
         T = as_targets(T)
         one = one_sample(X, T, True) if T.dtype.kind in "iu" else None
         if one is not None:  # one sample (C,) with a label (): a batch of one, given back in its shape
-            out1 = out[None] if isinstance(out, np.ndarray) and out.shape == np.shape(X) else out
-            loss, G = self._kernel.run(*one, reduction, check, with_gradient, out1, **options)
-            return (loss.reshape(()) if reduction == "none" else loss), (None if G is None else G.reshape(np.shape(X)))
+            return as_batch_of_one(lambda X1, T1, out1: self._kernel.run(X1, T1, reduction, check, with_gradient, out1,
+                                                                         **options), one, np.shape(X), reduction, out)
         return self._kernel.run(X, T, reduction, check, with_gradient, out, **options)
 
     def loss(self, X, T, reduction: str = "mean", check: bool = True, **options):
@@ -343,8 +336,7 @@ class BinaryOptionsKernel(_GeneratedKernels):
         return self._entries(X, T, reduction, check, with_gradient, out, weight, pos_weight)
 
     def _entries(self, X, T, reduction: str, check: bool, with_gradient: bool, out, weight, pos_weight):
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
+        checked_reduction(reduction)
         X, T = floating_array(X, self.INPUT), as_targets(T)
         if X.size == 0:
             raise ValueError(f"{self.INPUT} hold no entry: shape {X.shape}.  derive refuses an empty batch: its mean "
@@ -376,7 +368,7 @@ class BinaryOptionsKernel(_GeneratedKernels):
         G = None
         if with_gradient:
             G = gradient_buffer(out, X, T).reshape(-1, labels) if out is not None else np.empty(X2.shape, dtype=X2.dtype)
-            scale = X2.dtype.type(1.0 / total if reduction == "mean" else 1.0)
+            scale = gradient_scale(X2.dtype, total, reduction)
             self._call("loss_and_grad_targets", (X2, T2, rows, G, scale), parameters, whole)
         elif reduction != "none":
             self._call("loss_targets", (X2, T2, rows), parameters, whole)
@@ -385,7 +377,7 @@ class BinaryOptionsKernel(_GeneratedKernels):
             self._call(f"{ENTRIES}_targets", (X2, T2, entries), parameters, whole)
             loss, finite = entries.reshape(shape), np.isfinite(entries).all()
         else:
-            loss = _reduced(rows, total, reduction)
+            loss = reduced(rows, total, reduction)
             finite = np.isfinite(loss)
         if not finite:
             require_finite(X2, self.INPUT)

@@ -1,7 +1,8 @@
 """Kernels for a user's own loss and its derived gradient (``derive grad ... --compile``).
 
-The loss and the gradient component are read as they were derived: each ``Sum`` becomes a loop
-(math indices run from 1, arrays from 0), each free index of the gradient a loop filling ``G``.
+The kernel is printed from the kernel IR (:mod:`.ir`) that the torch and JAX backends print too
+(:mod:`.loop_printer`): each ``Sum`` becomes a loop (math indices run from 1, arrays from 0), each
+free index of the gradient a loop filling ``G``.
 Arrays are keyword arguments named after the loss's arrays (``y``, ``t``, ``hat_y``...), sizes are
 read from their shapes, scalars (``mu``, ``sigma``) are keyword arguments too.  The source is
 written to the kernel cache like the built-ins' and compiled by Numba; :meth:`UserKernel.check`
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
@@ -25,145 +26,14 @@ from ..at_sizes import carry_out_maxima, write_out_sums
 from ..errors import CodegenError
 from ..functions import plain
 from .cache import repairing
-from .generated import USER_DECORATOR, load_module
+from .generated import load_module
+from .ir import KernelIR
+from .kernel_calls import check_names, checked_reduction, reduced
+from .kernel_layout import by_every_component, gradient_loops
+from .loop_printer import numba_source, reducible_samples
 from .threads import MIN_ENTRIES_PER_THREAD, executor, thread_count
-from .user_domain import MOST_INDICES, broken, domain_source, requirements
-from .user_printer import Emitter, identifier, local, loop_invariants, parameter_identifier
-from .user_reductions import REDUCTIONS, Samples, batch_source, over_samples, rows_source
-
-@dataclass(frozen=True)
-class Layout:
-    """What a kernel reads: arrays with the size symbol of each axis, and scalar parameters."""
-
-    arrays: dict  # IndexedBase -> tuple of size symbols (one per axis)
-    scalars: tuple  # plain symbols
-    wrt: sp.Basic
-    reaches: dict = field(default_factory=dict)  # IndexedBase -> the least extent of each axis its named components need
-    indices: dict = field(default_factory=dict)  # a free index (the observed class k of -log softmax(z)_k) -> its size
-
-
-def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
-    axes: dict = {}
-
-    def visit(e, ranges):
-        if isinstance(e, sp.Sum):
-            inner = dict(ranges)
-            for variable, lower, upper in e.limits:
-                if lower != 1:
-                    raise CodegenError(f"sums must start at 1 to compile; {e} starts at {lower}")
-                inner[variable] = upper
-            visit(e.function, inner)
-            return
-        if isinstance(e, sp.Indexed):
-            shape = axes.setdefault(e.base, [None] * len(e.indices))
-            if len(shape) != len(e.indices):
-                raise CodegenError(f"{e.base} is used with {len(shape)} and {len(e.indices)} indices")
-            for axis, index in enumerate(e.indices):
-                if index in ranges and shape[axis] is None:
-                    shape[axis] = ranges[index]
-            return
-        for a in e.args:
-            visit(a, ranges)
-    visit(loss, {})
-    for base, shape in axes.items():
-        if any(s is None for s in shape):
-            if all(all(ix.is_Integer for ix in a.indices) for a in loss.atoms(sp.Indexed) if a.base == base):
-                continue  # w_0, w_1: separate parameters
-            raise CodegenError(f"the axes of {base} must each run over a sum's index to compile")
-    arrays = {b: tuple(s) for b, s in axes.items() if all(x is not None for x in s)}
-    parameters = {a for a in loss.atoms(sp.Indexed) if a.base not in arrays}
-    bound = {limit[0] for n in sp.preorder_traversal(loss) if isinstance(n, sp.Sum) for limit in n.limits}
-    sizes = {s for shape in arrays.values() for s in shape}
-    labels = {b.label for b in loss.atoms(sp.IndexedBase)}
-    scalars = {s for s in loss.free_symbols | gradient.free_symbols
-               if isinstance(s, sp.Symbol) and s not in bound | sizes | labels and not s.is_integer}
-    if isinstance(wrt, sp.Indexed) and wrt.base not in arrays and not all(ix.is_Integer for ix in wrt.indices):
-        raise CodegenError(f"the gradient is by {wrt}, which no sum runs over")  # w_{1} alone: a parameter, a number
-    if isinstance(wrt, sp.Indexed) and 0 < sum(index.is_Integer for index in wrt.indices) < len(wrt.indices):
-        raise CodegenError(f"the gradient is by {wrt}, part named and part free: compile it by every "
-                           f"component ({wrt.base} with every index a letter) or by one (every index a number)")
-    components = sp.Tuple(loss, gradient).atoms(sp.Indexed)  # not loss + gradient: terms could cancel
-    reaches = {base: tuple(max([int(a.indices[axis]) for a in components
-                                if a.base == base and a.indices[axis].is_Integer], default=0)
-                           for axis in range(len(shape)))
-               for base, shape in arrays.items()}
-    return Layout(arrays, tuple(sorted(scalars | parameters, key=str)), wrt, reaches,
-                  _free_indices(loss, gradient, wrt, arrays))
-
-
-def _free_indices(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, arrays: dict) -> dict:
-    """Indices no sum binds and the gradient is not by (``k`` in ``-log softmax(z)_k``): the kernel
-    takes each as an integer, checked against the size of an axis it indexes."""
-    sizes = {size for shape in arrays.values() for size in shape}
-    by = set(getattr(wrt, "indices", ()))
-    found = {}
-    for symbol in sorted(loss.free_symbols | gradient.free_symbols, key=str):
-        if not (isinstance(symbol, sp.Symbol) and symbol.is_integer) or symbol in sizes or symbol in by:
-            continue
-        axis_sizes = [arrays[a.base][axis] for a in sp.Tuple(loss, gradient).atoms(sp.Indexed) if a.base in arrays
-                      for axis, index in enumerate(a.indices) if index == symbol]
-        if not axis_sizes:
-            raise CodegenError(f"the index {symbol} indexes no array the kernel reads")
-        found[symbol] = axis_sizes[0]
-    return found
-
-
-def kernel_source(loss: sp.Basic, gradient: sp.Basic, spec: Layout, found: list | None = None,
-                  samples: Samples | None = None) -> str:
-    """The kernel's module: ``loss`` and ``grad``; ``domain`` (the first of ``found``, the
-    requirements of :mod:`.user_domain`, that the inputs break); ``rows`` (ℓ_i of every sample) for
-    a loss over ``samples``, else the functions over the rows of a batch."""
-    arrays = sorted(spec.arrays, key=str)
-    arguments = [local(b) for b in arrays] + [f"v_{parameter_identifier(s)}" for s in spec.scalars] + \
-        [local(index) for index in spec.indices]
-    sizes = sorted({s for shape in spec.arrays.values() for s in shape}, key=str)
-    unpack = []
-    for size in sizes:
-        base, axis = next((b, a) for b in arrays for a, s in enumerate(spec.arrays[b]) if s == size)
-        unpack.append(f"    {local(size)} = {local(base)}.shape[{axis}]")
-    emitter = Emitter(spec.arrays)
-    lines = ['"""Generated by derive from a verified gradient derivation.  Do not edit."""',
-             "import math", "", "import numba", "",
-             "from derive.kernels.noalias import NoAliasCompiler",
-             "from derive.kernels.runtime import exp_nonpositive, log1p_unit, xlogy", "", "",
-             USER_DECORATOR, f"def loss({', '.join(arguments)}):"] + unpack
-    body: list[str] = []
-    value = emitter.statement_value(loss, body, "    ")
-    lines += body + [f"    return {value}", "", ""]
-    lines += [USER_DECORATOR] + domain_source(found or [], spec.arrays, arguments, unpack, gradient_loops(spec)) + ["", ""]
-    if samples is not None:
-        lines += rows_source(samples, spec.arrays, arguments, unpack, USER_DECORATOR)
-    else:
-        lines += batch_source(arguments, USER_DECORATOR, MOST_INDICES)
-    lines += ["", "", USER_DECORATOR, f"def grad({', '.join(arguments + ['G'])}):"] + unpack  # last: its source ends the module
-    indent = "    "
-    emitter.memo = {}  # another function: nothing computed in the loss is defined here
-    if by_every_component(spec.wrt):
-        for node in loop_invariants(gradient, set(spec.wrt.indices)):  # once, before the loops over the indices
-            emitter.expression(node, lines, indent)
-        for axis, index in enumerate(spec.wrt.indices):
-            lines.append(f"{indent}for {local(index)} in range(1, G.shape[{axis}] + 1):")
-            indent += "    "
-        target = f"G[{', '.join(f'{local(ix)} - 1' for ix in spec.wrt.indices)}]"
-    else:
-        target = "G[0]"
-    body = []
-    value = emitter.statement_value(gradient, body, indent)
-    lines += body + [f"{indent}{target} = {value}", ""]
-    return "\n".join(lines)
-
-
-def gradient_loops(spec: Layout) -> dict:
-    """Each free index of a gradient by every component (j of ∂/∂z_j) -> the size it runs to."""
-    if not by_every_component(spec.wrt):
-        return {}
-    return dict(zip(spec.wrt.indices, spec.arrays[spec.wrt.base]))
-
-
-def by_every_component(wrt: sp.Basic) -> bool:
-    """Whether the gradient is by every component of an array (``s_j``: an array ``G`` like ``s``),
-    rather than by one named component (``s_1``) or a scalar (one number)."""
-    return isinstance(wrt, sp.Indexed) and not all(index.is_Integer for index in wrt.indices)
+from .user_domain import broken, requirements
+from .user_printer import identifier, parameter_identifier
 
 
 @dataclass
@@ -184,17 +54,24 @@ class UserKernel:
     gradient has the shape of the array differentiated by (a float for a scalar), with a batch's
     leading axis where the inputs are a batch."""
 
-    def __init__(self, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic):
-        self.expressions = (loss, gradient, wrt)
-        self.layout = layout(loss, gradient, wrt)
-        self.requirements = requirements(loss, gradient, free=gradient_loops(self.layout))
-        self.samples = over_samples(loss, {s for shape in self.layout.arrays.values() for s in shape})
-        source = kernel_source(loss, gradient, self.layout, self.requirements, self.samples)
+    def __init__(self, ir: KernelIR):
+        """``ir``: the kernel IR (:mod:`.ir`) the torch and JAX backends print too; its loops are
+        printed from it (:func:`.loop_printer.numba_source`) and nothing else."""
+        self.ir = ir
+        self.expressions = (ir.loss, ir.gradient, ir.wrt)
+        self.layout = ir.layout
+        self.requirements = requirements(ir.loss, ir.gradient, free=gradient_loops(self.layout))
+        self.samples = reducible_samples(ir)
+        source = numba_source(ir, self.requirements, self.samples)
         stem = "user_" + hashlib.sha256(source.encode()).hexdigest()[:12]
         self._module = load_module(stem, lambda: source)
         self.source = source
-        self.inputs = tuple(identifier(b) for b in sorted(self.layout.arrays, key=str)) + \
-            tuple(parameter_identifier(s) for s in self.layout.scalars) + tuple(identifier(ix) for ix in self.layout.indices)
+        self.inputs = ir.inputs
+
+    @property
+    def _mean(self) -> bool:
+        """The loss as written is the mean of its samples' losses (1/N in front), not their sum."""
+        return self.samples is not None and self.samples.coefficient != 1
 
     @property
     def derivative_by(self) -> tuple[str, tuple[int, ...] | None] | None:
@@ -217,12 +94,7 @@ class UserKernel:
         return self._call(values).arguments
 
     def _call(self, values: dict) -> Call:
-        unknown = set(values) - set(self.inputs)
-        missing = [name for name in self.inputs if name not in values]
-        if unknown or missing:
-            raise ValueError(f"the kernel takes {', '.join(self.inputs)}"
-                             + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "")
-                             + (f"; missing: {', '.join(missing)}" if missing else ""))
+        check_names(self.inputs, values)
         rows = self._batch_rows(values)
         arguments, sizes = self._arrays(values, 0 if rows is None else 1)
         scalars = [parameter_identifier(s) for s in self.layout.scalars]
@@ -331,7 +203,7 @@ class UserKernel:
             if call.rows == 0 and reduction in (None, "mean"):
                 raise ValueError("the batch has no rows: a mean over no row is not a number (reduction='sum' gives 0)")
             return (1.0 / call.rows if reduction in (None, "mean") else 1.0), call.rows
-        if reduction is None and (self.samples is None or not self.samples.mean):
+        if reduction is None and (self.samples is None or not self._mean):
             return 1.0, 1
         if self.samples is None:
             raise ValueError(f"reduction={reduction!r} needs samples to reduce over: a loss over samples (a sum over "
@@ -339,13 +211,13 @@ class UserKernel:
                              f"at the shapes the loss gives its inputs it is one number (reduction=None)")
         count = call.sizes[self.samples.size]
         if count == 0:
-            if reduction == "mean" or (reduction is None and self.samples.mean):
+            if reduction == "mean" or (reduction is None and self._mean):
                 raise ValueError("there are no samples (N = 0): a mean over no sample is not a number "
                                  "(reduction='sum' gives 0)")
             return 0.0, 0
         if reduction in (None, "mean"):
-            return (1.0 if self.samples.mean else 1.0 / count), count
-        return (float(count) if self.samples.mean else 1.0), count  # sum, and the gradient of "none"
+            return (1.0 if self._mean else 1.0 / count), count
+        return (float(count) if self._mean else 1.0), count  # sum, and the gradient of "none"
 
     def _loss(self, call: Call, reduction: str | None):
         arguments = call.arguments
@@ -355,7 +227,8 @@ class UserKernel:
                 repairing(lambda: self._module.loss_batch(*arguments, out), self._module)
             if reduction == "none":
                 return out
-            return float(out.sum() * self._scale(call, reduction)[0])
+            self._scale(call, reduction)  # refuses a mean over no row
+            return float(reduced(out, call.rows, reduction or "mean"))
         if reduction == "none":
             self._scale(call, reduction)  # refuses a one-sample loss
             out = np.empty(call.sizes[self.samples.size])  # type: ignore[union-attr]  # _scale: samples
@@ -472,9 +345,7 @@ def _index(name: str, value, extent: int, rows: int | None):
 
 
 def _reduction(reduction) -> str | None:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be None, 'mean', 'sum' or 'none', not {reduction!r}")
-    return reduction
+    return checked_reduction(reduction, written=True)
 
 
 def _evaluate(expr: sp.Basic, symbols: dict) -> sp.Basic:
