@@ -80,11 +80,11 @@ class PiecewiseGradient:
 
     def titled_pieces(self, lang: str = "en") -> list[Derivation]:
         """The pieces' derivations, each title saying where it holds (for printing)."""
-        from .printing.piecewise_text import WORDS, condition_text
+        from .printing.piecewise_text import condition_text, words_of
         out = []
         for piece in self.pieces:
             if piece.derivation is not None:
-                title = {code: f"{text} — {WORDS.get(code, WORDS['en'])['where']} ${condition_text(piece.condition, code, tex=True)}$"
+                title = {code: f"{text} — {words_of(code)['where']} ${condition_text(piece.condition, code, tex=True)}$"
                          for code, text in piece.derivation.title.items()}
                 out.append(replace(piece.derivation, title=title))
         return out

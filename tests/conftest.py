@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
+import pytest
 import sympy as sp
 
 # Kernels are generated into a cache of this test session's own (never the user's ~/.cache).
@@ -27,3 +29,37 @@ TEXTBOOK = {
     "bce-titanic-survived": -sp.log(sp.Rational(51, 100)),
     "bce-titanic-died": -sp.log(sp.Rational(44, 100)),
 }
+
+
+# ----- the slow set (tests/slow_tests.txt) ----------------------------------------------------
+SLOW_TESTS = Path(__file__).with_name("slow_tests.txt")
+
+
+def _slow_entries() -> list[str]:
+    entries = []
+    for line in SLOW_TESTS.read_text(encoding="utf-8").splitlines():
+        entry = line.split("  # ", 1)[0].strip()
+        if entry and not entry.startswith("#"):
+            entries.append(entry)
+    return entries
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: an end-to-end test listed in tests/slow_tests.txt (run with -m slow; CI runs it)")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: every collected test is seen
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests tests/slow_tests.txt lists ``slow``.  An entry naming a test of a file that was
+    collected but no such test is an error: a renamed test must not slip quietly into the quick set."""
+    entries = _slow_entries()
+    collected = {item.nodeid for item in items}
+    files = {nodeid.split("::", 1)[0] for nodeid in collected}
+    tests = {entry for entry in entries if "::" in entry}
+    whole_files = {entry for entry in entries if "::" not in entry}
+    stale = sorted(entry for entry in tests if entry.split("::", 1)[0] in files and entry not in collected)
+    if stale and not any("::" in arg for arg in config.args):  # a run of named tests collects only those
+        raise pytest.UsageError("tests/slow_tests.txt names tests that do not exist: " + ", ".join(stale[:5]))
+    for item in items:
+        if item.nodeid in tests or item.nodeid.split("::", 1)[0] in whole_files:
+            item.add_marker(pytest.mark.slow)

@@ -77,15 +77,17 @@ def _derived(gradient, values: dict) -> np.ndarray:
     return np.array(out)
 
 
-@pytest.fixture(scope="module", params=list(CORPUS)[-6:])
+PIECEWISE = ("Huber loss", "smooth L1 loss", "hinge loss", "squared hinge loss", "pinball loss", "epsilon-insensitive loss")
+
+
+@pytest.fixture(scope="module", params=PIECEWISE)
 def derived(request):
     return request.param, derive.gradient(CORPUS[request.param]["latex"], CORPUS[request.param]["wrt"])
 
 
-def test_the_six_losses_are_the_corpus_s_last(derived):
+def test_the_six_losses_are_in_the_corpus(derived):
     name, _ = derived
-    assert name in ("Huber loss", "smooth L1 loss", "hinge loss", "squared hinge loss", "pinball loss",
-                    "epsilon-insensitive loss")
+    assert name in CORPUS
 
 
 def test_every_piece_is_derived_and_every_step_proved_for_every_size(derived):

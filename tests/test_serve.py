@@ -110,6 +110,23 @@ def test_a_typed_loss_is_derived_and_its_result_is_the_derivative(client):
     assert r"\begin{" in document["latex"] and "$$" in document["markdown"]
 
 
+def test_a_loss_with_a_kink_is_answered_piece_by_piece_with_its_kink_stated(client):
+    """A hinge loss (derive.piecewise): each smooth piece's own verified derivation, the cases, and the
+    kink where the derivative does not exist with the value PyTorch takes there."""
+    hinge = r"\max(0, 1 - y z)"
+    response = client.get("/api/derive", params={"loss": hinge, "wrt": "z", "lang": "en"})
+    assert response.status_code == 200, response.text
+    document = response.json()
+    y, z = sp.symbols("y z", real=True)
+    derivations = [document["derivation"], *document["pieces"]]
+    results = {sp.simplify(sp.sympify(d["result"]["rhs"])) for d in derivations}
+    assert sp.simplify(-y) in results  # the piece where y z < 1 (the other piece, 0, may need no derivation)
+    assert all(step["checked"] for d in derivations for step in d["steps"])
+    assert document["stable_forms"] == []
+    assert any("does not exist" in sentence and "PyTorch" in sentence for sentence in document["piecewise"]["kinks"])
+    assert r"\begin{cases}" in document["latex"]
+
+
 def test_the_words_follow_the_language(client):
     english = client.get("/api/derive", params={"loss": BCE, "wrt": "y", "lang": "en"}).json()
     japanese = client.get("/api/derive", params={"loss": BCE, "wrt": "y", "lang": "ja"}).json()

@@ -415,8 +415,9 @@ def test_user_kernel_errors_are_clear(weighted_bce, cross_entropy):
 
 def test_a_kernel_without_its_derivation_differentiates_its_stable_form():
     """A kernel compiled by derive.kernels directly (not Derivation.compile(), which notes its
-    derivation): the derivative by t comes from the kernel's stable form; by z, whose stable form
-    has max(z, 0) and |z|, it cannot, and the error says to pass the Derivation, which works."""
+    derivation): the derivative by t comes from the kernel's stable form; so does the one by z, whose
+    stable form has max(z, 0) and |z|: differentiated piece by piece (derive.piecewise), it is
+    autograd's, as is the Derivation's own."""
     import derive
     from derive.kernels import compile_derivation
     derivation = derive.gradient(WEIGHTED_BCE, "t_{j}")
@@ -426,9 +427,12 @@ def test_a_kernel_without_its_derivation_differentiates_its_stable_form():
     bare(**ours).backward()
     _weighted_bce_in_torch(**theirs).backward()
     torch.testing.assert_close(ours["w"].grad, theirs["w"].grad, rtol=1e-10, atol=0)
-    with pytest.raises(ValueError, match=r"z requires grad, but derive could not derive .* pass the Derivation itself"):
-        bare(z=ours["z"].requires_grad_(), t=ours["t"], w=ours["w"])
-    theirs["z"].requires_grad_()
+    ours, theirs = dict(zip("ztw", _bce_inputs(10))), dict(zip("ztw", _bce_inputs(10)))
+    ours["z"].requires_grad_(), theirs["z"].requires_grad_()
+    bare(**ours).backward()
+    _weighted_bce_in_torch(**theirs).backward()
+    torch.testing.assert_close(ours["z"].grad, theirs["z"].grad, rtol=1e-10, atol=1e-15)
+    ours["z"].grad, theirs["z"].grad = None, None
     bridge.function(derivation)(**ours).backward()
     _weighted_bce_in_torch(**theirs).backward()
     torch.testing.assert_close(ours["z"].grad, theirs["z"].grad, rtol=1e-10, atol=1e-15)

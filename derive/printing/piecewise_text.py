@@ -13,35 +13,23 @@ import html
 
 import sympy as sp
 
+from ..languages import phrase
 from .latex_expr import latex
 from .unicode import unicode
 
 _RELATIONS = {sp.Lt: ("<", "<"), sp.Le: ("≤", r"\le"), sp.Gt: (">", ">"), sp.Ge: ("≥", r"\ge"),
               sp.Eq: ("=", "="), sp.Ne: ("≠", r"\ne")}
-WORDS = {
-    "en": {"where": "where", "otherwise": "otherwise", "and": "and",
-           "piece": "On the piece where {condition}",
-           "agree": "At {boundary} the one-sided derivatives agree: the loss is continuously "
-                    "differentiable there, and the boundary joins either case (no case of its own).",
-           "kink": "The derivative does not exist at {boundary} (the one-sided derivatives {left} and {right} "
-                   "differ); PyTorch takes {value} there ({rule}).",
-           "merged": "The loss is continuously differentiable: one expression for every piece.",
-           "undecided": "At {boundary} the one-sided derivatives {left} and {right} are not shown to agree, nor to "
-                        "differ; PyTorch takes {value} there ({rule})."},
-    "ja": {"where": "ただし", "otherwise": "それ以外", "and": "かつ",
-           "piece": "{condition} の区間で",
-           "agree": "{boundary} で左右の微分係数は一致する：損失はそこで連続微分可能で、境界はどちらの場合に含めてもよい（独自の場合はない）。",
-           "kink": "{boundary} で微分は存在しない（左右の微分係数 {left} と {right} が異なる）；PyTorch はそこで "
-                   "{value} をとる（{rule}）。",
-           "merged": "損失は連続微分可能：すべての区間で一つの式になる。",
-           "undecided": "{boundary} で左右の微分係数 {left} と {right} が一致するとも異なるとも示されていない；"
-                        "PyTorch はそこで {value} をとる（{rule}）。"},
-}
+KEYS = ("where", "otherwise", "and", "piece", "agree", "kink", "merged", "undecided")
+
+
+def words_of(lang: str) -> dict[str, str]:
+    """The phrases of a piecewise result in ``lang`` (``[piecewise]`` of its phrases.toml), unfilled."""
+    return {key: phrase(lang, f"piecewise.{key}") for key in KEYS}
 
 
 def condition_text(condition: sp.Basic, lang: str = "en", tex: bool = False) -> str:
     """A condition as a person writes it: ``yⱼ zⱼ ≥ 1``, ``x > y and |x − y| > δ``."""
-    words = WORDS.get(lang, WORDS["en"])
+    words = words_of(lang)
     if isinstance(condition, sp.And):
         joiner = rf" \text{{ {words['and']} }} " if tex else f" {words['and']} "
         return joiner.join(condition_text(part, lang, tex) for part in condition.args)
@@ -66,7 +54,7 @@ def _rows(gradient) -> list[tuple[sp.Basic, sp.Basic]]:
 
 def sentences(gradient, lang: str = "en", tex: bool = False) -> list[str]:
     """What each kink is: merged (the sides agree) or, where the derivative does not exist, PyTorch's value."""
-    words = WORDS.get(lang, WORDS["en"])
+    words = words_of(lang)
     show = (lambda e: f"${latex(e)}$") if tex else unicode
     told, out = set(), []
     for kink in gradient.kinks:
@@ -88,7 +76,7 @@ def sentences(gradient, lang: str = "en", tex: bool = False) -> list[str]:
 
 
 def result_text(gradient, lang: str = "en") -> str:
-    words = WORDS.get(lang, WORDS["en"])
+    words = words_of(lang)
     head = f"{unicode(gradient.result.lhs)} = "
     rows = _rows(gradient)
     if len(rows) == 1:
@@ -104,7 +92,7 @@ def result_text(gradient, lang: str = "en") -> str:
 
 def text(gradient, lang: str = "en") -> str:
     """The pieces' derivations, then the result as cases and what happens at each kink."""
-    words = WORDS.get(lang, WORDS["en"])
+    words = words_of(lang)
     parts = []
     for piece in gradient.pieces:
         title = words["piece"].format(condition=condition_text(piece.condition, lang))
@@ -117,7 +105,7 @@ def text(gradient, lang: str = "en") -> str:
 
 
 def latex_result(gradient, lang: str = "en") -> str:
-    words = WORDS.get(lang, WORDS["en"])
+    words = words_of(lang)
     rows = _rows(gradient)
     head = f"{latex(gradient.result.lhs)} = "
     if len(rows) == 1:
@@ -136,7 +124,7 @@ def latex_block(gradient, lang: str = "en") -> str:
 
 def html_block(gradient, lang: str = "en") -> str:
     """The result and its sentences as HTML: the cases as a table of inert text."""
-    words = WORDS.get(lang, WORDS["en"])
+    words = words_of(lang)
     rows = "".join(f"<tr><td>{html.escape(unicode(value))}</td><td>"
                    f"{html.escape(words['otherwise'] if condition is sp.true else words['where'] + ' ' + condition_text(condition, lang))}"
                    "</td></tr>" for value, condition in _rows(gradient))

@@ -45,11 +45,21 @@ def show(name: str) -> dict:
 def derive(latex: str, wrt: list[str], order: int, lang: str) -> dict:
     """A user's loss differentiated ``order`` times by ``wrt`` (one variable, or one per derivative)."""
     from .. import api
+    from ..piecewise import PiecewiseGradient
     from ..user_losses import stable_forms
     _check_text("the loss", latex, MAX_LATEX)
     for each in wrt:
         _check_text("the variable", each, 200)
     derivation = api.gradient(latex, wrt if len(wrt) > 1 else wrt[0], order=order)
+    if isinstance(derivation, PiecewiseGradient):  # a loss with kinks: each piece's derivation, the cases, the kinks
+        from ..printing.piecewise_text import latex_result, printed, result_text, sentences
+        first, *rest = derivation.titled_pieces(lang)
+        document = _document(first, rest, lang)
+        document["pieces"], document["stable_forms"] = document["stable_forms"], []
+        document["piecewise"] = {"result": result_text(derivation, lang), "latex": latex_result(derivation, lang),
+                                 "kinks": sentences(derivation, lang)}
+        document["latex"], document["markdown"] = printed(derivation, "latex", lang), printed(derivation, "markdown", lang)
+        return document
     stable = list(stable_forms(derivation)) if order == 1 else []
     return _document(derivation, stable, lang)
 
