@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import derive
-from tools import require_jax, require_torch
+from tools import jax_in_float64, require_torch
 
 CORPUS = tomllib.loads((Path(__file__).parent.parent / "examples" / "loss_corpus.toml").read_text(encoding="utf-8"))["loss"]
 
@@ -16,11 +16,7 @@ CORPUS = tomllib.loads((Path(__file__).parent.parent / "examples" / "loss_corpus
 @pytest.fixture(scope="module")
 def jax():
     """JAX with float64 enabled for this module's tests only (the library never changes it)."""
-    jax = require_jax()
-    before = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    yield jax
-    jax.config.update("jax_enable_x64", before)
+    yield from jax_in_float64()
 
 
 def _relative(a, b) -> float:

@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 import derive
-from tools import require_jax, require_torch
+from tools import jax_in_float64, require_torch
 
 WEIGHTED_BCE = r"-\frac{1}{N}\sum_{i=1}^{N} [w t_i \log \sigma(z_i) + (1 - t_i) \log(1 - \sigma(z_i))]"
 Z = np.array([0.3, -1.2, 2.0, -0.4])
@@ -24,11 +24,7 @@ def derivation():
 @pytest.fixture(scope="module")
 def jax():
     """JAX with float64 for this module's tests only (the library never changes it)."""
-    jax = require_jax()
-    before = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    yield jax
-    jax.config.update("jax_enable_x64", before)
+    yield from jax_in_float64()
 
 
 def _doubled(ir):

@@ -28,6 +28,16 @@ def require_torch():
     return torch
 
 
+def jax_in_float64():
+    """A generator for a fixture: JAX (required, as :func:`require_jax`) with float64 enabled until the
+    fixture ends, then as it was (the library never changes JAX's configuration; a test may)."""
+    jax = require_jax()
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield jax
+    jax.config.update("jax_enable_x64", before)
+
+
 def require_jax():
     """JAX and optax, the references of the jax backend (``pip install -e '.[test,test-jax]'`` installs them)."""
     try:
