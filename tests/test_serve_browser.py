@@ -19,9 +19,8 @@ import pytest
 
 from tools import require
 
-# One scenario in one browser, each test after the one before it: on one xdist worker, in order
-# (pyproject's addopts: --dist loadgroup), and wholly in the slow set (tests/slow_tests.txt).
-pytestmark = pytest.mark.xdist_group("browser")
+# One scenario in one browser, each test after the one before it: wholly in the slow set
+# (tests/slow_tests.txt), which .ci/run runs with --dist loadfile (a file's tests on one worker, in order).
 
 WAIT = 120.0  # seconds: the first derivation of a worker, on a loaded machine
 
