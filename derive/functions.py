@@ -71,10 +71,15 @@ class softmax(sp.Function):  # noqa: N801 - named as the literature writes it
         return term.xreplace(vectors), found[value]
 
 
-class xlogy(sp.Function):  # noqa: N801 - the name SciPy and PyTorch use
-    """``x log y`` with the limit ``0 log 0 = 0``: a term whose weight is 0 contributes 0."""
+class _WeightedLog(sp.Function):
+    """``x log(a(y))`` with the limit ``0 log 0 = 0``: a term whose weight is 0 contributes 0.  The
+    two kinds below differ only in ``a``, the logarithm's argument."""
 
     nargs = 2
+
+    @staticmethod
+    def _logarithm_of(y: sp.Basic) -> sp.Basic:
+        raise NotImplementedError
 
     @classmethod
     def eval(cls, x, y):
@@ -82,36 +87,31 @@ class xlogy(sp.Function):  # noqa: N801 - the name SciPy and PyTorch use
             return sp.S.Zero
 
     def _eval_rewrite_as_log(self, x, y, **kwargs):
-        return x * sp.log(y)
+        return x * sp.log(self._logarithm_of(y))
 
     def _eval_evalf(self, prec):
         x, y = self.args
-        return sp.S.Zero if x.is_zero else (x * sp.log(y))._eval_evalf(prec)
+        return sp.S.Zero if x.is_zero else (x * sp.log(self._logarithm_of(y)))._eval_evalf(prec)
 
     def _eval_is_real(self):
-        return self.args[0].is_real and self.args[1].is_positive
+        return self.args[0].is_real and self._logarithm_of(self.args[1]).is_positive
 
 
-class xlog1py(sp.Function):  # noqa: N801 - the name SciPy and PyTorch use
+class xlogy(_WeightedLog):  # noqa: N801 - the name SciPy and PyTorch use
+    """``x log y`` with the limit ``0 log 0 = 0``: a term whose weight is 0 contributes 0."""
+
+    @staticmethod
+    def _logarithm_of(y):
+        return y
+
+
+class xlog1py(_WeightedLog):  # noqa: N801 - the name SciPy and PyTorch use
     """``x log(1 + y)`` with the limit ``0 log 0 = 0``: the ``xlogy`` of a complement (``(1 - t) log(1 - y)``)
     written so that a kernel computes ``log1p(y)``, keeping the digits ``log(1 + y)`` loses when y is tiny."""
 
-    nargs = 2
-
-    @classmethod
-    def eval(cls, x, y):
-        if x.is_zero:
-            return sp.S.Zero
-
-    def _eval_rewrite_as_log(self, x, y, **kwargs):
-        return x * sp.log(1 + y)
-
-    def _eval_evalf(self, prec):
-        x, y = self.args
-        return sp.S.Zero if x.is_zero else (x * sp.log(1 + y))._eval_evalf(prec)
-
-    def _eval_is_real(self):
-        return self.args[0].is_real and (1 + self.args[1]).is_positive
+    @staticmethod
+    def _logarithm_of(y):
+        return 1 + y
 
 
 class Maximum(ExprWithLimits):
