@@ -41,7 +41,7 @@ class Piece:
 
     @property
     def condition(self) -> sp.Basic:
-        return sp.And(*(choice.condition for choice in self.choices))
+        return _plain(sp.And(*(choice.condition for choice in self.choices)))
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,8 @@ def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_
         raise DeriveError(f"the loss splits into more than {MAX_PIECES} pieces at its kinks (max, min, |u|, cases): derive "
                           f"derives at most {MAX_PIECES}, each step by step; differentiate it in parts")
     for loss, choices in split:
+        if _plain(sp.And(*(choice.condition for choice in choices))) is sp.false:
+            continue  # no point lies on it (x > 1 and x < −1 in |x − 1| + |x + 1|): not a piece
         if _depends(loss, variable):
             derivation = derive_piece(Equation(lhs, loss))
             _refuse_coupled(derivation.result.rhs, choices)
@@ -185,6 +187,14 @@ def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_
     result = Equation(derivative, _assembled(pieces, kinks, variable))
     checks = cross_check(Equation(lhs, rhs), result)
     return PiecewiseGradient(Equation(lhs, rhs), variable, tuple(pieces), kinks, result, checks, model)
+
+
+def _plain(condition: sp.Basic) -> sp.Basic:
+    """A condition on one plain symbol said simply (x > −1 and x > 1 is x > 1; x > 1 and x < −1 is
+    false); a condition on several symbols as it stands (its emptiness is not decided)."""
+    if len(condition.free_symbols) != 1 or not isinstance(condition, sp.And) or not may_simplify(condition):
+        return condition
+    return sp.simplify(condition)
 
 
 def _refuse_coupled(derivative: sp.Basic, choices: tuple[Branch, ...]) -> None:
@@ -230,6 +240,9 @@ def _neighbours(pieces: list[Piece], node: sp.Basic):
 
 
 def _kinks(pieces: list[Piece], variable: sp.Basic) -> list[Kink]:
+    """Every boundary point between neighbouring pieces, each a kink of its own: a boundary with
+    several points (|x − y| = ε is x − y = ε and x − y = −ε) is stated point by point, each with its
+    own one-sided derivatives, whether they agree there, and PyTorch's value there."""
     nodes = list(dict.fromkeys(choice.node for piece in pieces for choice in piece.choices))
     found = []
     for node in nodes:
@@ -237,21 +250,55 @@ def _kinks(pieces: list[Piece], variable: sp.Basic) -> list[Kink]:
             choice = next(c for c in first.choices if c.node == node)
             others = [c.condition for p in (first, second) for c in p.choices if c.node != node]
             meets = _boundary_points(choice.gap, variable, others)
-            if meets == []:
-                continue  # the two pieces never touch (|d| > ε on both sides of d = 0)
-            # where the boundary cannot be solved for (None), the sides are not known to agree: not merged
-            differences = [(first.derivative - second.derivative).xreplace({variable: p}) for p in meets or []]
-            exists = meets is not None and all(_is_zero(d) for d in differences)
-            decided = exists or (meets is not None and any(_is_nonzero(d) for d in differences))
-            meets = meets or []
-            sides = (first.derivative, second.derivative)
-            if len(meets) == 1:  # one boundary point: each side's value there (2 x at x = 0 is 0)
-                sides = tuple(_simpler(side.xreplace({variable: meets[0]})) for side in sides)
-            value = {"first": sides[0], "second": sides[1],
-                     "mean": sp.factor_terms(sp.together((sides[0] + sides[1]) / 2))}[choice.torch_side]
-            found.append(Kink(choice.mapped_node, readable(sp.Eq, choice.gap, variable), exists, sides,
-                              value, choice.torch_rule, decided))
+            if meets is None:  # not solved for: the sides are not known to agree, so nothing is merged
+                sides = (first.derivative, second.derivative)
+                found.append(Kink(choice.mapped_node, readable(sp.Eq, choice.gap, variable), False, sides,
+                                  _torch_value(choice, sides), choice.torch_rule, False))
+            for point in meets or []:  # none: the two pieces never touch (|d| > ε on both sides of d = 0)
+                difference = (first.derivative - second.derivative).xreplace({variable: point})
+                exists = _is_zero(difference)
+                sides = tuple(_simpler(side.xreplace({variable: point})) for side in (first.derivative, second.derivative))
+                found.append(Kink(choice.mapped_node, _boundary_at(choice.gap, variable, point), exists, sides,
+                                  _torch_value(choice, sides), choice.torch_rule, exists or _is_nonzero(difference)))
     return found
+
+
+def _torch_value(choice: Branch, sides: tuple) -> sp.Basic:
+    return {"first": sides[0], "second": sides[1],
+            "mean": sp.factor_terms(sp.together((sides[0] + sides[1]) / 2))}[choice.torch_side]
+
+
+def _boundary_at(gap: sp.Basic, variable: sp.Basic, point: sp.Basic) -> sp.Basic:
+    """The boundary through one of its points, as a person writes it: ``y z = 1`` where the gap has
+    one zero; where it has several, the one meant: ``|x − y| = δ`` at x = y + δ is ``x − y = δ``
+    (|u| written ±u by u's sign there), else ``x = point``."""
+    absolutes = [a for a in gap.atoms(sp.Abs) if _depends(a, variable)]
+    if len(absolutes) == 1:  # gap = a |u| + b, with a and b free of the variable: |u| = −b/a, u = ±(−b/a)
+        (absolute,) = absolutes
+        inner, level = absolute.args[0], sp.Dummy("level")
+        linear = sp.expand(gap.xreplace({absolute: level}))
+        slope, rest = linear.coeff(level), linear.coeff(level, 0)
+        there = _simpler(inner.xreplace({variable: point}))
+        sign = 0 if _atoms(there) else _sign(there)  # only a sign of parameters alone (δ, drawn positive as above)
+        if slope != 0 and not _depends(slope, variable) and not _depends(rest, variable) and not linear.has(level ** 2) and sign:
+            return sp.Eq(inner, sign * _simpler(-rest / slope))
+    if absolutes or _zeros(gap, variable) != 1:
+        return readable(sp.Eq, variable - point, variable)
+    return readable(sp.Eq, gap, variable)
+
+
+def _sign(expr: sp.Basic) -> int:
+    """The sign of ``expr`` at a random point of its symbols (parameters positive), 0 if not known."""
+    at = expr.xreplace(_draw(expr.free_symbols | _atoms(expr), random.Random(f"sign:{expr}")))
+    value = sp.N(at, 30) if may_simplify(at) else sp.nan
+    if not (value.is_number and value.is_real and value.is_finite) or abs(value) < 1e-20:
+        return 0
+    return 1 if value > 0 else -1
+
+
+def _zeros(gap: sp.Basic, variable: sp.Basic) -> int:
+    """How many zeros the gap has in the variable (a polynomial's degree, 1 for a nonpolynomial gap)."""
+    return int(sp.degree(sp.expand(gap), variable)) if gap.is_polynomial(variable) else 1
 
 
 def _is_zero(expr: sp.Basic) -> bool:

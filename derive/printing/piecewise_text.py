@@ -48,7 +48,8 @@ def _rows(gradient) -> list[tuple[sp.Basic, sp.Basic]]:
     expr = gradient.result.rhs
     if not isinstance(expr, sp.Piecewise):
         return [(expr, sp.true)]
-    kinks = [(value, condition) for value, condition in expr.args if isinstance(condition, sp.Eq)]
+    kinks = [(kink.torch_value, kink.boundary) for kink in gradient.kinks if not kink.exists
+             and kink.torch_rule.startswith(("torch.maximum", "torch.minimum", "torch.abs"))]  # as the result has them
     return kinks + [(piece.derivative, piece.condition) for piece in gradient.pieces]
 
 
@@ -63,7 +64,7 @@ def sentences(gradient, lang: str = "en", tex: bool = False) -> list[str]:
             line = words["undecided"].format(boundary=boundary, left=show(kink.sides[0]), right=show(kink.sides[1]),
                                              value=show(kink.torch_value), rule=kink.torch_rule)
         elif kink.exists:
-            line = words["agree"].format(boundary=boundary)
+            line = words["agree"].format(boundary=boundary, value=show(kink.sides[0]))
         else:
             line = words["kink"].format(boundary=boundary, left=show(kink.sides[0]), right=show(kink.sides[1]),
                                         value=show(kink.torch_value), rule=kink.torch_rule)
