@@ -1,0 +1,77 @@
+"""Several kinks per sample (issue 32, item 7): a loss whose |·| sits inside a max(0, ·), or a sum
+of two |·|, has more than one boundary point per sample.  Each point is stated as a kink of its own
+(x − y = ε and x − y = −ε, not |x − y| = ε once), with its own one-sided derivatives, the value
+where they agree, and PyTorch's value where they differ; the assembled result equals torch
+autograd of the same loss at random points and exactly on every kink."""
+import random
+
+import pytest
+import sympy as sp
+
+import derive
+from derive.printing.unicode import unicode
+from tools import require_torch
+
+# The loss as typed, the variable, and the same loss in PyTorch (of a float64 tensor x).
+LOSSES = {
+    "two absolute values": (r"|x - 1| + |x + 1|", lambda t, x: t.abs(x - 1) + t.abs(x + 1), (-1.0, 1.0)),
+    "a tent": (r"\max(0, 1 - |x|)", lambda t, x: t.nn.functional.relu(1 - t.abs(x)), (-1.0, 0.0, 1.0)),
+    "a hinge of an absolute value, plus it": (r"\max(0, |x| - 1) + |x|",
+                                              lambda t, x: t.nn.functional.relu(t.abs(x) - 1) + t.abs(x), (-1.0, 0.0, 1.0)),
+    "a squared epsilon-insensitive margin": (r"\max(0, |x| - 1)^{2}",
+                                             lambda t, x: t.nn.functional.relu(t.abs(x) - 1) ** 2, (-1.0, 1.0)),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(LOSSES))
+def derived(request):
+    latex, torch_loss, kinks = LOSSES[request.param]
+    return request.param, derive.gradient(latex, "x"), torch_loss, kinks
+
+
+def _torch_derivative(torch, torch_loss, at: float) -> float:
+    x = torch.tensor(at, dtype=torch.float64, requires_grad=True)
+    return float(torch.autograd.grad(torch_loss(torch, x), x)[0])
+
+
+def test_every_boundary_point_is_a_kink_of_its_own(derived):
+    _, gradient, _, kinks = derived
+    x = gradient.variable
+    points = sorted(float(sp.solve(kink.boundary, x)[0]) for kink in gradient.kinks)
+    assert points == sorted(kinks)
+    assert all(kink.decided and len(kink.sides) == 2 and all(s.is_number for s in kink.sides) for kink in gradient.kinks)
+
+
+def test_the_result_equals_pytorch_at_random_points_and_on_every_kink(derived):
+    torch = require_torch()
+    _, gradient, torch_loss, kinks = derived
+    rng = random.Random(str(gradient.loss))
+    for at in [*kinks, *(rng.uniform(-3, 3) for _ in range(12))]:
+        ours = float(gradient.result.rhs.xreplace({gradient.variable: sp.Float(at, 30)}))
+        assert ours == pytest.approx(_torch_derivative(torch, torch_loss, at), abs=1e-12), at
+
+
+def test_where_the_sides_agree_the_derivative_is_stated_there_and_where_not_pytorch_s_value(derived):
+    name, gradient, torch_loss, _ = derived
+    text = str(gradient)
+    for kink in gradient.kinks:
+        left, right = kink.sides
+        if kink.exists:
+            assert left == right and f"the derivative exists there and is {unicode(left)}" in text
+        else:
+            assert left != right and "does not exist at" in text
+    assert gradient.continuously_differentiable == (name == "a squared epsilon-insensitive margin")
+
+
+def test_no_piece_is_empty():
+    """|x − 1| + |x + 1| has three pieces, not four: x > 1 and x < −1 holds nowhere."""
+    gradient = derive.gradient(LOSSES["two absolute values"][0], "x")
+    assert len(gradient.pieces) == 3
+    assert "x > 1 and x < −1" not in str(gradient)
+
+
+def test_an_elementwise_loss_states_both_boundaries_of_its_absolute_value():
+    gradient = derive.gradient(r"\frac{1}{N}\sum_{i=1}^{N} \max(0, |y_{i} - x_{i}| - \epsilon)^{2}", "x_{j}")
+    boundaries = {str(kink.boundary) for kink in gradient.kinks}
+    assert boundaries == {"Eq(x[j] - y[j], epsilon)", "Eq(x[j] - y[j], -epsilon)"}
+    assert all(kink.exists and kink.sides == (0, 0) for kink in gradient.kinks)
