@@ -21,6 +21,7 @@ import random
 import sympy as sp
 
 from .errors import DeriveError
+from .piecewise_forms import Collapse, clamped
 from .kinks import KINKS, Branch, branches_of, first_kink, nested_two_way, readable, relaxed
 from .steps import Derivation, Equation, Verification
 from .work import may_expand, may_simplify
@@ -71,6 +72,12 @@ class PiecewiseGradient:
     result: Equation
     cross_checks: tuple = ()
     model: object = None
+    collapse: Collapse | None = None  # the cases written as one known function (clamp), by a rule, proved
+
+    @property
+    def cases(self) -> sp.Basic:
+        """The result as cases (before any collapse into one function)."""
+        return self.collapse.cases if self.collapse is not None else self.result.rhs
 
     @property
     def steps(self):
@@ -125,12 +132,14 @@ class PiecewiseGradient:
     def check_rows(self) -> None:
         """Raise unless each row of the result is the derivative a piece's verified derivation derived:
         a result edited after the fact (one piece's derivative changed) is refused."""
-        rows = self.result.rhs.args if isinstance(self.result.rhs, sp.Piecewise) else ()
+        rows = self.cases.args if isinstance(self.cases, sp.Piecewise) else ()
         derived = [piece.derivative for piece in self.pieces]
         for piece in self.pieces:
             if piece.derivation is not None and piece.derivation.result.rhs != piece.derivative:
                 raise DeriveError(f"the piece where {piece.condition} states {piece.derivative}, but its "
                                   f"derivation derived {piece.derivation.result.rhs}")
+        if self.collapse is not None and (self.result.rhs != self.collapse.form or not self.collapse.holds()):
+            raise DeriveError(f"the result {self.result.rhs} is not proved equal to the cases {self.collapse.cases}")
         for value, condition in rows:
             if isinstance(condition, sp.Eq) or value in derived:
                 continue
@@ -184,9 +193,13 @@ def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_
             pieces.append(Piece(loss, choices, None, sp.S.Zero))
     kinks = tuple(_kinks(pieces, variable))
     derivative = sp.Derivative(lhs, variable)
-    result = Equation(derivative, _assembled(pieces, kinks, variable))
+    assembled = _assembled(pieces, kinks, variable)
+    collapse = None
+    if isinstance(assembled, sp.Piecewise) and kinks and all(kink.exists for kink in kinks):
+        collapse = clamped(assembled, [piece.derivative for piece in pieces], variable)
+    result = Equation(derivative, collapse.form if collapse is not None else assembled)
     checks = cross_check(Equation(lhs, rhs), result)
-    return PiecewiseGradient(Equation(lhs, rhs), variable, tuple(pieces), kinks, result, checks, model)
+    return PiecewiseGradient(Equation(lhs, rhs), variable, tuple(pieces), kinks, result, checks, model, collapse)
 
 
 def _plain(condition: sp.Basic) -> sp.Basic:

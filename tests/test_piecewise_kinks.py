@@ -75,3 +75,49 @@ def test_an_elementwise_loss_states_both_boundaries_of_its_absolute_value():
     boundaries = {str(kink.boundary) for kink in gradient.kinks}
     assert boundaries == {"Eq(x[j] - y[j], epsilon)", "Eq(x[j] - y[j], -epsilon)"}
     assert all(kink.exists and kink.sides == (0, 0) for kink in gradient.kinks)
+
+
+# --- the cases as one function, where they are one (Huber, smooth L1: a clamp) ----------------------
+
+def test_huber_and_smooth_l1_collapse_into_a_clamp_proved_by_cases():
+    import tomllib
+    from pathlib import Path
+    corpus = {entry["name"]: entry for entry in tomllib.loads(
+        (Path(__file__).parent.parent / "examples" / "loss_corpus.toml").read_text(encoding="utf-8"))["loss"]}
+    for name, parameter in (("Huber loss", "delta"), ("smooth L1 loss", "beta")):
+        gradient = derive.gradient(corpus[name]["latex"], corpus[name]["wrt"])
+        collapse = gradient.collapse
+        assert collapse is not None and gradient.result.rhs == collapse.form, name
+        assert not gradient.result.rhs.has(sp.Piecewise) and gradient.result.rhs.has(sp.Max, sp.Min)
+        assert [str(p) for p in collapse.positive] == [parameter] and collapse.holds()
+        assert isinstance(gradient.cases, sp.Piecewise) and len(gradient.cases.args) == 3
+        text = str(gradient)
+        assert "clamped between" in text and f"for {unicode(collapse.positive[0])} > 0" in text
+        assert "where |xⱼ − yⱼ|" in text  # the cases are still shown, then the one function
+        gradient.check_rows()
+        from dataclasses import replace
+        from derive.steps import Equation
+        wrong = replace(collapse, form=2 * collapse.form)
+        edited = replace(gradient, collapse=wrong, result=Equation(gradient.result.lhs, wrong.form))
+        with pytest.raises(derive.errors.DeriveError, match="not proved equal to the cases"):
+            edited.check_rows()
+
+
+def test_cases_that_are_no_clamp_stay_cases():
+    gradient = derive.gradient(LOSSES["a squared epsilon-insensitive margin"][0], "x")
+    assert gradient.continuously_differentiable and gradient.collapse is None
+    assert isinstance(gradient.result.rhs, sp.Piecewise)
+
+
+def test_the_proof_by_cases_proves_what_is_true_and_nothing_else():
+    from derive.case_proofs import equal_by_cases
+    x, c, u = sp.symbols("x c u", real=True)
+    cases = sp.Piecewise((u, sp.Abs(u) <= c), (c, u > c), (-c, True))
+    assert equal_by_cases(cases, sp.Max(-c, sp.Min(u, c)), u, (c,))
+    assert not equal_by_cases(cases, sp.Max(-c, sp.Min(u, 2 * c)), u, (c,))  # wrong above c
+    assert not equal_by_cases(cases, sp.Max(-c, sp.Min(u, c)), u)  # c of unknown sign: the points are not ordered
+    # |u| < c leaves u = c to the row "c if u > c" (false there) and so to −c: not the clamp at u = c
+    assert not equal_by_cases(sp.Piecewise((u, sp.Abs(u) < c), (c, u > c), (-c, True)), sp.Max(-c, sp.Min(u, c)), u, (c,))
+    assert equal_by_cases(sp.Abs(x - 1) + sp.Abs(x + 1), sp.Max(2 * sp.Abs(x), 2), x)
+    assert not equal_by_cases(sp.Abs(x - 1) + sp.Abs(x + 1), sp.Max(2 * sp.Abs(x), 3), x)
+    assert not equal_by_cases(sp.Max(0, x ** 3), x, x)  # a gap of degree 3: not decided, not claimed

@@ -19,7 +19,7 @@ from .unicode import unicode
 
 _RELATIONS = {sp.Lt: ("<", "<"), sp.Le: ("≤", r"\le"), sp.Gt: (">", ">"), sp.Ge: ("≥", r"\ge"),
               sp.Eq: ("=", "="), sp.Ne: ("≠", r"\ne")}
-KEYS = ("where", "otherwise", "and", "piece", "agree", "kink", "merged", "undecided")
+KEYS = ("where", "otherwise", "and", "piece", "agree", "kink", "merged", "undecided", "clamp")
 
 
 def words_of(lang: str) -> dict[str, str]:
@@ -45,7 +45,7 @@ def condition_text(condition: sp.Basic, lang: str = "en", tex: bool = False) -> 
 def _rows(gradient) -> list[tuple[sp.Basic, sp.Basic]]:
     """The result's rows with each piece's whole condition (SymPy's Piecewise drops what an earlier row
     already excludes, which reads wrongly alone: "1/N where x > y" for the ε-insensitive loss)."""
-    expr = gradient.result.rhs
+    expr = gradient.cases
     if not isinstance(expr, sp.Piecewise):
         return [(expr, sp.true)]
     kinks = [(kink.torch_value, kink.boundary) for kink in gradient.kinks if not kink.exists
@@ -71,7 +71,11 @@ def sentences(gradient, lang: str = "en", tex: bool = False) -> list[str]:
         if line not in told:
             told.add(line)
             out.append(line)
-    if gradient.kinks and gradient.continuously_differentiable and not isinstance(gradient.result.rhs, sp.Piecewise):
+    if gradient.collapse is not None:
+        positive = (", " if lang == "en" else "、").join(
+            (f"${latex(p)} > 0$" if tex else f"{unicode(p)} > 0") for p in gradient.collapse.positive)
+        out.append(words["clamp"].format(form=show(gradient.collapse.form), positive=positive or "—"))
+    elif gradient.kinks and gradient.continuously_differentiable and not isinstance(gradient.result.rhs, sp.Piecewise):
         out.append(words["merged"])
     return out
 
@@ -88,6 +92,8 @@ def result_text(gradient, lang: str = "en") -> str:
     for number, (text, (_, condition)) in enumerate(zip(shown, rows)):
         where = words["otherwise"] if condition is sp.true else f"{words['where']} {condition_text(condition, lang)}"
         lines.append(f"{head if number == 0 else ' ' * len(head)}{'{'} {text.ljust(width)}   {where}")
+    if gradient.collapse is not None:  # the cases, then the one function they are (a rule's form)
+        lines.append(f"{' ' * (len(head) - 2)}= {unicode(gradient.collapse.form)}")
     return "\n".join(lines)
 
 
@@ -115,7 +121,8 @@ def latex_result(gradient, lang: str = "en") -> str:
         f"{latex(value)} & " + (rf"\text{{{words['otherwise']}}}" if condition is sp.true else
                                 rf"\text{{{words['where']} }} {condition_text(condition, lang, True)}")
         for value, condition in rows)
-    return head + r"\begin{cases} " + body + r" \end{cases}"
+    tail = f" = {latex(gradient.collapse.form)}" if gradient.collapse is not None else ""
+    return head + r"\begin{cases} " + body + r" \end{cases}" + tail
 
 
 def latex_block(gradient, lang: str = "en") -> str:
