@@ -223,6 +223,28 @@ def test_a_worked_answer_shows_four_significant_digits_after_its_exact_value():
     assert "0.67334455" in render("json", [derive.get("bce-titanic-survived")], "en")  # the data keeps every digit
 
 
+def test_every_format_says_approx_where_the_printing_rounds_and_equals_where_it_does_not():
+    """LaTeX's exact-then-≈ form in the terminal, Markdown and HTML too (issue 32, item 3): the
+    rounded row says ≈, the result gives the exact value then ≈ its 4 digits; 3/20 = 0.15 stays =."""
+    from derive.printing import render
+    from derive.printing.text import derivation_text
+    titanic, dice = derive.get("bce-titanic-survived"), derive.get("dice-mle-example")
+    for lang in ("en", "ja"):
+        for detail in ("blackboard", "full"):
+            shown = derivation_text(titanic, lang, detail)
+            assert "BCE ≈ 0.6733" in shown and "BCE = 0.6733" not in shown
+            assert any(line.endswith(": BCE = −log 0.51 ≈ 0.6733") for line in shown.splitlines())
+            plain = derivation_text(dice, lang, detail)
+            assert "= 0.15" in plain and "≈ 0.15" not in plain
+    markdown = render("markdown", [titanic], "en")
+    assert r"&\approx 0.6733" in markdown and r"= -\log 0.51 \approx 0.6733" in markdown
+    assert r"\approx" not in render("markdown", [dice], "en")
+    from tools import require_katex
+    require_katex()
+    relations = [re.findall(r'<span class="mrel">([=≈])</span>', render("html", [d], "en")) for d in (titanic, dice)]
+    assert relations[0].count("≈") == 1 and relations[0][-1] == "≈" and "≈" not in relations[1]
+
+
 def test_a_fraction_inside_a_fraction_is_set_in_display_style_but_never_in_a_script():
     """TeX sets a fraction written in another's numerator or denominator a size smaller, hard to
     read: it is a \\dfrac there (issue 32, item 3); one in an exponent or a subscript keeps its size."""

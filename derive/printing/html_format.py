@@ -9,6 +9,7 @@ from .derivation_printer import DerivationPrinter, Row
 from .html_page import Formulas, page, prose_html
 from .inline_math import plain_words
 from .latex_expr import latex
+from .series_printer import rounded
 from .words import line_verification_text, verification_text
 
 
@@ -72,7 +73,8 @@ class HtmlPrinter(DerivationPrinter):
     def _row(self, equation: Equation, words: str, row: Row) -> str:
         lhs = "" if row.previous is not None and equation.lhs == row.previous.lhs else latex(equation.lhs)
         left = self.formulas.inline(r"\displaystyle " + lhs) if lhs else ""  # the sides apart: continuation signs align
-        shown = self._formula(f"{{}} = {latex(equation.rhs)}")
+        relation = r"\approx" if rounded(equation.rhs) else "="  # a worked answer its printing rounds, as in LaTeX
+        shown = self._formula(f"{{}} {relation} {latex(equation.rhs)}")
         marks = ""
         for note in self.footnotes:  # set below the table, each marked here by its number on the page
             self.notes_shown.append(note)

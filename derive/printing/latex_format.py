@@ -10,7 +10,7 @@ from .derivation_printer import DerivationPrinter, Row
 from .formula_width import BESIDE, width
 from .latex_expr import latex
 from .latex_text import text
-from .series_printer import SeriesPrinter
+from .series_printer import SeriesPrinter, rounded  # noqa: F401 (rounded: imported from here before)
 
 JUSTIFICATION_WIDTH = r"0.3\linewidth"
 WORDS_BELOW_WIDTH = r"0.6\linewidth"
@@ -62,15 +62,6 @@ class LatexPrinter(DerivationPrinter):
             printed.alone = True
         printed.notes = notes
         return printed
-
-
-def rounded(rhs) -> bool:
-    """Whether ``rhs`` is a decimal number that its printing (:attr:`SeriesPrinter.SIGNIFICANT`
-    digits) rounds: that row says ``\\approx`` (``= 0.6733`` under ``= -\\log 0.51`` is not an
-    equality); a decimal printed whole (``0.15`` for 3/20) keeps ``=``."""
-    if not isinstance(rhs, sp.Float):
-        return False
-    return f"{float(rhs):.15g}" != f"{float(rhs):.{SeriesPrinter.SIGNIFICANT}g}"
 
 
 def _boxed(words: str, width: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..steps import Derivation, Equation
 from .derivation_printer import DerivationPrinter, Row
 from .latex_expr import latex
+from .series_printer import rounded
 from .words import phrase
 
 
@@ -17,8 +18,7 @@ class MarkdownPrinter(DerivationPrinter):
     def _print_Derivation(self, derivation: Derivation) -> str:
         parts = [f"## {derivation.title[self.lang]}", ""]
         parts += [self._print(item, row=row) for item, row in self.rows(derivation)]
-        result = derivation.result
-        parts += [f"**{phrase(self.lang, 'result')}**", "", "$$", rf"{latex(result.lhs)} = {latex(result.rhs)}", "$$", ""]
+        parts += [f"**{phrase(self.lang, 'result')}**", "", "$$", result_latex(derivation), "$$", ""]
         return "\n".join(parts)
 
     def _row(self, equation: Equation, words: str, row: Row) -> str:
@@ -30,5 +30,15 @@ class MarkdownPrinter(DerivationPrinter):
 
 
 def math_block(equation: Equation, tag: str | None) -> str:
-    body = rf"\begin{{aligned}} {latex(equation.lhs)} &= {latex(equation.rhs)} \end{{aligned}}"
+    relation = r"\approx" if rounded(equation.rhs) else "="  # a worked answer its printing rounds
+    body = rf"\begin{{aligned}} {latex(equation.lhs)} &{relation} {latex(equation.rhs)} \end{{aligned}}"
     return body + (rf" \tag{{{tag}}}" if tag else "")
+
+
+def result_latex(derivation: Derivation) -> str:
+    """The result; a rounded worked answer exact first, then ≈ its digits (−log 0.51 ≈ 0.6733)."""
+    result, steps = derivation.result, derivation.steps
+    if rounded(result.rhs) and len(steps) > 1 and steps[-2].lhs == result.lhs and not rounded(steps[-2].rhs):
+        return rf"{latex(result.lhs)} = {latex(steps[-2].rhs)} \approx {latex(result.rhs)}"
+    relation = r"\approx" if rounded(result.rhs) else "="
+    return rf"{latex(result.lhs)} {relation} {latex(result.rhs)}"

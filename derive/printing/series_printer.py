@@ -27,6 +27,15 @@ class Printed(str):
         return printed
 
 
+def rounded(rhs) -> bool:
+    """Whether ``rhs`` is a decimal number that its printing (:attr:`SeriesPrinter.SIGNIFICANT`
+    digits) rounds: that row says ≈ in every format (``= 0.6733`` under ``= −log 0.51`` is not an
+    equality); a decimal printed whole (``0.15`` for 3/20) keeps ``=``."""
+    if not isinstance(rhs, sp.Float):
+        return False
+    return f"{float(rhs):.15g}" != f"{float(rhs):.{SeriesPrinter.SIGNIFICANT}g}"
+
+
 class SeriesPrinter:
     """The layout both printers share; a subclass names its notation in the hooks below."""
 

@@ -9,6 +9,7 @@ from ..steps import Derivation, Step
 from .derivation_printer import DerivationPrinter, Row
 from .inline_math import unicode_words
 from .justifications import justification, line_words
+from .series_printer import rounded
 from .unicode import unicode
 from .words import line_verification_text, phrase, verification_text
 
@@ -25,8 +26,7 @@ class TextPrinter(DerivationPrinter):
         lines += [self._print(item, row=row) for item, row in self.rows(derivation)]
         if self.shows_lines(derivation):
             lines += ["", phrase(lang, "full_trail")]
-        result = derivation.result
-        lines += ["", f"{phrase(lang, 'result')}: {unicode(result.lhs)} = {unicode(result.rhs)}"]
+        lines += ["", f"{phrase(lang, 'result')}: {result_text(derivation)}"]
         for check in derivation.cross_checks:
             lines.append(phrase(lang, "cross_check", method=check.method, points=check.points, error=check.max_error))
         return "\n".join(lines)
@@ -36,14 +36,14 @@ class TextPrinter(DerivationPrinter):
         tag = f"   ({step.tag})" if step.tag and self._settings["tags"] != "none" else ""
         words = justification(step, row.previous, lang, unicode_names=True) if step.rule != "given" else ""
         by = f"{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})" + (f": {words}" if words else "")
-        return self._numbered(row, f"{unicode(step.lhs)} = {unicode(step.rhs)}{tag}", by,
+        return self._numbered(row, f"{unicode(step.lhs)} {relation(step.rhs)} {unicode(step.rhs)}{tag}", by,
                               verification_text(step.verification, lang))
 
     def _print_Line(self, line, row: Row) -> str:
         lang = self.lang
         steps = row.derivation.steps[line.first:line.last + 1]
         tag = f"   ({row.own_tag})" if row.own_tag and self._settings["tags"] != "none" else ""
-        return self._numbered(row, f"{unicode(line.equation.lhs)} = {unicode(line.equation.rhs)}{tag}",
+        return self._numbered(row, f"{unicode(line.equation.lhs)} {relation(line.equation.rhs)} {unicode(line.equation.rhs)}{tag}",
                               f"{_span(line, lang)}: {line_words(row.derivation, line, lang, True)}",
                               line_verification_text(line.verification, steps, lang))
 
@@ -54,6 +54,20 @@ class TextPrinter(DerivationPrinter):
                  for note in line_notes(row.derivation, row.first, row.last, self.lang)]
         indent = " " * (width + 2)
         return "\n".join([f"{row.number:>{width}}. {equation}", *(indent + words for words in [*below, *notes])])
+
+
+def relation(rhs) -> str:
+    """``≈`` before a worked answer its printing rounds (0.6733 for −log 0.51), as LaTeX's ``\\approx``."""
+    return "≈" if rounded(rhs) else "="
+
+
+def result_text(derivation: Derivation) -> str:
+    """The result; a rounded worked answer exact first, then ≈ its digits (BCE = −log 0.51 ≈ 0.6733)."""
+    result = derivation.result
+    if rounded(result.rhs) and len(derivation.steps) > 1 and derivation.steps[-2].lhs == result.lhs \
+            and not rounded(derivation.steps[-2].rhs):
+        return f"{unicode(result.lhs)} = {unicode(derivation.steps[-2].rhs)} ≈ {unicode(result.rhs)}"
+    return f"{unicode(result.lhs)} {relation(result.rhs)} {unicode(result.rhs)}"
 
 
 def _span(line, lang: str) -> str:
