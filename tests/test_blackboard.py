@@ -89,7 +89,7 @@ def test_lemmas_are_derived_from_the_definitions_and_cited_by_label():
     text = derivation_text(derive.get("bce-sigmoid-grad"))
     assert "σ′ = σ(1 − σ) (L2)" in text and "(log x)′ = 1/x (L1)" in text
     assert "∂yₖ/∂zₘ = yₖ(δₖₘ − yₘ) (L3)" in derivation_text(derive.get("softmax-hessian"))
-    assert "(L2: σ′ = σ(1 − σ))" in derivation_text(derive.get("bce-sigmoid-grad"), "ja")
+    assert "（L2：σ′ = σ(1 − σ)）" in derivation_text(derive.get("bce-sigmoid-grad"), "ja")
 
 
 def test_a_gradient_through_a_link_cites_the_loss_in_the_logits_in_one_step():
@@ -152,7 +152,7 @@ def test_justifications_name_the_function_the_component_and_the_renamed_index():
     assert "i is renamed j" in full and "Differentiate both sides by zᵢ." in full
     japanese = derivation_text(derive.get("ce-grad"), "ja", detail="full")
     assert "紛れないよう i を j に改める" in japanese and "紛れないよう k を m に改める" in japanese
-    assert "連鎖律: log の導関数に引数を入れ、引数の yᵢₖ による微分を掛ける。" in japanese
+    assert "連鎖律：log の導関数に引数を入れ、引数の yᵢₖ による微分を掛ける。" in japanese
 
 
 def test_the_japanese_reads_as_a_textbook_and_taking_logs_is_no_definition():

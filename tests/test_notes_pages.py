@@ -130,6 +130,17 @@ def english_in_titles(text: str) -> list[str]:
     return [word for word in words if len(word) > 2 and word not in KEPT]
 
 
+_JAPANESE = "\u3040-\u30ff\u4e00-\u9fff"  # kana and kanji
+
+
+def ascii_punctuation_in_japanese(text: str) -> list[str]:
+    """ASCII ( ) : touching Japanese (before or after, a space between allowed), each with a little
+    of its context.  A parenthesis after Japanese counts where what it opens holds Japanese or a
+    colon (a remark): "(4.3)", an equation's number, and "(1 + u)", mathematics, are not remarks."""
+    pattern = (rf"[{_JAPANESE}] ?\((?=[^()]*[{_JAPANESE}:])|[{_JAPANESE}] ?[):]|\( ?[{_JAPANESE}]")
+    return [text[max(0, m.start() - 12):m.end() + 12] for m in re.finditer(pattern, text)]
+
+
 # ----- building ------------------------------------------------------------------------------
 
 def build_notes(lang: str, folder: Path) -> tuple[Path, str]:
@@ -210,6 +221,32 @@ def test_the_japanese_titles_and_captions_are_japanese(notes):
     assert english_in_titles(text) == []
 
 
+def test_the_japanese_body_text_uses_japanese_punctuation(notes):
+    """Japanese prose brackets and colons are full-width（…）and：, not ASCII ( ) and : (issue 32,
+    item 3); an equation's number keeps its ASCII parentheses, as every equation's tag does."""
+    pdf, _ = notes("ja")
+    text = "\n".join(page_text(pdf, number) for number in range(1, page_count(pdf) + 1))
+    assert text.count("（") >= 20 and text.count("：") >= 10  # the full-width forms were read
+    assert ascii_punctuation_in_japanese(text) == []
+
+
+def test_the_japanese_words_the_notes_print_use_japanese_punctuation():
+    """The source of that text, checked without TeX: every Japanese string of rules/languages/ja,
+    its mathematics ($…$) left out."""
+    import tomllib
+
+    def strings(value):
+        if isinstance(value, dict):
+            return [s for v in value.values() for s in strings(v)]
+        return [value] if isinstance(value, str) else []
+    folder = Path(__file__).resolve().parents[1] / "rules" / "languages" / "ja"
+    found = {path.name: [hit for text in strings(tomllib.loads(path.read_text(encoding="utf-8")))
+                         for hit in ascii_punctuation_in_japanese(re.sub(r"\$[^$]*\$", "M", text))]
+             for path in sorted(folder.glob("*.toml"))}
+    assert sum(len(strings(tomllib.loads(path.read_text(encoding="utf-8")))) for path in folder.glob("*.toml")) > 300
+    assert {name: hits for name, hits in found.items() if hits} == {}
+
+
 def test_worked_answers_give_the_exact_value_then_four_digits_approximately(built):
     """A worked answer reads as the exact value then its 4 digits, ``≈`` where they round it."""
     _, pdf, _ = built
@@ -264,6 +301,13 @@ def test_a_page_cut_short_before_text_that_would_have_fitted_is_caught(tmp_path)
 def test_a_line_into_the_margin_is_caught(tmp_path):
     _, log = small_document(tmp_path, r"\noindent\hbox{" + "x" * 200 + "}")
     assert overfull(log) and overfull(log)[0] > 100
+
+
+def test_ascii_punctuation_in_japanese_is_caught():
+    page = "連鎖律 (L1: (log x)′ = 1/x)、連載の式 (4.3) は（全角）で、講義ノート: 検証 (定義)"
+    hits = ascii_punctuation_in_japanese(page)
+    assert len(hits) == 4 and "律 (L1" in hits[0] and "ノート:" in hits[1] and "証 (定" in hits[2] and "定義)" in hits[3]
+    assert ascii_punctuation_in_japanese("連載の式 (4.3) は f(x) = (1 + u)^{1/u}（全角）：よい") == []
 
 
 def test_english_left_in_a_japanese_title_or_caption_is_caught():

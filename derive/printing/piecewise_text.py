@@ -72,7 +72,7 @@ def sentences(gradient, lang: str = "en", tex: bool = False) -> list[str]:
             told.add(line)
             out.append(line)
     if gradient.collapse is not None:
-        positive = (", " if lang == "en" else "、").join(
+        positive = f" {words['and']} ".join(
             (f"${latex(p)} > 0$" if tex else f"{unicode(p)} > 0") for p in gradient.collapse.positive)
         out.append(words["clamp"].format(form=show(gradient.collapse.form), positive=positive or "—"))
     elif gradient.kinks and gradient.continuously_differentiable and not isinstance(gradient.result.rhs, sp.Piecewise):
