@@ -94,6 +94,9 @@ def test_huber_and_smooth_l1_collapse_into_a_clamp_proved_by_cases():
         text = str(gradient)
         assert "clamped between" in text and f"for {unicode(collapse.positive[0])} > 0" in text
         assert "where |xⱼ − yⱼ|" in text  # the cases are still shown, then the one function
+        from derive.printing.piecewise_text import html_block, latex_result
+        assert f"<p>= {unicode(collapse.form)}</p>" in html_block(gradient)
+        assert r"\end{cases} = " in latex_result(gradient)
         gradient.check_rows()
         from dataclasses import replace
         from derive.steps import Equation

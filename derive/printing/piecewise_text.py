@@ -137,8 +137,9 @@ def html_block(gradient, lang: str = "en") -> str:
                    f"{html.escape(words['otherwise'] if condition is sp.true else words['where'] + ' ' + condition_text(condition, lang))}"
                    "</td></tr>" for value, condition in _rows(gradient))
     said = "".join(f"<p>{html.escape(line)}</p>" for line in sentences(gradient, lang))
+    collapsed = f"<p>= {html.escape(unicode(gradient.collapse.form))}</p>" if gradient.collapse is not None else ""
     return (f'<section class="piecewise"><p>{html.escape(unicode(gradient.result.lhs))} =</p>'
-            f'<table class="cases">{rows}</table>{said}</section>')
+            f'<table class="cases">{rows}</table>{collapsed}{said}</section>')
 
 
 def printed(gradient, format: str, lang: str = "en", tags: str = "series", detail: str = "blackboard") -> str:
