@@ -111,14 +111,12 @@ def _gradients_of_derivation(derivation: Derivation, variables: list, link: str 
     return derivation
 
 
-def hessian(loss, wrt) -> Derivation:
+def hessian(loss, wrt) -> Derivation | PiecewiseGradient:
     """The second derivative of ``loss``: by ``wrt`` twice, or, for ``wrt=[a, b]``, the mixed
     ``∂²E/∂a∂b`` (by ``a``, then by ``b``).  Derived as :func:`gradient` derives the first, by
     differentiating its result again, and cross-checked against ``sympy.diff`` and a second
-    central difference."""
-    derived = gradient(loss, wrt, order=2)
-    assert isinstance(derived, Derivation)  # a loss with kinks is split for its first derivative only
-    return derived
+    central difference; a loss with kinks by pieces (where the first derivative exists too)."""
+    return gradient(loss, wrt, order=2)
 
 
 def _gradient_of_derivation(derivation: Derivation, wrt: sp.Basic, link: str | None = None) -> Derivation:

@@ -57,6 +57,7 @@ class Kink:
     torch_value: sp.Basic
     torch_rule: str  # how PyTorch computes this kink (F.relu, torch.maximum, torch.abs, torch.where)
     decided: bool = True  # False: the sides are neither shown equal nor shown to differ (too large to simplify)
+    below_exists: bool = True  # of a second derivative: whether the first exists there (else neither does)
 
 
 @dataclass(frozen=True, repr=False)
@@ -97,6 +98,11 @@ class PiecewiseGradient:
         return out
 
     @property
+    def order(self) -> int:
+        """1 for the gradient, 2 for the second derivative."""
+        return int(sum(count for _, count in self.result.lhs.variable_count))
+
+    @property
     def continuously_differentiable(self) -> bool:
         return all(kink.exists for kink in self.kinks)
 
@@ -118,6 +124,8 @@ class PiecewiseGradient:
         """Kernels of the loss and this gradient (PyTorch's value at each kink), on any backend."""
         from .kernels.compiler import BACKENDS, backend_named
         from .derivations.plans import Kind, Plan, loss_and_gradient
+        if self.order != 1:
+            raise DeriveError("a kernel computes a loss and its gradient: compile the first derivative")
         if not isinstance(backend, str) or backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
         whole = as_derivation(self)
@@ -172,11 +180,13 @@ def has_kinks(rhs: sp.Basic, variable: sp.Basic) -> bool:
     return first_kink(nested_two_way(rhs), variable) is not None
 
 
-def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_piece, model, cross_check
-                       ) -> PiecewiseGradient:
+def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_piece, model, cross_check,
+                       first: PiecewiseGradient | None = None) -> PiecewiseGradient:
     """Split ``rhs`` at its kinks touching ``variable``; ``derive_piece(Equation)`` differentiates one
     smooth piece (the ordinary user gradient); ``cross_check(Equation, Equation)`` checks the result
-    against ``sympy.diff`` and a central difference of the whole loss, at random points."""
+    against ``sympy.diff`` and a central difference of the whole loss, at random points.  With
+    ``first`` (the first derivative, by pieces), ``derive_piece`` differentiates twice and the result
+    is the second derivative: at a kink it exists only where the first does and the sides agree."""
     pieces = []
     split = _split(nested_two_way(rhs), variable, ())
     if len(split) > MAX_PIECES:
@@ -193,9 +203,12 @@ def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_
             pieces.append(Piece(loss, choices, None, sp.S.Zero))
     kinks = tuple(_kinks(pieces, variable))
     derivative = sp.Derivative(lhs, variable)
+    if first is not None:
+        kinks = _where_the_first_exists(kinks, first.kinks)
+        derivative = sp.Derivative(lhs, (variable, 2))
     assembled = _assembled(pieces, kinks, variable)
     collapse = None
-    if isinstance(assembled, sp.Piecewise) and kinks and all(kink.exists for kink in kinks):
+    if first is None and isinstance(assembled, sp.Piecewise) and kinks and all(kink.exists for kink in kinks):
         collapse = clamped(assembled, [piece.derivative for piece in pieces], variable)
     result = Equation(derivative, collapse.form if collapse is not None else assembled)
     checks = cross_check(Equation(lhs, rhs), result)
@@ -208,6 +221,15 @@ def _plain(condition: sp.Basic) -> sp.Basic:
     if len(condition.free_symbols) != 1 or not isinstance(condition, sp.And) or not may_simplify(condition):
         return condition
     return sp.simplify(condition)
+
+
+def _where_the_first_exists(kinks: tuple[Kink, ...], first: tuple[Kink, ...]) -> tuple[Kink, ...]:
+    """A second derivative's kinks, each marked where the first derivative does not exist at the same
+    point (the hinge's y z = 1: both one-sided second derivatives are 0, yet there is none there)."""
+    missing = {kink.boundary for kink in first if not kink.exists}
+    undecided = {kink.boundary for kink in first if not kink.decided}
+    return tuple(replace(kink, exists=False, below_exists=False, decided=kink.boundary not in undecided)
+                 if kink.boundary in missing else kink for kink in kinks)
 
 
 def _refuse_coupled(derivative: sp.Basic, choices: tuple[Branch, ...]) -> None:
@@ -435,7 +457,8 @@ def as_derivation(gradient: PiecewiseGradient) -> Derivation:
         raise DeriveError("the loss is constant in the variable on every piece: nothing to compile")
     given, differentiated, last = source.steps[0], source.steps[1], source.steps[-1]
     steps = (replace(given, equation=gradient.loss),
-             replace(differentiated, equation=Equation(gradient.result.lhs, sp.Derivative(gradient.loss.rhs, gradient.variable))),
+             replace(differentiated, equation=Equation(gradient.result.lhs,
+                                                       sp.Derivative(gradient.loss.rhs, *gradient.result.lhs.variable_count))),
              replace(last, equation=gradient.result, rule="derivative_by_pieces",
                      verification=Verification(method="numeric", detail="each piece derived and verified on its own; "
                                                "the whole checked against sympy.diff and a central difference")))

@@ -86,8 +86,8 @@ def _user_derivative(loss, wrt: list) -> Derivation | PiecewiseGradient:
                           f"{MAX_OPERATIONS} step by step (every step is verified): differentiate it in parts")
     variables = tuple(named_variable(each, rhs) for each in wrt)
     model = _model(rhs, variables)
-    if len(variables) == 1 and has_kinks(rhs, variables[0]):
-        return _by_pieces(lhs, rhs, variables[0], model)
+    if len(set(variables)) == 1 and len(variables) <= 2 and has_kinks(rhs, variables[0]):
+        return _by_pieces(lhs, rhs, variables[0], model, len(variables))
     for variable in dict.fromkeys(variables):
         _refuse_kinks(rhs, variable)
         if not model.depends_on(rhs, variable) and not rhs.has(variable):
@@ -100,11 +100,16 @@ def _user_derivative(loss, wrt: list) -> Derivation | PiecewiseGradient:
     return replace(derivation, cross_checks=checks)
 
 
-def _by_pieces(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, model: Model) -> PiecewiseGradient:
+def _by_pieces(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, model: Model, order: int = 1) -> PiecewiseGradient:
     """A loss with kinks (max, min, |u|, cases): each smooth piece differentiated as a user's loss,
-    assembled by :mod:`derive.piecewise`, the whole checked against sympy.diff and a central difference."""
-    return piecewise_gradient(lhs, rhs, variable, lambda piece: _user_derivative(piece, [variable]), model,
-                              lambda loss, result: cross_check_gradient(loss, result, (variable,), model))
+    assembled by :mod:`derive.piecewise`, the whole checked against sympy.diff and a central difference.
+    A second derivative is the pieces' own, where the first exists too (the first derived before it)."""
+    first = None
+    if order == 2:
+        first = _by_pieces(lhs, rhs, variable, model)
+    by = (variable,) * order
+    return piecewise_gradient(lhs, rhs, variable, lambda piece: _user_derivative(piece, list(by)), model,
+                              lambda loss, result: cross_check_gradient(loss, result, by, model), first)
 
 
 def _differentiated(variable) -> Strategy:

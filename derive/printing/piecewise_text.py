@@ -19,7 +19,8 @@ from .unicode import unicode
 
 _RELATIONS = {sp.Lt: ("<", "<"), sp.Le: ("≤", r"\le"), sp.Gt: (">", ">"), sp.Ge: ("≥", r"\ge"),
               sp.Eq: ("=", "="), sp.Ne: ("≠", r"\ne")}
-KEYS = ("where", "otherwise", "and", "piece", "agree", "kink", "merged", "undecided", "clamp")
+KEYS = ("where", "otherwise", "and", "piece", "agree", "kink", "merged", "undecided", "clamp",
+        "agree_second", "kink_second", "no_first")
 
 
 def words_of(lang: str) -> dict[str, str]:
@@ -57,16 +58,18 @@ def sentences(gradient, lang: str = "en", tex: bool = False) -> list[str]:
     """What each kink is: merged (the sides agree) or, where the derivative does not exist, PyTorch's value."""
     words = words_of(lang)
     show = (lambda e: f"${latex(e)}$") if tex else unicode
-    told, out = set(), []
+    told, out, second = set(), [], gradient.order == 2
     for kink in gradient.kinks:
         boundary = f"${condition_text(kink.boundary, lang, True)}$" if tex else condition_text(kink.boundary, lang)
         if not kink.decided:
             line = words["undecided"].format(boundary=boundary, left=show(kink.sides[0]), right=show(kink.sides[1]),
                                              value=show(kink.torch_value), rule=kink.torch_rule)
+        elif not kink.below_exists:  # a second derivative where the first does not exist
+            line = words["no_first"].format(boundary=boundary, value=show(kink.torch_value), rule=kink.torch_rule)
         elif kink.exists:
-            line = words["agree"].format(boundary=boundary, value=show(kink.sides[0]))
+            line = words["agree_second" if second else "agree"].format(boundary=boundary, value=show(kink.sides[0]))
         else:
-            line = words["kink"].format(boundary=boundary, left=show(kink.sides[0]), right=show(kink.sides[1]),
+            line = words["kink_second" if second else "kink"].format(boundary=boundary, left=show(kink.sides[0]), right=show(kink.sides[1]),
                                         value=show(kink.torch_value), rule=kink.torch_rule)
         if line not in told:
             told.add(line)
