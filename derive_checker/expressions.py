@@ -1,7 +1,6 @@
-"""Read an expression from its JSON tree ``[head, *children]`` (numbers and names strings) into SymPy:
-a whitelist of heads, never eval or sympify.  What a symbol may be (positive, real, an index, a size)
-and a matrix's shape come only from the model declaration (``Scope``), never from a name.  Functions
-SymPy lacks (``sigmoid``, ``softmax``, ``xlogy``...) are undefined functions known by their definitions."""
+"""Read an expression from its JSON tree ``[head, *children]`` (numbers and names strings) into SymPy: a whitelist of heads, never eval or
+sympify.  What a symbol may be (positive, real, an index, a size) and a matrix's shape come only from the model declaration (``Scope``),
+never from a name.  Functions SymPy lacks (``sigmoid``, ``softmax``, ``xlogy``...) are undefined functions known by their definitions."""
 import sympy as sp
 from sympy.concrete.expr_with_limits import ExprWithLimits
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction

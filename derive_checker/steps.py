@@ -1,7 +1,6 @@
-"""One small check per step kind (a kind the checker does not know is a failure).  Each returns a
-verdict: ``proved`` (for every size, resting on the axioms it names), ``numeric`` (at random points
-only), ``stated`` (a definition or premise of the model) or ``given`` (the user's starting point);
-it raises :class:`Refused` where the step is wrong."""
+"""One small check per step kind (a kind the checker does not know is a failure).  Each returns a verdict: ``proved`` (for every size,
+resting on the axioms it names), ``numeric`` (at random points only), ``stated`` (a definition or premise of the model) or ``given`` (the
+user's starting point); it raises :class:`Refused` where the step is wrong."""
 from contextlib import contextmanager
 
 import sympy as sp

@@ -187,3 +187,27 @@ def test_the_engines_changes_of_model_still_pass(name):
     import derive
     report = check_certificate(derive.get(name).certificate(), {})
     assert report["ok"], report["failure"]
+
+
+PI_TIMES = lambda name: ["sin", ["Mul", ["Pi"], ["Symbol", name]]]  # noqa: E731 - sin(pi n): 0 for a whole number n only
+MATRIX = {"Y": {"shape": [["Symbol", "K"], ["Integer", "1"]], "entry": ["Indexed", "y", ["Symbol", "matrix_row"]]}}
+
+
+@pytest.mark.parametrize("name, declaration", [
+    ("matrix_row", {"symbols": {"E": "real", "matrix_row": "real", "K": "size"}, "arrays": {"y": "real"},
+                    "sizes": {"K": {"min": 1}}, "matrices": MATRIX}),  # the checker's own name for a matrix's row
+    ("K", {"symbols": {"E": "real", "K": "real"}, "sizes": {"K": {"min": 1}}}),  # a real K, and a size K
+])
+def test_a_name_declared_real_is_not_read_as_a_whole_number(name, declaration):
+    """Class: names that collide with the model's.  A symbol the declaration calls real was read as an
+    index (matrix_row, where a matrix is declared) or as a size (K, also under sizes): sin(pi x) = 0
+    was then proved for a real x.  What a name is comes from one place, or the model is refused."""
+    forged = _chain({"m": {"arrays": {}, "sizes": {}, "facts": [], "indices": {}, **declaration}},
+                    ("given", "given", "m", PI_TIMES(name), {}),
+                    ("algebraic_simplification", "equal", "m", ["Integer", "0"], {}))
+    try:
+        report = _checked(forged)
+    except Malformed as error:
+        assert name in str(error)
+    else:
+        assert not report["ok"], report
