@@ -211,3 +211,29 @@ def test_a_name_declared_real_is_not_read_as_a_whole_number(name, declaration):
         assert name in str(error)
     else:
         assert not report["ok"], report
+
+
+def _edited(cert: dict, rule: str, edit) -> dict:
+    """``cert`` up to the first step of ``rule``, whose right side ``edit`` changes."""
+    forged = copy.deepcopy(cert)
+    (n, step), *_ = [(n, s) for n, s in enumerate(forged["steps"], 1) if s["rule"] == rule]
+    forged["steps"] = forged["steps"][:n]
+    step["rhs"] = edit(step["rhs"])
+    return forged
+
+
+def test_a_step_wrong_for_one_label_value_is_refused_however_the_labels_are_drawn(bce):
+    """Class: discrete domains.  BCE with K = 2 (one-hot labels: t_1 is 0 or 1) rewritten with
+    log(2 - y_1) for log(1 - y_1): wrong wherever t_1 = 0.  Unproved, it was checked at three random
+    points, each drawing t_1 at random: one time in four all three drew t_1 = 1 and the step passed.
+    Past the first point, the points take each label value in turn."""
+    def two_minus(rhs):  # -(1 - t_1) log(1 - y_1) - t_1 log y_1, its 1 - y_1 made 2 - y_1
+        rhs = copy.deepcopy(rhs)
+        rhs[1][3][1][1] = ["Integer", "2"]
+        return rhs
+    forged = _edited(bce, "two_class_substitution", two_minus)
+    assert forged["steps"][-1]["rhs"][1][3][0] == "log"
+    for name in ("bce", "a", "b", "c", "d", "e", "f", "g"):  # another name, another seed of the random points
+        forged["name"] = name
+        report = _checked(forged)
+        assert not report["ok"] and "differ" in report["failure"], (name, report["steps"][-1])
