@@ -58,6 +58,50 @@ def check_text(text: str) -> None:
         literal = re.fullmatch(r"\s*[-+]?\s*(\d+)\s*", exponent)
         if literal and int(literal.group(1)) > MAX_EXPONENT:
             raise ParseError(f"the exponent {literal.group(1)} is past the limit of {MAX_EXPONENT}", position)
+    check_function_nesting(text)
+
+
+# One token of the text as the function-nesting scan reads it: a function applied to what follows
+# (\\sigma only before a bracket, where it is the sigmoid; e^ and \\mathrm{e}^ are exp), a script
+# (\\log_{2}, \\log^{2}), a bracket, what a function's argument may begin with (\\left, \\frac,
+# spaces), or anything else, which is a function's argument written bare (\\log x).
+_FUNCTION_TOKEN = re.compile(
+    r"(?P<function>\\(?:exp|log|ln|sinh|cosh|tanh|sin|cos|tan|arctan)(?![A-Za-z])"
+    r"|\\operatorname\s*\{\s*(?:softmax|sigmoid|sigma|log|exp)\s*\}|\\sigma(?=\s*(?:\\left\s*)?\()"
+    r"|(?<![A-Za-z\\])e\s*\^|\\mathrm\s*\{\s*e\s*\}\s*\^)"
+    r"|(?P<script>[_^])|(?P<open>[{(\[])|(?P<close>[})\]])"
+    r"|(?P<through>\s+|\\(?:left|right|frac|dfrac|tfrac|sqrt|quad|qquad)(?![A-Za-z])|\\[ ,;!:])"
+    r"|(?P<other>\\[A-Za-z]+|.)", re.S)
+
+
+def check_function_nesting(text: str) -> None:
+    """Refuse, in one pass over the text and before the parser sees it, functions nested past
+    ``MAX_FUNCTION_NESTING``: the parser's time grows with the nesting (``\\exp(`` thirty deep took
+    it seconds, up to 15 on a loaded machine, only for :func:`check_expression` to refuse what it
+    read).  The same words as that check, with the position of the first function past the limit.
+    A function's argument is the bracket after it, or what is written bare (``\\log \\log x``)."""
+    stack: list[tuple[int, int | None]] = []  # per open bracket: the depth inside, and the pending functions a script's bracket keeps
+    pending, script, deepest, first = 0, False, 0, None
+    for match in _FUNCTION_TOKEN.finditer(text):
+        kind = match.lastgroup
+        depth = stack[-1][0] if stack else 0
+        if kind == "function":
+            pending, script = pending + 1, False
+            deepest = max(deepest, depth + pending)
+            if depth + pending > MAX_FUNCTION_NESTING and first is None:
+                first = match.start()
+        elif kind == "script" and pending:
+            script = True
+        elif kind == "open":
+            stack.append((depth, pending) if script else (depth + pending, None))
+            pending, script = 0, False
+        elif kind == "close":
+            pending = (stack.pop()[1] if stack else None) or 0
+        elif kind != "through":
+            pending = pending if script else 0
+            script = False
+    if first is not None:
+        raise ParseError(f"functions nest {deepest} deep (exp, log, sigma, ...): the limit is {MAX_FUNCTION_NESTING}", first)
 
 
 def _exponent_after(text: str, start: int) -> str:

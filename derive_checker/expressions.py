@@ -1,7 +1,6 @@
-"""Read an expression from its JSON tree ``[head, *children]`` (numbers and names strings) into SymPy:
-a whitelist of heads, never eval or sympify.  What a symbol may be (positive, real, an index, a size)
-and a matrix's shape come only from the model declaration (``Scope``), never from a name.  Functions
-SymPy lacks (``sigmoid``, ``softmax``, ``xlogy``...) are undefined functions known by their definitions."""
+"""Read an expression from its JSON tree ``[head, *children]`` (numbers and names strings) into SymPy: a whitelist of heads, never eval or
+sympify.  What a symbol may be (positive, real, an index, a size) and a matrix's shape come only from the model declaration (``Scope``),
+never from a name.  Functions SymPy lacks (``sigmoid``, ``softmax``, ``xlogy``...) are undefined functions known by their definitions."""
 import sympy as sp
 from sympy.concrete.expr_with_limits import ExprWithLimits
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -23,13 +22,11 @@ DEFINITIONS: dict = {"sigmoid": lambda a: 1 / (1 + sp.exp(-a)), "softmax": lambd
 OWN = {name: sp.Function(name) for name in DEFINITIONS}
 _ARITY = {name: function.__code__.co_argcount for name, function in DEFINITIONS.items()}
 _NARY = {"Add": sp.Add, "Mul": sp.Mul, "Max": sp.Max, "Min": sp.Min, "MatMul": sp.MatMul, "MatAdd": sp.MatAdd}
-_UNARY = {"log": sp.log, "exp": sp.exp, "Abs": sp.Abs, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
-          "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh}
+_UNARY = {name: getattr(sp, name) for name in ("log", "exp", "Abs", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh")}
 _CONSTANTS = {"Exp1": sp.E, "Pi": sp.pi, "Infinity": sp.oo, "NegativeInfinity": -sp.oo}
 _BINDERS = {"Sum": sp.Sum, "Product": sp.Product, "Maximum": Maximum}
-FLAGS = {"real": {"real": True}, "positive": {"positive": True}, "probability": {"positive": True},  # domain -> assumptions
-         "label": {"real": True}, "target": {"real": True}, "index": {"integer": True}, "nonnegative": {"nonnegative": True},
-         "size": {"integer": True, "positive": True}, "unit": {"real": True}, "any": {}}
+FLAGS = {"any": {}, "index": {"integer": True}, "size": {"integer": True, "positive": True}, "nonnegative": {"nonnegative": True},  # domains
+         **dict.fromkeys(["real", "label", "target", "unit"], {"real": True}), **dict.fromkeys(["positive", "probability"], {"positive": True})}
 
 
 class Scope:

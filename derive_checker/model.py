@@ -19,9 +19,10 @@ class Model:
             raise Malformed("a model declaration is an object, its sizes each {'min': n} or {'fixed': n}")
         self.fixed = {n: _whole(v["fixed"]) for n, v in sizes.items() if "fixed" in v}
         self.minimum = {n: _whole(v.get("min", 1)) for n, v in sizes.items() if "fixed" not in v}
-        matrices = declaration.get("matrices", {})
-        symbols = {**declaration.get("symbols", {}), **{name: "size" for name in self.minimum},
-                   **({p.name: "index" for p in PLACES} if matrices else {})}
+        matrices, declared = declaration.get("matrices", {}), declaration.get("symbols", {})
+        symbols = {**declared, **{name: "size" for name in self.minimum}, **({p.name: "index" for p in PLACES} if matrices else {})}
+        for name in (n for n in (*self.fixed, *symbols) if declared.get(n, symbols.get(n, "size")) != symbols.get(n, "size")):
+            refuse(f"{name} is declared {declared[name]!r} but read as a size or an index: what a name is comes from one place")
         self.scope = Scope(symbols, declaration.get("arrays", {}), self.fixed)
         self.scope.shapes = {name: tuple(self.read(n) for n in m["shape"]) for name, m in matrices.items()}
         if not all(len(s) == 2 and n.is_integer and n.is_positive for s in self.scope.shapes.values() for n in s):

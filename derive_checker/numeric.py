@@ -74,20 +74,21 @@ def _written(expr: sp.Basic, env: dict) -> sp.Basic:
     return done.doit() if isinstance(done, (sp.Derivative, sp.Limit)) else done
 
 
-def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random) -> dict:
+def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random, n: int = 0) -> dict:
     """Values inside the model for each symbol and component of ``expr``: a row on the simplex where the model says it sums to one."""
+    pick = lambda width: n - 1 if 0 < n <= width else rng.randrange(width)  # noqa: E731 - labels: each value in turn past point 0
     values, count, leaves = {}, model.class_count().xreplace(sizes), sorted(_leaves(expr), key=sp.default_sort_key)
     for atom in leaves:
         if atom in values or (isinstance(atom, sp.Symbol) and atom.is_integer):
             continue
         domain = model.domain(atom)
         if not (isinstance(atom, sp.Indexed) and ROW_FACTS.get(domain) in model.facts and count.is_Integer):
-            values[atom] = sp.Integer(rng.randrange(2)) if domain == "label" else sp.Float(rng.uniform(*RANGES.get(domain, (-2, 2))), 60)
+            values[atom] = sp.Integer(pick(2)) if domain == "label" else sp.Float(rng.uniform(*RANGES.get(domain, (-2, 2))), 60)
             continue
         width = max([int(count)] + [int(a.indices[-1]) for a in leaves if isinstance(a, sp.Indexed)
                                     and a.base == atom.base and a.indices[-1].is_Integer])
         if domain == "label" and "one_hot_labels" in model.facts:
-            shares = (lambda hot: [sp.Integer(int(k == hot)) for k in range(width)])(rng.randrange(width))
+            shares = (lambda hot: [sp.Integer(int(k == hot)) for k in range(width)])(pick(width))
         else:
             weights = [rng.uniform(0.05, 1.0) for _ in range(width)]
             shares = [sp.Float(w, 60) / sp.Float(sum(weights), 60) for w in weights]
@@ -116,8 +117,8 @@ def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: 
     worst, count = 0.0, 0
     for sizes in size_choices(model, (before, after), rng)[:points + 1]:
         a, b = concrete(before, model, sizes), concrete(after, model, sizes)
-        for _ in range(points):
-            values = draw(sp.Tuple(a, b), model, sizes, rng)
+        for n in range(points):
+            values = draw(sp.Tuple(a, b), model, sizes, rng, n)
             va, vb = (_value(side.xreplace(values)) for side in (a, b))
             if (va is None) != (vb is None):
                 raise Refused("at a random point one side has a value and the other has none")

@@ -16,8 +16,7 @@ _ON_WILDS = ((r"^(\w+)\s*>\s*0$", "positive"), (r"^(\w+)\s*>=\s*0$", "nonnegativ
              (r"^(\w+) concrete$", "concrete"), (r"^(\w+) independent of (\w+)$", "independent"),
              (r"^(\w+) not the number (0|1)$", "not_number"),
              (r"^the limit of (\w+) as (\w+) -> (\w+) is positive$", "limit_positive"))
-FLAGS = {"positive": {"positive": True}, "real": {"real": True}, "not_one": {},
-         "nonnegative": {"nonnegative": True}, "nonzero": {"nonzero": True}, "integer": {"integer": True}}
+FLAGS = {p: {p: True} for p in ("positive", "real", "nonnegative", "nonzero", "integer")}  # the assumption a condition states (not 1: none)
 
 
 def pin(statement: dict) -> str:

@@ -1,7 +1,6 @@
-"""One small check per step kind (a kind the checker does not know is a failure).  Each returns a
-verdict: ``proved`` (for every size, resting on the axioms it names), ``numeric`` (at random points
-only), ``stated`` (a definition or premise of the model) or ``given`` (the user's starting point);
-it raises :class:`Refused` where the step is wrong."""
+"""One small check per step kind (a kind the checker does not know is a failure).  Each returns a verdict: ``proved`` (for every size,
+resting on the axioms it names), ``numeric`` (at random points only), ``stated`` (a definition or premise of the model) or ``given`` (the
+user's starting point); it raises :class:`Refused` where the step is wrong."""
 from contextlib import contextmanager
 
 import sympy as sp
@@ -152,8 +151,9 @@ def check_mapped(ctx) -> dict:
     verdict, sized = equal(ctx.prev_rhs, back, ctx.model, ctx.rng), [o for o in mapping if str(o) in ctx.model.minimum]
     mean = sp.Mul(scalar(ctx.rhs, ctx.model.entries), *sized[:1])  # one size to every size: only a mean over N samples is a definition
     mean = -mean if isinstance(-mean, sp.Sum) else mean
-    definition = len(sized) == 1 and isinstance(ctx.lhs, sp.Symbol) and isinstance(mean, sp.Sum) and mean.limits[-1][1:] == (
-        1, sized[0]) and not mean.function.has(sized[0]) and verdict["verdict"] == "proved"  # the mean of one sample's loss
+    i = mean.limits[-1][0] if isinstance(mean, sp.Sum) and len(sized) == 1 and verdict["verdict"] == "proved" else None  # a mean
+    definition = i is not None and isinstance(ctx.lhs, sp.Symbol) and mean.limits[-1][1:] == (1, sized[0]) and not mean.function.replace(
+        lambda e: isinstance(e, sp.Indexed) and i in e.indices, lambda e: sp.Dummy()).has(sized[0], i)  # of one sample's loss: i its index only
     premise = next((s for s in ctx.earlier if s["check"] == "premise" and rules.known(s["rule"], ctx.rules)[1] == "axiom"), None)
     if sized and premise and not definition:  # proved afresh from the chain's premise, which holds at every size
         used, (name, value) = set(rules.axioms_of(premise["rule"])), [ctx.model.read(t) for t in ctx.rules[premise["rule"]]["to"]]
@@ -301,6 +301,8 @@ def check_step(ctx) -> dict:
     kind = ctx.record.get("check")
     _require(kind in KINDS, f"the checker knows no step kind {kind!r}")
     _require(kind not in NEEDS_PREVIOUS or ctx.prev_lhs is not None, "it needs a previous equation")
+    _require(kind not in NEEDS_PREVIOUS - {"instance", "specialises"} or ctx.earlier[-1]["model"] == ctx.record["model"],
+             "only a mapping's step takes the equation into another model (where what it reads may mean more)")
     try:
         return KINDS[kind](ctx)
     except (ValueError, KeyError, TypeError, AttributeError) as error:  # Malformed, or SymPy refusing a step's numbers

@@ -4,6 +4,7 @@ Each states a last step that is false somewhere inside its declared model (the m
 make the checker hang or crash.  The checker must refuse it (exit 1), call it malformed (exit 2), or at least never
 call its false step "proved": checking it numerically is all it may do, and there the step is said to be unproved.
 """
+import copy
 import json
 
 import pytest
@@ -76,3 +77,163 @@ def test_derive_verify_answers_each_in_one_line_with_its_exit_code(name, code, c
         assert len(captured.err.strip().splitlines()) == 1 and "Traceback" not in captured.err
     else:
         assert "first failure" in captured.out
+
+
+# A third round (the checker's newest parts): forged from the engine's own certificates or written small here,
+# each wrong in one way; the checker must refuse each (not merely leave it unproved).
+Y, E, I = ["Symbol", "y"], ["Symbol", "E"], ["Symbol", "i"]
+
+
+def _checked(cert: dict) -> dict:
+    return check_certificate(cert, {}, listed=False)  # a fresh cache: nothing decided before counts
+
+
+@pytest.fixture(scope="module")
+def bce():
+    import derive
+    return derive.get("bce").certificate()
+
+
+def _mean_step(cert: dict) -> dict:
+    (step,) = [s for s in cert["steps"] if s["rule"] == "mean_over_samples"]
+    return step
+
+
+def test_the_engines_mean_over_samples_is_a_definition(bce):
+    """The untouched certificate: the mean over N samples of one sample's BCE is stated as the
+    definition of BCE over N samples (the baseline the forgeries below edit)."""
+    report = _checked(bce)
+    assert report["ok"], report["failure"]
+    assert report["steps"][_mean_step(bce)["n"] - 1]["verdict"] == "stated"
+
+
+@pytest.mark.parametrize("extra", [
+    ["Add", I, ["Integer", "-1"]],  # i - 1: nothing at i = 1, the only sample N = 1 has
+    ["Mul", ["Add", I, ["Integer", "-1"]], ["Indexed", "t", I]],  # (i - 1) t_i
+])
+def test_a_mean_whose_summand_is_not_one_samples_loss_is_no_definition(bce, extra):
+    """Class: a rule instance right at N = 1 only.  'The mean over N samples of one sample's loss'
+    was accepted (stated, def-cross-entropy) when the summand agreed with one sample's loss at
+    i = 1 alone: a term in i that vanishes there made a different loss pass as the definition."""
+    forged = copy.deepcopy(bce)
+    step = _mean_step(forged)
+    step["rhs"][3][1] = ["Add", step["rhs"][3][1], extra]  # -(1/N) Σ_i [summand + extra]
+    forged["steps"] = forged["steps"][:step["n"]]
+    report = _checked(forged)
+    verdict = report["steps"][step["n"] - 1]["verdict"]
+    assert verdict not in ("stated", "proved"), report["steps"][-1]
+
+
+def _declaration(**symbols) -> dict:
+    return {"symbols": symbols, "arrays": {}, "sizes": {}, "facts": [], "indices": {}}
+
+
+def _chain(models: dict, *steps) -> dict:
+    return {"schema": "derive-certificate/1", "name": "forged", "models": models, "rules": {},
+            "steps": [{"n": n, "rule": rule, "check": check, "model": model, "lhs": E, "rhs": rhs, **more}
+                      for n, (rule, check, model, rhs, more) in enumerate(steps, 1)]}
+
+
+ROOT_OF_SQUARE = ["Pow", ["Pow", Y, ["Integer", "2"]], ["Rational", "1", "2"]]  # |y| for a real y; y where y > 0
+WIDE, NARROW = _declaration(E="real", y="real"), _declaration(E="real", y="positive")
+
+
+def test_a_step_in_a_narrower_model_does_not_carry_back_to_the_wider_one():
+    """Class: domains.  Given E = sqrt(y^2) with y any real; a step in a model where y > 0 makes it y
+    (true there); back in the first model, E = y was accepted as proved for every real y (false for
+    y < 0).  Only a mapping's step (instance, specialises) takes an equation into another model."""
+    forged = _chain({"wide": WIDE, "narrow": NARROW},
+                    ("given", "given", "wide", ROOT_OF_SQUARE, {}),
+                    ("algebraic_simplification", "equal", "narrow", Y, {}),
+                    ("algebraic_simplification", "equal", "wide", Y, {}))
+    report = _checked(forged)
+    assert not report["ok"] and report["failure"].startswith("step 2"), report
+
+
+@pytest.mark.xfail(strict=True,
+    reason="open: an instance step with a mapping that binds some names carries the equation into another model; the names it "
+           "does not bind may mean more there. A full check (model.carries, tried) refused a built-in, "
+           "ce-softmax-grad-targets-stable, which cites a derivation proved for one-hot labels for soft targets")
+def test_a_mapping_step_does_not_widen_a_name_it_does_not_map():
+    """The same move through an ``instance`` step whose mapping puts E for E (allowed: E is real in
+    both): y, which it does not map, would pass from y > 0 to any real, and sqrt(y^2) = y with it."""
+    forged = _chain({"wide": WIDE, "narrow": NARROW},
+                    ("given", "given", "wide", ROOT_OF_SQUARE, {}),
+                    ("rename", "instance", "narrow", ROOT_OF_SQUARE, {"mapping": [[E, E]]}),
+                    ("algebraic_simplification", "equal", "narrow", Y, {}),
+                    ("rename", "instance", "wide", Y, {"mapping": [[E, E]]}))
+    report = _checked(forged)
+    assert not report["ok"] and report["failure"].startswith("step 2"), report
+
+
+@pytest.mark.xfail(strict=True, reason="open: a cited derivation's result is taken into the citing step's model as it stands (see above)")
+def test_a_derivation_cited_in_a_wider_model_is_refused():
+    """A ``derived`` step cites a certificate that takes sqrt(y^2) to y where y > 0; cited in a model
+    where y is any real, its result would hold there unproved (and false for y < 0)."""
+    nested = _chain({"narrow": NARROW}, ("given", "given", "narrow", ROOT_OF_SQUARE, {}),
+                    ("algebraic_simplification", "equal", "narrow", Y, {}))
+    found = _checked(nested)
+    assert found["ok"], found["failure"]  # sound where it was proved: y > 0
+    nested["rests_on"] = {kind: found[kind] for kind in ("axioms", "theorems")}
+    forged = _chain({"wide": WIDE}, ("result_of_derivation", "derived", "wide", Y, {"derivation": nested}))
+    report = _checked(forged)
+    assert not report["ok"] and "step 1" in report["failure"], report
+
+
+@pytest.mark.parametrize("name", ["bce", "ce-softmax-grad", "ce-matrix-grad", "bce-sigmoid-stable"])
+def test_the_engines_changes_of_model_still_pass(name):
+    """What the engine writes at a change of model (a definition of the link, a subscript dropped, a
+    derivation cited under a linear layer) is a mapping's step or a citation: still accepted."""
+    import derive
+    report = check_certificate(derive.get(name).certificate(), {})
+    assert report["ok"], report["failure"]
+
+
+PI_TIMES = lambda name: ["sin", ["Mul", ["Pi"], ["Symbol", name]]]  # noqa: E731 - sin(pi n): 0 for a whole number n only
+MATRIX = {"Y": {"shape": [["Symbol", "K"], ["Integer", "1"]], "entry": ["Indexed", "y", ["Symbol", "matrix_row"]]}}
+
+
+@pytest.mark.parametrize("name, declaration", [
+    ("matrix_row", {"symbols": {"E": "real", "matrix_row": "real", "K": "size"}, "arrays": {"y": "real"},
+                    "sizes": {"K": {"min": 1}}, "matrices": MATRIX}),  # the checker's own name for a matrix's row
+    ("K", {"symbols": {"E": "real", "K": "real"}, "sizes": {"K": {"min": 1}}}),  # a real K, and a size K
+])
+def test_a_name_declared_real_is_not_read_as_a_whole_number(name, declaration):
+    """Class: names that collide with the model's.  A symbol the declaration calls real was read as an
+    index (matrix_row, where a matrix is declared) or as a size (K, also under sizes): sin(pi x) = 0
+    was then proved for a real x.  What a name is comes from one place, or the model is refused."""
+    forged = _chain({"m": {"arrays": {}, "sizes": {}, "facts": [], "indices": {}, **declaration}},
+                    ("given", "given", "m", PI_TIMES(name), {}),
+                    ("algebraic_simplification", "equal", "m", ["Integer", "0"], {}))
+    try:
+        report = _checked(forged)
+    except Malformed as error:
+        assert name in str(error)
+    else:
+        assert not report["ok"], report
+
+
+def _edited(cert: dict, rule: str, edit) -> dict:
+    """``cert`` up to the first step of ``rule``, whose right side ``edit`` changes."""
+    forged = copy.deepcopy(cert)
+    (n, step), *_ = [(n, s) for n, s in enumerate(forged["steps"], 1) if s["rule"] == rule]
+    forged["steps"] = forged["steps"][:n]
+    step["rhs"] = edit(step["rhs"])
+    return forged
+
+
+def test_a_step_wrong_for_one_label_value_is_refused_however_the_labels_are_drawn(bce):
+    """Class: discrete domains.  BCE with K = 2 (one-hot labels: t_1 is 0 or 1) rewritten with
+    log(2 - y_1) for log(1 - y_1): wrong wherever t_1 = 0.  Unproved, it was checked at three random
+    points, each drawing t_1 at random: one time in four all three drew t_1 = 1 and the step passed.
+    Past the first point, the points take each label value in turn."""
+    def two_minus(rhs):  # -(1 - t_1) log(1 - y_1) - t_1 log y_1, its 1 - y_1 made 2 - y_1
+        rhs = copy.deepcopy(rhs)
+        rhs[1][3][1][1] = ["Integer", "2"]
+        return rhs
+    forged = _edited(bce, "two_class_substitution", two_minus)
+    assert forged["steps"][-1]["rhs"][1][3][0] == "log"
+    for name in ("bce", "a", "b", "c", "d", "e", "f", "g"):  # another name, another seed of the random points
+        forged["name"] = name
+        report = _checked(forged)
+        assert not report["ok"] and "differ" in report["failure"], (name, report["steps"][-1])

@@ -227,3 +227,40 @@ def test_a_limit_that_ran_out_leaves_no_deadline_behind():
                 input_limits.checkpoint()
     assert input_limits._DEADLINES.get() == ()
     assert derive.gradient("x^2", "x").result.rhs == 2 * sp.Symbol("x", real=True)
+
+
+@pytest.mark.parametrize("latex, first", [
+    ("\\exp(" * 30 + "x" + ")" * 30, 5 * len("\\exp(")),
+    ("\\exp\\left(" * 30 + "x" + "\\right)" * 30, 5 * len("\\exp\\left(")),
+    ("\\sigma(" * 30 + "z" + ")" * 30, 5 * len("\\sigma(")),
+    ("e^{" * 30 + "x" + "}" * 30, 5 * len("e^{")),
+    ("\\log " * 300 + "x", 5 * len("\\log ")),
+    ("x + \\log(1 + \\exp(\\sin(\\cos(\\log^{2}(\\exp(x))))))", len("x + \\log(1 + \\exp(\\sin(\\cos(\\log^{2}(")),
+])
+def test_deep_function_nesting_is_refused_before_the_parser_reads_it(monkeypatch, latex, first):
+    """Issue 34: \\exp( thirty deep kept the LaTeX parser busy for seconds (15 on a loaded machine) before
+    the nesting limit refused what it had read.  The raw text is now scanned first: the parser is
+    never called, and the error names the depth and the position of the first function past the limit."""
+    from derive import front_end
+    from derive.errors import ParseError
+    from derive.input_limits import MAX_FUNCTION_NESTING
+
+    calls: list = []
+    monkeypatch.setattr(front_end, "_parse", lambda *args, **kwargs: calls.append(args))
+    with pytest.raises(ParseError, match=f"functions nest \\d+ deep .*the limit is {MAX_FUNCTION_NESTING}") as caught:
+        front_end._from_latex(latex, None)
+    assert calls == [] and caught.value.position == first
+
+
+@pytest.mark.parametrize("latex", [
+    "\\exp(" * 5 + "x" + ")" * 5, "\\log \\log \\log \\log \\log x", "e^{e^{x}}", "\\log^{2}(\\log_{2}(\\log(x)))",
+    "\\log(x) + \\log(y) + \\log(z) + \\log(w) + \\log(u) + \\log(v)",
+    "\\frac{1}{2\\sigma^2} + \\log(1 + \\exp(\\log(1 + \\exp(\\sin(x)))))",
+    "-\\sum_{k} t_{k} \\log \\operatorname{softmax}(z)_{k}",
+])
+def test_functions_within_the_nesting_limit_pass_the_text_scan(latex):
+    """The scan counts only functions inside one another: side by side, in scripts or in a \\frac's
+    denominator beside \\sigma as a name, they stay within the limit the expression check agrees with."""
+    from derive.input_limits import check_function_nesting
+
+    check_function_nesting(latex)  # raises past the limit

@@ -283,12 +283,17 @@ def test_a_port_in_use_is_one_clear_line():
     assert refused.stderr.strip() == f"derive: error: cannot listen on 127.0.0.1:{port} (Address already in use)"
 
 
+# A loss the parser takes seconds to read (a chain of brackets as deep as the text check lets through;
+# \\exp( thirty deep was one, until the text check counted functions) before it is refused.
+SLOW_HOSTILE = "(" * 29 + r"\frac{x}{0}" + ")" * 29
+
+
 def test_a_slow_hostile_input_does_not_block_the_other_worker(client):
-    """\\exp nested 30 deep keeps a worker parsing for seconds before the nesting limit refuses it;
+    """Brackets nested 29 deep keep a worker parsing for seconds before the loss is refused as undefined;
     meanwhile the other worker answers a small loss: the slow request is still going when it has."""
     slow: list = []
     request = threading.Thread(target=lambda: slow.append(
-        client.get("/api/derive", params={"loss": "\\exp(" * 30 + "x" + ")" * 30, "wrt": "x"})))
+        client.get("/api/derive", params={"loss": SLOW_HOSTILE, "wrt": "x"})))
     request.start()
     time.sleep(0.3)
     quick = client.get("/api/derive", params={"loss": "x^{2} + x", "wrt": "x"})
@@ -337,7 +342,7 @@ def test_a_request_past_the_line_is_told_to_come_back():
     pool = WorkerPool(1, max_waiting=0)
     with TestClient(create_app(pool)) as client:
         assert client.get("/api/derive", params={"loss": "x^{2}", "wrt": "x"}).status_code == 200  # an idle worker
-        slow = threading.Thread(target=lambda: client.get("/api/derive", params={"loss": "\\exp(" * 30 + "x" + ")" * 30,
+        slow = threading.Thread(target=lambda: client.get("/api/derive", params={"loss": SLOW_HOSTILE,
                                                                                   "wrt": "x"}))
         slow.start()
         time.sleep(0.5)
