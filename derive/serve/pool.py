@@ -57,6 +57,10 @@ def worker_main(connection: Connection, memory_bytes: int, max_tasks: int) -> No
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     from . import tasks
     from ..errors import DeriveError, LimitExceeded, ParseError
+    try:
+        tasks.prepare()  # the engine loaded before the first request, not while a visitor waits for it
+    except Exception:  # noqa: BLE001 - out of memory at load, say: each task then answers why itself
+        pass
     for _ in range(max_tasks):
         try:
             message = connection.recv()
@@ -155,6 +159,13 @@ class WorkerPool:
             worker = Worker(self.memory_bytes, self.max_tasks)
             self.workers.append(worker)
             self._idle.put_nowait(worker)
+
+    def quiet(self, spare: int = 1) -> bool:
+        """Whether a worker is idle with nobody in line for one, and ``spare`` more idle besides:
+        the moment for work nobody asked for yet (the built-ins derived ahead), which then never
+        makes a visitor wait for a worker (:func:`derive.serve.app.create_app`)."""
+        idle = self._idle.qsize() if self._idle is not None else 0
+        return self._waiting == 0 and idle >= 1 + min(spare, self.size - 1)
 
     def pids(self) -> list[int]:
         return [w.process.pid for w in self.workers if w.process.pid is not None]
