@@ -91,6 +91,26 @@ def test_the_pool_is_quiet_only_with_a_worker_to_spare_and_nobody_in_line(quick_
     assert asyncio.run(scenario()) == [True, False, True, False, True]
 
 
+def test_a_built_in_goes_ahead_of_the_losses_in_line(quick_workers):
+    """With the worker busy, a built-in asked for (``first``) after two users' losses is answered
+    before them: one derivation of it then serves every visitor, while a loss serves one."""
+    quick_workers.worker.delay = 0.2
+
+    async def scenario() -> list:
+        pool = WorkerPool(1)
+        await pool.start()
+        busy = asyncio.ensure_future(pool.run("derive", ("busy",), 5))
+        await asyncio.sleep(0.05)
+        later = [asyncio.ensure_future(pool.run("derive", (loss,), 5)) for loss in ("x", "y")]
+        await asyncio.sleep(0.05)
+        built_in = asyncio.ensure_future(pool.run("show", ("ce",), 5, first=True))
+        await asyncio.gather(busy, built_in, *later)
+        pool.close()
+        return [arguments[0] for _, arguments, _ in quick_workers.log]
+
+    assert asyncio.run(scenario()) == ["busy", "ce", "x", "y"]
+
+
 def test_the_built_ins_are_derived_ahead_only_while_the_pool_is_quiet(quick_workers):
     """The warm-up asks the pool before each built-in: while it is not quiet (here: until the test
     says so) visitors are served and no built-in is derived ahead; then each is, ``ce`` first, and

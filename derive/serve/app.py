@@ -102,8 +102,8 @@ def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None
         if task not in ("show", "builtins"):  # a visitor's own text: derived for that request alone
             return await workers.run(task, arguments, limits[task])
         key = (task, *arguments)
-        if key not in shared:
-            future = asyncio.ensure_future(workers.run(task, arguments, limits[task]))
+        if key not in shared:  # a built-in goes ahead of the visitors' own losses in line: one derivation serves everyone
+            future = asyncio.ensure_future(workers.run(task, arguments, limits[task], first=True))
             shared[key] = future
             future.add_done_callback(lambda done: forget_failure(key, done))
         return await asyncio.shield(shared[key])  # a visitor gone away does not cancel the others' answer
