@@ -43,7 +43,9 @@ def timed(command: list[str], output: list | None = None) -> tuple[float, float,
         env = {**os.environ, "DERIVE_CACHE_DIR": cache, "NUMBA_CACHE_DIR": os.path.join(cache, "numba")}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        # run from the empty folder: ``python -m derive`` puts the working directory first on sys.path,
+        # and a checkout's derive/ there would stand in for the installation measured
+        done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=cache)
         wall = time.perf_counter() - start
         if output is not None:
             output.append(done.stdout)
@@ -86,6 +88,7 @@ def main() -> None:
     parser.add_argument("--kernels", default=",".join(KERNELS), help="the built-in kernels compiled ('' for none)")
     parser.add_argument("--runs", type=int, default=1, help="cold runs of each, the least kept")
     args = parser.parse_args()
+    os.chdir(tempfile.mkdtemp(prefix="derive-bench-"))  # no checkout's derive/ in the way of the installations measured
     pythons = {"before": args.before, "after": args.python} if args.before else {"after": args.python}
     for python in pythons.values():
         byte_compile(python)
