@@ -23,7 +23,7 @@ import sympy as sp
 from .conditions import Condition, parse_condition
 from .errors import CatalogueError
 from .languages import REFERENCE, chain, codes
-from .pattern_parser import parse_pattern
+from .pattern_parser import check_pattern, parse_pattern
 from .proof_record import PROOFS_FILE, entry_for, for_every_size, read_record, trusted_entries
 
 KINDS = ("equality", "definition", "transformation")  # transformation: both sides (log, d/dx)
@@ -238,12 +238,10 @@ def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:
         data=MappingProxyType(data), requires=tuple(entry.get("requires", ())), digest=rule_digest(entry, topic),
         inline_words=MappingProxyType({code: MappingProxyType(w) for code, w in inline.items()}),
     )
-    for key in ("lhs", "rhs"):
-        if key in data:
-            rule.pattern(key)  # fail at load time, naming the rule, if a pattern is malformed
-    for key in ("from", "to"):
-        if key in data:
-            rule.patterns(key)
+    # fail at load time, naming the rule, if a pattern is malformed; each is built when first applied
+    for key in ("lhs", "rhs", "from", "to"):
+        for text in ([data[key]] if key in ("lhs", "rhs") else data[key]) if key in data else ():
+            check_pattern(str(text), wild_names)
     return rule
 
 

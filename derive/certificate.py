@@ -332,25 +332,33 @@ def _positive_exprs(model) -> list:
     return [e for item in model.positive for p in [positivity_statement(item)] for e in (p.pattern, *sum(p.ranges, ()))]
 
 
-_WRITTEN: dict = {}  # id of a derivation -> (the derivation, kept alive so its id stays its own; its certificate)
+_WRITTEN: dict = {}  # what a certificate is written from (_written_from) -> (the derivation, kept alive so the ids stay its own; its certificate)
+
+
+def _written_from(derivation) -> tuple:
+    """What the certificate is made of: a derivation copied with other fields changed (the runner adds
+    its cross-checks after the checker's verdict) has the same certificate, not one written again."""
+    return id(derivation.steps), id(derivation.models), derivation.name
 
 
 def certificate(derivation) -> dict:
     """``derivation`` as a certificate (a JSON-able dict; see ``docs/certificate.md``), with the
-    axioms and theorems the checker finds it resting on.  Written once per derivation object (by
+    axioms and theorems the checker finds it resting on.  Written once per derivation (by
     :func:`derive.checking.checked` as it is made): a derivation citing one that cites another holds
     each one's certificate, written before."""
-    if _WRITTEN.get(id(derivation), (None,))[0] is not derivation:
+    kept = _WRITTEN.get(_written_from(derivation), (None,))[0]
+    if kept is None or kept.steps is not derivation.steps or kept.models is not derivation.models \
+            or kept.name != derivation.name or dict(kept.title) != dict(derivation.title):
         document = unlisted(derivation)
         remember(derivation, document, rests_on(document))
-    return json.loads(json.dumps(_WRITTEN[id(derivation)][1]))  # a copy the caller may change
+    return json.loads(json.dumps(_WRITTEN[_written_from(derivation)][1]))  # a copy the caller may change
 
 
 def remember(derivation, document: dict, listed: Mapping) -> None:
     """Keep ``document`` (written for ``derivation``, resting on the axioms and theorems ``listed``) as its certificate."""
     if len(_WRITTEN) > 256:  # a bound on memory in a long-lived process, nothing more
         _WRITTEN.clear()
-    _WRITTEN[id(derivation)] = (derivation, {**document, "rests_on": {"axioms": listed["axioms"], "theorems": listed["theorems"]}})
+    _WRITTEN[_written_from(derivation)] = (derivation, {**document, "rests_on": {"axioms": listed["axioms"], "theorems": listed["theorems"]}})
 
 
 _RESERVED = frozenset({"N", "K", "D", "x", "y", "z", "t", "W", ROW.name, COLUMN.name})  # what a declaration may add

@@ -72,8 +72,10 @@ class Language:
         return None if entry is None else entry["text"]
 
 
+@lru_cache(maxsize=None)
 def shipped_directory() -> Path:
-    """The languages shipped: inside the installed package, else beside it in a checkout."""
+    """The languages shipped: inside the installed package, else beside it in a checkout (found
+    once per process: the package does not move, and every word looked up asks for it)."""
     package = Path(__file__).resolve().parent
     for candidate in (package / "rules" / "languages", package.parent / "rules" / "languages"):
         if (candidate / REFERENCE / "language.toml").is_file():

@@ -9,7 +9,8 @@ convention symbols (:mod:`derive.conventions`).
 from __future__ import annotations
 
 import ast
-from typing import Mapping
+import operator
+from typing import Callable, Iterable, Mapping
 
 import sympy as sp
 
@@ -56,17 +57,34 @@ def parse_pattern(text: str, wilds: Mapping[str, sp.Wild] | None = None,
     scope = dict(conventions.NAMES)
     scope.update(names or {})
     scope.update(wilds or {})
+    return _Translator(text, scope).visit(_tree(text).body)
+
+
+def check_pattern(text: str, wild_names: Iterable[str] = ()) -> None:
+    """Raise the :class:`PatternError` :func:`parse_pattern` would raise for ``text`` (syntax, a
+    name, function or operator not allowed), building no SymPy expression: the catalogue checks
+    every pattern as it loads, and building them all was a fifth of a cold ``derive show``."""
+    scope: dict[str, object] = dict(conventions.NAMES)
+    scope.update(dict.fromkeys(wild_names))
+    _Checker(text, scope).visit(_tree(text).body)
+
+
+def _tree(text: str) -> ast.Expression:
     try:
-        tree = ast.parse(text, mode="eval")
+        return ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise PatternError(f"pattern {text!r} is not valid syntax: {exc.msg}") from None
-    return _Translator(text, scope).visit(tree.body)
 
 
 class _Translator:
-    def __init__(self, text: str, scope: Mapping[str, sp.Basic]):
+    """Each allowed node checked, then built by :meth:`make` (the one place an expression is made)."""
+
+    def __init__(self, text: str, scope: Mapping[str, object]):
         self.text = text
         self.scope = scope
+
+    def make(self, function: Callable[..., sp.Basic], *args: sp.Basic) -> sp.Basic:
+        return function(*args)
 
     def fail(self, node: ast.AST, what: str) -> PatternError:
         return PatternError(f"pattern {self.text!r}, column {getattr(node, 'col_offset', 0)}: {what}")
@@ -94,12 +112,12 @@ class _Translator:
         op = _BINARY.get(type(node.op))
         if op is None:
             raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
-        return op(self.visit(node.left), self.visit(node.right))
+        return self.make(op, self.visit(node.left), self.visit(node.right))
 
     def visit_UnaryOp(self, node: ast.UnaryOp):
         operand = self.visit(node.operand)
         if isinstance(node.op, ast.USub):
-            return -operand
+            return self.make(operator.neg, operand)
         if isinstance(node.op, ast.UAdd):
             return operand
         raise self.fail(node, f"unary {type(node.op).__name__} is not allowed")
@@ -110,15 +128,21 @@ class _Translator:
             raise self.fail(node, "only indexed symbols (t, y, z, w) can be subscripted")
         index = node.slice
         parts = index.elts if isinstance(index, ast.Tuple) else [index]
-        return base[tuple(self.visit(p) for p in parts)]
+        return self.make(lambda *indices: base[indices], *(self.visit(p) for p in parts))
 
     def visit_Call(self, node: ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             raise self.fail(node, f"unknown function {ast.unparse(node.func)!r}")
         if node.keywords:
             raise self.fail(node, "keyword arguments are not allowed")
-        args = [self.visit(a) for a in node.args]
-        return FUNCTIONS[node.func.id](*args)
+        return self.make(FUNCTIONS[node.func.id], *(self.visit(a) for a in node.args))
 
     def visit_Tuple(self, node: ast.Tuple):
-        return sp.Tuple(*(self.visit(e) for e in node.elts))
+        return self.make(sp.Tuple, *(self.visit(e) for e in node.elts))
+
+
+class _Checker(_Translator):
+    """The translator's checks with nothing built (:func:`check_pattern`)."""
+
+    def make(self, function: Callable[..., sp.Basic], *args: sp.Basic) -> sp.Basic:
+        return sp.S.Zero

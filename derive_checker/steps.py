@@ -11,18 +11,18 @@ from .matrices import PLACES, entry, scalar
 from .zero import Refused, carried_out_sums, agree as numbers, equal, proves
 
 
-def _require(condition, problem: str) -> None:
+def _require(condition, problem) -> None:  # problem: the words, or what makes them, only where it fails
     if not condition:
-        raise Refused(problem)
+        raise Refused(problem() if callable(problem) else problem)
 
 
 def _same_lhs(ctx) -> None:
-    _require(ctx.lhs == ctx.prev_lhs, f"the left side changed from {ctx.prev_lhs} to {ctx.lhs}")
+    _require(ctx.lhs == ctx.prev_lhs, lambda: f"the left side changed from {ctx.prev_lhs} to {ctx.lhs}")
 
 
 def _pairs(ctx, key: str) -> dict:
     pairs = ctx.record.get(key) if isinstance(ctx.record.get(key), list) else []
-    _require(pairs and all(isinstance(p, list) and len(p) == 2 for p in pairs), f"it needs its {key} as [old, new] pairs")
+    _require(pairs and all(isinstance(p, list) and len(p) == 2 for p in pairs), lambda: f"it needs its {key} as [old, new] pairs")
     return {ctx.model.read(old): ctx.model.read(new) for old, new in pairs}
 
 
@@ -31,7 +31,7 @@ def check_rewrite(ctx) -> dict:
     _same_lhs(ctx)
     statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
     missing = set(statement.get("requires", ())) - ctx.model.facts
-    _require(not missing, f"the rule needs {sorted(missing)}, which the model does not state")
+    _require(not missing, lambda: f"the rule needs {sorted(missing)}, which the model does not state")
     match = ctx.record.get("match")
     _require(isinstance(match, dict) and set(match) <= set(statement["wilds"]), "its match binds no wilds of the rule")
     binding = {name: ctx.model.read(value) for name, value in match.items()}
@@ -40,16 +40,16 @@ def check_rewrite(ctx) -> dict:
     rest = ctx.model.read(ctx.record["rest"]) if "rest" in ctx.record else sp.Integer(1)
     lhs, rhs = (ctx.model.read(statement[side], **binding) for side in ("lhs", "rhs"))
     _require(lhs * rest == part or proves(lhs * rest, part, ctx.model, set()),
-             f"the rule's left side with the match is {lhs * rest}, not the part {part} at {path}")
+             lambda: f"the rule's left side with the match is {lhs * rest}, not the part {part} at {path}")
     replaced = read(ctx.prev_rhs_tree, ctx.model.scope, at=path, put=rhs * rest)
     _require(replaced == ctx.rhs or proves(replaced, ctx.rhs, ctx.model, set()),
-             f"replacing the part by the rule's right side gives {replaced}, not {ctx.rhs}")
+             lambda: f"replacing the part by the rule's right side gives {replaced}, not {ctx.rhs}")
     with _ranges_around(ctx, path):  # an index bound around the part ranges over its sum's range
         discharged = [rules.discharge(text, statement["wilds"], binding, ctx.model) for text in statement["conditions"]]
     listed = ctx.record.get("conditions")
     stated = [(c.get("text"), c.get("how")) if isinstance(c, dict) else c for c in listed] if isinstance(listed, list) else None
     _require(stated == list(zip(statement["conditions"], discharged)),
-             f"its conditions, each with how it is discharged, are {list(zip(statement['conditions'], discharged))}, not {stated}")
+             lambda: f"its conditions, each with how it is discharged, are {list(zip(statement['conditions'], discharged))}, not {stated}")
     proved = (theorem := rules.theorem(ctx.record["rule"], statement, status, ctx.model, ctx.cache))["verdict"] == "proved"
     points, worst = numbers(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng, 1 if proved else 3)  # no proof: more numbers
     return {**theorem, "points": points, "worst": worst, "conditions": discharged,
@@ -77,9 +77,9 @@ def check_local(ctx) -> dict:
     _same_lhs(ctx)
     ((old, new),) = _pairs(ctx, "definitions").items()
     path = ctx.record.get("location", [])
-    _require(ctx.model.read(subtree(ctx.prev_rhs_tree, path)) == old, f"the previous right side has no {old} at {path}")
+    _require(ctx.model.read(subtree(ctx.prev_rhs_tree, path)) == old, lambda: f"the previous right side has no {old} at {path}")
     replaced = read(ctx.prev_rhs_tree, ctx.model.scope, at=path, put=new)
-    _require(replaced == ctx.rhs, f"replacing {old} by {new} gives {replaced}, not {ctx.rhs}")
+    _require(replaced == ctx.rhs, lambda: f"replacing {old} by {new} gives {replaced}, not {ctx.rhs}")
     with _ranges_around(ctx, path):
         proved = proves(old, new, ctx.model, used := set[str]())
     points, worst = numbers(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng, 1 if proved else 3)  # no proof: more numbers
@@ -92,7 +92,7 @@ def check_implied(ctx) -> dict:
     statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
     own = {ctx.model.read(a): ctx.model.read(b) for a, b in statement.get("defines", [])}
     given = _pairs(ctx, "definitions") if ctx.record.get("definitions") else {}
-    _require(given == own, f"its definitions {given} are not those of the rule {ctx.record['rule']}")
+    _require(given == own, lambda: f"its definitions {given} are not those of the rule {ctx.record['rule']}")
     lhs = ctx.lhs.xreplace(given).xreplace({ctx.prev_lhs: ctx.prev_rhs})
     verdict = equal(lhs, ctx.rhs, ctx.model, ctx.rng)
     verdict["axioms"] = sorted(set(verdict["axioms"]) | set(rules.axioms_of(ctx.record["rule"])))
@@ -106,16 +106,16 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
     if isinstance(old, sp.MatrixSymbol):
         sizes = {k: v for k, v in mapping.items() if isinstance(k, sp.Symbol)}
         _require(isinstance(new, sp.MatrixSymbol) and sp.Tuple(*old.shape).xreplace(sizes) == sp.Tuple(*new.shape),
-                 f"the matrix {new} does not have the shape of {old} at the mapped sizes")
+                 lambda: f"the matrix {new} does not have the shape of {old} at the mapped sizes")
         row, column = (sp.Integer(1) if n == 1 else p for n, p in zip(new.shape, PLACES))
         one = lambda e: e.replace(lambda a: isinstance(a, sp.Indexed) and len(a.indices) > 1 and a.indices[0] == 1,  # noqa: E731
                                   lambda a: a.base[a.indices[1:]])  # t_1k as t_k: one sample is row 1 of N
         _require(one(entry(old, row, column, model.entries).xreplace(sizes)) == one(entry(new, row, column, model.entries)),
-                 f"the entries of {new} are not those of {old}")
+                 lambda: f"the entries of {new} are not those of {old}")
         return
-    _require(isinstance(old, (sp.Symbol, sp.Indexed)), f"a mapping may only put values for symbols, not {old}")
+    _require(isinstance(old, (sp.Symbol, sp.Indexed)), lambda: f"a mapping may only put values for symbols, not {old}")
     if isinstance(old, sp.Symbol) and name in model.minimum:
-        _require(new.is_Integer and new >= model.minimum[name], f"the size {old} = {new} is no whole number from {model.minimum[name]}")
+        _require(new.is_Integer and new >= model.minimum[name], lambda: f"the size {old} = {new} is no whole number from {model.minimum[name]}")
         return
     row, single = (old, new) if isinstance(old, sp.Indexed) else (new, old)  # a scalar the component 1 of its array
     if isinstance(row, sp.Indexed) and isinstance(single, sp.Symbol) and row.indices == (1,) and row.base.label.name == single.name:
@@ -125,14 +125,14 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
         value = sp.nsimplify(new) if isinstance(new, sp.Float) else new
         ok = {"probability": lambda v: 0 < v < 1, "positive": lambda v: v > 0,
               "label": lambda v: v in (0, 1), "target": lambda v: 0 <= v <= 1}.get(domain, lambda v: v.is_real)
-        _require(bool(ok(value)), f"{old} = {new} is outside its declared domain ({domain})")
+        _require(bool(ok(value)), lambda: f"{old} = {new} is outside its declared domain ({domain})")
         return
     if (model.link and name == model.link["prediction"]) or (model.linear and name == model.linear["logits"]):
         _require(proves(model.written(old), model.written(new), model, set()),
-                 f"{old} = {new} is not the declared {'link' if model.link else 'linear layer'} of it")
+                 lambda: f"{old} = {new} is not the declared {'link' if model.link else 'linear layer'} of it")
         return
     _require(domain not in ("probability", "label", "target") and exact_row and bool(new.is_real),
-             f"{old} = {new} leaves the declared model")
+             lambda: f"{old} = {new} leaves the declared model")
 
 
 def check_mapped(ctx) -> dict:
@@ -181,10 +181,10 @@ def check_derivatives(ctx) -> dict:
              and all(isinstance(v, sp.Indexed) for v in before.variables), "it lays out no derivatives as a matrix")
     by = [ix for v in before.variables for ix in v.indices]
     _require(len(by) == 2 and by[0] != by[1] and all(ctx.model.indices.get(ix) == (1, n) for ix, n in zip(by, matrix.shape)),
-             f"the derivatives are not by two indices running over the rows and columns of {matrix}")
+             lambda: f"the derivatives are not by two indices running over the rows and columns of {matrix}")
     r, c = by
     _require(entry(matrix, r, c, ctx.model.entries) == before and getattr(ctx.rhs, "shape", None) == matrix.shape,
-             f"the entry ({r}, {c}) of {matrix} is not {before}, or the two sides differ in shape")
+             lambda: f"the entry ({r}, {c}) of {matrix} is not {before}, or the two sides differ in shape")
     verdict = equal(ctx.prev_rhs, entry(ctx.rhs, r, c, ctx.model.entries), ctx.model, ctx.rng)
     return {**verdict, "axioms": sorted({*verdict["axioms"], "def-matrix"}) if verdict["verdict"] == "proved" else []}
 
@@ -192,13 +192,13 @@ def check_derivatives(ctx) -> dict:
 def check_premise(ctx) -> dict:
     """The equation is the stated premise (a pinned definitional axiom) at the model's sizes."""
     statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
-    _require("to" in statement, f"{ctx.record.get('rule')} states no premise")
+    _require("to" in statement, lambda: f"{ctx.record.get('rule')} states no premise")
     sizes = {s.name for s in ctx.model.sizes()} | set(ctx.model.fixed)
     found: dict = {}
-    _require(isinstance(ctx.lhs, sp.Symbol) and not ctx.lhs.is_integer, f"the name it defines, {ctx.lhs}, is a size, index or number")
+    _require(isinstance(ctx.lhs, sp.Symbol) and not ctx.lhs.is_integer, lambda: f"the name it defines, {ctx.lhs}, is a size, index or number")
     _require(_instance_of(statement["to"], [ctx.record["lhs"], ctx.record["rhs"]], sizes, found) and all(int(v) == ctx.model.fixed[k]
              if k in ctx.model.fixed else int(v) >= ctx.model.minimum[k] for k, v in found.items()),
-             f"the equation is not the premise {ctx.record['rule']} (at whole-number sizes)")
+             lambda: f"the equation is not the premise {ctx.record['rule']} (at whole-number sizes)")
     return {"verdict": "stated" if status == "axiom" else "given", "axioms": rules.axioms_of(ctx.record["rule"])}  # a user's: assumed
 
 
@@ -214,7 +214,7 @@ def _instance_of(pattern, tree, sizes, found: dict) -> bool:
 
 def check_starts(ctx) -> dict:
     """A derivation's first step may be given (the user's loss) or define a sequence."""
-    _require(ctx.number == 1, f"only the first step may be {ctx.record['check']}")
+    _require(ctx.number == 1, lambda: f"only the first step may be {ctx.record['check']}")
     pinned = ctx.record["check"] == "defines" and rules.known(ctx.record.get("rule"), ctx.rules)[1] == "axiom" and _instance_of(
         ctx.rules[ctx.record["rule"]].get("to"), [ctx.record["lhs"], ctx.record["rhs"]], set(), {})  # the catalogue's own sequence
     return {"verdict": "stated", "axioms": ["def-sequence"]} if pinned else {"verdict": "given", "axioms": []}
@@ -226,7 +226,7 @@ def check_derived(ctx) -> dict:
     nested = ctx.record.get("derivation")
     _require(isinstance(nested, dict), "it cites a derivation but holds no certificate of it")
     report = ctx.check_nested(nested, ctx.cache, depth=ctx.depth + 1)
-    _require(report["ok"], f"the derivation it cites fails: {report.get('failure')}")
+    _require(report["ok"], lambda: f"the derivation it cites fails: {report.get('failure')}")
     _require([nested["steps"][-1][side] for side in ("lhs", "rhs")] == [ctx.record["lhs"], ctx.record["rhs"]],
              "its equation is not the result of the derivation it cites")
     weakest = next((v for v in ("numeric", "given") if v in {s["verdict"] for s in report["steps"]}), "proved")
@@ -270,7 +270,7 @@ def check_substituted(ctx) -> dict:
     ((name, value),) = _pairs(ctx, "definitions").items()
     named = _same_lhs(ctx) or ctx.record["check"] == "named"
     _require(not (named and (value.has(name) or name in sp.Tuple(ctx.prev_lhs, ctx.prev_rhs).atoms(sp.Symbol))),
-             f"the name {name} is not new")
+             lambda: f"the name {name} is not new")
     before, after = (ctx.prev_rhs, ctx.rhs.xreplace({name: value})) if named else (ctx.prev_rhs.xreplace({name: value}), ctx.rhs)
     verdict, j = equal(before, after, ctx.model, ctx.rng), (getattr(ctx.lhs, "indices", None) or [None])[-1]
     if not named and not (j and proves(sp.Sum(ctx.rhs, (j, 1, ctx.model.class_count())), sp.Integer(1), ctx.model, set())):
@@ -283,7 +283,7 @@ def check_negative_definite(ctx) -> dict:
     deltas = ctx.rhs.atoms(sp.KroneckerDelta)
     _require(len(deltas) == 1, "the second derivatives are not a diagonal matrix (one Kronecker delta)")
     diagonal = sp.simplify(ctx.rhs / next(iter(deltas)))
-    _require(bool(diagonal.is_negative), f"the diagonal entry {diagonal} is not negative in the declared domains")
+    _require(bool(diagonal.is_negative), lambda: f"the diagonal entry {diagonal} is not negative in the declared domains")
     return {"verdict": "proved", "axioms": ["field"]}
 
 
@@ -299,7 +299,7 @@ NEEDS_PREVIOUS = set(KINDS) - {"premise", "given", "defines", "derived", "holds"
 
 def check_step(ctx) -> dict:
     kind = ctx.record.get("check")
-    _require(kind in KINDS, f"the checker knows no step kind {kind!r}")
+    _require(kind in KINDS, lambda: f"the checker knows no step kind {kind!r}")
     _require(kind not in NEEDS_PREVIOUS or ctx.prev_lhs is not None, "it needs a previous equation")
     _require(kind not in NEEDS_PREVIOUS - {"instance", "specialises"} or ctx.earlier[-1]["model"] == ctx.record["model"],
              "only a mapping's step takes the equation into another model (where what it reads may mean more)")

@@ -30,6 +30,7 @@ MAX_ORDER = 4  # as derive grad --order; the engine refuses past it in its own w
 MAX_PARAMETER = 2000  # characters of one query parameter
 TIMEOUTS = {"builtins": 60.0, "show": 120.0, "derive": 30.0, "plot": 60.0, "plot_builtin": 120.0,
             "certificate": 120.0}  # seconds a worker may take
+QUIET_POLL = 0.05  # seconds between looks at the pool while the built-ins wait for a quiet moment
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 STATUS = {"parse": 400, "limit": 400, "input": 400, "memory": 413, "internal": 500,
@@ -60,7 +61,9 @@ def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None
                warm: bool = False) -> Starlette:
     """The application; ``pool``: the workers (one is made from the defaults where none is given),
     started with the application and stopped with it; ``warm``: derive the built-ins as it starts,
-    one at a time (so that the other workers stay free for visitors), ``ce`` first: the page opens on it."""
+    ``ce`` first (the page opens on it), one at a time and only while the pool is quiet (a worker
+    idle beside the one taking it, nobody in line): a visitor never waits behind that batch, and a
+    built-in asked for before its turn is derived for that visitor at once, on any free worker."""
     workers = pool or WorkerPool()
     limits = {**TIMEOUTS, **(timeouts or {})}
     # A built-in (in every language) and the list of them are the same for every visitor: derived
@@ -86,6 +89,10 @@ def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None
         except (TaskError, WorkerFailed):
             return  # a visitor asking for the list is told why
         for name in sorted(names, key=lambda name: name != "ce"):
+            if ("show", name) in shared:  # a visitor asked for it first
+                continue
+            while not workers.quiet():
+                await asyncio.sleep(QUIET_POLL)
             try:
                 await answer_of("show", name)
             except (TaskError, WorkerFailed):
@@ -95,8 +102,8 @@ def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None
         if task not in ("show", "builtins"):  # a visitor's own text: derived for that request alone
             return await workers.run(task, arguments, limits[task])
         key = (task, *arguments)
-        if key not in shared:
-            future = asyncio.ensure_future(workers.run(task, arguments, limits[task]))
+        if key not in shared:  # a built-in goes ahead of the visitors' own losses in line: one derivation serves everyone
+            future = asyncio.ensure_future(workers.run(task, arguments, limits[task], first=True))
             shared[key] = future
             future.add_done_callback(lambda done: forget_failure(key, done))
         return await asyncio.shield(shared[key])  # a visitor gone away does not cancel the others' answer

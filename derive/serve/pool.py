@@ -15,6 +15,7 @@ import asyncio
 import multiprocessing
 import os
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -57,6 +58,10 @@ def worker_main(connection: Connection, memory_bytes: int, max_tasks: int) -> No
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     from . import tasks
     from ..errors import DeriveError, LimitExceeded, ParseError
+    try:
+        tasks.prepare()  # the engine loaded before the first request, not while a visitor waits for it
+    except Exception:  # noqa: BLE001 - out of memory at load, say: each task then answers why itself
+        pass
     for _ in range(max_tasks):
         try:
             message = connection.recv()
@@ -133,7 +138,8 @@ class Worker:
 
 class WorkerPool:
     """``workers`` processes; :meth:`run` gives a task to an idle one (waiting for one, with at most
-    ``max_waiting`` requests in line) and returns its answer."""
+    ``max_waiting`` requests in line) and returns its answer.  A task asked for ``first`` (a
+    built-in: quick, and answered to every visitor from then on) goes ahead of the others in line."""
 
     def __init__(self, workers: int = 2, memory_mib: int = 3072, max_tasks: int = 500, max_waiting: int = 64):
         if not 1 <= workers <= 64:
@@ -146,32 +152,36 @@ class WorkerPool:
         self.replaced = 0
         self._lock = threading.Lock()
         self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="derive-serve-wait")
-        self._idle: asyncio.Queue[Worker] | None = None
-        self._waiting = 0
+        self._idle: list[Worker] | None = None
+        self._line: tuple[deque[asyncio.Future], deque[asyncio.Future]] = (deque(), deque())  # first, then the rest
 
     async def start(self) -> None:
-        self._idle = asyncio.Queue()
+        self._idle = []
         for _ in range(self.size):
             worker = Worker(self.memory_bytes, self.max_tasks)
             self.workers.append(worker)
-            self._idle.put_nowait(worker)
+            self._idle.append(worker)
+
+    @property
+    def _waiting(self) -> int:
+        return sum(not waiter.done() for lane in self._line for waiter in lane)
+
+    def quiet(self, spare: int = 1) -> bool:
+        """Whether a worker is idle with nobody in line for one, and ``spare`` more idle besides:
+        the moment for work nobody asked for yet (the built-ins derived ahead), which then never
+        makes a visitor wait for a worker (:func:`derive.serve.app.create_app`)."""
+        idle = len(self._idle) if self._idle is not None else 0
+        return self._waiting == 0 and idle >= 1 + min(spare, self.size - 1)
 
     def pids(self) -> list[int]:
         return [w.process.pid for w in self.workers if w.process.pid is not None]
 
-    async def run(self, name: str, arguments: tuple, timeout: float) -> Any:
+    async def run(self, name: str, arguments: tuple, timeout: float, first: bool = False) -> Any:
         if self._idle is None:
             await self.start()
         assert self._idle is not None  # for mypy: start() made it
-        if self._idle.empty() and self._waiting >= self.max_waiting:
-            raise WorkerFailed("busy", f"{self._waiting} requests are waiting already: try again in a moment")
-        self._waiting += 1
-        try:
-            worker = await self._idle.get()
-        finally:
-            self._waiting -= 1
+        worker = await self._take(first)
         loop = asyncio.get_running_loop()
-        idle = self._idle
 
         def call_then_release() -> Any:
             """In a thread: the worker goes back to the idle ones (or a fresh one in its place) when
@@ -180,9 +190,36 @@ class WorkerPool:
                 return worker.call(name, arguments, timeout)
             finally:
                 done = worker if worker.alive() and worker.tasks < self.max_tasks else self._replace(worker)
-                loop.call_soon_threadsafe(idle.put_nowait, done)
+                loop.call_soon_threadsafe(self._give, done)
 
         return await loop.run_in_executor(self._threads, call_then_release)
+
+    async def _take(self, first: bool) -> Worker:
+        """An idle worker, else one when its turn comes: those asked for ``first`` before the rest."""
+        assert self._idle is not None  # for mypy: run() started the pool
+        if self._idle and self._waiting == 0:
+            return self._idle.pop(0)
+        if self._waiting >= self.max_waiting:
+            raise WorkerFailed("busy", f"{self._waiting} requests are waiting already: try again in a moment")
+        waiter = asyncio.get_running_loop().create_future()
+        self._line[0 if first else 1].append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # given a worker as it was cancelled: pass it on
+                self._give(waiter.result())
+            raise
+
+    def _give(self, worker: Worker) -> None:
+        """The worker to the first in line (the first lane before the other), else to the idle ones."""
+        assert self._idle is not None  # for mypy: only a started pool gives workers back
+        for lane in self._line:
+            while lane:
+                waiter = lane.popleft()
+                if not waiter.done():
+                    waiter.set_result(worker)
+                    return
+        self._idle.append(worker)
 
     def _replace(self, worker: Worker) -> Worker:
         worker.kill()

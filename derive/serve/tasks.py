@@ -20,6 +20,13 @@ MAX_POINTS = 200  # points of one plot
 PLOT_RANGE = 1e6  # the plot's ends are numbers of at most this size
 
 
+def prepare() -> None:
+    """Load what every task uses (SymPy, the engine, the catalogue and the list of built-ins), as a
+    worker starts: its first visitor then waits for the derivation alone."""
+    from .. import api
+    api.names()
+
+
 def builtins() -> dict:
     """The built-in derivations' names and titles, in each language."""
     from .. import api
