@@ -29,7 +29,8 @@ _CONSTANTS = {"Exp1": sp.E, "Pi": sp.pi, "Infinity": sp.oo, "NegativeInfinity": 
 _BINDERS = {"Sum": sp.Sum, "Product": sp.Product, "Maximum": Maximum}
 FLAGS = {"real": {"real": True}, "positive": {"positive": True}, "probability": {"positive": True},  # domain -> assumptions
          "label": {"real": True}, "target": {"real": True}, "index": {"integer": True}, "nonnegative": {"nonnegative": True},
-         "size": {"integer": True, "positive": True}, "unit": {"real": True}, "any": {}}
+         "size": {"integer": True, "positive": True}, "unit": {"real": True}, "any": {},
+         "class": {"integer": True, "positive": True}}  # a class index 1..K: an integer label's own array (``Model.one_hot``)
 
 
 class Scope:
