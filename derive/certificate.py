@@ -207,6 +207,7 @@ def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
                                    for name, (shape, entry) in matrices.items()}
     if "ell" in arrays and "one_hot_labels" in model.facts:  # the one-hot labels are the indicators of the samples' classes
         declaration["one_hot"] = {"labels": c.t.label.name, "classes": c.ell.label.name}
+        sizes.setdefault("K", least(c.K))  # how far each class runs, where no sum over the classes is left
     if model.link:
         declaration["link"] = {"kind": str(model.link), "prediction": "y", "logits": "z",
                                "classes": ["Integer", str(model.classes)] if model.classes else ["Symbol", "K"]}

@@ -273,7 +273,8 @@ class Model:
                 for j in range(classes):
                     values[component(c.y, row + (j + 1,))] = shares[j]
                     values[component(c.t, row + (j + 1,))] = sp.Integer(int(j == hot))
-                values[component(c.ell, row)] = sp.Integer(hot + 1)  # the row's class: t_ik = δ(k, ℓ_i)
+                if row:  # the row's class: t_ik = δ(k, ℓ_i)
+                    values[component(c.ell, row)] = sp.Integer(hot + 1)
         own = [atom for atom in atoms if atom not in values]
         has_named = self.labels_and_predictions
         at_class = [atom for atom in own if _at_class(atom)]

@@ -17,7 +17,7 @@ class Maximum(ExprWithLimits):
 
 
 DEFINITIONS: dict = {"sigmoid": lambda a: 1 / (1 + sp.exp(-a)), "softmax": lambda a, s: sp.exp(a) / s,  # what each own function is (its def- axiom)
-    "xlogy": lambda a, b: sp.Piecewise((0, sp.Eq(a, 0)), (a * sp.log(b), True)),
+    "xlogy": lambda a, b: a * sp.log(b) if b.is_positive else sp.Piecewise((0, sp.Eq(a, 0)), (a * sp.log(b), True)),  # b > 0: 0 log b = 0
     "xlog1py": lambda a, b: sp.Piecewise((0, sp.Eq(a, 0)), (a * sp.log(1 + b), True)),
     "log1p": lambda a: sp.log(1 + a), "expm1": lambda a: sp.exp(a) - 1}
 OWN = {name: sp.Function(name) for name in DEFINITIONS}

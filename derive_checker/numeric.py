@@ -99,8 +99,8 @@ def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random) -> dict:
 
 
 def _leaves(expr: sp.Basic) -> set:
-    """The array components and scalar symbols in ``expr`` (not the names of its arrays)."""
-    return {expr} if isinstance(expr, (sp.Indexed, sp.Symbol)) else set().union(*map(_leaves, expr.args))
+    """The array components and scalar symbols in ``expr`` (not the names of its arrays), and those indexing a component (ℓ_i)."""
+    return {expr}.union(*map(_leaves, getattr(expr, "indices", ()))) if isinstance(expr, (sp.Indexed, sp.Symbol)) else set().union(*map(_leaves, expr.args))
 
 
 RANGES = {"probability": (0.02, 0.98), "unit": (0.05, 0.95), "target": (0.0, 1.0), "positive": (0.5, 2.0),

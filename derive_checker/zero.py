@@ -73,7 +73,7 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
     if varying == 1 and (hi - lo + 1).is_nonnegative:
         used.add("sum-constant")
         return constant * (hi - lo + 1)
-    for delta in sorted(varying.atoms(sp.KroneckerDelta), key=sp.default_sort_key):
+    for delta in sorted({f for f in sp.Mul.make_args(varying) if isinstance(f, sp.KroneckerDelta)}, key=sp.default_sort_key):  # a factor
         a, b = delta.args
         other = b if a == j else a if b == j else None
         if other is None or other.has(j) or not provably_inside(other, lo, hi, ranges):

@@ -21,6 +21,7 @@ from .. import conventions as c
 from ..errors import CodegenError
 from ..functions import Maximum, xlogy
 from ..symbolic_proofs import canonical_indices
+from .class_index import as_label_indicators
 from .shift import outer_terms, relative_to_maximum
 from .spec import Spec
 from .source_printer import (SCRATCH, ClassPassPrinter, Printer, exp_nonpositive_, log1p_unit_, minus_maximum, nonpositive, statements,
@@ -238,9 +239,12 @@ class RowPlan:
 
 
 def plan_rows(spec: Spec, with_gradient: bool) -> RowPlan:
-    row_loss = relative_to_maximum(_log1p_forms(_canonical(spec.row_loss)), spec.variable, J,
+    """With integer labels the stable forms read each row's class ``ℓ_i`` (:mod:`.class_index`):
+    the row's label ``lab``, and its indicators ``δ(j, ℓ_i)`` the label indicator ``t_ij``."""
+    read = (lambda e: as_label_indicators(e).xreplace({c.ell[c.i]: LAB})) if spec.labels else (lambda e: e)  # noqa: E731
+    row_loss = relative_to_maximum(_log1p_forms(_canonical(read(spec.row_loss))), spec.variable, J,
                                    spec.labels or spec.targets_sum_to_one)
-    row_grad = _log1p_forms(_canonical(spec.row_grad).xreplace({c.k: J})) if with_gradient else sp.S.Zero
+    row_grad = _log1p_forms(_canonical(read(spec.row_grad)).xreplace({c.k: J})) if with_gradient else sp.S.Zero
     if spec.labels:
         row_loss, row_grad = _label_weighted(row_loss), _label_weighted(row_grad)
     levels, (row_loss, row_grad) = _levels([row_loss, row_grad])

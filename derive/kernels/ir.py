@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .. import conventions as c
+from .class_index import as_label_indicators, reads_classes
 from .shift import outer_terms
 from .generated import sums_to_one
 from .kernel_layout import Layout, layout
@@ -88,8 +90,15 @@ def kernel_ir(name: str, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, labe
               categorical: bool = False, targets_sum_to_one: bool = False) -> KernelIR | None:
     """The IR of a loss and its derived gradient (both stable forms).  ``labels``: the loss is a
     categorical one whose targets ``t`` come as integer labels (a plan's ``labels`` kind): ``None``
-    where it reads no targets ``t`` with a class axis (its kernel of target probabilities is the one)."""
+    where it reads no targets ``t`` with a class axis (its kernel of target probabilities is the one).
+    The stable forms of integer labels read each sample's class ``ℓ_i`` (:mod:`.class_index`): its
+    indicators ``δ(k, ℓ_i)`` are the labels ``t_ik``, and the labels are an input like the outputs'."""
+    classes = labels and (reads_classes(loss) or reads_classes(gradient))
+    if classes:
+        loss, gradient = as_label_indicators(loss), as_label_indicators(gradient)
     arrays = layout(loss, gradient, wrt)
+    if classes and isinstance(wrt, sp.Indexed) and wrt.base in arrays.arrays:  # t_ik for every class k, read or not
+        arrays.arrays.setdefault(next((b for b in arrays.arrays if str(b) == "t"), c.t), arrays.arrays[wrt.base])
     labelled = frozenset(base for base in arrays.arrays if labels and str(base) == "t" and len(arrays.arrays[base]) >= 1)
     if labels and not labelled:
         return None

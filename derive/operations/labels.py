@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import conventions as c
+from ..functions import xlogy
 from ..steps import Check, CheckKind, Equation
 from .base import Outcome, rewrite_rhs
 from .registry import Example, operation
@@ -61,8 +62,11 @@ def _collapse_at_class(rule, equation, model, arguments):
 
 
 def _at_class(term: sp.Basic, variable: sp.Symbol) -> sp.Basic | None:
-    """``X_{ℓ}`` for a term ``δ(variable, ℓ) X_variable`` (ℓ a sample's class), else ``None``."""
+    """``X_{ℓ}`` for a term ``δ(variable, ℓ) X_variable`` (ℓ a sample's class), else ``None``;
+    ``xlogy(δ, Y)`` of a positive ``Y`` is ``δ log Y`` (0 log Y = 0 where Y > 0)."""
     factors = sp.Mul.make_args(term)
+    if len(factors) == 1 and isinstance(term, xlogy) and isinstance(term.args[0], sp.KroneckerDelta) and term.args[1].is_positive:
+        factors = (term.args[0], sp.log(term.args[1]))
     for number, factor in enumerate(factors):
         if not isinstance(factor, sp.KroneckerDelta) or variable not in factor.args:
             continue
