@@ -113,14 +113,22 @@ def kernel_ir(name: str, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, labe
 def numba_ir(plan) -> KernelIR:
     """The IR the Numba backend prints as loops (:mod:`.loop_printer`) for a plan that the row
     kernels do not take: its first kind's, with every array read as numbers (a categorical
-    built-in's one-hot targets included), as :func:`plan_irs` gives it for a user's loss."""
+    built-in's one-hot targets included), as :func:`plan_irs` gives it for a user's loss.  Read as
+    numbers, one-hot targets are rows of t: each stable form is taken before it reads the samples'
+    classes ℓ_i (the last of its verified steps that does not)."""
     kind = plan.kinds[0]
     ir = plan_irs(plan).get(kind.name)
     if ir is None or ir.labels:
-        ir = kernel_ir(f"{plan.name}-{kind.name}", kind.loss.result.rhs, kind.gradient.result.rhs, plan.wrt,
+        loss, gradient = (_before_classes(derivation) for derivation in (kind.loss, kind.gradient))
+        ir = kernel_ir(f"{plan.name}-{kind.name}", loss, gradient, plan.wrt,
                        categorical=plan.categorical, targets_sum_to_one=sums_to_one(kind))
     assert ir is not None  # no labels asked for: an IR always
     return ir
+
+
+def _before_classes(derivation) -> sp.Basic:
+    """The right side of the last step of ``derivation`` that reads no sample's class ℓ_i."""
+    return next(step.equation.rhs for step in reversed(derivation.steps) if not reads_classes(step.equation.rhs))
 
 
 def plan_irs(plan) -> dict[str, KernelIR]:
