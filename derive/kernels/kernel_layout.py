@@ -58,7 +58,7 @@ def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
     parameters = {a for a in loss.atoms(sp.Indexed) if a.base not in arrays and not is_class(a)}
     bound = {limit[0] for n in sp.preorder_traversal(loss) if isinstance(n, sp.Sum) for limit in n.limits}
     sizes = {s for shape in arrays.values() for s in shape}
-    labels = {b.label for b in loss.atoms(sp.IndexedBase)}
+    labels = {b.label for b in sp.Tuple(loss, gradient).atoms(sp.IndexedBase)}  # t read by the gradient alone (the loss at ℓ_i)
     scalars = {s for s in loss.free_symbols | gradient.free_symbols
                if isinstance(s, sp.Symbol) and s not in bound | sizes | labels and not s.is_integer}
     if isinstance(wrt, sp.Indexed) and wrt.base not in arrays and not all(ix.is_Integer for ix in wrt.indices):
