@@ -117,9 +117,11 @@ def _canonical(expr: sp.Basic) -> sp.Basic:
 
 def _label_weighted(expr: sp.Basic) -> sp.Basic:
     """With one-hot labels, ``Σ_j (A_j + t_ij X_j) = Σ_j A_j + X_label`` (X free of t), and
-    ``xlogy(t_ij, X_j)`` is ``t_ij log X_j``.  Still a rewrite outside the verified steps (issue 31,
-    item 1): a catalogue rule for it needs the label's index (``X_label``) in the conventions and in
-    the checker's model, which neither has."""
+    ``xlogy(t_ij, X_j)`` is ``t_ij log X_j``.  The built-ins' stable forms make this collapse in
+    verified steps of their own (the ``class_index`` phase: ``t_ij = δ(j, ℓ_i)``, then
+    ``Σ_j δ(j, ℓ_i) X_j = X_{ℓ_i}``), so for them this finds nothing; it still collapses the labels
+    the options kernels' smoothing writes in (:func:`.torch_options._smoothed`, outside a step:
+    issue 31, item 1.2)."""
     def split(node):
         if not isinstance(node, sp.Sum):
             return node
@@ -349,9 +351,10 @@ def gradient_entry(expression: sp.Basic, printer: Printer, names) -> list[str]:
 def _complements(level, bodies) -> dict:
     """Sums over the classes other than the label, ``Σ_j b_j (1 - t_ij)``, where the same level
     also sums ``Σ_j b_j``: name -> (the total's name, b).  They are not summed in the loop.  With
-    :func:`_complement`, ``Σ_{j≠label} b_j = Σ_j b_j - b_label`` is still a rewrite outside the
-    verified steps (it needs the label's index, as :func:`_label_weighted` does); the fallback to
-    summing the other classes where the label's term dominates is an evaluation order, not a value."""
+    :func:`_complement`, ``Σ_{j≠label} b_j = Σ_j b_j - b_label`` is still an identity used outside
+    the verified steps (the stable form states ``Σ_j (1 - δ(j, ℓ_i)) b_j``; as a step it would be a
+    difference that cancels, and the choice between it and summing the other classes is made per row
+    at run time, which no one form states); the fallback is an evaluation order, not a value."""
     totals = {body: name for (name, node), body in zip(level, bodies)
               if not isinstance(node, Maximum) and indicator(body, 0) == body}
     found = {}
