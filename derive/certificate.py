@@ -102,6 +102,8 @@ def _domain(symbol: sp.Basic, model, array: bool) -> str:
         return "label" if {"one_hot_labels", "binary_labels"} & model.facts else "target"
     if base in set(c.SIZES + model.sizes):
         return "size"
+    if base == c.ell or (array and base == c.ell.label):  # a sample's class, 1..K: the integer labels' own array
+        return "class"
     if getattr(base, "is_integer", False):
         return "index"
     if getattr(base, "is_positive", False):
@@ -203,6 +205,9 @@ def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
         declaration["symbols"].update({ROW.name: "index", COLUMN.name: "index"})
         declaration["matrices"] = {name: {"shape": [tree(n) for n in shape], "entry": tree(entry)}
                                    for name, (shape, entry) in matrices.items()}
+    if "ell" in arrays and "one_hot_labels" in model.facts:  # the one-hot labels are the indicators of the samples' classes
+        declaration["one_hot"] = {"labels": c.t.label.name, "classes": c.ell.label.name}
+        sizes.setdefault("K", least(c.K))  # how far each class runs, where no sum over the classes is left
     if model.link:
         declaration["link"] = {"kind": str(model.link), "prediction": "y", "logits": "z",
                                "classes": ["Integer", str(model.classes)] if model.classes else ["Symbol", "K"]}

@@ -39,6 +39,10 @@ def smoothed_labels(expr: sp.Basic) -> sp.Basic:
     """``expr`` with each smoothed label written by its definition, q_ik = (1 - epsilon) t_ik + epsilon/K."""
     return expr.xreplace({a: (1 - epsilon) * t[a.indices] + epsilon / K for a in expr.atoms(sp.Indexed) if a.base == q})
 
+# Integer class labels: ell_i in 1..K, the class of sample i, so that a one-hot label is the indicator
+# t_ik = delta(k, ell_i) (the kernels' integer targets; the stable forms collapse sums by it).
+ell = sp.IndexedBase("ell", integer=True, positive=True)
+
 # The exponential moving average (series article 004): v_t = beta v_{t-1} + (1 - beta) theta_t of
 # parameters theta_t at steps t, with v_0 where it starts; its bias-corrected form vhat_t; a
 # sequence that stays at one value theta.
@@ -80,7 +84,8 @@ OPTION_NAMES: dict[str, sp.Basic] = {"c": c_mask, "q": q, "rho": rho, "epsilon":
                                      "theta_c": theta_scalar,
                                      # and the maximum-likelihood estimate's
                                      "counts": counts, "total": total, "lam": lam, "Lagrangian": Lagrangian,
-                                     "yhat": yhat, "phat": phat, "successes": successes}
+                                     "yhat": yhat, "phat": phat, "successes": successes,
+                                     "ell": ell}  # and the integer labels' classes
 NAMES.update(OPTION_NAMES)
 
 z_scalar = sp.Symbol("z", real=True)
@@ -92,4 +97,4 @@ LABELS = (t, t_scalar)
 PREDICTIONS = (y, y_scalar)
 SIZES = (N, K, D)
 # The sizes an array's indices run up to, where the array fixes them.
-SHAPES = {x: (N, D), W: (D, K), c_mask: (N,), rho: (K,), w: (K,)}
+SHAPES = {x: (N, D), W: (D, K), c_mask: (N,), rho: (K,), w: (K,), ell: (N,)}

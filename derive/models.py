@@ -259,7 +259,8 @@ class Model:
         indexed = [a for a in atoms if isinstance(a, sp.Indexed)]
         if self.categorical:
             classes = self.class_count(sizes, indexed)
-            rows = sorted({a.indices[:-1] for a in indexed if a.base in (c.y, c.t)}, key=_draw_order)
+            rows = sorted({a.indices[:-1] for a in indexed if a.base in (c.y, c.t)} | {a.indices for a in indexed if a.base == c.ell},
+                          key=_draw_order)
             for row in rows:
                 shape = 0.15 if region != "interior" else 1.0  # a small shape puts shares next to 0 and 1
                 weights = [sp.Float(rng.gammavariate(shape, 1.0) + 1e-12, DRAW_DIGITS) for _ in range(classes)]
@@ -272,10 +273,18 @@ class Model:
                 for j in range(classes):
                     values[component(c.y, row + (j + 1,))] = shares[j]
                     values[component(c.t, row + (j + 1,))] = sp.Integer(int(j == hot))
+                if row:  # the row's class: t_ik = δ(k, ℓ_i)
+                    values[component(c.ell, row)] = sp.Integer(hot + 1)
         own = [atom for atom in atoms if atom not in values]
         has_named = self.labels_and_predictions
+        at_class = [atom for atom in own if _at_class(atom)]
         for atom in own:
-            values[atom] = _draw(atom, rng, self.categorical, self.unit_draws, region, has_named)
+            if atom not in at_class:
+                values[atom] = _draw(atom, rng, self.categorical, self.unit_draws, region, has_named)
+        for atom in at_class:  # z_{i ℓ_i}: the very component z_ik at the row's class k, drawn once
+            at = component(atom.base, tuple(values.get(ix, ix) for ix in atom.indices))
+            values[atom] = values[at] if at in values else values.setdefault(at, _draw(at, rng, self.categorical, self.unit_draws,
+                                                                                      region, has_named))
         if self.unit_draws and region != "interior":  # a user's symbols over their whole domain
             own = [atom for atom in own if _is_users(atom, has_named)]
             for _ in range(20):
@@ -299,6 +308,11 @@ class Model:
 
 
 REGIONS = ("interior", "near_zero", "near_one")
+
+
+def _at_class(atom: sp.Basic) -> bool:
+    """Whether ``atom`` is a component at a sample's class (``z_{i ℓ_i}``)."""
+    return isinstance(atom, sp.Indexed) and any(isinstance(ix, sp.Indexed) and ix.base == c.ell for ix in atom.indices)
 
 
 @lru_cache(maxsize=16384)

@@ -207,7 +207,7 @@ def _evaluate(a: sp.Basic, b: sp.Basic, values: Mapping[sp.Basic, sp.Basic], dig
             return mpmath_value(a, numbers, {}), mpmath_value(b, numbers, {})
         except _NoMpmathForm:
             pass
-    va, vb = (sp.N(e.xreplace(values), digits) for e in (a, b))
+    va, vb = (sp.N(e.xreplace(values).xreplace(values), digits) for e in (a, b))  # twice: z_{i ℓ_i}, ℓ_i put first
     if not (va.is_number and vb.is_number):
         return None, None
     try:

@@ -47,6 +47,12 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
         return ""
     # A range that may run backwards is clamped, so SymPy reads it as the engine does (empty: 0).
     ranges = {**index_ranges(sp.Tuple(before, after), model), **(ranges or {})}
+    classes = {a for a in sp.Tuple(before, after).atoms(sp.Indexed) if a.base == c.ell}
+    if classes and "one_hot_labels" in model.facts:  # each one-hot label the indicator of its sample's class ℓ_i in 1..K
+        table = {a: sp.KroneckerDelta(a.indices[-1], c.ell[a.indices[:-1]])
+                 for a in sp.Tuple(before, after).atoms(sp.Indexed) if a.base == c.t and len(a.indices) == 2}
+        before, after = before.xreplace(table), after.xreplace(table)
+        ranges.update({a: (sp.Integer(1), model.class_size) for a in classes})
     before, after = clamped(before, ranges), clamped(after, ranges)
     if model.link and sp.Tuple(before, after).has(sp.Derivative):
         # a prediction is a function of the logits, which the part does not show: write it out

@@ -16,7 +16,7 @@ class Maximum(ExprWithLimits):
 
 
 DEFINITIONS: dict = {"sigmoid": lambda a: 1 / (1 + sp.exp(-a)), "softmax": lambda a, s: sp.exp(a) / s,  # what each own function is (its def- axiom)
-    "xlogy": lambda a, b: sp.Piecewise((0, sp.Eq(a, 0)), (a * sp.log(b), True)),
+    "xlogy": lambda a, b: a * sp.log(b) if b.is_positive else sp.Piecewise((0, sp.Eq(a, 0)), (a * sp.log(b), True)),  # b > 0: 0 log b = 0
     "xlog1py": lambda a, b: sp.Piecewise((0, sp.Eq(a, 0)), (a * sp.log(1 + b), True)),
     "log1p": lambda a: sp.log(1 + a), "expm1": lambda a: sp.exp(a) - 1}
 OWN = {name: sp.Function(name) for name in DEFINITIONS}
@@ -25,8 +25,9 @@ _NARY = {"Add": sp.Add, "Mul": sp.Mul, "Max": sp.Max, "Min": sp.Min, "MatMul": s
 _UNARY = {name: getattr(sp, name) for name in ("log", "exp", "Abs", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh")}
 _CONSTANTS = {"Exp1": sp.E, "Pi": sp.pi, "Infinity": sp.oo, "NegativeInfinity": -sp.oo}
 _BINDERS = {"Sum": sp.Sum, "Product": sp.Product, "Maximum": Maximum}
-FLAGS = {"any": {}, "index": {"integer": True}, "size": {"integer": True, "positive": True}, "nonnegative": {"nonnegative": True},  # domains
-         **dict.fromkeys(["real", "label", "target", "unit"], {"real": True}), **dict.fromkeys(["positive", "probability"], {"positive": True})}
+FLAGS = {"any": {}, "index": {"integer": True}, "nonnegative": {"nonnegative": True}, "class": {"integer": True, "positive": True},  # domains;
+         **dict.fromkeys(["real", "label", "target", "unit"], {"real": True}), **dict.fromkeys(["positive", "probability"], {"positive": True}),
+         "size": {"integer": True, "positive": True}}  # a class: an integer label's index 1..K (``Model.one_hot``)
 
 
 class Scope:

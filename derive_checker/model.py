@@ -37,6 +37,9 @@ class Model:
                          for p in declaration.get("positive", ())]  # what the loss needs positive, over ranges
         self.indices = {sp.Symbol(name, integer=True): (self.read(lo), self.read(hi))
                         for name, (lo, hi) in declaration.get("indices", {}).items()}
+        self.one_hot = declaration.get("one_hot")  # {"labels": t, "classes": l}: t_{..k} = δ(k, l_{..}), each l in 1..K
+        (self.one_hot and self.arrays.get(self.one_hot.get("classes")) != "class") and refuse("one-hot labels name no class array")
+        self.indices.update({self.scope.array(n): (sp.Integer(1), self.class_count()) for n, d in self.arrays.items() if d == "class"})
 
     def read(self, tree, **wilds) -> sp.Basic:
         return read(tree, self.scope.with_wilds(wilds) if wilds else self.scope)
@@ -51,6 +54,9 @@ class Model:
         """``expr`` with predictions written through the declared link, logits through the declared linear
         layer z_ab = Σ_{g=1}^{D} x_ag W_gb (``def-link``), but for an array ``expr`` differentiates by."""
         by = {v.base.label.name for d in expr.atoms(sp.Derivative) for v in d.variables if isinstance(v, sp.Indexed)}
+        if self.one_hot and self.one_hot["labels"] not in by:  # def-one-hot: each label the indicator of its row's class
+            t, ell = (self.scope.array(self.one_hot[role]) for role in ("labels", "classes"))
+            expr = expr.xreplace({a: sp.KroneckerDelta(a.indices[-1], ell[a.indices[:-1]]) for a in expr.atoms(sp.Indexed) if a.base == t})
         if self.link and self.link["prediction"] not in by:
             (y, z), h = (self.scope.array(self.link[role]) for role in ("prediction", "logits")), sp.Dummy("h", integer=True)
             softmax = lambda ix: sp.exp(z[ix]) / sp.Sum(sp.exp(z[ix[:-1] + (h,)]), (h, 1, self.class_count()))  # noqa: E731

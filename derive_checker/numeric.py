@@ -26,7 +26,7 @@ def rng_for(*parts: str) -> random.Random:
 def size_choices(model, exprs, rng: random.Random) -> list[dict]:
     """Sizes at their least, then 2, 3, then drawn up to 5; free indices at the ends of their ranges, then drawn."""
     present, choices = model.sizes(), []
-    free = [ix for ix in model.indices if any(e.has(ix) for e in exprs)]
+    free = [ix for ix in model.indices if isinstance(ix, sp.Symbol) and any(e.has(ix) for e in exprs)]
     for attempt in range(4):
         sizes = {s: sp.Integer(max(model.minimum[s.name], (1, 2, 3, rng.randint(2, 5))[attempt])) for s in present}
         for ix in free:
@@ -77,7 +77,9 @@ def _written(expr: sp.Basic, env: dict) -> sp.Basic:
 def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random, n: int = 0) -> dict:
     """Values inside the model for each symbol and component of ``expr``: a row on the simplex where the model says it sums to one."""
     pick = lambda width: n - 1 if 0 < n <= width else rng.randrange(width)  # noqa: E731 - labels: each value in turn past point 0
-    values, count, leaves = {}, model.class_count().xreplace(sizes), sorted(_leaves(expr), key=sp.default_sort_key)
+    count = model.class_count().xreplace(sizes)  # each class index first, then what is indexed by its value (agree puts both)
+    values = {a: sp.Integer(pick(int(count)) + 1) for a in sorted(_leaves(expr), key=sp.default_sort_key) if model.domain(a) == "class" and count.is_Integer}
+    leaves = sorted(_leaves(expr.xreplace(values)), key=sp.default_sort_key)
     for atom in leaves:
         if atom in values or (isinstance(atom, sp.Symbol) and atom.is_integer):
             continue
@@ -98,8 +100,8 @@ def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random, n: int = 0) -> 
 
 
 def _leaves(expr: sp.Basic) -> set:
-    """The array components and scalar symbols in ``expr`` (not the names of its arrays)."""
-    return {expr} if isinstance(expr, (sp.Indexed, sp.Symbol)) else set().union(*map(_leaves, expr.args))
+    """The array components and scalar symbols in ``expr`` (not the names of its arrays), and those indexing a component (ℓ_i)."""
+    return {expr}.union(*map(_leaves, getattr(expr, "indices", ()))) if isinstance(expr, (sp.Indexed, sp.Symbol)) else set().union(*map(_leaves, expr.args))
 
 
 RANGES = {"probability": (0.02, 0.98), "unit": (0.05, 0.95), "target": (0.0, 1.0), "positive": (0.5, 2.0),
@@ -119,7 +121,7 @@ def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: 
         a, b = concrete(before, model, sizes), concrete(after, model, sizes)
         for n in range(points):
             values = draw(sp.Tuple(a, b), model, sizes, rng, n)
-            va, vb = (_value(side.xreplace(values)) for side in (a, b))
+            va, vb = (_value(side.xreplace(values).xreplace(values)) for side in (a, b))
             if (va is None) != (vb is None):
                 raise Refused("at a random point one side has a value and the other has none")
             if va is None:

@@ -85,8 +85,8 @@ def _sign(value, model, sign: str) -> bool:
     value = value.xreplace({e: sp.Dummy("p", positive=True) for e in sp.preorder_traversal(value) if model.declared_positive(e)})
     value, table = value.xreplace({x: sp.Dummy(x.name, real=True, nonzero=True) for x in value.atoms(sp.Symbol)
                                    if x.is_real and value.has(1 / x)}), {}
-    for atom in value.atoms(sp.Indexed, sp.Symbol):
-        if model.domain(atom) in ("probability", "label", "target"):
+    for atom in value.atoms(sp.Indexed, sp.Symbol, sp.KroneckerDelta):  # a one-hot label written as its class's indicator: 0 or 1
+        if isinstance(atom, sp.KroneckerDelta) or model.domain(atom) in ("probability", "label", "target"):
             s = sp.Dummy("s", positive=True) if model.domain(atom) == "probability" else sp.Dummy("u", nonnegative=True)
             table[atom] = s / (1 + s)
     ends = [atom for atom in table if model.domain(atom) != "probability"]

@@ -30,13 +30,10 @@ def check_rewrite(ctx) -> dict:
     """Replay the rule: its lhs with the match (times ``rest``) is the part at the location, its rhs put there; conditions discharged."""
     _same_lhs(ctx)
     statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
-    missing = set(statement.get("requires", ())) - ctx.model.facts
-    _require(not missing, lambda: f"the rule needs {sorted(missing)}, which the model does not state")
-    match = ctx.record.get("match")
-    _require(isinstance(match, dict) and set(match) <= set(statement["wilds"]), "its match binds no wilds of the rule")
+    _require(not (missing := set(statement.get("requires", ())) - ctx.model.facts), lambda: f"the rule needs {sorted(missing)}, which the model does not state")
+    _require(isinstance(match := ctx.record.get("match"), dict) and set(match) <= set(statement["wilds"]), "its match binds no wilds of the rule")
     binding = {name: ctx.model.read(value) for name, value in match.items()}
-    path = ctx.record.get("location", [])
-    part = ctx.model.read(subtree(ctx.prev_rhs_tree, path))
+    part = ctx.model.read(subtree(ctx.prev_rhs_tree, path := ctx.record.get("location", [])))
     rest = ctx.model.read(ctx.record["rest"]) if "rest" in ctx.record else sp.Integer(1)
     lhs, rhs = (ctx.model.read(statement[side], **binding) for side in ("lhs", "rhs"))
     _require(lhs * rest == part or proves(lhs * rest, part, ctx.model, set()),
@@ -46,8 +43,7 @@ def check_rewrite(ctx) -> dict:
              lambda: f"replacing the part by the rule's right side gives {replaced}, not {ctx.rhs}")
     with _ranges_around(ctx, path):  # an index bound around the part ranges over its sum's range
         discharged = [rules.discharge(text, statement["wilds"], binding, ctx.model) for text in statement["conditions"]]
-    listed = ctx.record.get("conditions")
-    stated = [(c.get("text"), c.get("how")) if isinstance(c, dict) else c for c in listed] if isinstance(listed, list) else None
+    stated = [(c.get("text"), c.get("how")) if isinstance(c, dict) else c for c in listed] if isinstance(listed := ctx.record.get("conditions"), list) else None
     _require(stated == list(zip(statement["conditions"], discharged)),
              lambda: f"its conditions, each with how it is discharged, are {list(zip(statement['conditions'], discharged))}, not {stated}")
     proved = (theorem := rules.theorem(ctx.record["rule"], statement, status, ctx.model, ctx.cache))["verdict"] == "proved"
@@ -75,8 +71,7 @@ def _ranges_around(ctx, path):
 def check_local(ctx) -> dict:
     """One part, and nothing else, replaced by one proved equal to it (equal parts make equal wholes)."""
     _same_lhs(ctx)
-    ((old, new),) = _pairs(ctx, "definitions").items()
-    path = ctx.record.get("location", [])
+    ((old, new),), path = _pairs(ctx, "definitions").items(), ctx.record.get("location", [])
     _require(ctx.model.read(subtree(ctx.prev_rhs_tree, path)) == old, lambda: f"the previous right side has no {old} at {path}")
     replaced = read(ctx.prev_rhs_tree, ctx.model.scope, at=path, put=new)
     _require(replaced == ctx.rhs, lambda: f"replacing {old} by {new} gives {replaced}, not {ctx.rhs}")
@@ -94,9 +89,7 @@ def check_implied(ctx) -> dict:
     given = _pairs(ctx, "definitions") if ctx.record.get("definitions") else {}
     _require(given == own, lambda: f"its definitions {given} are not those of the rule {ctx.record['rule']}")
     lhs = ctx.lhs.xreplace(given).xreplace({ctx.prev_lhs: ctx.prev_rhs})
-    verdict = equal(lhs, ctx.rhs, ctx.model, ctx.rng)
-    verdict["axioms"] = sorted(set(verdict["axioms"]) | set(rules.axioms_of(ctx.record["rule"])))
-    return verdict
+    return {**(verdict := equal(lhs, ctx.rhs, ctx.model, ctx.rng)), "axioms": sorted(set(verdict["axioms"]) | set(rules.axioms_of(ctx.record["rule"])))}
 
 
 def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
@@ -167,8 +160,7 @@ def check_differentiated(ctx) -> dict:
     variables = [ctx.model.read(v) for v in ctx.record.get("variables", [])]
     _require(len(variables) == 1, "it must name the one variable both sides are differentiated by")
     _require(ctx.lhs == sp.Derivative(ctx.prev_lhs, variables[0]), "the left side is not the derivative of the old one")
-    target = sp.Derivative(ctx.prev_rhs, variables[0])
-    if ctx.rhs != target:
+    if ctx.rhs != (target := sp.Derivative(ctx.prev_rhs, variables[0])):
         return equal(target, ctx.rhs, ctx.model, ctx.rng)
     points, worst = numbers(target, ctx.rhs, ctx.model, ctx.rng, 1)
     return {"verdict": "proved", "axioms": ["derivative"], "points": points, "worst": worst}
@@ -223,8 +215,7 @@ def check_starts(ctx) -> dict:
 def check_derived(ctx) -> dict:
     """A nested certificate, checked here (by the certificate's own checker, which hands itself
     down as ``ctx.check_nested``); its result must be this step's equation."""
-    nested = ctx.record.get("derivation")
-    _require(isinstance(nested, dict), "it cites a derivation but holds no certificate of it")
+    _require(isinstance(nested := ctx.record.get("derivation"), dict), "it cites a derivation but holds no certificate of it")
     report = ctx.check_nested(nested, ctx.cache, depth=ctx.depth + 1)
     _require(report["ok"], lambda: f"the derivation it cites fails: {report.get('failure')}")
     _require([nested["steps"][-1][side] for side in ("lhs", "rhs")] == [ctx.record["lhs"], ctx.record["rhs"]],

@@ -73,7 +73,7 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
     if varying == 1 and (hi - lo + 1).is_nonnegative:
         used.add("sum-constant")
         return constant * (hi - lo + 1)
-    for delta in sorted(varying.atoms(sp.KroneckerDelta), key=sp.default_sort_key):
+    for delta in sorted({f for f in sp.Mul.make_args(varying) if isinstance(f, sp.KroneckerDelta)}, key=sp.default_sort_key):  # a factor
         a, b = delta.args
         other = b if a == j else a if b == j else None
         if other is None or other.has(j) or not provably_inside(other, lo, hi, ranges):
@@ -89,7 +89,7 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
 
 def provably_inside(index, lo, hi, ranges) -> bool:
     """Whether ``index`` provably lies in ``[lo, hi]`` for every size (its range from ``ranges``)."""
-    low, high = (index, index) if index.is_Integer else ranges.get(index, (None, None))
+    low, high = (index, index) if index.is_Integer else ranges.get(index, ranges.get(getattr(index, "base", None), (None, None)))
     return low is not None and bool(sp.simplify(low - lo).is_nonnegative) and bool(sp.simplify(hi - high).is_nonnegative)
 
 
@@ -141,8 +141,8 @@ def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
     if 0 < len(real) <= 3:
         u = sp.Dummy("u", nonnegative=True)
         return all(proves(*both.xreplace({real[0]: v}), model, used) for v in (u, -u)) and not used.add("order")  # type: ignore[call-arg]  # *a SymPy Tuple of 2: mypy spreads *Any on every parameter
-    return _proves(before, after, model, used) or bool(model.link and model.written(both) != both
-                                                       and _proves(*model.written(both), model, used) and not used.add("def-link"))  # type: ignore[call-arg]  # as above
+    return _proves(before, after, model, used) or bool((model.link or model.one_hot) and model.written(both) != both
+                                                       and _proves(*model.written(both), model, used) and not used.update(["def-link"] * bool(model.link) + ["def-one-hot"] * bool(model.one_hot)))  # type: ignore[call-arg]  # as above
 
 
 def _proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:

@@ -9,7 +9,7 @@ from derive.catalogue import get_ruleset
 from derive.errors import CodegenError
 from derive.kernels import compile_derivation, load
 
-STABLE_RULES = {rule.name for name in ("stable_forms", "stable_sigmoid") for rule in get_ruleset(name)}
+STABLE_RULES = {rule.name for name in ("stable_forms", "stable_sigmoid", "class_index") for rule in get_ruleset(name)}
 
 
 @pytest.mark.parametrize("name", ["ce-softmax", "ce", "bce-sigmoid", "bce"])

@@ -18,6 +18,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 from ..errors import CodegenError
 from ..functions import PLAIN_FORMS, Maximum, sigmoid, softmax, xlog1py, xlogy
 from .array_labels import label_selected, label_term, renamed
+from .class_index import at_label, is_class
 from .array_namespaces import BATCH, Namespace, Term, is_number, tensor_if_number
 from .ir import KernelIR
 from .user_printer import identifier, parameter_identifier, shifted_softmax
@@ -292,6 +293,9 @@ class ArrayPrinter:
             raise CodegenError(f"{self.ir.name}: {e} is no input of the kernel")
         if base in self.ir.labels:
             return label_term(self, e, ranges)
+        klass = next((index for index in e.indices if is_class(index)), None)
+        if klass is not None and len(self.ir.labels) == 1:  # z_{i ℓ_i}: read through the labels' one-hot rows
+            return self.term(at_label(e, klass, next(iter(self.ir.labels))), ranges)
         code = self.arrays[base]
         axes: list = [BATCH] if self.batched else []
         selections = []

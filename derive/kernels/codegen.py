@@ -21,6 +21,7 @@ from .. import conventions as c
 from ..errors import CodegenError
 from ..functions import Maximum, xlogy
 from ..symbolic_proofs import canonical_indices
+from .class_index import as_label_indicators
 from .shift import outer_terms, relative_to_maximum
 from .spec import Spec
 from .source_printer import (SCRATCH, ClassPassPrinter, Printer, exp_nonpositive_, log1p_unit_, minus_maximum, nonpositive, statements,
@@ -116,9 +117,11 @@ def _canonical(expr: sp.Basic) -> sp.Basic:
 
 def _label_weighted(expr: sp.Basic) -> sp.Basic:
     """With one-hot labels, ``Σ_j (A_j + t_ij X_j) = Σ_j A_j + X_label`` (X free of t), and
-    ``xlogy(t_ij, X_j)`` is ``t_ij log X_j``.  Still a rewrite outside the verified steps (issue 31,
-    item 1): a catalogue rule for it needs the label's index (``X_label``) in the conventions and in
-    the checker's model, which neither has."""
+    ``xlogy(t_ij, X_j)`` is ``t_ij log X_j``.  The built-ins' stable forms make this collapse in
+    verified steps of their own (the ``class_index`` phase: ``t_ij = δ(j, ℓ_i)``, then
+    ``Σ_j δ(j, ℓ_i) X_j = X_{ℓ_i}``), so for them this finds nothing; it still collapses the labels
+    the options kernels' smoothing writes in (:func:`.torch_options._smoothed`, outside a step:
+    issue 31, item 1.2)."""
     def split(node):
         if not isinstance(node, sp.Sum):
             return node
@@ -238,9 +241,12 @@ class RowPlan:
 
 
 def plan_rows(spec: Spec, with_gradient: bool) -> RowPlan:
-    row_loss = relative_to_maximum(_log1p_forms(_canonical(spec.row_loss)), spec.variable, J,
+    """With integer labels the stable forms read each row's class ``ℓ_i`` (:mod:`.class_index`):
+    the row's label ``lab``, and its indicators ``δ(j, ℓ_i)`` the label indicator ``t_ij``."""
+    read = (lambda e: as_label_indicators(e).xreplace({c.ell[c.i]: LAB})) if spec.labels else (lambda e: e)  # noqa: E731
+    row_loss = relative_to_maximum(_log1p_forms(_canonical(read(spec.row_loss))), spec.variable, J,
                                    spec.labels or spec.targets_sum_to_one)
-    row_grad = _log1p_forms(_canonical(spec.row_grad).xreplace({c.k: J})) if with_gradient else sp.S.Zero
+    row_grad = _log1p_forms(_canonical(read(spec.row_grad)).xreplace({c.k: J})) if with_gradient else sp.S.Zero
     if spec.labels:
         row_loss, row_grad = _label_weighted(row_loss), _label_weighted(row_grad)
     levels, (row_loss, row_grad) = _levels([row_loss, row_grad])
@@ -345,9 +351,10 @@ def gradient_entry(expression: sp.Basic, printer: Printer, names) -> list[str]:
 def _complements(level, bodies) -> dict:
     """Sums over the classes other than the label, ``Σ_j b_j (1 - t_ij)``, where the same level
     also sums ``Σ_j b_j``: name -> (the total's name, b).  They are not summed in the loop.  With
-    :func:`_complement`, ``Σ_{j≠label} b_j = Σ_j b_j - b_label`` is still a rewrite outside the
-    verified steps (it needs the label's index, as :func:`_label_weighted` does); the fallback to
-    summing the other classes where the label's term dominates is an evaluation order, not a value."""
+    :func:`_complement`, ``Σ_{j≠label} b_j = Σ_j b_j - b_label`` is still an identity used outside
+    the verified steps (the stable form states ``Σ_j (1 - δ(j, ℓ_i)) b_j``; as a step it would be a
+    difference that cancels, and the choice between it and summing the other classes is made per row
+    at run time, which no one form states); the fallback is an evaluation order, not a value."""
     totals = {body: name for (name, node), body in zip(level, bodies)
               if not isinstance(node, Maximum) and indicator(body, 0) == body}
     found = {}

@@ -68,7 +68,7 @@ def _reads_only(plan, *expressions) -> None:
 
     from .. import conventions as c
 
-    allowed = {plan.variable, str(c.t)}
+    allowed = {plan.variable, str(c.t), str(c.ell)}  # ℓ_i: the integer labels' classes (the targets T themselves)
     for expr in expressions:
         others = sorted({str(atom.base) for atom in expr.atoms(sp.Indexed)} - allowed)
         if others:

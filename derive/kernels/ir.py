@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .. import conventions as c
+from .class_index import as_label_indicators, reads_classes
 from .shift import outer_terms
 from .generated import sums_to_one
 from .kernel_layout import Layout, layout
@@ -88,8 +90,15 @@ def kernel_ir(name: str, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, labe
               categorical: bool = False, targets_sum_to_one: bool = False) -> KernelIR | None:
     """The IR of a loss and its derived gradient (both stable forms).  ``labels``: the loss is a
     categorical one whose targets ``t`` come as integer labels (a plan's ``labels`` kind): ``None``
-    where it reads no targets ``t`` with a class axis (its kernel of target probabilities is the one)."""
+    where it reads no targets ``t`` with a class axis (its kernel of target probabilities is the one).
+    The stable forms of integer labels read each sample's class ``ℓ_i`` (:mod:`.class_index`): its
+    indicators ``δ(k, ℓ_i)`` are the labels ``t_ik``, and the labels are an input like the outputs'."""
+    classes = labels and (reads_classes(loss) or reads_classes(gradient))
+    if classes:
+        loss, gradient = as_label_indicators(loss), as_label_indicators(gradient)
     arrays = layout(loss, gradient, wrt)
+    if classes and isinstance(wrt, sp.Indexed) and wrt.base in arrays.arrays:  # t_ik for every class k, read or not
+        arrays.arrays.setdefault(next((b for b in arrays.arrays if str(b) == "t"), c.t), arrays.arrays[wrt.base])
     labelled = frozenset(base for base in arrays.arrays if labels and str(base) == "t" and len(arrays.arrays[base]) >= 1)
     if labels and not labelled:
         return None
@@ -104,14 +113,22 @@ def kernel_ir(name: str, loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, labe
 def numba_ir(plan) -> KernelIR:
     """The IR the Numba backend prints as loops (:mod:`.loop_printer`) for a plan that the row
     kernels do not take: its first kind's, with every array read as numbers (a categorical
-    built-in's one-hot targets included), as :func:`plan_irs` gives it for a user's loss."""
+    built-in's one-hot targets included), as :func:`plan_irs` gives it for a user's loss.  Read as
+    numbers, one-hot targets are rows of t: each stable form is taken before it reads the samples'
+    classes ℓ_i (the last of its verified steps that does not)."""
     kind = plan.kinds[0]
     ir = plan_irs(plan).get(kind.name)
     if ir is None or ir.labels:
-        ir = kernel_ir(f"{plan.name}-{kind.name}", kind.loss.result.rhs, kind.gradient.result.rhs, plan.wrt,
+        loss, gradient = (_before_classes(derivation) for derivation in (kind.loss, kind.gradient))
+        ir = kernel_ir(f"{plan.name}-{kind.name}", loss, gradient, plan.wrt,
                        categorical=plan.categorical, targets_sum_to_one=sums_to_one(kind))
     assert ir is not None  # no labels asked for: an IR always
     return ir
+
+
+def _before_classes(derivation) -> sp.Basic:
+    """The right side of the last step of ``derivation`` that reads no sample's class ℓ_i."""
+    return next(step.equation.rhs for step in reversed(derivation.steps) if not reads_classes(step.equation.rhs))
 
 
 def plan_irs(plan) -> dict[str, KernelIR]:

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from .. import conventions as c
 from ..errors import CodegenError
+from .class_index import is_class
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
             for axis, index in enumerate(e.indices):
                 if index in ranges and shape[axis] is None:
                     shape[axis] = ranges[index]
+                elif is_class(index) and shape[axis] is None:  # z_{i ℓ_i}: an axis of the classes
+                    shape[axis] = c.K
             return
         for a in e.args:
             visit(a, ranges)
@@ -51,10 +55,10 @@ def layout(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic) -> Layout:
                 continue  # w_0, w_1: separate parameters
             raise CodegenError(f"the axes of {base} must each run over a sum's index to compile")
     arrays = {b: tuple(s) for b, s in axes.items() if all(x is not None for x in s)}
-    parameters = {a for a in loss.atoms(sp.Indexed) if a.base not in arrays}
+    parameters = {a for a in loss.atoms(sp.Indexed) if a.base not in arrays and not is_class(a)}
     bound = {limit[0] for n in sp.preorder_traversal(loss) if isinstance(n, sp.Sum) for limit in n.limits}
     sizes = {s for shape in arrays.values() for s in shape}
-    labels = {b.label for b in loss.atoms(sp.IndexedBase)}
+    labels = {b.label for b in sp.Tuple(loss, gradient).atoms(sp.IndexedBase)}  # t read by the gradient alone (the loss at ℓ_i)
     scalars = {s for s in loss.free_symbols | gradient.free_symbols
                if isinstance(s, sp.Symbol) and s not in bound | sizes | labels and not s.is_integer}
     if isinstance(wrt, sp.Indexed) and wrt.base not in arrays and not all(ix.is_Integer for ix in wrt.indices):
@@ -76,9 +80,10 @@ def _free_indices(loss: sp.Basic, gradient: sp.Basic, wrt: sp.Basic, arrays: dic
     takes each as an integer, checked against the size of an axis it indexes."""
     sizes = {size for shape in arrays.values() for size in shape}
     by = set(getattr(wrt, "indices", ()))
+    names = {base.label for base in sp.Tuple(loss, gradient).atoms(sp.IndexedBase)}  # ℓ's name is no index
     found = {}
     for symbol in sorted(loss.free_symbols | gradient.free_symbols, key=str):
-        if not (isinstance(symbol, sp.Symbol) and symbol.is_integer) or symbol in sizes or symbol in by:
+        if not (isinstance(symbol, sp.Symbol) and symbol.is_integer) or symbol in sizes | by | names:
             continue
         axis_sizes = [arrays[a.base][axis] for a in sp.Tuple(loss, gradient).atoms(sp.Indexed) if a.base in arrays
                       for axis, index in enumerate(a.indices) if index == symbol]

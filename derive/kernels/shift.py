@@ -36,8 +36,9 @@ def relative_to_maximum(row_loss: sp.Basic, variable: sp.IndexedBase, index: sp.
     m = sp.Dummy("m", real=True)
     shifted = sp.IndexedBase(sp.Dummy("shifted"))  # z - m already in the derivation (the exponents)
     apart = sp.IndexedBase(sp.Dummy("apart"))  # z - m written here
-    expr = row_loss.xreplace({entry - maximum: shifted[c.i, index]}).xreplace({maximum: m})
-    expr = expr.xreplace({entry: m + apart[c.i, index]})  # the logits outside the exponents
+    entries = {a for a in row_loss.atoms(sp.Indexed) if a.base == variable} | {entry}  # z_ij, and z at the row's label
+    expr = row_loss.xreplace({a - maximum: shifted[a.indices] for a in entries}).xreplace({maximum: m})
+    expr = expr.xreplace({a: m + apart[a.indices] for a in entries})  # the logits outside the exponents
 
     def split(total: sp.Sum) -> sp.Basic:
         """``Σ_j (a_j m + b_j) = m Σ_j a_j + Σ_j b_j`` for a sum linear in m (else as it was)."""

@@ -46,7 +46,7 @@ def _parameters(variable: sp.IndexedBase, *expressions: sp.Basic) -> tuple:
     found: dict[str, tuple[sp.Basic, str]] = {}  # by name: a rule's pattern and a convention may name one array with other assumptions
     for expr in expressions:
         for atom in expr.atoms(sp.Indexed):
-            if str(atom.base) not in (str(variable), str(c.t)):
+            if str(atom.base) not in (str(variable), str(c.t), str(c.ell)):  # ℓ_i: the labels' classes, the targets
                 kind = "row" if atom.indices == (c.i,) else "element" if len(atom.indices) == 2 else "class"
                 found.setdefault(str(atom.base), (atom.base, kind))
         arrays = {str(base.label) for base in expr.atoms(sp.IndexedBase)}  # an array's name is among its free symbols

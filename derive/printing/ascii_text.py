@@ -18,7 +18,7 @@ _SUPERSCRIPTS |= {script: plain for plain, script in SUPERSCRIPTS.items()
                   if plain.isascii() and script not in _SUPERSCRIPTS}
 _SYMBOLS = {"−": "-", "∑": "sum", "∏": "prod", "∂": "d", "∇": "nabla", "·": "*", "×": "x", "→": "->",
             "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~", "√": "sqrt", "∞": "oo", "✓": "[ok]", "✗": "[X]",
-            "…": "...", "—": "--", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "δ": "delta", "′": "'",
+            "…": "...", "—": "--", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "δ": "delta", "ℓ": "ell", "′": "'",
             "\u0302": "hat", "\u0304": "bar"}  # combining accents: v̂ as vhat
 
 

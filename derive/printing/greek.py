@@ -15,9 +15,14 @@ LETTERS = tuple(sorted((greek_letters_set | {n for n, tex in tex_greek_dictionar
                         | set(VARIANTS)) - {"omicron"}))  # TeX has no \omicron
 
 
+LETTER_LIKE = {"ell": ("\\ell", "ℓ")}  # the integer labels' classes ℓ_i (derive.conventions.ell)
+
+
 def latex_name(name: str) -> str:
     """``name`` in LaTeX: a Greek letter as its command, a name of the grammar as it is, anything
     else as inert text (:mod:`.inert`): a name is data, never markup."""
+    if name in LETTER_LIKE:
+        return LETTER_LIKE[name][0]
     if name in LETTERS:
         return f"\\{name}"
     return name if is_name(name) else latex_text(name)
@@ -31,6 +36,8 @@ def unicode_name(name: str) -> str:
     accented = _ACCENTED.fullmatch(name)
     if accented:  # \hat{y}: ŷ, \bar{x}: x̄, \hat{\theta}: θ̂
         return unicode_name(accented.group(2)) + ACCENTS[accented.group(1)]
+    if name in LETTER_LIKE:
+        return LETTER_LIKE[name][1]
     if name not in LETTERS:
         return name
     return greek_unicode.get(name) or greek_unicode[name.replace("var", "")]

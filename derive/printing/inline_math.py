@@ -11,7 +11,7 @@ MATH = re.compile(r"\$([^$]+)\$")
 SYMBOLS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "eta": "η",
     "theta": "θ", "lambda": "λ", "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ",
-    "omega": "ω", "Delta": "Δ", "Sigma": "Σ", "partial": "∂", "sum": "∑", "prod": "∏", "infty": "∞",
+    "omega": "ω", "ell": "ℓ", "Delta": "Δ", "Sigma": "Σ", "partial": "∂", "sum": "∑", "prod": "∏", "infty": "∞",
     "to": "→", "in": "∈", "leq": "≤", "geq": "≥", "le": "≤", "ge": "≥", "neq": "≠", "approx": "≈",
     "times": "×", "cdot": "·", "ldots": "…", "cdots": "⋯", "top": "ᵀ", "mid": "|", "quad": " ", "qquad": "  ",
     "iff": "⇔", "log": "log", "exp": "exp", "max": "max", "min": "min", "lim": "lim", "ln": "ln", "nabla": "∇",

@@ -69,7 +69,7 @@ class UnicodePrinter(SeriesPrinter, StrPrinter):
         return Printed(unicode_name(expr.name), ATOM)
 
     def _print_Indexed(self, expr):
-        indices = "".join(str(i) for i in expr.indices)
+        indices = "".join(str(self._print(i)) if isinstance(i, sp.Indexed) else str(i) for i in expr.indices)  # z at ℓᵢ
         return Printed(f"{unicode_name(str(expr.base.label))}{subscript(indices)}", ATOM)
 
     def _print_Integer(self, expr):
@@ -128,7 +128,7 @@ class UnicodePrinter(SeriesPrinter, StrPrinter):
         return Printed(f"{top}/{below} {self.wrap(expr.expr, MUL)}", MUL)
 
     def _print_KroneckerDelta(self, expr):
-        return Printed("δ" + subscript("".join(str(a) for a in expr.args)), ATOM)
+        return Printed("δ" + subscript("".join(str(self._print(a)) if isinstance(a, sp.Indexed) else str(a) for a in expr.args)), ATOM)
 
     def _print_sigmoid(self, expr):
         return Printed(f"σ({self._print(expr.args[0])})", ATOM)
