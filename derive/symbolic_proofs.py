@@ -13,6 +13,7 @@ from .at_sizes import carry_out_derivatives
 from .conditions import Domain
 from .expression_paths import merged
 from .functions import BINDERS, plain, softmax
+from .functions import canonical_indices as canonical_indices  # written beside BINDERS (positivity uses it too); its users import it here
 from .induction import prove_by_induction
 from .input_limits import checkpoint
 from .work_budget import operations
@@ -122,27 +123,6 @@ def equal_with_sums_as_quantities(a: sp.Basic, b: sp.Basic) -> bool:
     if difference.has(sp.Sum, sp.Product, sp.Derivative, sp.KroneckerDelta):
         return False
     return sp.cancel(sp.together(difference)) == 0
-
-
-def canonical_indices(expr: sp.Basic) -> sp.Basic:
-    """``expr`` with every summation index renamed in order of appearance, so two expressions that
-    differ only in the names of their bound indices become the same."""
-    names = iter(sp.numbered_symbols("_bound", integer=True))
-
-    def rename(node: sp.Basic) -> sp.Basic:
-        if not node.args or isinstance(node, (sp.Indexed, sp.IndexedBase)):
-            return node
-        if isinstance(node, BINDERS):
-            function = node.function
-            limits = []
-            for variable, *bounds in node.limits:
-                fresh = next(names)
-                function = function.xreplace({variable: fresh})
-                limits.append((fresh, *(rename(b) for b in bounds)))
-            return node.func(rename(function), *limits)
-        return node.func(*(rename(a) for a in node.args))
-
-    return rename(expr)
 
 
 def proves_zero(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:
