@@ -74,8 +74,14 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
 
 
 def index_ranges(expr: sp.Basic, model: Domain) -> dict[sp.Symbol, tuple[sp.Basic, sp.Basic]]:
-    """The range of each free index of ``expr``: from 1 to the length the model gives its array."""
-    return {ix: (sp.Integer(1), model.range_of(ix, expr)) for ix in sorted(free_indices(expr), key=sp.default_sort_key)}
+    """The range of each free index of ``expr``: from 1 to the length the model gives its array; and
+    each size of ``expr`` the model states at least some number above 1, from that number (``N``
+    from 2 where the question names ``z_2`` of ``z_1..z_N``)."""
+    ranges = {ix: (sp.Integer(1), model.range_of(ix, expr)) for ix in sorted(free_indices(expr), key=sp.default_sort_key)}
+    for size, least in getattr(model, "least_sizes", ()):
+        if expr.has(size):
+            ranges[size] = (sp.Integer(least), size)
+    return ranges
 
 
 def collapse_deltas(expr: sp.Basic) -> sp.Basic:

@@ -26,10 +26,9 @@ OVER_THE_BOUND = {
     "the focal term twice, each softmax(z)_k three operations (softmax, its sum, exp)",
     "Brier score through softmax": "19 / 14.4: 2 softmax(z)_j (softmax(z)_j − t_j − ∑_k softmax(z)_k (softmax(z)_k − t_k))",
 }
-# A Kronecker delta left summed where collapsing it needs a size the loss does not state.
-DELTA_KEPT = {
-    "BCE of logits by one named component": "∑_{i=1}^{N} δ_{2i} (σ(z_i) − t_i) is σ(z_2) − t_2 only for N ≥ 2 (0 at N = 1)",
-}
+# A Kronecker delta left summed where collapsing it needs a size neither the loss nor the question states
+# (none now: --wrt z_2 of z_1..z_N states N >= 2, test_a_named_component_states_the_size_it_needs).
+DELTA_KEPT: dict[str, str] = {}
 
 
 def test_the_corpus_has_sixty_three_losses_with_their_sources():
@@ -211,3 +210,24 @@ def test_every_loss_of_the_corpus_keeps_its_digits_at_extreme_inputs(entry):
             assert (np.abs(got.reshape(-1) - exact_gradient) <= 1e-12 * scale).all(), (name, extreme, got, exact_gradient)
             checked += 1
     assert checked >= 1
+
+
+def test_a_named_component_states_the_size_it_needs():
+    """∑_{i=1}^{N} δ_{2i} f_i is f_2 only where N >= 2 (0 at N = 1): differentiating by z_2 of z_1..z_N
+    states N >= 2, in the title and in the certificate, which the checker's verdict rests on."""
+    import json
+
+    from derive_checker.certificate import check_certificate
+    from derive.printing.unicode import unicode
+    entry = next(e for e in CORPUS if e["name"] == "BCE of logits by one named component")
+    derivation = derive.gradient(entry["latex"], entry["wrt"])
+    assert unicode(derivation.result.rhs) == "σ(z₂) − t₂" and not derivation.result.rhs.has(sympy.KroneckerDelta)
+    assert r"N \geq 2" in derivation.title["en"] and r"N \geq 2" in derivation.title["ja"]
+    document = json.loads(json.dumps(derivation.certificate()))
+    assert {m["sizes"]["N"]["min"] for m in document["models"].values()} == {2}
+    assert check_certificate(document)["ok"]
+    for model in document["models"].values():  # the same steps with N from 1: the collapse is false at N = 1
+        model["sizes"]["N"] = {"min": 1}
+    assert not check_certificate(document)["ok"]
+    by_first = derive.gradient(entry["latex"], "z_{1}")  # z_1 is a component at every N: nothing stated
+    assert by_first.title["en"].endswith("$z_{1}$") and unicode(by_first.result.rhs) == "σ(z₁) − t₁"
