@@ -78,7 +78,7 @@ def index_ranges(expr: sp.Basic, model: Domain) -> dict[sp.Symbol, tuple[sp.Basi
     each size of ``expr`` the model states at least some number above 1, from that number (``N``
     from 2 where the question names ``z_2`` of ``z_1..z_N``)."""
     ranges = {ix: (sp.Integer(1), model.range_of(ix, expr)) for ix in sorted(free_indices(expr), key=sp.default_sort_key)}
-    for size, least in getattr(model, "least_sizes", ()):
+    for size, least in model.least_sizes:
         if expr.has(size):
             ranges[size] = (sp.Integer(least), size)
     return ranges
