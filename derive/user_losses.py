@@ -38,6 +38,7 @@ NOT_DIFFERENTIABLE = {sp.Abs: "|x|", sp.Max: "max", sp.Min: "min", sp.sign: "sig
                       sp.ceiling: "ceiling", sp.Heaviside: "the step function"}
 
 
+MOST_NAMED_COMPONENT = 32  # --wrt z_{32}: each check of the steps runs at N >= 32 (derive.edge_sizes' largest named size)
 MAX_ORDER = 4  # a fourth derivative of a loss of MAX_OPERATIONS is already hundreds of steps
 
 
@@ -233,6 +234,10 @@ def _model(rhs: sp.Basic, variables: tuple = ()) -> Model:
                 if index.is_Integer and index > 1:  # z_2 of z_1..z_N: a component only where N >= 2, which the question states
                     length = model.array_length(variable.base, position, len(variable.indices))
                     if length.is_Symbol and length.is_integer:
+                        if index > MOST_NAMED_COMPONENT:  # every check would run at N >= index
+                            raise DeriveError(f"{_latex(variable)} names component {index}; derive differentiates by a named "
+                                              f"component up to {MOST_NAMED_COMPONENT} (checked at that many terms): "
+                                              f"differentiate by {_latex(variable.base)}_{{j}} for any other")
                         least[length] = max(least.get(length, 1), int(index))
                 if isinstance(index, sp.Symbol) and index.is_integer:
                     length = model.array_length(variable.base, position, len(variable.indices))

@@ -231,3 +231,9 @@ def test_a_named_component_states_the_size_it_needs():
     assert not check_certificate(document)["ok"]
     by_first = derive.gradient(entry["latex"], "z_{1}")  # z_1 is a component at every N: nothing stated
     assert by_first.title["en"].endswith("$z_{1}$") and unicode(by_first.result.rhs) == "σ(z₁) − t₁"
+    by_ninth = derive.gradient(entry["latex"], "z_{9}")  # checked at N >= 9, sympy.diff's cross-check too
+    assert r"N \geq 9" in by_ninth.title["en"] and all(s["N"] >= 9 for c in by_ninth.cross_checks for s in c.sizes)
+    loss = derive.from_latex(entry["latex"])
+    (z,) = [base for base in loss.atoms(sympy.IndexedBase) if str(base) == "z"]
+    with pytest.raises(derive.DeriveError, match="names component 33"):  # every check would run at N >= 33
+        derive.gradient(loss, z[33])
