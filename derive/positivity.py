@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Mapping
 
 import sympy as sp
@@ -87,6 +88,7 @@ def stated_positive(expr: sp.Basic, statements: Iterable[Positive], known: Range
     return False
 
 
+@lru_cache(maxsize=4096)
 def comparable(expr: sp.Basic) -> sp.Basic:
     """``expr`` as a statement and a part are compared: named functions written out (the loss states
     ``1 − e^{z_k}/∑_j e^{z_j}`` positive, the gradient holds ``1 − softmax(z)_k``) and summation
