@@ -168,3 +168,11 @@ def test_the_focal_losses_end_with_one_power_of_each_base():
     sigmoid_focal = _gradient(r"-\alpha t (1 - \sigma(z))^{\gamma} \log \sigma(z)", "z")
     assert "power_times_its_base" in {step.rule for step in sigmoid_focal.steps}
     assert sp.count_ops(sigmoid_focal.result.rhs) <= 1.2 * sp.count_ops(sigmoid_focal.steps[0].rhs) + 6
+
+
+def test_the_lowest_power_factors_out_only_where_each_term_holds_the_base_once():
+    from derive.models import free, positive_in
+    y, gamma, c = sp.symbols("y gamma c", real=True)
+    stated = free(positive=positive_in((1 - y) ** gamma))
+    twice_in_one = (1 - y) ** gamma * (1 - y) ** (gamma + 1) + c  # two powers of 1 − y in one term, none in the other
+    assert _applied("lowest_power_factored", twice_in_one, stated) is None

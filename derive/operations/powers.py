@@ -81,8 +81,8 @@ def _factor_lowest_power(rule, equation, model, arguments):
                 if not base.is_number:
                     powers.setdefault(canonical_indices(base), []).append((term, factor, base, exponent))
         for found in powers.values():
-            if len(found) != len(terms) or not any(_symbolic(e) for *_, e in found):
-                continue
+            if [term for term, *_ in found] != list(terms) or not any(_symbolic(e) for *_, e in found):
+                continue  # each term holds the base once (a a^{b} merges first), and some exponent is symbolic
             differences = [e - found[0][3] for *_, e in found]
             if not all(d.is_Integer for d in differences) or len(set(differences)) == 1:
                 continue  # one power in every term: SymPy factors that itself
