@@ -24,7 +24,8 @@ OVER_THE_BOUND = {
     "binary focal loss in logits": "31 / 30: two focal terms, each with its powers merged, 8 sigmoids",
     "class-weighted multi-class focal loss through softmax": "52 / 25.2: f_j − softmax(z)_j ∑_k f_k writes "
     "the focal term twice, each softmax(z)_k three operations (softmax, its sum, exp)",
-    "Brier score through softmax": "19 / 14.4: 2 softmax(z)_j (softmax(z)_j − t_j − ∑_k softmax(z)_k (softmax(z)_k − t_k))",
+    "Brier score through softmax": "19 / 14.4: 2 softmax(z)_j (softmax(z)_j − t_j − ∑_k softmax(z)_k (softmax(z)_k − t_k)), "
+    "its four softmaxes 12 of the 19 (softmax, its sum, exp each): within only with p = softmax(z) named",
 }
 # A Kronecker delta left summed where collapsing it needs a size neither the loss nor the question states
 # (none now: --wrt z_2 of z_1..z_N states N >= 2, test_a_named_component_states_the_size_it_needs).
