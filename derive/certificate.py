@@ -170,7 +170,7 @@ def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
     the facts the model states, its link and linear layer, each free index's range, and what each
     matrix symbol stands for (``named``: a gradient's name -> the derivative that is its entry)."""
     scalars, arrays = _symbols_of(exprs)
-    least = lambda size: {"min": 2 if (size == c.K and model.categorical) else 1}  # noqa: E731 - a categorical K from 2
+    least = lambda size: {"min": model.least_size(size)}  # noqa: E731 - a categorical K from 2, a size the question bounds
     sizes = {s.name: least(s) for s in scalars.values() if s in set(c.SIZES + model.sizes)}
     if model.classes:
         sizes["K"] = {"fixed": int(model.classes)}

@@ -145,6 +145,9 @@ class Domain(Hashable, Protocol):
 
     def range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Basic: ...
 
+    @property
+    def least_sizes(self) -> tuple: ...
+
 
 _PREDICATES = {
     "positive": lambda value, domain: domain.is_positive(value),

@@ -141,6 +141,27 @@ PLAIN_FORMS = {  # what each function is in SymPy's own terms (the numeric value
 }
 
 
+def canonical_indices(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with every summation index renamed in order of appearance, so two expressions that
+    differ only in the names of their bound indices become the same."""
+    names = iter(sp.numbered_symbols("_bound", integer=True))
+
+    def rename(node: sp.Basic) -> sp.Basic:
+        if not node.args or isinstance(node, (sp.Indexed, sp.IndexedBase)):
+            return node
+        if isinstance(node, BINDERS):
+            function = node.function
+            limits = []
+            for variable, *bounds in node.limits:
+                fresh = next(names)
+                function = function.xreplace({variable: fresh})
+                limits.append((fresh, *(rename(b) for b in bounds)))
+            return node.func(rename(function), *limits)
+        return node.func(*(rename(a) for a in node.args))
+
+    return rename(expr)
+
+
 def plain(expr: sp.Basic) -> sp.Basic:
     """``expr`` with our functions and SymPy's codegen functions (log1p, expm1) written out:
     the form a symbolic proof simplifies.  A ``Maximum`` stays (it is carried out at concrete sizes)."""

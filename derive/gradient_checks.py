@@ -69,8 +69,9 @@ def cross_check_gradient(loss: Equation, gradient: Equation, wrt, model: Model,
 def _size_choices(loss: Equation, gradient: Equation, variables: tuple, model: Model) -> list[dict]:
     choices = model.size_choices(sp.Tuple(gradient.rhs, *variables))
     # A size the gradient no longer shows (a sum to K collapsed): give it room (3 >= any free
-    # index's value), so the loss is a finite sum where it is differentiated again.
-    return [{**sizes, **{s: model.classes if s == c.K and model.classes else 3
+    # index's value, and at least the model's least: N >= 9 for z_9), so the loss is a finite sum
+    # where it is differentiated again.
+    return [{**sizes, **{s: model.classes if s == c.K and model.classes else max(3, model.least_size(s))
                          for s in c.SIZES + model.sizes if loss.rhs.has(s) and s not in sizes}}
             for sizes in choices]
 

@@ -59,6 +59,7 @@ class Model:
     labels_and_predictions: bool = True
     extents: tuple = ()  # ((array, position), length) the model states, besides the conventions' (a user's x_k to C)
     index_extents: tuple = ()  # (index, length): how far a free index runs (j of --wrt x_j: as far as x does)
+    least_sizes: tuple = ()  # (size, least): a size the question states at least this (--wrt z_2 of z_1..z_N: N >= 2)
 
     @property
     def class_size(self) -> sp.Basic:
@@ -121,8 +122,10 @@ class Model:
         if free:  # a free index needs room: check at the larger sizes
             options = {c.N: (2, 3), c.K: (self.classes,) if self.classes else (3, 2), c.D: (2,),
                        **{s: (3, 2) for s in self.sizes}}
+        allowed: dict[sp.Symbol, tuple[int, ...]] = {  # none below a size's least (N >= 2 where --wrt names z_2)
+            s: tuple(v for v in values if v >= self.least_size(s)) or (self.least_size(s),) for s, values in options.items()}
         combos = [dict(zip(present, values))
-                  for values in itertools.product(*(options[s] for s in present))][:4] or [{}]
+                  for values in itertools.product(*(allowed[s] for s in present))][:4] or [{}]
         for number, combo in enumerate(combos):
             for position, index in enumerate(free):
                 size_symbol = self.range_of(index, expr)
@@ -166,7 +169,8 @@ class Model:
         probability over one class is certain) and the model's own K where it fixes one."""
         if size == c.K and self.classes:
             return self.classes
-        return 2 if size == c.K and self.categorical else 1
+        stated = dict(self.least_sizes).get(size, 1)
+        return max(stated, 2 if size == c.K and self.categorical else 1)
 
     def range_of(self, index: sp.Symbol, expr: sp.Basic) -> sp.Basic:
         """Which size an index free in ``expr`` runs up to: the length the model gives the array

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Mapping
 
 import sympy as sp
 
-from .functions import BINDERS
+from .functions import BINDERS, canonical_indices, plain
 from .ranges import Ranges, at_least
 
 PLACEHOLDERS = tuple(sp.Symbol(f"component_index_{n}", integer=True) for n in range(3))
@@ -75,15 +76,24 @@ def stated_positive(expr: sp.Basic, statements: Iterable[Positive], known: Range
     """Whether some statement makes ``expr`` positive: ``expr`` is its argument at index values
     inside its ranges.  ``known``: the ranges of indices bound around ``expr``; ``extent(ix)``: how
     far a free index runs (its array's length in the model)."""
+    expr = comparable(expr)
     for positive in statements:
         if not positive.ranges:
-            if positive.pattern == expr:
+            if comparable(positive.pattern) == expr:
                 return True
             continue
         for assignment in _assignments(positive, expr):
             if _inside(assignment, positive.ranges, known, extent):
                 return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def comparable(expr: sp.Basic) -> sp.Basic:
+    """``expr`` as a statement and a part are compared: named functions written out (the loss states
+    ``1 − e^{z_k}/∑_j e^{z_j}`` positive, the gradient holds ``1 − softmax(z)_k``) and summation
+    indices renamed in order (``∑_j`` and ``∑_m`` alike)."""
+    return canonical_indices(plain(expr))
 
 
 def _assignments(positive: Positive, expr: sp.Basic) -> Iterator[dict]:
@@ -94,7 +104,7 @@ def _assignments(positive: Positive, expr: sp.Basic) -> Iterator[dict]:
         return
     for values in itertools.product(candidates, repeat=count):
         assignment = dict(zip(PLACEHOLDERS, values))
-        if positive.pattern.xreplace(assignment) == expr:
+        if comparable(positive.pattern).xreplace(assignment) == expr:
             yield assignment
 
 

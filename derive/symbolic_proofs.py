@@ -13,6 +13,7 @@ from .at_sizes import carry_out_derivatives
 from .conditions import Domain
 from .expression_paths import merged
 from .functions import BINDERS, plain, softmax
+from .functions import canonical_indices as canonical_indices  # written beside BINDERS (positivity uses it too); its users import it here
 from .induction import prove_by_induction
 from .input_limits import checkpoint
 from .work_budget import operations
@@ -79,8 +80,14 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
 
 
 def index_ranges(expr: sp.Basic, model: Domain) -> dict[sp.Symbol, tuple[sp.Basic, sp.Basic]]:
-    """The range of each free index of ``expr``: from 1 to the length the model gives its array."""
-    return {ix: (sp.Integer(1), model.range_of(ix, expr)) for ix in sorted(free_indices(expr), key=sp.default_sort_key)}
+    """The range of each free index of ``expr``: from 1 to the length the model gives its array; and
+    each size of ``expr`` the model states at least some number above 1, from that number (``N``
+    from 2 where the question names ``z_2`` of ``z_1..z_N``)."""
+    ranges = {ix: (sp.Integer(1), model.range_of(ix, expr)) for ix in sorted(free_indices(expr), key=sp.default_sort_key)}
+    for size, least in model.least_sizes:
+        if expr.has(size):
+            ranges[size] = (sp.Integer(least), size)
+    return ranges
 
 
 def collapse_deltas(expr: sp.Basic) -> sp.Basic:
@@ -128,27 +135,6 @@ def equal_with_sums_as_quantities(a: sp.Basic, b: sp.Basic) -> bool:
     if difference.has(sp.Sum, sp.Product, sp.Derivative, sp.KroneckerDelta):
         return False
     return sp.cancel(sp.together(difference)) == 0
-
-
-def canonical_indices(expr: sp.Basic) -> sp.Basic:
-    """``expr`` with every summation index renamed in order of appearance, so two expressions that
-    differ only in the names of their bound indices become the same."""
-    names = iter(sp.numbered_symbols("_bound", integer=True))
-
-    def rename(node: sp.Basic) -> sp.Basic:
-        if not node.args or isinstance(node, (sp.Indexed, sp.IndexedBase)):
-            return node
-        if isinstance(node, BINDERS):
-            function = node.function
-            limits = []
-            for variable, *bounds in node.limits:
-                fresh = next(names)
-                function = function.xreplace({variable: fresh})
-                limits.append((fresh, *(rename(b) for b in bounds)))
-            return node.func(rename(function), *limits)
-        return node.func(*(rename(a) for a in node.args))
-
-    return rename(expr)
 
 
 def proves_zero(difference: sp.Basic, model: Model, sizes: Mapping[sp.Symbol, int]) -> bool:

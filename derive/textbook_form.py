@@ -1,7 +1,8 @@
 """What a textbook would not leave in a derived gradient (issue 32): a Kronecker delta summed over
 one of its indices (``∑ᵢ fᵢ δᵢⱼ`` is ``fⱼ``), an exponential over a sum of exponentials that is a
-softmax left unnamed (``e^{z_k}/∑ₘ e^{z_m}`` is ``softmax(z)_k``), and two powers of one base
-multiplied (``a^{p} a^{q}`` is ``a^{p+q}``).  The corpus's test and benchmarks/human_form.py
+softmax left unnamed (``e^{z_k}/∑ₘ e^{z_m}`` is ``softmax(z)_k``), two powers of one base
+multiplied (``a^{p} a^{q}`` is ``a^{p+q}``), and powers of one base a whole number apart in separate
+terms of a sum (``a^{b+1} + c a^{b}`` is ``a^{b} (a + c)``).  The corpus's test and benchmarks/human_form.py
 report each; the rules that remove them are the catalogue's (the ``human_form`` ruleset, the
 softmax named before it is differentiated)."""
 from __future__ import annotations
@@ -21,6 +22,8 @@ def shortfalls(expr: sp.Basic) -> list[str]:
         found.append("a softmax left as exp over a sum")
     if unmerged_powers(expr):
         found.append("two powers of one base multiplied")
+    if unfactored_powers(expr):
+        found.append("powers of one base in separate terms")
     return found
 
 
@@ -58,6 +61,25 @@ def unmerged_powers(expr: sp.Basic) -> list[sp.Basic]:
         bases = [canonical_indices(f.base if isinstance(f, sp.Pow) else f) for f in sp.Mul.make_args(node)
                  if not f.is_number]
         if len(bases) != len(set(bases)):
+            found.append(node)
+    return found
+
+
+def unfactored_powers(expr: sp.Basic) -> list[sp.Basic]:
+    """The sums whose terms hold powers of one base with symbolic exponents a whole number apart
+    (``(1 − s)^{γ} − γ s log s (1 − s)^{γ−1}``): the lowest power is a common factor."""
+    found = []
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, sp.Add):
+            continue
+        exponents: dict = {}
+        for term in node.args:
+            for factor in sp.Mul.make_args(term):
+                base, exponent = (factor.base, factor.exp) if isinstance(factor, sp.Pow) else (factor, sp.S.One)
+                if not base.is_number:
+                    exponents.setdefault(canonical_indices(base), set()).add(exponent)
+        if any(len(seen) > 1 and any(not e.is_number for e in seen)
+               and all((e - min_e).is_Integer for e in seen for min_e in seen) for seen in exponents.values()):
             found.append(node)
     return found
 

@@ -38,6 +38,7 @@ NOT_DIFFERENTIABLE = {sp.Abs: "|x|", sp.Max: "max", sp.Min: "min", sp.sign: "sig
                       sp.ceiling: "ceiling", sp.Heaviside: "the step function"}
 
 
+MOST_NAMED_COMPONENT = 32  # --wrt z_{32}: each check of the steps runs at N >= 32 (derive.edge_sizes' largest named size)
 MAX_ORDER = 4  # a fourth derivative of a loss of MAX_OPERATIONS is already hundreds of steps
 
 
@@ -95,6 +96,9 @@ def _user_derivative(loss, wrt: list) -> Derivation | PiecewiseGradient:
                               f"{', '.join(sorted({_latex(s) for s in _symbols(rhs)}))}")
     strategy = chain(given(Equation(lhs, rhs)), *(_differentiated(variable) for variable in variables))
     title = _title(lhs, variables)
+    if model.least_sizes:  # z_2 of z_1..z_N: the result holds where z_2 is a component, N >= 2, said in the title
+        sizes = ", ".join(f"${_latex(size)} \\geq {least}$" for size, least in model.least_sizes)
+        title = in_every_language("titles.for_sizes", title=title, sizes=sizes)
     derivation = run(USER_GRADIENT if len(variables) == 1 else USER_DERIVATIVE, title, strategy, model)
     checks = cross_check_gradient(Equation(lhs, rhs), derivation.result, variables, model)
     return replace(derivation, cross_checks=checks)
@@ -228,16 +232,26 @@ def _model(rhs: sp.Basic, variables: tuple = ()) -> Model:
     model = free(tuple(sorted((s for s in sizes if s not in c.SIZES), key=str)), positive_in(rhs), divisors_in(rhs),
                  array_extents(rhs))
     lengths: dict = {}
+    least: dict = {}
     for variable in variables:
         if isinstance(variable, sp.Indexed):
             for position, index in enumerate(variable.indices):
+                if index.is_Integer and index > 1:  # z_2 of z_1..z_N: a component only where N >= 2, which the question states
+                    length = model.array_length(variable.base, position, len(variable.indices))
+                    if length.is_Symbol and length.is_integer:
+                        if index > MOST_NAMED_COMPONENT:  # every check would run at N >= index
+                            raise DeriveError(f"{_latex(variable)} names component {index}; derive differentiates by a named "
+                                              f"component up to {MOST_NAMED_COMPONENT} (checked at that many terms): "
+                                              f"differentiate by {_latex(variable.base)}_{{j}} for any other")
+                        least[length] = max(least.get(length, 1), int(index))
                 if isinstance(index, sp.Symbol) and index.is_integer:
                     length = model.array_length(variable.base, position, len(variable.indices))
                     if length.is_Integer and length < 1:  # ∑_{i=1}^{0} x_i: x has no component x_j could be
                         raise DeriveError(f"{_latex(variable)}: the loss's sums give {_latex(variable.base)} no "
                                           "components (the range of its index is empty)")
                     lengths.setdefault(index, length)
-    return replace(model, index_extents=tuple(sorted(lengths.items(), key=lambda item: str(item[0]))))
+    return replace(model, index_extents=tuple(sorted(lengths.items(), key=lambda item: str(item[0]))),
+                   least_sizes=tuple(sorted(least.items(), key=lambda item: str(item[0]))))
 
 
 def _symbols(rhs: sp.Basic) -> set[sp.Basic]:

@@ -4,7 +4,7 @@ import itertools
 
 import sympy as sp
 
-from .expressions import Malformed, Scope, refuse, read
+from .expressions import Malformed, Scope, definitions, refuse, read
 from .matrices import PLACES
 
 FACTS = {"one_hot_labels", "binary_labels", "labels_sum_to_one", "probabilities_sum_to_one"}
@@ -81,13 +81,13 @@ class Model:
 
     def declared_positive(self, expr: sp.Basic) -> bool:
         """Whether a statement of the model (``component_index_n`` at indices inside its ranges) is ``expr`` > 0."""
-        from .zero import provably_inside
-        indices = sorted({ix for a in expr.atoms(sp.Indexed) for ix in a.indices}, key=sp.default_sort_key)[:6]
+        from .zero import canonical, provably_inside  # alike up to bound names, own functions by their definitions (def-)
+        indices, expr = sorted({ix for a in expr.atoms(sp.Indexed) for ix in a.indices}, key=sp.default_sort_key)[:6], canonical(definitions(expr))
         for pattern, ranges in self.positive:
             holders = [sp.Symbol(f"component_index_{n}", integer=True) for n in range(len(ranges))]
             for values in itertools.product(indices, repeat=len(ranges)):
                 table = dict(zip(holders, values))
-                if pattern.xreplace(table) == expr and all(
+                if canonical(definitions(pattern.xreplace(table))) == expr and all(
                         provably_inside(v, lo.xreplace(table), hi.xreplace(table), self.indices) for v, (lo, hi) in zip(values, ranges)):
                     return True
         return False
