@@ -65,7 +65,7 @@ def _tokens(text: str) -> list[str] | None:
         match = _TOKEN.match(text, position)
         if not match:
             return None
-        tokens.append(match.group(match.lastindex))
+        tokens.append(match.group(match.lastindex or 0))
         position = match.end()
     return tokens
 
@@ -121,8 +121,8 @@ class _Reader:
         while self.peek() not in _ENDS or (self.peek() == "|" and not self.abs_depth):
             if self.peek() == "|":
                 raise _Unread("|")  # a juxtaposed |u| after an operand: the parser pairs bars its own way
-            if not functions and self.peek() in _FUNCTION_STARTS:
-                break  # \log x \log y: a bare argument ends before the next function
+            if not functions and (self.peek() in _FUNCTION_STARTS or self.peek() == "e"):
+                break  # \log x \log y: a bare argument ends before the next function (e too: e^{u} is one)
             items.append(self.postfix(functions))
         return _product(items)
 
@@ -186,6 +186,8 @@ class _Reader:
             if self.peek() == "_":
                 raise _Unread(token)
             return sp.Number(token.lstrip("0") or "0" if token.isdigit() else token)
+        if token in ("e", "\\pi", "E") and self.peek() in ("(", "[") and not self._sum_follows():
+            raise _Unread(token)  # \\pi [y]: the parser reads a call of a function
         if token == "e":
             if self.peek() == "^":
                 self.take()
@@ -307,19 +309,23 @@ class _Reader:
         """``\\max(a, b)``: the parser joins the bracket's tokens (without the spaces), splits the
         text at each comma and reads each part anew: so does this reader."""
         self.take("(")
-        inside, depth = [], 1
-        while True:
+        inside, open_brackets = [], ["("]
+        while open_brackets:
             token = self.take()
-            depth += (token in ("(", "[", "{")) - (token in (")", "]", "}"))
-            if depth == 0:
-                break
-            inside.append(token)
+            if token in _CLOSING:
+                if _CLOSING[token] != open_brackets.pop():
+                    raise _Unread(token)  # brackets of other kinds: the parser pairs them its own way
+            elif token in _CLOSING.values():
+                open_brackets.append(token)
+            if open_brackets:
+                inside.append(token)
         parts = [read(part) for part in "".join(inside).split(",")]
         if any(part is None for part in parts):
             raise _Unread(name)
         return (sp.Max if name == "max" else sp.Min)(*parts, evaluate=False)
 
 
+_CLOSING = {")": "(", "]": "[", "}": "{"}
 _FUNCTION_STARTS = frozenset({"\\" + name for name in SINGLE} | {"\\sum", "\\prod", "\\max", "\\min", "\\sqrt"})
 
 
