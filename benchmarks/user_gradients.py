@@ -16,6 +16,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -52,6 +53,9 @@ def main() -> None:
     parser.add_argument("--baseline", help="another installation's python, timed beside --python, interleaved")
     parser.add_argument("--names", help="comma-separated loss names (default: the whole corpus)")
     args = parser.parse_args()
+    # Run from a folder holding no checkout: ``python -m derive`` puts the working directory first on
+    # sys.path, so from a checkout every interpreter (the baseline's too) would import that checkout.
+    os.chdir(tempfile.mkdtemp(prefix="derive-bench-cwd-"))
     pythons = [args.baseline, args.python] if args.baseline else [args.python]
     for python in pythons:
         byte_compile(python)
