@@ -31,6 +31,8 @@ from .derivations import get as built_in_derivation
 from .derivations.gradients import gradient as derivation_gradient
 from .derivations.runner import named_strategy
 from .errors import DeriveError
+from .kernels import compile_derivation
+from .kernels.user_printer import identifier, parameter_identifier
 from .languages import in_every_language
 from .steps import Derivation, Equation
 from .strategies import chain, given, run
@@ -104,8 +106,6 @@ def _by_targets(name: str) -> Any:
     if len(ranks) != 1:
         raise DeriveError(f"the loss of {name} reads no targets t by which to differentiate")
     (rank,) = ranks
-    from .kernels import compile_derivation  # numpy and the kernels only where a kernel is compiled
-
     return compile_derivation(derivation_gradient(derivation, c.t[INDEX_LETTERS[:rank]]))
 
 
@@ -119,8 +119,6 @@ def _by_a_users_input(kernel: Any, name: str, derivation: Derivation | None) -> 
     derived = user_gradient(sp.Eq(lhs, rhs), _variable(rhs, name, kernel))
     if not isinstance(derived, Derivation):  # a loss with kinks compiles its own pieces (derive.piecewise)
         return derived.compile()
-    from .kernels import compile_derivation
-
     compiled = compile_derivation(derived)
     remember_derivation(compiled, derived)  # a second derivative starts from it
     return compiled
@@ -129,8 +127,6 @@ def _by_a_users_input(kernel: Any, name: str, derivation: Derivation | None) -> 
 def _variable(rhs: sp.Basic, name: str, kernel: Any) -> sp.Basic:
     """The kernel's input ``name`` as ``rhs`` writes it: an array's every component (indexed by
     letters ``rhs`` does not use), or a scalar."""
-    from .kernels.user_printer import identifier, parameter_identifier
-
     arrays = {identifier(base): base for base in rhs.atoms(sp.IndexedBase)}
     shapes = {identifier(base): shape for base, shape in kernel.layout.arrays.items()}
     scalars = {parameter_identifier(symbol): symbol for symbol in kernel.layout.scalars}
@@ -164,9 +160,6 @@ def second_derivative_kernel(kernel: Any, first: str, then: str, derivation: Der
 
 
 def _second(kernel: Any, first: str, then: str, derivation: Derivation | None) -> tuple:
-    from .kernels import compile_derivation
-    from .kernels.user_printer import identifier, parameter_identifier
-
     if not hasattr(kernel, "inputs"):
         return _second_of_a_built_in(kernel, first, then)
     by = kernel.derivative_by
@@ -219,6 +212,4 @@ def _second_of_a_built_in(kernel: Any, first: str, then: str) -> tuple:
                               wrt=extensions.call("expression_latex", then_by))
     model = gradient.models[-1] if gradient.models else derivation.models[-1]
     strategy = chain(given(Equation(sp.Symbol("H", real=True), contracted)), named_strategy("gradient", wrt=then_by))
-    from .kernels import compile_derivation
-
     return compile_derivation(run(f"{kernel.name}-hessian-vector", title, strategy, model)), "v"
