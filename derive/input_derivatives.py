@@ -31,8 +31,6 @@ from .derivations import get as built_in_derivation
 from .derivations.gradients import gradient as derivation_gradient
 from .derivations.runner import named_strategy
 from .errors import DeriveError
-from .kernels import compile_derivation
-from .kernels.user_printer import identifier, parameter_identifier
 from .languages import in_every_language
 from .steps import Derivation, Equation
 from .strategies import chain, given, run
@@ -44,6 +42,25 @@ INDEX_LETTERS = (c.j, c.k, c.m, c.n, c.d, c.l)
 
 _derived: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # kernel -> {input: kernel}
 _compiled_from: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # kernel -> its derivation
+
+
+def compile_derivation(derivation: Derivation) -> Any:
+    """:func:`derive.kernels.compile_derivation`, imported on first use: a derivation shown or
+    derived needs no kernel, and importing the kernels imports NumPy (a tenth of a cold ``derive show``)."""
+    from .kernels import compile_derivation as compiled
+    return compiled(derivation)
+
+
+def identifier(base: sp.Basic) -> str:
+    """The kernel's name for the array ``base`` (:mod:`derive.kernels.user_printer`), imported on first use."""
+    from .kernels.user_printer import identifier as named
+    return named(base)
+
+
+def parameter_identifier(symbol: sp.Basic) -> str:
+    """The kernel's name for the scalar or component ``symbol``, imported on first use."""
+    from .kernels.user_printer import parameter_identifier as named
+    return named(symbol)
 
 
 def remember_derivation(kernel: Any, derivation: Derivation) -> None:
