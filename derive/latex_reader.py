@@ -185,7 +185,8 @@ class _Reader:
         if token[0].isdigit():
             if self.peek() == "_":
                 raise _Unread(token)
-            return sp.Number(token.lstrip("0") or "0" if token.isdigit() else token)
+            # digits only (the tokeniser's pattern): built directly, never through sympify
+            return sp.Integer(int(token)) if token.isdigit() else sp.Float(token)
         if token in ("e", "\\pi", "E") and self.peek() in ("(", "[") and not self._sum_follows():
             raise _Unread(token)  # \\pi [y]: the parser reads a call of a function
         if token == "e":
