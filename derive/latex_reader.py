@@ -144,7 +144,7 @@ class _Reader:
             return value
         if token is not None and (token.isdigit() or (len(token) == 1 and token.isalpha() and token not in "eI")):
             self.take()
-            return sp.Integer(token) if token.isdigit() else sp.Symbol(token)
+            return sp.Integer(int(token)) if token.isdigit() else sp.Symbol(token)
         raise _Unread(token)
 
     def comp(self, functions: bool) -> sp.Basic:
