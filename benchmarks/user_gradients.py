@@ -3,13 +3,20 @@ literature) differentiated by ``derive grad LATEX --wrt VARIABLE``, each in a fr
 empty cache directory (wall and CPU seconds, import included), then each in one process after
 the import (what the derivation itself takes).
 
-    python benchmarks/user_gradients.py [--python PATH]
+    python benchmarks/user_gradients.py [--python PATH] [--baseline PATH] [--names a,b]
+
+``--baseline`` times another installation's interpreter (an older checkout's venv) beside this one,
+interleaved loss by loss (baseline first, then this one), so before and after share the machine's
+load; the table gives both, and the summary the medians and maxima of each (wall and CPU seconds:
+CPU is the figure that holds on a loaded machine).  The load average is printed before and after.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -31,22 +38,50 @@ def _summary(label: str, values: list[float]) -> str:
     return f"{label:44s} median {ordered[len(ordered) // 2]:6.2f}  max {ordered[-1]:6.2f}"
 
 
+def _cold(python: str, entry: dict) -> tuple[float, float, int]:
+    return timed([python, "-m", "derive", "grad", entry["latex"], "--wrt", entry["wrt"]])
+
+
+def _row(entry: dict, runs: list[tuple[float, float, int]]) -> str:
+    cells = "".join(f" {wall:7.2f} {cpu:7.2f}" + ("" if code == 0 else f" exit{code}") for wall, cpu, code in runs)
+    return f"{entry['name'][:44]:44s}{cells}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--baseline", help="another installation's python, timed beside --python, interleaved")
+    parser.add_argument("--names", help="comma-separated loss names (default: the whole corpus)")
     args = parser.parse_args()
-    byte_compile(args.python)
+    # Run from a folder holding no checkout: ``python -m derive`` puts the working directory first on
+    # sys.path, so from a checkout every interpreter (the baseline's too) would import that checkout.
+    os.chdir(tempfile.mkdtemp(prefix="derive-bench-cwd-"))
+    pythons = [args.baseline, args.python] if args.baseline else [args.python]
+    for python in pythons:
+        byte_compile(python)
     corpus = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["loss"]
-    print(f"{'loss':44s} {'wall s':>7s} {'cpu s':>7s}")
-    walls, cpus = [], []
+    if args.names:
+        corpus = [entry for entry in corpus if entry["name"] in args.names.split(",")]
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    labels = ["before", "after"] if args.baseline else [""]
+    print(f"{'loss':44s}" + "".join(f" {label + ' wall':>7s} {label + ' cpu':>7s}" for label in labels))
+    runs: list[list[tuple[float, float, int]]] = [[] for _ in pythons]
     for entry in corpus:
-        wall, cpu, code = timed([args.python, "-m", "derive", "grad", entry["latex"], "--wrt", entry["wrt"]])
-        walls.append(wall)
-        cpus.append(cpu)
-        print(f"{entry['name'][:44]:44s} {wall:7.2f} {cpu:7.2f}" + ("" if code == 0 else f"  exit {code}"), flush=True)
-    print(_summary("fresh process each (import included), wall", walls))
-    done = subprocess.run([args.python, "-c", IN_ONE.format(path=str(CORPUS))], capture_output=True, text=True, check=True)
-    print(_summary(f"one process, after the import ({len(corpus)} losses)", [float(x) for x in done.stdout.split()]))
+        row = [_cold(python, entry) for python in pythons]
+        for column, run in zip(runs, row):
+            column.append(run)
+        print(_row(entry, row), flush=True)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for label, column in zip(labels, runs):
+        failed = sum(code != 0 for _, _, code in column)
+        print(_summary(f"{label} fresh process each, wall".strip(), [wall for wall, _, _ in column]))
+        print(_summary(f"{label} fresh process each, cpu".strip(), [cpu for _, cpu, _ in column])
+              + f"  over 2 s cpu: {sum(cpu > 2 for _, cpu, _ in column)}  failed: {failed}")
+    for label, python in zip(labels, pythons):
+        done = subprocess.run([python, "-c", IN_ONE.format(path=str(CORPUS))], capture_output=True, text=True)
+        times = [float(x) for x in done.stdout.split()]
+        if times:
+            print(_summary(f"{label} one process, after the import ({len(times)} losses)".strip(), times))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from .cases_input import SLOT, masked, piecewise, slotted
 from .errors import LimitExceeded, ParseError
 from .input_limits import check_expression, check_text, time_limit
 from .latex_input import normalise
+from .latex_reader import read
 from .safe_names import check_read_names
 
 MAX_CHARACTERS = 2000
@@ -335,6 +336,9 @@ def _sum_from_one(match: re.Match) -> str:
 
 
 def _parse(text: str, offset: int) -> sp.Basic:
+    quick = read(text)  # plain LaTeX in a millisecond, read as the parser reads it (derive.latex_reader)
+    if quick is not None:
+        return quick
     from latex2sympy2_extended import latex2sympy
     from latex2sympy2_extended.latex2sympy2 import ConversionConfig
 

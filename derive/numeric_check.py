@@ -96,6 +96,8 @@ def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
         except NotWalkable:
             needed = None
         if needed is not None:
+            written: list = []  # both sides written out at these sizes, once for every point that needs it
+
             def walked(rng, label, point):
                 values, walk = _point(model, sizes, needed, named, rng, point)
                 with mpmath.workdps(DIGITS + 10):
@@ -105,8 +107,9 @@ def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
                         raise VerificationError(f"step {label!r} could not be evaluated at a random point "
                                                 f"({type(error).__name__}: {error or 'no value'})") from None
                     except NotWalkable:
-                        a, b = concrete(before, sizes, model), concrete(after, sizes, model)
-                        return numeric_error(a, b, model, sizes, rng, label, point)
+                        if not written:
+                            written.append((concrete(before, sizes, model), concrete(after, sizes, model)))
+                        return numeric_error(*written[0], model, sizes, rng, label, point)
                 def again():
                     with mpmath.workdps(RETRY_DIGITS + 10):
                         precise = Walk(_as_mpmath(values), sizes, model)

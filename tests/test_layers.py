@@ -33,7 +33,7 @@ LAYERS = {
     "derive.models": CORE, "derive.at_sizes": CORE, "derive.link_functions": CORE,
     "derive.numeric_walk": CORE, "derive.numeric_check": CORE, "derive.induction": CORE,
     "derive.one_hot": CORE, "derive.recurrences": CORE, "derive.expression_paths": CORE,
-    "derive.rule_scope": CORE, "derive.latex_input": CORE, "derive.front_end": CORE,
+    "derive.rule_scope": CORE, "derive.latex_input": CORE, "derive.latex_reader": CORE, "derive.front_end": CORE,
     "derive.cases_input": CORE, "derive.kinks": CORE, "derive.case_proofs": CORE, "derive.piecewise_forms": CORE, "derive.kink_sides": CORE,
     "derive.series_notes": CORE, "derive.blackboard": CORE,
     # engine: find steps, apply rules, check and certify what was found
