@@ -54,9 +54,29 @@ def numeric_opinion(before: sp.Basic, after: sp.Basic, model: Model, rng: random
         cost = operations(both)  # each point evaluates both sides
         for point in range(first, first + count):
             checkpoint(cost, "point")
-            worst = max(worst, evaluate(rng, label, point))
-            points += 1
+            if (error := _counted(evaluate, rng, label, point)) is not None:
+                worst, points = max(worst, error), points + 1
+    if points == 0:
+        raise _no_point(label)
     return points, worst
+
+
+class NoValueOnEitherSide(VerificationError):
+    """Neither side has a finite value at this point (the point lies outside where the expressions
+    are defined: (1 − softmax(z)_k)^{γ−1} with one class).  Checks over many points skip it, as
+    derive_checker does, and count only points where both sides have a value."""
+
+
+def _counted(evaluate, rng: random.Random, label: str, point: int) -> float | None:
+    """``evaluate`` at one point, or ``None`` where neither side has a value there."""
+    try:
+        return evaluate(rng, label, point)
+    except NoValueOnEitherSide:
+        return None
+
+
+def _no_point(label: str) -> VerificationError:
+    return VerificationError(f"step {label!r} could not be evaluated: no random point gave either side a value")
 
 
 UNPROVED_POINTS = 24  # where no proof is found, the numbers are all there is: this many more points
@@ -75,8 +95,10 @@ def more_points(before: sp.Basic, after: sp.Basic, model: Model, rng: random.Ran
         cost = operations(before, after)
         for point in range(POINTS_PER_SIZE, POINTS_PER_SIZE + per_size):
             checkpoint(cost, "point")
-            worst = max(worst, evaluate(rng, label, point))
-            points += 1
+            if (error := _counted(evaluate, rng, label, point)) is not None:
+                worst, points = max(worst, error), points + 1
+    if points == 0:
+        raise _no_point(label)
     return points, worst
 
 
@@ -102,10 +124,7 @@ def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
                 values, walk = _point(model, sizes, needed, named, rng, point)
                 with mpmath.workdps(DIGITS + 10):
                     try:
-                        va, vb = walk.value(before), walk.value(after)
-                    except ArithmeticError as error:  # a division by zero, a power past any float
-                        raise VerificationError(f"step {label!r} could not be evaluated at a random point "
-                                                f"({type(error).__name__}: {error or 'no value'})") from None
+                        va, vb = _side(walk, before), _side(walk, after)
                     except NotWalkable:
                         if not written:
                             written.append((concrete(before, sizes, model), concrete(after, sizes, model)))
@@ -113,11 +132,19 @@ def _evaluator(before: sp.Basic, after: sp.Basic, model: Model, sizes):
                 def again():
                     with mpmath.workdps(RETRY_DIGITS + 10):
                         precise = Walk(_as_mpmath(values), sizes, model)
-                        return precise.value(before), precise.value(after)
+                        return _side(precise, before), _side(precise, after)
                 return _judge(va, vb, _tolerance(before, after), values, label, again)
             return walked
     a, b = concrete(before, sizes, model), concrete(after, sizes, model)
     return lambda rng, label, point: numeric_error(a, b, model, sizes, rng, label, point)
+
+
+def _side(walk: Walk, expr: sp.Basic):
+    """One side's value at the walk's point; no value (NaN) where it divides by zero or passes any float."""
+    try:
+        return walk.value(expr)
+    except ArithmeticError:
+        return mpmath.nan
 
 
 class SharedPoints:
@@ -183,7 +210,10 @@ def _judge(va, vb, tolerance: sp.Float, values: Mapping[sp.Basic, sp.Basic], lab
            again: Callable[[], tuple[Any, Any]] | None = None) -> float:
     """The relative difference of the two sides' values; raise where it is past ``tolerance``.
     Where they differ, ``again()`` evaluates both at ``RETRY_DIGITS`` digits: sides that agree
-    there only lost digits cancelling large terms (1 - y next to y = 1) and are not wrong."""
+    there only lost digits cancelling large terms (1 - y next to y = 1) and are not wrong.  Where
+    neither side is finite, :class:`NoValueOnEitherSide` (one side finite and not the other is wrong)."""
+    if not (mpmath.isfinite(va) or mpmath.isfinite(vb)):
+        raise NoValueOnEitherSide(f"step {label!r} could not be evaluated at a random point (neither side has a value there)")
     with mpmath.workdps(DIGITS):
         error = abs(va - vb)
         scale = max(abs(va), abs(vb), mpmath.mpf("1e-30"))  # relative, but two values of 1e-45 agree
