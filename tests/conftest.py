@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -48,8 +47,6 @@ def _slow_entries() -> list[str]:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: an end-to-end test listed in tests/slow_tests.txt (run with -m slow; CI runs it)")
-    # pytest-xdist declares it too; declared here for a run without xdist (the sdist's), which ignores it
-    config.addinivalue_line("markers", "xdist_group(name): the tests sharing work, run on one worker (see work_group)")
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: every collected test is seen
@@ -71,30 +68,44 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.nodeid in tests or item.nodeid.split("::", 1)[0] in whole_files:
             item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(work_group(item)))
 
 
 # ----- one worker per piece of shared work (pytest -n 2 --dist loadgroup) -----------------------
-def work_group(item) -> str:
-    """The xdist group of a test, so that work tests share is done once per session, not once per
-    worker: a loss of the corpus (its derivation, its kernels) for the tests of every module that take
-    it, a built-in for the tests parametrised by its name, else the test's file (its module fixtures,
-    the kernels its first calls compile).  Only ``--dist loadgroup`` reads it; it changes no test."""
-    params = getattr(item, "callspec", None)
-    params = params.params if params is not None else {}
-    entry = params.get("entry")
-    if isinstance(entry, dict) and "latex" in entry and "name" in entry:
-        return "corpus-" + _group_name(entry["name"])
-    name = params.get("name")
-    if isinstance(name, str) and name in _built_in_names():
-        return "built-in-" + name
-    return _group_name(item.nodeid.split("::", 1)[0])
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: a run without it never calls it
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` hands a worker whole groups of tests that share work (:func:`work_group`),
+    so that the work is done once per session, not once per worker.  xdist's own loadgroup reads an
+    ``xdist_group`` mark through ``item._nodeid``, which pytest 9 no longer reads (the marked tests were
+    spread over both workers): the groups are read from the tests' ids here instead."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_group(nodeid)
+
+    return WorkGroupScheduling(config, log)
 
 
-def _group_name(text: str) -> str:
-    """xdist appends the group to the test's id after an "@" and splits it off at the last "@" past
-    the last "]": a group name holds neither."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text)
+def work_group(nodeid: str) -> str:
+    """The group of the test ``nodeid``: a loss of the corpus for the tests of every module that take it
+    (its derivation, its kernels), a built-in for the tests parametrised by its name alone, else the
+    test's file (its module fixtures, the kernels its first calls compile)."""
+    file, _, rest = nodeid.partition("::")
+    parameter = rest[rest.index("[") + 1:-1] if rest.endswith("]") and "[" in rest else None
+    if parameter in _corpus_names():
+        return "corpus: " + parameter
+    if parameter in _built_in_names():
+        return "built-in: " + parameter
+    return file
+
+
+@lru_cache(maxsize=None)
+def _corpus_names() -> frozenset[str]:
+    import tomllib
+    corpus = Path(__file__).parent.parent / "examples" / "loss_corpus.toml"
+    return frozenset(entry["name"] for entry in tomllib.loads(corpus.read_text(encoding="utf-8"))["loss"])
 
 
 @lru_cache(maxsize=None)
