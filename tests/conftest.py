@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,47 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.nodeid in tests or item.nodeid.split("::", 1)[0] in whole_files:
             item.add_marker(pytest.mark.slow)
+
+
+# ----- one worker per piece of shared work (pytest -n 2 --dist loadgroup) -----------------------
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: a run without it never calls it
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` hands a worker whole groups of tests that share work (:func:`work_group`),
+    so that the work is done once per session, not once per worker.  xdist's own loadgroup reads an
+    ``xdist_group`` mark through ``item._nodeid``, which pytest 9 no longer reads (the marked tests were
+    spread over both workers): the groups are read from the tests' ids here instead."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_group(nodeid)
+
+    return WorkGroupScheduling(config, log)
+
+
+def work_group(nodeid: str) -> str:
+    """The group of the test ``nodeid``: a loss of the corpus for the tests of every module that take it
+    (its derivation, its kernels), a built-in for the tests parametrised by its name alone, else the
+    test's file (its module fixtures, the kernels its first calls compile)."""
+    file, _, rest = nodeid.partition("::")
+    parameter = rest[rest.index("[") + 1:-1] if rest.endswith("]") and "[" in rest else None
+    if parameter in _corpus_names():
+        return "corpus: " + parameter
+    if parameter in _built_in_names():
+        return "built-in: " + parameter
+    return file
+
+
+@lru_cache(maxsize=None)
+def _corpus_names() -> frozenset[str]:
+    import tomllib
+    corpus = Path(__file__).parent.parent / "examples" / "loss_corpus.toml"
+    return frozenset(entry["name"] for entry in tomllib.loads(corpus.read_text(encoding="utf-8"))["loss"])
+
+
+@lru_cache(maxsize=None)
+def _built_in_names() -> frozenset[str]:
+    import derive
+    return frozenset(derive.names())
