@@ -27,6 +27,9 @@ UNREADABLE = {
     "counts named n": ("n_{", "{n}"),
     # the step H(u) of the hinge loss's gradient: read back, H is a factor, not a function
     "the step function H": (r"H\left(",),
+    # a component at its sample's class (y_{i,\ell_{i}}, the integer labels' stable forms): a name holds
+    # at most one subscript, so a subscript inside a subscript is refused by the reader
+    "a component at a sample's class": (r"\ell_{",),
 }
 
 _ARRAYS = {"t": c.t, "y": c.y, "z": c.z, "w": c.w, "x": c.x, "W": c.W}

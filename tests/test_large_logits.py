@@ -142,6 +142,7 @@ def test_the_row_losses_keep_no_maximum_outside_their_exponents():
         values = {c.z[c.i, j]: v for j, v in zip(range(1, 4), (0.3, -1.2, 2.0))}
         values |= {c.t[c.i, j]: v for j, v in zip(range(1, 4), (0.2, 0.5, 0.3))}
         values |= {c.w[j]: v for j, v in zip(range(1, 4), (1.5, 0.5, 2.0))} | {c.c_mask[c.i]: 1, c.epsilon: 0.1}
+        values |= {c.ell[c.i]: 2}  # the integer labels' stable forms read the sample's class ℓ_i
         assert _value(before, sizes, values) == pytest.approx(_value(after, sizes, values), rel=1e-12)
 
 
@@ -165,4 +166,4 @@ def _value(expr, sizes, values) -> float:
     written = written.replace(lambda e: isinstance(e, (sp.Sum, Maximum)), lambda e: e.doit())
     written = written.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))
     written = written.replace(lambda e: isinstance(e, expm1), lambda e: sp.exp(e.args[0]) - 1)
-    return float(written.xreplace(values).evalf(30))
+    return float(written.xreplace(values).xreplace(values).evalf(30))  # twice: z_{i,ℓ_i} is z_{i,2} after the first

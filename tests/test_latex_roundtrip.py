@@ -37,9 +37,12 @@ def test_every_readable_side_of_every_step_parses_back_to_the_same_expression():
                 compare(back, shown, model, random.Random(number), f"{name} step {number + 1}")
                 checked += 1
     assert set(skipped) <= set(UNREADABLE)
-    # the parser reads no ∂ and no sequence over the steps t (t names the labels): the rest is rare
+    # the parser reads no ∂, no sequence over the steps t (t names the labels), and none of the kernels'
+    # stable-form functions (xlogy, log1p: a user types log; the integer labels' phase added steps in them):
+    # the rest is rare
     others = sum(count for construct, count in skipped.items()
-                 if construct not in ("partial derivatives", "a sequence over the steps t", "counts named n"))
+                 if construct not in ("partial derivatives", "a sequence over the steps t", "counts named n",
+                                      "stable-form functions"))
     assert checked >= 260 and others * 15 <= checked, (checked, skipped)
 
 

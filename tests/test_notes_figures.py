@@ -26,7 +26,7 @@ def _texts(lang: str, tmp_path) -> dict:
 def _words(text: str) -> list[str]:
     """The words of a label outside its mathematics (between dollar signs) and its {fields}."""
     plain = re.sub(r"\$[^$]*\$|\{[a-z]+\}", " ", text)
-    return [w for w in re.split(r"[\s(),、]+", plain) if w]
+    return [w for w in re.split(r"[\s(),、（）：]+", plain) if w]
 
 
 def test_japanese_figures_have_japanese_words_and_no_english_ones(tmp_path):
