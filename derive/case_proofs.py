@@ -32,7 +32,7 @@ def equal_by_cases(left: sp.Basic, right: sp.Basic, variable: sp.Symbol, positiv
     """Whether ``left = right`` for every real ``variable``, the symbols in ``positive`` taken > 0."""
     stand_ins = {p: sp.Dummy(str(p), positive=True) for p in positive}
     x = sp.Dummy("x", real=True)
-    sides = [sp.sympify(side).xreplace(stand_ins).xreplace({variable: x}) for side in (left, right)]
+    sides = [sp.sympify(side, strict=True).xreplace(stand_ins).xreplace({variable: x}) for side in (left, right)]
     try:
         points = _ordered({point for side in sides for gap in _gaps(side) for point in _zeros(gap, x)})
         inside = [points[0] - 1, *((a + b) / 2 for a, b in zip(points, points[1:])), points[-1] + 1] if points else [0]
