@@ -151,10 +151,13 @@ def rewrite_once(rule: Rule, expr: sp.Basic, domain: Domain) -> tuple[sp.Basic, 
     """Apply ``rule`` at the first place it matches; ``None`` where it matches nowhere."""
     pattern = rule.pattern("lhs")
     head = type(pattern) if isinstance(pattern, _HEADS) else None
+    shared = _shares_a_base(pattern)
     for path, sub in all_subexpressions(expr):
         if head is not None and type(sub) is not head:
             continue
         for part, rest in parts(sub, pattern):
+            if shared and not _two_factors_share_a_base(part):
+                continue  # a^b a^c written as a^{b+c} changes nothing here (see below)
             binding = _match_once(rule, part, domain)
             if binding is None:
                 continue
@@ -166,6 +169,38 @@ def rewrite_once(rule: Rule, expr: sp.Basic, domain: Domain) -> tuple[sp.Basic, 
                 continue
             return replace_at(expr, path, replacement * rest if rest is not None else replacement), path
     return None
+
+
+@lru_cache(maxsize=512)
+def _shares_a_base(pattern: sp.Basic) -> bool:
+    """Whether the pattern is a product holding two powers of one wild base, ``a^b a^c`` (the
+    ``product_of_powers`` rules): SymPy's match tries every way of pairing such a product's
+    factors with the pattern's, milliseconds each on a long product, and almost always finds none."""
+    if not isinstance(pattern, sp.Mul):
+        return False
+    bases = [a.base for a in pattern.args if isinstance(a, sp.Pow) and isinstance(a.base, sp.Wild)]
+    return len(bases) != len(set(bases))
+
+
+@lru_cache(maxsize=8192)
+def _two_factors_share_a_base(part: sp.Basic) -> bool:
+    """Whether two factors of ``part`` may be powers of one base (``x``, ``x^2``; ``e^u``, ``e^v``;
+    ``2``, ``2^x``, the coefficient's numerator and denominator each a factor, as SymPy's match
+    splits them; any factor whose base is itself a product, which a group of other factors may
+    equal).  Where none can be, ``a^b a^c`` binds one factor and a zero or empty power, and the rule
+    writes ``part`` back unchanged: it is not tried there."""
+    if not isinstance(part, sp.Expr):
+        return True  # a sum's limits (a Tuple), a relation: SymPy's match decides
+    bases: list[sp.Basic] = []
+    for factor in sp.Mul.make_args(part):
+        if isinstance(factor, sp.Rational):
+            bases.extend(sp.Integer(n) for n in (abs(factor.p), factor.q) if n != 1)
+            continue
+        base = factor.as_base_exp()[0]
+        if isinstance(base, sp.Mul) or isinstance(base.as_base_exp()[0], sp.Mul):
+            return True
+        bases.append(base)
+    return len(bases) != len(set(bases))
 
 
 def _captures(rule: Rule, binding: Mapping[str, sp.Basic]) -> bool:
