@@ -3,12 +3,14 @@ literature) differentiated by ``derive grad LATEX --wrt VARIABLE``, each in a fr
 empty cache directory (wall and CPU seconds, import included), then each in one process after
 the import (what the derivation itself takes).
 
-    python benchmarks/user_gradients.py [--python PATH] [--baseline PATH] [--names a,b]
+    python benchmarks/user_gradients.py [--python PATH] [--baseline PATH] [--names a,b] [--compare]
 
 ``--baseline`` times another installation's interpreter (an older checkout's venv) beside this one,
 interleaved loss by loss (baseline first, then this one), so before and after share the machine's
 load; the table gives both, and the summary the medians and maxima of each (wall and CPU seconds:
 CPU is the figure that holds on a loaded machine).  The load average is printed before and after.
+``--compare`` (with ``--baseline``) also compares what the two print for each loss, word for word: a
+change meant to make the engine faster must leave every gradient's text as it was.
 """
 from __future__ import annotations
 
@@ -35,11 +37,12 @@ for entry in tomllib.load(open({path!r}, "rb"))["loss"]:
 
 def _summary(label: str, values: list[float]) -> str:
     ordered = sorted(values)
-    return f"{label:44s} median {ordered[len(ordered) // 2]:6.2f}  max {ordered[-1]:6.2f}"
+    p90 = ordered[min(len(ordered) - 1, (9 * len(ordered)) // 10)]
+    return f"{label:44s} median {ordered[len(ordered) // 2]:6.2f}  p90 {p90:6.2f}  max {ordered[-1]:6.2f}"
 
 
-def _cold(python: str, entry: dict) -> tuple[float, float, int]:
-    return timed([python, "-m", "derive", "grad", entry["latex"], "--wrt", entry["wrt"]])
+def _cold(python: str, entry: dict, output: list[str] | None = None) -> tuple[float, float, int]:
+    return timed([python, "-m", "derive", "grad", entry["latex"], "--wrt", entry["wrt"]], output)
 
 
 def _row(entry: dict, runs: list[tuple[float, float, int]]) -> str:
@@ -52,6 +55,7 @@ def main() -> None:
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--baseline", help="another installation's python, timed beside --python, interleaved")
     parser.add_argument("--names", help="comma-separated loss names (default: the whole corpus)")
+    parser.add_argument("--compare", action="store_true", help="with --baseline: name each loss whose printed gradient differs")
     args = parser.parse_args()
     # Run from a folder holding no checkout: ``python -m derive`` puts the working directory first on
     # sys.path, so from a checkout every interpreter (the baseline's too) would import that checkout.
@@ -66,17 +70,24 @@ def main() -> None:
     labels = ["before", "after"] if args.baseline else [""]
     print(f"{'loss':44s}" + "".join(f" {label + ' wall':>7s} {label + ' cpu':>7s}" for label in labels))
     runs: list[list[tuple[float, float, int]]] = [[] for _ in pythons]
+    differ: list[str] = []
     for entry in corpus:
-        row = [_cold(python, entry) for python in pythons]
+        printed: list[str] = []
+        row = [_cold(python, entry, printed) for python in pythons]
         for column, run in zip(runs, row):
             column.append(run)
-        print(_row(entry, row), flush=True)
+        if args.compare and len(set(printed)) > 1:
+            differ.append(entry["name"])
+        print(_row(entry, row) + ("  PRINTS OTHERWISE" if entry["name"] in differ else ""), flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for label, column in zip(labels, runs):
         failed = sum(code != 0 for _, _, code in column)
         print(_summary(f"{label} fresh process each, wall".strip(), [wall for wall, _, _ in column]))
         print(_summary(f"{label} fresh process each, cpu".strip(), [cpu for _, cpu, _ in column])
               + f"  over 2 s cpu: {sum(cpu > 2 for _, cpu, _ in column)}  failed: {failed}")
+    if args.compare and args.baseline:
+        print(f"printed gradients that differ before/after: {len(differ)} of {len(corpus)}"
+              + (f" ({', '.join(differ)})" if differ else ""))
     for label, python in zip(labels, pythons):
         done = subprocess.run([python, "-c", IN_ONE.format(path=str(CORPUS))], capture_output=True, text=True)
         times = [float(x) for x in done.stdout.split()]
