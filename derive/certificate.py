@@ -22,7 +22,7 @@ from . import extensions
 from .catalogue import get_rule, load_catalogue, rules_directory
 from .errors import CatalogueError, DeriveError
 from .expression_paths import replace_at, subexpression_at
-from .models import free_indices
+from .index_extents import free_indices
 from .positivity import statement as positivity_statement
 from .proof_record import PIN_KEY, read_record, record_digest
 from .rewriting import match_rule, parts

@@ -27,7 +27,7 @@ from typing import Iterable, Mapping
 from .errors import DeriveError
 
 REFERENCE = "en"  # every language has each key this one has, and no other
-FILES = ("language", "rules", "rulesets", "titles", "phrases", "series", "notes", "axioms")
+FILES = ("language", "rules", "rulesets", "titles", "phrases", "series", "notes", "axioms", "page")
 OPTIONAL = {"language": frozenset({"fallback"})}  # keys a language may leave out (English has no fallback)
 EXTRA_VARIABLE = "DERIVE_LANGUAGES"
 
@@ -120,6 +120,14 @@ def chain(code: str) -> tuple[Language, ...]:
 
 def phrase(code: str, key: str, **values: object) -> str:
     return language(code).phrase(key, **values)
+
+
+def page_words() -> dict[str, dict[str, object]]:
+    """The words of the ``derive serve`` page (``page.toml``), each language's with its name and
+    its fallback's words under its own, so the page never shows a key where a word is missing."""
+    return {code: {"name": language(code).name,
+                   "words": {key: value for lang in reversed(chain(code)) for key, value in lang.tables["page"].items()}}
+            for code in codes()}
 
 
 def title(name: str, code: str) -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from enum import Enum
 from typing import Iterable, Mapping
 
@@ -18,9 +17,13 @@ import sympy as sp
 
 from . import conventions as c
 from .edge_sizes import edge_size_choices
-from .functions import BINDERS, sigmoid, softmax
+from .functions import sigmoid, softmax
 from .positivity import instances, stated_by_logs, stated_positive, statement
-from .ranges import at_least, nonempty
+from . import index_extents
+from .index_extents import free_indices
+from .point_draws import (DRAW_DIGITS, REGIONS, at_class, component, draw_anywhere, draw_order, draw_value, is_users,
+                          sign_through_unit_interval)
+from .ranges import nonempty
 
 class Link(str, Enum):
     """How a model turns logits z into predictions y (each is its own string: ``Link("softmax")``)."""
@@ -37,7 +40,6 @@ class Link(str, Enum):
 
 
 LINKS = tuple(link.value for link in Link)
-DRAW_DIGITS = 60  # random points are this precise, so constraints (sum to one) hold far past the check's digits
 
 
 @dataclass(frozen=True)
@@ -176,12 +178,12 @@ class Model:
         """Which size an index free in ``expr`` runs up to: the length the model gives the array
         it indexes, at that position (``extents``, else the conventions: N for samples, K for
         classes), never the range of some sum that happens to run over the same array."""
-        length = _range_of(index, expr, self.categorical, self.extents, self.index_extents)
+        length = index_extents.range_of(index, expr, self.categorical, self.extents, self.index_extents)
         return sp.Integer(self.classes) if self.classes and length == c.K else length
 
     def array_length(self, base: sp.IndexedBase, position: int, rank: int) -> sp.Basic:
         """How many components the model gives ``base`` at ``position`` (of ``rank`` indices)."""
-        length = _array_length(base, position, rank, self.categorical, self.extents)
+        length = index_extents.array_length(base, position, rank, self.categorical, self.extents)
         return sp.Integer(self.classes) if self.classes and length == c.K else length
 
     def class_count(self, sizes: Mapping[sp.Symbol, int], atoms: Iterable[sp.Indexed]) -> int:
@@ -215,7 +217,7 @@ class Model:
         if isinstance(expr, (sp.exp, softmax)) and self.is_real(expr.args[0]):  # real, knowing what the loss divides by is not 0
             return True  # (a softmax of real logits, e^{a_k}/Σ e^{a_m}, too: softmax((z − m t)/T)_k with T ≠ 0)
         predictions = (c.y, c.y_scalar) if self.labels_and_predictions else ()
-        return _sign_through_unit_interval(expr, predictions, "is_positive", {"positive": True}, sigmoids=True)
+        return sign_through_unit_interval(expr, predictions, "is_positive", {"positive": True}, sigmoids=True)
 
     def is_real(self, expr: sp.Basic) -> bool:
         """Decide that ``expr`` is real, knowing that what the loss divides by is not 0."""
@@ -231,7 +233,7 @@ class Model:
             return True
         if not self.labels_and_predictions:
             return False  # a user's t is any number
-        return _sign_through_unit_interval(expr, (c.t, c.t_scalar), "is_nonnegative", {"nonnegative": True})
+        return sign_through_unit_interval(expr, (c.t, c.t_scalar), "is_nonnegative", {"nonnegative": True})
 
     # ----- symbolic constraints --------------------------------------------------------------
     def eliminate(self, expr: sp.Basic, sizes: Mapping[sp.Symbol, int]) -> sp.Basic:
@@ -256,7 +258,7 @@ class Model:
         and on every other point each row's one-hot label falls on a class the expression names
         outright (the component a gradient is taken at, or those in ``focus``), where a wrong
         gradient shows."""
-        atoms = sorted(atoms, key=_draw_order)  # drawn in one order whatever the hash seed
+        atoms = sorted(atoms, key=draw_order)  # drawn in one order whatever the hash seed
         focused = [a for a in (atoms if focus is None else focus) if isinstance(a, sp.Indexed)]
         region = REGIONS[point % len(REGIONS)]
         values: dict[sp.Basic, sp.Basic] = {}
@@ -264,7 +266,7 @@ class Model:
         if self.categorical:
             classes = self.class_count(sizes, indexed)
             rows = sorted({a.indices[:-1] for a in indexed if a.base in (c.y, c.t)} | {a.indices for a in indexed if a.base == c.ell},
-                          key=_draw_order)
+                          key=draw_order)
             for row in rows:
                 shape = 0.15 if region != "interior" else 1.0  # a small shape puts shares next to 0 and 1
                 weights = [sp.Float(rng.gammavariate(shape, 1.0) + 1e-12, DRAW_DIGITS) for _ in range(classes)]
@@ -281,18 +283,18 @@ class Model:
                     values[component(c.ell, row)] = sp.Integer(hot + 1)
         own = [atom for atom in atoms if atom not in values]
         has_named = self.labels_and_predictions
-        at_class = [atom for atom in own if _at_class(atom)]
+        at_classes = [atom for atom in own if at_class(atom)]
         for atom in own:
-            if atom not in at_class:
-                values[atom] = _draw(atom, rng, self.categorical, self.unit_draws, region, has_named)
-        for atom in at_class:  # z_{i ℓ_i}: the very component z_ik at the row's class k, drawn once
+            if atom not in at_classes:
+                values[atom] = draw_value(atom, rng, self.categorical, self.unit_draws, region, has_named)
+        for atom in at_classes:  # z_{i ℓ_i}: the very component z_ik at the row's class k, drawn once
             at = component(atom.base, tuple(values.get(ix, ix) for ix in atom.indices))
-            values[atom] = values[at] if at in values else values.setdefault(at, _draw(at, rng, self.categorical, self.unit_draws,
+            values[atom] = values[at] if at in values else values.setdefault(at, draw_value(at, rng, self.categorical, self.unit_draws,
                                                                                       region, has_named))
         if self.unit_draws and region != "interior":  # a user's symbols over their whole domain
-            own = [atom for atom in own if _is_users(atom, has_named)]
+            own = [atom for atom in own if is_users(atom, has_named)]
             for _ in range(20):
-                trial = {**values, **{atom: _draw_anywhere(atom, rng, region) for atom in own}}
+                trial = {**values, **{atom: draw_anywhere(atom, rng, region) for atom in own}}
                 if self._inside(trial, sizes):
                     return trial
         return values
@@ -311,52 +313,6 @@ class Model:
         return True
 
 
-REGIONS = ("interior", "near_zero", "near_one")
-
-
-def _at_class(atom: sp.Basic) -> bool:
-    """Whether ``atom`` is a component at a sample's class (``z_{i ℓ_i}``)."""
-    return isinstance(atom, sp.Indexed) and any(isinstance(ix, sp.Indexed) and ix.base == c.ell for ix in atom.indices)
-
-
-@lru_cache(maxsize=16384)
-def _draw_order(atom) -> tuple:
-    """Where ``atom`` (or a row of indices) comes in the order values are drawn in: by names and
-    indices, which no hash seed changes (the order of a set does)."""
-    if isinstance(atom, tuple):
-        return tuple(_draw_order(ix) for ix in atom)
-    if isinstance(atom, sp.Indexed):
-        return (1, str(atom.base.label), tuple(_draw_order(ix) for ix in atom.indices))
-    if isinstance(atom, sp.Integer):
-        return (0, "", (int(atom),))
-    return (2, str(atom), ())
-
-
-@lru_cache(maxsize=8192)
-def component(base: sp.IndexedBase, indices: tuple) -> sp.Indexed:
-    """``base[indices]``, made once (SymPy builds an Indexed slowly, and points are drawn often)."""
-    return base[indices]
-
-
-def _draw(atom: sp.Basic, rng: random.Random, categorical: bool, unit: bool = False,
-          region: str = "interior", named: bool = True) -> sp.Basic:
-    """A value for ``atom``: the model's predictions and labels (where ``named``: the model has
-    them) inside their ranges, anything else in (0.05, 0.95) for a user's model, else by what its
-    assumptions state."""
-    base = atom.base if isinstance(atom, sp.Indexed) else atom
-    if named and base in (c.y, c.y_scalar):
-        if region == "interior":
-            return sp.Float(rng.uniform(0.02, 0.98), DRAW_DIGITS)
-        edge = sp.Float(10, DRAW_DIGITS) ** -rng.uniform(2, 9)  # 1e-9 .. 1e-2 from the edge
-        return edge if region == "near_zero" else 1 - edge
-    if named and base in (c.t, c.t_scalar):
-        return sp.Integer(rng.randrange(2)) if categorical else sp.Float(rng.uniform(0.01, 0.99), DRAW_DIGITS)
-    if unit:
-        return sp.Float(rng.uniform(0.05, 0.95), DRAW_DIGITS)
-    if getattr(base, "is_positive", False) or getattr(atom, "is_positive", False):
-        return sp.Float(rng.uniform(0.5, 2.0), DRAW_DIGITS)
-    return sp.Float(rng.gauss(0.0, 1.5), DRAW_DIGITS)
-
 
 def _softmax_written_out(prediction: sp.Indexed, classes: int) -> sp.Basic:
     row = prediction.indices[:-1]
@@ -370,35 +326,6 @@ _LINKED = {  # a prediction written through the link, at a concrete number of cl
 }
 
 
-def _sign_through_unit_interval(expr: sp.Basic, names: tuple, sign: str, assumptions: dict,
-                                sigmoids: bool = False) -> bool:
-    """The sign ``sign`` of ``expr`` for every value in (0, 1) (or [0, 1)) of the components named
-    (and, with ``sigmoids``, of each sigmoid of a real number, which lies in (0, 1) too): each gets
-    its own s >= 0 (or > 0) and becomes s/(1 + s), which runs over exactly that interval."""
-    components = [a for a in expr.atoms(sp.Indexed) if a.base in names]
-    components += [s for s in expr.free_symbols if s in names]
-    if sigmoids:
-        components += [f for f in expr.atoms(sigmoid) if f.args[0].is_real]
-    if not components:
-        return False
-    mapped = expr.xreplace({a: (s := sp.Dummy("s", **assumptions)) / (1 + s) for a in components})
-    return bool(getattr(sp.factor(sp.together(mapped)), sign))
-
-
-def _is_users(atom: sp.Basic, named: bool = True) -> bool:
-    """A symbol of the user's own (not the model's label or prediction, nor declared positive)."""
-    base = atom.base if isinstance(atom, sp.Indexed) else atom
-    return (not named or base not in (c.y, c.y_scalar, c.t, c.t_scalar)) and not (
-        getattr(base, "is_positive", False) or getattr(atom, "is_positive", False))
-
-
-def _draw_anywhere(atom: sp.Basic, rng: random.Random, region: str) -> sp.Basic:
-    """Anywhere on the real line: next to 0 on either side, or spread wide (negative values included)."""
-    if region == "near_zero":
-        return sp.Float(rng.choice((-1, 1)) * 10 ** -rng.uniform(1, 4), DRAW_DIGITS)
-    return sp.Float(rng.gauss(0.0, 3.0), DRAW_DIGITS)
-
-
 def positive_in(loss: sp.Basic) -> frozenset:
     """What ``loss`` needs positive to be a real number: the argument of every logarithm in it,
     for the components the sums around it run through (:mod:`derive.positivity`)."""
@@ -410,61 +337,6 @@ def divisors_in(loss: sp.Basic) -> frozenset:
     return frozenset(node.base for node in sp.preorder_traversal(loss)
                      if isinstance(node, sp.Pow) and node.exp.is_negative and isinstance(node.base, sp.Symbol)
                      and not node.base.is_integer)
-
-
-@lru_cache(maxsize=4096)
-def _range_of(index: sp.Symbol, expr: sp.Basic, categorical: bool, extents: tuple = (),
-              index_extents: tuple = ()) -> sp.Basic:
-    """:meth:`Model.range_of`, once per index and expression (each step's lines are asked often):
-    as the model states it, else the length of the array the index stands in, else (only in a
-    Kronecker delta) the conventions' K for classes, N otherwise; never the range of the sum it is
-    paired with, which would make ``∑_{k=1}^{3} δ_{jk} = 1`` true by fiat."""
-    for named, length in index_extents:
-        if named == index:
-            return length
-    stated = {place for place, _ in extents}
-    places = sorted(((atom.base, atom.indices.index(index), len(atom.indices)) for atom in expr.atoms(sp.Indexed)
-                     if index in atom.indices), key=sp.default_sort_key)
-    # The array whose length is stated (the model's, or the conventions' shapes) first, then by rank:
-    # a matrix's position says samples or classes, where a vector of a Bernoulli model says samples.
-    for wanted in (lambda b, p, r: (b, p) in stated or (b in c.SHAPES and r == len(c.SHAPES[b])),
-                   lambda b, p, r: r == 2, lambda b, p, r: True):
-        for base, position, rank in places:
-            if wanted(base, position, rank):
-                return _array_length(base, position, rank, categorical, extents)
-    # Only in a Kronecker delta δ(i, l): as far as the array that l indexes runs (the model's
-    # length of that array, not the range of the sum over l).
-    for partner in _delta_partners(index, expr):
-        if partner != index and any(partner in atom.indices for atom in expr.atoms(sp.Indexed)):
-            return _range_of(partner, expr, categorical, extents, ())
-    return c.K if categorical else c.N
-
-
-def _delta_partners(index: sp.Symbol, expr: sp.Basic) -> list:
-    return sorted({a for delta in expr.atoms(sp.KroneckerDelta) if index in delta.args for a in delta.args
-                   if isinstance(a, sp.Symbol) and a != index}, key=sp.default_sort_key)
-
-
-def _array_length(base: sp.IndexedBase, position: int, rank: int, categorical: bool, extents: tuple) -> sp.Basic:
-    """The length of ``base`` at ``position``: as the model states it, else by the conventions."""
-    for (array, place), length in extents:
-        if array == base and place == position:
-            return length
-    if base in c.SHAPES and rank == len(c.SHAPES[base]):
-        return c.SHAPES[base][position]
-    if rank == 2:
-        return c.N if position == 0 else c.K
-    return c.K if categorical else c.N
-
-
-@lru_cache(maxsize=4096)
-def free_indices(expr: sp.Basic) -> frozenset[sp.Symbol]:
-    """Integer symbols used as array indices and not bound by a sum: the component's indices."""
-    used = {ix for atom in expr.atoms(sp.Indexed) for ix in atom.indices if isinstance(ix, sp.Symbol)}
-    used |= {a for delta in expr.atoms(sp.KroneckerDelta) for a in delta.args if isinstance(a, sp.Symbol)}
-    bound = {limit[0] for node in sp.preorder_traversal(expr) if isinstance(node, BINDERS)
-             for limit in node.limits}
-    return frozenset(s for s in used - bound if s.is_integer and s not in c.SIZES)
 
 
 ANY_VALUES = Model("real numbers", frozenset({"one_hot_labels", "labels_sum_to_one", "probabilities_sum_to_one", "binary_labels"}), False)
@@ -491,28 +363,6 @@ def free(sizes: tuple[sp.Symbol, ...] = (), positive: frozenset = frozenset(), n
     ``extents``: the length of each array the loss sums over (:func:`array_extents`)."""
     return Model("any values", frozenset(), False, sizes=sizes, unit_draws=True, positive=positive, nonzero=nonzero,
                  labels_and_predictions=False, extents=extents)
-
-
-def array_extents(loss: sp.Basic) -> tuple:
-    """How far each array of ``loss`` runs at each position: the upper limit of the sums over that
-    position, where they agree (or one is at least every other); nothing where they do not."""
-    uppers: dict[tuple, list] = {}
-    for node in sp.preorder_traversal(loss):
-        if not isinstance(node, BINDERS):
-            continue
-        for variable, _, upper in node.limits:
-            if not (upper.is_Integer or isinstance(upper, sp.Symbol)):
-                continue
-            for atom in node.function.atoms(sp.Indexed):
-                for position, index in enumerate(atom.indices):
-                    if index == variable:
-                        uppers.setdefault((atom.base, position), []).append(upper)
-    extents = []
-    for place, found in uppers.items():
-        longest = [u for u in found if all(at_least(u, other) for other in found)]
-        if longest:
-            extents.append((place, longest[0]))
-    return tuple(sorted(extents, key=lambda item: (str(item[0][0]), item[0][1])))
 
 
 # The exponential moving average (series article 004): its number of steps t is a size, and its

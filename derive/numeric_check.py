@@ -19,7 +19,8 @@ from .at_sizes import concrete
 from .errors import VerificationError
 from .input_limits import checkpoint
 from .work_budget import operations
-from .models import Model, free_indices
+from .index_extents import free_indices
+from .models import Model
 from .numeric_walk import NotWalkable, Walk, components, walkable
 
 

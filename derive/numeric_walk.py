@@ -21,7 +21,7 @@ from sympy.core.function import AppliedUndef
 
 from . import conventions as c
 from .functions import BINDERS, PLAIN_FORMS, plain, sigmoid
-from .models import component
+from .point_draws import component
 
 
 _Y, _Z = c.y, c.z

@@ -18,7 +18,8 @@ from .induction import prove_by_induction
 from .input_limits import checkpoint
 from .work_budget import operations
 from .link_functions import link_table
-from .models import Model, free_indices
+from .index_extents import free_indices
+from .models import Model
 from .one_hot import prove_one_hot
 from .ranges import at_least, clamped
 from .work import may_expand, may_simplify

@@ -24,7 +24,8 @@ from .languages import codes, in_every_language, phrase
 from .latex_input import SUBSCRIPTED_NAME, subscript_indices
 from .input_limits import TIME_LIMIT, check_expression, checked_time_limit, time_limit as within_seconds
 from .piecewise import PiecewiseGradient, has_kinks, piecewise_gradient, pieces_bound
-from .models import Model, array_extents, divisors_in, free, positive_in
+from .index_extents import array_extents
+from .models import Model, divisors_in, free, positive_in
 from .printing.latex_expr import latex
 from .safe_names import check_names
 from .work_budget import MAX_WORK, work_budget

@@ -30,7 +30,7 @@ LAYERS = {
     "derive.steps": CORE, "derive.conditions": CORE, "derive.pattern_parser": CORE,
     "derive.proof_record": CORE, "derive.catalogue": CORE, "derive.vector_forms": CORE,
     "derive.index_to_matrix": CORE, "derive.positivity": CORE, "derive.edge_sizes": CORE,
-    "derive.models": CORE, "derive.at_sizes": CORE, "derive.link_functions": CORE,
+    "derive.models": CORE, "derive.point_draws": CORE, "derive.index_extents": CORE, "derive.at_sizes": CORE, "derive.link_functions": CORE,
     "derive.numeric_walk": CORE, "derive.numeric_check": CORE, "derive.induction": CORE,
     "derive.one_hot": CORE, "derive.recurrences": CORE, "derive.expression_paths": CORE,
     "derive.rule_scope": CORE, "derive.latex_input": CORE, "derive.latex_reader": CORE, "derive.front_end": CORE,

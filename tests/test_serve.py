@@ -136,6 +136,22 @@ def test_the_words_follow_the_language(client):
     assert not any(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", line["justification"]) for line in english["derivation"]["lines"])
 
 
+def test_the_page_words_come_from_the_language_files_and_cover_every_key_the_page_uses(client):
+    """The page's words are data (rules/languages/*/page.toml, served at /api/words), not a table
+    in app.js: every key index.html and app.js ask for is there, in each language, in its own words."""
+    served = client.get("/api/words").json()
+    assert set(served) == {"en", "ja"} and served["ja"]["name"] == "日本語"
+    script = (STATIC / "app.js").read_text(encoding="utf-8")
+    asked = set(re.findall(r'data-text="([a-z_]+)"', (STATIC / "index.html").read_text(encoding="utf-8")))
+    asked |= {key for call in re.findall(r"\bword\(([^()]*)\)", script) for key in re.findall(r'"([a-z_]+)"', call)}
+    assert len(asked) >= 25 and "tagline" not in script
+    for code, lang in served.items():
+        assert asked <= set(lang["words"]), (code, sorted(asked - set(lang["words"])))
+    japanese = served["ja"]["words"]
+    assert all(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", japanese[key]) for key in asked)
+    assert sum(japanese[key] == served["en"]["words"][key] for key in asked) == 0
+
+
 def test_an_error_names_the_position_in_what_was_typed(client):
     typed = r"x^{1000} + y"
     error = _error(client.get("/api/derive", params={"loss": typed, "wrt": "x"}))

@@ -22,7 +22,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..languages import codes
+from ..languages import codes, page_words
 from .pool import TaskError, WorkerFailed, WorkerPool
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -125,6 +125,10 @@ def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
+    async def words(request: Request) -> Response:
+        """The page's words in every language (rules/languages/*/page.toml), with each language's name."""
+        return JSONResponse(page_words())
+
     async def builtins(request: Request) -> Response:
         return await run("builtins", lang=language_of(request))
 
@@ -158,7 +162,7 @@ def create_app(pool: WorkerPool | None = None, timeouts: dict[str, float] | None
         return failure("input", str(error), error.position)
 
     return Starlette(
-        routes=[Route("/", index), Route("/api/builtins", builtins), Route("/api/show", show),
+        routes=[Route("/", index), Route("/api/words", words), Route("/api/builtins", builtins), Route("/api/show", show),
                 Route("/api/derive", derive), Route("/api/plot", plot), Route("/api/certificate", certificate),
                 Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[Middleware(SecurityHeaders)],

@@ -2,42 +2,14 @@
 // placed with textContent or rendered by KaTeX (which builds DOM nodes, trust off), never innerHTML.
 "use strict";
 
-const WORDS = {
-  en: {
-    tagline: "Type a loss in LaTeX and read its derivative, step by step, every step verified.",
-    loss_label: "Loss (LaTeX)", wrt_label: "by", order_label: "order", derive: "Derive",
-    builtins_label: "Built-in derivations", open: "Open", copy_latex: "Copy as LaTeX",
-    copy_markdown: "Copy as Markdown", copied: "copied", certificate: "Download the certificate (derive verify re-checks it)", stable_forms: "Stable forms (what the kernel computes)",
-    plot: "Plot of the loss and its derivative (computed by the compiled kernel)", plot_from: "from", plot_to: "to",
-    plot_draw: "Draw", kernel_source: "Generated kernel source", steps: "steps", hide: "hide steps",
-    working: "Deriving…", plotting: "Compiling the kernel and evaluating…", error_at: "at character",
-    loss_curve: "loss", gradient_curve: "derivative", plot_first_order: "The plot is drawn for a first derivative by one variable.",
-    no_kernel: "No kernel is generated for this derivation.", others_fixed: "other inputs fixed at random values in (0.05, 0.95); gaps: outside the domain",
-    builtin_fixed: "one sample whose target is the first class, its other inputs fixed; gaps: outside the domain",
-    no_server: "The server did not answer: is derive serve still running?",
-    footer: "derive: every step checked by a small independent checker; formulas rendered by KaTeX, served from this machine.",
-  },
-  ja: {
-    tagline: "損失を LaTeX で入力すると、その導関数を一歩ずつ、すべての段階を検証して示します。",
-    loss_label: "損失 (LaTeX)", wrt_label: "変数", order_label: "階数", derive: "導出",
-    builtins_label: "組み込みの導出", open: "開く", copy_latex: "LaTeX としてコピー",
-    copy_markdown: "Markdown としてコピー", copied: "コピーしました", certificate: "証明書をダウンロード（derive verify で再検査）", stable_forms: "数値的に安定な形（カーネルが計算する式）",
-    plot: "損失とその導関数のグラフ（コンパイルしたカーネルで計算）", plot_from: "から", plot_to: "まで",
-    plot_draw: "描く", kernel_source: "生成されたカーネルのソース", steps: "ステップ", hide: "ステップを隠す",
-    working: "導出中…", plotting: "カーネルをコンパイルして評価中…", error_at: "文字目",
-    loss_curve: "損失", gradient_curve: "導関数", plot_first_order: "グラフは一つの変数による一階の導関数について描きます。",
-    no_kernel: "この導出にはカーネルを生成しません。", others_fixed: "他の入力は (0.05, 0.95) の乱数に固定。途切れた所は定義域の外",
-    builtin_fixed: "正解が第 1 クラスの標本一つ、他の入力は固定。途切れた所は定義域の外",
-    no_server: "サーバーが応答しません。derive serve は動いていますか？",
-    footer: "derive: すべてのステップを小さな独立した検査器が確認。数式は KaTeX で描画（このマシンから配信）。",
-  },
-};
+// The page's words, in every language the server knows (rules/languages/*/page.toml), read at start.
+let WORDS = { en: { name: "English", words: {} } };
 const SERIES_LOSS = "E = -\\frac{1}{N}\\sum_{i=1}^{N}\\sum_{k=1}^{K} t_{ik}\\log y_{ik}";
 const SERIES_WRT = "y_{ik}";
 
 const state = { lang: "en", show: "ce", loss: SERIES_LOSS, wrt: SERIES_WRT, order: "1", document: null };
 const $ = (id) => document.getElementById(id);
-const word = (key) => WORDS[state.lang][key] || WORDS.en[key] || key;
+const word = (key) => (WORDS[state.lang] || WORDS.en).words[key] || key;
 
 function math(element, tex, display) {
   try {
@@ -333,7 +305,22 @@ function preview() {
   math($("preview"), $("loss").value, true);
 }
 
-function start() {
+// One button per language, named in its own words.
+function languageButtons() {
+  $("languages").replaceChildren(...Object.entries(WORDS).map(([code, lang]) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.id = "lang-" + code;
+    button.dataset.lang = code;
+    button.textContent = lang.name;
+    return button;
+  }));
+}
+
+async function start() {
+  const words = await api("/api/words", new URLSearchParams());
+  if (!words.error) WORDS = words;
+  languageButtons();
   readUrl();
   applyWords();
   $("loss").value = state.loss;
