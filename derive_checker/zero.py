@@ -6,6 +6,7 @@ model states used; bound indices renamed.  The rest compared as a rational funct
 for positive arguments, then ``simplify``; by cases on signs, or through the link.  No proof: "checked numerically"."""
 import sympy as sp
 
+from .cases import equal_by_cases
 from .expressions import OWN, Maximum, definitions
 from .matrices import scalar
 from .numeric import ROW_FACTS, WORK, Refused, agree
@@ -137,9 +138,11 @@ def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
     both = sp.Tuple(before, after)
     free, labels = both.free_symbols, {a.base.label for a in both.atoms(sp.Indexed)}  # never an array's name, a bound index,
     labels |= {v for d in both.atoms(sp.Limit, sp.Derivative) for v in (d.args[1:2] if isinstance(d, sp.Limit) else d.variables)}
-    real = sorted({s for f in both.atoms(sp.Abs, sp.Max, sp.Min) for s in f.free_symbols & free - labels if s.is_real
+    real = sorted({s for f in both.atoms(sp.Abs, sp.Max, sp.Min, sp.Piecewise) for s in f.free_symbols & free - labels if s.is_real
                    and not (s.is_nonnegative or s.is_nonpositive or {*getattr(s, "indices", ())} - free - s.atoms(sp.Integer))},
                   key=sp.default_sort_key)
+    if both.has(sp.Piecewise):  # cases: cut where they change, in one of the variables
+        return any(equal_by_cases(before - after, x) for x in real[:3]) and not used.update(["order", "field"])  # type: ignore[func-returns-value]
     if 0 < len(real) <= 3:
         u = sp.Dummy("u", nonnegative=True)
         return all(proves(*both.xreplace({real[0]: v}), model, used) for v in (u, -u)) and not used.add("order")  # type: ignore[call-arg]  # *a SymPy Tuple of 2: mypy spreads *Any on every parameter
