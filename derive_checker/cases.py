@@ -16,8 +16,8 @@ def equal_by_cases(difference: sp.Basic, x: sp.Basic) -> bool:
     u = sp.Dummy("x", real=True)
     difference = sp.piecewise_fold(difference.xreplace({x: u}).rewrite(sp.Piecewise))
     try:
-        points = sorted({_zero(r.lhs - r.rhs, u) for r in difference.atoms(sp.core.relational.Relational)} - {None},
-                        key=functools.cmp_to_key(lambda a, b: _sign(a - b)))
+        gaps = {r.lhs - r.rhs for r in difference.atoms(sp.core.relational.Relational)}
+        points = sorted({_zero(gap, u) for gap in gaps if gap.has(u)}, key=functools.cmp_to_key(lambda a, b: _sign(a - b)))
         inside = [points[0] - 1, *((a + b) / 2 for a, b in zip(points, points[1:])), points[-1] + 1] if points else [0]
         return len(points) <= 12 and all(_sign(_picked(difference, u, at)) == 0 for at in inside) and all(
             _sign(_picked(difference, u, at).xreplace({u: at})) == 0 for at in points)
@@ -25,34 +25,28 @@ def equal_by_cases(difference: sp.Basic, x: sp.Basic) -> bool:
         return False
 
 
-def _zero(gap: sp.Basic, u: sp.Dummy):
-    """The one point where the linear ``gap`` changes sign; None where it does not move with u."""
-    slope, rest = sp.expand(gap).as_independent(u, as_Add=True)[::-1]
-    slope = sp.simplify(slope / u)
-    if not gap.has(u):
-        return None
+def _zero(gap: sp.Basic, u: sp.Dummy) -> sp.Basic:
+    """The one point where the linear ``gap`` changes sign."""
+    slope = sp.simplify(sp.diff(gap, u))
     if slope.has(u) or not slope.is_nonzero:
         raise _Undecided(gap)
-    return sp.simplify(-rest / slope)
+    return sp.simplify(u - gap / slope)
 
 
 def _sign(value: sp.Basic) -> int:
     value = sp.simplify(value)
-    for sign, holds in ((0, value.is_zero), (1, value.is_positive), (-1, value.is_negative)):
-        if holds:
-            return sign
-    raise _Undecided(value)
+    sign = 0 if value.is_zero else 1 if value.is_positive else -1 if value.is_negative else None
+    return sign if sign is not None else _undecided(value)
 
 
 def _picked(expr: sp.Basic, u: sp.Dummy, at: sp.Basic) -> sp.Basic:
-    """``expr`` with each cases expression its case at ``u = at`` (its value still in u); the first case that holds."""
+    """``expr`` with each cases expression its first case that holds at ``u = at`` (its value still in u)."""
     def case(cases):
-        for value, condition in cases.args:
-            holds = condition.xreplace({u: at})
-            if holds in (sp.true, sp.false):
-                if holds:
-                    return _picked(value, u, at)
-                continue
-            raise _Undecided(condition)
-        raise _Undecided(cases)
+        holds = [condition.xreplace({u: at}) for _, condition in cases.args]
+        first = next((n for n, h in enumerate(holds) if h not in (sp.true, sp.false) or h), None)
+        return cases.args[first][0] if first is not None and holds[first] is sp.true else _undecided(cases)
     return expr.replace(lambda e: isinstance(e, sp.Piecewise), case)
+
+
+def _undecided(what):
+    raise _Undecided(what)

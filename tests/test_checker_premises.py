@@ -64,3 +64,24 @@ def test_a_size_stated_from_two_collapses_the_delta_on_component_two(least, verd
     """Σ_{i=1}^{N} δ_{2i} f_i = f_2 holds for N ≥ 2 only (0 at N = 1): proved where the model states N from 2."""
     declaration = {"symbols": {"E": "real", "N": "size"}, "arrays": {"f": "real"}, "sizes": {"N": {"min": least}}}
     assert _verdict(_chain(declaration, SECOND, ["Indexed", "f", ["Integer", "2"]])) == verdict
+
+
+def test_derive_verify_marks_a_numeric_step_not_proved_and_exits_3(tmp_path, capsys):
+    """A step checked at random points only is no ✓ and no exit 0: ≈, "not proved", exit status 3 (documented in
+    derive verify --help); the same chain with the positivity stated is proved: ✓ and 0."""
+    import json
+
+    from derive.cli import main
+    declaration = {"symbols": {"E": "real", "x": "unit", "g": "real"}, "sizes": {}, "positive": []}
+    for positive, code in (([], 3), ([{"expr": ONE_LESS_X, "ranges": []}], 0)):
+        document = _chain({**declaration, "positive": positive}, *_factored(ONE_LESS_X))
+        document["rests_on"] = {kind: check_certificate(document, cache={}, listed=False)[kind] for kind in ("axioms", "theorems")}
+        path = tmp_path / "chain.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        assert main(["verify", str(path)]) == code
+        out = capsys.readouterr().out
+        step = next(line for line in out.splitlines() if "algebraic_simplification" in line)
+        assert step.lstrip().startswith("≈" if code else "✓") and ("not proved" in out) == bool(code), out
+    with pytest.raises(SystemExit):
+        main(["verify", "--help"])
+    assert "3 every step passes but some only at random points" in " ".join(capsys.readouterr().out.split())
