@@ -17,7 +17,7 @@ def equal_by_cases(difference: sp.Basic, x: sp.Basic) -> bool:
     difference = sp.piecewise_fold(difference.xreplace({x: u}).rewrite(sp.Piecewise))
     try:
         gaps = {r.lhs - r.rhs for r in difference.atoms(sp.core.relational.Relational)}
-        points = sorted({_zero(gap, u) for gap in gaps if gap.has(u)}, key=functools.cmp_to_key(lambda a, b: _sign(a - b)))
+        points = sorted({_zero(gap, u) for gap in gaps if gap.has(u)}, key=functools.cmp_to_key(lambda a, b: _sign(a - b)))  # type: ignore[operator]
         inside = [points[0] - 1, *((a + b) / 2 for a, b in zip(points, points[1:])), points[-1] + 1] if points else [0]
         return len(points) <= 12 and all(_sign(_picked(difference, u, at)) == 0 for at in inside) and all(
             _sign(_picked(difference, u, at).xreplace({u: at})) == 0 for at in points)
@@ -25,7 +25,7 @@ def equal_by_cases(difference: sp.Basic, x: sp.Basic) -> bool:
         return False
 
 
-def _zero(gap: sp.Basic, u: sp.Dummy) -> sp.Basic:
+def _zero(gap: sp.Basic, u: sp.Dummy) -> sp.Expr:
     """The one point where the linear ``gap`` changes sign."""
     slope = sp.simplify(sp.diff(gap, u))
     if slope.has(u) or not slope.is_nonzero:

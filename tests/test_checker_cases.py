@@ -48,3 +48,19 @@ def test_the_proof_by_cases_decides_only_what_it_can_order():
     assert equal_by_cases(sp.Piecewise((2 * (x - c), x > c), (2 * (x + c), x < -c), (0, True)) - 2 * (x - sp.Max(-c, sp.Min(c, x))), x)
     assert not equal_by_cases(sp.Max(-y, sp.Min(y, x)) - sp.Piecewise((x, sp.Abs(x) <= y), (y, x > 0), (-y, True)), x)  # y of either sign
     assert not equal_by_cases(sp.Max(0, x ** 2 - 1) - sp.Max(0, x - 1), x)  # a gap of degree 2: not decided, not claimed
+
+
+@pytest.mark.parametrize("rhs, verdict", [
+    (["Mul", ["Symbol", "a"], ["log1p", ["Symbol", "b"]]], "numeric"),  # 0 at a = 0, b = −1 against 0·log 0: no proof
+    (["xlogy", ["Symbol", "a"], ["Add", ["Integer", "1"], ["Symbol", "b"]]], "proved"),  # the same exception on both sides
+])
+def test_xlog1py_keeps_its_case_at_a_zero_where_log1p_b_has_no_value(rhs, verdict):
+    """xlog1py(a, b) is 0 at a = 0 for every b, b = −1 included, where a log1p(b) is 0·(−∞): SymPy's 0·log(1 + b) = 0
+    (it takes log(1 + b) finite) proved them equal; a difference left with a case is no longer proved."""
+    model = {"symbols": {"E": "real", "a": "real", "b": "real"}, "sizes": {}}
+    steps = [("given", ["xlog1py", ["Symbol", "a"], ["Symbol", "b"]]), ("equal", rhs)]
+    document = {"schema": "derive-certificate/1", "name": "xlog1py", "models": {"m": model}, "rules": {},
+                "steps": [{"n": n, "rule": check, "check": check, "model": "m", "lhs": S("E"), "rhs": side}
+                          for n, (check, side) in enumerate(steps, 1)]}
+    report = check_certificate(document, cache={}, listed=False)
+    assert report["ok"] and report["steps"][-1]["verdict"] == verdict, report
