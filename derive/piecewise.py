@@ -105,12 +105,13 @@ class PiecewiseGradient:
         """The cases, then the one form they are, as a certificate: derive_checker proves the equality by
         cases itself, in a model declaring positive each parameter the collapse takes positive (δ, β)."""
         from .certificate import SCHEMA, model_declaration, rests_on, tree
+        from .languages import codes, phrase
         assert self.collapse is not None  # for mypy: asked only where the cases collapsed
         lhs, (cases, form) = self.result.lhs, (self.collapse.cases, self.collapse.form)
         declaration = model_declaration(self.model, [lhs, cases, form])
         declaration["symbols"].update({str(p): "positive" for p in self.collapse.positive})
         document = {"schema": SCHEMA, "name": "cases-as-one-form", "models": {"cases": declaration}, "rules": {},
-                    "title": {"en": "The cases as one form", "ja": "場合分けを一つの式に"},
+                    "title": {code: phrase(code, "piecewise.collapse_title") for code in codes()},
                     "steps": [{"n": n, "rule": rule, "check": check, "model": "cases", "lhs": tree(lhs), "rhs": tree(rhs)}
                               for n, (rule, check, rhs) in enumerate((("given", "given", cases), ("by_cases", "equal", form)), 1)]}
         return {**document, "rests_on": rests_on(document)}
