@@ -127,8 +127,8 @@ class PiecewiseGradient:
         whole = as_derivation(self)
         loss, gradient, wrt = loss_and_gradient(whole)
         model = gradient.models[-1]
-        # no stable forms: a kink's pieces are polynomials and the like, and the certificate format
-        # that checks a stable form's steps has no Piecewise (each piece was checked on its own)
+        # no stable forms: a kink's pieces are polynomials and the like, and the stable forms' rules
+        # rewrite smooth expressions only (each piece was checked on its own)
         plan = Plan("", model, wrt, loss, gradient, (Kind("targets", False, loss, gradient),))
         plan = replace(plan, name=f"{whole.name}_{plan.digest()}")
         return backend_named(backend).kernel(plan.name, model, lambda: plan)

@@ -7,9 +7,10 @@ cases (:func:`derive.case_proofs.equal_by_cases`: symbolically on every interval
 where a case changes, and at each of those points), with the loss's parameters taken positive, as
 PyTorch requires of δ and β; the statement says so (``for δ > 0``).  Nothing is merged on a guess.
 
-Not a catalogue rule: the catalogue's every rule is re-checked by derive_checker, whose certificate
-format has no cases (``Piecewise``) and which is at its size cap; the cases themselves are assembled
-outside the certificates too (each piece's derivation is the certificate).
+Not a catalogue rule (the catalogue's rules are statements with wilds, not a proof by cases): the
+piecewise gradient writes the cases and the one form as a certificate of their own
+(:meth:`derive.piecewise.PiecewiseGradient.collapse_certificate`), which derive_checker proves by its
+own proof by cases (derive_checker/cases.py), δ declared positive in its model.
 """
 from __future__ import annotations
 
