@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import sympy as sp
 
 from . import rules
-from .expressions import FLAGS, Malformed, read, subtree
+from .expressions import Malformed, read, subtree
 from .matrices import PLACES, entry, scalar
 from .model import Model
 from .zero import Refused, carried_out_sums, agree as numbers, equal, proves
@@ -129,12 +129,17 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
              lambda: f"{old} = {new} leaves the declared model")
 
 
+_REALS = "real unit nonnegative positive probability label target"
+WITHIN = {"real": _REALS, "unit": _REALS, "nonnegative": "nonnegative positive probability label target", "positive": "positive probability", "probability": "probability",
+          "target": "target label probability", "label": "label target"}  # the domains inside each (a label proves nothing a target does not)
+
+
 def _not_widened(before, after, exprs, mapped=frozenset()) -> None:
     """A name a change of model leaves unmapped may not mean more after it than where the equation was proved (y > 0, then any y)."""
     both = sp.Tuple(*exprs)
     for atom in both.free_symbols - {a.base.label for a in both.atoms(sp.Indexed)}:  # never an array's name
         name, (had, has) = atom.base.label.name if isinstance(atom, sp.Indexed) else atom.name, (m.domain(atom) for m in (before, after))
-        _require(name in mapped or had in ("index", "size", "class") or all(getattr(sp.Symbol("w", **FLAGS[has]), f"is_{k}") for k in FLAGS[had]),
+        _require(name in mapped or had in ("any", "index", "size", "class") or has in WITHIN.get(had, has).split(),
                  lambda: f"{name} is {had} where the equation was proved, {has} here: it would mean more")
 
 

@@ -176,6 +176,22 @@ def test_a_derivation_cited_in_a_wider_model_is_refused():
     assert not report["ok"] and "step 1" in report["failure"], report
 
 
+@pytest.mark.parametrize("proved_for, cited_for, refused", [
+    ("probability", "positive", True),  # 1 - y > 0 holds for a probability, not for any y > 0
+    ("positive", "real", True), ("label", "real", True), ("real", "probability", False),
+    ("label", "target", False)])  # the checker proves nothing of a label it does not of a target (see steps.WITHIN)
+def test_a_cited_derivation_may_narrow_its_names_never_widen_them(proved_for, cited_for, refused):
+    """What a name may be where a cited derivation was proved must hold it where it is cited: a probability cited
+    as any positive number is refused even where the equation happens to hold; narrowing is sound."""
+    nested = _chain({"m": _declaration(E="real", y=proved_for)}, ("given", "given", "m", ROOT_OF_SQUARE, {}),
+                    ("algebraic_simplification", "equal", "m", ROOT_OF_SQUARE, {}))
+    found = _checked(nested)
+    nested["rests_on"] = {kind: found[kind] for kind in ("axioms", "theorems")}
+    report = _checked(_chain({"m": _declaration(E="real", y=cited_for)},
+                             ("result_of_derivation", "derived", "m", ROOT_OF_SQUARE, {"derivation": nested})))
+    assert report["ok"] != refused and (not refused or f"y is {proved_for}" in report["failure"]), report
+
+
 @pytest.mark.parametrize("name", ["bce", "ce-softmax-grad", "ce-matrix-grad", "bce-sigmoid-stable"])
 def test_the_engines_changes_of_model_still_pass(name):
     """What the engine writes at a change of model (a definition of the link, a subscript dropped, a
