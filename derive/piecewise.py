@@ -216,7 +216,10 @@ def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_
         collapse = clamped(assembled, [piece.derivative for piece in pieces], variable)
     result = Equation(derivative, collapse.form if collapse is not None else assembled)
     checks = cross_check(Equation(lhs, rhs), result)
-    return PiecewiseGradient(Equation(lhs, rhs), variable, tuple(pieces), kinks, result, checks, model, collapse)
+    gradient = PiecewiseGradient(Equation(lhs, rhs), variable, tuple(pieces), kinks, result, checks, model, collapse)
+    if collapse is not None and not _checker_proves(gradient.collapse_certificate()):  # the checker alone decides it
+        return replace(gradient, collapse=None, result=Equation(derivative, assembled))
+    return gradient
 
 
 def _plain(condition: sp.Basic) -> sp.Basic:

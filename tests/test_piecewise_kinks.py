@@ -143,6 +143,14 @@ def test_the_squared_epsilon_insensitive_derivative_collapses_to_x_less_its_clam
     assert not report["ok"] or report["steps"][-1]["verdict"] != "proved"
 
 
+def test_a_collapse_the_checker_does_not_prove_is_not_made(monkeypatch):
+    """The engine's own proof by cases proposes the one form; derive_checker decides: refused there, the cases stay."""
+    import derive.piecewise
+    monkeypatch.setattr(derive.piecewise, "_checker_proves", lambda document: False)
+    gradient = derive.gradient(LOSSES["a squared epsilon-insensitive margin"][0], "x")
+    assert gradient.collapse is None and isinstance(gradient.result.rhs, sp.Piecewise)
+
+
 def test_cases_that_are_no_clamp_stay_cases():
     gradient = derive.gradient(r"\max(0, |x| - 1)^{2} + \max(0, x)^{2}", "x")
     assert gradient.continuously_differentiable and gradient.collapse is None
