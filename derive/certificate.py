@@ -38,6 +38,9 @@ class NotCertifiable(DeriveError):
     """An expression or step the certificate format cannot state."""
 
 
+_RELATIONS = {sp.Eq: "Eq", sp.Ne: "Ne", sp.Lt: "Lt", sp.Le: "Le", sp.Gt: "Gt", sp.Ge: "Ge"}
+
+
 def tree(expr, wilds: Mapping[str, str] | None = None) -> list:
     """The JSON tree of ``expr``; a ``sympy.Wild`` (or a symbol named in ``wilds``) is ``["Wild", name]``."""
     expr = sp.Integer(expr) if isinstance(expr, int) else expr
@@ -87,6 +90,12 @@ def tree(expr, wilds: Mapping[str, str] | None = None) -> list:
         return ["Limit", *kids(expr.args[:3])]
     if name in _UNARY | _OWN and (isinstance(expr, sp.Function) or isinstance(expr, AppliedUndef)):
         return [name, *kids(expr.args)]
+    if isinstance(expr, sp.Piecewise):  # cases: each value with its condition (the checker proves a collapse by cases)
+        return ["Piecewise", *(["Case", tree(value, wilds), tree(condition, wilds)] for value, condition in expr.args)]
+    if expr is sp.true:
+        return ["BooleanTrue"]
+    if type(expr) in _RELATIONS or isinstance(expr, (sp.And, sp.Or)):
+        return [_RELATIONS.get(type(expr), name), *kids(expr.args)]
     if isinstance(expr, sp.Heaviside):  # the step H(u) with its value at 0 (SymPy's 1/2; a kink excludes u = 0)
         return ["Heaviside", *kids(expr.args)]
     raise NotCertifiable(f"the certificate format has no head for {name} ({expr})")

@@ -91,7 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     built.add_argument("--html", action="store_true",
                        help="one self-contained page, formulas rendered by KaTeX (needs node and npm's katex)")
     verify = commands.add_parser("verify", parents=[listing_options],
-                                 help="re-check a certificate (--format certificate) with the small checker alone")
+                                 help="re-check a certificate (--format certificate) with the small checker alone",
+                                 description="Re-check a certificate with derive_checker alone, one line per step. "
+                                 "Exit status: 0 every step proved (or stated, or given); 3 every step passes but some "
+                                 "only at random points (marked ≈: not proved); 1 a step fails (named); 2 the file "
+                                 "cannot be read or is no certificate.")
     verify.add_argument("file", nargs="?", metavar="FILE", help="the certificate ('-': standard input)")
     verify.add_argument("--rules", action="store_true",
                         help="re-check the whole rule catalogue: axioms by their pins, theorems proved afresh")

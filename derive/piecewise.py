@@ -97,8 +97,24 @@ class PiecewiseGradient:
 
     def certificate(self) -> list[dict]:
         """Each piece's derivation as a certificate the checker re-checks alone, titled with where it
-        holds: a list, as ``derive verify`` reads several."""
-        return [derivation.certificate() for derivation in self.titled_pieces()]
+        holds, and the cases' collapse into one form: a list, as ``derive verify`` reads several."""
+        collapse = [self.collapse_certificate()] if self.collapse is not None else []
+        return [derivation.certificate() for derivation in self.titled_pieces()] + collapse
+
+    def collapse_certificate(self) -> dict:
+        """The cases, then the one form they are, as a certificate: derive_checker proves the equality by
+        cases itself, in a model declaring positive each parameter the collapse takes positive (δ, β)."""
+        from .certificate import SCHEMA, model_declaration, rests_on, tree
+        from .languages import codes, phrase
+        assert self.collapse is not None  # for mypy: asked only where the cases collapsed
+        lhs, (cases, form) = self.result.lhs, (self.collapse.cases, self.collapse.form)
+        declaration = model_declaration(self.model, [lhs, cases, form])
+        declaration["symbols"].update({str(p): "positive" for p in self.collapse.positive})
+        document = {"schema": SCHEMA, "name": "cases-as-one-form", "models": {"cases": declaration}, "rules": {},
+                    "title": {code: phrase(code, "piecewise.collapse_title") for code in codes()},
+                    "steps": [{"n": n, "rule": rule, "check": check, "model": "cases", "lhs": tree(lhs), "rhs": tree(rhs)}
+                              for n, (rule, check, rhs) in enumerate((("given", "given", cases), ("by_cases", "equal", form)), 1)]}
+        return {**document, "rests_on": rests_on(document)}
 
     def compile(self, backend: str = "numba"):
         """Kernels of the loss and this gradient (PyTorch's value at each kink), on any backend."""
@@ -111,8 +127,8 @@ class PiecewiseGradient:
         whole = as_derivation(self)
         loss, gradient, wrt = loss_and_gradient(whole)
         model = gradient.models[-1]
-        # no stable forms: a kink's pieces are polynomials and the like, and the certificate format
-        # that checks a stable form's steps has no Piecewise (each piece was checked on its own)
+        # no stable forms: a kink's pieces are polynomials and the like, and the stable forms' rules
+        # rewrite smooth expressions only (each piece was checked on its own)
         plan = Plan("", model, wrt, loss, gradient, (Kind("targets", False, loss, gradient),))
         plan = replace(plan, name=f"{whole.name}_{plan.digest()}")
         return backend_named(backend).kernel(plan.name, model, lambda: plan)
@@ -126,7 +142,8 @@ class PiecewiseGradient:
             if piece.derivation is not None and piece.derivation.result.rhs != piece.derivative:
                 raise DeriveError(f"the piece where {piece.condition} states {piece.derivative}, but its "
                                   f"derivation derived {piece.derivation.result.rhs}")
-        if self.collapse is not None and (self.result.rhs != self.collapse.form or not self.collapse.holds()):
+        if self.collapse is not None and (self.result.rhs != self.collapse.form or not self.collapse.holds()
+                                          or not _checker_proves(self.collapse_certificate())):
             raise DeriveError(f"the result {self.result.rhs} is not proved equal to the cases {self.collapse.cases}")
         for value, condition in rows:
             if isinstance(condition, sp.Eq) or value in derived:
@@ -144,6 +161,13 @@ class PiecewiseGradient:
 
     def __repr__(self) -> str:
         return f"<PiecewiseGradient: {len(self.pieces)} pieces, {self.result.lhs} = {self.result.rhs}>"
+
+
+def _checker_proves(document: dict) -> bool:
+    """Whether derive_checker proves every step of ``document`` after its first (not at random points only)."""
+    from derive_checker.certificate import check_certificate
+    report = check_certificate(document)
+    return report["ok"] and all(step["verdict"] == "proved" for step in report["steps"][1:])
 
 
 MAX_PIECES = 8  # each piece is a derivation of its own (about 3 s): three kinks on one variable at most
@@ -192,7 +216,10 @@ def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_
         collapse = clamped(assembled, [piece.derivative for piece in pieces], variable)
     result = Equation(derivative, collapse.form if collapse is not None else assembled)
     checks = cross_check(Equation(lhs, rhs), result)
-    return PiecewiseGradient(Equation(lhs, rhs), variable, tuple(pieces), kinks, result, checks, model, collapse)
+    gradient = PiecewiseGradient(Equation(lhs, rhs), variable, tuple(pieces), kinks, result, checks, model, collapse)
+    if collapse is not None and not _checker_proves(gradient.collapse_certificate()):  # the checker alone decides it
+        return replace(gradient, collapse=None, result=Equation(derivative, assembled))
+    return gradient
 
 
 def _plain(condition: sp.Basic) -> sp.Basic:

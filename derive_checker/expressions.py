@@ -21,9 +21,9 @@ DEFINITIONS: dict = {"sigmoid": lambda a: 1 / (1 + sp.exp(-a)), "softmax": lambd
     "log1p": lambda a: sp.log(1 + a), "expm1": lambda a: sp.exp(a) - 1}
 OWN = {name: sp.Function(name) for name in DEFINITIONS}
 _ARITY = {name: function.__code__.co_argcount for name, function in DEFINITIONS.items()}
-_NARY = {"Add": sp.Add, "Mul": sp.Mul, "Max": sp.Max, "Min": sp.Min, "MatMul": sp.MatMul, "MatAdd": sp.MatAdd}
+_NARY = {"Add": sp.Add, "Mul": sp.Mul, "Max": sp.Max, "Min": sp.Min, "MatMul": sp.MatMul, "MatAdd": sp.MatAdd, "And": sp.And, "Or": sp.Or}
 _UNARY = {name: getattr(sp, name) for name in ("log", "exp", "Abs", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh")}
-_CONSTANTS = {"Exp1": sp.E, "Pi": sp.pi, "Infinity": sp.oo, "NegativeInfinity": -sp.oo}
+_CONSTANTS = {"Exp1": sp.E, "Pi": sp.pi, "Infinity": sp.oo, "NegativeInfinity": -sp.oo, "BooleanTrue": sp.true}
 _BINDERS = {"Sum": sp.Sum, "Product": sp.Product, "Maximum": Maximum}
 FLAGS = {"any": {}, "index": {"integer": True}, "nonnegative": {"nonnegative": True}, "class": {"integer": True, "positive": True},  # domains;
          **dict.fromkeys(["real", "label", "target", "unit"], {"real": True}), **dict.fromkeys(["positive", "probability"], {"positive": True}),
@@ -104,19 +104,22 @@ def _read(head, args, scope, sub):
             kids[1].is_Integer and abs(int(kids[1])) * max(abs(kids[0].p), kids[0].q).bit_length() > 10**5):
         raise Malformed("an exponent past 10000, or a power past 100000 bits")  # SymPy would carry out 10**(10**9) digit by digit
     fixed = {"Pow": (2, sp.Pow), "KroneckerDelta": (2, sp.KroneckerDelta), "Limit": (3, sp.Limit), "Heaviside": (2, sp.Heaviside),
+             **{name: (2, getattr(sp, name)) for name in ("Eq", "Ne", "Lt", "Le", "Gt", "Ge")}, "Case": (2, sp.Tuple),  # cases
              **{name: (1, f) for name, f in _UNARY.items()}, **{name: (_ARITY[name], f) for name, f in OWN.items()},
              **{name: (1, f) for name, f in (("Transpose", sp.Transpose), ("Trace", sp.Trace), ("DiagMatrix", sp.DiagMatrix))}}
     if head in fixed and len(kids) == fixed[head][0]:
         return fixed[head][1](*kids)
     if head == "Limits" and len(kids) == 3 and isinstance(kids[0], sp.Symbol):
         return sp.Tuple(*kids)
-    if head in _BINDERS and len(kids) == 2 and isinstance(kids[1], sp.Tuple):
+    if head == "Piecewise" and kids and all(isinstance(k, sp.Tuple) and len(k) == 2 for k in kids):
+        return sp.Piecewise(*kids)
+    if head in _BINDERS and len(kids) == 2 and isinstance(kids[1], sp.Tuple) and len(kids[1]) == 3:
         return _BINDERS[head](kids[0], kids[1])
     if head == "Derivative" and len(kids) >= 2:
         return sp.Derivative(kids[0], *kids[1:])
     raise Malformed(f"unknown head {head!r} with {len(args)} argument(s): the checker reads only "
                     "numbers, symbols, arrays, + * **, log, exp, sums, products, derivatives, limits, "
-                    "Kronecker deltas and the functions it knows by definition")
+                    "Kronecker deltas, cases and the functions it knows by definition")
 
 
 def _digits(text) -> int:

@@ -19,6 +19,8 @@ class Model:
             raise Malformed("a model declaration is an object, its sizes each {'min': n} or {'fixed': n}")
         self.fixed = {n: _whole(v["fixed"]) for n, v in sizes.items() if "fixed" in v}
         self.minimum = {n: _whole(v.get("min", 1)) for n, v in sizes.items() if "fixed" not in v}
+        self.from_least = {sp.Symbol(n, integer=True, positive=True): sp.Dummy(n, integer=True, nonnegative=True) + least
+                           for n, least in self.minimum.items() if least > 1}  # N from 2: N' + 2, N' ≥ 0
         matrices, declared = declaration.get("matrices", {}), declaration.get("symbols", {})
         symbols = {**declared, **{name: "size" for name in self.minimum}, **({p.name: "index" for p in PLACES} if matrices else {})}
         for name in (n for n in (*self.fixed, *symbols) if declared.get(n, symbols.get(n, "size")) != symbols.get(n, "size")):
@@ -88,7 +90,7 @@ class Model:
             for values in itertools.product(indices, repeat=len(ranges)):
                 table = dict(zip(holders, values))
                 if canonical(definitions(pattern.xreplace(table))) == expr and all(
-                        provably_inside(v, lo.xreplace(table), hi.xreplace(table), self.indices) for v, (lo, hi) in zip(values, ranges)):
+                        provably_inside(v, lo.xreplace(table), hi.xreplace(table), self.indices, self) for v, (lo, hi) in zip(values, ranges)):
                     return True
         return False
 

@@ -6,6 +6,7 @@ model states used; bound indices renamed.  The rest compared as a rational funct
 for positive arguments, then ``simplify``; by cases on signs, or through the link.  No proof: "checked numerically"."""
 import sympy as sp
 
+from .cases import equal_by_cases
 from .expressions import OWN, Maximum, definitions
 from .matrices import scalar
 from .numeric import ROW_FACTS, WORK, Refused, agree
@@ -23,12 +24,14 @@ def normal(expr: sp.Basic, model, used: set) -> sp.Basic:
     expr = step("sum-finite", expr.replace(lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.Product) and e.args[0]
                                            .function.is_positive, lambda e: sp.Sum(sp.log(e.args[0].function), *e.args[0].limits)), expr)
     expr = step("log-laws", sp.expand_log(expr, force=False), expr)  # for positive arguments only
-    expr = step("exp-laws", expr.replace(lambda e: (isinstance(e, sp.exp) or e.is_Pow and e.base.is_positive) and e.exp.is_Add,
-                                         lambda e: sp.Mul(*(e.base ** a for a in e.exp.args))), expr)  # a positive base
+    split = lambda e: (isinstance(e, sp.exp) or e.is_Pow) and e.exp.is_Add and (  # noqa: E731 - a base known positive, or stated so
+        isinstance(e, sp.exp) or e.base.is_positive or model.declared_positive(e.base))
+    powers = lambda x: step("exp-laws", x.replace(split, lambda e: sp.Mul(*(e.base ** a for a in e.exp.args))), x)  # noqa: E731
+    expr = powers(expr)
     smooth = lambda e: isinstance(e, sp.Derivative) and not e.expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside)  # noqa: E731 - no kink
     expr = step("derivative", expr.replace(smooth, lambda e: sp.diff(e.expr, *e.variables)), expr)
     expr = step("limit", expr.replace(lambda e: isinstance(e, sp.Limit) and not e.has(*BINDERS), lambda e: e.doit()), expr)
-    expr = _row_ends(carried_out_sums(expr, dict(model.indices), model, used), model, used)
+    expr = powers(_row_ends(carried_out_sums(expr, dict(model.indices), model, used), model, used))  # a collapsed index: its range known
     return step("alpha", canonical(expr), expr)
 
 
@@ -76,7 +79,7 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
     for delta in sorted({f for f in sp.Mul.make_args(varying) if isinstance(f, sp.KroneckerDelta)}, key=sp.default_sort_key):  # a factor
         a, b = delta.args
         other = b if a == j else a if b == j else None
-        if other is None or other.has(j) or not provably_inside(other, lo, hi, ranges):
+        if other is None or other.has(j) or not provably_inside(other, lo, hi, ranges, model):
             continue
         used.add("delta-collapse")
         return constant * (varying / delta).xreplace({j: other})
@@ -87,10 +90,10 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
     return constant * sp.Sum(varying, (j, lo, hi))
 
 
-def provably_inside(index, lo, hi, ranges) -> bool:
-    """Whether ``index`` provably lies in ``[lo, hi]`` for every size (its range from ``ranges``)."""
+def provably_inside(index, lo, hi, ranges, model) -> bool:
+    """Whether ``index`` provably lies in ``[lo, hi]`` for every size from its declared least (its range from ``ranges``)."""
     low, high = (index, index) if index.is_Integer else ranges.get(index, ranges.get(getattr(index, "base", None), (None, None)))
-    return low is not None and bool(sp.simplify(low - lo).is_nonnegative) and bool(sp.simplify(hi - high).is_nonnegative)
+    return low is not None and all(bool(sp.simplify(gap.xreplace(model.from_least)).is_nonnegative) for gap in (low - lo, hi - high))
 
 
 def _stated_sum(varying, j, lo, hi, model):
@@ -135,9 +138,11 @@ def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
     both = sp.Tuple(before, after)
     free, labels = both.free_symbols, {a.base.label for a in both.atoms(sp.Indexed)}  # never an array's name, a bound index,
     labels |= {v for d in both.atoms(sp.Limit, sp.Derivative) for v in (d.args[1:2] if isinstance(d, sp.Limit) else d.variables)}
-    real = sorted({s for f in both.atoms(sp.Abs, sp.Max, sp.Min) for s in f.free_symbols & free - labels if s.is_real
+    real = sorted({s for f in both.atoms(sp.Abs, sp.Max, sp.Min, sp.Piecewise) for s in f.free_symbols & free - labels if s.is_real
                    and not (s.is_nonnegative or s.is_nonpositive or {*getattr(s, "indices", ())} - free - s.atoms(sp.Integer))},
                   key=sp.default_sort_key)
+    if both.has(sp.Piecewise):  # cases: cut where they change, in one of the variables
+        return any(equal_by_cases(before - after, x) for x in real[:3]) and not used.update(["order", "field"])
     if 0 < len(real) <= 3:
         u = sp.Dummy("u", nonnegative=True)
         return all(proves(*both.xreplace({real[0]: v}), model, used) for v in (u, -u)) and not used.add("order")  # type: ignore[call-arg]  # *a SymPy Tuple of 2: mypy spreads *Any on every parameter
@@ -155,7 +160,7 @@ def _proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
         if a == b:
             return True
         difference = _atoms(a - b)
-        if difference.has(sp.Sum, sp.Product, Maximum, sp.Derivative, sp.Limit):
+        if difference.has(sp.Sum, sp.Product, Maximum, sp.Derivative, sp.Limit, sp.Piecewise):  # a case: 0 log 0 = 0 (SymPy takes log u finite)
             return False
         used.add("field")
         if _expand(difference) == 0 or sp.cancel(sp.together(_expand(difference))) == 0:

@@ -150,23 +150,19 @@ def test_a_step_in_a_narrower_model_does_not_carry_back_to_the_wider_one():
     assert not report["ok"] and report["failure"].startswith("step 2"), report
 
 
-@pytest.mark.xfail(strict=True,
-    reason="open: an instance step with a mapping that binds some names carries the equation into another model; the names it "
-           "does not bind may mean more there. A full check (model.carries, tried) refused a built-in, "
-           "ce-softmax-grad-targets-stable, which cites a derivation proved for one-hot labels for soft targets")
 def test_a_mapping_step_does_not_widen_a_name_it_does_not_map():
     """The same move through an ``instance`` step whose mapping puts E for E (allowed: E is real in
-    both): y, which it does not map, would pass from y > 0 to any real, and sqrt(y^2) = y with it."""
+    both): y, which it does not map, would pass from y > 0 to any real, and sqrt(y^2) = y with it.
+    Into the narrower model (step 2) is sound, y real then y > 0; back out (step 4) is refused."""
     forged = _chain({"wide": WIDE, "narrow": NARROW},
                     ("given", "given", "wide", ROOT_OF_SQUARE, {}),
                     ("rename", "instance", "narrow", ROOT_OF_SQUARE, {"mapping": [[E, E]]}),
                     ("algebraic_simplification", "equal", "narrow", Y, {}),
                     ("rename", "instance", "wide", Y, {"mapping": [[E, E]]}))
     report = _checked(forged)
-    assert not report["ok"] and report["failure"].startswith("step 2"), report
+    assert not report["ok"] and report["failure"].startswith("step 4") and "y is positive" in report["failure"], report
 
 
-@pytest.mark.xfail(strict=True, reason="open: a cited derivation's result is taken into the citing step's model as it stands (see above)")
 def test_a_derivation_cited_in_a_wider_model_is_refused():
     """A ``derived`` step cites a certificate that takes sqrt(y^2) to y where y > 0; cited in a model
     where y is any real, its result would hold there unproved (and false for y < 0)."""
@@ -178,6 +174,22 @@ def test_a_derivation_cited_in_a_wider_model_is_refused():
     forged = _chain({"wide": WIDE}, ("result_of_derivation", "derived", "wide", Y, {"derivation": nested}))
     report = _checked(forged)
     assert not report["ok"] and "step 1" in report["failure"], report
+
+
+@pytest.mark.parametrize("proved_for, cited_for, refused", [
+    ("probability", "positive", True),  # 1 - y > 0 holds for a probability, not for any y > 0
+    ("positive", "real", True), ("label", "real", True), ("real", "probability", False),
+    ("label", "target", False)])  # the checker proves nothing of a label it does not of a target (see steps.WITHIN)
+def test_a_cited_derivation_may_narrow_its_names_never_widen_them(proved_for, cited_for, refused):
+    """What a name may be where a cited derivation was proved must hold it where it is cited: a probability cited
+    as any positive number is refused even where the equation happens to hold; narrowing is sound."""
+    nested = _chain({"m": _declaration(E="real", y=proved_for)}, ("given", "given", "m", ROOT_OF_SQUARE, {}),
+                    ("algebraic_simplification", "equal", "m", ROOT_OF_SQUARE, {}))
+    found = _checked(nested)
+    nested["rests_on"] = {kind: found[kind] for kind in ("axioms", "theorems")}
+    report = _checked(_chain({"m": _declaration(E="real", y=cited_for)},
+                             ("result_of_derivation", "derived", "m", ROOT_OF_SQUARE, {"derivation": nested})))
+    assert report["ok"] != refused and (not refused or f"y is {proved_for}" in report["failure"]), report
 
 
 @pytest.mark.parametrize("name", ["bce", "ce-softmax-grad", "ce-matrix-grad", "bce-sigmoid-stable"])

@@ -104,10 +104,55 @@ def test_huber_and_smooth_l1_collapse_into_a_clamp_proved_by_cases():
         edited = replace(gradient, collapse=wrong, result=Equation(gradient.result.lhs, wrong.form))
         with pytest.raises(derive.errors.DeriveError, match="not proved equal to the cases"):
             edited.check_rows()
+        _the_checker_proves_the_collapse_and_refuses_it_edited(gradient, parameter)
+
+
+def _the_checker_proves_the_collapse_and_refuses_it_edited(gradient, parameter: str) -> None:
+    """The certificate carries the cases and the one form, δ (β) declared positive: derive_checker's own proof by
+    cases proves it; the form edited (its negative side cut off), or δ declared only real, is not proved."""
+    import json
+
+    from derive_checker.certificate import check_certificate
+    document = json.loads(json.dumps(gradient.certificate()[-1]))
+    assert document["models"]["cases"]["symbols"][parameter] == "positive"
+    assert [s["verdict"] for s in check_certificate(document)["steps"]] == ["given", "proved"]
+    edited = json.loads(json.dumps(document))
+    edited["steps"][-1]["rhs"] = ["Max", edited["steps"][-1]["rhs"], ["Integer", "0"]]
+    widened = json.loads(json.dumps(document))
+    widened["models"]["cases"]["symbols"][parameter] = "real"
+    for forged in (edited, widened):
+        report = check_certificate(forged, listed=False)
+        assert not report["ok"] or report["steps"][-1]["verdict"] != "proved"
+
+
+def test_the_squared_epsilon_insensitive_derivative_collapses_to_x_less_its_clamp():
+    """2(x − 1) above 1, 2(x + 1) below −1, 0 between: 2(x − max(−1, min(1, x))), proved by cases by the
+    engine and by derive_checker (its certificate); an edited form is refused by both."""
+    import json
+
+    from derive_checker.certificate import check_certificate
+    x = sp.Symbol("x", real=True)
+    gradient = derive.gradient(LOSSES["a squared epsilon-insensitive margin"][0], "x")
+    assert gradient.continuously_differentiable and gradient.collapse is not None
+    assert not gradient.result.rhs.has(sp.Piecewise) and sp.expand(gradient.result.rhs - 2 * (x - sp.Max(-1, sp.Min(1, x)))) == 0
+    gradient.check_rows()
+    document = json.loads(json.dumps(gradient.collapse_certificate()))
+    assert [s["verdict"] for s in check_certificate(document)["steps"]] == ["given", "proved"]
+    document["steps"][-1]["rhs"] = ["Add", document["steps"][-1]["rhs"], ["Max", ["Integer", "0"], ["Symbol", "x"]]]
+    report = check_certificate(document, listed=False)
+    assert not report["ok"] or report["steps"][-1]["verdict"] != "proved"
+
+
+def test_a_collapse_the_checker_does_not_prove_is_not_made(monkeypatch):
+    """The engine's own proof by cases proposes the one form; derive_checker decides: refused there, the cases stay."""
+    import derive.piecewise
+    monkeypatch.setattr(derive.piecewise, "_checker_proves", lambda document: False)
+    gradient = derive.gradient(LOSSES["a squared epsilon-insensitive margin"][0], "x")
+    assert gradient.collapse is None and isinstance(gradient.result.rhs, sp.Piecewise)
 
 
 def test_cases_that_are_no_clamp_stay_cases():
-    gradient = derive.gradient(LOSSES["a squared epsilon-insensitive margin"][0], "x")
+    gradient = derive.gradient(r"\max(0, |x| - 1)^{2} + \max(0, x)^{2}", "x")
     assert gradient.continuously_differentiable and gradient.collapse is None
     assert isinstance(gradient.result.rhs, sp.Piecewise)
 
