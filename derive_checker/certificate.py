@@ -52,9 +52,9 @@ def _steps(cert, seed: str, cache: dict, depth: int) -> dict:
                               rng=rng_for(seed, str(number)), cache=cache, depth=depth, earlier=cert["steps"][:number - 1],
                               verdicts=report["steps"], check_nested=check_certificate)
         if previous is not None and record["check"] in NEEDS_PREVIOUS:  # the step's before, read in its own model (once, if the same)
-            before = sides if previous["model"] == record["model"] else (model.read(previous["lhs"]), model.read(previous["rhs"]))
-            ctx.prev_lhs, ctx.prev_rhs, ctx.prev_rhs_tree = *before, previous["rhs"]
-        sides = (ctx.lhs, ctx.rhs)
+            ctx.prev_lhs, ctx.prev_rhs = sides if previous["model"] == record["model"] else (model.read(previous["lhs"]), model.read(previous["rhs"]))
+            ctx.prev_rhs_tree = previous["rhs"]
+        sides: tuple = (ctx.lhs, ctx.rhs)
         entry = {"n": number, "rule": str(record.get("rule", "")), "check": str(record["check"])}
         try:
             verdict = check_step(ctx)
