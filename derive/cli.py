@@ -369,7 +369,8 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 0
     if args.command == "show":
         from . import derivations  # not the whole API: a shipped built-in needs the checker and the printers only
-        if args.name not in derivations.names():
+        from .derivations.shipped import available
+        if not available(args.name) and args.name not in derivations.names():
             raise _UsageError(f"unknown derivation {args.name!r}; 'derive list' names them")
         if args.axioms:
             if args.format not in ("text", "json"):

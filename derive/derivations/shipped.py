@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import zlib
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +39,7 @@ from ..steps import Derivation, Step
 
 DIRECTORY = Path(__file__).resolve().parent / "shipped"
 FORMAT = 1
+NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # a built-in's name, the only kind that names a record
 SUFFIX = ".pickle.zlib"  # a pickle, compressed (a sixth of the size in the package and its history)
 SWITCH = "DERIVE_SHIPPED"  # "0": derive every built-in with the engine (what the writer and its test do)
 
@@ -69,8 +71,15 @@ def load(name: str) -> Derivation | None:
     return load_anyway(name) if wanted() else None
 
 
+def available(name: str) -> bool:
+    """Whether ``name`` has a shipped record that may be used (a built-in's, made from the rules in use)."""
+    return wanted() and isinstance(name, str) and bool(NAME.fullmatch(name)) and (DIRECTORY / f"{name}{SUFFIX}").is_file()
+
+
 def load_anyway(name: str) -> Derivation | None:
     """:func:`load` whatever ``DERIVE_SHIPPED`` says (its test compares the two ways)."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):  # a name typed by a user never reaches a path
+        return None
     path = DIRECTORY / f"{name}{SUFFIX}"
     if not path.is_file():
         return None
