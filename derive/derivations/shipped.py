@@ -51,7 +51,7 @@ def fingerprint() -> str:
 
     digest = hashlib.sha256(f"{FORMAT}".encode())
     root = rules_directory()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".toml", ".json") and p.is_file()):  # no stray file counts
         digest.update(b"\x00" + str(path.relative_to(root)).encode() + b"\x00" + path.read_bytes())
     return digest.hexdigest()
 
