@@ -378,7 +378,7 @@ def remember(derivation, document: dict, listed: Mapping) -> None:
 _RESERVED = frozenset({"N", "K", "D", "x", "y", "z", "t", "W", ROW.name, COLUMN.name})  # what a declaration may add
 
 
-def _named_dummies(derivation):
+def named_dummies(derivation):
     """``derivation`` with each summation index SymPy bound as a Dummy (the derivative of a product
     is a sum over the factor left out) under a readable name no other symbol of the derivation has:
     a certificate holds names, and two symbols of one name would be one.  A Dummy that is not a
@@ -410,11 +410,22 @@ def _named_dummies(derivation):
 
 def unlisted(derivation) -> dict:
     """The certificate of ``derivation`` without its ``rests_on`` list (which only the checker finds)."""
-    derivation = _named_dummies(derivation)
+    derivation = named_dummies(derivation)
     rules: dict = {}
-    models: dict = {}
     steps = []
     previous = None
+    models = declared_models(derivation)
+    for number, (step, model) in enumerate(zip(derivation.steps, derivation.models), 1):
+        steps.append(_step(number, step, previous, model, rules))
+        previous = step.equation
+    return {"schema": SCHEMA, "name": derivation.name, "title": dict(derivation.title), "models": models,
+            "steps": steps, "rules": rules}
+
+
+def declared_models(derivation) -> dict:
+    """The certificate's model declarations of ``derivation`` (its dummies named): what each symbol may be,
+    by model name, written from the engine's models (a shipped certificate is bound to them by this)."""
+    models: dict = {}
     by_model: dict = {}
     for step, model in zip(derivation.steps, derivation.models):
         exprs, named = by_model.setdefault(model.name, (model, [], {}))[1:]
@@ -425,11 +436,7 @@ def unlisted(derivation) -> dict:
             named[step.lhs.name] = sp.Derivative(loss, *by)
     for name, (model, exprs, named) in by_model.items():
         models[name] = model_declaration(model, [*exprs, *_positive_exprs(model)], named)
-    for number, (step, model) in enumerate(zip(derivation.steps, derivation.models), 1):
-        steps.append(_step(number, step, previous, model, rules))
-        previous = step.equation
-    return {"schema": SCHEMA, "name": derivation.name, "title": dict(derivation.title), "models": models,
-            "steps": steps, "rules": rules}
+    return models
 
 
 def rests_on(document: dict) -> dict:

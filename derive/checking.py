@@ -20,14 +20,25 @@ from .steps import DEFINES_SEQUENCE, FROM_GIVEN, RESTRICTED, STATED, Derivation,
 
 def checked(derivation: Derivation) -> Derivation:
     """``derivation`` with each step's verification the checker's verdict on its certificate."""
-    from derive_checker.certificate import check_certificate
-    from derive_checker.expressions import Malformed
-
     # the checker sees no limit of derive's: its work (every step re-checked) is charged before it starts, the
     # same whether it keeps a verdict from before or not, and a time limit that ran out while it checked stops below
     checkpoint(sum(operations(*step.equation) for step in derivation.steps), "certificate")
     try:
-        document = json.loads(json.dumps(unlisted(derivation), ensure_ascii=False))
+        document = unlisted(derivation)
+    except NotCertifiable as error:
+        raise VerificationError(f"derivation {derivation.name!r} cannot be checked: {error}") from None
+    return checked_as(derivation, document)
+
+
+def checked_as(derivation: Derivation, document: dict) -> Derivation:
+    """``derivation`` with each step's verification the checker's verdict on ``document``, its certificate
+    written before (by :func:`checked`, or shipped with a built-in and bound to it by
+    :mod:`derive.derivations.shipped`)."""
+    from derive_checker.certificate import check_certificate
+    from derive_checker.expressions import Malformed
+
+    try:
+        document = json.loads(json.dumps(document, ensure_ascii=False))
         report = check_certificate(document, listed=False)
     except (NotCertifiable, Malformed) as error:
         raise VerificationError(f"derivation {derivation.name!r} cannot be checked: {error}") from None

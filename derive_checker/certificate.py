@@ -26,13 +26,11 @@ def check_certificate(cert, cache: dict | None = None, depth: int = 0, listed: b
     """The report on ``cert``: ``ok``, a verdict per step, the axioms and theorems the whole rests on, the first failure
     (``step n (rule): why``); ``listed=False``: a document not yet listing what it rests on.  Raises :class:`Malformed`."""
     cache = DONE if cache is None else cache
-    if len(cache) > 1000:  # a bound on memory, nothing more
-        cache.clear()
+    (len(cache) > 1000) and cache.clear()  # a bound on memory, nothing more
     depth > 12 and refuse("certificates nested too deep")  # a derivation citing one that cites one... at most this deep
     _schema(cert)
     key = digest({k: v for k, v in cert.items() if k != "rests_on"})  # the list it rests on: checked afresh below
-    if key not in cache:
-        cache[key] = _steps(cert, key, cache, depth)
+    key in cache or cache.update({key: _steps(cert, key, cache, depth)})  # each certificate checked once a process
     report = {**cache[key], "steps": list(cache[key]["steps"])}
     if report["ok"] and listed:
         _rests_on(cert.get("rests_on"), report)
@@ -53,8 +51,10 @@ def _steps(cert, seed: str, cache: dict, depth: int) -> dict:
                               rhs=model.read(record["rhs"]), prev_lhs=None, prev_rhs=None, prev_rhs_tree=None,
                               rng=rng_for(seed, str(number)), cache=cache, depth=depth, earlier=cert["steps"][:number - 1],
                               verdicts=report["steps"], check_nested=check_certificate, models=models)
-        if previous is not None and record["check"] in NEEDS_PREVIOUS:  # the step's before, read in its own model
-            ctx.prev_lhs, ctx.prev_rhs, ctx.prev_rhs_tree = model.read(previous["lhs"]), model.read(previous["rhs"]), previous["rhs"]
+        if previous is not None and record["check"] in NEEDS_PREVIOUS:  # the step's before, read in its own model (once, if the same)
+            ctx.prev_lhs, ctx.prev_rhs = sides if previous["model"] == record["model"] else (model.read(previous["lhs"]), model.read(previous["rhs"]))
+            ctx.prev_rhs_tree = previous["rhs"]
+        sides: tuple = (ctx.lhs, ctx.rhs)
         entry = {"n": number, "rule": str(record.get("rule", "")), "check": str(record["check"])}
         try:
             verdict = check_step(ctx)
@@ -63,8 +63,7 @@ def _steps(cert, seed: str, cache: dict, depth: int) -> dict:
             report["steps"].append({**entry, "verdict": "failed", "axioms": [], "detail": str(refusal)})
             break
         report["steps"].append({**entry, **verdict})
-        report["axioms"].update(verdict.get("axioms", ()))
-        report["theorems"].update(verdict.get("theorems", ()))
+        report["axioms"].update(verdict.get("axioms", ())), report["theorems"].update(verdict.get("theorems", ()))
     report["axioms"], report["theorems"] = sorted(report["axioms"]), sorted(report["theorems"])
     return report
 
@@ -75,8 +74,7 @@ def _rests_on(listed, report: dict) -> None:
         stated, found = listed.get(kind) if isinstance(listed, dict) else None, set(report[kind])
         stated = set(map(str, stated)) if isinstance(stated, list) else {"(no list)"}
         if stated != found:
-            return report.update(ok=False, failure=f"rests_on: its {kind} omit {sorted(found - stated)} "
-                                                   f"and invent {sorted(stated - found)}")
+            return report.update(ok=False, failure=f"rests_on: its {kind} omit {sorted(found - stated)} and invent {sorted(stated - found)}")
 
 
 def check_catalogue(document, cache: dict | None = None) -> dict:

@@ -40,10 +40,15 @@ class Scope:
         return sp.Integer(self.fixed[name]) if name in self.fixed else sp.Symbol(name, **FLAGS[_domain(self.symbols.get(name, "any"))])
 
     def array(self, name: str) -> sp.IndexedBase:
-        return sp.IndexedBase(name, **FLAGS[_domain(self.arrays.get(name, "any"))])
+        return once(("array", name, domain := _domain(self.arrays.get(name, "any"))), lambda: sp.IndexedBase(name, **FLAGS[domain]))
+
 
     def with_wilds(self, wilds) -> "Scope":
         return Scope(self.symbols, self.arrays, self.fixed, wilds, self.shapes)
+
+
+def once(key, make, made: dict = {}):  # noqa: B006 - arrays and components made once a process (SymPy deduces their assumptions afresh each time)
+    return made[key] if key in made else made.setdefault(key, make()) if len(made) < 200_000 else make()  # a bound on memory
 
 
 def _domain(declared) -> str:
@@ -96,7 +101,8 @@ def _read(head, args, scope, sub):
     if head == "Elementwise" and len(args) == 2:
         return ElementwiseApplyFunction(_UNARY[args[0]], sub(1, args[1])) if args[0] in _UNARY else refuse(f"no function {args[0]!r}")
     if head == "Indexed" and len(args) >= 2:
-        return scope.array(_name(args[0]))[tuple(sub(n, a) for n, a in enumerate(args[1:], 1))]
+        array, indices = scope.array(_name(args[0])), tuple(sub(n, a) for n, a in enumerate(args[1:], 1))
+        return once((array, indices), lambda: array[indices])
     kids = [sub(n, a) for n, a in enumerate(args)]
     if head in _NARY and kids and (head[:3] == "Mat") == any(k.is_Matrix for k in kids):
         return _NARY[head](*kids)
@@ -138,7 +144,8 @@ def subtree(tree, path):
 
 def definitions(expr: sp.Basic) -> sp.Basic:
     """``expr`` with each function the checker knows by definition written out (``Maximum`` stays)."""
-    for name, function in OWN.items():
+    present = {type(e) for e in expr.atoms(sp.core.function.AppliedUndef)}  # a walk for each one absent saved
+    for name, function in ((n, f) for n, f in OWN.items() if f in present):
         expr = expr.replace(lambda e, f=function: isinstance(e, sp.core.function.AppliedUndef) and e.func == f,
                             lambda e, n=name: DEFINITIONS[n](*e.args))
     return expr

@@ -1,6 +1,5 @@
-"""The deterministic numeric second opinion: both sides at random points inside the declared model,
-seeded from a SHA-256 of the certificate's content (never ``hash()``).  Sizes start at their least (1,
-or 2 classes), so sums of one term and empty ranges are drawn; evaluated with mpmath to 50 digits."""
+"""The deterministic numeric second opinion: both sides at random points inside the declared model, seeded from a SHA-256 of the certificate's
+content (never ``hash()``).  Sizes start at their least (1, or 2 classes), so sums of one term and empty ranges are drawn; mpmath, 50 digits."""
 import hashlib
 import random
 from functools import lru_cache
@@ -8,7 +7,7 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
-from .expressions import Maximum, definitions
+from .expressions import Maximum, definitions, once
 from .matrices import scalar
 
 DIGITS, WORK = 50, 10_000  # mpmath's digits; the most terms the sums of one side may be written out to
@@ -35,8 +34,7 @@ def size_choices(model, exprs, rng: random.Random) -> list[dict]:
                 break
             sizes[ix] = sp.Integer((hi, lo)[attempt] if attempt < 2 else rng.randint(lo, hi))  # its ends first
         else:
-            if sizes not in choices:
-                choices.append(sizes)
+            sizes in choices or choices.append(sizes)
     return choices or [{}]
 
 
@@ -56,7 +54,7 @@ def _written(expr: sp.Basic, env: dict) -> sp.Basic:
     """``expr``, ``env`` put for its free indices, each sum, product, maximum over whole-number ends written out term
     by term (an empty sum is 0, product 1: never SymPy's reversed ranges), then derivatives and limits carried out."""
     if isinstance(expr, sp.Indexed):
-        return expr.base[tuple(_written(ix, env) for ix in expr.indices)]
+        return once((expr.base, indices := tuple(_written(ix, env) for ix in expr.indices)), lambda: expr.base[indices])
     if expr.is_Atom or isinstance(expr, sp.IndexedBase):
         return env.get(expr, expr)
     if isinstance(expr, (sp.Sum, sp.Product, Maximum)):

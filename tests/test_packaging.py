@@ -106,11 +106,13 @@ def test_installed_package_reads_its_own_rules(installed):
     code = ("import derive, derive.catalogue as c, derive.languages as l; print(c.rules_directory()); "
             "print(l.shipped_directory()); "
             "print(all(s.verification.verified for s in derive.get('bce').steps)); "
-            "print(c.proved_for_every_size(c.get_rule('sum_of_constant')))")  # the installed record is the pinned one
+            "print(c.proved_for_every_size(c.get_rule('sum_of_constant'))); "  # the installed record is the pinned one
+            "from derive.derivations import shipped; print(shipped.load('ce-softmax-grad') is not None)")  # its built-ins ship
     out = subprocess.run([str(python), "-c", code], cwd=work, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    directory, words, verified, pinned = out.stdout.split()
+    directory, words, verified, pinned, shipped = out.stdout.split()
     assert "site-packages" in directory and "site-packages" in words and verified == "True" and pinned == "True"
+    assert shipped == "True"  # made from the rules the wheel carries (their fingerprint), and re-checked there
 
 
 def test_sdist_installs_and_its_tests_run_from_it(built, tmp_path_factory):

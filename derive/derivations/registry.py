@@ -5,6 +5,7 @@ runner looks them up here while it builds one: this table sits below it."""
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import import_module
 from typing import Callable
 
 from ..errors import UnknownDerivation
@@ -25,19 +26,32 @@ def declare(names: Callable[[], tuple[str, ...]], build: Callable[[str], Derivat
     DECLARED.update(names=names, build=build, title=title)
 
 
+def _declared() -> dict[str, Callable]:
+    """The runner's entries, the runner imported first where nothing has yet (it enters them as it loads;
+    by name, since it imports this table: a shipped built-in is shown without importing it at all)."""
+    if not DECLARED:
+        import_module(f"{__package__}.runner")
+    return DECLARED
+
+
 def names() -> tuple[str, ...]:
-    return tuple(dict.fromkeys((*DECLARED["names"](), *BUILDERS)))
+    return tuple(dict.fromkeys((*_declared()["names"](), *BUILDERS)))
 
 
 def title(name: str, lang: str = "en") -> str:
-    return DECLARED["title"](name)[lang]
+    return _declared()["title"](name)[lang]
 
 
 @lru_cache(maxsize=None)
 def get(name: str) -> Derivation:
-    """The built-in derivation called ``name``, derived and verified (cached per process)."""
+    """The built-in derivation called ``name``, derived and verified (cached per process): loaded from its
+    shipped record and re-checked where there is one (:mod:`.shipped`), else derived by the engine."""
     if name in BUILDERS:
         return BUILDERS[name]()
-    if name not in DECLARED["names"]():
+    from .shipped import load  # finished at build time, every step re-checked by the checker as it loads
+    shipped = load(name)  # a record there is of a declared built-in: made from the declarations in use
+    if shipped is not None:
+        return shipped
+    if name not in _declared()["names"]():
         raise UnknownDerivation(f"no derivation named {name!r}; known: {', '.join(names())}")
     return DECLARED["build"](name)

@@ -60,10 +60,27 @@ def build(name: str, **given: Any) -> Derivation:
     derivation = strategies.run(_name(declaration, parameters, scope), title_of(name),
                                 scope.steps(declaration.steps), model)
     if declaration.cross_check:
-        loss = registry.get(scope.name(declaration.cross_check["loss"])).result
-        wrt = scope.expression(declaration.cross_check["wrt"])
+        loss, wrt = _cross_check_inputs(declaration.cross_check, scope)
         derivation = replace(derivation, cross_checks=cross_check_gradient(loss, derivation.result, wrt, model))
     return derivation
+
+
+def _cross_check_inputs(cross_check: Mapping[str, Any], scope: "Scope") -> tuple[Equation, Any]:
+    """The loss whose derivative the declared gradient's result is checked against, and what by."""
+    return registry.get(scope.name(cross_check["loss"])).result, scope.expression(cross_check["wrt"])
+
+
+def cross_check_of(name: str) -> tuple[Equation, Any, Model] | None:
+    """What the built-in ``name``'s independent cross-check compares (the loss, the variable, the model),
+    with its default parameters; ``None`` where it declares none.  A shipped built-in
+    (:mod:`.shipped`) carries these, so its cross-check is computed afresh where it is loaded."""
+    declaration = load_declarations().derivations[name]
+    if not declaration.cross_check:
+        return None
+    scope = Scope(dict(declaration.parameters), {symbol: sp.Symbol(symbol, **{assumption: True})
+                                                 for symbol, assumption in declaration.symbols.items()},
+                  f"derivation {name!r}")
+    return (*_cross_check_inputs(declaration.cross_check, scope), scope.model(declaration.model))
 
 
 def _name(declaration: DerivationDeclaration, parameters: Mapping[str, Any], scope: "Scope") -> str:
