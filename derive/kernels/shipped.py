@@ -1,0 +1,95 @@
+"""Built-in kernels shipped in the package: the generated module's source and the certificates of
+the stable forms it computes, so the first ``compile()`` of a built-in derives nothing.
+
+Why: a cold first compile of ce-softmax spent most of its time deriving its four stable forms and
+the gradient (engine search, then derive_checker on each) and printing the module, every time a
+fresh cache met it.  Issue 33 allows precomputed results in the wheel only where the checker
+re-checks them within the budget, so nothing here is trusted as it stands: before a kind of target
+(``labels``, ``targets``) runs from a shipped module for the first time in a process, derive_checker
+re-checks that kind's two certificates (the loss and the gradient in their stable forms, each
+holding the certificates it cites, down to the built-in derivation itself) and their lists of the
+axioms and theorems they rest on; a certificate it refuses refuses the call with a
+:class:`~derive.errors.VerificationError`.  Only the kind called is re-checked: a first call with
+integer labels does not pay for the target probabilities' forms.
+
+The data is written by :func:`refresh_shipped_kernels` from what the engine derives now, and
+``tests/test_shipped_kernels.py`` fails when it differs from that (so it never goes stale silently).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from .. import extensions
+from ..errors import VerificationError
+
+# The built-ins that compile to row kernels (compiler.Kernel); every other built-in derives as before.
+SHIPPED = ("ce", "bce", "bce-bernoulli", "ce-softmax", "bce-sigmoid", "ce-grad", "bce-grad", "ce-softmax-grad",
+           "bce-sigmoid-grad", "bce-multilabel")
+FOLDER = Path(__file__).resolve().parent / "shipped_data"
+_CHECKED: set[tuple[str, str]] = set()  # (kernel, kind) re-checked in this process
+
+
+def _path(name: str) -> Path:
+    return FOLDER / f"{name}.json.gz"
+
+
+def bundle(name: str) -> dict:
+    """What the engine derives now for the built-in kernel ``name``: its module's source and, for
+    each kind of target, the certificates of the loss and the gradient in their stable forms."""
+    from ..certificate import certificate
+    from .compiler import module_source
+
+    plan = extensions.call("built_in_plan", name)
+    return {"name": name, "source": module_source(plan),
+            "kinds": {kind.name: [certificate(kind.loss), certificate(kind.gradient)] for kind in plan.kinds}}
+
+
+def refresh_shipped_kernels(names: tuple[str, ...] = SHIPPED) -> list[str]:
+    """Write the shipped data again from the engine (run it when a built-in kernel's derivation,
+    stable forms or generated source changes; the test says when)."""
+    FOLDER.mkdir(exist_ok=True)
+    written = []
+    for name in names:
+        text = json.dumps(bundle(name), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        _path(name).write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))  # mtime=0: the same bytes each time
+        written.append(str(_path(name)))
+    return written
+
+
+def read(name: str) -> dict | None:
+    """The shipped data of the built-in kernel ``name``, or ``None`` where none is shipped."""
+    if name not in SHIPPED or not _path(name).is_file():
+        return None
+    return json.loads(gzip.decompress(_path(name).read_bytes()).decode("utf-8"))
+
+
+def source(name: str) -> tuple[str, tuple[str, ...]] | None:
+    """The shipped module source of ``name`` and its kinds of target, or ``None`` where none is shipped.
+    Its kinds run only after :func:`recheck`."""
+    data = read(name)
+    return None if data is None else (data["source"], tuple(data["kinds"]))
+
+
+def recheck(name: str, kind: str) -> None:
+    """Have derive_checker re-check the shipped certificates of ``name``'s ``kind`` (once per process),
+    resting on exactly the axioms and theorems they list; refuse with a VerificationError otherwise."""
+    if (name, kind) in _CHECKED:
+        return
+    from derive_checker.certificate import check_certificate
+    from derive_checker.expressions import Malformed
+
+    data = read(name)
+    certificates = None if data is None else data["kinds"].get(kind)
+    if not certificates:
+        raise VerificationError(f"the shipped kernel {name} has no certificates for its {kind}")
+    for document in certificates:
+        try:
+            report = check_certificate(document)
+        except Malformed as error:
+            raise VerificationError(f"the shipped certificate of {name} ({kind}) cannot be read: {error}") from None
+        if not report["ok"]:
+            raise VerificationError(f"the shipped certificate {document.get('name')!r} of the kernel {name}: "
+                                    f"the checker refuses {report['failure']}")
+    _CHECKED.add((name, kind))
