@@ -59,7 +59,7 @@ def test_an_edited_stable_form_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr("derive_checker.certificate.DONE", dict(DONE))
     with pytest.raises(VerificationError, match="bce"):
         shipped.recheck("bce", "targets")
-    assert ("bce", "targets") not in shipped._CHECKED
+    assert ("bce", "targets", 0) not in shipped._CHECKED
 
 
 def test_an_unknown_kind_or_kernel_is_refused_not_trusted(tmp_path, monkeypatch):
@@ -69,9 +69,10 @@ def test_an_unknown_kind_or_kernel_is_refused_not_trusted(tmp_path, monkeypatch)
     assert shipped.read("ce-weighted") is None and shipped.source("ce-weighted") is None
 
 
-def test_a_shipped_kernel_re_checks_only_the_kind_it_runs_and_refuses_an_edited_one(tmp_path, monkeypatch):
+def test_a_shipped_kernel_re_checks_only_what_a_call_runs_and_refuses_an_edited_form(tmp_path, monkeypatch):
     """From an empty cache the module comes from the shipped source; its kind of target runs only once
-    the checker has re-checked that kind, and a kind whose certificate was edited refuses the call."""
+    the checker has re-checked what the call runs (the loss's form, and the gradient's where it computes one),
+    and a form whose certificate was edited refuses the calls that need it."""
     from derive.kernels.compiler import load
     from derive.kernels.generated import module_path
 
@@ -91,10 +92,15 @@ def test_a_shipped_kernel_re_checks_only_the_kind_it_runs_and_refuses_an_edited_
     one_hot = np.eye(3)[[2, 0]]
     assert loss == pytest.approx(-np.log(softmax[[0, 1], [2, 0]]).mean(), rel=1e-12)
     assert np.allclose(gradient, (softmax - one_hot) / 2, rtol=1e-12, atol=0)
-    assert shipped._CHECKED == {("ce-softmax", "labels")} and kernel._unchecked == {"targets"}
-    with pytest.raises(VerificationError, match="ce-softmax"):
+    assert shipped._CHECKED == {("ce-softmax", "labels", 0), ("ce-softmax", "labels", 1)}
+    assert kernel._unchecked == {"targets"}
+    # the loss of target probabilities rests on its stable loss only, which is as shipped: it runs
+    assert kernel.loss(Z, one_hot) == pytest.approx(loss, rel=1e-12)
+    with pytest.raises(VerificationError, match="ce-softmax"):  # its gradient's certificate was edited
         kernel.loss_and_grad(Z, one_hot)
-    assert kernel._unchecked == {"targets"}  # still refused on the next call
+    with pytest.raises(VerificationError, match="ce-softmax"):
+        kernel.grad(Z, one_hot)  # and stays refused
+    assert ("ce-softmax", "targets", 1) not in shipped._CHECKED
 
 
 def test_a_certificate_lists_its_substitutions_in_one_order_whatever_the_hash_seed():

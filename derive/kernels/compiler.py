@@ -88,7 +88,7 @@ class Kernel:
         self.name = name
         self._make_plan = make_plan
         self._plan = None
-        self._unchecked: set[str] = set()  # kinds of a shipped module derive_checker has not re-checked yet
+        self._unchecked: set[str] = set()  # kinds of a shipped module not yet re-checked by derive_checker in full
         self._module = load_module(name, self._fresh_source)
         self.categorical = self._module.CATEGORICAL
         self.variable = self._module.VARIABLE
@@ -132,8 +132,9 @@ class Kernel:
         checked_reduction(reduction)
         X, T, kind = check_inputs(X, T, self.categorical, self.variable == "z", check)
         if kind in self._unchecked:  # a shipped module's kind runs once the checker has re-checked its forms
-            recheck(self.name, kind)
-            self._unchecked.discard(kind)
+            recheck(self.name, kind, with_gradient)
+            if with_gradient:
+                self._unchecked.discard(kind)
         n = X.shape[0]
         rows = np.empty(n, dtype=X.dtype)
         name = self.kernel_name(X, kind, with_gradient, layout)

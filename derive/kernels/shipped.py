@@ -6,11 +6,11 @@ the gradient (engine search, then derive_checker on each) and printing the modul
 fresh cache met it.  Issue 33 allows precomputed results in the wheel only where the checker
 re-checks them within the budget, so nothing here is trusted as it stands: before a kind of target
 (``labels``, ``targets``) runs from a shipped module for the first time in a process, derive_checker
-re-checks that kind's two certificates (the loss and the gradient in their stable forms, each
-holding the certificates it cites, down to the built-in derivation itself) and their lists of the
+re-checks that kind's certificates (the loss in its stable form, and the gradient in its stable form
+where the call computes it; each holds the certificates it cites, down to the built-in derivation) and their lists of the
 axioms and theorems they rest on; a certificate it refuses refuses the call with a
-:class:`~derive.errors.VerificationError`.  Only the kind called is re-checked: a first call with
-integer labels does not pay for the target probabilities' forms.
+:class:`~derive.errors.VerificationError`.  Only what the call runs is re-checked: a first call with
+integer labels does not pay for the target probabilities' forms, nor a loss for its gradient's.
 
 The data is written by :func:`refresh_shipped_kernels` from what the engine derives now, and
 ``tests/test_shipped_kernels.py`` fails when it differs from that (so it never goes stale silently).
@@ -28,7 +28,7 @@ from ..errors import VerificationError
 SHIPPED = ("ce", "bce", "bce-bernoulli", "ce-softmax", "bce-sigmoid", "ce-grad", "bce-grad", "ce-softmax-grad",
            "bce-sigmoid-grad", "bce-multilabel")
 FOLDER = Path(__file__).resolve().parent / "shipped_data"
-_CHECKED: set[tuple[str, str]] = set()  # (kernel, kind) re-checked in this process
+_CHECKED: set[tuple[str, str, int]] = set()  # (kernel, kind, 0 the loss or 1 the gradient) re-checked in this process
 
 
 def _path(name: str) -> Path:
@@ -72,19 +72,22 @@ def source(name: str) -> tuple[str, tuple[str, ...]] | None:
     return None if data is None else (data["source"], tuple(data["kinds"]))
 
 
-def recheck(name: str, kind: str) -> None:
-    """Have derive_checker re-check the shipped certificates of ``name``'s ``kind`` (once per process),
-    resting on exactly the axioms and theorems they list; refuse with a VerificationError otherwise."""
-    if (name, kind) in _CHECKED:
-        return
+def recheck(name: str, kind: str, with_gradient: bool = True) -> None:
+    """Have derive_checker re-check the shipped certificates of ``name``'s ``kind`` (each once per process):
+    the stable loss's, and the stable gradient's ``with_gradient``, each resting on exactly the axioms and
+    theorems it lists; refuse with a VerificationError otherwise."""
     from derive_checker.certificate import check_certificate
     from derive_checker.expressions import Malformed
 
+    parts = (0, 1) if with_gradient else (0,)  # a loss alone rests on the stable loss only
+    if all((name, kind, part) in _CHECKED for part in parts):
+        return
     data = read(name)
     certificates = None if data is None else data["kinds"].get(kind)
-    if not certificates:
+    if not certificates or len(certificates) != 2:
         raise VerificationError(f"the shipped kernel {name} has no certificates for its {kind}")
-    for document in certificates:
+    for part in parts:
+        document = certificates[part]
         try:
             report = check_certificate(document)
         except Malformed as error:
@@ -92,4 +95,4 @@ def recheck(name: str, kind: str) -> None:
         if not report["ok"]:
             raise VerificationError(f"the shipped certificate {document.get('name')!r} of the kernel {name}: "
                                     f"the checker refuses {report['failure']}")
-    _CHECKED.add((name, kind))
+        _CHECKED.add((name, kind, part))
