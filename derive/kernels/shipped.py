@@ -12,7 +12,7 @@ axioms and theorems they rest on; a certificate it refuses refuses the call with
 :class:`~derive.errors.VerificationError`.  Only what the call runs is re-checked: a first call with
 integer labels does not pay for the target probabilities' forms, nor a loss for its gradient's.
 
-The data is written by :func:`refresh_shipped_kernels` from what the engine derives now, and
+The data is written by :func:`.shipped_build.refresh_shipped_kernels` from what the engine derives now, and
 ``tests/test_shipped_kernels.py`` fails when it differs from that (so it never goes stale silently).
 """
 from __future__ import annotations
@@ -21,7 +21,6 @@ import gzip
 import json
 from pathlib import Path
 
-from .. import extensions
 from ..errors import VerificationError
 
 # The built-ins that compile to row kernels (compiler.Kernel); every other built-in derives as before.
@@ -31,38 +30,15 @@ FOLDER = Path(__file__).resolve().parent / "shipped_data"
 _CHECKED: set[tuple[str, str, int]] = set()  # (kernel, kind, 0 the loss or 1 the gradient) re-checked in this process
 
 
-def _path(name: str) -> Path:
+def path_of(name: str) -> Path:
     return FOLDER / f"{name}.json.gz"
-
-
-def bundle(name: str) -> dict:
-    """What the engine derives now for the built-in kernel ``name``: its module's source and, for
-    each kind of target, the certificates of the loss and the gradient in their stable forms."""
-    from ..certificate import certificate
-    from .compiler import module_source
-
-    plan = extensions.call("built_in_plan", name)
-    return {"name": name, "source": module_source(plan),
-            "kinds": {kind.name: [certificate(kind.loss), certificate(kind.gradient)] for kind in plan.kinds}}
-
-
-def refresh_shipped_kernels(names: tuple[str, ...] = SHIPPED) -> list[str]:
-    """Write the shipped data again from the engine (run it when a built-in kernel's derivation,
-    stable forms or generated source changes; the test says when)."""
-    FOLDER.mkdir(exist_ok=True)
-    written = []
-    for name in names:
-        text = json.dumps(bundle(name), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        _path(name).write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))  # mtime=0: the same bytes each time
-        written.append(str(_path(name)))
-    return written
 
 
 def read(name: str) -> dict | None:
     """The shipped data of the built-in kernel ``name``, or ``None`` where none is shipped."""
-    if name not in SHIPPED or not _path(name).is_file():
+    if name not in SHIPPED or not path_of(name).is_file():
         return None
-    return json.loads(gzip.decompress(_path(name).read_bytes()).decode("utf-8"))
+    return json.loads(gzip.decompress(path_of(name).read_bytes()).decode("utf-8"))
 
 
 def source(name: str) -> tuple[str, tuple[str, ...]] | None:
