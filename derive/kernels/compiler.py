@@ -287,7 +287,8 @@ def compile_derivation(derivation, backend: str = "numba"):
 
 def load(name: str) -> Kernel:
     """The kernel of the built-in derivation ``name`` (ce-softmax, ce, bce-sigmoid, bce...), straight
-    from the cache when this engine generated it before (no derivation needed), else generated now."""
+    from the cache when this engine generated it before (no derivation needed), else from the package
+    (:mod:`.shipped`: no derivation either, the checker re-checking what a call runs), else generated now."""
     def plan():
         try:
             return extensions.call("built_in_plan", name)
