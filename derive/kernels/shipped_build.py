@@ -6,6 +6,7 @@ import gzip
 import json
 
 from .. import extensions
+from . import shipped
 from .shipped import FOLDER, SHIPPED, path_of
 
 
@@ -29,4 +30,5 @@ def refresh_shipped_kernels(names: tuple[str, ...] = SHIPPED) -> list[str]:
         text = json.dumps(bundle(name), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         path_of(name).write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))  # mtime=0: the same bytes each time
         written.append(str(path_of(name)))
+    shipped._read.cache_clear()  # this process reads what was just written
     return written
