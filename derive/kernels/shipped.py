@@ -6,14 +6,17 @@ the gradient (engine search, then derive_checker on each) and printing the modul
 fresh cache met it.  Issue 33 allows precomputed results in the wheel only where the checker
 re-checks them within the budget, so nothing here is trusted as it stands: before a kind of target
 (``labels``, ``targets``) runs from a shipped module for the first time in a process, derive_checker
-re-checks that kind's certificates (the loss in its stable form, and the gradient in its stable form
-where the call computes it; each holds the certificates it cites, down to the built-in derivation) and their lists of the
-axioms and theorems they rest on; a certificate it refuses refuses the call with a
-:class:`~derive.errors.VerificationError`.  Only what the call runs is re-checked: a first call with
+re-checks that kind's certificates (the loss in its stable form, and the gradient in its stable
+form where the call computes it; each holds the certificates it cites, down to the built-in
+derivation) and their lists of the axioms and theorems they rest on; a certificate it refuses
+refuses the call with a :class:`~derive.errors.VerificationError`.  Only what the call runs is re-checked: a first call with
 integer labels does not pay for the target probabilities' forms, nor a loss for its gradient's.
 
-The data is written by :func:`.shipped_build.refresh_shipped_kernels` from what the engine derives now, and
-``tests/test_shipped_kernels.py`` fails when it differs from that (so it never goes stale silently).
+The data is written by :func:`.shipped_build.refresh_shipped_kernels` from what the engine derives
+now, and ``tests/test_shipped_kernels.py`` fails when it differs from that (never stale silently).
+What the checker does not re-check is the module's source: the test holds it equal to what the
+generator prints from the certified forms.  A module written to the cache from shipped data loads
+from there in later processes like any cached module (a cache makes a second run faster).
 """
 from __future__ import annotations
 
