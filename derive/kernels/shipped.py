@@ -9,8 +9,9 @@ re-checks them within the budget, so nothing here is trusted as it stands: befor
 re-checks that kind's certificates (the loss in its stable form, and the gradient in its stable
 form where the call computes it; each holds the certificates it cites, down to the built-in
 derivation) and their lists of the axioms and theorems they rest on; a certificate it refuses
-refuses the call with a :class:`~derive.errors.VerificationError`.  Only what the call runs is re-checked: a first call with
-integer labels does not pay for the target probabilities' forms, nor a loss for its gradient's.
+refuses the call with a :class:`~derive.errors.VerificationError`.  Only what the call runs is
+re-checked: a first call with integer labels does not pay for the target probabilities' forms, nor a
+loss for its gradient's.
 
 The data is written by :func:`.shipped_build.refresh_shipped_kernels` from what the engine derives
 now, and ``tests/test_shipped_kernels.py`` fails when it differs from that (never stale silently).
