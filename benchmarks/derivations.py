@@ -3,7 +3,9 @@ process with empty caches (wall and CPU seconds, import included), the median, t
 many are over 1 s, every built-in in one process, then the first ``compile()`` of each built-in
 kernel; one table.
 
-    python benchmarks/derivations.py [--python PATH] [--before PATH] [--names a,b] [--runs N]
+    python benchmarks/derivations.py [--python PATH] [--before PATH] [--names a,b] [--runs N] [--kernels all]
+
+``--names ''`` leaves the shows out; ``--kernels all`` compiles every built-in row kernel.
 
 The package is byte-compiled first (as a wheel install leaves it).  ``--python`` runs another
 installation's interpreter; ``--before`` an older checkout's too, each measurement taken for both in
@@ -29,12 +31,17 @@ derivation = derive.get(sys.argv[1])
 derived = time.perf_counter()
 kernel = derivation.compile()
 generated = time.perf_counter()
-X = np.zeros((4, 3)) if sys.argv[1].startswith("ce") else np.zeros(4)
-T = np.arange(4) % 3 if sys.argv[1].startswith("ce") else np.full(4, 0.5)
+y = kernel.variable == "y"  # probabilities: rows that sum to one (the probability kernels check their inputs)
+X = (np.full((4, 3), 1 / 3) if y else np.zeros((4, 3))) if kernel.categorical else (np.full(4, 0.5) if y else np.zeros(4))
+T = np.arange(4) % 3 if kernel.categorical else np.full(4, 0.5)
 kernel.loss_and_grad(X, T)
 print(f"{derived - start:.2f} {generated - derived:.2f} {time.perf_counter() - generated:.2f}")
 """
 KERNELS = ("ce-softmax", "ce", "bce-sigmoid", "bce")  # the built-in kernels the README loads
+# every built-in that compiles to row kernels (derive/kernels/shipped.py): --kernels all.  But bce-multilabel:
+# its (N, L) inputs run PyTorch's options kernel, and its row module fails Numba's compile on (N,) inputs
+ROW_KERNELS = ("ce-softmax", "ce", "bce-sigmoid", "bce", "bce-bernoulli", "ce-grad", "bce-grad", "ce-softmax-grad",
+               "bce-sigmoid-grad")
 
 
 def timed(command: list[str], output: list | None = None) -> tuple[float, float, int]:
@@ -85,14 +92,15 @@ def main() -> None:
     parser.add_argument("--python", default=sys.executable, help="the interpreter of the installation measured")
     parser.add_argument("--before", help="an older installation's interpreter, measured in turn with --python")
     parser.add_argument("--names", help="comma-separated names (default: every built-in)")
-    parser.add_argument("--kernels", default=",".join(KERNELS), help="the built-in kernels compiled ('' for none)")
+    parser.add_argument("--kernels", default=",".join(KERNELS),
+                        help="the built-in kernels compiled ('' for none, 'all' for every row kernel)")
     parser.add_argument("--runs", type=int, default=1, help="cold runs of each, the least kept")
     args = parser.parse_args()
     os.chdir(tempfile.mkdtemp(prefix="derive-bench-"))  # no checkout's derive/ in the way of the installations measured
     pythons = {"before": args.before, "after": args.python} if args.before else {"after": args.python}
     for python in pythons.values():
         byte_compile(python)
-    names = args.names.split(",") if args.names else subprocess.run(
+    names = args.names.split(",") if args.names is not None else subprocess.run(
         [args.python, "-m", "derive", "list"], capture_output=True, text=True, check=True).stdout.split("\n")
     names = [line.split()[0] for line in names if line.strip()]
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores; "
@@ -106,17 +114,19 @@ def main() -> None:
             rows[label].append(result)
             line += f" {cell(*result):>17s}"
         print(line, flush=True)
-    line = f"{'every built-in in one process':34s}"
-    for label, python in pythons.items():
-        line += f" {cell(*least([python, '-c', ALL_IN_ONE], 1)):>17s}"
-    print(line)
-    for label in pythons:
-        print(summary(label, rows[label]))
-    kernels = [k for k in args.kernels.split(",") if k]
+    if names:  # --names '' measures the kernels alone
+        line = f"{'every built-in in one process':34s}"
+        for label, python in pythons.items():
+            line += f" {cell(*least([python, '-c', ALL_IN_ONE], 1)):>17s}"
+        print(line)
+        for label in pythons:
+            print(summary(label, rows[label]))
+    kernels = list(ROW_KERNELS) if args.kernels == "all" else [k for k in args.kernels.split(",") if k]
     if kernels:
         print("\nfirst compile() of each built-in kernel, fresh process, empty caches "
-              "(derive = import + derivation; compile = the verified stable forms + the generated module; "
-              "first call = Numba's JIT), wall and cpu s")
+              "(derive = import + derivation; compile = the module: generated from the verified stable forms, or "
+              "shipped (derive/kernels/shipped.py); first call = derive_checker re-checking a shipped module's "
+              "certificates + Numba's JIT), wall and cpu s")
     for name in kernels:
         for label, python in pythons.items():
             output: list[str] = []

@@ -263,7 +263,11 @@ CATALOGUE_MODEL = {"arrays": {"t": "label", "y": "probability", "z": "real", "w"
 # ----- steps -----------------------------------------------------------------------------------
 
 def _pairs(table: Mapping) -> list:
-    return [[tree(old), tree(new if not isinstance(new, int) else sp.Integer(new))] for old, new in table.items()]
+    """A substitution table's pairs in one order (the checker replaces them all at once, so the order means
+    nothing): the engine's tables come in an order that varies with the hash seed, and one certificate
+    written two ways would be checked twice (derive_checker keeps its reports by the certificate's hash)."""
+    pairs = [[tree(old), tree(new if not isinstance(new, int) else sp.Integer(new))] for old, new in table.items()]
+    return sorted(pairs, key=lambda pair: json.dumps(pair, ensure_ascii=False))
 
 
 def _rewrite_match(step, previous, model) -> dict:

@@ -71,6 +71,10 @@ def test_wheel_carries_the_catalogue(built):
     for source in words:
         assert f"derive/rules/languages/{source.parent.name}/{source.name}" in listed
     assert "derive/rules/notes/sections.toml" in listed  # which built-ins the notes show, as data
+    shipped = list((ROOT / "derive" / "kernels" / "shipped_data").glob("*.json.gz"))
+    assert shipped  # the built-in kernels' sources and certificates: their first compile derives nothing
+    for source in shipped:
+        assert f"derive/kernels/shipped_data/{source.name}" in listed
 
 
 def test_wheel_carries_the_checker(built):

@@ -14,6 +14,8 @@ from .generated import (BLOCK_ROWS, DECORATOR, ELEMENTWISE_DECORATOR, FEW, FEW_C
                         gradient_buffer, load_module)
 from .input_checks import as_targets, check_gradient, check_inputs, check_result, one_sample, sums_to_one_per_row
 from .kernel_calls import as_batch_of_one, checked_reduction, gradient_scale, reduced
+from .shipped import recheck
+from .shipped import source as shipped_source
 from .threads import run_rows
 
 def module_source(plan, irs: dict | None = None) -> str:
@@ -86,7 +88,8 @@ class Kernel:
         self.name = name
         self._make_plan = make_plan
         self._plan = None
-        self._module = load_module(name, lambda: module_source(self.plan))
+        self._unchecked: set[str] = set()  # kinds of a shipped module not yet re-checked by derive_checker in full
+        self._module = load_module(name, self._fresh_source)
         self.categorical = self._module.CATEGORICAL
         self.variable = self._module.VARIABLE
         self.classes = self._module.CLASSES
@@ -99,6 +102,15 @@ class Kernel:
         if self._plan is None:
             self._plan = self._make_plan()
         return self._plan
+
+    def _fresh_source(self) -> str:
+        """The module's source where no cached one is: a built-in's shipped source (:mod:`.shipped`; each
+        kind re-checked by derive_checker before it first runs), else generated from the plan."""
+        shipped = shipped_source(self.name)
+        if shipped is None:
+            return module_source(self.plan)
+        text, self._unchecked = shipped[0], set(shipped[1])
+        return text
 
     def __repr__(self) -> str:
         return f"<derive kernel {self.name} of {'logits' if self.variable == 'z' else 'probabilities'}>"
@@ -119,6 +131,10 @@ class Kernel:
             return self._options().run(X, T, reduction, check, with_gradient, out, **(options or {}))
         checked_reduction(reduction)
         X, T, kind = check_inputs(X, T, self.categorical, self.variable == "z", check)
+        if kind in self._unchecked:  # a shipped module's kind runs once the checker has re-checked its forms
+            recheck(self.name, kind, with_gradient)
+            if with_gradient:
+                self._unchecked.discard(kind)
         n = X.shape[0]
         rows = np.empty(n, dtype=X.dtype)
         name = self.kernel_name(X, kind, with_gradient, layout)
@@ -271,7 +287,8 @@ def compile_derivation(derivation, backend: str = "numba"):
 
 def load(name: str) -> Kernel:
     """The kernel of the built-in derivation ``name`` (ce-softmax, ce, bce-sigmoid, bce...), straight
-    from the cache when this engine generated it before (no derivation needed), else generated now."""
+    from the cache when this engine generated it before (no derivation needed), else from the package
+    (:mod:`.shipped`: no derivation either, the checker re-checking what a call runs), else generated now."""
     def plan():
         try:
             return extensions.call("built_in_plan", name)

@@ -1,0 +1,118 @@
+"""The built-in kernels shipped in the package (derive/kernels/shipped.py): the data is what the engine
+derives now, a kind of target runs from it only after derive_checker has re-checked its certificates
+in this process, and an edited certificate is refused."""
+import copy
+import gzip
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from derive.errors import VerificationError
+from derive.kernels import shipped, shipped_build
+
+
+@pytest.mark.parametrize("name", shipped.SHIPPED)
+def test_the_shipped_data_is_what_the_engine_derives_now(name):
+    """Stale data fails here: run ``refresh_shipped_kernels()`` and commit what it writes."""
+    now = json.loads(json.dumps(shipped_build.bundle(name), ensure_ascii=False))
+    assert now["source"] == shipped.read(name)["source"]
+    assert shipped.read(name) == now, \
+        f"derive/kernels/shipped_data/{name}.json.gz is stale: python -c 'from derive.kernels.shipped_build import " \
+        "refresh_shipped_kernels; refresh_shipped_kernels()'"
+
+
+def test_each_shipped_built_in_compiles_to_row_kernels_and_has_its_data():
+    """The shipped names are built-ins whose kernel is a row kernel (the only kind that reads them), each
+    with its data and no data for another name.  (That no other built-in compiles to row kernels is
+    benchmarks/RESULTS.md's count, issue 31: ten of them.)"""
+    import derive
+    from derive.kernels.compiler import Kernel
+
+    for name in shipped.SHIPPED:
+        assert isinstance(derive.get(name).compile(), Kernel), name
+    assert {path.name for path in shipped.FOLDER.iterdir()} == {f"{name}.json.gz" for name in shipped.SHIPPED}
+
+
+def _with_data(tmp_path, monkeypatch, name, edit=None):
+    """``name``'s shipped data (edited by ``edit``) in a folder of its own, nothing re-checked yet."""
+    data = copy.deepcopy(shipped.read(name))
+    if edit is not None:
+        edit(data)
+    (tmp_path / "shipped").mkdir()
+    (tmp_path / "shipped" / f"{name}.json.gz").write_bytes(gzip.compress(json.dumps(data).encode()))
+    monkeypatch.setattr(shipped, "FOLDER", tmp_path / "shipped")
+    monkeypatch.setattr(shipped, "_CHECKED", set())
+
+
+def _last_rhs(document):
+    return document["steps"][-1]["rhs"]
+
+
+def test_an_edited_stable_form_is_refused(tmp_path, monkeypatch):
+    from derive_checker.certificate import DONE
+
+    def edit(data):  # the stable loss of integer labels now ends one step further from the truth
+        last = data["kinds"]["targets"][0]["steps"][-1]
+        last["rhs"] = ["Mul", ["Integer", "2"], last["rhs"]]
+
+    _with_data(tmp_path, monkeypatch, "bce", edit)
+    monkeypatch.setattr("derive_checker.certificate.DONE", dict(DONE))
+    with pytest.raises(VerificationError, match="bce"):
+        shipped.recheck("bce", "targets")
+    assert ("bce", "targets", 0) not in shipped._CHECKED
+
+
+def test_an_unknown_kind_or_kernel_is_refused_not_trusted(tmp_path, monkeypatch):
+    _with_data(tmp_path, monkeypatch, "bce")
+    with pytest.raises(VerificationError, match="labels"):
+        shipped.recheck("bce", "labels")
+    assert shipped.read("ce-weighted") is None and shipped.source("ce-weighted") is None
+
+
+def test_a_shipped_kernel_re_checks_only_what_a_call_runs_and_refuses_an_edited_form(tmp_path, monkeypatch):
+    """From an empty cache the module comes from the shipped source; its kind of target runs only once
+    the checker has re-checked what the call runs (the loss's form, and the gradient's where it computes one),
+    and a form whose certificate was edited refuses the calls that need it."""
+    from derive.kernels.compiler import load
+    from derive.kernels.generated import module_path
+
+    def edit(data):  # the target probabilities' stable gradient edited; the labels' left as shipped
+        document = data["kinds"]["targets"][1]
+        document["steps"][-1]["rhs"] = ["Mul", ["Integer", "2"], _last_rhs(document)]
+
+    _with_data(tmp_path, monkeypatch, "ce-softmax", edit)
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delitem(sys.modules, module_path("ce-softmax")[0], raising=False)  # loaded afresh, not from this process
+    monkeypatch.setattr("derive_checker.certificate.DONE", {})
+    kernel = load("ce-softmax")
+    assert kernel._unchecked == {"labels", "targets"}
+    Z = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
+    loss, gradient = kernel.loss_and_grad(Z, np.array([2, 0]))
+    softmax = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    one_hot = np.eye(3)[[2, 0]]
+    assert loss == pytest.approx(-np.log(softmax[[0, 1], [2, 0]]).mean(), rel=1e-12)
+    assert np.allclose(gradient, (softmax - one_hot) / 2, rtol=1e-12, atol=0)
+    assert shipped._CHECKED == {("ce-softmax", "labels", 0), ("ce-softmax", "labels", 1)}
+    assert kernel._unchecked == {"targets"}
+    # the loss of target probabilities rests on its stable loss only, which is as shipped: it runs
+    assert kernel.loss(Z, one_hot) == pytest.approx(loss, rel=1e-12)
+    with pytest.raises(VerificationError, match="ce-softmax"):  # its gradient's certificate was edited
+        kernel.loss_and_grad(Z, one_hot)
+    with pytest.raises(VerificationError, match="ce-softmax"):
+        kernel.grad(Z, one_hot)  # and stays refused
+    assert ("ce-softmax", "targets", 1) not in shipped._CHECKED
+
+
+def test_a_certificate_lists_its_substitutions_in_one_order_whatever_the_hash_seed():
+    """The engine's substitution tables come in an order that varies with the hash seed; the certificate
+    sorts them, so the shipped certificates and those derive writes in a process are one and the same
+    (derive_checker keeps its reports by a certificate's hash: one written two ways was checked twice)."""
+    import os
+    import subprocess
+
+    code = "import derive, hashlib, json; print(hashlib.sha256(json.dumps(derive.get('bce').certificate()).encode()).hexdigest())"
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "4")}
+    assert len(digests) == 1
