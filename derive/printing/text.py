@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..catalogue import Rule
+from ..languages import language
 from ..series_notes import line_notes
 from ..steps import Derivation, Step
 from .derivation_printer import DerivationPrinter, Row
@@ -22,11 +23,11 @@ class TextPrinter(DerivationPrinter):
 
     def _print_Derivation(self, derivation: Derivation) -> str:
         lang = self.lang
-        lines = [f"{derivation.name}: {unicode_words(derivation.title[lang])}", ""]
+        lines = [language(lang).labelled(derivation.name, unicode_words(derivation.title[lang])), ""]
         lines += [self._print(item, row=row) for item, row in self.rows(derivation)]
         if self.shows_lines(derivation):
             lines += ["", phrase(lang, "full_trail")]
-        lines += ["", f"{phrase(lang, 'result')}: {result_text(derivation)}"]
+        lines += ["", language(lang).labelled(phrase(lang, "result"), result_text(derivation))]
         for check in derivation.cross_checks:
             lines.append(phrase(lang, "cross_check", method=check.method, points=check.points, error=check.max_error))
         return "\n".join(lines)
@@ -35,7 +36,8 @@ class TextPrinter(DerivationPrinter):
         lang = self.lang
         tag = f"   ({step.tag})" if step.tag and self._settings["tags"] != "none" else ""
         words = justification(step, row.previous, lang, unicode_names=True) if step.rule != "given" else ""
-        by = f"{phrase(lang, 'by')} {step.rule} ({phrase(lang, step.kind)})" + (f": {words}" if words else "")
+        by = language(lang).aside(f"{phrase(lang, 'by')} {step.rule}", phrase(lang, step.kind))
+        by = language(lang).labelled(by, words) if words else by
         return self._numbered(row, f"{unicode(step.lhs)} {relation(step.rhs)} {unicode(step.rhs)}{tag}", by,
                               verification_text(step.verification, lang))
 
@@ -44,13 +46,13 @@ class TextPrinter(DerivationPrinter):
         steps = row.derivation.steps[line.first:line.last + 1]
         tag = f"   ({row.own_tag})" if row.own_tag and self._settings["tags"] != "none" else ""
         return self._numbered(row, f"{unicode(line.equation.lhs)} {relation(line.equation.rhs)} {unicode(line.equation.rhs)}{tag}",
-                              f"{_span(line, lang)}: {line_words(row.derivation, line, lang, True)}",
+                              language(lang).labelled(_span(line, lang), line_words(row.derivation, line, lang, True)),
                               line_verification_text(line.verification, steps, lang))
 
     def _numbered(self, row: Row, equation: str, *below: str) -> str:
         """The row's number and equation, then what is said below it and any series notes, indented."""
         width = len(str(row.count))
-        notes = [f"{phrase(self.lang, 'series_note')}: {unicode_words(note)}"
+        notes = [language(self.lang).labelled(phrase(self.lang, "series_note"), unicode_words(note))
                  for note in line_notes(row.derivation, row.first, row.last, self.lang)]
         indent = " " * (width + 2)
         return "\n".join([f"{row.number:>{width}}. {equation}", *(indent + words for words in [*below, *notes])])
@@ -88,6 +90,8 @@ def rules_text(rules: Iterable[Rule], lang: str = "en") -> str:
     for rule in rules:
         conditions = ", ".join(c.text for c in rule.conditions)
         lines.append(f"{rule.name}  [{rule.topic}, {phrase(lang, rule.kind)}]")
-        lines.append(f"    {rule.statement}" + (f"    ({phrase(lang, 'conditions')}: {conditions})" if conditions else ""))
+        statement = f"    {rule.statement}"
+        lines.append(language(lang).aside(statement + "   ", language(lang).labelled(phrase(lang, "conditions"), conditions))
+                     if conditions else statement)
         lines.append(f"    {unicode_words(rule.words(lang)['text'])}")
     return "\n".join(lines)
