@@ -247,6 +247,32 @@ def test_the_japanese_words_the_notes_print_use_japanese_punctuation():
     assert {name: hits for name, hits in found.items() if hits} == {}
 
 
+@pytest.mark.parametrize("format", ["text", "markdown", "latex"])
+def test_the_japanese_words_the_printers_build_in_code_use_japanese_punctuation(format):
+    """Labels and remarks the printers put together in code (結果：…, 規則 x（定義）：…, 注：…,
+    ステップ 2-5：…) take the language's full-width punctuation too, not only the words of the
+    language files; an equation's number (7.4) and the mathematics keep ASCII."""
+    from derive import api
+    from derive.printing import render
+
+    text = "\n".join(render(format, [api.get(name)], "ja", "series", detail)
+                     for name in ("bce", "sigmoid-derivative") for detail in ("blackboard", "full"))
+    text = re.sub(r"\$[^$]*\$", "M", text)  # inline mathematics, as the language files' check leaves it out
+    assert "注：" in text and "（7.4）" not in text  # the series' note was printed, its equation number kept ASCII
+    if format == "text":
+        assert "結果：" in text and "（定義）：" in text and "（等式変形）：" in text  # the code-built labels were read
+    assert ascii_punctuation_in_japanese(text) == []
+
+
+def test_the_japanese_rule_catalogue_brackets_its_conditions_full_width():
+    from derive import api
+    from derive.printing.text import rules_text
+
+    text = rules_text(api.rules(), "ja")
+    assert "（条件：" in text and ascii_punctuation_in_japanese(text) == []
+    assert "(conditions: " in rules_text(api.rules(), "en")  # English keeps its own
+
+
 def test_worked_answers_give_the_exact_value_then_four_digits_approximately(built):
     """A worked answer reads as the exact value then its 4 digits, ``≈`` where they round it."""
     _, pdf, _ = built
