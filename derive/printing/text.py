@@ -10,6 +10,7 @@ from ..steps import Derivation, Step
 from .derivation_printer import DerivationPrinter, Row
 from .inline_math import unicode_words
 from .justifications import justification, line_words
+from .named_form import named_result
 from .series_printer import rounded
 from .unicode import unicode
 from .words import line_verification_text, phrase, verification_text
@@ -28,6 +29,9 @@ class TextPrinter(DerivationPrinter):
         if self.shows_lines(derivation):
             lines += ["", phrase(lang, "full_trail")]
         lines += ["", language(lang).labelled(phrase(lang, "result"), result_text(derivation))]
+        named = named_result(derivation, lang)
+        if named is not None:  # the result with what it uses twice named once, as a textbook writes it
+            lines.append(" " * len(language(lang).labelled(phrase(lang, "result"), unicode(derivation.result.lhs))) + " " + named)
         for check in derivation.cross_checks:
             lines.append(phrase(lang, "cross_check", method=check.method, points=check.points, error=check.max_error))
         return "\n".join(lines)
