@@ -24,7 +24,7 @@ class TextPrinter(DerivationPrinter):
 
     def _print_Derivation(self, derivation: Derivation) -> str:
         lang = self.lang
-        lines = [language(lang).labelled(derivation.name, unicode_words(derivation.title[lang])), ""]
+        lines = [f"{derivation.name}: {unicode_words(derivation.title[lang])}", ""]  # an identifier, then its title
         lines += [self._print(item, row=row) for item, row in self.rows(derivation)]
         if self.shows_lines(derivation):
             lines += ["", phrase(lang, "full_trail")]
