@@ -31,17 +31,22 @@ def named_quantities(expr: sp.Basic) -> tuple[sp.Basic, list[tuple[sp.Basic, sp.
     """``expr`` written with letters, and the definitions of the letters in the order they are used
     in one another: each softmax named by its vector, each family of terms a sum holds and that occurs
     again at one index (``p_j ∑ₖ f_k − f_j``), each other subexpression that occurs twice."""
-    letters = _fresh_letters(expr)
-    written, definitions = _softmaxes_named(expr, letters)
-    written, families = _families_named(written, letters)
-    written, repeated = _repeated_named(written, letters)
+    taken = {str(s) for s in expr.free_symbols} | {str(b.label) for b in expr.atoms(sp.IndexedBase)}
+    written, definitions = _softmaxes_named(expr, _fresh_letters("p", taken))  # p for probabilities
+    written, families = _families_named(written, _fresh_letters("f", taken))  # f_k, a term per class
+    written, repeated = _repeated_named(written, _fresh_letters("S", taken))  # S, a quantity (a sum, mostly)
     return written, definitions + families + repeated
 
 
-def _fresh_letters(expr: sp.Basic) -> Iterator[str]:
-    """Names for the quantities, none of them a name ``expr`` already uses."""
-    taken = {str(s) for s in expr.free_symbols} | {str(b.label) for b in expr.atoms(sp.IndexedBase)}
-    return (name for n in range(10 ** 6) for name in [f"q{n + 1}" if n else "p"] if name not in taken)
+def _fresh_letters(letter: str, taken: set[str]) -> Iterator[str]:
+    """``letter``, ``letter2``, ``letter3``, …: names of one kind of quantity, none of them a name
+    the expression already uses or another kind took (``taken`` grows as they are handed out)."""
+    for n in range(1, 10 ** 6):
+        name = letter if n == 1 else f"{letter}{n}"
+        if name not in taken:
+            taken.add(name)
+            yield name
+    raise AssertionError("a million names taken")  # an expression holds fewer
 
 
 def _softmaxes_named(expr: sp.Basic, letters: Iterator[str]) -> tuple[sp.Basic, list[tuple[sp.Basic, sp.Basic]]]:
@@ -136,7 +141,7 @@ def _count_free_subexpressions(node: sp.Basic, counts: dict[sp.Basic, int], boun
 
 def _worth_a_name(node: sp.Basic) -> bool:
     """A quantity a textbook names: a function applied (``σ(z)``, ``∑ᵢ tᵢ yᵢ``) or two operations or more."""
-    if isinstance(node, (sp.Indexed, sp.IndexedBase, sp.Tuple)) or node.is_Atom:
+    if isinstance(node, (sp.Indexed, sp.IndexedBase, sp.Tuple, sp.KroneckerDelta)) or node.is_Atom:  # δ is a symbol
         return False
     if isinstance(node, sp.Mul) and node.as_coeff_Mul()[0] != 1:  # −σ(z): σ(z) is what is named
         return False

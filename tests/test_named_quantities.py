@@ -73,6 +73,8 @@ def test_what_is_not_worth_a_name_and_what_holds_a_bound_index_stay_written():
     assert named_quantities((1 - x) * t[j] + (1 - x) * y[j])[1] == []  # one operation: written each time
     twice_negated = -sigmoid(x) * t[j] + (-sigmoid(x)) * y[j] ** 2
     assert [value for _, value in named_quantities(twice_negated)[1]] == [sigmoid(x)]  # σ, not −σ
+    delta = sp.KroneckerDelta(j, k)
+    assert named_quantities(delta * t[j] + (1 - delta) * y[j])[1] == []  # δ_jk is written as a symbol is
     inside = sp.Sum(t[i] * y[i] * (t[i] * y[i] + 1), (i, 1, N))  # t_i y_i twice, i bound by the sum
     assert named_quantities(inside) == (inside, [])
 
@@ -94,5 +96,7 @@ def test_the_printers_add_the_named_form_below_the_result_in_each_language():
     assert "= 2 pⱼ (pⱼ − tⱼ − ∑ₖ₌₁ᴷ pₖ (pₖ − tₖ)), where p = softmax(z)" in english
     assert "、ただし p = softmax(z)" in japanese and ", where" not in japanese
     assert r"\text{, where } p = \operatorname{softmax}" in markdown
+    sigmoid_derivative = render("text", [derive.get("sigmoid-derivative")])  # σ (1 − σ): naming σ saves nothing
+    assert "σ(x) (1 − σ(x))" in sigmoid_derivative and "where" not in sigmoid_derivative.split("Result")[1]
     plain = derive.gradient(r"-\sum_{k} t_k \log y_k", "y_{j}")
     assert "where" not in render("text", [plain]).split("Result")[1]  # nothing used twice: nothing named

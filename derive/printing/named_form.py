@@ -16,12 +16,16 @@ from .latex_expr import latex
 from .unicode import unicode
 
 
+SAVED = 2  # operations naming must save to be shown: σ(x) (1 − σ(x)) is not written p (1 − p), where p = σ(x)
+
+
 def named_result(derivation: Derivation, lang: str, show: Callable[[sp.Basic], str] = unicode,
                  where_word: Callable[[str], str] = str) -> str | None:
     """``= written, where p = …, S = …`` for the result, with ``show`` writing each expression and
-    ``where_word`` the language's word; None where the result names nothing."""
+    ``where_word`` the language's word; None where naming saves fewer than ``SAVED`` operations."""
     written, definitions = named_quantities(derivation.result.rhs)
-    if not definitions:
+    named_ops = sp.count_ops(written) + sum(sp.count_ops(value) for _, value in definitions)
+    if not definitions or named_ops > sp.count_ops(derivation.result.rhs) - SAVED:
         return None
     said = language(lang)
     defined = said.setting("typography.separator").join(
