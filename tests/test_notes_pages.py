@@ -264,6 +264,18 @@ def test_the_japanese_words_the_printers_build_in_code_use_japanese_punctuation(
     assert ascii_punctuation_in_japanese(text) == []
 
 
+def test_a_users_loss_taken_as_given_is_said_in_japanese():
+    """The first step of a user's gradient is the loss as given; its verification's words came from
+    the engine in English (未検証：an assumption of the model, …) and are the language's now."""
+    import derive
+    from derive.printing.text import derivation_text
+
+    gradient = derive.gradient(r"-\sum_{k} t_k \log y_k", "y_{j}")
+    japanese, english = derivation_text(gradient, "ja", "full"), derivation_text(gradient, "en", "full")
+    assert "未検証：モデルの仮定であり、導出したものではない" in japanese and "assumption" not in japanese
+    assert "not verified: an assumption of the model, not derived" in english
+
+
 def test_the_japanese_rule_catalogue_brackets_its_conditions_full_width():
     from derive import api
     from derive.printing.text import rules_text
