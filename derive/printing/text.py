@@ -1,6 +1,7 @@
 """Derivations and the rule catalogue as plain text for the terminal (Unicode equations)."""
 from __future__ import annotations
 
+import unicodedata
 from typing import Iterable
 
 from ..catalogue import Rule
@@ -31,7 +32,8 @@ class TextPrinter(DerivationPrinter):
         lines += ["", language(lang).labelled(phrase(lang, "result"), result_text(derivation))]
         named = named_result(derivation, lang)
         if named is not None:  # the result with what it uses twice named once, as a textbook writes it
-            lines.append(" " * len(language(lang).labelled(phrase(lang, "result"), unicode(derivation.result.lhs))) + " " + named)
+            head = language(lang).labelled(phrase(lang, "result"), unicode(derivation.result.lhs))
+            lines.append(" " * (columns(head) + 1) + named)  # its = under the result's
         for check in derivation.cross_checks:
             lines.append(phrase(lang, "cross_check", method=check.method, points=check.points, error=check.max_error))
         return "\n".join(lines)
@@ -65,6 +67,11 @@ class TextPrinter(DerivationPrinter):
 def relation(rhs) -> str:
     """``≈`` before a worked answer its printing rounds (0.6733 for −log 0.51), as LaTeX's ``\\approx``."""
     return "≈" if rounded(rhs) else "="
+
+
+def columns(text: str) -> int:
+    """The columns ``text`` takes in a terminal: a full-width character (結果：) two, a combining mark none."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def result_text(derivation: Derivation) -> str:
