@@ -70,7 +70,7 @@ def relation(rhs) -> str:
 
 
 def columns(text: str) -> int:
-    """The columns ``text`` takes in a terminal: a full-width character (結果：) two, a combining mark none."""
+    """The columns ``text`` takes in a terminal: a full-width (East Asian wide) character two, a combining mark none."""
     return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
