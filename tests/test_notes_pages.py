@@ -353,3 +353,17 @@ def test_english_left_in_a_japanese_title_or_caption_is_caught():
            "   図 2  three classes along a line\n" \
            "11.1  ロジットの交差エントロピーの安定な形：log-sum-exp のシフトと log1p . . . 13\n"
     assert english_in_titles(page) == ["softmax", "three", "classes", "along", "line"]
+
+
+def test_a_piecewise_gradient_is_said_in_japanese_with_its_punctuation():
+    """The pieces of a loss with a kink: each title's colon and the words of a constant piece were
+    built in code in English (… の区間で: 0 does not move with z); the language's now, and the
+    piece's derivation printed in the language too (it was str()'s English)."""
+    import derive
+    from derive.printing.piecewise_text import text
+
+    hinge = derive.gradient(r"\max(0, 1 - z)", "z")
+    japanese, english = text(hinge, "ja"), text(hinge, "en")
+    assert "の区間で：" in japanese and "微分は 0 である" in japanese and "ステップ 1：" in japanese
+    assert "does not move" not in japanese and ascii_punctuation_in_japanese(japanese) == []
+    assert "On the piece where z < 1:\n" in english and "does not move with z; its derivative is 0." in english
