@@ -15,7 +15,7 @@ from .certificate import NotCertifiable, remember, unlisted
 from .errors import VerificationError
 from .input_limits import checkpoint
 from .work_budget import operations
-from .steps import DEFINES_SEQUENCE, FROM_GIVEN, RESTRICTED, STATED, Derivation, Step, Verification
+from .steps import ASSUMED, DEFINES_SEQUENCE, FROM_GIVEN, RESTRICTED, STATED, Derivation, Step, Verification
 
 
 def checked(derivation: Derivation) -> Derivation:
@@ -63,7 +63,7 @@ def _verification(step: Step, verdict: dict) -> Verification:
         return Verification("symbolic", (), points, worst, detail=FROM_GIVEN, source=source,
                             axioms=tuple(verdict.get("axioms", ())))
     if kind == "given":
-        return Verification("no", detail="an assumption of the model, not derived", source=source)
+        return Verification("no", detail=ASSUMED, source=source)
     if kind == "stated":
         return Verification("symbolic", (), points, worst, source=source,
                             detail=DEFINES_SEQUENCE if verdict["check"] == "defines" else STATED,

@@ -52,6 +52,15 @@ class Language:
             value = value[part]  # type: ignore[index]
         return value
 
+    def labelled(self, label: str, text: str) -> str:
+        """``label: text`` with the language's colon (Japanese: the full-width one), for the labels
+        the printers put before words or a result."""
+        return f"{label}{self.setting('typography.colon')}{text}"
+
+    def aside(self, word: str, remark: str) -> str:
+        """``word (remark)`` with the language's brackets (Japanese: the full-width ones)."""
+        return word + str(self.setting("typography.aside")).format(remark)
+
     def phrase(self, key: str, **values: object) -> str:
         """The printers' fixed phrase ``key`` (``phrases.toml``; ``verify.proved`` in a table), its
         ``{names}`` filled in."""

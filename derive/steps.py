@@ -158,6 +158,7 @@ def weakest(steps) -> str:
 DEFINES_SEQUENCE = "a definition"  # the detail of a step that defines a sequence: nothing to prove
 RESTRICTED = "a restriction the result carries, not proved"  # a condition the checker reports so: a kink excluded
 FROM_GIVEN = "from the loss as given"  # a derived step whose derivation starts from a user's loss, every later step proved
+ASSUMED = "an assumption of the model, not derived"  # the detail of a user's loss, the step taken as given
 STATED = "stated by the model"  # the detail of a step that is the model's premise (an axiom): nothing to prove
 
 USER_GRADIENT = "gradient"  # the name of a derivation derive.gradient made from a user's loss

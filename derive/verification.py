@@ -32,7 +32,7 @@ from .premises import WITH_OPTIONS, likelihood_gives_outcome_probabilities, opti
 from .rewriting import match_rule, parts
 from .rule_trust import proved_for_every_size
 from .step_verdicts import require, second_opinion
-from .steps import CheckKind, Equation, Step, Verification
+from .steps import ASSUMED, CheckKind, Equation, Step, Verification
 from .symbolic_proofs import canonical_indices, index_ranges, proves_for_every_size, proves_zero
 from .vector_forms import explicit, indexed_of
 
@@ -186,7 +186,7 @@ def _check_instance(previous: Equation, step: Step, model: Model, rng: random.Ra
 NEEDS_PREVIOUS = {CheckKind.SOLVES, CheckKind.ELIMINATED, CheckKind.NAMED, CheckKind.NEGATIVE_DEFINITE, CheckKind.INDUCTION, CheckKind.REWRITE, CheckKind.LOCAL, CheckKind.EQUAL, CheckKind.IMPLIED, CheckKind.SPECIALISES, CheckKind.DIFFERENTIATED, CheckKind.INSTANCE}
 _CHECKS: dict[CheckKind, Callable[..., Any]] = {  # what verifying a step means, by the kind of check asked for
     CheckKind.PREMISE: lambda previous, step, model, rng: _verify_premise(step, model, rng),
-    CheckKind.GIVEN: lambda previous, step, model, rng: Verification("no", detail="an assumption of the model, not derived"),
+    CheckKind.GIVEN: lambda previous, step, model, rng: Verification("no", detail=ASSUMED),
     CheckKind.DERIVED: lambda previous, step, model, rng: _verify_derived(step),
     CheckKind.HOLDS: lambda previous, step, model, rng: _check_holds(step, model, rng),
     CheckKind.DERIVATIVES: lambda previous, step, model, rng: _verify_derivatives(previous, step, model, rng),

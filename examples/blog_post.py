@@ -27,7 +27,7 @@ def main() -> int:
         "en": f"Each line below combines steps that were produced by applying a rule of the catalogue and "
               f"checked by machine ({lines} lines, {steps} steps, all verified: {derivation.verified}).\n\n",
         "ja": f"以下の各行は、規則カタログの規則を適用して得たステップをまとめたもので、すべて機械で検証済みです"
-              f"（{lines} 行、{steps} ステップ、検証結果: {derivation.verified}）。\n\n",
+              f"（{lines} 行、{steps} ステップ、検証結果：{derivation.verified}）。\n\n",
     }[args.lang]
     post = front_matter + intro + render("markdown", [derivation], args.lang)
     if args.output:

@@ -160,4 +160,4 @@ def test_the_japanese_reads_as_a_textbook_and_taking_logs_is_no_definition():
     texts = [rule.justification["ja"] for rule in rules()] + [str(rule.words("ja").get("at", "")) for rule in rules()]
     assert not any("1 対 1 で変化" in t or "和の有限和" in t or "段" in t for t in texts)
     full = derivation_text(derive.get("ce"), "ja", detail="full")
-    assert "規則 take_logarithm (両辺の変形)" in full and "(定義)" in full
+    assert "規則 take_logarithm（両辺の変形）" in full and "（定義）" in full

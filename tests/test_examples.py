@@ -16,7 +16,7 @@ def test_blog_post_is_markdown_that_katex_renders(tmp_path):
                            "--lang", "ja", "-o", str(post)], capture_output=True, text=True, env=ENV, timeout=600)
     assert done.returncode == 0, done.stderr
     text = post.read_text(encoding="utf-8")
-    assert text.startswith("---\ntitle:") and "検証結果: True" in text
+    assert text.startswith("---\ntitle:") and "検証結果：True" in text
     blocks = re.findall(r"^\$\$\n(.*?)\n\$\$$", text, re.MULTILINE | re.DOTALL)
     lines = int(re.search(r"（(\d+) 行", text).group(1))
     assert len(blocks) == lines + 1  # one per blackboard line and the result

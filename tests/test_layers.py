@@ -41,7 +41,7 @@ LAYERS = {
     "derive.premises": ENGINE, "derive.step_verdicts": ENGINE, "derive.verification": ENGINE, "derive.solution_checks": ENGINE,
     "derive.rule_trust": ENGINE, "derive.certificate": ENGINE, "derive.checking": ENGINE,
     "derive.strategies": ENGINE, "derive.operations": ENGINE, "derive.rule_proofs": ENGINE,
-    "derive.gradient_checks": ENGINE, "derive.textbook_form": ENGINE,
+    "derive.gradient_checks": ENGINE, "derive.textbook_form": ENGINE, "derive.named_quantities": ENGINE,
     # three siblings over the engine
     "derive.derivations": DERIVATIONS,
     "derive.printing": PRINTING,

@@ -247,6 +247,44 @@ def test_the_japanese_words_the_notes_print_use_japanese_punctuation():
     assert {name: hits for name, hits in found.items() if hits} == {}
 
 
+@pytest.mark.parametrize("format", ["text", "markdown", "latex"])
+def test_the_japanese_words_the_printers_build_in_code_use_japanese_punctuation(format):
+    """Labels and remarks the printers put together in code (結果：…, 規則 x（定義）：…, 注：…,
+    ステップ 2-5：…) take the language's full-width punctuation too, not only the words of the
+    language files; an equation's number (7.4) and the mathematics keep ASCII."""
+    from derive import api
+    from derive.printing import render
+
+    text = "\n".join(render(format, [api.get(name)], "ja", "series", detail)
+                     for name in ("bce", "sigmoid-derivative") for detail in ("blackboard", "full"))
+    text = re.sub(r"\$[^$]*\$", "M", text)  # inline mathematics, as the language files' check leaves it out
+    assert "注：" in text and "（7.4）" not in text  # the series' note was printed, its equation number kept ASCII
+    if format == "text":
+        assert "結果：" in text and "（定義）：" in text and "（等式変形）：" in text  # the code-built labels were read
+    assert ascii_punctuation_in_japanese(text) == []
+
+
+def test_a_users_loss_taken_as_given_is_said_in_japanese():
+    """The first step of a user's gradient is the loss as given; its verification's words came from
+    the engine in English (未検証：an assumption of the model, …) and are the language's now."""
+    import derive
+    from derive.printing.text import derivation_text
+
+    gradient = derive.gradient(r"-\sum_{k} t_k \log y_k", "y_{j}")
+    japanese, english = derivation_text(gradient, "ja", "full"), derivation_text(gradient, "en", "full")
+    assert "未検証：モデルの仮定であり、導出したものではない" in japanese and "assumption" not in japanese
+    assert "not verified: an assumption of the model, not derived" in english
+
+
+def test_the_japanese_rule_catalogue_brackets_its_conditions_full_width():
+    from derive import api
+    from derive.printing.text import rules_text
+
+    text = rules_text(api.rules(), "ja")
+    assert "（条件：" in text and ascii_punctuation_in_japanese(text) == []
+    assert "(conditions: " in rules_text(api.rules(), "en")  # English keeps its own
+
+
 def test_worked_answers_give_the_exact_value_then_four_digits_approximately(built):
     """A worked answer reads as the exact value then its 4 digits, ``≈`` where they round it."""
     _, pdf, _ = built
@@ -315,3 +353,17 @@ def test_english_left_in_a_japanese_title_or_caption_is_caught():
            "   図 2  three classes along a line\n" \
            "11.1  ロジットの交差エントロピーの安定な形：log-sum-exp のシフトと log1p . . . 13\n"
     assert english_in_titles(page) == ["softmax", "three", "classes", "along", "line"]
+
+
+def test_a_piecewise_gradient_is_said_in_japanese_with_its_punctuation():
+    """The pieces of a loss with a kink: each title's colon and the words of a constant piece were
+    built in code in English (… の区間で: 0 does not move with z); the language's now, and the
+    piece's derivation printed in the language too (it was str()'s English)."""
+    import derive
+    from derive.printing.piecewise_text import text
+
+    hinge = derive.gradient(r"\max(0, 1 - z)", "z")
+    japanese, english = text(hinge, "ja"), text(hinge, "en")
+    assert "の区間で：" in japanese and "微分は 0 である" in japanese and "ステップ 1：" in japanese
+    assert "does not move" not in japanese and ascii_punctuation_in_japanese(japanese) == []
+    assert "On the piece where z < 1:\n" in english and "does not move with z; its derivative is 0." in english

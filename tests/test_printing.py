@@ -233,7 +233,8 @@ def test_every_format_says_approx_where_the_printing_rounds_and_equals_where_it_
         for detail in ("blackboard", "full"):
             shown = derivation_text(titanic, lang, detail)
             assert "BCE ≈ 0.6733" in shown and "BCE = 0.6733" not in shown
-            assert any(line.endswith(": BCE = −log 0.51 ≈ 0.6733") for line in shown.splitlines())
+            said = {"en": "Result: ", "ja": "結果："}[lang]  # the label in the language's punctuation
+            assert any(line.endswith(said + "BCE = −log 0.51 ≈ 0.6733") for line in shown.splitlines())
             plain = derivation_text(dice, lang, detail)
             assert "= 0.15" in plain and "≈ 0.15" not in plain
     markdown = render("markdown", [titanic], "en")

@@ -11,12 +11,12 @@ from derive.printing.text import derivation_text
 def test_the_missing_minus_of_4_3_and_the_missing_mean_of_7_4_are_noted_in_both_languages():
     one_sample, bce = derive.get("ce-one-sample"), derive.get("bce")
     assert "Note: The series prints (4.3) without the minus sign" in derivation_text(one_sample)
-    assert "注: 連載の式 (4.3) は右辺のマイナス記号が抜けている" in derivation_text(one_sample, "ja")
+    assert "注：連載の式 (4.3) は右辺のマイナス記号が抜けている" in derivation_text(one_sample, "ja")
     for detail in ("blackboard", "full"):
         text = derivation_text(bce, detail=detail)
         assert text.count("Note: The series prints (7.4) without the 1/N") == 1
         assert "has one minus too many" in text
-    assert "Note: The series prints (7.4)" in render("latex", [bce]) and "注: 連載の式 (7.4)" in render("markdown", [bce], "ja")
+    assert "Note: The series prints (7.4)" in render("latex", [bce]) and "注：連載の式 (7.4)" in render("markdown", [bce], "ja")
     steps = json.loads(render("json", [bce]))["derivations"][0]["steps"]
     assert [s["tag"] for s in steps if s["series_note"]] == ["7.4"]
 

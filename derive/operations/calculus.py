@@ -250,8 +250,10 @@ def _simplify_algebra(rule, equation, model, arguments):
         collected = sp.collect(sp.expand(numerator), list(back)) / denominator  # the terms of each sum together
         candidates += [_complements_in_denominator(sp.factor(atomised)).xreplace(back),
                        sp.factor_terms(sp.cancel(atomised)).xreplace(back), collected.xreplace(back)]
-    simpler = min(candidates, key=_size)
-    if simpler == rhs or _size(simpler) >= _size(rhs):
+    candidates += [_minus_taken_inside(candidate) for candidate in candidates]
+    size = _written_size if arguments.get("with_sums") else _size
+    simpler = min(candidates, key=size)
+    if simpler == rhs or size(simpler) >= size(rhs):
         return None
     return Outcome(Equation(equation.lhs, simpler), Check("equal"))
 
@@ -259,6 +261,25 @@ def _simplify_algebra(rule, equation, model, arguments):
 def _size(expr: sp.Basic) -> tuple[int, int]:
     """Fewer operations first; of as many, the shorter to write ((y − t)/√d over (2y − 2t)/(2√d))."""
     return sp.count_ops(expr), len(str(expr))
+
+
+def _written_size(expr: sp.Basic) -> tuple[int, int, int]:
+    """With sums: fewer operations as a textbook writes them first, each quantity used twice named
+    once (a normaliser S in S² and t_j S; :mod:`derive.named_quantities`), then as ``_size``."""
+    from ..named_quantities import operation_count  # engine beside engine: named_quantities reads textbook_form
+
+    return (operation_count(expr), *_size(expr))
+
+
+def _minus_taken_inside(expr: sp.Basic) -> sp.Basic:
+    """``−(a − b)/d`` as ``(b − a)/d``: the minus sign of a product taken into its one sum, as a person
+    writes the quotient rule's numerator, ``(A D′ − A′ D)/D²``, with no sign before it."""
+    coefficient, rest = expr.as_coeff_Mul()
+    sums = [factor for factor in sp.Mul.make_args(rest) if isinstance(factor, sp.Add)]
+    if coefficient != -1 or len(sums) != 1:
+        return expr
+    return sp.Mul(*(sp.Add(*(-term for term in factor.args)) if factor is sums[0] else factor
+                    for factor in sp.Mul.make_args(rest)))
 
 
 def _complements_in_denominator(expr: sp.Basic) -> sp.Basic:

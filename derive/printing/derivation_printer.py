@@ -142,7 +142,8 @@ class DerivationPrinter(Printer):
         if settings["footnotes"]:
             self.footnotes.extend(notes)
             return words
-        return " ".join([words, *(f"{language(self.lang).phrase('series_note')}: {note}" for note in notes)])
+        said = language(self.lang)
+        return " ".join([words, *(said.labelled(said.phrase("series_note"), note) for note in notes)])
 
 
 def _last_tag(derivation: Derivation, first: int, last: int) -> str | None:

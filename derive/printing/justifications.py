@@ -171,7 +171,8 @@ def _capitalised(words: str) -> str:
 def with_notes(words: str, derivation, first: int, last: int, lang: str) -> str:
     """``words``, then the note of any step ``first``..``last`` that the series prints differently."""
     notes = line_notes(derivation, first, last, lang)
-    return " ".join([words, *(f"{phrase(lang, 'series_note')}: {note}" for note in notes)]) if notes else words
+    said = language(lang)
+    return " ".join([words, *(said.labelled(said.phrase("series_note"), note) for note in notes)]) if notes else words
 
 
 def _lemma_inside(step: Step, previous: Equation | None):

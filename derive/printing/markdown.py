@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..steps import Derivation, Equation
 from .derivation_printer import DerivationPrinter, Row
 from .latex_expr import latex
+from .named_form import named_result_latex
 from .series_printer import rounded
 from .words import phrase
 
@@ -19,6 +20,9 @@ class MarkdownPrinter(DerivationPrinter):
         parts = [f"## {derivation.title[self.lang]}", ""]
         parts += [self._print(item, row=row) for item, row in self.rows(derivation)]
         parts += [f"**{phrase(self.lang, 'result')}**", "", "$$", result_latex(derivation), "$$", ""]
+        named = named_result_latex(derivation, self.lang)
+        if named is not None:  # the result with what it uses twice named once, as a textbook writes it
+            parts += ["$$", named, "$$", ""]
         return "\n".join(parts)
 
     def _row(self, equation: Equation, words: str, row: Row) -> str:

@@ -13,14 +13,15 @@ import html
 
 import sympy as sp
 
-from ..languages import phrase
+from ..languages import language, phrase
 from .latex_expr import latex
+from .text import derivation_text
 from .unicode import unicode
 
 _RELATIONS = {sp.Lt: ("<", "<"), sp.Le: ("≤", r"\le"), sp.Gt: (">", ">"), sp.Ge: ("≥", r"\ge"),
               sp.Eq: ("=", "="), sp.Ne: ("≠", r"\ne")}
 KEYS = ("where", "otherwise", "and", "piece", "agree", "kink", "merged", "undecided", "clamp",
-        "agree_second", "kink_second", "no_first")
+        "agree_second", "kink_second", "no_first", "constant")
 
 
 def words_of(lang: str) -> dict[str, str]:
@@ -107,10 +108,11 @@ def text(gradient, lang: str = "en") -> str:
     for piece in gradient.pieces:
         title = words["piece"].format(condition=condition_text(piece.condition, lang))
         if piece.derivation is None:
-            parts.append(f"{title}: {unicode(piece.loss)} does not move with {unicode(gradient.variable)}; "
-                         "its derivative is 0.")
+            said = words["constant"].format(loss=unicode(piece.loss), variable=unicode(gradient.variable))
+            parts.append(language(lang).labelled(title, said))  # the language's colon, as its prose
         else:
-            parts.append(f"{title}:\n{piece.derivation}")
+            head = language(lang).labelled(title, "").rstrip()  # the title and its colon end the line
+            parts.append(head + "\n" + derivation_text(piece.derivation, lang))  # in lang, not str()'s English
     return "\n\n".join([*parts, result_text(gradient, lang), *sentences(gradient, lang)])
 
 

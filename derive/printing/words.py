@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..languages import language
-from ..steps import DEFINES_SEQUENCE, FROM_GIVEN, RESTRICTED, STATED, Verification
+from ..steps import ASSUMED, DEFINES_SEQUENCE, FROM_GIVEN, RESTRICTED, STATED, Verification
 from .citations import cited_place
 
 def phrase(lang: str, key: str, **values: object) -> str:
@@ -37,6 +37,8 @@ def verification_text(verification: Verification, lang: str) -> str:
         return phrase(lang, "symbolic", points=verification.points)
     if verification.method == "numeric":
         return phrase(lang, "numeric", points=verification.points)
+    if verification.detail == ASSUMED:  # the engine's words for a user's loss, said in the language
+        return phrase(lang, "no", detail=phrase(lang, "assumed"))
     return phrase(lang, "no", detail=verification.detail or "-")
 
 
