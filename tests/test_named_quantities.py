@@ -100,3 +100,27 @@ def test_the_printers_add_the_named_form_below_the_result_in_each_language():
     assert "σ(x) (1 − σ(x))" in sigmoid_derivative and "where" not in sigmoid_derivative.split("Result")[1]
     plain = derive.gradient(r"-\sum_{k} t_k \log y_k", "y_{j}")
     assert "where" not in render("text", [plain]).split("Result")[1]  # nothing used twice: nothing named
+
+
+def test_latex_html_and_json_carry_the_named_form_and_the_notes_keep_their_layout():
+    """The named line in every format a derivation is printed in: a row of LaTeX's ``align`` aligned
+    at its ``=`` and untagged, a row of the HTML table, the JSON's ``result.named`` (the serve page
+    shows it); not where naming saves nothing, and not in the notes' LaTeX (their pages are laid out)."""
+    import json
+
+    import derive
+    from derive.printing import render
+    from derive.printing.latex_format import LatexPrinter
+
+    brier = derive.gradient(r"\sum_{k=1}^{K} (\operatorname{softmax}(z)_{k} - t_{k})^{2}", "z_{j}")
+    latex, japanese = render("latex", [brier]), render("latex", [brier], "ja")
+    row = [line for line in latex.splitlines() if r"\text{, where } p = \operatorname{softmax}" in line]
+    assert len(row) == 1 and row[0].startswith("&= 2 p_{j}") and row[0].endswith(r"\notag")
+    assert r"\text{、ただし } p =" in japanese
+    assert r"\text{, where }" not in LatexPrinter({"words_below_wide": True}).doprint(brier)
+    assert render("html", [brier]).count('<tr class="named">') == 1
+    named = json.loads(render("json", [brier]))["derivations"][0]["result"]["named"]
+    assert named.startswith("= 2 p_{j}") and r"p = \operatorname{softmax}" in named
+    plain = derive.gradient(r"-\sum_{k} t_k \log y_k", "y_{j}")
+    assert json.loads(render("json", [plain]))["derivations"][0]["result"]["named"] is None
+    assert 'class="named"' not in render("html", [plain]) and r"\text{, where }" not in render("latex", [plain])

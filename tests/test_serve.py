@@ -152,6 +152,15 @@ def test_the_page_words_come_from_the_language_files_and_cover_every_key_the_pag
     assert sum(japanese[key] == served["en"]["words"][key] for key in asked) == 0
 
 
+def test_a_result_with_the_softmax_named_once_reaches_the_page(client):
+    """The result again with what it uses twice named once (where p = softmax(z)), for the page to show."""
+    brier = r"\sum_{k=1}^{K} (\operatorname{softmax}(z)_{k} - t_{k})^{2}"
+    document = client.get("/api/derive", params={"loss": brier, "wrt": "z_{j}", "lang": "ja"}).json()
+    named = document["derivation"]["result"]["named"]
+    assert named.startswith("= 2 p_{j}") and r"\text{、ただし } p = \operatorname{softmax}" in named
+    assert "result.named" in (STATIC / "app.js").read_text(encoding="utf-8")
+
+
 def test_an_error_names_the_position_in_what_was_typed(client):
     typed = r"x^{1000} + y"
     error = _error(client.get("/api/derive", params={"loss": typed, "wrt": "x"}))

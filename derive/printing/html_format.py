@@ -9,6 +9,7 @@ from .derivation_printer import DerivationPrinter, Row
 from .html_page import Formulas, page, prose_html
 from .inline_math import plain_words
 from .latex_expr import latex
+from .named_form import named_result_latex
 from .series_printer import rounded
 from .words import line_verification_text, verification_text
 
@@ -40,6 +41,10 @@ class HtmlPrinter(DerivationPrinter):
         """The rows alone; ``numbers``: the tags to print instead."""
         self._table_notes = []
         rows = "".join(self._print(item, row=row) for item, row in self.rows(derivation, numbers))
+        named = named_result_latex(derivation, self.lang) if self._settings["formulas"] is None else None
+        if named is not None:  # the result again, what it uses twice named once (a row of its own, as in LaTeX)
+            rows += (f'<tr class="named"><td class="lhs"></td><td class="equation">{self._formula("{} " + named)}</td>'
+                     '<td class="words"></td><td class="tag"></td></tr>')
         notes = "".join(f'<p class="footnote" id="note-{n}"><sup>{n}</sup> {prose_html(note, self.formulas)}</p>'
                         for n, note in self._table_notes)
         return '<table class="derivation">' + rows + "</table>" + notes

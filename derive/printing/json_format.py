@@ -15,6 +15,7 @@ from ..steps import Derivation, Step
 from .derivation_printer import DerivationPrinter, Row
 from .justifications import justification, line_words
 from .latex_expr import latex_equation
+from .named_form import named_result_latex
 from .reports import document
 
 
@@ -34,7 +35,8 @@ class JsonPrinter(DerivationPrinter):
             "steps": [self._print(step, row=row) for step, row in self.step_rows(derivation)],
             "lines": [self._print(line, row=row) for line, row in self.line_rows(derivation)],
             "result": {"lhs": srepr(result.lhs), "rhs": srepr(result.rhs),
-                       "latex": latex_equation(result.lhs, result.rhs)},
+                       "latex": latex_equation(result.lhs, result.rhs),
+                       "named": named_result_latex(derivation, self.lang)},  # = ..., where p = softmax(z); null where naming saves little
             "cross_checks": [{"method": check.method, "points": check.points, "max_relative_error": check.max_error,
                               "sizes": list(check.sizes)} for check in derivation.cross_checks],
         }

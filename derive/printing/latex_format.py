@@ -10,6 +10,7 @@ from .derivation_printer import DerivationPrinter, Row
 from .formula_width import BESIDE, width
 from .latex_expr import latex
 from .latex_text import text
+from .named_form import named_result_latex
 from .series_printer import SeriesPrinter, rounded  # noqa: F401 (rounded: imported from here before)
 
 JUSTIFICATION_WIDTH = r"0.3\linewidth"
@@ -43,6 +44,9 @@ class LatexPrinter(DerivationPrinter):
                 blocks += [[printed], []]
             else:
                 blocks[-1].append(printed)
+        named = None if self._settings["words_below_wide"] else named_result_latex(derivation, self.lang)
+        if named is not None:  # the result again, what it uses twice named once (not in the notes: their pages are laid out)
+            blocks[-1].append(AlignRow(f"&{named} \\notag"))  # "&= written, where p = …": aligned at its "="
         return header + "".join(_align(block) for block in blocks if block)
 
     def _row(self, equation: Equation, words: str, row: Row) -> AlignRow:

@@ -150,6 +150,15 @@ function blackboard(derivation, list) {
     }
     list.appendChild(li);
   });
+  if (derivation.result && derivation.result.named) {  // the result again, what it uses twice named once
+    const li = document.createElement("li");
+    li.className = "line named";
+    const formula = document.createElement("div");
+    formula.className = "equation";
+    math(formula, derivation.result.named, true);
+    li.appendChild(formula);
+    list.appendChild(li);
+  }
 }
 
 function certificateLink() {
