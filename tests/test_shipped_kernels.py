@@ -71,6 +71,21 @@ def test_an_unknown_kind_or_kernel_is_refused_not_trusted(tmp_path, monkeypatch)
     assert shipped.read("ce-weighted") is None and shipped.source("ce-weighted") is None
 
 
+def test_data_made_from_other_rules_or_switched_off_is_not_used(tmp_path, monkeypatch):
+    """As for the shipped derivations: data whose rules fingerprint is not the rules in use, or with
+    DERIVE_SHIPPED=0, is not read at all (the engine derives and generates the module as before)
+    rather than refused at the first call."""
+    from derive.derivations import shipped as shipped_derivations
+
+    _with_data(tmp_path, monkeypatch, "bce")
+    assert shipped.read("bce") is not None and shipped.source("bce") is not None
+    monkeypatch.setenv("DERIVE_SHIPPED", "0")
+    assert shipped.read("bce") is None and shipped.source("bce") is None
+    monkeypatch.delenv("DERIVE_SHIPPED")
+    monkeypatch.setattr(shipped_derivations, "fingerprint", lambda: "rules edited since")
+    assert shipped.read("bce") is None and shipped.source("bce") is None
+
+
 def test_a_shipped_kernel_re_checks_only_what_a_call_runs_and_refuses_an_edited_form(tmp_path, monkeypatch):
     """From an empty cache the module comes from the shipped source; its kind of target runs only once
     the checker has re-checked what the call runs (the loss's form, and the gradient's where it computes one),

@@ -40,11 +40,17 @@ def path_of(name: str) -> Path:
 
 
 def read(name: str) -> dict | None:
-    """The shipped data of the built-in kernel ``name``, or ``None`` where none is shipped (not to be
-    changed: read once per process, as a first call reads it up to three times, 30 ms each)."""
-    if name not in SHIPPED or not path_of(name).is_file():
+    """The shipped data of the built-in kernel ``name``, or ``None`` where none is shipped, shipped data
+    is switched off (``DERIVE_SHIPPED=0``, a catalogue of one's own) or was made from other rules than
+    those in use, as for the shipped derivations (:mod:`derive.derivations.shipped`): the engine then
+    derives and generates it as before.  (Not to be changed: read once per process, as a first call
+    reads it up to three times, 30 ms each.)"""
+    from ..derivations.shipped import fingerprint, wanted
+
+    if name not in SHIPPED or not path_of(name).is_file() or not wanted():
         return None
-    return _read(path_of(name))
+    data = _read(path_of(name))
+    return data if data.get("fingerprint") == fingerprint() else None  # made from other rules: generated as before
 
 
 @functools.lru_cache(maxsize=len(SHIPPED))
