@@ -316,11 +316,13 @@ def gradient_entry(expression: sp.Basic, printer: Printer, names) -> list[str]:
 
 def _complements(level, bodies) -> dict:
     """Sums over the classes other than the label, ``Σ_j b_j (1 - t_ij)``, where the same level
-    also sums ``Σ_j b_j``: name -> (the total's name, b).  They are not summed in the loop.  With
-    :func:`_complement`, ``Σ_{j≠label} b_j = Σ_j b_j - b_label`` is still an identity used outside
-    the verified steps (the stable form states ``Σ_j (1 - δ(j, ℓ_i)) b_j``; as a step it would be a
-    difference that cancels, and the choice between it and summing the other classes is made per row
-    at run time, which no one form states); the fallback is an evaluation order, not a value."""
+    also sums ``Σ_j b_j``: name -> (the total's name, b).  They are not summed in the loop: with
+    :func:`_complement` each row computes one of two verified, equal forms, chosen at run time (an
+    evaluation choice, as naming a common subexpression is): the stable form's own
+    ``Σ_j (1 - δ(j, ℓ_i)) b_j``, summed over the other classes, or its alternative
+    ``Σ_j b_j - b_{ℓ_i}``, the catalogue's rule ``sum_over_other_classes`` (proved for every size;
+    ``derive ce --link softmax --stable`` shows it as a step), which no phase of the stable forms
+    applies because it cancels where the label's term is most of the sum."""
     totals = {body: name for (name, node), body in zip(level, bodies)
               if not isinstance(node, Maximum) and indicator(body, 0) == body}
     found = {}
@@ -332,9 +334,10 @@ def _complements(level, bodies) -> dict:
 
 
 def _complement(name, total, term, extra, printer, names, indent: str) -> list[str]:
-    """``name = total - term(label)``, exact unless the label's term is more than half the total
-    (then the difference would cancel): in that case the sum over the other classes, term by term,
-    from the row buffer where the term is stored there."""
+    """``name = total - term(label)`` (the verified alternative form, rule ``sum_over_other_classes``),
+    exact unless the label's term is more than half the total (then the difference would cancel):
+    in that case the stable form itself, the sum over the other classes term by term, from the row
+    buffer where the term is stored there."""
     stored = bool(extra) and term == extra[0]
 
     def value(at: str) -> tuple[list[str], str]:
