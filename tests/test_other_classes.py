@@ -11,7 +11,9 @@ import derive
 from derive import conventions as c
 from derive.derivations.stable import other_classes_form
 from derive.functions import Maximum
+from derive.catalogue import get_rule
 from derive.kernels import load
+from derive.rule_proofs import prove
 from derive_checker.certificate import check_certificate
 
 
@@ -56,3 +58,8 @@ def test_the_kernel_keeps_the_digits_where_the_label_dominates_and_where_it_does
     expected = np.array([np.log1p(others[0]), -shifted[1, 0] + np.log(np.exp(shifted[1]).sum())])
     assert np.allclose(loss, expected, rtol=1e-14, atol=0)
     assert loss[0] < 1e-16 and loss[0] > 0  # a tiny loss kept, not 0
+
+
+def test_the_rule_is_proved_for_every_size():
+    verification = prove(get_rule("sum_over_other_classes"))
+    assert verification.method == "symbolic" and not verification.sizes

@@ -12,10 +12,12 @@ import pytest
 import sympy as sp
 
 from derive import conventions as c
+from derive.catalogue import get_rule
 from derive.derivations.plans import built_in_plan
 from derive.kernels import load
 from derive.kernels.ir import plan_irs
 from derive.kernels.row_spec import weighted_specs_of
+from derive.rule_proofs import prove
 from derive_checker.certificate import check_certificate
 from derive_checker.model import Model
 from derive_checker.zero import equal, proves
@@ -122,3 +124,11 @@ def test_derive_show_prints_the_smoothing_steps():
     assert done.returncode == 0, done.stderr
     assert "qᵢₖ = (1 − ε) tᵢₖ + ε/K" in done.stdout  # the definition step's words
     assert "Multiply out the products" in done.stdout
+
+
+def test_the_rules_prove_themselves():
+    """The definition for every size; the multiplying out at the example's sizes by the engine's own
+    prover (each step that applies it in a derivation is proved for every size by the checker)."""
+    definition, multiplied = (prove(get_rule(name)) for name in SMOOTHING_RULES)
+    assert definition.method == "symbolic" and not definition.sizes
+    assert multiplied.method == "symbolic" and multiplied.sizes
