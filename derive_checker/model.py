@@ -33,13 +33,13 @@ class Model:
         self.link, self.linear, self.smoothing = (declaration.get(key) for key in ("link", "linear", "smoothing"))
         ("probabilities_sum_to_one" in self.facts and ((c := self.class_count()).is_Integer and c < 2 or c.is_Symbol and
                                                         self.minimum.get(c.name, 2) < 2)) and refuse("one class: a probability of 1")
-        self.positive = [(self.read(p["expr"]), [(self.read(lo), self.read(hi)) for lo, hi in p["ranges"]])
-                         for p in declaration.get("positive", ())]  # what the loss needs positive, over ranges
-        self.indices = {sp.Symbol(name, integer=True): (self.read(lo), self.read(hi))
-                        for name, (lo, hi) in declaration.get("indices", {}).items()}
+        self.positive = [(self.read(p["expr"]), [(self.read(lo), self.read(hi)) for lo, hi in p["ranges"]]) for p in declaration.get("positive", ())]
+        self.indices = {sp.Symbol(name, integer=True): (self.read(lo), self.read(hi)) for name, (lo, hi) in declaration.get("indices", {}).items()}
         self.one_hot = declaration.get("one_hot")  # {"labels": t, "classes": l}: t_{..k} = δ(k, l_{..}), each l in 1..K
         (self.one_hot and self.arrays.get(self.one_hot.get("classes")) != "class") and refuse("one-hot labels name no class array")
         self.indices.update({self.scope.array(n): (sp.Integer(1), self.class_count()) for n, d in self.arrays.items() if d == "class"})
+        (s := self.smoothing) and (not isinstance(s, dict) or self.arrays.get(s.get("of")) not in ("label", "target") or self.arrays.get(s.get("labels")) != "real"
+                                   or s["labels"] in [*(self.link or {}).values(), *(self.linear or {}).values()]) and refuse("smoothed labels of no label array, or not their own")
         self.defined = [a for a, on in (("def-label-smoothing", self.smoothing), ("def-one-hot", self.one_hot), ("def-link", self.link)) if on]
 
     def read(self, tree, **wilds) -> sp.Basic:

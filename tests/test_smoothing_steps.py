@@ -19,6 +19,7 @@ from derive.kernels.ir import plan_irs
 from derive.kernels.row_spec import weighted_specs_of
 from derive.rule_proofs import prove
 from derive_checker.certificate import check_certificate
+from derive_checker.expressions import Malformed
 from derive_checker.model import Model
 from derive_checker.zero import equal, proves
 
@@ -132,3 +133,13 @@ def test_the_rules_prove_themselves():
     definition, multiplied = (prove(get_rule(name)) for name in SMOOTHING_RULES)
     assert definition.method == "symbolic" and not definition.sizes
     assert multiplied.method == "symbolic" and multiplied.sizes
+
+
+@pytest.mark.parametrize("declared", [5, {"labels": "z", "of": "t", "by": "epsilon"}, {"labels": "q", "of": "z", "by": "epsilon"}])
+def test_a_smoothing_that_names_no_label_array_or_an_array_of_another_role_is_refused(declared):
+    """A certificate cannot declare the logits (or any array but one of its own) the smoothing of
+    something, nor smooth what is not a label, and so prove what is false of them."""
+    link = {"kind": "softmax", "prediction": "y", "logits": "z", "classes": ["Symbol", "K"]}  # z: the logits
+    with pytest.raises(Malformed, match="smoothed labels"):
+        _model(smoothing=declared, link=link)
+    assert _model(smoothing={"labels": "q", "of": "t", "by": "epsilon"}, link=link).defined == ["def-label-smoothing", "def-link"]
