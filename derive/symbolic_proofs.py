@@ -48,7 +48,7 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
         return ""
     # A range that may run backwards is clamped, so SymPy reads it as the engine does (empty: 0).
     ranges = {**index_ranges(sp.Tuple(before, after), model), **(ranges or {})}
-    if before.has(c.q) != after.has(c.q):  # the smoothed labels on one side only: written by their definition (the premise's)
+    if model.categorical and before.has(c.q) != after.has(c.q):  # smoothed labels on one side only: by their definition (the premise's)
         before, after = c.smoothed_labels(before), c.smoothed_labels(after)
     classes = {a for a in sp.Tuple(before, after).atoms(sp.Indexed) if a.base == c.ell}
     if classes and "one_hot_labels" in model.facts:  # each one-hot label the indicator of its sample's class ℓ_i in 1..K

@@ -143,3 +143,14 @@ def test_a_smoothing_that_names_no_label_array_or_an_array_of_another_role_is_re
     with pytest.raises(Malformed, match="smoothed labels"):
         _model(smoothing=declared, link=link)
     assert _model(smoothing={"labels": "q", "of": "t", "by": "epsilon"}, link=link).defined == ["def-label-smoothing", "def-link"]
+
+
+def test_a_users_q_is_their_own_not_a_smoothed_label():
+    """q in a user's loss is the user's array: no smoothing is declared for it, and its gradient checks."""
+    import derive
+    from derive.certificate import certificate
+
+    derivation = derive.gradient(r"-\sum_{c=1}^{C} q_{c} \log p_{c}", "p_{j}")
+    document = certificate(derivation)
+    assert not any("smoothing" in model for model in document["models"].values())
+    assert check_certificate(json.loads(json.dumps(document)))["ok"]
