@@ -154,3 +154,14 @@ def test_a_users_q_is_their_own_not_a_smoothed_label():
     document = certificate(derivation)
     assert not any("smoothing" in model for model in document["models"].values())
     assert check_certificate(json.loads(json.dumps(document)))["ok"]
+
+
+def test_a_users_epsilon_in_a_sum_keeps_its_stable_form():
+    """The label-smoothing phase is the options models' own: a user's label-smoothed loss (the
+    corpus's, with ε and t in one sum) is not multiplied out."""
+    import derive
+    from derive.user_losses import stable_forms
+
+    derivation = derive.gradient(r"-\sum_{k=1}^{K} ((1 - \epsilon) t_{k} + \frac{\epsilon}{K}) \log y_{k}", "y_{j}")
+    for stable in stable_forms(derivation):
+        assert not any(step.rule in SMOOTHING_RULES for step in stable.steps)

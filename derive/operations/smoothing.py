@@ -21,8 +21,9 @@ from .registry import Example, operation
     rule="smoothed_labels_definition", before="E = -Sum(q[i, k]*z[i, k], (k, 1, K), (i, 1, N))/N",
     after="E = -Sum(((1 - epsilon)*t[i, k] + epsilon/K)*z[i, k], (k, 1, K), (i, 1, N))/N"))
 def _write_smoothed_labels(rule, equation, model, arguments):
-    """Every smoothed label ``q_ik`` written as ``(1 − ε) t_ik + ε/K``."""
-    if not equation.rhs.has(c.q):
+    """Every smoothed label ``q_ik`` written as ``(1 − ε) t_ik + ε/K`` (a categorical model's: a
+    user's array or symbol named q or epsilon is their own)."""
+    if not (model.categorical and equation.rhs.has(c.q)):
         return None
     return Outcome(Equation(equation.lhs, c.smoothed_labels(equation.rhs)), Check("equal"))
 
@@ -31,10 +32,14 @@ def _write_smoothed_labels(rule, equation, model, arguments):
     rule="smoothing_multiplied_out", before="E = -Sum(((1 - epsilon)*t[i, k] + epsilon/K)*z[i, k], (k, 1, K), (i, 1, N))/N",
     after="E = -Sum(t[i, k]*z[i, k] - epsilon*t[i, k]*z[i, k] + epsilon*z[i, k]/K, (k, 1, K), (i, 1, N))/N"))
 def _multiply_out_smoothing(rule, equation, model, arguments):
-    """Each sum whose terms hold the smoothing's ε with its products multiplied out."""
+    """Each sum whose terms hold the smoothing's ε and a label with its products multiplied out (a
+    categorical model's: a user's loss with an ε of their own keeps its stable form as it was)."""
+    if not model.categorical:
+        return None
+
     def multiplied(total: sp.Sum) -> sp.Basic:
         return sp.Sum(products_out(total.function), *total.limits)
-    after = equation.rhs.replace(lambda e: isinstance(e, sp.Sum) and e.function.has(c.epsilon), multiplied)
+    after = equation.rhs.replace(lambda e: isinstance(e, sp.Sum) and e.function.has(c.epsilon) and e.function.has(c.t), multiplied)
     return None if after == equation.rhs else Outcome(Equation(equation.lhs, after), Check("equal"))
 
 
