@@ -63,3 +63,12 @@ def test_the_kernel_keeps_the_digits_where_the_label_dominates_and_where_it_does
 def test_the_rule_is_proved_for_every_size():
     verification = prove(get_rule("sum_over_other_classes"))
     assert verification.method == "symbolic" and not verification.sizes
+
+
+def test_stable_shows_the_alternative_form(capsys):
+    from derive.cli import main
+
+    assert main(["ce", "--link", "softmax", "--stable"]) == 0
+    shown = capsys.readouterr().out
+    assert "ce-softmax-stable-other-classes" in shown
+    assert "The sum over the classes other than the sample's" in shown
