@@ -127,12 +127,21 @@ def test_derive_show_prints_the_smoothing_steps():
     assert "Multiply out the products" in done.stdout
 
 
-def test_the_rules_prove_themselves():
-    """The definition for every size; the multiplying out at the example's sizes by the engine's own
-    prover (each step that applies it in a derivation is proved for every size by the checker)."""
-    definition, multiplied = (prove(get_rule(name)) for name in SMOOTHING_RULES)
-    assert definition.method == "symbolic" and not definition.sizes
-    assert multiplied.method == "symbolic" and multiplied.sizes
+def test_the_rules_prove_themselves_for_every_size():
+    for name in SMOOTHING_RULES:
+        verification = prove(get_rule(name))
+        assert verification.method == "symbolic" and not verification.sizes, name
+
+
+def test_the_engine_proves_sums_equal_once_their_terms_are_multiplied_out_and_no_more():
+    from derive.models import categorical
+    from derive.symbolic_proofs import proves_for_every_size
+
+    k, K, e = c.k, c.K, c.epsilon
+    before = sp.Sum(((1 - e) * c.t[c.i, k] + e / K) * c.z[c.i, k], (k, 1, K))
+    assert proves_for_every_size(before, sp.Sum(c.t[c.i, k] * c.z[c.i, k] - e * c.t[c.i, k] * c.z[c.i, k] + e * c.z[c.i, k] / K, (k, 1, K)),
+                                 categorical())
+    assert not proves_for_every_size(before, sp.Sum(c.t[c.i, k] * c.z[c.i, k] + e * c.z[c.i, k] / K, (k, 1, K)), categorical())
 
 
 @pytest.mark.parametrize("declared", [5, {"labels": "z", "of": "t", "by": "epsilon"}, {"labels": "q", "of": "z", "by": "epsilon"}])

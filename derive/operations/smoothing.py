@@ -13,6 +13,7 @@ import sympy as sp
 
 from .. import conventions as c
 from ..steps import Check, CheckKind, Equation
+from ..symbolic_proofs import products_out
 from .base import Outcome
 from .registry import Example, operation
 
@@ -42,8 +43,3 @@ def _multiply_out_smoothing(rule, equation, model, arguments):
     after = equation.rhs.replace(lambda e: isinstance(e, sp.Sum) and e.function.has(c.epsilon) and e.function.has(c.t), multiplied)
     return None if after == equation.rhs else Outcome(Equation(equation.lhs, after), Check("equal"))
 
-
-def products_out(expr: sp.Basic) -> sp.Basic:
-    """``expr`` with its products multiplied out, each function's argument (log1p, exp) untouched."""
-    calls = {call: sp.Dummy() for call in expr.atoms(sp.Function)}  # xreplace takes the outermost call
-    return sp.expand_mul(expr.xreplace(calls)).xreplace({dummy: call for call, dummy in calls.items()})
