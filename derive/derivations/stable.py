@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..languages import in_every_language
 from ..models import Model
 from ..steps import Derivation
-from ..strategies import chain, continue_from, exhaust, run
+from ..strategies import chain, continue_from, run
 from .runner import named_strategy
 
 
@@ -28,5 +28,5 @@ def other_classes_form(derivation: Derivation) -> Derivation | None:
     the sum (there it cannot cancel).  ``None`` where no such sum is left."""
     model = derivation.models[-1]
     title = in_every_language("titles.other_classes", title=derivation.title)
-    alternative = run(f"{derivation.name}-other-classes", title, chain(continue_from(derivation, model), exhaust("other_classes")), model)
+    alternative = run(f"{derivation.name}-other-classes", title, chain(continue_from(derivation, model), named_strategy("other_classes")), model)
     return alternative if len(alternative.steps) > 1 else None
