@@ -214,6 +214,11 @@ def model_declaration(model, exprs, named: Mapping | None = None) -> dict:
         declaration["symbols"].update({ROW.name: "index", COLUMN.name: "index"})
         declaration["matrices"] = {name: {"shape": [tree(n) for n in shape], "entry": tree(entry)}
                                    for name, (shape, entry) in matrices.items()}
+    if c.q.label.name in arrays and model.categorical:  # smoothed labels, q_ik = (1 - epsilon) t_ik + epsilon/K (a user's q is their own)
+        declaration["smoothing"] = {"labels": c.q.label.name, "of": c.t.label.name, "by": c.epsilon.name}
+        declaration["symbols"].setdefault(c.epsilon.name, _domain(c.epsilon, model, False))
+        declaration["arrays"].setdefault(c.t.label.name, _domain(c.t, model, True))
+        sizes.setdefault("K", least(c.K))
     if "ell" in arrays and "one_hot_labels" in model.facts:  # the one-hot labels are the indicators of the samples' classes
         declaration["one_hot"] = {"labels": c.t.label.name, "classes": c.ell.label.name}
         sizes.setdefault("K", least(c.K))  # how far each class runs, where no sum over the classes is left

@@ -131,6 +131,9 @@ def _print_derivations(names: list[str], args: argparse.Namespace) -> None:
     from .printing import render
 
     derivations = [built_in.get(name) for name in names]
+    if getattr(args, "stable", False):  # each stable form's alternative the kernels may compute, where it has one
+        from .derivations.stable import other_classes_form
+        derivations += [alternative for d in derivations if d.name.endswith("-stable") and (alternative := other_classes_form(d))]
     if args.format == "certificate":
         _emit_certificates(derivations)
         return

@@ -291,6 +291,10 @@ class Model:
             at = component(atom.base, tuple(values.get(ix, ix) for ix in atom.indices))
             values[atom] = values[at] if at in values else values.setdefault(at, draw_value(at, rng, self.categorical, self.unit_draws,
                                                                                       region, has_named))
+        for atom in [a for a in own if isinstance(a, sp.Indexed) and a.base == c.q and self.categorical]:
+            label = component(c.t, atom.indices)  # a smoothed label beside its own label and epsilon: by its definition
+            if label in values and c.epsilon in values:
+                values[atom] = (1 - values[c.epsilon]) * values[label] + values[c.epsilon] / self.class_count(sizes, indexed)
         if self.unit_draws and region != "interior":  # a user's symbols over their whole domain
             own = [atom for atom in own if is_users(atom, has_named)]
             for _ in range(20):

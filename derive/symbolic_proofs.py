@@ -49,6 +49,8 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
         return ""
     # A range that may run backwards is clamped, so SymPy reads it as the engine does (empty: 0).
     ranges = {**index_ranges(sp.Tuple(before, after), model), **(ranges or {})}
+    if model.categorical and before.has(c.q) != after.has(c.q):  # smoothed labels on one side only: by their definition (the premise's)
+        before, after = c.smoothed_labels(before), c.smoothed_labels(after)
     classes = {a for a in sp.Tuple(before, after).atoms(sp.Indexed) if a.base == c.ell}
     if classes and "one_hot_labels" in model.facts:  # each one-hot label the indicator of its sample's class ℓ_i in 1..K
         table = {a: sp.KroneckerDelta(a.indices[-1], c.ell[a.indices[:-1]])
@@ -77,7 +79,21 @@ def _proves_for_every_size(before: sp.Basic, after: sp.Basic, model: Model,
     if "one_hot_labels" in model.facts and difference.has(c.t):
         if prove_one_hot(done[0], done[1], classes=model.class_size):
             return "proved for every class each label can be hot in, for every number of classes"
+    if all(side.has(sp.Sum) for side in done) and canonical_indices(merged(summands_multiplied_out(done[0]))) == \
+            canonical_indices(merged(summands_multiplied_out(done[1]))):  # tried last: it multiplies out every sum's terms
+        return "proved for every size: the same sums once their terms are multiplied out"
     return ""
+
+
+def products_out(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with its products multiplied out, each function's argument (log1p, exp) untouched."""
+    calls = {call: sp.Dummy() for call in expr.atoms(sp.Function)}  # xreplace takes the outermost call
+    return sp.expand_mul(expr.xreplace(calls)).xreplace({dummy: call for call, dummy in calls.items()})
+
+
+def summands_multiplied_out(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with the terms of each sum multiplied out (an identity: a sum of equal terms is equal)."""
+    return expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.Sum(products_out(e.function), *e.limits))
 
 
 def index_ranges(expr: sp.Basic, model: Domain) -> dict[sp.Symbol, tuple[sp.Basic, sp.Basic]]:

@@ -32,16 +32,17 @@ class Model:
         self.entries = {name: self.read(m["entry"]) for name, m in matrices.items()}  # at matrix_row, matrix_column
         self.facts, self.arrays = set(declaration.get("facts", ())), dict(self.scope.arrays)
         (not self.facts <= FACTS) and refuse(f"unknown facts {sorted(self.facts - FACTS)}")
-        self.link, self.linear = declaration.get("link"), declaration.get("linear")
+        self.link, self.linear, self.smoothing = (declaration.get(key) for key in ("link", "linear", "smoothing"))
         ("probabilities_sum_to_one" in self.facts and ((c := self.class_count()).is_Integer and c < 2 or c.is_Symbol and
                                                         self.minimum.get(c.name, 2) < 2)) and refuse("one class: a probability of 1")
-        self.positive = [(self.read(p["expr"]), [(self.read(lo), self.read(hi)) for lo, hi in p["ranges"]])
-                         for p in declaration.get("positive", ())]  # what the loss needs positive, over ranges
-        self.indices = {sp.Symbol(name, integer=True): (self.read(lo), self.read(hi))
-                        for name, (lo, hi) in declaration.get("indices", {}).items()}
+        self.positive = [(self.read(p["expr"]), [(self.read(lo), self.read(hi)) for lo, hi in p["ranges"]]) for p in declaration.get("positive", ())]
+        self.indices = {sp.Symbol(name, integer=True): (self.read(lo), self.read(hi)) for name, (lo, hi) in declaration.get("indices", {}).items()}
         self.one_hot = declaration.get("one_hot")  # {"labels": t, "classes": l}: t_{..k} = δ(k, l_{..}), each l in 1..K
         (self.one_hot and self.arrays.get(self.one_hot.get("classes")) != "class") and refuse("one-hot labels name no class array")
         self.indices.update({self.scope.array(n): (sp.Integer(1), self.class_count()) for n, d in self.arrays.items() if d == "class"})
+        (s := self.smoothing) and (not isinstance(s, dict) or self.arrays.get(s.get("of")) not in ("label", "target") or self.arrays.get(s.get("labels")) != "real"
+                                   or s["labels"] in [*(self.link or {}).values(), *(self.linear or {}).values()]) and refuse("smoothed labels of no label array, or not their own")
+        self.defined = [a for a, on in (("def-label-smoothing", self.smoothing), ("def-one-hot", self.one_hot), ("def-link", self.link)) if on]
 
     def read(self, tree, **wilds) -> sp.Basic:
         return read(tree, self.scope.with_wilds(wilds) if wilds else self.scope)
@@ -53,9 +54,12 @@ class Model:
         return self.read(self.link.get("classes", ["Symbol", "K"]) if self.link else ["Symbol", "K"])
 
     def written(self, expr: sp.Basic) -> sp.Basic:
-        """``expr`` with predictions written through the declared link, logits through the declared linear
-        layer z_ab = Σ_{g=1}^{D} x_ag W_gb (``def-link``), but for an array ``expr`` differentiates by."""
+        """``expr`` with smoothed labels, one-hot labels, predictions through the declared link, logits through the declared linear
+        layer z_ab = Σ_{g=1}^{D} x_ag W_gb (``def-link``) written by their definitions, but for an array ``expr`` differentiates by."""
         by = {v.base.label.name for d in expr.atoms(sp.Derivative) for v in d.variables if isinstance(v, sp.Indexed)}
+        if self.smoothing and self.smoothing["labels"] not in by:  # def-label-smoothing: q_{..k} = (1 - ε) t_{..k} + ε/K
+            (q, t), e = (self.scope.array(self.smoothing[role]) for role in ("labels", "of")), self.scope.symbol(self.smoothing["by"])
+            expr = expr.xreplace({a: (1 - e) * t[a.indices] + e / self.class_count() for a in expr.atoms(sp.Indexed) if a.base == q})
         if self.one_hot and self.one_hot["labels"] not in by:  # def-one-hot: each label the indicator of its row's class
             t, ell = (self.scope.array(self.one_hot[role]) for role in ("labels", "classes"))
             expr = expr.xreplace({a: sp.KroneckerDelta(a.indices[-1], ell[a.indices[:-1]]) for a in expr.atoms(sp.Indexed) if a.base == t})
@@ -65,21 +69,17 @@ class Model:
             sigmoid = lambda zi: 1 / (1 + sp.exp(-zi))  # noqa: E731
             kinds = {"softmax": lambda a: softmax(a.indices), "sigmoid": lambda a: sigmoid(z[a.indices]), "exp": lambda a: sp.exp(z[a.indices])}
             table = {a: kinds[self.link["kind"]](a) for a in expr.atoms(sp.Indexed) if a.base == y}  # exp: log-probabilities z = log y
-            if self.link["kind"] == "sigmoid":
-                table[self.scope.symbol(self.link["prediction"])] = sigmoid(self.scope.symbol(self.link["logits"]))
-            expr = expr.xreplace(table)
+            expr = expr.xreplace({**table, **({self.scope.symbol(self.link["prediction"]): sigmoid(self.scope.symbol(self.link["logits"]))}
+                                              if self.link["kind"] == "sigmoid" else {})})
         if self.linear and self.linear["logits"] not in by:
             x, w, z = (self.scope.array(self.linear[role]) for role in ("inputs", "weights", "logits"))
             g, features = sp.Dummy("g", integer=True), self.scope.symbol(self.linear["features"])
-            expr = expr.xreplace({a: sp.Sum(x[a.indices[0], g] * w[g, a.indices[1]], (g, 1, features))
-                                  for a in expr.atoms(sp.Indexed) if a.base == z and len(a.indices) == 2})
+            expr = expr.xreplace({a: sp.Sum(x[a.indices[0], g] * w[g, a.indices[1]], (g, 1, features)) for a in expr.atoms(sp.Indexed) if a.base == z and len(a.indices) == 2})
         return expr
 
     def domain(self, atom: sp.Basic) -> str:
         """What the declaration says a component or scalar may be."""
-        if isinstance(atom, sp.Indexed):
-            return self.arrays.get(atom.base.label.name, "any")
-        return self.scope.symbols.get(getattr(atom, "name", None), "any")
+        return self.arrays.get(atom.base.label.name, "any") if isinstance(atom, sp.Indexed) else self.scope.symbols.get(getattr(atom, "name", None), "any")
 
     def declared_positive(self, expr: sp.Basic) -> bool:
         """Whether a statement of the model (``component_index_n`` at indices inside its ranges) is ``expr`` > 0."""
@@ -101,5 +101,4 @@ class Model:
 
 
 def _whole(value) -> int:
-    ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10_000
-    return value if ok else refuse(f"a size is a whole number from 1, not {value!r}")
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10_000 else refuse(f"a size is a whole number from 1, not {value!r}")

@@ -146,8 +146,8 @@ def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
     if 0 < len(real) <= 3:
         u = sp.Dummy("u", nonnegative=True)
         return all(proves(*both.xreplace({real[0]: v}), model, used) for v in (u, -u)) and not used.add("order")  # type: ignore[call-arg]  # *a SymPy Tuple of 2: mypy spreads *Any on every parameter
-    return _proves(before, after, model, used) or bool((model.link or model.one_hot) and model.written(both) != both
-                                                       and _proves(*model.written(both), model, used) and not used.update(["def-link"] * bool(model.link) + ["def-one-hot"] * bool(model.one_hot)))  # type: ignore[call-arg]  # as above
+    return _proves(before, after, model, used) or bool(model.defined and model.written(both) != both
+                                                       and _proves(*model.written(both), model, used) and not used.update(model.defined))  # type: ignore[call-arg]  # as above
 
 
 def _proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:

@@ -123,13 +123,13 @@ def test_the_row_losses_keep_no_maximum_outside_their_exponents():
     from derive.derivations import get
     from derive.kernels.codegen import J, _canonical, _log1p_forms, mean_and_rows, per_sample
     from derive.kernels.generated import sums_to_one
-    from derive.kernels.torch_options import CE_KINDS, _smoothed
+    from derive.kernels.torch_options import CE_KINDS
     from derive.derivations.plans import plan_for
     from derive.kernels.shift import relative_to_maximum
     from derive.kernels.source_printer import difference_
 
     rows = [(per_sample(kind.loss.result.rhs), kind) for kind in plan_for(get("ce-softmax")).kinds]
-    rows += [(mean_and_rows(_smoothed(kind.loss.result.rhs))[0], kind)
+    rows += [(mean_and_rows(kind.loss.result.rhs)[0], kind)  # the smoothed labels written in by the stable forms
              for kind in (plan_for(get(name), kinds=(name_kind,)).kind(name_kind) for name_kind, (name, _) in CE_KINDS.items())]
     assert len(rows) == 4
     for row, kind in rows:

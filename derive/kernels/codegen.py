@@ -6,7 +6,8 @@ stable-form derivations leave them, and writes loops: one pass per level of row 
 per-sample loss, then one pass writing the gradient.  Row-invariant factors are hoisted out of the
 inner loops, common subexpressions are computed once, and an exponential the gradient needs again
 is kept in the gradient's own row between passes.  With integer labels ``t_ij`` is the indicator
-``j == label_i``, and a label-weighted sum ``Σ_j t_ij X_j`` is read as ``X_label``.
+``j == label_i``, and a sample's class ``ℓ_i`` (a label-weighted sum taken at the class in a
+verified step, :mod:`.class_index`) is the row's label.
 Nothing here is written per loss: a different derivation gives different loops.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sympy.codegen.cfunctions import log1p
 
 from .. import conventions as c
 from ..errors import CodegenError
-from ..functions import Maximum, xlogy
+from ..functions import Maximum
 from ..symbolic_proofs import canonical_indices
 from .class_index import as_label_indicators
 from .shift import outer_terms, relative_to_maximum
@@ -113,39 +114,6 @@ def _canonical(expr: sp.Basic) -> sp.Basic:
         (variable, lower, upper), = node.limits
         return type(node)(node.function.xreplace({variable: J}), (J, lower, upper))
     return expr.replace(lambda e: isinstance(e, (sp.Sum, Maximum)) and len(e.limits) == 1, rename)
-
-
-def _label_weighted(expr: sp.Basic) -> sp.Basic:
-    """With one-hot labels, ``Σ_j (A_j + t_ij X_j) = Σ_j A_j + X_label`` (X free of t), and
-    ``xlogy(t_ij, X_j)`` is ``t_ij log X_j``.  The built-ins' stable forms make this collapse in
-    verified steps of their own (the ``class_index`` phase: ``t_ij = δ(j, ℓ_i)``, then
-    ``Σ_j δ(j, ℓ_i) X_j = X_{ℓ_i}``), so for them this finds nothing; it still collapses the labels
-    the options kernels' smoothing writes in (:func:`.torch_options._smoothed`, outside a step:
-    issue 31, item 1.2)."""
-    def split(node):
-        if not isinstance(node, sp.Sum):
-            return node
-        inside, outside = [], []
-        for term in sp.Add.make_args(node.function):
-            weight = _label_weight(term)
-            if weight is None:
-                inside.append(term)
-            else:
-                outside.append(weight.subs(J, LAB))  # free occurrences only
-        kept = sp.Sum(sp.Add(*inside), *node.limits) if inside else sp.S.Zero
-        return kept + sp.Add(*outside)
-    return expr.replace(lambda e: isinstance(e, sp.Sum), split)
-
-
-def _label_weight(term: sp.Basic) -> sp.Basic | None:
-    label = c.t[c.i, J]
-    if isinstance(term, xlogy) and term.args[0] == label and not term.args[1].has(c.t):
-        return sp.log(term.args[1])
-    if isinstance(term, sp.Mul) and label in term.args:
-        rest = term / label
-        if not rest.has(c.t):
-            return rest
-    return None
 
 
 def _levels(expressions: list[sp.Basic]) -> tuple[list[list[tuple[sp.Symbol, sp.Basic]]], list[sp.Basic]]:
@@ -247,8 +215,6 @@ def plan_rows(spec: Spec, with_gradient: bool) -> RowPlan:
     row_loss = relative_to_maximum(_log1p_forms(_canonical(read(spec.row_loss))), spec.variable, J,
                                    spec.labels or spec.targets_sum_to_one)
     row_grad = _log1p_forms(_canonical(read(spec.row_grad)).xreplace({c.k: J})) if with_gradient else sp.S.Zero
-    if spec.labels:
-        row_loss, row_grad = _label_weighted(row_loss), _label_weighted(row_grad)
     levels, (row_loss, row_grad) = _levels([row_loss, row_grad])
     maxima = {name for level in levels for name, node in level if isinstance(node, Maximum)}
     # An exponential both the last pass and the gradient need is stored between the passes.
@@ -350,11 +316,13 @@ def gradient_entry(expression: sp.Basic, printer: Printer, names) -> list[str]:
 
 def _complements(level, bodies) -> dict:
     """Sums over the classes other than the label, ``Σ_j b_j (1 - t_ij)``, where the same level
-    also sums ``Σ_j b_j``: name -> (the total's name, b).  They are not summed in the loop.  With
-    :func:`_complement`, ``Σ_{j≠label} b_j = Σ_j b_j - b_label`` is still an identity used outside
-    the verified steps (the stable form states ``Σ_j (1 - δ(j, ℓ_i)) b_j``; as a step it would be a
-    difference that cancels, and the choice between it and summing the other classes is made per row
-    at run time, which no one form states); the fallback is an evaluation order, not a value."""
+    also sums ``Σ_j b_j``: name -> (the total's name, b).  They are not summed in the loop: with
+    :func:`_complement` each row computes one of two verified, equal forms, chosen at run time (an
+    evaluation choice, as naming a common subexpression is): the stable form's own
+    ``Σ_j (1 - δ(j, ℓ_i)) b_j``, summed over the other classes, or its alternative
+    ``Σ_j b_j - b_{ℓ_i}``, the catalogue's rule ``sum_over_other_classes`` (proved for every size;
+    ``derive ce --link softmax --stable`` shows it as a step), which no phase of the stable forms
+    applies because it cancels where the label's term is most of the sum."""
     totals = {body: name for (name, node), body in zip(level, bodies)
               if not isinstance(node, Maximum) and indicator(body, 0) == body}
     found = {}
@@ -366,9 +334,10 @@ def _complements(level, bodies) -> dict:
 
 
 def _complement(name, total, term, extra, printer, names, indent: str) -> list[str]:
-    """``name = total - term(label)``, exact unless the label's term is more than half the total
-    (then the difference would cancel): in that case the sum over the other classes, term by term,
-    from the row buffer where the term is stored there."""
+    """``name = total - term(label)`` (the verified alternative form, rule ``sum_over_other_classes``),
+    exact unless the label's term is more than half the total (then the difference would cancel):
+    in that case the stable form itself, the sum over the other classes term by term, from the row
+    buffer where the term is stored there."""
     stored = bool(extra) and term == extra[0]
 
     def value(at: str) -> tuple[list[str], str]:

@@ -4,12 +4,17 @@ path of every kernel (:mod:`derive.derivations.plans`): the losses ``ce-options-
 ``ce-soft-options-softmax`` (target probabilities), each from a likelihood with those options,
 differentiated by the engine and written in their stable forms by the catalogue's rules.
 
-The generator is the built-ins' (:mod:`.codegen`): it reads each loss as ``Σᵢ ℓᵢ / Σᵢ ωᵢ`` (the
-per-sample loss over the samples' shares of the mean's denominator: ``cᵢ w_{labelᵢ}`` for
-PyTorch's weighted mean, 1 for a mean over N), the smoothed labels written by their definition,
-and the arrays and scalars the formulas name (``c``, ``w``, ``epsilon``) as the kernel's arguments.
+Each kernel is printed from the kernel IR every other kernel reads (:func:`.ir.plan_irs`), by the
+built-ins' generator (:mod:`.codegen`), through the view :func:`.row_spec.weighted_specs_of`: the
+loss as ``Σᵢ ℓᵢ / Σᵢ ωᵢ`` (the per-sample loss over the samples' shares of the mean's denominator:
+``cᵢ w_{ℓᵢ}`` for PyTorch's weighted mean, 1 for a mean over N), and the arrays and scalars the
+formulas name (``c``, ``w``, ``epsilon``) as the kernel's arguments.  The smoothed labels are
+written by their definition, and the label-weighted sums taken at each sample's class, in verified
+steps of the stable forms (the ``label_smoothing`` and ``class_index`` phases), not here.
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import sympy as sp
@@ -18,10 +23,11 @@ from .. import conventions as c
 from .. import extensions
 from ..errors import CodegenError, KernelInputError
 from . import cache
-from .codegen import generate, generate_entries, mean_and_rows, per_sample_gradient
+from .codegen import generate, generate_entries
 from .source_printer import difference_
-from .spec import Spec
-from .generated import DECORATOR, SINGLE, gradient_buffer, load_module, sums_to_one
+from .ir import plan_irs
+from .row_spec import weighted_specs_of
+from .generated import DECORATOR, SINGLE, gradient_buffer, load_module
 from .input_checks import (INT64, as_targets, check_gradient, check_inputs, check_result, floating_array, one_sample, require_finite,
                            require_unit_interval)
 from .kernel_calls import as_batch_of_one, checked_reduction, gradient_scale, reduced
@@ -36,43 +42,6 @@ BCE_PROBABILITY_KINDS = {"targets": ("bce-weighted", True)}
 NLL_KINDS = {"labels": ("nll", False)}  # log-probabilities z = log y and integer labels, as F.nll_loss takes them
 ENTRIES = "entries"  # the generated function writing each entry's loss
 ROW_WEIGHTS = "row_weights"  # the generated function writing each sample's share ω_i of the mean's denominator
-
-
-def _parameters(variable: sp.IndexedBase, *expressions: sp.Basic) -> tuple:
-    """What else the formulas read besides the logits and the targets, sorted by name: an array
-    indexed by the sample (``c_i``) is a row's, one with two indices (``w_ik``) an entry's, any
-    other (``w_k``, ``rho_k``) a class's; a plain symbol that is no size or index (``epsilon``) a
-    scalar.  ``variable``: the model's output (logits or probabilities), an input, not a parameter."""
-    found: dict[str, tuple[sp.Basic, str]] = {}  # by name: a rule's pattern and a convention may name one array with other assumptions
-    for expr in expressions:
-        for atom in expr.atoms(sp.Indexed):
-            if str(atom.base) not in (str(variable), str(c.t), str(c.ell)):  # ℓ_i: the labels' classes, the targets
-                kind = "row" if atom.indices == (c.i,) else "element" if len(atom.indices) == 2 else "class"
-                found.setdefault(str(atom.base), (atom.base, kind))
-        arrays = {str(base.label) for base in expr.atoms(sp.IndexedBase)}  # an array's name is among its free symbols
-        for symbol in expr.free_symbols:
-            if isinstance(symbol, sp.Symbol) and not symbol.is_integer and symbol.name not in arrays:
-                found.setdefault(str(symbol), (symbol, "scalar"))
-    return tuple(found[name] for name in sorted(found))
-
-
-def _smoothed(expr: sp.Basic) -> sp.Basic:
-    """The smoothed labels written by their definition, each sum over them multiplied out so that
-    its terms are the label's (``(1 - ε) t_ij w_j``: one entry with integer labels) or free of it.
-    Products only: ``e^{z - m}`` must stay one exponential (full expansion writes e^z e^{-m}, which
-    overflows unless the compiler happens to fold it back, and calls the library exp twice).  A
-    function's argument is left as derived: multiplied out, the log-sum-exp's ``Σ_j (1 - t_ij) e^{z_j - m}``
-    becomes ``Σ_j e^{z_j - m} - e^{z_label - m}``, which cancels when the label's probability is
-    near 1 (a loss of 4e-9 kept 7 digits).  Still a rewrite outside the verified steps (issue 31,
-    item 1): the definition of q is stated by the likelihood's premise, not by a catalogue rule."""
-    return c.smoothed_labels(expr).replace(
-        lambda e: isinstance(e, sp.Sum) and e.function.has(c.epsilon), lambda e: sp.Sum(_products_out(e.function), *e.limits))
-
-
-def _products_out(expr: sp.Basic) -> sp.Basic:
-    """``expr`` with its products multiplied out, each function's argument (log1p, exp) untouched."""
-    calls = {call: sp.Dummy() for call in expr.atoms(sp.Function)}  # xreplace takes the outermost call
-    return sp.expand_mul(expr.xreplace(calls)).xreplace({dummy: call for call, dummy in calls.items()})
 
 
 def _complement_kept(expr: sp.Basic) -> sp.Basic:
@@ -104,17 +73,9 @@ def module_source(kinds: dict) -> str:
              "                                    log1p_unit, log1p_unit_f32, xlogy)",
              "from derive.kernels.noalias import NoAliasCompiler", ""]
     for kind, (_, elementwise) in kinds.items():
-        labels = planned[kind].labels
-        loss = _smoothed(planned[kind].loss.result.rhs)
-        gradient = _smoothed(planned[kind].gradient.result.rhs)
-        row_loss, row_weight, total = mean_and_rows(loss)
-        row_grad = per_sample_gradient(gradient, total)
+        spec, weights = weighted_specs_of(plan_irs(plans[kind])[kind])  # the one kernel IR every backend reads
         if elementwise:
-            row_loss, row_grad = _complement_kept(row_loss), _complement_kept(row_grad)
-        variable = getattr(c, plans[kind].variable)  # logits z or probabilities y
-        parameters = _parameters(variable, row_loss, row_grad, row_weight)
-        spec = Spec(row_loss, row_grad, variable, True, labels, parameters, targets_sum_to_one=sums_to_one(planned[kind]))
-        weights = Spec(row_weight, sp.S.Zero, variable, True, labels, parameters, scans_inputs=False)
+            spec = replace(spec, row_loss=_complement_kept(spec.row_loss), row_grad=_complement_kept(spec.row_grad))
         for function, with_gradient, of in ((f"loss_{kind}", False, spec), (f"loss_and_grad_{kind}", True, spec),
                                             (f"{ROW_WEIGHTS}_{kind}", False, weights)):
             parts += ["", DECORATOR, generate(of, function, with_gradient)]

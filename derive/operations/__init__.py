@@ -15,7 +15,7 @@ from ..errors import DeriveError
 from ..models import Model
 from ..steps import CheckKind, Equation
 from .registry import named, registered
-from . import calculus, equations, labels, links, matrices, optimisation, powers, sequences  # noqa: F401  (each registers its operations)
+from . import calculus, equations, labels, links, matrices, optimisation, powers, sequences, smoothing  # noqa: F401  (each registers its operations)
 from .base import Outcome
 from .equations import automatic
 

@@ -74,3 +74,40 @@ def _at_class(term: sp.Basic, variable: sp.Symbol) -> sp.Basic | None:
         if isinstance(klass, sp.Indexed) and klass.base == c.ell and not klass.has(variable):
             return sp.Mul(*(factors[:number] + factors[number + 1:])).xreplace({variable: klass})
     return None
+
+
+@operation("other_classes_as_difference", checks=CheckKind.LOCAL, example=Example(
+    rule="sum_over_other_classes", before="E = Sum(log(Sum((1 - KroneckerDelta(k, ell[i]))*exp(z[i, k]), (k, 1, K))), (i, 1, N))/N",
+    after="E = Sum(log(Sum(exp(z[i, k]), (k, 1, K)) - exp(z[i, ell[i]])), (i, 1, N))/N"))
+def _other_classes_as_difference(rule, equation, model, arguments):
+    """``Σ_{k=1}^{K} (1 − δ(k, ℓ_i)) X_k = Σ_{k=1}^{K} X_k − X_{ℓ_i}``: the sum over the classes other
+    than the sample's as the sum over every class less the sample's own term.  No phase of the
+    stable forms applies it (the difference cancels where the sample's term is most of the sum):
+    it gives the alternative form that ``--stable`` shows and that the kernels may compute instead,
+    row by row at run time, where the sample's term is at most half the sum (an evaluation choice
+    between two verified, equal forms, as common subexpressions are: :func:`derive.kernels.codegen._complement`)."""
+    if not _applies(rule, model):
+        return None
+
+    def accept(sub):
+        if not isinstance(sub, sp.Sum) or len(sub.limits) != 1 or sub.limits[0][1:] != (1, model.class_size):
+            return None
+        variable, factors = sub.limits[0][0], sp.Mul.make_args(sub.function)
+        for number, factor in enumerate(factors):
+            klass = _other_than(factor, variable)
+            if klass is not None:
+                rest = sp.Mul(*(factors[:number] + factors[number + 1:]))
+                return sp.Sum(rest, sub.limits[0]) - rest.xreplace({variable: klass})
+        return None
+    return rewrite_rhs(equation, accept)
+
+
+def _other_than(factor: sp.Basic, variable: sp.Symbol) -> sp.Basic | None:
+    """``ℓ`` for a factor ``1 − δ(variable, ℓ)`` (ℓ a sample's class), else ``None``."""
+    if not (isinstance(factor, sp.Add) and len(factor.args) == 2 and sp.S.One in factor.args):
+        return None
+    delta = sp.S.One - factor
+    if not (isinstance(delta, sp.KroneckerDelta) and variable in delta.args):
+        return None
+    klass = delta.args[1] if delta.args[0] == variable else delta.args[0]
+    return klass if isinstance(klass, sp.Indexed) and klass.base == c.ell and not klass.has(variable) else None
