@@ -267,7 +267,7 @@ CATALOGUE_MODEL = {"arrays": {"t": "label", "y": "probability", "z": "real", "w"
 
 # ----- steps -----------------------------------------------------------------------------------
 
-def _pairs(table: Mapping) -> list:
+def substitution_pairs(table: Mapping) -> list:
     """A substitution table's pairs in one order (the checker replaces them all at once, so the order means
     nothing): the engine's tables come in an order that varies with the hash seed, and one certificate
     written two ways would be checked twice (derive_checker keeps its reports by the certificate's hash)."""
@@ -312,11 +312,11 @@ def _step(number: int, step, previous, model, rules: dict) -> dict:
         record["conditions"] = [{"text": cond.text, "how": _discharge_words(cond, record["match"])}
                                 for cond in rule.conditions]
     if check.mapping:
-        record["mapping"] = _pairs(check.mapping)
+        record["mapping"] = substitution_pairs(check.mapping)
     if record["check"] == "derivatives":  # what the matrix stands for is declared in the model's matrices
         return record
     if check.definitions:
-        record["definitions"] = _pairs(check.definitions)
+        record["definitions"] = substitution_pairs(check.definitions)
     if check.variables:
         record["variables"] = [tree(v) for v in check.variables]
     if check.name:

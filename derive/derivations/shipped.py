@@ -138,10 +138,10 @@ _BOUND = ("rule", "check", "model", "lhs", "rhs", "location", "mapping", "defini
 
 def _written(step: Step, model: str) -> dict:
     """The keys of a step's certificate record that say what the step is, written from the step."""
-    from ..certificate import tree
+    from ..certificate import substitution_pairs, tree
 
     how = str(getattr(step.check.how, "value", step.check.how))
-    pairs = lambda table: [[tree(a), tree(sp.Integer(b) if isinstance(b, int) else b)] for a, b in table.items()] or None  # noqa: E731
+    pairs = lambda table: substitution_pairs(table) or None  # noqa: E731  (in the certificate's one order)
     return {"rule": step.rule, "check": how, "model": model, "lhs": tree(step.lhs), "rhs": tree(step.rhs),
             "location": list(step.location) or None, "mapping": pairs(step.check.mapping),
             "definitions": pairs(step.check.definitions) if how != "derivatives" else None,
