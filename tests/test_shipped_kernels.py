@@ -75,14 +75,14 @@ def test_data_made_from_other_rules_or_switched_off_is_not_used(tmp_path, monkey
     """As for the shipped derivations: data whose rules fingerprint is not the rules in use, or with
     DERIVE_SHIPPED=0, is not read at all (the engine derives and generates the module as before)
     rather than refused at the first call."""
-    from derive.derivations import shipped as shipped_derivations
+    from derive import shipped_rules
 
     _with_data(tmp_path, monkeypatch, "bce")
     assert shipped.read("bce") is not None and shipped.source("bce") is not None
     monkeypatch.setenv("DERIVE_SHIPPED", "0")
     assert shipped.read("bce") is None and shipped.source("bce") is None
     monkeypatch.delenv("DERIVE_SHIPPED")
-    monkeypatch.setattr(shipped_derivations, "fingerprint", lambda: "rules edited since")
+    monkeypatch.setattr(shipped_rules, "fingerprint", lambda version=1: "rules edited since")
     assert shipped.read("bce") is None and shipped.source("bce") is None
 
 

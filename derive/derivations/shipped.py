@@ -21,8 +21,6 @@ as its code is.  ``DERIVE_SHIPPED=0`` derives every built-in with the engine ins
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import pickle
 import re
 import zlib
@@ -34,32 +32,24 @@ import sympy as sp
 from sympy.concrete.expr_with_limits import ExprWithLimits
 from sympy.core.parameters import evaluate
 
+from .. import shipped_rules
 from ..errors import VerificationError
+from ..shipped_rules import SWITCH  # noqa: F401 (the writer, .ship, reads it from here)
 from ..steps import Derivation, Step
 
 DIRECTORY = Path(__file__).resolve().parent / "shipped"
 FORMAT = 1
 NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # a built-in's name, the only kind that names a record
 SUFFIX = ".pickle.zlib"  # a pickle, compressed (a sixth of the size in the package and its history)
-SWITCH = "DERIVE_SHIPPED"  # "0": derive every built-in with the engine (what the writer and its test do)
 
 
 def fingerprint() -> str:
-    """SHA-256 of what a shipped record was made from: the rules directory in use (catalogue,
-    declarations, languages, proofs) and this format (a change of the engine's code is the test's to see)."""
-    from ..catalogue import rules_directory
-
-    digest = hashlib.sha256(f"{FORMAT}".encode())
-    root = rules_directory()
-    for path in sorted(p for p in root.rglob("*") if p.suffix in (".toml", ".json") and p.is_file()):  # no stray file counts
-        digest.update(b"\x00" + str(path.relative_to(root)).encode() + b"\x00" + path.read_bytes())
-    return digest.hexdigest()
+    """The fingerprint of the rules in use and of this record format (:func:`derive.shipped_rules.fingerprint`)."""
+    return shipped_rules.fingerprint(FORMAT)
 
 
 def wanted() -> bool:
-    """Whether shipped records may be used: not switched off, the shipped catalogue in use."""
-    from ..catalogue import CATALOGUE_VARIABLE
-    return os.environ.get(SWITCH, "1") != "0" and not os.environ.get(CATALOGUE_VARIABLE)
+    return shipped_rules.wanted()
 
 
 # ----- loading ----------------------------------------------------------------------------------
@@ -93,6 +83,7 @@ def load_anyway(name: str) -> Derivation | None:
     if not isinstance(derivation, Derivation) or derivation.name != name or not isinstance(document, dict):
         raise VerificationError(f"the shipped record of {name!r} is not a derivation of that name")
     bind(derivation, document)
+    derivation = _citing_the_built_ins(derivation)
     from ..checking import checked_as
     made = checked_as(derivation, document)
     if record["cross_check"] is not None:
@@ -100,6 +91,24 @@ def load_anyway(name: str) -> Derivation | None:
         loss, wrt, model = record["cross_check"]
         made = replace(made, cross_checks=cross_check_gradient(loss, made.result, wrt, model))
     return made
+
+
+def _citing_the_built_ins(derivation: Derivation) -> Derivation:
+    """The loaded built-in with its steps citing the built-ins themselves, as the engine's do: the
+    record holds each cited derivation as bare data (its certificate is re-checked nested in the citing
+    one's), and a reader of a step asks the cited one for its verified steps, the object
+    ``derive.get(name)`` gives."""
+    from .registry import get
+
+    steps = []
+    for step in derivation.steps:
+        cited = step.check.derivation
+        if cited is not None and available(cited.name):
+            built_in = get(cited.name)
+            if built_in.result == cited.result:
+                step = replace(step, check=replace(step.check, derivation=built_in))
+        steps.append(step)
+    return replace(derivation, steps=tuple(steps))
 
 
 def read_record(data: bytes) -> Any:

@@ -26,6 +26,7 @@ import gzip
 import json
 from pathlib import Path
 
+from .. import shipped_rules
 from ..errors import VerificationError
 
 # The built-ins that compile to row kernels (compiler.Kernel); every other built-in derives as before.
@@ -42,15 +43,13 @@ def path_of(name: str) -> Path:
 def read(name: str) -> dict | None:
     """The shipped data of the built-in kernel ``name``, or ``None`` where none is shipped, shipped data
     is switched off (``DERIVE_SHIPPED=0``, a catalogue of one's own) or was made from other rules than
-    those in use, as for the shipped derivations (:mod:`derive.derivations.shipped`): the engine then
+    those in use, as for the shipped derivations (:mod:`derive.shipped_rules`): the engine then
     derives and generates it as before.  (Not to be changed: read once per process, as a first call
     reads it up to three times, 30 ms each.)"""
-    from ..derivations.shipped import fingerprint, wanted
-
-    if name not in SHIPPED or not path_of(name).is_file() or not wanted():
+    if name not in SHIPPED or not path_of(name).is_file() or not shipped_rules.wanted():
         return None
     data = _read(path_of(name))
-    return data if data.get("fingerprint") == fingerprint() else None  # made from other rules: generated as before
+    return data if data.get("fingerprint") == shipped_rules.fingerprint() else None  # made from other rules: generated as before
 
 
 @functools.lru_cache(maxsize=len(SHIPPED))

@@ -17,7 +17,7 @@ def bundle(name: str) -> dict:
     from .compiler import module_source
 
     plan = extensions.call("built_in_plan", name)
-    from ..derivations.shipped import fingerprint
+    from ..shipped_rules import fingerprint
 
     return {"name": name, "fingerprint": fingerprint(), "source": module_source(plan),
             "kinds": {kind.name: [certificate(kind.loss), certificate(kind.gradient)] for kind in plan.kinds}}
