@@ -23,6 +23,9 @@ def fingerprint(version: int = 1) -> str:
 
 
 def wanted() -> bool:
-    """Whether shipped data may be used: not switched off, the shipped catalogue in use."""
+    """Whether shipped data may be used: not switched off, the shipped catalogue in use, and the
+    shipped languages alone (a record holds its titles in those; a language added from files is
+    printed from what the engine derives)."""
     from .catalogue import CATALOGUE_VARIABLE
-    return os.environ.get(SWITCH, "1") != "0" and not os.environ.get(CATALOGUE_VARIABLE)
+    from .languages import EXTRA_VARIABLE
+    return os.environ.get(SWITCH, "1") != "0" and not os.environ.get(CATALOGUE_VARIABLE) and not os.environ.get(EXTRA_VARIABLE)

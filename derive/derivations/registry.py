@@ -49,7 +49,7 @@ def get(name: str) -> Derivation:
     if name in BUILDERS:
         return BUILDERS[name]()
     from .shipped import load  # finished at build time, every step re-checked by the checker as it loads
-    shipped = load(name)  # a record there is of a declared built-in: made from the declarations in use
+    shipped = load(name, cite=get)  # a record there is of a declared built-in (made from the declarations in use), citing them
     if shipped is not None:
         return shipped
     if name not in _declared()["names"]():

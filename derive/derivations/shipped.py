@@ -26,7 +26,7 @@ import re
 import zlib
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import sympy as sp
 from sympy.concrete.expr_with_limits import ExprWithLimits
@@ -54,11 +54,11 @@ def wanted() -> bool:
 
 # ----- loading ----------------------------------------------------------------------------------
 
-def load(name: str) -> Derivation | None:
+def load(name: str, cite: Callable[[str], Derivation] | None = None) -> Derivation | None:
     """The built-in ``name`` from its shipped record, every step re-checked by the checker here;
     ``None`` where there is no usable record (the engine derives it).  An edited record raises
     :class:`~derive.errors.VerificationError`."""
-    return load_anyway(name) if wanted() else None
+    return load_anyway(name, cite) if wanted() else None
 
 
 def available(name: str) -> bool:
@@ -66,7 +66,7 @@ def available(name: str) -> bool:
     return wanted() and isinstance(name, str) and bool(NAME.fullmatch(name)) and (DIRECTORY / f"{name}{SUFFIX}").is_file()
 
 
-def load_anyway(name: str) -> Derivation | None:
+def load_anyway(name: str, cite: Callable[[str], Derivation] | None = None) -> Derivation | None:
     """:func:`load` whatever ``DERIVE_SHIPPED`` says (its test compares the two ways)."""
     if not isinstance(name, str) or not NAME.fullmatch(name):  # a name typed by a user never reaches a path
         return None
@@ -83,7 +83,8 @@ def load_anyway(name: str) -> Derivation | None:
     if not isinstance(derivation, Derivation) or derivation.name != name or not isinstance(document, dict):
         raise VerificationError(f"the shipped record of {name!r} is not a derivation of that name")
     bind(derivation, document)
-    derivation = _citing_the_built_ins(derivation)
+    if cite is not None:
+        derivation = _citing_the_built_ins(derivation, cite)
     from ..checking import checked_as
     made = checked_as(derivation, document)
     if record["cross_check"] is not None:
@@ -93,13 +94,11 @@ def load_anyway(name: str) -> Derivation | None:
     return made
 
 
-def _citing_the_built_ins(derivation: Derivation) -> Derivation:
+def _citing_the_built_ins(derivation: Derivation, get: Callable[[str], Derivation]) -> Derivation:
     """The loaded built-in with its steps citing the built-ins themselves, as the engine's do: the
     record holds each cited derivation as bare data (its certificate is re-checked nested in the citing
-    one's), and a reader of a step asks the cited one for its verified steps, the object
-    ``derive.get(name)`` gives."""
-    from .registry import get
-
+    one's), and a reader of a step asks the cited one for its verified steps, the object ``get(name)``
+    (the registry's: ``derive.get``) gives."""
     steps = []
     for step in derivation.steps:
         cited = step.check.derivation
