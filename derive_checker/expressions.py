@@ -83,10 +83,8 @@ def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
 
 
 def _read(head, args, scope, sub):
-    if head == "Integer" and len(args) == 1:
-        return sp.Integer(_digits(args[0]))
-    if head == "Rational" and len(args) == 2:
-        return sp.Rational(_digits(args[0]), _digits(args[1]))
+    if (head, len(args)) in (("Integer", 1), ("Rational", 2)):
+        return sp.Rational(*map(_digits, args))  # of one argument: the Integer
     if head == "Float" and len(args) == 2 and isinstance(args[1], int) and 1 <= args[1] <= 10_000:
         ok = isinstance(args[0], str) and all(ch in "0123456789.-+e" for ch in args[0])
         return sp.Float(args[0], precision=args[1]) if ok else refuse(f"not a decimal number: {args[0]!r}")

@@ -96,8 +96,7 @@ class Model:
 
     def depends(self, expr: sp.Basic, variable: sp.Basic) -> bool:
         """Whether ``expr`` may change with ``variable`` (a component with its whole array), its link written."""
-        expr, base = self.written(expr), variable.base if isinstance(variable, sp.Indexed) else variable
-        return expr.has(base) or expr.has(variable)
+        return self.written(expr).has(variable.base if isinstance(variable, sp.Indexed) else variable)  # a component: its array
 
 
 def _whole(value) -> int:

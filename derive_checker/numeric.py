@@ -38,13 +38,9 @@ def size_choices(model, exprs, rng: random.Random) -> list[dict]:
     return choices or [{}]
 
 
-def concrete(expr: sp.Basic, model, sizes: dict) -> sp.Basic:
-    """``expr`` at these sizes: definitions written out, sums, products, maxima, derivatives, limits carried out."""
-    return _concrete(expr, model, tuple(sorted(sizes.items(), key=str)))  # a step's old side was the one before's new one
-
-
-@lru_cache(maxsize=512)
-def _concrete(expr: sp.Basic, model, sizes: tuple) -> sp.Basic:
+@lru_cache(maxsize=512)  # a step's old side was the one before's new one
+def concrete(expr: sp.Basic, model, sizes: tuple) -> sp.Basic:
+    """``expr`` at these sizes (sorted pairs): definitions written out, sums, products, maxima, derivatives, limits carried out."""
     known, given = {s: v for s, v in sizes if s.name in model.minimum}, dict(sizes)
     indices = {s: v for s, v in given.items() if s not in known}  # free indices: a bound one of that name stays
     return _written(definitions(model.written(scalar(expr, model.entries).xreplace(known))).xreplace(known), {**indices, None: [WORK]})
@@ -116,7 +112,7 @@ def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: 
     """Points (``points`` per size choice) where both sides agree, and their largest relative gap; :class:`Refused` where they differ."""
     worst, count = 0.0, 0
     for sizes in size_choices(model, (before, after), rng)[:points + 1]:
-        a, b = concrete(before, model, sizes), concrete(after, model, sizes)
+        a, b = (concrete(side, model, tuple(sorted(sizes.items(), key=str))) for side in (before, after))
         for n in range(points):
             values = draw(sp.Tuple(a, b), model, sizes, rng, n)
             va, vb = (_value(side.xreplace(values).xreplace(values)) for side in (a, b))

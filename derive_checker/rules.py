@@ -116,34 +116,29 @@ def _fresh(statement: dict, model) -> dict:
     parsed = [_parse(text, wilds) for text in statement["conditions"]]
     for predicate, names in ((p, n) for p, n in parsed if p is not None):  # a condition on a wild names it
         flags.setdefault(names[0], {}).update(FLAGS.get(predicate, {}))
-    _roles(statement["lhs"], roles, wilds)
+    _roles(statement["lhs"], roles)
     independent = {n[0] for p, n in parsed if p == "independent" and roles.get(n[1]) in ("bound", "variable")}  # of what it varies by
-    index = next((name for name, role in roles.items() if role == "bound"), None)
-    variable = next((name for name, role in roles.items() if role == "variable"), None)
+    index, variable = (next((name for name, role in roles.items() if role == want), None) for want in ("bound", "variable"))
     fresh = {name: sp.Symbol(f"_w{name}", integer=True) for name in wilds if roles.get(name) in ("bound", "index", "limit")}
     fresh.update({name: sp.Symbol(f"_w{name}", **{"real": True, **flags.get(name, {})})
                   for name in wilds if roles.get(name) == "variable"})
-    for name in wilds:
-        if name in fresh:
-            continue
+    for name in (n for n in wilds if n not in fresh):  # the rest: unknown functions of what they vary by, if anything
         arguments = [fresh[w] for w in (index, variable) if w and name not in independent]
-        made = sp.Function(f"_w{name}", **flags.get(name, {})) if arguments else None
-        fresh[name] = made(*arguments) if made else sp.Symbol(f"_w{name}", **flags.get(name, {}))
+        made = (sp.Function if arguments else sp.Symbol)(f"_w{name}", **flags.get(name, {}))
+        fresh[name] = made(*arguments) if arguments else made
     return fresh
 
 
-def _roles(tree, roles: dict, wilds) -> None:
-    """What each wild is in a statement: a summation index, a limit, an array index, a variable."""
-    if not isinstance(tree, list) or not tree:
-        return
-    head, args = tree[0], tree[1:]
-    wild = lambda t: t[1] if isinstance(t, list) and len(t) == 2 and t[0] == "Wild" else None  # noqa: E731
-    for role, parts in (("bound", args[:1] if head == "Limits" else ()), ("limit", args[1:] if head == "Limits" else ()),
-                        ("index", args[1:] if head == "Indexed" else ())):
-        for part in parts:
-            roles.setdefault(wild(part), role)
-    if head == "Derivative" or head == "Limit":
-        roles.setdefault(wild(args[1]), "variable")
-    for arg in args:
-        _roles(arg, roles, wilds)
-    roles.pop(None, None)
+_ROLES = {"Limits": (("bound", 0, 1), ("limit", 1, None)), "Indexed": (("index", 1, None),),  # head: (role, its arguments)
+          "Derivative": (("variable", 1, 2),), "Limit": (("variable", 1, 2),)}
+
+
+def _roles(tree, roles: dict) -> None:
+    """What each wild is in a statement: a summation index, a limit, an array index, a variable (the first role it has)."""
+    if isinstance(tree, list) and tree:
+        for role, start, stop in _ROLES.get(tree[0], ()):
+            for part in tree[1:][start:stop]:
+                if isinstance(part, list) and len(part) == 2 and part[0] == "Wild":
+                    roles.setdefault(part[1], role)
+        for arg in tree[1:]:
+            _roles(arg, roles)

@@ -9,7 +9,7 @@ from . import rules
 from .expressions import Malformed, read, subtree
 from .matrices import PLACES, entry, scalar
 from .model import Model
-from .zero import Refused, carried_out_sums, agree as numbers, equal, proves
+from .zero import Refused, carried_out_sums, agree as numbers, equal, proves, verdict_of
 
 
 def _require(condition, problem) -> None:  # problem: the words, or what makes them, only where it fails
@@ -48,8 +48,7 @@ def check_rewrite(ctx) -> dict:
     _require(stated == list(zip(statement["conditions"], discharged)),
              lambda: f"its conditions, each with how it is discharged, are {list(zip(statement['conditions'], discharged))}, not {stated}")
     proved = (theorem := rules.theorem(ctx.record["rule"], statement, status, ctx.model, ctx.cache))["verdict"] == "proved"
-    points, worst = numbers(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng, 1 if proved else 3)  # no proof: more numbers
-    return {**theorem, "points": points, "worst": worst, "conditions": discharged,
+    return {**verdict_of(proved, set(), ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng), **theorem, "conditions": discharged,
             "theorems": [ctx.record["rule"]] if status == "theorem" and proved else [],
             "detail": f"{status} {ctx.record['rule']}" + ("" if proved else ", not proved for every size")}
 
@@ -78,9 +77,7 @@ def check_local(ctx) -> dict:
     _require(replaced == ctx.rhs, lambda: f"replacing {old} by {new} gives {replaced}, not {ctx.rhs}")
     with _ranges_around(ctx, path):
         proved = proves(old, new, ctx.model, used := set[str]())
-    points, worst = numbers(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng, 1 if proved else 3)  # no proof: more numbers
-    return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [],
-            "points": points, "worst": worst}
+    return verdict_of(proved, used, ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng)  # the whole, at random points
 
 
 def check_implied(ctx) -> dict:
@@ -179,8 +176,7 @@ def check_differentiated(ctx) -> dict:
     _require(ctx.lhs == sp.Derivative(ctx.prev_lhs, variables[0]), "the left side is not the derivative of the old one")
     if ctx.rhs != (target := sp.Derivative(ctx.prev_rhs, variables[0])):
         return equal(target, ctx.rhs, ctx.model, ctx.rng)
-    points, worst = numbers(target, ctx.rhs, ctx.model, ctx.rng, 1)
-    return {"verdict": "proved", "axioms": ["derivative"], "points": points, "worst": worst}
+    return verdict_of(True, {"derivative"}, target, ctx.rhs, ctx.model, ctx.rng)
 
 
 def check_derivatives(ctx) -> dict:

@@ -179,6 +179,10 @@ def _proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
 
 def equal(before: sp.Basic, after: sp.Basic, model, rng) -> dict:
     """``proved`` (with its axioms) or ``numeric``; random points either way (more without a proof), a disagreement a refusal."""
-    proved = proves(before, after, model, used := set[str]())
+    return verdict_of(proves(before, after, model, used := set[str]()), used, before, after, model, rng)
+
+
+def verdict_of(proved: bool, used: set, before: sp.Basic, after: sp.Basic, model, rng) -> dict:
+    """A proof's verdict with the axioms it used, else ``numeric``; the random points (more without a proof) checked either way."""
     points, worst = agree(before, after, model, rng, 1 if proved else 3)
     return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [], "points": points, "worst": worst}
