@@ -4,7 +4,7 @@ import itertools
 
 import sympy as sp
 
-from .expressions import Malformed, Scope, definitions, refuse, read
+from .expressions import DEFINITIONS, Malformed, Scope, definitions, refuse, read
 from .matrices import PLACES
 
 FACTS = {"one_hot_labels", "binary_labels", "labels_sum_to_one", "probabilities_sum_to_one"}
@@ -66,8 +66,9 @@ class Model:
         if self.link and self.link["prediction"] not in by:
             (y, z), h = (self.scope.array(self.link[role]) for role in ("prediction", "logits")), sp.Dummy("h", integer=True)
             softmax = lambda ix: sp.exp(z[ix]) / sp.Sum(sp.exp(z[ix[:-1] + (h,)]), (h, 1, self.class_count()))  # noqa: E731
-            sigmoid = lambda zi: 1 / (1 + sp.exp(-zi))  # noqa: E731
-            kinds = {"softmax": lambda a: softmax(a.indices), "sigmoid": lambda a: sigmoid(z[a.indices]), "exp": lambda a: sp.exp(z[a.indices])}
+            sigmoid = DEFINITIONS["sigmoid"]  # 1 / (1 + e^-z), as the checker defines it
+            kinds = {"softmax": lambda a: softmax(a.indices), "sigmoid": lambda a: sigmoid(z[a.indices]),
+                     "exp": lambda a: sp.exp(z[a.indices])}
             table = {a: kinds[self.link["kind"]](a) for a in expr.atoms(sp.Indexed) if a.base == y}  # exp: log-probabilities z = log y
             expr = expr.xreplace({**table, **({self.scope.symbol(self.link["prediction"]): sigmoid(self.scope.symbol(self.link["logits"]))}
                                               if self.link["kind"] == "sigmoid" else {})})

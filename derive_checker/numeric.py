@@ -74,9 +74,7 @@ def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random, n: int = 0) -> 
     count = model.class_count().xreplace(sizes)  # each class index first, then what is indexed by its value (agree puts both)
     values = {a: sp.Integer(pick(int(count)) + 1) for a in sorted(_leaves(expr), key=sp.default_sort_key) if model.domain(a) == "class" and count.is_Integer}
     leaves = sorted(_leaves(expr.xreplace(values)), key=sp.default_sort_key)
-    for atom in leaves:
-        if atom in values or (isinstance(atom, sp.Symbol) and atom.is_integer):
-            continue
+    for atom in (a for a in leaves if a not in values and not (isinstance(a, sp.Symbol) and a.is_integer)):  # a row: at once
         domain = model.domain(atom)
         if not (isinstance(atom, sp.Indexed) and ROW_FACTS.get(domain) in model.facts and count.is_Integer):
             values[atom] = sp.Integer(pick(2)) if domain == "label" else sp.Float(rng.uniform(*RANGES.get(domain, (-2, 2))), 60)

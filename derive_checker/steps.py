@@ -94,36 +94,34 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
     """What a mapping may put for a symbol: a size a whole number from its least, a number inside its domain, a prediction its
     declared link, logits the declared layer, a scalar its array's component 1, a matrix of the mapped shape, its entries its own."""
     model, name = ctx.model, old.base.label.name if isinstance(old, sp.Indexed) else getattr(old, "name", None)
+    row, single = (old, new) if isinstance(old, sp.Indexed) else (new, old)  # a scalar the component 1 of its array
+    domain = model.domain(old)
     if isinstance(old, sp.MatrixSymbol):
         sizes = {k: v for k, v in mapping.items() if isinstance(k, sp.Symbol)}
         _require(isinstance(new, sp.MatrixSymbol) and sp.Tuple(*old.shape).xreplace(sizes) == sp.Tuple(*new.shape),
                  lambda: f"the matrix {new} does not have the shape of {old} at the mapped sizes")
-        row, column = (sp.Integer(1) if n == 1 else p for n, p in zip(new.shape, PLACES))
+        r, c = (sp.Integer(1) if n == 1 else p for n, p in zip(new.shape, PLACES))
         one = lambda e: e.replace(lambda a: isinstance(a, sp.Indexed) and len(a.indices) > 1 and a.indices[0] == 1,  # noqa: E731
                                   lambda a: a.base[a.indices[1:]])  # t_1k as t_k: one sample is row 1 of N
-        _require(one(entry(old, row, column, model.entries).xreplace(sizes)) == one(entry(new, row, column, model.entries)),
+        _require(one(entry(old, r, c, model.entries).xreplace(sizes)) == one(entry(new, r, c, model.entries)),
                  lambda: f"the entries of {new} are not those of {old}")
-        return
-    _require(isinstance(old, (sp.Symbol, sp.Indexed)), lambda: f"a mapping may only put values for symbols, not {old}")
-    if isinstance(old, sp.Symbol) and name in model.minimum:
+    elif not isinstance(old, (sp.Symbol, sp.Indexed)):
+        raise Refused(f"a mapping may only put values for symbols, not {old}")
+    elif isinstance(old, sp.Symbol) and name in model.minimum:
         _require(new.is_Integer and new >= model.minimum[name], lambda: f"the size {old} = {new} is no whole number from {model.minimum[name]}")
-        return
-    row, single = (old, new) if isinstance(old, sp.Indexed) else (new, old)  # a scalar the component 1 of its array
-    if isinstance(row, sp.Indexed) and isinstance(single, sp.Symbol) and row.indices == (1,) and row.base.label.name == single.name:
-        return
-    domain = model.domain(old)
-    if new.is_number:
+    elif isinstance(row, sp.Indexed) and isinstance(single, sp.Symbol) and row.indices == (1,) and row.base.label.name == single.name:
+        return  # a scalar for its array's component 1, or back
+    elif new.is_number:
         value = sp.nsimplify(new) if isinstance(new, sp.Float) else new
         ok = {"probability": lambda v: 0 < v < 1, "positive": lambda v: v > 0,
               "label": lambda v: v in (0, 1), "target": lambda v: 0 <= v <= 1}.get(domain, lambda v: v.is_real)
         _require(bool(ok(value)), lambda: f"{old} = {new} is outside its declared domain ({domain})")
-        return
-    if (model.link and name == model.link["prediction"]) or (model.linear and name == model.linear["logits"]):
+    elif (model.link and name == model.link["prediction"]) or (model.linear and name == model.linear["logits"]):
         _require(proves(model.written(old), model.written(new), model, set()),
                  lambda: f"{old} = {new} is not the declared {'link' if model.link else 'linear layer'} of it")
-        return
-    _require(domain not in ("probability", "label", "target") and exact_row and bool(new.is_real),
-             lambda: f"{old} = {new} leaves the declared model")
+    else:
+        _require(domain not in ("probability", "label", "target") and exact_row and bool(new.is_real),
+                 lambda: f"{old} = {new} leaves the declared model")
 
 
 _REALS = "real unit nonnegative positive probability label target"
@@ -198,8 +196,7 @@ def check_premise(ctx) -> dict:
     """The equation is the stated premise (a pinned definitional axiom) at the model's sizes."""
     statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
     _require("to" in statement, lambda: f"{ctx.record.get('rule')} states no premise")
-    sizes = {s.name for s in ctx.model.sizes()} | set(ctx.model.fixed)
-    found: dict = {}
+    sizes, found = {*ctx.model.minimum, *ctx.model.fixed}, dict[str, str]()  # the sizes it may put numbers for, and those it did
     _require(isinstance(ctx.lhs, sp.Symbol) and not ctx.lhs.is_integer, lambda: f"the name it defines, {ctx.lhs}, is a size, index or number")
     _require(_instance_of(statement["to"], [ctx.record["lhs"], ctx.record["rhs"]], sizes, found) and all(int(v) == ctx.model.fixed[k]
              if k in ctx.model.fixed else int(v) >= ctx.model.minimum[k] for k, v in found.items()),
