@@ -32,9 +32,7 @@ def equal_by_cases(difference: sp.Basic, x: sp.Basic) -> bool:
 def _zero(gap: sp.Basic, u: sp.Dummy) -> sp.Expr:
     """The one point where the linear ``gap`` changes sign."""
     slope = sp.simplify(sp.diff(gap, u))
-    if slope.has(u) or not slope.is_nonzero:
-        raise _Undecided(gap)
-    return sp.simplify(u - gap / slope)
+    return sp.simplify(u - gap / slope) if slope.is_nonzero and not slope.has(u) else _undecided(gap)
 
 
 def _sign(value: sp.Basic) -> int:

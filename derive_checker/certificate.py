@@ -10,6 +10,7 @@ from .numeric import rng_for
 from .steps import NEEDS_PREVIOUS, check_step
 from .zero import Refused
 
+
 def _schema(cert) -> None:
     (not isinstance(cert, dict) or cert.get("schema") != SCHEMA) and refuse(f"not a certificate: its schema must be {SCHEMA!r}")
     (not (isinstance(cert.get("models"), dict) and isinstance(cert.get("rules"), dict) and isinstance(cert.get("steps"), list)

@@ -47,9 +47,6 @@ class Model:
     def read(self, tree, **wilds) -> sp.Basic:
         return read(tree, self.scope.with_wilds(wilds) if wilds else self.scope)
 
-    def sizes(self) -> list[sp.Symbol]:
-        return [sp.Symbol(name, integer=True, positive=True) for name in sorted(self.minimum)]
-
     def class_count(self) -> sp.Basic:
         return self.read(self.link.get("classes", ["Symbol", "K"]) if self.link else ["Symbol", "K"])
 

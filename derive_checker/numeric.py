@@ -24,7 +24,7 @@ def rng_for(*parts: str) -> random.Random:
 
 def size_choices(model, exprs, rng: random.Random) -> list[dict]:
     """Sizes at their least, then 2, 3, then drawn up to 5; free indices at the ends of their ranges, then drawn."""
-    present, choices = model.sizes(), []
+    present, choices = [sp.Symbol(name, integer=True, positive=True) for name in sorted(model.minimum)], []
     free = [ix for ix in model.indices if isinstance(ix, sp.Symbol) and any(e.has(ix) for e in exprs)]
     for attempt in range(4):
         sizes = {s: sp.Integer(max(model.minimum[s.name], (1, 2, 3, rng.randint(2, 5))[attempt])) for s in present}
@@ -100,15 +100,10 @@ RANGES = {"probability": (0.02, 0.98), "unit": (0.05, 0.95), "target": (0.0, 1.0
           "nonnegative": (0.0, 2.0)}  # where each domain is drawn (floats: exact powers of rationals grow without bound)
 
 
-def _tolerance(*exprs) -> mpmath.mpf:
-    """Exact inputs agree far past 1e-30; a decimal number written in a step counts as 15 digits."""
-    floats = [f for e in exprs for f in e.atoms(sp.Float)]
-    return mpmath.mpf(10) ** -(min(f._prec for f in floats) * 0.30103 - 3) if floats else mpmath.mpf("1e-30")
-
-
 def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: int = 2) -> tuple[int, float]:
     """Points (``points`` per size choice) where both sides agree, and their largest relative gap; :class:`Refused` where they differ."""
-    worst, count = 0.0, 0
+    worst, count, floats = 0.0, 0, [f for e in (before, after) for f in e.atoms(sp.Float)]  # a decimal written: 15 digits
+    tolerance = mpmath.mpf(10) ** -(min(f._prec for f in floats) * 0.30103 - 3) if floats else mpmath.mpf("1e-30")
     for sizes in size_choices(model, (before, after), rng)[:points + 1]:
         a, b = (concrete(side, model, tuple(sorted(sizes.items(), key=str))) for side in (before, after))
         for n in range(points):
@@ -119,7 +114,7 @@ def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: 
             if va is None:
                 continue
             gap = abs(va - vb) / max(1, abs(va), abs(vb))
-            if gap > _tolerance(before, after):
+            if gap > tolerance:  # exact inputs agree far past 1e-30
                 raise Refused(f"the two sides differ at a random point ({', '.join(f'{k}={v}' for k, v in sizes.items())}): "
                               f"{mpmath.nstr(va, 12)} against {mpmath.nstr(vb, 12)}")
             worst, count = max(worst, float(gap)), count + 1

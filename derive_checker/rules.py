@@ -11,11 +11,10 @@ from . import axioms
 from .expressions import Malformed, definitions
 from .zero import Refused, proves
 
-_ON_WILDS = ((r"^(\w+)\s*>\s*0$", "positive"), (r"^(\w+)\s*>=\s*0$", "nonnegative"), (r"^(\w+)\s*!=\s*0$", "nonzero"),
-             (r"^(\w+)\s*!=\s*1$", "not_one"), (r"^(\w+) real$", "real"), (r"^(\w+) integer$", "integer"),
-             (r"^(\w+) concrete$", "concrete"), (r"^(\w+) independent of (\w+)$", "independent"),
-             (r"^(\w+) not the number (0|1)$", "not_number"),
-             (r"^the limit of (\w+) as (\w+) -> (\w+) is positive$", "limit_positive"))
+_ON_WILDS = {"positive": r"(\w+)\s*>\s*0", "nonnegative": r"(\w+)\s*>=\s*0", "nonzero": r"(\w+)\s*!=\s*0",  # each the whole text
+             "not_one": r"(\w+)\s*!=\s*1", "real": r"(\w+) real", "integer": r"(\w+) integer", "concrete": r"(\w+) concrete",
+             "independent": r"(\w+) independent of (\w+)", "not_number": r"(\w+) not the number (0|1)",
+             "limit_positive": r"the limit of (\w+) as (\w+) -> (\w+) is positive"}
 FLAGS = {p: {p: True} for p in ("positive", "real", "nonnegative", "nonzero", "integer")}  # the assumption a condition states (not 1: none)
 
 
@@ -38,7 +37,7 @@ def axioms_of(name: str) -> list[str]:
 
 def _parse(text: str, wilds) -> tuple[str | None, tuple[str, ...]]:
     """The predicate a condition states of a wild of the rule, and the names it mentions; else (None, ())."""
-    matches = ((predicate, re.match(form, text)) for form, predicate in _ON_WILDS)
+    matches = ((predicate, re.match(f"^{form}$", text)) for predicate, form in _ON_WILDS.items())
     return next(((predicate, m.groups()) for predicate, m in matches if m and m.group(1) in wilds), (None, ()))
 
 
@@ -46,8 +45,7 @@ def discharge(text, wilds, binding: dict, model) -> str:
     """How the condition ``text`` holds at the match, from the model's declaration; else refuse."""
     predicate, names = _parse(text, wilds) if isinstance(text, str) else ("malformed", ())
     if predicate is None:
-        fact = axioms.table()["conditions"]["facts"].get(text)
-        if fact:
+        if fact := axioms.table()["conditions"]["facts"].get(text):
             return _require(fact in model.facts, text, f"fact of the model: {fact}")
         if text in ("y = softmax(z)", "Y = softmax(XW) row by row"):
             return _require(bool(model.link) and model.link["kind"] == "softmax", text, "the model's link: softmax")
