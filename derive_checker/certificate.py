@@ -6,9 +6,8 @@ from . import SCHEMA, rules
 from .axioms import digest
 from .expressions import Malformed, refuse
 from .model import Model
-from .numeric import rng_for
+from .numeric import Refused, rng_for
 from .steps import NEEDS_PREVIOUS, check_step
-from .zero import Refused
 
 
 def _schema(cert) -> None:

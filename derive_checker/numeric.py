@@ -62,8 +62,7 @@ def _written(expr: sp.Basic, env: dict) -> sp.Basic:
         if env[None][0] < 0:
             raise Refused(f"its sums are too long to write out at these sizes (over {WORK} terms)")
         terms = [_written(body, {**env, variable: sp.Integer(k)}) for k in range(int(lower), int(upper) + 1)]
-        return sp.Add(*terms) if isinstance(expr, sp.Sum) else sp.Mul(*terms) if isinstance(expr, sp.Product) \
-            else sp.Max(*terms) if terms else expr
+        return {sp.Sum: sp.Add, sp.Product: sp.Mul}.get(type(expr), sp.Max)(*terms) if terms or expr.func != Maximum else expr
     done = expr.func(*(_written(a, env) for a in expr.args))
     return done.doit() if isinstance(done, (sp.Derivative, sp.Limit)) else done
 
