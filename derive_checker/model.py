@@ -62,13 +62,12 @@ class Model:
             expr = expr.xreplace({a: sp.KroneckerDelta(a.indices[-1], ell[a.indices[:-1]]) for a in expr.atoms(sp.Indexed) if a.base == t})
         if self.link and self.link["prediction"] not in by:
             (y, z), h = (self.scope.array(self.link[role]) for role in ("prediction", "logits")), sp.Dummy("h", integer=True)
-            softmax = lambda ix: sp.exp(z[ix]) / sp.Sum(sp.exp(z[ix[:-1] + (h,)]), (h, 1, self.class_count()))  # noqa: E731
-            sigmoid = DEFINITIONS["sigmoid"]  # 1 / (1 + e^-z), as the checker defines it
-            kinds = {"softmax": lambda a: softmax(a.indices), "sigmoid": lambda a: sigmoid(z[a.indices]),
-                     "exp": lambda a: sp.exp(z[a.indices])}
-            table = {a: kinds[self.link["kind"]](a) for a in expr.atoms(sp.Indexed) if a.base == y}  # exp: log-probabilities z = log y
-            expr = expr.xreplace({**table, **({self.scope.symbol(self.link["prediction"]): sigmoid(self.scope.symbol(self.link["logits"]))}
-                                              if self.link["kind"] == "sigmoid" else {})})
+            kinds = {"softmax": lambda ix: sp.exp(z[ix]) / sp.Sum(sp.exp(z[ix[:-1] + (h,)]), (h, 1, self.class_count())),
+                     "sigmoid": lambda ix: DEFINITIONS["sigmoid"](z[ix]), "exp": lambda ix: sp.exp(z[ix])}  # exp: z = log y
+            table = {a: kinds[self.link["kind"]](a.indices) for a in expr.atoms(sp.Indexed) if a.base == y}
+            if self.link["kind"] == "sigmoid":  # a scalar prediction too
+                table[self.scope.symbol(self.link["prediction"])] = DEFINITIONS["sigmoid"](self.scope.symbol(self.link["logits"]))
+            expr = expr.xreplace(table)
         if self.linear and self.linear["logits"] not in by:
             x, w, z = (self.scope.array(self.linear[role]) for role in ("inputs", "weights", "logits"))
             g, features = sp.Dummy("g", integer=True), self.scope.symbol(self.linear["features"])

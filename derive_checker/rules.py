@@ -110,16 +110,15 @@ def theorem(name: str, statement: dict, status: str, model, cache: dict) -> dict
 
 
 def _fresh(statement: dict, model) -> dict:
-    wilds, roles, flags = statement["wilds"], dict[str | None, str](), dict[str, dict[str, bool]]()
+    wilds, roles, flags = statement["wilds"], dict[str, str](), dict[str, dict[str, bool]]()
     parsed = [_parse(text, wilds) for text in statement["conditions"]]
     for predicate, names in ((p, n) for p, n in parsed if p is not None):  # a condition on a wild names it
         flags.setdefault(names[0], {}).update(FLAGS.get(predicate, {}))
     _roles(statement["lhs"], roles)
     independent = {n[0] for p, n in parsed if p == "independent" and roles.get(n[1]) in ("bound", "variable")}  # of what it varies by
     index, variable = (next((name for name, role in roles.items() if role == want), None) for want in ("bound", "variable"))
-    fresh = {name: sp.Symbol(f"_w{name}", integer=True) for name in wilds if roles.get(name) in ("bound", "index", "limit")}
-    fresh.update({name: sp.Symbol(f"_w{name}", **{"real": True, **flags.get(name, {})})
-                  for name in wilds if roles.get(name) == "variable"})
+    fresh = {n: sp.Symbol(f"_w{n}", **({"real": True, **flags.get(n, {})} if roles[n] == "variable" else {"integer": True}))
+             for n in wilds if n in roles}  # an index or a limit an integer, a variable real
     for name in (n for n in wilds if n not in fresh):  # the rest: unknown functions of what they vary by, if anything
         arguments = [fresh[w] for w in (index, variable) if w and name not in independent]
         made = (sp.Function if arguments else sp.Symbol)(f"_w{name}", **flags.get(name, {}))
