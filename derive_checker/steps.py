@@ -17,10 +17,6 @@ def _require(condition, problem) -> None:  # problem: the words, or what makes t
         raise Refused(problem() if callable(problem) else problem)
 
 
-def _same_lhs(ctx) -> None:
-    _require(ctx.lhs == ctx.prev_lhs, lambda: f"the left side changed from {ctx.prev_lhs} to {ctx.lhs}")
-
-
 def _pairs(ctx, key: str) -> dict:
     pairs = ctx.record.get(key) if isinstance(ctx.record.get(key), list) else []
     _require(pairs and all(isinstance(p, list) and len(p) == 2 for p in pairs), lambda: f"it needs its {key} as [old, new] pairs")
@@ -29,7 +25,6 @@ def _pairs(ctx, key: str) -> dict:
 
 def check_rewrite(ctx) -> dict:
     """Replay the rule: its lhs with the match (times ``rest``) is the part at the location, its rhs put there; conditions discharged."""
-    _same_lhs(ctx)
     statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
     _require(not (missing := set(statement.get("requires", ())) - ctx.model.facts), lambda: f"the rule needs {sorted(missing)}, which the model does not state")
     _require(isinstance(match := ctx.record.get("match"), dict) and set(match) <= set(statement["wilds"]), "its match binds no wilds of the rule")
@@ -70,7 +65,6 @@ def _ranges_around(ctx, path):
 
 def check_local(ctx) -> dict:
     """One part, and nothing else, replaced by one proved equal to it (equal parts make equal wholes)."""
-    _same_lhs(ctx)
     ((old, new),), path = _pairs(ctx, "definitions").items(), ctx.record.get("location", [])
     _require(ctx.model.read(subtree(ctx.prev_rhs_tree, path)) == old, lambda: f"the previous right side has no {old} at {path}")
     replaced = read(ctx.prev_rhs_tree, ctx.model.scope, at=path, put=new)
@@ -270,7 +264,7 @@ def check_solves(ctx) -> dict:
 def check_substituted(ctx) -> dict:
     """``named``: a part written as the name defined for it; ``eliminated``: a multiplier at its value (the sum-to-one unchecked)."""
     ((name, value),) = _pairs(ctx, "definitions").items()
-    named = _same_lhs(ctx) or ctx.record["check"] == "named"
+    named = ctx.record["check"] == "named"
     _require(not (named and (value.has(name) or name in sp.Tuple(ctx.prev_lhs, ctx.prev_rhs).atoms(sp.Symbol))),
              lambda: f"the name {name} is not new")
     before, after = (ctx.prev_rhs, ctx.rhs.xreplace({name: value})) if named else (ctx.prev_rhs.xreplace({name: value}), ctx.rhs)
@@ -289,7 +283,7 @@ def check_negative_definite(ctx) -> dict:
     return {"verdict": "proved", "axioms": ["field"]}
 
 
-KINDS = {"equal": lambda ctx: _same_lhs(ctx) or equal(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng),
+KINDS = {"equal": lambda ctx: equal(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng),
          "holds": lambda ctx: equal(ctx.model.written(ctx.lhs), ctx.rhs, ctx.model, ctx.rng), "rewrite": check_rewrite,
          "local": check_local, "implied": check_implied, "instance": check_mapped, "specialises": check_mapped,
          "differentiated": check_differentiated, "premise": check_premise, "given": check_starts, "defines": check_starts,
@@ -297,12 +291,14 @@ KINDS = {"equal": lambda ctx: _same_lhs(ctx) or equal(ctx.prev_rhs, ctx.rhs, ctx
          "named": check_substituted, "eliminated": check_substituted, "negative_definite": check_negative_definite,
          "derivatives": check_derivatives}
 NEEDS_PREVIOUS = set(KINDS) - {"premise", "given", "defines", "derived", "holds", "recalled"}
+KEEPS_LHS = {"equal", "rewrite", "local", "named", "eliminated"}  # the kinds that change the right side alone
 
 
 def check_step(ctx) -> dict:
     kind = ctx.record.get("check")
     _require(kind in KINDS, lambda: f"the checker knows no step kind {kind!r}")
     _require(kind not in NEEDS_PREVIOUS or ctx.prev_lhs is not None, "it needs a previous equation")
+    _require(kind not in KEEPS_LHS or ctx.lhs == ctx.prev_lhs, lambda: f"the left side changed from {ctx.prev_lhs} to {ctx.lhs}")
     _require(kind not in NEEDS_PREVIOUS - {"instance", "specialises"} or ctx.earlier[-1]["model"] == ctx.record["model"],
              "only a mapping's step takes the equation into another model (where what it reads may mean more)")
     try:
