@@ -53,10 +53,6 @@ class Scope:
         return once(("array", name, domain := _domain(self.arrays.get(name, "any"))), lambda: sp.IndexedBase(name, **FLAGS[domain]))
 
 
-    def with_wilds(self, wilds) -> "Scope":
-        return Scope(self.symbols, self.arrays, self.fixed, wilds, self.shapes)
-
-
 def once(key, make, made: dict = {}):  # noqa: B006 - arrays and components made once a process (SymPy deduces their assumptions afresh each time)
     return made[key] if key in made else made.setdefault(key, make()) if len(made) < 200_000 else make()  # a bound on memory
 
@@ -75,13 +71,11 @@ def refuse(problem: str):
 
 
 def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
-    """The SymPy expression ``tree`` stands for (``put`` in place of the part at the path ``at``); only whitelisted heads."""
+    """The SymPy expression ``tree`` stands for (``put`` in place of the part at ``at``, a path :func:`subtree` accepted)."""
     if at is not None and len(at) == 0:
         return put
     (not isinstance(tree, list) or not tree or not isinstance(tree[0], str)) and refuse(f"not an expression tree: {str(tree)[:60]}")
     head, args = tree[0], tree[1:]
-    if at is not None and (not isinstance(at[0], int) or not 0 <= at[0] < len(args)):
-        raise Malformed(f"a location points past the expression at {head}")
 
     def sub(position, child):
         here = at is not None and at[0] == position

@@ -32,12 +32,11 @@ class Model:
         self.entries = {name: self.read(m["entry"]) for name, m in matrices.items()}  # at matrix_row, matrix_column
         self.facts, self.arrays = set(declaration.get("facts", ())), dict(self.scope.arrays)
         (not self.facts <= FACTS) and refuse(f"unknown facts {sorted(self.facts - FACTS)}")
-        self.link, self.linear, self.smoothing = (declaration.get(key) for key in ("link", "linear", "smoothing"))
+        self.link, self.linear, self.smoothing, self.one_hot = map(declaration.get, ("link", "linear", "smoothing", "one_hot"))
         ("probabilities_sum_to_one" in self.facts and ((c := self.class_count()).is_Integer and c < 2 or c.is_Symbol and
                                                         self.minimum.get(c.name, 2) < 2)) and refuse("one class: a probability of 1")
         self.positive = [(self.read(p["expr"]), [(self.read(lo), self.read(hi)) for lo, hi in p["ranges"]]) for p in declaration.get("positive", ())]
         self.indices = {sp.Symbol(name, integer=True): (self.read(lo), self.read(hi)) for name, (lo, hi) in declaration.get("indices", {}).items()}
-        self.one_hot = declaration.get("one_hot")  # {"labels": t, "classes": l}: t_{..k} = δ(k, l_{..}), each l in 1..K
         (self.one_hot and self.arrays.get(self.one_hot.get("classes")) != "class") and refuse("one-hot labels name no class array")
         self.indices.update({self.scope.array(n): (sp.Integer(1), self.class_count()) for n, d in self.arrays.items() if d == "class"})
         (s := self.smoothing) and (not isinstance(s, dict) or self.arrays.get(s.get("of")) not in ("label", "target") or self.arrays.get(s.get("labels")) != "real"
@@ -45,7 +44,8 @@ class Model:
         self.defined = [a for a, on in (("def-label-smoothing", self.smoothing), ("def-one-hot", self.one_hot), ("def-link", self.link)) if on]
 
     def read(self, tree, **wilds) -> sp.Basic:
-        return read(tree, self.scope.with_wilds(wilds) if wilds else self.scope)
+        s = self.scope  # a statement's wilds bound to the match
+        return read(tree, Scope(s.symbols, s.arrays, s.fixed, wilds, s.shapes) if wilds else s)
 
     def class_count(self) -> sp.Basic:
         return self.read(self.link.get("classes", ["Symbol", "K"]) if self.link else ["Symbol", "K"])
