@@ -40,7 +40,7 @@ def size_choices(model, exprs, rng: random.Random) -> list[dict]:
 
 @lru_cache(maxsize=512)  # a step's old side was the one before's new one
 def concrete(expr: sp.Basic, model, sizes: tuple) -> sp.Basic:
-    """``expr`` at these sizes (sorted pairs): definitions written out, sums, products, maxima, derivatives, limits carried out."""
+    """``expr`` at these sizes (sorted pairs): definitions written out; sums, products, maxima, derivatives, limits done."""
     known, given = {s: v for s, v in sizes if s.name in model.minimum}, dict(sizes)
     indices = {s: v for s, v in given.items() if s not in known}  # free indices: a bound one of that name stays
     return _written(definitions(model.written(scalar(expr, model.entries).xreplace(known))).xreplace(known), {**indices, None: [WORK]})

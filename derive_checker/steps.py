@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import sympy as sp
 
 from . import rules
-from .expressions import Malformed, read, subtree
+from .expressions import read, subtree
 from .matrices import PLACES, entry, scalar
 from .model import Model
 from .zero import Refused, carried_out_sums, agree as numbers, equal, proves, verdict_of
@@ -103,7 +103,7 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
         raise Refused(f"a mapping may only put values for symbols, not {old}")
     elif isinstance(old, sp.Symbol) and name in model.minimum:
         _require(new.is_Integer and new >= model.minimum[name], lambda: f"the size {old} = {new} is no whole number from {model.minimum[name]}")
-    elif isinstance(row, sp.Indexed) and isinstance(single, sp.Symbol) and row.indices == (1,) and row.base.label.name == single.name:
+    elif isinstance(row, sp.Indexed) and isinstance(single, sp.Symbol) and row.indices == (1,) and row.base.name == single.name:
         return  # a scalar for its array's component 1, or back
     elif new.is_number:
         value = sp.nsimplify(new) if isinstance(new, sp.Float) else new

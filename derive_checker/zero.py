@@ -178,6 +178,6 @@ def equal(before: sp.Basic, after: sp.Basic, model, rng) -> dict:
 
 
 def verdict_of(proved: bool, used: set, before: sp.Basic, after: sp.Basic, model, rng) -> dict:
-    """A proof's verdict with the axioms it used, else ``numeric``; the random points (more without a proof) checked either way."""
+    """A proof's verdict with the axioms it used, else ``numeric``; random points (more without a proof) checked either way."""
     points, worst = agree(before, after, model, rng, 1 if proved else 3)
     return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [], "points": points, "worst": worst}
