@@ -58,17 +58,16 @@ def discharge(text, wilds, binding: dict, model) -> str:
     if value is None:  # no part of the match: the condition's wild is in no side read from it
         return _require(predicate != "malformed", str(text)[:40], "vacuous: its wild matched nothing")
     value = model.written(value) if predicate in ("positive", "nonnegative", "real", "nonzero", "not_one") else value
-    tests = {"positive": lambda: _sign(value, model, "is_positive"), "real": lambda: _sign(value, model, "is_real"),
-             "nonnegative": lambda: _sign(value, model, "is_nonnegative"), "concrete": lambda: bool(value.is_Integer),
+    tests = {"concrete": lambda: bool(value.is_Integer), "integer": lambda: bool(value.is_integer),  # else a sign
              "nonzero": lambda: bool(value.is_nonzero) or _sign(value, model, "is_positive"),
-             "not_one": lambda: sp.simplify(value - 1).is_zero is False, "integer": lambda: bool(value.is_integer),
-             "not_number": lambda: value != sp.Integer(names[1]),
+             "not_one": lambda: sp.simplify(value - 1).is_zero is False, "not_number": lambda: value != sp.Integer(names[1]),
              "independent": lambda: binding.get(names[1]) is None or not model.depends(value, binding[names[1]]),
              "limit_positive": lambda: bool(sp.limit(value, binding[names[1]], binding[names[2]]).is_positive)}
     what = {"independent": f"independent of {names[-1]}", "not_number": f"not the number {names[-1]}",
             "limit_positive": "a positive limit", "not_one": "not 1", "concrete": "a whole number"}.get(predicate, predicate)
     ground = "declared in the model" if predicate in ("positive", "nonnegative", "nonzero", "real") else "checked"
-    return _require(tests[predicate](), text, f"{what}: {ground}")
+    holds = tests[predicate]() if predicate in tests else _sign(value, model, f"is_{predicate}")
+    return _require(holds, text, f"{what}: {ground}")
 
 
 def _require(holds: bool, text: str, how: str) -> str:
