@@ -13,10 +13,9 @@ class _Undecided(Exception):
 
 def equal_by_cases(difference: sp.Basic, x: sp.Basic) -> bool:
     """Whether ``difference`` (which holds kinks or cases) is 0 for every real ``x`` and every value of the rest."""
-    u = sp.Dummy("x", real=True)
     if sp.count_ops(difference) > 300:  # a bound on the work (as zero.SIMPLIFY_OPS): simplify may run for minutes
         return False
-    difference = sp.piecewise_fold(difference.xreplace({x: u}).rewrite(sp.Piecewise))
+    difference = sp.piecewise_fold(difference.xreplace({x: (u := sp.Dummy("x", real=True))}).rewrite(sp.Piecewise))
     try:
         gaps = {r.lhs - r.rhs for r in difference.atoms(sp.core.relational.Relational)}
         if len(gaps) > 24 or sp.count_ops(difference) > 3000:
@@ -32,9 +31,7 @@ def equal_by_cases(difference: sp.Basic, x: sp.Basic) -> bool:
 def _zero(gap: sp.Basic, u: sp.Dummy) -> sp.Expr:
     """The one point where the linear ``gap`` changes sign."""
     slope = sp.simplify(sp.diff(gap, u))
-    if slope.has(u) or not slope.is_nonzero:
-        raise _Undecided(gap)
-    return sp.simplify(u - gap / slope)
+    return sp.simplify(u - gap / slope) if slope.is_nonzero and not slope.has(u) else _undecided(gap)
 
 
 def _sign(value: sp.Basic) -> int:

@@ -6,9 +6,9 @@ from . import SCHEMA, rules
 from .axioms import digest
 from .expressions import Malformed, refuse
 from .model import Model
-from .numeric import rng_for
+from .numeric import Refused, rng_for
 from .steps import NEEDS_PREVIOUS, check_step
-from .zero import Refused
+
 
 def _schema(cert) -> None:
     (not isinstance(cert, dict) or cert.get("schema") != SCHEMA) and refuse(f"not a certificate: its schema must be {SCHEMA!r}")
@@ -43,8 +43,7 @@ def _steps(cert, seed: str, cache: dict, depth: int) -> dict:
         models = {name: Model(declaration) for name, declaration in cert["models"].items()}
     except (TypeError, KeyError, AttributeError, ValueError) as error:
         raise Malformed(f"a model declaration cannot be read ({type(error).__name__}: {error})") from None
-    report: dict = {"name": str(cert.get("name", "")), "ok": True, "steps": [], "axioms": set(), "theorems": set(),
-              "failure": None}
+    report: dict = {"name": str(cert.get("name", "")), "ok": True, "steps": [], "axioms": [], "theorems": [], "failure": None}
     for number, record in enumerate(cert["steps"], 1):
         model, previous = models[record["model"]], cert["steps"][number - 2] if number > 1 else None
         ctx = SimpleNamespace(record=record, number=number, model=model, rules=cert["rules"], lhs=model.read(record["lhs"]),
@@ -63,8 +62,7 @@ def _steps(cert, seed: str, cache: dict, depth: int) -> dict:
             report["steps"].append({**entry, "verdict": "failed", "axioms": [], "detail": str(refusal)})
             break
         report["steps"].append({**entry, **verdict})
-        report["axioms"].update(verdict.get("axioms", ())), report["theorems"].update(verdict.get("theorems", ()))
-    report["axioms"], report["theorems"] = sorted(report["axioms"]), sorted(report["theorems"])
+    report.update({kind: sorted({x for s in report["steps"] for x in s.get(kind, ())}) for kind in ("axioms", "theorems")})
     return report
 
 

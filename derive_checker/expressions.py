@@ -25,6 +25,16 @@ _NARY = {"Add": sp.Add, "Mul": sp.Mul, "Max": sp.Max, "Min": sp.Min, "MatMul": s
 _UNARY = {name: getattr(sp, name) for name in ("log", "exp", "Abs", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh")}
 _CONSTANTS = {"Exp1": sp.E, "Pi": sp.pi, "Infinity": sp.oo, "NegativeInfinity": -sp.oo, "BooleanTrue": sp.true}
 _BINDERS = {"Sum": sp.Sum, "Product": sp.Product, "Maximum": Maximum}
+_FORMS: dict = {  # each head read from its parts: how many there are (or whether they fit), and what they make
+    "Pow": (2, sp.Pow), "KroneckerDelta": (2, sp.KroneckerDelta), "Limit": (3, sp.Limit), "Heaviside": (2, sp.Heaviside),
+    **{name: (2, getattr(sp, name)) for name in ("Eq", "Ne", "Lt", "Le", "Gt", "Ge")}, "Case": (2, sp.Tuple),  # cases
+    **{name: (1, f) for name, f in _UNARY.items()}, **{name: (_ARITY[name], f) for name, f in OWN.items()},
+    **{name: (1, f) for name, f in (("Transpose", sp.Transpose), ("Trace", sp.Trace), ("DiagMatrix", sp.DiagMatrix))},
+    **{name: (lambda k, mat=name[:3] == "Mat": bool(k) and mat == any(x.is_Matrix for x in k), f) for name, f in _NARY.items()},
+    **{name: (lambda k: len(k) == 2 and isinstance(k[1], sp.Tuple) and len(k[1]) == 3, f) for name, f in _BINDERS.items()},
+    "Limits": (lambda k: len(k) == 3 and isinstance(k[0], sp.Symbol), sp.Tuple),
+    "Derivative": (lambda k: len(k) >= 2, sp.Derivative),
+    "Piecewise": (lambda k: bool(k) and all(isinstance(c, sp.Tuple) and len(c) == 2 for c in k), sp.Piecewise)}
 FLAGS = {"any": {}, "index": {"integer": True}, "nonnegative": {"nonnegative": True}, "class": {"integer": True, "positive": True},  # domains;
          **dict.fromkeys(["real", "label", "target", "unit"], {"real": True}), **dict.fromkeys(["positive", "probability"], {"positive": True}),
          "size": {"integer": True, "positive": True}}  # a class: an integer label's index 1..K (``Model.one_hot``)
@@ -41,10 +51,6 @@ class Scope:
 
     def array(self, name: str) -> sp.IndexedBase:
         return once(("array", name, domain := _domain(self.arrays.get(name, "any"))), lambda: sp.IndexedBase(name, **FLAGS[domain]))
-
-
-    def with_wilds(self, wilds) -> "Scope":
-        return Scope(self.symbols, self.arrays, self.fixed, wilds, self.shapes)
 
 
 def once(key, make, made: dict = {}):  # noqa: B006 - arrays and components made once a process (SymPy deduces their assumptions afresh each time)
@@ -65,13 +71,11 @@ def refuse(problem: str):
 
 
 def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
-    """The SymPy expression ``tree`` stands for (``put`` in place of the part at the path ``at``); only whitelisted heads."""
+    """The SymPy expression ``tree`` stands for (``put`` in place of the part at ``at``, a path :func:`subtree` accepted)."""
     if at is not None and len(at) == 0:
         return put
     (not isinstance(tree, list) or not tree or not isinstance(tree[0], str)) and refuse(f"not an expression tree: {str(tree)[:60]}")
     head, args = tree[0], tree[1:]
-    if at is not None and (not isinstance(at[0], int) or not 0 <= at[0] < len(args)):
-        raise Malformed(f"a location points past the expression at {head}")
 
     def sub(position, child):
         here = at is not None and at[0] == position
@@ -83,10 +87,8 @@ def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
 
 
 def _read(head, args, scope, sub):
-    if head == "Integer" and len(args) == 1:
-        return sp.Integer(_digits(args[0]))
-    if head == "Rational" and len(args) == 2:
-        return sp.Rational(_digits(args[0]), _digits(args[1]))
+    if (head, len(args)) in (("Integer", 1), ("Rational", 2)):
+        return sp.Rational(*map(_digits, args))  # of one argument: the Integer
     if head == "Float" and len(args) == 2 and isinstance(args[1], int) and 1 <= args[1] <= 10_000:
         ok = isinstance(args[0], str) and all(ch in "0123456789.-+e" for ch in args[0])
         return sp.Float(args[0], precision=args[1]) if ok else refuse(f"not a decimal number: {args[0]!r}")
@@ -104,25 +106,12 @@ def _read(head, args, scope, sub):
         array, indices = scope.array(_name(args[0])), tuple(sub(n, a) for n, a in enumerate(args[1:], 1))
         return once((array, indices), lambda: array[indices])
     kids = [sub(n, a) for n, a in enumerate(args)]
-    if head in _NARY and kids and (head[:3] == "Mat") == any(k.is_Matrix for k in kids):
-        return _NARY[head](*kids)
     if head == "Pow" and len(kids) == 2 and kids[1].is_number and (abs(kids[1]) > 10_000 or kids[0].is_Rational and
             kids[1].is_Integer and abs(int(kids[1])) * max(abs(kids[0].p), kids[0].q).bit_length() > 10**5):
         raise Malformed("an exponent past 10000, or a power past 100000 bits")  # SymPy would carry out 10**(10**9) digit by digit
-    fixed = {"Pow": (2, sp.Pow), "KroneckerDelta": (2, sp.KroneckerDelta), "Limit": (3, sp.Limit), "Heaviside": (2, sp.Heaviside),
-             **{name: (2, getattr(sp, name)) for name in ("Eq", "Ne", "Lt", "Le", "Gt", "Ge")}, "Case": (2, sp.Tuple),  # cases
-             **{name: (1, f) for name, f in _UNARY.items()}, **{name: (_ARITY[name], f) for name, f in OWN.items()},
-             **{name: (1, f) for name, f in (("Transpose", sp.Transpose), ("Trace", sp.Trace), ("DiagMatrix", sp.DiagMatrix))}}
-    if head in fixed and len(kids) == fixed[head][0]:
-        return fixed[head][1](*kids)
-    if head == "Limits" and len(kids) == 3 and isinstance(kids[0], sp.Symbol):
-        return sp.Tuple(*kids)
-    if head == "Piecewise" and kids and all(isinstance(k, sp.Tuple) and len(k) == 2 for k in kids):
-        return sp.Piecewise(*kids)
-    if head in _BINDERS and len(kids) == 2 and isinstance(kids[1], sp.Tuple) and len(kids[1]) == 3:
-        return _BINDERS[head](kids[0], kids[1])
-    if head == "Derivative" and len(kids) >= 2:
-        return sp.Derivative(kids[0], *kids[1:])
+    fits, make = _FORMS.get(head, (None, None))
+    if make and (fits(kids) if callable(fits) else len(kids) == fits):
+        return make(*kids)
     raise Malformed(f"unknown head {head!r} with {len(args)} argument(s): the checker reads only "
                     "numbers, symbols, arrays, + * **, log, exp, sums, products, derivatives, limits, "
                     "Kronecker deltas, cases and the functions it knows by definition")

@@ -4,7 +4,7 @@ import itertools
 
 import sympy as sp
 
-from .expressions import Malformed, Scope, definitions, refuse, read
+from .expressions import DEFINITIONS, Malformed, Scope, definitions, refuse, read
 from .matrices import PLACES
 
 FACTS = {"one_hot_labels", "binary_labels", "labels_sum_to_one", "probabilities_sum_to_one"}
@@ -32,12 +32,11 @@ class Model:
         self.entries = {name: self.read(m["entry"]) for name, m in matrices.items()}  # at matrix_row, matrix_column
         self.facts, self.arrays = set(declaration.get("facts", ())), dict(self.scope.arrays)
         (not self.facts <= FACTS) and refuse(f"unknown facts {sorted(self.facts - FACTS)}")
-        self.link, self.linear, self.smoothing = (declaration.get(key) for key in ("link", "linear", "smoothing"))
+        self.link, self.linear, self.smoothing, self.one_hot = map(declaration.get, ("link", "linear", "smoothing", "one_hot"))
         ("probabilities_sum_to_one" in self.facts and ((c := self.class_count()).is_Integer and c < 2 or c.is_Symbol and
                                                         self.minimum.get(c.name, 2) < 2)) and refuse("one class: a probability of 1")
         self.positive = [(self.read(p["expr"]), [(self.read(lo), self.read(hi)) for lo, hi in p["ranges"]]) for p in declaration.get("positive", ())]
         self.indices = {sp.Symbol(name, integer=True): (self.read(lo), self.read(hi)) for name, (lo, hi) in declaration.get("indices", {}).items()}
-        self.one_hot = declaration.get("one_hot")  # {"labels": t, "classes": l}: t_{..k} = δ(k, l_{..}), each l in 1..K
         (self.one_hot and self.arrays.get(self.one_hot.get("classes")) != "class") and refuse("one-hot labels name no class array")
         self.indices.update({self.scope.array(n): (sp.Integer(1), self.class_count()) for n, d in self.arrays.items() if d == "class"})
         (s := self.smoothing) and (not isinstance(s, dict) or self.arrays.get(s.get("of")) not in ("label", "target") or self.arrays.get(s.get("labels")) != "real"
@@ -45,10 +44,8 @@ class Model:
         self.defined = [a for a, on in (("def-label-smoothing", self.smoothing), ("def-one-hot", self.one_hot), ("def-link", self.link)) if on]
 
     def read(self, tree, **wilds) -> sp.Basic:
-        return read(tree, self.scope.with_wilds(wilds) if wilds else self.scope)
-
-    def sizes(self) -> list[sp.Symbol]:
-        return [sp.Symbol(name, integer=True, positive=True) for name in sorted(self.minimum)]
+        s = self.scope  # a statement's wilds bound to the match
+        return read(tree, Scope(s.symbols, s.arrays, s.fixed, wilds, s.shapes) if wilds else s)
 
     def class_count(self) -> sp.Basic:
         return self.read(self.link.get("classes", ["Symbol", "K"]) if self.link else ["Symbol", "K"])
@@ -65,12 +62,12 @@ class Model:
             expr = expr.xreplace({a: sp.KroneckerDelta(a.indices[-1], ell[a.indices[:-1]]) for a in expr.atoms(sp.Indexed) if a.base == t})
         if self.link and self.link["prediction"] not in by:
             (y, z), h = (self.scope.array(self.link[role]) for role in ("prediction", "logits")), sp.Dummy("h", integer=True)
-            softmax = lambda ix: sp.exp(z[ix]) / sp.Sum(sp.exp(z[ix[:-1] + (h,)]), (h, 1, self.class_count()))  # noqa: E731
-            sigmoid = lambda zi: 1 / (1 + sp.exp(-zi))  # noqa: E731
-            kinds = {"softmax": lambda a: softmax(a.indices), "sigmoid": lambda a: sigmoid(z[a.indices]), "exp": lambda a: sp.exp(z[a.indices])}
-            table = {a: kinds[self.link["kind"]](a) for a in expr.atoms(sp.Indexed) if a.base == y}  # exp: log-probabilities z = log y
-            expr = expr.xreplace({**table, **({self.scope.symbol(self.link["prediction"]): sigmoid(self.scope.symbol(self.link["logits"]))}
-                                              if self.link["kind"] == "sigmoid" else {})})
+            kinds = {"softmax": lambda ix: sp.exp(z[ix]) / sp.Sum(sp.exp(z[ix[:-1] + (h,)]), (h, 1, self.class_count())),
+                     "sigmoid": lambda ix: DEFINITIONS["sigmoid"](z[ix]), "exp": lambda ix: sp.exp(z[ix])}  # exp: z = log y
+            table = {a: kinds[self.link["kind"]](a.indices) for a in expr.atoms(sp.Indexed) if a.base == y}
+            if self.link["kind"] == "sigmoid":  # a scalar prediction too
+                table[self.scope.symbol(self.link["prediction"])] = DEFINITIONS["sigmoid"](self.scope.symbol(self.link["logits"]))
+            expr = expr.xreplace(table)
         if self.linear and self.linear["logits"] not in by:
             x, w, z = (self.scope.array(self.linear[role]) for role in ("inputs", "weights", "logits"))
             g, features = sp.Dummy("g", integer=True), self.scope.symbol(self.linear["features"])
@@ -96,8 +93,7 @@ class Model:
 
     def depends(self, expr: sp.Basic, variable: sp.Basic) -> bool:
         """Whether ``expr`` may change with ``variable`` (a component with its whole array), its link written."""
-        expr, base = self.written(expr), variable.base if isinstance(variable, sp.Indexed) else variable
-        return expr.has(base) or expr.has(variable)
+        return self.written(expr).has(variable.base if isinstance(variable, sp.Indexed) else variable)  # a component: its array
 
 
 def _whole(value) -> int:

@@ -24,7 +24,7 @@ def rng_for(*parts: str) -> random.Random:
 
 def size_choices(model, exprs, rng: random.Random) -> list[dict]:
     """Sizes at their least, then 2, 3, then drawn up to 5; free indices at the ends of their ranges, then drawn."""
-    present, choices = model.sizes(), []
+    present, choices = [sp.Symbol(name, integer=True, positive=True) for name in sorted(model.minimum)], []
     free = [ix for ix in model.indices if isinstance(ix, sp.Symbol) and any(e.has(ix) for e in exprs)]
     for attempt in range(4):
         sizes = {s: sp.Integer(max(model.minimum[s.name], (1, 2, 3, rng.randint(2, 5))[attempt])) for s in present}
@@ -38,13 +38,9 @@ def size_choices(model, exprs, rng: random.Random) -> list[dict]:
     return choices or [{}]
 
 
-def concrete(expr: sp.Basic, model, sizes: dict) -> sp.Basic:
-    """``expr`` at these sizes: definitions written out, sums, products, maxima, derivatives, limits carried out."""
-    return _concrete(expr, model, tuple(sorted(sizes.items(), key=str)))  # a step's old side was the one before's new one
-
-
-@lru_cache(maxsize=512)
-def _concrete(expr: sp.Basic, model, sizes: tuple) -> sp.Basic:
+@lru_cache(maxsize=512)  # a step's old side was the one before's new one
+def concrete(expr: sp.Basic, model, sizes: tuple) -> sp.Basic:
+    """``expr`` at these sizes (sorted pairs): definitions written out; sums, products, maxima, derivatives, limits done."""
     known, given = {s: v for s, v in sizes if s.name in model.minimum}, dict(sizes)
     indices = {s: v for s, v in given.items() if s not in known}  # free indices: a bound one of that name stays
     return _written(definitions(model.written(scalar(expr, model.entries).xreplace(known))).xreplace(known), {**indices, None: [WORK]})
@@ -66,8 +62,7 @@ def _written(expr: sp.Basic, env: dict) -> sp.Basic:
         if env[None][0] < 0:
             raise Refused(f"its sums are too long to write out at these sizes (over {WORK} terms)")
         terms = [_written(body, {**env, variable: sp.Integer(k)}) for k in range(int(lower), int(upper) + 1)]
-        return sp.Add(*terms) if isinstance(expr, sp.Sum) else sp.Mul(*terms) if isinstance(expr, sp.Product) \
-            else sp.Max(*terms) if terms else expr
+        return {sp.Sum: sp.Add, sp.Product: sp.Mul}.get(type(expr), sp.Max)(*terms) if terms or expr.func != Maximum else expr
     done = expr.func(*(_written(a, env) for a in expr.args))
     return done.doit() if isinstance(done, (sp.Derivative, sp.Limit)) else done
 
@@ -78,9 +73,7 @@ def draw(expr: sp.Basic, model, sizes: dict, rng: random.Random, n: int = 0) -> 
     count = model.class_count().xreplace(sizes)  # each class index first, then what is indexed by its value (agree puts both)
     values = {a: sp.Integer(pick(int(count)) + 1) for a in sorted(_leaves(expr), key=sp.default_sort_key) if model.domain(a) == "class" and count.is_Integer}
     leaves = sorted(_leaves(expr.xreplace(values)), key=sp.default_sort_key)
-    for atom in leaves:
-        if atom in values or (isinstance(atom, sp.Symbol) and atom.is_integer):
-            continue
+    for atom in (a for a in leaves if a not in values and not (isinstance(a, sp.Symbol) and a.is_integer)):  # a row: at once
         domain = model.domain(atom)
         if not (isinstance(atom, sp.Indexed) and ROW_FACTS.get(domain) in model.facts and count.is_Integer):
             values[atom] = sp.Integer(pick(2)) if domain == "label" else sp.Float(rng.uniform(*RANGES.get(domain, (-2, 2))), 60)
@@ -106,17 +99,12 @@ RANGES = {"probability": (0.02, 0.98), "unit": (0.05, 0.95), "target": (0.0, 1.0
           "nonnegative": (0.0, 2.0)}  # where each domain is drawn (floats: exact powers of rationals grow without bound)
 
 
-def _tolerance(*exprs) -> mpmath.mpf:
-    """Exact inputs agree far past 1e-30; a decimal number written in a step counts as 15 digits."""
-    floats = [f for e in exprs for f in e.atoms(sp.Float)]
-    return mpmath.mpf(10) ** -(min(f._prec for f in floats) * 0.30103 - 3) if floats else mpmath.mpf("1e-30")
-
-
 def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: int = 2) -> tuple[int, float]:
     """Points (``points`` per size choice) where both sides agree, and their largest relative gap; :class:`Refused` where they differ."""
-    worst, count = 0.0, 0
+    worst, count, floats = 0.0, 0, [f for e in (before, after) for f in e.atoms(sp.Float)]  # a decimal written: 15 digits
+    tolerance = mpmath.mpf(10) ** -(min(f._prec for f in floats) * 0.30103 - 3) if floats else mpmath.mpf("1e-30")
     for sizes in size_choices(model, (before, after), rng)[:points + 1]:
-        a, b = concrete(before, model, sizes), concrete(after, model, sizes)
+        a, b = (concrete(side, model, tuple(sorted(sizes.items(), key=str))) for side in (before, after))
         for n in range(points):
             values = draw(sp.Tuple(a, b), model, sizes, rng, n)
             va, vb = (_value(side.xreplace(values).xreplace(values)) for side in (a, b))
@@ -125,7 +113,7 @@ def agree(before: sp.Basic, after: sp.Basic, model, rng: random.Random, points: 
             if va is None:
                 continue
             gap = abs(va - vb) / max(1, abs(va), abs(vb))
-            if gap > _tolerance(before, after):
+            if gap > tolerance:  # exact inputs agree far past 1e-30
                 raise Refused(f"the two sides differ at a random point ({', '.join(f'{k}={v}' for k, v in sizes.items())}): "
                               f"{mpmath.nstr(va, 12)} against {mpmath.nstr(vb, 12)}")
             worst, count = max(worst, float(gap)), count + 1

@@ -11,11 +11,10 @@ from . import axioms
 from .expressions import Malformed, definitions
 from .zero import Refused, proves
 
-_ON_WILDS = ((r"^(\w+)\s*>\s*0$", "positive"), (r"^(\w+)\s*>=\s*0$", "nonnegative"), (r"^(\w+)\s*!=\s*0$", "nonzero"),
-             (r"^(\w+)\s*!=\s*1$", "not_one"), (r"^(\w+) real$", "real"), (r"^(\w+) integer$", "integer"),
-             (r"^(\w+) concrete$", "concrete"), (r"^(\w+) independent of (\w+)$", "independent"),
-             (r"^(\w+) not the number (0|1)$", "not_number"),
-             (r"^the limit of (\w+) as (\w+) -> (\w+) is positive$", "limit_positive"))
+_ON_WILDS = {"positive": r"(\w+)\s*>\s*0", "nonnegative": r"(\w+)\s*>=\s*0", "nonzero": r"(\w+)\s*!=\s*0",  # each the whole text
+             "not_one": r"(\w+)\s*!=\s*1", "real": r"(\w+) real", "integer": r"(\w+) integer", "concrete": r"(\w+) concrete",
+             "independent": r"(\w+) independent of (\w+)", "not_number": r"(\w+) not the number (0|1)",
+             "limit_positive": r"the limit of (\w+) as (\w+) -> (\w+) is positive"}
 FLAGS = {p: {p: True} for p in ("positive", "real", "nonnegative", "nonzero", "integer")}  # the assumption a condition states (not 1: none)
 
 
@@ -38,7 +37,7 @@ def axioms_of(name: str) -> list[str]:
 
 def _parse(text: str, wilds) -> tuple[str | None, tuple[str, ...]]:
     """The predicate a condition states of a wild of the rule, and the names it mentions; else (None, ())."""
-    matches = ((predicate, re.match(form, text)) for form, predicate in _ON_WILDS)
+    matches = ((predicate, re.match(f"^{form}$", text)) for predicate, form in _ON_WILDS.items())
     return next(((predicate, m.groups()) for predicate, m in matches if m and m.group(1) in wilds), (None, ()))
 
 
@@ -46,8 +45,7 @@ def discharge(text, wilds, binding: dict, model) -> str:
     """How the condition ``text`` holds at the match, from the model's declaration; else refuse."""
     predicate, names = _parse(text, wilds) if isinstance(text, str) else ("malformed", ())
     if predicate is None:
-        fact = axioms.table()["conditions"]["facts"].get(text)
-        if fact:
+        if fact := axioms.table()["conditions"]["facts"].get(text):
             return _require(fact in model.facts, text, f"fact of the model: {fact}")
         if text in ("y = softmax(z)", "Y = softmax(XW) row by row"):
             return _require(bool(model.link) and model.link["kind"] == "softmax", text, "the model's link: softmax")
@@ -60,17 +58,16 @@ def discharge(text, wilds, binding: dict, model) -> str:
     if value is None:  # no part of the match: the condition's wild is in no side read from it
         return _require(predicate != "malformed", str(text)[:40], "vacuous: its wild matched nothing")
     value = model.written(value) if predicate in ("positive", "nonnegative", "real", "nonzero", "not_one") else value
-    tests = {"positive": lambda: _sign(value, model, "is_positive"), "real": lambda: _sign(value, model, "is_real"),
-             "nonnegative": lambda: _sign(value, model, "is_nonnegative"), "concrete": lambda: bool(value.is_Integer),
+    tests = {"concrete": lambda: bool(value.is_Integer), "integer": lambda: bool(value.is_integer),  # else a sign
              "nonzero": lambda: bool(value.is_nonzero) or _sign(value, model, "is_positive"),
-             "not_one": lambda: sp.simplify(value - 1).is_zero is False, "integer": lambda: bool(value.is_integer),
-             "not_number": lambda: value != sp.Integer(names[1]),
+             "not_one": lambda: sp.simplify(value - 1).is_zero is False, "not_number": lambda: value != sp.Integer(names[1]),
              "independent": lambda: binding.get(names[1]) is None or not model.depends(value, binding[names[1]]),
              "limit_positive": lambda: bool(sp.limit(value, binding[names[1]], binding[names[2]]).is_positive)}
     what = {"independent": f"independent of {names[-1]}", "not_number": f"not the number {names[-1]}",
             "limit_positive": "a positive limit", "not_one": "not 1", "concrete": "a whole number"}.get(predicate, predicate)
     ground = "declared in the model" if predicate in ("positive", "nonnegative", "nonzero", "real") else "checked"
-    return _require(tests[predicate](), text, f"{what}: {ground}")
+    holds = tests[predicate]() if predicate in tests else _sign(value, model, f"is_{predicate}")
+    return _require(holds, text, f"{what}: {ground}")
 
 
 def _require(holds: bool, text: str, how: str) -> str:
@@ -112,38 +109,32 @@ def theorem(name: str, statement: dict, status: str, model, cache: dict) -> dict
 
 
 def _fresh(statement: dict, model) -> dict:
-    wilds, roles, flags = statement["wilds"], dict[str | None, str](), dict[str, dict[str, bool]]()
+    wilds, roles, flags = statement["wilds"], dict[str, str](), dict[str, dict[str, bool]]()
     parsed = [_parse(text, wilds) for text in statement["conditions"]]
     for predicate, names in ((p, n) for p, n in parsed if p is not None):  # a condition on a wild names it
         flags.setdefault(names[0], {}).update(FLAGS.get(predicate, {}))
-    _roles(statement["lhs"], roles, wilds)
+    _roles(statement["lhs"], roles)
     independent = {n[0] for p, n in parsed if p == "independent" and roles.get(n[1]) in ("bound", "variable")}  # of what it varies by
-    index = next((name for name, role in roles.items() if role == "bound"), None)
-    variable = next((name for name, role in roles.items() if role == "variable"), None)
-    fresh = {name: sp.Symbol(f"_w{name}", integer=True) for name in wilds if roles.get(name) in ("bound", "index", "limit")}
-    fresh.update({name: sp.Symbol(f"_w{name}", **{"real": True, **flags.get(name, {})})
-                  for name in wilds if roles.get(name) == "variable"})
-    for name in wilds:
-        if name in fresh:
-            continue
+    index, variable = (next((name for name, role in roles.items() if role == want), None) for want in ("bound", "variable"))
+    fresh = {n: sp.Symbol(f"_w{n}", **({"real": True, **flags.get(n, {})} if roles[n] == "variable" else {"integer": True}))
+             for n in wilds if n in roles}  # an index or a limit an integer, a variable real
+    for name in (n for n in wilds if n not in fresh):  # the rest: unknown functions of what they vary by, if anything
         arguments = [fresh[w] for w in (index, variable) if w and name not in independent]
-        made = sp.Function(f"_w{name}", **flags.get(name, {})) if arguments else None
-        fresh[name] = made(*arguments) if made else sp.Symbol(f"_w{name}", **flags.get(name, {}))
+        made = (sp.Function if arguments else sp.Symbol)(f"_w{name}", **flags.get(name, {}))
+        fresh[name] = made(*arguments) if arguments else made
     return fresh
 
 
-def _roles(tree, roles: dict, wilds) -> None:
-    """What each wild is in a statement: a summation index, a limit, an array index, a variable."""
-    if not isinstance(tree, list) or not tree:
-        return
-    head, args = tree[0], tree[1:]
-    wild = lambda t: t[1] if isinstance(t, list) and len(t) == 2 and t[0] == "Wild" else None  # noqa: E731
-    for role, parts in (("bound", args[:1] if head == "Limits" else ()), ("limit", args[1:] if head == "Limits" else ()),
-                        ("index", args[1:] if head == "Indexed" else ())):
-        for part in parts:
-            roles.setdefault(wild(part), role)
-    if head == "Derivative" or head == "Limit":
-        roles.setdefault(wild(args[1]), "variable")
-    for arg in args:
-        _roles(arg, roles, wilds)
-    roles.pop(None, None)
+_ROLES = {"Limits": (("bound", 0, 1), ("limit", 1, None)), "Indexed": (("index", 1, None),),  # head: (role, its arguments)
+          "Derivative": (("variable", 1, 2),), "Limit": (("variable", 1, 2),)}
+
+
+def _roles(tree, roles: dict) -> None:
+    """What each wild is in a statement: a summation index, a limit, an array index, a variable (the first role it has)."""
+    if isinstance(tree, list) and tree:
+        for role, start, stop in _ROLES.get(tree[0], ()):
+            for part in tree[1:][start:stop]:
+                if isinstance(part, list) and len(part) == 2 and part[0] == "Wild":
+                    roles.setdefault(part[1], role)
+        for arg in tree[1:]:
+            _roles(arg, roles)

@@ -6,19 +6,15 @@ from contextlib import contextmanager
 import sympy as sp
 
 from . import rules
-from .expressions import Malformed, read, subtree
+from .expressions import read, subtree
 from .matrices import PLACES, entry, scalar
 from .model import Model
-from .zero import Refused, carried_out_sums, agree as numbers, equal, proves
+from .zero import Refused, carried_out_sums, agree as numbers, equal, proves, verdict_of
 
 
 def _require(condition, problem) -> None:  # problem: the words, or what makes them, only where it fails
     if not condition:
         raise Refused(problem() if callable(problem) else problem)
-
-
-def _same_lhs(ctx) -> None:
-    _require(ctx.lhs == ctx.prev_lhs, lambda: f"the left side changed from {ctx.prev_lhs} to {ctx.lhs}")
 
 
 def _pairs(ctx, key: str) -> dict:
@@ -29,7 +25,6 @@ def _pairs(ctx, key: str) -> dict:
 
 def check_rewrite(ctx) -> dict:
     """Replay the rule: its lhs with the match (times ``rest``) is the part at the location, its rhs put there; conditions discharged."""
-    _same_lhs(ctx)
     statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
     _require(not (missing := set(statement.get("requires", ())) - ctx.model.facts), lambda: f"the rule needs {sorted(missing)}, which the model does not state")
     _require(isinstance(match := ctx.record.get("match"), dict) and set(match) <= set(statement["wilds"]), "its match binds no wilds of the rule")
@@ -48,8 +43,7 @@ def check_rewrite(ctx) -> dict:
     _require(stated == list(zip(statement["conditions"], discharged)),
              lambda: f"its conditions, each with how it is discharged, are {list(zip(statement['conditions'], discharged))}, not {stated}")
     proved = (theorem := rules.theorem(ctx.record["rule"], statement, status, ctx.model, ctx.cache))["verdict"] == "proved"
-    points, worst = numbers(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng, 1 if proved else 3)  # no proof: more numbers
-    return {**theorem, "points": points, "worst": worst, "conditions": discharged,
+    return {**verdict_of(proved, set(), ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng), **theorem, "conditions": discharged,
             "theorems": [ctx.record["rule"]] if status == "theorem" and proved else [],
             "detail": f"{status} {ctx.record['rule']}" + ("" if proved else ", not proved for every size")}
 
@@ -71,16 +65,13 @@ def _ranges_around(ctx, path):
 
 def check_local(ctx) -> dict:
     """One part, and nothing else, replaced by one proved equal to it (equal parts make equal wholes)."""
-    _same_lhs(ctx)
     ((old, new),), path = _pairs(ctx, "definitions").items(), ctx.record.get("location", [])
     _require(ctx.model.read(subtree(ctx.prev_rhs_tree, path)) == old, lambda: f"the previous right side has no {old} at {path}")
     replaced = read(ctx.prev_rhs_tree, ctx.model.scope, at=path, put=new)
     _require(replaced == ctx.rhs, lambda: f"replacing {old} by {new} gives {replaced}, not {ctx.rhs}")
     with _ranges_around(ctx, path):
         proved = proves(old, new, ctx.model, used := set[str]())
-    points, worst = numbers(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng, 1 if proved else 3)  # no proof: more numbers
-    return {"verdict": "proved" if proved else "numeric", "axioms": sorted(used) if proved else [],
-            "points": points, "worst": worst}
+    return verdict_of(proved, used, ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng)  # the whole, at random points
 
 
 def check_implied(ctx) -> dict:
@@ -97,36 +88,34 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
     """What a mapping may put for a symbol: a size a whole number from its least, a number inside its domain, a prediction its
     declared link, logits the declared layer, a scalar its array's component 1, a matrix of the mapped shape, its entries its own."""
     model, name = ctx.model, old.base.label.name if isinstance(old, sp.Indexed) else getattr(old, "name", None)
+    row, single = (old, new) if isinstance(old, sp.Indexed) else (new, old)  # a scalar the component 1 of its array
+    domain = model.domain(old)
     if isinstance(old, sp.MatrixSymbol):
         sizes = {k: v for k, v in mapping.items() if isinstance(k, sp.Symbol)}
         _require(isinstance(new, sp.MatrixSymbol) and sp.Tuple(*old.shape).xreplace(sizes) == sp.Tuple(*new.shape),
                  lambda: f"the matrix {new} does not have the shape of {old} at the mapped sizes")
-        row, column = (sp.Integer(1) if n == 1 else p for n, p in zip(new.shape, PLACES))
+        r, c = (sp.Integer(1) if n == 1 else p for n, p in zip(new.shape, PLACES))
         one = lambda e: e.replace(lambda a: isinstance(a, sp.Indexed) and len(a.indices) > 1 and a.indices[0] == 1,  # noqa: E731
                                   lambda a: a.base[a.indices[1:]])  # t_1k as t_k: one sample is row 1 of N
-        _require(one(entry(old, row, column, model.entries).xreplace(sizes)) == one(entry(new, row, column, model.entries)),
+        _require(one(entry(old, r, c, model.entries).xreplace(sizes)) == one(entry(new, r, c, model.entries)),
                  lambda: f"the entries of {new} are not those of {old}")
-        return
-    _require(isinstance(old, (sp.Symbol, sp.Indexed)), lambda: f"a mapping may only put values for symbols, not {old}")
-    if isinstance(old, sp.Symbol) and name in model.minimum:
+    elif not isinstance(old, (sp.Symbol, sp.Indexed)):
+        raise Refused(f"a mapping may only put values for symbols, not {old}")
+    elif isinstance(old, sp.Symbol) and name in model.minimum:
         _require(new.is_Integer and new >= model.minimum[name], lambda: f"the size {old} = {new} is no whole number from {model.minimum[name]}")
-        return
-    row, single = (old, new) if isinstance(old, sp.Indexed) else (new, old)  # a scalar the component 1 of its array
-    if isinstance(row, sp.Indexed) and isinstance(single, sp.Symbol) and row.indices == (1,) and row.base.label.name == single.name:
-        return
-    domain = model.domain(old)
-    if new.is_number:
+    elif isinstance(row, sp.Indexed) and isinstance(single, sp.Symbol) and row.indices == (1,) and row.base.name == single.name:
+        return  # a scalar for its array's component 1, or back
+    elif new.is_number:
         value = sp.nsimplify(new) if isinstance(new, sp.Float) else new
         ok = {"probability": lambda v: 0 < v < 1, "positive": lambda v: v > 0,
               "label": lambda v: v in (0, 1), "target": lambda v: 0 <= v <= 1}.get(domain, lambda v: v.is_real)
         _require(bool(ok(value)), lambda: f"{old} = {new} is outside its declared domain ({domain})")
-        return
-    if (model.link and name == model.link["prediction"]) or (model.linear and name == model.linear["logits"]):
+    elif (model.link and name == model.link["prediction"]) or (model.linear and name == model.linear["logits"]):
         _require(proves(model.written(old), model.written(new), model, set()),
                  lambda: f"{old} = {new} is not the declared {'link' if model.link else 'linear layer'} of it")
-        return
-    _require(domain not in ("probability", "label", "target") and exact_row and bool(new.is_real),
-             lambda: f"{old} = {new} leaves the declared model")
+    else:
+        _require(domain not in ("probability", "label", "target") and exact_row and bool(new.is_real),
+                 lambda: f"{old} = {new} leaves the declared model")
 
 
 _REALS = "real unit nonnegative positive probability label target"
@@ -179,8 +168,7 @@ def check_differentiated(ctx) -> dict:
     _require(ctx.lhs == sp.Derivative(ctx.prev_lhs, variables[0]), "the left side is not the derivative of the old one")
     if ctx.rhs != (target := sp.Derivative(ctx.prev_rhs, variables[0])):
         return equal(target, ctx.rhs, ctx.model, ctx.rng)
-    points, worst = numbers(target, ctx.rhs, ctx.model, ctx.rng, 1)
-    return {"verdict": "proved", "axioms": ["derivative"], "points": points, "worst": worst}
+    return verdict_of(True, {"derivative"}, target, ctx.rhs, ctx.model, ctx.rng)
 
 
 def check_derivatives(ctx) -> dict:
@@ -202,8 +190,7 @@ def check_premise(ctx) -> dict:
     """The equation is the stated premise (a pinned definitional axiom) at the model's sizes."""
     statement, status = rules.known(ctx.record.get("rule"), ctx.rules)
     _require("to" in statement, lambda: f"{ctx.record.get('rule')} states no premise")
-    sizes = {s.name for s in ctx.model.sizes()} | set(ctx.model.fixed)
-    found: dict = {}
+    sizes, found = {*ctx.model.minimum, *ctx.model.fixed}, dict[str, str]()  # the sizes it may put numbers for, and those it did
     _require(isinstance(ctx.lhs, sp.Symbol) and not ctx.lhs.is_integer, lambda: f"the name it defines, {ctx.lhs}, is a size, index or number")
     _require(_instance_of(statement["to"], [ctx.record["lhs"], ctx.record["rhs"]], sizes, found) and all(int(v) == ctx.model.fixed[k]
              if k in ctx.model.fixed else int(v) >= ctx.model.minimum[k] for k, v in found.items()),
@@ -277,7 +264,7 @@ def check_solves(ctx) -> dict:
 def check_substituted(ctx) -> dict:
     """``named``: a part written as the name defined for it; ``eliminated``: a multiplier at its value (the sum-to-one unchecked)."""
     ((name, value),) = _pairs(ctx, "definitions").items()
-    named = _same_lhs(ctx) or ctx.record["check"] == "named"
+    named = ctx.record["check"] == "named"
     _require(not (named and (value.has(name) or name in sp.Tuple(ctx.prev_lhs, ctx.prev_rhs).atoms(sp.Symbol))),
              lambda: f"the name {name} is not new")
     before, after = (ctx.prev_rhs, ctx.rhs.xreplace({name: value})) if named else (ctx.prev_rhs.xreplace({name: value}), ctx.rhs)
@@ -296,7 +283,7 @@ def check_negative_definite(ctx) -> dict:
     return {"verdict": "proved", "axioms": ["field"]}
 
 
-KINDS = {"equal": lambda ctx: _same_lhs(ctx) or equal(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng),
+KINDS = {"equal": lambda ctx: equal(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng),
          "holds": lambda ctx: equal(ctx.model.written(ctx.lhs), ctx.rhs, ctx.model, ctx.rng), "rewrite": check_rewrite,
          "local": check_local, "implied": check_implied, "instance": check_mapped, "specialises": check_mapped,
          "differentiated": check_differentiated, "premise": check_premise, "given": check_starts, "defines": check_starts,
@@ -304,12 +291,14 @@ KINDS = {"equal": lambda ctx: _same_lhs(ctx) or equal(ctx.prev_rhs, ctx.rhs, ctx
          "named": check_substituted, "eliminated": check_substituted, "negative_definite": check_negative_definite,
          "derivatives": check_derivatives}
 NEEDS_PREVIOUS = set(KINDS) - {"premise", "given", "defines", "derived", "holds", "recalled"}
+KEEPS_LHS = {"equal", "rewrite", "local", "named", "eliminated"}  # the kinds that change the right side alone
 
 
 def check_step(ctx) -> dict:
     kind = ctx.record.get("check")
     _require(kind in KINDS, lambda: f"the checker knows no step kind {kind!r}")
     _require(kind not in NEEDS_PREVIOUS or ctx.prev_lhs is not None, "it needs a previous equation")
+    _require(kind not in KEEPS_LHS or ctx.lhs == ctx.prev_lhs, lambda: f"the left side changed from {ctx.prev_lhs} to {ctx.lhs}")
     _require(kind not in NEEDS_PREVIOUS - {"instance", "specialises"} or ctx.earlier[-1]["model"] == ctx.record["model"],
              "only a mapping's step takes the equation into another model (where what it reads may mean more)")
     try:
