@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from derive_checker.axioms import axioms
+from derive_checker.axioms import table as axiom_table
 from derive_checker.certificate import check_catalogue, check_certificate
 from derive_checker.expressions import Malformed
 
@@ -93,7 +93,7 @@ def verify(path: str | None, catalogue: dict | None, fmt: str = "text", lang: st
 
 def list_axioms(fmt: str = "text", lang: str = "en", only=None) -> str:
     said = language(lang).tables["axioms"]  # what each axiom says in words: the checker keeps only its statement
-    chosen = [a for a in axioms() if only is None or a["id"] in only]
+    chosen = [a for a in axiom_table()["axioms"] if only is None or a["id"] in only]
     if fmt == "json":
         return json.dumps({"axioms": [{"id": a["id"], "statement": a["statement"], lang: said[a["id"]],
                                        "reference": a["reference"]} for a in chosen]}, ensure_ascii=False, indent=1)

@@ -18,10 +18,6 @@ def digest(document) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def axioms() -> list[dict]:
-    return table()["axioms"]
-
-
 def status(name: str, digest: str) -> str | None:
     """``axiom``/``theorem`` where ``digest`` pins the catalogue's ``name``, else None; a rule it lacks (a user's): a ``theorem``."""
     pinned = table()["rules"].get(name)

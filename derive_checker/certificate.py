@@ -49,7 +49,7 @@ def _steps(cert, seed: str, cache: dict, depth: int) -> dict:
         ctx = SimpleNamespace(record=record, number=number, model=model, rules=cert["rules"], lhs=model.read(record["lhs"]),
                               rhs=model.read(record["rhs"]), prev_lhs=None, prev_rhs=None, prev_rhs_tree=None,
                               rng=rng_for(seed, str(number)), cache=cache, depth=depth, earlier=cert["steps"][:number - 1],
-                              verdicts=report["steps"], check_nested=check_certificate, models=models)
+                              verdicts=report["steps"], check_nested=check_certificate)
         if previous is not None and record["check"] in NEEDS_PREVIOUS:  # the step's before, read in its own model (once, if the same)
             ctx.prev_lhs, ctx.prev_rhs = sides if previous["model"] == record["model"] else (model.read(previous["lhs"]), model.read(previous["rhs"]))
             ctx.prev_rhs_tree = previous["rhs"]

@@ -8,7 +8,6 @@ import sympy as sp
 from . import rules
 from .expressions import read, subtree
 from .matrices import PLACES, entry, scalar
-from .model import Model
 from .zero import Refused, carried_out_sums, agree as numbers, equal, proves, verdict_of
 
 
@@ -118,25 +117,9 @@ def _allowed(old, new, ctx, exact_row: bool, mapping: dict) -> None:
                  lambda: f"{old} = {new} leaves the declared model")
 
 
-_REALS = "real unit nonnegative positive probability label target"
-WITHIN = {"real": _REALS, "unit": _REALS, "nonnegative": "nonnegative positive probability label target", "positive": "positive probability", "probability": "probability",
-          "target": "target label probability", "label": "label target"}  # the domains inside each (a label proves nothing a target does not)
-
-
-def _not_widened(before, after, exprs, mapped=frozenset()) -> None:
-    """A name a change of model leaves unmapped may not mean more after it than where the equation was proved (y > 0, then any y)."""
-    both = sp.Tuple(*exprs)
-    for atom in both.free_symbols - {a.base.label for a in both.atoms(sp.Indexed)}:  # never an array's name
-        name, (had, has) = atom.base.label.name if isinstance(atom, sp.Indexed) else atom.name, (m.domain(atom) for m in (before, after))
-        _require(name in mapped or had in ("any", "index", "size", "class") or has in WITHIN.get(had, has).split(),
-                 lambda: f"{name} is {had} where the equation was proved, {has} here: it would mean more")
-
-
 def check_mapped(ctx) -> dict:
     """``instance``: the mapping put into the old equation gives the new; ``specialises``: put into the new, gives back the old."""
     mapping, instance = _pairs(ctx, "mapping"), ctx.record["check"] == "instance"
-    _not_widened(ctx.models[ctx.earlier[-1]["model"]], ctx.model, (ctx.prev_lhs, ctx.prev_rhs),
-                 {getattr(getattr(o, "base", o), "name", None) or o.base.label.name for o in mapping})
     for old, new in mapping.items():
         _allowed(old, new, ctx, instance, mapping)
     if instance:
@@ -224,7 +207,6 @@ def check_derived(ctx) -> dict:
     _require(report["ok"], lambda: f"the derivation it cites fails: {report.get('failure')}")
     _require([nested["steps"][-1][side] for side in ("lhs", "rhs")] == [ctx.record["lhs"], ctx.record["rhs"]],
              "its equation is not the result of the derivation it cites")
-    _not_widened(Model(nested["models"][nested["steps"][-1]["model"]]), ctx.model, (ctx.lhs, ctx.rhs))
     weakest = next((v for v in ("numeric", "given") if v in {s["verdict"] for s in report["steps"]}), "proved")
     return {"verdict": weakest, "axioms": report["axioms"], "theorems": report["theorems"], "detail": f"as derived in {nested.get('name')}",
             "conditions": sorted({c for s in report["steps"] for c in s.get("conditions", ()) if "restriction" in c})}  # a kink: carried

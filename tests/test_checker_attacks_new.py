@@ -318,7 +318,7 @@ def test_the_new_axioms_statements_say_what_the_rules_do():
     """Noted: an axiom's LaTeX statement in axioms.json is pinned by nothing (it is words for the reader; what the
     checker trusts is each rule's pin and the axiom it maps to).  So that an edit of these statements is at least
     seen, this test pins their content: the kink excluded, the focal factor and weights, the hinge's margin."""
-    by_id = {a["id"]: a for a in checker_axioms.axioms()}
+    by_id = {a["id"]: a for a in checker_axioms.table()["axioms"]}
     assert "\\neq 0" in by_id["derivative-positive-part"]["statement"]
     assert by_id["derivative-positive-part"]["rules"] == ["derivative_of_positive_part"]
     loss = by_id["def-loss"]["statement"]
