@@ -261,3 +261,20 @@ def test_a_fraction_inside_a_fraction_is_set_in_display_style_but_never_in_a_scr
             assert r"\dfrac" not in inside, (name, inside)
         nested += tex.count(r"\dfrac")
     assert nested >= 10
+
+
+def test_a_loss_taken_as_given_is_marked_given_not_failed():
+    """The first line of a user's gradient is the loss as typed: nothing proved there, nothing failed.
+    Its words still say "not verified"; its mark is ◦ (grey in HTML), never the ✗ of a failed step,
+    and every later line keeps ✓."""
+    from derive.printing.ascii_text import transliterate
+    from derive.printing.html_format import HtmlPrinter
+
+    gradient = derive.gradient(r"(y - t)^{2}", "y")
+    text = derivation_text(gradient)
+    first_line = text.split("\n2. ")[0]
+    assert "◦ not verified" in first_line and "✗" not in text
+    page = HtmlPrinter().doprint(gradient)
+    marks = re.findall(r'<details class="check (\w+)"><summary[^>]*>([^<]*)</summary>', page)
+    assert marks[0] == ("given", "◦") and marks[1:] and all(mark == ("proved", "✓") for mark in marks[1:])
+    assert "[given] not verified" in transliterate(first_line, "ascii")

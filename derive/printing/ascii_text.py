@@ -17,7 +17,7 @@ _SUBSCRIPTS |= {script: plain for plain, script in SUBSCRIPTS.items() if plain.i
 _SUPERSCRIPTS |= {script: plain for plain, script in SUPERSCRIPTS.items()
                   if plain.isascii() and script not in _SUPERSCRIPTS}
 _SYMBOLS = {"−": "-", "∑": "sum", "∏": "prod", "∂": "d", "∇": "nabla", "·": "*", "×": "x", "→": "->",
-            "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~", "√": "sqrt", "∞": "oo", "✓": "[ok]", "✗": "[X]",
+            "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~", "√": "sqrt", "∞": "oo", "✓": "[ok]", "✗": "[X]", "◦": "[given]",
             "…": "...", "—": "--", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "δ": "delta", "ℓ": "ell", "′": "'",
             "\u0302": "hat", "\u0304": "bar"}  # combining accents: v̂ as vhat
 

@@ -11,7 +11,7 @@ from .inline_math import plain_words
 from .latex_expr import latex
 from .named_form import named_result_latex
 from .series_printer import rounded
-from .words import line_verification_text, verification_text
+from .words import GIVEN_MARK, line_verification_text, verification_text
 
 
 class HtmlPrinter(DerivationPrinter):
@@ -69,9 +69,9 @@ class HtmlPrinter(DerivationPrinter):
         if not checked:
             return ""
         mark, _, rest = checked.partition(" ")
-        if mark not in ("✓", "≈"):
+        if mark not in ("✓", "≈", GIVEN_MARK):
             mark, rest = "✗", checked
-        kind = {"✓": "proved", "≈": "numeric"}.get(mark, "unverified")
+        kind = {"✓": "proved", "≈": "numeric", GIVEN_MARK: "given"}.get(mark, "unverified")
         return (f'<details class="check {kind}"><summary title="{html.escape(rest, quote=True)}">{mark}</summary>'
                 f"{html.escape(rest)}</details>")
 

@@ -29,7 +29,7 @@ td.lhs { text-align: right; white-space: nowrap; padding-right: 0; width: 1%; } 
 .wrapping { display: block; margin: 0.2rem 0; line-height: 2.4; } td.words { font-size: 0.85rem; color: #333; width: 34%; }
 details.check { display: inline; margin-left: 0.3rem; } details.check summary { display: inline; cursor: pointer; list-style: none; }
 details.check summary::-webkit-details-marker { display: none; } details.check[open] { display: block; color: #555; }
-details.proved summary { color: #2e7d32; } details.numeric summary { color: #b26a00; } details.unverified summary { color: #b00020; }
+details.proved summary { color: #2e7d32; } details.numeric summary { color: #b26a00; } details.unverified summary { color: #b00020; } details.given summary { color: #666; }
 @media (max-width: 700px) { table.derivation, table.derivation tbody { display: block; width: 100%; }
   table.derivation tr { display: block; margin-bottom: 0.6rem; }
   table.derivation td { display: block; width: auto; text-align: left; } table.derivation td.lhs:empty { display: none; }

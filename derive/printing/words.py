@@ -5,6 +5,8 @@ from ..languages import language
 from ..steps import ASSUMED, DEFINES_SEQUENCE, FROM_GIVEN, RESTRICTED, STATED, Verification
 from .citations import cited_place
 
+GIVEN_MARK = "◦"  # a line taken as given (a user's loss): nothing proved, nothing failed; ✓ and ≈ mark the others
+
 def phrase(lang: str, key: str, **values: object) -> str:
     return language(lang).phrase(key, **values)
 
@@ -37,8 +39,8 @@ def verification_text(verification: Verification, lang: str) -> str:
         return phrase(lang, "symbolic", points=verification.points)
     if verification.method == "numeric":
         return phrase(lang, "numeric", points=verification.points)
-    if verification.detail == ASSUMED:  # the engine's words for a user's loss, said in the language
-        return phrase(lang, "no", detail=phrase(lang, "assumed"))
+    if verification.detail == ASSUMED:  # the engine's words for a user's loss, said in the language, marked
+        return f"{GIVEN_MARK} " + phrase(lang, "no", detail=phrase(lang, "assumed"))  # as given, not as failed
     return phrase(lang, "no", detail=verification.detail or "-")
 
 

@@ -101,8 +101,8 @@ function showError(error, typed) {
 function checkMark(checked) {
   const mark = document.createElement("details");
   const [symbol] = String(checked).split(" ");
-  const known = symbol === "✓" || symbol === "≈";
-  mark.className = "check " + (symbol === "✓" ? "proved" : symbol === "≈" ? "numeric" : "unverified");
+  const known = symbol === "✓" || symbol === "≈" || symbol === "◦";  // ◦: the loss as given, nothing to prove
+  mark.className = "check " + (symbol === "✓" ? "proved" : symbol === "≈" ? "numeric" : symbol === "◦" ? "given" : "unverified");
   const summary = document.createElement("summary");
   summary.textContent = known ? symbol : "✗";
   const words = document.createElement("span");
