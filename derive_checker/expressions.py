@@ -89,9 +89,9 @@ def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
 def _read(head, args, scope, sub):
     if (head, len(args)) in (("Integer", 1), ("Rational", 2)):
         return sp.Rational(*map(_digits, args))  # of one argument: the Integer
-    if head == "Float" and len(args) == 2 and isinstance(args[1], int) and 1 <= args[1] <= 10_000:
-        ok = isinstance(args[0], str) and all(ch in "0123456789.-+e" for ch in args[0])
-        return sp.Float(args[0], precision=args[1]) if ok else refuse(f"not a decimal number: {args[0]!r}")
+    if head == "Float" and len(args) == 2:  # of 53 bits or more: the numeric check's tolerance (from the bits) at most 1e-13
+        ok = isinstance(args[0], str) and all(ch in "0123456789.-+e" for ch in args[0]) and args[1] in range(53, 10_001)
+        return sp.Float(args[0], precision=args[1]) if ok else refuse(f"not a decimal number of 53 bits or more: {args!r}")
     if head in _CONSTANTS and not args:
         return _CONSTANTS[head]
     if head == "Symbol" and len(args) == 1:

@@ -215,8 +215,7 @@ def check_derived(ctx) -> dict:
 def check_recalled(ctx) -> dict:
     earlier = [n for n, s in enumerate(ctx.earlier, 1) if [s["lhs"], s["rhs"]] == [ctx.record["lhs"], ctx.record["rhs"]]]
     _require(earlier, "it recalls an equation no earlier step reached")
-    return {**{k: v for k, v in ctx.verdicts[earlier[0] - 1].items() if k not in ("n", "rule", "check")},
-            "detail": f"step {earlier[0]}, recalled"}
+    return {**{k: v for k, v in ctx.verdicts[earlier[0] - 1].items() if k not in ("n", "rule", "check")}, "detail": f"step {earlier[0]}, recalled"}
 
 
 def check_induction(ctx) -> dict:
@@ -237,8 +236,7 @@ def check_induction(ctx) -> dict:
 def check_solves(ctx) -> dict:
     (unknown,) = [ctx.model.read(v) for v in ctx.record.get("variables", [])] or [None]
     hat = lambda e: (e.base.label.name, e.indices) if isinstance(e, sp.Indexed) else (getattr(e, "name", None), ())  # noqa: E731
-    _require(unknown is not None and hat(ctx.lhs) in (hat(unknown), (f"\\hat{{{hat(unknown)[0]}}}", hat(unknown)[1])),
-             "it solves for no unknown")
+    _require(unknown is not None and hat(ctx.lhs) in (hat(unknown), (f"\\hat{{{hat(unknown)[0]}}}", hat(unknown)[1])), "it solves for no unknown")
     return {**equal(ctx.prev_rhs.xreplace({unknown: ctx.rhs}), sp.Integer(0), ctx.model, ctx.rng),
             "detail": "a solution of the previous right side set to zero (uniqueness not checked)"}
 
@@ -266,7 +264,9 @@ def check_negative_definite(ctx) -> dict:
 
 
 KINDS = {"equal": lambda ctx: equal(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng),
-         "holds": lambda ctx: equal(ctx.model.written(ctx.lhs), ctx.rhs, ctx.model, ctx.rng), "rewrite": check_rewrite,
+         "holds": lambda ctx: _require(not any(d.expr.is_Symbol for d in ctx.lhs.atoms(sp.Derivative)), "it differentiates a name "
+                                       "(which stands for what a step defines)") or equal(ctx.model.written(ctx.lhs), ctx.rhs, ctx.model, ctx.rng),
+         "rewrite": check_rewrite,
          "local": check_local, "implied": check_implied, "instance": check_mapped, "specialises": check_mapped,
          "differentiated": check_differentiated, "premise": check_premise, "given": check_starts, "defines": check_starts,
          "derived": check_derived, "recalled": check_recalled, "induction": check_induction, "solves": check_solves,

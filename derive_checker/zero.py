@@ -133,7 +133,7 @@ def _atoms(expr: sp.Basic) -> sp.Basic:
 def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
     """Whether ``before == after`` for every size: as they stand, else through the declared link (``def-link``); a
     real x inside |x|, max or min (at most 3 of them) in the two cases x = u and x = -u, u ≥ 0 (``order``)."""
-    both = sp.Tuple(before, after)
+    before, after = both = sp.Tuple(before, after).xreplace({f: sp.Rational(str(f)) for f in sp.Tuple(before, after).atoms(sp.Float)})  # a decimal as written
     free, labels = both.free_symbols, {a.base.label for a in both.atoms(sp.Indexed)}  # never an array's name, a bound index,
     labels |= {v for d in both.atoms(sp.Limit, sp.Derivative) for v in (d.args[1:2] if isinstance(d, sp.Limit) else d.variables)}
     real = sorted({s for f in both.atoms(sp.Abs, sp.Max, sp.Min, sp.Piecewise) for s in f.free_symbols & free - labels if s.is_real
@@ -166,8 +166,7 @@ def _proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
         logs = sp.expand_log(difference, force=False)
         if logs != difference and sp.cancel(sp.together(_expand(logs))) == 0:
             return not used.add("log-laws")
-        small = sp.count_ops(difference) <= SIMPLIFY_OPS  # past this, simplify is not asked
-        return small and sp.simplify(difference) == 0 and not used.update({"log-laws", "exp-log"})
+        return sp.count_ops(difference) <= SIMPLIFY_OPS and sp.simplify(difference) == 0 and not used.update({"log-laws", "exp-log"})
     except (TypeError, ValueError, NotImplementedError, RecursionError, sp.PolynomialError):
         return False
 
