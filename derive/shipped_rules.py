@@ -18,7 +18,7 @@ def fingerprint(version: int = 1) -> str:
     digest = hashlib.sha256(f"{version}".encode())
     root = rules_directory()
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".toml", ".json") and p.is_file()):  # no stray file counts
-        digest.update(b"\x00" + str(path.relative_to(root)).encode() + b"\x00" + path.read_bytes())
+        digest.update(b"\x00" + path.relative_to(root).as_posix().encode() + b"\x00" + path.read_bytes())
     return digest.hexdigest()
 
 

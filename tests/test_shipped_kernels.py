@@ -118,6 +118,43 @@ def test_a_shipped_kernel_re_checks_only_what_a_call_runs_and_refuses_an_edited_
     with pytest.raises(VerificationError, match="ce-softmax"):
         kernel.grad(Z, one_hot)  # and stays refused
     assert ("ce-softmax", "targets", 1) not in shipped._CHECKED
+    again = load("ce-softmax")  # a second kernel of the module this process already has: refused alike
+    assert again._module is kernel._module and again._unchecked == {"labels", "targets"}
+    with pytest.raises(VerificationError, match="ce-softmax"):
+        again.grad(Z, one_hot)
+
+
+def test_a_module_cached_from_shipped_data_is_re_checked_in_every_process(tmp_path, monkeypatch):
+    """The module a refused process wrote to the cache is the shipped source: a later process (the same cache)
+    re-checks before it runs it, and refuses alike; with shipped data switched off it is not even loaded
+    (the cache's key tells the two apart), so the engine derives and verifies the kernel itself."""
+    import subprocess
+
+    from derive.kernels.compiler import load
+    from derive.kernels.generated import module_path
+
+    def edit(data):  # the stable loss of target probabilities edited
+        document = data["kinds"]["targets"][0]
+        document["steps"][-1]["rhs"] = ["Mul", ["Integer", "2"], _last_rhs(document)]
+
+    _with_data(tmp_path, monkeypatch, "bce", edit)
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delitem(sys.modules, module_path("bce")[0], raising=False)
+    monkeypatch.setattr("derive_checker.certificate.DONE", {})
+    Y, T = np.array([0.2, 0.7]), np.array([0.0, 1.0])
+    with pytest.raises(VerificationError, match="bce"):
+        load("bce").loss(Y, T)
+    assert module_path("bce")[1].is_file()  # the refused process cached the shipped source
+    script = (f"import sys, numpy as np; from derive.kernels import shipped; shipped.FOLDER = __import__('pathlib').Path({str(tmp_path / 'shipped')!r})\n"
+              "from derive.kernels.compiler import load\n"
+              "try:\n    print(load('bce').loss(np.array([0.2, 0.7]), np.array([0.0, 1.0])))\n"
+              "except Exception as error:\n    print(type(error).__name__, error)\n")
+    later = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           env={**__import__("os").environ, "DERIVE_CACHE_DIR": str(tmp_path / "cache")})
+    assert later.stdout.startswith("VerificationError") and "bce" in later.stdout, later.stdout + later.stderr
+    switched_off = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                  env={**__import__("os").environ, "DERIVE_CACHE_DIR": str(tmp_path / "cache"), "DERIVE_SHIPPED": "0"})
+    assert float(switched_off.stdout) == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2, rel=1e-12), switched_off.stderr
 
 
 def test_a_certificate_lists_its_substitutions_in_one_order_whatever_the_hash_seed():

@@ -11,7 +11,7 @@ from .. import extensions
 from ..errors import CodegenError, UnknownDerivation
 from . import cache
 from .generated import (BLOCK_ROWS, DECORATOR, ELEMENTWISE_DECORATOR, FEW, FEW_CLASSES, MANY_ROWS, OPTIONS, SINGLE,
-                        gradient_buffer, load_module)
+                        gradient_buffer, load_module, module_path)
 from .input_checks import as_targets, check_gradient, check_inputs, check_result, one_sample, sums_to_one_per_row
 from .kernel_calls import as_batch_of_one, checked_reduction, gradient_scale, reduced
 from .shipped import recheck
@@ -88,13 +88,15 @@ class Kernel:
         self.name = name
         self._make_plan = make_plan
         self._plan = None
-        self._unchecked: set[str] = set()  # kinds of a shipped module not yet re-checked by derive_checker in full
         self._module = load_module(name, self._fresh_source)
         self.categorical = self._module.CATEGORICAL
         self.variable = self._module.VARIABLE
         self.classes = self._module.CLASSES
         self._options_kernel = None  # PyTorch's options: compiled on the first call that gives one
         self.source = cache.text_of(self._module)
+        shipped = shipped_source(name)  # a module made from shipped data, whichever process or Kernel cached it, runs a
+        self._unchecked: set[str] = (  # kind only once derive_checker re-checked that kind's forms in this process
+            set(shipped[1]) if shipped is not None and cache.unsealed(self.source, module_path(name)[1].stem) == shipped[0] else set())
 
     @property
     def plan(self):
@@ -107,10 +109,7 @@ class Kernel:
         """The module's source where no cached one is: a built-in's shipped source (:mod:`.shipped`; each
         kind re-checked by derive_checker before it first runs), else generated from the plan."""
         shipped = shipped_source(self.name)
-        if shipped is None:
-            return module_source(self.plan)
-        text, self._unchecked = shipped[0], set(shipped[1])
-        return text
+        return module_source(self.plan) if shipped is None else shipped[0]
 
     def __repr__(self) -> str:
         return f"<derive kernel {self.name} of {'logits' if self.variable == 'z' else 'probabilities'}>"
