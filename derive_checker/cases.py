@@ -6,12 +6,10 @@ import functools
 
 import sympy as sp
 
-from .expressions import Maximum
-
 
 def equal_by_cases(difference: sp.Basic, x: sp.Basic) -> bool:
     """Whether ``difference`` (which holds kinks or cases) is 0 for every real ``x`` and every value of the rest."""
-    if sp.count_ops(difference) > 300 or difference.has(sp.Sum, sp.Product, sp.Derivative, sp.Subs, sp.Limit, sp.Integral, Maximum):
+    if sp.count_ops(difference) > 300 or difference.has(sp.Derivative, sp.Subs, sp.Limit, sp.concrete.expr_with_limits.ExprWithLimits):
         return False  # bounded work (as zero.SIMPLIFY_OPS); no binder, whose cuts may move with its index, nor a derivative across a cut
     try:
         difference = sp.piecewise_fold(difference.xreplace({x: (u := sp.Dummy("x", real=True))}).rewrite(sp.Piecewise))

@@ -3,7 +3,7 @@ theorems the whole rests on (which must be those it lists), or the first step th
 from types import SimpleNamespace
 
 from . import SCHEMA, rules
-from .axioms import digest
+from .axioms import digest, table
 from .expressions import Malformed, refuse
 from .model import Model
 from .numeric import Refused, rng_for
@@ -15,7 +15,7 @@ def _schema(cert) -> None:
     (not (isinstance(cert.get("models"), dict) and isinstance(cert.get("rules"), dict) and isinstance(cert.get("steps"), list)
           and cert["steps"])) and refuse("a certificate needs 'models' and 'rules' objects and a non-empty list of steps")
     for number, step in enumerate(cert["steps"], 1):
-        if not isinstance(step, dict) or not {"check", "lhs", "rhs", "model"} <= set(step) or step["model"] not in cert["models"]:
+        if not isinstance(step, dict) or not {"check", "lhs", "rhs", "model"} <= set(step) or step["model"] not in list(cert["models"]):
             raise Malformed(f"step {number} needs check, lhs, rhs and a model the certificate declares")
 
 
@@ -32,8 +32,7 @@ def check_certificate(cert, cache: dict | None = None, depth: int = 0, listed: b
     key = digest({k: v for k, v in cert.items() if k != "rests_on"})  # the list it rests on: checked afresh below
     key in cache or cache.update({key: _steps(cert, key, cache, depth)})  # each certificate checked once a process
     report = {**cache[key], "steps": list(cache[key]["steps"])}
-    if report["ok"] and listed:
-        _rests_on(cert.get("rests_on"), report)
+    report["ok"] and listed and _rests_on(cert.get("rests_on"), report)
     return report
 
 
@@ -50,7 +49,7 @@ def _steps(cert, seed: str, cache: dict, depth: int) -> dict:
                               rhs=model.read(record["rhs"]), prev_lhs=None, prev_rhs=None, prev_rhs_tree=None,
                               rng=rng_for(seed, str(number)), cache=cache, depth=depth, earlier=cert["steps"][:number - 1],
                               verdicts=report["steps"], check_nested=check_certificate)
-        if previous is not None and record["check"] in NEEDS_PREVIOUS:  # the step's before, read in its own model (once, if the same)
+        if previous is not None and str(record["check"]) in NEEDS_PREVIOUS:  # the step's before, read in its own model (once, if the same)
             ctx.prev_lhs, ctx.prev_rhs = sides if previous["model"] == record["model"] else (model.read(previous["lhs"]), model.read(previous["rhs"]))
             ctx.prev_rhs_tree = previous["rhs"]
         sides: tuple = (ctx.lhs, ctx.rhs)
@@ -78,7 +77,7 @@ def _rests_on(listed, report: dict) -> None:
 def check_catalogue(document, cache: dict | None = None) -> dict:
     """``derive verify --rules``: each statement must be the pinned one; each theorem proved here, or reported not."""
     (not isinstance(document, dict) or document.get("schema") != "derive-catalogue/1") and refuse("not a catalogue certificate")
-    model = Model(document.get("model"))  # what the catalogue's symbols are, declared by the document
+    (model := Model(document.get("model"))).fixed and refuse("a catalogue's theorems hold for every size: its model fixes none")
     results = []
     for statement in document.get("rules", []):
         name = statement.get("name") if isinstance(statement, dict) else None
@@ -86,8 +85,9 @@ def check_catalogue(document, cache: dict | None = None) -> dict:
             continue
         try:
             _, status = rules.known(name, {name: statement})
-            verdict = rules.theorem(name, statement, status, model, DONE if cache is None else cache) \
-                if "lhs" in statement else {"verdict": "proved", "axioms": rules.axioms_of(name)}
+            verdict = rules.theorem(name, statement, status, model, DONE if cache is None else cache) if "lhs" in statement \
+                else {"verdict": "proved", "axioms": rules.axioms_of(name)} if name in table()["rules"] \
+                else {"verdict": "failed", "axioms": [], "detail": "a definition the catalogue does not pin is no theorem"}
             results.append({"rule": name, "status": status, **verdict})
         except Refused as refusal:
             results.append({"rule": name, "status": "refused", "verdict": "failed", "axioms": [], "detail": str(refusal)})

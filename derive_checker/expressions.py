@@ -26,7 +26,7 @@ _UNARY = {name: getattr(sp, name) for name in ("log", "exp", "Abs", "sin", "cos"
 _CONSTANTS = {"Exp1": sp.E, "Pi": sp.pi, "Infinity": sp.oo, "NegativeInfinity": -sp.oo, "BooleanTrue": sp.true}
 _BINDERS = {"Sum": sp.Sum, "Product": sp.Product, "Maximum": Maximum}
 _FORMS: dict = {  # each head read from its parts: how many there are (or whether they fit), and what they make
-    "Pow": (2, sp.Pow), "KroneckerDelta": (2, sp.KroneckerDelta), "Limit": (3, sp.Limit), "Heaviside": (2, sp.Heaviside),
+    "Pow": (2, sp.Pow), "KroneckerDelta": (2, sp.KroneckerDelta), "Limit": (3, lambda e, x, a: sp.Limit(e, x, a, "+-")), "Heaviside": (2, sp.Heaviside),
     **{name: (2, getattr(sp, name)) for name in ("Eq", "Ne", "Lt", "Le", "Gt", "Ge")}, "Case": (2, sp.Tuple),  # cases
     **{name: (1, f) for name, f in _UNARY.items()}, **{name: (_ARITY[name], f) for name, f in OWN.items()},
     **{name: (1, f) for name, f in (("Transpose", sp.Transpose), ("Trace", sp.Trace), ("DiagMatrix", sp.DiagMatrix))},
@@ -82,7 +82,7 @@ def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
         return read(child, scope, at[1:] if here else None, put if here else None)
     try:
         return _read(head, args, scope, sub)
-    except (TypeError, ValueError, sp.SympifyError) as error:
+    except (TypeError, ValueError, AttributeError, sp.SympifyError) as error:
         raise error if isinstance(error, Malformed) else Malformed(f"{head}: {error}") from None
 
 
@@ -90,8 +90,9 @@ def _read(head, args, scope, sub):
     if (head, len(args)) in (("Integer", 1), ("Rational", 2)):
         return sp.Rational(*map(_digits, args))  # of one argument: the Integer
     if head == "Float" and len(args) == 2:  # of 53 bits or more: the numeric check's tolerance (from the bits) at most 1e-13
-        ok = isinstance(args[0], str) and all(ch in "0123456789.-+e" for ch in args[0]) and args[1] in range(53, 10_001)
-        return sp.Float(args[0], precision=args[1]) if ok else refuse(f"not a decimal number of 53 bits or more: {args!r}")
+        value = sp.Float(args[0], precision=args[1]) if isinstance(args[0], str) and len(args[0]) <= 40 and args[1] in range(53, 10_001) else None
+        exact = value is not None and (value == 0 or 1e-300 < abs(value) < 1e300) and sp.Rational(str(value)) == sp.Rational(args[0])
+        return value if exact else refuse(f"not a decimal of 53 bits or more as they hold it, in a double's range: {args!r}")  # exact
     if head in _CONSTANTS and not args:
         return _CONSTANTS[head]
     if head == "Symbol" and len(args) == 1:
@@ -118,8 +119,7 @@ def _read(head, args, scope, sub):
 
 
 def _digits(text) -> int:
-    ok = isinstance(text, str) and text.lstrip("-").isdigit() and len(text) <= 400
-    return int(text) if ok else refuse(f"not a whole number: {str(text)[:40]!r}")
+    return int(text) if isinstance(text, str) and text.lstrip("-").isdigit() and len(text) <= 400 else refuse(f"not a whole number: {str(text)[:40]!r}")
 
 
 def subtree(tree, path):

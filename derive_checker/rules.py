@@ -113,7 +113,7 @@ def _fresh(statement: dict, model) -> dict:
     parsed = [_parse(text, wilds) for text in statement["conditions"]]
     for predicate, names in ((p, n) for p, n in parsed if p is not None):  # a condition on a wild names it
         flags.setdefault(names[0], {}).update(FLAGS.get(predicate, {}))
-    _roles(statement["lhs"], roles)
+    wild_roles(statement["lhs"], roles)
     independent = {n[0] for p, n in parsed if p == "independent" and roles.get(n[1]) in ("bound", "variable")}  # of what it varies by
     index, variable = (next((name for name, role in roles.items() if role == want), None) for want in ("bound", "variable"))
     fresh = {n: sp.Symbol(f"_w{n}", **({"real": True, **flags.get(n, {})} if roles[n] == "variable" else {"integer": True}))
@@ -129,7 +129,7 @@ _ROLES = {"Limits": (("bound", 0, 1), ("limit", 1, None)), "Indexed": (("index",
           "Derivative": (("variable", 1, 2),), "Limit": (("variable", 1, 2),)}
 
 
-def _roles(tree, roles: dict) -> None:
+def wild_roles(tree, roles: dict) -> None:
     """What each wild is in a statement: a summation index, a limit, an array index, a variable (the first role it has)."""
     if isinstance(tree, list) and tree:
         for role, start, stop in _ROLES.get(tree[0], ()):
@@ -137,4 +137,4 @@ def _roles(tree, roles: dict) -> None:
                 if isinstance(part, list) and len(part) == 2 and part[0] == "Wild":
                     roles.setdefault(part[1], role)
         for arg in tree[1:]:
-            _roles(arg, roles)
+            wild_roles(arg, roles)

@@ -28,6 +28,9 @@ def check_rewrite(ctx) -> dict:
     _require(not (missing := set(statement.get("requires", ())) - ctx.model.facts), lambda: f"the rule needs {sorted(missing)}, which the model does not state")
     _require(isinstance(match := ctx.record.get("match"), dict) and set(match) <= set(statement["wilds"]), "its match binds no wilds of the rule")
     binding = {name: ctx.model.read(value) for name, value in match.items()}
+    rules.wild_roles(statement.get("lhs"), roles := dict[str, str]())  # an index or a limit of the rule is constant over its sum:
+    bound = [binding[n] for n, role in roles.items() if role == "bound" and n in binding]  # its match may not vary with the index
+    _require(not any(binding[n].has(*bound) for n, r in roles.items() if r in ("index", "limit") and n in binding), "a wild matched varies with its sum's index")
     part = ctx.model.read(subtree(ctx.prev_rhs_tree, path := ctx.record.get("location", [])))
     rest = ctx.model.read(ctx.record["rest"]) if "rest" in ctx.record else sp.Integer(1)
     lhs, rhs = (ctx.model.read(statement[side], **binding) for side in ("lhs", "rhs"))
@@ -79,6 +82,7 @@ def check_implied(ctx) -> dict:
     own = {ctx.model.read(a): ctx.model.read(b) for a, b in statement.get("defines", [])}
     given = _pairs(ctx, "definitions") if ctx.record.get("definitions") else {}
     _require(given == own, lambda: f"its definitions {given} are not those of the rule {ctx.record['rule']}")
+    _require(not any(repr(["Symbol", str(name)]) in repr(ctx.earlier) for name in own), "it defines a name an earlier step uses")
     lhs = ctx.lhs.xreplace(given).xreplace({ctx.prev_lhs: ctx.prev_rhs})
     return {**(verdict := equal(lhs, ctx.rhs, ctx.model, ctx.rng)), "axioms": sorted(set(verdict["axioms"]) | set(rules.axioms_of(ctx.record["rule"])))}
 
@@ -200,8 +204,7 @@ def check_starts(ctx) -> dict:
 
 
 def check_derived(ctx) -> dict:
-    """A nested certificate, checked here (by the certificate's own checker, which hands itself
-    down as ``ctx.check_nested``); its result must be this step's equation."""
+    """A nested certificate, checked here (by ``ctx.check_nested``, the certificate's checker); its result must be this step's."""
     _require(isinstance(nested := ctx.record.get("derivation"), dict), "it cites a derivation but holds no certificate of it")
     report = ctx.check_nested(nested, ctx.cache, depth=ctx.depth + 1)
     _require(report["ok"], lambda: f"the derivation it cites fails: {report.get('failure')}")
@@ -213,7 +216,7 @@ def check_derived(ctx) -> dict:
 
 
 def check_recalled(ctx) -> dict:
-    earlier = [n for n, s in enumerate(ctx.earlier, 1) if [s["lhs"], s["rhs"]] == [ctx.record["lhs"], ctx.record["rhs"]]]
+    earlier = [n for n, s in enumerate(ctx.earlier, 1) if [s["lhs"], s["rhs"], s["model"]] == [ctx.record[k] for k in ("lhs", "rhs", "model")]]
     _require(earlier, "it recalls an equation no earlier step reached")
     return {**{k: v for k, v in ctx.verdicts[earlier[0] - 1].items() if k not in ("n", "rule", "check")}, "detail": f"step {earlier[0]}, recalled"}
 
@@ -221,7 +224,7 @@ def check_recalled(ctx) -> dict:
 def check_induction(ctx) -> dict:
     """It solves the old recurrence: holds at 0 (an empty sum is 0) and, assumed at t - 1, at t; checked at t = 1..5 either way."""
     (t,) = [ctx.model.read(v) for v in ctx.record.get("variables", [])] or [None]
-    _require(isinstance(t, sp.Symbol) and ctx.lhs == ctx.prev_lhs, "it names no variable to induct on")
+    _require(isinstance(t, sp.Symbol) and bool(t.is_integer) and ctx.lhs == ctx.prev_lhs, "it names no whole-number variable to induct on")
     solution, base, start = ctx.rhs, ctx.rhs.xreplace({t: 0}), ctx.lhs.xreplace({t: 0})
     recurrence = ctx.prev_rhs.xreplace({ctx.lhs.xreplace({t: t - 1}): solution.xreplace({t: t - 1})})
     for a, b in [(base, start)] + [(solution.xreplace({t: n}), recurrence.xreplace({t: n})) for n in range(1, 6)]:
@@ -245,7 +248,7 @@ def check_substituted(ctx) -> dict:
     """``named``: a part written as the name defined for it; ``eliminated``: a multiplier at its value (the sum-to-one unchecked)."""
     ((name, value),) = _pairs(ctx, "definitions").items()
     named = ctx.record["check"] == "named"
-    _require(not (named and (value.has(name) or name in sp.Tuple(ctx.prev_lhs, ctx.prev_rhs).atoms(sp.Symbol))),
+    _require(not (named and (value.has(name) or repr(["Symbol", str(name)]) in repr(ctx.earlier))),  # no earlier step writes it
              lambda: f"the name {name} is not new")
     before, after = (ctx.prev_rhs, ctx.rhs.xreplace({name: value})) if named else (ctx.prev_rhs.xreplace({name: value}), ctx.rhs)
     verdict, j = equal(before, after, ctx.model, ctx.rng), (getattr(ctx.lhs, "indices", None) or [None])[-1]
@@ -263,22 +266,20 @@ def check_negative_definite(ctx) -> dict:
     return {"verdict": "proved", "axioms": ["field"]}
 
 
-KINDS = {"equal": lambda ctx: equal(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng),
-         "holds": lambda ctx: _require(not any(d.expr.is_Symbol for d in ctx.lhs.atoms(sp.Derivative)), "it differentiates a name "
-                                       "(which stands for what a step defines)") or equal(ctx.model.written(ctx.lhs), ctx.rhs, ctx.model, ctx.rng),
-         "rewrite": check_rewrite,
-         "local": check_local, "implied": check_implied, "instance": check_mapped, "specialises": check_mapped,
+KINDS = {"equal": lambda ctx: equal(ctx.prev_rhs, ctx.rhs, ctx.model, ctx.rng), "rewrite": check_rewrite, "local": check_local,
+         "holds": lambda ctx: _require(not any(d.expr.has(*{ctx.model.read(s["lhs"]) for s in ctx.earlier}) for d in ctx.lhs.atoms(sp.Derivative)),
+                                       "it differentiates a name an earlier step defines") or equal(ctx.model.written(ctx.lhs), ctx.rhs, ctx.model, ctx.rng),
+         "implied": check_implied, "instance": check_mapped, "specialises": check_mapped, "derivatives": check_derivatives,
          "differentiated": check_differentiated, "premise": check_premise, "given": check_starts, "defines": check_starts,
          "derived": check_derived, "recalled": check_recalled, "induction": check_induction, "solves": check_solves,
-         "named": check_substituted, "eliminated": check_substituted, "negative_definite": check_negative_definite,
-         "derivatives": check_derivatives}
+         "named": check_substituted, "eliminated": check_substituted, "negative_definite": check_negative_definite}
 NEEDS_PREVIOUS = set(KINDS) - {"premise", "given", "defines", "derived", "holds", "recalled"}
 KEEPS_LHS = {"equal", "rewrite", "local", "named", "eliminated"}  # the kinds that change the right side alone
 
 
 def check_step(ctx) -> dict:
     kind = ctx.record.get("check")
-    _require(kind in KINDS, lambda: f"the checker knows no step kind {kind!r}")
+    _require(isinstance(kind, str) and kind in KINDS, lambda: f"the checker knows no step kind {kind!r}")
     _require(kind not in NEEDS_PREVIOUS or ctx.prev_lhs is not None, "it needs a previous equation")
     _require(kind not in KEEPS_LHS or ctx.lhs == ctx.prev_lhs, lambda: f"the left side changed from {ctx.prev_lhs} to {ctx.lhs}")
     _require(kind not in NEEDS_PREVIOUS - {"instance", "specialises"} or ctx.earlier[-1]["model"] == ctx.record["model"],

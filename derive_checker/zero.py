@@ -79,7 +79,8 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
     for delta in sorted({f for f in sp.Mul.make_args(varying) if isinstance(f, sp.KroneckerDelta)}, key=sp.default_sort_key):  # a factor
         a, b = delta.args
         other = b if a == j else a if b == j else None
-        if other is not None and not other.has(j) and provably_inside(other, lo, hi, ranges, model):
+        captured = {j, *getattr(other, "free_symbols", ())} & {v for s in varying.atoms(*BINDERS) for v, *_ in s.limits}  # a name
+        if other is not None and not other.has(j) and not captured and provably_inside(other, lo, hi, ranges, model):  # re-bound inside
             used.add("delta-collapse")
             return constant * (varying / delta).xreplace({j: other})
     if (stated := _stated_sum(varying, j, lo, hi, model)) is not None:
@@ -112,9 +113,9 @@ def canonical(expr: sp.Basic) -> sp.Basic:
             return node
         if not isinstance(node, BINDERS):
             return node.func(*map(rename, node.args))
-        fresh = {variable: next(names) for variable, *_ in node.limits}  # an inner limit may name an outer index
-        return node.func(rename(node.function.xreplace(fresh)),
-                         *((fresh[v], *(rename(x.xreplace(fresh)) for x in b)) for v, *b in node.limits))
+        fresh = {variable: next(names) for variable, *_ in node.limits}  # inner binders renamed first (no capture); a limit's
+        return node.func(rename(node.function).xreplace(fresh), *((fresh[v], *(rename(x).xreplace(  # ends read outside it (an
+            {w: fresh[w] for w, *_ in node.limits[k + 1:]}) for x in b)) for k, (v, *b) in enumerate(node.limits)))  # outer one's)
     return rename(expr)
 
 

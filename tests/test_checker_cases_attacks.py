@@ -5,7 +5,8 @@ for the last, an exception that escaped the checker); each is now refused, or le
   * an empty sum or product evaluated by SymPy's convention inside the cases (a reversed range is minus a sum);
   * a derivative carried out at a cut point (the case holding only *at* the point differentiated there);
   * a decimal's own precision setting both its arithmetic and the numeric tolerance (1.0 at 2 bits = 5/4);
-  * a `holds` step differentiating a name (dE/dx = 0 after E = x², since E alone is a symbol);
+  * a `holds` step differentiating a name an earlier step defines (dE/dx = 0, d(2E)/dx = 0 after E = x²);
+  * a decimal with more digits than its bits hold, read at those bits (0.1000000000000004 = 1/10);
   * a condition SymPy cannot rewrite raising NotImplementedError out of the checker.
 """
 import pytest
@@ -68,15 +69,20 @@ def test_a_decimal_is_read_as_written_and_never_coarser_than_a_double():
     exactly_one = ["Float", "1.0", 53]
     assert verdict(two_steps(model, exactly_one, ["Add", ONE, ["Rational", "1", str(2 ** 60)]], axioms=["field"])) != "proved"
     assert verdict(two_steps(model, ["Float", "0.150000000000000", 53], ["Rational", "3", "20"], axioms=["field"])) == "proved"
+    with pytest.raises(Malformed, match="as they hold it"):  # 0.1000000000000004 read at 53 bits as 0.1: "proved" = 1/10
+        check_certificate(two_steps(model, ["Float", "0.1000000000000004", 53], ["Rational", "1", "10"], axioms=["field"]), cache={})
     with pytest.raises(Malformed, match="53 bits"):  # 1.0 at 2 bits "equalled" 5/4 (its tolerance about 500)
         check_certificate(two_steps(model, ["Float", "1.0", 2], ["Rational", "5", "4"], axioms=["field"]), cache={})
 
 
-def test_a_holds_step_may_not_differentiate_a_name():
-    """After E = x², a `holds` step dE/dx = 0 was proved (E alone is a symbol, its derivative 0)."""
+@pytest.mark.parametrize("differentiated, claimed", [
+    (E, integer(0)), (["Mul", integer(2), E], integer(0)), (["Add", E, X], ONE), (["Pow", E, integer(3)], integer(0))])
+def test_a_holds_step_may_not_differentiate_a_name_an_earlier_step_defines(differentiated, claimed):
+    """After E = x², a `holds` step dE/dx = 0 was proved (E alone is a symbol to SymPy, its derivative 0); after the
+    first fix (E bare refused) a fresh reader proved d(2E)/dx = 0, d(E + x)/dx = 1 and d(E³)/dx = 0 the same way."""
     model = {"symbols": {"E": "real", "x": "real"}, "sizes": {}}
-    certificate = two_steps(model, ["Pow", X, integer(2)], integer(0), check="holds", axioms=["derivative"])
-    certificate["steps"][1]["lhs"] = ["Derivative", E, X]
+    certificate = two_steps(model, ["Pow", X, integer(2)], claimed, check="holds", axioms=["derivative"])
+    certificate["steps"][1]["lhs"] = ["Derivative", differentiated, X]
     report = check_certificate(certificate, cache={}, listed=False)
     assert not report["ok"] and "differentiates a name" in report["failure"]
 
