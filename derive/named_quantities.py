@@ -31,7 +31,7 @@ def named_quantities(expr: sp.Basic) -> tuple[sp.Basic, list[tuple[sp.Basic, sp.
     """``expr`` written with letters, and the definitions of the letters in the order they are used
     in one another: each softmax named by its vector, each family of terms a sum holds and that occurs
     again at one index (``p_j ∑ₖ f_k − f_j``), each other subexpression that occurs twice."""
-    taken = {str(s) for s in expr.free_symbols} | {str(b.label) for b in expr.atoms(sp.IndexedBase)}
+    taken = {str(s) for s in expr.atoms(sp.Symbol)} | {str(b.label) for b in expr.atoms(sp.IndexedBase)}  # bound names too
     written, definitions = _softmaxes_named(expr, _fresh_letters("p", taken))  # p for probabilities
     written, families = _families_named(written, _fresh_letters("f", taken))  # f_k, a term per class
     written, repeated = _repeated_named(written, _fresh_letters("S", taken))  # S, a quantity (a sum, mostly)

@@ -124,3 +124,14 @@ def test_latex_html_and_json_carry_the_named_form_and_the_notes_keep_their_layou
     plain = derive.gradient(r"-\sum_{k} t_k \log y_k", "y_{j}")
     assert json.loads(render("json", [plain]))["derivations"][0]["result"]["named"] is None
     assert 'class="named"' not in render("html", [plain]) and r"\text{, where }" not in render("latex", [plain])
+
+
+def test_a_name_is_never_a_letter_the_expression_binds():
+    """A sum over an index called p: the softmax is named by another letter (a fresh reader saw
+    ∑ₚ pₚ (pₚ − tₚ), where p = softmax(z))."""
+    p_index = sp.Symbol("p", integer=True, positive=True)
+    brier = 2 * softmax(z[j], S) * (softmax(z[j], S) - t[j]
+                                    - sp.Sum(softmax(z[p_index], S) * (softmax(z[p_index], S) - t[p_index]), (p_index, 1, K)))
+    written, definitions = named_quantities(brier)
+    letter = _letter(definitions, SOFTMAX_NAME(sp.Symbol("z")))
+    assert str(letter) != "p" and written.has(letter)

@@ -93,11 +93,12 @@ def test_a_record_whose_steps_and_certificate_disagree_is_refused(tmp_path, monk
         shipped.load(SMALL)
 
 
-def test_a_damaged_record_is_said_to_be_damaged(tmp_path, monkeypatch):
+def test_a_record_that_cannot_be_read_is_not_used(tmp_path, monkeypatch):
+    """Damaged, or pickled by a SymPy the installed one cannot read (sympy has no upper bound): the engine
+    derives the built-in instead of the built-in failing."""
     (tmp_path / f"{SMALL}{shipped.SUFFIX}").write_bytes(b"not a pickle")
     monkeypatch.setattr(shipped, "DIRECTORY", tmp_path)
-    with pytest.raises(VerificationError, match="cannot be read"):
-        shipped.load(SMALL)
+    assert shipped.load(SMALL) is None
 
 
 def test_a_record_of_other_rules_is_not_used(monkeypatch):
@@ -149,6 +150,6 @@ def test_every_shipped_record_is_what_the_engine_derives_now():
     loaded and re-checked gives the engine's steps, verdicts and cross-checks.  Refresh the records with
     ``PYTHONHASHSEED=0 python -m derive.derivations.ship``."""
     env = {**os.environ, shipped.SWITCH: "0", "PYTHONHASHSEED": "0"}
-    done = subprocess.run([sys.executable, "-c", COMPARE], env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run([sys.executable, "-c", COMPARE], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
