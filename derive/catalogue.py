@@ -25,6 +25,7 @@ from .errors import CatalogueError
 from .languages import REFERENCE, chain, codes
 from .pattern_parser import check_pattern, parse_pattern
 from .proof_record import PROOFS_FILE, entry_for, for_every_size, read_record, trusted_entries
+from .rules_location import CATALOGUE_VARIABLE, rules_directory
 
 KINDS = ("equality", "definition", "transformation")  # transformation: both sides (log, d/dx)
 
@@ -183,9 +184,6 @@ def _word_fields() -> set[str]:
     return {key for code in codes() for key in (code, f"{code}_at", f"brief_{code}")}
 
 
-CATALOGUE_VARIABLE = "DERIVE_RULES"  # a directory of rule files to use instead of the catalogue shipped
-
-
 def active_directory() -> str | None:
     """The catalogue in use: the directory ``$DERIVE_RULES`` names, else the one shipped (``None``)."""
     chosen = os.environ.get(CATALOGUE_VARIABLE, "").strip()
@@ -194,15 +192,6 @@ def active_directory() -> str | None:
     if not Path(chosen).is_dir():
         raise CatalogueError(f"${CATALOGUE_VARIABLE} names {chosen}, which is not a directory of rule files")
     return str(Path(chosen).resolve())
-
-
-def rules_directory() -> Path:
-    """Where the catalogue lives: inside the installed package, else beside it in a checkout."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package / "rules", package.parent / "rules"):
-        if candidate.is_dir() and any(candidate.glob("*.toml")):
-            return candidate
-    raise CatalogueError(f"no rule catalogue found next to {package}")
 
 
 def _rule_from_table(entry: dict, topic: str, source: Path) -> Rule:

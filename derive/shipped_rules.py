@@ -13,7 +13,7 @@ SWITCH = "DERIVE_SHIPPED"  # "0": derive every built-in with the engine (what th
 def fingerprint(version: int = 1) -> str:
     """SHA-256 of what shipped data is made from: the rules directory in use (catalogue, declarations,
     languages, proofs) and the data's format ``version`` (a change of the engine's code is the tests' to see)."""
-    from .catalogue import rules_directory
+    from .rules_location import rules_directory
 
     digest = hashlib.sha256(f"{version}".encode())
     root = rules_directory()
@@ -26,6 +26,6 @@ def wanted() -> bool:
     """Whether shipped data may be used: not switched off, the shipped catalogue in use, and the
     shipped languages alone (a record holds its titles in those; a language added from files is
     printed from what the engine derives)."""
-    from .catalogue import CATALOGUE_VARIABLE
+    from .rules_location import CATALOGUE_VARIABLE
     from .languages import EXTRA_VARIABLE
     return os.environ.get(SWITCH, "1") != "0" and not os.environ.get(CATALOGUE_VARIABLE) and not os.environ.get(EXTRA_VARIABLE)

@@ -77,6 +77,19 @@ def _reads_only(plan, *expressions) -> None:
             raise CodegenError(f"{plan.name} reads {', '.join(others)} besides {plan.variable} and t")
 
 
+def _rechecked_mark(name: str, kind: str):
+    """The file beside a cached module made from shipped data saying that derive_checker re-checked its ``kind`` (loss and
+    gradient): a later process runs that kind from the cache like any cached module (the cache is trusted as the module is)."""
+    return module_path(name)[1].with_name(f"{module_path(name)[1].stem}.rechecked-{kind}")
+
+
+def _mark_rechecked(name: str, kind: str) -> None:
+    try:
+        _rechecked_mark(name, kind).touch()
+    except OSError:  # a cache that takes no file: the next process re-checks again
+        pass
+
+
 class Kernel:
     """A compiled loss and its gradient.  ``X`` is the model's output (logits ``Z`` or
     probabilities ``Y``): (N, K) for cross-entropy, (N,) for binary cross-entropy.  ``T``: integer
@@ -94,9 +107,10 @@ class Kernel:
         self.classes = self._module.CLASSES
         self._options_kernel = None  # PyTorch's options: compiled on the first call that gives one
         self.source = cache.text_of(self._module)
-        shipped = shipped_source(name)  # a module made from shipped data, whichever process or Kernel cached it, runs a
-        self._unchecked: set[str] = (  # kind only once derive_checker re-checked that kind's forms in this process
-            set(shipped[1]) if shipped is not None and cache.unsealed(self.source, module_path(name)[1].stem) == shipped[0] else set())
+        shipped = shipped_source(name)  # a module made from shipped data, whichever process or Kernel cached it, runs a kind
+        self._unchecked: set[str] = {  # only once derive_checker re-checked that kind's forms here or, marked so, in a process before
+            kind for kind in shipped[1] if not _rechecked_mark(name, kind).exists()} if shipped is not None and cache.unsealed(
+                self.source, module_path(name)[1].stem) == shipped[0] else set()
 
     @property
     def plan(self):
@@ -134,6 +148,7 @@ class Kernel:
             recheck(self.name, kind, with_gradient)
             if with_gradient:
                 self._unchecked.discard(kind)
+                _mark_rechecked(self.name, kind)
         n = X.shape[0]
         rows = np.empty(n, dtype=X.dtype)
         name = self.kernel_name(X, kind, with_gradient, layout)
