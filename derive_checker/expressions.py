@@ -32,8 +32,8 @@ _FORMS: dict = {  # each head read from its parts: how many there are (or whethe
     **{name: (1, f) for name, f in (("Transpose", sp.Transpose), ("Trace", sp.Trace), ("DiagMatrix", sp.DiagMatrix))},
     **{name: (lambda k, mat=name[:3] == "Mat": bool(k) and mat == any(x.is_Matrix for x in k), f) for name, f in _NARY.items()},
     **{name: (lambda k: len(k) == 2 and isinstance(k[1], sp.Tuple) and len(k[1]) == 3, f) for name, f in _BINDERS.items()},
-    "Limits": (lambda k: len(k) == 3 and isinstance(k[0], sp.Symbol), sp.Tuple),
-    "Derivative": (lambda k: len(k) >= 2, sp.Derivative),
+    "Limits": (lambda k: len(k) == 3 and isinstance(k[0], sp.Symbol) and (bool(k[0].is_integer) or k[0].assumptions0 == {"commutative": True}),
+               sp.Tuple), "Derivative": (lambda k: len(k) >= 2, sp.Derivative),  # a bound name: an index or declared nothing else
     "Piecewise": (lambda k: bool(k) and all(isinstance(c, sp.Tuple) and len(c) == 2 for c in k), sp.Piecewise)}
 FLAGS = {"any": {}, "index": {"integer": True}, "nonnegative": {"nonnegative": True}, "class": {"integer": True, "positive": True},  # domains;
          **dict.fromkeys(["real", "label", "target", "unit"], {"real": True}), **dict.fromkeys(["positive", "probability"], {"positive": True}),
@@ -82,7 +82,7 @@ def read(tree, scope: Scope, at=None, put=None) -> sp.Basic:
         return read(child, scope, at[1:] if here else None, put if here else None)
     try:
         return _read(head, args, scope, sub)
-    except (TypeError, ValueError, AttributeError, sp.SympifyError) as error:
+    except (TypeError, ValueError, AttributeError, RecursionError, sp.SympifyError) as error:
         raise error if isinstance(error, Malformed) else Malformed(f"{head}: {error}") from None
 
 

@@ -259,8 +259,8 @@ def check_substituted(ctx) -> dict:
 
 def check_negative_definite(ctx) -> dict:
     _require((ctx.lhs, ctx.rhs) == (ctx.prev_lhs, ctx.prev_rhs), "the equation changed")
-    deltas = ctx.rhs.atoms(sp.KroneckerDelta)
-    _require(len(deltas) == 1, "the second derivatives are not a diagonal matrix (one Kronecker delta)")
+    deltas, by = ctx.rhs.atoms(sp.KroneckerDelta), [v.indices[-1] for v in getattr(ctx.lhs, "variables", ()) if isinstance(v, sp.Indexed)]
+    _require(len(deltas) == 1 and len(by) == 2 and set(next(iter(deltas)).args) == set(by), "no diagonal matrix in the two indices")
     diagonal = sp.simplify(ctx.rhs / next(iter(deltas)))
     _require(bool(diagonal.is_negative), lambda: f"the diagonal entry {diagonal} is not negative in the declared domains")
     return {"verdict": "proved", "axioms": ["field"]}
@@ -286,5 +286,5 @@ def check_step(ctx) -> dict:
              "only a mapping's step takes the equation into another model (where what it reads may mean more)")
     try:
         return KINDS[kind](ctx)
-    except (ValueError, KeyError, TypeError, AttributeError) as error:  # Malformed, or SymPy refusing a step's numbers
+    except (ValueError, KeyError, TypeError, AttributeError, NotImplementedError, RecursionError) as error:  # Malformed, or SymPy
         raise Refused(f"malformed step: {error}") from None

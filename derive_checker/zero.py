@@ -73,7 +73,7 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
     """``Σ_{j=lo}^{hi} term``: constant factors out, a delta collapsed, a constant summed, a stated sum used."""
     constant, varying = term.as_independent(j, as_Add=False)
     used.update(["sum-linearity"] if constant != 1 else [])
-    if varying == 1 and (hi - lo + 1).is_nonnegative:
+    if varying == 1 and (hi - lo + 1).is_nonnegative and (hi - lo).is_integer:
         used.add("sum-constant")
         return constant * (hi - lo + 1)
     for delta in sorted({f for f in sp.Mul.make_args(varying) if isinstance(f, sp.KroneckerDelta)}, key=sp.default_sort_key):  # a factor

@@ -28,7 +28,7 @@ LAYERS = {
     "derive.work": CORE, "derive.work_budget": CORE, "derive.input_limits": CORE, "derive.safe_names": CORE, "derive.extensions": CORE,
     "derive.languages": CORE,
     "derive.steps": CORE, "derive.conditions": CORE, "derive.pattern_parser": CORE,
-    "derive.proof_record": CORE, "derive.catalogue": CORE, "derive.shipped_rules": CORE, "derive.vector_forms": CORE,
+    "derive.proof_record": CORE, "derive.catalogue": CORE, "derive.rules_location": CORE, "derive.shipped_rules": CORE, "derive.vector_forms": CORE,
     "derive.index_to_matrix": CORE, "derive.positivity": CORE, "derive.edge_sizes": CORE,
     "derive.models": CORE, "derive.point_draws": CORE, "derive.index_extents": CORE, "derive.at_sizes": CORE, "derive.link_functions": CORE,
     "derive.numeric_walk": CORE, "derive.numeric_check": CORE, "derive.induction": CORE,
