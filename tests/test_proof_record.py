@@ -27,7 +27,8 @@ from tools import ROOT, copy_of_the_catalogue, forge_record, tanh_rule
 # What importing and loading the catalogue may import of derive: the rules' text, their patterns
 # and conditions, and the record; nothing that proves (rule_proofs, verification, operations...).
 LOADING = {"derive", "derive.catalogue", "derive.conditions", "derive.conventions", "derive.errors",
-           "derive.functions", "derive.languages", "derive.pattern_parser", "derive.proof_record"}  # languages: the rules' words
+           "derive.functions", "derive.languages", "derive.pattern_parser", "derive.proof_record",
+           "derive.rules_location"}  # languages: the rules' words; rules_location: where they lie
 
 
 @pytest.fixture
