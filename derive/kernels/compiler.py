@@ -4,6 +4,7 @@ checks and reductions."""
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numpy as np
 
@@ -77,15 +78,15 @@ def _reads_only(plan, *expressions) -> None:
             raise CodegenError(f"{plan.name} reads {', '.join(others)} besides {plan.variable} and t")
 
 
-def _rechecked_mark(name: str, kind: str):
-    """The file beside a cached module made from shipped data saying that derive_checker re-checked its ``kind`` (loss and
+def _rechecked_mark(module: Path, kind: str) -> Path:
+    """The file beside a cached ``module`` made from shipped data saying that derive_checker re-checked its ``kind`` (loss and
     gradient): a later process runs that kind from the cache like any cached module (the cache is trusted as the module is)."""
-    return module_path(name)[1].with_name(f"{module_path(name)[1].stem}.rechecked-{kind}")
+    return module.with_name(f"{module.stem}.rechecked-{kind}")
 
 
-def _mark_rechecked(name: str, kind: str) -> None:
+def _mark_rechecked(module: Path, kind: str) -> None:
     try:
-        _rechecked_mark(name, kind).touch()
+        _rechecked_mark(module, kind).touch()
     except OSError:  # a cache that takes no file: the next process re-checks again
         pass
 
@@ -107,10 +108,11 @@ class Kernel:
         self.classes = self._module.CLASSES
         self._options_kernel = None  # PyTorch's options: compiled on the first call that gives one
         self.source = cache.text_of(self._module)
+        self._path = module_path(name)[1]  # its path names the engine's fingerprint: computed once (it reads every source file)
         shipped = shipped_source(name)  # a module made from shipped data, whichever process or Kernel cached it, runs a kind
         self._unchecked: set[str] = {  # only once derive_checker re-checked that kind's forms here or, marked so, in a process before
-            kind for kind in shipped[1] if not _rechecked_mark(name, kind).exists()} if shipped is not None and cache.unsealed(
-                self.source, module_path(name)[1].stem) == shipped[0] else set()
+            kind for kind in shipped[1] if not _rechecked_mark(self._path, kind).exists()} if shipped is not None and cache.unsealed(
+                self.source, self._path.stem) == shipped[0] else set()
 
     @property
     def plan(self):
@@ -148,7 +150,7 @@ class Kernel:
             recheck(self.name, kind, with_gradient)
             if with_gradient:
                 self._unchecked.discard(kind)
-                _mark_rechecked(self.name, kind)
+                _mark_rechecked(self._path, kind)
         n = X.shape[0]
         rows = np.empty(n, dtype=X.dtype)
         name = self.kernel_name(X, kind, with_gradient, layout)

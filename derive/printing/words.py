@@ -7,6 +7,7 @@ from .citations import cited_place
 
 GIVEN_MARK = "◦"  # a line taken as given (a user's loss): nothing proved, nothing failed; ✓ and ≈ mark the others
 
+
 def phrase(lang: str, key: str, **values: object) -> str:
     return language(lang).phrase(key, **values)
 
