@@ -189,7 +189,7 @@ def _binary(spec: Spec, function: str, with_gradient: bool, single: bool = False
     body.append(f"        bad = (x - x) + (t - t) + ({zero} if {zero} <= t <= {one} else nan)")
     body.append(f"        out[i] = {printer(reduced[0])} + bad")
     if with_gradient:
-        body.append(f"        G[i] = {printer(reduced[1])} * scale")
+        body.append(f"        G[i] = scaled({printer(reduced[1])}, scale)")  # the entry, then the scale (runtime.scaled)
     nan = ["    nan = np.float32(np.nan)" if single else "    nan = np.nan"]
     return "\n".join([f"def {function}({arguments(with_gradient, spec)}):"] + printer.declarations("    ") + nan + body) + "\n"
 
