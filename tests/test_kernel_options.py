@@ -267,6 +267,16 @@ def test_binary_options_in_float32(binary, torch):
     np.testing.assert_allclose(G, expected_grad, rtol=1e-5, atol=1e-6)
 
 
+def test_the_binary_options_gradient_reuses_the_stored_exponential(binary):
+    """e^{min(z, 0)} and e^{min(-z, 0)} in the gradient are 1 or the e^{-|z|} the loss pass stored
+    (source_printer.shared_exponentials, as in the bce-sigmoid kernel): no exponential of its own,
+    the same floats (e^0 is exactly 1, and min(z, 0) = -|z| for z < 0)."""
+    binary.loss(np.zeros((2, 3)), np.full((2, 3), 0.5), pos_weight=np.ones(3))
+    source = binary._options().source
+    gradient = source.split("def loss_and_grad_targets(")[1].split("\n\n\n")[0]
+    assert gradient.count("exp_nonpositive(") == 1 and "row[j] = " in gradient and "else row[j])" in gradient
+
+
 def test_bad_binary_options_are_named(binary):
     X, T = np.zeros((4, 3)), np.full((4, 3), 0.5)
     with pytest.raises(ValueError, match=r"pos_weight must be broadcastable to the logits' shape \(4, 3\); got shape \(2,\)"):

@@ -214,7 +214,10 @@ def plan_rows(spec: Spec, with_gradient: bool) -> RowPlan:
     read = (lambda e: as_label_indicators(e).xreplace({c.ell[c.i]: LAB})) if spec.labels else (lambda e: e)  # noqa: E731
     row_loss = relative_to_maximum(_log1p_forms(_canonical(read(spec.row_loss))), spec.variable, J,
                                    spec.labels or spec.targets_sum_to_one)
-    row_grad = _log1p_forms(_canonical(read(spec.row_grad)).xreplace({c.k: J})) if with_gradient else sp.S.Zero
+    # e^{min(a, 0)} as 1 or e^{-|a|} (the same float): the stored exponential of the binary options' loss pass
+    # instead of two more in their gradient pass (BCE with pos_weight, float64: 13.0 -> 8.0 ms a thread, 25000 x 100)
+    row_grad = shared_exponentials(_log1p_forms(_canonical(read(spec.row_grad)).xreplace({c.k: J}))) if with_gradient \
+        else sp.S.Zero
     levels, (row_loss, row_grad) = _levels([row_loss, row_grad])
     maxima = {name for level in levels for name, node in level if isinstance(node, Maximum)}
     # An exponential both the last pass and the gradient need is stored between the passes.
