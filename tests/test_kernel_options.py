@@ -181,6 +181,29 @@ def test_the_options_kernel_is_generated_from_the_derivations(kernel):
     assert "math.log1p(" in labels and "math.log1p(" not in targets
 
 
+def test_the_pass_taking_the_row_maximum_takes_nothing_else(kernel):
+    """The class pass with ``max`` cannot vectorise (NaN's semantics), so a sum in it is a serial
+    chain: the smoothing's sums over the classes are taken in the next pass, every kernel of the
+    options module, float64 and float32 (codegen._sums_after_maxima).  Their numbers: the grid above."""
+    kernel.loss(np.zeros((2, 3)), np.array([0, 1]), label_smoothing=0.1)
+    lines = kernel._options().source.splitlines()
+    passes = 0
+    for number, line in enumerate(lines):
+        if "= max(r0," not in line:
+            continue
+        depth = len(line) - len(line.lstrip())
+        start = number
+        while len(lines[start - 1]) - len(lines[start - 1].lstrip()) == depth:
+            start -= 1
+        end = number
+        while end + 1 < len(lines) and len(lines[end + 1]) - len(lines[end + 1].lstrip()) == depth:
+            end += 1
+        body = [text.strip() for text in lines[start:end + 1]]
+        assert all(text.startswith(("nonfinite += X[i, j] - X[i, j]", "r0 = max(r0, X[i, j])")) for text in body), body
+        passes += 1
+    assert passes >= 8  # loss and loss_and_grad, labels and targets, float64 and float32
+
+
 # ----- binary cross-entropy: F.binary_cross_entropy_with_logits(input, target, weight, pos_weight=...) -----
 WEIGHTS = {"none": lambda rng, shape: None, "entry": lambda rng, shape: rng.uniform(0.1, 3.0, shape),
            "label": lambda rng, shape: rng.uniform(0.1, 3.0, shape[-1:]),
@@ -242,6 +265,16 @@ def test_binary_options_in_float32(binary, torch):
     assert loss.dtype == np.float32 and G.dtype == np.float32
     np.testing.assert_allclose(loss, expected_loss, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(G, expected_grad, rtol=1e-5, atol=1e-6)
+
+
+def test_the_binary_options_gradient_reuses_the_stored_exponential(binary):
+    """e^{min(z, 0)} and e^{min(-z, 0)} in the gradient are 1 or the e^{-|z|} the loss pass stored
+    (source_printer.shared_exponentials, as in the bce-sigmoid kernel): no exponential of its own,
+    the same floats (e^0 is exactly 1, and min(z, 0) = -|z| for z < 0)."""
+    binary.loss(np.zeros((2, 3)), np.full((2, 3), 0.5), pos_weight=np.ones(3))
+    source = binary._options().source
+    gradient = source.split("def loss_and_grad_targets(")[1].split("\n\n\n")[0]
+    assert gradient.count("exp_nonpositive(") == 1 and "row[j] = " in gradient and "else row[j])" in gradient
 
 
 def test_bad_binary_options_are_named(binary):

@@ -141,6 +141,18 @@ def difference_f32(a, b):
     return a - b
 
 
+@_njit(fastmath={"contract"}, error_model="numpy")  # not inlined by Numba: keeps its own flags (no reassociation)
+def scaled(value, scale):
+    """A gradient entry times the reduction's scale (1/N for a mean), the entry rounded first.  Under
+    the kernels' ``reassoc`` flag LLVM moved the scale into the gradient's numerator of BCE in
+    probabilities, (scale (y - t)) / (y (1 - y)), which underflows where the entry does not: at
+    y = 5e-324, t = 0 the gradient came out 0 instead of 1/N.  Apart, the product keeps its place
+    and the rest of the kernel keeps the flag.  A flag it must have: a function compiled with none
+    took the kernel's (the product regrouped as before); with ``contract`` alone (inert on a product
+    nothing adds to) it did not."""
+    return value * scale
+
+
 @_njit(inline="always")
 def xlogy(x, y):
     """x log y with 0 log 0 = 0."""
