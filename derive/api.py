@@ -6,7 +6,6 @@ import sympy as sp
 from . import derivations
 from .catalogue import Rule, load_catalogue
 from .errors import ArgumentError, ArgumentTypeError
-from .input_derivatives import remember_derivation
 from .input_limits import checked_time_limit, time_limit as within_seconds
 from .safe_names import check_names
 from .piecewise import PiecewiseGradient
@@ -129,6 +128,7 @@ def _compile_derivation(derivation: Derivation, backend: str = "numba"):
     """What :meth:`Derivation.compile` does: a kernel of the loss and its gradient, each in its
     stable form, by one path for a built-in and a user's gradient (:mod:`derive.kernels`), for
     the ``backend`` named (numba, torch, jax)."""
+    from .input_derivatives import remember_derivation  # the bridges' derivatives: only a kernel needs them
     from .kernels import compile_derivation
     kernel = compile_derivation(derivation, backend)
     remember_derivation(kernel, derivation)  # a bridge asked for a derivative by another input starts from it

@@ -25,7 +25,7 @@ from .expression_paths import replace_at, subexpression_at
 from .index_extents import free_indices
 from .positivity import statement as positivity_statement
 from .proof_record import PIN_KEY, read_record, record_digest
-from .rewriting import match_rule, parts
+from .rewriting import match_once, parts
 from .steps import RESTRICTED, Equation
 
 SCHEMA = "derive-certificate/1"
@@ -280,7 +280,7 @@ def _rewrite_match(step, previous, model) -> dict:
     rule = get_rule(step.rule)
     sub = subexpression_at(previous.rhs, step.location)
     for part, rest in parts(sub, rule.pattern("lhs")):
-        binding = match_rule(rule, part, model)
+        binding = match_once(rule, part, model)  # the engine's own match where it made the step
         if binding is None:
             continue
         scope = {name: binding.get(name, w) for name, w in rule.wilds.items()}

@@ -8,6 +8,7 @@ and the count of operations a person writes that way, the loss and its gradient 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 import sympy as sp
 
@@ -31,11 +32,21 @@ def named_quantities(expr: sp.Basic) -> tuple[sp.Basic, list[tuple[sp.Basic, sp.
     """``expr`` written with letters, and the definitions of the letters in the order they are used
     in one another: each softmax named by its vector, each family of terms a sum holds and that occurs
     again at one index (``p_j ∑ₖ f_k − f_j``), each other subexpression that occurs twice."""
+    written, definitions = _named(expr)
+    return written, list(definitions)
+
+
+@lru_cache(maxsize=256)
+def _named(expr: sp.Basic) -> tuple[sp.Basic, tuple[tuple[sp.Basic, sp.Basic], ...]]:
+    """What :func:`named_quantities` gives, kept for the expression: a gradient's simplification sizes
+    each candidate form, and the same forms again when a later phase left the equation as it was,
+    and the printer names the result the search chose (a pure function of the expression)."""
     taken = {str(s) for s in expr.atoms(sp.Symbol)} | {str(b.label) for b in expr.atoms(sp.IndexedBase)}  # bound names too
+    known: dict[sp.Basic, frozenset] = {}  # the free symbols of each subexpression, found once (see _free)
     written, definitions = _softmaxes_named(expr, _fresh_letters("p", taken))  # p for probabilities
-    written, families = _families_named(written, _fresh_letters("f", taken))  # f_k, a term per class
-    written, repeated = _repeated_named(written, _fresh_letters("S", taken))  # S, a quantity (a sum, mostly)
-    return written, definitions + families + repeated
+    written, families = _families_named(written, _fresh_letters("f", taken), known)  # f_k, a term per class
+    written, repeated = _repeated_named(written, _fresh_letters("S", taken), known)  # S, a quantity (a sum, mostly)
+    return written, tuple(definitions + families + repeated)
 
 
 def _fresh_letters(letter: str, taken: set[str]) -> Iterator[str]:
@@ -64,9 +75,12 @@ def _softmaxes_named(expr: sp.Basic, letters: Iterator[str]) -> tuple[sp.Basic, 
             vectors[vector] = sp.IndexedBase(next(letters))
         return vectors[vector][index]
 
-    written = expr.replace(lambda e: isinstance(e, sp.Mul) and _written_out(e) is not None,
-                           lambda e: _written_out(e))
-    written = written.replace(lambda e: isinstance(e, softmax), letter)
+    written = expr
+    if written.has(sp.exp):  # a softmax written out holds an exponential
+        written = written.replace(lambda e: isinstance(e, sp.Mul) and _written_out(e) is not None,
+                                  lambda e: _written_out(e))
+    if written.has(softmax):
+        written = written.replace(lambda e: isinstance(e, softmax), letter)
     return written, [(base, SOFTMAX_NAME(vector)) for vector, base in vectors.items()]
 
 
@@ -84,13 +98,16 @@ def _written_out(product: sp.Mul) -> sp.Basic | None:
     return None
 
 
-def _families_named(expr: sp.Basic, letters: Iterator[str]) -> tuple[sp.Basic, list[tuple[sp.Basic, sp.Basic]]]:
+def _families_named(expr: sp.Basic, letters: Iterator[str],
+                    known: dict[sp.Basic, frozenset]) -> tuple[sp.Basic, list[tuple[sp.Basic, sp.Basic]]]:
     """Each sum ``∑ₖ F(k)`` whose term also occurs at one index outside it (``F(j)``), with ``F`` a letter
     ``f`` and both occurrences its components ``f_k``, ``f_j``: the per-class term a textbook names."""
     definitions: list[tuple[sp.Basic, sp.Basic]] = []
     for total in [node for node in sp.preorder_traversal(expr) if isinstance(node, sp.Sum) and len(node.limits) == 1]:
         index, term = total.limits[0][0], total.function
-        if sp.count_ops(term) == 0 or not term.has(index) or total not in sp.preorder_traversal(expr):
+        if sp.count_ops(term) == 0 or not term.has(index):
+            continue
+        if definitions and total not in sp.preorder_traversal(expr):  # a family named before rewrote it
             continue
         outside = expr.xreplace({total: sp.Dummy()})
         # each subexpression outside the sum by what it is past a number (−F(j) is −1 × F(j)); SymPy's
@@ -98,10 +115,10 @@ def _families_named(expr: sp.Basic, letters: Iterator[str]) -> tuple[sp.Basic, l
         past_coefficient: dict[sp.Basic, list[sp.Basic]] = {}
         for node in sp.preorder_traversal(outside):
             past_coefficient.setdefault(node.as_coeff_Mul()[1] if isinstance(node, sp.Mul) else node, []).append(node)
-        values = {v for v in outside.free_symbols | outside.atoms(sp.Integer) if v.is_integer and v != index}
+        values = {v for v in _free(outside, known) | outside.atoms(sp.Integer) if v.is_integer and v != index}
         matches = {node: (node.as_coeff_Mul()[0] if isinstance(node, sp.Mul) else sp.S.One, at)
                    for at in sorted(values, key=sp.default_sort_key)
-                   for node in past_coefficient.get(term.xreplace({index: at}), [])}
+                   for node in past_coefficient.get(_term_at(term, index, at), [])}
         if not matches:
             continue
         family = sp.IndexedBase(next(letters))
@@ -111,7 +128,32 @@ def _families_named(expr: sp.Basic, letters: Iterator[str]) -> tuple[sp.Basic, l
     return expr, definitions
 
 
-def _repeated_named(expr: sp.Basic, letters: Iterator[str]) -> tuple[sp.Basic, list[tuple[sp.Basic, sp.Basic]]]:
+@lru_cache(maxsize=1024)
+def _term_at(term: sp.Basic, index: sp.Basic, at: sp.Basic) -> sp.Basic:
+    """``term`` at the index ``at``: each form a gradient's simplification sizes holds the same sums, and
+    a component built anew (an ``Indexed``) works out its assumptions anew each time."""
+    return term.xreplace({index: at})
+
+
+_UNION_OF_ARGUMENTS = sp.Basic.__dict__["free_symbols"]  # the free symbols of a node that binds nothing
+
+
+def _free(node: sp.Basic, known: dict[sp.Basic, frozenset]) -> frozenset:
+    """``node.free_symbols``, each subexpression's found once in ``known``: SymPy walks the whole tree
+    below a node each time it is asked, and the naming asks of every node, over and over.  A node of a
+    class with free symbols of its own (a symbol, a component, a sum binding its index) is asked."""
+    found = known.get(node)
+    if found is None:
+        if getattr(type(node), "free_symbols", None) is _UNION_OF_ARGUMENTS:
+            found = frozenset().union(*(_free(argument, known) for argument in node.args))
+        else:
+            found = frozenset(node.free_symbols)
+        known[node] = found
+    return found
+
+
+def _repeated_named(expr: sp.Basic, letters: Iterator[str],
+                    known: dict[sp.Basic, frozenset]) -> tuple[sp.Basic, list[tuple[sp.Basic, sp.Basic]]]:
     """Each subexpression that occurs twice or more, with no summation index bound outside it, as a
     letter: the largest first (``S = ∑ᵢ tᵢ yᵢ`` in a quotient and its square), then what repeats in
     what is left.  Only what a person would name: a function applied (``σ(z)``), or two operations or
@@ -120,7 +162,7 @@ def _repeated_named(expr: sp.Basic, letters: Iterator[str]) -> tuple[sp.Basic, l
     while True:
         counts: dict[sp.Basic, int] = {}
         for where in [expr, *(value for _, value in definitions)]:  # S in the result and in D = S + …
-            _count_free_subexpressions(where, counts)
+            _count_free_subexpressions(where, counts, known)
         named = [node for node, seen in counts.items() if seen > 1 and _worth_a_name(node)]
         if not named:  # named largest first, so each definition uses those named after it: defined first
             return expr, definitions[::-1]
@@ -130,13 +172,14 @@ def _repeated_named(expr: sp.Basic, letters: Iterator[str]) -> tuple[sp.Basic, l
         definitions = [(name, value.xreplace({largest: letter})) for name, value in definitions] + [(letter, largest)]
 
 
-def _count_free_subexpressions(node: sp.Basic, counts: dict[sp.Basic, int], bound: frozenset = frozenset()) -> None:
+def _count_free_subexpressions(node: sp.Basic, counts: dict[sp.Basic, int], known: dict[sp.Basic, frozenset],
+                               bound: frozenset = frozenset()) -> None:
     """How often each subexpression of ``node`` occurs, leaving out those that hold an index bound around them."""
-    if not (node.free_symbols & bound):
+    if not bound or not (_free(node, known) & bound):
         counts[node] = counts.get(node, 0) + 1
     inner = bound | {variable for variable, *_ in node.limits} if isinstance(node, BINDERS) else bound
     for argument in node.args:
-        _count_free_subexpressions(argument, counts, inner)
+        _count_free_subexpressions(argument, counts, known, inner)
 
 
 def _worth_a_name(node: sp.Basic) -> bool:

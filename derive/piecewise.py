@@ -14,15 +14,18 @@ from it return PyTorch's numbers at the kink too.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from .errors import DeriveError
-from .piecewise_forms import Collapse, clamped
-from .kink_sides import Kink, is_zero, kinks_between, simpler
 from .kinks import KINKS, Branch, branches_of, first_kink, nested_two_way
 from .steps import Derivation, Equation, Verification
 from .work import may_simplify
+
+if TYPE_CHECKING:  # imported where a loss has kinks: every smooth gradient asks has_kinks, and nothing more of these
+    from .kink_sides import Kink
+    from .piecewise_forms import Collapse
 
 @dataclass(frozen=True)
 class Piece:
@@ -210,6 +213,9 @@ def piecewise_gradient(lhs: sp.Basic, rhs: sp.Basic, variable: sp.Basic, derive_
             pieces.append(Piece(loss, choices, derivation, derivation.result.rhs))
         else:
             pieces.append(Piece(loss, choices, None, sp.S.Zero))
+    from .kink_sides import kinks_between
+    from .piecewise_forms import clamped
+
     kinks = tuple(kinks_between(pieces, variable))
     derivative = sp.Derivative(lhs, variable)
     if first is not None:
@@ -294,6 +300,8 @@ def _merged(pieces: list[Piece], variable: sp.Basic) -> sp.Basic | None:
     """One expression for every piece: a piece's derivative with one of its branches' values written
     back as the kink it came from (2 (1 − y z)(−y) -> 2 max(0, 1 − y z)(−y)), kept when putting each
     piece's branches into it gives that piece's derivative again."""
+    from .kink_sides import is_zero, simpler
+
     stand_in, value = sp.Dummy("u", real=True), sp.Dummy("v", real=True)
     for piece in pieces:
         for choice in piece.choices:

@@ -141,9 +141,11 @@ def _needs_sum_factor(pattern: sp.Basic) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _match_once(rule: Rule, sub: sp.Basic, domain: Domain) -> dict[str, sp.Basic] | None:
+def match_once(rule: Rule, sub: sp.Basic, domain: Domain) -> dict[str, sp.Basic] | None:
     """:func:`match_rule`, once per rule, part and model: a strategy tries every rule of its ruleset
-    on the unchanged parts of each new line again."""
+    on the unchanged parts of each new line again, and the certificate asks again for the match that
+    made each rewrite step (:func:`derive.certificate._rewrite_match`).  The binding is shared: read it,
+    never change it."""
     return match_rule(rule, sub, domain)
 
 
@@ -158,7 +160,7 @@ def rewrite_once(rule: Rule, expr: sp.Basic, domain: Domain) -> tuple[sp.Basic, 
         for part, rest in parts(sub, pattern):
             if shared and not _two_factors_share_a_base(part):
                 continue  # a^b a^c written as a^{b+c} changes nothing here (see below)
-            binding = _match_once(rule, part, domain)
+            binding = match_once(rule, part, domain)
             if binding is None:
                 continue
             if _captures(rule, binding):

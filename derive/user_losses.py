@@ -14,9 +14,7 @@ from dataclasses import replace
 import sympy as sp
 
 from . import conventions as c
-from .derivations.plans import loss_and_gradient
 from .derivations.runner import named_strategy
-from .derivations.stable import stable_form
 from .errors import ArgumentTypeError, DeriveError, LimitExceeded, ParseError
 from .front_end import from_latex
 from .gradient_checks import cross_check_gradient
@@ -142,6 +140,9 @@ def stable_forms(derivation: Derivation) -> tuple[Derivation, Derivation]:
     log-sum-exp shift...), then each sigmoid by its sign: each a verified derivation, which
     ``derive grad ... --stable`` shows and the kernel computes (the same strategy as every kernel's:
     :mod:`derive.derivations.plans`)."""
+    from .derivations.plans import loss_and_gradient  # the kernels' plans: only --stable and --compile need them
+    from .derivations.stable import stable_form
+
     loss, gradient, _ = loss_and_gradient(derivation)
     title = in_every_language("titles.stable_loss", title=derivation.title)
     stable_loss = stable_form(loss, f"{USER_GRADIENT}-loss-stable", title)

@@ -251,7 +251,13 @@ def _simplify_algebra(rule, equation, model, arguments):
         candidates += [_complements_in_denominator(sp.factor(atomised)).xreplace(back),
                        sp.factor_terms(sp.cancel(atomised)).xreplace(back), collected.xreplace(back)]
     candidates += [_minus_taken_inside(candidate) for candidate in candidates]
-    size = _written_size if arguments.get("with_sums") else _size
+    measure = _written_size if arguments.get("with_sums") else _size
+    sizes: dict[sp.Basic, tuple[int, ...]] = {}  # each form measured once: the candidates repeat one another
+
+    def size(expr: sp.Basic) -> tuple[int, ...]:
+        if expr not in sizes:
+            sizes[expr] = measure(expr)
+        return sizes[expr]
     simpler = min(candidates, key=size)
     if simpler == rhs or size(simpler) >= size(rhs):
         return None
