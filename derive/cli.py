@@ -494,7 +494,7 @@ def _end(code: int) -> NoReturn:
     import atexit
     import threading
 
-    if threading.active_count() == 1 and not atexit._ncallbacks():
+    if threading.active_count() == 1 and not getattr(atexit, "_ncallbacks", lambda: 1)():  # (CPython's; elsewhere: shut down)
         try:
             for stream in (sys.stdout, sys.stderr):
                 if stream is not None:  # started with it closed (derive list >&-)
