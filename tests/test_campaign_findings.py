@@ -35,6 +35,12 @@ def test_bce_gradient_at_a_subnormal_probability_is_not_flushed_to_zero(bce):
     assert G[0] == 0.5 and G[1] == -1.0
 
 
+def test_weighted_bce_gradient_at_a_subnormal_probability_is_not_flushed_to_zero(bce):
+    """The options kernel (a weight) had the same regrouping: 0 came back for 1/(1 - y) / N = 1/2."""
+    G = bce.grad(np.array([5e-324, 0.5]), np.array([0.0, 1.0]), weight=np.array([1.0, 1.0]))
+    assert G[0] == 0.5 and G[1] == -1.0
+
+
 def test_ignore_index_naming_a_class_is_refused_with_target_probabilities():
     """With target probabilities there are no labels to leave out: PyTorch refuses any
     ignore_index but a negative one; so does the kernel (it ignored the option silently)."""

@@ -385,7 +385,7 @@ def test_the_generator_compiles_a_loss_nobody_wrote_a_kernel_for(tmp_path):
     gradient = sp.diff(sp.Sum((c.y[c.i, c.k] - c.t[c.i, c.k]) ** 2, (c.k, 1, c.K)), c.y[c.i, c.k]).doit() / c.N
     spec = Spec(per_sample(mse), per_sample_gradient(2 * (c.y[c.i, c.k] - c.t[c.i, c.k]) / c.N), c.y, True, False)
     assert gradient != 0
-    source = "import math\nimport numba\nfrom derive.kernels.runtime import exp_nonpositive, xlogy\n\n@numba.njit\n" + generate(spec, "kernel", True)
+    source = "import math\nimport numba\nfrom derive.kernels.runtime import exp_nonpositive, scaled, xlogy\n\n@numba.njit\n" + generate(spec, "kernel", True)
     namespace: dict = {}
     exec(compile(source, "generated", "exec"), namespace)  # our own generated source, not user input
     rng = np.random.default_rng(6)

@@ -338,9 +338,10 @@ PARTIAL = "_run"  # the suffix of a sum's float32 partial over one run of CHUNK 
 
 def gradient_entry(expression: sp.Basic, printer: Printer, names) -> list[str]:
     """Statements writing ``G[i, j]``: the entry's common subexpressions, then the entry times the
-    reduction's scale."""
+    reduction's scale, by ``runtime.scaled`` (the entry rounded first: under ``reassoc`` LLVM moved
+    the scale into BCE's numerator, and the weighted gradient at y = 5e-324 came out 0, not 0.5)."""
     temps, (value,) = sp.cse([expression], symbols=names, order="none")
-    return statements(temps, printer, "") + [f"G[i, j] = {printer(value)} * scale"]
+    return statements(temps, printer, "") + [f"G[i, j] = scaled({printer(value)}, scale)"]
 
 
 def _complements(level, bodies) -> dict:

@@ -70,7 +70,7 @@ def module_source(kinds: dict) -> str:
              'Do not edit: derive writes this file again when the derivations change."""',
              "import math", "", "import numba", "import numpy as np", "",
              "from derive.kernels.runtime import (difference, difference_f32, exp_difference_f32, exp_nonpositive, exp_nonpositive_f32,",
-             "                                    log1p_unit, log1p_unit_f32, xlogy)",
+             "                                    log1p_unit, log1p_unit_f32, scaled, xlogy)",
              "from derive.kernels.noalias import NoAliasCompiler", ""]
     for kind, (_, elementwise) in kinds.items():
         spec, weights = weighted_specs_of(plan_irs(plans[kind])[kind])  # the one kernel IR every backend reads
