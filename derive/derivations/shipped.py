@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 import sympy as sp
 from sympy.concrete.expr_with_limits import ExprWithLimits
-from sympy.core.parameters import evaluate, global_parameters
+from sympy.core.parameters import evaluate
 
 from .. import shipped_rules
 from ..errors import VerificationError
@@ -166,7 +166,5 @@ def rebuild(cls: type, args: tuple) -> sp.Basic:
         made._args = args
         made.is_commutative = args[0].is_commutative
         return made
-    if not global_parameters.evaluate:  # as read_record reads it
-        return cls(*args)
-    with evaluate(False):
+    with evaluate(False):  # already off as read_record reads (no switch, so no cache cleared)
         return cls(*args)
