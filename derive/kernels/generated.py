@@ -40,6 +40,14 @@ DECORATOR = ('@numba.njit(cache=True, nogil=True, error_model="numpy", pipeline_
 USER_DECORATOR = DECORATOR.replace('"contract", ', "")
 
 
+# What every generated row and options module imports: the runtime's functions its kernels may call (one list,
+# so a function added to the runtime for the generators reaches both kinds of module).
+MODULE_IMPORTS = ("import math", "", "import numba", "import numpy as np", "",
+                  "from derive.kernels.runtime import (difference, difference_f32, exp_difference_f32, exp_nonpositive, exp_nonpositive_f32,",
+                  "                                    expm1_nonpositive, log1p_any, log1p_unit, log1p_unit_f32, scaled, xlogy)",
+                  "from derive.kernels.noalias import NoAliasCompiler", "")
+
+
 def sums_to_one(kind) -> bool:
     """Whether the targets of ``kind`` (:class:`derive.derivations.plans.Kind`) sum to one over the classes, as a fact
     its stable loss was derived under (one-hot labels do; target probabilities where the
