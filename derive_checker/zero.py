@@ -92,7 +92,7 @@ def _sum_term(term, j, lo, hi, ranges, model, used):
 def provably_inside(index, lo, hi, ranges, model) -> bool:
     """Whether ``index`` provably lies in ``[lo, hi]`` for every size from its declared least (its range from ``ranges``)."""
     low, high = (index, index) if index.is_Integer else ranges.get(index, ranges.get(getattr(index, "base", None), (None, None)))
-    return low is not None and all(bool(sp.simplify(gap.xreplace(model.from_least)).is_nonnegative) for gap in (low - lo, hi - high))
+    return low is not None and all(bool(sp.expand(gap.xreplace(model.from_least)).is_nonnegative) for gap in (low - lo, hi - high))
 
 
 def _stated_sum(varying, j, lo, hi, model):
@@ -100,7 +100,7 @@ def _stated_sum(varying, j, lo, hi, model):
     if not isinstance(varying, sp.Indexed) or varying.indices[-1] != j or any(ix.has(j) for ix in varying.indices[:-1]):
         return None
     fact = ROW_FACTS.get(model.arrays.get(varying.base.label.name))
-    ok = fact in model.facts and lo == 1 and sp.simplify(hi - model.class_count()) == 0
+    ok = fact in model.facts and lo == 1 and sp.expand(hi - model.class_count()) == 0
     return "fact-" + fact.replace("_", "-") if ok else None
 
 
@@ -132,8 +132,8 @@ def _atoms(expr: sp.Basic) -> sp.Basic:
 
 
 def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
-    """Whether ``before == after`` for every size: as they stand, else through the declared link (``def-link``); a
-    real x inside |x|, max or min (at most 3 of them) in the two cases x = u and x = -u, u ≥ 0 (``order``)."""
+    """Whether ``before == after`` for every size: as they stand, else with the model's definitions written out (``def-``), simplify
+    tried last; a real x inside |x|, max or min (at most 3 of them) in the two cases x = u and x = -u, u ≥ 0 (``order``)."""
     before, after = both = sp.Tuple(before, after).xreplace({f: sp.Rational(str(f)) for f in sp.Tuple(before, after).atoms(sp.Float)})  # a decimal as written
     free, labels = both.free_symbols, {a.base.label for a in both.atoms(sp.Indexed)}  # never an array's name, a bound index,
     labels |= {v for d in both.atoms(sp.Limit, sp.Derivative) for v in (d.args[1:2] if isinstance(d, sp.Limit) else d.variables)}
@@ -145,11 +145,11 @@ def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
     if 0 < len(real) <= 3:
         u = sp.Dummy("u", nonnegative=True)
         return all(proves(*both.xreplace({real[0]: v}), model, used) for v in (u, -u)) and not used.add("order")  # type: ignore[call-arg]  # *a SymPy Tuple of 2: mypy spreads *Any on every parameter
-    return _proves(before, after, model, used) or bool(model.defined and model.written(both) != both
-                                                       and _proves(*model.written(both), model, used) and not used.update(model.defined))  # type: ignore[call-arg]  # as above
+    sides = [both, *([model.written(both)] if model.defined and model.written(both) != both else [])]  # simplify last: after the (def-)
+    return any(_proves(*s, model, used, heavy) and not (s is not both and used.update(model.defined)) for heavy in (False, True) for s in sides)  # type: ignore[call-arg]  # definitions written out
 
 
-def _proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
+def _proves(before: sp.Basic, after: sp.Basic, model, used: set, heavy: bool = True) -> bool:
     try:
         both = sp.Tuple(before, after)
         if both.has(sp.Derivative) and (model.link or model.linear) and model.written(both) != both:
@@ -167,7 +167,7 @@ def _proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
         logs = sp.expand_log(difference, force=False)
         if logs != difference and sp.cancel(sp.together(_expand(logs))) == 0:
             return not used.add("log-laws")
-        return sp.count_ops(difference) <= SIMPLIFY_OPS and sp.simplify(difference) == 0 and not used.update({"log-laws", "exp-log"})
+        return heavy and sp.count_ops(difference) <= SIMPLIFY_OPS and sp.simplify(difference) == 0 and not used.update({"log-laws", "exp-log"})
     except (TypeError, ValueError, NotImplementedError, RecursionError, sp.PolynomialError):
         return False
 
