@@ -41,6 +41,26 @@ def test_weighted_bce_gradient_at_a_subnormal_probability_is_not_flushed_to_zero
     assert G[0] == 0.5 and G[1] == -1.0
 
 
+@pytest.mark.parametrize("width", [np.float64, np.float32])
+def test_the_logit_difference_keeps_its_one_rounding_inside_a_reassociating_kernel(width):
+    """``runtime.difference`` keeps a - b apart from the sums around it; compiled with no fast-math flag (or
+    contract alone) it took its caller's reassociation once inlined: difference(x s, y s) came back as (x - y) s."""
+    import numba
+    from derive.kernels.runtime import difference, difference_f32
+    apart = difference if width is np.float64 else difference_f32
+
+    @numba.njit(fastmath={"reassoc", "nsz", "contract"}, error_model="numpy")
+    def kernel(X, Y, s):
+        total = X[0] * 0
+        for i in range(X.shape[0]):
+            total += apart(X[i] * s, Y[i] * s)
+        return total
+    x, y, s = width(1) + np.finfo(width).eps, width(1), width(0.1)
+    assert (x * s) - (y * s) != (x - y) * s  # the two groupings differ here
+    assert np.frexp((x * s) - (y * s))[0] == 0.5  # a power of two: its sum over the rows is exact in any order (AVX2 or AVX-512)
+    assert kernel(np.full(8, x), np.full(8, y), s) == 8 * ((x * s) - (y * s))
+
+
 def test_ignore_index_naming_a_class_is_refused_with_target_probabilities():
     """With target probabilities there are no labels to leave out: PyTorch refuses any
     ignore_index but a negative one; so does the kernel (it ignored the option silently)."""

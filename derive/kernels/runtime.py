@@ -126,8 +126,8 @@ def expm1_nonpositive(x):
     return series if v > -HALF_LN2 else shifted
 
 
-@_njit(error_model="numpy")  # no fast-math flags: LLVM may not reassociate this subtraction
-def difference(a, b):
+@_njit(fastmath={"arcp"}, error_model="numpy")  # a flag it must have (inert here: no division): with none, or contract alone, a
+def difference(a, b):  # reassoc caller's LLVM turned difference(x s, y s) into (x - y) s (tests/test_campaign_findings.py)
     """a - b in float64 (exact for two float32 values), for a logit and its row maximum: the
     kernels write a loss in these differences (kernels/shift.py), and this one rounding is kept
     apart from the sum around it, which the kernels' ``reassoc`` flag would otherwise let LLVM
@@ -135,7 +135,7 @@ def difference(a, b):
     return np.float64(a) - np.float64(b)
 
 
-@_njit(error_model="numpy")
+@_njit(fastmath={"arcp"}, error_model="numpy")  # as ``difference``
 def difference_f32(a, b):
     """``difference`` in float32, for a float32 class pass."""
     return a - b
