@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from enum import Enum
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import sympy as sp
 
@@ -173,7 +173,7 @@ class Derivation:
     name: str
     title: Mapping[str, str]
     steps: tuple[Step, ...]
-    cross_checks: tuple = ()  # independent checks of the result (gradient_checks.CrossCheck)
+    cross_checks: Sequence = ()  # independent checks of the result (gradient_checks.CrossCheck): a tuple, or one made when read
     models: tuple = ()  # the model each step was checked in, so a step can be checked again
 
     @property

@@ -3,6 +3,7 @@ engine derives now, every ✓ of a loaded one is the checker's verdict in this p
 record is refused, by the checker or by the binding of the record to its certificate."""
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -153,3 +154,25 @@ def test_every_shipped_record_is_what_the_engine_derives_now():
     done = subprocess.run([sys.executable, "-c", COMPARE], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_cited_gradients_cross_checks_are_made_when_read_and_a_shown_gradients_are_printed():
+    """A built-in loaded to be cited is shown by its citer: its cross-checks (sympy.diff, central differences, 0.1-0.25 s)
+    are made only when something reads them, and then they are the engine's (issue 33)."""
+    code = """import json, derive
+from derive.derivations import registry
+citer = derive.get("bce-sigmoid-grad-stable")
+cited = [s.check.derivation for s in citer.steps if s.check.derivation is not None and s.check.derivation.name == "bce-sigmoid-grad"]
+pending = [c.cross_checks._make is not None for c in cited]
+made = [[check.method for check in c.cross_checks] for c in cited]
+print(json.dumps([pending, made, [c.cross_checks._make is None for c in cited]]))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    pending, made, after = json.loads(done.stdout)
+    assert pending and all(pending)  # cited, not yet read: not made
+    assert made == [["sympy.diff", "central difference"]] * len(pending) and all(after)
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown):
+        assert main(["show", "bce-sigmoid-grad"]) == 0
+    assert "sympy.diff" in shown.getvalue()

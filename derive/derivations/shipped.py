@@ -9,7 +9,8 @@ engine has just found.  Nothing of the record is trusted but the grouping of its
   (the trees written from the loaded steps must be the certificate's own), and so are the models
   (their declarations written afresh from the loaded models), so an edited record is either refused
   by the checker or refused here;
-- the independent cross-check of a gradient (``sympy.diff``, central differences) is computed afresh;
+- the independent cross-check of a gradient (``sympy.diff``, central differences) is computed afresh
+  (when first read: :class:`~derive.deferred.Deferred`);
 - a record made from other rules than those in use (a fingerprint of the rules directory and of the
   record's format) is not used: the engine derives the built-in as before.  The test
   ``tests/test_shipped.py`` compares the shipped records with what the engine derives now, so a
@@ -25,6 +26,7 @@ import pickle
 import re
 import zlib
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,6 +35,7 @@ from sympy.concrete.expr_with_limits import ExprWithLimits
 from sympy.core.parameters import evaluate
 
 from .. import shipped_rules
+from ..deferred import Deferred
 from ..errors import VerificationError
 from ..shipped_rules import SWITCH  # noqa: F401 (the writer, .ship, reads it from here)
 from ..steps import Derivation, Step
@@ -87,11 +90,15 @@ def load_anyway(name: str, cite: Callable[[str], Derivation] | None = None) -> D
         derivation = _citing_the_built_ins(derivation, cite)
     from ..checking import checked_as
     made = checked_as(derivation, document)
-    if record["cross_check"] is not None:
-        from ..gradient_checks import cross_check_gradient
-        loss, wrt, model = record["cross_check"]
-        made = replace(made, cross_checks=cross_check_gradient(loss, made.result, wrt, model))
+    if record["cross_check"] is not None:  # computed afresh, when first read (a cited built-in's never are)
+        made = replace(made, cross_checks=Deferred(partial(_cross_checks, record["cross_check"], made.result)))
     return made
+
+
+def _cross_checks(stored: tuple, result) -> tuple:
+    from ..gradient_checks import cross_check_gradient
+    loss, wrt, model = stored
+    return cross_check_gradient(loss, result, wrt, model)
 
 
 def _citing_the_built_ins(derivation: Derivation, get: Callable[[str], Derivation]) -> Derivation:
