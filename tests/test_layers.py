@@ -26,6 +26,7 @@ LAYERS = {
     # core: what an expression, a model and a rule are, and the numbers and proofs about them
     "derive.conventions": CORE, "derive.errors": CORE, "derive.functions": CORE, "derive.ranges": CORE,
     "derive.work": CORE, "derive.work_budget": CORE, "derive.input_limits": CORE, "derive.safe_names": CORE, "derive.extensions": CORE,
+    "derive.deferred": CORE,
     "derive.languages": CORE,
     "derive.steps": CORE, "derive.conditions": CORE, "derive.pattern_parser": CORE,
     "derive.proof_record": CORE, "derive.catalogue": CORE, "derive.rules_location": CORE, "derive.shipped_rules": CORE, "derive.vector_forms": CORE,
