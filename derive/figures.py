@@ -115,12 +115,32 @@ def require_drawing(lang: str) -> str:
     if family:
         from matplotlib import font_manager
 
-        try:
-            font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
-        except ValueError:
-            raise DeriveError(f"the {chosen.name} notes' figures need the font {family}: install "
-                              f"{chosen.setting('notes.figure_font_package')}") from None
+        if not _has_font(font_manager, family):
+            _add_fonts_installed_since(font_manager)
+            if not _has_font(font_manager, family):
+                raise DeriveError(f"the {chosen.name} notes' figures need the font {family}: install "
+                                  f"{chosen.setting('notes.figure_font_package')}")
     return family
+
+
+def _has_font(font_manager, family: str) -> bool:
+    try:
+        font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _add_fonts_installed_since(font_manager) -> None:
+    """The system's fonts that matplotlib's cached list lacks (installed after it was written, as the
+    error's own advice says to do), added to it: matplotlib reads its cache and never looks again."""
+    known = {entry.fname for entry in font_manager.fontManager.ttflist}
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # a file matplotlib cannot read: as before, not there
+                pass
 
 
 def draw(names, folder: Path, fmt: str = "pdf", lang: str = "en") -> dict[str, Path]:

@@ -74,3 +74,25 @@ def test_a_missing_font_is_named_with_where_it_comes_from(monkeypatch):
     monkeypatch.setattr(figures, "language", lambda code: Absent())
     with pytest.raises(DeriveError, match="need the font No Such Font Family 7: install fonts-none"):
         figures.require_drawing("ja")
+
+
+def test_a_font_installed_after_matplotlib_cached_its_list_is_found(monkeypatch):
+    """matplotlib reads its font list from a cache written the first time it ran and never looks again: the
+    Japanese font, installed afterwards as the error says to, was still 'missing' (a machine whose matplotlib
+    had run before the font was installed failed every Japanese notes test).  The system's fonts the list
+    lacks are added before the font is said to be missing."""
+    pytest.importorskip("matplotlib")
+    from matplotlib import font_manager
+
+    from derive import figures
+
+    family = str(language("ja").setting("notes.figure_font"))
+    installed = shutil.which("fc-list") and subprocess.run(["fc-list", f":family={family}"], capture_output=True, text=True).stdout.strip()
+    require(bool(installed), f"the font {family} ({language('ja').setting('notes.figure_font_package')})")
+    stale = [entry for entry in font_manager.fontManager.ttflist if entry.name != family]  # the list as cached before the font
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    font_manager.fontManager._findfont_cached.cache_clear()
+    assert not figures._has_font(font_manager, family)
+    assert figures.require_drawing("ja") == family
+    assert figures._has_font(font_manager, family)
+    font_manager.fontManager._findfont_cached.cache_clear()  # the list restored by monkeypatch: no answer of the stale one kept
