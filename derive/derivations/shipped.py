@@ -10,7 +10,8 @@ engine has just found.  Nothing of the record is trusted but the grouping of its
   (their declarations written afresh from the loaded models), so an edited record is either refused
   by the checker or refused here;
 - the independent cross-check of a gradient (``sympy.diff``, central differences) is computed afresh
-  (when first read: :class:`~derive.deferred.Deferred`);
+  when first read (:class:`~derive.deferred.Deferred`): a gradient loaded only to be cited is never
+  cross-checked (its citer's result is, and the checker has verified every step of both);
 - a record made from other rules than those in use (a fingerprint of the rules directory and of the
   record's format) is not used: the engine derives the built-in as before.  The test
   ``tests/test_shipped.py`` compares the shipped records with what the engine derives now, so a
@@ -96,9 +97,14 @@ def load_anyway(name: str, cite: Callable[[str], Derivation] | None = None) -> D
 
 
 def _cross_checks(stored: tuple, result) -> tuple:
+    """Made in SymPy's usual settings whatever the reader's (a printer may read them inside ``evaluate(False)``);
+    the same settings switch nothing, so no cache is cleared."""
+    from sympy.core.parameters import distribute
+
     from ..gradient_checks import cross_check_gradient
     loss, wrt, model = stored
-    return cross_check_gradient(loss, result, wrt, model)
+    with evaluate(True), distribute(True):
+        return cross_check_gradient(loss, result, wrt, model)
 
 
 def _citing_the_built_ins(derivation: Derivation, get: Callable[[str], Derivation]) -> Derivation:
