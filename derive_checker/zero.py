@@ -145,7 +145,7 @@ def proves(before: sp.Basic, after: sp.Basic, model, used: set) -> bool:
     if 0 < len(real) <= 3:
         u = sp.Dummy("u", nonnegative=True)
         return all(proves(*both.xreplace({real[0]: v}), model, used) for v in (u, -u)) and not used.add("order")  # type: ignore[call-arg]  # *a SymPy Tuple of 2: mypy spreads *Any on every parameter
-    sides = [both, *([model.written(both)] if model.defined and model.written(both) != both else [])]  # simplify last: after the (def-)
+    sides = [both, *([written] if model.defined and (written := model.written(both)) != both else [])]  # simplify last: after the (def-)
     return any(_proves(*s, model, used, heavy) and not (s is not both and used.update(model.defined)) for heavy in (False, True) for s in sides)  # type: ignore[call-arg]  # definitions written out
 
 
