@@ -43,8 +43,9 @@ def test_weighted_bce_gradient_at_a_subnormal_probability_is_not_flushed_to_zero
 
 @pytest.mark.parametrize("width", [np.float64, np.float32])
 def test_the_logit_difference_keeps_its_one_rounding_inside_a_reassociating_kernel(width):
-    """``runtime.difference`` keeps a - b apart from the sums around it; compiled with no fast-math flag (or
-    contract alone) it took its caller's reassociation once inlined: difference(x s, y s) came back as (x - y) s."""
+    """``runtime.difference`` keeps a - b apart from the sums around it; compiled with no fast-math flag it took its
+    caller's reassociation once inlined (difference(x s, y s) came back as (x - y) s), and with contract alone LLVM fused
+    the caller's x s into the subtraction (an FMA), which gives the same number here."""
     import numba
     from derive.kernels.runtime import difference, difference_f32
     apart = difference if width is np.float64 else difference_f32

@@ -126,8 +126,8 @@ def expm1_nonpositive(x):
     return series if v > -HALF_LN2 else shifted
 
 
-@_njit(fastmath={"arcp"}, error_model="numpy")  # a flag it must have (inert here: no division): with none, or contract alone, a
-def difference(a, b):  # reassoc caller's LLVM turned difference(x s, y s) into (x - y) s (tests/test_campaign_findings.py)
+@_njit(fastmath={"arcp"}, error_model="numpy")  # a flag it must have (inert: no division): with none it took a reassoc caller's,
+def difference(a, b):  # difference(x s, y s) became (x - y) s; contract fused x s into it (an FMA) (tests/test_campaign_findings.py)
     """a - b in float64 (exact for two float32 values), for a logit and its row maximum: the
     kernels write a loss in these differences (kernels/shift.py), and this one rounding is kept
     apart from the sum around it, which the kernels' ``reassoc`` flag would otherwise let LLVM
