@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 import sympy as sp
 from sympy.concrete.expr_with_limits import ExprWithLimits
-from sympy.core.parameters import evaluate
+from sympy.core.parameters import distribute, evaluate
 
 from .. import shipped_rules
 from ..deferred import Deferred
@@ -99,8 +99,6 @@ def load_anyway(name: str, cite: Callable[[str], Derivation] | None = None) -> D
 def _cross_checks(stored: tuple, result) -> tuple:
     """Made in SymPy's usual settings whatever the reader's (a printer may read them inside ``evaluate(False)``);
     the same settings switch nothing, so no cache is cleared."""
-    from sympy.core.parameters import distribute
-
     from ..gradient_checks import cross_check_gradient
     loss, wrt, model = stored
     with evaluate(True), distribute(True):
