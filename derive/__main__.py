@@ -1,4 +1,4 @@
 """``python -m derive``."""
-from .cli import run
+from .program import run
 
 run()

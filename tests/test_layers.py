@@ -48,7 +48,7 @@ LAYERS = {
     "derive.printing": PRINTING,
     "derive.kernels": KERNELS,
     # interfaces: what a user calls, joining the siblings
-    "derive": INTERFACES, "derive.__main__": INTERFACES, "derive.cli": INTERFACES, "derive.api": INTERFACES,
+    "derive": INTERFACES, "derive.__main__": INTERFACES, "derive.cli": INTERFACES, "derive.program": INTERFACES, "derive.api": INTERFACES,
     "derive.torch": INTERFACES, "derive.torch_function": INTERFACES, "derive.torch_modules": INTERFACES, "derive.jax": INTERFACES,
     "derive.input_derivatives": INTERFACES, "derive.bridge_calls": INTERFACES, "derive.user_losses": INTERFACES, "derive.figures": INTERFACES,
     "derive.piecewise": INTERFACES,

@@ -53,7 +53,7 @@ def test_distribution_name_is_ours_and_the_command_is_derive(built):
     assert "derive/py.typed" in listed and "derive_checker/py.typed" in listed and "licenses/LICENSE" in listed
     with zipfile.ZipFile(wheel) as archive:
         (entry_points,) = [m for m in archive.namelist() if m.endswith(".dist-info/entry_points.txt")]
-        assert "derive = derive.cli:run" in archive.read(entry_points).decode()
+        assert "derive = derive.program:run" in archive.read(entry_points).decode()
 
 
 def test_wheel_carries_the_catalogue(built):
